@@ -1,0 +1,575 @@
+# shellcheck shell=bash
+# imagegen — shared shell functions for scripts/run, scripts/stop, scripts/test,
+# scripts/bench and tests/support/stack.
+#
+# A "stack" is one var directory ($IG_VAR_DIR) holding everything of one running
+# instance: its PostgreSQL cluster (pg/), the FastCGI pool's socket and pid (run/),
+# nginx's rendered config and temp files (nginx/), a self-signed certificate (tls/),
+# logs (log/), generated images (images/) and the settings it was started with (env).
+# Every stop function acts on the pid files of one var directory only, so stacks
+# never touch each other or a system nginx/PostgreSQL.
+#
+# Source this file; it defines functions and IG_REPO, and changes no shell options.
+
+IG_REPO="${IG_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+
+# Packages (Debian 12 names). "a|b" means any one of them will do; the first is
+# installed when none is. Used by the scripts that source this file.
+# shellcheck disable=SC2034
+IG_PKGS_BUILD=(build-essential autoconf automake libtool pkg-config
+    libfcgi-dev libjson-c-dev libcurl4-openssl-dev libpq-dev libgd-dev libjwt-dev
+    libargon2-dev libsodium-dev check libsubunit-dev)
+# shellcheck disable=SC2034
+IG_PKGS_STACK=(postgresql "nginx-light|nginx|nginx-core|nginx-full|nginx-extras"
+    openssl python3 curl ca-certificates)
+
+ig_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+ig_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------
+# Packages
+
+# ig_pkg_installed NAME: true when the Debian package NAME is installed.
+ig_pkg_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# ig_install_packages SPEC...: install the packages that are missing, and only
+# when some are (apt-get update first). SPEC is a package or "a|b|c" alternatives.
+ig_install_packages() {
+    local spec alt ok alts missing=()
+    for spec in "$@"; do
+        ok=0
+        IFS='|' read -r -a alts <<<"$spec"
+        for alt in "${alts[@]}"; do
+            if ig_pkg_installed "$alt"; then ok=1; break; fi
+        done
+        if [ "$ok" = 0 ]; then missing+=("${alts[0]}"); fi
+    done
+    if [ "${#missing[@]}" = 0 ]; then
+        return 0
+    fi
+    ig_log "installing missing packages: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null 2>&1 ||
+            ig_die "missing packages (${missing[*]}) and not root; install them with apt-get"
+        sudo=(sudo -n)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -q </dev/null
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+}
+
+# ---------------------------------------------------------------------------
+# Build
+
+# ig_build BUILD_DIR [CONFIGURE_ARG...]: autoreconf when configure is missing or
+# older than its inputs, configure out of tree in BUILD_DIR (again when the
+# arguments changed), then make.
+ig_build() {
+    local build="$1"; shift
+    local f regen=0
+    if [ ! -x "$IG_REPO/configure" ]; then
+        regen=1
+    else
+        for f in "$IG_REPO/configure.ac" "$IG_REPO/Makefile.am"; do
+            if [ -e "$f" ] && [ "$f" -nt "$IG_REPO/configure" ]; then regen=1; fi
+        done
+    fi
+    if [ "$regen" = 1 ]; then
+        ig_log "autoreconf -fi in $IG_REPO"
+        (cd "$IG_REPO" && autoreconf -fi)
+    fi
+    mkdir -p "$build"
+    local args="$*"
+    if [ ! -f "$build/Makefile" ] || [ "$(cat "$build/.ig-configure-args" 2>/dev/null)" != "$args" ]; then
+        ig_log "configure $args (in $build)"
+        (cd "$build" && "$IG_REPO/configure" "$@")
+        printf '%s' "$args" >"$build/.ig-configure-args"
+    fi
+    ig_log "make in $build"
+    make -C "$build" -j"${IG_MAKE_JOBS:-2}"
+}
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+ig_pg_bindir() {
+    if [ -n "${IG_PG_BIN:-}" ]; then
+        printf '%s\n' "$IG_PG_BIN"
+        return
+    fi
+    local d
+    d="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)"
+    [ -n "$d" ] || ig_die "PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)"
+    printf '%s\n' "$d"
+}
+
+ig_is_root() { [ "$(id -u)" = 0 ]; }
+
+# ig_as_pg CMD...: run CMD as the unprivileged postgres user when we are root
+# (PostgreSQL refuses to run as root), else as ourselves.
+ig_as_pg() {
+    if ig_is_root; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# ig_free_port: print a TCP port on 127.0.0.1 that is free right now.
+ig_free_port() {
+    python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# ig_pid_of PIDFILE NAME: print the pid in PIDFILE when that process is alive and
+# its command name contains NAME (so a recycled pid is never taken for ours).
+ig_pid_of() {
+    local file="$1" name="$2" pid comm
+    [ -s "$file" ] || return 1
+    pid="$(head -n 1 "$file" | tr -dc '0-9')"
+    [ -n "$pid" ] || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    comm="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+    case "$comm" in
+        *"$name"*) printf '%s\n' "$pid" ;;
+        *) return 1 ;;
+    esac
+}
+
+# ig_wait_gone PID SECONDS: wait until PID has exited; false on timeout.
+ig_wait_gone() {
+    local pid="$1" secs="$2" i=0
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$i" -ge $((secs * 10)) ]; then return 1; fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
+# ig_check_traverse DIR USER: die with an explanation when USER cannot reach DIR
+# (every parent needs the x bit for USER).
+ig_check_traverse() {
+    local dir="$1" user="$2" p
+    ig_is_root || return 0
+    id "$user" >/dev/null 2>&1 || return 0
+    if runuser -u "$user" -- test -x "$dir" 2>/dev/null; then
+        return 0
+    fi
+    p="$dir"
+    while [ "$p" != / ]; do
+        if ! runuser -u "$user" -- test -x "$p" 2>/dev/null && runuser -u "$user" -- test -x "$(dirname "$p")" 2>/dev/null; then
+            break
+        fi
+        p="$(dirname "$p")"
+    done
+    ig_die "user '$user' cannot traverse '$p' (mode $(stat -c %A "$p")), so it cannot reach $dir.
+  nginx workers run as www-data and PostgreSQL as postgres; both need the x bit on every
+  directory above the var dir. Fix with: chmod o+x '$p'  (or set IG_VAR_DIR to a path
+  under /srv or /tmp)."
+}
+
+# ig_tail_logs VAR: print the end of every log of the stack (for failures).
+ig_tail_logs() {
+    local var="$1" f
+    for f in "$var/log/fcgi.log" "$var/log/nginx-error.log" "$var/log/postgres.log"; do
+        [ -f "$f" ] || continue
+        printf '\n----- last lines of %s -----\n' "$f" >&2
+        tail -n "${IG_LOG_TAIL:-40}" "$f" >&2 || true
+    done
+}
+
+# ---------------------------------------------------------------------------
+# Settings
+
+# ig_stack_configure VAR MODE: set and export every IG_* setting of the stack in
+# VAR, keeping values already in the environment. MODE is dev or test.
+ig_stack_configure() {
+    local var="$1" mode="$2"
+    export IG_VAR_DIR="$var"
+    export IG_BUILD_DIR="${IG_BUILD_DIR:-$IG_REPO/build}"
+    export IG_PROJECT_ROOT="${IG_PROJECT_ROOT:-$IG_REPO}"
+    export IG_MIGRATIONS_DIR="${IG_MIGRATIONS_DIR:-$IG_REPO/sql/migrations}"
+    export IG_WEB_ROOT="${IG_WEB_ROOT:-$IG_REPO/web}"
+    export IG_LISTEN_HOST="${IG_LISTEN_HOST:-127.0.0.1}"
+    export IG_HTTP_PORT="${IG_HTTP_PORT:-8080}"
+    export IG_HTTPS_PORT="${IG_HTTPS_PORT:-8443}"
+    export IG_PG_PORT="${IG_PG_PORT:-5433}"
+    export IG_SOCKET="${IG_SOCKET:-$var/run/imagegen.sock}"
+    export IG_IMAGE_DIR="${IG_IMAGE_DIR:-$var/images}"
+    export IG_DATABASE_URL="${IG_DATABASE_URL:-host=$var/pg/run port=$IG_PG_PORT dbname=imagegen user=imagegen}"
+    export IG_TLS_CERT="${IG_TLS_CERT:-$var/tls/cert.pem}"
+    export IG_TLS_KEY="${IG_TLS_KEY:-$var/tls/key.pem}"
+    if ig_is_root; then
+        export IG_SOCKET_GROUP="${IG_SOCKET_GROUP:-www-data}"
+    else
+        export IG_SOCKET_GROUP="${IG_SOCKET_GROUP:-$(id -g)}"
+    fi
+    export IG_DRAIN_TIMEOUT="${IG_DRAIN_TIMEOUT:-30}"
+    case "$mode" in
+        dev)
+            export IG_ENVIRONMENT="${IG_ENVIRONMENT:-development}"
+            export IG_ALLOW_ANONYMOUS="${IG_ALLOW_ANONYMOUS:-1}"
+            export IG_LOG_LEVEL="${IG_LOG_LEVEL:-info}"
+            ;;
+        test)
+            export IG_ENVIRONMENT="${IG_ENVIRONMENT:-test}"
+            export IG_LOG_LEVEL="${IG_LOG_LEVEL:-debug}"
+            export IG_PG_FAST="${IG_PG_FAST:-1}"
+            ;;
+        *) ig_die "ig_stack_configure: unknown mode $mode" ;;
+    esac
+}
+
+# ig_env_write VAR: write every exported IG_* variable to VAR/env as
+# shell-sourceable export lines.
+ig_env_write() {
+    local var="$1" name tmp
+    tmp="$var/env.tmp"
+    {
+        printf '# imagegen stack settings, written by scripts/lib/stack.sh; source it.\n'
+        while IFS= read -r name; do
+            case "$name" in
+                IG_*) printf 'export %s=%q\n' "$name" "${!name}" ;;
+            esac
+        done < <(compgen -e | sort)
+    } >"$tmp"
+    chmod 644 "$tmp"
+    mv "$tmp" "$var/env"
+}
+
+# ig_env_load VAR: source VAR/env (written by a previous up/run).
+ig_env_load() {
+    local var="$1"
+    [ -f "$var/env" ] || ig_die "$var/env not found: no stack was set up in $var"
+    # shellcheck source=/dev/null
+    . "$var/env"
+}
+
+# ig_stack_dirs VAR: create the var dir layout, traversable by nginx/postgres.
+ig_stack_dirs() {
+    local var="$1" d
+    for d in "$var" "$var/run" "$var/log" "$var/nginx" "$var/nginx/tmp" "$var/nginx/server.d" \
+        "$var/tls" "$var/pg" "$IG_IMAGE_DIR"; do
+        mkdir -p "$d"
+        chmod 755 "$d"
+    done
+    ig_check_traverse "$var/run" www-data
+    ig_check_traverse "$IG_IMAGE_DIR" www-data
+    ig_check_traverse "$var/pg" postgres
+}
+
+# ---------------------------------------------------------------------------
+# TLS
+
+# ig_tls_ensure: make a self-signed EC P-256 certificate for localhost/127.0.0.1
+# at IG_TLS_CERT/IG_TLS_KEY unless both exist.
+ig_tls_ensure() {
+    if [ -s "$IG_TLS_CERT" ] && [ -s "$IG_TLS_KEY" ]; then
+        return 0
+    fi
+    ig_log "creating self-signed certificate $IG_TLS_CERT"
+    mkdir -p "$(dirname "$IG_TLS_CERT")" "$(dirname "$IG_TLS_KEY")"
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -days 825 -subj /CN=localhost \
+        -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+        -keyout "$IG_TLS_KEY" -out "$IG_TLS_CERT" 2>/dev/null)
+    chmod 644 "$IG_TLS_CERT"
+}
+
+# ---------------------------------------------------------------------------
+# PostgreSQL: a private cluster in VAR/pg/data, reachable only through the unix
+# socket in VAR/pg/run (no TCP), trust for local connections as user imagegen.
+
+ig_pg_running() {
+    local var="$1"
+    [ -f "$var/pg/data/PG_VERSION" ] || return 1
+    ig_as_pg "$(ig_pg_bindir)/pg_ctl" -D "$var/pg/data" status >/dev/null 2>&1
+}
+
+ig_pg_init() {
+    local var="$1" bindir
+    if [ -f "$var/pg/data/PG_VERSION" ]; then
+        return 0
+    fi
+    bindir="$(ig_pg_bindir)"
+    ig_log "initdb in $var/pg/data"
+    mkdir -p "$var/pg/data" "$var/pg/run"
+    chmod 700 "$var/pg/data"
+    touch "$var/log/postgres.log"
+    if ig_is_root; then
+        chown postgres: "$var/pg" "$var/pg/data" "$var/pg/run" "$var/log/postgres.log"
+    fi
+    ig_as_pg "$bindir/initdb" -D "$var/pg/data" -U imagegen --auth-local=trust \
+        --auth-host=reject -E UTF8 --no-locale >"$var/log/pg-initdb.log" 2>&1 ||
+        { cat "$var/log/pg-initdb.log" >&2; ig_die "initdb failed"; }
+    # shellcheck disable=SC2016 # $1 is expanded by the inner sh
+    ig_as_pg sh -c 'printf "\ninclude = '\''imagegen.conf'\''\n" >>"$1/postgresql.conf"' sh "$var/pg/data"
+}
+
+# ig_pg_write_conf VAR: (re)write the settings that depend on the stack's paths.
+ig_pg_write_conf() {
+    local var="$1" conf
+    conf="# written by scripts/lib/stack.sh at every start
+listen_addresses = ''
+unix_socket_directories = '$var/pg/run'
+port = $IG_PG_PORT
+"
+    if [ "${IG_PG_FAST:-0}" = 1 ]; then
+        conf+="# throw-away test cluster: durability is not wanted, speed is
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+"
+    fi
+    # shellcheck disable=SC2016 # $1 is expanded by the inner sh
+    printf '%s' "$conf" | ig_as_pg sh -c 'cat >"$1/imagegen.conf"' sh "$var/pg/data"
+}
+
+ig_pg_start() {
+    local var="$1" bindir
+    bindir="$(ig_pg_bindir)"
+    ig_pg_init "$var"
+    if ig_pg_running "$var"; then
+        return 0
+    fi
+    ig_pg_write_conf "$var"
+    ig_log "starting PostgreSQL (socket $var/pg/run/.s.PGSQL.$IG_PG_PORT)"
+    ig_as_pg "$bindir/pg_ctl" -D "$var/pg/data" -l "$var/log/postgres.log" -w -t 60 start >/dev/null ||
+        { ig_tail_logs "$var"; ig_die "PostgreSQL did not start"; }
+}
+
+ig_pg_stop() {
+    local var="$1"
+    if ig_pg_running "$var"; then
+        ig_log "stopping PostgreSQL in $var/pg/data"
+        ig_as_pg "$(ig_pg_bindir)/pg_ctl" -D "$var/pg/data" -w -t 60 stop -m fast >/dev/null
+    fi
+}
+
+# ig_db_create: create database imagegen unless it exists.
+ig_db_create() {
+    local var="$1" bindir exists
+    bindir="$(ig_pg_bindir)"
+    exists="$("$bindir/psql" -h "$var/pg/run" -p "$IG_PG_PORT" -U imagegen -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = 'imagegen'")"
+    if [ "$exists" != 1 ]; then
+        ig_log "createdb imagegen"
+        "$bindir/createdb" -h "$var/pg/run" -p "$IG_PG_PORT" -U imagegen imagegen
+    fi
+}
+
+ig_migrate() {
+    ig_log "imagegen migrate"
+    "$IG_BUILD_DIR/app/imagegen" migrate
+}
+
+# ---------------------------------------------------------------------------
+# FastCGI pool (imagegen-fcgi master + workers)
+
+ig_pool_pid() { ig_pid_of "$1/run/fcgi.pid" imagegen-fcgi; }
+
+# ig_pool_start VAR: start the pool in its own session, logging to VAR/log/fcgi.log.
+# A master still alive (e.g. draining after a SIGTERM) is stopped first, so this
+# always ends with a fresh pool.
+ig_pool_start() {
+    local var="$1" bin pid i
+    bin="$IG_BUILD_DIR/app/imagegen-fcgi"
+    [ -x "$bin" ] || ig_die "$bin not found: build first (scripts/run builds into build/)"
+    ig_pool_stop "$var"
+    case "$IG_SOCKET" in
+        /*) rm -f "$IG_SOCKET" ;;
+    esac
+    ig_log "starting imagegen-fcgi (workers=${IG_WORKERS:-2} threads=${IG_THREADS:-8})"
+    # In a non-interactive shell the background child is not a process-group
+    # leader, so setsid execs without forking and $! is the master's pid.
+    (cd "$IG_PROJECT_ROOT" && exec setsid "$bin") >>"$var/log/fcgi.log" 2>&1 </dev/null &
+    pid=$!
+    printf '%s\n' "$pid" >"$var/run/fcgi.pid"
+    for i in $(seq 1 100); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            ig_tail_logs "$var"
+            ig_die "imagegen-fcgi exited at startup (see $var/log/fcgi.log)"
+        fi
+        case "$IG_SOCKET" in
+            /*) [ -S "$IG_SOCKET" ] && return 0 ;;
+            *) [ "$i" -ge 5 ] && return 0 ;;
+        esac
+        sleep 0.1
+    done
+    ig_tail_logs "$var"
+    ig_die "imagegen-fcgi did not create $IG_SOCKET within 10 s"
+}
+
+# ig_pool_stop VAR: SIGTERM the master (it drains in-flight requests), wait for the
+# whole process group; SIGKILL the group after IG_DRAIN_TIMEOUT + 5 s.
+ig_pool_stop() {
+    local var="$1" pid
+    if ! pid="$(ig_pool_pid "$var")"; then
+        rm -f "$var/run/fcgi.pid"
+        return 0
+    fi
+    ig_log "stopping imagegen-fcgi (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! ig_wait_gone "$pid" $(( ${IG_DRAIN_TIMEOUT:-30} + 5 )); then
+        ig_log "imagegen-fcgi did not exit in time; killing its process group"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        ig_wait_gone "$pid" 5 || true
+    fi
+    # Workers share the master's process group (setsid made it the leader).
+    local i
+    for i in $(seq 1 50); do
+        kill -0 -- "-$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$var/run/fcgi.pid"
+}
+
+# ---------------------------------------------------------------------------
+# nginx
+
+ig_nginx_pid() { ig_pid_of "$1/run/nginx.pid" nginx; }
+
+# ig_render TEMPLATE OUT: replace ${IG_*} placeholders with the environment's
+# values (only those; nginx's own $variables are left alone). An unset
+# placeholder is an error.
+ig_render() {
+    local template="$1" out="$2"
+    python3 - "$template" "$out" <<'PY'
+import os, re, sys
+src, dst = sys.argv[1], sys.argv[2]
+text = open(src, encoding="utf-8").read()
+missing = []
+def sub(m):
+    name = m.group(1)
+    if name not in os.environ:
+        missing.append(name)
+        return m.group(0)
+    return os.environ[name]
+text = re.sub(r"\$\{(IG_[A-Z0-9_]+)\}", sub, text)
+if missing:
+    sys.exit("render %s: unset placeholders: %s" % (src, ", ".join(sorted(set(missing)))))
+with open(dst + ".tmp", "w", encoding="utf-8") as f:
+    f.write(text)
+os.replace(dst + ".tmp", dst)
+PY
+}
+
+# ig_nginx_render VAR: write VAR/nginx/nginx.conf and VAR/nginx/imagegen.conf.
+# With IG_NGINX_BENCH=1 the bench-only location is added.
+ig_nginx_render() {
+    local var="$1"
+    if ig_is_root; then
+        export IG_NGINX_USER_LINE="user www-data;"
+    else
+        IG_NGINX_USER_LINE="# not root: workers run as $(id -un)"
+        export IG_NGINX_USER_LINE
+    fi
+    export IG_NGINX_WORKERS="${IG_NGINX_WORKERS:-auto}"
+    export IG_NGINX_SNIPPETS="$IG_REPO/nginx/snippets"
+    export IG_NGINX_INCLUDE_DIR="$var/nginx/server.d"
+    export IG_NGINX_ACCESS_LOG="$var/log/nginx-access.log"
+    case "$IG_SOCKET" in
+        /*) export IG_FASTCGI_PASS="unix:$IG_SOCKET" ;;
+        *) export IG_FASTCGI_PASS="$IG_SOCKET" ;;
+    esac
+    mkdir -p "$var/nginx/tmp" "$var/nginx/server.d"
+    ig_render "$IG_REPO/nginx/nginx.conf.template" "$var/nginx/nginx.conf"
+    ig_render "$IG_REPO/nginx/imagegen.conf.template" "$var/nginx/imagegen.conf"
+    if [ "${IG_NGINX_BENCH:-0}" = 1 ]; then
+        cp "$IG_REPO/nginx/bench.conf" "$var/nginx/server.d/bench.conf"
+    else
+        rm -f "$var/nginx/server.d/bench.conf"
+    fi
+}
+
+ig_nginx_cmd() {
+    local var="$1"; shift
+    nginx -p "$var/nginx/" -e "$var/log/nginx-error.log" -c "$var/nginx/nginx.conf" "$@"
+}
+
+# ig_nginx_start VAR: render, test and start nginx; reload it when already running.
+ig_nginx_start() {
+    local var="$1" pid
+    ig_nginx_render "$var"
+    ig_nginx_cmd "$var" -t -q || ig_die "nginx configuration test failed ($var/nginx/nginx.conf)"
+    if pid="$(ig_nginx_pid "$var")"; then
+        ig_log "reloading nginx (pid $pid)"
+        kill -HUP "$pid"
+        return 0
+    fi
+    ig_log "starting nginx on ${IG_LISTEN_HOST}:${IG_HTTP_PORT} and :${IG_HTTPS_PORT} (TLS)"
+    ig_nginx_cmd "$var" || { ig_tail_logs "$var"; ig_die "nginx did not start"; }
+}
+
+ig_nginx_stop() {
+    local var="$1" pid
+    if pid="$(ig_nginx_pid "$var")"; then
+        ig_log "stopping nginx (pid $pid)"
+        kill -QUIT "$pid" 2>/dev/null || true
+        if ! ig_wait_gone "$pid" 10; then
+            kill -TERM "$pid" 2>/dev/null || true
+            ig_wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -f "$var/run/nginx.pid"
+}
+
+# ---------------------------------------------------------------------------
+# Whole stack
+
+ig_base_url() {
+    local host="$IG_LISTEN_HOST"
+    case "$host" in 0.0.0.0 | '*' | '') host=127.0.0.1 ;; esac
+    printf 'http://%s:%s\n' "$host" "$IG_HTTP_PORT"
+}
+
+ig_https_url() {
+    local host="$IG_LISTEN_HOST"
+    case "$host" in 0.0.0.0 | '*' | '') host=127.0.0.1 ;; esac
+    printf 'https://%s:%s\n' "$host" "$IG_HTTPS_PORT"
+}
+
+# ig_wait_health VAR [SECONDS]: wait until GET /health through nginx answers 200.
+ig_wait_health() {
+    local var="$1" secs="${2:-30}" url i code
+    url="$(ig_base_url)/health"
+    for i in $(seq 1 $((secs * 5))); do
+        code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)"
+        if [ "$code" = 200 ]; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    ig_tail_logs "$var"
+    ig_die "$url did not answer 200 within ${secs} s (last status: ${code:-none}; i=$i)"
+}
+
+# ig_stack_up VAR: start PostgreSQL, migrate, the pool and nginx, using the
+# settings already exported (ig_stack_configure) and saving them to VAR/env.
+ig_stack_up() {
+    local var="$1"
+    ig_stack_dirs "$var"
+    ig_env_write "$var"
+    ig_tls_ensure
+    ig_pg_start "$var"
+    ig_db_create "$var"
+    ig_migrate
+    ig_pool_start "$var"
+    ig_nginx_start "$var"
+    ig_wait_health "$var"
+}
+
+# ig_stack_down VAR: stop nginx, the pool and PostgreSQL of this var dir only.
+ig_stack_down() {
+    local var="$1"
+    ig_nginx_stop "$var"
+    ig_pool_stop "$var"
+    ig_pg_stop "$var"
+}
