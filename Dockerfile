@@ -1,0 +1,42 @@
+# imagegen — production image: imagegen-fcgi and the imagegen CLI.
+# Multi-stage: the build stage has the -dev packages and the toolchain; the runtime
+# stage has only the shared libraries the programs link against.
+
+FROM debian:bookworm AS build
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      build-essential autoconf automake libtool pkg-config \
+      libfcgi-dev libjson-c-dev libcurl4-openssl-dev libpq-dev libgd-dev \
+      libjwt-dev libargon2-dev libsodium-dev check libsubunit-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN autoreconf -fi \
+ && mkdir /build && cd /build \
+ && /src/configure --prefix=/usr/local \
+ && make -j"$(nproc)" \
+ && make install DESTDIR=/out
+
+FROM debian:bookworm-slim AS runtime
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libfcgi0ldbl libjson-c5 libcurl4 libpq5 libgd3 libjwt0 libargon2-1 libsodium23 \
+      ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 imagegen \
+ && useradd --system --uid 10001 --gid imagegen --home-dir /var/lib/imagegen \
+      --shell /usr/sbin/nologin imagegen \
+ && mkdir -p /var/lib/imagegen/images /run/imagegen \
+ && chown -R imagegen:imagegen /var/lib/imagegen /run/imagegen
+COPY --from=build /out/usr/local/ /usr/local/
+ENV IG_VAR_DIR=/var/lib/imagegen \
+    IG_IMAGE_DIR=/var/lib/imagegen/images \
+    IG_SOCKET=/run/imagegen/imagegen.sock \
+    IG_MIGRATIONS_DIR=/usr/local/share/imagegen/migrations \
+    IG_PROJECT_ROOT=/var/lib/imagegen \
+    IG_ENVIRONMENT=production
+USER imagegen
+WORKDIR /var/lib/imagegen
+CMD ["sh", "-c", "imagegen migrate && exec imagegen-fcgi"]
