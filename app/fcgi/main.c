@@ -1,0 +1,408 @@
+/*
+ * main.c — imagegen-fcgi, the FastCGI master.
+ *
+ * Opens the listening socket, maps the shared metrics block, forks
+ * IG_WORKERS workers and supervises them: a worker that dies is replaced
+ * at once; SIGHUP replaces every worker gracefully (new ones start, old ones
+ * finish what they hold); SIGTERM/SIGINT drain every worker and exit.
+ */
+#include "ig_autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/fcgi/worker.h"
+#include "lib/core/config.h"
+#include "lib/core/log.h"
+#include "lib/core/metrics.h"
+#include "lib/core/util.h"
+
+/* A slot whose worker died this soon after starting is restarted after a
+ * short pause, so a crash loop does not spin. */
+#define CRASH_WINDOW_MS 1000
+#define CRASH_PAUSE_MS 200
+
+typedef struct slot {
+	pid_t pid;
+	int64_t started_ms;
+	int64_t respawn_at_ms;  /* 0 = no respawn pending */
+} slot;
+
+static slot *slots;
+static int nslots;
+/* Workers of an earlier generation still draining after SIGHUP. */
+static pid_t retiring[IG_METRICS_MAX_WORKERS];
+static int listen_fd = -1;
+static ig_metrics *metrics;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: imagegen-fcgi [--help] [--version]\n"
+	    "\n"
+	    "The imagegen FastCGI application server. It listens on IG_SOCKET (a unix\n"
+	    "socket path, or 127.0.0.1:PORT), runs IG_WORKERS processes of IG_THREADS\n"
+	    "threads and serves /health, /api/* and /v1/* to nginx. All settings are\n"
+	    "IG_* environment variables (see the README).\n"
+	    "\n"
+	    "Signals: SIGTERM/SIGINT drain in-flight requests and exit; SIGHUP replaces\n"
+	    "the workers gracefully.\n");
+}
+
+static int
+fail(const char *event, const char *fmt, const char *arg)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg, strerror(errno));
+	ig_logf(IG_LOG_ERROR, event, "%s", msg);
+	fprintf(stderr, "imagegen-fcgi: %s\n", msg);
+	return -1;
+}
+
+/* Resolve IG_SOCKET_GROUP (a name or a numeric gid). */
+static int
+socket_gid(const char *group, gid_t *gid)
+{
+	int64_t n;
+	struct group *g;
+
+	if (ig_parse_int64(group, 0, 2147483647, &n) == 0) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	g = getgrnam(group);
+	if (g == NULL)
+		return -1;
+	*gid = g->gr_gid;
+	return 0;
+}
+
+static int
+open_unix(const ig_config *c)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(c->socket) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return fail("socket_failed", "IG_SOCKET: path %s is too long for a unix socket (%s)", c->socket);
+	}
+	strcpy(sa.sun_path, c->socket);
+	/* Remove a stale socket from an earlier run, never another file. */
+	if (lstat(c->socket, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			return fail("socket_failed", "IG_SOCKET: %s exists and is not a socket (%s)", c->socket);
+		}
+		unlink(c->socket);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail("socket_failed", "IG_SOCKET: socket(%s): %s", c->socket);
+	/* Create it private, then open it to nginx's group. */
+	mode_t old = umask(0177);
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc != 0) {
+		close(fd);
+		return fail("socket_failed", "IG_SOCKET: cannot bind %s: %s", c->socket);
+	}
+	if (c->socket_group[0] != '\0') {
+		gid_t gid;
+		if (socket_gid(c->socket_group, &gid) != 0) {
+			errno = ENOENT;
+			close(fd);
+			return fail("socket_failed", "IG_SOCKET_GROUP: no group named %s (%s)", c->socket_group);
+		}
+		if (chown(c->socket, (uid_t)-1, gid) != 0) {
+			close(fd);
+			return fail("socket_failed", "IG_SOCKET_GROUP: cannot give %s to the group: %s", c->socket);
+		}
+	}
+	if (chmod(c->socket, (mode_t)c->socket_mode) != 0) {
+		close(fd);
+		return fail("socket_failed", "IG_SOCKET_MODE: chmod %s: %s", c->socket);
+	}
+	return fd;
+}
+
+/*
+ * TCP only on loopback: libfcgi 2.4.2 still aborts on a crafted PARAMS
+ * record, so the socket must never be reachable from outside the host.
+ */
+static int
+open_tcp(const ig_config *c)
+{
+	char host[256];
+	const char *colon = strrchr(c->socket, ':');
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai;
+	int fd, one = 1;
+
+	if (colon == NULL || colon == c->socket || (size_t)(colon - c->socket) >= sizeof(host)) {
+		errno = EINVAL;
+		return fail("socket_failed", "IG_SOCKET: %s is neither a socket path nor HOST:PORT (%s)", c->socket);
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - c->socket), c->socket);
+	if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0 && strcmp(host, "[::1]") != 0) {
+		errno = EPERM;
+		return fail("socket_failed", "IG_SOCKET: %s is not a loopback address; use a unix socket (%s)", c->socket);
+	}
+	if (strcmp(host, "[::1]") == 0)
+		strcpy(host, "::1");
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0) {
+		errno = EINVAL;
+		return fail("socket_failed", "IG_SOCKET: cannot resolve %s (%s)", c->socket);
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		freeaddrinfo(ai);
+		if (fd >= 0)
+			close(fd);
+		return fail("socket_failed", "IG_SOCKET: cannot bind %s: %s", c->socket);
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static int
+open_listener(const ig_config *c)
+{
+	int fd = strchr(c->socket, '/') ? open_unix(c) : open_tcp(c);
+
+	if (fd < 0)
+		return -1;
+	if (listen(fd, c->listen_backlog) != 0) {
+		close(fd);
+		return fail("socket_failed", "IG_SOCKET: listen on %s: %s", c->socket);
+	}
+	/* Workers poll, then accept; non-blocking so a lost race is EAGAIN. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+static pid_t
+spawn(int i)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		ig_logf(IG_LOG_ERROR, "fork_failed", "slot %d: errno %d", i, errno);
+		slots[i].respawn_at_ms = ig_now_ms() + CRASH_PAUSE_MS;
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		signal(SIGCHLD, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		_exit(ig_worker_run(listen_fd, metrics, i));
+	}
+	slots[i].pid = pid;
+	slots[i].started_ms = ig_now_ms();
+	slots[i].respawn_at_ms = 0;
+	metrics->workers[i].pid = pid;
+	metrics->workers[i].started = (int64_t)time(NULL);
+	metrics->workers[i].requests = 0;
+	return pid;
+}
+
+static void
+reap(int shutting_down)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		int i;
+		for (i = 0; i < nslots && slots[i].pid != pid; i++)
+			;
+		if (i == nslots) {
+			for (int j = 0; j < IG_METRICS_MAX_WORKERS; j++)
+				if (retiring[j] == pid)
+					retiring[j] = 0;
+			continue;
+		}
+		slots[i].pid = 0;
+		metrics->workers[i].pid = 0;
+		if (shutting_down)
+			continue;
+		ig_logf(IG_LOG_WARN, "worker_died", "slot %d pid %d %s %d; restarting", i, (int)pid,
+		    WIFSIGNALED(status) ? "killed by signal" : "exited with", WIFSIGNALED(status) ?
+		    WTERMSIG(status) : WEXITSTATUS(status));
+		__atomic_add_fetch(&metrics->worker_restarts, 1, __ATOMIC_RELAXED);
+		if (ig_now_ms() - slots[i].started_ms < CRASH_WINDOW_MS)
+			slots[i].respawn_at_ms = ig_now_ms() + CRASH_PAUSE_MS;
+		else
+			spawn(i);
+	}
+}
+
+static void
+replace_all(void)
+{
+	ig_logf(IG_LOG_INFO, "workers_replacing", "SIGHUP: starting %d new workers", nslots);
+	for (int i = 0; i < nslots; i++) {
+		pid_t old = slots[i].pid;
+		slots[i].pid = 0;
+		if (old > 0) {
+			for (int j = 0; j < IG_METRICS_MAX_WORKERS; j++) {
+				if (retiring[j] == 0) {
+					retiring[j] = old;
+					break;
+				}
+			}
+		}
+		spawn(i);
+		if (old > 0)
+			kill(old, SIGTERM);
+	}
+}
+
+static int
+alive_count(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < nslots; i++)
+		n += slots[i].pid > 0;
+	for (int j = 0; j < IG_METRICS_MAX_WORKERS; j++)
+		n += retiring[j] > 0;
+	return n;
+}
+
+static void
+signal_all(int sig)
+{
+	for (int i = 0; i < nslots; i++)
+		if (slots[i].pid > 0)
+			kill(slots[i].pid, sig);
+	for (int j = 0; j < IG_METRICS_MAX_WORKERS; j++)
+		if (retiring[j] > 0)
+			kill(retiring[j], sig);
+}
+
+/* SIGTERM: let every worker finish its requests, then exit. */
+static int
+drain(const ig_config *c, sigset_t *set)
+{
+	int64_t deadline = ig_now_ms() + (int64_t)c->drain_timeout * 1000;
+
+	ig_logf(IG_LOG_INFO, "draining", "waiting up to %d s for in-flight requests", c->drain_timeout);
+	signal_all(SIGTERM);
+	while (alive_count() > 0 && ig_now_ms() < deadline) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		sigtimedwait(set, NULL, &ts);
+		reap(1);
+	}
+	if (alive_count() > 0) {
+		ig_logf(IG_LOG_WARN, "drain_timeout", "killing %d workers still busy", alive_count());
+		signal_all(SIGKILL);
+		while (alive_count() > 0) {
+			struct timespec ts = { 0, 50 * 1000000 };
+			sigtimedwait(set, NULL, &ts);
+			reap(1);
+		}
+	}
+	if (strchr(c->socket, '/'))
+		unlink(c->socket);
+	ig_logf(IG_LOG_INFO, "stopped", "all workers finished");
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig; /* delivered through sigtimedwait; the handler only exists
+		    * so SIGCHLD is not discarded */
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[512];
+	const ig_config *c;
+	sigset_t set;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("imagegen-fcgi %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		fprintf(stderr, "imagegen-fcgi: unknown argument %s\n", argv[i]);
+		usage(stderr);
+		return 2;
+	}
+	ig_log_set_program("imagegen-fcgi");
+	if (ig_config_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "imagegen-fcgi: configuration error: %s\n", err);
+		return 2;
+	}
+	c = ig_cfg();
+	ig_log_set_level((ig_log_level)ig_log_level_parse(c->log_level));
+	if (c->workers > IG_METRICS_MAX_WORKERS / 2) {
+		fprintf(stderr, "imagegen-fcgi: IG_WORKERS: at most %d\n", IG_METRICS_MAX_WORKERS / 2);
+		return 2;
+	}
+	if (mkdir(c->image_dir, 0755) != 0 && errno != EEXIST)
+		ig_logf(IG_LOG_WARN, "image_dir_missing", "cannot create IG_IMAGE_DIR %s", c->image_dir);
+
+	metrics = ig_metrics_map();
+	if (metrics == NULL) {
+		fprintf(stderr, "imagegen-fcgi: cannot map the shared metrics block\n");
+		return 1;
+	}
+	listen_fd = open_listener(c);
+	if (listen_fd < 0)
+		return 1;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGCHLD, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	nslots = c->workers;
+	slots = ig_xcalloc((size_t)nslots, sizeof(*slots));
+	for (int i = 0; i < nslots; i++)
+		spawn(i);
+	ig_logf(IG_LOG_INFO, "started", "listening on %s with %d workers of %d threads",
+	    c->socket, c->workers, c->threads);
+
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		int sig = sigtimedwait(&set, NULL, &ts);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			return drain(c, &set);
+		if (sig == SIGHUP)
+			replace_all();
+		reap(0);
+		for (int i = 0; i < nslots; i++)
+			if (slots[i].pid == 0 && slots[i].respawn_at_ms != 0 &&
+			    ig_now_ms() >= slots[i].respawn_at_ms)
+				spawn(i);
+	}
+}

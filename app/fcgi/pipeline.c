@@ -1,0 +1,265 @@
+/* pipeline.c — see pipeline.h. */
+#include "ig_autoconf.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/fcgi/http.h"
+#include "app/fcgi/pipeline.h"
+#include "app/fcgi/routes.h"
+#include "lib/core/config.h"
+#include "lib/core/log.h"
+#include "lib/core/util.h"
+
+/* Bodies larger than this are not even drained on a 413: the connection is
+ * closed instead (nginx's client_max_body_size stops them earlier anyway). */
+#define DRAIN_LIMIT (64L * 1024 * 1024)
+
+static int
+deny_non_public(ig_req *req, ig_access level, ig_err *err)
+{
+	(void)req;
+	if (level == IG_ACCESS_PUBLIC)
+		return 0;
+	return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "a valid bearer token is required");
+}
+
+ig_access_fn ig_access_check = deny_non_public;
+
+const char *
+ig_req_header(const ig_req *req, const char *name)
+{
+	char key[128];
+	size_t o = 5;
+
+	memcpy(key, "HTTP_", 5);
+	for (const char *p = name; *p && o < sizeof(key) - 1; p++)
+		key[o++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	key[o] = '\0';
+	return FCGX_GetParam(key, ((FCGX_Request *)req->fcgi)->envp);
+}
+
+const char *
+ig_req_param(const ig_req *req, const char *name)
+{
+	for (int i = 0; i < req->nparams; i++)
+		if (strcmp(req->param_names[i], name) == 0)
+			return req->param_values[i];
+	return NULL;
+}
+
+void
+ig_req_add_header(ig_req *req, const char *name, const char *value)
+{
+	ig_buf_printf(&req->resp_headers, "%s: %s\r\n", name, value);
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return status < 500 ? "Client Error" : "Server Error";
+	}
+}
+
+/* The error body of API.md: {"success": false, "error": {...}, "request_id"}. */
+static json_object *
+error_body(const ig_req *req, const ig_err *err)
+{
+	json_object *o = json_object_new_object(), *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_string(ig_err_name(err->code)));
+	json_object_object_add(e, "message", json_object_new_string(err->message));
+	json_object_object_add(e, "field", err->field[0] ? json_object_new_string(err->field) : NULL);
+	json_object_object_add(o, "success", json_object_new_boolean(0));
+	json_object_object_add(o, "error", e);
+	json_object_object_add(o, "request_id", json_object_new_string(req->request_id));
+	return o;
+}
+
+/* Read exactly len body bytes into a new NUL-terminated buffer; NULL when
+ * the stream ends early. */
+static char *
+read_body(FCGX_Request *r, long len)
+{
+	char *b = ig_xmalloc((size_t)len + 1);
+	long got = 0;
+
+	while (got < len) {
+		int n = FCGX_GetStr(b + got, (int)(len - got > 65536 ? 65536 : len - got), r->in);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	if (got != len) {
+		free(b);
+		return NULL;
+	}
+	b[len] = '\0';
+	return b;
+}
+
+static void
+drain_body(FCGX_Request *r, long len)
+{
+	char scratch[16384];
+
+	if (len > DRAIN_LIMIT)
+		return;
+	while (FCGX_GetStr(scratch, sizeof(scratch), r->in) > 0)
+		;
+}
+
+/* Steps up to the handler; returns the status and sets *body. */
+static int
+process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+	int64_t clen = 0;
+	ig_route_match m;
+	char *buf = NULL;
+	int rc, status;
+
+	if (req->method == NULL || req->path == NULL || req->path[0] != '/')
+		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "malformed request line");
+	if (cl != NULL && *cl != '\0' && ig_parse_int64(cl, 0, INT64_MAX, &clen) != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "invalid Content-Length");
+	if (clen > ig_cfg()->max_body) {
+		drain_body(r, (long)clen);
+		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
+		    "the request body is %lld bytes; the limit is %ld", (long long)clen, ig_cfg()->max_body);
+	}
+	if (clen > 0) {
+		buf = read_body(r, (long)clen);
+		if (buf == NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "the request body ended early");
+		req->body = buf;
+		req->body_len = (size_t)clen;
+	}
+
+	rc = ig_route_find(ig_routes, ig_nroutes, req->method, req->path, &m);
+	if (rc == IG_E_METHOD_NOT_ALLOWED) {
+		ig_req_add_header(req, "Allow", m.allow);
+		status = ig_err_set(err, IG_E_METHOD_NOT_ALLOWED, NULL,
+		    "%s is not allowed on %s; allowed: %s", req->method, req->path, m.allow);
+		goto out;
+	}
+	if (rc != 0) {
+		status = ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such endpoint: %s", req->path);
+		goto out;
+	}
+	req->nparams = m.nparams;
+	for (int i = 0; i < m.nparams; i++) {
+		req->param_names[i] = m.names[i];
+		req->param_values[i] = m.values[i];
+	}
+	if (ig_access_check(req, m.route->access, err) != 0) {
+		status = -1;
+		goto out;
+	}
+	status = m.route->handler(req, body, err);
+out:
+	/* The captures live in m: the handler has run, so drop the pointers. */
+	req->nparams = 0;
+	req->body = NULL;
+	free(buf);
+	return status;
+}
+
+static void
+respond(FCGX_Request *r, ig_req *req, int status, json_object *body)
+{
+	size_t len = 0;
+	const char *text = json_object_to_json_string_length(body,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+	FCGX_FPrintF(r->out,
+	    "Status: %d %s\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Request-Id: %s\r\n"
+	    "%s\r\n",
+	    status, reason(status), req->request_id,
+	    req->resp_headers.data ? req->resp_headers.data : "");
+	if (strcmp(req->method ? req->method : "", "HEAD") != 0)
+		FCGX_PutStr(text, (int)len, r->out);
+}
+
+void
+ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
+{
+	int64_t t0 = ig_now_us();
+	ig_req req;
+	ig_err err = { 0 };
+	json_object *body = NULL;
+	const char *rid;
+	int status;
+
+	memset(&req, 0, sizeof(req));
+	req.fcgi = r;
+	req.method = FCGX_GetParam("REQUEST_METHOD", r->envp);
+	req.path = FCGX_GetParam("DOCUMENT_URI", r->envp);
+	req.query = FCGX_GetParam("QUERY_STRING", r->envp);
+	req.content_type = FCGX_GetParam("CONTENT_TYPE", r->envp);
+	req.remote_addr = FCGX_GetParam("REMOTE_ADDR", r->envp);
+	if (req.path == NULL)
+		req.path = FCGX_GetParam("SCRIPT_NAME", r->envp);
+	/* nginx passes its chosen id as REQUEST_ID (the client's X-Request-Id
+	 * when it sent a sane one); anything unusable is replaced. */
+	rid = FCGX_GetParam("REQUEST_ID", r->envp);
+	if (!ig_request_id_valid(rid))
+		rid = FCGX_GetParam("HTTP_X_REQUEST_ID", r->envp);
+	if (ig_request_id_valid(rid))
+		snprintf(req.request_id, sizeof(req.request_id), "%s", rid);
+	else
+		ig_uuid4(req.request_id);
+	ig_log_set_request_id(req.request_id);
+	ig_metrics_begin(m);
+
+	status = process(&req, r, &body, &err);
+	if (status < 0) {
+		if (err.code == IG_E_NONE)
+			ig_err_set(&err, IG_E_INTERNAL, NULL, "internal error");
+		status = ig_err_status(err.code);
+		json_object_put(body);
+		body = error_body(&req, &err);
+	} else if (body == NULL) {
+		body = json_object_new_object();
+	}
+	respond(r, &req, status, body);
+	json_object_put(body);
+
+	int64_t us = ig_now_us() - t0;
+	ig_metrics_end(m, status, us);
+	{
+		json_object *f = json_object_new_object();
+		json_object_object_add(f, "method", json_object_new_string(req.method ? req.method : "-"));
+		json_object_object_add(f, "path", json_object_new_string(req.path ? req.path : "-"));
+		json_object_object_add(f, "status", json_object_new_int(status));
+		json_object_object_add(f, "duration_ms", json_object_new_double((double)us / 1000.0));
+		if (status >= 500)
+			json_object_object_add(f, "error", json_object_new_string(err.message));
+		ig_log(status >= 500 ? IG_LOG_WARN : IG_LOG_INFO, "request", f);
+	}
+	ig_buf_free(&req.resp_headers);
+	ig_log_set_request_id(NULL);
+}

@@ -1,0 +1,16 @@
+/*
+ * pipeline.h — the request pipeline of DESIGN.md, in its fixed order:
+ * read (body limit → 413) → route (404 / 405 + Allow) → access → handler →
+ * one serialized JSON response with X-Request-Id → metrics and access log.
+ */
+#ifndef IG_FCGI_PIPELINE_H
+#define IG_FCGI_PIPELINE_H
+
+#include <fcgiapp.h>
+
+#include "lib/core/metrics.h"
+
+/* Serve the accepted request r completely (the caller finishes it). */
+void ig_pipeline_handle(FCGX_Request *r, ig_metrics *m);
+
+#endif

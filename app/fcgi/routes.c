@@ -1,0 +1,87 @@
+/* routes.c — the route table and its matcher; see routes.h. */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app/api/api.h"
+#include "app/fcgi/routes.h"
+
+const ig_route ig_routes[] = {
+	{ "GET", "/health", ig_api_health, IG_ACCESS_PUBLIC },
+	{ "GET", "/api/health", ig_api_health, IG_ACCESS_PUBLIC },
+};
+
+const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);
+
+/* Match pattern against path segment by segment, filling captures. */
+static int
+match_pattern(const char *pattern, const char *path, ig_route_match *m)
+{
+	const char *p = pattern, *s = path;
+
+	m->nparams = 0;
+	while (*p && *s) {
+		if (*p != '/' || *s != '/')
+			return 0;
+		p++;
+		s++;
+		size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
+		if (plen > 2 && p[0] == '{' && p[plen - 1] == '}') {
+			if (slen == 0 || slen >= sizeof(m->values[0]) || m->nparams == IG_ROUTE_MAX_PARAMS)
+				return 0;
+			snprintf(m->names[m->nparams], sizeof(m->names[0]), "%.*s", (int)(plen - 2), p + 1);
+			snprintf(m->values[m->nparams], sizeof(m->values[0]), "%.*s", (int)slen, s);
+			m->nparams++;
+		} else if (plen != slen || memcmp(p, s, plen) != 0) {
+			return 0;
+		}
+		p += plen;
+		s += slen;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+static void
+allow_add(char *allow, size_t len, const char *method)
+{
+	/* Keep each method once. */
+	char probe[16];
+	snprintf(probe, sizeof(probe), "%s,", method);
+	char list[160];
+	snprintf(list, sizeof(list), "%s,", allow);
+	for (char *t = list; (t = strstr(t, probe)) != NULL; t++)
+		if (t == list || t[-1] == ' ')
+			return;
+	size_t used = strlen(allow);
+	snprintf(allow + used, len - used, "%s%s", used ? ", " : "", method);
+}
+
+int
+ig_route_find(const ig_route *table, size_t n, const char *method,
+    const char *path, ig_route_match *m)
+{
+	const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	ig_route_match tmp;
+	int path_matched = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < n; i++) {
+		if (!match_pattern(table[i].pattern, path, &tmp))
+			continue;
+		path_matched = 1;
+		allow_add(m->allow, sizeof(m->allow), table[i].method);
+		if (strcmp(table[i].method, "GET") == 0)
+			allow_add(m->allow, sizeof(m->allow), "HEAD");
+		if (m->route == NULL && strcmp(table[i].method, want) == 0) {
+			char allow[sizeof(m->allow)];
+			memcpy(allow, m->allow, sizeof(allow));
+			*m = tmp;
+			memcpy(m->allow, allow, sizeof(allow));
+			m->route = &table[i];
+		}
+	}
+	if (m->route != NULL)
+		return 0;
+	return path_matched ? IG_E_METHOD_NOT_ALLOWED : IG_E_NOT_FOUND;
+}

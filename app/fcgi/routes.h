@@ -1,0 +1,43 @@
+/*
+ * routes.h — the route table and its matcher (DESIGN.md "Request path").
+ * One static array in routes.c, each row {method, pattern, handler, access};
+ * `{name}` segments of a pattern capture that path segment.
+ */
+#ifndef IG_FCGI_ROUTES_H
+#define IG_FCGI_ROUTES_H
+
+#include <stddef.h>
+
+#include "app/fcgi/http.h"
+
+typedef struct ig_route {
+	const char *method;
+	const char *pattern;
+	ig_handler handler;
+	ig_access access;
+} ig_route;
+
+#define IG_ROUTE_MAX_PARAMS 8
+
+typedef struct ig_route_match {
+	const ig_route *route;      /* NULL when nothing matched */
+	int nparams;
+	char names[IG_ROUTE_MAX_PARAMS][32];
+	char values[IG_ROUTE_MAX_PARAMS][256];
+	char allow[128];            /* methods whose pattern matched the path */
+} ig_route_match;
+
+/*
+ * Find the route for method and path in table (n rows). Returns 0 with
+ * m->route set; IG_E_METHOD_NOT_ALLOWED when the path matches but the method
+ * does not (m->allow lists the methods, "GET, HEAD, POST"); IG_E_NOT_FOUND
+ * when no pattern matches. HEAD is served by GET routes.
+ */
+int ig_route_find(const ig_route *table, size_t n, const char *method,
+    const char *path, ig_route_match *m);
+
+/* The application's table. */
+extern const ig_route ig_routes[];
+extern const size_t ig_nroutes;
+
+#endif

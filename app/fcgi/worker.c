@@ -1,0 +1,146 @@
+/* worker.c — see worker.h. */
+#include "ig_autoconf.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app/fcgi/pipeline.h"
+#include "app/fcgi/worker.h"
+#include "lib/core/config.h"
+#include "lib/core/log.h"
+#include "lib/db/db.h"
+
+/* How often an idle thread looks at the stop flag. */
+#define ACCEPT_POLL_MS 200
+
+static int listen_sock;
+static ig_metrics *metrics;
+static int slot_index;
+static int stopping;
+/* One thread at a time waits in poll/accept: the others would only wake
+ * for a connection they cannot all take. */
+static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Wait for and accept one connection; -1 once the worker is stopping.
+ *
+ * We accept ourselves instead of letting FCGX_Accept_r do it: after a
+ * SIGTERM libfcgi's accept loop returns a negative value forever, and a
+ * thread blocked in its accept() cannot notice a stop request. The
+ * listening socket is non-blocking, so a connection another process took
+ * first costs an EAGAIN, not a hang.
+ */
+static int
+accept_one(void)
+{
+	int fd = -1;
+
+	pthread_mutex_lock(&accept_mu);
+	while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
+		struct pollfd p = { .fd = listen_sock, .events = POLLIN };
+		int pr = poll(&p, 1, ACCEPT_POLL_MS);
+
+		if (pr <= 0)
+			continue;
+		fd = accept4(listen_sock, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			break;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED) {
+			ig_logf(IG_LOG_ERROR, "accept_failed", "accept: errno %d", errno);
+			usleep(10000);
+		}
+	}
+	pthread_mutex_unlock(&accept_mu);
+	return fd;
+}
+
+static void *
+thread_main(void *arg)
+{
+	FCGX_Request r;
+
+	(void)arg;
+	FCGX_InitRequest(&r, listen_sock, 0);
+	for (;;) {
+		int fd = accept_one();
+		if (fd < 0)
+			break;
+		/* Hand libfcgi the connection. keepConnection=1 stops the
+		 * FCGX_Finish_r inside FCGX_Accept_r from closing it; the begin
+		 * record then sets the real value. */
+		r.ipcFd = fd;
+		r.keepConnection = 1;
+		if (FCGX_Accept_r(&r) < 0) {
+			/* A malformed record: libfcgi closed the connection. */
+			FCGX_Finish_r(&r);
+			continue;
+		}
+		ig_pipeline_handle(&r, metrics);
+		__atomic_add_fetch(&metrics->workers[slot_index].requests, 1, __ATOMIC_RELAXED);
+		/* nginx does not keep FastCGI connections: close each one. */
+		r.keepConnection = 0;
+		FCGX_Finish_r(&r);
+	}
+	FCGX_Free(&r, 1);
+	ig_db_close();
+	return NULL;
+}
+
+int
+ig_worker_run(int listen_fd, ig_metrics *m, int slot)
+{
+	const ig_config *c = ig_cfg();
+	sigset_t set;
+	pthread_t *threads;
+	int sig;
+
+	listen_sock = listen_fd;
+	metrics = m;
+	slot_index = slot;
+	/* Die with the master rather than linger as an orphan. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		return 1;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	FCGX_Init();
+	ig_db_setup(c->database_url, c->db_timeout_ms, "imagegen-fcgi");
+
+	threads = calloc((size_t)c->threads, sizeof(*threads));
+	if (threads == NULL)
+		return 1;
+	for (int i = 0; i < c->threads; i++) {
+		if (pthread_create(&threads[i], NULL, thread_main, NULL) != 0) {
+			ig_logf(IG_LOG_ERROR, "thread_create_failed", "thread %d", i);
+			return 1;
+		}
+	}
+	ig_logf(IG_LOG_INFO, "worker_started", "slot %d, %d threads", slot, c->threads);
+
+	do {
+		if (sigwait(&set, &sig) != 0)
+			sig = SIGTERM;
+	} while (sig != SIGTERM && sig != SIGINT && sig != SIGHUP);
+	ig_logf(IG_LOG_INFO, "worker_draining", "signal %d: finishing in-flight requests", sig);
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < c->threads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	ig_logf(IG_LOG_INFO, "worker_stopped", "slot %d", slot);
+	return 0;
+}

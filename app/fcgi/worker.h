@@ -1,0 +1,17 @@
+/*
+ * worker.h — one worker process: IG_THREADS threads, each accepting FastCGI
+ * connections on the shared listening socket and running the pipeline.
+ */
+#ifndef IG_FCGI_WORKER_H
+#define IG_FCGI_WORKER_H
+
+#include "lib/core/metrics.h"
+
+/*
+ * Run a worker on the listening socket listen_fd until SIGTERM, SIGINT or
+ * SIGHUP; then stop accepting, let in-flight requests finish and return the
+ * process exit status (0). Called in the child right after fork().
+ */
+int ig_worker_run(int listen_fd, ig_metrics *m, int slot);
+
+#endif

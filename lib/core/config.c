@@ -1,0 +1,191 @@
+/* config.c — see config.h. */
+#include "ig_autoconf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/core/config.h"
+#include "lib/core/util.h"
+
+#ifndef IG_PKGDATADIR
+#define IG_PKGDATADIR "/usr/local/share/imagegen"
+#endif
+
+typedef enum setting_type { T_STRING, T_INT, T_OCTAL, T_ENUM } setting_type;
+
+typedef struct setting {
+	const char *name;
+	setting_type type;
+	/* Default; "{var}" at its start stands for the value of IG_VAR_DIR and
+	 * "{cwd}" for the working directory. */
+	const char *def;
+	int64_t min, max;        /* T_INT, T_OCTAL */
+	const char *const *values; /* T_ENUM, NULL-terminated */
+	size_t offset;
+	int nonempty;
+} setting;
+
+static const char *const environments[] = { "development", "production", "test", NULL };
+static const char *const log_levels[] = { "debug", "info", "warn", "error", NULL };
+
+#define OFF(f) offsetof(ig_config, f)
+
+/* IG_VAR_DIR comes first: other defaults are derived from it. */
+static const setting settings[] = {
+	{ "IG_VAR_DIR", T_STRING, "./var", 0, 0, NULL, OFF(var_dir), 1 },
+	{ "IG_DATABASE_URL", T_STRING, "dbname=imagegen", 0, 0, NULL, OFF(database_url), 1 },
+	{ "IG_SOCKET", T_STRING, "{var}/run/imagegen.sock", 0, 0, NULL, OFF(socket), 1 },
+	{ "IG_SOCKET_GROUP", T_STRING, "www-data", 0, 0, NULL, OFF(socket_group), 0 },
+	{ "IG_SOCKET_MODE", T_OCTAL, "0660", 0600, 0777, NULL, OFF(socket_mode), 1 },
+	{ "IG_WORKERS", T_INT, "2", 1, 64, NULL, OFF(workers), 1 },
+	{ "IG_THREADS", T_INT, "8", 1, 256, NULL, OFF(threads), 1 },
+	{ "IG_LISTEN_BACKLOG", T_INT, "1024", 16, 65535, NULL, OFF(listen_backlog), 1 },
+	{ "IG_MAX_BODY", T_INT, "10485760", 1024, 1073741824, NULL, OFF(max_body), 1 },
+	{ "IG_IMAGE_DIR", T_STRING, "{var}/images", 0, 0, NULL, OFF(image_dir), 1 },
+	{ "IG_MIGRATIONS_DIR", T_STRING, IG_PKGDATADIR "/migrations", 0, 0, NULL, OFF(migrations_dir), 1 },
+	{ "IG_ENVIRONMENT", T_ENUM, "development", 0, 0, environments, OFF(environment), 1 },
+	{ "IG_LOG_LEVEL", T_ENUM, "info", 0, 0, log_levels, OFF(log_level), 1 },
+	{ "IG_PROJECT_ROOT", T_STRING, "{cwd}", 0, 0, NULL, OFF(project_root), 1 },
+	{ "IG_DB_TIMEOUT_MS", T_INT, "5000", 100, 600000, NULL, OFF(db_timeout_ms), 1 },
+	{ "IG_HEALTH_CACHE_MS", T_INT, "1000", 0, 60000, NULL, OFF(health_cache_ms), 1 },
+	{ "IG_DRAIN_TIMEOUT", T_INT, "30", 1, 3600, NULL, OFF(drain_timeout), 1 },
+};
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static ig_config cfg;
+
+const ig_config *
+ig_cfg(void)
+{
+	return &cfg;
+}
+
+static char *
+expand_default(const char *def)
+{
+	if (strncmp(def, "{var}", 5) == 0)
+		return ig_xasprintf("%s%s", cfg.var_dir, def + 5);
+	if (strcmp(def, "{cwd}") == 0) {
+		char *cwd = getcwd(NULL, 0);
+		return cwd ? cwd : ig_xstrdup(".");
+	}
+	return ig_xstrdup(def);
+}
+
+static int
+set_one(const setting *s, const char *val, char *err, size_t errlen)
+{
+	char *base = (char *)&cfg + s->offset;
+	int64_t v;
+
+	switch (s->type) {
+	case T_STRING:
+		if (s->nonempty && *val == '\0') {
+			snprintf(err, errlen, "%s: must not be empty", s->name);
+			return -1;
+		}
+		*(char **)base = ig_xstrdup(val);
+		return 0;
+	case T_ENUM:
+		for (const char *const *p = s->values; *p; p++) {
+			if (strcmp(*p, val) == 0) {
+				*(char **)base = ig_xstrdup(val);
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "%s: \"%.64s\" is not one of the allowed values", s->name, val);
+		return -1;
+	case T_OCTAL: {
+		char *end;
+		long o = strtol(val, &end, 8);
+		if (*val == '\0' || *end != '\0' || o < s->min || o > s->max) {
+			snprintf(err, errlen, "%s: must be an octal file mode between %llo and %llo (got \"%.64s\")",
+			    s->name, (unsigned long long)s->min, (unsigned long long)s->max, val);
+			return -1;
+		}
+		*(int *)base = (int)o;
+		return 0;
+	}
+	case T_INT:
+		if (ig_parse_int64(val, s->min, s->max, &v) != 0) {
+			snprintf(err, errlen, "%s: must be an integer between %lld and %lld (got \"%.64s\")",
+			    s->name, (long long)s->min, (long long)s->max, val);
+			return -1;
+		}
+		if (s->offset == OFF(max_body))
+			*(long *)base = (long)v;
+		else
+			*(int *)base = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+static void
+free_strings(void)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (settings[i].type == T_STRING || settings[i].type == T_ENUM) {
+			char **p = (char **)((char *)&cfg + settings[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}
+
+int
+ig_config_load(char *err, size_t errlen)
+{
+	free_strings();
+	memset(&cfg, 0, sizeof(cfg));
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const setting *s = &settings[i];
+		const char *env = getenv(s->name);
+		int rc;
+
+		if (env != NULL) {
+			rc = set_one(s, env, err, errlen);
+		} else {
+			char *def = expand_default(s->def);
+			rc = set_one(s, def, err, errlen);
+			free(def);
+		}
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+ig_config_dump(void)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const setting *s = &settings[i];
+		const char *base = (const char *)&cfg + s->offset;
+
+		switch (s->type) {
+		case T_STRING:
+		case T_ENUM:
+			/* The database URL may hold a password: show only that it is set. */
+			if (strcmp(s->name, "IG_DATABASE_URL") == 0 && (strstr(*(char *const *)base, "password") != NULL ||
+			    strchr(*(char *const *)base, '@') != NULL))
+				printf("%s=(set, contains a password)\n", s->name);
+			else
+				printf("%s=%s\n", s->name, *(char *const *)base);
+			break;
+		case T_OCTAL:
+			printf("%s=%04o\n", s->name, (unsigned)*(const int *)base);
+			break;
+		case T_INT:
+			if (s->offset == OFF(max_body))
+				printf("%s=%ld\n", s->name, *(const long *)base);
+			else
+				printf("%s=%d\n", s->name, *(const int *)base);
+			break;
+		}
+	}
+}

@@ -1,0 +1,42 @@
+/*
+ * config.h — the process configuration, read once from IG_* environment
+ * variables and validated as a whole (a bad value stops the program with a
+ * message naming the variable). The table of settings in config.c is the one
+ * place a setting, its default and its bounds are declared; the README's
+ * table mirrors it.
+ */
+#ifndef IG_CORE_CONFIG_H
+#define IG_CORE_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct ig_config {
+	char *var_dir;
+	char *database_url;
+	char *socket;
+	char *socket_group;
+	int socket_mode;
+	int workers;
+	int threads;
+	int listen_backlog;
+	long max_body;
+	char *image_dir;
+	char *migrations_dir;
+	char *environment;
+	char *log_level;
+	char *project_root;
+	int db_timeout_ms;
+	int drain_timeout;
+	int health_cache_ms;
+} ig_config;
+
+/* Read and validate every setting from the environment into the process-wide
+ * configuration. Returns 0, or -1 with a message naming the variable in err.
+ * Safe to call again (tests do); the previous values are freed. */
+int ig_config_load(char *err, size_t errlen);
+/* The loaded configuration (valid after a successful ig_config_load). */
+const ig_config *ig_cfg(void);
+/* Print "NAME=value" of every setting, for `imagegen config`. */
+void ig_config_dump(void);
+
+#endif

@@ -1,0 +1,52 @@
+/* error.c — see error.h. */
+#include "ig_autoconf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "lib/core/error.h"
+
+static const struct {
+	const char *name;
+	int status;
+} codes[IG_E__MAX] = {
+	[IG_E_NONE] = { "none", 200 },
+	[IG_E_INVALID_JSON] = { "invalid_json", 400 },
+	[IG_E_INVALID_REQUEST] = { "invalid_request", 400 },
+	[IG_E_UNAUTHORIZED] = { "unauthorized", 401 },
+	[IG_E_TOKEN_EXPIRED] = { "token_expired", 401 },
+	[IG_E_FORBIDDEN] = { "forbidden", 403 },
+	[IG_E_NOT_FOUND] = { "not_found", 404 },
+	[IG_E_METHOD_NOT_ALLOWED] = { "method_not_allowed", 405 },
+	[IG_E_CONFLICT] = { "conflict", 409 },
+	[IG_E_PAYLOAD_TOO_LARGE] = { "payload_too_large", 413 },
+	[IG_E_UNSUPPORTED_MEDIA_TYPE] = { "unsupported_media_type", 415 },
+	[IG_E_RATE_LIMITED] = { "rate_limited", 429 },
+	[IG_E_INTERNAL] = { "internal", 500 },
+	[IG_E_UNAVAILABLE] = { "unavailable", 503 },
+};
+
+int
+ig_err_set(ig_err *err, ig_errcode code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *
+ig_err_name(ig_errcode code)
+{
+	return (code >= 0 && code < IG_E__MAX) ? codes[code].name : "internal";
+}
+
+int
+ig_err_status(ig_errcode code)
+{
+	return (code >= 0 && code < IG_E__MAX) ? codes[code].status : 500;
+}

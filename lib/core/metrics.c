@@ -1,0 +1,91 @@
+/* metrics.c — see metrics.h. */
+#include "ig_autoconf.h"
+
+#include <math.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "lib/core/metrics.h"
+#include "lib/core/util.h"
+
+ig_metrics *
+ig_metrics_map(void)
+{
+	void *p = mmap(NULL, sizeof(ig_metrics), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ig_metrics *m;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	m = p;
+	memset(m, 0, sizeof(*m));
+	m->started = (int64_t)time(NULL);
+	return m;
+}
+
+ig_metrics *
+ig_metrics_local(void)
+{
+	ig_metrics *m = ig_xcalloc(1, sizeof(*m));
+
+	m->started = (int64_t)time(NULL);
+	return m;
+}
+
+double
+ig_metrics_bucket_bound(int i)
+{
+	return 50.0 * pow(1.5, i);
+}
+
+void
+ig_metrics_begin(ig_metrics *m)
+{
+	__atomic_add_fetch(&m->in_flight, 1, __ATOMIC_RELAXED);
+}
+
+void
+ig_metrics_end(ig_metrics *m, int status, int64_t us)
+{
+	int b = 0;
+
+	if (us < 0)
+		us = 0;
+	while (b < IG_METRICS_BUCKETS - 1 && (double)us > ig_metrics_bucket_bound(b))
+		b++;
+	__atomic_sub_fetch(&m->in_flight, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->requests, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->latency_sum_us, (uint64_t)us, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->buckets[b], 1, __ATOMIC_RELAXED);
+	if (status >= 100 && status < 600)
+		__atomic_add_fetch(&m->by_status[status], 1, __ATOMIC_RELAXED);
+}
+
+double
+ig_metrics_percentile_ms(const ig_metrics *m, double q)
+{
+	uint64_t counts[IG_METRICS_BUCKETS], total = 0;
+	double rank, seen = 0;
+
+	for (int i = 0; i < IG_METRICS_BUCKETS; i++) {
+		counts[i] = __atomic_load_n(&m->buckets[i], __ATOMIC_RELAXED);
+		total += counts[i];
+	}
+	if (total == 0)
+		return 0;
+	rank = q * (double)total;
+	for (int i = 0; i < IG_METRICS_BUCKETS; i++) {
+		if (counts[i] == 0)
+			continue;
+		if (seen + (double)counts[i] >= rank) {
+			/* Interpolate linearly inside the bucket. */
+			double lo = i == 0 ? 0 : ig_metrics_bucket_bound(i - 1);
+			double hi = ig_metrics_bucket_bound(i);
+			double frac = (rank - seen) / (double)counts[i];
+			return (lo + (hi - lo) * frac) / 1000.0;
+		}
+		seen += (double)counts[i];
+	}
+	return ig_metrics_bucket_bound(IG_METRICS_BUCKETS - 1) / 1000.0;
+}

@@ -1,0 +1,52 @@
+/*
+ * metrics.h — request counters shared by every worker process on a host.
+ *
+ * The master maps one anonymous shared block before it forks, so every
+ * worker (and every replacement worker) adds to the same counters with
+ * atomic operations and the monitoring endpoints can read the whole host's
+ * figures from any worker. Latencies go into a fixed log-scale histogram
+ * (bucket i ends at 50 µs · 1.5^i), from which percentiles are estimated.
+ */
+#ifndef IG_CORE_METRICS_H
+#define IG_CORE_METRICS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define IG_METRICS_BUCKETS 42
+#define IG_METRICS_MAX_WORKERS 130
+
+typedef struct ig_metrics_worker {
+	pid_t pid;          /* 0 when the slot is free */
+	int64_t started;    /* unix seconds */
+	uint64_t requests;
+} ig_metrics_worker;
+
+typedef struct ig_metrics {
+	int64_t started;            /* unix seconds the master mapped the block */
+	uint64_t requests;
+	uint64_t in_flight;
+	uint64_t latency_sum_us;
+	uint64_t by_status[600];    /* index = HTTP status */
+	uint64_t buckets[IG_METRICS_BUCKETS];
+	uint64_t worker_restarts;
+	ig_metrics_worker workers[IG_METRICS_MAX_WORKERS];
+} ig_metrics;
+
+/* Map a zeroed shared block (MAP_SHARED|MAP_ANONYMOUS); NULL on failure.
+ * Must happen before fork() so children share it. */
+ig_metrics *ig_metrics_map(void);
+/* A private block for programs and tests that do not fork. */
+ig_metrics *ig_metrics_local(void);
+
+void ig_metrics_begin(ig_metrics *m);
+/* Count one finished request with its status and duration. */
+void ig_metrics_end(ig_metrics *m, int status, int64_t duration_us);
+
+/* Upper bound in microseconds of histogram bucket i. */
+double ig_metrics_bucket_bound(int i);
+/* Estimate the q-quantile (0 < q < 1) in milliseconds from the histogram;
+ * 0 when nothing was recorded. */
+double ig_metrics_percentile_ms(const ig_metrics *m, double q);
+
+#endif

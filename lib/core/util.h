@@ -1,0 +1,52 @@
+/*
+ * util.h — memory, strings, time and random ids shared by every module.
+ *
+ * Out-of-memory policy (STYLE.md 7): the ig_x* allocators never return NULL;
+ * they log one line and abort, so no caller checks malloc ad hoc.
+ */
+#ifndef IG_CORE_UTIL_H
+#define IG_CORE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *ig_xmalloc(size_t n);
+void *ig_xcalloc(size_t n, size_t size);
+void *ig_xrealloc(void *p, size_t n);
+char *ig_xstrdup(const char *s);
+char *ig_xstrndup(const char *s, size_t n);
+/* printf into a new string; the caller frees it. */
+char *ig_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer; always NUL-terminated after ig_buf_* calls. */
+typedef struct ig_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+} ig_buf;
+
+void ig_buf_append(ig_buf *b, const void *p, size_t n);
+void ig_buf_puts(ig_buf *b, const char *s);
+void ig_buf_printf(ig_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ig_buf_free(ig_buf *b);
+
+/* Monotonic clock in microseconds / milliseconds. */
+int64_t ig_now_us(void);
+int64_t ig_now_ms(void);
+/* RFC 3339 UTC with millisecond precision ("2024-01-20T10:30:00.123Z") of
+ * the wall clock into out (at least 32 bytes). */
+void ig_rfc3339_now(char *out, size_t outlen);
+
+/* Fill p with n bytes from the kernel CSPRNG (getrandom). Aborts on failure. */
+void ig_random_bytes(void *p, size_t n);
+/* A random RFC 4122 version-4 UUID, 36 chars + NUL into out[37]. */
+void ig_uuid4(char out[37]);
+
+/* Parse a whole base-10 integer in [min, max]. Returns 0 and stores it, or
+ * -1 when s is empty, has trailing bytes, or is out of range. */
+int ig_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* 1 when s is a usable request id: 1..64 chars of [A-Za-z0-9._-]. */
+int ig_request_id_valid(const char *s);
+
+#endif

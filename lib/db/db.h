@@ -1,0 +1,51 @@
+/*
+ * db.h — PostgreSQL access through libpq.
+ *
+ * Each thread owns one connection, opened on first use and reopened
+ * transparently after it breaks (a PostgreSQL restart costs the next query a
+ * reconnect, never a worker restart). Every statement is parameterized
+ * (PQsendQueryParams); no value is ever pasted into SQL text. Each call is
+ * bounded by the configured timeout: a server that stops answering makes the
+ * call fail with `unavailable` and the connection is dropped.
+ */
+#ifndef IG_DB_DB_H
+#define IG_DB_DB_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "lib/core/error.h"
+
+/* Remember the conninfo (libpq keywords or URI) and the per-call timeout.
+ * Call once per process before any thread queries. */
+void ig_db_setup(const char *conninfo, int timeout_ms, const char *application_name);
+
+/* Flags for ig_db_exec. */
+#define IG_DB_IDEMPOTENT 0x1 /* safe to run again on a fresh connection */
+
+/*
+ * Run one parameterized statement on this thread's connection.
+ * Returns the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK; the caller
+ * PQclear()s it), or NULL with err filled: `unavailable` when the database
+ * cannot be reached in time, `internal` for a failed statement (its SQLSTATE
+ * is then in ig_db_sqlstate()). With IG_DB_IDEMPOTENT, a statement that
+ * failed because the connection had broken is retried once on a new one.
+ */
+PGresult *ig_db_exec(const char *sql, int nparams, const char *const *params,
+    int flags, ig_err *err);
+
+/* SQLSTATE of this thread's last failed statement ("" if none). */
+const char *ig_db_sqlstate(void);
+
+/* Round-trip a trivial query; 0 with the latency in ms, or -1 with err. */
+int ig_db_ping(double *latency_ms, ig_err *err);
+
+/* This thread's connection, connecting if needed; NULL with err filled.
+ * For code that needs the connection itself (migrations, LISTEN). */
+PGconn *ig_db_conn(ig_err *err);
+
+/* Close this thread's connection (at thread exit). */
+void ig_db_close(void);
+
+#endif

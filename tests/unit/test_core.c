@@ -1,0 +1,257 @@
+/*
+ * test_core.c — lib/core: configuration, strict JSON, metrics, utilities.
+ * Each test names the bug it guards.
+ */
+#include "ig_autoconf.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/config.h"
+#include "lib/core/json.h"
+#include "lib/core/metrics.h"
+#include "lib/core/util.h"
+
+static void
+clear_env(void)
+{
+	const char *vars[] = { "IG_VAR_DIR", "IG_WORKERS", "IG_THREADS", "IG_SOCKET", "IG_MAX_BODY",
+		"IG_ENVIRONMENT", "IG_SOCKET_MODE", "IG_IMAGE_DIR", "IG_LOG_LEVEL", NULL };
+	for (int i = 0; vars[i]; i++)
+		unsetenv(vars[i]);
+}
+
+/* Defaults derive from IG_VAR_DIR, so moving the var dir moves the socket
+ * and the images with it. */
+START_TEST(config_defaults_follow_var_dir)
+{
+	char err[256];
+
+	clear_env();
+	setenv("IG_VAR_DIR", "/srv/ig", 1);
+	ck_assert_int_eq(ig_config_load(err, sizeof(err)), 0);
+	ck_assert_str_eq(ig_cfg()->socket, "/srv/ig/run/imagegen.sock");
+	ck_assert_str_eq(ig_cfg()->image_dir, "/srv/ig/images");
+	ck_assert_int_eq(ig_cfg()->workers, 2);
+	ck_assert_int_eq(ig_cfg()->socket_mode, 0660);
+	ck_assert_int_eq(ig_cfg()->max_body, 10485760);
+}
+END_TEST
+
+/* A bad value must stop the program with a message naming the variable,
+ * not fall back silently (IG_WORKERS=abc once meant one worker). */
+START_TEST(config_rejects_bad_values_naming_the_variable)
+{
+	static const char *const cases[][2] = {
+		{ "IG_WORKERS", "abc" }, { "IG_WORKERS", "0" }, { "IG_WORKERS", "4x" },
+		{ "IG_THREADS", "-1" }, { "IG_MAX_BODY", "12" }, { "IG_ENVIRONMENT", "staging" },
+		{ "IG_SOCKET_MODE", "0999" }, { "IG_SOCKET", "" }, { "IG_LOG_LEVEL", "loud" },
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		clear_env();
+		setenv(cases[i][0], cases[i][1], 1);
+		ck_assert_int_eq(ig_config_load(err, sizeof(err)), -1);
+		ck_assert_msg(strncmp(err, cases[i][0], strlen(cases[i][0])) == 0,
+		    "message for %s=%s does not name it: %s", cases[i][0], cases[i][1], err);
+	}
+	clear_env();
+}
+END_TEST
+
+static json_object *
+parse(const char *s, ig_err *err)
+{
+	return ig_json_parse(s, strlen(s), 100, err);
+}
+
+/* json-c's lenient defaults accept all of these; a body must not. */
+START_TEST(json_strict_rejects_lenient_inputs)
+{
+	static const char *const bad[] = {
+		"{\"a\": 1,}",              /* trailing comma */
+		"{\"a\": 1} /* c */",       /* comment */
+		"{\"a\": 1} garbage",       /* trailing data */
+		"{\"a\": 1}{\"b\": 2}",     /* two values */
+		"{\"a\": \"x\\u0000y\"}",   /* NUL inside a string */
+		"{\"a\\u0000\": 1}",        /* NUL inside a key */
+		"{\"a\": \"\xff\"}",        /* invalid UTF-8 */
+		"{\"a\": 'x'}",             /* single quotes */
+		"{\"a\": 1",                /* truncated */
+		"",                         /* empty */
+		"{\"a\": \"line\nbreak\"}", /* raw control character */
+	};
+	ig_err err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_object *o = parse(bad[i], &err);
+		ck_assert_msg(o == NULL, "accepted: %s", bad[i]);
+		ck_assert_int_eq(err.code, IG_E_INVALID_JSON);
+	}
+}
+END_TEST
+
+START_TEST(json_accepts_valid_documents)
+{
+	ig_err err;
+	json_object *o = parse("  {\"a\": [1, 2, {\"b\": \"\\u00e9\\\\u0000\"}]}\r\n", &err);
+
+	ck_assert_ptr_nonnull(o);
+	json_object_put(o);
+	o = parse("42", &err);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(json_object_get_int(o), 42);
+	json_object_put(o);
+}
+END_TEST
+
+/* Depth past 32 and oversized arrays are refused before a handler walks them. */
+START_TEST(json_caps_depth_and_arrays)
+{
+	ig_err err;
+	char deep[200];
+	size_t n = 0;
+	json_object *o;
+
+	for (int i = 0; i < 40; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < 40; i++)
+		deep[n++] = ']';
+	deep[n] = '\0';
+	ck_assert_ptr_null(parse(deep, &err));
+
+	o = ig_json_parse("[1,2,3,4]", 9, 3, &err);
+	ck_assert_ptr_null(o);
+	ck_assert_ptr_nonnull(strstr(err.message, "4 elements"));
+}
+END_TEST
+
+/* json_object_get_int coerces "12abc" to 12, true to 1 and 3e9 to INT32_MAX;
+ * the typed readers refuse each and name the field. */
+START_TEST(json_typed_readers_do_not_coerce)
+{
+	ig_err err;
+	int64_t v;
+	const char *s;
+	int b;
+	json_object *o = parse("{\"s\": \"12abc\", \"t\": true, \"d\": 3e9, \"big\": 9223372036854775808,"
+	    " \"n\": 7, \"str\": \"h\\u00e9llo\", \"nul\": null}", &err);
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(ig_json_int(o, "s", 1, 0, 100, &v, &err), -1);
+	ck_assert_str_eq(err.field, "s");
+	ck_assert_int_eq(ig_json_int(o, "t", 1, 0, 100, &v, &err), -1);
+	ck_assert_int_eq(ig_json_int(o, "d", 1, 0, INT64_MAX, &v, &err), -1);
+	ck_assert_int_eq(ig_json_int(o, "big", 1, 0, INT64_MAX, &v, &err), -1);
+	ck_assert_int_eq(ig_json_int(o, "n", 1, 0, 5, &v, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "between 0 and 5"));
+	ck_assert_int_eq(ig_json_int(o, "n", 1, 0, 10, &v, &err), 0);
+	ck_assert_int_eq(v, 7);
+	ck_assert_int_eq(ig_json_int(o, "missing", 0, 0, 10, &v, &err), 1);
+	ck_assert_int_eq(ig_json_int(o, "nul", 0, 0, 10, &v, &err), 1);
+	ck_assert_int_eq(ig_json_int(o, "missing", 1, 0, 10, &v, &err), -1);
+	ck_assert_str_eq(err.field, "missing");
+	/* Lengths count code points, not bytes: "héllo" is 5. */
+	ck_assert_int_eq(ig_json_string(o, "str", 1, 5, 5, &s, &err), 0);
+	ck_assert_int_eq(ig_json_string(o, "n", 1, 0, 5, &s, &err), -1);
+	ck_assert_int_eq(ig_json_bool(o, "s", 1, &b, &err), -1);
+	ck_assert_int_eq(ig_json_bool(o, "t", 1, &b, &err), 0);
+	ck_assert_int_eq(b, 1);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(json_only_keys_names_the_unknown_field)
+{
+	static const char *const allowed[] = { "theme", "language", NULL };
+	ig_err err;
+	json_object *o = parse("{\"theme\": \"dark\", \"colour\": 1}", &err);
+
+	ck_assert_int_eq(ig_json_only_keys(o, allowed, &err), -1);
+	ck_assert_str_eq(err.field, "colour");
+	json_object_put(o);
+}
+END_TEST
+
+/* Percentiles come from the shared histogram: with 90 fast and 10 slow
+ * requests p50 must sit in the fast bucket and p99 in the slow one. */
+START_TEST(metrics_percentiles_follow_the_histogram)
+{
+	ig_metrics *m = ig_metrics_local();
+
+	ck_assert(ig_metrics_percentile_ms(m, 0.5) == 0);
+	for (int i = 0; i < 90; i++) {
+		ig_metrics_begin(m);
+		ig_metrics_end(m, 200, 1000);    /* 1 ms */
+	}
+	for (int i = 0; i < 10; i++) {
+		ig_metrics_begin(m);
+		ig_metrics_end(m, 503, 200000);  /* 200 ms */
+	}
+	ck_assert_uint_eq(m->requests, 100);
+	ck_assert_uint_eq(m->by_status[200], 90);
+	ck_assert_uint_eq(m->by_status[503], 10);
+	ck_assert_uint_eq(m->in_flight, 0);
+	double p50 = ig_metrics_percentile_ms(m, 0.5), p99 = ig_metrics_percentile_ms(m, 0.99);
+	ck_assert_msg(p50 > 0.6 && p50 <= 1.6, "p50 %f", p50);
+	ck_assert_msg(p99 > 130 && p99 <= 300, "p99 %f", p99);
+	free(m);
+}
+END_TEST
+
+START_TEST(util_parse_int_and_request_ids)
+{
+	int64_t v;
+
+	ck_assert_int_eq(ig_parse_int64("123", 0, 1000, &v), 0);
+	ck_assert_int_eq(v, 123);
+	ck_assert_int_eq(ig_parse_int64("", 0, 1000, &v), -1);
+	ck_assert_int_eq(ig_parse_int64("12 ", 0, 1000, &v), -1);
+	ck_assert_int_eq(ig_parse_int64("99999999999999999999", 0, INT64_MAX, &v), -1);
+	ck_assert(ig_request_id_valid("abc-123_x.y"));
+	ck_assert(!ig_request_id_valid(""));
+	ck_assert(!ig_request_id_valid("a b"));
+	ck_assert(!ig_request_id_valid("a\r\nSet-Cookie: x"));  /* header injection */
+	char longid[80];
+	memset(longid, 'a', 79);
+	longid[79] = '\0';
+	ck_assert(!ig_request_id_valid(longid));
+	char u[37];
+	ig_uuid4(u);
+	ck_assert_int_eq(strlen(u), 36);
+	ck_assert_int_eq(u[14], '4');
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("config");
+	int failed;
+
+	tcase_add_test(tc, config_defaults_follow_var_dir);
+	tcase_add_test(tc, config_rejects_bad_values_naming_the_variable);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("json");
+	tcase_add_test(tc, json_strict_rejects_lenient_inputs);
+	tcase_add_test(tc, json_accepts_valid_documents);
+	tcase_add_test(tc, json_caps_depth_and_arrays);
+	tcase_add_test(tc, json_typed_readers_do_not_coerce);
+	tcase_add_test(tc, json_only_keys_names_the_unknown_field);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("metrics");
+	tcase_add_test(tc, metrics_percentiles_follow_the_histogram);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("util");
+	tcase_add_test(tc, util_parse_int_and_request_ids);
+	suite_add_tcase(s, tc);
+
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

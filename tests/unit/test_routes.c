@@ -1,0 +1,122 @@
+/* test_routes.c — the route table matcher (404, 405 + Allow, captures). */
+#include "ig_autoconf.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/fcgi/routes.h"
+
+static int
+h(ig_req *req, json_object **out, ig_err *err)
+{
+	(void)req;
+	(void)out;
+	(void)err;
+	return 200;
+}
+
+static const ig_route table[] = {
+	{ "GET", "/api/batch", h, IG_ACCESS_USER },
+	{ "GET", "/api/batch/status/{batch_id}", h, IG_ACCESS_USER },
+	{ "GET", "/api/batch/{batch_id}", h, IG_ACCESS_USER },
+	{ "POST", "/api/batch/{batch_id}/cancel", h, IG_ACCESS_USER },
+	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER },
+	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER },
+};
+#define N (sizeof(table) / sizeof(table[0]))
+
+START_TEST(captures_parameters)
+{
+	ig_route_match m;
+
+	ck_assert_int_eq(ig_route_find(table, N, "DELETE", "/api/collaboration/comments/img1/c2", &m), 0);
+	ck_assert_ptr_eq(m.route, &table[4]);
+	ck_assert_int_eq(m.nparams, 2);
+	ck_assert_str_eq(m.names[0], "image_id");
+	ck_assert_str_eq(m.values[0], "img1");
+	ck_assert_str_eq(m.names[1], "comment_id");
+	ck_assert_str_eq(m.values[1], "c2");
+}
+END_TEST
+
+/* A literal route listed first wins over a capture of the same shape. */
+START_TEST(first_matching_row_wins)
+{
+	ig_route_match m;
+
+	ck_assert_int_eq(ig_route_find(table, N, "GET", "/api/batch/status/abc", &m), 0);
+	ck_assert_ptr_eq(m.route, &table[1]);
+	ck_assert_int_eq(ig_route_find(table, N, "GET", "/api/batch/abc", &m), 0);
+	ck_assert_ptr_eq(m.route, &table[2]);
+	ck_assert_str_eq(m.values[0], "abc");
+}
+END_TEST
+
+/* 405 must list every method of every row whose pattern matched, once. */
+START_TEST(wrong_method_is_405_with_allow)
+{
+	ig_route_match m;
+
+	ck_assert_int_eq(ig_route_find(table, N, "POST", "/api/collaboration/comments/a/b", &m),
+	    IG_E_METHOD_NOT_ALLOWED);
+	ck_assert_str_eq(m.allow, "DELETE, PUT");
+	ck_assert_int_eq(ig_route_find(table, N, "DELETE", "/api/batch", &m), IG_E_METHOD_NOT_ALLOWED);
+	ck_assert_str_eq(m.allow, "GET, HEAD");
+}
+END_TEST
+
+START_TEST(head_is_served_by_get)
+{
+	ig_route_match m;
+
+	ck_assert_int_eq(ig_route_find(table, N, "HEAD", "/api/batch", &m), 0);
+	ck_assert_ptr_eq(m.route, &table[0]);
+}
+END_TEST
+
+/* Empty segments, trailing slashes and extra segments do not match a
+ * capture: "/api/batch//cancel" once matched with an empty batch id. */
+START_TEST(unknown_paths_are_404)
+{
+	static const char *const paths[] = {
+		"/api/batch/", "/api/batch//cancel", "/api/batch/x/cancel/more", "/api", "/",
+		"/api/batchx", "/API/batch",
+	};
+	ig_route_match m;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		ck_assert_msg(ig_route_find(table, N, "GET", paths[i], &m) == IG_E_NOT_FOUND, "%s", paths[i]);
+}
+END_TEST
+
+START_TEST(application_table_has_health)
+{
+	ig_route_match m;
+
+	ck_assert_int_eq(ig_route_find(ig_routes, ig_nroutes, "GET", "/health", &m), 0);
+	ck_assert_int_eq(m.route->access, IG_ACCESS_PUBLIC);
+	ck_assert_int_eq(ig_route_find(ig_routes, ig_nroutes, "POST", "/health", &m), IG_E_METHOD_NOT_ALLOWED);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("routes");
+	TCase *tc = tcase_create("match");
+	int failed;
+
+	tcase_add_test(tc, captures_parameters);
+	tcase_add_test(tc, first_matching_row_wins);
+	tcase_add_test(tc, wrong_method_is_405_with_allow);
+	tcase_add_test(tc, head_is_served_by_get);
+	tcase_add_test(tc, unknown_paths_are_404);
+	tcase_add_test(tc, application_table_has_health);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
