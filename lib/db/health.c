@@ -115,8 +115,13 @@ ig_health_collect(ig_health_status *status, int max_age_ms)
 	probe_cached(&p, max_age_ms);
 	db_up = p.db_up;
 	json_object_object_add(db, "status", json_object_new_string(db_up ? "up" : "down"));
-	json_object_object_add(db, "latency_ms",
-	    db_up ? json_object_new_double((double)(int64_t)(p.latency_ms * 100) / 100) : NULL);
+	if (db_up) {
+		char ms[32];
+		snprintf(ms, sizeof(ms), "%.2f", p.latency_ms);
+		json_object_object_add(db, "latency_ms", json_object_new_double_s(p.latency_ms, ms));
+	} else {
+		json_object_object_add(db, "latency_ms", NULL);
+	}
 	if (!db_up)
 		json_object_object_add(db, "error", json_object_new_string(p.error));
 	json_object_object_add(runners, "active", p.runners >= 0 ? json_object_new_int(p.runners) : NULL);
