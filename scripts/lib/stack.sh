@@ -512,11 +512,9 @@ ig_nginx_stop() {
     local var="$1" pid
     if pid="$(ig_nginx_pid "$var")"; then
         ig_log "stopping nginx (pid $pid)"
-        kill -QUIT "$pid" 2>/dev/null || true
-        if ! ig_wait_gone "$pid" 10; then
-            kill -TERM "$pid" 2>/dev/null || true
-            ig_wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null || true
-        fi
+        # TERM is nginx's fast shutdown; the stack is going away as a whole.
+        kill -TERM "$pid" 2>/dev/null || true
+        ig_wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$var/run/nginx.pid"
 }
