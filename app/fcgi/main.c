@@ -3,8 +3,10 @@
  *
  * Opens the listening socket, maps the shared metrics block, forks
  * IG_WORKERS workers and supervises them: a worker that dies is replaced
- * at once; SIGHUP replaces every worker gracefully (new ones start, old ones
- * finish what they hold); SIGTERM/SIGINT drain every worker and exit.
+ * at once; SIGTERM/SIGINT drain every worker and exit. SIGHUP re-executes
+ * the master's binary (a rebuilt or reinstalled one is picked up) keeping
+ * the listening socket, the metrics block and the old workers, which the
+ * new master retires once its own workers run: no request is refused.
  */
 #include "ig_autoconf.h"
 
@@ -45,7 +47,11 @@ static int nslots;
 /* Workers of an earlier generation still draining after SIGHUP. */
 static pid_t retiring[IG_METRICS_MAX_WORKERS];
 static int listen_fd = -1;
+static int metrics_fd = -1;
 static ig_metrics *metrics;
+/* The binary to re-execute on SIGHUP, resolved at start: the path, not
+ * /proc/self/exe, so a rebuilt file at that path is what runs next. */
+static char self_path[4096];
 
 static void
 usage(FILE *f)
@@ -254,24 +260,113 @@ reap(int shutting_down)
 }
 
 static void
+retire(pid_t pid)
+{
+	for (int j = 0; j < IG_METRICS_MAX_WORKERS; j++) {
+		if (retiring[j] == 0) {
+			retiring[j] = pid;
+			return;
+		}
+	}
+}
+
+/* Fallback of SIGHUP when exec fails: new workers from this image. */
+static void
 replace_all(void)
 {
-	ig_logf(IG_LOG_INFO, "workers_replacing", "SIGHUP: starting %d new workers", nslots);
+	ig_logf(IG_LOG_INFO, "workers_replacing", "starting %d new workers", nslots);
 	for (int i = 0; i < nslots; i++) {
 		pid_t old = slots[i].pid;
 		slots[i].pid = 0;
-		if (old > 0) {
-			for (int j = 0; j < IG_METRICS_MAX_WORKERS; j++) {
-				if (retiring[j] == 0) {
-					retiring[j] = old;
-					break;
-				}
-			}
-		}
+		if (old > 0)
+			retire(old);
 		spawn(i);
 		if (old > 0)
 			kill(old, SIGTERM);
 	}
+}
+
+static void
+set_cloexec(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
+}
+
+/*
+ * SIGHUP: exec the binary again, handing over the listening socket, the
+ * metrics memfd and the pids of the running workers through IG_INHERIT_*.
+ * The workers stay children of this pid across exec, so the new image
+ * reaps them. Only returns when exec failed.
+ */
+static void
+reexec(char **argv)
+{
+	char num[32];
+	ig_buf pids = { 0 };
+
+	for (int i = 0; i < nslots; i++)
+		if (slots[i].pid > 0)
+			ig_buf_printf(&pids, "%s%d", pids.len ? "," : "", (int)slots[i].pid);
+	for (int j = 0; j < IG_METRICS_MAX_WORKERS; j++)
+		if (retiring[j] > 0)
+			ig_buf_printf(&pids, "%s%d", pids.len ? "," : "", (int)retiring[j]);
+	snprintf(num, sizeof(num), "%d", listen_fd);
+	setenv("IG_INHERIT_LISTEN_FD", num, 1);
+	snprintf(num, sizeof(num), "%d", metrics_fd);
+	setenv("IG_INHERIT_METRICS_FD", num, 1);
+	setenv("IG_INHERIT_WORKERS", pids.data ? pids.data : "", 1);
+	ig_buf_free(&pids);
+	set_cloexec(listen_fd, 0);
+	set_cloexec(metrics_fd, 0);
+	ig_logf(IG_LOG_INFO, "reexec", "SIGHUP: re-executing %s", self_path);
+	execv(self_path, argv);
+	ig_logf(IG_LOG_ERROR, "reexec_failed", "exec %s: errno %d; replacing workers in place",
+	    self_path, errno);
+	set_cloexec(listen_fd, 1);
+	set_cloexec(metrics_fd, 1);
+	unsetenv("IG_INHERIT_LISTEN_FD");
+	unsetenv("IG_INHERIT_METRICS_FD");
+	unsetenv("IG_INHERIT_WORKERS");
+	replace_all();
+}
+
+/*
+ * Take over what a re-executing master handed down, if anything: the
+ * listening socket, the metrics block, and the old workers to retire.
+ * Returns 1 when inherited, 0 for a fresh start, -1 on a bad hand-over.
+ */
+static int
+inherit(void)
+{
+	const char *lfd = getenv("IG_INHERIT_LISTEN_FD"), *mfd = getenv("IG_INHERIT_METRICS_FD");
+	const char *old = getenv("IG_INHERIT_WORKERS");
+	int64_t l, m;
+	int type = 0;
+	socklen_t tl = sizeof(type);
+
+	if (lfd == NULL || mfd == NULL)
+		return 0;
+	if (ig_parse_int64(lfd, 0, 65535, &l) != 0 || ig_parse_int64(mfd, 0, 65535, &m) != 0 ||
+	    getsockopt((int)l, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM ||
+	    (metrics = ig_metrics_map_fd((int)m)) == NULL) {
+		fprintf(stderr, "imagegen-fcgi: IG_INHERIT_*: not a valid hand-over from a master\n");
+		return -1;
+	}
+	listen_fd = (int)l;
+	metrics_fd = (int)m;
+	set_cloexec(listen_fd, 1);
+	set_cloexec(metrics_fd, 1);
+	for (const char *p = old ? old : ""; *p;) {
+		retire((pid_t)atoi(p));
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+	unsetenv("IG_INHERIT_LISTEN_FD");
+	unsetenv("IG_INHERIT_METRICS_FD");
+	unsetenv("IG_INHERIT_WORKERS");
+	return 1;
 }
 
 static int
@@ -338,6 +433,7 @@ main(int argc, char **argv)
 	char err[512];
 	const ig_config *c;
 	sigset_t set;
+	int inherited;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -366,14 +462,24 @@ main(int argc, char **argv)
 	if (mkdir(c->image_dir, 0755) != 0 && errno != EEXIST)
 		ig_logf(IG_LOG_WARN, "image_dir_missing", "cannot create IG_IMAGE_DIR %s", c->image_dir);
 
-	metrics = ig_metrics_map();
-	if (metrics == NULL) {
-		fprintf(stderr, "imagegen-fcgi: cannot map the shared metrics block\n");
-		return 1;
+	{
+		char *rp = realpath("/proc/self/exe", NULL);
+		snprintf(self_path, sizeof(self_path), "%s", rp ? rp : argv[0]);
+		free(rp);
 	}
-	listen_fd = open_listener(c);
-	if (listen_fd < 0)
-		return 1;
+	inherited = inherit();
+	if (inherited < 0)
+		return 2;
+	if (!inherited) {
+		metrics = ig_metrics_map(&metrics_fd);
+		if (metrics == NULL) {
+			fprintf(stderr, "imagegen-fcgi: cannot map the shared metrics block\n");
+			return 1;
+		}
+		listen_fd = open_listener(c);
+		if (listen_fd < 0)
+			return 1;
+	}
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -388,8 +494,12 @@ main(int argc, char **argv)
 	slots = ig_xcalloc((size_t)nslots, sizeof(*slots));
 	for (int i = 0; i < nslots; i++)
 		spawn(i);
-	ig_logf(IG_LOG_INFO, "started", "listening on %s with %d workers of %d threads",
-	    c->socket, c->workers, c->threads);
+	/* After a re-exec, the old generation finishes what it holds and goes. */
+	for (int j = 0; j < IG_METRICS_MAX_WORKERS; j++)
+		if (retiring[j] > 0)
+			kill(retiring[j], SIGTERM);
+	ig_logf(IG_LOG_INFO, "started", "%s %s with %d workers of %d threads",
+	    inherited ? "re-executed, still listening on" : "listening on", c->socket, c->workers, c->threads);
 
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000000 };
@@ -398,7 +508,7 @@ main(int argc, char **argv)
 		if (sig == SIGTERM || sig == SIGINT)
 			return drain(c, &set);
 		if (sig == SIGHUP)
-			replace_all();
+			reexec(argv);
 		reap(0);
 		for (int i = 0; i < nslots; i++)
 			if (slots[i].pid == 0 && slots[i].respawn_at_ms != 0 &&

@@ -4,24 +4,44 @@
 #include <math.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "lib/core/metrics.h"
 #include "lib/core/util.h"
 
 ig_metrics *
-ig_metrics_map(void)
+ig_metrics_map(int *fd_out)
 {
-	void *p = mmap(NULL, sizeof(ig_metrics), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int fd = memfd_create("imagegen-metrics", MFD_CLOEXEC);
 	ig_metrics *m;
 
-	if (p == MAP_FAILED)
+	if (fd < 0 || ftruncate(fd, sizeof(ig_metrics)) != 0) {
+		if (fd >= 0)
+			close(fd);
 		return NULL;
-	m = p;
-	memset(m, 0, sizeof(*m));
+	}
+	m = ig_metrics_map_fd(fd);
+	if (m == NULL) {
+		close(fd);
+		return NULL;
+	}
 	m->started = (int64_t)time(NULL);
+	*fd_out = fd;
 	return m;
+}
+
+ig_metrics *
+ig_metrics_map_fd(int fd)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size != sizeof(ig_metrics))
+		return NULL;
+	p = mmap(NULL, sizeof(ig_metrics), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
 }
 
 ig_metrics *

@@ -1,7 +1,7 @@
 /*
  * metrics.h — request counters shared by every worker process on a host.
  *
- * The master maps one anonymous shared block before it forks, so every
+ * The master maps one shared block before it forks, so every
  * worker (and every replacement worker) adds to the same counters with
  * atomic operations and the monitoring endpoints can read the whole host's
  * figures from any worker. Latencies go into a fixed log-scale histogram
@@ -33,9 +33,12 @@ typedef struct ig_metrics {
 	ig_metrics_worker workers[IG_METRICS_MAX_WORKERS];
 } ig_metrics;
 
-/* Map a zeroed shared block (MAP_SHARED|MAP_ANONYMOUS); NULL on failure.
- * Must happen before fork() so children share it. */
-ig_metrics *ig_metrics_map(void);
+/* Map a zeroed block shared through a memfd; NULL on failure. Must happen
+ * before fork() so children share it. *fd gets the memfd (close-on-exec),
+ * which a re-executed master maps again with ig_metrics_map_fd so the
+ * counters survive a SIGHUP. */
+ig_metrics *ig_metrics_map(int *fd);
+ig_metrics *ig_metrics_map_fd(int fd);
 /* A private block for programs and tests that do not fork. */
 ig_metrics *ig_metrics_local(void);
 

@@ -433,6 +433,38 @@ START_TEST(killed_worker_is_replaced)
 }
 END_TEST
 
+/* SIGHUP re-executes the master: same pid, a whole new set of workers,
+ * and not one request refused while requests flow. */
+START_TEST(sighup_replaces_workers_without_dropping_requests)
+{
+	pid_t master = master_pid(), before[64], after[64];
+	int n = workers_of(master, before, 64), m = 0, fresh = 0;
+	flow f = { 0 };
+	pthread_t t;
+
+	pthread_create(&t, NULL, flow_main, &f);
+	sleep_ms(200);
+	ck_assert_int_eq(kill(master, SIGHUP), 0);
+	for (int tries = 0; tries < 100 && !fresh; tries++) {
+		sleep_ms(100);
+		m = workers_of(master, after, 64);
+		fresh = m == n;
+		for (int i = 0; i < m && fresh; i++)
+			for (int j = 0; j < n; j++)
+				if (after[i] == before[j])
+					fresh = 0;
+	}
+	sleep_ms(300);
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	ck_assert_msg(fresh, "workers were not replaced after SIGHUP");
+	ck_assert_int_eq(kill(master, 0), 0);
+	ck_assert_int_eq(master_pid(), master);
+	ck_assert(f.ok > 0);
+	ck_assert_int_eq(f.failed, 0);
+}
+END_TEST
+
 /* /health says 503 "unhealthy" while PostgreSQL is down and 200 once it is
  * back, with no worker restarted in between (transparent reconnection). */
 START_TEST(health_follows_database_outage)
@@ -553,6 +585,7 @@ main(void)
 	tc = tcase_create("supervision");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, killed_worker_is_replaced);
+	tcase_add_test(tc, sighup_replaces_workers_without_dropping_requests);
 	tcase_add_test(tc, health_follows_database_outage);
 	tcase_add_test(tc, sigterm_drains_in_flight_request);
 	suite_add_tcase(s, tc);
