@@ -1,0 +1,379 @@
+/*
+ * itest.c — helpers shared by the integration suites; see itest.h.
+ */
+#include "ig_autoconf.h"
+
+#include <check.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "itest.h"
+
+const char *
+it_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	ck_assert_msg(v != NULL && *v, "%s is not set: run through scripts/test", name);
+	return v;
+}
+
+static size_t
+collect(char *p, size_t size, size_t n, void *userdata)
+{
+	ig_buf_append(userdata, p, size * n);
+	return size * n;
+}
+
+void
+it_request(const it_req *q, it_resp *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	const char *base = q->base ? q->base : it_env("IG_TEST_BASE_URL");
+	char *url = ig_xasprintf("%s%s", base, q->path);
+	char auth[2048], iface[64];
+
+	memset(r, 0, sizeof(*r));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+	if (strcmp(q->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (q->body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
+	}
+	h = curl_slist_append(h, "Expect:");
+	if (q->bearer != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", q->bearer);
+		h = curl_slist_append(h, auth);
+	}
+	for (int i = 0; q->headers && q->headers[i]; i++)
+		h = curl_slist_append(h, q->headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (q->source_ip != NULL) {
+		snprintf(iface, sizeof(iface), "host!%s", q->source_ip);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, q->timeout_s > 0 ? q->timeout_s : 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (strncmp(base, "https:", 6) == 0)
+		curl_easy_setopt(c, CURLOPT_CAINFO, it_env("IG_TLS_CERT"));
+	r->rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->body.data == NULL)
+		ig_buf_append(&r->body, "", 0);
+	if (r->headers.data == NULL)
+		ig_buf_append(&r->headers, "", 0);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	free(url);
+}
+
+void
+it_http_ex(const char *base, const char *method, const char *path, const char *body, size_t len,
+    const char *const *hdrs, long timeout_s, it_resp *r)
+{
+	it_req q = { .base = base, .method = method, .path = path, .body = body, .len = len,
+		.headers = hdrs, .timeout_s = timeout_s };
+
+	it_request(&q, r);
+}
+
+void
+it_http(const char *method, const char *path, const char *body, size_t len, it_resp *r)
+{
+	it_http_ex(NULL, method, path, body, len, NULL, 30, r);
+}
+
+void
+it_json(it_resp *r, const char *source_ip, const char *method, const char *path,
+    const char *bearer, const char *fmt, ...)
+{
+	static const char *const ct[] = { "Content-Type: application/json", NULL };
+	it_req q = { .method = method, .path = path, .bearer = bearer, .source_ip = source_ip };
+	char *body = NULL;
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		ck_assert(vasprintf(&body, fmt, ap) >= 0);
+		va_end(ap);
+		q.body = body;
+		q.len = strlen(body);
+		q.headers = ct;
+	}
+	it_request(&q, r);
+	free(body);
+}
+
+void
+it_resp_free(it_resp *r)
+{
+	ig_buf_free(&r->body);
+	ig_buf_free(&r->headers);
+}
+
+int
+it_header(const it_resp *r, const char *name, char *out, size_t outlen)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = r->headers.data; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncasecmp(l, name, n) == 0 && l[n] == ':') {
+			const char *v = l + n + 1;
+			while (*v == ' ')
+				v++;
+			size_t vl = strcspn(v, "\r\n");
+			snprintf(out, outlen, "%.*s", (int)vl, v);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+json_object *
+it_json_body(const it_resp *r)
+{
+	json_object *o = json_tokener_parse(r->body.data);
+
+	ck_assert_msg(o != NULL, "not JSON (status %ld): %s", r->status, r->body.data);
+	return o;
+}
+
+const char *
+it_jstr(json_object *o, const char *path1, const char *path2)
+{
+	json_object *v;
+
+	ck_assert_msg(json_object_object_get_ex(o, path1, &v), "no %s in %s", path1,
+	    json_object_to_json_string(o));
+	if (path2 != NULL)
+		ck_assert_msg(json_object_object_get_ex(v, path2, &v), "no %s.%s in %s", path1,
+		    path2, json_object_to_json_string(o));
+	return json_object_get_string(v);
+}
+
+void
+it_stack(const char *sub)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' >&2", it_env("IG_TEST_STACK_CMD"), sub,
+	    it_env("IG_TEST_STACK"));
+	ck_assert_msg(system(cmd) == 0, "stack %s failed", sub);
+}
+
+pid_t
+it_master_pid(void)
+{
+	char path[512];
+	FILE *f;
+	int pid = 0;
+
+	snprintf(path, sizeof(path), "%s/run/fcgi.pid", it_env("IG_TEST_STACK"));
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	return (pid_t)pid;
+}
+
+int
+it_workers_of(pid_t master, pid_t *out, int max)
+{
+	char path[128], buf[1024];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)master, (int)master);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL) {
+		for (char *t = strtok(buf, " \n"); t && n < max; t = strtok(NULL, " \n"))
+			out[n++] = (pid_t)atoi(t);
+	}
+	fclose(f);
+	return n;
+}
+
+void
+it_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+long
+it_wait_health(long want, int tries)
+{
+	it_resp r;
+	long got = 0;
+
+	for (int i = 0; i < tries; i++) {
+		it_http("GET", "/health", NULL, 0, &r);
+		got = r.status;
+		it_resp_free(&r);
+		if (got == want)
+			break;
+		it_sleep_ms(250);
+	}
+	return got;
+}
+
+/* Whole file into a new string (caller frees), or NULL. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ig_buf b = { 0 };
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ig_buf_append(&b, chunk, n);
+	fclose(f);
+	if (b.data == NULL)
+		ig_buf_append(&b, "", 0);
+	return b.data;
+}
+
+/* Number of a sink file name "NNNNNN.eml", or -1 for anything else. */
+static long
+mail_number(const char *name)
+{
+	size_t n = strspn(name, "0123456789");
+
+	if (n == 0 || strcmp(name + n, ".eml") != 0)
+		return -1;
+	return atol(name);
+}
+
+/* 1 when one of the X-Envelope-To headers at the top of mail is `to`. */
+static int
+mail_is_for(const char *mail, const char *to)
+{
+	static const char hdr[] = "X-Envelope-To:";
+	size_t tl = strlen(to);
+
+	for (const char *l = mail; l && *l && *l != '\r' && *l != '\n';
+	    l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncasecmp(l, hdr, sizeof(hdr) - 1) != 0)
+			continue;
+		const char *v = l + sizeof(hdr) - 1;
+		while (*v == ' ' || *v == '<')
+			v++;
+		if (strncasecmp(v, to, tl) == 0 && strchr(">\r\n ", v[tl]) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+long
+it_mail_last(void)
+{
+	DIR *d = opendir(it_env("IG_TEST_MAIL_DIR"));
+	struct dirent *e;
+	long last = 0;
+
+	ck_assert_msg(d != NULL, "cannot open IG_TEST_MAIL_DIR");
+	while ((e = readdir(d)) != NULL) {
+		long n = mail_number(e->d_name);
+		if (n > last)
+			last = n;
+	}
+	closedir(d);
+	return last;
+}
+
+char *
+it_mail_wait(const char *to, long after, long timeout_ms, long *num)
+{
+	const char *dir = it_env("IG_TEST_MAIL_DIR");
+	int64_t t0 = ig_now_ms();
+
+	do {
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		char *best = NULL;
+		long bestn = after;
+
+		ck_assert_msg(d != NULL, "cannot open %s", dir);
+		while ((e = readdir(d)) != NULL) {
+			long n = mail_number(e->d_name);
+			if (n <= bestn)
+				continue;
+			char *path = ig_xasprintf("%s/%s", dir, e->d_name);
+			char *mail = slurp(path);
+			free(path);
+			if (mail != NULL && mail_is_for(mail, to)) {
+				free(best);
+				best = mail;
+				bestn = n;
+			} else {
+				free(mail);
+			}
+		}
+		closedir(d);
+		if (best != NULL) {
+			if (num != NULL)
+				*num = bestn;
+			return best;
+		}
+		it_sleep_ms(100);
+	} while (ig_now_ms() - t0 < timeout_ms);
+	return NULL;
+}
+
+const char *
+it_sql_safe(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		ck_assert_msg(isalnum((unsigned char)*p) || strchr("_.@+-", *p) != NULL,
+		    "not safe to paste into SQL: %s", s);
+	return s;
+}
+
+char *
+it_psql(const char *fmt, ...)
+{
+	ig_buf out = { 0 };
+	char *sql = NULL, chunk[4096];
+	va_list ap;
+	FILE *p;
+	size_t n;
+	int st;
+
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&sql, fmt, ap) >= 0);
+	va_end(ap);
+	it_env("IG_DATABASE_URL");
+	ck_assert(setenv("IT_PSQL_SQL", sql, 1) == 0);
+	p = popen("psql \"$IG_DATABASE_URL\" -X -v ON_ERROR_STOP=1 -Atc \"$IT_PSQL_SQL\"", "r");
+	ck_assert_ptr_nonnull(p);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		ig_buf_append(&out, chunk, n);
+	st = pclose(p);
+	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "psql failed on: %s", sql);
+	unsetenv("IT_PSQL_SQL");
+	free(sql);
+	if (out.data == NULL)
+		ig_buf_append(&out, "", 0);
+	while (out.len > 0 && (out.data[out.len - 1] == '\n' || out.data[out.len - 1] == '\r'))
+		out.data[--out.len] = '\0';
+	return out.data;
+}

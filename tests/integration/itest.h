@@ -1,0 +1,120 @@
+/*
+ * itest.h — helpers shared by the integration suites (test_http,
+ * test_accounts): HTTP through nginx with libcurl, JSON bodies, the
+ * stack's processes, its mail sink and its database.
+ *
+ * Every helper fails the running Check test (ck_assert) instead of
+ * returning an error when the stack or the environment is not usable, so
+ * a test reads as a list of requests and assertions.
+ *
+ * Environment (written by tests/support/stack up DIR into DIR/env):
+ * IG_TEST_BASE_URL, IG_TEST_HTTPS_URL, IG_TEST_STACK, IG_TEST_STACK_CMD,
+ * IG_TLS_CERT, IG_DATABASE_URL, IG_TEST_MAIL_DIR.
+ */
+#ifndef IG_TESTS_ITEST_H
+#define IG_TESTS_ITEST_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "lib/core/util.h"
+
+/* One response. body and headers are always NUL-terminated (empty when
+ * nothing came); rc is libcurl's result (CURLE_OK when a response came). */
+typedef struct it_resp {
+	long status;
+	ig_buf body;
+	ig_buf headers;
+	CURLcode rc;
+} it_resp;
+
+/*
+ * One request, every field optional except method and path:
+ *   base       URL prefix; NULL is $IG_TEST_BASE_URL
+ *   body, len  request body; NULL sends none
+ *   headers    extra "Name: value" lines, NULL-terminated
+ *   bearer     sends "Authorization: Bearer <bearer>"
+ *   source_ip  local address to send from (CURLOPT_INTERFACE), e.g.
+ *              "127.0.0.7": the whole 127/8 is local on Linux and nginx
+ *              sees it as $remote_addr, which isolates per-IP limits
+ *   timeout_s  0 means 30
+ */
+typedef struct it_req {
+	const char *base;
+	const char *method;
+	const char *path;
+	const char *body;
+	size_t len;
+	const char *const *headers;
+	const char *bearer;
+	const char *source_ip;
+	long timeout_s;
+} it_req;
+
+/* Value of $name; fails the test when it is unset or empty. */
+const char *it_env(const char *name);
+
+/* Send q and fill r (which the caller frees with it_resp_free). */
+void it_request(const it_req *q, it_resp *r);
+/* One request to base; body may be NULL; hdrs NULL-terminated or NULL. */
+void it_http_ex(const char *base, const char *method, const char *path, const char *body,
+    size_t len, const char *const *hdrs, long timeout_s, it_resp *r);
+/* it_http_ex on $IG_TEST_BASE_URL, no extra headers, 30 s. */
+void it_http(const char *method, const char *path, const char *body, size_t len, it_resp *r);
+/*
+ * A JSON request from source_ip (NULL: the default 127.0.0.1) with an
+ * optional bearer token; the body is printf(fmt, ...) sent with
+ * "Content-Type: application/json", or none when fmt is NULL.
+ */
+void it_json(it_resp *r, const char *source_ip, const char *method, const char *path,
+    const char *bearer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void it_resp_free(it_resp *r);
+
+/* Copy the value of response header name (case-insensitive) into out.
+ * Returns 1 when present, 0 when absent. */
+int it_header(const it_resp *r, const char *name, char *out, size_t outlen);
+/* The body parsed as JSON (fails the test when it is not); caller puts it. */
+json_object *it_json_body(const it_resp *r);
+/* o.path1 or o.path1.path2 as a string (owned by o); fails when absent. */
+const char *it_jstr(json_object *o, const char *path1, const char *path2);
+
+/* Run tests/support/stack SUB for this stack (pg-stop, pool-start, …). */
+void it_stack(const char *sub);
+/* The FastCGI master's pid, from the stack's run/fcgi.pid. */
+pid_t it_master_pid(void);
+/* The master's current children (its workers), from /proc; returns how
+ * many were stored in out (at most max). */
+int it_workers_of(pid_t master, pid_t *out, int max);
+void it_sleep_ms(long ms);
+/* Poll GET /health every 250 ms until it answers want or tries run out;
+ * returns the last status seen. */
+long it_wait_health(long want, int tries);
+
+/*
+ * The newest mail in $IG_TEST_MAIL_DIR (NNNNNN.eml files written atomically
+ * by the SMTP sink, each starting with "X-Envelope-To: <addr>" headers)
+ * addressed to `to` (case-insensitive) and numbered above `after`, waiting
+ * up to timeout_ms for one to arrive. Returns the whole file, caller frees;
+ * NULL when none arrived in time. *num (may be NULL) gets its number.
+ */
+char *it_mail_wait(const char *to, long after, long timeout_ms, long *num);
+/* Number of the newest mail in the sink now (0 when none): pass it as
+ * `after` to wait only for mail sent after this point. */
+long it_mail_last(void);
+
+/*
+ * Run `psql "$IG_DATABASE_URL" -Atc SQL` and return its standard output
+ * with the trailing newline removed (caller frees); fails the test when
+ * psql fails. The SQL travels in the environment, never through the shell.
+ * Values pasted into sql must be ones the test made itself; see
+ * it_sql_safe.
+ */
+char *it_psql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Fails the test unless s is only [A-Za-z0-9_.@+-] (safe to paste into a
+ * quoted SQL literal in a test); returns s. */
+const char *it_sql_safe(const char *s);
+
+#endif
