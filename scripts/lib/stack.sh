@@ -5,7 +5,10 @@
 # A "stack" is one var directory ($IG_VAR_DIR) holding everything of one running
 # instance: its PostgreSQL cluster (pg/), the FastCGI pool's socket and pid (run/),
 # nginx's rendered config and temp files (nginx/), a self-signed certificate (tls/),
-# logs (log/), generated images (images/) and the settings it was started with (env).
+# logs (log/), generated images (images/) and the settings it was started with (env,
+# mode 0600: it holds the stack's secrets). A test stack also runs an SMTP sink
+# (tests/fixtures/smtp_sink.py) writing to mail/; scripts/run keeps its generated
+# secrets in secrets.env.
 # Every stop function acts on the pid files of one var directory only, so stacks
 # never touch each other or a system nginx/PostgreSQL.
 #
@@ -177,11 +180,66 @@ ig_check_traverse() {
 # ig_tail_logs VAR: print the end of every log of the stack (for failures).
 ig_tail_logs() {
     local var="$1" f
-    for f in "$var/log/fcgi.log" "$var/log/nginx-error.log" "$var/log/postgres.log"; do
+    for f in "$var/log/fcgi.log" "$var/log/nginx-error.log" "$var/log/postgres.log" \
+        "$var/log/smtp.log"; do
         [ -f "$f" ] || continue
         printf '\n----- last lines of %s -----\n' "$f" >&2
         tail -n "${IG_LOG_TAIL:-40}" "$f" >&2 || true
     done
+}
+
+# ---------------------------------------------------------------------------
+# Secrets
+
+# ig_random_hex BYTES: print BYTES random bytes from the kernel as lowercase hex.
+ig_random_hex() {
+    local hex
+    hex="$(od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n')"
+    [ "${#hex}" = $(($1 * 2)) ] || ig_die "could not read $1 random bytes from /dev/urandom"
+    printf '%s\n' "$hex"
+}
+
+# ig_secrets_generate: export a fresh IG_JWT_SECRET (32 random bytes as 64 hex
+# characters, used as the HS256 key as it is) and IG_SECRET_KEY (32 bytes as 64
+# hex digits, the libsodium secretbox master key). Used by the test stack.
+ig_secrets_generate() {
+    IG_JWT_SECRET="$(ig_random_hex 32)"
+    IG_SECRET_KEY="$(ig_random_hex 32)"
+    export IG_JWT_SECRET IG_SECRET_KEY
+}
+
+# ig_secrets_check: die (naming the variable, never its value) when a secret is
+# missing or malformed, before imagegen-fcgi would refuse it less helpfully.
+ig_secrets_check() {
+    [ "${#IG_JWT_SECRET}" -ge 32 ] || ig_die "IG_JWT_SECRET must be at least 32 bytes long"
+    [[ "$IG_SECRET_KEY" =~ ^[0-9a-fA-F]{64}$ ]] ||
+        ig_die "IG_SECRET_KEY must be exactly 64 hex digits (32 bytes)"
+}
+
+# ig_secrets_local VAR: the secrets of the local stack. A value already in the
+# environment wins; otherwise it comes from VAR/secrets.env, which is created on
+# the first run (mode 0600, fresh random values) and reused afterwards so that
+# tokens and stored provider keys survive restarts. Nothing is printed.
+ig_secrets_local() {
+    local var="$1" file="$1/secrets.env" jwt key tmp
+    jwt="" key=""
+    if [ -f "$file" ]; then
+        jwt="$(sed -n 's/^IG_JWT_SECRET=//p' "$file" | head -n 1)"
+        key="$(sed -n 's/^IG_SECRET_KEY=//p' "$file" | head -n 1)"
+    fi
+    if [ -z "$jwt" ] || [ -z "$key" ]; then
+        ig_log "generating secrets into $file"
+        jwt="${jwt:-$(ig_random_hex 32)}"
+        key="${key:-$(ig_random_hex 32)}"
+        tmp="$file.tmp"
+        (umask 077 && printf '# imagegen local stack secrets (scripts/run); keep private, never commit.\nIG_JWT_SECRET=%s\nIG_SECRET_KEY=%s\n' \
+            "$jwt" "$key" >"$tmp")
+        chmod 600 "$tmp"
+        mv "$tmp" "$file"
+    fi
+    export IG_JWT_SECRET="${IG_JWT_SECRET:-$jwt}"
+    export IG_SECRET_KEY="${IG_SECRET_KEY:-$key}"
+    ig_secrets_check
 }
 
 # ---------------------------------------------------------------------------
@@ -216,6 +274,10 @@ ig_stack_configure() {
             export IG_ENVIRONMENT="${IG_ENVIRONMENT:-development}"
             export IG_ALLOW_ANONYMOUS="${IG_ALLOW_ANONYMOUS:-1}"
             export IG_LOG_LEVEL="${IG_LOG_LEVEL:-info}"
+            # No mail server locally unless the user names one: reset mails are
+            # then only logged by the app.
+            export IG_SMTP_URL="${IG_SMTP_URL:-}"
+            export IG_PUBLIC_URL="${IG_PUBLIC_URL:-https://localhost:$IG_HTTPS_PORT}"
             ;;
         test)
             export IG_ENVIRONMENT="${IG_ENVIRONMENT:-test}"
@@ -227,10 +289,12 @@ ig_stack_configure() {
 }
 
 # ig_env_write VAR: write every exported IG_* variable to VAR/env as
-# shell-sourceable export lines.
+# shell-sourceable export lines, mode 0600 (the secrets are among them).
 ig_env_write() {
     local var="$1" name tmp
     tmp="$var/env.tmp"
+    rm -f "$tmp"
+    (umask 077 && : >"$tmp")
     {
         printf '# imagegen stack settings, written by scripts/lib/stack.sh; source it.\n'
         while IFS= read -r name; do
@@ -238,8 +302,8 @@ ig_env_write() {
                 IG_*) printf 'export %s=%q\n' "$name" "${!name}" ;;
             esac
         done < <(compgen -e | sort)
-    } >"$tmp"
-    chmod 644 "$tmp"
+    } >>"$tmp"
+    chmod 600 "$tmp"
     mv "$tmp" "$var/env"
 }
 
@@ -520,6 +584,53 @@ ig_nginx_stop() {
 }
 
 # ---------------------------------------------------------------------------
+# SMTP sink (test stacks only): tests/fixtures/smtp_sink.py on loopback, storing
+# every message the app sends as VAR/mail/NNNNNN.eml.
+
+ig_smtp_pid() { ig_pid_of "$1/run/smtp.pid" smtp_sink; }
+
+# ig_smtp_start VAR PORT [SINK_ARG...]: start the sink on 127.0.0.1:PORT (0: a
+# free port), wait until it listens, and export IG_SMTP_URL and IG_TEST_MAIL_DIR.
+# A sink already running for VAR is stopped first; SINK_ARG (e.g. --fail-rcpt)
+# is passed on.
+ig_smtp_start() {
+    local var="$1" port="$2" pid i
+    shift 2
+    ig_smtp_stop "$var"
+    mkdir -p "$var/mail" "$var/run" "$var/log"
+    chmod 755 "$var/mail"
+    rm -f "$var/run/smtp.port"
+    ig_log "starting SMTP sink on 127.0.0.1:$port (0: any free port) $*"
+    setsid python3 "$IG_REPO/tests/fixtures/smtp_sink.py" --host 127.0.0.1 --port "$port" \
+        --dir "$var/mail" --port-file "$var/run/smtp.port" --pid-file "$var/run/smtp.pid" "$@" \
+        >>"$var/log/smtp.log" 2>&1 </dev/null &
+    pid=$!
+    for i in $(seq 1 100); do
+        if [ -s "$var/run/smtp.port" ]; then
+            port="$(tr -dc '0-9' <"$var/run/smtp.port")"
+            export IG_SMTP_URL="smtp://127.0.0.1:$port"
+            export IG_TEST_MAIL_DIR="$var/mail"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    ig_tail_logs "$var"
+    ig_die "SMTP sink did not start (see $var/log/smtp.log; i=$i)"
+}
+
+# ig_smtp_stop VAR: SIGTERM the sink of VAR, if one runs, and wait for it.
+ig_smtp_stop() {
+    local var="$1" pid
+    if pid="$(ig_smtp_pid "$var")"; then
+        ig_log "stopping SMTP sink (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        ig_wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$var/run/smtp.pid" "$var/run/smtp.port"
+}
+
+# ---------------------------------------------------------------------------
 # Whole stack
 
 ig_base_url() {
@@ -550,7 +661,8 @@ ig_wait_health() {
 }
 
 # ig_stack_up VAR: start PostgreSQL, migrate, the pool and nginx, using the
-# settings already exported (ig_stack_configure) and saving them to VAR/env.
+# settings already exported (ig_stack_configure, the secrets, and the SMTP sink's
+# URL when the caller started one) and saving them to VAR/env.
 ig_stack_up() {
     local var="$1"
     ig_stack_dirs "$var"
@@ -564,10 +676,12 @@ ig_stack_up() {
     ig_wait_health "$var"
 }
 
-# ig_stack_down VAR: stop nginx, the pool and PostgreSQL of this var dir only.
+# ig_stack_down VAR: stop nginx, the pool, PostgreSQL and the SMTP sink (if any)
+# of this var dir only.
 ig_stack_down() {
     local var="$1"
     ig_nginx_stop "$var"
     ig_pool_stop "$var"
     ig_pg_stop "$var"
+    ig_smtp_stop "$var"
 }
