@@ -1,10 +1,69 @@
-/* api.h — the handlers of the route table, one file per API area. */
+/* api.h — the handlers of the route table, one file per API area, and the
+ * helpers they share (common.c). */
 #ifndef IG_API_API_H
 #define IG_API_API_H
 
+#include <libpq-fe.h>
+
 #include "app/fcgi/http.h"
+
+/* RFC 3339 UTC text of a timestamptz column, for SELECT lists. */
+#define IG_SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* The columns ig_user_json reads, in order, from table alias u. */
+#define IG_USER_COLS "u.id, u.username, u.email, u.role, u.display_name, " \
+	IG_SQL_TS("u.created_at") ", " IG_SQL_TS("u.last_login_at") ", u.preferences"
+
+/* common.c */
+/* The request body as a JSON object, strictly parsed, with only the keys
+ * listed (NULL-terminated) allowed. Returns a new reference, or NULL with
+ * err: 415 for a non-JSON Content-Type, 400 otherwise. */
+json_object *ig_body_object(ig_req *req, const char *const *allowed, ig_err *err);
+/* Value of query parameter name, URL-decoded into out; 1 found, 0 absent,
+ * -1 malformed or too long (err names the parameter). */
+int ig_query_param(const ig_req *req, const char *name, char *out, size_t outlen, ig_err *err);
+/* ?limit= within 1..max (default def); -1 with err. */
+int ig_query_limit(const ig_req *req, int def, int max, int *out, ig_err *err);
+/* A JSON string, or null for SQL NULL, of column c of row 0 of r. */
+json_object *ig_pg_string(PGresult *r, int row, int c);
+/* The user object of API.md from IG_USER_COLS at row, starting at column c. */
+json_object *ig_user_json(PGresult *r, int row, int c);
+/* {"success": true} plus the given key and value (value may be NULL). */
+json_object *ig_ok(const char *key, json_object *value);
+/* Record an event in the user's activity; details is consumed (may be NULL).
+ * Failures are logged, never fatal to the request. */
+void ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details);
+/* 1 when s is a canonical UUID. */
+int ig_is_uuid(const char *s);
 
 /* health.c */
 int ig_api_health(ig_req *req, json_object **out, ig_err *err);
+
+/* auth.c */
+int ig_api_register(ig_req *req, json_object **out, ig_err *err);
+int ig_api_login(ig_req *req, json_object **out, ig_err *err);
+int ig_api_refresh(ig_req *req, json_object **out, ig_err *err);
+int ig_api_logout(ig_req *req, json_object **out, ig_err *err);
+int ig_api_reset_request(ig_req *req, json_object **out, ig_err *err);
+int ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err);
+
+/* user.c */
+int ig_api_user_get(ig_req *req, json_object **out, ig_err *err);
+int ig_api_user_put(ig_req *req, json_object **out, ig_err *err);
+int ig_api_user_delete(ig_req *req, json_object **out, ig_err *err);
+int ig_api_user_activity(ig_req *req, json_object **out, ig_err *err);
+int ig_api_prefs_get(ig_req *req, json_object **out, ig_err *err);
+int ig_api_prefs_put(ig_req *req, json_object **out, ig_err *err);
+
+/* keys.c */
+int ig_api_keys_list(ig_req *req, json_object **out, ig_err *err);
+int ig_api_keys_create(ig_req *req, json_object **out, ig_err *err);
+int ig_api_keys_delete(ig_req *req, json_object **out, ig_err *err);
+int ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err);
+int ig_api_provider_key_delete(ig_req *req, json_object **out, ig_err *err);
+int ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err);
+
+/* monitoring.c */
+int ig_api_performance_metrics(ig_req *req, json_object **out, ig_err *err);
 
 #endif

@@ -7,6 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "lib/auth/account.h"
+#include "lib/auth/password.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/db/db.h"
@@ -64,6 +71,80 @@ cmd_health(int argc, char **argv)
 	return st == IG_UNHEALTHY || pending != 0 ? 1 : 0;
 }
 
+/* Read a password: from stdin with --password-stdin, else prompted on the
+ * terminal without echo. Returns 0 with buf filled (newline stripped). */
+static int
+read_password(int from_stdin, char *buf, size_t len)
+{
+	struct termios old, quiet;
+	int tty = !from_stdin && isatty(STDIN_FILENO);
+
+	if (!from_stdin && !tty) {
+		fprintf(stderr, "imagegen user create: no terminal to ask for the password; use --password-stdin\n");
+		return -1;
+	}
+	if (tty) {
+		fprintf(stderr, "password: ");
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	char *ok = fgets(buf, (int)len, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (ok == NULL)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int
+cmd_user(int argc, char **argv)
+{
+	const char *username = NULL, *email = NULL, *display = NULL;
+	int admin = 0, from_stdin = 0, rc;
+	char pw[IG_PASSWORD_MAX_BYTES + 2], id[37];
+	ig_err err;
+
+	if (argc < 3 || strcmp(argv[2], "create") != 0) {
+		fprintf(stderr, "imagegen user: the only subcommand is create (see imagegen user --help)\n");
+		return 2;
+	}
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--admin") == 0)
+			admin = 1;
+		else if (strcmp(argv[i], "--password-stdin") == 0)
+			from_stdin = 1;
+		else if (strcmp(argv[i], "--username") == 0 && i + 1 < argc)
+			username = argv[++i];
+		else if (strcmp(argv[i], "--email") == 0 && i + 1 < argc)
+			email = argv[++i];
+		else if (strcmp(argv[i], "--display-name") == 0 && i + 1 < argc)
+			display = argv[++i];
+		else {
+			fprintf(stderr, "imagegen user create: unknown or incomplete argument %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (username == NULL || email == NULL) {
+		fprintf(stderr, "imagegen user create: --username and --email are required\n");
+		return 2;
+	}
+	if (read_password(from_stdin, pw, sizeof(pw)) != 0)
+		return 2;
+	rc = ig_account_create(username, email, pw, display, admin ? "admin" : "user", id, &err);
+	sodium_memzero(pw, sizeof(pw));
+	if (rc != 0) {
+		fprintf(stderr, "imagegen user create: %s\n", err.message);
+		return 1;
+	}
+	printf("created %s %s (%s)\n", admin ? "administrator" : "user", username, id);
+	return 0;
+}
+
 static int
 cmd_config(int argc, char **argv)
 {
@@ -86,6 +167,15 @@ static const command commands[] = {
 	    "migrations. Exits 0 when the service can run (healthy or degraded, no\n"
 	    "pending migrations), 1 otherwise; docker-compose uses it as a health check.\n",
 	    cmd_health },
+	{ "user", "create a user or the first administrator",
+	    "usage: imagegen user create --username NAME --email ADDRESS [--admin]\n"
+	    "                            [--display-name TEXT] [--password-stdin]\n\n"
+	    "Creates an account with the same rules as POST /api/auth/register\n"
+	    "(username 3-50 of [A-Za-z0-9_], password of at least 10 characters that is\n"
+	    "not the username or email). --admin gives it the admin role. The password\n"
+	    "is asked on the terminal, or read from the first line of stdin with\n"
+	    "--password-stdin; it is never taken from the command line.\n",
+	    cmd_user },
 	{ "config", "print the effective IG_* configuration",
 	    "usage: imagegen config\n\n"
 	    "Prints every IG_* setting with the value in effect (defaults included).\n"
@@ -132,8 +222,10 @@ main(int argc, char **argv)
 			fputs(cmd->help, stdout);
 			return 0;
 		}
-		fprintf(stderr, "imagegen %s: unknown argument %s\n\n%s", cmd->name, argv[i], cmd->help);
-		return 2;
+		if (cmd->run != cmd_user) {
+			fprintf(stderr, "imagegen %s: unknown argument %s\n\n%s", cmd->name, argv[i], cmd->help);
+			return 2;
+		}
 	}
 	ig_log_set_program("imagegen");
 	if (ig_config_load(err, sizeof(err)) != 0) {

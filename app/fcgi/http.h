@@ -23,11 +23,32 @@ typedef enum ig_access {
 	IG_ACCESS_ADMIN,
 } ig_access;
 
+/* What a personal API key may do; a session (JWT) may do everything. */
+typedef enum ig_scope {
+	IG_SCOPE_READ = 1,          /* read the caller's own data */
+	IG_SCOPE_GENERATE = 2,      /* start generations and batches */
+	IG_SCOPE_ADMIN = 4,         /* manage the account, keys, admin routes */
+} ig_scope;
+
+#define IG_SCOPE_ALL (IG_SCOPE_READ | IG_SCOPE_GENERATE | IG_SCOPE_ADMIN)
+
+/* Which rate-limit bucket a route counts against. */
+typedef enum ig_rate_class {
+	IG_RATE_NONE,               /* not limited (/health) */
+	IG_RATE_GENERAL,            /* IG_RATE_LIMIT */
+	IG_RATE_GENERATE,           /* IG_GENERATE_RATE_LIMIT, and the general one */
+} ig_rate_class;
+
 /* Who is calling; filled by the access check. */
 typedef struct ig_caller {
 	int authenticated;
 	char user_id[37];
 	int is_admin;
+	int scopes;                 /* IG_SCOPE_* bits */
+	int via_api_key;
+	char api_key_id[37];
+	char jti[37];               /* the access token's id (sessions) */
+	long long token_exp;        /* its expiry, unix seconds */
 } ig_caller;
 
 typedef struct ig_req {
@@ -49,6 +70,9 @@ typedef struct ig_req {
 
 typedef int (*ig_handler)(ig_req *req, json_object **out, ig_err *err);
 
+/* The route a request matched, as the access check sees it. */
+typedef struct ig_route ig_route;
+
 /* Value of request header name ("Authorization"), or NULL. */
 const char *ig_req_header(const ig_req *req, const char *name);
 /* Value of path parameter name captured by the route, or NULL. */
@@ -57,12 +81,17 @@ const char *ig_req_param(const ig_req *req, const char *name);
 void ig_req_add_header(ig_req *req, const char *name, const char *value);
 
 /*
- * The access check of the pipeline: decides whether the caller may use a
- * route of the given level and fills req->caller. Returns 0, or -1 with err
- * (401/403). The accounts module installs the real check; until then only
- * public routes are reachable.
+ * The access check of the pipeline (app/fcgi/access.c): authenticates the
+ * Bearer credential if there is one, enforces the route's access level and
+ * scope, fills req->caller, and counts the request against the rate limits
+ * (adding the RateLimit-* headers). Returns 0, or -1 with err (401, 403,
+ * 429 with Retry-After, 503).
  */
-typedef int (*ig_access_fn)(ig_req *req, ig_access level, ig_err *err);
-extern ig_access_fn ig_access_check;
+int ig_access_check(ig_req *req, const ig_route *route, ig_err *err);
+
+/* Apply CORS for the request's Origin (IG_CORS_ORIGINS): adds the response
+ * headers when the origin is allowed. For a preflight (OPTIONS with
+ * Access-Control-Request-Method) allow lists the route's methods. */
+void ig_cors_headers(ig_req *req, const char *allow, int preflight);
 
 #endif

@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "app/fcgi/worker.h"
+#include "lib/auth/jwt.h"
+#include "lib/auth/secretbox.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/core/metrics.h"
@@ -457,6 +459,16 @@ main(int argc, char **argv)
 	ig_log_set_level((ig_log_level)ig_log_level_parse(c->log_level));
 	if (c->workers > IG_METRICS_MAX_WORKERS / 2) {
 		fprintf(stderr, "imagegen-fcgi: IG_WORKERS: at most %d\n", IG_METRICS_MAX_WORKERS / 2);
+		return 2;
+	}
+	/* Without a key libjwt accepts unsigned tokens: refuse to start. */
+	if (c->jwt_secret[0] == '\0' || ig_jwt_setup(c->jwt_secret, c->jwt_issuer, c->jwt_audience,
+		c->access_ttl) != 0) {
+		fprintf(stderr, "imagegen-fcgi: IG_JWT_SECRET: required, at least 32 bytes\n");
+		return 2;
+	}
+	if (!c->secret_key_set || ig_secretbox_setup(c->secret_key) != 0) {
+		fprintf(stderr, "imagegen-fcgi: IG_SECRET_KEY: required, 64 hex digits (32 bytes)\n");
 		return 2;
 	}
 	if (mkdir(c->image_dir, 0755) != 0 && errno != EEXIST)

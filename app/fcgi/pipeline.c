@@ -17,17 +17,6 @@
  * closed instead (nginx's client_max_body_size stops them earlier anyway). */
 #define DRAIN_LIMIT (64L * 1024 * 1024)
 
-static int
-deny_non_public(ig_req *req, ig_access level, ig_err *err)
-{
-	(void)req;
-	if (level == IG_ACCESS_PUBLIC)
-		return 0;
-	return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "a valid bearer token is required");
-}
-
-ig_access_fn ig_access_check = deny_non_public;
-
 const char *
 ig_req_header(const ig_req *req, const char *name)
 {
@@ -157,6 +146,15 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 	}
 
 	rc = ig_route_find(ig_routes, ig_nroutes, req->method, req->path, &m);
+	if (rc == IG_E_METHOD_NOT_ALLOWED && strcmp(req->method, "OPTIONS") == 0) {
+		/* OPTIONS, and CORS preflight, for any routed path. */
+		int preflight = ig_req_header(req, "Access-Control-Request-Method") != NULL;
+		ig_req_add_header(req, "Allow", m.allow);
+		ig_cors_headers(req, m.allow, preflight);
+		status = 204;
+		goto out;
+	}
+	ig_cors_headers(req, NULL, 0);
 	if (rc == IG_E_METHOD_NOT_ALLOWED) {
 		ig_req_add_header(req, "Allow", m.allow);
 		status = ig_err_set(err, IG_E_METHOD_NOT_ALLOWED, NULL,
@@ -172,7 +170,7 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 		req->param_names[i] = m.names[i];
 		req->param_values[i] = m.values[i];
 	}
-	if (ig_access_check(req, m.route->access, err) != 0) {
+	if (ig_access_check(req, m.route, err) != 0) {
 		status = -1;
 		goto out;
 	}
@@ -189,7 +187,7 @@ static void
 respond(FCGX_Request *r, ig_req *req, int status, json_object *body)
 {
 	size_t len = 0;
-	const char *text = json_object_to_json_string_length(body,
+	const char *text = status == 204 ? "" : json_object_to_json_string_length(body,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
 	FCGX_FPrintF(r->out,
@@ -200,8 +198,18 @@ respond(FCGX_Request *r, ig_req *req, int status, json_object *body)
 	    "%s\r\n",
 	    status, reason(status), req->request_id,
 	    req->resp_headers.data ? req->resp_headers.data : "");
-	if (strcmp(req->method ? req->method : "", "HEAD") != 0)
+	if (strcmp(req->method ? req->method : "", "HEAD") != 0 && status != 204)
 		FCGX_PutStr(text, (int)len, r->out);
+}
+
+static ig_metrics *pipeline_metrics;
+
+const ig_metrics *
+ig_pipeline_metrics(void)
+{
+	static ig_metrics empty;
+
+	return pipeline_metrics ? pipeline_metrics : &empty;
 }
 
 void
@@ -233,6 +241,7 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	else
 		ig_uuid4(req.request_id);
 	ig_log_set_request_id(req.request_id);
+	pipeline_metrics = m;
 	ig_metrics_begin(m);
 
 	status = process(&req, r, &body, &err);

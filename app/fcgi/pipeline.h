@@ -13,4 +13,8 @@
 /* Serve the accepted request r completely (the caller finishes it). */
 void ig_pipeline_handle(FCGX_Request *r, ig_metrics *m);
 
+/* The metrics block the pipeline counts into (for the monitoring
+ * handlers); set by the first ig_pipeline_handle. */
+const ig_metrics *ig_pipeline_metrics(void);
+
 #endif

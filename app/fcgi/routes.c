@@ -7,9 +7,40 @@
 #include "app/api/api.h"
 #include "app/fcgi/routes.h"
 
+#define PUBLIC IG_ACCESS_PUBLIC, 0
+#define USER IG_ACCESS_USER
+#define ADMIN IG_ACCESS_ADMIN
+#define R IG_SCOPE_READ
+#define A IG_SCOPE_ADMIN
+
+/* Order matters only between a literal segment and a capture at the same
+ * place: the first matching row wins. */
 const ig_route ig_routes[] = {
-	{ "GET", "/health", ig_api_health, IG_ACCESS_PUBLIC },
-	{ "GET", "/api/health", ig_api_health, IG_ACCESS_PUBLIC },
+	{ "GET", "/health", ig_api_health, PUBLIC, IG_RATE_NONE },
+	{ "GET", "/api/health", ig_api_health, PUBLIC, IG_RATE_NONE },
+
+	{ "POST", "/api/auth/register", ig_api_register, PUBLIC, IG_RATE_GENERAL },
+	{ "POST", "/api/auth/login", ig_api_login, PUBLIC, IG_RATE_GENERAL },
+	{ "POST", "/api/auth/refresh", ig_api_refresh, PUBLIC, IG_RATE_GENERAL },
+	{ "POST", "/api/auth/logout", ig_api_logout, USER, 0, IG_RATE_GENERAL },
+	{ "POST", "/api/auth/password-reset/request", ig_api_reset_request, PUBLIC, IG_RATE_GENERAL },
+	{ "POST", "/api/auth/password-reset/confirm", ig_api_reset_confirm, PUBLIC, IG_RATE_GENERAL },
+
+	{ "GET", "/api/user", ig_api_user_get, USER, R, IG_RATE_GENERAL },
+	{ "PUT", "/api/user", ig_api_user_put, USER, A, IG_RATE_GENERAL },
+	{ "DELETE", "/api/user", ig_api_user_delete, USER, A, IG_RATE_GENERAL },
+	{ "GET", "/api/user/activity", ig_api_user_activity, USER, R, IG_RATE_GENERAL },
+	{ "GET", "/api/settings/user-preferences", ig_api_prefs_get, USER, R, IG_RATE_GENERAL },
+	{ "PUT", "/api/settings/user-preferences", ig_api_prefs_put, USER, A, IG_RATE_GENERAL },
+
+	{ "GET", "/api/keys", ig_api_keys_list, USER, R, IG_RATE_GENERAL },
+	{ "POST", "/api/keys", ig_api_keys_create, USER, A, IG_RATE_GENERAL },
+	{ "POST", "/api/keys/providers", ig_api_provider_key_add, USER, A, IG_RATE_GENERAL },
+	{ "DELETE", "/api/keys/providers/{id}", ig_api_provider_key_delete, USER, A, IG_RATE_GENERAL },
+	{ "POST", "/api/keys/providers/{id}/test", ig_api_provider_key_test, USER, A, IG_RATE_GENERAL },
+	{ "DELETE", "/api/keys/{id}", ig_api_keys_delete, USER, A, IG_RATE_GENERAL },
+
+	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL },
 };
 
 const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);

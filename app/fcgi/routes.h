@@ -10,12 +10,14 @@
 
 #include "app/fcgi/http.h"
 
-typedef struct ig_route {
+struct ig_route {
 	const char *method;
 	const char *pattern;
 	ig_handler handler;
 	ig_access access;
-} ig_route;
+	int scope;                  /* IG_SCOPE_* an API key needs */
+	ig_rate_class rate;
+};
 
 #define IG_ROUTE_MAX_PARAMS 8
 

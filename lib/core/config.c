@@ -1,11 +1,14 @@
 /* config.c — see config.h. */
 #include "ig_autoconf.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "lib/core/config.h"
 #include "lib/core/util.h"
@@ -14,7 +17,9 @@
 #define IG_PKGDATADIR "/usr/local/share/imagegen"
 #endif
 
-typedef enum setting_type { T_STRING, T_INT, T_OCTAL, T_ENUM } setting_type;
+/* T_SECRET: a string of min..max bytes (or empty), never printed.
+ * T_HEXKEY: empty, or exactly 2*min hex digits, decoded; never printed. */
+typedef enum setting_type { T_STRING, T_INT, T_OCTAL, T_ENUM, T_SECRET, T_HEXKEY } setting_type;
 
 typedef struct setting {
 	const char *name;
@@ -52,6 +57,22 @@ static const setting settings[] = {
 	{ "IG_DB_TIMEOUT_MS", T_INT, "5000", 100, 600000, NULL, OFF(db_timeout_ms), 1 },
 	{ "IG_HEALTH_CACHE_MS", T_INT, "1000", 0, 60000, NULL, OFF(health_cache_ms), 1 },
 	{ "IG_DRAIN_TIMEOUT", T_INT, "30", 1, 3600, NULL, OFF(drain_timeout), 1 },
+	/* Accounts and keys. The two secrets default to empty; programs that
+	 * need them (imagegen-fcgi) refuse to start without them. */
+	{ "IG_JWT_SECRET", T_SECRET, "", 32, 4096, NULL, OFF(jwt_secret), 0 },
+	{ "IG_SECRET_KEY", T_HEXKEY, "", 32, 32, NULL, OFF(secret_key), 0 },
+	{ "IG_ACCESS_TTL", T_INT, "900", 60, 86400, NULL, OFF(access_ttl), 1 },
+	{ "IG_REFRESH_TTL", T_INT, "2592000", 300, 31536000, NULL, OFF(refresh_ttl), 1 },
+	{ "IG_JWT_ISSUER", T_STRING, "imagegen", 0, 0, NULL, OFF(jwt_issuer), 1 },
+	{ "IG_JWT_AUDIENCE", T_STRING, "imagegen-api", 0, 0, NULL, OFF(jwt_audience), 1 },
+	{ "IG_RATE_LIMIT", T_INT, "120", 1, 1000000, NULL, OFF(rate_limit), 1 },
+	{ "IG_GENERATE_RATE_LIMIT", T_INT, "10", 1, 1000000, NULL, OFF(generate_rate_limit), 1 },
+	{ "IG_LOGIN_MAX_FAILURES", T_INT, "10", 1, 1000, NULL, OFF(login_max_failures), 1 },
+	{ "IG_LOGIN_FAILURE_WINDOW", T_INT, "900", 10, 86400, NULL, OFF(login_failure_window), 1 },
+	{ "IG_SMTP_URL", T_STRING, "", 0, 0, NULL, OFF(smtp_url), 0 },
+	{ "IG_SMTP_FROM", T_STRING, "imagegen <noreply@localhost>", 0, 0, NULL, OFF(smtp_from), 1 },
+	{ "IG_PUBLIC_URL", T_STRING, "https://localhost:8443", 0, 0, NULL, OFF(public_url), 1 },
+	{ "IG_CORS_ORIGINS", T_STRING, "", 0, 0, NULL, OFF(cors_origins), 0 },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -90,6 +111,35 @@ set_one(const setting *s, const char *val, char *err, size_t errlen)
 		}
 		*(char **)base = ig_xstrdup(val);
 		return 0;
+	case T_SECRET:
+		if (*val != '\0' && (strlen(val) < (size_t)s->min || strlen(val) > (size_t)s->max)) {
+			snprintf(err, errlen, "%s: must be at least %lld bytes long", s->name, (long long)s->min);
+			return -1;
+		}
+		*(char **)base = ig_xstrdup(val);
+		return 0;
+	case T_HEXKEY: {
+		unsigned char *key = (unsigned char *)base;
+		size_t n = strlen(val);
+		if (n == 0)
+			return 0;
+		if (n != (size_t)s->min * 2) {
+			snprintf(err, errlen, "%s: must be exactly %lld hex digits (%lld bytes)",
+			    s->name, (long long)s->min * 2, (long long)s->min);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i += 2) {
+			unsigned byte;
+			if (!isxdigit((unsigned char)val[i]) || !isxdigit((unsigned char)val[i + 1]) ||
+			    sscanf(val + i, "%2x", &byte) != 1) {
+				snprintf(err, errlen, "%s: must be hex digits only", s->name);
+				return -1;
+			}
+			key[i / 2] = (unsigned char)byte;
+		}
+		cfg.secret_key_set = 1;
+		return 0;
+	}
 	case T_ENUM:
 		for (const char *const *p = s->values; *p; p++) {
 			if (strcmp(*p, val) == 0) {
@@ -129,8 +179,11 @@ static void
 free_strings(void)
 {
 	for (size_t i = 0; i < NSETTINGS; i++) {
-		if (settings[i].type == T_STRING || settings[i].type == T_ENUM) {
+		if (settings[i].type == T_STRING || settings[i].type == T_ENUM ||
+		    settings[i].type == T_SECRET) {
 			char **p = (char **)((char *)&cfg + settings[i].offset);
+			if (*p != NULL && settings[i].type == T_SECRET)
+				sodium_memzero(*p, strlen(*p));
 			free(*p);
 			*p = NULL;
 		}
@@ -141,7 +194,7 @@ int
 ig_config_load(char *err, size_t errlen)
 {
 	free_strings();
-	memset(&cfg, 0, sizeof(cfg));
+	sodium_memzero(&cfg, sizeof(cfg));
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const setting *s = &settings[i];
 		const char *env = getenv(s->name);
@@ -168,6 +221,12 @@ ig_config_dump(void)
 		const char *base = (const char *)&cfg + s->offset;
 
 		switch (s->type) {
+		case T_SECRET:
+			printf("%s=%s\n", s->name, **(char *const *)base ? "(set)" : "(not set)");
+			break;
+		case T_HEXKEY:
+			printf("%s=%s\n", s->name, cfg.secret_key_set ? "(set)" : "(not set)");
+			break;
 		case T_STRING:
 		case T_ENUM:
 			/* The database URL may hold a password: show only that it is set. */

@@ -28,6 +28,21 @@ typedef struct ig_config {
 	int db_timeout_ms;
 	int drain_timeout;
 	int health_cache_ms;
+	char *jwt_secret;
+	unsigned char secret_key[32];
+	int secret_key_set;
+	int access_ttl;
+	int refresh_ttl;
+	char *jwt_issuer;
+	char *jwt_audience;
+	int rate_limit;
+	int generate_rate_limit;
+	int login_max_failures;
+	int login_failure_window;
+	char *smtp_url;
+	char *smtp_from;
+	char *public_url;
+	char *cors_origins;
 } ig_config;
 
 /* Read and validate every setting from the environment into the process-wide

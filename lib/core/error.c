@@ -24,6 +24,7 @@ static const struct {
 	[IG_E_RATE_LIMITED] = { "rate_limited", 429 },
 	[IG_E_INTERNAL] = { "internal", 500 },
 	[IG_E_UNAVAILABLE] = { "unavailable", 503 },
+	[IG_E_NOT_IMPLEMENTED] = { "not_implemented", 501 },
 };
 
 int

@@ -23,6 +23,7 @@ typedef enum ig_errcode {
 	IG_E_RATE_LIMITED,
 	IG_E_INTERNAL,
 	IG_E_UNAVAILABLE,
+	IG_E_NOT_IMPLEMENTED,
 	IG_E__MAX
 } ig_errcode;
 

@@ -1,0 +1,505 @@
+/*
+ * auth.c — registration, sessions and password reset (API.md "Accounts and
+ * keys"). Access tokens are JWTs (lib/auth/jwt.c); refresh tokens are
+ * opaque random strings stored as SHA-256, rotated on every use, in
+ * families: reusing a spent one revokes the family it belongs to.
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "app/api/api.h"
+#include "lib/auth/account.h"
+#include "lib/auth/jwt.h"
+#include "lib/auth/password.h"
+#include "lib/auth/ratelimit.h"
+#include "lib/auth/token.h"
+#include "lib/core/config.h"
+#include "lib/core/json.h"
+#include "lib/core/log.h"
+#include "lib/core/mail.h"
+#include "lib/db/db.h"
+
+#define HASH_HEX (2 * IG_SHA256_LEN + 3)
+#define RESET_TTL_MIN 30
+
+/* Revoke every refresh token of a family and the access tokens issued
+ * with them, so a reuse or a logout ends the whole session at once. */
+static const char *const revoke_family_sql =
+    "WITH f AS (UPDATE refresh_tokens SET revoked_at = now()"
+    "  WHERE family_id = $1::uuid AND revoked_at IS NULL RETURNING access_jti, created_at)"
+    " INSERT INTO revoked_tokens (jti, expires_at)"
+    " SELECT access_jti, created_at + make_interval(secs => $2::int) FROM f"
+    " WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING";
+
+/* The same for every session of a user (password reset). */
+static const char *const revoke_user_sql =
+    "WITH f AS (UPDATE refresh_tokens SET revoked_at = now()"
+    "  WHERE user_id = $1::uuid AND revoked_at IS NULL RETURNING access_jti, created_at)"
+    " INSERT INTO revoked_tokens (jti, expires_at)"
+    " SELECT access_jti, created_at + make_interval(secs => $2::int) FROM f"
+    " WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING";
+
+static void
+hash_hex(const char *token, char out[HASH_HEX])
+{
+	unsigned char h[IG_SHA256_LEN];
+
+	ig_sha256(token, strlen(token), h);
+	ig_bytea_hex(h, sizeof(h), out);
+}
+
+static int
+exec_ok(const char *sql, int n, const char *const *p, ig_err *err)
+{
+	PGresult *r = ig_db_exec(sql, n, p, 0, err);
+
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+static int
+revoke(const char *sql, const char *id, ig_err *err)
+{
+	char ttl[16];
+	const char *p[2] = { id, ttl };
+
+	snprintf(ttl, sizeof(ttl), "%d", ig_cfg()->access_ttl + IG_JWT_SKEW);
+	return exec_ok(sql, 2, p, err);
+}
+
+/* The user row (IG_USER_COLS) of id; NULL with err when gone. */
+static PGresult *
+user_row(const char *id, ig_err *err)
+{
+	const char *p[1] = { id };
+	PGresult *r = ig_db_exec("SELECT " IG_USER_COLS " FROM users u WHERE u.id = $1", 1, p,
+	    IG_DB_IDEMPOTENT, err);
+
+	if (r != NULL && PQntuples(r) != 1) {
+		PQclear(r);
+		ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists");
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * Issue an access token and a refresh token for user (family: an existing
+ * family id when rotating, NULL for a new login). Returns the login
+ * response body, or NULL with err.
+ */
+static json_object *
+issue_session(const char *user_id, const char *family, ig_err *err)
+{
+	const ig_config *cfg = ig_cfg();
+	PGresult *u = user_row(user_id, err);
+	char *access = NULL, refresh[IG_TOKEN_LEN + 1], hex[HASH_HEX], fam[37], ttl[16];
+	const char *p[5];
+	ig_jwt_claims c;
+	json_object *o;
+
+	if (u == NULL)
+		return NULL;
+	if (ig_jwt_issue(user_id, PQgetvalue(u, 0, 3), &access, &c) != 0) {
+		PQclear(u);
+		ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+		return NULL;
+	}
+	if (family != NULL)
+		snprintf(fam, sizeof(fam), "%s", family);
+	else
+		ig_uuid4(fam);
+	ig_token_new(refresh);
+	hash_hex(refresh, hex);
+	snprintf(ttl, sizeof(ttl), "%d", cfg->refresh_ttl);
+	p[0] = user_id;
+	p[1] = fam;
+	p[2] = hex;
+	p[3] = c.jti;
+	p[4] = ttl;
+	if (exec_ok("INSERT INTO refresh_tokens (user_id, family_id, token_hash, access_jti, expires_at)"
+		" VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))", 5, p, err) != 0) {
+		free(access);
+		PQclear(u);
+		return NULL;
+	}
+	o = ig_ok("access_token", json_object_new_string(access));
+	json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
+	json_object_object_add(o, "expires_in", json_object_new_int(cfg->access_ttl));
+	json_object_object_add(o, "refresh_token", json_object_new_string(refresh));
+	json_object_object_add(o, "refresh_expires_in", json_object_new_int(cfg->refresh_ttl));
+	json_object_object_add(o, "user", ig_user_json(u, 0, 0));
+	sodium_memzero(refresh, sizeof(refresh));
+	sodium_memzero(access, strlen(access));
+	free(access);
+	PQclear(u);
+	return o;
+}
+
+int
+ig_api_register(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "username", "email", "password", "display_name", NULL };
+	json_object *b = ig_body_object(req, keys, err);
+	const char *username = NULL, *email = NULL, *password = NULL, *display = NULL;
+	char id[37];
+	PGresult *u;
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if (ig_json_string(b, "username", 1, 1, 50, &username, err) < 0 ||
+	    ig_json_string(b, "email", 1, 1, 254, &email, err) < 0 ||
+	    ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &password, err) < 0 ||
+	    ig_json_string(b, "display_name", 0, 1, 100, &display, err) < 0)
+		goto out;
+	if (ig_account_create(username, email, password, display, "user", id, err) != 0)
+		goto out;
+	u = user_row(id, err);
+	if (u == NULL)
+		goto out;
+	*out = ig_ok("user", ig_user_json(u, 0, 0));
+	PQclear(u);
+	ig_activity(req, id, "registered", NULL);
+	rc = 201;
+out:
+	json_object_put(b);
+	return rc;
+}
+
+/* 429 when key has too many recent failures. */
+static int
+check_failures(ig_req *req, const char *key, ig_err *err)
+{
+	const ig_config *cfg = ig_cfg();
+	int count, retry;
+	char num[16];
+
+	if (ig_login_failures(key, cfg->login_failure_window, &count, &retry, err) != 0)
+		return -1;
+	if (count < cfg->login_max_failures)
+		return 0;
+	snprintf(num, sizeof(num), "%d", retry);
+	ig_req_add_header(req, "Retry-After", num);
+	return ig_err_set(err, IG_E_RATE_LIMITED, NULL,
+	    "too many failed logins; try again in %d seconds", retry);
+}
+
+int
+ig_api_login(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "username_or_email", "password", NULL };
+	json_object *b = ig_body_object(req, keys, err);
+	const char *who = NULL, *password = NULL;
+	char acct_key[300], ip_key[80], lower[256];
+	const char *p[1];
+	PGresult *r = NULL;
+	int rc = -1, found, ok;
+
+	if (b == NULL)
+		return -1;
+	if (ig_json_string(b, "username_or_email", 1, 1, 254, &who, err) < 0 ||
+	    ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &password, err) < 0)
+		goto out;
+	snprintf(lower, sizeof(lower), "%s", who);
+	for (char *c = lower; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	snprintf(acct_key, sizeof(acct_key), "account:%s", lower);
+	snprintf(ip_key, sizeof(ip_key), "ip:%s", req->remote_addr ? req->remote_addr : "unknown");
+	if (check_failures(req, acct_key, err) != 0 || check_failures(req, ip_key, err) != 0)
+		goto out;
+
+	p[0] = who;
+	r = ig_db_exec("SELECT id, password_hash FROM users"
+	    " WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1", 1, p,
+	    IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		goto out;
+	found = PQntuples(r) == 1;
+	/* Unknown users cost one verification too: timing does not tell. */
+	if (found)
+		ok = ig_password_verify(PQgetvalue(r, 0, 1), password);
+	else
+		ig_password_verify_dummy(password), ok = 0;
+	if (!ok) {
+		ig_err ignore;
+		ig_login_failure_add(acct_key, &ignore);
+		ig_login_failure_add(ip_key, &ignore);
+		if (found)
+			ig_activity(req, PQgetvalue(r, 0, 0), "login_failed", NULL);
+		ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "wrong username, email or password");
+		goto out;
+	}
+	{
+		char id[37];
+		const char *q[1] = { id };
+		ig_err ignore;
+
+		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+		ig_login_failures_clear(acct_key, &ignore);
+		PQclear(ig_db_exec("UPDATE users SET last_login_at = now() WHERE id = $1", 1, q, 0, &ignore));
+		*out = issue_session(id, NULL, err);
+		if (*out == NULL)
+			goto out;
+		ig_activity(req, id, "login", NULL);
+	}
+	rc = 200;
+out:
+	PQclear(r);
+	json_object_put(b);
+	return rc;
+}
+
+int
+ig_api_refresh(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "refresh_token", NULL };
+	json_object *b = ig_body_object(req, keys, err);
+	const char *token = NULL;
+	char hex[HASH_HEX];
+	const char *p[1] = { hex };
+	PGresult *r = NULL;
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if (ig_json_string(b, "refresh_token", 1, 1, 128, &token, err) < 0)
+		goto out;
+	if (!ig_token_valid(token)) {
+		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid refresh token");
+		goto out;
+	}
+	hash_hex(token, hex);
+	/* Spend it atomically: of two concurrent uses only one succeeds. */
+	r = ig_db_exec("UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1"
+	    " AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()"
+	    " RETURNING user_id, family_id", 1, p, 0, err);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		r = ig_db_exec("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1"
+		    " AND spent_at IS NOT NULL", 1, p, 0, err);
+		if (r != NULL && PQntuples(r) == 1) {
+			/* A spent token came back: someone holds a copy. End the
+			 * whole family, the legitimate holder's newest token too. */
+			ig_err ignore;
+			revoke(revoke_family_sql, PQgetvalue(r, 0, 0), &ignore);
+			ig_activity(req, PQgetvalue(r, 0, 1), "refresh_token_reused", NULL);
+			ig_logf(IG_LOG_WARN, "refresh_token_reused", "family %s revoked", PQgetvalue(r, 0, 0));
+		}
+		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid, expired or already used refresh token");
+		goto out;
+	}
+	{
+		char user[37], fam[37];
+		snprintf(user, sizeof(user), "%s", PQgetvalue(r, 0, 0));
+		snprintf(fam, sizeof(fam), "%s", PQgetvalue(r, 0, 1));
+		*out = issue_session(user, fam, err);
+	}
+	rc = *out ? 200 : -1;
+out:
+	PQclear(r);
+	json_object_put(b);
+	return rc;
+}
+
+int
+ig_api_logout(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "refresh_token", NULL };
+	json_object *b = NULL;
+	const char *token = NULL;
+	char exp[24];
+	const char *p[3];
+	PGresult *r;
+	int rc = -1;
+
+	if (req->caller.via_api_key)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL,
+		    "logout ends a session; revoke an API key with DELETE /api/keys/{id}");
+	if (req->body_len > 0) {
+		b = ig_body_object(req, keys, err);
+		if (b == NULL || ig_json_string(b, "refresh_token", 0, 1, 128, &token, err) < 0)
+			goto out;
+	}
+	snprintf(exp, sizeof(exp), "%lld", req->caller.token_exp);
+	p[0] = req->caller.jti;
+	p[1] = exp;
+	if (exec_ok("INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2::bigint))"
+		" ON CONFLICT DO NOTHING", 2, p, err) != 0)
+		goto out;
+	/* The family of this access token, and that of the refresh token
+	 * given (if it is the caller's). */
+	{
+		char hex[HASH_HEX] = "";
+		if (token != NULL && ig_token_valid(token))
+			hash_hex(token, hex);
+		p[0] = req->caller.jti;
+		p[1] = req->caller.user_id;
+		p[2] = hex;
+		r = ig_db_exec("SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $2"
+		    " AND (access_jti = $1::uuid OR token_hash = decode(nullif(substr($3, 3), ''), 'hex'))",
+		    3, p, 0, err);
+		if (r == NULL)
+			goto out;
+		for (int i = 0; i < PQntuples(r); i++)
+			if (revoke(revoke_family_sql, PQgetvalue(r, i, 0), err) != 0) {
+				PQclear(r);
+				goto out;
+			}
+		PQclear(r);
+	}
+	ig_activity(req, req->caller.user_id, "logout", NULL);
+	*out = ig_ok(NULL, NULL);
+	rc = 200;
+out:
+	json_object_put(b);
+	return rc;
+}
+
+static void
+send_reset_mail(const char *to, const char *username, const char *token)
+{
+	const ig_config *cfg = ig_cfg();
+	ig_err err;
+	char *body;
+
+	if (cfg->smtp_url == NULL || cfg->smtp_url[0] == '\0') {
+		ig_logf(IG_LOG_WARN, "mail_disabled", "IG_SMTP_URL is not set: password-reset mail not sent");
+		return;
+	}
+	body = ig_xasprintf(
+	    "Someone asked to reset the password of the imagegen account \"%s\".\n\n"
+	    "Token: %s\n\n"
+	    "Or open this link:\n%s/reset-password?token=%s\n\n"
+	    "The token works once, within %d minutes. If you did not ask for this,\n"
+	    "ignore this mail: your password stays as it is.\n",
+	    username, token, cfg->public_url, token, RESET_TTL_MIN);
+	if (ig_mail_send(cfg->smtp_url, cfg->smtp_from, to, "Reset your imagegen password", body, &err) != 0)
+		ig_logf(IG_LOG_WARN, "reset_mail_failed", "%s", err.message);
+	sodium_memzero(body, strlen(body));
+	free(body);
+}
+
+int
+ig_api_reset_request(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "email", NULL };
+	json_object *b = ig_body_object(req, keys, err);
+	const char *email = NULL;
+	const char *p[3];
+	PGresult *r = NULL;
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if (ig_json_string(b, "email", 1, 1, 254, &email, err) < 0 ||
+	    ig_account_check_email(email, "email", err) != 0)
+		goto out;
+	p[0] = email;
+	r = ig_db_exec("SELECT id, username, email FROM users WHERE lower(email) = lower($1)", 1, p,
+	    IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) == 1) {
+		char token[IG_TOKEN_LEN + 1], hex[HASH_HEX], ttl[16];
+		ig_token_new(token);
+		hash_hex(token, hex);
+		snprintf(ttl, sizeof(ttl), "%d", RESET_TTL_MIN * 60);
+		p[0] = hex;
+		p[1] = PQgetvalue(r, 0, 0);
+		p[2] = ttl;
+		if (exec_ok("INSERT INTO password_resets (token_hash, user_id, expires_at)"
+			" VALUES ($1, $2, now() + make_interval(secs => $3::int))", 3, p, err) != 0)
+			goto out;
+		send_reset_mail(PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 1), token);
+		ig_activity(req, PQgetvalue(r, 0, 0), "password_reset_requested", NULL);
+		sodium_memzero(token, sizeof(token));
+	}
+	/* The same answer whether or not the address is registered. */
+	*out = ig_ok("message", json_object_new_string(
+	    "if that address belongs to an account, a reset token is on its way"));
+	rc = 202;
+out:
+	PQclear(r);
+	json_object_put(b);
+	return rc;
+}
+
+int
+ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "token", "new_password", NULL };
+	json_object *b = ig_body_object(req, keys, err);
+	const char *token = NULL, *pw = NULL;
+	char hex[HASH_HEX], hash[IG_PASSWORD_HASH_MAX], user[37];
+	const char *p[2];
+	PGresult *r = NULL;
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if (ig_json_string(b, "token", 1, 1, 128, &token, err) < 0 ||
+	    ig_json_string(b, "new_password", 1, 1, IG_PASSWORD_MAX_BYTES, &pw, err) < 0)
+		goto out;
+	if (!ig_token_valid(token)) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
+		goto out;
+	}
+	hash_hex(token, hex);
+	p[0] = hex;
+	r = ig_db_exec("SELECT u.id, u.username, u.email FROM password_resets pr JOIN users u ON u.id = pr.user_id"
+	    " WHERE pr.token_hash = $1 AND pr.used_at IS NULL AND pr.expires_at > now()", 1, p, 0, err);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) != 1) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
+		goto out;
+	}
+	/* Check the new password before spending the token. */
+	if (ig_password_policy(pw, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), "new_password", err) != 0)
+		goto out;
+	snprintf(user, sizeof(user), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	r = ig_db_exec("UPDATE password_resets SET used_at = now() WHERE token_hash = $1"
+	    " AND used_at IS NULL RETURNING user_id", 1, p, 0, err);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) != 1) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
+		goto out;
+	}
+	if (ig_password_hash(pw, hash) != 0) {
+		ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+		goto out;
+	}
+	p[0] = user;
+	p[1] = hash;
+	if (exec_ok("UPDATE users SET password_hash = $2, tokens_valid_after = now(), updated_at = now()"
+		" WHERE id = $1", 2, p, err) != 0 ||
+	    revoke(revoke_user_sql, user, err) != 0) {
+		sodium_memzero(hash, sizeof(hash));
+		goto out;
+	}
+	sodium_memzero(hash, sizeof(hash));
+	{
+		json_object *d = json_object_new_object();
+		json_object_object_add(d, "via", json_object_new_string("reset"));
+		ig_activity(req, user, "password_changed", d);
+	}
+	*out = ig_ok(NULL, NULL);
+	rc = 200;
+out:
+	PQclear(r);
+	json_object_put(b);
+	return rc;
+}

@@ -1,0 +1,175 @@
+/* common.c — helpers shared by the handlers; see api.h. */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app/api/api.h"
+#include "lib/core/json.h"
+#include "lib/core/log.h"
+#include "lib/db/db.h"
+
+/* Arrays in request bodies: the largest any endpoint takes (batch prompts). */
+#define BODY_MAX_ARRAY 1000
+
+json_object *
+ig_body_object(ig_req *req, const char *const *allowed, ig_err *err)
+{
+	json_object *o;
+
+	if (req->content_type != NULL && *req->content_type != '\0' &&
+	    strncasecmp(req->content_type, "application/json", 16) != 0) {
+		ig_err_set(err, IG_E_UNSUPPORTED_MEDIA_TYPE, NULL, "the body must be application/json");
+		return NULL;
+	}
+	o = ig_json_parse(req->body ? req->body : "", req->body_len, BODY_MAX_ARRAY, err);
+	if (o == NULL)
+		return NULL;
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	if (allowed != NULL && ig_json_only_keys(o, allowed, err) != 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+ig_query_param(const ig_req *req, const char *name, char *out, size_t outlen, ig_err *err)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *p = req->query; p && *p;) {
+		size_t len = strcspn(p, "&");
+		if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			size_t o = 0;
+			for (size_t i = nlen + 1; i < len; i++) {
+				char c = p[i];
+				if (c == '+') {
+					c = ' ';
+				} else if (c == '%') {
+					int hi = i + 2 < len ? hexval(p[i + 1]) : -1, lo = i + 2 < len ? hexval(p[i + 2]) : -1;
+					if (hi < 0 || lo < 0)
+						return ig_err_set(err, IG_E_INVALID_REQUEST, name, "%s is not URL-encoded correctly", name);
+					c = (char)(hi * 16 + lo);
+					i += 2;
+				}
+				if (c == '\0' || o + 1 >= outlen)
+					return ig_err_set(err, IG_E_INVALID_REQUEST, name, "%s is too long or holds a NUL", name);
+				out[o++] = c;
+			}
+			out[o] = '\0';
+			return 1;
+		}
+		p += len;
+		p += *p == '&';
+	}
+	return 0;
+}
+
+int
+ig_query_limit(const ig_req *req, int def, int max, int *out, ig_err *err)
+{
+	char buf[16];
+	int64_t v;
+	int rc = ig_query_param(req, "limit", buf, sizeof(buf), err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		*out = def;
+		return 0;
+	}
+	if (ig_parse_int64(buf, 1, max, &v) != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "limit", "limit must be an integer between 1 and %d", max);
+	*out = (int)v;
+	return 0;
+}
+
+json_object *
+ig_pg_string(PGresult *r, int row, int c)
+{
+	return PQgetisnull(r, row, c) ? NULL : json_object_new_string(PQgetvalue(r, row, c));
+}
+
+json_object *
+ig_user_json(PGresult *r, int row, int c)
+{
+	json_object *u = json_object_new_object(), *prefs;
+	ig_err err;
+	const char *pj = PQgetvalue(r, row, c + 7);
+
+	json_object_object_add(u, "id", ig_pg_string(r, row, c));
+	json_object_object_add(u, "username", ig_pg_string(r, row, c + 1));
+	json_object_object_add(u, "email", ig_pg_string(r, row, c + 2));
+	json_object_object_add(u, "role", ig_pg_string(r, row, c + 3));
+	json_object_object_add(u, "display_name", ig_pg_string(r, row, c + 4));
+	json_object_object_add(u, "created_at", ig_pg_string(r, row, c + 5));
+	json_object_object_add(u, "last_login_at", ig_pg_string(r, row, c + 6));
+	prefs = ig_json_parse(pj, strlen(pj), 1000, &err);
+	json_object_object_add(u, "preferences", prefs ? prefs : json_object_new_object());
+	return u;
+}
+
+json_object *
+ig_ok(const char *key, json_object *value)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "success", json_object_new_boolean(1));
+	if (key != NULL)
+		json_object_object_add(o, key, value);
+	return o;
+}
+
+void
+ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details)
+{
+	const char *p[4];
+	ig_err err;
+	PGresult *r;
+
+	p[0] = user_id;
+	p[1] = kind;
+	p[2] = req->remote_addr;
+	p[3] = details ? json_object_to_json_string_ext(details, JSON_C_TO_STRING_PLAIN) : "{}";
+	r = ig_db_exec("INSERT INTO user_activity (user_id, kind, ip, details) VALUES ($1, $2, $3, $4::jsonb)",
+	    4, p, 0, &err);
+	if (r == NULL)
+		ig_logf(IG_LOG_WARN, "activity_not_recorded", "%s: %s", kind, err.message);
+	PQclear(r);
+	json_object_put(details);
+}
+
+int
+ig_is_uuid(const char *s)
+{
+	if (s == NULL || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (hexval(s[i]) < 0) {
+			return 0;
+		}
+	}
+	return 1;
+}

@@ -1,0 +1,311 @@
+/*
+ * user.c — the caller's own account: profile, deletion, activity and
+ * preferences (API.md "Accounts and keys", "Settings").
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/api/api.h"
+#include "lib/auth/account.h"
+#include "lib/auth/password.h"
+#include "lib/core/json.h"
+#include "lib/db/db.h"
+
+static int
+respond_user(const char *id, json_object **out, ig_err *err)
+{
+	const char *p[1] = { id };
+	PGresult *r = ig_db_exec("SELECT " IG_USER_COLS " FROM users u WHERE u.id = $1", 1, p,
+	    IG_DB_IDEMPOTENT, err);
+
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
+	}
+	*out = ig_ok("user", ig_user_json(r, 0, 0));
+	PQclear(r);
+	return 200;
+}
+
+int
+ig_api_user_get(ig_req *req, json_object **out, ig_err *err)
+{
+	return respond_user(req->caller.user_id, out, err);
+}
+
+int
+ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "display_name", "email", NULL };
+	json_object *b = ig_body_object(req, keys, err), *v;
+	const char *display = NULL, *email = NULL;
+	const char *p[4];
+	PGresult *r;
+	int has_display, rc = -1;
+
+	if (b == NULL)
+		return -1;
+	has_display = json_object_object_get_ex(b, "display_name", &v);
+	if ((has_display && v != NULL && ig_json_string(b, "display_name", 0, 1, 100, &display, err) < 0) ||
+	    ig_json_string(b, "email", 0, 1, 254, &email, err) < 0 ||
+	    (email && ig_account_check_email(email, "email", err) != 0))
+		goto out;
+	p[0] = req->caller.user_id;
+	p[1] = has_display ? "t" : "f";
+	p[2] = display;
+	p[3] = email;
+	r = ig_db_exec("UPDATE users SET display_name = CASE WHEN $2::bool THEN $3 ELSE display_name END,"
+	    " email = coalesce($4, email), updated_at = now() WHERE id = $1", 4, p, 0, err);
+	if (r == NULL) {
+		if (strcmp(ig_db_sqlstate(), "23505") == 0)
+			ig_err_set(err, IG_E_CONFLICT, "email", "that email address is already registered");
+		goto out;
+	}
+	PQclear(r);
+	if (email != NULL) {
+		json_object *d = json_object_new_object();
+		json_object_object_add(d, "email", json_object_new_string(email));
+		ig_activity(req, req->caller.user_id, "email_changed", d);
+	}
+	if (has_display)
+		ig_activity(req, req->caller.user_id, "profile_updated", NULL);
+	rc = respond_user(req->caller.user_id, out, err);
+out:
+	json_object_put(b);
+	return rc;
+}
+
+int
+ig_api_user_delete(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "password", NULL };
+	json_object *b = ig_body_object(req, keys, err);
+	const char *pw = NULL;
+	const char *p[1] = { req->caller.user_id };
+	PGresult *r = NULL;
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if (ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &pw, err) < 0)
+		goto out;
+	r = ig_db_exec("SELECT password_hash FROM users WHERE id = $1", 1, p, 0, err);
+	if (r == NULL)
+		goto out;
+	if (PQntuples(r) != 1 || !ig_password_verify(PQgetvalue(r, 0, 0), pw)) {
+		ig_err_set(err, IG_E_UNAUTHORIZED, "password", "wrong password");
+		goto out;
+	}
+	PQclear(r);
+	/* Keys, sessions, activity and (later) images go with the row
+	 * (ON DELETE CASCADE); its tokens stop working as the user is gone. */
+	r = ig_db_exec("DELETE FROM users WHERE id = $1", 1, p, 0, err);
+	if (r == NULL)
+		goto out;
+	*out = ig_ok(NULL, NULL);
+	rc = 200;
+out:
+	PQclear(r);
+	json_object_put(b);
+	return rc;
+}
+
+int
+ig_api_user_activity(ig_req *req, json_object **out, ig_err *err)
+{
+	char cursor[24], lim[16];
+	int64_t cur = 0;
+	int limit, rc;
+	const char *p[3];
+	PGresult *r;
+	json_object *list;
+
+	if (ig_query_limit(req, 20, 100, &limit, err) != 0)
+		return -1;
+	rc = ig_query_param(req, "cursor", cursor, sizeof(cursor), err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && ig_parse_int64(cursor, 1, INT64_MAX, &cur) != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "cursor", "cursor must be a next_cursor value");
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	p[0] = req->caller.user_id;
+	p[1] = rc == 1 ? cursor : NULL;
+	p[2] = lim;
+	r = ig_db_exec("SELECT id, kind, ip, details, " IG_SQL_TS("created_at") " FROM user_activity"
+	    " WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)"
+	    " ORDER BY id DESC LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(r) && i < limit; i++) {
+		json_object *a = json_object_new_object(), *d;
+		ig_err e;
+		const char *dj = PQgetvalue(r, i, 3);
+		json_object_object_add(a, "id", json_object_new_string(PQgetvalue(r, i, 0)));
+		json_object_object_add(a, "kind", ig_pg_string(r, i, 1));
+		json_object_object_add(a, "ip", ig_pg_string(r, i, 2));
+		d = ig_json_parse(dj, strlen(dj), 1000, &e);
+		json_object_object_add(a, "details", d ? d : json_object_new_object());
+		json_object_object_add(a, "created_at", ig_pg_string(r, i, 4));
+		json_object_array_add(list, a);
+	}
+	*out = ig_ok("activity", list);
+	json_object_object_add(*out, "next_cursor", PQntuples(r) > limit ?
+	    json_object_new_string(PQgetvalue(r, limit - 1, 0)) : NULL);
+	PQclear(r);
+	return 200;
+}
+
+/* Preferences: each key, its check and its default, in one table. */
+static const char *const providers[] = { "gemini", "openai", "stability", "huggingface",
+	"replicate", "local_ai", "builtin", NULL };
+static const char *const themes[] = { "light", "dark", "system", NULL };
+
+static int
+one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+valid_size(const char *s)
+{
+	unsigned w, h;
+	char tail;
+
+	return sscanf(s, "%ux%u%c", &w, &h, &tail) == 2 && w >= 64 && w <= 4096 && h >= 64 && h <= 4096 &&
+	    strspn(s, "0123456789x") == strlen(s);
+}
+
+static int
+valid_language(const char *s)
+{
+	/* BCP 47-ish: 2–3 letters, then -subtags of 2–8 alphanumerics. */
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+
+	if (n < 2 || n > 3)
+		return 0;
+	for (s += n; *s;) {
+		size_t k;
+		if (*s != '-')
+			return 0;
+		s++;
+		k = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+		if (k < 2 || k > 8)
+			return 0;
+		s += k;
+	}
+	return 1;
+}
+
+static json_object *
+defaults(void)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "default_provider", json_object_new_string("builtin"));
+	json_object_object_add(d, "default_model", NULL);
+	json_object_object_add(d, "default_image_size", json_object_new_string("1024x1024"));
+	json_object_object_add(d, "default_image_count", json_object_new_int(1));
+	json_object_object_add(d, "theme", json_object_new_string("system"));
+	json_object_object_add(d, "language", json_object_new_string("en"));
+	return d;
+}
+
+static int
+respond_prefs(const char *user_id, json_object **out, ig_err *err)
+{
+	const char *p[1] = { user_id };
+	PGresult *r = ig_db_exec("SELECT preferences FROM users WHERE id = $1", 1, p, IG_DB_IDEMPOTENT, err);
+	json_object *d, *stored;
+	ig_err e;
+
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
+	}
+	d = defaults();
+	stored = ig_json_parse(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), 1000, &e);
+	if (stored != NULL) {
+		json_object_object_foreach(stored, k, v) {
+			json_object_object_add(d, k, json_object_get(v));
+		}
+		json_object_put(stored);
+	}
+	PQclear(r);
+	*out = ig_ok("preferences", d);
+	return 200;
+}
+
+int
+ig_api_prefs_get(ig_req *req, json_object **out, ig_err *err)
+{
+	return respond_prefs(req->caller.user_id, out, err);
+}
+
+int
+ig_api_prefs_put(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "default_provider", "default_model", "default_image_size",
+		"default_image_count", "theme", "language", NULL };
+	json_object *b = ig_body_object(req, keys, err), *v;
+	const char *s;
+	int64_t n;
+	const char *p[2];
+	PGresult *r;
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if (ig_json_string(b, "default_provider", 0, 1, 32, &s, err) == 0 && !one_of(s, providers)) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "default_provider",
+		    "default_provider must be one of gemini, openai, stability, huggingface, replicate, local_ai, builtin");
+		goto out;
+	}
+	if (err->field[0])
+		goto out;
+	/* default_model may be null to clear it. */
+	if (json_object_object_get_ex(b, "default_model", &v) && v != NULL &&
+	    ig_json_string(b, "default_model", 0, 1, 200, &s, err) < 0)
+		goto out;
+	if (ig_json_string(b, "default_image_size", 0, 1, 16, &s, err) == 0 && !valid_size(s)) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "default_image_size",
+		    "default_image_size must be WIDTHxHEIGHT, each 64 to 4096");
+		goto out;
+	}
+	if (err->field[0] || ig_json_int(b, "default_image_count", 0, 1, 10, &n, err) < 0)
+		goto out;
+	if (ig_json_string(b, "theme", 0, 1, 16, &s, err) == 0 && !one_of(s, themes)) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "theme", "theme must be light, dark or system");
+		goto out;
+	}
+	if (err->field[0])
+		goto out;
+	if (ig_json_string(b, "language", 0, 2, 35, &s, err) == 0 && !valid_language(s)) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "language", "language must be a language tag such as en or zh-TW");
+		goto out;
+	}
+	if (err->field[0])
+		goto out;
+	p[0] = req->caller.user_id;
+	p[1] = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN);
+	r = ig_db_exec("UPDATE users SET preferences = preferences || $2::jsonb, updated_at = now()"
+	    " WHERE id = $1", 2, p, 0, err);
+	if (r == NULL)
+		goto out;
+	PQclear(r);
+	rc = respond_prefs(req->caller.user_id, out, err);
+out:
+	json_object_put(b);
+	return rc;
+}

@@ -1,0 +1,270 @@
+/*
+ * access.c — the access step of the pipeline: authentication of the
+ * Bearer credential (a personal API key when it starts with "ig_", else a
+ * JWT), the route's access level and scope, the rate limits, and CORS.
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "app/fcgi/http.h"
+#include "app/fcgi/routes.h"
+#include "lib/auth/jwt.h"
+#include "lib/auth/ratelimit.h"
+#include "lib/auth/token.h"
+#include "lib/core/config.h"
+#include "lib/db/db.h"
+
+/* One indexed query per key request; last_used_at is refreshed at most once
+ * a minute so a busy key does not rewrite its row on every request. */
+static const char *const apikey_sql =
+    "SELECT k.id, k.user_id, array_to_string(k.scopes, ','), u.role,"
+    " (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')"
+    " FROM api_keys k JOIN users u ON u.id = k.user_id"
+    " WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
+    " AND (k.expires_at IS NULL OR k.expires_at > now())";
+
+/* The user behind a verified JWT: still there, the token not revoked by
+ * logout, not issued before a password reset. */
+static const char *const session_sql =
+    "SELECT u.role,"
+    " $2::bigint < floor(extract(epoch FROM u.tokens_valid_after)),"
+    " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3::uuid)"
+    " FROM users u WHERE u.id = $1::uuid";
+
+static int
+scopes_from(const char *list)
+{
+	int s = 0;
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "read") == 0)
+			s |= IG_SCOPE_READ;
+		else if (strcmp(t, "generate") == 0)
+			s |= IG_SCOPE_GENERATE;
+		else if (strcmp(t, "admin") == 0)
+			s |= IG_SCOPE_ADMIN;
+	}
+	return s;
+}
+
+static int
+auth_api_key(ig_req *req, const char *key, ig_err *err)
+{
+	unsigned char h[IG_SHA256_LEN];
+	char hex[2 * IG_SHA256_LEN + 3];
+	const char *p[1] = { hex };
+	PGresult *r;
+
+	if (!ig_apikey_valid(key))
+		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "invalid API key");
+	ig_sha256(key, strlen(key), h);
+	ig_bytea_hex(h, sizeof(h), hex);
+	r = ig_db_exec(apikey_sql, 1, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "invalid, expired or revoked API key");
+	}
+	req->caller.authenticated = 1;
+	req->caller.via_api_key = 1;
+	snprintf(req->caller.api_key_id, sizeof(req->caller.api_key_id), "%s", PQgetvalue(r, 0, 0));
+	snprintf(req->caller.user_id, sizeof(req->caller.user_id), "%s", PQgetvalue(r, 0, 1));
+	req->caller.scopes = scopes_from(PQgetvalue(r, 0, 2));
+	req->caller.is_admin = strcmp(PQgetvalue(r, 0, 3), "admin") == 0;
+	if (strcmp(PQgetvalue(r, 0, 4), "t") == 0) {
+		const char *q[1] = { req->caller.api_key_id };
+		ig_err ignore;
+		PQclear(ig_db_exec("UPDATE api_keys SET last_used_at = now() WHERE id = $1",
+		    1, q, 0, &ignore));
+	}
+	PQclear(r);
+	return 0;
+}
+
+static int
+auth_jwt(ig_req *req, const char *token, ig_err *err)
+{
+	ig_jwt_claims c;
+	char iat[24];
+	const char *p[3];
+	PGresult *r;
+	int ok;
+
+	if (ig_jwt_verify(token, (int64_t)time(NULL), &c, err) != 0)
+		return -1;
+	snprintf(iat, sizeof(iat), "%lld", (long long)c.iat);
+	p[0] = c.sub;
+	p[1] = iat;
+	p[2] = c.jti;
+	r = ig_db_exec(session_sql, 3, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL) {
+		/* A malformed uuid in a validly signed token cannot happen
+		 * unless the secret leaked; treat it as invalid. */
+		if (strcmp(ig_db_sqlstate(), "22P02") == 0)
+			return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "invalid token");
+		return -1;
+	}
+	ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "f") == 0 &&
+	    strcmp(PQgetvalue(r, 0, 2), "f") == 0;
+	if (!ok) {
+		PQclear(r);
+		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the session has ended; log in again");
+	}
+	req->caller.authenticated = 1;
+	req->caller.scopes = IG_SCOPE_ALL;
+	/* The role comes from the database, not the token: a demoted admin's
+	 * old tokens lose admin at once. */
+	req->caller.is_admin = strcmp(PQgetvalue(r, 0, 0), "admin") == 0;
+	snprintf(req->caller.user_id, sizeof(req->caller.user_id), "%s", c.sub);
+	snprintf(req->caller.jti, sizeof(req->caller.jti), "%s", c.jti);
+	req->caller.token_exp = (long long)c.exp;
+	PQclear(r);
+	return 0;
+}
+
+static int
+authenticate(ig_req *req, const char *header, ig_err *err)
+{
+	const char *token;
+
+	if (strncasecmp(header, "Bearer ", 7) != 0)
+		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL,
+		    "the Authorization header must be \"Bearer <token or API key>\"");
+	token = header + 7;
+	while (*token == ' ')
+		token++;
+	if (strncmp(token, "ig_", 3) == 0)
+		return auth_api_key(req, token, err);
+	return auth_jwt(req, token, err);
+}
+
+static void
+add_int_header(ig_req *req, const char *name, int v)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", v);
+	ig_req_add_header(req, name, num);
+}
+
+/* Count the request in the caller's bucket(s); 429 when over. */
+static int
+rate_limit(ig_req *req, ig_rate_class rc, ig_err *err)
+{
+	const ig_config *cfg = ig_cfg();
+	char key[128];
+	const char *who = req->caller.authenticated ? "user" : "ip";
+	const char *id = req->caller.authenticated ? req->caller.user_id :
+	    (req->remote_addr ? req->remote_addr : "unknown");
+	ig_ratelimit rl, gen;
+
+	if (rc == IG_RATE_NONE)
+		return 0;
+	snprintf(key, sizeof(key), "%s:%s:all", who, id);
+	if (ig_ratelimit_hit(key, cfg->rate_limit, &rl, err) != 0)
+		return -1;
+	if (rc == IG_RATE_GENERATE) {
+		snprintf(key, sizeof(key), "%s:%s:generate", who, id);
+		if (ig_ratelimit_hit(key, cfg->generate_rate_limit, &gen, err) != 0)
+			return -1;
+		/* Report the tighter of the two. */
+		if (rl.allowed && (!gen.allowed || gen.remaining < rl.remaining))
+			rl = gen;
+	}
+	add_int_header(req, "RateLimit-Limit", rl.limit);
+	add_int_header(req, "RateLimit-Remaining", rl.remaining);
+	add_int_header(req, "RateLimit-Reset", rl.reset);
+	if (!rl.allowed) {
+		add_int_header(req, "Retry-After", rl.reset);
+		return ig_err_set(err, IG_E_RATE_LIMITED, NULL,
+		    "rate limit of %d requests per minute reached; retry in %d s", rl.limit, rl.reset);
+	}
+	return 0;
+}
+
+int
+ig_access_check(ig_req *req, const ig_route *route, ig_err *err)
+{
+	const char *auth = ig_req_header(req, "Authorization");
+
+	memset(&req->caller, 0, sizeof(req->caller));
+	if (auth != NULL && *auth != '\0') {
+		if (authenticate(req, auth, err) != 0)
+			return -1;
+	} else if (route->access != IG_ACCESS_PUBLIC) {
+		ig_req_add_header(req, "WWW-Authenticate", "Bearer");
+		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL,
+		    "this endpoint needs Authorization: Bearer <access token or API key>");
+	}
+	if (route->access == IG_ACCESS_ADMIN && !req->caller.is_admin)
+		return ig_err_set(err, IG_E_FORBIDDEN, NULL, "this endpoint is for administrators");
+	if (req->caller.authenticated && (req->caller.scopes & route->scope) != route->scope)
+		return ig_err_set(err, IG_E_FORBIDDEN, NULL, "this API key lacks the %s scope",
+		    (route->scope & IG_SCOPE_ADMIN) ? "admin" :
+		    (route->scope & IG_SCOPE_GENERATE) ? "generate" : "read");
+	return rate_limit(req, route->rate, err);
+}
+
+/* 1 when origin is listed in IG_CORS_ORIGINS (comma-separated, exact). */
+static int
+origin_allowed(const char *origin, int *wildcard)
+{
+	const char *list = ig_cfg()->cors_origins;
+	size_t n = strlen(origin);
+
+	*wildcard = 0;
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ",");
+		const char *s = p;
+		while (len > 0 && *s == ' ') {
+			s++;
+			len--;
+		}
+		while (len > 0 && s[len - 1] == ' ')
+			len--;
+		if (len == 1 && *s == '*') {
+			*wildcard = 1;
+			return 1;
+		}
+		if (len == n && strncmp(s, origin, n) == 0)
+			return 1;
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+	return 0;
+}
+
+void
+ig_cors_headers(ig_req *req, const char *allow, int preflight)
+{
+	const char *origin = ig_req_header(req, "Origin");
+	int wildcard;
+
+	if (origin == NULL || *origin == '\0' || strpbrk(origin, "\r\n") != NULL)
+		return;
+	ig_req_add_header(req, "Vary", "Origin");
+	if (!origin_allowed(origin, &wildcard))
+		return;
+	/* Bearer tokens, not cookies: credentials are never allowed, so a
+	 * wildcard stays a plain "*". */
+	ig_req_add_header(req, "Access-Control-Allow-Origin", wildcard ? "*" : origin);
+	if (preflight) {
+		ig_req_add_header(req, "Access-Control-Allow-Methods", allow ? allow : "GET");
+		ig_req_add_header(req, "Access-Control-Allow-Headers",
+		    "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
+		ig_req_add_header(req, "Access-Control-Max-Age", "600");
+	} else {
+		ig_req_add_header(req, "Access-Control-Expose-Headers",
+		    "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-Id");
+	}
+}
