@@ -1,0 +1,2034 @@
+/*
+ * test_accounts.c — accounts and keys (API.md "Accounts and keys") driven
+ * end to end through nginx: registration, login and its brute-force
+ * limits, refresh-token rotation and reuse detection, logout, password
+ * reset by mail, the user's profile, activity and preferences, API keys and
+ * provider keys (hashed / encrypted at rest, owner-only), the admin
+ * boundary, forged JWTs, rate limits, CORS and body limits.
+ *
+ * Needs a live stack (tests/support/stack up DIR; source DIR/env), with its
+ * SMTP sink (IG_TEST_MAIL_DIR) and the settings the test stack sets:
+ * IG_RATE_LIMIT, IG_CORS_ORIGINS=https://app.example.test, IG_PUBLIC_URL,
+ * IG_JWT_SECRET, IG_MAX_BODY, IG_BUILD_DIR, IG_DATABASE_URL.
+ *
+ * Every test makes its own users (unique names) and sends from its own
+ * loopback address (127.R.0.N, R fixed per run), so per-account and per-IP
+ * limits never leak from one test into another, nor from an earlier run
+ * against the same stack.
+ */
+#include "ig_autoconf.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "itest.h"
+
+#define ORIGIN "https://app.example.test"
+#define PASSWORD "correct horse battery"
+
+/* One account as the tests see it. */
+typedef struct user {
+	char name[51];
+	char email[80];
+	char password[64];
+	char id[64];
+	char access[2048];
+	char refresh[512];
+	const char *ip;
+} user;
+
+static int run_id;	/* second octet of every source address of this run */
+
+/* The source address 127.R.0.n of test slot n (1..254). */
+static const char *
+ip(int n)
+{
+	static char ips[255][24];
+
+	ck_assert(n > 0 && n < 255);
+	snprintf(ips[n], sizeof(ips[n]), "127.%d.0.%d", run_id, n);
+	return ips[n];
+}
+
+/* Fail unless r has status want; shows the body when it has not. */
+#define EXPECT(r, want) \
+	ck_assert_msg((r)->status == (want), "want %d, got %ld: %s", (int)(want), \
+	    (r)->status, (r)->body.data)
+
+/* o.a.b… (dot-separated) or NULL when any step is absent. */
+static json_object *
+jpath(json_object *o, const char *dotted)
+{
+	char buf[128], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", dotted);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(o, k, &o))
+			return NULL;
+	return o;
+}
+
+/* jpath that must exist and be of type t. */
+static json_object *
+jneed(json_object *o, const char *dotted, json_type t)
+{
+	json_object *v = jpath(o, dotted);
+
+	ck_assert_msg(v != NULL, "no %s in %s", dotted, json_object_to_json_string(o));
+	ck_assert_msg(json_object_is_type(v, t), "%s has type %s in %s", dotted,
+	    json_type_to_name(json_object_get_type(v)), json_object_to_json_string(o));
+	return v;
+}
+
+static const char *
+js(json_object *o, const char *dotted)
+{
+	return json_object_get_string(jneed(o, dotted, json_type_string));
+}
+
+/*
+ * Fail unless r is the error shape {success: false, error: {code, message,
+ * field}, request_id} with this status and code, and (when field is not
+ * NULL) error.field equal to field. Returns error.message (owned by *out,
+ * which the caller puts) when out is not NULL.
+ */
+static void
+expect_error(const it_resp *r, long status, const char *code, const char *field, json_object **out)
+{
+	json_object *o;
+
+	EXPECT(r, status);
+	o = it_json_body(r);
+	ck_assert_msg(!json_object_get_boolean(jneed(o, "success", json_type_boolean)),
+	    "success is not false: %s", r->body.data);
+	ck_assert_msg(strcmp(js(o, "error.code"), code) == 0, "want code %s: %s", code, r->body.data);
+	ck_assert_msg(strlen(js(o, "error.message")) > 0, "empty message: %s", r->body.data);
+	ck_assert_msg(strlen(js(o, "request_id")) > 0, "no request_id: %s", r->body.data);
+	if (field != NULL) {
+		json_object *f = jpath(o, "error.field");
+		ck_assert_msg(f != NULL && json_object_is_type(f, json_type_string) &&
+		    strcmp(json_object_get_string(f), field) == 0, "want field %s: %s", field,
+		    r->body.data);
+	}
+	if (out != NULL)
+		*out = o;
+	else
+		json_object_put(o);
+}
+
+/* Fresh names for u (not yet registered): unique per process, call and run. */
+static void
+user_names(user *u, const char *source)
+{
+	static int counter;
+	unsigned char rnd[3];
+
+	memset(u, 0, sizeof(*u));
+	ig_random_bytes(rnd, sizeof(rnd));
+	snprintf(u->name, sizeof(u->name), "t%d_%d_%02x%02x%02x", (int)getpid(), ++counter,
+	    rnd[0], rnd[1], rnd[2]);
+	snprintf(u->email, sizeof(u->email), "%s@example.test", u->name);
+	snprintf(u->password, sizeof(u->password), "%s", PASSWORD);
+	u->ip = source;
+}
+
+static void
+user_register(user *u)
+{
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, u->ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", u->name, u->email,
+	    u->password);
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	snprintf(u->id, sizeof(u->id), "%s", js(o, "user.id"));
+	json_object_put(o);
+	it_resp_free(&r);
+}
+
+/* Log u in with its password from u->ip; fills access and refresh. */
+static void
+user_login(user *u)
+{
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, u->ip, "POST", "/api/auth/login", NULL,
+	    "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", u->name, u->password);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	snprintf(u->access, sizeof(u->access), "%s", js(o, "access_token"));
+	snprintf(u->refresh, sizeof(u->refresh), "%s", js(o, "refresh_token"));
+	json_object_put(o);
+	it_resp_free(&r);
+}
+
+/* A registered, logged-in user sending from source. */
+static void
+user_new(user *u, const char *source)
+{
+	user_names(u, source);
+	user_register(u);
+	user_login(u);
+}
+
+/* Status of GET /api/user with bearer token from source. */
+static long
+status_of_me(const char *source, const char *token)
+{
+	it_resp r;
+	long st;
+
+	it_json(&r, source, "GET", "/api/user", token, NULL);
+	st = r.status;
+	it_resp_free(&r);
+	return st;
+}
+
+/* Fail unless GET /api/user with token is 401 with the error shape. */
+static void
+expect_refused(const char *source, const char *token)
+{
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, source, "GET", "/api/user", token, NULL);
+	ck_assert_msg(r.status == 401, "token accepted (%ld): %s\ntoken: %s", r.status,
+	    r.body.data, token);
+	o = it_json_body(&r);
+	const char *code = js(o, "error.code");
+	ck_assert_msg(strcmp(code, "unauthorized") == 0 || strcmp(code, "token_expired") == 0,
+	    "code %s", code);
+	json_object_put(o);
+	it_resp_free(&r);
+}
+
+/* POST /api/auth/login; returns the status, r kept for the caller. */
+static long
+login_as(it_resp *r, const char *source, const char *who, const char *password)
+{
+	it_json(r, source, "POST", "/api/auth/login", NULL,
+	    "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", who, password);
+	return r->status;
+}
+
+/* POST /api/auth/refresh; r kept for the caller. */
+static void
+refresh(it_resp *r, const char *source, const char *token)
+{
+	it_json(r, source, "POST", "/api/auth/refresh", NULL, "{\"refresh_token\":\"%s\"}", token);
+}
+
+/* The body of r without request_id, as a JSON string (caller frees). */
+static char *
+body_sans_request_id(const it_resp *r)
+{
+	json_object *o = it_json_body(r);
+	char *s;
+
+	json_object_object_del(o, "request_id");
+	s = ig_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+/* Substitute the placeholders of a bad-field case: "$N" the fresh name, "$E"
+ * its email, "$P" a good password, "$L" a 51-char name, "$UN" / "$UE" the
+ * name / email upper-cased; NULL omits the field. */
+static const char *
+subst(const char *v, const user *u, const char *up_name, const char *up_email, const char *lng)
+{
+	if (v == NULL || v[0] != '$')
+		return v;
+	if (strcmp(v, "$N") == 0)
+		return u->name;
+	if (strcmp(v, "$E") == 0)
+		return u->email;
+	if (strcmp(v, "$P") == 0)
+		return PASSWORD;
+	if (strcmp(v, "$L") == 0)
+		return lng;
+	if (strcmp(v, "$UN") == 0)
+		return up_name;
+	return up_email;
+}
+
+static void
+upcase(char *dst, size_t n, const char *src)
+{
+	if (dst != src)
+		snprintf(dst, n, "%s", src);
+	for (char *p = dst; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+}
+
+/* ---------------------------------------------------------------- register */
+
+/* The user shape of a fresh account; no password or hash ever leaks. */
+START_TEST(register_returns_user_without_password_material)
+{
+	user u;
+	it_resp r;
+	json_object *o;
+
+	user_names(&u, ip(1));
+	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"display_name\":\"Tess T\"}",
+	    u.name, u.email, u.password);
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
+	ck_assert(strlen(js(o, "user.id")) > 0);
+	ck_assert_str_eq(js(o, "user.username"), u.name);
+	ck_assert_str_eq(js(o, "user.email"), u.email);
+	ck_assert_str_eq(js(o, "user.role"), "user");
+	ck_assert_str_eq(js(o, "user.display_name"), "Tess T");
+	ck_assert(strlen(js(o, "user.created_at")) >= 20);
+	ck_assert_ptr_nonnull(jpath(o, "user.last_login_at"));
+	jneed(o, "user.preferences", json_type_object);
+	ck_assert_ptr_null(strstr(r.body.data, PASSWORD));
+	ck_assert_ptr_null(strstr(r.body.data, "argon2"));
+	ck_assert_ptr_null(jpath(o, "user.password"));
+	ck_assert_ptr_null(jpath(o, "user.password_hash"));
+	json_object_put(o);
+	it_resp_free(&r);
+	/* The password is stored hashed, not as sent. */
+	char *n = it_psql("SELECT count(*) FROM users WHERE username = '%s' AND "
+	    "password_hash NOT LIKE '%%%s%%'", it_sql_safe(u.name), "correct horse");
+	ck_assert_str_eq(n, "1");
+	free(n);
+}
+END_TEST
+
+/* "Alice" must not be registrable next to "alice" (impersonation), and the
+ * 409 must not tell an enumerator whether the username or the email hit. */
+START_TEST(register_taken_username_or_email_is_409_without_saying_which)
+{
+	user a, b;
+	it_resp r;
+	json_object *o1, *o2;
+	char upper[64];
+
+	user_names(&a, ip(2));
+	user_register(&a);
+	snprintf(upper, sizeof(upper), "%s", a.name);
+	upper[0] = 'T';	/* names start with 't' */
+	user_names(&b, ip(2));
+	it_json(&r, b.ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", upper, b.email, PASSWORD);
+	expect_error(&r, 409, "conflict", NULL, &o1);
+	it_resp_free(&r);
+	it_json(&r, b.ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", b.name, a.email, PASSWORD);
+	expect_error(&r, 409, "conflict", NULL, &o2);
+	it_resp_free(&r);
+	ck_assert_str_eq(js(o1, "error.message"), js(o2, "error.message"));
+	json_object_put(o1);
+	json_object_put(o2);
+	/* The same email in other case is taken too. */
+	upcase(a.email, sizeof(a.email), a.email);
+	it_json(&r, b.ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", b.name, a.email, PASSWORD);
+	expect_error(&r, 409, "conflict", NULL, NULL);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Each bad field is refused by name, before anything is stored; a password
+ * equal to the username or email (in any case) is refused. */
+START_TEST(register_rejects_bad_fields_by_name)
+{
+	static const struct { const char *name, *email, *pass, *field; } cases[] = {
+		{ "ab", "$E", "$P", "username" },
+		{ "$L", "$E", "$P", "username" },
+		{ "bad-name", "$E", "$P", "username" },
+		{ "bad name", "$E", "$P", "username" },
+		{ "b\u00e4d_name", "$E", "$P", "username" },
+		{ NULL, "$E", "$P", "username" },
+		{ "$N", "not-an-email", "$P", "email" },
+		{ "$N", "", "$P", "email" },
+		{ "$N", NULL, "$P", "email" },
+		{ "$N", "$E", "short9chr", "password" },
+		{ "$N", "$E", NULL, "password" },
+		{ "$N", "$E", "$UN", "password" },
+		{ "$N", "$E", "$UE", "password" },
+	};
+	user u;
+	it_resp r;
+	char lng[52], up_name[64], up_email[96];
+
+	user_names(&u, ip(3));
+	memset(lng, 'a', 51);
+	lng[51] = '\0';
+	upcase(up_name, sizeof(up_name), u.name);
+	upcase(up_email, sizeof(up_email), u.email);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *vals[3] = { subst(cases[i].name, &u, up_name, up_email, lng),
+			subst(cases[i].email, &u, up_name, up_email, lng),
+			subst(cases[i].pass, &u, up_name, up_email, lng) };
+		static const char *const keys[3] = { "username", "email", "password" };
+		ig_buf b = { 0 };
+
+		ig_buf_puts(&b, "{");
+		for (int k = 0; k < 3; k++)
+			if (vals[k] != NULL)
+				ig_buf_printf(&b, "%s\"%s\":\"%s\"", b.len > 1 ? "," : "", keys[k],
+				    vals[k]);
+		ig_buf_puts(&b, "}");
+		it_json(&r, u.ip, "POST", "/api/auth/register", NULL, "%s", b.data);
+		ck_assert_msg(r.status == 400, "case %zu %s: got %ld: %s", i, b.data, r.status,
+		    r.body.data);
+		json_object *o = it_json_body(&r);
+		ck_assert_msg(strcmp(js(o, "error.code"), "invalid_request") == 0 && jpath(o,
+		    "error.field") && strcmp(js(o, "error.field"), cases[i].field) == 0,
+		    "case %zu %s: want field %s: %s", i, b.data, cases[i].field, r.body.data);
+		json_object_put(o);
+		it_resp_free(&r);
+		ig_buf_free(&b);
+	}
+	/* None of them created the account. */
+	char *n = it_psql("SELECT count(*) FROM users WHERE lower(username) = lower('%s')",
+	    it_sql_safe(u.name));
+	ck_assert_str_eq(n, "0");
+	free(n);
+}
+END_TEST
+
+/* Mass assignment: a client may not make itself admin, nor slip in any
+ * field the handler did not declare. */
+START_TEST(register_refuses_unknown_fields_such_as_role)
+{
+	user u;
+	it_resp r;
+
+	user_names(&u, ip(4));
+	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"role\":\"admin\"}",
+	    u.name, u.email, PASSWORD);
+	expect_error(&r, 400, "invalid_request", "role", NULL);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"nickname\":\"x\"}",
+	    u.name, u.email, PASSWORD);
+	EXPECT(&r, 400);
+	json_object *o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "error.field"), "nickname");
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Broken or mistyped JSON is a 400 naming the problem, never a 500. */
+START_TEST(malformed_or_mistyped_json_is_400)
+{
+	static const char *const bad[] = {
+		"{", "{\"username\": }", "not json", "[]", "{\"a\":1} trailing", "\"str\"",
+	};
+	user u;
+	it_resp r;
+
+	user_names(&u, ip(5));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		it_json(&r, u.ip, "POST", "/api/auth/register", NULL, "%s", bad[i]);
+		ck_assert_msg(r.status == 400, "%s: %ld %s", bad[i], r.status, r.body.data);
+		json_object *o = it_json_body(&r);
+		const char *code = js(o, "error.code");
+		/* A top-level non-object is valid JSON: either code is fine. */
+		if (i < 3 || i == 4)
+			ck_assert_msg(strcmp(code, "invalid_json") == 0, "%s: %s", bad[i], r.body.data);
+		else
+			ck_assert_msg(strcmp(code, "invalid_json") == 0 ||
+			    strcmp(code, "invalid_request") == 0, "%s: %s", bad[i], r.body.data);
+		json_object_put(o);
+		it_resp_free(&r);
+		it_json(&r, u.ip, "POST", "/api/auth/login", NULL, "%s", bad[i]);
+		ck_assert_msg(r.status == 400, "login %s: %ld %s", bad[i], r.status, r.body.data);
+		it_resp_free(&r);
+	}
+	it_json(&r, u.ip, "POST", "/api/auth/login", NULL, "{");
+	expect_error(&r, 400, "invalid_json", NULL, NULL);
+	it_resp_free(&r);
+	/* Wrong types name the field. */
+	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":5,\"email\":\"%s\",\"password\":\"%s\"}", u.email, PASSWORD);
+	expect_error(&r, 400, "invalid_request", "username", NULL);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\":\"%s\",\"email\":[],\"password\":\"%s\"}", u.name, PASSWORD);
+	expect_error(&r, 400, "invalid_request", "email", NULL);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/auth/login", NULL,
+	    "{\"username_or_email\":\"%s\",\"password\":true}", u.name);
+	expect_error(&r, 400, "invalid_request", "password", NULL);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* A body over IG_MAX_BODY is refused before parsing, on the auth routes too. */
+START_TEST(oversized_register_body_is_413)
+{
+	long limit = atol(it_env("IG_MAX_BODY"));
+	char *big = ig_xmalloc((size_t)limit + 2);
+	it_resp r;
+
+	memset(big, ' ', (size_t)limit + 1);
+	big[0] = '{';
+	big[limit] = '}';
+	big[limit + 1] = '\0';
+	it_json(&r, ip(6), "POST", "/api/auth/register", NULL, "%s", big);
+	expect_error(&r, 413, "payload_too_large", NULL, NULL);
+	it_resp_free(&r);
+	free(big);
+}
+END_TEST
+
+/* ------------------------------------------------------------------- login */
+
+START_TEST(login_returns_bearer_pair_by_username_or_email)
+{
+	user u;
+	it_resp r;
+	json_object *o;
+
+	user_names(&u, ip(7));
+	user_register(&u);
+	ck_assert_int_eq(login_as(&r, u.ip, u.name, PASSWORD), 200);
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
+	ck_assert_str_eq(js(o, "token_type"), "Bearer");
+	ck_assert(json_object_get_int64(jneed(o, "expires_in", json_type_int)) > 0);
+	ck_assert(strlen(js(o, "refresh_token")) >= 20);
+	ck_assert_str_eq(js(o, "user.id"), u.id);
+	ck_assert_str_eq(js(o, "user.username"), u.name);
+	const char *at = js(o, "access_token");
+	ck_assert_msg(strchr(at, '.') && strchr(strchr(at, '.') + 1, '.'), "not a JWT: %s", at);
+	ck_assert_int_eq(status_of_me(u.ip, at), 200);
+	json_object_put(o);
+	it_resp_free(&r);
+	/* By email, in any case. */
+	ck_assert_int_eq(login_as(&r, u.ip, u.email, PASSWORD), 200);
+	it_resp_free(&r);
+	/* GET /api/user with it answers the same user, last_login_at now set. */
+	user_login(&u);
+	it_json(&r, u.ip, "GET", "/api/user", u.access, NULL);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "user.id"), u.id);
+	jneed(o, "user.last_login_at", json_type_string);
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* User enumeration: a wrong password and an unknown user look the same. */
+START_TEST(login_wrong_password_and_unknown_user_answer_alike)
+{
+	user u;
+	it_resp r;
+	json_object *o1, *o2;
+
+	user_names(&u, ip(8));
+	user_register(&u);
+	login_as(&r, u.ip, u.name, "wrong password!");
+	expect_error(&r, 401, "unauthorized", NULL, &o1);
+	it_resp_free(&r);
+	login_as(&r, u.ip, "nobody_by_this_name_x", "wrong password!");
+	expect_error(&r, 401, "unauthorized", NULL, &o2);
+	it_resp_free(&r);
+	ck_assert_str_eq(js(o1, "error.message"), js(o2, "error.message"));
+	json_object_put(o1);
+	json_object_put(o2);
+}
+END_TEST
+
+/* Online guessing of one account from many addresses: after
+ * IG_LOGIN_MAX_FAILURES failures the account answers 429 even to the right
+ * password, while another account on the same addresses is unaffected. */
+START_TEST(login_locks_account_after_max_failures_from_any_address)
+{
+	int max = atoi(getenv("IG_LOGIN_MAX_FAILURES") ? getenv("IG_LOGIN_MAX_FAILURES") : "10");
+	user u, other;
+	it_resp r;
+	char ra[32];
+
+	user_names(&u, ip(9));
+	user_register(&u);
+	user_names(&other, ip(10));
+	user_register(&other);
+	for (int i = 0; i < max; i++) {
+		/* Spread over 5 addresses so no one address reaches the limit. */
+		login_as(&r, ip(10 + i % 5), u.name, "wrong password!");
+		ck_assert_msg(r.status == 401, "failure %d: %ld %s", i + 1, r.status, r.body.data);
+		it_resp_free(&r);
+	}
+	login_as(&r, ip(15), u.name, PASSWORD);
+	expect_error(&r, 429, "rate_limited", NULL, NULL);
+	ck_assert_msg(it_header(&r, "Retry-After", ra, sizeof(ra)), "no Retry-After");
+	ck_assert(atoi(ra) > 0);
+	it_resp_free(&r);
+	/* By email too: the account is locked, not the spelling. */
+	login_as(&r, ip(15), u.email, PASSWORD);
+	EXPECT(&r, 429);
+	it_resp_free(&r);
+	/* The addresses used are not blocked for other accounts. */
+	ck_assert_int_eq(login_as(&r, ip(10), other.name, PASSWORD), 200);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Password spraying from one address across many accounts: after
+ * IG_LOGIN_MAX_FAILURES failures that address gets 429, even with a right
+ * password, while another address still logs the same user in. */
+START_TEST(login_blocks_address_after_max_failures_across_accounts)
+{
+	int max = atoi(getenv("IG_LOGIN_MAX_FAILURES") ? getenv("IG_LOGIN_MAX_FAILURES") : "10");
+	user us[5];
+	it_resp r;
+	char ra[32];
+
+	for (int i = 0; i < 5; i++) {
+		user_names(&us[i], ip(20));
+		user_register(&us[i]);
+	}
+	for (int i = 0; i < max; i++) {
+		login_as(&r, ip(21), us[i % 5].name, "wrong password!");
+		ck_assert_msg(r.status == 401, "failure %d: %ld %s", i + 1, r.status, r.body.data);
+		it_resp_free(&r);
+	}
+	login_as(&r, ip(21), us[0].name, PASSWORD);
+	expect_error(&r, 429, "rate_limited", NULL, NULL);
+	ck_assert_msg(it_header(&r, "Retry-After", ra, sizeof(ra)), "no Retry-After");
+	ck_assert(atoi(ra) > 0);
+	it_resp_free(&r);
+	ck_assert_int_eq(login_as(&r, ip(22), us[0].name, PASSWORD), 200);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------- refresh and logout */
+
+/* A stolen refresh token replayed after the owner used it: the replay is
+ * refused and the whole family dies, so the thief's newer token dies too. */
+START_TEST(refresh_rotates_and_reuse_of_spent_token_revokes_family)
+{
+	user u;
+	it_resp r;
+	json_object *o;
+	char r2[512], a2[2048];
+
+	user_new(&u, ip(30));
+	refresh(&r, u.ip, u.refresh);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "token_type"), "Bearer");
+	ck_assert(json_object_get_int64(jneed(o, "expires_in", json_type_int)) > 0);
+	ck_assert_str_eq(js(o, "user.id"), u.id);
+	snprintf(r2, sizeof(r2), "%s", js(o, "refresh_token"));
+	snprintf(a2, sizeof(a2), "%s", js(o, "access_token"));
+	ck_assert_str_ne(r2, u.refresh);
+	json_object_put(o);
+	it_resp_free(&r);
+	ck_assert_int_eq(status_of_me(u.ip, a2), 200);
+	/* Replay of the spent one. */
+	refresh(&r, u.ip, u.refresh);
+	expect_error(&r, 401, "unauthorized", NULL, NULL);
+	it_resp_free(&r);
+	/* Its family is gone: the newest member no longer refreshes. */
+	refresh(&r, u.ip, r2);
+	expect_error(&r, 401, "unauthorized", NULL, NULL);
+	it_resp_free(&r);
+}
+END_TEST
+
+START_TEST(refresh_with_garbage_or_access_token_is_401)
+{
+	user u;
+	it_resp r;
+
+	user_new(&u, ip(31));
+	refresh(&r, u.ip, "not-a-refresh-token");
+	expect_error(&r, 401, "unauthorized", NULL, NULL);
+	it_resp_free(&r);
+	refresh(&r, u.ip, u.access);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/auth/refresh", NULL, "{}");
+	EXPECT(&r, 400);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Logout must end the session at once, not when the JWT expires: the access
+ * token and every refresh token of its family stop working. */
+START_TEST(logout_revokes_access_token_and_refresh_family)
+{
+	user u;
+	it_resp r;
+	json_object *o;
+	char r1[512], a2[2048], r2[512];
+
+	user_new(&u, ip(32));
+	snprintf(r1, sizeof(r1), "%s", u.refresh);
+	refresh(&r, u.ip, r1);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	snprintf(r2, sizeof(r2), "%s", js(o, "refresh_token"));
+	snprintf(a2, sizeof(a2), "%s", js(o, "access_token"));
+	json_object_put(o);
+	it_resp_free(&r);
+
+	it_json(&r, u.ip, "POST", "/api/auth/logout", a2, "{\"refresh_token\":\"%s\"}", r2);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
+	json_object_put(o);
+	it_resp_free(&r);
+	expect_refused(u.ip, a2);
+	refresh(&r, u.ip, r2);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+	refresh(&r, u.ip, r1);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+}
+END_TEST
+
+START_TEST(logout_without_token_is_401)
+{
+	user u;
+	it_resp r;
+
+	user_new(&u, ip(33));
+	it_json(&r, u.ip, "POST", "/api/auth/logout", NULL, "{\"refresh_token\":\"%s\"}", u.refresh);
+	expect_error(&r, 401, "unauthorized", NULL, NULL);
+	it_resp_free(&r);
+	/* Nothing was revoked by the refused call. */
+	ck_assert_int_eq(status_of_me(u.ip, u.access), 200);
+}
+END_TEST
+
+/* A user must not be able to log out someone else's session by sending their
+ * refresh token with his own access token. */
+START_TEST(logout_cannot_revoke_another_users_refresh_token)
+{
+	user a, b;
+	it_resp r;
+
+	user_new(&a, ip(34));
+	user_new(&b, ip(34));
+	it_json(&r, b.ip, "POST", "/api/auth/logout", b.access, "{\"refresh_token\":\"%s\"}",
+	    a.refresh);
+	ck_assert_msg(r.status != 500, "%s", r.body.data);
+	it_resp_free(&r);
+	refresh(&r, a.ip, a.refresh);
+	EXPECT(&r, 200);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* ---------------------------------------------------------- password reset */
+
+/* The line "Token: X" of a reset mail, X copied into out. */
+static void
+mail_token(const char *mail, char *out, size_t outlen)
+{
+	const char *t = strstr(mail, "\nToken: ");
+
+	ck_assert_msg(t != NULL, "no Token: line in mail:\n%s", mail);
+	t += strlen("\nToken: ");
+	snprintf(out, outlen, "%.*s", (int)strcspn(t, "\r\n "), t);
+	ck_assert(strlen(out) >= 16);
+}
+
+/* Account enumeration through the reset form: known and unknown addresses
+ * get the same 202 and body; only the known one receives a mail. */
+START_TEST(password_reset_request_does_not_reveal_whether_email_exists)
+{
+	user u;
+	it_resp r;
+	char *known, *unknown, *mail, ghost[96];
+	long last = it_mail_last();
+
+	user_new(&u, ip(40));
+	snprintf(ghost, sizeof(ghost), "ghost_%s@example.test", u.name);
+	it_json(&r, u.ip, "POST", "/api/auth/password-reset/request", NULL, "{\"email\":\"%s\"}",
+	    u.email);
+	EXPECT(&r, 202);
+	known = body_sans_request_id(&r);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/auth/password-reset/request", NULL, "{\"email\":\"%s\"}",
+	    ghost);
+	EXPECT(&r, 202);
+	unknown = body_sans_request_id(&r);
+	it_resp_free(&r);
+	ck_assert_str_eq(known, unknown);
+	mail = it_mail_wait(u.email, last, 15000, NULL);
+	ck_assert_msg(mail != NULL, "no reset mail for %s", u.email);
+	free(mail);
+	mail = it_mail_wait(ghost, last, 1500, NULL);
+	ck_assert_msg(mail == NULL, "a mail went to an unknown address:\n%s", mail);
+	free(known);
+	free(unknown);
+}
+END_TEST
+
+/* The mailed token resets the password once; every earlier session dies
+ * (a thief holding an old token is locked out), and the token cannot be
+ * replayed. */
+START_TEST(password_reset_token_works_once_and_revokes_every_session)
+{
+	user u;
+	it_resp r;
+	char token[256], *mail, *link;
+	long last = it_mail_last();
+	const char *newpw = "a brand new passphrase";
+
+	user_new(&u, ip(41));
+	it_json(&r, u.ip, "POST", "/api/auth/password-reset/request", NULL, "{\"email\":\"%s\"}",
+	    u.email);
+	EXPECT(&r, 202);
+	it_resp_free(&r);
+	mail = it_mail_wait(u.email, last, 15000, NULL);
+	ck_assert_msg(mail != NULL, "no reset mail for %s", u.email);
+	mail_token(mail, token, sizeof(token));
+	link = ig_xasprintf("%s/reset-password?token=%s", it_env("IG_PUBLIC_URL"), token);
+	ck_assert_msg(strstr(mail, link) != NULL, "no link %s in mail:\n%s", link, mail);
+	free(link);
+	free(mail);
+	/* The token is not stored in the clear. */
+	char *n = it_psql("SELECT count(*) FROM password_resets t WHERE position('%s' in t::text) > 0",
+	    it_sql_safe(token));
+	ck_assert_str_eq(n, "0");
+	free(n);
+
+	it_json(&r, u.ip, "POST", "/api/auth/password-reset/confirm", NULL,
+	    "{\"token\":\"%s\",\"new_password\":\"%s\"}", token, newpw);
+	EXPECT(&r, 200);
+	it_resp_free(&r);
+	ck_assert_int_eq(login_as(&r, u.ip, u.name, PASSWORD), 401);
+	it_resp_free(&r);
+	ck_assert_int_eq(login_as(&r, u.ip, u.name, newpw), 200);
+	it_resp_free(&r);
+	expect_refused(u.ip, u.access);
+	refresh(&r, u.ip, u.refresh);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/auth/password-reset/confirm", NULL,
+	    "{\"token\":\"%s\",\"new_password\":\"another passphrase\"}", token);
+	expect_error(&r, 400, "invalid_request", "token", NULL);
+	it_resp_free(&r);
+	ck_assert_int_eq(login_as(&r, u.ip, u.name, newpw), 200);
+	it_resp_free(&r);
+}
+END_TEST
+
+START_TEST(password_reset_with_forged_token_is_400)
+{
+	it_resp r;
+
+	it_json(&r, ip(42), "POST", "/api/auth/password-reset/confirm", NULL,
+	    "{\"token\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"new_password\":\"whatever pass\"}");
+	expect_error(&r, 400, "invalid_request", "token", NULL);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* -------------------------------------------------------------------- user */
+
+START_TEST(user_routes_require_a_token)
+{
+	it_resp r;
+
+	it_json(&r, ip(50), "GET", "/api/user", NULL, NULL);
+	expect_error(&r, 401, "unauthorized", NULL, NULL);
+	it_resp_free(&r);
+	it_json(&r, ip(50), "PUT", "/api/user", NULL, "{\"display_name\":\"x\"}");
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+	it_json(&r, ip(50), "DELETE", "/api/user", NULL, "{\"password\":\"%s\"}", PASSWORD);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+	it_json(&r, ip(50), "GET", "/api/keys", NULL, NULL);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+	it_json(&r, ip(50), "GET", "/api/user", "", NULL);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Profile updates; an email already used by someone else is a 409, so no two
+ * accounts can share a reset address. */
+START_TEST(user_update_changes_profile_and_refuses_taken_email)
+{
+	user a, b;
+	it_resp r;
+	json_object *o;
+	char email[96];
+
+	user_new(&a, ip(51));
+	user_new(&b, ip(51));
+	snprintf(email, sizeof(email), "new_%s", a.email);
+	it_json(&r, a.ip, "PUT", "/api/user", a.access,
+	    "{\"display_name\":\"Renamed\",\"email\":\"%s\"}", email);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
+	ck_assert_str_eq(js(o, "user.display_name"), "Renamed");
+	ck_assert_str_eq(js(o, "user.email"), email);
+	json_object_put(o);
+	it_resp_free(&r);
+	it_json(&r, a.ip, "GET", "/api/user", a.access, NULL);
+	o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "user.display_name"), "Renamed");
+	ck_assert_str_eq(js(o, "user.email"), email);
+	json_object_put(o);
+	it_resp_free(&r);
+	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"%s\"}", b.email);
+	expect_error(&r, 409, "conflict", NULL, NULL);
+	it_resp_free(&r);
+	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"nope\"}");
+	expect_error(&r, 400, "invalid_request", "email", NULL);
+	it_resp_free(&r);
+	/* Mass assignment: the role is not the user's to set. */
+	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"role\":\"admin\"}");
+	ck_assert_msg(r.status == 400 || r.status == 200, "%ld %s", r.status, r.body.data);
+	if (r.status == 400)
+		expect_error(&r, 400, "invalid_request", "role", NULL);
+	it_resp_free(&r);
+	it_json(&r, a.ip, "GET", "/api/user", a.access, NULL);
+	o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "user.role"), "user");
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Deleting an account needs its password (a stolen token alone cannot), and
+ * afterwards nothing of it authenticates: password, JWT, refresh, API key. */
+START_TEST(deleting_account_needs_password_and_kills_every_credential)
+{
+	user u;
+	it_resp r;
+	json_object *o;
+	char key[128];
+
+	user_new(&u, ip(52));
+	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"doomed\"}");
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	snprintf(key, sizeof(key), "%s", js(o, "key"));
+	json_object_put(o);
+	it_resp_free(&r);
+
+	it_json(&r, u.ip, "DELETE", "/api/user", u.access, "{\"password\":\"wrong password!\"}");
+	ck_assert_msg(r.status == 401 || r.status == 400, "%ld %s", r.status, r.body.data);
+	if (r.status == 400)
+		expect_error(&r, 400, "invalid_request", "password", NULL);
+	it_resp_free(&r);
+	ck_assert_int_eq(status_of_me(u.ip, u.access), 200);
+
+	it_json(&r, u.ip, "DELETE", "/api/user", u.access, "{\"password\":\"%s\"}", PASSWORD);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
+	json_object_put(o);
+	it_resp_free(&r);
+	ck_assert_int_eq(login_as(&r, u.ip, u.name, PASSWORD), 401);
+	it_resp_free(&r);
+	expect_refused(u.ip, u.access);
+	expect_refused(u.ip, key);
+	refresh(&r, u.ip, u.refresh);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- activity */
+
+static void
+do_or_die(it_resp *r, long want)
+{
+	EXPECT(r, want);
+	it_resp_free(r);
+}
+
+/* The kinds in activity (an array), skipping kinds not in keep, joined by ','. */
+static void
+kinds_of(json_object *activity, const char *keep, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(activity); i++) {
+		const char *k = js(json_object_array_get_idx(activity, i), "kind");
+		char probe[64];
+		snprintf(probe, sizeof(probe), ",%s,", k);
+		if (strstr(keep, probe) == NULL)
+			continue;
+		size_t n = strlen(out);
+		snprintf(out + n, outlen - n, "%s%s", n ? "," : "", k);
+	}
+}
+
+/* What the user did shows up, newest first, from the address it came from;
+ * paging with next_cursor neither repeats nor skips. */
+START_TEST(activity_lists_events_newest_first_and_pages_without_overlap)
+{
+	user u;
+	it_resp r;
+	json_object *o, *all, *a;
+	char kid[64], pid[64], kinds[512], path[1024];
+
+	user_names(&u, ip(60));
+	user_register(&u);
+	login_as(&r, u.ip, u.name, "wrong password!");
+	do_or_die(&r, 401);
+	user_login(&u);
+	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"k\"}");
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	snprintf(kid, sizeof(kid), "%s", js(o, "id"));
+	json_object_put(o);
+	it_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/keys/%s", kid);
+	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
+	do_or_die(&r, 200);
+	it_json(&r, u.ip, "POST", "/api/keys/providers", u.access,
+	    "{\"provider\":\"openai\",\"api_key\":\"sk-activity-0000000000\",\"name\":\"p\"}");
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	snprintf(pid, sizeof(pid), "%s", js(o, "provider_key.id"));
+	json_object_put(o);
+	it_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/keys/providers/%s", pid);
+	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
+	do_or_die(&r, 200);
+	it_json(&r, u.ip, "POST", "/api/auth/logout", u.access, "{\"refresh_token\":\"%s\"}",
+	    u.refresh);
+	do_or_die(&r, 200);
+	user_login(&u);
+
+	it_json(&r, u.ip, "GET", "/api/user/activity?limit=100", u.access, NULL);
+	EXPECT(&r, 200);
+	all = it_json_body(&r);
+	it_resp_free(&r);
+	a = jneed(all, "activity", json_type_array);
+	kinds_of(a, ",login,login_failed,api_key_created,api_key_revoked,provider_key_added,"
+	    "provider_key_deleted,logout,", kinds, sizeof(kinds));
+	ck_assert_str_eq(kinds, "login,logout,provider_key_deleted,provider_key_added,"
+	    "api_key_revoked,api_key_created,login,login_failed");
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		ck_assert_ptr_nonnull(jpath(e, "id"));
+		ck_assert_ptr_nonnull(jpath(e, "details"));
+		ck_assert(strlen(js(e, "created_at")) >= 20);
+		if (strcmp(js(e, "kind"), "login") == 0)
+			ck_assert_str_eq(js(e, "ip"), u.ip);
+		if (i > 0)
+			ck_assert_msg(strcmp(js(json_object_array_get_idx(a, i - 1), "created_at"),
+			    js(e, "created_at")) >= 0, "not newest first: %s",
+			    json_object_to_json_string(a));
+	}
+
+	/* Pages of 3 put together are the whole list, in order. */
+	size_t n = json_object_array_length(a), seen = 0;
+	char cursor[256] = "";
+	for (int page = 0; page < 20; page++) {
+		snprintf(path, sizeof(path), "/api/user/activity?limit=3%s%s", *cursor ? "&cursor=" : "",
+		    cursor);
+		it_json(&r, u.ip, "GET", path, u.access, NULL);
+		EXPECT(&r, 200);
+		o = it_json_body(&r);
+		it_resp_free(&r);
+		json_object *p = jneed(o, "activity", json_type_array);
+		ck_assert(json_object_array_length(p) <= 3);
+		for (size_t i = 0; i < json_object_array_length(p); i++, seen++) {
+			ck_assert_msg(seen < n, "more items paged than listed");
+			const char *got = json_object_get_string(
+			    jpath(json_object_array_get_idx(p, i), "id"));
+			const char *want = json_object_get_string(
+			    jpath(json_object_array_get_idx(a, seen), "id"));
+			ck_assert_msg(got && want && strcmp(got, want) == 0,
+			    "page %d item %zu is %s, the full list has %s there", page, i, got, want);
+		}
+		json_object *nc = jpath(o, "next_cursor");
+		if (nc == NULL || json_object_is_type(nc, json_type_null)) {
+			json_object_put(o);
+			break;
+		}
+		char *esc = curl_easy_escape(NULL, json_object_get_string(nc), 0);
+		snprintf(cursor, sizeof(cursor), "%s", esc);
+		curl_free(esc);
+		json_object_put(o);
+	}
+	ck_assert_int_eq(seen, n);
+	json_object_put(all);
+}
+END_TEST
+
+/* ------------------------------------------------------------- preferences */
+
+START_TEST(preferences_merge_a_subset_of_keys)
+{
+	static const char *const keys[] = { "default_provider", "default_model",
+		"default_image_size", "default_image_count", "theme", "language" };
+	user u;
+	it_resp r;
+	json_object *o;
+
+	user_new(&u, ip(70));
+	it_json(&r, u.ip, "GET", "/api/settings/user-preferences", u.access, NULL);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		ck_assert_msg(jpath(jneed(o, "preferences", json_type_object), keys[i]) != NULL,
+		    "no %s: %s", keys[i], r.body.data);
+	json_object_put(o);
+	it_resp_free(&r);
+
+	it_json(&r, u.ip, "PUT", "/api/settings/user-preferences", u.access,
+	    "{\"theme\":\"dark\",\"default_image_count\":3}");
+	EXPECT(&r, 200);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "PUT", "/api/settings/user-preferences", u.access,
+	    "{\"default_provider\":\"openai\",\"language\":\"de\"}");
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "preferences.theme"), "dark");
+	ck_assert_int_eq(json_object_get_int(jneed(o, "preferences.default_image_count", json_type_int)), 3);
+	ck_assert_str_eq(js(o, "preferences.default_provider"), "openai");
+	ck_assert_str_eq(js(o, "preferences.language"), "de");
+	json_object_put(o);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "GET", "/api/settings/user-preferences", u.access, NULL);
+	o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "preferences.theme"), "dark");
+	ck_assert_str_eq(js(o, "preferences.default_provider"), "openai");
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Strict preferences: unknown keys and wrong types are refused by name, and
+ * a refused PUT changes nothing (no half-applied update). */
+START_TEST(preferences_reject_unknown_keys_and_wrong_types_by_name)
+{
+	static const char *const bad[][2] = {
+		{ "{\"colour\":\"red\"}", "colour" },
+		{ "{\"default_image_count\":\"3\"}", "default_image_count" },
+		{ "{\"default_image_count\":0}", "default_image_count" },
+		{ "{\"default_image_count\":11}", "default_image_count" },
+		{ "{\"default_image_count\":2.5}", "default_image_count" },
+		{ "{\"theme\":\"blue\"}", "theme" },
+		{ "{\"theme\":1}", "theme" },
+		{ "{\"default_provider\":\"acme\"}", "default_provider" },
+		{ "{\"language\":[]}", "language" },
+		{ "{\"theme\":\"light\",\"default_image_count\":\"3\"}", "default_image_count" },
+	};
+	user u;
+	it_resp r;
+	json_object *o;
+
+	user_new(&u, ip(71));
+	it_json(&r, u.ip, "PUT", "/api/settings/user-preferences", u.access, "{\"theme\":\"dark\"}");
+	do_or_die(&r, 200);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		it_json(&r, u.ip, "PUT", "/api/settings/user-preferences", u.access, "%s", bad[i][0]);
+		ck_assert_msg(r.status == 400, "%s: %ld %s", bad[i][0], r.status, r.body.data);
+		o = it_json_body(&r);
+		ck_assert_msg(jpath(o, "error.field") && strcmp(js(o, "error.field"), bad[i][1]) == 0,
+		    "%s: want field %s: %s", bad[i][0], bad[i][1], r.body.data);
+		json_object_put(o);
+		it_resp_free(&r);
+	}
+	it_json(&r, u.ip, "GET", "/api/settings/user-preferences", u.access, NULL);
+	o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "preferences.theme"), "dark");
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* --------------------------------------------------------------- API keys */
+
+/* POST /api/keys as u with body; the new key's id and secret. */
+static void
+key_create(const user *u, const char *body, char *id, size_t idlen, char *key, size_t keylen)
+{
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, u->ip, "POST", "/api/keys", u->access, "%s", body);
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	snprintf(id, idlen, "%s", js(o, "id"));
+	snprintf(key, keylen, "%s", js(o, "key"));
+	json_object_put(o);
+	it_resp_free(&r);
+}
+
+/* The key is shown once, in the documented form, and works as a bearer. */
+START_TEST(api_key_is_shown_once_and_authenticates)
+{
+	user u;
+	it_resp r;
+	json_object *o, *list;
+	char id[64], key[128], prefix[64];
+
+	user_new(&u, ip(80));
+	it_json(&r, u.ip, "POST", "/api/keys", u.access,
+	    "{\"name\":\"ci\",\"scopes\":[\"read\",\"generate\"],\"expires_in\":86400}");
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
+	snprintf(id, sizeof(id), "%s", js(o, "id"));
+	snprintf(key, sizeof(key), "%s", js(o, "key"));
+	snprintf(prefix, sizeof(prefix), "%s", js(o, "prefix"));
+	ck_assert_str_eq(js(o, "name"), "ci");
+	ck_assert_int_eq(json_object_array_length(jneed(o, "scopes", json_type_array)), 2);
+	jneed(o, "expires_at", json_type_string);
+	json_object_put(o);
+	it_resp_free(&r);
+	ck_assert_msg(strlen(key) == 46 && strncmp(key, "ig_", 3) == 0 &&
+	    strspn(key + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 43,
+	    "bad key form: %s", key);
+	ck_assert_msg(strlen(prefix) < strlen(key) && strncmp(key, prefix, strlen(prefix)) == 0,
+	    "prefix %s is not a short prefix of the key", prefix);
+
+	ck_assert_int_eq(status_of_me(u.ip, key), 200);
+	it_json(&r, u.ip, "GET", "/api/keys", u.access, NULL);
+	EXPECT(&r, 200);
+	ck_assert_msg(strstr(r.body.data, key) == NULL, "GET /api/keys shows the key");
+	ck_assert_msg(strstr(r.body.data, key + strlen(prefix)) == NULL, "the secret part shows");
+	o = it_json_body(&r);
+	list = jneed(o, "api_keys", json_type_array);
+	jneed(o, "provider_keys", json_type_array);
+	ck_assert_int_eq(json_object_array_length(list), 1);
+	json_object *k = json_object_array_get_idx(list, 0);
+	ck_assert_str_eq(js(k, "id"), id);
+	ck_assert_str_eq(js(k, "name"), "ci");
+	ck_assert_str_eq(js(k, "prefix"), prefix);
+	jneed(k, "scopes", json_type_array);
+	jneed(k, "created_at", json_type_string);
+	jneed(k, "expires_at", json_type_string);
+	ck_assert_msg(jpath(k, "last_used_at") && json_object_is_type(jpath(k, "last_used_at"),
+	    json_type_string), "last_used_at not set after use: %s", r.body.data);
+	ck_assert_ptr_null(jpath(k, "key"));
+	json_object_put(o);
+	it_resp_free(&r);
+	/* Without expires_in it has none. */
+	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"forever\"}");
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	ck_assert(jpath(o, "expires_at") == NULL || json_object_is_type(jpath(o, "expires_at"),
+	    json_type_null));
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* A database dump must not hand out working keys: only a hash is stored. */
+START_TEST(api_key_is_stored_only_as_a_hash)
+{
+	user u;
+	char id[64], key[128], *n;
+
+	user_new(&u, ip(81));
+	key_create(&u, "{\"name\":\"at-rest\"}", id, sizeof(id), key, sizeof(key));
+	n = it_psql("SELECT count(*) FROM api_keys WHERE key_hash::text LIKE '%%' || '%s' || '%%'",
+	    it_sql_safe(key));
+	ck_assert_str_eq(n, "0");
+	free(n);
+	n = it_psql("SELECT count(*) FROM api_keys t WHERE id = '%s' AND (position('%s' in t::text) > 0 "
+	    "OR position('%s' in t::text) > 0 OR position(convert_to('%s', 'UTF8') in key_hash) > 0)",
+	    it_sql_safe(id), key, key + 3, key);
+	ck_assert_str_eq(n, "0");
+	free(n);
+	n = it_psql("SELECT count(*) FROM api_keys WHERE id = '%s'", id);
+	ck_assert_str_eq(n, "1");
+	free(n);
+	/* Nor anywhere else in the database. */
+	n = it_psql("SELECT count(*) FROM user_activity t WHERE position('%s' in t::text) > 0", key + 3);
+	ck_assert_str_eq(n, "0");
+	free(n);
+}
+END_TEST
+
+START_TEST(revoked_api_key_is_refused_on_the_next_request)
+{
+	user u;
+	it_resp r;
+	char id[64], key[128], path[128];
+
+	user_new(&u, ip(82));
+	key_create(&u, "{\"name\":\"revoke-me\"}", id, sizeof(id), key, sizeof(key));
+	ck_assert_int_eq(status_of_me(u.ip, key), 200);
+	snprintf(path, sizeof(path), "/api/keys/%s", id);
+	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
+	EXPECT(&r, 200);
+	it_resp_free(&r);
+	expect_refused(u.ip, key);
+	it_json(&r, u.ip, "GET", "/api/keys", u.access, NULL);
+	ck_assert_msg(strstr(r.body.data, id) == NULL, "revoked key still listed: %s", r.body.data);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Privilege escalation: a leaked read-only key must not mint keys (which
+ * could then carry any scope). */
+START_TEST(read_only_api_key_cannot_create_keys)
+{
+	user u;
+	it_resp r;
+	char id[64], key[128];
+
+	user_new(&u, ip(83));
+	key_create(&u, "{\"name\":\"ro\",\"scopes\":[\"read\"]}", id, sizeof(id), key, sizeof(key));
+	ck_assert_int_eq(status_of_me(u.ip, key), 200);
+	it_json(&r, u.ip, "POST", "/api/keys", key, "{\"name\":\"escalated\",\"scopes\":[\"admin\"]}");
+	expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/keys", key, "{\"name\":\"escalated\"}");
+	expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_resp_free(&r);
+	/* A key with the admin scope may. */
+	key_create(&u, "{\"name\":\"adm\",\"scopes\":[\"admin\"]}", id, sizeof(id), key, sizeof(key));
+	it_json(&r, u.ip, "POST", "/api/keys", key, "{\"name\":\"child\",\"scopes\":[\"read\"]}");
+	EXPECT(&r, 201);
+	it_resp_free(&r);
+}
+END_TEST
+
+START_TEST(api_key_create_rejects_bad_fields_by_name)
+{
+	user u;
+	it_resp r;
+
+	user_new(&u, ip(84));
+	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"x\",\"scopes\":[\"root\"]}");
+	expect_error(&r, 400, "invalid_request", "scopes", NULL);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"scopes\":[\"read\"]}");
+	expect_error(&r, 400, "invalid_request", "name", NULL);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"x\",\"expires_in\":\"soon\"}");
+	expect_error(&r, 400, "invalid_request", "expires_in", NULL);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* ----------------------------------------------------------- provider keys */
+
+/* POST /api/keys/providers as u; the new provider key's id. */
+static void
+provider_create(const user *u, const char *secret, char *id, size_t idlen)
+{
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, u->ip, "POST", "/api/keys/providers", u->access,
+	    "{\"provider\":\"openai\",\"api_key\":\"%s\",\"name\":\"mine\"}", secret);
+	EXPECT(&r, 201);
+	o = it_json_body(&r);
+	snprintf(id, idlen, "%s", js(o, "provider_key.id"));
+	json_object_put(o);
+	it_resp_free(&r);
+}
+
+/* A stolen database must not yield users' provider keys: the row holds only
+ * ciphertext, and the API only ever shows the last four characters. */
+START_TEST(provider_key_is_encrypted_at_rest_and_shown_as_last4)
+{
+	user u;
+	it_resp r;
+	json_object *o;
+	char secret[64], id[64], *n;
+	unsigned char rnd[8];
+
+	user_new(&u, ip(90));
+	ig_random_bytes(rnd, sizeof(rnd));
+	snprintf(secret, sizeof(secret), "sk-test-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+	    rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	it_json(&r, u.ip, "POST", "/api/keys/providers", u.access,
+	    "{\"provider\":\"openai\",\"api_key\":\"%s\",\"name\":\"my openai\"}", secret);
+	EXPECT(&r, 201);
+	ck_assert_msg(strstr(r.body.data, secret) == NULL, "response shows the key");
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
+	snprintf(id, sizeof(id), "%s", js(o, "provider_key.id"));
+	ck_assert_str_eq(js(o, "provider_key.provider"), "openai");
+	ck_assert_str_eq(js(o, "provider_key.name"), "my openai");
+	ck_assert_str_eq(js(o, "provider_key.last4"), secret + strlen(secret) - 4);
+	jneed(o, "provider_key.created_at", json_type_string);
+	ck_assert_ptr_nonnull(jpath(o, "provider_key.last_used_at"));
+	json_object_put(o);
+	it_resp_free(&r);
+
+	it_json(&r, u.ip, "GET", "/api/keys", u.access, NULL);
+	EXPECT(&r, 200);
+	ck_assert_msg(strstr(r.body.data, secret) == NULL, "GET /api/keys shows the key");
+	o = it_json_body(&r);
+	json_object *list = jneed(o, "provider_keys", json_type_array);
+	ck_assert_int_eq(json_object_array_length(list), 1);
+	ck_assert_str_eq(js(json_object_array_get_idx(list, 0), "id"), id);
+	ck_assert_str_eq(js(json_object_array_get_idx(list, 0), "last4"), secret + strlen(secret) - 4);
+	json_object_put(o);
+	it_resp_free(&r);
+
+	n = it_psql("SELECT position(convert_to('%s', 'UTF8') in ciphertext) FROM provider_keys "
+	    "WHERE id = '%s'", it_sql_safe(secret), it_sql_safe(id));
+	ck_assert_str_eq(n, "0");
+	free(n);
+	n = it_psql("SELECT count(*) FROM provider_keys t WHERE id = '%s' AND "
+	    "(position('%s' in t::text) > 0 OR position('%s' in encode(ciphertext, 'escape')) > 0)",
+	    id, secret, secret + 3);
+	ck_assert_str_eq(n, "0");
+	free(n);
+	n = it_psql("SELECT count(*) FROM user_activity t WHERE position('%s' in t::text) > 0", secret);
+	ck_assert_str_eq(n, "0");
+	free(n);
+}
+END_TEST
+
+START_TEST(provider_key_test_is_501_until_adapters_and_delete_removes_it)
+{
+	user u;
+	it_resp r;
+	char id[64], path[160];
+
+	user_new(&u, ip(91));
+	provider_create(&u, "sk-test-deleteme-1234", id, sizeof(id));
+	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", id);
+	it_json(&r, u.ip, "POST", path, u.access, NULL);
+	expect_error(&r, 501, "not_implemented", NULL, NULL);
+	it_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/keys/providers/%s", id);
+	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
+	EXPECT(&r, 200);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "GET", "/api/keys", u.access, NULL);
+	ck_assert_msg(strstr(r.body.data, id) == NULL, "deleted key still listed: %s", r.body.data);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
+	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "POST", "/api/keys/providers", u.access,
+	    "{\"provider\":\"acme\",\"api_key\":\"sk-x-12345678\",\"name\":\"n\"}");
+	expect_error(&r, 400, "invalid_request", "provider", NULL);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* IDOR: another user's key ids answer 404 (never 403: ids do not leak) and
+ * the keys are untouched. */
+START_TEST(other_users_key_ids_are_404_and_keys_survive)
+{
+	user a, b;
+	it_resp r;
+	char kid[64], key[128], pid[64], path[160];
+
+	user_new(&a, ip(92));
+	user_new(&b, ip(92));
+	key_create(&a, "{\"name\":\"a-key\"}", kid, sizeof(kid), key, sizeof(key));
+	provider_create(&a, "sk-test-owned-by-a-9999", pid, sizeof(pid));
+
+	snprintf(path, sizeof(path), "/api/keys/%s", kid);
+	it_json(&r, b.ip, "DELETE", path, b.access, NULL);
+	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/keys/providers/%s", pid);
+	it_json(&r, b.ip, "DELETE", path, b.access, NULL);
+	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", pid);
+	it_json(&r, b.ip, "POST", path, b.access, NULL);
+	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_resp_free(&r);
+	/* B's key listing shows nothing of A's. */
+	it_json(&r, b.ip, "GET", "/api/keys", b.access, NULL);
+	ck_assert_msg(strstr(r.body.data, kid) == NULL && strstr(r.body.data, pid) == NULL,
+	    "B sees A's keys: %s", r.body.data);
+	it_resp_free(&r);
+
+	ck_assert_int_eq(status_of_me(a.ip, key), 200);
+	it_json(&r, a.ip, "GET", "/api/keys", a.access, NULL);
+	ck_assert_msg(strstr(r.body.data, kid) && strstr(r.body.data, pid), "A lost a key: %s",
+	    r.body.data);
+	it_resp_free(&r);
+	/* Ids that exist nowhere, and ones that are not ids, are 404 as well. */
+	it_json(&r, b.ip, "DELETE", "/api/keys/00000000-0000-4000-8000-000000000000", b.access, NULL);
+	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_resp_free(&r);
+	it_json(&r, b.ip, "DELETE", "/api/keys/not-a-uuid", b.access, NULL);
+	ck_assert_msg(r.status == 404 || r.status == 400, "%ld %s", r.status, r.body.data);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------- admin */
+
+START_TEST(monitoring_is_admin_only)
+{
+	user u;
+	it_resp r;
+
+	user_new(&u, ip(100));
+	it_json(&r, u.ip, "GET", "/api/monitoring/performance-metrics", NULL, NULL);
+	expect_error(&r, 401, "unauthorized", NULL, NULL);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "GET", "/api/monitoring/performance-metrics", u.access, NULL);
+	expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Run the CLI to make an admin account for u (password on stdin). */
+static void
+cli_create_admin(const user *u)
+{
+	char *cmd = ig_xasprintf("'%s/app/imagegen' user create --admin --username '%s' "
+	    "--email '%s' --password-stdin >&2", it_env("IG_BUILD_DIR"), it_sql_safe(u->name),
+	    it_sql_safe(u->email));
+	FILE *p = popen(cmd, "w");
+	int st;
+
+	ck_assert_ptr_nonnull(p);
+	fprintf(p, "%s\n", u->password);
+	st = pclose(p);
+	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s failed", cmd);
+	free(cmd);
+}
+
+START_TEST(admin_from_cli_reads_performance_metrics)
+{
+	static const char *const nums[] = { "avg_response_time", "error_rate", "uptime_seconds",
+		"p50_ms", "p95_ms", "p99_ms" };
+	user u;
+	it_resp r;
+	json_object *o;
+
+	user_names(&u, ip(101));
+	cli_create_admin(&u);
+	user_login(&u);
+	it_json(&r, u.ip, "GET", "/api/user", u.access, NULL);
+	o = it_json_body(&r);
+	ck_assert_str_eq(js(o, "user.role"), "admin");
+	json_object_put(o);
+	it_resp_free(&r);
+	it_json(&r, u.ip, "GET", "/api/monitoring/performance-metrics", u.access, NULL);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		json_object *v = jpath(o, nums[i]);
+		ck_assert_msg(v && (json_object_is_type(v, json_type_double) ||
+		    json_object_is_type(v, json_type_int)), "%s: %s", nums[i], r.body.data);
+	}
+	ck_assert(json_object_get_int64(jneed(o, "total_requests", json_type_int)) > 0);
+	ck_assert(strlen(js(o, "uptime")) > 0);
+	jneed(o, "by_status", json_type_object);
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* --------------------------------------------------------------------- JWT */
+
+static char *
+b64url(const void *p, size_t n)
+{
+	size_t m = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *o = ig_xmalloc(m);
+
+	sodium_bin2base64(o, m, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return o;
+}
+
+/*
+ * A JWT (RFC 7519) with header {"alg": alg, "typ": "JWT"} and payload,
+ * signed by HMAC with key (HS256 or HS512 per alg) or with an empty
+ * signature when key is NULL. Caller frees.
+ */
+static char *
+jwt_craft(const char *alg, const char *payload, const char *key)
+{
+	char *hdr = ig_xasprintf("{\"alg\":\"%s\",\"typ\":\"JWT\"}", alg);
+	char *h = b64url(hdr, strlen(hdr)), *p = b64url(payload, strlen(payload));
+	char *input = ig_xasprintf("%s.%s", h, p), *sig, *out;
+	unsigned char mac[crypto_auth_hmacsha512_BYTES];
+	size_t maclen = 0;
+
+	if (key != NULL && strcmp(alg, "HS512") == 0) {
+		crypto_auth_hmacsha512_state st;
+		crypto_auth_hmacsha512_init(&st, (const unsigned char *)key, strlen(key));
+		crypto_auth_hmacsha512_update(&st, (const unsigned char *)input, strlen(input));
+		crypto_auth_hmacsha512_final(&st, mac);
+		maclen = crypto_auth_hmacsha512_BYTES;
+	} else if (key != NULL) {
+		crypto_auth_hmacsha256_state st;
+		crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)input, strlen(input));
+		crypto_auth_hmacsha256_final(&st, mac);
+		maclen = crypto_auth_hmacsha256_BYTES;
+	}
+	sig = maclen ? b64url(mac, maclen) : ig_xstrdup("");
+	out = ig_xasprintf("%s.%s", input, sig);
+	free(hdr);
+	free(h);
+	free(p);
+	free(input);
+	free(sig);
+	return out;
+}
+
+static const char *
+issuer(void)
+{
+	const char *v = getenv("IG_JWT_ISSUER");
+	return v && *v ? v : "imagegen";
+}
+
+static const char *
+audience(void)
+{
+	const char *v = getenv("IG_JWT_AUDIENCE");
+	return v && *v ? v : "imagegen-api";
+}
+
+/*
+ * Claims the server would issue for u, as JSON (caller frees), with one
+ * claim changed: claim set to value (a JSON literal), or removed when value
+ * is NULL; claim NULL changes nothing.
+ */
+static char *
+claims_for(const user *u, const char *claim, const char *value)
+{
+	long now = (long)time(NULL);
+	char jti[37];
+	json_object *o = json_object_new_object(), *v;
+	char *s;
+
+	ig_uuid4(jti);
+	json_object_object_add(o, "sub", json_object_new_string(u->id));
+	json_object_object_add(o, "role", json_object_new_string("user"));
+	json_object_object_add(o, "iat", json_object_new_int64(now));
+	json_object_object_add(o, "nbf", json_object_new_int64(now));
+	json_object_object_add(o, "exp", json_object_new_int64(now + 600));
+	json_object_object_add(o, "iss", json_object_new_string(issuer()));
+	json_object_object_add(o, "aud", json_object_new_string(audience()));
+	json_object_object_add(o, "jti", json_object_new_string(jti));
+	if (claim != NULL) {
+		json_object_object_del(o, claim);
+		if (value != NULL) {
+			v = json_tokener_parse(value);
+			ck_assert_ptr_nonnull(v);
+			json_object_object_add(o, claim, v);
+		}
+	}
+	s = ig_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+/* Status of GET /api/user with a token crafted for u: alg, one claim
+ * changed (see claims_for), signed with key (NULL: unsigned). */
+static long
+crafted_status(const user *u, const char *alg, const char *claim, const char *value,
+    const char *key)
+{
+	char *payload = claims_for(u, claim, value), *tok = jwt_craft(alg, payload, key);
+	long st = status_of_me(u->ip, tok);
+
+	if (st != 401)
+		fprintf(stderr, "accepted (%ld): %s\n", st, payload);
+	free(payload);
+	free(tok);
+	return st;
+}
+
+/* The control for every forged-token test below: a token built here with the
+ * right key and claims is accepted, so their 401s are for the one thing each
+ * gets wrong, not for how this file builds tokens. */
+START_TEST(crafted_token_with_right_claims_is_accepted)
+{
+	user u;
+
+	user_new(&u, ip(110));
+	ck_assert_int_eq(crafted_status(&u, "HS256", NULL, NULL, it_env("IG_JWT_SECRET")), 200);
+}
+END_TEST
+
+START_TEST(expired_token_is_refused)
+{
+	user u;
+	char exp[32];
+
+	user_new(&u, ip(111));
+	snprintf(exp, sizeof(exp), "%ld", (long)time(NULL) - 3600);
+	ck_assert_int_eq(crafted_status(&u, "HS256", "exp", exp, it_env("IG_JWT_SECRET")), 401);
+}
+END_TEST
+
+START_TEST(token_without_exp_is_refused)
+{
+	user u;
+
+	user_new(&u, ip(112));
+	ck_assert_int_eq(crafted_status(&u, "HS256", "exp", NULL, it_env("IG_JWT_SECRET")), 401);
+}
+END_TEST
+
+START_TEST(token_not_yet_valid_is_refused)
+{
+	user u;
+	char nbf[32];
+
+	user_new(&u, ip(113));
+	snprintf(nbf, sizeof(nbf), "%ld", (long)time(NULL) + 3600);
+	ck_assert_int_eq(crafted_status(&u, "HS256", "nbf", nbf, it_env("IG_JWT_SECRET")), 401);
+}
+END_TEST
+
+/* A token minted for another service sharing the key must not work here. */
+START_TEST(token_for_other_issuer_or_audience_is_refused)
+{
+	user u;
+
+	user_new(&u, ip(114));
+	ck_assert_int_eq(crafted_status(&u, "HS256", "iss", "\"evil\"", it_env("IG_JWT_SECRET")), 401);
+	ck_assert_int_eq(crafted_status(&u, "HS256", "aud", "\"other-api\"", it_env("IG_JWT_SECRET")),
+	    401);
+	ck_assert_int_eq(crafted_status(&u, "HS256", "iss", NULL, it_env("IG_JWT_SECRET")), 401);
+	ck_assert_int_eq(crafted_status(&u, "HS256", "aud", NULL, it_env("IG_JWT_SECRET")), 401);
+}
+END_TEST
+
+/* CVE-2015-9235 style: "alg": "none" with no signature must not pass. */
+START_TEST(unsigned_alg_none_token_is_refused)
+{
+	user u;
+
+	user_new(&u, ip(115));
+	ck_assert_int_eq(crafted_status(&u, "none", NULL, NULL, NULL), 401);
+	ck_assert_int_eq(crafted_status(&u, "NONE", NULL, NULL, NULL), 401);
+	/* Nor an HS256 header with the signature stripped. */
+	ck_assert_int_eq(crafted_status(&u, "HS256", NULL, NULL, NULL), 401);
+}
+END_TEST
+
+/* The algorithm is pinned to HS256: a token whose header picks another one
+ * is refused even when correctly signed with the right key. */
+START_TEST(token_with_other_algorithm_is_refused)
+{
+	user u;
+
+	user_new(&u, ip(116));
+	ck_assert_int_eq(crafted_status(&u, "HS512", NULL, NULL, it_env("IG_JWT_SECRET")), 401);
+}
+END_TEST
+
+START_TEST(token_signed_with_another_key_is_refused)
+{
+	user u;
+
+	user_new(&u, ip(117));
+	ck_assert_int_eq(crafted_status(&u, "HS256", NULL, NULL,
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), 401);
+}
+END_TEST
+
+/* A real token whose payload is edited (role: admin, or another user's sub)
+ * and not re-signed must not pass: privilege escalation and impersonation. */
+START_TEST(tampered_token_payload_is_refused)
+{
+	static const char *const edits[][2] = { { "role", "admin" }, { "sub", NULL } };
+	user u, victim;
+	it_resp r;
+
+	user_new(&u, ip(118));
+	user_new(&victim, ip(118));
+	for (size_t i = 0; i < 2; i++) {
+		char *dot1 = strchr(u.access, '.'), *dot2 = strrchr(u.access, '.');
+		unsigned char bin[2048];
+		size_t binlen;
+
+		ck_assert(dot1 && dot2 && dot1 < dot2);
+		ck_assert_int_eq(sodium_base642bin(bin, sizeof(bin) - 1, dot1 + 1, (size_t)(dot2 - dot1 - 1),
+		    NULL, &binlen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
+		bin[binlen] = '\0';
+		json_object *o = json_tokener_parse((char *)bin);
+		ck_assert_ptr_nonnull(o);
+		json_object_object_add(o, edits[i][0],
+		    json_object_new_string(edits[i][1] ? edits[i][1] : victim.id));
+		const char *np = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		char *p = b64url(np, strlen(np));
+		char *tok = ig_xasprintf("%.*s.%s%s", (int)(dot1 - u.access), u.access, p, dot2);
+		expect_refused(u.ip, tok);
+		it_json(&r, u.ip, "GET", "/api/monitoring/performance-metrics", tok, NULL);
+		EXPECT(&r, 401);
+		it_resp_free(&r);
+		free(tok);
+		free(p);
+		json_object_put(o);
+	}
+	/* The untouched token still works: the edits were the only difference. */
+	ck_assert_int_eq(status_of_me(u.ip, u.access), 200);
+}
+END_TEST
+
+START_TEST(garbage_bearer_tokens_are_refused)
+{
+	static const char *const junk[] = {
+		"x", "a.b.c", "..", "...", "eyJ.eyJ.", "ig_", "ig_short",
+		"ig_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"eyJhbGciOiJIUzI1NiJ9.e30.", "null", "Bearer", "%00", "' OR '1'='1",
+	};
+	char *longtok = ig_xmalloc(8001);
+	it_resp r;
+
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
+		expect_refused(ip(119), junk[i]);
+	memset(longtok, 'A', 8000);
+	longtok[8000] = '\0';
+	it_json(&r, ip(119), "GET", "/api/user", longtok, NULL);
+	ck_assert_msg(r.status == 401 || r.status == 400 || r.status == 431 || r.status == 494,
+	    "%ld %s", r.status, r.body.data);
+	it_resp_free(&r);
+	free(longtok);
+	/* Another scheme is no token at all. */
+	static const char *const basic[] = { "Authorization: Basic dXNlcjpwYXNz", NULL };
+	it_req q = { .method = "GET", .path = "/api/user", .headers = basic, .source_ip = ip(119) };
+	it_request(&q, &r);
+	EXPECT(&r, 401);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------- rate limits */
+
+START_TEST(every_api_response_carries_ratelimit_headers)
+{
+	user u;
+	it_resp r;
+	char v[64];
+	static const char *const names[] = { "RateLimit-Limit", "RateLimit-Remaining",
+		"RateLimit-Reset" };
+
+	user_new(&u, ip(120));
+	for (int i = 0; i < 4; i++) {
+		switch (i) {
+		case 0: it_json(&r, u.ip, "GET", "/api/user", u.access, NULL); break;
+		case 1: it_json(&r, u.ip, "GET", "/api/does-not-exist", NULL, NULL); break;
+		case 2: it_json(&r, u.ip, "POST", "/api/auth/login", NULL, "{"); break;
+		default: it_json(&r, u.ip, "GET", "/api/user", NULL, NULL); break;
+		}
+		for (size_t k = 0; k < 3; k++)
+			ck_assert_msg(it_header(&r, names[k], v, sizeof(v)) && strspn(v, "0123456789") ==
+			    strlen(v) && *v, "request %d (%ld): no %s in\n%s", i, r.status, names[k],
+			    r.headers.data);
+		if (i == 0) {
+			it_header(&r, "RateLimit-Limit", v, sizeof(v));
+			ck_assert_str_eq(v, it_env("IG_RATE_LIMIT"));
+			it_header(&r, "RateLimit-Remaining", v, sizeof(v));
+			ck_assert(atol(v) < atol(it_env("IG_RATE_LIMIT")));
+		}
+		it_resp_free(&r);
+	}
+}
+END_TEST
+
+/* One user may not flood the API: past IG_RATE_LIMIT requests a minute it
+ * gets 429 with Retry-After, and after that wait it is served again. */
+START_TEST(user_over_rate_limit_gets_429_then_recovers)
+{
+	long limit = atol(it_env("IG_RATE_LIMIT")), ok = 0, i;
+	user u;
+	it_resp r;
+	char ra[32], rem[32];
+
+	user_new(&u, ip(121));
+	for (i = 0; i < 2 * limit + 2; i++) {
+		it_json(&r, u.ip, "GET", "/api/user", u.access, NULL);
+		if (r.status != 200)
+			break;
+		ok++;
+		it_resp_free(&r);
+	}
+	/* A fixed window may turn over once during the burst, never twice. */
+	ck_assert_msg(ok >= limit && ok <= 2 * limit, "429 after %ld requests (limit %ld)", ok, limit);
+	expect_error(&r, 429, "rate_limited", NULL, NULL);
+	ck_assert_msg(it_header(&r, "Retry-After", ra, sizeof(ra)), "no Retry-After");
+	ck_assert_msg(atol(ra) >= 1 && atol(ra) <= 60, "Retry-After: %s", ra);
+	ck_assert(it_header(&r, "RateLimit-Remaining", rem, sizeof(rem)));
+	ck_assert_str_eq(rem, "0");
+	it_resp_free(&r);
+	it_sleep_ms(atol(ra) * 1000 + 500);
+	ck_assert_int_eq(status_of_me(u.ip, u.access), 200);
+}
+END_TEST
+
+/* -------------------------------------------------------------------- CORS */
+
+START_TEST(cors_preflight_allows_configured_origin_with_authorization)
+{
+	static const char *const pre[] = { "Origin: " ORIGIN, "Access-Control-Request-Method: GET",
+		"Access-Control-Request-Headers: authorization, content-type", NULL };
+	it_req q = { .method = "OPTIONS", .path = "/api/user", .headers = pre, .source_ip = ip(130) };
+	it_resp r;
+	char v[512], cred[32];
+
+	ck_assert_msg(strstr(it_env("IG_CORS_ORIGINS"), ORIGIN) != NULL, "stack lacks " ORIGIN);
+	it_request(&q, &r);
+	ck_assert_msg(r.status == 204, "got %ld:\n%s%s", r.status, r.headers.data, r.body.data);
+	ck_assert(it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+	ck_assert_str_eq(v, ORIGIN);
+	ck_assert_msg(it_header(&r, "Access-Control-Allow-Methods", v, sizeof(v)) && strstr(v, "GET"),
+	    "%s", r.headers.data);
+	ck_assert_msg(it_header(&r, "Access-Control-Allow-Headers", v, sizeof(v)) &&
+	    strcasestr(v, "authorization"), "%s", r.headers.data);
+	it_resp_free(&r);
+
+	/* The actual request echoes the origin, never "*". */
+	user u;
+	static const char *const get[] = { "Origin: " ORIGIN, NULL };
+	user_new(&u, ip(130));
+	it_req g = { .method = "GET", .path = "/api/user", .headers = get, .bearer = u.access,
+		.source_ip = u.ip };
+	it_request(&g, &r);
+	EXPECT(&r, 200);
+	ck_assert(it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+	ck_assert_str_eq(v, ORIGIN);
+	if (it_header(&r, "Access-Control-Allow-Credentials", cred, sizeof(cred)))
+		ck_assert_str_ne(v, "*");
+	it_resp_free(&r);
+}
+END_TEST
+
+/* A site not in IG_CORS_ORIGINS gets no Access-Control-Allow-Origin, so a
+ * browser will not let it read a user's data; and never a wildcard. */
+START_TEST(cors_unknown_origin_gets_no_allow_origin)
+{
+	static const char *const pre[] = { "Origin: https://evil.example.test",
+		"Access-Control-Request-Method: GET", "Access-Control-Request-Headers: authorization",
+		NULL };
+	static const char *const get[] = { "Origin: https://evil.example.test", NULL };
+	static const char *const sub[] = { "Origin: https://app.example.test.evil.test", NULL };
+	it_req q = { .method = "OPTIONS", .path = "/api/user", .headers = pre, .source_ip = ip(131) };
+	it_resp r;
+	char v[512];
+	user u;
+
+	it_request(&q, &r);
+	ck_assert_msg(!it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "ACAO %s", v);
+	it_resp_free(&r);
+	user_new(&u, ip(131));
+	it_req g = { .method = "GET", .path = "/api/user", .headers = get, .bearer = u.access,
+		.source_ip = u.ip };
+	it_request(&g, &r);
+	ck_assert_msg(!it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "ACAO %s", v);
+	it_resp_free(&r);
+	g.headers = sub;
+	it_request(&g, &r);
+	ck_assert_msg(!it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "ACAO %s", v);
+	it_resp_free(&r);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("accounts");
+	TCase *tc;
+	int failed;
+
+	run_id = 1 + (int)(getpid() % 250);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	ck_assert(sodium_init() >= 0);
+
+	tc = tcase_create("register_login");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, register_returns_user_without_password_material);
+	tcase_add_test(tc, register_taken_username_or_email_is_409_without_saying_which);
+	tcase_add_test(tc, register_rejects_bad_fields_by_name);
+	tcase_add_test(tc, register_refuses_unknown_fields_such_as_role);
+	tcase_add_test(tc, malformed_or_mistyped_json_is_400);
+	tcase_add_test(tc, oversized_register_body_is_413);
+	tcase_add_test(tc, login_returns_bearer_pair_by_username_or_email);
+	tcase_add_test(tc, login_wrong_password_and_unknown_user_answer_alike);
+	tcase_add_test(tc, login_locks_account_after_max_failures_from_any_address);
+	tcase_add_test(tc, login_blocks_address_after_max_failures_across_accounts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sessions");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, refresh_rotates_and_reuse_of_spent_token_revokes_family);
+	tcase_add_test(tc, refresh_with_garbage_or_access_token_is_401);
+	tcase_add_test(tc, logout_revokes_access_token_and_refresh_family);
+	tcase_add_test(tc, logout_without_token_is_401);
+	tcase_add_test(tc, logout_cannot_revoke_another_users_refresh_token);
+	tcase_add_test(tc, password_reset_request_does_not_reveal_whether_email_exists);
+	tcase_add_test(tc, password_reset_token_works_once_and_revokes_every_session);
+	tcase_add_test(tc, password_reset_with_forged_token_is_400);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("user");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, user_routes_require_a_token);
+	tcase_add_test(tc, user_update_changes_profile_and_refuses_taken_email);
+	tcase_add_test(tc, deleting_account_needs_password_and_kills_every_credential);
+	tcase_add_test(tc, activity_lists_events_newest_first_and_pages_without_overlap);
+	tcase_add_test(tc, preferences_merge_a_subset_of_keys);
+	tcase_add_test(tc, preferences_reject_unknown_keys_and_wrong_types_by_name);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keys");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, api_key_is_shown_once_and_authenticates);
+	tcase_add_test(tc, api_key_is_stored_only_as_a_hash);
+	tcase_add_test(tc, revoked_api_key_is_refused_on_the_next_request);
+	tcase_add_test(tc, read_only_api_key_cannot_create_keys);
+	tcase_add_test(tc, api_key_create_rejects_bad_fields_by_name);
+	tcase_add_test(tc, provider_key_is_encrypted_at_rest_and_shown_as_last4);
+	tcase_add_test(tc, provider_key_test_is_501_until_adapters_and_delete_removes_it);
+	tcase_add_test(tc, other_users_key_ids_are_404_and_keys_survive);
+	tcase_add_test(tc, monitoring_is_admin_only);
+	tcase_add_test(tc, admin_from_cli_reads_performance_metrics);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("jwt");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, crafted_token_with_right_claims_is_accepted);
+	tcase_add_test(tc, expired_token_is_refused);
+	tcase_add_test(tc, token_without_exp_is_refused);
+	tcase_add_test(tc, token_not_yet_valid_is_refused);
+	tcase_add_test(tc, token_for_other_issuer_or_audience_is_refused);
+	tcase_add_test(tc, unsigned_alg_none_token_is_refused);
+	tcase_add_test(tc, token_with_other_algorithm_is_refused);
+	tcase_add_test(tc, token_signed_with_another_key_is_refused);
+	tcase_add_test(tc, tampered_token_payload_is_refused);
+	tcase_add_test(tc, garbage_bearer_tokens_are_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("http");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, every_api_response_carries_ratelimit_headers);
+	tcase_add_test(tc, user_over_rate_limit_gets_429_then_recovers);
+	tcase_add_test(tc, cors_preflight_allows_configured_origin_with_authorization);
+	tcase_add_test(tc, cors_unknown_origin_gets_no_allow_origin);
+	suite_add_tcase(s, tc);
+
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
