@@ -1,0 +1,282 @@
+/*
+ * test_auth.c — lib/auth: token verification, password policy, key
+ * formats and the secret box. Each test names the attack it stops.
+ */
+#include "ig_autoconf.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "lib/auth/jwt.h"
+#include "lib/auth/password.h"
+#include "lib/auth/secretbox.h"
+#include "lib/auth/token.h"
+#include "lib/core/util.h"
+
+static const char *const secret = "0123456789abcdef0123456789abcdef-unit-test";
+
+/* Build a JWT by hand: header and payload JSON, signed with HMAC-SHA-256
+ * or HMAC-SHA-512 (alg decides), or unsigned for "none". */
+static char *
+craft(const char *header, const char *payload, const char *key, int sha512)
+{
+	char h64[512], p64[1024], sig64[128], *out;
+	unsigned char mac[64];
+	size_t maclen = 0;
+
+	ig_b64url_encode((const unsigned char *)header, strlen(header), h64);
+	ig_b64url_encode((const unsigned char *)payload, strlen(payload), p64);
+	out = malloc(strlen(h64) + strlen(p64) + 200);
+	sprintf(out, "%s.%s", h64, p64);
+	if (key != NULL) {
+		if (sha512) {
+			crypto_auth_hmacsha512_state st;
+			crypto_auth_hmacsha512_init(&st, (const unsigned char *)key, strlen(key));
+			crypto_auth_hmacsha512_update(&st, (const unsigned char *)out, strlen(out));
+			crypto_auth_hmacsha512_final(&st, mac);
+			maclen = 64;
+		} else {
+			crypto_auth_hmacsha256_state st;
+			crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+			crypto_auth_hmacsha256_update(&st, (const unsigned char *)out, strlen(out));
+			crypto_auth_hmacsha256_final(&st, mac);
+			maclen = 32;
+		}
+	}
+	ig_b64url_encode(mac, maclen, sig64);
+	strcat(out, ".");
+	strcat(out, sig64);
+	return out;
+}
+
+static char *
+payload(long long iat, long long nbf, long long exp, const char *iss, const char *aud)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf),
+	    "{\"sub\":\"6f1c1c1e-0a1b-4c2d-8e3f-000000000001\",\"role\":\"user\","
+	    "\"jti\":\"6f1c1c1e-0a1b-4c2d-8e3f-000000000002\",\"iss\":\"%s\",\"aud\":\"%s\","
+	    "\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}", iss, aud, iat, nbf, exp);
+	return buf;
+}
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(ig_jwt_setup(secret, "imagegen", "imagegen-api", 900), 0);
+}
+
+START_TEST(jwt_round_trip)
+{
+	char *tok;
+	ig_jwt_claims issued, got;
+	ig_err err;
+
+	ck_assert_int_eq(ig_jwt_issue("6f1c1c1e-0a1b-4c2d-8e3f-000000000001", "admin", &tok, &issued), 0);
+	ck_assert_int_eq(ig_jwt_verify(tok, (int64_t)time(NULL), &got, &err), 0);
+	ck_assert_str_eq(got.sub, "6f1c1c1e-0a1b-4c2d-8e3f-000000000001");
+	ck_assert_str_eq(got.role, "admin");
+	ck_assert_str_eq(got.jti, issued.jti);
+	ck_assert_int_eq(got.exp - got.iat, 900);
+	free(tok);
+}
+END_TEST
+
+/* The verification table: each token must fail, for the reason given. */
+START_TEST(jwt_rejects_forged_and_stale_tokens)
+{
+	long long now = (long long)time(NULL);
+	const char *hs256 = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+	struct {
+		const char *why;
+		char *token;
+		ig_errcode code;
+	} cases[] = {
+		{ "alg none, unsigned", craft("{\"alg\":\"none\"}", payload(now, now, now + 600, "imagegen", "imagegen-api"), NULL, 0), IG_E_UNAUTHORIZED },
+		{ "HS512 with the right key", craft("{\"alg\":\"HS512\"}", payload(now, now, now + 600, "imagegen", "imagegen-api"), secret, 1), IG_E_UNAUTHORIZED },
+		{ "RS256 header (key confusion)", craft("{\"alg\":\"RS256\"}", payload(now, now, now + 600, "imagegen", "imagegen-api"), secret, 0), IG_E_UNAUTHORIZED },
+		{ "wrong key", craft(hs256, payload(now, now, now + 600, "imagegen", "imagegen-api"), "another-secret-of-at-least-32-bytes!!", 0), IG_E_UNAUTHORIZED },
+		{ "expired", craft(hs256, payload(now - 4000, now - 4000, now - 3000, "imagegen", "imagegen-api"), secret, 0), IG_E_TOKEN_EXPIRED },
+		{ "not yet valid", craft(hs256, payload(now, now + 3600, now + 7200, "imagegen", "imagegen-api"), secret, 0), IG_E_UNAUTHORIZED },
+		{ "issued in the future", craft(hs256, payload(now + 3600, now, now + 7200, "imagegen", "imagegen-api"), secret, 0), IG_E_UNAUTHORIZED },
+		{ "wrong issuer", craft(hs256, payload(now, now, now + 600, "evil", "imagegen-api"), secret, 0), IG_E_UNAUTHORIZED },
+		{ "wrong audience", craft(hs256, payload(now, now, now + 600, "imagegen", "other"), secret, 0), IG_E_UNAUTHORIZED },
+		{ "no exp", craft(hs256, "{\"sub\":\"6f1c1c1e-0a1b-4c2d-8e3f-000000000001\",\"role\":\"user\",\"jti\":\"x\",\"iss\":\"imagegen\",\"aud\":\"imagegen-api\",\"iat\":1,\"nbf\":1}", secret, 0), IG_E_UNAUTHORIZED },
+		{ "exp as a string", craft(hs256, "{\"sub\":\"a\",\"role\":\"user\",\"jti\":\"x\",\"iss\":\"imagegen\",\"aud\":\"imagegen-api\",\"iat\":1,\"nbf\":1,\"exp\":\"99999999999\"}", secret, 0), IG_E_UNAUTHORIZED },
+		{ "garbage", strdup("not.a.token"), IG_E_UNAUTHORIZED },
+		{ "empty", strdup(""), IG_E_UNAUTHORIZED },
+	};
+	ig_jwt_claims c;
+	ig_err err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = ig_jwt_verify(cases[i].token, now, &c, &err);
+		ck_assert_msg(rc == -1, "accepted: %s", cases[i].why);
+		ck_assert_msg(err.code == cases[i].code, "%s: code %d", cases[i].why, err.code);
+		free(cases[i].token);
+	}
+}
+END_TEST
+
+/* A valid token with one payload byte changed is refused: the signature
+ * covers the claims (a "role": "admin" edit must not work). */
+START_TEST(jwt_rejects_tampered_payload)
+{
+	long long now = (long long)time(NULL);
+	char *tok = craft("{\"alg\":\"HS256\"}", payload(now, now, now + 600, "imagegen", "imagegen-api"), secret, 0);
+	char *forged = craft("{\"alg\":\"HS256\"}", payload(now, now, now + 600, "imagegen", "imagegen-api"), secret, 0);
+	ig_jwt_claims c;
+	ig_err err;
+
+	ck_assert_int_eq(ig_jwt_verify(tok, now, &c, &err), 0);
+	/* Swap the payload of a token for one claiming admin, keep the signature. */
+	char *dot1 = strchr(forged, '.'), *dot2 = strchr(dot1 + 1, '.');
+	char p64[1024], out[2048];
+	const char *adminp = "{\"sub\":\"6f1c1c1e-0a1b-4c2d-8e3f-000000000001\",\"role\":\"admin\","
+	    "\"jti\":\"6f1c1c1e-0a1b-4c2d-8e3f-000000000002\",\"iss\":\"imagegen\",\"aud\":\"imagegen-api\","
+	    "\"iat\":1,\"nbf\":1,\"exp\":99999999999}";
+	ig_b64url_encode((const unsigned char *)adminp, strlen(adminp), p64);
+	snprintf(out, sizeof(out), "%.*s.%s%s", (int)(dot1 - forged), forged, p64, dot2);
+	ck_assert_int_eq(ig_jwt_verify(out, now, &c, &err), -1);
+	free(tok);
+	free(forged);
+}
+END_TEST
+
+/* libjwt accepts unsigned tokens with an empty key: setup must refuse a
+ * short or missing key so the service cannot start that way. */
+START_TEST(jwt_setup_refuses_short_keys)
+{
+	ck_assert_int_eq(ig_jwt_setup("", "i", "a", 900), -1);
+	ck_assert_int_eq(ig_jwt_setup(NULL, "i", "a", 900), -1);
+	ck_assert_int_eq(ig_jwt_setup("0123456789abcdef0123456789abcde", "i", "a", 900), -1);
+}
+END_TEST
+
+START_TEST(password_policy)
+{
+	ig_err err;
+
+	ck_assert_int_eq(ig_password_policy("short", "bob", "b@x.io", "password", &err), -1);
+	ck_assert_str_eq(err.field, "password");
+	ck_assert_int_eq(ig_password_policy("BobTheBuilder", "bobthebuilder", "b@x.io", "password", &err), -1);
+	ck_assert_int_eq(ig_password_policy("Bob@Example.com", "bob", "bob@example.com", "password", &err), -1);
+	/* Ten code points, fewer than... more bytes: counts characters. */
+	ck_assert_int_eq(ig_password_policy("密碼密碼密碼密碼密碼", "bob", "b@x.io", "password", &err), 0);
+	ck_assert_int_eq(ig_password_policy("密碼密碼密碼密碼密", "bob", "b@x.io", "password", &err), -1);
+	ck_assert_int_eq(ig_password_policy("correct horse battery", "bob", "b@x.io", "password", &err), 0);
+}
+END_TEST
+
+START_TEST(password_hash_and_verify)
+{
+	char h[IG_PASSWORD_HASH_MAX], h2[IG_PASSWORD_HASH_MAX];
+
+	ck_assert_int_eq(ig_password_hash("correct horse battery", h), 0);
+	ck_assert(strncmp(h, "$argon2id$", 10) == 0);
+	ck_assert(ig_password_verify(h, "correct horse battery"));
+	ck_assert(!ig_password_verify(h, "correct horse batterY"));
+	/* Salted: the same password hashes differently. */
+	ck_assert_int_eq(ig_password_hash("correct horse battery", h2), 0);
+	ck_assert_str_ne(h, h2);
+	/* A hash of another scheme is never a match. */
+	ck_assert(!ig_password_verify("$2b$10$abcdefghijklmnopqrstuv", "x"));
+	ck_assert(!ig_password_verify(NULL, "x"));
+}
+END_TEST
+
+START_TEST(api_key_format)
+{
+	char key[IG_APIKEY_LEN + 1], prefix[IG_APIKEY_PREFIX_LEN + 1], key2[IG_APIKEY_LEN + 1];
+
+	ig_apikey_new(key, prefix);
+	ck_assert_int_eq(strlen(key), 46);
+	ck_assert(strncmp(key, "ig_", 3) == 0);
+	ck_assert(strncmp(key, prefix, 10) == 0);
+	ck_assert(ig_apikey_valid(key));
+	ig_apikey_new(key2, prefix);
+	ck_assert_str_ne(key, key2);
+	ck_assert(!ig_apikey_valid("ig_short"));
+	ck_assert(!ig_apikey_valid("xx_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+	key[10] = '+';   /* not base64url */
+	ck_assert(!ig_apikey_valid(key));
+	/* Non-canonical last character (leftover bits set) is refused. */
+	ck_assert(!ig_token_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB"));
+	ck_assert(ig_token_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+}
+END_TEST
+
+START_TEST(base64url_round_trip)
+{
+	unsigned char in[40], out[40];
+
+	for (size_t n = 0; n < sizeof(in); n++) {
+		char enc[64];
+		ig_random_bytes(in, n);
+		ig_b64url_encode(in, n, enc);
+		ck_assert_int_eq(ig_b64url_decode(enc, strlen(enc), out, sizeof(out)), (int)n);
+		ck_assert(memcmp(in, out, n) == 0);
+	}
+}
+END_TEST
+
+/* A flipped ciphertext bit or a wrong master key must not decrypt. */
+START_TEST(secretbox_seals_and_detects_tampering)
+{
+	unsigned char key[32], other[32], nonce[IG_SECRETBOX_NONCE], *ct;
+	size_t ctlen;
+	char *plain;
+	const char *secret_key = "sk-live-0123456789abcdef";
+
+	ig_random_bytes(key, sizeof(key));
+	ig_random_bytes(other, sizeof(other));
+	ck_assert_int_eq(ig_secretbox_setup(key), 0);
+	ck_assert_int_eq(ig_secretbox_seal(secret_key, strlen(secret_key), nonce, &ct, &ctlen), 0);
+	ck_assert(memmem(ct, ctlen, secret_key, strlen(secret_key)) == NULL);
+	ck_assert_int_eq(ig_secretbox_open(nonce, ct, ctlen, &plain), 0);
+	ck_assert_str_eq(plain, secret_key);
+	ig_secretbox_free(plain);
+	ct[3] ^= 1;
+	ck_assert_int_eq(ig_secretbox_open(nonce, ct, ctlen, &plain), -1);
+	ct[3] ^= 1;
+	ck_assert_int_eq(ig_secretbox_setup(other), 0);
+	ck_assert_int_eq(ig_secretbox_open(nonce, ct, ctlen, &plain), -1);
+	free(ct);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("auth");
+	TCase *tc = tcase_create("jwt");
+	int failed;
+
+	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, jwt_round_trip);
+	tcase_add_test(tc, jwt_rejects_forged_and_stale_tokens);
+	tcase_add_test(tc, jwt_rejects_tampered_payload);
+	tcase_add_test(tc, jwt_setup_refuses_short_keys);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("passwords");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, password_policy);
+	tcase_add_test(tc, password_hash_and_verify);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("keys");
+	tcase_add_test(tc, api_key_format);
+	tcase_add_test(tc, base64url_round_trip);
+	tcase_add_test(tc, secretbox_seals_and_detects_tampering);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
