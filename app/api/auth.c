@@ -208,15 +208,6 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	if (ig_json_string(b, "username_or_email", 1, 1, 254, &who, err) < 0 ||
 	    ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &password, err) < 0)
 		goto out;
-	snprintf(lower, sizeof(lower), "%s", who);
-	for (char *c = lower; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	snprintf(acct_key, sizeof(acct_key), "account:%s", lower);
-	snprintf(ip_key, sizeof(ip_key), "ip:%s", req->remote_addr ? req->remote_addr : "unknown");
-	if (check_failures(req, acct_key, err) != 0 || check_failures(req, ip_key, err) != 0)
-		goto out;
-
 	p[0] = who;
 	r = ig_db_exec("SELECT id, password_hash FROM users"
 	    " WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1", 1, p,
@@ -224,6 +215,20 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	if (r == NULL)
 		goto out;
 	found = PQntuples(r) == 1;
+	/* Failures count per account, whichever name it was reached by;
+	 * names that match no account count as typed. */
+	if (found) {
+		snprintf(acct_key, sizeof(acct_key), "user:%s", PQgetvalue(r, 0, 0));
+	} else {
+		snprintf(lower, sizeof(lower), "%s", who);
+		for (char *c = lower; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		snprintf(acct_key, sizeof(acct_key), "name:%s", lower);
+	}
+	snprintf(ip_key, sizeof(ip_key), "ip:%s", req->remote_addr ? req->remote_addr : "unknown");
+	if (check_failures(req, acct_key, err) != 0 || check_failures(req, ip_key, err) != 0)
+		goto out;
 	/* Unknown users cost one verification too: timing does not tell. */
 	if (found)
 		ok = ig_password_verify(PQgetvalue(r, 0, 1), password);

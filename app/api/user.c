@@ -35,6 +35,11 @@ respond_user(const char *id, json_object **out, ig_err *err)
 int
 ig_api_user_get(ig_req *req, json_object **out, ig_err *err)
 {
+	/* The access check already read the caller's row. */
+	if (req->caller_row != NULL) {
+		*out = ig_ok("user", ig_user_json(req->caller_row, 0, req->caller_col));
+		return 200;
+	}
 	return respond_user(req->caller.user_id, out, err);
 }
 

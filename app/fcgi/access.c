@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "app/api/api.h"
 #include "app/fcgi/http.h"
 #include "app/fcgi/routes.h"
 #include "lib/auth/jwt.h"
@@ -25,7 +26,7 @@
  * a minute so a busy key does not rewrite its row on every request. */
 static const char *const apikey_sql =
     "SELECT k.id, k.user_id, array_to_string(k.scopes, ','), u.role,"
-    " (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')"
+    " (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'), " IG_USER_COLS
     " FROM api_keys k JOIN users u ON u.id = k.user_id"
     " WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
     " AND (k.expires_at IS NULL OR k.expires_at > now())";
@@ -35,7 +36,7 @@ static const char *const apikey_sql =
 static const char *const session_sql =
     "SELECT u.role,"
     " $2::bigint < floor(extract(epoch FROM u.tokens_valid_after)),"
-    " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3::uuid)"
+    " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3::uuid), " IG_USER_COLS
     " FROM users u WHERE u.id = $1::uuid";
 
 static int
@@ -87,7 +88,8 @@ auth_api_key(ig_req *req, const char *key, ig_err *err)
 		PQclear(ig_db_exec("UPDATE api_keys SET last_used_at = now() WHERE id = $1",
 		    1, q, 0, &ignore));
 	}
-	PQclear(r);
+	req->caller_row = r;
+	req->caller_col = 5;
 	return 0;
 }
 
@@ -128,7 +130,8 @@ auth_jwt(ig_req *req, const char *token, ig_err *err)
 	snprintf(req->caller.user_id, sizeof(req->caller.user_id), "%s", c.sub);
 	snprintf(req->caller.jti, sizeof(req->caller.jti), "%s", c.jti);
 	req->caller.token_exp = (long long)c.exp;
-	PQclear(r);
+	req->caller_row = r;
+	req->caller_col = 3;
 	return 0;
 }
 
@@ -157,9 +160,8 @@ add_int_header(ig_req *req, const char *name, int v)
 	ig_req_add_header(req, name, num);
 }
 
-/* Count the request in the caller's bucket(s); 429 when over. */
-static int
-rate_limit(ig_req *req, ig_rate_class rc, ig_err *err)
+int
+ig_rate_limit(ig_req *req, ig_rate_class rc, ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
 	char key[128];
@@ -192,12 +194,12 @@ rate_limit(ig_req *req, ig_rate_class rc, ig_err *err)
 	return 0;
 }
 
-int
-ig_access_check(ig_req *req, const ig_route *route, ig_err *err)
+/* Authentication and authorization; 0 or -1 with err (401/403/503). */
+static int
+authorize(ig_req *req, const ig_route *route, ig_err *err)
 {
 	const char *auth = ig_req_header(req, "Authorization");
 
-	memset(&req->caller, 0, sizeof(req->caller));
 	if (auth != NULL && *auth != '\0') {
 		if (authenticate(req, auth, err) != 0)
 			return -1;
@@ -212,7 +214,26 @@ ig_access_check(ig_req *req, const ig_route *route, ig_err *err)
 		return ig_err_set(err, IG_E_FORBIDDEN, NULL, "this API key lacks the %s scope",
 		    (route->scope & IG_SCOPE_ADMIN) ? "admin" :
 		    (route->scope & IG_SCOPE_GENERATE) ? "generate" : "read");
-	return rate_limit(req, route->rate, err);
+	return 0;
+}
+
+int
+ig_access_check(ig_req *req, const ig_route *route, ig_err *err)
+{
+	ig_err auth_err = { 0 };
+	int rc;
+
+	memset(&req->caller, 0, sizeof(req->caller));
+	rc = authorize(req, route, &auth_err);
+	/* Refused requests count too (guessing tokens is traffic), against
+	 * the client's address when the credential did not hold. */
+	if (rc != 0 && auth_err.code != IG_E_FORBIDDEN)
+		memset(&req->caller, 0, sizeof(req->caller));
+	if (ig_rate_limit(req, route->rate, err) != 0)
+		return -1;
+	if (rc != 0)
+		*err = auth_err;
+	return rc;
 }
 
 /* 1 when origin is listed in IG_CORS_ORIGINS (comma-separated, exact). */

@@ -64,6 +64,11 @@ typedef struct ig_req {
 	const char *param_names[8];
 	const char *param_values[8];
 	ig_caller caller;
+	/* The caller's users row as the access check read it (a PGresult with
+	 * IG_USER_COLS from column caller_col), so handlers about the caller
+	 * need no second query; released by the pipeline. */
+	void *caller_row;
+	int caller_col;
 	ig_buf resp_headers;        /* extra "Name: value\r\n" lines */
 	void *fcgi;                 /* the FCGX_Request, for header lookups */
 } ig_req;
@@ -88,6 +93,11 @@ void ig_req_add_header(ig_req *req, const char *name, const char *value);
  * 429 with Retry-After, 503).
  */
 int ig_access_check(ig_req *req, const ig_route *route, ig_err *err);
+
+/* Count the request against the caller's rate-limit bucket (the client's
+ * address when anonymous) and add the RateLimit-* headers; -1 with err
+ * (429 with Retry-After, or 503) when refused. */
+int ig_rate_limit(ig_req *req, ig_rate_class rc, ig_err *err);
 
 /* Apply CORS for the request's Origin (IG_CORS_ORIGINS): adds the response
  * headers when the origin is allowed. For a preflight (OPTIONS with

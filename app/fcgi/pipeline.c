@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "app/fcgi/http.h"
 #include "app/fcgi/pipeline.h"
 #include "app/fcgi/routes.h"
@@ -155,6 +157,11 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 		goto out;
 	}
 	ig_cors_headers(req, NULL, 0);
+	/* Unrouted API requests are traffic too: counted per client address. */
+	if (rc != 0 && ig_rate_limit(req, IG_RATE_GENERAL, err) != 0) {
+		status = -1;
+		goto out;
+	}
 	if (rc == IG_E_METHOD_NOT_ALLOWED) {
 		ig_req_add_header(req, "Allow", m.allow);
 		status = ig_err_set(err, IG_E_METHOD_NOT_ALLOWED, NULL,
@@ -270,5 +277,6 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 		ig_log(status >= 500 ? IG_LOG_WARN : IG_LOG_INFO, "request", f);
 	}
 	ig_buf_free(&req.resp_headers);
+	PQclear(req.caller_row);
 	ig_log_set_request_id(NULL);
 }

@@ -2,6 +2,7 @@
 #include "ig_autoconf.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -118,6 +119,10 @@ ig_worker_run(int listen_fd, ig_metrics *m, int slot)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Pin glibc's mmap threshold: otherwise freeing one argon2 work area
+	 * (19 MiB) raises it, later ones come from the heap and an idle
+	 * worker keeps them resident. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	FCGX_Init();
 	ig_db_setup(c->database_url, c->db_timeout_ms, "imagegen-fcgi");
 

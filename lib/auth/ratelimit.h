@@ -1,7 +1,12 @@
 /*
  * ratelimit.h — request rate limits shared by every worker on every host:
- * fixed one-minute windows counted in PostgreSQL (rate_limits), one upsert
- * per request. Keys are "user:<id>:<class>" or "ip:<addr>:<class>".
+ * fixed one-minute windows counted in PostgreSQL (rate_limits). Limits
+ * under 2000 a minute are counted exactly, one upsert per request. For
+ * larger ones a process claims a slice of the window (a thousandth of the
+ * limit, at most 256) with one upsert and serves it from memory; slices are
+ * disjoint ranges of the shared count, so all processes together never
+ * allow more than the limit (a slice parked in an idle process may make it
+ * stricter by that slice). Keys are "user:<id>:<class>" or "ip:<addr>:<class>".
  */
 #ifndef IG_AUTH_RATELIMIT_H
 #define IG_AUTH_RATELIMIT_H

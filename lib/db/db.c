@@ -18,6 +18,14 @@ static int db_timeout_ms = 5000;
 static __thread PGconn *conn;
 static __thread char sqlstate[6];
 
+/* Statements prepared on this thread's connection, keyed by the address
+ * of their text: every statement is a string literal of the code, so the
+ * address names it. Parsing and planning then happen once per connection
+ * instead of once per request. */
+#define PREPARED_MAX 256
+static __thread const char *prepared[PREPARED_MAX];
+static __thread int nprepared;
+
 void
 ig_db_setup(const char *conninfo, int timeout_ms, const char *application_name)
 {
@@ -40,6 +48,7 @@ ig_db_close(void)
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
+	nprepared = 0;
 }
 
 /* libpq's own first line of an error message, without the newline. */
@@ -82,22 +91,15 @@ ig_db_conn(ig_err *err)
 }
 
 /*
- * Send one statement and collect its result within db_timeout_ms.
+ * Collect the results of what was sent on c, waiting until deadline.
  * Returns the last result (caller clears), or NULL when the connection
  * failed or timed out; *broken says whether the connection is unusable.
  */
 static PGresult *
-exec_once(PGconn *c, const char *sql, int nparams, const char *const *params, int *broken)
+collect(PGconn *c, int64_t deadline, int *broken)
 {
-	int64_t deadline = ig_now_ms() + db_timeout_ms;
 	PGresult *last = NULL, *r;
 
-	*broken = 0;
-	if (!PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0)) {
-		*broken = PQstatus(c) != CONNECTION_OK;
-		log_pq_error("db_send_failed", PQerrorMessage(c));
-		return NULL;
-	}
 	for (;;) {
 		while (PQisBusy(c)) {
 			struct pollfd pfd = { .fd = PQsocket(c), .events = POLLIN };
@@ -132,6 +134,59 @@ exec_once(PGconn *c, const char *sql, int nparams, const char *const *params, in
 	if (PQstatus(c) != CONNECTION_OK)
 		*broken = 1;
 	return last;
+}
+
+/* The prepared name of sql on this connection, preparing it first if
+ * needed; NULL to run it unprepared (cache full, or preparing failed). */
+static const char *
+prepare(PGconn *c, const char *sql, int nparams, int64_t deadline, int *broken, char name[24])
+{
+	PGresult *r;
+	int i;
+
+	for (i = 0; i < nprepared; i++)
+		if (prepared[i] == sql)
+			break;
+	snprintf(name, 24, "ig%d", i);
+	if (i < nprepared)
+		return name;
+	if (nprepared == PREPARED_MAX)
+		return NULL;
+	if (!PQsendPrepare(c, name, sql, nparams, NULL)) {
+		*broken = PQstatus(c) != CONNECTION_OK;
+		return NULL;
+	}
+	r = collect(c, deadline, broken);
+	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		return NULL;
+	}
+	PQclear(r);
+	prepared[nprepared++] = sql;
+	return name;
+}
+
+/* Send one statement and collect its result within db_timeout_ms. */
+static PGresult *
+exec_once(PGconn *c, const char *sql, int nparams, const char *const *params, int *broken)
+{
+	int64_t deadline = ig_now_ms() + db_timeout_ms;
+	char namebuf[24];
+	const char *name;
+	int sent;
+
+	*broken = 0;
+	name = prepare(c, sql, nparams, deadline, broken, namebuf);
+	if (*broken)
+		return NULL;
+	sent = name ? PQsendQueryPrepared(c, name, nparams, params, NULL, NULL, 0) :
+	    PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (!sent) {
+		*broken = PQstatus(c) != CONNECTION_OK;
+		log_pq_error("db_send_failed", PQerrorMessage(c));
+		return NULL;
+	}
+	return collect(c, deadline, broken);
 }
 
 PGresult *
