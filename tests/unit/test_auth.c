@@ -84,6 +84,12 @@ START_TEST(jwt_round_trip)
 	ck_assert_str_eq(got.role, "admin");
 	ck_assert_str_eq(got.jti, issued.jti);
 	ck_assert_int_eq(got.exp - got.iat, 900);
+	/* The verdict is cached per token, but the time checks are not: the
+	 * same token later than its exp must be refused (the cache once
+	 * could have answered yes forever). */
+	ck_assert_int_eq(ig_jwt_verify(tok, (int64_t)time(NULL) + 10000, &got, &err), -1);
+	ck_assert_int_eq(err.code, IG_E_TOKEN_EXPIRED);
+	ck_assert_int_eq(ig_jwt_verify(tok, (int64_t)time(NULL), &got, &err), 0);
 	free(tok);
 }
 END_TEST
