@@ -25,6 +25,13 @@ static const struct {
 	[IG_E_INTERNAL] = { "internal", 500 },
 	[IG_E_UNAVAILABLE] = { "unavailable", 503 },
 	[IG_E_NOT_IMPLEMENTED] = { "not_implemented", 501 },
+	[IG_E_PROVIDER_AUTH_FAILED] = { "provider_auth_failed", 401 },
+	[IG_E_CONTENT_FILTERED] = { "content_filtered", 422 },
+	[IG_E_IDEMPOTENCY_MISMATCH] = { "idempotency_mismatch", 422 },
+	[IG_E_PROVIDER_ERROR] = { "provider_error", 502 },
+	[IG_E_PROVIDER_TIMEOUT] = { "provider_timeout", 504 },
+	/* Our own wait for a job ran out (IG_GENERATE_TIMEOUT). */
+	[IG_E_GATEWAY_TIMEOUT] = { "timeout", 504 },
 };
 
 int

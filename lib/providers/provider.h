@@ -1,0 +1,172 @@
+/*
+ * provider.h — the one interface every image provider adapter implements
+ * (DESIGN.md: "the provider table ... ops like libjwt's crypto ops").
+ *
+ * An adapter is a small state machine over HTTP exchanges, so the job
+ * runner can drive many provider calls at once with curl_multi and no
+ * thread per call: the runner asks the adapter for a request (build),
+ * performs it, hands the response back (parse), and the adapter either
+ * finishes with images, asks for another exchange (polling, downloading an
+ * output URL, the next image of a count), asks for a retry after a delay,
+ * or fails with one of our error codes. Adapters do no I/O themselves,
+ * which also makes them testable with canned responses.
+ *
+ * Wire formats: ../shared/PROVIDERS.md. Base URLs come from configuration
+ * (IG_<PROVIDER>_BASE_URL) so tests point adapters at the mock providers.
+ */
+#ifndef IG_PROVIDERS_PROVIDER_H
+#define IG_PROVIDERS_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "lib/core/error.h"
+#include "lib/core/util.h"
+
+/* What a caller asked for, validated against the adapter's declaration. */
+typedef struct ig_gen_request {
+	const char *prompt;
+	const char *negative_prompt;    /* NULL when none */
+	const char *model;              /* never NULL: the default is filled in */
+	const char *style;              /* NULL when none */
+	const char *quality;            /* NULL when none */
+	int width, height;
+	int count;                      /* images wanted in total */
+	int has_seed;
+	int64_t seed;
+	const char *api_key;            /* resolved key; NULL when the provider needs none */
+	json_object *extra;             /* provider-specific fields, or NULL */
+} ig_gen_request;
+
+/* One image produced by a call. data is malloc'ed and owned by the call. */
+typedef struct ig_gen_image {
+	unsigned char *data;
+	size_t len;
+	int has_seed;
+	int64_t seed;
+	char *revised_prompt;           /* malloc'ed, or NULL */
+} ig_gen_image;
+
+#define IG_HTTP_MAX_HEADERS 8
+
+/* One HTTP exchange an adapter asks for. Strings are malloc'ed by the
+ * adapter and freed by ig_http_req_free. A multipart body is given as
+ * parts (Stability): name/value pairs, sent as multipart/form-data. */
+typedef struct ig_http_part {
+	char *name;
+	char *value;
+	size_t value_len;
+	char *filename;                 /* non-NULL for a file part */
+	char *content_type;             /* for a file part */
+} ig_http_part;
+
+typedef struct ig_http_req {
+	char *method;                   /* "GET", "POST" */
+	char *url;
+	char *headers[IG_HTTP_MAX_HEADERS]; /* "Name: value" lines; secrets allowed here only */
+	int nheaders;
+	char *body;                     /* JSON body, or NULL */
+	size_t body_len;
+	ig_http_part *parts;            /* multipart parts, or NULL */
+	int nparts;
+	long max_bytes;                 /* response size cap; 0 = the runner's default */
+	int download;                   /* 1: fetching an output URL (host allow-list applies) */
+} ig_http_req;
+
+typedef struct ig_http_resp {
+	long status;                    /* 0 when the transfer failed */
+	int transport_error;            /* 1 for connect/reset/DNS errors */
+	int timed_out;                  /* 1 when the timeout ended it */
+	const char *body;               /* NUL-terminated, len bytes */
+	size_t len;
+	const char *content_type;       /* may be NULL */
+	const char *retry_after;        /* Retry-After header value, or NULL */
+	const char *finish_reason;      /* Stability's finish-reason header, or NULL */
+	const char *seed;               /* Stability's seed header, or NULL */
+} ig_http_resp;
+
+/* What parse decided. */
+typedef enum ig_step {
+	IG_STEP_DONE,       /* all images of the call are in call->images */
+	IG_STEP_NEXT,       /* perform *next, then parse again */
+	IG_STEP_RETRY,      /* retryable failure: redo the last request after call->retry_ms */
+	IG_STEP_FAIL,       /* final failure: err says which (provider_auth_failed → 401, ...) */
+} ig_step;
+
+/* One provider call in flight (all images of a job). The adapter keeps
+ * its own progress in state (freed by its cleanup). */
+typedef struct ig_call {
+	const ig_gen_request *req;
+	const char *base_url;           /* IG_<PROVIDER>_BASE_URL */
+	ig_gen_image *images;
+	int nimages;
+	long retry_ms;                  /* for IG_STEP_RETRY: the provider's hint, 0 = back-off */
+	void *state;
+	char upstream_id[128];          /* e.g. Replicate's prediction id, for cancel */
+} ig_call;
+
+typedef struct ig_model_decl {
+	const char *id;
+	const char *name;
+	int is_default;
+} ig_model_decl;
+
+typedef struct ig_provider_ops {
+	const char *name;               /* "openai" */
+	const char *display_name;       /* "OpenAI" */
+	const char *default_base_url;
+	const ig_model_decl *models;    /* NULL-id terminated */
+	const char *const *sizes;       /* "WxH" list, NULL-terminated; NULL = any up to max_side */
+	int max_side;
+	int max_images;                 /* per request */
+	int supports_negative_prompt;
+	int supports_seed;
+	int needs_key;
+	int typical_latency_s;          /* for estimates before any history */
+
+	/* Check req beyond the declaration (model-specific sizes, counts);
+	 * -1 with err naming the field. May be NULL. */
+	int (*validate)(const ig_gen_request *req, ig_err *err);
+	/* First exchange of a call. 0 or -1 with err. */
+	int (*build)(ig_call *call, ig_http_req *out, ig_err *err);
+	/* Interpret a response; fills call->images, *next or err. */
+	ig_step (*parse)(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err);
+	/* Request that cancels the call upstream (Replicate), or 0 when there
+	 * is nothing to cancel. May be NULL. */
+	int (*cancel)(ig_call *call, ig_http_req *out);
+	/* Free call->state. May be NULL. */
+	void (*cleanup)(ig_call *call);
+	/* The cheapest authenticated request, to test a key (GET models). */
+	int (*probe)(const char *base_url, const char *api_key, ig_http_req *out);
+	/* 1 when resp to probe shows the key works. */
+	int (*probe_ok)(const ig_http_resp *resp);
+} ig_provider_ops;
+
+/* The provider table: every adapter, in one array (providers.c). */
+extern const ig_provider_ops *const ig_providers[];
+const ig_provider_ops *ig_provider_find(const char *name);
+
+/* Helpers for adapters (providers.c). */
+void ig_http_req_free(ig_http_req *r);
+void ig_http_add_header(ig_http_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set a JSON body (serialised copy of o, which stays the caller's). */
+void ig_http_set_json(ig_http_req *r, json_object *o);
+void ig_http_add_part(ig_http_req *r, const char *name, const char *value);
+/* Append an image (takes ownership of data). */
+void ig_call_add_image(ig_call *call, unsigned char *data, size_t len, int has_seed, int64_t seed);
+void ig_call_free_images(ig_call *call);
+/* Parse a Retry-After value (seconds or HTTP date) into milliseconds; -1 if absent/invalid. */
+long ig_retry_after_ms(const char *value);
+/*
+ * The common error rule of PROVIDERS.md for a non-2xx answer: 408, 429
+ * (unless quota_exhausted), 500, 502, 503, 504 and transport errors are
+ * retryable (IG_STEP_RETRY, call->retry_ms from Retry-After); 401/403 →
+ * provider_auth_failed; 400/404/422 and others are final. message is the
+ * provider's own, for the error text.
+ */
+ig_step ig_provider_http_error(ig_call *call, const ig_http_resp *resp, int quota_exhausted,
+    const char *message, ig_err *err);
+
+#endif
