@@ -126,6 +126,9 @@ typedef struct ig_provider_ops {
 	int needs_key;
 	int typical_latency_s;          /* for estimates before any history */
 
+	/* Providers without a network call (builtin): produce the images of
+	 * the call directly. NULL for HTTP adapters (build/parse are used). */
+	int (*local)(ig_call *call, ig_err *err);
 	/* Check req beyond the declaration (model-specific sizes, counts);
 	 * -1 with err naming the field. May be NULL. */
 	int (*validate)(const ig_gen_request *req, ig_err *err);
