@@ -1,0 +1,459 @@
+/*
+ * generate.c — POST /api/generate-image (API.md "Generation", seed shape):
+ * validate against the provider's declaration, answer from the cache when
+ * an identical request already produced images the caller may see, else
+ * enqueue a job for imagegen-worker and wait for it (bounded by
+ * IG_GENERATE_TIMEOUT) on this process's LISTEN connection.
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "app/api/api.h"
+#include "lib/auth/secretbox.h"
+#include "lib/auth/token.h"
+#include "lib/core/config.h"
+#include "lib/core/json.h"
+#include "lib/core/log.h"
+#include "lib/db/db.h"
+#include "lib/jobs/pconf.h"
+#include "lib/jobs/queue.h"
+#include "lib/jobs/waiter.h"
+
+#define PROMPT_MAX 4000
+#define NEGATIVE_MAX 2000
+#define SYNC_PRIORITY 10
+
+/* Providers whose model ids are open-ended (hosted model hubs, a local
+ * server's checkpoints); the others must name a declared model. */
+static int
+open_model_list(const char *provider)
+{
+	return strcmp(provider, "huggingface") == 0 || strcmp(provider, "replicate") == 0 ||
+	    strcmp(provider, "local_ai") == 0;
+}
+
+typedef struct gen {
+	const ig_provider_ops *ops;
+	ig_gen_request req;
+	const char *provider;
+	const char *api_key;
+	int b64;
+	int no_cache;
+	char size[24];
+	char cache_key[65];
+} gen;
+
+static int
+parse_size(const char *s, int *w, int *h)
+{
+	char tail;
+
+	return sscanf(s, "%dx%d%c", w, h, &tail) == 2 && strspn(s, "0123456789x") == strlen(s) ? 0 : -1;
+}
+
+static int
+in_list(const char *s, const char *const *list)
+{
+	for (; list && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The caller's preferred provider (preferences), if any. */
+static const char *
+preferred_provider(ig_req *req)
+{
+	PGresult *r = req->caller_row;
+	json_object *prefs, *v;
+	ig_err err;
+	static __thread char buf[32];
+	const char *pj;
+
+	if (r == NULL)
+		return NULL;
+	pj = PQgetvalue(r, 0, req->caller_col + 7);
+	prefs = ig_json_parse(pj, strlen(pj), 100, &err);
+	buf[0] = '\0';
+	if (prefs && json_object_object_get_ex(prefs, "default_provider", &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(buf, sizeof(buf), "%s", json_object_get_string(v));
+	json_object_put(prefs);
+	return buf[0] ? buf : NULL;
+}
+
+static int
+validate(ig_req *req, json_object *b, gen *g, ig_err *err)
+{
+	const char *s = NULL;
+	int64_t n;
+	int rc, w, h;
+	const ig_model_decl *m;
+
+	memset(g, 0, sizeof(*g));
+	if (ig_json_string(b, "prompt", 1, 1, PROMPT_MAX, &g->req.prompt, err) < 0)
+		return -1;
+	if (ig_json_string(b, "negative_prompt", 0, 0, NEGATIVE_MAX, &g->req.negative_prompt, err) < 0)
+		return -1;
+	if (g->req.negative_prompt != NULL && *g->req.negative_prompt == '\0')
+		g->req.negative_prompt = NULL;
+	rc = ig_json_string(b, "api_provider", 0, 1, 32, &g->provider, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		g->provider = preferred_provider(req);
+	if (g->provider == NULL)
+		g->provider = ig_cfg()->default_provider;
+	g->ops = ig_provider_find(g->provider);
+	if (g->ops == NULL)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
+		    "api_provider must be one of gemini, openai, stability, huggingface, replicate, local_ai, builtin");
+	if ((rc = ig_json_string(b, "model", 0, 1, 200, &g->req.model, err)) < 0)
+		return -1;
+	if (rc == 1) {
+		for (m = g->ops->models; m && m->id; m++)
+			if (m->is_default)
+				g->req.model = m->id;
+		if (g->req.model == NULL && g->ops->models)
+			g->req.model = g->ops->models[0].id;
+	} else if (!open_model_list(g->provider)) {
+		for (m = g->ops->models; m && m->id && strcmp(m->id, g->req.model) != 0; m++)
+			;
+		if (m == NULL || m->id == NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "model", "%s has no model %s (see GET /api/settings/api-providers)",
+			    g->provider, g->req.model);
+	}
+	rc = ig_json_string(b, "image_size", 0, 3, 11, &s, err);
+	if (rc < 0)
+		return -1;
+	snprintf(g->size, sizeof(g->size), "%s", rc == 0 ? s : "1024x1024");
+	if (parse_size(g->size, &w, &h) != 0 || w < 64 || h < 64 ||
+	    (g->ops->max_side > 0 && (w > g->ops->max_side || h > g->ops->max_side)))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_size",
+		    "image_size must be WIDTHxHEIGHT, each 64 to %d for %s", g->ops->max_side ? g->ops->max_side : 4096,
+		    g->provider);
+	if (g->ops->sizes != NULL && !in_list(g->size, g->ops->sizes))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_size", "%s does not offer %s", g->provider, g->size);
+	g->req.width = w;
+	g->req.height = h;
+	rc = ig_json_int(b, "image_count", 0, 1, 10, &n, err);
+	if (rc < 0)
+		return -1;
+	g->req.count = rc == 0 ? (int)n : 1;
+	if (g->req.count > g->ops->max_images)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_count", "%s makes at most %d image(s) per request",
+		    g->provider, g->ops->max_images);
+	rc = ig_json_int(b, "seed", 0, 0, 4294967295LL, &n, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		if (!g->ops->supports_seed)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "seed", "%s does not take a seed", g->provider);
+		g->req.has_seed = 1;
+		g->req.seed = n;
+	}
+	if (ig_json_string(b, "style", 0, 1, 50, &g->req.style, err) < 0 ||
+	    ig_json_string(b, "quality", 0, 1, 50, &g->req.quality, err) < 0)
+		return -1;
+	rc = ig_json_string(b, "response_format", 0, 1, 16, &s, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && strcmp(s, "url") != 0 && strcmp(s, "b64_json") != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "response_format", "response_format must be url or b64_json");
+	g->b64 = rc == 0 && strcmp(s, "b64_json") == 0;
+	if (ig_json_bool(b, "no_cache", 0, &g->no_cache, err) < 0)
+		return -1;
+	if (ig_json_string(b, "api_key", 0, 8, 4096, &g->api_key, err) < 0)
+		return -1;
+	if (g->ops->validate != NULL && g->ops->validate(&g->req, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* The cache identity: every field that changes the picture, each length-
+ * prefixed so no two requests share a key by concatenation. */
+static void
+cache_key(gen *g)
+{
+	ig_buf b = { 0 };
+	unsigned char h[IG_SHA256_LEN];
+	const char *parts[6] = { g->provider, g->req.model, g->req.prompt, g->req.negative_prompt ? g->req.negative_prompt : "",
+		g->size, g->req.style ? g->req.style : "" };
+
+	for (int i = 0; i < 6; i++)
+		ig_buf_printf(&b, "%zu:%s|", strlen(parts[i]), parts[i]);
+	ig_buf_printf(&b, "n=%d|seed=%s%lld", g->req.count, g->req.has_seed ? "" : "none", g->req.has_seed ? (long long)g->req.seed : 0LL);
+	ig_sha256(b.data, b.len, h);
+	ig_hex(h, sizeof(h), g->cache_key);
+	ig_buf_free(&b);
+}
+
+/* Where the runner will find the key (API.md: the request's, else the
+ * caller's stored one, else the server's); 401 naming the provider when
+ * there is none. */
+static int
+resolve_key(ig_req *req, gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
+    unsigned char **sealed, size_t *sealed_len, char key_id[37], ig_err *err)
+{
+	const ig_pconf *pc = ig_pconf_get(g->provider);
+
+	spec->key_source = "none";
+	if (!g->ops->needs_key && g->api_key == NULL)
+		return 0;
+	if (g->api_key != NULL) {
+		if (ig_secretbox_seal(g->api_key, strlen(g->api_key), nonce, sealed, sealed_len) != 0)
+			return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+		spec->key_source = "request";
+		spec->key_nonce = nonce;
+		spec->key_nonce_len = IG_SECRETBOX_NONCE;
+		spec->key_sealed = *sealed;
+		spec->key_sealed_len = *sealed_len;
+		return 0;
+	}
+	if (req->caller.authenticated) {
+		const char *p[2] = { req->caller.user_id, g->provider };
+		PGresult *r = ig_db_exec("SELECT id FROM provider_keys WHERE user_id = $1 AND provider = $2"
+		    " ORDER BY created_at DESC LIMIT 1", 2, p, IG_DB_IDEMPOTENT, err);
+		if (r == NULL)
+			return -1;
+		if (PQntuples(r) == 1) {
+			snprintf(key_id, 37, "%s", PQgetvalue(r, 0, 0));
+			spec->key_source = "stored";
+			spec->key_id = key_id;
+			PQclear(r);
+			return 0;
+		}
+		PQclear(r);
+	}
+	if (pc != NULL && pc->api_key != NULL) {
+		spec->key_source = "server";
+		return 0;
+	}
+	return ig_err_set(err, IG_E_UNAUTHORIZED, "api_key",
+	    "no API key for %s: send api_key, store one with POST /api/keys/providers, or set IG_%s_API_KEY on the server",
+	    g->provider, g->ops->name);
+}
+
+static json_object *
+job_request_json(const gen *g)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "prompt", json_object_new_string(g->req.prompt));
+	json_object_object_add(o, "negative_prompt", g->req.negative_prompt ? json_object_new_string(g->req.negative_prompt) : NULL);
+	json_object_object_add(o, "width", json_object_new_int(g->req.width));
+	json_object_object_add(o, "height", json_object_new_int(g->req.height));
+	json_object_object_add(o, "count", json_object_new_int(g->req.count));
+	json_object_object_add(o, "seed", g->req.has_seed ? json_object_new_int64(g->req.seed) : NULL);
+	json_object_object_add(o, "style", g->req.style ? json_object_new_string(g->req.style) : NULL);
+	json_object_object_add(o, "quality", g->req.quality ? json_object_new_string(g->req.quality) : NULL);
+	return o;
+}
+
+/* base64 of a stored image file; NULL when it cannot be read. */
+static json_object *
+file_b64(const char *filename)
+{
+	char path[4096];
+	FILE *f;
+	struct stat st;
+	unsigned char *buf;
+	char *enc;
+	json_object *o = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, filename);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
+		buf = ig_xmalloc((size_t)st.st_size);
+		if (fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
+			enc = ig_base64_encode(buf, (size_t)st.st_size);
+			o = json_object_new_string(enc);
+			free(enc);
+		}
+		free(buf);
+	}
+	fclose(f);
+	return o;
+}
+
+/* The seed's response for the images of job_id. */
+static int
+respond(const gen *g, const char *job_id, int cached, int64_t t0, json_object **out, ig_err *err)
+{
+	const char *p[1] = { job_id };
+	PGresult *r = ig_db_exec("SELECT id, filename, width, height, seed, mime_type FROM images"
+	    " WHERE job_id = $1 ORDER BY idx", 1, p, IG_DB_IDEMPOTENT, err);
+	json_object *o, *imgs, *stats;
+	ig_buf used = { 0 };
+
+	if (r == NULL)
+		return -1;
+	imgs = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object *im = json_object_new_object();
+		char *url = ig_xasprintf("/generated_images/%s", PQgetvalue(r, i, 1));
+		json_object_object_add(im, "id", ig_pg_string(r, i, 0));
+		json_object_object_add(im, "filename", ig_pg_string(r, i, 1));
+		json_object_object_add(im, "url", json_object_new_string(url));
+		json_object_object_add(im, "base64", g->b64 ? file_b64(PQgetvalue(r, i, 1)) : NULL);
+		json_object_object_add(im, "width", json_object_new_int(atoi(PQgetvalue(r, i, 2))));
+		json_object_object_add(im, "height", json_object_new_int(atoi(PQgetvalue(r, i, 3))));
+		json_object_object_add(im, "seed", PQgetisnull(r, i, 4) ? NULL :
+		    json_object_new_int64(strtoll(PQgetvalue(r, i, 4), NULL, 10)));
+		json_object_object_add(im, "mime_type", ig_pg_string(r, i, 5));
+		json_object_array_add(imgs, im);
+		free(url);
+	}
+	ig_buf_puts(&used, g->req.prompt);
+	if (g->req.negative_prompt != NULL)
+		ig_buf_printf(&used, " --no %s", g->req.negative_prompt);
+	o = ig_ok("images", imgs);
+	json_object_object_add(o, "provider", json_object_new_string(g->provider));
+	json_object_object_add(o, "model", json_object_new_string(g->req.model));
+	json_object_object_add(o, "prompt_used", json_object_new_string(used.data));
+	json_object_object_add(o, "cached", json_object_new_boolean(cached));
+	json_object_object_add(o, "generation_id", json_object_new_string(job_id));
+	stats = json_object_new_object();
+	json_object_object_add(stats, "success_count", json_object_new_int(PQntuples(r)));
+	json_object_object_add(stats, "failed_count", json_object_new_int(g->req.count > PQntuples(r) ? g->req.count - PQntuples(r) : 0));
+	json_object_object_add(stats, "total_time_ms", json_object_new_int64(ig_now_ms() - t0));
+	json_object_object_add(o, "statistics", stats);
+	ig_buf_free(&used);
+	PQclear(r);
+	*out = o;
+	return 200;
+}
+
+/* A succeeded job of the same request whose images the caller owns. */
+static int
+cached_job(ig_req *req, const gen *g, char job_id[37], ig_err *err)
+{
+	char count[16];
+	const char *p[3] = { g->cache_key, req->caller.authenticated ? req->caller.user_id : NULL, count };
+	PGresult *r;
+	int found;
+
+	snprintf(count, sizeof(count), "%d", g->req.count);
+	r = ig_db_exec("SELECT j.id FROM jobs j WHERE j.cache_key = $1 AND j.status = 'succeeded'"
+	    " AND j.user_id IS NOT DISTINCT FROM $2::uuid"
+	    " AND (SELECT count(*) FROM images i WHERE i.job_id = j.id) = $3::int"
+	    " ORDER BY j.finished_at DESC LIMIT 1", 3, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	found = PQntuples(r) == 1;
+	if (found)
+		snprintf(job_id, 37, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return found;
+}
+
+/* Wait for job_id to end; its status and error into the outputs. */
+static int
+await(const char *job_id, ig_wait *w, char status[16], char code[64], char message[256], ig_err *err)
+{
+	int64_t deadline = ig_now_ms() + (int64_t)ig_cfg()->generate_timeout * 1000;
+	const char *p[1] = { job_id };
+
+	for (;;) {
+		/* Notifications wake us at once; the periodic look covers a
+		 * listener that was reconnecting. */
+		int64_t slice = ig_now_ms() + 2000;
+		ig_waiter_wait(w, slice < deadline ? slice : deadline);
+		PGresult *r = ig_db_exec("SELECT status, coalesce(error_code, ''), coalesce(error_message, '')"
+		    " FROM jobs WHERE id = $1", 1, p, IG_DB_IDEMPOTENT, err);
+		if (r == NULL)
+			return -1;
+		snprintf(status, 16, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "failed");
+		snprintf(code, 64, "%s", PQntuples(r) ? PQgetvalue(r, 0, 1) : "internal");
+		snprintf(message, 256, "%s", PQntuples(r) ? PQgetvalue(r, 0, 2) : "the job vanished");
+		PQclear(r);
+		if (strcmp(status, "queued") != 0 && strcmp(status, "running") != 0)
+			return 0;
+		if (ig_now_ms() >= deadline)
+			return ig_err_set(err, IG_E_GATEWAY_TIMEOUT, NULL,
+			    "the generation did not finish within %d s (IG_GENERATE_TIMEOUT); it goes on as %s",
+			    ig_cfg()->generate_timeout, job_id);
+	}
+}
+
+int
+ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "prompt", "negative_prompt", "image_size", "image_count",
+		"api_provider", "api_key", "model", "seed", "style", "quality", "response_format", "no_cache", NULL };
+	int64_t t0 = ig_now_ms();
+	json_object *b = NULL;
+	gen g;
+	ig_job_spec spec;
+	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
+	size_t sealed_len = 0;
+	char job_id[37], key_id[37], status[16], code[64], message[256];
+	ig_wait w;
+	int rc = -1;
+
+	if (!req->caller.authenticated && !ig_cfg()->allow_anonymous) {
+		ig_req_add_header(req, "WWW-Authenticate", "Bearer");
+		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL,
+		    "generation needs Authorization: Bearer <access token or API key> (anonymous use is off)");
+	}
+	b = ig_body_object(req, keys, err);
+	if (b == NULL || validate(req, b, &g, err) != 0)
+		goto out;
+	cache_key(&g);
+	if (!g.no_cache) {
+		int hit = cached_job(req, &g, job_id, err);
+		if (hit < 0)
+			goto out;
+		if (hit) {
+			rc = respond(&g, job_id, 1, t0, out, err);
+			goto out;
+		}
+	}
+	memset(&spec, 0, sizeof(spec));
+	if (resolve_key(req, &g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
+		goto out;
+	ig_uuid4(job_id);
+	spec.id = job_id;
+	spec.user_id = req->caller.authenticated ? req->caller.user_id : NULL;
+	spec.provider = g.provider;
+	spec.model = g.req.model;
+	spec.request = job_request_json(&g);
+	spec.cache_key = g.cache_key;
+	spec.priority = SYNC_PRIORITY;
+	/* Listen before the job exists: it may finish before we would. */
+	ig_waiter_register(&w, job_id);
+	rc = ig_job_enqueue(&spec, err);
+	json_object_put(spec.request);
+	if (rc == 0)
+		rc = await(job_id, &w, status, code, message, err);
+	ig_waiter_unregister(&w);
+	if (rc != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (strcmp(status, "succeeded") != 0) {
+		ig_errcode ec = ig_err_from_name(code);
+		rc = ig_err_set(err, ec, NULL, "%s: %s", g.provider, message);
+		if (ec == IG_E_RATE_LIMITED)
+			ig_req_add_header(req, "Retry-After", "30");
+		goto out;
+	}
+	rc = respond(&g, job_id, 0, t0, out, err);
+out:
+	if (sealed != NULL) {
+		sodium_memzero(sealed, sealed_len);
+		free(sealed);
+	}
+	if (req->body != NULL)
+		sodium_memzero((void *)req->body, req->body_len);
+	json_object_put(b);
+	return rc;
+}

@@ -1,0 +1,370 @@
+/*
+ * main.c — imagegen-worker, the job runner (DESIGN.md "Every generation is
+ * a job").
+ *
+ * One thread and one curl_multi handle: it claims queued jobs (FOR UPDATE
+ * SKIP LOCKED), drives each provider adapter's HTTP exchanges concurrently,
+ * retries what PROVIDERS.md calls retryable with exponential back-off and
+ * full jitter (honouring Retry-After and the providers' hints), stores the
+ * images and finishes the job, which NOTIFYs the waiting API request. A
+ * heartbeat renews its leases; jobs of a runner that died are re-queued by
+ * any runner once their lease runs out. SIGTERM: stop claiming, finish
+ * what is in flight within IG_DRAIN_TIMEOUT, release the rest.
+ */
+#include "ig_autoconf.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "app/runner/transfer.h"
+#include "lib/auth/secretbox.h"
+#include "lib/core/config.h"
+#include "lib/core/log.h"
+#include "lib/core/util.h"
+#include "lib/db/db.h"
+#include "lib/jobs/pconf.h"
+#include "lib/jobs/queue.h"
+#include "lib/jobs/store.h"
+
+#define HEARTBEAT_MS 5000
+#define IDLE_CLAIM_MS 1000
+#define MAX_CALL_RETRIES 4
+#define BACKOFF_BASE_MS 500
+#define BACKOFF_CAP_MS 60000
+
+static volatile sig_atomic_t stopping;
+static char runner_id[37];
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Full jitter (AWS architecture blog): uniform in [0, min(cap, base·2^n)]. */
+static long
+backoff_ms(int attempt)
+{
+	long ceiling = BACKOFF_BASE_MS;
+	uint32_t r;
+
+	for (int i = 0; i < attempt && ceiling < BACKOFF_CAP_MS; i++)
+		ceiling *= 2;
+	if (ceiling > BACKOFF_CAP_MS)
+		ceiling = BACKOFF_CAP_MS;
+	r = randombytes_uniform((uint32_t)ceiling + 1);
+	return (long)r;
+}
+
+/* Turn a job's stored request into the adapter's view. */
+static void
+request_from_job(ig_active *a)
+{
+	json_object *r = a->job.request, *v;
+	ig_gen_request *q = &a->req;
+
+	memset(q, 0, sizeof(*q));
+	q->model = a->job.model;
+	if (json_object_object_get_ex(r, "prompt", &v))
+		q->prompt = json_object_get_string(v);
+	if (json_object_object_get_ex(r, "negative_prompt", &v) && v != NULL)
+		q->negative_prompt = json_object_get_string(v);
+	if (json_object_object_get_ex(r, "style", &v) && v != NULL)
+		q->style = json_object_get_string(v);
+	if (json_object_object_get_ex(r, "quality", &v) && v != NULL)
+		q->quality = json_object_get_string(v);
+	q->width = json_object_object_get_ex(r, "width", &v) ? json_object_get_int(v) : 1024;
+	q->height = json_object_object_get_ex(r, "height", &v) ? json_object_get_int(v) : 1024;
+	q->count = json_object_object_get_ex(r, "count", &v) ? json_object_get_int(v) : 1;
+	if (json_object_object_get_ex(r, "seed", &v) && v != NULL) {
+		q->has_seed = 1;
+		q->seed = json_object_get_int64(v);
+	}
+	if (json_object_object_get_ex(r, "extra", &v) && v != NULL)
+		q->extra = v;
+	q->api_key = a->key;
+}
+
+void
+ig_runner_fail(ig_runner *rn, ig_active *a, const ig_err *err)
+{
+	ig_err e;
+
+	ig_logf(IG_LOG_WARN, "job_failed", "job %s (%s): %s: %s", a->job.id, a->job.provider,
+	    ig_err_name(err->code), err->message);
+	ig_job_fail(&a->job, runner_id, ig_err_name(err->code), err->message, &e);
+	ig_runner_drop(rn, a);
+}
+
+static void
+finish_done(ig_runner *rn, ig_active *a)
+{
+	const ig_config *c = ig_cfg();
+	ig_err err = { 0 };
+
+	for (int i = 0; i < a->call.nimages; i++) {
+		if (ig_store_image(&a->job, i, &a->call.images[i], c->image_dir, c->max_image_pixels, &err) != 0) {
+			ig_runner_fail(rn, a, &err);
+			return;
+		}
+	}
+	if (a->call.nimages == 0) {
+		ig_err_set(&err, IG_E_CONTENT_FILTERED, NULL, "the provider returned no image (filtered)");
+		ig_runner_fail(rn, a, &err);
+		return;
+	}
+	ig_job_succeed(&a->job, runner_id, &err);
+	ig_logf(IG_LOG_INFO, "job_succeeded", "job %s (%s): %d image(s) in %lld ms", a->job.id,
+	    a->job.provider, a->call.nimages, (long long)(ig_now_ms() - a->started_ms));
+	ig_runner_drop(rn, a);
+}
+
+/* Act on an adapter's verdict. */
+static void
+advance(ig_runner *rn, ig_active *a, ig_step step, ig_http_req *next, ig_err *err)
+{
+	switch (step) {
+	case IG_STEP_DONE:
+		finish_done(rn, a);
+		return;
+	case IG_STEP_NEXT:
+		ig_http_req_free(&a->hreq);
+		a->hreq = *next;
+		memset(next, 0, sizeof(*next));
+		a->retries = 0;
+		ig_runner_schedule(rn, a, a->hreq.delay_ms);
+		return;
+	case IG_STEP_RETRY: {
+		long delay = backoff_ms(a->retries);
+		long deadline_left = (long)(a->started_ms + (int64_t)ig_cfg()->provider_timeout * 1000 - ig_now_ms());
+		if (a->call.retry_ms > delay)
+			delay = a->call.retry_ms;
+		a->retries++;
+		if (err->code == IG_E_NONE)
+			ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the provider kept failing");
+		if (a->retries > MAX_CALL_RETRIES || delay >= deadline_left) {
+			ig_runner_fail(rn, a, err);
+			return;
+		}
+		ig_logf(IG_LOG_INFO, "job_retry", "job %s (%s): %s; retry %d in %ld ms", a->job.id,
+		    a->job.provider, err->message, a->retries, delay);
+		a->call.retry_ms = 0;
+		ig_runner_schedule(rn, a, delay);
+		return;
+	}
+	case IG_STEP_FAIL:
+	default:
+		if (err->code == IG_E_NONE)
+			ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the provider failed");
+		ig_runner_fail(rn, a, err);
+		return;
+	}
+}
+
+void
+ig_runner_response(ig_runner *rn, ig_active *a, const ig_http_resp *resp)
+{
+	ig_http_req next = { 0 };
+	ig_err err = { 0 };
+	ig_step step = a->ops->parse(&a->call, resp, &next, &err);
+
+	advance(rn, a, step, &next, &err);
+	ig_http_req_free(&next);
+}
+
+/* Start a claimed job: key, adapter, first exchange (or local render). */
+static void
+start_job(ig_runner *rn, ig_job *job)
+{
+	ig_active *a = ig_runner_add(rn, job);
+	const ig_pconf *pc = ig_pconf_get(a->job.provider);
+	ig_err err = { 0 };
+	ig_http_req first = { 0 };
+
+	if (pc == NULL) {
+		ig_err_set(&err, IG_E_INVALID_REQUEST, NULL, "unknown provider %s", a->job.provider);
+		ig_runner_fail(rn, a, &err);
+		return;
+	}
+	a->ops = pc->ops;
+	a->pconf = pc;
+	if (ig_job_key(&a->job, pc->api_key, &a->key, &err) != 0) {
+		ig_runner_fail(rn, a, &err);
+		return;
+	}
+	request_from_job(a);
+	a->call.req = &a->req;
+	a->call.base_url = pc->base_url;
+	if (a->ops->local != NULL) {
+		if (a->ops->local(&a->call, &err) != 0)
+			ig_runner_fail(rn, a, &err);
+		else
+			finish_done(rn, a);
+		return;
+	}
+	if (a->ops->build(&a->call, &first, &err) != 0) {
+		ig_http_req_free(&first);
+		ig_runner_fail(rn, a, &err);
+		return;
+	}
+	a->hreq = first;
+	ig_runner_schedule(rn, a, 0);
+}
+
+static void
+claim_jobs(ig_runner *rn)
+{
+	const ig_config *c = ig_cfg();
+	const char *busy[32];
+	ig_err err;
+
+	while (!stopping && ig_runner_count(rn, NULL) < c->runner_concurrency) {
+		ig_job job;
+		int nb = 0, rc;
+
+		for (int i = 0; ig_providers[i] != NULL && nb < 31; i++) {
+			const ig_pconf *pc = ig_pconf_get(ig_providers[i]->name);
+			if (pc != NULL && ig_runner_count(rn, pc->ops->name) >= pc->concurrency)
+				busy[nb++] = pc->ops->name;
+		}
+		busy[nb] = NULL;
+		rc = ig_job_claim(runner_id, busy, c->job_lease, &job, &err);
+		if (rc <= 0)
+			return;
+		ig_logf(IG_LOG_INFO, "job_claimed", "job %s (%s), attempt %d", job.id, job.provider, job.attempts);
+		start_job(rn, &job);
+	}
+}
+
+static void
+listen_queue(PGconn **listening)
+{
+	ig_err err;
+	PGconn *c = ig_db_conn(&err);
+
+	if (c == NULL || c == *listening)
+		return;
+	PGresult *r = ig_db_exec("LISTEN " IG_JOB_CHANNEL_QUEUED, 0, NULL, 0, &err);
+	if (r != NULL) {
+		*listening = c;
+		PQclear(r);
+	}
+}
+
+/* Drain notifications; 1 when a job was queued since the last look. */
+static int
+notified(PGconn *c)
+{
+	PGnotify *n;
+	int any = 0;
+
+	if (c == NULL || !PQconsumeInput(c))
+		return 0;
+	while ((n = PQnotifies(c)) != NULL) {
+		any = 1;
+		PQfreemem(n);
+	}
+	return any;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: imagegen-worker [--help] [--version]\n\n"
+	    "The imagegen job runner: claims generation jobs from PostgreSQL\n"
+	    "(IG_DATABASE_URL), calls the providers, stores images under IG_IMAGE_DIR.\n"
+	    "Run any number of them, on any number of hosts. SIGTERM finishes what is\n"
+	    "in flight (up to IG_DRAIN_TIMEOUT seconds) and releases the rest.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[512], host[256] = "unknown";
+	const ig_config *c;
+	ig_runner *rn;
+	ig_err e;
+	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0;
+	PGconn *listening = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("imagegen-worker %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		fprintf(stderr, "imagegen-worker: unknown argument %s\n", argv[i]);
+		usage(stderr);
+		return 2;
+	}
+	ig_log_set_program("imagegen-worker");
+	if (ig_config_load(err, sizeof(err)) != 0 || ig_pconf_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "imagegen-worker: configuration error: %s\n", err);
+		return 2;
+	}
+	c = ig_cfg();
+	ig_log_set_level((ig_log_level)ig_log_level_parse(c->log_level));
+	if (!c->secret_key_set || ig_secretbox_setup(c->secret_key) != 0) {
+		fprintf(stderr, "imagegen-worker: IG_SECRET_KEY: required, 64 hex digits (32 bytes)\n");
+		return 2;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return 1;
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	gethostname(host, sizeof(host) - 1);
+	ig_db_setup(c->database_url, c->db_timeout_ms, "imagegen-worker");
+	/* Wait for the database rather than die at boot (docker-compose). */
+	while (ig_runner_register(host, (int)getpid(), PACKAGE_VERSION, runner_id, &e) != 0) {
+		if (stopping)
+			return 0;
+		ig_logf(IG_LOG_WARN, "register_failed", "%s; retrying", e.message);
+		sleep(2);
+	}
+	rn = ig_runner_new();
+	ig_logf(IG_LOG_INFO, "started", "runner %s on %s, %d calls at most", runner_id, host, c->runner_concurrency);
+
+	for (;;) {
+		int64_t now = ig_now_ms();
+		int woke;
+
+		if (stopping && drain_deadline == 0) {
+			drain_deadline = now + (int64_t)c->drain_timeout * 1000;
+			ig_logf(IG_LOG_INFO, "draining", "%d call(s) in flight", ig_runner_count(rn, NULL));
+		}
+		if (stopping && (ig_runner_count(rn, NULL) == 0 || now >= drain_deadline))
+			break;
+		if (now - last_beat >= HEARTBEAT_MS) {
+			if (ig_runner_heartbeat(runner_id, c->job_lease, &e) == 0)
+				ig_jobs_requeue_expired(&e);
+			listen_queue(&listening);
+			last_beat = now;
+		}
+		woke = notified(listening);
+		if (!stopping && (woke || now - last_claim >= IDLE_CLAIM_MS)) {
+			claim_jobs(rn);
+			last_claim = ig_now_ms();
+		}
+		ig_runner_poll(rn, listening ? PQsocket(listening) : -1, IDLE_CLAIM_MS);
+	}
+	ig_runner_release_all(rn, runner_id);
+	ig_runner_free(rn);
+	ig_runner_unregister(runner_id, &e);
+	ig_db_close();
+	curl_global_cleanup();
+	ig_logf(IG_LOG_INFO, "stopped", "runner %s", runner_id);
+	return 0;
+}

@@ -1,0 +1,311 @@
+/* queue.c — see queue.h. */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lib/auth/secretbox.h"
+#include "lib/auth/token.h"
+#include "lib/core/json.h"
+#include "lib/core/util.h"
+#include "lib/db/db.h"
+#include "lib/jobs/queue.h"
+
+void
+ig_job_free(ig_job *j)
+{
+	json_object_put(j->request);
+	free(j->key_nonce);
+	free(j->key_sealed);
+	memset(j, 0, sizeof(*j));
+}
+
+static int
+exec_ok(const char *sql, int n, const char *const *p, ig_err *err)
+{
+	PGresult *r = ig_db_exec(sql, n, p, 0, err);
+
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* "\\x…" bytea text of n bytes, malloc'ed. */
+static char *
+bytea(const unsigned char *b, size_t n)
+{
+	char *s;
+
+	if (b == NULL)
+		return NULL;
+	s = ig_xmalloc(2 * n + 3);
+	ig_bytea_hex(b, n, s);
+	return s;
+}
+
+int
+ig_job_enqueue(const ig_job_spec *s, ig_err *err)
+{
+	char prio[16];
+	char *nonce = bytea(s->key_nonce, s->key_nonce_len), *sealed = bytea(s->key_sealed, s->key_sealed_len);
+	const char *p[11];
+	int rc;
+
+	snprintf(prio, sizeof(prio), "%d", s->priority);
+	p[0] = s->id;
+	p[1] = s->user_id;
+	p[2] = s->provider;
+	p[3] = s->model;
+	p[4] = json_object_to_json_string_ext(s->request, JSON_C_TO_STRING_PLAIN);
+	p[5] = s->key_source;
+	p[6] = s->key_id;
+	p[7] = nonce;
+	p[8] = sealed;
+	p[9] = s->cache_key;
+	p[10] = prio;
+	rc = exec_ok("WITH j AS (INSERT INTO jobs (id, user_id, provider, model, request, key_source, key_id,"
+	    " key_nonce, key_sealed, cache_key, priority)"
+	    " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::bytea, $9::bytea, $10, $11::int) RETURNING provider)"
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider) FROM j", 11, p, err);
+	free(nonce);
+	if (sealed != NULL) {
+		sodium_memzero(sealed, strlen(sealed));
+		free(sealed);
+	}
+	return rc;
+}
+
+int
+ig_runner_register(const char *hostname, int pid, const char *version, char id[37], ig_err *err)
+{
+	char spid[16];
+	const char *p[3] = { hostname, spid, version };
+	PGresult *r;
+
+	snprintf(spid, sizeof(spid), "%d", pid);
+	r = ig_db_exec("INSERT INTO runners (hostname, pid, version) VALUES ($1, $2::int, $3) RETURNING id",
+	    3, p, 0, err);
+	if (r == NULL)
+		return -1;
+	snprintf(id, 37, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+int
+ig_runner_unregister(const char *runner_id, ig_err *err)
+{
+	const char *p[1] = { runner_id };
+
+	return exec_ok("DELETE FROM runners WHERE id = $1", 1, p, err);
+}
+
+int
+ig_runner_heartbeat(const char *runner_id, int lease_s, ig_err *err)
+{
+	char lease[16];
+	const char *p[2] = { runner_id, lease };
+
+	snprintf(lease, sizeof(lease), "%d", lease_s);
+	if (exec_ok("UPDATE runners SET heartbeat_at = now() WHERE id = $1", 1, p, err) != 0)
+		return -1;
+	return exec_ok("UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
+	    " WHERE runner_id = $1 AND status = 'running'", 2, p, err);
+}
+
+int
+ig_jobs_requeue_expired(ig_err *err)
+{
+	PGresult *r = ig_db_exec(
+	    "WITH x AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
+	    "  error_code = 'runner_lost', error_message = 'the runner holding this job stopped answering'"
+	    "  WHERE status = 'running' AND lease_until < now() RETURNING provider)"
+	    " SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM x) FROM x",
+	    0, NULL, 0, err);
+	int n;
+
+	if (r == NULL)
+		return -1;
+	n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	/* Stale runner rows go too (an hour without a heartbeat). */
+	PQclear(ig_db_exec("DELETE FROM runners WHERE heartbeat_at < now() - interval '1 hour'", 0, NULL, 0, err));
+	return n;
+}
+
+/* "{a,b}" text array literal of a NULL-terminated list of plain names. */
+static char *
+text_array(const char *const *list)
+{
+	ig_buf b = { 0 };
+
+	ig_buf_puts(&b, "{");
+	for (int i = 0; list && list[i]; i++)
+		ig_buf_printf(&b, "%s%s", i ? "," : "", list[i]);
+	ig_buf_puts(&b, "}");
+	return b.data;
+}
+
+static void
+copy_bytea(PGresult *r, int c, unsigned char **out, size_t *len)
+{
+	size_t n;
+	unsigned char *u;
+
+	*out = NULL;
+	*len = 0;
+	if (PQgetisnull(r, 0, c))
+		return;
+	u = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, c), &n);
+	if (u == NULL)
+		return;
+	*out = ig_xmalloc(n ? n : 1);
+	memcpy(*out, u, n);
+	*len = n;
+	sodium_memzero(u, n);
+	PQfreemem(u);
+}
+
+int
+ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig_job *job, ig_err *err)
+{
+	char lease[16], *skip = text_array(busy);
+	const char *p[3] = { runner_id, skip, lease };
+	PGresult *r;
+	ig_err perr;
+	const char *req;
+
+	snprintf(lease, sizeof(lease), "%d", lease_s);
+	r = ig_db_exec("UPDATE jobs SET status = 'running', runner_id = $1,"
+	    " lease_until = now() + make_interval(secs => $3::int),"
+	    " started_at = coalesce(started_at, now()), attempts = attempts + 1"
+	    " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now()"
+	    "  AND NOT (provider = ANY ($2::text[]))"
+	    "  ORDER BY priority DESC, run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	    " RETURNING id, coalesce(user_id::text, ''), provider, model, request, key_source,"
+	    " coalesce(key_id::text, ''), key_nonce, key_sealed, coalesce(cache_key, ''), attempts, max_attempts",
+	    3, p, 0, err);
+	free(skip);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return 0;
+	}
+	memset(job, 0, sizeof(*job));
+	snprintf(job->id, sizeof(job->id), "%s", PQgetvalue(r, 0, 0));
+	snprintf(job->user_id, sizeof(job->user_id), "%s", PQgetvalue(r, 0, 1));
+	snprintf(job->provider, sizeof(job->provider), "%s", PQgetvalue(r, 0, 2));
+	snprintf(job->model, sizeof(job->model), "%s", PQgetvalue(r, 0, 3));
+	req = PQgetvalue(r, 0, 4);
+	job->request = ig_json_parse(req, strlen(req), 10000, &perr);
+	snprintf(job->key_source, sizeof(job->key_source), "%s", PQgetvalue(r, 0, 5));
+	snprintf(job->key_id, sizeof(job->key_id), "%s", PQgetvalue(r, 0, 6));
+	copy_bytea(r, 7, &job->key_nonce, &job->key_nonce_len);
+	copy_bytea(r, 8, &job->key_sealed, &job->key_sealed_len);
+	snprintf(job->cache_key, sizeof(job->cache_key), "%s", PQgetvalue(r, 0, 9));
+	job->attempts = atoi(PQgetvalue(r, 0, 10));
+	job->max_attempts = atoi(PQgetvalue(r, 0, 11));
+	PQclear(r);
+	if (job->request == NULL) {
+		ig_job_fail(job, runner_id, "internal", "the stored request is unreadable", err);
+		ig_job_free(job);
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "job request unreadable");
+	}
+	return 1;
+}
+
+/* Each statement updates a job this runner holds and, when it left the
+ * running state for good, notifies the waiting producer. */
+#define HELD " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
+#define NOTIFY_DONE " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
+	" WHERE status IN ('succeeded', 'failed', 'canceled')"
+
+int
+ig_job_succeed(const ig_job *job, const char *runner_id, ig_err *err)
+{
+	const char *p[2] = { job->id, runner_id };
+
+	return exec_ok("WITH j AS (UPDATE jobs SET status = 'succeeded', finished_at = now(),"
+	    " lease_until = NULL, error_code = NULL, error_message = NULL" HELD NOTIFY_DONE, 2, p, err);
+}
+
+int
+ig_job_fail(const ig_job *job, const char *runner_id, const char *code, const char *message, ig_err *err)
+{
+	const char *p[4] = { job->id, runner_id, code, message };
+
+	return exec_ok("WITH j AS (UPDATE jobs SET status = 'failed', finished_at = now(),"
+	    " lease_until = NULL, error_code = $3, error_message = $4" HELD NOTIFY_DONE, 4, p, err);
+}
+
+int
+ig_job_retry_later(const ig_job *job, const char *runner_id, long delay_ms, const char *code,
+    const char *message, ig_err *err)
+{
+	char d[24];
+	const char *p[5] = { job->id, runner_id, code, message, d };
+
+	snprintf(d, sizeof(d), "%ld", delay_ms);
+	return exec_ok("WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
+	    " run_after = now() + make_interval(secs => $5::double precision / 1000),"
+	    " error_code = $3, error_message = $4" HELD
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 5, p, err);
+}
+
+int
+ig_job_release(const ig_job *job, const char *runner_id, ig_err *err)
+{
+	const char *p[2] = { job->id, runner_id };
+
+	return exec_ok("WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
+	    " attempts = greatest(attempts - 1, 0)" HELD
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 2, p, err);
+}
+
+int
+ig_job_key(const ig_job *job, const char *server_key, char **key, ig_err *err)
+{
+	*key = NULL;
+	if (strcmp(job->key_source, "server") == 0) {
+		if (server_key == NULL || *server_key == '\0')
+			return ig_err_set(err, IG_E_PROVIDER_AUTH_FAILED, NULL, "the server has no key for %s", job->provider);
+		*key = ig_xstrdup(server_key);
+		return 0;
+	}
+	if (strcmp(job->key_source, "request") == 0) {
+		if (job->key_nonce_len != IG_SECRETBOX_NONCE ||
+		    ig_secretbox_open(job->key_nonce, job->key_sealed, job->key_sealed_len, key) != 0)
+			return ig_err_set(err, IG_E_INTERNAL, NULL, "the job's key cannot be opened");
+		return 0;
+	}
+	if (strcmp(job->key_source, "stored") == 0) {
+		const char *p[1] = { job->key_id };
+		PGresult *r = ig_db_exec("UPDATE provider_keys SET last_used_at = now() WHERE id = $1"
+		    " RETURNING nonce, ciphertext", 1, p, 0, err);
+		unsigned char *nonce, *ct;
+		size_t nl, cl;
+		int rc;
+
+		if (r == NULL)
+			return -1;
+		if (PQntuples(r) != 1) {
+			PQclear(r);
+			return ig_err_set(err, IG_E_PROVIDER_AUTH_FAILED, NULL, "the stored %s key was deleted", job->provider);
+		}
+		nonce = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &nl);
+		ct = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &cl);
+		PQclear(r);
+		rc = (nonce && ct && nl == IG_SECRETBOX_NONCE) ? ig_secretbox_open(nonce, ct, cl, key) : -1;
+		PQfreemem(nonce);
+		PQfreemem(ct);
+		if (rc != 0)
+			return ig_err_set(err, IG_E_INTERNAL, NULL, "the stored key cannot be opened");
+		return 0;
+	}
+	return 0;
+}

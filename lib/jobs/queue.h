@@ -1,0 +1,90 @@
+/*
+ * queue.h — the job queue in PostgreSQL (jobs table, migration 003).
+ *
+ * Producers (the HTTP API) enqueue and are woken by NOTIFY ig_job_done;
+ * runners claim with FOR UPDATE SKIP LOCKED, hold a lease they renew with
+ * a heartbeat, and finish, fail, retry later or release what they hold.
+ * A runner that dies stops renewing: any runner re-queues jobs whose lease
+ * ran out, so any number of runners on any number of hosts may share one
+ * database.
+ */
+#ifndef IG_JOBS_QUEUE_H
+#define IG_JOBS_QUEUE_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "lib/core/error.h"
+
+#define IG_JOB_CHANNEL_QUEUED "ig_job_queued"
+#define IG_JOB_CHANNEL_DONE "ig_job_done"
+
+/* A claimed job. request is owned (put by ig_job_free). */
+typedef struct ig_job {
+	char id[37];
+	char user_id[37];               /* "" when anonymous */
+	char provider[32];
+	char model[128];
+	json_object *request;
+	char key_source[8];
+	char key_id[37];
+	unsigned char *key_nonce;       /* 'request' keys only */
+	size_t key_nonce_len;
+	unsigned char *key_sealed;
+	size_t key_sealed_len;
+	char cache_key[65];
+	int attempts;                   /* including this one */
+	int max_attempts;
+} ig_job;
+
+void ig_job_free(ig_job *j);
+
+/* What a producer asks for. */
+typedef struct ig_job_spec {
+	const char *id;                 /* chosen by the producer (uuid) */
+	const char *user_id;            /* NULL for anonymous */
+	const char *provider;
+	const char *model;
+	json_object *request;
+	const char *key_source;         /* none | server | stored | request */
+	const char *key_id;             /* stored */
+	const unsigned char *key_nonce; /* request */
+	size_t key_nonce_len;
+	const unsigned char *key_sealed;
+	size_t key_sealed_len;
+	const char *cache_key;
+	int priority;
+} ig_job_spec;
+
+/* Insert a queued job and wake the runners. 0 or -1 with err. */
+int ig_job_enqueue(const ig_job_spec *spec, ig_err *err);
+
+/* Runners. */
+int ig_runner_register(const char *hostname, int pid, const char *version, char id[37], ig_err *err);
+int ig_runner_unregister(const char *runner_id, ig_err *err);
+/* Renew the runner's heartbeat and the leases of the jobs it holds. */
+int ig_runner_heartbeat(const char *runner_id, int lease_s, ig_err *err);
+/* Put jobs whose lease ran out back in the queue; returns how many. */
+int ig_jobs_requeue_expired(ig_err *err);
+
+/* Claim the next runnable job, skipping the providers listed in busy
+ * (NULL-terminated; providers at their concurrency cap). 1 with *job
+ * filled, 0 when there is none, -1 with err. */
+int ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig_job *job, ig_err *err);
+
+/* Finish a job this runner holds; NOTIFY the waiting producer. */
+int ig_job_succeed(const ig_job *job, const char *runner_id, ig_err *err);
+int ig_job_fail(const ig_job *job, const char *runner_id, const char *code, const char *message, ig_err *err);
+/* Back to the queue, runnable after delay_ms (retry), the error kept. */
+int ig_job_retry_later(const ig_job *job, const char *runner_id, long delay_ms, const char *code,
+    const char *message, ig_err *err);
+/* Back to the queue now, the attempt not counted (runner shutting down). */
+int ig_job_release(const ig_job *job, const char *runner_id, ig_err *err);
+
+/* The provider key of a job in the clear: *key is malloc'ed and must be
+ * wiped by the caller (sodium_memzero + free); NULL when the job needs none.
+ * server_key is the server's IG_<PROVIDER>_API_KEY (may be NULL). */
+int ig_job_key(const ig_job *job, const char *server_key, char **key, ig_err *err);
+
+#endif

@@ -1,0 +1,204 @@
+/* store.c — see store.h. */
+#include "ig_autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/auth/token.h"
+#include "lib/core/json.h"
+#include "lib/core/log.h"
+#include "lib/core/util.h"
+#include "lib/db/db.h"
+#include "lib/imaging/png.h"
+#include "lib/imaging/thumb.h"
+#include "lib/jobs/store.h"
+
+int
+ig_store_write_atomic(const char *dir, const char *name, const unsigned char *data, size_t len)
+{
+	char tmp[4096], path[4096];
+	int fd, dfd, saved;
+	size_t off = 0;
+	unsigned char rnd[6];
+	char hex[13];
+
+	ig_random_bytes(rnd, sizeof(rnd));
+	ig_hex(rnd, sizeof(rnd), hex);
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s", dir, hex);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	/* The rename itself must survive a crash. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+static const char *
+req_str(json_object *req, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(req, key, &v) && json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+}
+
+/* AUTOMATIC1111's "parameters" text: prompt, a negative line, then
+ * "Key: value" pairs — what image tools read back. */
+static char *
+a1111_parameters(const ig_job *job, const ig_gen_image *img, int w, int h)
+{
+	const char *prompt = req_str(job->request, "prompt"), *neg = req_str(job->request, "negative_prompt");
+	ig_buf b = { 0 };
+
+	ig_buf_printf(&b, "%s\n", prompt ? prompt : "");
+	if (neg != NULL && *neg)
+		ig_buf_printf(&b, "Negative prompt: %s\n", neg);
+	if (img->has_seed)
+		ig_buf_printf(&b, "Seed: %lld, ", (long long)img->seed);
+	ig_buf_printf(&b, "Size: %dx%d, Model: %s, Provider: %s", w, h, job->model, job->provider);
+	return b.data;
+}
+
+int
+ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *image_dir,
+    long max_pixels, ig_err *err)
+{
+	ig_img_format fmt;
+	int w, h, rc = -1;
+	unsigned char *data = NULL, *thumb = NULL, sum[IG_SHA256_LEN], rnd[8];
+	size_t len, tlen;
+	char name[256], tname[300], hex[17], sumhex[65], *params = NULL;
+	json_object *meta = NULL;
+	const unsigned char *bytes = img->data;
+
+	if (ig_image_probe(img->data, img->len, &fmt, &w, &h) != 0)
+		return ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the provider returned something that is not a PNG, JPEG or WebP image");
+	if ((long)w * (long)h > max_pixels)
+		return ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the provider returned a %dx%d image, over IG_MAX_IMAGE_PIXELS", w, h);
+	len = img->len;
+	if (fmt == IG_IMG_PNG) {
+		const char *kv[4];
+		meta = json_object_new_object();
+		json_object_object_add(meta, "prompt", json_object_new_string(req_str(job->request, "prompt") ?: ""));
+		json_object_object_add(meta, "negative_prompt", req_str(job->request, "negative_prompt") ?
+		    json_object_new_string(req_str(job->request, "negative_prompt")) : NULL);
+		json_object_object_add(meta, "provider", json_object_new_string(job->provider));
+		json_object_object_add(meta, "model", json_object_new_string(job->model));
+		json_object_object_add(meta, "width", json_object_new_int(w));
+		json_object_object_add(meta, "height", json_object_new_int(h));
+		json_object_object_add(meta, "seed", img->has_seed ? json_object_new_int64(img->seed) : NULL);
+		json_object_object_add(meta, "generation_id", json_object_new_string(job->id));
+		params = a1111_parameters(job, img, w, h);
+		kv[0] = "parameters";
+		kv[1] = params;
+		kv[2] = "imagegen";
+		kv[3] = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (ig_png_add_text(img->data, img->len, kv, 2, &data, &len) != 0) {
+			ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the provider's PNG is malformed");
+			goto out;
+		}
+		bytes = data;
+	}
+	ig_random_bytes(rnd, sizeof(rnd));
+	ig_hex(rnd, sizeof(rnd), hex);
+	snprintf(name, sizeof(name), "%s_%lld_%d_%s.%s", job->provider, (long long)time(NULL), idx + 1, hex,
+	    ig_image_ext(fmt));
+	snprintf(tname, sizeof(tname), "%s.thumb.png", name);
+	ig_sha256((const char *)bytes, len, sum);
+	ig_hex(sum, sizeof(sum), sumhex);
+	if (ig_store_write_atomic(image_dir, name, bytes, len) != 0) {
+		ig_logf(IG_LOG_ERROR, "image_write_failed", "%s/%s: errno %d", image_dir, name, errno);
+		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the image store is unavailable");
+		goto out;
+	}
+	if (ig_thumbnail(bytes, len, IG_THUMB_SIDE, max_pixels, &thumb, &tlen, err) != 0 ||
+	    ig_store_write_atomic(image_dir, tname, thumb, tlen) != 0) {
+		tname[0] = '\0';
+		ig_logf(IG_LOG_WARN, "thumbnail_failed", "%s", name);
+	}
+	{
+		char sidx[16], sw[16], sh[16], sseed[24], ssize[24];
+		const char *p[16];
+		PGresult *r;
+
+		snprintf(sidx, sizeof(sidx), "%d", idx);
+		snprintf(sw, sizeof(sw), "%d", w);
+		snprintf(sh, sizeof(sh), "%d", h);
+		snprintf(sseed, sizeof(sseed), "%lld", (long long)img->seed);
+		snprintf(ssize, sizeof(ssize), "%zu", len);
+		p[0] = job->user_id[0] ? job->user_id : NULL;
+		p[1] = job->id;
+		p[2] = sidx;
+		p[3] = name;
+		p[4] = tname[0] ? tname : NULL;
+		p[5] = req_str(job->request, "prompt");
+		p[6] = req_str(job->request, "negative_prompt");
+		p[7] = job->provider;
+		p[8] = job->model;
+		p[9] = sw;
+		p[10] = sh;
+		p[11] = img->has_seed ? sseed : NULL;
+		p[12] = ssize;
+		p[13] = sumhex;
+		p[14] = ig_image_mime(fmt);
+		p[15] = job->cache_key[0] ? job->cache_key : NULL;
+		r = ig_db_exec("INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt,"
+		    " negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key)"
+		    " VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint,"
+		    " $14, $15, $16) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id", 16, p, 0, err);
+		if (r == NULL || PQntuples(r) == 0) {
+			/* Failed, or this image of the job was stored by an
+			 * earlier run: keep no orphan files. */
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/%s", image_dir, name);
+			unlink(path);
+			if (tname[0]) {
+				snprintf(path, sizeof(path), "%s/%s", image_dir, tname);
+				unlink(path);
+			}
+			if (r == NULL)
+				goto out;
+		}
+		PQclear(r);
+	}
+	rc = 0;
+out:
+	free(data);
+	free(thumb);
+	free(params);
+	json_object_put(meta);
+	return rc;
+}

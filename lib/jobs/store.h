@@ -1,0 +1,32 @@
+/*
+ * store.h — the image store: each image a file under IG_IMAGE_DIR, written
+ * atomically (temporary file, fsync, rename, fsync of the directory) with
+ * an unguessable name in the seed's pattern
+ * {provider}_{unix}_{n}_{random}.{ext}, a 256-px PNG thumbnail beside it
+ * ({name}.thumb.png), the generation parameters in PNG text chunks
+ * (`parameters` in AUTOMATIC1111's text form and `imagegen` as JSON, added
+ * without re-encoding the provider's pixels), and a row in images.
+ */
+#ifndef IG_JOBS_STORE_H
+#define IG_JOBS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/core/error.h"
+#include "lib/jobs/queue.h"
+#include "lib/providers/provider.h"
+
+#define IG_THUMB_SIDE 256
+
+/* Store image number idx (0-based) of job. The bytes are checked (PNG, JPEG
+ * or WebP by their magic, at most max_pixels) before anything is written.
+ * A second store of the same (job, idx) — a job re-run after a lost lease —
+ * keeps the first and removes the new files. Returns 0, or -1 with err. */
+int ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *image_dir,
+    long max_pixels, ig_err *err);
+
+/* Write len bytes to dir/name atomically. 0 or -1 (errno kept). */
+int ig_store_write_atomic(const char *dir, const char *name, const unsigned char *data, size_t len);
+
+#endif
