@@ -73,6 +73,8 @@ typedef struct ig_http_req {
 	int nparts;
 	long max_bytes;                 /* response size cap; 0 = the runner's default */
 	int download;                   /* 1: fetching an output URL (host allow-list applies) */
+	long delay_ms;                  /* perform no sooner than this after the previous
+	                                 * exchange ended (Replicate's polling); 0 = now */
 } ig_http_req;
 
 typedef struct ig_http_resp {

@@ -1,0 +1,90 @@
+/*
+ * adapter.h — helpers shared by the adapters in lib/providers/ only (the
+ * runner and the app see provider.h). Implemented in common.c, except
+ * ig_provider_fail (providers.c, beside the key scrubbing it shares).
+ */
+#ifndef IG_PROVIDERS_ADAPTER_H
+#define IG_PROVIDERS_ADAPTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "lib/core/error.h"
+#include "lib/providers/provider.h"
+
+/* Largest JSON array we accept in a provider's answer (strict parse). */
+#define IG_PROVIDER_MAX_ARRAY 1024
+
+/*
+ * Decode standard base64 (RFC 4648 §4, padding required when the input is
+ * not a multiple of 4; CR/LF ignored). Returns 0 with *out malloc'ed (the
+ * caller frees) and *outlen set, or -1 on any other byte, a misplaced '='
+ * or an empty result.
+ */
+int ig_b64_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen);
+/* Encode n bytes as standard base64 with padding; the caller frees. */
+char *ig_b64_encode(const unsigned char *in, size_t n);
+
+/* Start a request: clears *r and sets method and a URL made of base and
+ * the printf-formatted path, with exactly one '/' between them. */
+void ig_http_begin(ig_http_req *r, const char *method, const char *base, const char *pathfmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A GET of an output URL a provider handed back: no credentials, the
+ * runner's download host allow-list applies. */
+void ig_http_download(ig_http_req *r, const char *url);
+
+/* Parse a provider's JSON answer strictly. NULL with err provider_error
+ * (never invalid_json: the caller's request was fine). */
+json_object *ig_provider_json(const ig_http_resp *resp, ig_err *err);
+/* The same for len bytes of text (a JSON document inside a JSON string). */
+json_object *ig_provider_json_text(const char *text, size_t len, ig_err *err);
+
+/* Member lookups that tolerate a missing or mistyped value: NULL / 0. */
+const char *ig_jstr(json_object *o, const char *key);
+json_object *ig_jget(json_object *o, const char *key, json_type type);
+
+/* 1 when data starts with a PNG, JPEG or WebP signature. */
+int ig_image_magic_ok(const unsigned char *data, size_t len);
+
+/* Decode a base64 image into the call; -1 with err provider_error when the
+ * bytes are not base64 or not an image. */
+int ig_call_add_b64_image(ig_call *call, const char *b64, int has_seed, int64_t seed, ig_err *err);
+/* Copy a raw image body into the call; -1 with err provider_error when it
+ * is not an image we accept. */
+int ig_call_add_raw_image(ig_call *call, const ig_http_resp *resp, int has_seed, int64_t seed,
+    ig_err *err);
+
+/* FAIL with code and "what: <provider text>", the text scrubbed of keys
+ * like every provider message. Returns IG_STEP_FAIL. */
+ig_step ig_provider_fail(ig_call *call, ig_errcode code, const char *what, const char *message,
+    ig_err *err);
+
+/* An output download failed: 5xx and transport errors retry, anything else
+ * is a provider error (a 403 from a storage host is not our key's fault). */
+ig_step ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_err *err);
+
+/* The nearest of the "W:H" ratios (NULL-terminated) to width×height,
+ * measured as the distance between log-ratios. */
+const char *ig_nearest_aspect(int width, int height, const char *const *ratios);
+
+/* 1 when a model id is safe to put in a URL path: [A-Za-z0-9._-] plus
+ * (when slashes > 0) up to that many '/' separators, no empty, "." or ".."
+ * segment. */
+int ig_model_id_safe(const char *id, int slashes);
+
+/* Seed of image i of a request with a fixed seed, wrapped below modulus. */
+int64_t ig_seed_at(const ig_gen_request *req, int i, int64_t modulus);
+
+/* A number from req->extra (int or double), or dflt when absent. -1 with
+ * err naming key when present but not a number in [min, max]. */
+int ig_extra_number(const ig_gen_request *req, const char *key, double min, double max,
+    double dflt, double *out, ig_err *err);
+/* A string from req->extra of at most maxlen bytes, or NULL when absent. -1
+ * with err when present but not a string. */
+int ig_extra_string(const ig_gen_request *req, const char *key, size_t maxlen, const char **out,
+    ig_err *err);
+
+#endif

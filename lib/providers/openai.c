@@ -1,0 +1,292 @@
+/*
+ * openai.c — OpenAI Images: POST {base}/v1/images/generations
+ * (PROVIDERS.md "openai"; platform.openai.com/docs/api-reference/images).
+ *
+ * dall-e answers are asked for as b64_json; an answer that still carries
+ * a url (it expires after an hour) is downloaded in a further exchange.
+ * dall-e-3 makes one image per request, so a count loops. There is no
+ * negative prompt on this API: it is folded into prompt_used by the
+ * caller only, never into what we send.
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/providers/adapter.h"
+
+typedef struct oa_family {
+	const char *prefix;             /* model id, or its prefix when is_prefix */
+	int is_prefix;
+	int max_n;                      /* images per request */
+	int b64_param;                  /* takes response_format (dall-e only) */
+	int takes_style;
+	const char *const *sizes;
+} oa_family;
+
+static const char *const dalle2_sizes[] = { "256x256", "512x512", "1024x1024", NULL };
+static const char *const dalle3_sizes[] = { "1024x1024", "1792x1024", "1024x1792", NULL };
+static const char *const gptimage_sizes[] = { "1024x1024", "1536x1024", "1024x1536", NULL };
+
+static const oa_family families[] = {
+	{ "dall-e-2", 0, 10, 1, 0, dalle2_sizes },
+	{ "dall-e-3", 0, 1, 1, 1, dalle3_sizes },
+	{ "gpt-image-", 1, 10, 0, 0, gptimage_sizes },
+};
+
+static const ig_model_decl models[] = {
+	{ "dall-e-2", "DALL·E 2", 1 },
+	{ "dall-e-3", "DALL·E 3", 0 },
+	{ "gpt-image-1", "GPT Image 1", 0 },
+	{ NULL, NULL, 0 },
+};
+
+/* Union of every family's sizes; validate narrows it per model. */
+static const char *const sizes[] = { "256x256", "512x512", "1024x1024", "1792x1024",
+	"1024x1792", "1536x1024", "1024x1536", NULL };
+
+typedef struct oa_state {
+	const oa_family *fam;
+	int asked;                      /* images requested so far */
+	char **urls;                    /* outputs still to download */
+	char **revised;                 /* their revised prompts (or NULL) */
+	int nurls, next_url;
+} oa_state;
+
+static const oa_family *
+family_of(const char *model)
+{
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		const oa_family *f = &families[i];
+		if (f->is_prefix ? strncmp(model, f->prefix, strlen(f->prefix)) == 0 :
+		    strcmp(model, f->prefix) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static int
+oa_validate(const ig_gen_request *req, ig_err *err)
+{
+	const oa_family *f = family_of(req->model);
+	char size[32];
+
+	if (f == NULL || !ig_model_id_safe(req->model, 0))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "model",
+		    "model must be dall-e-2, dall-e-3 or a gpt-image model");
+	snprintf(size, sizeof(size), "%dx%d", req->width, req->height);
+	for (size_t i = 0; f->sizes[i] != NULL; i++)
+		if (strcmp(f->sizes[i], size) == 0)
+			return 0;
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "image_size",
+	    "image_size %s is not offered by %s", size, req->model);
+}
+
+static void
+oa_state_free_urls(oa_state *st)
+{
+	for (int i = 0; i < st->nurls; i++) {
+		free(st->urls[i]);
+		free(st->revised[i]);
+	}
+	free(st->urls);
+	free(st->revised);
+	st->urls = st->revised = NULL;
+	st->nurls = st->next_url = 0;
+}
+
+/* The generation request for the next batch of images. */
+static void
+generation(ig_call *call, ig_http_req *out)
+{
+	const ig_gen_request *req = call->req;
+	oa_state *st = call->state;
+	json_object *o = json_object_new_object();
+	int n = req->count - st->asked;
+	char size[32];
+
+	if (n > st->fam->max_n)
+		n = st->fam->max_n;
+	st->asked += n;
+	snprintf(size, sizeof(size), "%dx%d", req->width, req->height);
+	json_object_object_add(o, "model", json_object_new_string(req->model));
+	json_object_object_add(o, "prompt", json_object_new_string(req->prompt));
+	json_object_object_add(o, "n", json_object_new_int(n));
+	json_object_object_add(o, "size", json_object_new_string(size));
+	if (req->quality != NULL)
+		json_object_object_add(o, "quality", json_object_new_string(req->quality));
+	if (req->style != NULL && st->fam->takes_style)
+		json_object_object_add(o, "style", json_object_new_string(req->style));
+	if (st->fam->b64_param)
+		json_object_object_add(o, "response_format", json_object_new_string("b64_json"));
+	ig_http_begin(out, "POST", call->base_url, "/v1/images/generations");
+	ig_http_add_header(out, "Authorization: Bearer %s", req->api_key ? req->api_key : "");
+	ig_http_set_json(out, o);
+	json_object_put(o);
+}
+
+static int
+oa_build(ig_call *call, ig_http_req *out, ig_err *err)
+{
+	oa_state *st;
+
+	if (oa_validate(call->req, err) != 0)
+		return -1;
+	st = ig_xcalloc(1, sizeof(*st));
+	st->fam = family_of(call->req->model);
+	call->state = st;
+	generation(call, out);
+	return 0;
+}
+
+/* What comes after the images collected so far: a download, another
+ * batch, or the end. */
+static ig_step
+advance(ig_call *call, ig_http_req *next)
+{
+	oa_state *st = call->state;
+
+	if (st->next_url < st->nurls) {
+		ig_http_download(next, st->urls[st->next_url]);
+		return IG_STEP_NEXT;
+	}
+	oa_state_free_urls(st);
+	if (call->nimages < call->req->count && st->asked < call->req->count) {
+		generation(call, next);
+		return IG_STEP_NEXT;
+	}
+	return IG_STEP_DONE;
+}
+
+static ig_step
+oa_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
+{
+	json_object *o = ig_provider_json(resp, err);
+	json_object *e = ig_jget(o, "error", json_type_object);
+	const char *msg = ig_jstr(e, "message"), *code = ig_jstr(e, "code"), *type = ig_jstr(e, "type");
+	int quota;
+	ig_step step;
+
+	quota = resp->status == 429 && ((code && strcmp(code, "insufficient_quota") == 0) ||
+	    (type && strcmp(type, "insufficient_quota") == 0));
+	if (code && (strcmp(code, "content_policy_violation") == 0 ||
+	    strcmp(code, "moderation_blocked") == 0))
+		step = ig_provider_fail(call, IG_E_CONTENT_FILTERED,
+		    "OpenAI's safety system refused the prompt", msg, err);
+	else
+		step = ig_provider_http_error(call, resp, quota, msg, err);
+	json_object_put(o);
+	return step;
+}
+
+/* A 2xx generation answer: {"created", "data": [{"b64_json"} | {"url"}, "revised_prompt"]}. */
+static ig_step
+generation_done(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err)
+{
+	oa_state *st = call->state;
+	json_object *o = ig_provider_json(resp, err), *data;
+	size_t n;
+	ig_step step = IG_STEP_FAIL;
+
+	if (o == NULL)
+		return IG_STEP_FAIL;
+	data = ig_jget(o, "data", json_type_array);
+	if (data == NULL || (n = json_object_array_length(data)) == 0) {
+		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "OpenAI's answer has no images");
+		goto out;
+	}
+	st->urls = ig_xcalloc(n, sizeof(char *));
+	st->revised = ig_xcalloc(n, sizeof(char *));
+	for (size_t i = 0; i < n && call->nimages + st->nurls < call->req->count; i++) {
+		json_object *d = json_object_array_get_idx(data, i);
+		const char *b64 = ig_jstr(d, "b64_json"), *url = ig_jstr(d, "url");
+		const char *rp = ig_jstr(d, "revised_prompt");
+
+		if (b64 != NULL) {
+			if (ig_call_add_b64_image(call, b64, 0, 0, err) != 0)
+				goto out;
+			if (rp != NULL)
+				call->images[call->nimages - 1].revised_prompt = ig_xstrdup(rp);
+		} else if (url != NULL) {
+			st->urls[st->nurls] = ig_xstrdup(url);
+			st->revised[st->nurls++] = rp ? ig_xstrdup(rp) : NULL;
+		} else {
+			ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "an OpenAI image has neither b64_json nor url");
+			goto out;
+		}
+	}
+	step = advance(call, next);
+out:
+	json_object_put(o);
+	return step;
+}
+
+static ig_step
+oa_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err)
+{
+	oa_state *st = call->state;
+	int ok = resp->status >= 200 && resp->status < 300;
+
+	if (st->next_url < st->nurls) {         /* the answer to a download */
+		if (!ok)
+			return ig_provider_download_error(call, resp, err);
+		if (ig_call_add_raw_image(call, resp, 0, 0, err) != 0)
+			return IG_STEP_FAIL;
+		if (st->revised[st->next_url] != NULL) {
+			call->images[call->nimages - 1].revised_prompt = st->revised[st->next_url];
+			st->revised[st->next_url] = NULL;
+		}
+		st->next_url++;
+		return advance(call, next);
+	}
+	if (!ok)
+		return oa_error(call, resp, err);
+	return generation_done(call, resp, next, err);
+}
+
+static void
+oa_cleanup(ig_call *call)
+{
+	oa_state *st = call->state;
+
+	if (st == NULL)
+		return;
+	oa_state_free_urls(st);
+	free(st);
+	call->state = NULL;
+}
+
+static int
+oa_probe(const char *base_url, const char *api_key, ig_http_req *out)
+{
+	ig_http_begin(out, "GET", base_url, "/v1/models");
+	ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
+	return 0;
+}
+
+static int
+oa_probe_ok(const ig_http_resp *resp)
+{
+	return resp->status == 200;
+}
+
+const ig_provider_ops ig_provider_openai = {
+	.name = "openai",
+	.display_name = "OpenAI",
+	.default_base_url = "https://api.openai.com",
+	.models = models,
+	.sizes = sizes,
+	.max_side = 1792,
+	.max_images = 10,
+	.supports_negative_prompt = 0,
+	.supports_seed = 0,
+	.needs_key = 1,
+	.typical_latency_s = 15,
+	.validate = oa_validate,
+	.build = oa_build,
+	.parse = oa_parse,
+	.cleanup = oa_cleanup,
+	.probe = oa_probe,
+	.probe_ok = oa_probe_ok,
+};
