@@ -7,8 +7,9 @@
 # nginx's rendered config and temp files (nginx/), a self-signed certificate (tls/),
 # logs (log/), generated images (images/) and the settings it was started with (env,
 # mode 0600: it holds the stack's secrets). A test stack also runs an SMTP sink
-# (tests/fixtures/smtp_sink.py) writing to mail/; scripts/run keeps its generated
-# secrets in secrets.env.
+# (tests/fixtures/smtp_sink.py) writing to mail/ and the mock providers
+# (tests/fixtures/mock_providers.py); scripts/run keeps its generated secrets in
+# secrets.env. Both start the job runner imagegen-worker when it is built.
 # Every stop function acts on the pid files of one var directory only, so stacks
 # never touch each other or a system nginx/PostgreSQL.
 #
@@ -180,8 +181,8 @@ ig_check_traverse() {
 # ig_tail_logs VAR: print the end of every log of the stack (for failures).
 ig_tail_logs() {
     local var="$1" f
-    for f in "$var/log/fcgi.log" "$var/log/nginx-error.log" "$var/log/postgres.log" \
-        "$var/log/smtp.log"; do
+    for f in "$var/log/fcgi.log" "$var/log/worker.log" "$var/log/nginx-error.log" \
+        "$var/log/postgres.log" "$var/log/smtp.log" "$var/log/mock.log"; do
         [ -f "$f" ] || continue
         printf '\n----- last lines of %s -----\n' "$f" >&2
         tail -n "${IG_LOG_TAIL:-40}" "$f" >&2 || true
@@ -631,6 +632,122 @@ ig_smtp_stop() {
 }
 
 # ---------------------------------------------------------------------------
+# Mock providers (test stacks only): tests/fixtures/mock_providers.py on
+# loopback, one server for all six provider wire formats under path prefixes.
+
+ig_mock_pid() { ig_pid_of "$1/run/mock.pid" mock_providers; }
+
+# ig_mock_start VAR [MOCK_ARG...]: start the mock on a free 127.0.0.1 port, wait
+# until it listens, and export IG_MOCK_URL plus every provider's base URL and
+# download-host allowance pointing at it. A mock already running for VAR is
+# stopped first.
+ig_mock_start() {
+    local var="$1" pid i port
+    shift
+    ig_mock_stop "$var"
+    mkdir -p "$var/run" "$var/log"
+    rm -f "$var/run/mock.port"
+    ig_log "starting mock providers on 127.0.0.1 (any free port) $*"
+    setsid python3 "$IG_REPO/tests/fixtures/mock_providers.py" --host 127.0.0.1 --port 0 \
+        --port-file "$var/run/mock.port" --pid-file "$var/run/mock.pid" "$@" \
+        >>"$var/log/mock.log" 2>&1 </dev/null &
+    pid=$!
+    for i in $(seq 1 100); do
+        if [ -s "$var/run/mock.port" ]; then
+            port="$(tr -dc '0-9' <"$var/run/mock.port")"
+            export IG_MOCK_URL="http://127.0.0.1:$port"
+            export IG_OPENAI_BASE_URL="$IG_MOCK_URL/openai"
+            export IG_STABILITY_BASE_URL="$IG_MOCK_URL/stability"
+            export IG_GEMINI_BASE_URL="$IG_MOCK_URL/gemini"
+            export IG_HUGGINGFACE_BASE_URL="$IG_MOCK_URL/huggingface"
+            export IG_REPLICATE_BASE_URL="$IG_MOCK_URL/replicate"
+            export IG_LOCAL_AI_URL="$IG_MOCK_URL/local_ai"
+            export IG_REPLICATE_DOWNLOAD_HOSTS="127.0.0.1:$port"
+            export IG_OPENAI_DOWNLOAD_HOSTS="127.0.0.1:$port"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    ig_tail_logs "$var"
+    ig_die "mock providers did not start (see $var/log/mock.log; i=$i)"
+}
+
+# ig_mock_stop VAR: SIGTERM the mock of VAR, if one runs, and wait for it.
+ig_mock_stop() {
+    local var="$1" pid
+    if pid="$(ig_mock_pid "$var")"; then
+        ig_log "stopping mock providers (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        ig_wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$var/run/mock.pid" "$var/run/mock.port"
+}
+
+# ---------------------------------------------------------------------------
+# Job runner (imagegen-worker): started only when the build has one.
+
+ig_worker_bin() { printf '%s\n' "$IG_BUILD_DIR/app/imagegen-worker"; }
+ig_worker_pid() { ig_pid_of "$1/run/worker.pid" imagegen-worker; }
+
+# ig_worker_start VAR: start imagegen-worker in its own session, logging to
+# VAR/log/worker.log, pid in VAR/run/worker.pid. A runner still alive is stopped
+# first. Without a built runner this logs and does nothing (returns 0).
+ig_worker_start() {
+    local var="$1" bin pid i
+    bin="$(ig_worker_bin)"
+    if [ ! -x "$bin" ]; then
+        ig_log "no $bin (not built yet): job runner not started"
+        return 0
+    fi
+    ig_worker_stop "$var"
+    mkdir -p "$var/run" "$var/log"
+    ig_log "starting imagegen-worker"
+    (cd "$IG_PROJECT_ROOT" && exec setsid "$bin") >>"$var/log/worker.log" 2>&1 </dev/null &
+    pid=$!
+    printf '%s\n' "$pid" >"$var/run/worker.pid"
+    # It must survive its start-up (settings, database connection).
+    for i in $(seq 1 5); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            rm -f "$var/run/worker.pid"
+            ig_tail_logs "$var"
+            ig_die "imagegen-worker exited at startup (see $var/log/worker.log; i=$i)"
+        fi
+        sleep 0.1
+    done
+}
+
+# ig_worker_stop VAR: SIGTERM the runner (it finishes or releases its jobs) and
+# wait; SIGKILL its process group after IG_DRAIN_TIMEOUT + 5 s.
+ig_worker_stop() {
+    local var="$1" pid
+    if ! pid="$(ig_worker_pid "$var")"; then
+        rm -f "$var/run/worker.pid"
+        return 0
+    fi
+    ig_log "stopping imagegen-worker (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! ig_wait_gone "$pid" $(( ${IG_DRAIN_TIMEOUT:-30} + 5 )); then
+        ig_log "imagegen-worker did not exit in time; killing its process group"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        ig_wait_gone "$pid" 5 || true
+    fi
+    rm -f "$var/run/worker.pid"
+}
+
+# ig_worker_kill9 VAR: SIGKILL the runner's process group at once (tests of a
+# runner dying mid-job: its jobs must be re-claimed after the lease).
+ig_worker_kill9() {
+    local var="$1" pid
+    if pid="$(ig_worker_pid "$var")"; then
+        ig_log "killing imagegen-worker with SIGKILL (pid $pid)"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        ig_wait_gone "$pid" 5 || true
+    fi
+    rm -f "$var/run/worker.pid"
+}
+
+# ---------------------------------------------------------------------------
 # Whole stack
 
 ig_base_url() {
@@ -672,16 +789,19 @@ ig_stack_up() {
     ig_db_create "$var"
     ig_migrate
     ig_pool_start "$var"
+    ig_worker_start "$var"
     ig_nginx_start "$var"
     ig_wait_health "$var"
 }
 
-# ig_stack_down VAR: stop nginx, the pool, PostgreSQL and the SMTP sink (if any)
-# of this var dir only.
+# ig_stack_down VAR: stop nginx, the pool, the job runner, PostgreSQL, and the
+# SMTP sink and mock providers (if any) of this var dir only.
 ig_stack_down() {
     local var="$1"
     ig_nginx_stop "$var"
     ig_pool_stop "$var"
+    ig_worker_stop "$var"
     ig_pg_stop "$var"
     ig_smtp_stop "$var"
+    ig_mock_stop "$var"
 }
