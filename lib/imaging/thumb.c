@@ -1,0 +1,102 @@
+/* thumb.c — see thumb.h. */
+#include "ig_autoconf.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <gd.h>
+
+#include "lib/core/util.h"
+#include "lib/imaging/png.h"
+#include "lib/imaging/thumb.h"
+
+static gdImagePtr
+decode(ig_img_format fmt, const unsigned char *buf, size_t len)
+{
+	static gdImagePtr (*const decoders[IG_IMG__MAX])(int, void *) = {
+		[IG_IMG_PNG] = gdImageCreateFromPngPtr,
+		[IG_IMG_JPEG] = gdImageCreateFromJpegPtr,
+		[IG_IMG_WEBP] = gdImageCreateFromWebpPtr,
+	};
+
+	if (decoders[fmt] == NULL)
+		return NULL;
+	return decoders[fmt]((int)len, (void *)(uintptr_t)buf);
+}
+
+/* Probe and check limits before any decoder runs. */
+static int
+admit(const unsigned char *buf, size_t len, long max_pixels, ig_img_format *fmt, int *w,
+    int *h, ig_err *err)
+{
+	if (ig_image_probe(buf, len, fmt, w, h) != 0 && *fmt == IG_IMG_UNKNOWN)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL,
+		    "image is not PNG, JPEG or WebP (judged by its leading bytes)");
+	if (*w == 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL,
+		    "%s header is truncated or corrupt", ig_image_ext(*fmt));
+	if ((int64_t)*w * (int64_t)*h > (int64_t)max_pixels)
+		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
+		    "image is %d x %d pixels; at most %ld are allowed", *w, *h, max_pixels);
+	if (len > INT_MAX)
+		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL, "image is over 2 GiB");
+	return 0;
+}
+
+int
+ig_thumbnail(const unsigned char *buf, size_t len, int max_side, long max_pixels,
+    unsigned char **png, size_t *pnglen, ig_err *err)
+{
+	ig_img_format fmt;
+	int w, h, tw, th, size = 0, rc = -1;
+	gdImagePtr src = NULL, dst = NULL;
+	void *out = NULL;
+
+	if (max_side <= 0 || max_pixels <= 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "thumbnail limits must be positive");
+	if (admit(buf, len, max_pixels, &fmt, &w, &h, err) != 0)
+		return -1;
+	if ((src = decode(fmt, buf, len)) == NULL) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "%s image could not be decoded",
+		    ig_image_ext(fmt));
+		goto out;
+	}
+	if (gdImageSX(src) != w || gdImageSY(src) != h) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "image header and data disagree on size");
+		goto out;
+	}
+	tw = w;
+	th = h;
+	if (w >= h && w > max_side) {
+		tw = max_side;
+		th = (int)(((int64_t)h * max_side + w / 2) / w);
+	} else if (h > w && h > max_side) {
+		th = max_side;
+		tw = (int)(((int64_t)w * max_side + h / 2) / h);
+	}
+	tw = tw < 1 ? 1 : tw;
+	th = th < 1 ? 1 : th;
+	if ((dst = gdImageCreateTrueColor(tw, th)) == NULL) {
+		ig_err_set(err, IG_E_INTERNAL, NULL, "cannot allocate the thumbnail");
+		goto out;
+	}
+	gdImageAlphaBlending(dst, 0);
+	gdImageSaveAlpha(dst, 1);
+	gdImageCopyResampled(dst, src, 0, 0, 0, 0, tw, th, w, h);
+	if ((out = gdImagePngPtrEx(dst, &size, 6)) == NULL || size <= 0) {
+		ig_err_set(err, IG_E_INTERNAL, NULL, "cannot encode the thumbnail");
+		goto out;
+	}
+	*png = ig_xmalloc((size_t)size);
+	memcpy(*png, out, (size_t)size);
+	*pnglen = (size_t)size;
+	rc = 0;
+out:
+	gdFree(out);
+	if (dst != NULL)
+		gdImageDestroy(dst);
+	if (src != NULL)
+		gdImageDestroy(src);
+	return rc;
+}
