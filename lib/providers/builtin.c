@@ -1,0 +1,96 @@
+/*
+ * builtin.c — the offline provider (PROVIDERS.md "builtin"): no network,
+ * no key; each image is drawn by the procedural renderer in
+ * lib/imaging/render.c. It is not AI and its model name says so.
+ *
+ * Deterministic end to end: image i is rendered with seed + i, and a call
+ * without a seed uses one derived from the prompt (so the same prompt and
+ * size give the same picture), recorded on every image so it can be asked
+ * for again.
+ */
+#include "ig_autoconf.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "lib/imaging/render.h"
+#include "lib/providers/adapter.h"
+
+/* Seeds stay JSON-safe integers (≤ 2^53 - 1) even after adding the index. */
+#define BI_MAX_SEED ((INT64_C(1) << 53) - 1 - 16)
+
+static const ig_model_decl models[] = {
+	{ "builtin-procedural-v1", "Built-in procedural renderer (offline, not AI)", 1 },
+	{ NULL, NULL, 0 },
+};
+
+static int
+bi_validate(const ig_gen_request *req, ig_err *err)
+{
+	if (strcmp(req->model, "builtin-procedural-v1") != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "model",
+		    "model must be builtin-procedural-v1");
+	if (req->width < IG_RENDER_MIN_SIDE || req->width > IG_RENDER_MAX_SIDE ||
+	    req->height < IG_RENDER_MIN_SIDE || req->height > IG_RENDER_MAX_SIDE)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_size",
+		    "image_size sides must be between %d and %d", IG_RENDER_MIN_SIDE, IG_RENDER_MAX_SIDE);
+	if (req->count < 1 || req->count > 10)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_count",
+		    "image_count must be between 1 and 10");
+	if (req->has_seed && (req->seed < 0 || req->seed > BI_MAX_SEED))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "seed",
+		    "seed must be between 0 and %lld", (long long)BI_MAX_SEED);
+	return 0;
+}
+
+/* FNV-1a over the prompt, cut to 32 bits: the seed of an unseeded call. */
+static int64_t
+prompt_seed(const char *prompt)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (const unsigned char *p = (const unsigned char *)prompt; *p; p++) {
+		h ^= *p;
+		h *= UINT64_C(1099511628211);
+	}
+	return (int64_t)(h & UINT32_MAX);
+}
+
+static int
+bi_local(ig_call *call, ig_err *err)
+{
+	const ig_gen_request *req = call->req;
+	int64_t base;
+
+	if (bi_validate(req, err) != 0)
+		return -1;
+	base = req->has_seed ? req->seed : prompt_seed(req->prompt);
+	for (int i = 0; i < req->count; i++) {
+		unsigned char *png;
+		size_t len;
+
+		if (ig_render_builtin(req->prompt, req->negative_prompt, (uint64_t)(base + i),
+		    req->width, req->height, &png, &len) != 0) {
+			ig_call_free_images(call);
+			return ig_err_set(err, IG_E_INTERNAL, NULL, "the built-in renderer failed");
+		}
+		ig_call_add_image(call, png, len, 1, base + i);
+	}
+	return 0;
+}
+
+const ig_provider_ops ig_provider_builtin = {
+	.name = "builtin",
+	.display_name = "Built-in (offline)",
+	.default_base_url = NULL,
+	.models = models,
+	.sizes = NULL,
+	.max_side = IG_RENDER_MAX_SIDE,
+	.max_images = 10,
+	.supports_negative_prompt = 1,
+	.supports_seed = 1,
+	.needs_key = 0,
+	.typical_latency_s = 1,
+	.local = bi_local,
+	.validate = bi_validate,
+};
