@@ -167,7 +167,9 @@ hsv(float h, float s, float v)
 static int
 to8(float v)
 {
-	return v <= 0 ? 0 : v >= 255 ? 255 : (int)(v + 0.5f);
+	if (!(v > 0))
+		return 0;
+	return v >= 255 ? 255 : (int)(v + 0.5f);
 }
 
 static int
@@ -411,11 +413,11 @@ fill_ridge(canvas *c, const ridge *r, rgb top, rgb bottom, float snowline)
 	for (int x = 0; x < c->w; x++) {
 		float ry = ridge_y(r, (float)x), span = (float)c->h - ry + 1;
 		int y0 = (int)ceilf(ry);
-		float snow = snowline + r->amp * 0.12f * (vnoise(r->seed ^ 7, (float)x / 9, 0) - 0.5f);
+		float snow = snowline + r->amp * 0.3f * (fbm(r->seed ^ 7, (float)x / (c->u * 0.07f), 0, 3) - 0.5f);
 		for (int y = y0 < 0 ? 0 : y0; y < c->h; y++) {
 			rgb k = mix(top, bottom, ((float)y - ry) / span);
-			if (snowline >= 0 && (float)y < snow)
-				k = mix(k, c->pal.light, 0.85f);
+			if (snowline >= 0 && (float)y < snow + r->amp * 0.05f)
+				k = mix(k, c->pal.light, 0.85f * clampf((snow + r->amp * 0.05f - (float)y) / (r->amp * 0.05f), 0, 1));
 			c->im->tpixels[y][x] = pack(k);
 		}
 		if (y0 >= 1 && y0 <= c->h)
@@ -439,13 +441,14 @@ static void
 reflect(canvas *c, float top)
 {
 	int t0 = (int)top;
-	float ph = rf(c, 0, 6.28f), amp = c->u * 0.006f;
+	uint64_t seed = rnext(c);
+	float amp = c->u * 0.012f;
 	rgb water = mix(c->pal.sky_top, c->pal.near, 0.5f);
 
 	for (int y = t0; y < c->h; y++) {
 		float d = (float)(y - t0) / (float)(c->h - t0 + 1);
 		int sy = 2 * t0 - y - 1;
-		int off = (int)(amp * (1 + 3 * d) * sinf((float)y * 0.45f + ph));
+		int off = (int)(amp * (1 + 3 * d) * (vnoise(seed, (float)y * 0.2f, 0) - 0.5f));
 		if (sy < 0)
 			sy = 0;
 		for (int x = 0; x < c->w; x++) {
@@ -602,11 +605,12 @@ static void
 water(canvas *c, float horizon)
 {
 	uint64_t seed = rnext(c);
-	rgb deep = mix(c->pal.sky_top, c->pal.near, 0.55f), shore = mix(c->pal.sky_low, c->pal.far, 0.4f);
+	rgb deep = mix(mix(c->pal.sky_top, c->pal.near, 0.5f), hsv(208, 0.7f, 0.4f), 0.35f);
+	rgb shore = mix(c->pal.sky_low, c->pal.far, 0.4f);
 	rgb glint = mix(c->pal.sun, c->pal.light, 0.5f);
 	float W = (float)c->w, H = (float)c->h;
 
-	for (int y = (int)horizon; y < c->h; y++) {
+	for (int y = (int)ceilf(horizon); y < c->h; y++) {
 		float t = ((float)y - horizon) / (H - horizon), p = 0.04f + t;
 		float sw = W * (0.02f + 0.2f * t), fy = ((float)y - horizon) / (H * 0.004f * p);
 		rgb base = mix(shore, deep, sqrtf(t));
@@ -623,28 +627,30 @@ water(canvas *c, float horizon)
 	}
 }
 
+#define SWELL_PTS 160
+
 /* Foreground swells with a foam line along each crest. */
 static void
 swells(canvas *c)
 {
 	int n = 2 + (int)(rnext(c) % 2);
-	gdPoint p[66];
+	gdPoint p[SWELL_PTS + 2];
 	float W = (float)c->w;
 	rgb k = mix(c->pal.near, c->pal.sky_top, 0.35f);
 
 	for (int i = 0; i < n; i++) {
 		float y0 = (float)c->h * (0.8f + 0.07f * (float)i), a = c->u * rf(c, 0.01f, 0.03f);
-		float f = rf(c, 4, 9) * 6.2832f / W, ph = rf(c, 0, 6.2832f);
-		for (int j = 0; j < 64; j++) {
-			float x = W * (float)j / 63;
+		float f = rf(c, 2, 5) * 6.2832f / W, ph = rf(c, 0, 6.2832f);
+		for (int j = 0; j < SWELL_PTS; j++) {
+			float x = W * (float)j / (SWELL_PTS - 1);
 			p[j] = (gdPoint){ (int)x,
 				(int)(y0 + a * sinf(x * f + ph) + a * 0.4f * sinf(x * f * 2.7f + ph * 1.3f)) };
 		}
-		p[64] = (gdPoint){ c->w, c->h };
-		p[65] = (gdPoint){ 0, c->h };
-		gdImageFilledPolygon(c->im, p, 66, gdcol(k, 0.55f));
+		p[SWELL_PTS] = (gdPoint){ c->w, c->h };
+		p[SWELL_PTS + 1] = (gdPoint){ 0, c->h };
+		gdImageFilledPolygon(c->im, p, SWELL_PTS + 2, gdcol(k, 0.55f));
 		gdImageSetThickness(c->im, (int)fmaxf(1, c->u * 0.003f));
-		gdImageOpenPolygon(c->im, p, 64, gdcol(c->pal.light, 0.5f));
+		gdImageOpenPolygon(c->im, p, SWELL_PTS, gdcol(c->pal.light, 0.5f));
 		gdImageSetThickness(c->im, 1);
 	}
 }
@@ -689,7 +695,7 @@ nebula(canvas *c)
 {
 	field f1, f2;
 	rgb top = scale(c->pal.sky_top, 0.15f), bottom = scale(c->pal.near, 0.3f);
-	rgb n1 = c->pal.accent, n2 = mix(c->pal.sun, c->pal.light, 0.3f);
+	rgb n1 = mix(c->pal.sky_low, c->pal.accent, 0.2f), n2 = c->pal.accent;
 
 	field_init(&f1, c, rnext(c), c->u * 0.45f, 5, 4);
 	field_init(&f2, c, rnext(c), c->u * 0.2f, 4, 4);
@@ -879,30 +885,25 @@ scene_abstract(canvas *c)
 	shapes(c, cols, 3);
 }
 
-/* Last pass over every scene: low-frequency mottling, a vignette and a
- * little grain, so no region is a flat fill. */
+/* Last pass over every scene: seeded fbm mottling and a vignette, so no
+ * region is a flat fill. (Per-pixel grain was tried: it doubled the time
+ * zlib spends and the PNG's size.) */
 static void
 texture(canvas *c)
 {
 	field f;
-	uint64_t g = rnext(c);
 	float cx = (float)c->w * 0.5f, cy = (float)c->h * 0.5f, inv = 1 / (cx * cx + cy * cy);
 
 	field_init(&f, c, rnext(c), c->u * 0.2f, 3, 4);
 	for (int y = 0; y < c->h; y++) {
-		uint64_t s = mix64(g ^ (uint64_t)y);
 		float dy2 = ((float)y - cy) * ((float)y - cy);
 		for (int x = 0; x < c->w; x++) {
 			int *p = &c->im->tpixels[y][x], o = *p;
 			float dx = (float)x - cx;
-			float k = (0.94f + 0.12f * field_at(&f, (float)x, (float)y)) *
+			float k = (0.92f + 0.16f * field_at(&f, (float)x, (float)y)) *
 			    (1 - 0.3f * (dx * dx + dy2) * inv);
-			float gr;
-			s = s * 6364136223846793005ull + 1442695040888963407ull;
-			gr = (float)(s >> 62) - 1.5f;
-			*p = gdTrueColor(to8((float)gdTrueColorGetRed(o) * k + gr),
-			    to8((float)gdTrueColorGetGreen(o) * k + gr),
-			    to8((float)gdTrueColorGetBlue(o) * k + gr));
+			*p = gdTrueColor(to8((float)gdTrueColorGetRed(o) * k),
+			    to8((float)gdTrueColorGetGreen(o) * k), to8((float)gdTrueColorGetBlue(o) * k));
 		}
 	}
 	free(f.v);
