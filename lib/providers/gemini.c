@@ -11,7 +11,8 @@
  *
  * Traps: a refusal is a 200 (finishReason IMAGE_SAFETY & co., or
  * promptFeedback.blockReason); a bad key is a 400 whose details carry
- * reason API_KEY_INVALID; a 429 says how long to wait in RetryInfo.retryDelay.
+ * reason API_KEY_INVALID; a 429 says how long to wait in RetryInfo.retryDelay
+ * (and without one, beside a QuotaFailure, that the quota is spent).
  */
 #include "ig_autoconf.h"
 
@@ -163,6 +164,7 @@ gm_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
 {
 	json_object *o = ig_provider_json(resp, err), *e, *details;
 	const char *msg, *reason = NULL, *delay = NULL;
+	int quota_failure = 0;
 	ig_step step;
 
 	e = ig_jget(o, "error", json_type_object);
@@ -174,6 +176,8 @@ gm_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
 			reason = ig_jstr(d, "reason");
 		if (ig_jstr(d, "retryDelay") != NULL)
 			delay = ig_jstr(d, "retryDelay");
+		if (ig_jstr(d, "@type") != NULL && strstr(ig_jstr(d, "@type"), "QuotaFailure") != NULL)
+			quota_failure = 1;
 	}
 	if (reason != NULL && strcmp(reason, "API_KEY_INVALID") == 0) {
 		step = ig_provider_fail(call, IG_E_PROVIDER_AUTH_FAILED,
@@ -182,7 +186,9 @@ gm_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
 		/* Imagen refuses a prompt with a 400 citing its RAI practices. */
 		step = ig_provider_fail(call, IG_E_CONTENT_FILTERED, "Google refused the prompt", msg, err);
 	} else {
-		step = ig_provider_http_error(call, resp, 0, msg, err);
+		/* A QuotaFailure with no RetryInfo is a spent daily quota: no
+		 * wait will clear it. With RetryInfo it is a per-minute limit. */
+		step = ig_provider_http_error(call, resp, quota_failure && delay == NULL, msg, err);
 		if (step == IG_STEP_RETRY && call->retry_ms == 0 && duration_ms(delay) > 0)
 			call->retry_ms = duration_ms(delay);
 	}

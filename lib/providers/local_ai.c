@@ -15,7 +15,9 @@
 
 #include <sodium.h>
 
+#include "lib/core/json.h"
 #include "lib/providers/adapter.h"
+#include "lib/providers/local_ai.h"
 
 static const ig_model_decl models[] = {
 	{ "default", "The checkpoint the server has loaded", 1 },
@@ -146,8 +148,13 @@ la_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err
 	if (seeds_from_info(o, &info, &seeds, err) != 0)
 		goto out;
 	images = ig_jget(o, "images", json_type_array);
-	if (images == NULL || (n = json_object_array_length(images)) == 0) {
+	if (images == NULL) {
 		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the local server's answer has no images");
+		goto out;
+	}
+	if ((n = json_object_array_length(images)) == 0) {
+		/* A 200 with an empty list is what NSFW-filter scripts leave. */
+		ig_err_set(err, IG_E_CONTENT_FILTERED, NULL, "the local server returned no image (filtered)");
 		goto out;
 	}
 	/* Extensions (ControlNet) append their own images after the batch. */
@@ -178,6 +185,42 @@ la_probe(const char *base_url, const char *api_key, ig_http_req *out)
 	ig_http_begin(out, "GET", base_url, "/sdapi/v1/sd-models");
 	auth_header(out, api_key);
 	return 0;
+}
+
+json_object *
+ig_local_ai_models(const ig_http_resp *resp, ig_err *err)
+{
+	json_object *list = NULL, *out, *m;
+	ig_err jerr;
+
+	if (resp->status == 200 && resp->body != NULL && resp->len > 0)
+		list = ig_json_parse(resp->body, resp->len, IG_PROVIDER_MAX_ARRAY, &jerr);
+	if (list == NULL || !json_object_is_type(list, json_type_array)) {
+		json_object_put(list);
+		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL,
+		    "the local server did not list its models (HTTP %ld)", resp->status);
+		return NULL;
+	}
+	out = json_object_new_array();
+	m = json_object_new_object();
+	json_object_object_add(m, "id", json_object_new_string("default"));
+	json_object_object_add(m, "name", json_object_new_string(models[0].name));
+	json_object_object_add(m, "default", json_object_new_boolean(1));
+	json_object_array_add(out, m);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		const char *id = ig_jstr(e, "model_name"), *title = ig_jstr(e, "title");
+
+		if (id == NULL || strlen(id) > 200 || strpbrk(id, "\r\n") != NULL)
+			continue;
+		m = json_object_new_object();
+		json_object_object_add(m, "id", json_object_new_string(id));
+		json_object_object_add(m, "name", json_object_new_string(title ? title : id));
+		json_object_object_add(m, "default", json_object_new_boolean(0));
+		json_object_array_add(out, m);
+	}
+	json_object_put(list);
+	return out;
 }
 
 static int

@@ -272,7 +272,8 @@ scrub_message(const char *msg, const char *key, char *out, size_t outlen)
  *    back-off). err is filled anyway: it is what the runner reports when
  *    it gives up (rate_limited for 429, provider_timeout for 408/504,
  *    provider_error otherwise);
- *  - 429 with quota_exhausted → FAIL rate_limited;
+ *  - 429 with quota_exhausted, and 402 (out of credit: Stability, Replicate,
+ *    Hugging Face) → FAIL rate_limited: waiting does not refill a quota;
  *  - 401, 403 → FAIL provider_auth_failed;
  *  - anything else (400, 404, 422, ...) → FAIL provider_error.
  * The message carries the provider's text with keys scrubbed.
@@ -296,6 +297,9 @@ ig_provider_http_error(ig_call *call, const ig_http_resp *resp, int quota_exhaus
 		return IG_STEP_RETRY;
 	}
 	switch (resp->status) {
+	case 402:
+		ig_err_set(err, IG_E_RATE_LIMITED, NULL, "the provider account is out of credit: %s", text);
+		return IG_STEP_FAIL;
 	case 429:
 		ig_err_set(err, IG_E_RATE_LIMITED, NULL, "the provider's rate limit%s: %s",
 		    quota_exhausted ? " (quota exhausted)" : "", text);

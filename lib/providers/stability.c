@@ -55,10 +55,10 @@ stab_validate(const ig_gen_request *req, ig_err *err)
 	if (!ig_model_id_safe(req->model, 0))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "model", "model is not a Stability model id");
 	if (is_v1(req->model)) {
-		if (req->width % 64 != 0 || req->height % 64 != 0 || req->width < 320 ||
-		    req->height < 320 || req->width > 1536 || req->height > 1536)
+		if (req->width % 64 != 0 || req->height % 64 != 0 || req->width < 128 ||
+		    req->height < 128 || req->width > 2048 || req->height > 2048)
 			return ig_err_set(err, IG_E_INVALID_REQUEST, "image_size",
-			    "image_size must be multiples of 64 between 320 and 1536 for %s", req->model);
+			    "image_size must be multiples of 64 between 128 and 2048 for %s", req->model);
 		if (ig_extra_number(req, "steps", 10, 50, 30, &d, err) != 0)
 			return -1;
 	} else if (strcmp(req->model, "core") != 0 && strcmp(req->model, "ultra") != 0 &&

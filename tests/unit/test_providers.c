@@ -14,6 +14,7 @@
 #include "lib/core/json.h"
 #include "lib/core/util.h"
 #include "lib/providers/adapter.h"
+#include "lib/providers/local_ai.h"
 #include "lib/providers/provider.h"
 
 extern const ig_provider_ops ig_provider_openai, ig_provider_stability, ig_provider_gemini,
@@ -342,6 +343,7 @@ START_TEST(http_error_rule_per_status)
 	} cases[] = {
 		{ 400, 0, IG_STEP_FAIL, IG_E_PROVIDER_ERROR },
 		{ 401, 0, IG_STEP_FAIL, IG_E_PROVIDER_AUTH_FAILED },
+		{ 402, 0, IG_STEP_FAIL, IG_E_RATE_LIMITED },
 		{ 403, 0, IG_STEP_FAIL, IG_E_PROVIDER_AUTH_FAILED },
 		{ 404, 0, IG_STEP_FAIL, IG_E_PROVIDER_ERROR },
 		{ 408, 0, IG_STEP_RETRY, IG_E_PROVIDER_TIMEOUT },
@@ -1075,6 +1077,24 @@ START_TEST(gemini_errors_map_to_our_codes)
 	ck_assert_int_eq(err.code, IG_E_RATE_LIMITED);
 	finish(&ig_provider_gemini, &c);
 
+	/* A QuotaFailure without RetryInfo: the daily quota is spent, and
+	 * retrying only burns the job's time budget. */
+	ck_assert_int_eq(one_answer(&ig_provider_gemini, "gemini-2.5-flash-image", 429, NULL,
+	    "{\"error\": {\"code\": 429, \"message\": \"Quota exceeded for metric: "
+	    "generate_content_free_tier_requests, limit: 0\", \"status\": \"RESOURCE_EXHAUSTED\", "
+	    "\"details\": [{\"@type\": \"type.googleapis.com/google.rpc.QuotaFailure\", "
+	    "\"violations\": [{\"quotaMetric\": \"m\", \"quotaId\": \"PerDay\"}]}]}}",
+	    &c, &req, &err), IG_STEP_FAIL);
+	ck_assert_int_eq(err.code, IG_E_RATE_LIMITED);
+	finish(&ig_provider_gemini, &c);
+
+	/* A missing or unusable key can also be a 403 PERMISSION_DENIED. */
+	ck_assert_int_eq(one_answer(&ig_provider_gemini, "gemini-2.5-flash-image", 403, NULL,
+	    "{\"error\": {\"code\": 403, \"message\": \"Method doesn't allow unregistered callers\", "
+	    "\"status\": \"PERMISSION_DENIED\"}}", &c, &req, &err), IG_STEP_FAIL);
+	ck_assert_int_eq(err.code, IG_E_PROVIDER_AUTH_FAILED);
+	finish(&ig_provider_gemini, &c);
+
 	ck_assert_int_eq(one_answer(&ig_provider_gemini, "gemini-2.5-flash-image", 503, NULL,
 	    "{\"error\": {\"code\": 503, \"message\": \"The model is overloaded.\", \"status\": "
 	    "\"UNAVAILABLE\"}}", &c, &req, &err), IG_STEP_RETRY);
@@ -1210,6 +1230,28 @@ START_TEST(huggingface_503_loading_waits_estimated_time)
 	    &c, &req, &err), IG_STEP_FAIL);
 	ck_assert_int_eq(err.code, IG_E_PROVIDER_ERROR);
 	ck_assert_ptr_nonnull(strstr(err.message, "multiple of 8"));
+	finish(&ig_provider_huggingface, &c);
+}
+END_TEST
+
+/* The pipeline's safety checker answers a 400 naming NSFW: a refusal
+ * (422 to our caller), not a malformed request. */
+START_TEST(huggingface_nsfw_400_is_content_filtered)
+{
+	ig_gen_request req;
+	ig_call c;
+	ig_err err;
+
+	ck_assert_int_eq(one_answer(&ig_provider_huggingface, "stabilityai/stable-diffusion-xl-base-1.0",
+	    400, NULL, "{\"error\": \"Potential NSFW content was detected in one or more images. "
+	    "A black image will be returned instead.\"}", &c, &req, &err), IG_STEP_FAIL);
+	ck_assert_int_eq(err.code, IG_E_CONTENT_FILTERED);
+	finish(&ig_provider_huggingface, &c);
+	/* Out of credit (402) is final: no wait refills it. */
+	ck_assert_int_eq(one_answer(&ig_provider_huggingface, "stabilityai/stable-diffusion-xl-base-1.0",
+	    402, NULL, "{\"error\": \"You have exceeded your monthly included credits\"}",
+	    &c, &req, &err), IG_STEP_FAIL);
+	ck_assert_int_eq(err.code, IG_E_RATE_LIMITED);
 	finish(&ig_provider_huggingface, &c);
 }
 END_TEST
@@ -1491,6 +1533,11 @@ START_TEST(local_ai_info_is_decoded_twice_for_seeds)
 	    &c, &req, &err), IG_STEP_FAIL);
 	ck_assert_int_eq(err.code, IG_E_PROVIDER_ERROR);
 	finish(&ig_provider_local_ai, &c);
+	/* NSFW-filter scripts leave a 200 with no images: a refusal. */
+	ck_assert_int_eq(one_answer(&ig_provider_local_ai, "default", 200, NULL,
+	    "{\"images\": [], \"parameters\": {}, \"info\": \"{}\"}", &c, &req, &err), IG_STEP_FAIL);
+	ck_assert_int_eq(err.code, IG_E_CONTENT_FILTERED);
+	finish(&ig_provider_local_ai, &c);
 	ck_assert_int_eq(one_answer(&ig_provider_local_ai, "default", 401, NULL,
 	    "{\"detail\": \"Incorrect username or password\"}", &c, &req, &err), IG_STEP_FAIL);
 	ck_assert_int_eq(err.code, IG_E_PROVIDER_AUTH_FAILED);
@@ -1504,6 +1551,32 @@ START_TEST(local_ai_info_is_decoded_twice_for_seeds)
 	    "integer\"}]}", &c, &req, &err), IG_STEP_FAIL);
 	ck_assert_int_eq(err.code, IG_E_PROVIDER_ERROR);
 	finish(&ig_provider_local_ai, &c);
+}
+END_TEST
+
+/* /api/local_ai/models lists what the server has: "default" first, then
+ * each checkpoint by the name override_settings accepts. */
+START_TEST(local_ai_models_from_sd_models)
+{
+	ig_http_resp resp = mkresp(200, "[{\"title\": \"v1-5-pruned-emaonly.safetensors [6ce0161689]\", "
+	    "\"model_name\": \"v1-5-pruned-emaonly\", \"hash\": \"6ce0161689\", \"sha256\": \"x\", "
+	    "\"filename\": \"/models/Stable-diffusion/v1-5-pruned-emaonly.safetensors\", "
+	    "\"config\": null}]");
+	ig_err err;
+	json_object *m = ig_local_ai_models(&resp, &err);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(json_object_array_length(m), 2);
+	ck_assert_str_eq(str_at(m, "0.id"), "default");
+	ck_assert(json_object_get_boolean(at(m, "0.default")));
+	ck_assert_str_eq(str_at(m, "1.id"), "v1-5-pruned-emaonly");
+	ck_assert_str_eq(str_at(m, "1.name"), "v1-5-pruned-emaonly.safetensors [6ce0161689]");
+	json_object_put(m);
+	resp = mkresp(200, "{\"detail\": \"Not Found\"}");
+	ck_assert_ptr_null(ig_local_ai_models(&resp, &err));
+	ck_assert_int_eq(err.code, IG_E_PROVIDER_ERROR);
+	resp = mkresp(401, "{\"detail\": \"Not authenticated\"}");
+	ck_assert_ptr_null(ig_local_ai_models(&resp, &err));
 }
 END_TEST
 
@@ -1602,6 +1675,7 @@ main(void)
 	tcase_add_test(tc, huggingface_request_fields);
 	tcase_add_test(tc, huggingface_raw_bytes_loop_for_count);
 	tcase_add_test(tc, huggingface_503_loading_waits_estimated_time);
+	tcase_add_test(tc, huggingface_nsfw_400_is_content_filtered);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("replicate");
@@ -1613,6 +1687,7 @@ main(void)
 	tc = tcase_create("local_ai");
 	tcase_add_test(tc, local_ai_request_fields_and_basic_auth);
 	tcase_add_test(tc, local_ai_info_is_decoded_twice_for_seeds);
+	tcase_add_test(tc, local_ai_models_from_sd_models);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("builtin");
