@@ -53,6 +53,12 @@ le32(const unsigned char *p)
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
+static unsigned
+le16(const unsigned char *p)
+{
+	return (unsigned)p[1] << 8 | p[0];
+}
+
 static uint32_t
 le24(const unsigned char *p)
 {
@@ -171,8 +177,8 @@ probe_webp(const unsigned char *b, size_t len, int *w, int *h)
 		if (len < 30 || csize < 10 || (d[0] & 1) != 0 || d[3] != 0x9d || d[4] != 0x01 ||
 		    d[5] != 0x2a)
 			return -1;
-		*w = (int)(le32(d + 6) & 0x3fff);
-		*h = (int)(le32(d + 8) & 0x3fff);
+		*w = (int)(le16(d + 6) & 0x3fff);
+		*h = (int)(le16(d + 8) & 0x3fff);
 		if (*w == 0 || *h == 0)
 			return -1;
 	} else if (memcmp(b + 12, "VP8L", 4) == 0) {
