@@ -100,9 +100,10 @@ hf_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
 		msg = json_object_get_string(json_object_array_get_idx(e, 0));
 	if (resp->status == 400 && msg != NULL && strstr(msg, "NSFW") != NULL) {
 		/* The pipeline's safety checker: "Potential NSFW content was detected". */
-		json_object_put(o);
-		return ig_provider_fail(call, IG_E_CONTENT_FILTERED,
+		step = ig_provider_fail(call, IG_E_CONTENT_FILTERED,
 		    "the model's safety checker refused the image", msg, err);
+		json_object_put(o);
+		return step;
 	}
 	step = ig_provider_http_error(call, resp, 0, msg, err);
 	est = ig_jget(o, "estimated_time", json_type_double);
