@@ -63,6 +63,9 @@ int ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err);
 int ig_api_provider_key_delete(ig_req *req, json_object **out, ig_err *err);
 int ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err);
 
+/* generate.c */
+int ig_api_generate_image(ig_req *req, json_object **out, ig_err *err);
+
 /* monitoring.c */
 int ig_api_performance_metrics(ig_req *req, json_object **out, ig_err *err);
 

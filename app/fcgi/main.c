@@ -28,6 +28,7 @@
 #include "app/fcgi/worker.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/secretbox.h"
+#include "lib/jobs/pconf.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/core/metrics.h"
@@ -457,6 +458,14 @@ main(int argc, char **argv)
 	}
 	c = ig_cfg();
 	ig_log_set_level((ig_log_level)ig_log_level_parse(c->log_level));
+	if (ig_pconf_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "imagegen-fcgi: configuration error: %s\n", err);
+		return 2;
+	}
+	if (ig_provider_find(c->default_provider) == NULL) {
+		fprintf(stderr, "imagegen-fcgi: IG_DEFAULT_PROVIDER: no provider named %s\n", c->default_provider);
+		return 2;
+	}
 	if (c->workers > IG_METRICS_MAX_WORKERS / 2) {
 		fprintf(stderr, "imagegen-fcgi: IG_WORKERS: at most %d\n", IG_METRICS_MAX_WORKERS / 2);
 		return 2;

@@ -40,6 +40,9 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/keys/providers/{id}/test", ig_api_provider_key_test, USER, A, IG_RATE_GENERAL },
 	{ "DELETE", "/api/keys/{id}", ig_api_keys_delete, USER, A, IG_RATE_GENERAL },
 
+	/* Anonymous callers too when IG_ALLOW_ANONYMOUS=1 (the handler checks). */
+	{ "POST", "/api/generate-image", ig_api_generate_image, IG_ACCESS_PUBLIC, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
+
 	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL },
 };
 

@@ -18,6 +18,7 @@
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/db/db.h"
+#include "lib/jobs/waiter.h"
 
 /* How often an idle thread looks at the stop flag. */
 #define ACCEPT_POLL_MS 200
@@ -125,6 +126,9 @@ ig_worker_run(int listen_fd, ig_metrics *m, int slot)
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	FCGX_Init();
 	ig_db_setup(c->database_url, c->db_timeout_ms, "imagegen-fcgi");
+	/* One LISTEN connection per process wakes every waiting request. */
+	if (ig_waiter_start(c->database_url) != 0)
+		return 1;
 
 	threads = calloc((size_t)c->threads, sizeof(*threads));
 	if (threads == NULL)

@@ -73,6 +73,15 @@ static const setting settings[] = {
 	{ "IG_SMTP_FROM", T_STRING, "imagegen <noreply@localhost>", 0, 0, NULL, OFF(smtp_from), 1 },
 	{ "IG_PUBLIC_URL", T_STRING, "https://localhost:8443", 0, 0, NULL, OFF(public_url), 1 },
 	{ "IG_CORS_ORIGINS", T_STRING, "", 0, 0, NULL, OFF(cors_origins), 0 },
+	/* Generation. */
+	{ "IG_ALLOW_ANONYMOUS", T_INT, "0", 0, 1, NULL, OFF(allow_anonymous), 1 },
+	{ "IG_DEFAULT_PROVIDER", T_STRING, "builtin", 0, 0, NULL, OFF(default_provider), 1 },
+	{ "IG_GENERATE_TIMEOUT", T_INT, "120", 1, 3600, NULL, OFF(generate_timeout), 1 },
+	{ "IG_PROVIDER_TIMEOUT", T_INT, "300", 1, 3600, NULL, OFF(provider_timeout), 1 },
+	{ "IG_JOB_LEASE", T_INT, "30", 5, 3600, NULL, OFF(job_lease), 1 },
+	{ "IG_RUNNER_CONCURRENCY", T_INT, "16", 1, 1024, NULL, OFF(runner_concurrency), 1 },
+	{ "IG_MAX_IMAGE_PIXELS", T_INT, "16777216", 4096, 268435456, NULL, OFF(max_image_pixels), 1 },
+	{ "IG_MAX_DOWNLOAD", T_INT, "52428800", 65536, 1073741824, NULL, OFF(max_download), 1 },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -166,7 +175,8 @@ set_one(const setting *s, const char *val, char *err, size_t errlen)
 			    s->name, (long long)s->min, (long long)s->max, val);
 			return -1;
 		}
-		if (s->offset == OFF(max_body))
+		if (s->offset == OFF(max_body) || s->offset == OFF(max_image_pixels) ||
+		    s->offset == OFF(max_download))
 			*(long *)base = (long)v;
 		else
 			*(int *)base = (int)v;
@@ -240,7 +250,8 @@ ig_config_dump(void)
 			printf("%s=%04o\n", s->name, (unsigned)*(const int *)base);
 			break;
 		case T_INT:
-			if (s->offset == OFF(max_body))
+			if (s->offset == OFF(max_body) || s->offset == OFF(max_image_pixels) ||
+			    s->offset == OFF(max_download))
 				printf("%s=%ld\n", s->name, *(const long *)base);
 			else
 				printf("%s=%d\n", s->name, *(const int *)base);

@@ -43,6 +43,14 @@ typedef struct ig_config {
 	char *smtp_from;
 	char *public_url;
 	char *cors_origins;
+	int allow_anonymous;
+	char *default_provider;
+	int generate_timeout;
+	int provider_timeout;
+	int job_lease;
+	int runner_concurrency;
+	long max_image_pixels;
+	long max_download;
 } ig_config;
 
 /* Read and validate every setting from the environment into the process-wide

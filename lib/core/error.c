@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/core/error.h"
 
@@ -57,4 +58,13 @@ int
 ig_err_status(ig_errcode code)
 {
 	return (code >= 0 && code < IG_E__MAX) ? codes[code].status : 500;
+}
+
+ig_errcode
+ig_err_from_name(const char *name)
+{
+	for (int i = 1; name != NULL && i < IG_E__MAX; i++)
+		if (strcmp(codes[i].name, name) == 0)
+			return (ig_errcode)i;
+	return IG_E_INTERNAL;
 }

@@ -46,6 +46,9 @@ int ig_err_set(ig_err *err, ig_errcode code, const char *field, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 /* The wire name ("invalid_request") and HTTP status (400) of a code. */
 const char *ig_err_name(ig_errcode code);
+/* The code of a wire name (as stored in jobs.error_code); IG_E_INTERNAL
+ * for an unknown one. */
+ig_errcode ig_err_from_name(const char *name);
 int ig_err_status(ig_errcode code);
 
 #endif

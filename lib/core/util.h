@@ -42,6 +42,9 @@ void ig_random_bytes(void *p, size_t n);
 /* A random RFC 4122 version-4 UUID, 36 chars + NUL into out[37]. */
 void ig_uuid4(char out[37]);
 
+/* Standard base64 (RFC 4648 §4, with padding) of n bytes; malloc'ed. */
+char *ig_base64_encode(const unsigned char *in, size_t n);
+
 /* Parse a whole base-10 integer in [min, max]. Returns 0 and stores it, or
  * -1 when s is empty, has trailing bytes, or is out of range. */
 int ig_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);

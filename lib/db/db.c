@@ -18,12 +18,11 @@ static int db_timeout_ms = 5000;
 static __thread PGconn *conn;
 static __thread char sqlstate[6];
 
-/* Statements prepared on this thread's connection, keyed by the address
- * of their text: every statement is a string literal of the code, so the
- * address names it. Parsing and planning then happen once per connection
- * instead of once per request. */
+/* Statements prepared on this thread's connection, by their text: parsing
+ * and planning then happen once per connection instead of once per
+ * request. */
 #define PREPARED_MAX 256
-static __thread const char *prepared[PREPARED_MAX];
+static __thread char *prepared_text[PREPARED_MAX];
 static __thread int nprepared;
 
 void
@@ -48,6 +47,8 @@ ig_db_close(void)
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
+	for (int i = 0; i < nprepared; i++)
+		free(prepared_text[i]);
 	nprepared = 0;
 }
 
@@ -145,7 +146,7 @@ prepare(PGconn *c, const char *sql, int nparams, int64_t deadline, int *broken, 
 	int i;
 
 	for (i = 0; i < nprepared; i++)
-		if (prepared[i] == sql)
+		if (strcmp(prepared_text[i], sql) == 0)
 			break;
 	snprintf(name, 24, "ig%d", i);
 	if (i < nprepared)
@@ -162,7 +163,7 @@ prepare(PGconn *c, const char *sql, int nparams, int64_t deadline, int *broken, 
 		return NULL;
 	}
 	PQclear(r);
-	prepared[nprepared++] = sql;
+	prepared_text[nprepared++] = ig_xstrdup(sql);
 	return name;
 }
 

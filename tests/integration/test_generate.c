@@ -1,0 +1,294 @@
+/*
+ * test_generate.c — POST /api/generate-image end to end through nginx:
+ * the job queue, imagegen-worker, the image store and the cache, with the
+ * offline builtin provider (the default) so nothing here needs a network.
+ * Provider wire formats are tested against the mock providers in
+ * test_providers.c.
+ */
+#include "ig_autoconf.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/integration/itest.h"
+
+static int counter;
+
+/* A prompt no other test or run has used, so the cache starts cold. */
+static void
+fresh_prompt(char *out, size_t len, const char *words)
+{
+	snprintf(out, len, "%s %d-%d", words, (int)getpid(), ++counter);
+}
+
+/* Each request from its own loopback address: these tests are about
+ * generation, not about IG_GENERATE_RATE_LIMIT (10 a minute per address
+ * in the test stack). */
+static const char *
+next_source(void)
+{
+	static char ip[32];
+	static int n;
+
+	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 60 + (int)(getpid() % 60), n / 250, 1 + n % 250);
+	n++;
+	return ip;
+}
+
+static json_object *
+generate(it_resp *r, long want_status, const char *fmt_body)
+{
+	json_object *o;
+
+	it_json(r, next_source(), "POST", "/api/generate-image", NULL, "%s", fmt_body);
+	ck_assert_msg(r->status == want_status, "status %ld, body %s", r->status, r->body.data);
+	o = it_json_body(r);
+	return o;
+}
+
+static json_object *
+first_image(json_object *o)
+{
+	json_object *imgs;
+
+	ck_assert(json_object_object_get_ex(o, "images", &imgs));
+	ck_assert_int_ge(json_object_array_length(imgs), 1);
+	return json_object_array_get_idx(imgs, 0);
+}
+
+/* Find a tEXt or iTXt chunk's value in a PNG held in buf. */
+static char *
+png_text(const unsigned char *buf, size_t len, const char *keyword)
+{
+	size_t off = 8, kl = strlen(keyword);
+
+	if (len < 8 || memcmp(buf, "\x89PNG\r\n\x1a\n", 8) != 0)
+		return NULL;
+	while (off + 12 <= len) {
+		uint32_t n;
+		memcpy(&n, buf + off, 4);
+		n = ntohl(n);
+		const unsigned char *type = buf + off + 4, *data = buf + off + 8;
+		if (off + 12 + n > len)
+			return NULL;
+		if ((memcmp(type, "tEXt", 4) == 0 || memcmp(type, "iTXt", 4) == 0) && n > kl &&
+		    memcmp(data, keyword, kl) == 0 && data[kl] == 0) {
+			const unsigned char *v = data + kl + 1, *end = data + n;
+			if (memcmp(type, "iTXt", 4) == 0) {
+				v += 2;                           /* compression flag and method */
+				v = memchr(v, 0, (size_t)(end - v)) + 1;    /* language tag */
+				v = memchr(v, 0, (size_t)(end - v)) + 1;    /* translated keyword */
+			}
+			return ig_xstrndup((const char *)v, (size_t)(end - v));
+		}
+		off += 12 + n;
+	}
+	return NULL;
+}
+
+/* The seed's request shape with the default provider: one stored image,
+ * served by nginx, named in the seed's pattern, with its thumbnail. */
+START_TEST(builtin_generates_a_stored_image)
+{
+	char prompt[128], body[512], path[300];
+	it_resp r, img, th;
+	json_object *o, *im;
+	const char *fn;
+
+	fresh_prompt(prompt, sizeof(prompt), "A beautiful sunset over mountains");
+	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"negative_prompt\": \"blurry, low quality\","
+	    " \"image_size\": \"512x384\", \"image_count\": 2, \"seed\": 42}", prompt);
+	o = generate(&r, 200, body);
+	ck_assert(json_object_get_boolean(json_object_object_get(o, "success")));
+	ck_assert_str_eq(it_jstr(o, "provider", NULL), "builtin");
+	ck_assert(!json_object_get_boolean(json_object_object_get(o, "cached")));
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(o, "images")), 2);
+	{
+		char want[256];
+		snprintf(want, sizeof(want), "%s --no blurry, low quality", prompt);
+		ck_assert_str_eq(it_jstr(o, "prompt_used", NULL), want);
+	}
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(json_object_object_get(o, "statistics"),
+	    "success_count")), 2);
+	im = first_image(o);
+	fn = json_object_get_string(json_object_object_get(im, "filename"));
+	ck_assert_msg(strncmp(fn, "builtin_", 8) == 0 && strstr(fn, "_1_") != NULL, "name %s", fn);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(im, "width")), 512);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(im, "height")), 384);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(im, "seed")), 42);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(im, "mime_type")), "image/png");
+	ck_assert(json_object_object_get(im, "base64") == NULL);
+	snprintf(path, sizeof(path), "%s", json_object_get_string(json_object_object_get(im, "url")));
+	it_http("GET", path, NULL, 0, &img);
+	ck_assert_int_eq(img.status, 200);
+	ck_assert(img.body.len > 1000 && memcmp(img.body.data, "\x89PNG", 4) == 0);
+	/* The generation parameters travel in the file. */
+	char *params = png_text((unsigned char *)img.body.data, img.body.len, "parameters");
+	ck_assert_ptr_nonnull(params);
+	ck_assert_ptr_nonnull(strstr(params, prompt));
+	ck_assert_ptr_nonnull(strstr(params, "Negative prompt: blurry, low quality"));
+	ck_assert_ptr_nonnull(strstr(params, "Seed: 42"));
+	free(params);
+	char *meta = png_text((unsigned char *)img.body.data, img.body.len, "imagegen");
+	ck_assert_ptr_nonnull(meta);
+	ck_assert_ptr_nonnull(strstr(meta, it_jstr(o, "generation_id", NULL)));
+	free(meta);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), ".thumb.png");
+	it_http("GET", path, NULL, 0, &th);
+	ck_assert_int_eq(th.status, 200);
+	ck_assert(memcmp(th.body.data, "\x89PNG", 4) == 0);
+	/* One row per image, tied to the job. */
+	char *rows = it_psql("SELECT count(*) FROM images WHERE job_id = '%s'",
+	    it_sql_safe(it_jstr(o, "generation_id", NULL)));
+	ck_assert_str_eq(rows, "2");
+	free(rows);
+	it_resp_free(&th);
+	it_resp_free(&img);
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* The seed's performance note: the same prompt answers from the cache;
+ * no_cache forces a new generation. */
+START_TEST(identical_request_is_cached)
+{
+	char prompt[128], body[512];
+	it_resp r1, r2, r3;
+	json_object *a, *b, *c;
+
+	fresh_prompt(prompt, sizeof(prompt), "cache me: a red fox in snow");
+	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"image_size\": \"256x256\"}", prompt);
+	a = generate(&r1, 200, body);
+	b = generate(&r2, 200, body);
+	ck_assert(!json_object_get_boolean(json_object_object_get(a, "cached")));
+	ck_assert(json_object_get_boolean(json_object_object_get(b, "cached")));
+	ck_assert_str_eq(it_jstr(a, "generation_id", NULL), it_jstr(b, "generation_id", NULL));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(first_image(a), "id")),
+	    json_object_get_string(json_object_object_get(first_image(b), "id")));
+	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"image_size\": \"256x256\", \"no_cache\": true}", prompt);
+	c = generate(&r3, 200, body);
+	ck_assert(!json_object_get_boolean(json_object_object_get(c, "cached")));
+	ck_assert_str_ne(it_jstr(a, "generation_id", NULL), it_jstr(c, "generation_id", NULL));
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(c);
+	it_resp_free(&r1);
+	it_resp_free(&r2);
+	it_resp_free(&r3);
+}
+END_TEST
+
+/* response_format b64_json fills base64 with exactly the served file. */
+START_TEST(b64_json_fills_base64)
+{
+	char prompt[128], body[512];
+	it_resp r, f;
+	json_object *o, *im;
+	const char *b64;
+
+	fresh_prompt(prompt, sizeof(prompt), "b64: a lighthouse at night");
+	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"image_size\": \"128x128\", \"response_format\": \"b64_json\"}", prompt);
+	o = generate(&r, 200, body);
+	im = first_image(o);
+	b64 = json_object_get_string(json_object_object_get(im, "base64"));
+	ck_assert_ptr_nonnull(b64);
+	it_http("GET", json_object_get_string(json_object_object_get(im, "url")), NULL, 0, &f);
+	ck_assert_int_eq(f.status, 200);
+	{
+		char *enc = ig_base64_encode((const unsigned char *)f.body.data, f.body.len);
+		ck_assert_str_eq(enc, b64);
+		free(enc);
+	}
+	it_resp_free(&f);
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+/* Bad input is a 400 naming the field, and nothing is queued. */
+START_TEST(invalid_requests_name_the_field)
+{
+	static const struct {
+		const char *body;
+		const char *field;
+	} cases[] = {
+		{ "{}", "prompt" },
+		{ "{\"prompt\": \"\"}", "prompt" },
+		{ "{\"prompt\": \"x\", \"image_count\": 11}", "image_count" },
+		{ "{\"prompt\": \"x\", \"image_count\": \"2\"}", "image_count" },
+		{ "{\"prompt\": \"x\", \"image_size\": \"big\"}", "image_size" },
+		{ "{\"prompt\": \"x\", \"image_size\": \"10x10\"}", "image_size" },
+		{ "{\"prompt\": \"x\", \"api_provider\": \"dalle\"}", "api_provider" },
+		{ "{\"prompt\": \"x\", \"model\": \"no-such-model\"}", "model" },
+		{ "{\"prompt\": \"x\", \"seed\": -1}", "seed" },
+		{ "{\"prompt\": \"x\", \"response_format\": \"jpeg\"}", "response_format" },
+		{ "{\"prompt\": \"x\", \"no_cache\": 1}", "no_cache" },
+		{ "{\"prompt\": \"x\", \"colour\": \"red\"}", "colour" },
+	};
+	char *before = it_psql("SELECT count(*) FROM jobs"), *after;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		it_resp r;
+		json_object *o = generate(&r, 400, cases[i].body);
+		ck_assert_msg(strcmp(it_jstr(o, "error", "field"), cases[i].field) == 0, "%s: field %s",
+		    cases[i].body, it_jstr(o, "error", "field"));
+		json_object_put(o);
+		it_resp_free(&r);
+	}
+	{
+		char big[4100 + 40];
+		it_resp r;
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "{\"prompt\": \"", 12);
+		memcpy(big + 12 + 4001, "\"}", 3);
+		json_object *o = generate(&r, 400, big);
+		ck_assert_str_eq(it_jstr(o, "error", "field"), "prompt");
+		json_object_put(o);
+		it_resp_free(&r);
+	}
+	after = it_psql("SELECT count(*) FROM jobs");
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* A request needing a key that nobody has is a 401 naming the provider,
+ * before anything is queued. */
+START_TEST(missing_provider_key_is_401)
+{
+	it_resp r;
+	json_object *o = generate(&r, 401, "{\"prompt\": \"x\", \"api_provider\": \"openai\"}");
+
+	ck_assert_str_eq(it_jstr(o, "error", "field"), "api_key");
+	ck_assert_ptr_nonnull(strstr(it_jstr(o, "error", "message"), "openai"));
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("generate");
+	TCase *tc = tcase_create("builtin");
+	int failed;
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, builtin_generates_a_stored_image);
+	tcase_add_test(tc, identical_request_is_cached);
+	tcase_add_test(tc, b64_json_fills_base64);
+	tcase_add_test(tc, invalid_requests_name_the_field);
+	tcase_add_test(tc, missing_provider_key_is_401);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
