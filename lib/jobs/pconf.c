@@ -51,6 +51,17 @@ url_host(const char *url, char *out, size_t len)
 	return rc;
 }
 
+/* Where each provider's output URLs live besides its API host. */
+static const char *
+default_delivery(const char *provider)
+{
+	if (strcmp(provider, "replicate") == 0)
+		return ".replicate.delivery";
+	if (strcmp(provider, "openai") == 0)
+		return "oaidalleapiprodscus.blob.core.windows.net";
+	return NULL;
+}
+
 int
 ig_pconf_load(char *err, size_t errlen)
 {
@@ -96,7 +107,8 @@ ig_pconf_load(char *err, size_t errlen)
 			for (char *p = c->download_hosts; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 		} else if (*c->base_url && url_host(c->base_url, host, sizeof(host)) == 0) {
-			c->download_hosts = ig_xstrdup(host);
+			const char *delivery = default_delivery(ops->name);
+			c->download_hosts = delivery ? ig_xasprintf("%s,%s", host, delivery) : ig_xstrdup(host);
 		} else {
 			c->download_hosts = ig_xstrdup("");
 		}
@@ -129,6 +141,10 @@ ig_pconf_download_allowed(const ig_pconf *p, const char *url)
 			n--;
 		}
 		if (n == hl && strncmp(s, host, n) == 0)
+			return 1;
+		/* ".example.com" allows example.com and every subdomain. */
+		if (n > 1 && *s == '.' && ((hl == n - 1 && strncmp(host, s + 1, n - 1) == 0) ||
+		    (hl > n && strncmp(host + hl - n, s, n) == 0)))
 			return 1;
 		s += strcspn(s, ",");
 		s += *s == ',';
