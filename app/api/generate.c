@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/generation.h"
 #include "lib/auth/secretbox.h"
 #include "lib/auth/token.h"
 #include "lib/core/config.h"
@@ -38,16 +39,6 @@ open_model_list(const char *provider)
 	    strcmp(provider, "local_ai") == 0;
 }
 
-typedef struct gen {
-	const ig_provider_ops *ops;
-	ig_gen_request req;
-	const char *provider;
-	const char *api_key;
-	int b64;
-	int no_cache;
-	char size[24];
-	char cache_key[65];
-} gen;
 
 static int
 parse_size(const char *s, int *w, int *h)
@@ -88,13 +79,67 @@ preferred_provider(ig_req *req)
 	return buf[0] ? buf : NULL;
 }
 
-static int
-validate(ig_req *req, json_object *b, gen *g, ig_err *err)
+int
+ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const ig_gen_fields *f, ig_err *err)
 {
-	const char *s = NULL;
-	int64_t n;
-	int rc, w, h;
+	int w, h;
 	const ig_model_decl *m;
+
+	if (g->provider == NULL)
+		g->provider = preferred_provider(req);
+	if (g->provider == NULL)
+		g->provider = ig_cfg()->default_provider;
+	g->ops = ig_provider_find(g->provider);
+	if (g->ops == NULL)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, f->provider,
+		    "%s must name one of gemini, openai, stability, huggingface, replicate, local_ai, builtin", f->provider);
+	g->provider = g->ops->name;
+	if (model == NULL) {
+		for (m = g->ops->models; m && m->id; m++)
+			if (m->is_default)
+				g->req.model = m->id;
+		if (g->req.model == NULL && g->ops->models)
+			g->req.model = g->ops->models[0].id;
+	} else {
+		g->req.model = model;
+		if (!open_model_list(g->provider)) {
+			for (m = g->ops->models; m && m->id && strcmp(m->id, model) != 0; m++)
+				;
+			if (m == NULL || m->id == NULL)
+				return ig_err_set(err, IG_E_INVALID_REQUEST, f->model,
+				    "%s has no model %s (see GET /api/settings/api-providers)", g->provider, model);
+		}
+	}
+	snprintf(g->size, sizeof(g->size), "%s", size ? size : "1024x1024");
+	if (parse_size(g->size, &w, &h) != 0 || w < 64 || h < 64 ||
+	    (g->ops->max_side > 0 && (w > g->ops->max_side || h > g->ops->max_side)))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, f->size,
+		    "%s must be WIDTHxHEIGHT, each 64 to %d for %s", f->size, g->ops->max_side ? g->ops->max_side : 4096,
+		    g->provider);
+	if (g->ops->sizes != NULL && !in_list(g->size, g->ops->sizes))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, f->size, "%s does not offer %s", g->provider, g->size);
+	g->req.width = w;
+	g->req.height = h;
+	if (g->req.count < 1)
+		g->req.count = 1;
+	if (g->req.count > g->ops->max_images)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, f->count, "%s makes at most %d image(s) per request",
+		    g->provider, g->ops->max_images);
+	if (g->req.has_seed && !g->ops->supports_seed)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "seed", "%s does not take a seed", g->provider);
+	if (g->ops->validate != NULL && g->ops->validate(&g->req, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* Read the seed's request fields (API.md "Generation") into g. */
+static int
+validate(ig_req *req, json_object *b, ig_gen *g, ig_err *err)
+{
+	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "image_count" };
+	const char *s = NULL, *model = NULL, *size = NULL;
+	int64_t n;
+	int rc;
 
 	memset(g, 0, sizeof(*g));
 	if (ig_json_string(b, "prompt", 1, 1, PROMPT_MAX, &g->req.prompt, err) < 0)
@@ -103,61 +148,19 @@ validate(ig_req *req, json_object *b, gen *g, ig_err *err)
 		return -1;
 	if (g->req.negative_prompt != NULL && *g->req.negative_prompt == '\0')
 		g->req.negative_prompt = NULL;
-	rc = ig_json_string(b, "api_provider", 0, 1, 32, &g->provider, err);
-	if (rc < 0)
+	if (ig_json_string(b, "api_provider", 0, 1, 32, &g->provider, err) < 0 ||
+	    ig_json_string(b, "model", 0, 1, 200, &model, err) < 0 ||
+	    ig_json_string(b, "image_size", 0, 3, 11, &size, err) < 0)
 		return -1;
-	if (rc == 1)
-		g->provider = preferred_provider(req);
-	if (g->provider == NULL)
-		g->provider = ig_cfg()->default_provider;
-	g->ops = ig_provider_find(g->provider);
-	if (g->ops == NULL)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
-		    "api_provider must be one of gemini, openai, stability, huggingface, replicate, local_ai, builtin");
-	if ((rc = ig_json_string(b, "model", 0, 1, 200, &g->req.model, err)) < 0)
-		return -1;
-	if (rc == 1) {
-		for (m = g->ops->models; m && m->id; m++)
-			if (m->is_default)
-				g->req.model = m->id;
-		if (g->req.model == NULL && g->ops->models)
-			g->req.model = g->ops->models[0].id;
-	} else if (!open_model_list(g->provider)) {
-		for (m = g->ops->models; m && m->id && strcmp(m->id, g->req.model) != 0; m++)
-			;
-		if (m == NULL || m->id == NULL)
-			return ig_err_set(err, IG_E_INVALID_REQUEST, "model", "%s has no model %s (see GET /api/settings/api-providers)",
-			    g->provider, g->req.model);
-	}
-	rc = ig_json_string(b, "image_size", 0, 3, 11, &s, err);
-	if (rc < 0)
-		return -1;
-	snprintf(g->size, sizeof(g->size), "%s", rc == 0 ? s : "1024x1024");
-	if (parse_size(g->size, &w, &h) != 0 || w < 64 || h < 64 ||
-	    (g->ops->max_side > 0 && (w > g->ops->max_side || h > g->ops->max_side)))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_size",
-		    "image_size must be WIDTHxHEIGHT, each 64 to %d for %s", g->ops->max_side ? g->ops->max_side : 4096,
-		    g->provider);
-	if (g->ops->sizes != NULL && !in_list(g->size, g->ops->sizes))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_size", "%s does not offer %s", g->provider, g->size);
-	g->req.width = w;
-	g->req.height = h;
 	rc = ig_json_int(b, "image_count", 0, 1, 10, &n, err);
 	if (rc < 0)
 		return -1;
 	g->req.count = rc == 0 ? (int)n : 1;
-	if (g->req.count > g->ops->max_images)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_count", "%s makes at most %d image(s) per request",
-		    g->provider, g->ops->max_images);
 	rc = ig_json_int(b, "seed", 0, 0, 4294967295LL, &n, err);
 	if (rc < 0)
 		return -1;
-	if (rc == 0) {
-		if (!g->ops->supports_seed)
-			return ig_err_set(err, IG_E_INVALID_REQUEST, "seed", "%s does not take a seed", g->provider);
-		g->req.has_seed = 1;
-		g->req.seed = n;
-	}
+	g->req.has_seed = rc == 0;
+	g->req.seed = rc == 0 ? n : 0;
 	if (ig_json_string(b, "style", 0, 1, 50, &g->req.style, err) < 0 ||
 	    ig_json_string(b, "quality", 0, 1, 50, &g->req.quality, err) < 0)
 		return -1;
@@ -171,15 +174,13 @@ validate(ig_req *req, json_object *b, gen *g, ig_err *err)
 		return -1;
 	if (ig_json_string(b, "api_key", 0, 8, 4096, &g->api_key, err) < 0)
 		return -1;
-	if (g->ops->validate != NULL && g->ops->validate(&g->req, err) != 0)
-		return -1;
-	return 0;
+	return ig_gen_check(req, g, model, size, &fields, err);
 }
 
 /* The cache identity: every field that changes the picture, each length-
  * prefixed so no two requests share a key by concatenation. */
 static void
-cache_key(gen *g)
+cache_key(ig_gen *g)
 {
 	ig_buf b = { 0 };
 	unsigned char h[IG_SHA256_LEN];
@@ -198,7 +199,7 @@ cache_key(gen *g)
  * caller's stored one, else the server's); 401 naming the provider when
  * there is none. */
 static int
-resolve_key(ig_req *req, gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
+resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
     unsigned char **sealed, size_t *sealed_len, char key_id[37], ig_err *err)
 {
 	const ig_pconf *pc = ig_pconf_get(g->provider);
@@ -241,7 +242,7 @@ resolve_key(ig_req *req, gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRE
 }
 
 static json_object *
-job_request_json(const gen *g)
+job_request_json(const ig_gen *g)
 {
 	json_object *o = json_object_new_object();
 
@@ -286,7 +287,7 @@ file_b64(const char *filename)
 
 /* The seed's response for the images of job_id. */
 static int
-respond(const gen *g, const char *job_id, int cached, int64_t t0, json_object **out, ig_err *err)
+respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object **out, ig_err *err)
 {
 	const char *p[1] = { job_id };
 	PGresult *r = ig_db_exec("SELECT id, filename, width, height, seed, mime_type FROM images"
@@ -334,7 +335,7 @@ respond(const gen *g, const char *job_id, int cached, int64_t t0, json_object **
 
 /* A succeeded job of the same request whose images the caller owns. */
 static int
-cached_job(ig_req *req, const gen *g, char job_id[37], ig_err *err)
+cached_job(ig_req *req, const ig_gen *g, char job_id[37], ig_err *err)
 {
 	char count[16];
 	const char *p[3] = { g->cache_key, req->caller.authenticated ? req->caller.user_id : NULL, count };
@@ -385,48 +386,34 @@ await(const char *job_id, ig_wait *w, char status[16], char code[64], char messa
 }
 
 int
-ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
+ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 {
-	static const char *const keys[] = { "prompt", "negative_prompt", "image_size", "image_count",
-		"api_provider", "api_key", "model", "seed", "style", "quality", "response_format", "no_cache", NULL };
-	int64_t t0 = ig_now_ms();
-	json_object *b = NULL;
-	gen g;
 	ig_job_spec spec;
 	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
 	size_t sealed_len = 0;
-	char job_id[37], key_id[37], status[16], code[64], message[256];
+	char key_id[37], status[16], code[64], message[256];
 	ig_wait w;
 	int rc = -1;
 
-	if (!req->caller.authenticated && !ig_cfg()->allow_anonymous) {
-		ig_req_add_header(req, "WWW-Authenticate", "Bearer");
-		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL,
-		    "generation needs Authorization: Bearer <access token or API key> (anonymous use is off)");
-	}
-	b = ig_body_object(req, keys, err);
-	if (b == NULL || validate(req, b, &g, err) != 0)
-		goto out;
-	cache_key(&g);
-	if (!g.no_cache) {
-		int hit = cached_job(req, &g, job_id, err);
-		if (hit < 0)
-			goto out;
-		if (hit) {
-			rc = respond(&g, job_id, 1, t0, out, err);
-			goto out;
+	*cached = 0;
+	cache_key(g);
+	if (!g->no_cache) {
+		int hit = cached_job(req, g, job_id, err);
+		if (hit != 0) {
+			*cached = hit > 0;
+			return hit > 0 ? 0 : -1;
 		}
 	}
 	memset(&spec, 0, sizeof(spec));
-	if (resolve_key(req, &g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
+	if (resolve_key(req, g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
 		goto out;
 	ig_uuid4(job_id);
 	spec.id = job_id;
 	spec.user_id = req->caller.authenticated ? req->caller.user_id : NULL;
-	spec.provider = g.provider;
-	spec.model = g.req.model;
-	spec.request = job_request_json(&g);
-	spec.cache_key = g.cache_key;
+	spec.provider = g->provider;
+	spec.model = g->req.model;
+	spec.request = job_request_json(g);
+	spec.cache_key = g->cache_key;
 	spec.priority = SYNC_PRIORITY;
 	/* Listen before the job exists: it may finish before we would. */
 	ig_waiter_register(&w, job_id);
@@ -441,19 +428,48 @@ ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 	}
 	if (strcmp(status, "succeeded") != 0) {
 		ig_errcode ec = ig_err_from_name(code);
-		rc = ig_err_set(err, ec, NULL, "%s: %s", g.provider, message);
+		rc = ig_err_set(err, ec, NULL, "%s: %s", g->provider, message);
 		if (ec == IG_E_RATE_LIMITED)
 			ig_req_add_header(req, "Retry-After", "30");
 		goto out;
 	}
-	rc = respond(&g, job_id, 0, t0, out, err);
+	rc = 0;
 out:
 	if (sealed != NULL) {
 		sodium_memzero(sealed, sealed_len);
 		free(sealed);
 	}
+	return rc;
+}
+
+int
+ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "prompt", "negative_prompt", "image_size", "image_count",
+		"api_provider", "api_key", "model", "seed", "style", "quality", "response_format", "no_cache", NULL };
+	int64_t t0 = ig_now_ms();
+	json_object *b = NULL;
+	ig_gen g;
+	char job_id[37];
+	int cached, rc = -1;
+
+	if (ig_gen_allowed(req, err) != 0)
+		return -1;
+	b = ig_body_object(req, keys, err);
+	if (b != NULL && validate(req, b, &g, err) == 0 && ig_gen_run(req, &g, job_id, &cached, err) == 0)
+		rc = respond(&g, job_id, cached, t0, out, err);
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
 	json_object_put(b);
 	return rc;
+}
+
+int
+ig_gen_allowed(ig_req *req, ig_err *err)
+{
+	if (req->caller.authenticated || ig_cfg()->allow_anonymous)
+		return 0;
+	ig_req_add_header(req, "WWW-Authenticate", "Bearer");
+	return ig_err_set(err, IG_E_UNAUTHORIZED, NULL,
+	    "generation needs Authorization: Bearer <access token or API key> (anonymous use is off)");
 }

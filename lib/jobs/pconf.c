@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "lib/core/util.h"
 #include "lib/jobs/pconf.h"
@@ -65,6 +66,13 @@ default_delivery(const char *provider)
 int
 ig_pconf_load(char *err, size_t errlen)
 {
+	for (int i = 0; i < nconfs; i++) {
+		free(confs[i].base_url);
+		if (confs[i].api_key != NULL)
+			sodium_memzero(confs[i].api_key, strlen(confs[i].api_key));
+		free(confs[i].api_key);
+		free(confs[i].download_hosts);
+	}
 	nconfs = 0;
 	for (int i = 0; ig_providers[i] != NULL && i < MAX_PROVIDERS; i++) {
 		const ig_provider_ops *ops = ig_providers[i];

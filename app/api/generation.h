@@ -1,0 +1,40 @@
+/*
+ * generation.h — the generation request shared by POST /api/generate-image
+ * (generate.c) and the OpenAI-compatible POST /v1/images/generations
+ * (openai_compat.c): checked against the provider's declaration, answered
+ * from the cache or run as a job the caller waits for.
+ */
+#ifndef IG_API_GENERATION_H
+#define IG_API_GENERATION_H
+
+#include "app/fcgi/http.h"
+#include "lib/providers/provider.h"
+
+typedef struct ig_gen {
+	const ig_provider_ops *ops;
+	ig_gen_request req;
+	const char *provider;           /* NULL: the caller's preference, else IG_DEFAULT_PROVIDER */
+	const char *api_key;
+	int b64;
+	int no_cache;
+	char size[24];
+	char cache_key[65];
+} ig_gen;
+
+/* Request field names, for errors: the seed API and OpenAI's differ. */
+typedef struct ig_gen_fields {
+	const char *provider, *model, *size, *count;
+} ig_gen_fields;
+
+/* 401 unless the caller is authenticated or IG_ALLOW_ANONYMOUS=1. */
+int ig_gen_allowed(ig_req *req, ig_err *err);
+/* Resolve g's provider, model (NULL: the default), size (NULL: 1024x1024),
+ * count and seed against the provider's declaration; -1 with err naming
+ * the field. */
+int ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size,
+    const ig_gen_fields *f, ig_err *err);
+/* Answer from the cache or enqueue and wait. 0 with job_id (and *cached),
+ * or -1 with err (the job's own error when it failed). */
+int ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err);
+
+#endif
