@@ -66,6 +66,13 @@ int ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err);
 /* generate.c */
 int ig_api_generate_image(ig_req *req, json_object **out, ig_err *err);
 
+/* openai_compat.c */
+int ig_api_v1_images_generations(ig_req *req, json_object **out, ig_err *err);
+int ig_api_v1_models(ig_req *req, json_object **out, ig_err *err);
+
+/* catalogue.c */
+int ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err);
+
 /* monitoring.c */
 int ig_api_performance_metrics(ig_req *req, json_object **out, ig_err *err);
 

@@ -236,9 +236,16 @@ resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonce[IG_SE
 		spec->key_source = "server";
 		return 0;
 	}
-	return ig_err_set(err, IG_E_UNAUTHORIZED, "api_key",
-	    "no API key for %s: send api_key, store one with POST /api/keys/providers, or set IG_%s_API_KEY on the server",
-	    g->provider, g->ops->name);
+	{
+		char upper[32];
+		size_t i;
+		for (i = 0; g->ops->name[i] && i < sizeof(upper) - 1; i++)
+			upper[i] = (char)(g->ops->name[i] >= 'a' && g->ops->name[i] <= 'z' ? g->ops->name[i] - 32 : g->ops->name[i]);
+		upper[i] = '\0';
+		return ig_err_set(err, IG_E_UNAUTHORIZED, "api_key",
+		    "no API key for %s: send api_key, store one with POST /api/keys/providers, or set IG_%s_API_KEY on the server",
+		    g->provider, upper);
+	}
 }
 
 static json_object *

@@ -272,6 +272,97 @@ START_TEST(missing_provider_key_is_401)
 }
 END_TEST
 
+/* The OpenAI-compatible endpoint answers in OpenAI's shapes, so OpenAI
+ * SDKs pointed at us work: data[].url for url, b64_json otherwise, and
+ * OpenAI's error object. */
+START_TEST(openai_compatible_generations_and_models)
+{
+	char user[64], body[512], prompt[128];
+	it_resp r;
+	json_object *o, *data;
+	const char *tok;
+
+	snprintf(user, sizeof(user), "oa%d_%d", (int)getpid(), ++counter);
+	it_json(&r, next_source(), "POST", "/api/auth/register", NULL,
+	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"openai compat 1\"}", user, user);
+	ck_assert_int_eq(r.status, 201);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "POST", "/api/auth/login", NULL,
+	    "{\"username_or_email\": \"%s\", \"password\": \"openai compat 1\"}", user);
+	ck_assert_int_eq(r.status, 200);
+	o = it_json_body(&r);
+	char *jwt = ig_xstrdup(it_jstr(o, "access_token", NULL));
+	json_object_put(o);
+	it_resp_free(&r);
+
+	it_json(&r, next_source(), "GET", "/v1/models", jwt, NULL);
+	ck_assert_int_eq(r.status, 200);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "object", NULL), "list");
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"builtin/builtin-procedural-v1\""));
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"openai/dall-e-3\""));
+	json_object_put(o);
+	it_resp_free(&r);
+
+	fresh_prompt(prompt, sizeof(prompt), "openai sdk: a harbour at dawn");
+	snprintf(body, sizeof(body), "{\"model\": \"builtin/builtin-procedural-v1\", \"prompt\": \"%s\","
+	    " \"n\": 2, \"size\": \"256x256\", \"response_format\": \"b64_json\"}", prompt);
+	it_json(&r, next_source(), "POST", "/v1/images/generations", jwt, "%s", body);
+	ck_assert_msg(r.status == 200, "%s", r.body.data);
+	o = it_json_body(&r);
+	ck_assert(json_object_object_get_ex(o, "data", &data));
+	ck_assert_int_eq(json_object_array_length(data), 2);
+	tok = json_object_get_string(json_object_object_get(json_object_array_get_idx(data, 0), "b64_json"));
+	ck_assert_ptr_nonnull(tok);
+	ck_assert(strncmp(tok, "iVBORw0KGgo", 11) == 0);   /* base64 of the PNG signature */
+	ck_assert(json_object_get_int64(json_object_object_get(o, "created")) > 1700000000);
+	json_object_put(o);
+	it_resp_free(&r);
+
+	it_json(&r, next_source(), "POST", "/v1/images/generations", jwt, "{\"prompt\": \"x\", \"model\": \"nope\"}");
+	ck_assert_int_eq(r.status, 400);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "type"), "invalid_request_error");
+	ck_assert_str_eq(it_jstr(o, "error", "param"), "model");
+	json_object_put(o);
+	it_resp_free(&r);
+
+	/* User access: no token, OpenAI's 401. */
+	it_json(&r, next_source(), "POST", "/v1/images/generations", NULL, "{\"prompt\": \"x\"}");
+	ck_assert_int_eq(r.status, 401);
+	it_resp_free(&r);
+	free(jwt);
+}
+END_TEST
+
+/* The catalogue comes from the adapters' declarations and real job
+ * outcomes, not a fixed list. */
+START_TEST(provider_catalogue_is_declared_and_observed)
+{
+	it_resp r;
+	json_object *o, *list;
+	int seen = 0;
+
+	it_json(&r, next_source(), "GET", "/api/settings/api-providers", NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	o = it_json_body(&r);
+	ck_assert(json_object_object_get_ex(o, "providers", &list));
+	ck_assert_int_eq(json_object_array_length(list), 7);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *p = json_object_array_get_idx(list, i);
+		if (strcmp(json_object_get_string(json_object_object_get(p, "name")), "builtin") != 0)
+			continue;
+		seen = 1;
+		ck_assert(json_object_get_boolean(json_object_object_get(p, "configured")));
+		ck_assert(json_object_get_boolean(json_object_object_get(p, "supports_seed")));
+		ck_assert_int_eq(json_object_get_int(json_object_object_get(p, "max_images")), 10);
+	}
+	ck_assert(seen);
+	json_object_put(o);
+	it_resp_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -285,6 +376,8 @@ main(void)
 	tcase_add_test(tc, b64_json_fills_base64);
 	tcase_add_test(tc, invalid_requests_name_the_field);
 	tcase_add_test(tc, missing_provider_key_is_401);
+	tcase_add_test(tc, openai_compatible_generations_and_models);
+	tcase_add_test(tc, provider_catalogue_is_declared_and_observed);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,204 @@
+/*
+ * openai_compat.c — the OpenAI-compatible surface (API.md "Generation"):
+ * POST /v1/images/generations and GET /v1/models, in OpenAI's request,
+ * response and error shapes, so the official OpenAI SDKs work with their
+ * base URL pointed at us. model is "provider/model" (e.g.
+ * "stability/core", "replicate/owner/name") or a bare model id that one
+ * provider declares ("dall-e-3").
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "app/api/api.h"
+#include "app/api/generation.h"
+#include "app/fcgi/pipeline.h"
+#include "lib/core/config.h"
+#include "lib/core/json.h"
+#include "lib/db/db.h"
+
+/* OpenAI's error object for err, with our status. */
+static int
+openai_error(const ig_err *err, json_object **out)
+{
+	json_object *o = json_object_new_object(), *e = json_object_new_object();
+	int status = ig_err_status(err->code);
+	const char *type = status == 401 ? "authentication_error" : status == 429 ? "rate_limit_error" :
+	    status >= 500 ? "server_error" : "invalid_request_error";
+
+	json_object_object_add(e, "message", json_object_new_string(err->message));
+	json_object_object_add(e, "type", json_object_new_string(type));
+	json_object_object_add(e, "param", err->field[0] ? json_object_new_string(err->field) : NULL);
+	json_object_object_add(e, "code", json_object_new_string(ig_err_name(err->code)));
+	json_object_object_add(o, "error", e);
+	*out = o;
+	return status;
+}
+
+/* Split "provider/model" or find the provider declaring a bare model. */
+static int
+resolve_model(const char *spec, ig_gen *g, const char **model, char *buf, size_t buflen, ig_err *err)
+{
+	const char *slash;
+
+	*model = NULL;
+	if (spec == NULL)
+		return 0;
+	slash = strchr(spec, '/');
+	if (slash != NULL && (size_t)(slash - spec) < buflen) {
+		snprintf(buf, buflen, "%.*s", (int)(slash - spec), spec);
+		if (ig_provider_find(buf) != NULL) {
+			g->provider = buf;
+			*model = slash + 1;
+			return 0;
+		}
+	}
+	for (int i = 0; ig_providers[i] != NULL; i++) {
+		for (const ig_model_decl *m = ig_providers[i]->models; m && m->id; m++) {
+			if (strcmp(m->id, spec) == 0) {
+				g->provider = ig_providers[i]->name;
+				*model = m->id;
+				return 0;
+			}
+		}
+	}
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "model",
+	    "unknown model %s: use provider/model (GET /v1/models lists them)", spec);
+}
+
+static json_object *
+read_b64(const char *filename)
+{
+	char path[4096];
+	FILE *f;
+	struct stat st;
+	json_object *o = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, filename);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
+		unsigned char *buf = ig_xmalloc((size_t)st.st_size);
+		if (fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
+			char *enc = ig_base64_encode(buf, (size_t)st.st_size);
+			o = json_object_new_string(enc);
+			free(enc);
+		}
+		free(buf);
+	}
+	fclose(f);
+	return o;
+}
+
+static int
+respond(const ig_gen *g, const char *job_id, json_object **out, ig_err *err)
+{
+	const char *p[1] = { job_id };
+	PGresult *r = ig_db_exec("SELECT filename FROM images WHERE job_id = $1 ORDER BY idx", 1, p,
+	    IG_DB_IDEMPOTENT, err);
+	json_object *o, *data;
+
+	if (r == NULL)
+		return openai_error(err, out);
+	data = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object *d = json_object_new_object();
+		if (g->b64) {
+			json_object_object_add(d, "b64_json", read_b64(PQgetvalue(r, i, 0)));
+		} else {
+			char *url = ig_xasprintf("%s/generated_images/%s", ig_cfg()->public_url, PQgetvalue(r, i, 0));
+			json_object_object_add(d, "url", json_object_new_string(url));
+			free(url);
+		}
+		json_object_object_add(d, "revised_prompt", json_object_new_string(g->req.prompt));
+		json_object_array_add(data, d);
+	}
+	PQclear(r);
+	o = json_object_new_object();
+	json_object_object_add(o, "created", json_object_new_int64((int64_t)time(NULL)));
+	json_object_object_add(o, "data", data);
+	*out = o;
+	return 200;
+}
+
+int
+ig_api_v1_images_generations(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "model", "prompt", "n", "size", "response_format", "quality",
+		"style", "user", NULL };
+	static const ig_gen_fields fields = { "model", "model", "size", "n" };
+	json_object *b;
+	ig_gen g;
+	const char *spec = NULL, *model = NULL, *size = NULL, *fmt = NULL, *user = NULL;
+	char pbuf[32], job_id[37];
+	int64_t n;
+	int rc, cached, status;
+
+	if (ig_gen_allowed(req, err) != 0)
+		return openai_error(err, out);
+	b = ig_body_object(req, keys, err);
+	if (b == NULL)
+		return openai_error(err, out);
+	memset(&g, 0, sizeof(g));
+	if (ig_json_string(b, "prompt", 1, 1, 4000, &g.req.prompt, err) < 0 ||
+	    ig_json_string(b, "model", 0, 1, 200, &spec, err) < 0 ||
+	    ig_json_string(b, "size", 0, 1, 16, &size, err) < 0 ||
+	    ig_json_string(b, "response_format", 0, 1, 16, &fmt, err) < 0 ||
+	    ig_json_string(b, "quality", 0, 1, 50, &g.req.quality, err) < 0 ||
+	    ig_json_string(b, "style", 0, 1, 50, &g.req.style, err) < 0 ||
+	    ig_json_string(b, "user", 0, 1, 256, &user, err) < 0 ||
+	    (rc = ig_json_int(b, "n", 0, 1, 10, &n, err)) < 0)
+		goto fail;
+	g.req.count = rc == 0 ? (int)n : 1;
+	if (fmt != NULL && strcmp(fmt, "url") != 0 && strcmp(fmt, "b64_json") != 0) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "response_format", "response_format must be url or b64_json");
+		goto fail;
+	}
+	g.b64 = fmt != NULL && strcmp(fmt, "b64_json") == 0;
+	if (size != NULL && strcmp(size, "auto") == 0)
+		size = NULL;
+	if (resolve_model(spec, &g, &model, pbuf, sizeof(pbuf), err) != 0 ||
+	    ig_gen_check(req, &g, model, size, &fields, err) != 0 ||
+	    ig_gen_run(req, &g, job_id, &cached, err) != 0)
+		goto fail;
+	status = respond(&g, job_id, out, err);
+	json_object_put(b);
+	return status;
+fail:
+	json_object_put(b);
+	return openai_error(err, out);
+}
+
+int
+ig_api_v1_models(ig_req *req, json_object **out, ig_err *err)
+{
+	json_object *o = json_object_new_object(), *data = json_object_new_array();
+	/* A model is offered here since this server started. */
+	int64_t since = ig_pipeline_metrics()->started;
+
+	(void)req;
+	(void)err;
+	for (int i = 0; ig_providers[i] != NULL; i++) {
+		for (const ig_model_decl *m = ig_providers[i]->models; m && m->id; m++) {
+			json_object *e = json_object_new_object();
+			char *id = ig_xasprintf("%s/%s", ig_providers[i]->name, m->id);
+			json_object_object_add(e, "id", json_object_new_string(id));
+			json_object_object_add(e, "object", json_object_new_string("model"));
+			json_object_object_add(e, "created", json_object_new_int64(since));
+			json_object_object_add(e, "owned_by", json_object_new_string(ig_providers[i]->name));
+			json_object_array_add(data, e);
+			free(id);
+		}
+	}
+	json_object_object_add(o, "object", json_object_new_string("list"));
+	json_object_object_add(o, "data", data);
+	*out = o;
+	return 200;
+}
