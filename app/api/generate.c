@@ -449,6 +449,123 @@ out:
 	return rc;
 }
 
+/*
+ * Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the first
+ * request with a key for this caller runs; a repeat with the same body
+ * gets the first response, with another body 422, while the first is still
+ * running 409. Keys live 24 hours. Server-side failures (5xx) are not kept,
+ * so the client may retry them with the same key.
+ */
+#define IDEMPOTENCY_TTL "24 hours"
+
+typedef struct idem {
+	int active;
+	char scope[80];
+	const char *key;
+	char hash[65];
+} idem;
+
+/* 0: go ahead (this request owns the key); 1: *out/status hold the stored
+ * answer; -1: err (409, 422, 400). */
+static int
+idem_begin(ig_req *req, idem *id, int *status, json_object **out, ig_err *err)
+{
+	const char *key = ig_req_header(req, "Idempotency-Key");
+	unsigned char h[IG_SHA256_LEN];
+	const char *p[3];
+	PGresult *r;
+
+	memset(id, 0, sizeof(*id));
+	if (key == NULL)
+		return 0;
+	if (*key == '\0' || strlen(key) > 255)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
+	snprintf(id->scope, sizeof(id->scope), "%s:%s", req->caller.authenticated ? "user" : "ip",
+	    req->caller.authenticated ? req->caller.user_id : (req->remote_addr ? req->remote_addr : "-"));
+	id->key = key;
+	ig_sha256(req->body ? req->body : "", req->body_len, h);
+	ig_hex(h, sizeof(h), id->hash);
+	p[0] = id->scope;
+	p[1] = key;
+	p[2] = id->hash;
+	r = ig_db_exec("WITH gone AS (DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2"
+	    "  AND created_at < now() - interval '" IDEMPOTENCY_TTL "')"
+	    " INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)"
+	    " ON CONFLICT (scope, key) DO NOTHING RETURNING 1", 3, p, 0, err);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		PQclear(r);
+		id->active = 1;
+		return 0;
+	}
+	PQclear(r);
+	r = ig_db_exec("SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
+	    2, p, 0, err);
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return ig_err_set(err, IG_E_CONFLICT, NULL, "a request with this Idempotency-Key is in flight; retry later");
+	}
+	if (strcmp(PQgetvalue(r, 0, 0), id->hash) != 0) {
+		PQclear(r);
+		return ig_err_set(err, IG_E_IDEMPOTENCY_MISMATCH, "Idempotency-Key",
+		    "this Idempotency-Key was used with a different request body");
+	}
+	if (PQgetisnull(r, 0, 1)) {
+		PQclear(r);
+		return ig_err_set(err, IG_E_CONFLICT, NULL, "the first request with this Idempotency-Key is still running");
+	}
+	*status = atoi(PQgetvalue(r, 0, 1));
+	*out = ig_json_parse(PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), 100000, err);
+	PQclear(r);
+	if (*out == NULL)
+		return -1;
+	ig_req_add_header(req, "Idempotent-Replayed", "true");
+	return 1;
+}
+
+/* Keep the answer of the request that owns the key (or free the key when
+ * the failure was ours, so a retry can run). */
+static void
+idem_end(ig_req *req, const idem *id, int status, json_object *body, const ig_err *err)
+{
+	const char *p[4];
+	char st[16];
+	ig_err e;
+	json_object *kept = body;
+
+	if (!id->active)
+		return;
+	p[0] = id->scope;
+	p[1] = id->key;
+	if (status < 0) {
+		status = ig_err_status(err->code);
+		if (status < 500) {
+			json_object *eo = json_object_new_object();
+			kept = json_object_new_object();
+			json_object_object_add(eo, "code", json_object_new_string(ig_err_name(err->code)));
+			json_object_object_add(eo, "message", json_object_new_string(err->message));
+			json_object_object_add(eo, "field", err->field[0] ? json_object_new_string(err->field) : NULL);
+			json_object_object_add(kept, "success", json_object_new_boolean(0));
+			json_object_object_add(kept, "error", eo);
+			json_object_object_add(kept, "request_id", json_object_new_string(req->request_id));
+		}
+	}
+	if (status >= 500 || kept == NULL) {
+		PQclear(ig_db_exec("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2", 2, p, 0, &e));
+		return;
+	}
+	snprintf(st, sizeof(st), "%d", status);
+	p[2] = st;
+	p[3] = json_object_to_json_string_ext(kept, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	PQclear(ig_db_exec("UPDATE idempotency_keys SET status = $3::int, response = $4::jsonb"
+	    " WHERE scope = $1 AND key = $2", 4, p, 0, &e));
+	if (kept != body)
+		json_object_put(kept);
+}
+
 int
 ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 {
@@ -457,14 +574,24 @@ ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 	int64_t t0 = ig_now_ms();
 	json_object *b = NULL;
 	ig_gen g;
+	idem id;
 	char job_id[37];
-	int cached, rc = -1;
+	int cached, rc = -1, replay, status = 0;
 
 	if (ig_gen_allowed(req, err) != 0)
 		return -1;
 	b = ig_body_object(req, keys, err);
-	if (b != NULL && validate(req, b, &g, err) == 0 && ig_gen_run(req, &g, job_id, &cached, err) == 0)
+	if (b == NULL || validate(req, b, &g, err) != 0)
+		goto out;
+	replay = idem_begin(req, &id, &status, out, err);
+	if (replay != 0) {
+		rc = replay > 0 ? status : -1;
+		goto out;
+	}
+	if (ig_gen_run(req, &g, job_id, &cached, err) == 0)
 		rc = respond(&g, job_id, cached, t0, out, err);
+	idem_end(req, &id, rc, rc >= 0 ? *out : NULL, err);
+out:
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
 	json_object_put(b);

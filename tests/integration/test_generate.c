@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,78 @@ START_TEST(provider_catalogue_is_declared_and_observed)
 }
 END_TEST
 
+typedef struct bg_call {
+	char body[256];
+	const char *key_header;
+	const char *ip;
+	it_resp r;
+} bg_call;
+
+static void *
+bg_main(void *arg)
+{
+	bg_call *c = arg;
+	const char *hdrs[3] = { "Content-Type: application/json", c->key_header, NULL };
+	it_req q = { .method = "POST", .path = "/api/generate-image", .body = c->body,
+		.len = strlen(c->body), .headers = hdrs, .source_ip = c->ip, .timeout_s = 120 };
+
+	it_request(&q, &c->r);
+	return NULL;
+}
+
+/* Idempotency-Key: a repeat gets the first answer (same generation, no
+ * second job), another body with the same key is a 422, and a repeat while
+ * the first still runs is a 409. */
+START_TEST(idempotency_key_replays_the_first_answer)
+{
+	char prompt[128], key[80], hdr[120], ip[32];
+	bg_call a, b, c;
+	pthread_t t;
+	json_object *o1, *o2;
+	char *jobs_before, *jobs_after;
+
+	fresh_prompt(prompt, sizeof(prompt), "idempotent: a windmill in a storm");
+	snprintf(key, sizeof(key), "idem-%d-%d", (int)getpid(), ++counter);
+	snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", key);
+	snprintf(ip, sizeof(ip), "%s", next_source());
+	memset(&a, 0, sizeof(a));
+	snprintf(a.body, sizeof(a.body), "{\"prompt\": \"%s\", \"image_count\": 10, \"image_size\": \"1024x1024\"}", prompt);
+	a.key_header = hdr;
+	a.ip = ip;
+	b = a;
+	c = a;
+	snprintf(c.body, sizeof(c.body), "{\"prompt\": \"%s, but blue\"}", prompt);
+
+	pthread_create(&t, NULL, bg_main, &a);
+	it_sleep_ms(300);
+	bg_main(&b);                     /* the first is still rendering */
+	ck_assert_msg(b.r.status == 409, "in flight: %ld %s", b.r.status, b.r.body.data);
+	it_resp_free(&b.r);
+	pthread_join(t, NULL);
+	ck_assert_msg(a.r.status == 200, "%s", a.r.body.data);
+	jobs_before = it_psql("SELECT count(*) FROM jobs");
+	bg_main(&b);                     /* a repeat after it finished */
+	ck_assert_int_eq(b.r.status, 200);
+	o1 = it_json_body(&a.r);
+	o2 = it_json_body(&b.r);
+	ck_assert_str_eq(it_jstr(o1, "generation_id", NULL), it_jstr(o2, "generation_id", NULL));
+	jobs_after = it_psql("SELECT count(*) FROM jobs");
+	ck_assert_str_eq(jobs_before, jobs_after);
+	bg_main(&c);                     /* same key, another body */
+	ck_assert_int_eq(c.r.status, 422);
+	json_object *e = it_json_body(&c.r);
+	ck_assert_str_eq(it_jstr(e, "error", "code"), "idempotency_mismatch");
+	json_object_put(e);
+	json_object_put(o1);
+	json_object_put(o2);
+	free(jobs_before);
+	free(jobs_after);
+	it_resp_free(&a.r);
+	it_resp_free(&b.r);
+	it_resp_free(&c.r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -378,6 +451,7 @@ main(void)
 	tcase_add_test(tc, missing_provider_key_is_401);
 	tcase_add_test(tc, openai_compatible_generations_and_models);
 	tcase_add_test(tc, provider_catalogue_is_declared_and_observed);
+	tcase_add_test(tc, idempotency_key_replays_the_first_answer);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
