@@ -66,6 +66,16 @@ int ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err);
 /* generate.c */
 int ig_api_generate_image(ig_req *req, json_object **out, ig_err *err);
 
+int ig_api_huggingface_generate(ig_req *req, json_object **out, ig_err *err);
+int ig_api_replicate_generate(ig_req *req, json_object **out, ig_err *err);
+int ig_api_local_ai_generate(ig_req *req, json_object **out, ig_err *err);
+
+/* provider_routes.c */
+int ig_api_huggingface_models(ig_req *req, json_object **out, ig_err *err);
+int ig_api_replicate_models(ig_req *req, json_object **out, ig_err *err);
+int ig_api_local_ai_models(ig_req *req, json_object **out, ig_err *err);
+int ig_api_local_ai_status(ig_req *req, json_object **out, ig_err *err);
+
 /* openai_compat.c */
 int ig_api_v1_images_generations(ig_req *req, json_object **out, ig_err *err);
 int ig_api_v1_models(ig_req *req, json_object **out, ig_err *err);

@@ -132,9 +132,11 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 	return 0;
 }
 
-/* Read the seed's request fields (API.md "Generation") into g. */
+/* Read the seed's request fields (API.md "Generation") into g; a
+ * provider-specific route fixes the provider and adds its own fields
+ * (extras, handed to the adapter, which checks them). */
 static int
-validate(ig_req *req, json_object *b, ig_gen *g, ig_err *err)
+validate(ig_req *req, json_object *b, ig_gen *g, const char *forced, const char *const *extras, ig_err *err)
 {
 	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "image_count" };
 	const char *s = NULL, *model = NULL, *size = NULL;
@@ -174,6 +176,16 @@ validate(ig_req *req, json_object *b, ig_gen *g, ig_err *err)
 		return -1;
 	if (ig_json_string(b, "api_key", 0, 8, 4096, &g->api_key, err) < 0)
 		return -1;
+	if (forced != NULL)
+		g->provider = forced;
+	for (int i = 0; extras && extras[i]; i++) {
+		json_object *v;
+		if (!json_object_object_get_ex(b, extras[i], &v) || v == NULL)
+			continue;
+		if (g->req.extra == NULL)
+			g->req.extra = json_object_new_object();
+		json_object_object_add(g->req.extra, extras[i], json_object_get(v));
+	}
 	return ig_gen_check(req, g, model, size, &fields, err);
 }
 
@@ -261,6 +273,7 @@ job_request_json(const ig_gen *g)
 	json_object_object_add(o, "seed", g->req.has_seed ? json_object_new_int64(g->req.seed) : NULL);
 	json_object_object_add(o, "style", g->req.style ? json_object_new_string(g->req.style) : NULL);
 	json_object_object_add(o, "quality", g->req.quality ? json_object_new_string(g->req.quality) : NULL);
+	json_object_object_add(o, "extra", g->req.extra ? json_object_get(g->req.extra) : NULL);
 	return o;
 }
 
@@ -566,11 +579,53 @@ idem_end(ig_req *req, const idem *id, int status, json_object *body, const ig_er
 		json_object_put(kept);
 }
 
+#define SEED_KEYS "prompt", "negative_prompt", "image_size", "image_count", "api_key", "model", "seed", \
+	"style", "quality", "response_format", "no_cache"
+
+static int generate(ig_req *req, const char *const *keys, const char *forced, const char *const *extras,
+    json_object **out, ig_err *err);
+
 int
 ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "prompt", "negative_prompt", "image_size", "image_count",
-		"api_provider", "api_key", "model", "seed", "style", "quality", "response_format", "no_cache", NULL };
+	static const char *const keys[] = { SEED_KEYS, "api_provider", NULL };
+
+	return generate(req, keys, NULL, NULL, out, err);
+}
+
+/* The provider-specific routes of API.md: the generate-image fields plus
+ * that provider's own. */
+int
+ig_api_huggingface_generate(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { SEED_KEYS, "num_inference_steps", "guidance_scale", NULL };
+	static const char *const extras[] = { "num_inference_steps", "guidance_scale", NULL };
+
+	return generate(req, keys, "huggingface", extras, out, err);
+}
+
+int
+ig_api_replicate_generate(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { SEED_KEYS, "version", "input", NULL };
+	static const char *const extras[] = { "version", "input", NULL };
+
+	return generate(req, keys, "replicate", extras, out, err);
+}
+
+int
+ig_api_local_ai_generate(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { SEED_KEYS, "steps", "cfg_scale", "sampler_name", NULL };
+	static const char *const extras[] = { "steps", "cfg_scale", "sampler_name", NULL };
+
+	return generate(req, keys, "local_ai", extras, out, err);
+}
+
+static int
+generate(ig_req *req, const char *const *keys, const char *forced, const char *const *extras,
+    json_object **out, ig_err *err)
+{
 	int64_t t0 = ig_now_ms();
 	json_object *b = NULL;
 	ig_gen g;
@@ -580,8 +635,9 @@ ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 
 	if (ig_gen_allowed(req, err) != 0)
 		return -1;
+	memset(&g, 0, sizeof(g));
 	b = ig_body_object(req, keys, err);
-	if (b == NULL || validate(req, b, &g, err) != 0)
+	if (b == NULL || validate(req, b, &g, forced, extras, err) != 0)
 		goto out;
 	replay = idem_begin(req, &id, &status, out, err);
 	if (replay != 0) {
@@ -594,6 +650,7 @@ ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 out:
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
+	json_object_put(g.req.extra);
 	json_object_put(b);
 	return rc;
 }

@@ -43,6 +43,13 @@ const ig_route ig_routes[] = {
 	/* Anonymous callers too when IG_ALLOW_ANONYMOUS=1 (the handler checks). */
 	{ "POST", "/api/generate-image", ig_api_generate_image, IG_ACCESS_PUBLIC, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
 
+	{ "GET", "/api/huggingface/models", ig_api_huggingface_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
+	{ "GET", "/api/replicate/models", ig_api_replicate_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
+	{ "GET", "/api/local_ai/models", ig_api_local_ai_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
+	{ "GET", "/api/local_ai/status", ig_api_local_ai_status, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
+	{ "POST", "/api/huggingface/generate", ig_api_huggingface_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
+	{ "POST", "/api/replicate/generate", ig_api_replicate_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
+	{ "POST", "/api/local_ai/generate", ig_api_local_ai_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
 	{ "POST", "/v1/images/generations", ig_api_v1_images_generations, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
 	{ "GET", "/v1/models", ig_api_v1_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
 	/* Public; with a token it also says which providers the caller has a key for. */

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "app/runner/transfer.h"
+#include "lib/jobs/http.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
@@ -153,71 +154,31 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Only the base URL's scheme is ever spoken. */
-static const char *
-allowed_protocols(const ig_active *a)
-{
-	return strncmp(a->pconf->base_url, "https://", 8) == 0 ? "https" : "http";
-}
-
 /* Set up and add the easy handle for a->hreq; -1 with err when the request
  * itself is refused (a download host not allowed). */
 static int
 start(ig_runner *rn, ig_active *a, ig_err *err)
 {
 	const ig_config *c = ig_cfg();
-	ig_http_req *h = &a->hreq;
-	CURL *e;
+	CURL *e = curl_easy_init();
 
-	if (h->download && !ig_pconf_download_allowed(a->pconf, h->url))
-		return ig_err_set(err, IG_E_PROVIDER_ERROR, NULL,
-		    "the provider's output URL is on a host not in IG_%s_DOWNLOAD_HOSTS", a->job.provider);
-	e = curl_easy_init();
 	if (e == NULL)
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "out of memory");
+	if (ig_http_apply(e, &a->hreq, a->pconf, (long)c->provider_timeout * 1000L, &a->hdrs, &a->mime, err) != 0) {
+		curl_slist_free_all(a->hdrs);
+		a->hdrs = NULL;
+		curl_easy_cleanup(e);
+		return -1;
+	}
 	a->easy = e;
-	a->max_bytes = h->max_bytes > 0 ? h->max_bytes : c->max_download;
+	a->max_bytes = a->hreq.max_bytes > 0 ? a->hreq.max_bytes : c->max_download;
 	a->too_big = 0;
 	a->content_type[0] = a->retry_after[0] = a->finish_reason[0] = a->seed[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_URL, h->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, a);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, allowed_protocols(a));
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, allowed_protocols(a));
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, h->download ? 1L : 0L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->provider_timeout * 1000L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, a);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "imagegen/" PACKAGE_VERSION);
-	a->hdrs = curl_slist_append(NULL, "Expect:");
-	for (int i = 0; i < h->nheaders; i++)
-		a->hdrs = curl_slist_append(a->hdrs, h->headers[i]);
-	if (h->parts != NULL && h->nparts > 0) {
-		a->mime = curl_mime_init(e);
-		for (int i = 0; i < h->nparts; i++) {
-			curl_mimepart *part = curl_mime_addpart(a->mime);
-			curl_mime_name(part, h->parts[i].name);
-			curl_mime_data(part, h->parts[i].value, h->parts[i].value_len);
-			if (h->parts[i].filename)
-				curl_mime_filename(part, h->parts[i].filename);
-			if (h->parts[i].content_type)
-				curl_mime_type(part, h->parts[i].content_type);
-		}
-		curl_easy_setopt(e, CURLOPT_MIMEPOST, a->mime);
-	} else if (h->body != NULL) {
-		a->hdrs = curl_slist_append(a->hdrs, "Content-Type: application/json");
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->body_len);
-	}
-	if (h->method != NULL && strcmp(h->method, "GET") != 0 && strcmp(h->method, "POST") != 0)
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, h->method);
-	else if (h->method != NULL && strcmp(h->method, "POST") == 0 && h->body == NULL && h->parts == NULL)
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->hdrs);
 	curl_multi_add_handle(rn->multi, e);
 	a->in_flight = 1;
 	a->scheduled = 0;

@@ -436,6 +436,82 @@ START_TEST(idempotency_key_replays_the_first_answer)
 }
 END_TEST
 
+/* Log in a fresh user; returns its access token (caller frees). */
+static char *
+fresh_user_token(void)
+{
+	char user[64];
+	it_resp r;
+	json_object *o;
+	char *tok;
+
+	snprintf(user, sizeof(user), "pr%d_%d", (int)getpid(), ++counter);
+	it_json(&r, next_source(), "POST", "/api/auth/register", NULL,
+	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"provider routes 1\"}", user, user);
+	ck_assert_int_eq(r.status, 201);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "POST", "/api/auth/login", NULL,
+	    "{\"username_or_email\": \"%s\", \"password\": \"provider routes 1\"}", user);
+	ck_assert_int_eq(r.status, 200);
+	o = it_json_body(&r);
+	tok = ig_xstrdup(it_jstr(o, "access_token", NULL));
+	json_object_put(o);
+	it_resp_free(&r);
+	return tok;
+}
+
+/* The local server's status and checkpoints are asked of it (the mock's
+ * AUTOMATIC1111 API here), and /api/local_ai/generate passes its own
+ * fields through to the txt2img call. */
+START_TEST(local_ai_routes_ask_the_server)
+{
+	char *tok = fresh_user_token(), prompt[128], url[512];
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, next_source(), "GET", "/api/local_ai/status", tok, NULL);
+	ck_assert_int_eq(r.status, 200);
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(json_object_object_get(o, "reachable")));
+	ck_assert_int_ge(json_object_array_length(json_object_object_get(o, "models")), 1);
+	json_object_put(o);
+	it_resp_free(&r);
+
+	it_json(&r, next_source(), "GET", "/api/huggingface/models", tok, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"default\":true"));
+	it_resp_free(&r);
+
+	snprintf(url, sizeof(url), "%s/_control/reset", it_env("IG_MOCK_URL"));
+	it_http_ex(url, "POST", "", "{}", 2, NULL, 10, &r);
+	it_resp_free(&r);
+	fresh_prompt(prompt, sizeof(prompt), "local: a tea house in rain");
+	it_json(&r, next_source(), "POST", "/api/local_ai/generate", tok,
+	    "{\"prompt\": \"%s\", \"image_size\": \"64x64\", \"steps\": 5, \"cfg_scale\": 6.5,"
+	    " \"sampler_name\": \"Euler a\"}", prompt);
+	ck_assert_msg(r.status == 200, "%s", r.body.data);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "provider", NULL), "local_ai");
+	json_object_put(o);
+	it_resp_free(&r);
+	snprintf(url, sizeof(url), "%s/_control/requests?provider=local_ai", it_env("IG_MOCK_URL"));
+	it_http_ex(url, "GET", "", NULL, 0, NULL, 10, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"steps\": 5"));
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"sampler_name\": \"Euler a\""));
+	it_resp_free(&r);
+
+	/* Their own fields are checked by the adapter, the field named. */
+	it_json(&r, next_source(), "POST", "/api/local_ai/generate", tok, "{\"prompt\": \"x\", \"steps\": 0}");
+	ck_assert_int_eq(r.status, 400);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "field"), "steps");
+	json_object_put(o);
+	it_resp_free(&r);
+	free(tok);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -452,6 +528,7 @@ main(void)
 	tcase_add_test(tc, openai_compatible_generations_and_models);
 	tcase_add_test(tc, provider_catalogue_is_declared_and_observed);
 	tcase_add_test(tc, idempotency_key_replays_the_first_answer);
+	tcase_add_test(tc, local_ai_routes_ask_the_server);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,119 @@
+/*
+ * provider_routes.c — the provider-specific model and status routes of
+ * API.md "Generation": /api/huggingface/models and /api/replicate/models
+ * from the adapters' declarations, /api/local_ai/models and
+ * /api/local_ai/status from the AUTOMATIC1111 server IG_LOCAL_AI_URL
+ * points at (asked now, not remembered).
+ */
+#include "ig_autoconf.h"
+
+#include "app/api/api.h"
+#include "lib/core/util.h"
+#include "lib/jobs/http.h"
+#include "lib/jobs/pconf.h"
+#include "lib/providers/local_ai.h"
+
+#define LOCAL_AI_TIMEOUT_MS 5000
+#define LOCAL_AI_MAX_BYTES (4L * 1024 * 1024)
+
+static int
+declared_models(const char *name, json_object **out)
+{
+	const ig_provider_ops *ops = ig_provider_find(name);
+	json_object *list = json_object_new_array();
+
+	for (const ig_model_decl *m = ops ? ops->models : NULL; m && m->id; m++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(m->id));
+		json_object_object_add(e, "name", json_object_new_string(m->name ? m->name : m->id));
+		json_object_object_add(e, "default", json_object_new_boolean(m->is_default));
+		json_object_array_add(list, e);
+	}
+	*out = ig_ok("models", list);
+	return 200;
+}
+
+int
+ig_api_huggingface_models(ig_req *req, json_object **out, ig_err *err)
+{
+	(void)req;
+	(void)err;
+	return declared_models("huggingface", out);
+}
+
+int
+ig_api_replicate_models(ig_req *req, json_object **out, ig_err *err)
+{
+	(void)req;
+	(void)err;
+	return declared_models("replicate", out);
+}
+
+/* Ask the local server for its checkpoints; *models gets the list or NULL
+ * with err. *latency_ms gets the round trip. */
+static int
+local_models(json_object **models, double *latency_ms, const char **url, ig_err *err)
+{
+	const ig_pconf *pc = ig_pconf_get("local_ai");
+	ig_http_req h = { 0 };
+	ig_http_resp resp;
+	ig_buf buf = { 0 };
+	char ctype[128];
+	int64_t t0;
+	int rc = -1;
+
+	*models = NULL;
+	*url = pc ? pc->base_url : "";
+	if (pc == NULL || pc->ops->probe == NULL || pc->ops->probe(pc->base_url, pc->api_key, &h) != 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "local_ai cannot be probed");
+	t0 = ig_now_us();
+	if (ig_http_fetch(&h, pc, LOCAL_AI_TIMEOUT_MS, LOCAL_AI_MAX_BYTES, &resp, &buf, ctype, err) != 0)
+		goto out;
+	*latency_ms = (double)(ig_now_us() - t0) / 1000.0;
+	if (resp.status != 200) {
+		ig_err_set(err, resp.timed_out ? IG_E_PROVIDER_TIMEOUT : IG_E_PROVIDER_ERROR, NULL,
+		    resp.status ? "the local server at %s answered %ld" : "the local server at %s is not reachable",
+		    pc->base_url, resp.status);
+		goto out;
+	}
+	*models = ig_local_ai_models(&resp, err);
+	rc = *models ? 0 : -1;
+out:
+	ig_http_req_free(&h);
+	ig_buf_free(&buf);
+	return rc;
+}
+
+int
+ig_api_local_ai_models(ig_req *req, json_object **out, ig_err *err)
+{
+	json_object *models;
+	double latency;
+	const char *url;
+
+	(void)req;
+	if (local_models(&models, &latency, &url, err) != 0)
+		return -1;
+	*out = ig_ok("models", models);
+	return 200;
+}
+
+int
+ig_api_local_ai_status(ig_req *req, json_object **out, ig_err *err)
+{
+	json_object *models;
+	double latency = 0;
+	const char *url;
+	ig_err why = { 0 };
+	int up;
+
+	(void)req;
+	(void)err;
+	up = local_models(&models, &latency, &url, &why) == 0;
+	*out = ig_ok("reachable", json_object_new_boolean(up));
+	json_object_object_add(*out, "url", json_object_new_string(url));
+	json_object_object_add(*out, "models", up ? models : json_object_new_array());
+	json_object_object_add(*out, "latency_ms", up ? json_object_new_double(latency) : NULL);
+	json_object_object_add(*out, "error", up ? NULL : json_object_new_string(why.message));
+	return 200;
+}
