@@ -316,6 +316,18 @@ ig_env_load() {
     . "$var/env"
 }
 
+# ig_env_overrides: export each IG_NAME=value word of $IG_STACK_OVERRIDES (a
+# test restarting the pool with one setting changed); DIR/env is not touched,
+# so the next start without overrides restores the stack's settings.
+ig_env_overrides() {
+    local kv
+    for kv in ${IG_STACK_OVERRIDES:-}; do
+        [[ "$kv" =~ ^IG_[A-Z0-9_]+= ]] || ig_die "IG_STACK_OVERRIDES: not IG_NAME=value: $kv"
+        ig_log "override ${kv%%=*} for this start"
+        export "${kv?}"
+    done
+}
+
 # ig_stack_dirs VAR: create the var dir layout, traversable by nginx/postgres.
 ig_stack_dirs() {
     local var="$1" d
