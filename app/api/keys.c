@@ -17,6 +17,8 @@
 #include "lib/auth/token.h"
 #include "lib/core/json.h"
 #include "lib/db/db.h"
+#include "lib/jobs/http.h"
+#include "lib/jobs/pconf.h"
 
 #define MAX_API_KEYS 50
 #define MAX_PROVIDER_KEYS 20
@@ -364,16 +366,68 @@ ig_api_provider_key_delete(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
+#define PROBE_TIMEOUT_MS 15000
+#define PROBE_MAX_BYTES (1L * 1024 * 1024)
+
+/*
+ * POST /api/keys/providers/{id}/test: the provider's cheapest authenticated
+ * call (its adapter's probe: a models or account GET) with the stored key,
+ * under the runner's transport rules. valid is what the provider said; a
+ * provider that could not be reached is a 502/504, not a verdict on the key.
+ */
 int
 ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err)
 {
 	PGresult *r;
+	const ig_pconf *pc;
+	ig_http_req h = { 0 };
+	ig_http_resp resp;
+	ig_buf buf = { 0 };
+	char ctype[128], *key = NULL, ts[40];
+	unsigned char *nonce, *ct;
+	size_t nl, cl;
+	int rc = -1, valid;
 
-	(void)out;
-	if (owned(req, "SELECT provider FROM provider_keys WHERE id = $1 AND user_id = $2", &r, err) != 0)
+	if (owned(req, "UPDATE provider_keys SET last_used_at = now() WHERE id = $1 AND user_id = $2"
+		" RETURNING provider, nonce, ciphertext", &r, err) != 0)
 		return -1;
+	pc = ig_pconf_get(PQgetvalue(r, 0, 0));
+	nonce = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &nl);
+	ct = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 2), &cl);
 	PQclear(r);
-	return ig_err_set(err, IG_E_NOT_IMPLEMENTED, NULL,
-	    "testing a stored key needs the provider adapters, which arrive with the generation engine;"
-	    " the key is stored and will be used then");
+	if (pc == NULL || nonce == NULL || ct == NULL || nl != IG_SECRETBOX_NONCE ||
+	    ig_secretbox_open(nonce, ct, cl, &key) != 0) {
+		ig_err_set(err, IG_E_INTERNAL, NULL, "the stored key cannot be opened");
+		goto out;
+	}
+	if (pc->ops->probe == NULL || pc->ops->probe_ok == NULL || pc->ops->probe(pc->base_url, key, &h) != 0) {
+		ig_err_set(err, IG_E_NOT_IMPLEMENTED, NULL, "%s has no key test", pc->ops->name);
+		goto out;
+	}
+	if (ig_http_fetch(&h, pc, PROBE_TIMEOUT_MS, PROBE_MAX_BYTES, &resp, &buf, ctype, err) != 0)
+		goto out;
+	if (resp.status == 0) {
+		ig_err_set(err, resp.timed_out ? IG_E_PROVIDER_TIMEOUT : IG_E_PROVIDER_ERROR, NULL,
+		    "%s could not be reached to test the key", pc->ops->name);
+		goto out;
+	}
+	if (resp.status >= 500) {
+		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "%s answered %ld; the key was not judged",
+		    pc->ops->name, resp.status);
+		goto out;
+	}
+	valid = pc->ops->probe_ok(&resp);
+	ig_rfc3339_now(ts, sizeof(ts));
+	*out = ig_ok("valid", json_object_new_boolean(valid));
+	json_object_object_add(*out, "provider", json_object_new_string(pc->ops->name));
+	json_object_object_add(*out, "checked_at", json_object_new_string(ts));
+	json_object_object_add(*out, "status", json_object_new_int((int)resp.status));
+	rc = 200;
+out:
+	PQfreemem(nonce);
+	PQfreemem(ct);
+	ig_http_req_free(&h);
+	ig_buf_free(&buf);
+	ig_secretbox_free(key);
+	return rc;
 }

@@ -1425,18 +1425,34 @@ START_TEST(provider_key_is_encrypted_at_rest_and_shown_as_last4)
 }
 END_TEST
 
-START_TEST(provider_key_test_is_501_until_adapters_and_delete_removes_it)
+/* The key test asks the provider (the mock OpenAI here): a key it refuses
+ * is valid: false, one it accepts valid: true; the stored key is sent. */
+START_TEST(provider_key_test_asks_the_provider_and_delete_removes_it)
 {
 	user u;
 	it_resp r;
-	char id[64], path[160];
+	char id[64], good[64], path[160];
+	json_object *o;
 
 	user_new(&u, ip(91));
 	provider_create(&u, "sk-test-deleteme-1234", id, sizeof(id));
 	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", id);
 	it_json(&r, u.ip, "POST", path, u.access, NULL);
-	expect_error(&r, 501, "not_implemented", NULL, NULL);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	ck_assert(!json_object_get_boolean(json_object_object_get(o, "valid")));
+	ck_assert(strlen(it_jstr(o, "checked_at", NULL)) >= 20);
+	json_object_put(o);
 	it_resp_free(&r);
+	provider_create(&u, "sk-good-keytest-5678", good, sizeof(good));
+	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", good);
+	it_json(&r, u.ip, "POST", path, u.access, NULL);
+	EXPECT(&r, 200);
+	o = it_json_body(&r);
+	ck_assert(json_object_get_boolean(json_object_object_get(o, "valid")));
+	json_object_put(o);
+	it_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", id);
 	snprintf(path, sizeof(path), "/api/keys/providers/%s", id);
 	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
 	EXPECT(&r, 200);
@@ -2031,7 +2047,7 @@ main(void)
 	tcase_add_test(tc, read_only_api_key_cannot_create_keys);
 	tcase_add_test(tc, api_key_create_rejects_bad_fields_by_name);
 	tcase_add_test(tc, provider_key_is_encrypted_at_rest_and_shown_as_last4);
-	tcase_add_test(tc, provider_key_test_is_501_until_adapters_and_delete_removes_it);
+	tcase_add_test(tc, provider_key_test_asks_the_provider_and_delete_removes_it);
 	tcase_add_test(tc, other_users_key_ids_are_404_and_keys_survive);
 	tcase_add_test(tc, monitoring_is_admin_only);
 	tcase_add_test(tc, admin_from_cli_reads_performance_metrics);
