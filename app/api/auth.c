@@ -54,24 +54,13 @@ hash_hex(const char *token, char out[HASH_HEX])
 }
 
 static int
-exec_ok(const char *sql, int n, const char *const *p, ig_err *err)
-{
-	PGresult *r = ig_db_exec(sql, n, p, 0, err);
-
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
-}
-
-static int
 revoke(const char *sql, const char *id, ig_err *err)
 {
 	char ttl[16];
 	const char *p[2] = { id, ttl };
 
 	snprintf(ttl, sizeof(ttl), "%d", ig_cfg()->access_ttl + IG_JWT_SKEW);
-	return exec_ok(sql, 2, p, err);
+	return ig_db_run(sql, 2, p, 0, err);
 }
 
 /* The user row (IG_USER_COLS) of id; NULL with err when gone. */
@@ -124,8 +113,8 @@ issue_session(const char *user_id, const char *family, ig_err *err)
 	p[2] = hex;
 	p[3] = c.jti;
 	p[4] = ttl;
-	if (exec_ok("INSERT INTO refresh_tokens (user_id, family_id, token_hash, access_jti, expires_at)"
-		" VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))", 5, p, err) != 0) {
+	if (ig_db_run("INSERT INTO refresh_tokens (user_id, family_id, token_hash, access_jti, expires_at)"
+		" VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))", 5, p, 0, err) != 0) {
 		free(access);
 		PQclear(u);
 		return NULL;
@@ -339,8 +328,8 @@ ig_api_logout(ig_req *req, json_object **out, ig_err *err)
 	snprintf(exp, sizeof(exp), "%lld", req->caller.token_exp);
 	p[0] = req->caller.jti;
 	p[1] = exp;
-	if (exec_ok("INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2::bigint))"
-		" ON CONFLICT DO NOTHING", 2, p, err) != 0)
+	if (ig_db_run("INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2::bigint))"
+		" ON CONFLICT DO NOTHING", 2, p, 0, err) != 0)
 		goto out;
 	/* The family of this access token, and that of the refresh token
 	 * given (if it is the caller's). */
@@ -423,8 +412,8 @@ ig_api_reset_request(ig_req *req, json_object **out, ig_err *err)
 		p[0] = hex;
 		p[1] = PQgetvalue(r, 0, 0);
 		p[2] = ttl;
-		if (exec_ok("INSERT INTO password_resets (token_hash, user_id, expires_at)"
-			" VALUES ($1, $2, now() + make_interval(secs => $3::int))", 3, p, err) != 0)
+		if (ig_db_run("INSERT INTO password_resets (token_hash, user_id, expires_at)"
+			" VALUES ($1, $2, now() + make_interval(secs => $3::int))", 3, p, 0, err) != 0)
 			goto out;
 		send_reset_mail(PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 1), token);
 		ig_activity(req, PQgetvalue(r, 0, 0), "password_reset_requested", NULL);
@@ -489,8 +478,8 @@ ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 	}
 	p[0] = user;
 	p[1] = hash;
-	if (exec_ok("UPDATE users SET password_hash = $2, tokens_valid_after = now(), updated_at = now()"
-		" WHERE id = $1", 2, p, err) != 0 ||
+	if (ig_db_run("UPDATE users SET password_hash = $2, tokens_valid_after = now(), updated_at = now()"
+		" WHERE id = $1", 2, p, 0, err) != 0 ||
 	    revoke(revoke_user_sql, user, err) != 0) {
 		sodium_memzero(hash, sizeof(hash));
 		goto out;

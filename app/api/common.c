@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "app/api/api.h"
+#include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/db/db.h"
@@ -172,4 +174,29 @@ ig_is_uuid(const char *s)
 		}
 	}
 	return 1;
+}
+
+json_object *
+ig_image_b64(const char *filename)
+{
+	char path[4096];
+	FILE *f;
+	struct stat st;
+	json_object *o = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, filename);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
+		unsigned char *buf = ig_xmalloc((size_t)st.st_size);
+		if (fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
+			char *enc = ig_base64_encode(buf, (size_t)st.st_size);
+			o = json_object_new_string(enc);
+			free(enc);
+		}
+		free(buf);
+	}
+	fclose(f);
+	return o;
 }

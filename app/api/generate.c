@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -277,34 +276,6 @@ job_request_json(const ig_gen *g)
 	return o;
 }
 
-/* base64 of a stored image file; NULL when it cannot be read. */
-static json_object *
-file_b64(const char *filename)
-{
-	char path[4096];
-	FILE *f;
-	struct stat st;
-	unsigned char *buf;
-	char *enc;
-	json_object *o = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, filename);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
-		buf = ig_xmalloc((size_t)st.st_size);
-		if (fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
-			enc = ig_base64_encode(buf, (size_t)st.st_size);
-			o = json_object_new_string(enc);
-			free(enc);
-		}
-		free(buf);
-	}
-	fclose(f);
-	return o;
-}
-
 /* The seed's response for the images of job_id. */
 static int
 respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object **out, ig_err *err)
@@ -324,7 +295,7 @@ respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object
 		json_object_object_add(im, "id", ig_pg_string(r, i, 0));
 		json_object_object_add(im, "filename", ig_pg_string(r, i, 1));
 		json_object_object_add(im, "url", json_object_new_string(url));
-		json_object_object_add(im, "base64", g->b64 ? file_b64(PQgetvalue(r, i, 1)) : NULL);
+		json_object_object_add(im, "base64", g->b64 ? ig_image_b64(PQgetvalue(r, i, 1)) : NULL);
 		json_object_object_add(im, "width", json_object_new_int(atoi(PQgetvalue(r, i, 2))));
 		json_object_object_add(im, "height", json_object_new_int(atoi(PQgetvalue(r, i, 3))));
 		json_object_object_add(im, "seed", PQgetisnull(r, i, 4) ? NULL :

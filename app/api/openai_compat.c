@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -72,31 +71,6 @@ resolve_model(const char *spec, ig_gen *g, const char **model, char *buf, size_t
 	    "unknown model %s: use provider/model (GET /v1/models lists them)", spec);
 }
 
-static json_object *
-read_b64(const char *filename)
-{
-	char path[4096];
-	FILE *f;
-	struct stat st;
-	json_object *o = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, filename);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
-		unsigned char *buf = ig_xmalloc((size_t)st.st_size);
-		if (fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
-			char *enc = ig_base64_encode(buf, (size_t)st.st_size);
-			o = json_object_new_string(enc);
-			free(enc);
-		}
-		free(buf);
-	}
-	fclose(f);
-	return o;
-}
-
 static int
 respond(const ig_gen *g, const char *job_id, json_object **out, ig_err *err)
 {
@@ -111,7 +85,7 @@ respond(const ig_gen *g, const char *job_id, json_object **out, ig_err *err)
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_object *d = json_object_new_object();
 		if (g->b64) {
-			json_object_object_add(d, "b64_json", read_b64(PQgetvalue(r, i, 0)));
+			json_object_object_add(d, "b64_json", ig_image_b64(PQgetvalue(r, i, 0)));
 		} else {
 			char *url = ig_xasprintf("%s/generated_images/%s", ig_cfg()->public_url, PQgetvalue(r, i, 0));
 			json_object_object_add(d, "url", json_object_new_string(url));

@@ -236,13 +236,29 @@ finished(ig_runner *rn, ig_active *a, CURLcode rc)
 	}
 }
 
+/* Advance the transfers and hand each finished one to its call. */
+static void
+deliver(ig_runner *rn)
+{
+	int running, left;
+	CURLMsg *msg;
+
+	curl_multi_perform(rn->multi, &running);
+	while ((msg = curl_multi_info_read(rn->multi, &left)) != NULL) {
+		ig_active *a = NULL;
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
+		finished(rn, a, msg->data.result);
+	}
+}
+
 void
 ig_runner_poll(ig_runner *rn, int extra_fd, int max_wait_ms)
 {
 	int64_t now = ig_now_ms(), next_wake = now + max_wait_ms;
 	struct curl_waitfd extra = { .fd = extra_fd, .events = CURL_WAIT_POLLIN };
-	int running, left, numfds;
-	CURLMsg *msg;
+	int numfds;
 
 	for (ig_active *a = rn->head, *nx; a; a = nx) {
 		nx = a->next;
@@ -258,28 +274,14 @@ ig_runner_poll(ig_runner *rn, int extra_fd, int max_wait_ms)
 			next_wake = a->wake_at_ms;
 		}
 	}
-	curl_multi_perform(rn->multi, &running);
-	while ((msg = curl_multi_info_read(rn->multi, &left)) != NULL) {
-		ig_active *a = NULL;
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
-		finished(rn, a, msg->data.result);
-	}
+	deliver(rn);
 	{
 		long wait = (long)(next_wake - ig_now_ms());
 		if (wait < 0)
 			wait = 0;
 		curl_multi_poll(rn->multi, extra_fd >= 0 ? &extra : NULL, extra_fd >= 0 ? 1 : 0, (int)wait, &numfds);
 	}
-	curl_multi_perform(rn->multi, &running);
-	while ((msg = curl_multi_info_read(rn->multi, &left)) != NULL) {
-		ig_active *a = NULL;
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
-		finished(rn, a, msg->data.result);
-	}
+	deliver(rn);
 }
 
 void

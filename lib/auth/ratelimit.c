@@ -149,22 +149,14 @@ int
 ig_login_failure_add(const char *key, ig_err *err)
 {
 	const char *p[1] = { key };
-	PGresult *r = ig_db_exec("INSERT INTO login_failures (key) VALUES ($1)", 1, p, 0, err);
 
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
+	return ig_db_run("INSERT INTO login_failures (key) VALUES ($1)", 1, p, 0, err);
 }
 
 int
 ig_login_failures_clear(const char *key, ig_err *err)
 {
 	const char *p[1] = { key };
-	PGresult *r = ig_db_exec("DELETE FROM login_failures WHERE key = $1", 1, p, 0, err);
 
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
+	return ig_db_run("DELETE FROM login_failures WHERE key = $1", 1, p, 0, err);
 }

@@ -231,6 +231,17 @@ ig_db_exec(const char *sql, int nparams, const char *const *params, int flags, i
 }
 
 int
+ig_db_run(const char *sql, int nparams, const char *const *params, int flags, ig_err *err)
+{
+	PGresult *r = ig_db_exec(sql, nparams, params, flags, err);
+
+	if (r == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int
 ig_db_ping(double *latency_ms, ig_err *err)
 {
 	int64_t t0 = ig_now_us();

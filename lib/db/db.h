@@ -35,6 +35,9 @@ void ig_db_setup(const char *conninfo, int timeout_ms, const char *application_n
 PGresult *ig_db_exec(const char *sql, int nparams, const char *const *params,
     int flags, ig_err *err);
 
+/* ig_db_exec for statements whose rows are not needed: 0 or -1 with err. */
+int ig_db_run(const char *sql, int nparams, const char *const *params, int flags, ig_err *err);
+
 /* SQLSTATE of this thread's last failed statement ("" if none). */
 const char *ig_db_sqlstate(void);
 

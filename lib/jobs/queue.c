@@ -23,17 +23,6 @@ ig_job_free(ig_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-static int
-exec_ok(const char *sql, int n, const char *const *p, ig_err *err)
-{
-	PGresult *r = ig_db_exec(sql, n, p, 0, err);
-
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
-}
-
 /* "\\x…" bytea text of n bytes, malloc'ed. */
 static char *
 bytea(const unsigned char *b, size_t n)
@@ -67,10 +56,10 @@ ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 	p[8] = sealed;
 	p[9] = s->cache_key;
 	p[10] = prio;
-	rc = exec_ok("WITH j AS (INSERT INTO jobs (id, user_id, provider, model, request, key_source, key_id,"
+	rc = ig_db_run("WITH j AS (INSERT INTO jobs (id, user_id, provider, model, request, key_source, key_id,"
 	    " key_nonce, key_sealed, cache_key, priority)"
 	    " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::bytea, $9::bytea, $10, $11::int) RETURNING provider)"
-	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider) FROM j", 11, p, err);
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider) FROM j", 11, p, 0, err);
 	free(nonce);
 	if (sealed != NULL) {
 		sodium_memzero(sealed, strlen(sealed));
@@ -101,7 +90,7 @@ ig_runner_unregister(const char *runner_id, ig_err *err)
 {
 	const char *p[1] = { runner_id };
 
-	return exec_ok("DELETE FROM runners WHERE id = $1", 1, p, err);
+	return ig_db_run("DELETE FROM runners WHERE id = $1", 1, p, 0, err);
 }
 
 int
@@ -111,10 +100,10 @@ ig_runner_heartbeat(const char *runner_id, int lease_s, ig_err *err)
 	const char *p[2] = { runner_id, lease };
 
 	snprintf(lease, sizeof(lease), "%d", lease_s);
-	if (exec_ok("UPDATE runners SET heartbeat_at = now() WHERE id = $1", 1, p, err) != 0)
+	if (ig_db_run("UPDATE runners SET heartbeat_at = now() WHERE id = $1", 1, p, 0, err) != 0)
 		return -1;
-	return exec_ok("UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
-	    " WHERE runner_id = $1 AND status = 'running'", 2, p, err);
+	return ig_db_run("UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
+	    " WHERE runner_id = $1 AND status = 'running'", 2, p, 0, err);
 }
 
 int
@@ -230,8 +219,8 @@ ig_job_succeed(const ig_job *job, const char *runner_id, ig_err *err)
 {
 	const char *p[2] = { job->id, runner_id };
 
-	return exec_ok("WITH j AS (UPDATE jobs SET status = 'succeeded', finished_at = now(),"
-	    " lease_until = NULL, error_code = NULL, error_message = NULL" HELD NOTIFY_DONE, 2, p, err);
+	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'succeeded', finished_at = now(),"
+	    " lease_until = NULL, error_code = NULL, error_message = NULL" HELD NOTIFY_DONE, 2, p, 0, err);
 }
 
 int
@@ -239,8 +228,8 @@ ig_job_fail(const ig_job *job, const char *runner_id, const char *code, const ch
 {
 	const char *p[4] = { job->id, runner_id, code, message };
 
-	return exec_ok("WITH j AS (UPDATE jobs SET status = 'failed', finished_at = now(),"
-	    " lease_until = NULL, error_code = $3, error_message = $4" HELD NOTIFY_DONE, 4, p, err);
+	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'failed', finished_at = now(),"
+	    " lease_until = NULL, error_code = $3, error_message = $4" HELD NOTIFY_DONE, 4, p, 0, err);
 }
 
 int
@@ -251,10 +240,10 @@ ig_job_retry_later(const ig_job *job, const char *runner_id, long delay_ms, cons
 	const char *p[5] = { job->id, runner_id, code, message, d };
 
 	snprintf(d, sizeof(d), "%ld", delay_ms);
-	return exec_ok("WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
+	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
 	    " run_after = now() + make_interval(secs => $5::double precision / 1000),"
 	    " error_code = $3, error_message = $4" HELD
-	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 5, p, err);
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 5, p, 0, err);
 }
 
 int
@@ -262,9 +251,9 @@ ig_job_release(const ig_job *job, const char *runner_id, ig_err *err)
 {
 	const char *p[2] = { job->id, runner_id };
 
-	return exec_ok("WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
+	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
 	    " attempts = greatest(attempts - 1, 0)" HELD
-	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 2, p, err);
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 2, p, 0, err);
 }
 
 int
