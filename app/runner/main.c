@@ -49,6 +49,20 @@ on_term(int sig)
 	stopping = 1;
 }
 
+/*
+ * How often to renew leases: every 5 s, but at most a third of the lease.
+ * A heartbeat as long as the lease (IG_JOB_LEASE=5 is allowed) lets a
+ * live runner's leases lapse before each renewal, and another runner's
+ * requeue then hands its jobs out a second time.
+ */
+static int64_t
+heartbeat_ms(int lease_s)
+{
+	int64_t third = (int64_t)lease_s * 1000 / 3;
+
+	return third < HEARTBEAT_MS ? third : HEARTBEAT_MS;
+}
+
 /* Full jitter (AWS architecture blog): uniform in [0, min(cap, base·2^n)]. */
 static long
 backoff_ms(int attempt)
@@ -347,7 +361,7 @@ main(int argc, char **argv)
 		}
 		if (stopping && (ig_runner_count(rn, NULL) == 0 || now >= drain_deadline))
 			break;
-		if (now - last_beat >= HEARTBEAT_MS) {
+		if (now - last_beat >= heartbeat_ms(c->job_lease)) {
 			if (ig_runner_heartbeat(runner_id, c->job_lease, &e) == 0)
 				ig_jobs_requeue_expired(&e);
 			listen_queue(&listening);
