@@ -907,6 +907,59 @@ START_TEST(no_key_anywhere_is_401_naming_provider)
 }
 END_TEST
 
+/* POST /api/keys/providers/{id}/test must ask the provider with the stored
+ * key (its cheapest authenticated call) and report what it said: a good
+ * key valid, a refused one (Gemini: 400 API_KEY_INVALID) not valid. */
+START_TEST(stored_key_test_asks_the_provider)
+{
+	const prov *p = &provs[_i];
+	user u;
+	int pass;
+
+	if (p->good_key == NULL)
+		return;                 /* local_ai stores no key of ours to test */
+	mock_reset();
+	user_new(&u);
+	for (pass = 0; pass < 2; pass++) {
+		const char *key = pass == 0 ? p->good_key : p->bad_key;
+		char path[160], id[64];
+		it_resp r;
+		json_object *o, *all, *q;
+
+		it_json(&r, u.ip, "POST", "/api/keys/providers", u.access,
+		    "{\"provider\":\"%s\",\"api_key\":\"%s\"}", p->name, key);
+		ck_assert_msg(r.status == 201, "store key: %ld %s", r.status, r.body.data);
+		o = it_json_body(&r);
+		snprintf(id, sizeof(id), "%s", jstr(o, "provider_key.id"));
+		json_object_put(o);
+		it_resp_free(&r);
+		snprintf(path, sizeof(path), "/api/keys/providers/%s/test", id);
+		it_json(&r, u.ip, "POST", path, u.access, NULL);
+		ck_assert_msg(r.status == 200, "%s key test: %ld %s", p->name, r.status, r.body.data);
+		o = it_json_body(&r);
+		ck_assert(json_object_get_boolean(json_object_object_get(o, "success")));
+		ck_assert_msg(json_object_get_boolean(jpath(o, "valid")) == (pass == 0), "%s key %s: %s",
+		    p->name, key, r.body.data);
+		ck_assert_msg(strlen(jstr(o, "checked_at")) >= 20, "%s", r.body.data);
+		ck_assert_msg(strstr(r.body.data, key) == NULL, "key echoed: %s", r.body.data);
+		all = mock_requests(p->name);
+		ck_assert_int_eq(json_object_array_length(all), pass + 1);
+		q = json_object_array_get_idx(all, (size_t)pass);
+		ck_assert_str_eq(jstr(q, "method"), "GET");
+		if (strcmp(p->name, "gemini") == 0) {
+			ck_assert_header(q, "x-goog-api-key", key);
+		} else {
+			char want[128];
+			snprintf(want, sizeof(want), "Bearer %s", key);
+			ck_assert_header(q, "authorization", want);
+		}
+		json_object_put(all);
+		json_object_put(o);
+		it_resp_free(&r);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------ a runner that dies */
 
 typedef struct bg_call {
@@ -1045,6 +1098,7 @@ main(void)
 	tcase_add_test(spec, identical_call_is_cached_without_reaching_provider);
 	tcase_add_test(spec, stored_key_is_used_when_request_has_none);
 	tcase_add_test(spec, no_key_anywhere_is_401_naming_provider);
+	tcase_add_loop_test(spec, stored_key_test_asks_the_provider, 0, NPROVS);
 	suite_add_tcase(s, spec);
 
 	tcase_set_timeout(ops, 180);
