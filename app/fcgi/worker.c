@@ -126,6 +126,7 @@ ig_worker_run(int listen_fd, ig_metrics *m, int slot)
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	FCGX_Init();
 	ig_db_setup(c->database_url, c->db_timeout_ms, "imagegen-fcgi");
+	ig_db_set_pool(c->db_pool);
 	/* One LISTEN connection per process wakes every waiting request. */
 	if (ig_waiter_start(c->database_url) != 0)
 		return 1;

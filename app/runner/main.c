@@ -124,18 +124,28 @@ finish_done(ig_runner *rn, ig_active *a)
 	const ig_config *c = ig_cfg();
 	ig_err err = { 0 };
 
+	char (*names)[256] = ig_xcalloc((size_t)(a->call.nimages ? a->call.nimages : 1), 256);
+
 	for (int i = 0; i < a->call.nimages; i++) {
-		if (ig_store_image(&a->job, i, &a->call.images[i], c->image_dir, c->max_image_pixels, &err) != 0) {
+		if (ig_store_image(&a->job, i, &a->call.images[i], c->image_dir, c->max_image_pixels, names[i], &err) != 0) {
+			free(names);
 			ig_runner_fail(rn, a, &err);
 			return;
 		}
 	}
 	if (a->call.nimages == 0) {
+		free(names);
 		ig_err_set(&err, IG_E_CONTENT_FILTERED, NULL, "the provider returned no image (filtered)");
 		ig_runner_fail(rn, a, &err);
 		return;
 	}
 	ig_job_succeed(&a->job, runner_id, &err);
+	/* The caller has its answer; the thumbnails follow. */
+	for (int i = 0; i < a->call.nimages; i++)
+		if (names[i][0] != '\0')
+			ig_store_thumbnail(c->image_dir, names[i], a->call.images[i].data, a->call.images[i].len,
+			    c->max_image_pixels, &err);
+	free(names);
 	ig_logf(IG_LOG_INFO, "job_succeeded", "job %s (%s): %d image(s) in %lld ms", a->job.id,
 	    a->job.provider, a->call.nimages, (long long)(ig_now_ms() - a->started_ms));
 	ig_runner_drop(rn, a);
@@ -266,11 +276,12 @@ listen_queue(PGconn **listening)
 
 	if (c == NULL || c == *listening)
 		return;
-	PGresult *r = ig_db_exec("LISTEN " IG_JOB_CHANNEL_QUEUED, 0, NULL, 0, &err);
-	if (r != NULL) {
+	/* On this thread's own connection: statements go through the pool,
+	 * and notifications arrive where LISTEN was said. */
+	PGresult *r = PQexec(c, "LISTEN " IG_JOB_CHANNEL_QUEUED);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
 		*listening = c;
-		PQclear(r);
-	}
+	PQclear(r);
 }
 
 /* Drain notifications; 1 when a job was queued since the last look. */
@@ -341,6 +352,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	gethostname(host, sizeof(host) - 1);
 	ig_db_setup(c->database_url, c->db_timeout_ms, "imagegen-worker");
+	/* One thread: one pooled connection for statements, one of its own
+	 * for LISTEN. */
+	ig_db_set_pool(1);
 	/* Wait for the database rather than die at boot (docker-compose). */
 	while (ig_runner_register(host, (int)getpid(), PACKAGE_VERSION, runner_id, &e) != 0) {
 		if (stopping)

@@ -55,6 +55,7 @@ static const setting settings[] = {
 	{ "IG_LOG_LEVEL", T_ENUM, "info", 0, 0, log_levels, OFF(log_level), 1 },
 	{ "IG_PROJECT_ROOT", T_STRING, "{cwd}", 0, 0, NULL, OFF(project_root), 1 },
 	{ "IG_DB_TIMEOUT_MS", T_INT, "5000", 100, 600000, NULL, OFF(db_timeout_ms), 1 },
+	{ "IG_DB_POOL", T_INT, "8", 1, 512, NULL, OFF(db_pool), 1 },
 	{ "IG_HEALTH_CACHE_MS", T_INT, "1000", 0, 60000, NULL, OFF(health_cache_ms), 1 },
 	{ "IG_DRAIN_TIMEOUT", T_INT, "30", 1, 3600, NULL, OFF(drain_timeout), 1 },
 	/* Accounts and keys. The two secrets default to empty; programs that

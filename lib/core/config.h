@@ -26,6 +26,7 @@ typedef struct ig_config {
 	char *log_level;
 	char *project_root;
 	int db_timeout_ms;
+	int db_pool;
 	int drain_timeout;
 	int health_cache_ms;
 	char *jwt_secret;

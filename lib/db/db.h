@@ -1,9 +1,10 @@
 /*
  * db.h — PostgreSQL access through libpq.
  *
- * Each thread owns one connection, opened on first use and reopened
- * transparently after it breaks (a PostgreSQL restart costs the next query a
- * reconnect, never a worker restart). Every statement is parameterized
+ * Statements borrow a connection from a small per-process pool (IG_DB_POOL)
+ * for their own duration, so threads that wait hold none. Connections open
+ * on first use and reopen transparently after they break (a PostgreSQL
+ * restart costs the next query a reconnect, never a worker restart). Every statement is parameterized
  * (PQsendQueryParams); no value is ever pasted into SQL text. Each call is
  * bounded by the configured timeout: a server that stops answering makes the
  * call fail with `unavailable` and the connection is dropped.
@@ -44,11 +45,15 @@ const char *ig_db_sqlstate(void);
 /* Round-trip a trivial query; 0 with the latency in ms, or -1 with err. */
 int ig_db_ping(double *latency_ms, ig_err *err);
 
-/* This thread's connection, connecting if needed; NULL with err filled.
- * For code that needs the connection itself (migrations, LISTEN). */
+/* The most pooled connections this process opens (default 8). */
+void ig_db_set_pool(int max);
+
+/* This thread's own connection, outside the pool, connecting if needed;
+ * NULL with err filled. For what must stay on one session (migrations,
+ * LISTEN). */
 PGconn *ig_db_conn(ig_err *err);
 
-/* Close this thread's connection (at thread exit). */
+/* Close this thread's own connection. */
 void ig_db_close(void);
 
 #endif

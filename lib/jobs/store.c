@@ -94,7 +94,7 @@ a1111_parameters(const ig_job *job, const ig_gen_image *img, int w, int h)
 
 int
 ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *image_dir,
-    long max_pixels, ig_err *err)
+    long max_pixels, char name_out[256], ig_err *err)
 {
 	ig_img_format fmt;
 	int w, h, rc = -1;
@@ -144,11 +144,10 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the image store is unavailable");
 		goto out;
 	}
-	if (ig_thumbnail(bytes, len, IG_THUMB_SIDE, max_pixels, &thumb, &tlen, err) != 0 ||
-	    ig_store_write_atomic(image_dir, tname, thumb, tlen) != 0) {
-		tname[0] = '\0';
-		ig_logf(IG_LOG_WARN, "thumbnail_failed", "%s", name);
-	}
+	/* The thumbnail is made after the job is answered (ig_store_thumbnail). */
+	(void)thumb;
+	(void)tlen;
+	tname[0] = '\0';
 	{
 		char sidx[16], sw[16], sh[16], sseed[24], ssize[24];
 		const char *p[16];
@@ -179,6 +178,8 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 		    " negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key)"
 		    " VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint,"
 		    " $14, $15, $16) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id", 16, p, 0, err);
+		if (r != NULL && PQntuples(r) == 1 && name_out != NULL)
+			snprintf(name_out, 256, "%s", name);
 		if (r == NULL || PQntuples(r) == 0) {
 			/* Failed, or this image of the job was stored by an
 			 * earlier run: keep no orphan files. */
@@ -200,5 +201,30 @@ out:
 	free(thumb);
 	free(params);
 	json_object_put(meta);
+	return rc;
+}
+
+int
+ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char *data, size_t len,
+    long max_pixels, ig_err *err)
+{
+	unsigned char *thumb = NULL;
+	size_t tlen;
+	char tname[300];
+	const char *p[2] = { name, tname };
+	int rc = -1;
+
+	snprintf(tname, sizeof(tname), "%s.thumb.png", name);
+	if (ig_thumbnail(data, len, IG_THUMB_SIDE, max_pixels, &thumb, &tlen, err) != 0)
+		goto out;
+	if (ig_store_write_atomic(image_dir, tname, thumb, tlen) != 0) {
+		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the image store is unavailable");
+		goto out;
+	}
+	rc = ig_db_run("UPDATE images SET thumbnail = $2 WHERE filename = $1", 2, p, 0, err);
+out:
+	if (rc != 0)
+		ig_logf(IG_LOG_WARN, "thumbnail_failed", "%s: %s", name, err->message);
+	free(thumb);
 	return rc;
 }

@@ -22,8 +22,16 @@
 /* Store image number idx (0-based) of job. The bytes are checked (PNG, JPEG
  * or WebP by their magic, at most max_pixels) before anything is written.
  * A second store of the same (job, idx) — a job re-run after a lost lease —
- * keeps the first and removes the new files. Returns 0, or -1 with err. */
+ * keeps the first and removes the new files. name_out (may be NULL) gets
+ * the stored file's name, "" when an earlier run had stored it. Returns 0,
+ * or -1 with err. */
 int ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *image_dir,
+    long max_pixels, char name_out[256], ig_err *err);
+
+/* Make and record the 256-px thumbnail of stored image name from its bytes.
+ * Called once the job is answered: it is most of a job's CPU time and the
+ * caller need not wait for it. 0 or -1 with err (logged; the image stays). */
+int ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char *data, size_t len,
     long max_pixels, ig_err *err);
 
 /* Write len bytes to dir/name atomically. 0 or -1 (errno kept). */

@@ -138,8 +138,15 @@ START_TEST(builtin_generates_a_stored_image)
 	ck_assert_ptr_nonnull(meta);
 	ck_assert_ptr_nonnull(strstr(meta, it_jstr(o, "generation_id", NULL)));
 	free(meta);
+	/* The thumbnail follows the answer by a few milliseconds. */
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), ".thumb.png");
-	it_http("GET", path, NULL, 0, &th);
+	for (int tries = 0; tries < 50; tries++) {
+		it_http("GET", path, NULL, 0, &th);
+		if (th.status == 200)
+			break;
+		it_resp_free(&th);
+		it_sleep_ms(100);
+	}
 	ck_assert_int_eq(th.status, 200);
 	ck_assert(memcmp(th.body.data, "\x89PNG", 4) == 0);
 	/* One row per image, tied to the job. */
