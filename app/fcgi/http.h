@@ -75,6 +75,24 @@ typedef struct ig_req {
 
 typedef int (*ig_handler)(ig_req *req, json_object **out, ig_err *err);
 
+/*
+ * Streaming handlers (Server-Sent Events, ZIP downloads) write their answer
+ * as it is produced instead of returning one JSON body. Until
+ * ig_stream_begin they may fail like any handler (-1 with err: the pipeline
+ * answers the JSON error); after it, -1 just ends the stream.
+ */
+typedef struct ig_stream ig_stream;
+typedef int (*ig_stream_handler)(ig_req *req, ig_stream *s, ig_err *err);
+
+/* Send the status line and headers (Content-Type, then extra_headers:
+ * "Name: value" lines, NULL-terminated; X-Request-Id is added). nginx is
+ * told not to buffer (X-Accel-Buffering: no). 0, or -1 when the client is
+ * gone. */
+int ig_stream_begin(ig_stream *s, int status, const char *content_type, const char *const *extra_headers);
+/* Write n bytes / flush them to the client; -1 when the client is gone. */
+int ig_stream_write(ig_stream *s, const void *p, size_t n);
+int ig_stream_flush(ig_stream *s);
+
 /* The route a request matched, as the access check sees it. */
 typedef struct ig_route ig_route;
 

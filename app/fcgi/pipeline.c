@@ -120,6 +120,48 @@ drain_body(FCGX_Request *r, long len)
 		;
 }
 
+struct ig_stream {
+	FCGX_Request *r;
+	ig_req *req;
+	int begun;
+	int status;
+	int64_t bytes;
+};
+
+int
+ig_stream_begin(ig_stream *s, int status, const char *content_type, const char *const *extra)
+{
+	FCGX_FPrintF(s->r->out, "Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n"
+	    "X-Accel-Buffering: no\r\nX-Request-Id: %s\r\n%s", status, reason(status), content_type,
+	    s->req->request_id, s->req->resp_headers.data ? s->req->resp_headers.data : "");
+	for (int i = 0; extra && extra[i]; i++)
+		FCGX_FPrintF(s->r->out, "%s\r\n", extra[i]);
+	FCGX_PutS("\r\n", s->r->out);
+	s->begun = 1;
+	s->status = status;
+	return ig_stream_flush(s);
+}
+
+int
+ig_stream_write(ig_stream *s, const void *p, size_t n)
+{
+	while (n > 0) {
+		int chunk = n > 65536 ? 65536 : (int)n;
+		if (FCGX_PutStr(p, chunk, s->r->out) != chunk)
+			return -1;
+		p = (const char *)p + chunk;
+		n -= (size_t)chunk;
+		s->bytes += chunk;
+	}
+	return FCGX_GetError(s->r->out) == 0 ? 0 : -1;
+}
+
+int
+ig_stream_flush(ig_stream *s)
+{
+	return FCGX_FFlush(s->r->out) == 0 && FCGX_GetError(s->r->out) == 0 ? 0 : -1;
+}
+
 /* Steps up to the handler; returns the status and sets *body. */
 static int
 process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
@@ -179,6 +221,19 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 	}
 	if (ig_access_check(req, m.route, err) != 0) {
 		status = -1;
+		goto out;
+	}
+	if (m.route->stream != NULL) {
+		ig_stream st = { .r = r, .req = req };
+		int rc2 = m.route->stream(req, &st, err);
+		/* Streamed: the answer is out already, whatever rc2 says. */
+		if (st.begun) {
+			status = -st.status;
+			goto out;
+		}
+		status = rc2 < 0 ? -1 : 500;
+		if (rc2 >= 0)
+			ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
 		goto out;
 	}
 	status = m.route->handler(req, body, err);
@@ -252,7 +307,10 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	ig_metrics_begin(m);
 
 	status = process(&req, r, &body, &err);
-	if (status < 0) {
+	if (status < -1) {
+		/* A streamed answer, already sent: only count and log it. */
+		status = -status;
+	} else if (status < 0) {
 		if (err.code == IG_E_NONE)
 			ig_err_set(&err, IG_E_INTERNAL, NULL, "internal error");
 		status = ig_err_status(err.code);
@@ -261,7 +319,8 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	} else if (body == NULL) {
 		body = json_object_new_object();
 	}
-	respond(r, &req, status, body);
+	if (body != NULL)
+		respond(r, &req, status, body);
 	json_object_put(body);
 
 	int64_t us = ig_now_us() - t0;

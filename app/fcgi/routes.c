@@ -16,46 +16,46 @@
 /* Order matters only between a literal segment and a capture at the same
  * place: the first matching row wins. */
 const ig_route ig_routes[] = {
-	{ "GET", "/health", ig_api_health, PUBLIC, IG_RATE_NONE },
-	{ "GET", "/api/health", ig_api_health, PUBLIC, IG_RATE_NONE },
+	{ "GET", "/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL },
+	{ "GET", "/api/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL },
 
-	{ "POST", "/api/auth/register", ig_api_register, PUBLIC, IG_RATE_GENERAL },
-	{ "POST", "/api/auth/login", ig_api_login, PUBLIC, IG_RATE_GENERAL },
-	{ "POST", "/api/auth/refresh", ig_api_refresh, PUBLIC, IG_RATE_GENERAL },
-	{ "POST", "/api/auth/logout", ig_api_logout, USER, 0, IG_RATE_GENERAL },
-	{ "POST", "/api/auth/password-reset/request", ig_api_reset_request, PUBLIC, IG_RATE_GENERAL },
-	{ "POST", "/api/auth/password-reset/confirm", ig_api_reset_confirm, PUBLIC, IG_RATE_GENERAL },
+	{ "POST", "/api/auth/register", ig_api_register, PUBLIC, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/auth/login", ig_api_login, PUBLIC, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/auth/refresh", ig_api_refresh, PUBLIC, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/auth/logout", ig_api_logout, USER, 0, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/auth/password-reset/request", ig_api_reset_request, PUBLIC, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/auth/password-reset/confirm", ig_api_reset_confirm, PUBLIC, IG_RATE_GENERAL, NULL },
 
-	{ "GET", "/api/user", ig_api_user_get, USER, R, IG_RATE_GENERAL },
-	{ "PUT", "/api/user", ig_api_user_put, USER, A, IG_RATE_GENERAL },
-	{ "DELETE", "/api/user", ig_api_user_delete, USER, A, IG_RATE_GENERAL },
-	{ "GET", "/api/user/activity", ig_api_user_activity, USER, R, IG_RATE_GENERAL },
-	{ "GET", "/api/settings/user-preferences", ig_api_prefs_get, USER, R, IG_RATE_GENERAL },
-	{ "PUT", "/api/settings/user-preferences", ig_api_prefs_put, USER, A, IG_RATE_GENERAL },
+	{ "GET", "/api/user", ig_api_user_get, USER, R, IG_RATE_GENERAL, NULL },
+	{ "PUT", "/api/user", ig_api_user_put, USER, A, IG_RATE_GENERAL, NULL },
+	{ "DELETE", "/api/user", ig_api_user_delete, USER, A, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/user/activity", ig_api_user_activity, USER, R, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/settings/user-preferences", ig_api_prefs_get, USER, R, IG_RATE_GENERAL, NULL },
+	{ "PUT", "/api/settings/user-preferences", ig_api_prefs_put, USER, A, IG_RATE_GENERAL, NULL },
 
-	{ "GET", "/api/keys", ig_api_keys_list, USER, R, IG_RATE_GENERAL },
-	{ "POST", "/api/keys", ig_api_keys_create, USER, A, IG_RATE_GENERAL },
-	{ "POST", "/api/keys/providers", ig_api_provider_key_add, USER, A, IG_RATE_GENERAL },
-	{ "DELETE", "/api/keys/providers/{id}", ig_api_provider_key_delete, USER, A, IG_RATE_GENERAL },
-	{ "POST", "/api/keys/providers/{id}/test", ig_api_provider_key_test, USER, A, IG_RATE_GENERAL },
-	{ "DELETE", "/api/keys/{id}", ig_api_keys_delete, USER, A, IG_RATE_GENERAL },
+	{ "GET", "/api/keys", ig_api_keys_list, USER, R, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/keys", ig_api_keys_create, USER, A, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/keys/providers", ig_api_provider_key_add, USER, A, IG_RATE_GENERAL, NULL },
+	{ "DELETE", "/api/keys/providers/{id}", ig_api_provider_key_delete, USER, A, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/keys/providers/{id}/test", ig_api_provider_key_test, USER, A, IG_RATE_GENERAL, NULL },
+	{ "DELETE", "/api/keys/{id}", ig_api_keys_delete, USER, A, IG_RATE_GENERAL, NULL },
 
 	/* Anonymous callers too when IG_ALLOW_ANONYMOUS=1 (the handler checks). */
-	{ "POST", "/api/generate-image", ig_api_generate_image, IG_ACCESS_PUBLIC, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
+	{ "POST", "/api/generate-image", ig_api_generate_image, IG_ACCESS_PUBLIC, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
 
-	{ "GET", "/api/huggingface/models", ig_api_huggingface_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "GET", "/api/replicate/models", ig_api_replicate_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "GET", "/api/local_ai/models", ig_api_local_ai_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "GET", "/api/local_ai/status", ig_api_local_ai_status, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "POST", "/api/huggingface/generate", ig_api_huggingface_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
-	{ "POST", "/api/replicate/generate", ig_api_replicate_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
-	{ "POST", "/api/local_ai/generate", ig_api_local_ai_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
-	{ "POST", "/v1/images/generations", ig_api_v1_images_generations, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE },
-	{ "GET", "/v1/models", ig_api_v1_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
+	{ "GET", "/api/huggingface/models", ig_api_huggingface_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/replicate/models", ig_api_replicate_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/local_ai/models", ig_api_local_ai_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/local_ai/status", ig_api_local_ai_status, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/huggingface/generate", ig_api_huggingface_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
+	{ "POST", "/api/replicate/generate", ig_api_replicate_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
+	{ "POST", "/api/local_ai/generate", ig_api_local_ai_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
+	{ "POST", "/v1/images/generations", ig_api_v1_images_generations, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
+	{ "GET", "/v1/models", ig_api_v1_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
 	/* Public; with a token it also says which providers the caller has a key for. */
-	{ "GET", "/api/settings/api-providers", ig_api_providers_catalogue, IG_ACCESS_PUBLIC, IG_SCOPE_READ, IG_RATE_GENERAL },
+	{ "GET", "/api/settings/api-providers", ig_api_providers_catalogue, IG_ACCESS_PUBLIC, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
 
-	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL },
+	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL },
 };
 
 const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);

@@ -17,6 +17,7 @@ struct ig_route {
 	ig_access access;
 	int scope;                  /* IG_SCOPE_* an API key needs */
 	ig_rate_class rate;
+	ig_stream_handler stream;   /* instead of handler, for streamed answers */
 };
 
 #define IG_ROUTE_MAX_PARAMS 8

@@ -174,7 +174,7 @@ ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig_job
 	    " started_at = coalesce(started_at, now()), attempts = attempts + 1"
 	    " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now()"
 	    "  AND NOT (provider = ANY ($2::text[]))"
-	    "  ORDER BY priority DESC, run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	    "  ORDER BY priority DESC, fair_seq, run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
 	    " RETURNING id, coalesce(user_id::text, ''), provider, model, request, key_source,"
 	    " coalesce(key_id::text, ''), key_nonce, key_sealed, coalesce(cache_key, ''), attempts, max_attempts",
 	    3, p, 0, err);

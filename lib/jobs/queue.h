@@ -19,6 +19,10 @@
 
 #define IG_JOB_CHANNEL_QUEUED "ig_job_queued"
 #define IG_JOB_CHANNEL_DONE "ig_job_done"
+/* Payload: a batch id, whenever one of its items ends or the batch does. */
+#define IG_BATCH_CHANNEL "ig_batch_event"
+/* Payload: a job id whose cancellation runners must act on. */
+#define IG_JOB_CHANNEL_CANCEL "ig_job_cancel"
 
 /* A claimed job. request is owned (put by ig_job_free). */
 typedef struct ig_job {

@@ -60,7 +60,7 @@ listener(void *arg)
 			sleep(1);
 			continue;
 		}
-		r = PQexec(c, "LISTEN " IG_JOB_CHANNEL_DONE);
+		r = PQexec(c, "LISTEN " IG_JOB_CHANNEL_DONE "; LISTEN " IG_BATCH_CHANNEL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			PQclear(r);
 			PQfinish(c);

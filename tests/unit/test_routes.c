@@ -17,12 +17,12 @@ h(ig_req *req, json_object **out, ig_err *err)
 }
 
 static const ig_route table[] = {
-	{ "GET", "/api/batch", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "GET", "/api/batch/status/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "GET", "/api/batch/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "POST", "/api/batch/{batch_id}/cancel", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
-	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL },
+	{ "GET", "/api/batch", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/batch/status/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/batch/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/batch/{batch_id}/cancel", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
