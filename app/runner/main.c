@@ -32,9 +32,12 @@
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/store.h"
+#include "lib/jobs/webhook.h"
 
 #define HEARTBEAT_MS 5000
 #define IDLE_CLAIM_MS 1000
+#define WEBHOOK_EVERY_MS 1000
+#define WEBHOOK_BATCH 16
 #define MAX_CALL_RETRIES 4
 #define BACKOFF_BASE_MS 500
 #define BACKOFF_CAP_MS 60000
@@ -318,7 +321,7 @@ main(int argc, char **argv)
 	const ig_config *c;
 	ig_runner *rn;
 	ig_err e;
-	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0;
+	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0, last_hooks = 0;
 	PGconn *listening = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -385,6 +388,14 @@ main(int argc, char **argv)
 		if (!stopping && (woke || now - last_claim >= IDLE_CLAIM_MS)) {
 			claim_jobs(rn);
 			last_claim = ig_now_ms();
+		}
+		/* Due webhooks, about once a second. Each send blocks this loop
+		 * (up to its 10 s timeout) while calls in flight wait; fine while
+		 * webhooks are few, a curl_multi of their own when they are not. */
+		if (!stopping && now - last_hooks >= WEBHOOK_EVERY_MS) {
+			if (ig_webhook_deliver_due(runner_id, WEBHOOK_BATCH, &e) < 0)
+				ig_logf(IG_LOG_WARN, "webhooks_failed", "%s", e.message);
+			last_hooks = ig_now_ms();
 		}
 		ig_runner_poll(rn, listening ? PQsocket(listening) : -1, IDLE_CLAIM_MS);
 	}

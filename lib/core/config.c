@@ -83,6 +83,10 @@ static const setting settings[] = {
 	{ "IG_RUNNER_CONCURRENCY", T_INT, "16", 1, 1024, NULL, OFF(runner_concurrency), 1 },
 	{ "IG_MAX_IMAGE_PIXELS", T_INT, "16777216", 4096, 268435456, NULL, OFF(max_image_pixels), 1 },
 	{ "IG_MAX_DOWNLOAD", T_INT, "52428800", 65536, 1073741824, NULL, OFF(max_download), 1 },
+	/* Batch webhooks: hosts exempt from the address rule (the tests'
+	 * loopback receiver), and how many sends before a delivery is given up. */
+	{ "IG_WEBHOOK_ALLOW_HOSTS", T_STRING, "", 0, 0, NULL, OFF(webhook_allow_hosts), 0 },
+	{ "IG_WEBHOOK_MAX_ATTEMPTS", T_INT, "8", 1, 100, NULL, OFF(webhook_max_attempts), 1 },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -52,6 +52,8 @@ typedef struct ig_config {
 	int runner_concurrency;
 	long max_image_pixels;
 	long max_download;
+	char *webhook_allow_hosts;
+	int webhook_max_attempts;
 } ig_config;
 
 /* Read and validate every setting from the environment into the process-wide
