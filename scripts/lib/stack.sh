@@ -182,7 +182,7 @@ ig_check_traverse() {
 ig_tail_logs() {
     local var="$1" f
     for f in "$var/log/fcgi.log" "$var/log/worker.log" "$var/log/nginx-error.log" \
-        "$var/log/postgres.log" "$var/log/smtp.log" "$var/log/mock.log"; do
+        "$var/log/postgres.log" "$var/log/smtp.log" "$var/log/mock.log" "$var/log/webhook.log"; do
         [ -f "$f" ] || continue
         printf '\n----- last lines of %s -----\n' "$f" >&2
         tail -n "${IG_LOG_TAIL:-40}" "$f" >&2 || true
@@ -697,6 +697,52 @@ ig_mock_stop() {
 }
 
 # ---------------------------------------------------------------------------
+# Webhook receiver (test stacks only): tests/fixtures/webhook_receiver.py on
+# loopback, storing every webhook the runners send as VAR/webhooks/NNNNNN.json.
+
+ig_webhook_pid() { ig_pid_of "$1/run/webhook.pid" webhook_receiver; }
+
+# ig_webhook_start VAR: start the receiver on a free 127.0.0.1 port, wait until
+# it listens, and export IG_TEST_WEBHOOK_URL, IG_TEST_WEBHOOK_DIR and
+# IG_WEBHOOK_ALLOW_HOSTS (its host:port only: loopback targets stay refused
+# otherwise). A receiver already running for VAR is stopped first.
+ig_webhook_start() {
+    local var="$1" pid i port
+    ig_webhook_stop "$var"
+    mkdir -p "$var/run" "$var/log" "$var/webhooks"
+    rm -f "$var/run/webhook.port"
+    ig_log "starting webhook receiver on 127.0.0.1 (any free port)"
+    setsid python3 "$IG_REPO/tests/fixtures/webhook_receiver.py" --host 127.0.0.1 --port 0 \
+        --dir "$var/webhooks" --port-file "$var/run/webhook.port" --pid-file "$var/run/webhook.pid" \
+        >>"$var/log/webhook.log" 2>&1 </dev/null &
+    pid=$!
+    for i in $(seq 1 100); do
+        if [ -s "$var/run/webhook.port" ]; then
+            port="$(tr -dc '0-9' <"$var/run/webhook.port")"
+            export IG_TEST_WEBHOOK_URL="http://127.0.0.1:$port/hook"
+            export IG_TEST_WEBHOOK_DIR="$var/webhooks"
+            export IG_WEBHOOK_ALLOW_HOSTS="127.0.0.1:$port"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    ig_tail_logs "$var"
+    ig_die "webhook receiver did not start (see $var/log/webhook.log; i=$i)"
+}
+
+# ig_webhook_stop VAR: SIGTERM the receiver of VAR, if one runs, and wait for it.
+ig_webhook_stop() {
+    local var="$1" pid
+    if pid="$(ig_webhook_pid "$var")"; then
+        ig_log "stopping webhook receiver (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        ig_wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$var/run/webhook.pid" "$var/run/webhook.port"
+}
+
+# ---------------------------------------------------------------------------
 # Job runner (imagegen-worker): started only when the build has one.
 
 ig_worker_bin() { printf '%s\n' "$IG_BUILD_DIR/app/imagegen-worker"; }
@@ -807,7 +853,7 @@ ig_stack_up() {
 }
 
 # ig_stack_down VAR: stop nginx, the pool, the job runner, PostgreSQL, and the
-# SMTP sink and mock providers (if any) of this var dir only.
+# SMTP sink, mock providers and webhook receiver (if any) of this var dir only.
 ig_stack_down() {
     local var="$1"
     ig_nginx_stop "$var"
@@ -816,4 +862,5 @@ ig_stack_down() {
     ig_pg_stop "$var"
     ig_smtp_stop "$var"
     ig_mock_stop "$var"
+    ig_webhook_stop "$var"
 }
