@@ -1,0 +1,542 @@
+/* batch_stream.c — the streamed batch routes; see batch_stream.h. */
+#include "ig_autoconf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/api/api.h"
+#include "app/api/batch_stream.h"
+#include "lib/core/config.h"
+#include "lib/core/log.h"
+#include "lib/core/zip.h"
+#include "lib/db/db.h"
+#include "lib/jobs/batch.h"
+#include "lib/jobs/waiter.h"
+
+#define POLL_MS        2000            /* re-scan even without a notification */
+#define KEEPALIVE_MS   15000           /* comment line, so proxies keep the stream */
+#define MIN_SCAN_MS    200             /* coalesce bursts of item notifications */
+#define LIFETIME_MS    (3600 * 1000)   /* a stream never holds a thread longer */
+#define MAX_DB_FAILS   5               /* consecutive failed scans that end it */
+#define FINISH_WAITS   3               /* scans to wait for the batch to be closed */
+#define MAX_ITEMS      100000          /* item_index bound for the sent table */
+#define CHUNK          65536
+
+enum {
+	SQL_ITEMS,
+	SQL_IMAGES_OF_JOBS,
+	SQL_BATCH_IMAGES,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	/* Every item of the batch; ended ones first, in the order they ended. */
+	[SQL_ITEMS] =
+	"SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id"
+	" FROM jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index",
+	[SQL_IMAGES_OF_JOBS] =
+	"SELECT job_id::text, id, filename FROM images WHERE job_id = ANY($1::uuid[])"
+	" ORDER BY job_id, idx",
+	[SQL_BATCH_IMAGES] =
+	"SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model,"
+	" extract(epoch FROM i.created_at)::bigint"
+	" FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = $1"
+	" ORDER BY j.item_index, i.idx",
+};
+
+/*
+ * Streams held by this process. Each holds a FastCGI thread for its whole
+ * life, so at most three quarters of IG_THREADS may: the rest keep
+ * answering ordinary requests however many dashboards are open.
+ */
+static int active_streams;
+
+static int
+stream_slot_take(ig_err *err)
+{
+	int limit = ig_cfg()->threads * 3 / 4;
+
+	if (limit < 1)
+		limit = 1;
+	if (__atomic_add_fetch(&active_streams, 1, __ATOMIC_SEQ_CST) > limit) {
+		__atomic_sub_fetch(&active_streams, 1, __ATOMIC_SEQ_CST);
+		return ig_err_set(err, IG_E_UNAVAILABLE, NULL,
+		    "too many open batch streams on this server; try again shortly");
+	}
+	return 0;
+}
+
+static void
+stream_slot_give(void)
+{
+	__atomic_sub_fetch(&active_streams, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The {batch_id} of the route when the caller owns it; NULL with err
+ * (404 for a malformed id or another user's batch, as everywhere). */
+static const char *
+owned_batch(ig_req *req, ig_err *err)
+{
+	const char *id = ig_req_param(req, "batch_id");
+	int rc;
+
+	if (id == NULL || !ig_is_uuid(id)) {
+		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
+		return NULL;
+	}
+	rc = ig_batch_owned(id, req->caller.user_id, err);
+	if (rc < 0)
+		return NULL;
+	if (rc == 0) {
+		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
+		return NULL;
+	}
+	return id;
+}
+
+/* ---- Server-Sent Events ---------------------------------------------- */
+
+typedef struct sse {
+	ig_stream *s;
+	const char *batch_id;
+	char (*sent)[48];       /* per item_index: "status|finished_at" last sent */
+	int nsent;
+	int64_t last_write_ms;
+	long resume_after;      /* Last-Event-ID, or -1 */
+	int db_fails;
+	int finish_waits;       /* scans that found no item left, batch not closed */
+} sse;
+
+static int
+sse_write(sse *e, const char *text, size_t n)
+{
+	if (ig_stream_write(e->s, text, n) != 0)
+		return -1;
+	e->last_write_ms = ig_now_ms();
+	return 0;
+}
+
+/* One event (WHATWG HTML 9.2.6: "event", "id", "data" fields, a blank line
+ * ends it). data is one line: JSON text never holds a raw newline. */
+static int
+sse_event(sse *e, const char *event, long id, json_object *data)
+{
+	ig_buf b = { 0 };
+	int rc;
+
+	ig_buf_printf(&b, "event: %s\n", event);
+	if (id >= 0)
+		ig_buf_printf(&b, "id: %ld\n", id);
+	ig_buf_printf(&b, "data: %s\n\n", json_object_to_json_string_ext(data,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	rc = sse_write(e, b.data, b.len);
+	ig_buf_free(&b);
+	return rc;
+}
+
+static int
+ended(const char *status)
+{
+	return strcmp(status, "succeeded") == 0 || strcmp(status, "failed") == 0 ||
+	    strcmp(status, "canceled") == 0;
+}
+
+/* The sent-table slot of row i, growing the table; NULL for an index out
+ * of bounds (never sent, so at worst re-sent). */
+static char *
+sent_slot(sse *e, PGresult *r, int i)
+{
+	long idx = strtol(PQgetvalue(r, i, 0), NULL, 10);
+
+	if (idx < 0 || idx >= MAX_ITEMS)
+		return NULL;
+	if (idx >= e->nsent) {
+		int n = (int)idx + 64;
+		e->sent = ig_xrealloc(e->sent, (size_t)n * sizeof(*e->sent));
+		memset(e->sent + e->nsent, 0, (size_t)(n - e->nsent) * sizeof(*e->sent));
+		e->nsent = n;
+	}
+	return e->sent[idx];
+}
+
+static void
+sent_key(PGresult *r, int i, char out[48])
+{
+	snprintf(out, 48, "%s|%s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+}
+
+/*
+ * A reconnecting EventSource sends the id of the last event it saw: treat
+ * every ended item up to and including that one, in the stream's order, as
+ * sent. An id that names no ended item resumes nothing (all is re-sent:
+ * duplicates are better than gaps).
+ */
+static void
+apply_resume(sse *e, PGresult *r)
+{
+	int found = -1;
+
+	for (int i = 0; i < PQntuples(r) && ended(PQgetvalue(r, i, 1)); i++) {
+		if (strtol(PQgetvalue(r, i, 0), NULL, 10) == e->resume_after) {
+			found = i;
+			break;
+		}
+	}
+	for (int i = 0; i <= found; i++) {
+		char *slot = sent_slot(e, r, i);
+		if (slot != NULL)
+			sent_key(r, i, slot);
+	}
+	e->resume_after = -1;
+}
+
+/* The item event of row i of the SQL_ITEMS result; images from im. */
+static json_object *
+item_json(const sse *e, PGresult *r, int i, PGresult *im)
+{
+	json_object *o = json_object_new_object(), *imgs = json_object_new_array();
+	const char *job = PQgetvalue(r, i, 5);
+
+	for (int k = 0; im != NULL && k < PQntuples(im); k++) {
+		json_object *m;
+		char *url;
+
+		if (strcmp(PQgetvalue(im, k, 0), job) != 0)
+			continue;
+		m = json_object_new_object();
+		url = ig_xasprintf("/generated_images/%s", PQgetvalue(im, k, 2));
+		json_object_object_add(m, "id", ig_pg_string(im, k, 1));
+		json_object_object_add(m, "filename", ig_pg_string(im, k, 2));
+		json_object_object_add(m, "url", json_object_new_string(url));
+		json_object_array_add(imgs, m);
+		free(url);
+	}
+	json_object_object_add(o, "batch_id", json_object_new_string(e->batch_id));
+	json_object_object_add(o, "index", json_object_new_int(atoi(PQgetvalue(r, i, 0))));
+	json_object_object_add(o, "status", ig_pg_string(r, i, 1));
+	json_object_object_add(o, "images", imgs);
+	if (!PQgetisnull(r, i, 3)) {
+		json_object *er = json_object_new_object();
+		json_object_object_add(er, "code", ig_pg_string(r, i, 3));
+		json_object_object_add(er, "message", ig_pg_string(r, i, 4));
+		json_object_object_add(o, "error", er);
+	} else {
+		json_object_object_add(o, "error", NULL);
+	}
+	return o;
+}
+
+/* Send the events of the rows in todo (row numbers of r, in order). */
+static int
+send_items(sse *e, PGresult *r, const int *todo, int n)
+{
+	ig_buf ids = { 0 };
+	PGresult *im = NULL;
+	ig_err err;
+	int rc = 0;
+
+	ig_buf_puts(&ids, "{");
+	for (int k = 0; k < n; k++)
+		ig_buf_printf(&ids, "%s%s", k ? "," : "", PQgetvalue(r, todo[k], 5));
+	ig_buf_puts(&ids, "}");
+	{
+		const char *p[1] = { ids.data };
+		im = ig_db_exec(sql[SQL_IMAGES_OF_JOBS], 1, p, IG_DB_IDEMPOTENT, &err);
+	}
+	ig_buf_free(&ids);
+	if (im == NULL) {
+		/* Nothing marked sent: the next scan tries these again. */
+		ig_logf(IG_LOG_WARN, "batch_events_db", "%s", err.message);
+		return 0;
+	}
+	for (int k = 0; k < n && rc == 0; k++) {
+		const char *st = PQgetvalue(r, todo[k], 1);
+		const char *ev = strcmp(st, "succeeded") == 0 ? "item.completed" :
+		    strcmp(st, "failed") == 0 ? "item.failed" : "item.canceled";
+		json_object *o = item_json(e, r, todo[k], im);
+		char *slot = sent_slot(e, r, todo[k]);
+
+		rc = sse_event(e, ev, strtol(PQgetvalue(r, todo[k], 0), NULL, 10), o);
+		json_object_put(o);
+		if (rc == 0 && slot != NULL)
+			sent_key(r, todo[k], slot);
+	}
+	PQclear(im);
+	return rc;
+}
+
+/*
+ * One look at the batch: send every ended item not yet sent (again when an
+ * item ended anew after a retry), then batch.finished when no item is
+ * queued or running. 1 when the stream is over, 0 to keep waiting, -1 when
+ * the client is gone.
+ */
+static int
+scan(sse *e)
+{
+	const char *p[1] = { e->batch_id };
+	ig_err err;
+	PGresult *r = ig_db_exec(sql[SQL_ITEMS], 1, p, IG_DB_IDEMPOTENT, &err);
+	int *todo, ntodo = 0, pending = 0, rc;
+
+	if (r == NULL) {
+		ig_logf(IG_LOG_WARN, "batch_events_db", "%s", err.message);
+		return ++e->db_fails >= MAX_DB_FAILS ? -1 : 0;
+	}
+	e->db_fails = 0;
+	if (e->resume_after >= 0)
+		apply_resume(e, r);
+	todo = ig_xcalloc((size_t)PQntuples(r) + 1, sizeof(*todo));
+	for (int i = 0; i < PQntuples(r); i++) {
+		char key[48], *slot;
+
+		if (!ended(PQgetvalue(r, i, 1))) {
+			pending++;
+			continue;
+		}
+		sent_key(r, i, key);
+		slot = sent_slot(e, r, i);
+		if (slot == NULL || strcmp(slot, key) != 0)
+			todo[ntodo++] = i;
+	}
+	rc = ntodo > 0 ? send_items(e, r, todo, ntodo) : 0;
+	free(todo);
+	if (rc == 0 && pending == 0 && PQntuples(r) > 0) {
+		/* Every ended item was sent above (or the scan before): the
+		 * status read now cannot be older than them. */
+		json_object *st = ig_batch_status(e->batch_id, 0, &err), *done = NULL;
+		if (st == NULL) {
+			ig_logf(IG_LOG_WARN, "batch_events_db", "%s", err.message);
+		} else if ((!json_object_object_get_ex(st, "completed_at", &done) || done == NULL) &&
+		    e->finish_waits++ < FINISH_WAITS) {
+			/* The last item's state is committed a moment before the
+			 * runner closes the batch (ig_batch_item_ended), whose
+			 * notification wakes us again: wait for it, so the final
+			 * status carries completed_at, but not forever. */
+			json_object_put(st);
+		} else {
+			rc = sse_event(e, "batch.finished", -1, st);
+			json_object_put(st);
+			if (rc == 0)
+				rc = 1;
+		}
+	}
+	PQclear(r);
+	if (rc >= 0 && ig_stream_flush(e->s) != 0)
+		rc = -1;
+	return rc;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* The wait loop: scan, then sleep until a notification of this batch, the
+ * poll interval or the next keep-alive, whichever comes first. */
+static int
+sse_run(sse *e)
+{
+	int64_t end = ig_now_ms() + LIFETIME_MS, last_scan = 0;
+	ig_wait w;
+	int rc = 0;
+
+	/* Registered before the first scan: an item ending between the scan
+	 * and the wait still wakes it. */
+	ig_waiter_register(&w, e->batch_id);
+	for (;;) {
+		int64_t now = ig_now_ms(), until;
+
+		if (now - last_scan < MIN_SCAN_MS)
+			sleep_ms(last_scan + MIN_SCAN_MS - now);
+		last_scan = ig_now_ms();
+		if ((rc = scan(e)) != 0)
+			break;
+		now = ig_now_ms();
+		if (now >= end) {
+			/* The browser reconnects with Last-Event-ID and resumes. */
+			rc = sse_write(e, ": stream lifetime reached\n\n", 27);
+			break;
+		}
+		until = now + POLL_MS;
+		if (until > e->last_write_ms + KEEPALIVE_MS)
+			until = e->last_write_ms + KEEPALIVE_MS;
+		if (until > end)
+			until = end;
+		ig_waiter_wait(&w, until);
+		if (ig_now_ms() - e->last_write_ms >= KEEPALIVE_MS &&
+		    (sse_write(e, ": keep-alive\n\n", 14) != 0 || ig_stream_flush(e->s) != 0)) {
+			rc = -1;
+			break;
+		}
+	}
+	ig_waiter_unregister(&w);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+ig_api_batch_events(ig_req *req, ig_stream *s, ig_err *err)
+{
+	static const char *const headers[] = { NULL };
+	const char *id = owned_batch(req, err), *last;
+	sse e = { .s = s, .resume_after = -1 };
+	int64_t v;
+	int rc;
+
+	if (id == NULL)
+		return -1;
+	e.batch_id = id;
+	last = ig_req_header(req, "Last-Event-ID");
+	if (last != NULL && ig_parse_int64(last, 0, MAX_ITEMS - 1, &v) == 0)
+		e.resume_after = (long)v;
+	if (stream_slot_take(err) != 0)
+		return -1;
+	rc = ig_stream_begin(s, 200, "text/event-stream; charset=utf-8", headers);
+	if (rc == 0 && strcmp(req->method, "HEAD") != 0) {
+		/* retry: how long a browser waits before reconnecting (ms). */
+		rc = sse_write(&e, "retry: 3000\n\n", 13);
+		if (rc == 0)
+			rc = sse_run(&e);
+	}
+	free(e.sent);
+	stream_slot_give();
+	return rc;
+}
+
+/* ---- ZIP download ---------------------------------------------------- */
+
+static int
+zip_to_stream(void *ctx, const void *p, size_t n)
+{
+	return ig_stream_write(ctx, p, n);
+}
+
+/* Copy image_dir/filename into a new entry, one chunk at a time. 1 when
+ * the file is not there (no entry written), 0 when copied, -1 when the
+ * archive cannot go on (client gone, read error mid-file: a truncated
+ * archive is refused by every reader, a silently short image would not
+ * be). */
+static int
+zip_file(ig_zip *z, const char *filename, time_t mtime, char *buf)
+{
+	char path[4096];
+	FILE *f;
+	size_t n;
+	int rc = 0;
+
+	/* Stored names are flat; anything else is not ours to read. */
+	if (filename[0] == '.' || strchr(filename, '/') != NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, filename);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return 1;
+	if (ig_zip_begin_entry(z, filename, mtime) != 0) {
+		fclose(f);
+		return 1;
+	}
+	while (rc == 0 && (n = fread(buf, 1, CHUNK, f)) > 0)
+		rc = ig_zip_write(z, buf, n) == 0 ? 0 : -1;
+	if (rc == 0 && ferror(f)) {
+		ig_logf(IG_LOG_ERROR, "batch_zip_read", "%s: read error", filename);
+		rc = -1;
+	}
+	fclose(f);
+	if (rc == 0 && ig_zip_end_entry(z) != 0)
+		rc = -1;
+	return rc;
+}
+
+static json_object *
+manifest_row(PGresult *r, int i, int present)
+{
+	json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "index", json_object_new_int(atoi(PQgetvalue(r, i, 0))));
+	json_object_object_add(m, "prompt", ig_pg_string(r, i, 2));
+	json_object_object_add(m, "seed", PQgetisnull(r, i, 3) ? NULL :
+	    json_object_new_int64(strtoll(PQgetvalue(r, i, 3), NULL, 10)));
+	json_object_object_add(m, "provider", ig_pg_string(r, i, 4));
+	json_object_object_add(m, "model", ig_pg_string(r, i, 5));
+	json_object_object_add(m, "file", present ? ig_pg_string(r, i, 1) : NULL);
+	return m;
+}
+
+/* Every image, then manifest.json; 0 when the archive is complete. */
+static int
+zip_batch(ig_zip *z, PGresult *r)
+{
+	json_object *manifest = json_object_new_array();
+	char *buf = ig_xmalloc(CHUNK);
+	const char *text;
+	size_t len;
+	int rc = 0;
+
+	for (int i = 0; i < PQntuples(r) && rc >= 0; i++) {
+		rc = zip_file(z, PQgetvalue(r, i, 1), (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10), buf);
+		if (rc == 1)
+			ig_logf(IG_LOG_WARN, "batch_zip_missing", "%s is not in the image directory",
+			    PQgetvalue(r, i, 1));
+		if (rc >= 0)
+			json_object_array_add(manifest, manifest_row(r, i, rc == 0));
+	}
+	free(buf);
+	if (rc >= 0) {
+		text = json_object_to_json_string_length(manifest, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		rc = ig_zip_begin_entry(z, "manifest.json", time(NULL)) == 0 &&
+		    ig_zip_write(z, text, len) == 0 && ig_zip_end_entry(z) == 0 &&
+		    ig_zip_finish(z) == 0 ? 0 : -1;
+	}
+	json_object_put(manifest);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
+{
+	const char *id = owned_batch(req, err);
+	char disposition[128];
+	const char *headers[2] = { disposition, NULL };
+	PGresult *r;
+	ig_zip *z;
+	int rc;
+
+	if (id == NULL)
+		return -1;
+	/* The rows (names, prompts) are read before the answer starts, so a
+	 * database error is still a JSON error; no connection is held while
+	 * the archive is written. */
+	{
+		const char *p[1] = { id };
+		r = ig_db_exec(sql[SQL_BATCH_IMAGES], 1, p, IG_DB_IDEMPOTENT, err);
+	}
+	if (r == NULL)
+		return -1;
+	if (stream_slot_take(err) != 0) {
+		PQclear(r);
+		return -1;
+	}
+	/* id is a UUID (owned_batch): nothing in it can break the header. */
+	snprintf(disposition, sizeof(disposition), "Content-Disposition: attachment; filename=\"batch-%s.zip\"", id);
+	rc = ig_stream_begin(s, 200, "application/zip", headers);
+	if (rc == 0 && strcmp(req->method, "HEAD") != 0) {
+		z = ig_zip_new(zip_to_stream, s);
+		rc = zip_batch(z, r);
+		if (rc != 0)
+			ig_logf(IG_LOG_WARN, "batch_zip_incomplete", "batch %s: stopped after %llu bytes",
+			    id, (unsigned long long)ig_zip_bytes(z));
+		ig_zip_free(z);
+	}
+	PQclear(r);
+	stream_slot_give();
+	return rc;
+}
