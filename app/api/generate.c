@@ -209,8 +209,8 @@ cache_key(ig_gen *g)
 /* Where the runner will find the key (API.md: the request's, else the
  * caller's stored one, else the server's); 401 naming the provider when
  * there is none. */
-static int
-resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
+int
+ig_gen_resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
     unsigned char **sealed, size_t *sealed_len, char key_id[37], ig_err *err)
 {
 	const ig_pconf *pc = ig_pconf_get(g->provider);
@@ -259,8 +259,8 @@ resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonce[IG_SE
 	}
 }
 
-static json_object *
-job_request_json(const ig_gen *g)
+json_object *
+ig_gen_job_request(const ig_gen *g)
 {
 	json_object *o = json_object_new_object();
 
@@ -396,14 +396,14 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 		}
 	}
 	memset(&spec, 0, sizeof(spec));
-	if (resolve_key(req, g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
+	if (ig_gen_resolve_key(req, g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
 		goto out;
 	ig_uuid4(job_id);
 	spec.id = job_id;
 	spec.user_id = req->caller.authenticated ? req->caller.user_id : NULL;
 	spec.provider = g->provider;
 	spec.model = g->req.model;
-	spec.request = job_request_json(g);
+	spec.request = ig_gen_job_request(g);
 	spec.cache_key = g->cache_key;
 	spec.priority = SYNC_PRIORITY;
 	/* Listen before the job exists: it may finish before we would. */

@@ -8,6 +8,8 @@
 #define IG_API_GENERATION_H
 
 #include "app/fcgi/http.h"
+#include "lib/auth/secretbox.h"
+#include "lib/jobs/queue.h"
 #include "lib/providers/provider.h"
 
 typedef struct ig_gen {
@@ -33,6 +35,14 @@ int ig_gen_allowed(ig_req *req, ig_err *err);
  * the field. */
 int ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size,
     const ig_gen_fields *f, ig_err *err);
+/* Where the runner will find g's provider key (the request's, sealed into
+ * *sealed; the caller's stored one, into key_id; the server's), set in
+ * spec; 401 naming the provider when there is none. The caller wipes and
+ * frees *sealed. */
+int ig_gen_resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
+    unsigned char **sealed, size_t *sealed_len, char key_id[37], ig_err *err);
+/* The job's stored request (never the key). New reference. */
+json_object *ig_gen_job_request(const ig_gen *g);
 /* Answer from the cache or enqueue and wait. 0 with job_id (and *cached),
  * or -1 with err (the job's own error when it failed). */
 int ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/api/api.h"
+#include "app/api/webhooks.h"
 #include "app/fcgi/routes.h"
 
 #define PUBLIC IG_ACCESS_PUBLIC, 0
@@ -54,6 +55,16 @@ const ig_route ig_routes[] = {
 	{ "GET", "/v1/models", ig_api_v1_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
 	/* Public; with a token it also says which providers the caller has a key for. */
 	{ "GET", "/api/settings/api-providers", ig_api_providers_catalogue, IG_ACCESS_PUBLIC, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+
+	/* Batches: literal segments before the {batch_id} captures. */
+	{ "POST", "/api/batch/generate", ig_api_batch_generate, USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
+	{ "GET", "/api/batch", ig_api_batch_list, USER, R, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/batch/webhook-secret", ig_api_batch_webhook_secret, USER, A, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/batch/webhook-secret/rotate", ig_api_batch_webhook_secret_rotate, USER, A, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/batch/status/{batch_id}", ig_api_batch_status, USER, R, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/batch/{batch_id}", ig_api_batch_get, USER, R, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/batch/{batch_id}/cancel", ig_api_batch_cancel, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
 
 	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL },
 };

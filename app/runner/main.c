@@ -29,6 +29,7 @@
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/jobs/batch.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/store.h"
@@ -118,7 +119,41 @@ ig_runner_fail(ig_runner *rn, ig_active *a, const ig_err *err)
 	ig_logf(IG_LOG_WARN, "job_failed", "job %s (%s): %s: %s", a->job.id, a->job.provider,
 	    ig_err_name(err->code), err->message);
 	ig_job_fail(&a->job, runner_id, ig_err_name(err->code), err->message, &e);
+	ig_batch_item_ended(&a->job);
 	ig_runner_drop(rn, a);
+}
+
+/* Cancel a call whose batch was canceled: stop the upstream work, record
+ * the job canceled, forget the call. */
+static void
+cancel_active(ig_runner *rn, ig_active *a)
+{
+	ig_err e;
+
+	ig_runner_cancel_upstream(a);
+	ig_job_cancel(&a->job, runner_id, &e);
+	ig_logf(IG_LOG_INFO, "job_canceled", "job %s (batch %s)", a->job.id, a->job.batch_id);
+	ig_batch_item_ended(&a->job);
+	ig_runner_drop(rn, a);
+}
+
+/* Act on cancellations requested for calls this runner holds. */
+static void
+check_cancels(ig_runner *rn)
+{
+	const char *p[1] = { runner_id };
+	ig_err e;
+	PGresult *r = ig_db_exec("SELECT id FROM jobs WHERE runner_id = $1 AND status = 'running'"
+	    " AND cancel_requested", 1, p, 0, &e);
+
+	if (r == NULL)
+		return;
+	for (int i = 0; i < PQntuples(r); i++) {
+		ig_active *a = ig_runner_find(rn, PQgetvalue(r, i, 0));
+		if (a != NULL)
+			cancel_active(rn, a);
+	}
+	PQclear(r);
 }
 
 static void
@@ -127,7 +162,14 @@ finish_done(ig_runner *rn, ig_active *a)
 	const ig_config *c = ig_cfg();
 	ig_err err = { 0 };
 
-	char (*names)[256] = ig_xcalloc((size_t)(a->call.nimages ? a->call.nimages : 1), 256);
+	char (*names)[256];
+
+	/* A batch canceled while the provider worked: keep nothing of it. */
+	if (a->job.batch_id[0] != '\0' && ig_job_cancel_requested(&a->job, &err) == 1) {
+		cancel_active(rn, a);
+		return;
+	}
+	names = ig_xcalloc((size_t)(a->call.nimages ? a->call.nimages : 1), 256);
 
 	for (int i = 0; i < a->call.nimages; i++) {
 		if (ig_store_image(&a->job, i, &a->call.images[i], c->image_dir, c->max_image_pixels, names[i], &err) != 0) {
@@ -143,6 +185,7 @@ finish_done(ig_runner *rn, ig_active *a)
 		return;
 	}
 	ig_job_succeed(&a->job, runner_id, &err);
+	ig_batch_item_ended(&a->job);
 	/* The caller has its answer; the thumbnails follow. */
 	for (int i = 0; i < a->call.nimages; i++)
 		if (names[i][0] != '\0')
@@ -281,26 +324,30 @@ listen_queue(PGconn **listening)
 		return;
 	/* On this thread's own connection: statements go through the pool,
 	 * and notifications arrive where LISTEN was said. */
-	PGresult *r = PQexec(c, "LISTEN " IG_JOB_CHANNEL_QUEUED);
+	PGresult *r = PQexec(c, "LISTEN " IG_JOB_CHANNEL_QUEUED "; LISTEN " IG_JOB_CHANNEL_CANCEL);
 	if (PQresultStatus(r) == PGRES_COMMAND_OK)
 		*listening = c;
 	PQclear(r);
 }
 
-/* Drain notifications; 1 when a job was queued since the last look. */
+#define WOKE_QUEUED 1
+#define WOKE_CANCEL 2
+
+/* Drain notifications: WOKE_QUEUED when a job was queued since the last
+ * look, WOKE_CANCEL when a cancellation was asked for. */
 static int
 notified(PGconn *c)
 {
 	PGnotify *n;
-	int any = 0;
+	int woke = 0;
 
 	if (c == NULL || !PQconsumeInput(c))
 		return 0;
 	while ((n = PQnotifies(c)) != NULL) {
-		any = 1;
+		woke |= strcmp(n->relname, IG_JOB_CHANNEL_CANCEL) == 0 ? WOKE_CANCEL : WOKE_QUEUED;
 		PQfreemem(n);
 	}
-	return any;
+	return woke;
 }
 
 static void
@@ -385,7 +432,9 @@ main(int argc, char **argv)
 			last_beat = now;
 		}
 		woke = notified(listening);
-		if (!stopping && (woke || now - last_claim >= IDLE_CLAIM_MS)) {
+		if ((woke & WOKE_CANCEL) || now - last_beat == 0)
+			check_cancels(rn);
+		if (!stopping && ((woke & WOKE_QUEUED) || now - last_claim >= IDLE_CLAIM_MS)) {
 			claim_jobs(rn);
 			last_claim = ig_now_ms();
 		}

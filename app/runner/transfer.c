@@ -285,27 +285,43 @@ ig_runner_poll(ig_runner *rn, int extra_fd, int max_wait_ms)
 }
 
 void
+ig_runner_cancel_upstream(ig_active *a)
+{
+	ig_http_req cancel = { 0 };
+	ig_err err;
+
+	if (a->ops != NULL && a->ops->cancel != NULL && a->call.upstream_id[0] != '\0' &&
+	    a->ops->cancel(&a->call, &cancel) == 1) {
+		ig_http_resp resp;
+		ig_buf buf = { 0 };
+		char ctype[128];
+		if (ig_http_fetch(&cancel, a->pconf, 5000, 65536, &resp, &buf, ctype, &err) == 0)
+			ig_logf(IG_LOG_INFO, "upstream_canceled", "job %s: %s answered %ld", a->job.id,
+			    a->job.provider, resp.status);
+		ig_buf_free(&buf);
+	}
+	ig_http_req_free(&cancel);
+}
+
+ig_active *
+ig_runner_find(ig_runner *rn, const char *job_id)
+{
+	for (ig_active *a = rn->head; a; a = a->next)
+		if (strcmp(a->job.id, job_id) == 0)
+			return a;
+	return NULL;
+}
+
+void
 ig_runner_release_all(ig_runner *rn, const char *runner_id)
 {
 	ig_err err;
 
 	while (rn->head != NULL) {
 		ig_active *a = rn->head;
-		ig_http_req cancel = { 0 };
-
 		/* Another runner will start the job afresh: stop the work the
 		 * provider is still doing for this attempt (Replicate). */
-		if (a->ops != NULL && a->ops->cancel != NULL && a->call.upstream_id[0] != '\0' &&
-		    a->ops->cancel(&a->call, &cancel) == 1) {
-			ig_http_resp resp;
-			ig_buf buf = { 0 };
-			char ctype[128];
-			if (ig_http_fetch(&cancel, a->pconf, 5000, 65536, &resp, &buf, ctype, &err) == 0)
-				ig_logf(IG_LOG_INFO, "upstream_canceled", "job %s: %s answered %ld", a->job.id,
-				    a->job.provider, resp.status);
-			ig_buf_free(&buf);
-		}
-		ig_http_req_free(&cancel);
+		ig_runner_cancel_upstream(a);
 		ig_logf(IG_LOG_INFO, "job_released", "job %s back to the queue", a->job.id);
 		ig_job_release(&a->job, runner_id, &err);
 		ig_runner_drop(rn, a);

@@ -52,6 +52,8 @@ typedef struct ig_config {
 	int runner_concurrency;
 	long max_image_pixels;
 	long max_download;
+	int batch_max_prompts;
+	int batch_max_queued;
 	char *webhook_allow_hosts;
 	int webhook_max_attempts;
 } ig_config;

@@ -176,7 +176,8 @@ ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig_job
 	    "  AND NOT (provider = ANY ($2::text[]))"
 	    "  ORDER BY priority DESC, fair_seq, run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
 	    " RETURNING id, coalesce(user_id::text, ''), provider, model, request, key_source,"
-	    " coalesce(key_id::text, ''), key_nonce, key_sealed, coalesce(cache_key, ''), attempts, max_attempts",
+	    " coalesce(key_id::text, ''), key_nonce, key_sealed, coalesce(cache_key, ''), attempts, max_attempts,"
+	    " coalesce(batch_id::text, ''), coalesce(item_index, 0)",
 	    3, p, 0, err);
 	free(skip);
 	if (r == NULL)
@@ -199,6 +200,12 @@ ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig_job
 	snprintf(job->cache_key, sizeof(job->cache_key), "%s", PQgetvalue(r, 0, 9));
 	job->attempts = atoi(PQgetvalue(r, 0, 10));
 	job->max_attempts = atoi(PQgetvalue(r, 0, 11));
+	snprintf(job->batch_id, sizeof(job->batch_id), "%s", PQgetvalue(r, 0, 12));
+	job->item_index = atoi(PQgetvalue(r, 0, 13));
+	if (job->batch_id[0] != '\0') {
+		const char *q[1] = { job->batch_id };
+		ig_db_run("UPDATE batches SET started_at = now() WHERE id = $1 AND started_at IS NULL", 1, q, 0, err);
+	}
 	PQclear(r);
 	if (job->request == NULL) {
 		ig_job_fail(job, runner_id, "internal", "the stored request is unreadable", err);
@@ -244,6 +251,30 @@ ig_job_retry_later(const ig_job *job, const char *runner_id, long delay_ms, cons
 	    " run_after = now() + make_interval(secs => $5::double precision / 1000),"
 	    " error_code = $3, error_message = $4" HELD
 	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 5, p, 0, err);
+}
+
+int
+ig_job_cancel(const ig_job *job, const char *runner_id, ig_err *err)
+{
+	const char *p[2] = { job->id, runner_id };
+
+	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'canceled', finished_at = now(),"
+	    " lease_until = NULL, error_code = 'canceled', error_message = 'the batch was canceled'" HELD NOTIFY_DONE,
+	    2, p, 0, err);
+}
+
+int
+ig_job_cancel_requested(const ig_job *job, ig_err *err)
+{
+	const char *p[1] = { job->id };
+	PGresult *r = ig_db_exec("SELECT cancel_requested FROM jobs WHERE id = $1", 1, p, IG_DB_IDEMPOTENT, err);
+	int yes;
+
+	if (r == NULL)
+		return -1;
+	yes = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return yes;
 }
 
 int

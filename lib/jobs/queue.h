@@ -38,6 +38,8 @@ typedef struct ig_job {
 	unsigned char *key_sealed;
 	size_t key_sealed_len;
 	char cache_key[65];
+	char batch_id[37];              /* "" when not part of a batch */
+	int item_index;
 	int attempts;                   /* including this one */
 	int max_attempts;
 } ig_job;
@@ -83,6 +85,10 @@ int ig_job_fail(const ig_job *job, const char *runner_id, const char *code, cons
 /* Back to the queue, runnable after delay_ms (retry), the error kept. */
 int ig_job_retry_later(const ig_job *job, const char *runner_id, long delay_ms, const char *code,
     const char *message, ig_err *err);
+/* Mark a held job canceled (its batch was canceled); NOTIFY like the rest. */
+int ig_job_cancel(const ig_job *job, const char *runner_id, ig_err *err);
+/* 1 when cancellation of job was requested, 0 when not, -1 with err. */
+int ig_job_cancel_requested(const ig_job *job, ig_err *err);
 /* Back to the queue now, the attempt not counted (runner shutting down). */
 int ig_job_release(const ig_job *job, const char *runner_id, ig_err *err);
 

@@ -1,0 +1,436 @@
+/*
+ * batch.c — the "Batches" part of API.md: submit (every prompt checked
+ * first, then the batch and all its jobs inserted by one statement), status,
+ * the items, the caller's batches, cancel and retry. Events and the ZIP
+ * download are in batch_stream.c; the runners do the work.
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app/api/api.h"
+#include "app/api/generation.h"
+#include "lib/core/config.h"
+#include "lib/core/json.h"
+#include "lib/db/db.h"
+#include "lib/jobs/batch.h"
+#include "lib/jobs/queue.h"
+#include "lib/jobs/webhook.h"
+
+#define PROMPT_MAX 4000
+#define NEGATIVE_MAX 2000
+
+/* One prompt of the list: a string, or {prompt, negative_prompt, seed}. */
+static int
+read_item(json_object *v, size_t i, const ig_gen *g, json_object **req, ig_err *err)
+{
+	static const char *const keys[] = { "prompt", "negative_prompt", "seed", NULL };
+	char field[96];
+	const char *prompt = NULL, *neg = g->req.negative_prompt;
+	int64_t seed = g->req.seed;
+	int has_seed = g->req.has_seed, rc;
+
+	if (json_object_is_type(v, json_type_string)) {
+		prompt = json_object_get_string(v);
+		if (ig_utf8_len(prompt) < 1 || ig_utf8_len(prompt) > PROMPT_MAX)
+			goto bad_prompt;
+	} else if (json_object_is_type(v, json_type_object)) {
+		if (ig_json_only_keys(v, keys, err) != 0) {
+			snprintf(field, sizeof(field), "prompts[%zu].%.30s", i, err->field);
+			return ig_err_set(err, IG_E_INVALID_REQUEST, field, "unknown field %s", field);
+		}
+		if (ig_json_string(v, "prompt", 1, 1, PROMPT_MAX, &prompt, err) < 0)
+			goto bad_prompt;
+		if ((rc = ig_json_string(v, "negative_prompt", 0, 0, NEGATIVE_MAX, &neg, err)) < 0) {
+			snprintf(field, sizeof(field), "prompts[%zu].negative_prompt", i);
+			return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s must be a string of at most %d characters",
+			    field, NEGATIVE_MAX);
+		}
+		if ((rc = ig_json_int(v, "seed", 0, 0, 4294967295LL, &seed, err)) < 0) {
+			snprintf(field, sizeof(field), "prompts[%zu].seed", i);
+			return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s must be an integer from 0 to 4294967295", field);
+		}
+		if (rc == 0) {
+			has_seed = 1;
+			if (!g->ops->supports_seed) {
+				snprintf(field, sizeof(field), "prompts[%zu].seed", i);
+				return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s does not take a seed", g->provider);
+			}
+		}
+	} else {
+		goto bad_prompt;
+	}
+	{
+		ig_gen item = *g;
+		item.req.prompt = prompt;
+		item.req.negative_prompt = neg && *neg ? neg : NULL;
+		item.req.has_seed = has_seed;
+		item.req.seed = seed;
+		*req = ig_gen_job_request(&item);
+	}
+	return 0;
+bad_prompt:
+	snprintf(field, sizeof(field), "prompts[%zu]", i);
+	return ig_err_set(err, IG_E_INVALID_REQUEST, field,
+	    "%s must be a prompt of 1 to %d characters, or {\"prompt\", \"negative_prompt\", \"seed\"}", field, PROMPT_MAX);
+}
+
+/* settings: the generate-image fields that apply to every prompt. */
+static int
+read_settings(ig_req *req, json_object *s, ig_gen *g, ig_err *err)
+{
+	static const char *const keys[] = { "image_size", "api_provider", "api_key", "model", "image_count",
+		"negative_prompt", "seed", "style", "quality", NULL };
+	static const ig_gen_fields fields = { "settings.api_provider", "settings.model", "settings.image_size",
+		"settings.image_count" };
+	const char *model = NULL, *size = NULL;
+	int64_t n;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	g->req.count = 1;
+	if (s == NULL)
+		return ig_gen_check(req, g, NULL, NULL, &fields, err);
+	if (!json_object_is_type(s, json_type_object))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "settings", "settings must be an object");
+	if (ig_json_only_keys(s, keys, err) != 0) {
+		char f[64];
+		snprintf(f, sizeof(f), "settings.%.40s", err->field);
+		return ig_err_set(err, IG_E_INVALID_REQUEST, f, "unknown field %s", f);
+	}
+	if (ig_json_string(s, "api_provider", 0, 1, 32, &g->provider, err) < 0 ||
+	    ig_json_string(s, "model", 0, 1, 200, &model, err) < 0 ||
+	    ig_json_string(s, "image_size", 0, 3, 11, &size, err) < 0 ||
+	    ig_json_string(s, "api_key", 0, 8, 4096, &g->api_key, err) < 0 ||
+	    ig_json_string(s, "negative_prompt", 0, 0, NEGATIVE_MAX, &g->req.negative_prompt, err) < 0 ||
+	    ig_json_string(s, "style", 0, 1, 50, &g->req.style, err) < 0 ||
+	    ig_json_string(s, "quality", 0, 1, 50, &g->req.quality, err) < 0)
+		goto prefix;
+	if ((rc = ig_json_int(s, "image_count", 0, 1, 10, &n, err)) < 0)
+		goto prefix;
+	g->req.count = rc == 0 ? (int)n : 1;
+	if ((rc = ig_json_int(s, "seed", 0, 0, 4294967295LL, &n, err)) < 0)
+		goto prefix;
+	g->req.has_seed = rc == 0;
+	g->req.seed = rc == 0 ? n : 0;
+	return ig_gen_check(req, g, model, size, &fields, err);
+prefix:
+	{
+		char f[sizeof(err->field)];
+		snprintf(f, sizeof(f), "settings.%.40s", err->field);
+		memcpy(err->field, f, sizeof(f));
+	}
+	return -1;
+}
+
+/* The caller's items still waiting or running, for the per-user cap. */
+static int
+open_items(const char *user_id, int *n, ig_err *err)
+{
+	const char *p[1] = { user_id };
+	PGresult *r = ig_db_exec("SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL"
+	    " AND status IN ('queued', 'running')", 1, p, IG_DB_IDEMPOTENT, err);
+
+	if (r == NULL)
+		return -1;
+	*n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+static char *
+bytea_text(const unsigned char *b, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *s;
+
+	if (b == NULL)
+		return NULL;
+	s = ig_xmalloc(2 * n + 3);
+	s[0] = '\\';
+	s[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		s[2 + 2 * i] = hex[b[i] >> 4];
+		s[3 + 2 * i] = hex[b[i] & 15];
+	}
+	s[2 + 2 * n] = '\0';
+	return s;
+}
+
+int
+ig_batch_check_callback(const char *url, ig_err *err)
+{
+	/* The full rule (scheme, every resolved address public, the allow
+	 * list) lives with the sender, which applies it again at delivery. */
+	return ig_webhook_check_url(url, err);
+}
+
+int
+ig_api_batch_generate(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "prompts", "settings", "name", "callback_url", "webhook_per_item", NULL };
+	const ig_config *c = ig_cfg();
+	json_object *b = ig_body_object(req, keys, err), *prompts, *settings = NULL, *items = NULL;
+	const char *name = NULL, *callback = NULL;
+	int per_item = 0, open = 0, rc = -1;
+	size_t n;
+	ig_gen g;
+	ig_job_spec spec;
+	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
+	size_t sealed_len = 0;
+	char key_id[37], batch_id[37], total[24], *nonce_hex = NULL, *sealed_hex = NULL;
+
+	if (b == NULL)
+		return -1;
+	if (!json_object_object_get_ex(b, "prompts", &prompts) || prompts == NULL ||
+	    !json_object_is_type(prompts, json_type_array)) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "prompts", "prompts must be an array of prompts");
+		goto out;
+	}
+	n = json_object_array_length(prompts);
+	if (n < 1 || n > (size_t)c->batch_max_prompts) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "prompts", "a batch has 1 to %d prompts (IG_BATCH_MAX_PROMPTS); this one has %zu",
+		    c->batch_max_prompts, n);
+		goto out;
+	}
+	if (ig_json_string(b, "name", 0, 1, 200, &name, err) < 0 ||
+	    ig_json_string(b, "callback_url", 0, 8, 2000, &callback, err) < 0 ||
+	    ig_json_bool(b, "webhook_per_item", 0, &per_item, err) < 0)
+		goto out;
+	if (callback != NULL && ig_batch_check_callback(callback, err) != 0)
+		goto out;
+	json_object_object_get_ex(b, "settings", &settings);
+	if (read_settings(req, settings, &g, err) != 0)
+		goto out;
+	items = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *ir = NULL;
+		if (read_item(json_object_array_get_idx(prompts, i), i, &g, &ir, err) != 0)
+			goto out;
+		json_object_array_add(items, ir);
+	}
+	if (open_items(req->caller.user_id, &open, err) != 0)
+		goto out;
+	if (open + (int)n > c->batch_max_queued) {
+		ig_req_add_header(req, "Retry-After", "60");
+		ig_err_set(err, IG_E_RATE_LIMITED, "prompts",
+		    "you have %d batch items waiting or running; %zu more would pass the limit of %d (IG_BATCH_MAX_QUEUED)",
+		    open, n, c->batch_max_queued);
+		goto out;
+	}
+	memset(&spec, 0, sizeof(spec));
+	if (ig_gen_resolve_key(req, &g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
+		goto out;
+	nonce_hex = bytea_text(spec.key_nonce, spec.key_nonce_len);
+	sealed_hex = bytea_text(spec.key_sealed, spec.key_sealed_len);
+	ig_uuid4(batch_id);
+	snprintf(total, sizeof(total), "%zu", n);
+	{
+		json_object *st = json_object_new_object();
+		const char *p[14];
+		json_object_object_add(st, "api_provider", json_object_new_string(g.provider));
+		json_object_object_add(st, "model", json_object_new_string(g.req.model));
+		json_object_object_add(st, "image_size", json_object_new_string(g.size));
+		json_object_object_add(st, "image_count", json_object_new_int(g.req.count));
+		p[0] = batch_id;
+		p[1] = req->caller.user_id;
+		p[2] = name;
+		p[3] = total;
+		p[4] = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
+		p[5] = callback;
+		p[6] = per_item ? "t" : "f";
+		p[7] = json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN);
+		p[8] = g.provider;
+		p[9] = g.req.model;
+		p[10] = spec.key_source;
+		p[11] = spec.key_id;
+		p[12] = nonce_hex;
+		p[13] = sealed_hex;
+		/* The batch and every item in one statement: all or nothing. */
+		rc = ig_db_run("WITH b AS (INSERT INTO batches (id, user_id, name, total, settings, callback_url,"
+		    "  webhook_per_item) VALUES ($1, $2, $3, $4::int, $5::jsonb, $6, $7::bool) RETURNING id),"
+		    " i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, key_id, key_nonce,"
+		    "  key_sealed, priority, batch_id, item_index, fair_seq)"
+		    "  SELECT $2, $9, $10, t.value, $11, $12::uuid, $13::bytea, $14::bytea, 0, (SELECT id FROM b),"
+		    "  (t.ord - 1)::int, (t.ord - 1)::int FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS t(value, ord)"
+		    "  RETURNING 1)"
+		    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)",
+		    14, p, 0, err);
+		json_object_put(st);
+		if (rc != 0)
+			goto out;
+	}
+	{
+		char *url = ig_xasprintf("/api/batch/status/%s", batch_id);
+		*out = ig_ok("batch_id", json_object_new_string(batch_id));
+		json_object_object_add(*out, "status", json_object_new_string("queued"));
+		json_object_object_add(*out, "total", json_object_new_int((int)n));
+		json_object_object_add(*out, "status_url", json_object_new_string(url));
+		free(url);
+	}
+	rc = 202;
+out:
+	if (sealed != NULL) {
+		sodium_memzero(sealed, sealed_len);
+		free(sealed);
+	}
+	if (sealed_hex != NULL) {
+		sodium_memzero(sealed_hex, strlen(sealed_hex));
+		free(sealed_hex);
+	}
+	free(nonce_hex);
+	if (req->body != NULL)
+		sodium_memzero((void *)req->body, req->body_len);
+	json_object_put(items);
+	json_object_put(b);
+	return rc;
+}
+
+/* 404 unless the batch in the path is the caller's (never 403: ids do not leak). */
+static int
+own(ig_req *req, const char **id, ig_err *err)
+{
+	int rc;
+
+	*id = ig_req_param(req, "batch_id");
+	rc = ig_batch_owned(*id, req->caller.user_id, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
+	return 0;
+}
+
+static int
+status_of(ig_req *req, int with_items, json_object **out, ig_err *err)
+{
+	const char *id;
+	json_object *st;
+
+	if (own(req, &id, err) != 0)
+		return -1;
+	st = ig_batch_status(id, with_items, err);
+	if (st == NULL)
+		return -1;
+	json_object_object_add(st, "success", json_object_new_boolean(1));
+	*out = st;
+	return 200;
+}
+
+int
+ig_api_batch_status(ig_req *req, json_object **out, ig_err *err)
+{
+	return status_of(req, 0, out, err);
+}
+
+int
+ig_api_batch_get(ig_req *req, json_object **out, ig_err *err)
+{
+	return status_of(req, 1, out, err);
+}
+
+int
+ig_api_batch_list(ig_req *req, json_object **out, ig_err *err)
+{
+	char cursor[64], status[16] = "", lim[16];
+	int limit, rc;
+	const char *p[3];
+	PGresult *r;
+	json_object *list;
+
+	if (ig_query_limit(req, 20, 100, &limit, err) != 0)
+		return -1;
+	if ((rc = ig_query_param(req, "cursor", cursor, sizeof(cursor), err)) < 0)
+		return -1;
+	if (rc == 1 && !ig_is_uuid(cursor))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "cursor", "cursor must be a next_cursor value");
+	if (ig_query_param(req, "status", status, sizeof(status), err) < 0)
+		return -1;
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	p[0] = req->caller.user_id;
+	p[1] = rc == 1 ? cursor : NULL;
+	p[2] = lim;
+	r = ig_db_exec("SELECT b.id FROM batches b WHERE b.user_id = $1"
+	    " AND ($2::uuid IS NULL OR (b.created_at, b.id) < (SELECT created_at, id FROM batches WHERE id = $2::uuid))"
+	    " ORDER BY b.created_at DESC, b.id DESC LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(r) && i < limit; i++) {
+		json_object *st = ig_batch_status(PQgetvalue(r, i, 0), 0, err);
+		if (st == NULL)
+			continue;
+		if (status[0] && strcmp(json_object_get_string(json_object_object_get(st, "status")), status) != 0) {
+			json_object_put(st);
+			continue;
+		}
+		json_object_array_add(list, st);
+	}
+	*out = ig_ok("batches", list);
+	json_object_object_add(*out, "next_cursor", PQntuples(r) > limit ?
+	    json_object_new_string(PQgetvalue(r, limit - 1, 0)) : NULL);
+	PQclear(r);
+	return 200;
+}
+
+int
+ig_api_batch_cancel(ig_req *req, json_object **out, ig_err *err)
+{
+	const char *id;
+	const char *p[1];
+	PGresult *r;
+	int n;
+
+	if (own(req, &id, err) != 0)
+		return -1;
+	p[0] = id;
+	/* Waiting items end now; running ones are flagged and their runners
+	 * told (NOTIFY), which abandon the provider call and keep nothing. */
+	r = ig_db_exec("WITH b AS (UPDATE batches SET canceled = true WHERE id = $1),"
+	    " q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled',"
+	    "  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id),"
+	    " rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id)"
+	    " SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn),"
+	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn),"
+	    " pg_notify('" IG_BATCH_CHANNEL "', $1::text)", 1, p, 0, err);
+	if (r == NULL)
+		return -1;
+	n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	/* A batch whose last items were waiting ends here. */
+	ig_db_run("UPDATE batches SET completed_at = now() WHERE id = $1 AND completed_at IS NULL"
+	    " AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))", 1, p, 0, err);
+	*out = ig_ok("canceled", json_object_new_int(n));
+	return 200;
+}
+
+int
+ig_api_batch_retry(ig_req *req, json_object **out, ig_err *err)
+{
+	const char *id;
+	const char *p[1];
+	PGresult *r;
+	int n;
+
+	if (own(req, &id, err) != 0)
+		return -1;
+	p[0] = id;
+	r = ig_db_exec("WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
+	    "  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
+	    "  lease_until = NULL, cancel_requested = false"
+	    "  WHERE batch_id = $1 AND status = 'failed' RETURNING provider),"
+	    " b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
+	    " SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM"
+	    "  (SELECT provider FROM r LIMIT 1) x) FROM r", 1, p, 0, err);
+	if (r == NULL)
+		return -1;
+	n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	*out = ig_ok("retried", json_object_new_int(n));
+	json_object_object_add(*out, "batch_id", json_object_new_string(id));
+	return 200;
+}

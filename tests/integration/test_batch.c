@@ -1,0 +1,413 @@
+/*
+ * test_batch.c — batches through nginx against the mock providers: a
+ * 50-prompt batch, partial failure and retry, cancel, limits, ownership and
+ * fairness between a batch and a single request.
+ */
+#include "ig_autoconf.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/integration/itest.h"
+
+static int counter;
+
+static const char *
+next_source(void)
+{
+	static char ip[32];
+	static int n;
+
+	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 120 + (int)(getpid() % 60), 100 + n / 250, 1 + n % 250);
+	n++;
+	return ip;
+}
+
+typedef struct user {
+	char name[64];
+	char *token;
+} user;
+
+static void
+user_new(user *u)
+{
+	it_resp r;
+	json_object *o;
+
+	snprintf(u->name, sizeof(u->name), "bt%d_%d", (int)getpid(), ++counter);
+	it_json(&r, next_source(), "POST", "/api/auth/register", NULL,
+	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"batch tests 1\"}", u->name, u->name);
+	ck_assert_int_eq(r.status, 201);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "POST", "/api/auth/login", NULL,
+	    "{\"username_or_email\": \"%s\", \"password\": \"batch tests 1\"}", u->name);
+	ck_assert_int_eq(r.status, 200);
+	o = it_json_body(&r);
+	u->token = ig_xstrdup(it_jstr(o, "access_token", NULL));
+	json_object_put(o);
+	it_resp_free(&r);
+}
+
+static void
+mock(const char *path, const char *body)
+{
+	char url[512];
+	it_resp r;
+
+	snprintf(url, sizeof(url), "%s%s", it_env("IG_MOCK_URL"), path);
+	it_http_ex(url, "POST", "", body, strlen(body), (const char *const[]){ "Content-Type: application/json", NULL },
+	    10, &r);
+	ck_assert_msg(r.status == 200, "mock %s: %ld %s", path, r.status, r.body.data);
+	it_resp_free(&r);
+}
+
+/* n prompts as a JSON array of strings, each unique to this run. */
+static char *
+prompts(int n, const char *word)
+{
+	ig_buf b = { 0 };
+
+	ig_buf_puts(&b, "[");
+	for (int i = 0; i < n; i++)
+		ig_buf_printf(&b, "%s\"%s %d-%d #%d\"", i ? ", " : "", word, (int)getpid(), counter, i);
+	ig_buf_puts(&b, "]");
+	return b.data;
+}
+
+/* Submit; returns the batch id (caller frees). */
+static char *
+submit(const user *u, const char *prompt_list, const char *settings)
+{
+	it_resp r;
+	json_object *o;
+	char *id;
+
+	it_json(&r, next_source(), "POST", "/api/batch/generate", u->token, "{\"prompts\": %s, \"settings\": %s}",
+	    prompt_list, settings);
+	ck_assert_msg(r.status == 202, "submit: %ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "status", NULL), "queued");
+	id = ig_xstrdup(it_jstr(o, "batch_id", NULL));
+	{
+		char want[128];
+		snprintf(want, sizeof(want), "/api/batch/status/%s", id);
+		ck_assert_str_eq(it_jstr(o, "status_url", NULL), want);
+	}
+	json_object_put(o);
+	it_resp_free(&r);
+	return id;
+}
+
+static json_object *
+status(const user *u, const char *id)
+{
+	char path[128];
+	it_resp r;
+	json_object *o;
+
+	snprintf(path, sizeof(path), "/api/batch/status/%s", id);
+	it_json(&r, next_source(), "GET", path, u->token, NULL);
+	ck_assert_msg(r.status == 200, "status: %ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	return o;
+}
+
+static int
+progress(json_object *st, const char *key)
+{
+	return json_object_get_int(json_object_object_get(json_object_object_get(st, "progress"), key));
+}
+
+/* Poll until the batch is no longer queued/processing (at most ~60 s). */
+static json_object *
+wait_done(const user *u, const char *id)
+{
+	for (int i = 0; i < 240; i++) {
+		json_object *st = status(u, id);
+		const char *s = it_jstr(st, "status", NULL);
+		if (strcmp(s, "queued") != 0 && strcmp(s, "processing") != 0)
+			return st;
+		json_object_put(st);
+		it_sleep_ms(250);
+	}
+	ck_abort_msg("batch %s did not finish", id);
+	return NULL;
+}
+
+static const char *const mock_settings =
+    "{\"api_provider\": \"openai\", \"api_key\": \"sk-good-batch\", \"model\": \"dall-e-2\", \"image_size\": \"256x256\"}";
+
+/* 50 prompts: every image stored, the counters right, items listed. */
+START_TEST(fifty_prompt_batch_completes)
+{
+	user u;
+	char *list, *id, path[128];
+	json_object *st, *items;
+	it_resp r;
+
+	user_new(&u);
+	mock("/_control/reset", "{}");
+	list = prompts(50, "fifty");
+	id = submit(&u, list, mock_settings);
+	st = wait_done(&u, id);
+	ck_assert_str_eq(it_jstr(st, "status", NULL), "completed");
+	ck_assert_int_eq(progress(st, "completed"), 50);
+	ck_assert_int_eq(progress(st, "total"), 50);
+	ck_assert_int_eq(progress(st, "failed"), 0);
+	ck_assert(json_object_get_double(json_object_object_get(json_object_object_get(st, "progress"), "percentage")) == 100.0);
+	ck_assert(json_object_object_get(st, "completed_at") != NULL);
+	json_object_put(st);
+	char *n = it_psql("SELECT count(*) FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = '%s'",
+	    it_sql_safe(id));
+	ck_assert_str_eq(n, "50");
+	free(n);
+	snprintf(path, sizeof(path), "/api/batch/%s", id);
+	it_json(&r, next_source(), "GET", path, u.token, NULL);
+	ck_assert_int_eq(r.status, 200);
+	st = it_json_body(&r);
+	ck_assert(json_object_object_get_ex(st, "items", &items));
+	ck_assert_int_eq(json_object_array_length(items), 50);
+	json_object *it7 = json_object_array_get_idx(items, 7);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(it7, "index")), 7);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(it7, "status")), "succeeded");
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(it7, "images")), 1);
+	json_object_put(st);
+	it_resp_free(&r);
+	/* It is listed among the caller's batches. */
+	it_json(&r, next_source(), "GET", "/api/batch?limit=5", u.token, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, id));
+	it_resp_free(&r);
+	free(list);
+	free(id);
+	free(u.token);
+}
+END_TEST
+
+/* Items the provider refuses fail (not retried: a refusal is final); the
+ * batch ends partial, and retry runs those again to completion. */
+START_TEST(partial_batch_then_retry_completes)
+{
+	user u;
+	char *list, *id, path[128];
+	json_object *st;
+	it_resp r;
+
+	user_new(&u);
+	mock("/_control/reset", "{}");
+	mock("/_control/script", "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 3}]}");
+	list = prompts(8, "partial");
+	id = submit(&u, list, mock_settings);
+	st = wait_done(&u, id);
+	ck_assert_str_eq(it_jstr(st, "status", NULL), "partial");
+	ck_assert_int_eq(progress(st, "failed"), 3);
+	ck_assert_int_eq(progress(st, "completed"), 5);
+	json_object_put(st);
+	snprintf(path, sizeof(path), "/api/batch/%s/retry", id);
+	it_json(&r, next_source(), "POST", path, u.token, NULL);
+	ck_assert_int_eq(r.status, 200);
+	st = it_json_body(&r);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(st, "retried")), 3);
+	json_object_put(st);
+	it_resp_free(&r);
+	st = wait_done(&u, id);
+	ck_assert_str_eq(it_jstr(st, "status", NULL), "completed");
+	ck_assert_int_eq(progress(st, "completed"), 8);
+	json_object_put(st);
+	free(list);
+	free(id);
+	free(u.token);
+}
+END_TEST
+
+/* Cancel mid-batch: waiting items end at once, running ones stop, no
+ * item is left running and no image is written afterwards. */
+START_TEST(cancel_stops_the_batch)
+{
+	user u;
+	char *list, *id, path[128], *before, *after;
+	json_object *st;
+	it_resp r;
+
+	user_new(&u);
+	mock("/_control/reset", "{}");
+	mock("/_control/config", "{\"delay\": 1}");
+	list = prompts(30, "cancel");
+	id = submit(&u, list, mock_settings);
+	it_sleep_ms(1500);
+	snprintf(path, sizeof(path), "/api/batch/%s/cancel", id);
+	it_json(&r, next_source(), "POST", path, u.token, NULL);
+	ck_assert_int_eq(r.status, 200);
+	it_resp_free(&r);
+	st = wait_done(&u, id);
+	ck_assert_str_eq(it_jstr(st, "status", NULL), "canceled");
+	ck_assert_int_eq(progress(st, "running"), 0);
+	ck_assert_int_eq(progress(st, "queued"), 0);
+	ck_assert(progress(st, "canceled") > 0);
+	json_object_put(st);
+	before = it_psql("SELECT count(*) FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = '%s'", it_sql_safe(id));
+	it_sleep_ms(2500);
+	after = it_psql("SELECT count(*) FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = '%s'", it_sql_safe(id));
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	mock("/_control/config", "{\"delay\": 0}");
+	free(list);
+	free(id);
+	free(u.token);
+}
+END_TEST
+
+/* Limits and validation: nothing is queued when any prompt is bad. */
+START_TEST(bad_batches_are_refused_whole)
+{
+	user u;
+	char *list;
+	it_resp r;
+	json_object *o;
+	char *before, *after;
+
+	user_new(&u);
+	before = it_psql("SELECT count(*) FROM batches");
+	list = prompts(501, "toomany");
+	it_json(&r, next_source(), "POST", "/api/batch/generate", u.token, "{\"prompts\": %s}", list);
+	ck_assert_int_eq(r.status, 400);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "field"), "prompts");
+	json_object_put(o);
+	it_resp_free(&r);
+	free(list);
+	it_json(&r, next_source(), "POST", "/api/batch/generate", u.token,
+	    "{\"prompts\": [\"fine\", {\"prompt\": \"\"}, \"also fine\"]}");
+	ck_assert_int_eq(r.status, 400);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "field"), "prompts[1]");
+	json_object_put(o);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "POST", "/api/batch/generate", u.token,
+	    "{\"prompts\": [\"a\", {\"prompt\": \"b\", \"seed\": \"7\"}]}");
+	ck_assert_int_eq(r.status, 400);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "field"), "prompts[1].seed");
+	json_object_put(o);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "POST", "/api/batch/generate", u.token,
+	    "{\"prompts\": [\"a\"], \"settings\": {\"image_count\": 11}}");
+	ck_assert_int_eq(r.status, 400);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "field"), "settings.image_count");
+	json_object_put(o);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "POST", "/api/batch/generate", u.token,
+	    "{\"prompts\": [\"a\"], \"callback_url\": \"http://10.0.0.5/hook\"}");
+	ck_assert_int_eq(r.status, 400);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "field"), "callback_url");
+	json_object_put(o);
+	it_resp_free(&r);
+	after = it_psql("SELECT count(*) FROM batches");
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	free(u.token);
+}
+END_TEST
+
+/* Another user's batch is a 404 everywhere (ids do not leak). */
+START_TEST(other_users_batch_is_404)
+{
+	user a, b;
+	char *id, path[160];
+	static const char *const fmts[][2] = {
+		{ "GET", "/api/batch/status/%s" }, { "GET", "/api/batch/%s" },
+		{ "POST", "/api/batch/%s/cancel" }, { "POST", "/api/batch/%s/retry" },
+	};
+
+	user_new(&a);
+	user_new(&b);
+	id = submit(&a, "[\"mine only\"]", "{}");
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		it_resp r;
+		snprintf(path, sizeof(path), fmts[i][1], id);
+		it_json(&r, next_source(), fmts[i][0], path, b.token, NULL);
+		ck_assert_msg(r.status == 404, "%s %s: %ld", fmts[i][0], path, r.status);
+		it_resp_free(&r);
+	}
+	free(id);
+	free(a.token);
+	free(b.token);
+}
+END_TEST
+
+/* Fairness: a single request made while a large batch waits for the same
+ * provider is claimed before the batch's waiting items (it is not
+ * measured in seconds: the order of claims says it). */
+START_TEST(single_request_overtakes_a_waiting_batch)
+{
+	user u;
+	char *list, *id, *started_before, *sync_first, body[256];
+	it_resp r;
+	json_object *o;
+
+	user_new(&u);
+	mock("/_control/reset", "{}");
+	mock("/_control/config", "{\"delay\": 0.5}");
+	list = prompts(60, "fair");
+	id = submit(&u, list, mock_settings);
+	it_sleep_ms(700);
+	started_before = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND started_at IS NOT NULL", it_sql_safe(id));
+	snprintf(body, sizeof(body), "{\"prompt\": \"fair single %d-%d\", \"api_provider\": \"openai\","
+	    " \"api_key\": \"sk-good-single\", \"model\": \"dall-e-2\", \"image_size\": \"256x256\"}", (int)getpid(), counter);
+	it_json(&r, next_source(), "POST", "/api/generate-image", u.token, "%s", body);
+	ck_assert_msg(r.status == 200, "%s", r.body.data);
+	o = it_json_body(&r);
+	/* Batch items that started after the request was made but before it. */
+	sync_first = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND started_at IS NOT NULL"
+	    " AND started_at < (SELECT started_at FROM jobs WHERE id = '%s')", it_sql_safe(id),
+	    it_sql_safe(it_jstr(o, "generation_id", NULL)));
+	/* At most the calls already in flight ended and were replaced while
+	 * the request was being queued: the per-provider cap (4). */
+	ck_assert_msg(atoi(sync_first) <= atoi(started_before) + 4, "started before: %s, overtook it: %s",
+	    started_before, sync_first);
+	json_object_put(o);
+	it_resp_free(&r);
+	{
+		char path[128];
+		snprintf(path, sizeof(path), "/api/batch/%s/cancel", id);
+		it_json(&r, next_source(), "POST", path, u.token, NULL);
+		it_resp_free(&r);
+	}
+	mock("/_control/config", "{\"delay\": 0}");
+	free(started_before);
+	free(sync_first);
+	free(list);
+	free(id);
+	free(u.token);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("batch");
+	TCase *tc = tcase_create("batch");
+	int failed;
+
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, fifty_prompt_batch_completes);
+	tcase_add_test(tc, partial_batch_then_retry_completes);
+	tcase_add_test(tc, cancel_stops_the_batch);
+	tcase_add_test(tc, bad_batches_are_refused_whole);
+	tcase_add_test(tc, other_users_batch_is_404);
+	tcase_add_test(tc, single_request_overtakes_a_waiting_batch);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
