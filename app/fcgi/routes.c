@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/api/api.h"
+#include "app/api/batch_stream.h"
 #include "app/api/webhooks.h"
 #include "app/fcgi/routes.h"
 
@@ -67,6 +68,10 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
 
 	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL },
+
+	/* Streamed answers (app/api/batch_stream.c): the .stream column. */
+	{ "GET", "/api/batch/{batch_id}/events", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_events },
+	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download },
 };
 
 const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);
