@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/integration/itest.h"
@@ -390,6 +392,67 @@ START_TEST(single_request_overtakes_a_waiting_batch)
 }
 END_TEST
 
+/* Start another imagegen-worker with this stack's settings; its pid. */
+static pid_t
+second_runner(void)
+{
+	char bin[512], logp[512];
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/app/imagegen-worker", it_env("IG_BUILD_DIR"));
+	snprintf(logp, sizeof(logp), "%s/log/worker2.log", it_env("IG_TEST_STACK"));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		FILE *f = freopen(logp, "a", stderr);
+		(void)f;
+		execl(bin, bin, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Two runners share one batch; kill -9 of one mid-batch: its items come
+ * back after the lease and the batch completes on the other, with exactly
+ * one image per item (no duplicate from the dead runner's attempt). */
+START_TEST(two_runners_share_a_batch_and_survive_kill9)
+{
+	user u;
+	char *list, *id, *n;
+	json_object *st;
+	pid_t other = second_runner();
+
+	user_new(&u);
+	mock("/_control/reset", "{}");
+	mock("/_control/config", "{\"delay\": 0.3}");
+	list = prompts(40, "tworunners");
+	id = submit(&u, list, mock_settings);
+	it_sleep_ms(1200);
+	it_stack("worker-kill9");
+	st = wait_done(&u, id);
+	ck_assert_str_eq(it_jstr(st, "status", NULL), "completed");
+	ck_assert_int_eq(progress(st, "completed"), 40);
+	json_object_put(st);
+	n = it_psql("SELECT count(*) FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = '%s'", it_sql_safe(id));
+	ck_assert_str_eq(n, "40");
+	free(n);
+	n = it_psql("SELECT count(*) FROM (SELECT job_id FROM images i JOIN jobs j ON j.id = i.job_id"
+	    " WHERE j.batch_id = '%s' GROUP BY job_id HAVING count(*) > 1) d", it_sql_safe(id));
+	ck_assert_str_eq(n, "0");
+	free(n);
+	n = it_psql("SELECT count(DISTINCT runner_id) FROM jobs WHERE batch_id = '%s'", it_sql_safe(id));
+	ck_assert_msg(atoi(n) >= 2, "one runner did all the work (%s)", n);
+	free(n);
+	mock("/_control/config", "{\"delay\": 0}");
+	it_stack("worker-start");
+	kill(other, SIGTERM);
+	waitpid(other, NULL, 0);
+	free(list);
+	free(id);
+	free(u.token);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -404,6 +467,7 @@ main(void)
 	tcase_add_test(tc, bad_batches_are_refused_whole);
 	tcase_add_test(tc, other_users_batch_is_404);
 	tcase_add_test(tc, single_request_overtakes_a_waiting_batch);
+	tcase_add_test(tc, two_runners_share_a_batch_and_survive_kill9);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
