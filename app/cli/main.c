@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "app/cli/cli.h"
 #include "lib/auth/account.h"
 #include "lib/auth/password.h"
 #include "lib/core/config.h"
@@ -176,6 +177,8 @@ static const command commands[] = {
 	    "is asked on the terminal, or read from the first line of stdin with\n"
 	    "--password-stdin; it is never taken from the command line.\n",
 	    cmd_user },
+	{ "batch", "submit a file of prompts as a batch, or watch one",
+	    IG_CLI_BATCH_HELP, ig_cli_batch },
 	{ "config", "print the effective IG_* configuration",
 	    "usage: imagegen config\n\n"
 	    "Prints every IG_* setting with the value in effect (defaults included).\n"
@@ -222,7 +225,7 @@ main(int argc, char **argv)
 			fputs(cmd->help, stdout);
 			return 0;
 		}
-		if (cmd->run != cmd_user) {
+		if (cmd->run != cmd_user && cmd->run != ig_cli_batch) {
 			fprintf(stderr, "imagegen %s: unknown argument %s\n\n%s", cmd->name, argv[i], cmd->help);
 			return 2;
 		}

@@ -453,6 +453,115 @@ START_TEST(two_runners_share_a_batch_and_survive_kill9)
 }
 END_TEST
 
+/* The live events of a batch: one event per item, each index once, and
+ * batch.finished last; then the ZIP opens and matches its manifest. */
+START_TEST(events_stream_and_zip_download)
+{
+	user u;
+	char *list, *id, path[160], zpath[256], cmd[600];
+	it_resp r;
+	json_object *st;
+	int seen[5] = { 0 };
+	const char *p, *fin;
+
+	user_new(&u);
+	list = prompts(5, "stream");
+	id = submit(&u, list, "{\"image_size\": \"128x128\"}");
+	snprintf(path, sizeof(path), "/api/batch/%s/events", id);
+	{
+		it_req q = { .method = "GET", .path = path, .bearer = u.token, .source_ip = next_source(), .timeout_s = 60 };
+		it_request(&q, &r);
+	}
+	ck_assert_int_eq(r.status, 200);
+	{
+		char ct[100];
+		ck_assert(it_header(&r, "Content-Type", ct, sizeof(ct)));
+		ck_assert_ptr_nonnull(strstr(ct, "text/event-stream"));
+	}
+	for (p = r.body.data; (p = strstr(p, "event: item.completed\nid: ")) != NULL; p++) {
+		int idx = atoi(p + strlen("event: item.completed\nid: "));
+		ck_assert(idx >= 0 && idx < 5);
+		seen[idx]++;
+	}
+	for (int i = 0; i < 5; i++)
+		ck_assert_msg(seen[i] == 1, "item %d seen %d times in %s", i, seen[i], r.body.data);
+	fin = strstr(r.body.data, "event: batch.finished");
+	ck_assert_ptr_nonnull(fin);
+	ck_assert_ptr_null(strstr(fin, "event: item."));
+	it_resp_free(&r);
+	st = wait_done(&u, id);
+	ck_assert_str_eq(it_jstr(st, "status", NULL), "completed");
+	json_object_put(st);
+
+	snprintf(path, sizeof(path), "/api/batch/%s/download", id);
+	{
+		it_req q = { .method = "GET", .path = path, .bearer = u.token, .source_ip = next_source(), .timeout_s = 60 };
+		it_request(&q, &r);
+	}
+	ck_assert_int_eq(r.status, 200);
+	snprintf(zpath, sizeof(zpath), "%s/batch-%d.zip", it_env("IG_TEST_STACK"), (int)getpid());
+	{
+		FILE *f = fopen(zpath, "wb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fwrite(r.body.data, 1, r.body.len, f), r.body.len);
+		fclose(f);
+	}
+	it_resp_free(&r);
+	/* Every manifest entry is a file of the archive, and the archive tests clean. */
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
+	    " assert z.testzip() is None; m = json.loads(z.read(\"manifest.json\"));"
+	    " assert len(m) == 5, m; assert all(e[\"file\"] in z.namelist() for e in m);"
+	    " assert sorted(e[\"index\"] for e in m) == list(range(5))' '%s'", zpath);
+	ck_assert_int_eq(system(cmd), 0);
+	free(list);
+	free(id);
+	free(u.token);
+}
+END_TEST
+
+/* imagegen batch submit FILE --watch, as a terminal user runs it: one
+ * prompt per line, comments skipped, the batch id printed, exit 0. */
+START_TEST(cli_submits_and_watches_a_batch)
+{
+	user u;
+	char file[256], cmd[1024], out[128] = "";
+	it_resp r;
+	json_object *o;
+	FILE *f, *pipe;
+	int rc;
+
+	user_new(&u);
+	it_json(&r, next_source(), "POST", "/api/keys", u.token, "{\"name\": \"cli\", \"scopes\": [\"read\", \"generate\"]}");
+	ck_assert_int_eq(r.status, 201);
+	o = it_json_body(&r);
+	setenv("IG_API_TOKEN", it_jstr(o, "key", NULL), 1);
+	json_object_put(o);
+	it_resp_free(&r);
+	setenv("IG_API_URL", it_env("IG_TEST_BASE_URL"), 1);
+	snprintf(file, sizeof(file), "%s/prompts-%d.txt", it_env("IG_TEST_STACK"), (int)getpid());
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "# three prompts\na quiet harbour %d\n\na neon alley %d\na snowy pass %d\n", (int)getpid(),
+	    (int)getpid(), (int)getpid());
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "'%s/app/imagegen' batch submit '%s' --size 128x128 --watch 2>/dev/null",
+	    it_env("IG_BUILD_DIR"), file);
+	pipe = popen(cmd, "r");
+	ck_assert_ptr_nonnull(pipe);
+	ck_assert_ptr_nonnull(fgets(out, sizeof(out), pipe));
+	rc = pclose(pipe);
+	ck_assert_int_eq(WEXITSTATUS(rc), 0);
+	out[strcspn(out, "\n")] = '\0';
+	{
+		json_object *st = status(&u, out);
+		ck_assert_str_eq(it_jstr(st, "status", NULL), "completed");
+		ck_assert_int_eq(progress(st, "total"), 3);
+		json_object_put(st);
+	}
+	free(u.token);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -468,6 +577,8 @@ main(void)
 	tcase_add_test(tc, other_users_batch_is_404);
 	tcase_add_test(tc, single_request_overtakes_a_waiting_batch);
 	tcase_add_test(tc, two_runners_share_a_batch_and_survive_kill9);
+	tcase_add_test(tc, events_stream_and_zip_download);
+	tcase_add_test(tc, cli_submits_and_watches_a_batch);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
