@@ -93,6 +93,7 @@ int ig_api_batch_get(ig_req *req, json_object **out, ig_err *err);
 int ig_api_batch_list(ig_req *req, json_object **out, ig_err *err);
 int ig_api_batch_cancel(ig_req *req, json_object **out, ig_err *err);
 int ig_api_batch_retry(ig_req *req, json_object **out, ig_err *err);
+int ig_api_batch_events_ticket(ig_req *req, json_object **out, ig_err *err);
 /* callback_url of a batch: http(s), and not a private address unless
  * IG_WEBHOOK_ALLOW_HOSTS lists it. 0 or -1 with err naming the field. */
 int ig_batch_check_callback(const char *url, ig_err *err);

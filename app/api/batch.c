@@ -20,6 +20,8 @@
 #include "lib/jobs/batch.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/webhook.h"
+#include "lib/auth/ticket.h"
+#include <time.h>
 
 #define PROMPT_MAX 4000
 #define NEGATIVE_MAX 2000
@@ -433,4 +435,26 @@ ig_api_batch_retry(ig_req *req, json_object **out, ig_err *err)
 	*out = ig_ok("retried", json_object_new_int(n));
 	json_object_object_add(*out, "batch_id", json_object_new_string(id));
 	return 200;
+}
+
+/* POST /api/batch/{batch_id}/events-ticket: a 60-second ticket for the
+ * batch's event stream, for a browser's EventSource (which cannot send
+ * Authorization). */
+int
+ig_api_batch_events_ticket(ig_req *req, json_object **out, ig_err *err)
+{
+	const char *id;
+	char ticket[IG_TICKET_MAX];
+	char *url;
+
+	if (own(req, &id, err) != 0)
+		return -1;
+	if (ig_ticket_make("batch-events", id, req->caller.user_id, (int64_t)time(NULL), 60, ticket) != 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+	url = ig_xasprintf("/api/batch/%s/events?ticket=%s", id, ticket);
+	*out = ig_ok("ticket", json_object_new_string(ticket));
+	json_object_object_add(*out, "expires_in", json_object_new_int(60));
+	json_object_object_add(*out, "url", json_object_new_string(url));
+	free(url);
+	return 201;
 }

@@ -10,6 +10,7 @@
 
 #include "app/api/api.h"
 #include "app/api/batch_stream.h"
+#include "lib/auth/ticket.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/core/zip.h"
@@ -87,6 +88,17 @@ owned_batch(ig_req *req, ig_err *err)
 	if (id == NULL || !ig_is_uuid(id)) {
 		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
 		return NULL;
+	}
+	/* A browser's EventSource cannot send Authorization: it brings the
+	 * ticket of POST /api/batch/{id}/events-ticket instead. */
+	if (!req->caller.authenticated) {
+		char ticket[IG_TICKET_MAX];
+		if (ig_query_param(req, "ticket", ticket, sizeof(ticket), err) != 1 ||
+		    ig_ticket_check(ticket, "batch-events", id, (int64_t)time(NULL), req->caller.user_id) != 0) {
+			ig_err_set(err, IG_E_UNAUTHORIZED, NULL,
+			    "send Authorization: Bearer, or ?ticket= from POST /api/batch/{batch_id}/events-ticket");
+			return NULL;
+		}
 	}
 	rc = ig_batch_owned(id, req->caller.user_id, err);
 	if (rc < 0)

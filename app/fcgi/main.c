@@ -28,6 +28,7 @@
 #include "app/fcgi/worker.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/secretbox.h"
+#include "lib/auth/ticket.h"
 #include "lib/jobs/pconf.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
@@ -476,6 +477,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "imagegen-fcgi: IG_JWT_SECRET: required, at least 32 bytes\n");
 		return 2;
 	}
+	if (ig_ticket_setup(c->jwt_secret) != 0)
+		return 2;
 	if (!c->secret_key_set || ig_secretbox_setup(c->secret_key) != 0) {
 		fprintf(stderr, "imagegen-fcgi: IG_SECRET_KEY: required, 64 hex digits (32 bytes)\n");
 		return 2;

@@ -70,7 +70,10 @@ const ig_route ig_routes[] = {
 	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL },
 
 	/* Streamed answers (app/api/batch_stream.c): the .stream column. */
-	{ "GET", "/api/batch/{batch_id}/events", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_events },
+	/* Public in the table: the handler takes a Bearer token or an
+	 * events ticket (a browser's EventSource sends no headers). */
+	{ "GET", "/api/batch/{batch_id}/events", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_batch_events },
+	{ "POST", "/api/batch/{batch_id}/events-ticket", ig_api_batch_events_ticket, USER, R, IG_RATE_GENERAL, NULL },
 	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download },
 };
 

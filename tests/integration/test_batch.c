@@ -458,7 +458,7 @@ END_TEST
 START_TEST(events_stream_and_zip_download)
 {
 	user u;
-	char *list, *id, path[160], zpath[256], cmd[600];
+	char *list, *id, path[400], zpath[256], cmd[600];
 	it_resp r;
 	json_object *st;
 	int seen[5] = { 0 };
@@ -492,6 +492,23 @@ START_TEST(events_stream_and_zip_download)
 	st = wait_done(&u, id);
 	ck_assert_str_eq(it_jstr(st, "status", NULL), "completed");
 	json_object_put(st);
+
+	/* A browser's EventSource sends no Authorization: it uses a ticket. */
+	snprintf(path, sizeof(path), "/api/batch/%s/events", id);
+	it_json(&r, next_source(), "GET", path, NULL, NULL);
+	ck_assert_int_eq(r.status, 401);
+	it_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/batch/%s/events-ticket", id);
+	it_json(&r, next_source(), "POST", path, u.token, NULL);
+	ck_assert_int_eq(r.status, 201);
+	st = it_json_body(&r);
+	snprintf(path, sizeof(path), "%s", it_jstr(st, "url", NULL));
+	json_object_put(st);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "GET", path, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "event: batch.finished"));
+	it_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/api/batch/%s/download", id);
 	{

@@ -15,6 +15,7 @@
 #include "lib/auth/jwt.h"
 #include "lib/auth/password.h"
 #include "lib/auth/secretbox.h"
+#include "lib/auth/ticket.h"
 #include "lib/auth/token.h"
 #include "lib/core/util.h"
 
@@ -257,6 +258,29 @@ START_TEST(secretbox_seals_and_detects_tampering)
 }
 END_TEST
 
+/* An EventSource ticket opens one batch's events for one user for its
+ * lifetime, and nothing else: another batch, another purpose, a late or
+ * tampered ticket are refused. */
+START_TEST(tickets_are_narrow_and_short)
+{
+	const char *user = "6f1c1c1e-0a1b-4c2d-8e3f-000000000001";
+	const char *batch = "6f1c1c1e-0a1b-4c2d-8e3f-0000000000b1";
+	char t[IG_TICKET_MAX], who[37];
+
+	ck_assert_int_eq(ig_ticket_setup(secret), 0);
+	ck_assert_int_eq(ig_ticket_make("batch-events", batch, user, 1000, 60, t), 0);
+	ck_assert_int_eq(ig_ticket_check(t, "batch-events", batch, 1030, who), 0);
+	ck_assert_str_eq(who, user);
+	ck_assert_int_eq(ig_ticket_check(t, "batch-events", batch, 1061, who), -1);
+	ck_assert_int_eq(ig_ticket_check(t, "batch-events", "6f1c1c1e-0a1b-4c2d-8e3f-0000000000b2", 1030, who), -1);
+	ck_assert_int_eq(ig_ticket_check(t, "batch-download", batch, 1030, who), -1);
+	t[3] ^= 1;
+	ck_assert_int_eq(ig_ticket_check(t, "batch-events", batch, 1030, who), -1);
+	ck_assert_int_eq(ig_ticket_check("garbage", "batch-events", batch, 1030, who), -1);
+	ck_assert_int_eq(ig_ticket_check(NULL, "batch-events", batch, 1030, who), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -279,6 +303,7 @@ main(void)
 	tcase_add_test(tc, api_key_format);
 	tcase_add_test(tc, base64url_round_trip);
 	tcase_add_test(tc, secretbox_seals_and_detects_tampering);
+	tcase_add_test(tc, tickets_are_narrow_and_short);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
