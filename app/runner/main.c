@@ -289,14 +289,17 @@ start_job(ig_runner *rn, ig_job *job)
 	ig_runner_schedule(rn, a, 0);
 }
 
-static void
+/* Claim while there is room. Returns 1 when work may still be waiting
+ * (it stopped at a cap, not at an empty queue), so the loop claims again
+ * as soon as a call ends instead of waiting for the next tick. */
+static int
 claim_jobs(ig_runner *rn)
 {
 	const ig_config *c = ig_cfg();
 	const char *busy[32];
 	ig_err err;
 
-	while (!stopping && ig_runner_count(rn, NULL) < c->runner_concurrency) {
+	while (!stopping) {
 		ig_job job;
 		int nb = 0, rc;
 
@@ -306,12 +309,15 @@ claim_jobs(ig_runner *rn)
 				busy[nb++] = pc->ops->name;
 		}
 		busy[nb] = NULL;
+		if (ig_runner_count(rn, NULL) >= c->runner_concurrency)
+			return 1;
 		rc = ig_job_claim(runner_id, busy, c->job_lease, &job, &err);
 		if (rc <= 0)
-			return;
+			return rc == 0 && nb > 0;
 		ig_logf(IG_LOG_INFO, "job_claimed", "job %s (%s), attempt %d", job.id, job.provider, job.attempts);
 		start_job(rn, &job);
 	}
+	return 0;
 }
 
 static void
@@ -370,6 +376,7 @@ main(int argc, char **argv)
 	ig_err e;
 	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0, last_hooks = 0;
 	PGconn *listening = NULL;
+	int more_waiting = 0, claimed_count = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -434,8 +441,10 @@ main(int argc, char **argv)
 		woke = notified(listening);
 		if ((woke & WOKE_CANCEL) || now - last_beat == 0)
 			check_cancels(rn);
-		if (!stopping && ((woke & WOKE_QUEUED) || now - last_claim >= IDLE_CLAIM_MS)) {
-			claim_jobs(rn);
+		if (!stopping && ((woke & WOKE_QUEUED) || now - last_claim >= IDLE_CLAIM_MS ||
+		    (more_waiting && ig_runner_count(rn, NULL) < claimed_count))) {
+			more_waiting = claim_jobs(rn);
+			claimed_count = ig_runner_count(rn, NULL);
 			last_claim = ig_now_ms();
 		}
 		/* Due webhooks, about once a second. Each send blocks this loop
