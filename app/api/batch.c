@@ -171,8 +171,23 @@ ig_batch_check_callback(const char *url, ig_err *err)
 	return ig_webhook_check_url(url, err);
 }
 
+static int batch_generate(ig_req *req, json_object **out, ig_err *err);
+
 int
 ig_api_batch_generate(ig_req *req, json_object **out, ig_err *err)
+{
+	ig_idem id;
+	int status = 0, rc = ig_idem_begin(req, &id, &status, out, err);
+
+	if (rc != 0)
+		return rc > 0 ? status : -1;
+	rc = batch_generate(req, out, err);
+	ig_idem_end(req, &id, rc, rc >= 0 ? *out : NULL, err);
+	return rc;
+}
+
+static int
+batch_generate(ig_req *req, json_object **out, ig_err *err)
 {
 	static const char *const keys[] = { "prompts", "settings", "name", "callback_url", "webhook_per_item", NULL };
 	const ig_config *c = ig_cfg();

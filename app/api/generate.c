@@ -442,17 +442,9 @@ out:
  */
 #define IDEMPOTENCY_TTL "24 hours"
 
-typedef struct idem {
-	int active;
-	char scope[80];
-	const char *key;
-	char hash[65];
-} idem;
 
-/* 0: go ahead (this request owns the key); 1: *out/status hold the stored
- * answer; -1: err (409, 422, 400). */
-static int
-idem_begin(ig_req *req, idem *id, int *status, json_object **out, ig_err *err)
+int
+ig_idem_begin(ig_req *req, ig_idem *id, int *status, json_object **out, ig_err *err)
 {
 	const char *key = ig_req_header(req, "Idempotency-Key");
 	unsigned char h[IG_SHA256_LEN];
@@ -510,10 +502,8 @@ idem_begin(ig_req *req, idem *id, int *status, json_object **out, ig_err *err)
 	return 1;
 }
 
-/* Keep the answer of the request that owns the key (or free the key when
- * the failure was ours, so a retry can run). */
-static void
-idem_end(ig_req *req, const idem *id, int status, json_object *body, const ig_err *err)
+void
+ig_idem_end(ig_req *req, const ig_idem *id, int status, json_object *body, const ig_err *err)
 {
 	const char *p[4];
 	char st[16];
@@ -600,7 +590,7 @@ generate(ig_req *req, const char *const *keys, const char *forced, const char *c
 	int64_t t0 = ig_now_ms();
 	json_object *b = NULL;
 	ig_gen g;
-	idem id;
+	ig_idem id;
 	char job_id[37];
 	int cached, rc = -1, replay, status = 0;
 
@@ -610,14 +600,14 @@ generate(ig_req *req, const char *const *keys, const char *forced, const char *c
 	b = ig_body_object(req, keys, err);
 	if (b == NULL || validate(req, b, &g, forced, extras, err) != 0)
 		goto out;
-	replay = idem_begin(req, &id, &status, out, err);
+	replay = ig_idem_begin(req, &id, &status, out, err);
 	if (replay != 0) {
 		rc = replay > 0 ? status : -1;
 		goto out;
 	}
 	if (ig_gen_run(req, &g, job_id, &cached, err) == 0)
 		rc = respond(&g, job_id, cached, t0, out, err);
-	idem_end(req, &id, rc, rc >= 0 ? *out : NULL, err);
+	ig_idem_end(req, &id, rc, rc >= 0 ? *out : NULL, err);
 out:
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);

@@ -47,4 +47,24 @@ json_object *ig_gen_job_request(const ig_gen *g);
  * or -1 with err (the job's own error when it failed). */
 int ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err);
 
+/*
+ * Idempotency-Key (draft-ietf-httpapi-idempotency-key-header), shared by
+ * generate-image and batch submit: per caller, the first request with a key
+ * runs; a repeat with the same body gets the stored answer, another body
+ * 422, a repeat while the first still runs 409. Keys live 24 hours; 5xx
+ * answers are not kept, so the client may retry them.
+ */
+typedef struct ig_idem {
+	int active;
+	char scope[80];
+	const char *key;
+	char hash[65];
+} ig_idem;
+
+/* 0: go ahead (this request owns the key, or sent none); 1: *status and
+ * *out hold the stored answer; -1: err (409, 422, 400). */
+int ig_idem_begin(ig_req *req, ig_idem *id, int *status, json_object **out, ig_err *err);
+/* Keep the answer of the request that owns the key (status < 0: err). */
+void ig_idem_end(ig_req *req, const ig_idem *id, int status, json_object *body, const ig_err *err);
+
 #endif

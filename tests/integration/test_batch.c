@@ -579,6 +579,46 @@ START_TEST(cli_submits_and_watches_a_batch)
 }
 END_TEST
 
+/* Idempotency-Key on submit: a retried submission is the same batch, not
+ * a second one. */
+START_TEST(idempotent_submit_is_one_batch)
+{
+	user u;
+	char key[80], body[256], *before, *after;
+	const char *hdrs[3];
+	it_resp a, b;
+	json_object *oa, *ob;
+
+	user_new(&u);
+	snprintf(key, sizeof(key), "Idempotency-Key: batch-%d-%d", (int)getpid(), ++counter);
+	snprintf(body, sizeof(body), "{\"prompts\": [\"idem one %d\", \"idem two %d\"]}", (int)getpid(), counter);
+	hdrs[0] = "Content-Type: application/json";
+	hdrs[1] = key;
+	hdrs[2] = NULL;
+	before = it_psql("SELECT count(*) FROM batches");
+	{
+		it_req q = { .method = "POST", .path = "/api/batch/generate", .body = body, .len = strlen(body),
+			.headers = hdrs, .bearer = u.token, .source_ip = next_source() };
+		it_request(&q, &a);
+		it_request(&q, &b);
+	}
+	ck_assert_int_eq(a.status, 202);
+	ck_assert_int_eq(b.status, 202);
+	oa = it_json_body(&a);
+	ob = it_json_body(&b);
+	ck_assert_str_eq(it_jstr(oa, "batch_id", NULL), it_jstr(ob, "batch_id", NULL));
+	after = it_psql("SELECT count(*) FROM batches");
+	ck_assert_int_eq(atoi(after), atoi(before) + 1);
+	json_object_put(oa);
+	json_object_put(ob);
+	it_resp_free(&a);
+	it_resp_free(&b);
+	free(before);
+	free(after);
+	free(u.token);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -596,6 +636,7 @@ main(void)
 	tcase_add_test(tc, two_runners_share_a_batch_and_survive_kill9);
 	tcase_add_test(tc, events_stream_and_zip_download);
 	tcase_add_test(tc, cli_submits_and_watches_a_batch);
+	tcase_add_test(tc, idempotent_submit_is_one_batch);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
