@@ -394,8 +394,10 @@ ig_api_batch_list(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
-int
-ig_api_batch_cancel(ig_req *req, json_object **out, ig_err *err)
+/* Run sql ($1 = the caller's batch in the path; its first column a count)
+ * and answer {success, <key>: count}. */
+static int
+batch_count_op(ig_req *req, const char *sql, const char *key, json_object **out, ig_err *err)
 {
 	const char *id;
 	const char *p[1];
@@ -405,51 +407,46 @@ ig_api_batch_cancel(ig_req *req, json_object **out, ig_err *err)
 	if (own(req, &id, err) != 0)
 		return -1;
 	p[0] = id;
-	/* Waiting items end now; running ones are flagged and their runners
-	 * told (NOTIFY), which abandon the provider call and keep nothing. */
-	r = ig_db_exec("WITH b AS (UPDATE batches SET canceled = true WHERE id = $1),"
-	    " q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled',"
-	    "  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id),"
-	    " rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id)"
-	    " SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn),"
-	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn),"
-	    " pg_notify('" IG_BATCH_CHANNEL "', $1::text)", 1, p, 0, err);
+	r = ig_db_exec(sql, 1, p, 0, err);
 	if (r == NULL)
 		return -1;
 	n = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
-	/* A batch whose last items were waiting ends here. */
-	ig_db_run("UPDATE batches SET completed_at = now() WHERE id = $1 AND completed_at IS NULL"
-	    " AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))", 1, p, 0, err);
-	*out = ig_ok("canceled", json_object_new_int(n));
+	*out = ig_ok(key, json_object_new_int(n));
+	json_object_object_add(*out, "batch_id", json_object_new_string(id));
 	return 200;
 }
 
+/* Waiting items end now; running ones are flagged and their runners told
+ * (NOTIFY), which abandon the provider call and keep nothing; a batch with
+ * nothing left running is closed here. A finished batch stays as it was. */
+int
+ig_api_batch_cancel(ig_req *req, json_object **out, ig_err *err)
+{
+	return batch_count_op(req,
+	    "WITH q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled',"
+	    "  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id),"
+	    " rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id),"
+	    " b AS (UPDATE batches SET canceled = canceled OR EXISTS (SELECT 1 FROM q) OR EXISTS (SELECT 1 FROM rn),"
+	    "  completed_at = CASE WHEN NOT EXISTS (SELECT 1 FROM rn) THEN coalesce(completed_at, now()) END"
+	    "  WHERE id = $1)"
+	    " SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn),"
+	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn),"
+	    " pg_notify('" IG_BATCH_CHANNEL "', $1::text)", "canceled", out, err);
+}
+
+/* Failed items only go back to the queue. */
 int
 ig_api_batch_retry(ig_req *req, json_object **out, ig_err *err)
 {
-	const char *id;
-	const char *p[1];
-	PGresult *r;
-	int n;
-
-	if (own(req, &id, err) != 0)
-		return -1;
-	p[0] = id;
-	r = ig_db_exec("WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
+	return batch_count_op(req,
+	    "WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
 	    "  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
 	    "  lease_until = NULL, cancel_requested = false"
 	    "  WHERE batch_id = $1 AND status = 'failed' RETURNING provider),"
 	    " b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
 	    " SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM"
-	    "  (SELECT provider FROM r LIMIT 1) x) FROM r", 1, p, 0, err);
-	if (r == NULL)
-		return -1;
-	n = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	*out = ig_ok("retried", json_object_new_int(n));
-	json_object_object_add(*out, "batch_id", json_object_new_string(id));
-	return 200;
+	    "  (SELECT provider FROM r LIMIT 1) x) FROM r", "retried", out, err);
 }
 
 /* POST /api/batch/{batch_id}/events-ticket: a 60-second ticket for the

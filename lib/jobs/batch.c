@@ -82,8 +82,10 @@ item_seconds(const char *batch_id, const char *provider, ig_err *err)
 static const char *
 state(int queued, int running, int done, int failed, int canceled, int batch_canceled)
 {
+	/* A canceled batch whose running items are still being stopped is
+	 * processing until the last one has ended. */
 	if (queued + running > 0)
-		return batch_canceled ? "canceled" : (running + done + failed + canceled > 0 ? "processing" : "queued");
+		return running + done + failed + canceled > 0 ? "processing" : "queued";
 	if (batch_canceled || (canceled > 0 && done + failed == 0))
 		return "canceled";
 	if (failed == 0)
