@@ -67,6 +67,9 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/batch/{batch_id}/cancel", ig_api_batch_cancel, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
 	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
 
+	/* Prompts and assistant (app/api/prompts.c). */
+
+	/* Monitoring (app/api/monitoring.c). */
 	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL },
 
 	/* Streamed answers (app/api/batch_stream.c): the .stream column. */
@@ -77,6 +80,7 @@ const ig_route ig_routes[] = {
 	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download },
 };
 
+/* The OpenAPI document (app/api/openapi.c) goes last above. */
 const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);
 
 /* Match pattern against path segment by segment, filling captures. */
