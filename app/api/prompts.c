@@ -1,0 +1,163 @@
+/*
+ * prompts.c — GET /api/prompt-suggestions and POST /api/analyze-prompt:
+ * the library of lib/prompts/library.h scored by the analyzer of
+ * lib/prompts/analyze.h, and generation-time estimates from the observed
+ * durations of recent jobs.
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app/api/api.h"
+#include "app/api/prompts.h"
+#include "lib/core/config.h"
+#include "lib/core/json.h"
+#include "lib/prompts/analyze.h"
+#include "lib/prompts/library.h"
+#include "lib/providers/provider.h"
+
+static json_object *
+string_array(const char *const *list, int n)
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; n < 0 ? list[i] != NULL : i < n; i++)
+		json_object_array_add(a, json_object_new_string(list[i]));
+	return a;
+}
+
+/* ?name= checked against list: 1 found (in out), 0 absent, -1 with a 400
+ * naming the field and listing the valid values. */
+static int
+list_param(const ig_req *req, const char *name, const char *const *list, char *out, size_t len,
+    ig_err *err)
+{
+	char valid[256] = "";
+	int rc = ig_query_param(req, name, out, len, err);
+
+	if (rc <= 0 || ig_prompt_list_has(list, out))
+		return rc;
+	for (const char *const *v = list; *v; v++)
+		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s", v == list ? "" : ", ", *v);
+	return ig_err_set(err, IG_E_INVALID_REQUEST, name, "unknown %s; valid values: %s", name, valid);
+}
+
+int
+ig_api_prompt_suggestions(ig_req *req, json_object **out, ig_err *err)
+{
+	char category[64], style[64];
+	int has_c, has_s, limit;
+	PGresult *r;
+	json_object *list, *o;
+	ig_analysis a;
+
+	if ((has_c = list_param(req, "category", ig_prompt_categories, category, sizeof(category), err)) < 0 ||
+	    (has_s = list_param(req, "style", ig_prompt_styles, style, sizeof(style), err)) < 0 ||
+	    ig_query_limit(req, 10, 50, &limit, err) != 0)
+		return -1;
+	r = ig_prompt_suggestions(has_c ? category : NULL, has_s ? style : NULL, limit, err);
+	if (r == NULL)
+		return -1;
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object *s = json_object_new_object();
+		const char *prompt = PQgetvalue(r, i, 0);
+		json_object_object_add(s, "prompt", json_object_new_string(prompt));
+		json_object_object_add(s, "category", json_object_new_string(PQgetvalue(r, i, 1)));
+		json_object_object_add(s, "style", json_object_new_string(PQgetvalue(r, i, 2)));
+		if (ig_analyze_prompt(prompt, &a) == 0)
+			json_object_object_add(s, "quality_score", json_object_new_double(a.quality_score));
+		else
+			json_object_object_add(s, "quality_score", NULL);
+		json_object_array_add(list, s);
+	}
+	PQclear(r);
+	o = ig_ok("suggestions", list);
+	json_object_object_add(o, "categories", string_array(ig_prompt_categories, -1));
+	json_object_object_add(o, "styles", string_array(ig_prompt_styles, -1));
+	*out = o;
+	return 200;
+}
+
+/* The estimate object and its words for provider ops. */
+static int
+estimate(const ig_provider_ops *ops, char *words, size_t len, json_object **detail, ig_err *err)
+{
+	int samples, lo, hi, observed;
+	double p25, p75;
+	json_object *d;
+
+	if (ig_provider_durations(ops->name, &samples, &p25, &p75, err) != 0)
+		return -1;
+	observed = ig_estimate_range(samples, p25, p75, ops->typical_latency_s, &lo, &hi);
+	snprintf(words, len, "%d-%d seconds", lo, hi);
+	d = json_object_new_object();
+	json_object_object_add(d, "provider", json_object_new_string(ops->name));
+	json_object_object_add(d, "low_s", json_object_new_int(lo));
+	json_object_object_add(d, "high_s", json_object_new_int(hi));
+	json_object_object_add(d, "basis", json_object_new_string(observed ? "observed" : "declared"));
+	json_object_object_add(d, "samples", json_object_new_int(samples));
+	if (observed) {
+		json_object_object_add(d, "p25_s", json_object_new_double((double)(long)(p25 * 100) / 100));
+		json_object_object_add(d, "p75_s", json_object_new_double((double)(long)(p75 * 100) / 100));
+	}
+	*detail = d;
+	return 0;
+}
+
+static json_object *
+analysis_json(const ig_analysis *a)
+{
+	json_object *o = json_object_new_object(), *el = json_object_new_object();
+
+	json_object_object_add(o, "word_count", json_object_new_int64((int64_t)a->word_count));
+	json_object_object_add(o, "complexity", json_object_new_string(ig_complexity_name(a->complexity)));
+	json_object_object_add(o, "quality_score", json_object_new_double(a->quality_score));
+	json_object_object_add(o, "suggestions", string_array(a->suggestions, a->nsuggestions));
+	for (int e = 0; e < IG_EL__MAX; e++)
+		json_object_object_add(el, ig_element_name((ig_element)e), string_array(a->terms[e], a->nterms[e]));
+	json_object_object_add(o, "elements", el);
+	return o;
+}
+
+int
+ig_api_analyze_prompt(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const fields[] = { "prompt", "api_provider", NULL };
+	const char *prompt, *provider = NULL;
+	const ig_provider_ops *ops;
+	json_object *body, *an, *detail, *o;
+	ig_analysis a;
+	char words[64];
+	int rc = -1;
+
+	body = ig_body_object(req, fields, err);
+	if (body == NULL)
+		return -1;
+	if (ig_json_string(body, "prompt", 1, 1, 4000, &prompt, err) != 0 ||
+	    ig_json_string(body, "api_provider", 0, 1, 64, &provider, err) < 0)
+		goto out;
+	ops = ig_provider_find(provider ? provider : ig_cfg()->default_provider);
+	if (ops == NULL) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider", "unknown api_provider");
+		goto out;
+	}
+	/* The body parser already refused invalid UTF-8; the length is capped. */
+	if (ig_analyze_prompt(prompt, &a) != 0) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt must be valid UTF-8");
+		goto out;
+	}
+	if (estimate(ops, words, sizeof(words), &detail, err) != 0)
+		goto out;
+	an = analysis_json(&a);
+	json_object_object_add(an, "estimated_generation_time", json_object_new_string(words));
+	json_object_object_add(an, "estimate", detail);
+	o = ig_ok("prompt", json_object_new_string(prompt));
+	json_object_object_add(o, "analysis", an);
+	*out = o;
+	rc = 200;
+out:
+	json_object_put(body);
+	return rc;
+}

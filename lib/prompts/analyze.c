@@ -1,0 +1,245 @@
+/* analyze.c — the prompt analyzer; the rules are in analyze.h. */
+#include "ig_autoconf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/util.h"
+#include "lib/prompts/analyze.h"
+#include "lib/prompts/lexicon.h"
+
+/* Points of the score formula (analyze.h), per element. */
+static const double element_points[IG_EL__MAX] = {
+	[IG_EL_SUBJECT] = 2.0,
+	[IG_EL_STYLE] = 1.5,
+	[IG_EL_LIGHTING] = 1.5,
+	[IG_EL_COMPOSITION] = 1.5,
+	[IG_EL_MOOD] = 1.0,
+	[IG_EL_QUALITY] = 0.0,          /* per term instead, below */
+};
+#define QUALITY_POINTS_PER_TERM 0.5
+#define QUALITY_POINTS_MAX 1.0
+
+static const char *const complexity_names[] = { "simple", "medium", "complex" };
+
+const char *
+ig_element_name(ig_element e)
+{
+	return e < IG_EL__MAX ? ig_lexicons[e].name : "";
+}
+
+const char *
+ig_complexity_name(ig_complexity c)
+{
+	return complexity_names[c];
+}
+
+/* Decode the code point at s (n bytes left) per RFC 3629. Returns its
+ * length, or 0 when the bytes are not a valid UTF-8 sequence. */
+static size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if ((s[0] & 0xE0) == 0xC0) {
+		len = 2, c = s[0] & 0x1F, min = 0x80;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		len = 3, c = s[0] & 0x0F, min = 0x800;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		len = 4, c = s[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+int
+ig_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* Han ideographs and kana: one word each (analyze.h). */
+static int
+is_cjk_word(uint32_t c)
+{
+	return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+	    (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F) ||
+	    (c >= 0x3040 && c <= 0x30FF && c != 0x30FB) || (c >= 0x31F0 && c <= 0x31FF) ||
+	    (c >= 0xFF66 && c <= 0xFF9F);
+}
+
+/* Separators: whitespace and punctuation, ASCII, CJK and full-width.
+ * An apostrophe or hyphen inside a word keeps it one word. */
+static int
+is_separator(uint32_t c)
+{
+	if (c < 0x80)
+		return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '\'' || c == '-');
+	return (c >= 0x2000 && c <= 0x206F) ||      /* general punctuation, spaces */
+	    (c >= 0x3000 && c <= 0x303F) ||         /* CJK symbols and punctuation */
+	    c == 0x30FB ||                          /* katakana middle dot */
+	    (c >= 0xFF00 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
+	    (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65) ||
+	    c == 0x00A0 || c == 0x00B7 || c == 0xFEFF;
+}
+
+/* Words of a valid UTF-8 string (analyze.h). */
+static size_t
+count_words(const unsigned char *s, size_t len)
+{
+	size_t words = 0;
+	int in_word = 0;
+	uint32_t c;
+
+	for (size_t i = 0; i < len;) {
+		i += utf8_decode(s + i, len - i, &c);
+		if (is_cjk_word(c)) {
+			words++;
+			in_word = 0;
+		} else if (is_separator(c)) {
+			in_word = 0;
+		} else if (!in_word) {
+			words++;
+			in_word = 1;
+		}
+	}
+	return words;
+}
+
+static int
+is_alnum_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * First match of term in lower (the prompt with ASCII folded to lower case)
+ * at or after from that is not wholly inside claimed bytes; its start in
+ * *at and length in *mlen. Returns 1 when found.
+ */
+static int
+find_term(const char *lower, size_t len, const char *term, const unsigned char *claimed,
+    size_t *at, size_t *mlen)
+{
+	size_t tl = strlen(term);
+	int ascii = 1;
+
+	for (const char *t = term; *t; t++)
+		if ((unsigned char)*t >= 0x80)
+			ascii = 0;
+	for (const char *p = lower; (p = strstr(p, term)) != NULL; p++) {
+		size_t start = (size_t)(p - lower), end = start + tl, i;
+		if (ascii) {
+			if (start > 0 && is_alnum_byte((unsigned char)lower[start - 1]))
+				continue;
+			if (end < len && lower[end] == 's')
+				end++;
+			else if (end + 1 < len && lower[end] == 'e' && lower[end + 1] == 's')
+				end += 2;
+			if (end < len && is_alnum_byte((unsigned char)lower[end]))
+				continue;
+		}
+		for (i = start; i < end && claimed[i]; i++)
+			;
+		if (i == end)
+			continue;
+		*at = start;
+		*mlen = end - start;
+		return 1;
+	}
+	return 0;
+}
+
+/* Record the terms of lexicon e found in lower. */
+static void
+find_elements(const char *lower, size_t len, ig_element e, unsigned char *claimed, ig_analysis *out)
+{
+	size_t at, mlen;
+
+	memset(claimed, 0, len + 1);
+	for (const char *const *t = ig_lexicons[e].terms; *t; t++) {
+		if (!find_term(lower, len, *t, claimed, &at, &mlen))
+			continue;
+		memset(claimed + at, 1, mlen);
+		if (out->nterms[e] < IG_ANALYZE_MAX_TERMS)
+			out->terms[e][out->nterms[e]++] = *t;
+	}
+}
+
+static double
+detail_points(size_t words)
+{
+	return words >= 15 ? 1.5 : words >= 8 ? 1.0 : words >= 4 ? 0.5 : 0.0;
+}
+
+int
+ig_analyze_prompt(const char *prompt, ig_analysis *out)
+{
+	size_t len = strlen(prompt);
+	char *lower;
+	unsigned char *claimed;
+	double score = 0, q;
+	int kinds = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len > IG_ANALYZE_MAX_BYTES)
+		return -2;
+	if (!ig_utf8_valid(prompt, len))
+		return -1;
+	lower = ig_xmalloc(len + 1);
+	claimed = ig_xmalloc(len + 1);
+	for (size_t i = 0; i <= len; i++)
+		lower[i] = (prompt[i] >= 'A' && prompt[i] <= 'Z') ? (char)(prompt[i] + 32) : prompt[i];
+	out->word_count = count_words((const unsigned char *)prompt, len);
+	for (int e = 0; e < IG_EL__MAX; e++) {
+		find_elements(lower, len, (ig_element)e, claimed, out);
+		if (out->nterms[e] > 0) {
+			kinds++;
+			score += element_points[e];
+		} else {
+			out->suggestions[out->nsuggestions++] = ig_lexicons[e].suggestion;
+		}
+	}
+	free(lower);
+	free(claimed);
+	q = out->nterms[IG_EL_QUALITY] * QUALITY_POINTS_PER_TERM;
+	score += q > QUALITY_POINTS_MAX ? QUALITY_POINTS_MAX : q;
+	score += detail_points(out->word_count);
+	if (out->word_count < 8)
+		out->suggestions[out->nsuggestions++] =
+		    "Add more detail: a short prompt leaves most choices to the model.";
+	out->quality_score = (double)(long)(score * 10 + 0.5) / 10;
+	if (out->word_count >= 30 || kinds >= 5)
+		out->complexity = IG_COMPLEX;
+	else if (out->word_count < 10 && kinds <= 2)
+		out->complexity = IG_SIMPLE;
+	else
+		out->complexity = IG_MEDIUM;
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* library.c — the prompt library and generation-time statistics; see
+ * library.h. Every statement is parameterized. */
+#include "ig_autoconf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/db/db.h"
+#include "lib/prompts/library.h"
+
+const char *const ig_prompt_categories[] = {
+	"landscape", "portrait", "abstract", "architecture", "animals", "fantasy", "sci_fi",
+	"product", "food", NULL
+};
+
+const char *const ig_prompt_styles[] = {
+	"realistic", "anime", "oil_painting", "watercolor", "pixel_art", "cyberpunk",
+	"3d_render", "sketch", NULL
+};
+
+int
+ig_prompt_list_has(const char *const *list, const char *name)
+{
+	for (; *list; list++)
+		if (strcmp(*list, name) == 0)
+			return 1;
+	return 0;
+}
+
+PGresult *
+ig_prompt_suggestions(const char *category, const char *style, int limit, ig_err *err)
+{
+	char lim[16];
+	const char *p[3] = { category, style, lim };
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	return ig_db_exec("SELECT prompt, category, style FROM prompt_library"
+	    " WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR style = $2)"
+	    " ORDER BY random() LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
+}
+
+int
+ig_provider_durations(const char *provider, int *samples, double *p25, double *p75, ig_err *err)
+{
+	char win[16];
+	const char *p[2] = { provider, win };
+	PGresult *r;
+
+	snprintf(win, sizeof(win), "%d", IG_ESTIMATE_WINDOW);
+	r = ig_db_exec("SELECT count(*),"
+	    " coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY d), 0),"
+	    " coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY d), 0)"
+	    " FROM (SELECT extract(epoch FROM finished_at - started_at)::float8 AS d FROM jobs"
+	    "  WHERE provider = $1 AND status = 'succeeded' AND started_at IS NOT NULL"
+	    "  AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT $2::int) recent",
+	    2, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	*samples = atoi(PQgetvalue(r, 0, 0));
+	*p25 = strtod(PQgetvalue(r, 0, 1), NULL);
+	*p75 = strtod(PQgetvalue(r, 0, 2), NULL);
+	PQclear(r);
+	return 0;
+}
+
+int
+ig_estimate_range(int samples, double p25, double p75, int typical_s, int *lo, int *hi)
+{
+	if (samples >= IG_ESTIMATE_MIN_SAMPLES) {
+		*lo = (int)floor(p25);
+		*hi = (int)ceil(p75);
+		if (*hi <= *lo)
+			*hi = *lo + 1;
+		return 1;
+	}
+	*lo = typical_s / 2 > 1 ? typical_s / 2 : 1;
+	*hi = typical_s * 2 > *lo ? typical_s * 2 : *lo + 1;
+	return 0;
+}
