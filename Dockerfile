@@ -35,6 +35,7 @@ ENV IG_VAR_DIR=/var/lib/imagegen \
     IG_IMAGE_DIR=/var/lib/imagegen/images \
     IG_SOCKET=/run/imagegen/imagegen.sock \
     IG_MIGRATIONS_DIR=/usr/local/share/imagegen/migrations \
+    IG_OPENAPI_PATH=/usr/local/share/imagegen/openapi.json \
     IG_PROJECT_ROOT=/var/lib/imagegen \
     IG_ENVIRONMENT=production
 USER imagegen

@@ -6,6 +6,7 @@
 
 #include "app/api/api.h"
 #include "app/api/batch_stream.h"
+#include "app/api/openapi.h"
 #include "app/api/webhooks.h"
 #include "app/fcgi/routes.h"
 
@@ -78,6 +79,7 @@ const ig_route ig_routes[] = {
 	{ "GET", "/api/batch/{batch_id}/events", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_batch_events },
 	{ "POST", "/api/batch/{batch_id}/events-ticket", ig_api_batch_events_ticket, USER, R, IG_RATE_GENERAL, NULL },
 	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download },
+	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL },
 };
 
 /* The OpenAPI document (app/api/openapi.c) goes last above. */

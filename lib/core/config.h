@@ -22,6 +22,7 @@ typedef struct ig_config {
 	long max_body;
 	char *image_dir;
 	char *migrations_dir;
+	char *openapi_path;        /* the OpenAPI document GET /api/openapi.json serves */
 	char *environment;
 	char *log_level;
 	char *project_root;

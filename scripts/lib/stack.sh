@@ -254,6 +254,7 @@ ig_stack_configure() {
     export IG_BUILD_DIR="${IG_BUILD_DIR:-$IG_REPO/build}"
     export IG_PROJECT_ROOT="${IG_PROJECT_ROOT:-$IG_REPO}"
     export IG_MIGRATIONS_DIR="${IG_MIGRATIONS_DIR:-$IG_REPO/sql/migrations}"
+    export IG_OPENAPI_PATH="${IG_OPENAPI_PATH:-$IG_REPO/docs/openapi.json}"
     export IG_WEB_ROOT="${IG_WEB_ROOT:-$IG_REPO/web}"
     export IG_LISTEN_HOST="${IG_LISTEN_HOST:-127.0.0.1}"
     export IG_HTTP_PORT="${IG_HTTP_PORT:-8080}"

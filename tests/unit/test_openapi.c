@@ -1,0 +1,272 @@
+/*
+ * test_openapi.c — docs/openapi.json against the route table as it is
+ * compiled now (ig_routes), so a route added without its documentation, or
+ * a documented operation whose route was removed or renamed, fails `make
+ * check`. Guards issue 6: "a test fails when a route in the route table is
+ * missing from it or a documented path has no route". The seed system
+ * published a description that listed endpoints it never served.
+ */
+#include "ig_autoconf.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "app/fcgi/routes.h"
+
+#ifndef IG_SRCDIR
+#define IG_SRCDIR "."
+#endif
+
+static const char *const http_methods[] = {
+	"get", "put", "post", "delete", "options", "head", "patch", "trace", NULL,
+};
+
+static json_object *doc;
+
+static void
+load(void)
+{
+	doc = json_object_from_file(IG_SRCDIR "/docs/openapi.json");
+	ck_assert_msg(doc != NULL, "%s/docs/openapi.json does not parse: %s", IG_SRCDIR,
+	    json_util_get_last_err());
+}
+
+static void
+unload(void)
+{
+	json_object_put(doc);
+	doc = NULL;
+}
+
+static json_object *
+get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+/* The operation object documenting route r, or NULL. */
+static json_object *
+operation(const ig_route *r)
+{
+	char lower[16];
+	size_t i;
+
+	for (i = 0; r->method[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)(r->method[i] | 0x20);
+	lower[i] = '\0';
+	return get(get(get(doc, "paths"), r->pattern), lower);
+}
+
+/* 1 when the table has a row for method (upper case; HEAD is GET) and
+ * pattern. */
+static int
+routed(const char *method, const char *pattern)
+{
+	const char *want = strcasecmp(method, "head") == 0 ? "GET" : method;
+
+	for (size_t i = 0; i < ig_nroutes; i++)
+		if (strcasecmp(ig_routes[i].method, want) == 0 && strcmp(ig_routes[i].pattern, pattern) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(document_header)
+{
+	json_object *info = get(doc, "info"), *bearer;
+
+	ck_assert_str_eq(json_object_get_string(get(doc, "openapi")), "3.1.0");
+	ck_assert_ptr_nonnull(info);
+	ck_assert_str_eq(json_object_get_string(get(info, "title")), "imagegen");
+	ck_assert_str_eq(json_object_get_string(get(info, "version")), "3.0");
+	bearer = get(get(get(doc, "components"), "securitySchemes"), "bearer");
+	ck_assert_str_eq(json_object_get_string(get(bearer, "type")), "http");
+	ck_assert_str_eq(json_object_get_string(get(bearer, "scheme")), "bearer");
+	ck_assert_ptr_nonnull(get(get(get(doc, "components"), "schemas"), "Error"));
+}
+END_TEST
+
+/* Every row of the route table is documented, with responses, an x-access
+ * matching its access column, and the security it needs. */
+START_TEST(every_route_is_documented)
+{
+	int missing = 0;
+
+	for (size_t i = 0; i < ig_nroutes; i++) {
+		const ig_route *r = &ig_routes[i];
+		json_object *op = operation(r), *sec;
+		const char *access;
+
+		if (op == NULL) {
+			fprintf(stderr, "undocumented route: %s %s\n", r->method, r->pattern);
+			missing++;
+			continue;
+		}
+		ck_assert_msg(get(op, "summary") != NULL, "%s %s: no summary", r->method, r->pattern);
+		ck_assert_msg(json_object_object_length(get(op, "responses")) > 0,
+		    "%s %s: no responses", r->method, r->pattern);
+		access = json_object_get_string(get(op, "x-access"));
+		ck_assert_msg(access != NULL, "%s %s: no x-access", r->method, r->pattern);
+		/* A public row may still be user-only in its handler (generate-image
+		 * without IG_ALLOW_ANONYMOUS, batch events with a token or ticket). */
+		if (r->access == IG_ACCESS_USER)
+			ck_assert_msg(strcmp(access, "user") == 0, "%s %s: x-access %s, the table says user",
+			    r->method, r->pattern, access);
+		else if (r->access == IG_ACCESS_ADMIN)
+			ck_assert_msg(strcmp(access, "admin") == 0, "%s %s: x-access %s, the table says admin",
+			    r->method, r->pattern, access);
+		sec = get(op, "security");
+		ck_assert_msg(sec != NULL && json_object_is_type(sec, json_type_array),
+		    "%s %s: no security array", r->method, r->pattern);
+		if (strcmp(access, "public") == 0)
+			ck_assert_msg(json_object_array_length(sec) == 0, "%s %s: public but security is not []",
+			    r->method, r->pattern);
+		else
+			ck_assert_msg(json_object_array_length(sec) > 0, "%s %s: needs a token but security is []",
+			    r->method, r->pattern);
+	}
+	ck_assert_msg(missing == 0, "%d route(s) of app/fcgi/routes.c missing from docs/openapi.json", missing);
+}
+END_TEST
+
+/* Every documented operation has a route; the path's {params} are declared
+ * as path parameters. */
+START_TEST(every_documented_operation_is_routed)
+{
+	int stray = 0;
+
+	json_object_object_foreach(get(doc, "paths"), path, item) {
+		int ops = 0;
+
+		for (int m = 0; http_methods[m]; m++) {
+			json_object *op = get(item, http_methods[m]);
+			if (op == NULL)
+				continue;
+			ops++;
+			if (!routed(http_methods[m], path)) {
+				fprintf(stderr, "documented but not routed: %s %s\n", http_methods[m], path);
+				stray++;
+			}
+		}
+		ck_assert_msg(ops > 0, "%s: a path with no operation", path);
+	}
+	ck_assert_msg(stray == 0, "%d documented operation(s) with no route", stray);
+}
+END_TEST
+
+/* Each {name} of a pattern is a required path parameter of its operation
+ * (declared on the operation or on the path item). */
+static int
+has_path_param(json_object *params, const char *name)
+{
+	size_t n = params ? json_object_array_length(params) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(params, i), *ref = get(p, "$ref");
+		if (ref != NULL) {
+			/* #/components/parameters/X */
+			const char *s = json_object_get_string(ref), *last = strrchr(s, '/');
+			p = get(get(get(doc, "components"), "parameters"), last ? last + 1 : s);
+		}
+		if (p && strcmp(json_object_get_string(get(p, "in")), "path") == 0 &&
+		    strcmp(json_object_get_string(get(p, "name")), name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+START_TEST(path_parameters_are_declared)
+{
+	for (size_t i = 0; i < ig_nroutes; i++) {
+		const ig_route *r = &ig_routes[i];
+		json_object *op = operation(r), *item = get(get(doc, "paths"), r->pattern);
+
+		if (op == NULL)
+			continue;
+		for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{')) {
+			char name[64];
+			size_t len = strcspn(p + 1, "}");
+			snprintf(name, sizeof(name), "%.*s", (int)len, p + 1);
+			ck_assert_msg(has_path_param(get(op, "parameters"), name) ||
+			    has_path_param(get(item, "parameters"), name),
+			    "%s %s: path parameter %s not declared", r->method, r->pattern, name);
+		}
+	}
+}
+END_TEST
+
+/* Walk every "$ref" and resolve it inside the document (JSON Pointer,
+ * RFC 6901, local references only). */
+static void
+check_refs(json_object *o, int *bad)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			check_refs(json_object_array_get_idx(o, i), bad);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, v) {
+		if (strcmp(key, "$ref") == 0 && json_object_is_type(v, json_type_string)) {
+			const char *ref = json_object_get_string(v);
+			json_object *at = doc;
+			char seg[128];
+			if (strncmp(ref, "#/", 2) != 0) {
+				fprintf(stderr, "non-local $ref %s\n", ref);
+				(*bad)++;
+				continue;
+			}
+			for (const char *p = ref + 2; at && *p;) {
+				size_t len = strcspn(p, "/");
+				snprintf(seg, sizeof(seg), "%.*s", (int)len, p);
+				at = get(at, seg);
+				p += len + (p[len] == '/');
+			}
+			if (at == NULL) {
+				fprintf(stderr, "unresolved $ref %s\n", ref);
+				(*bad)++;
+			}
+		} else {
+			check_refs(v, bad);
+		}
+	}
+}
+
+START_TEST(every_ref_resolves)
+{
+	int bad = 0;
+
+	check_refs(doc, &bad);
+	ck_assert_msg(bad == 0, "%d $ref(s) do not resolve", bad);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("openapi");
+	TCase *tc = tcase_create("coverage");
+	int failed;
+
+	tcase_add_checked_fixture(tc, load, unload);
+	tcase_add_test(tc, document_header);
+	tcase_add_test(tc, every_route_is_documented);
+	tcase_add_test(tc, every_documented_operation_is_routed);
+	tcase_add_test(tc, path_parameters_are_declared);
+	tcase_add_test(tc, every_ref_resolves);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
