@@ -100,5 +100,13 @@ int ig_batch_check_callback(const char *url, ig_err *err);
 
 /* monitoring.c */
 int ig_api_performance_metrics(ig_req *req, json_object **out, ig_err *err);
+int ig_api_system_stats(ig_req *req, json_object **out, ig_err *err);
+/* monitoring_health.c */
+int ig_api_monitoring_api_health(ig_req *req, json_object **out, ig_err *err);
+/* monitoring_events.c */
+int ig_api_log_event(ig_req *req, json_object **out, ig_err *err);
+int ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err);
+/* monitoring_prom.c: GET /metrics, streamed (Prometheus text, not JSON). */
+int ig_api_metrics(ig_req *req, ig_stream *s, ig_err *err);
 
 #endif

@@ -1,14 +1,39 @@
 /*
  * monitoring.c — GET /api/monitoring/performance-metrics (admin): figures
- * from the shared metrics block, so they count every worker on this host.
+ * from the shared metrics block, so they count every worker on this host;
+ * GET /api/monitoring/system-stats (admin): the host's CPU (sampled by the
+ * master), memory, image-disk usage and load. api-health, events and
+ * /metrics live in monitoring_health.c, monitoring_events.c and
+ * monitoring_prom.c.
  */
 #include "ig_autoconf.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "app/api/api.h"
+#include "app/api/monitoring.h"
 #include "app/fcgi/pipeline.h"
+#include "lib/core/config.h"
+#include "lib/core/sysstat.h"
+
+int
+ig_monitoring_loopback(const ig_req *req)
+{
+	const char *a = req->remote_addr;
+
+	return a != NULL && (strcmp(a, "127.0.0.1") == 0 || strcmp(a, "::1") == 0);
+}
+
+json_object *
+ig_monitoring_num(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.2f", v);
+	return json_object_new_double_s(v, buf);
+}
 
 /* The seed's "5 days, 14 hours"; finer units for a young process. */
 static void
@@ -27,14 +52,7 @@ uptime_text(int64_t s, char *out, size_t len)
 		    (long long)sec, sec == 1 ? "" : "s");
 }
 
-static json_object *
-ms(double v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%.2f", v);
-	return json_object_new_double_s(v, buf);
-}
+#define ms ig_monitoring_num
 
 int
 ig_api_performance_metrics(ig_req *req, json_object **out, ig_err *err)
@@ -83,6 +101,55 @@ ig_api_performance_metrics(ig_req *req, json_object **out, ig_err *err)
 		json_object_array_add(workers, w);
 	}
 	json_object_object_add(o, "workers", workers);
+	*out = o;
+	return 200;
+}
+
+/* A percentage, or null when the figure could not be read. */
+static json_object *
+pct_or_null(double v)
+{
+	return v < 0 ? NULL : ig_monitoring_num(v > 100 ? 100 : v);
+}
+
+/*
+ * GET /api/monitoring/system-stats. cpu_usage is the master's last
+ * one-second sample (null for the first second after a start, and when the
+ * sample is older than 10 s: a stuck master must not report a stale
+ * figure); memory_usage is (MemTotal - MemAvailable) / MemTotal; disk_usage
+ * is the share of IG_IMAGE_DIR's file system in use (as df counts it).
+ */
+int
+ig_api_system_stats(ig_req *req, json_object **out, ig_err *err)
+{
+	const ig_metrics *m = ig_pipeline_metrics();
+	int64_t at = __atomic_load_n(&m->cpu_sampled_at, __ATOMIC_RELAXED);
+	double cpu = -1, disk = -1, load[3];
+	uint64_t mem_total = 0, fr, tot;
+	json_object *o, *la;
+	char ts[40];
+
+	(void)req;
+	(void)err;
+	if (at != 0 && (int64_t)time(NULL) - at <= 10)
+		cpu = (double)__atomic_load_n(&m->cpu_centi, __ATOMIC_RELAXED) / 100.0;
+	if (ig_sys_disk(ig_cfg()->image_dir, &fr, &tot) == 0 && tot > 0)
+		disk = 100.0 * (double)(tot - fr) / (double)tot;
+	ig_rfc3339_now(ts, sizeof(ts));
+	o = ig_ok(NULL, NULL);
+	json_object_object_add(o, "cpu_usage", pct_or_null(cpu));
+	json_object_object_add(o, "memory_usage", pct_or_null(ig_sys_mem_percent(&mem_total)));
+	json_object_object_add(o, "disk_usage", pct_or_null(disk));
+	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	if (ig_sys_loadavg(load) == 0) {
+		la = json_object_new_array();
+		for (int i = 0; i < 3; i++)
+			json_object_array_add(la, ig_monitoring_num(load[i]));
+	} else {
+		la = NULL;
+	}
+	json_object_object_add(o, "load_average", la);
+	json_object_object_add(o, "memory_total_bytes", json_object_new_int64((int64_t)mem_total));
 	*out = o;
 	return 200;
 }

@@ -33,6 +33,7 @@
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/core/metrics.h"
+#include "lib/core/sysstat.h"
 #include "lib/core/util.h"
 
 /* A slot whose worker died this soon after starting is restarted after a
@@ -525,9 +526,18 @@ main(int argc, char **argv)
 	ig_logf(IG_LOG_INFO, "started", "%s %s with %d workers of %d threads",
 	    inherited ? "re-executed, still listening on" : "listening on", c->socket, c->workers, c->threads);
 
+	/* CPU usage for system-stats: sampled here about once a second. */
+	ig_cpu_times cpu_prev = { 0 };
+	int64_t cpu_next_ms = 0;
+
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000000 };
 		int sig = sigtimedwait(&set, NULL, &ts);
+
+		if (ig_now_ms() >= cpu_next_ms) {
+			ig_metrics_cpu_sample(metrics, &cpu_prev);
+			cpu_next_ms = ig_now_ms() + 1000;
+		}
 
 		if (sig == SIGTERM || sig == SIGINT)
 			return drain(c, &set);

@@ -72,6 +72,13 @@ const ig_route ig_routes[] = {
 
 	/* Monitoring (app/api/monitoring.c). */
 	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/monitoring/system-stats", ig_api_system_stats, ADMIN, A, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/monitoring/api-health", ig_api_monitoring_api_health, ADMIN, A, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/monitoring/log-event", ig_api_log_event, USER, R, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/monitoring/events", ig_api_monitoring_events, ADMIN, A, IG_RATE_GENERAL, NULL },
+	/* Public in the table: the handler lets loopback or an admin through
+	 * and writes Prometheus text, not JSON (streamed). */
+	{ "GET", "/metrics", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_metrics },
 
 	/* Streamed answers (app/api/batch_stream.c): the .stream column. */
 	/* Public in the table: the handler takes a Bearer token or an

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/core/metrics.h"
+#include "lib/core/sysstat.h"
 #include "lib/core/util.h"
 
 ig_metrics *
@@ -38,7 +39,10 @@ ig_metrics_map_fd(int fd)
 	struct stat st;
 	void *p;
 
-	if (fstat(fd, &st) != 0 || (size_t)st.st_size != sizeof(ig_metrics))
+	if (fstat(fd, &st) != 0 || st.st_size <= 0)
+		return NULL;
+	/* Growing a memfd zero-fills; the old workers keep their shorter map. */
+	if ((size_t)st.st_size < sizeof(ig_metrics) && ftruncate(fd, sizeof(ig_metrics)) != 0)
 		return NULL;
 	p = mmap(NULL, sizeof(ig_metrics), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	return p == MAP_FAILED ? NULL : p;
@@ -51,6 +55,21 @@ ig_metrics_local(void)
 
 	m->started = (int64_t)time(NULL);
 	return m;
+}
+
+void
+ig_metrics_cpu_sample(ig_metrics *m, struct ig_cpu_times *prev)
+{
+	ig_cpu_times cur;
+	double pct;
+
+	if (ig_sys_cpu_read(&cur) != 0)
+		return;
+	if (prev->total != 0 && (pct = ig_sys_cpu_percent(prev, &cur)) >= 0) {
+		__atomic_store_n(&m->cpu_centi, (int64_t)(pct * 100.0 + 0.5), __ATOMIC_RELAXED);
+		__atomic_store_n(&m->cpu_sampled_at, (int64_t)time(NULL), __ATOMIC_RELAXED);
+	}
+	*prev = cur;
 }
 
 double

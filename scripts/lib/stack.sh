@@ -650,7 +650,8 @@ ig_smtp_stop() {
 
 ig_mock_pid() { ig_pid_of "$1/run/mock.pid" mock_providers; }
 
-# ig_mock_start VAR [MOCK_ARG...]: start the mock on a free 127.0.0.1 port, wait
+# ig_mock_start VAR [MOCK_ARG...]: start the mock on a free 127.0.0.1 port (or
+# on IG_MOCK_PORT when set: a restart keeps the URLs the running app has), wait
 # until it listens, and export IG_MOCK_URL plus every provider's base URL and
 # download-host allowance pointing at it. A mock already running for VAR is
 # stopped first.
@@ -661,7 +662,7 @@ ig_mock_start() {
     mkdir -p "$var/run" "$var/log"
     rm -f "$var/run/mock.port"
     ig_log "starting mock providers on 127.0.0.1 (any free port) $*"
-    setsid python3 "$IG_REPO/tests/fixtures/mock_providers.py" --host 127.0.0.1 --port 0 \
+    setsid python3 "$IG_REPO/tests/fixtures/mock_providers.py" --host 127.0.0.1 --port "${IG_MOCK_PORT:-0}" \
         --port-file "$var/run/mock.port" --pid-file "$var/run/mock.pid" "$@" \
         >>"$var/log/mock.log" 2>&1 </dev/null &
     pid=$!

@@ -1,0 +1,208 @@
+/*
+ * monitoring_events.c — client events: POST /api/monitoring/log-event
+ * (any signed-in user; stored with the caller's id) and
+ * GET /api/monitoring/events (admin; filtered, newest first, paged by id).
+ * Table: events (sql/migrations/006_monitoring.sql).
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/api/api.h"
+#include "lib/db/db.h"
+
+#define MESSAGE_MAX_CHARS 2000
+#define METADATA_MAX_BYTES 16384
+
+/* The known event types; the migration's CHECK holds the same list. */
+static const char *const event_types[] = {
+	"client_error",         /* an error the client caught (JS exception, failed call) */
+	"ui_action",            /* something the user did in the interface */
+	"generation_feedback",  /* the user's verdict on a result */
+	"performance",          /* a timing the client measured */
+	"security",             /* something suspicious the client noticed */
+	"other",
+	NULL,
+};
+
+static int
+known_type(const char *t)
+{
+	for (int i = 0; event_types[i] != NULL; i++)
+		if (strcmp(event_types[i], t) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+bad_type(ig_err *err)
+{
+	char list[160] = "";
+
+	for (int i = 0; event_types[i] != NULL; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", event_types[i]);
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "event_type", "event_type must be one of: %s", list);
+}
+
+/* Code points in the UTF-8 string s (the body parser has checked it). */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* POST /api/monitoring/log-event {event_type, message, metadata}. */
+int
+ig_api_log_event(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const allowed[] = { "event_type", "message", "metadata", NULL };
+	json_object *b, *v;
+	const char *type, *msg = "", *meta = "{}", *p[5];
+	PGresult *r;
+	int rc = -1;
+
+	if ((b = ig_body_object(req, allowed, err)) == NULL)
+		return -1;
+	if (!json_object_object_get_ex(b, "event_type", &v) || !json_object_is_type(v, json_type_string)) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "event_type", "event_type is required (a string)");
+		goto out;
+	}
+	type = json_object_get_string(v);
+	if (!known_type(type)) {
+		bad_type(err);
+		goto out;
+	}
+	if (json_object_object_get_ex(b, "message", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_string)) {
+			ig_err_set(err, IG_E_INVALID_REQUEST, "message", "message must be a string");
+			goto out;
+		}
+		msg = json_object_get_string(v);
+		if (utf8_chars(msg) > MESSAGE_MAX_CHARS) {
+			ig_err_set(err, IG_E_INVALID_REQUEST, "message", "message is longer than %d characters",
+			    MESSAGE_MAX_CHARS);
+			goto out;
+		}
+	}
+	if (json_object_object_get_ex(b, "metadata", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_object)) {
+			ig_err_set(err, IG_E_INVALID_REQUEST, "metadata", "metadata must be an object");
+			goto out;
+		}
+		meta = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		if (strlen(meta) > METADATA_MAX_BYTES) {
+			ig_err_set(err, IG_E_INVALID_REQUEST, "metadata",
+			    "metadata is %zu bytes serialized; the limit is %d", strlen(meta), METADATA_MAX_BYTES);
+			goto out;
+		}
+	}
+	p[0] = req->caller.user_id;
+	p[1] = type;
+	p[2] = msg;
+	p[3] = meta;
+	p[4] = req->request_id;
+	r = ig_db_exec("INSERT INTO events (user_id, event_type, message, metadata, request_id)"
+	    " VALUES ($1::uuid, $2, $3, $4::jsonb, $5) RETURNING id", 5, p, 0, err);
+	if (r == NULL)
+		goto out;
+	*out = ig_ok("event_id", json_object_new_int64(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
+	PQclear(r);
+	rc = 201;
+out:
+	json_object_put(b);
+	return rc;
+}
+
+/* 1 when s is an RFC 3339 date-time with plausible fields (PostgreSQL
+ * parses it; this keeps a malformed one a 400 rather than a 500). */
+static int
+rfc3339_ok(const char *s)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return 0;
+	s += 19;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	if (strcmp(s, "Z") == 0)
+		return 1;
+	return (s[0] == '+' || s[0] == '-') && strlen(s) == 6 && s[3] == ':' &&
+	    s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' && s[4] >= '0' && s[4] <= '9' &&
+	    s[5] >= '0' && s[5] <= '9';
+}
+
+static json_object *
+event_json(PGresult *r, int i)
+{
+	json_object *e = json_object_new_object(), *meta = json_tokener_parse(PQgetvalue(r, i, 5));
+
+	json_object_object_add(e, "id", json_object_new_int64(strtoll(PQgetvalue(r, i, 0), NULL, 10)));
+	json_object_object_add(e, "user_id", json_object_new_string(PQgetvalue(r, i, 1)));
+	json_object_object_add(e, "username", ig_pg_string(r, i, 2));
+	json_object_object_add(e, "event_type", json_object_new_string(PQgetvalue(r, i, 3)));
+	json_object_object_add(e, "message", json_object_new_string(PQgetvalue(r, i, 4)));
+	json_object_object_add(e, "metadata", meta);
+	json_object_object_add(e, "created_at", json_object_new_string(PQgetvalue(r, i, 6)));
+	json_object_object_add(e, "request_id", ig_pg_string(r, i, 7));
+	return e;
+}
+
+/* GET /api/monitoring/events?event_type=&user_id=&since=&limit=&cursor= */
+int
+ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err)
+{
+	char type[32], uid[64], since[64], cursor[24], lim[16];
+	int has_type, has_uid, has_since, has_cursor, limit;
+	int64_t cur;
+	const char *p[5];
+	PGresult *r;
+	json_object *list;
+
+	if (ig_query_limit(req, 50, 200, &limit, err) != 0 ||
+	    (has_type = ig_query_param(req, "event_type", type, sizeof(type), err)) < 0 ||
+	    (has_uid = ig_query_param(req, "user_id", uid, sizeof(uid), err)) < 0 ||
+	    (has_since = ig_query_param(req, "since", since, sizeof(since), err)) < 0 ||
+	    (has_cursor = ig_query_param(req, "cursor", cursor, sizeof(cursor), err)) < 0)
+		return -1;
+	if (has_type && !known_type(type))
+		return bad_type(err);
+	if (has_uid && !ig_is_uuid(uid))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "user_id", "user_id must be a UUID");
+	if (has_since && !rfc3339_ok(since))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "since",
+		    "since must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z");
+	if (has_cursor && ig_parse_int64(cursor, 1, INT64_MAX, &cur) != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "cursor", "cursor must be a next_cursor value");
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	p[0] = has_type ? type : NULL;
+	p[1] = has_uid ? uid : NULL;
+	p[2] = has_since ? since : NULL;
+	p[3] = has_cursor ? cursor : NULL;
+	p[4] = lim;
+	r = ig_db_exec("SELECT e.id, e.user_id, u.username, e.event_type, e.message, e.metadata::text, "
+	    IG_SQL_TS("e.created_at") ", e.request_id FROM events e LEFT JOIN users u ON u.id = e.user_id"
+	    " WHERE ($1::text IS NULL OR e.event_type = $1) AND ($2::uuid IS NULL OR e.user_id = $2::uuid)"
+	    " AND ($3::timestamptz IS NULL OR e.created_at >= $3::timestamptz)"
+	    " AND ($4::bigint IS NULL OR e.id < $4::bigint)"
+	    " ORDER BY e.id DESC LIMIT $5::int", 5, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(r) && i < limit; i++)
+		json_object_array_add(list, event_json(r, i));
+	*out = ig_ok("events", list);
+	json_object_object_add(*out, "next_cursor", PQntuples(r) > limit ?
+	    json_object_new_string(PQgetvalue(r, limit - 1, 0)) : NULL);
+	PQclear(r);
+	return 200;
+}
