@@ -6,6 +6,7 @@
 
 #include "app/api/api.h"
 #include "app/api/batch_stream.h"
+#include "app/api/prompts.h"
 #include "app/api/openapi.h"
 #include "app/api/webhooks.h"
 #include "app/fcgi/routes.h"
@@ -69,6 +70,8 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
 
 	/* Prompts and assistant (app/api/prompts.c). */
+	{ "GET", "/api/prompt-suggestions", ig_api_prompt_suggestions, PUBLIC, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/analyze-prompt", ig_api_analyze_prompt, PUBLIC, IG_RATE_GENERAL, NULL },
 
 	/* Monitoring (app/api/monitoring.c). */
 	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL },
