@@ -89,6 +89,7 @@ database_figures(ig_buf *b)
 {
 	static const char *const statuses[] = { "queued", "running", "succeeded", "failed", "canceled" };
 	ig_err err;
+	int db_ok;
 	PGresult *r = ig_db_exec("SELECT status, count(*) FROM jobs GROUP BY status", 0, NULL,
 	    IG_DB_IDEMPOTENT, &err);
 
@@ -105,13 +106,14 @@ database_figures(ig_buf *b)
 	}
 	r = ig_db_exec("SELECT count(*) FROM runners WHERE heartbeat_at > now() - interval '30 seconds'",
 	    0, NULL, IG_DB_IDEMPOTENT, &err);
+	db_ok = r != NULL;
 	if (r != NULL) {
 		header(b, "imagegen_runners_active", "gauge", "Job runners with a heartbeat in the last 30 s.");
 		ig_buf_printf(b, "imagegen_runners_active %s\n", PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
 	header(b, "imagegen_database_up", "gauge", "1 when the last database query of this scrape worked.");
-	ig_buf_printf(b, "imagegen_database_up %d\n", r != NULL);
+	ig_buf_printf(b, "imagegen_database_up %d\n", db_ok);
 }
 
 int
