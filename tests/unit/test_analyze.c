@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/prompts/analyze.h"
+#include "lib/prompts/lexicon.h"
 #include "lib/prompts/library.h"
 
 static int
@@ -168,6 +169,21 @@ START_TEST(empty_and_oversized)
 }
 END_TEST
 
+/* Terms are matched against the prompt with ASCII folded to lower case:
+ * an upper-case term ("8K", "3D渲染") would silently never match. */
+START_TEST(lexicon_terms_are_lower_case_utf8)
+{
+	for (int e = 0; e < IG_EL__MAX; e++) {
+		ck_assert_str_eq(ig_element_name((ig_element)e), ig_lexicons[e].name);
+		for (const char *const *t = ig_lexicons[e].terms; *t; t++) {
+			ck_assert_msg(**t != '\0' && ig_utf8_valid(*t, strlen(*t)), "%s: empty or bad term", ig_lexicons[e].name);
+			for (const char *c = *t; *c; c++)
+				ck_assert_msg(!(*c >= 'A' && *c <= 'Z'), "%s: term '%s' has upper case", ig_lexicons[e].name, *t);
+		}
+	}
+}
+END_TEST
+
 /* Estimates: history once there are 5 samples, the declaration before. */
 START_TEST(estimate_ranges)
 {
@@ -200,6 +216,7 @@ main(void)
 	tcase_add_test(tc, adding_an_element_never_lowers_the_score);
 	tcase_add_test(tc, invalid_utf8_is_refused);
 	tcase_add_test(tc, empty_and_oversized);
+	tcase_add_test(tc, lexicon_terms_are_lower_case_utf8);
 	tcase_add_test(tc, estimate_ranges);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
