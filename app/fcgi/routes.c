@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/api/api.h"
+#include "app/api/assistant.h"
 #include "app/api/batch_stream.h"
 #include "app/api/prompts.h"
 #include "app/api/openapi.h"
@@ -69,7 +70,10 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/batch/{batch_id}/cancel", ig_api_batch_cancel, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
 	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
 
-	/* Prompts and assistant (app/api/prompts.c). */
+	/* Prompts and assistant (app/api/prompts.c, assistant.c). */
+	{ "POST", "/api/assistant/chat", ig_api_assistant_chat, USER, R, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/assistant/suggestions", ig_api_assistant_suggestions, USER, R, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/assistant/enhance", ig_api_assistant_enhance, USER, R, IG_RATE_GENERAL, NULL },
 	{ "GET", "/api/prompt-suggestions", ig_api_prompt_suggestions, PUBLIC, IG_RATE_GENERAL, NULL },
 	{ "POST", "/api/analyze-prompt", ig_api_analyze_prompt, PUBLIC, IG_RATE_GENERAL, NULL },
 
