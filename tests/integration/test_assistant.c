@@ -190,6 +190,41 @@ START_TEST(gemini_answers_and_keeps_the_conversation)
 }
 END_TEST
 
+/* The provider catalogue says whether the caller has a stored key per
+ * provider: null without a token, true only for the provider stored. */
+START_TEST(catalogue_with_and_without_a_stored_key)
+{
+	char *tok = new_user();
+	it_resp r;
+	json_object *o, *list;
+	int seen = 0;
+
+	it_json(&r, next_source(), "POST", "/api/keys/providers", tok,
+	    "{\"provider\": \"stability\", \"api_key\": \"sk-good-catalogue\"}");
+	ck_assert_int_eq(r.status, 201);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "GET", "/api/settings/api-providers", tok, NULL);
+	ck_assert_int_eq(r.status, 200);
+	o = it_json_body(&r);
+	ck_assert(json_object_object_get_ex(o, "providers", &list));
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *p = json_object_array_get_idx(list, i), *uk;
+		const char *name = json_object_get_string(json_object_object_get(p, "name"));
+		ck_assert(json_object_object_get_ex(p, "user_key", &uk) && json_object_is_type(uk, json_type_boolean));
+		ck_assert_msg(json_object_get_boolean(uk) == (strcmp(name, "stability") == 0), "%s", name);
+		seen++;
+	}
+	ck_assert_int_eq(seen, 7);
+	json_object_put(o);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "GET", "/api/settings/api-providers", NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "\"user_key\":null"));
+	it_resp_free(&r);
+	free(tok);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -202,6 +237,7 @@ main(void)
 	tcase_add_test(tc, enhance_and_suggestions);
 	tcase_add_test(tc, openai_answers_and_keeps_the_conversation);
 	tcase_add_test(tc, gemini_answers_and_keeps_the_conversation);
+	tcase_add_test(tc, catalogue_with_and_without_a_stored_key);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
