@@ -377,3 +377,30 @@ it_psql(const char *fmt, ...)
 		out.data[--out.len] = '\0';
 	return out.data;
 }
+
+char *
+it_new_user(const char *prefix, const char *source_ip, char *name)
+{
+	static int counter;
+	char user[64];
+	it_resp r;
+	json_object *o;
+	char *tok;
+
+	snprintf(user, sizeof(user), "%s%d_%d", prefix, (int)getpid(), ++counter);
+	it_json(&r, source_ip, "POST", "/api/auth/register", NULL,
+	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"integration test 1\"}",
+	    user, user);
+	ck_assert_msg(r.status == 201, "register %s: %ld %s", user, r.status, r.body.data);
+	it_resp_free(&r);
+	it_json(&r, source_ip, "POST", "/api/auth/login", NULL,
+	    "{\"username_or_email\": \"%s\", \"password\": \"integration test 1\"}", user);
+	ck_assert_msg(r.status == 200, "login %s: %ld %s", user, r.status, r.body.data);
+	o = it_json_body(&r);
+	tok = ig_xstrdup(it_jstr(o, "access_token", NULL));
+	json_object_put(o);
+	it_resp_free(&r);
+	if (name != NULL)
+		snprintf(name, 64, "%s", user);
+	return tok;
+}

@@ -14,7 +14,6 @@
 
 #include "tests/integration/itest.h"
 
-static int counter;
 
 static const char *
 next_source(void)
@@ -30,24 +29,7 @@ next_source(void)
 static char *
 new_user(void)
 {
-	char name[64];
-	it_resp r;
-	json_object *o;
-	char *tok;
-
-	snprintf(name, sizeof(name), "as%d_%d", (int)getpid(), ++counter);
-	it_json(&r, next_source(), "POST", "/api/auth/register", NULL,
-	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"assistant tests 1\"}", name, name);
-	ck_assert_int_eq(r.status, 201);
-	it_resp_free(&r);
-	it_json(&r, next_source(), "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\": \"%s\", \"password\": \"assistant tests 1\"}", name);
-	ck_assert_int_eq(r.status, 200);
-	o = it_json_body(&r);
-	tok = ig_xstrdup(it_jstr(o, "access_token", NULL));
-	json_object_put(o);
-	it_resp_free(&r);
-	return tok;
+	return it_new_user("as", next_source(), NULL);
 }
 
 static void

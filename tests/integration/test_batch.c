@@ -36,21 +36,7 @@ typedef struct user {
 static void
 user_new(user *u)
 {
-	it_resp r;
-	json_object *o;
-
-	snprintf(u->name, sizeof(u->name), "bt%d_%d", (int)getpid(), ++counter);
-	it_json(&r, next_source(), "POST", "/api/auth/register", NULL,
-	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"batch tests 1\"}", u->name, u->name);
-	ck_assert_int_eq(r.status, 201);
-	it_resp_free(&r);
-	it_json(&r, next_source(), "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\": \"%s\", \"password\": \"batch tests 1\"}", u->name);
-	ck_assert_int_eq(r.status, 200);
-	o = it_json_body(&r);
-	u->token = ig_xstrdup(it_jstr(o, "access_token", NULL));
-	json_object_put(o);
-	it_resp_free(&r);
+	u->token = it_new_user("bt", next_source(), u->name);
 }
 
 static void

@@ -285,23 +285,12 @@ END_TEST
  * OpenAI's error object. */
 START_TEST(openai_compatible_generations_and_models)
 {
-	char user[64], body[512], prompt[128];
+	char body[512], prompt[128];
 	it_resp r;
 	json_object *o, *data;
 	const char *tok;
 
-	snprintf(user, sizeof(user), "oa%d_%d", (int)getpid(), ++counter);
-	it_json(&r, next_source(), "POST", "/api/auth/register", NULL,
-	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"openai compat 1\"}", user, user);
-	ck_assert_int_eq(r.status, 201);
-	it_resp_free(&r);
-	it_json(&r, next_source(), "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\": \"%s\", \"password\": \"openai compat 1\"}", user);
-	ck_assert_int_eq(r.status, 200);
-	o = it_json_body(&r);
-	char *jwt = ig_xstrdup(it_jstr(o, "access_token", NULL));
-	json_object_put(o);
-	it_resp_free(&r);
+	char *jwt = it_new_user("oa", next_source(), NULL);
 
 	it_json(&r, next_source(), "GET", "/v1/models", jwt, NULL);
 	ck_assert_int_eq(r.status, 200);
@@ -443,36 +432,12 @@ START_TEST(idempotency_key_replays_the_first_answer)
 }
 END_TEST
 
-/* Log in a fresh user; returns its access token (caller frees). */
-static char *
-fresh_user_token(void)
-{
-	char user[64];
-	it_resp r;
-	json_object *o;
-	char *tok;
-
-	snprintf(user, sizeof(user), "pr%d_%d", (int)getpid(), ++counter);
-	it_json(&r, next_source(), "POST", "/api/auth/register", NULL,
-	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"provider routes 1\"}", user, user);
-	ck_assert_int_eq(r.status, 201);
-	it_resp_free(&r);
-	it_json(&r, next_source(), "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\": \"%s\", \"password\": \"provider routes 1\"}", user);
-	ck_assert_int_eq(r.status, 200);
-	o = it_json_body(&r);
-	tok = ig_xstrdup(it_jstr(o, "access_token", NULL));
-	json_object_put(o);
-	it_resp_free(&r);
-	return tok;
-}
-
 /* The local server's status and checkpoints are asked of it (the mock's
  * AUTOMATIC1111 API here), and /api/local_ai/generate passes its own
  * fields through to the txt2img call. */
 START_TEST(local_ai_routes_ask_the_server)
 {
-	char *tok = fresh_user_token(), prompt[128], url[512];
+	char *tok = it_new_user("pr", next_source(), NULL), prompt[128], url[512];
 	it_resp r;
 	json_object *o;
 
