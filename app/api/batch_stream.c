@@ -242,9 +242,9 @@ item_json(const sse *e, PGresult *r, int i, PGresult *im)
 	return o;
 }
 
-/* Send the events of the rows in todo (row numbers of r, in order). */
+/* Send the events of the rows in unsent (row numbers of r, in order). */
 static int
-send_items(sse *e, PGresult *r, const int *todo, int n)
+send_items(sse *e, PGresult *r, const int *unsent, int n)
 {
 	ig_buf ids = { 0 };
 	PGresult *im = NULL;
@@ -253,7 +253,7 @@ send_items(sse *e, PGresult *r, const int *todo, int n)
 
 	ig_buf_puts(&ids, "{");
 	for (int k = 0; k < n; k++)
-		ig_buf_printf(&ids, "%s%s", k ? "," : "", PQgetvalue(r, todo[k], 5));
+		ig_buf_printf(&ids, "%s%s", k ? "," : "", PQgetvalue(r, unsent[k], 5));
 	ig_buf_puts(&ids, "}");
 	{
 		const char *p[1] = { ids.data };
@@ -266,16 +266,16 @@ send_items(sse *e, PGresult *r, const int *todo, int n)
 		return 0;
 	}
 	for (int k = 0; k < n && rc == 0; k++) {
-		const char *st = PQgetvalue(r, todo[k], 1);
+		const char *st = PQgetvalue(r, unsent[k], 1);
 		const char *ev = strcmp(st, "succeeded") == 0 ? "item.completed" :
 		    strcmp(st, "failed") == 0 ? "item.failed" : "item.canceled";
-		json_object *o = item_json(e, r, todo[k], im);
-		char *slot = sent_slot(e, r, todo[k]);
+		json_object *o = item_json(e, r, unsent[k], im);
+		char *slot = sent_slot(e, r, unsent[k]);
 
-		rc = sse_event(e, ev, strtol(PQgetvalue(r, todo[k], 0), NULL, 10), o);
+		rc = sse_event(e, ev, strtol(PQgetvalue(r, unsent[k], 0), NULL, 10), o);
 		json_object_put(o);
 		if (rc == 0 && slot != NULL)
-			sent_key(r, todo[k], slot);
+			sent_key(r, unsent[k], slot);
 	}
 	PQclear(im);
 	return rc;
@@ -293,7 +293,7 @@ scan(sse *e)
 	const char *p[1] = { e->batch_id };
 	ig_err err;
 	PGresult *r = ig_db_exec(sql[SQL_ITEMS], 1, p, IG_DB_IDEMPOTENT, &err);
-	int *todo, ntodo = 0, pending = 0, rc;
+	int *unsent, nunsent = 0, pending = 0, rc;
 
 	if (r == NULL) {
 		ig_logf(IG_LOG_WARN, "batch_events_db", "%s", err.message);
@@ -302,7 +302,7 @@ scan(sse *e)
 	e->db_fails = 0;
 	if (e->resume_after >= 0)
 		apply_resume(e, r);
-	todo = ig_xcalloc((size_t)PQntuples(r) + 1, sizeof(*todo));
+	unsent = ig_xcalloc((size_t)PQntuples(r) + 1, sizeof(*unsent));
 	for (int i = 0; i < PQntuples(r); i++) {
 		char key[48], *slot;
 
@@ -313,10 +313,10 @@ scan(sse *e)
 		sent_key(r, i, key);
 		slot = sent_slot(e, r, i);
 		if (slot == NULL || strcmp(slot, key) != 0)
-			todo[ntodo++] = i;
+			unsent[nunsent++] = i;
 	}
-	rc = ntodo > 0 ? send_items(e, r, todo, ntodo) : 0;
-	free(todo);
+	rc = nunsent > 0 ? send_items(e, r, unsent, nunsent) : 0;
+	free(unsent);
 	if (rc == 0 && pending == 0 && PQntuples(r) > 0) {
 		/* Every ended item was sent above (or the scan before): the
 		 * status read now cannot be older than them. */
