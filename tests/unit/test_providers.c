@@ -65,17 +65,18 @@ mkresp(long status, const char *body)
 	return r;
 }
 
-/* A fake PNG: the real signature, then tag, so images can be told apart. */
-static char fake_png[64];
-static size_t fake_png_len;
+/* A canned provider image for adapter tests (adapters pass bytes through
+ * without decoding): the PNG signature, then tag, so images can be told apart. */
+static char canned_png[64];
+static size_t canned_png_len;
 
 static const char *
 png_bytes(const char *tag)
 {
-	memcpy(fake_png, PNG_SIG, 8);
-	snprintf(fake_png + 8, sizeof(fake_png) - 8, "IHDR-%s", tag);
-	fake_png_len = 8 + strlen(fake_png + 8);
-	return fake_png;
+	memcpy(canned_png, PNG_SIG, 8);
+	snprintf(canned_png + 8, sizeof(canned_png) - 8, "IHDR-%s", tag);
+	canned_png_len = 8 + strlen(canned_png + 8);
+	return canned_png;
 }
 
 /* The base64 of png_bytes(tag); a static buffer (one at a time). */
@@ -86,7 +87,7 @@ png_b64(const char *tag)
 	char *e;
 
 	png_bytes(tag);
-	e = ig_b64_encode((const unsigned char *)fake_png, fake_png_len);
+	e = ig_b64_encode((const unsigned char *)canned_png, canned_png_len);
 	snprintf(out, sizeof(out), "%s", e);
 	free(e);
 	return out;
@@ -96,7 +97,7 @@ static int
 image_is(const ig_gen_image *im, const char *tag)
 {
 	png_bytes(tag);
-	return im->len == fake_png_len && memcmp(im->data, fake_png, fake_png_len) == 0;
+	return im->len == canned_png_len && memcmp(im->data, canned_png, canned_png_len) == 0;
 }
 
 /* A raw image answer (Hugging Face, downloads). */
@@ -106,7 +107,7 @@ image_resp(const char *tag)
 	ig_http_resp r = mkresp(200, NULL);
 
 	r.body = png_bytes(tag);
-	r.len = fake_png_len;
+	r.len = canned_png_len;
 	r.content_type = "image/png";
 	return r;
 }
