@@ -14,4 +14,18 @@
 
 int ig_cli_batch(int argc, char **argv);
 
+#define IG_CLI_HEALTH_HELP \
+	"usage: imagegen health [--fcgi] [--runner]\n\n" \
+	"Prints the same report as GET /health plus the number of pending\n" \
+	"migrations. Exits 0 when the service can run (healthy or degraded, no\n" \
+	"pending migrations), 1 otherwise.\n\n" \
+	"--fcgi    also send GET /health over FastCGI to IG_SOCKET and require a 200\n" \
+	"          within 4 s: proof that a worker answers requests (the app\n" \
+	"          container's health check).\n" \
+	"--runner  also require an imagegen-worker on this host (same hostname) whose\n" \
+	"          heartbeat is younger than IG_JOB_LEASE seconds (the worker\n" \
+	"          container's health check).\n"
+
+int ig_cli_health(int argc, char **argv);
+
 #endif

@@ -18,7 +18,6 @@
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/db/db.h"
-#include "lib/db/health.h"
 #include "lib/db/migrate.h"
 
 typedef struct command {
@@ -49,27 +48,6 @@ cmd_migrate(int argc, char **argv)
 	}
 	printf("migrations: %d applied now, database is up to date (%s)\n", applied, c->migrations_dir);
 	return 0;
-}
-
-static int
-cmd_health(int argc, char **argv)
-{
-	ig_health_status st;
-	json_object *o;
-	ig_err err;
-	PGconn *conn;
-	int pending = -1;
-
-	(void)argc;
-	(void)argv;
-	o = ig_health_collect(&st, 0);
-	if (st != IG_UNHEALTHY && (conn = ig_db_conn(&err)) != NULL)
-		pending = ig_migrate_pending(conn, ig_cfg()->migrations_dir, &err);
-	json_object_object_add(o, "pending_migrations", pending >= 0 ? json_object_new_int(pending) : NULL);
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return st == IG_UNHEALTHY || pending != 0 ? 1 : 0;
 }
 
 /* Read a password: from stdin with --password-stdin, else prompted on the
@@ -162,12 +140,8 @@ static const command commands[] = {
 	    "database (IG_DATABASE_URL), in order, each in its own transaction. Safe\n"
 	    "to run from several processes at once: an advisory lock serialises them.\n",
 	    cmd_migrate },
-	{ "health", "check the database, directories and migrations",
-	    "usage: imagegen health\n\n"
-	    "Prints the same report as GET /health plus the number of pending\n"
-	    "migrations. Exits 0 when the service can run (healthy or degraded, no\n"
-	    "pending migrations), 1 otherwise; docker-compose uses it as a health check.\n",
-	    cmd_health },
+	{ "health", "check the database, migrations, and optionally the FastCGI pool or runner",
+	    IG_CLI_HEALTH_HELP, ig_cli_health },
 	{ "user", "create a user or the first administrator",
 	    "usage: imagegen user create --username NAME --email ADDRESS [--admin]\n"
 	    "                            [--display-name TEXT] [--password-stdin]\n\n"
@@ -225,7 +199,7 @@ main(int argc, char **argv)
 			fputs(cmd->help, stdout);
 			return 0;
 		}
-		if (cmd->run != cmd_user && cmd->run != ig_cli_batch) {
+		if (cmd->run != cmd_user && cmd->run != ig_cli_batch && cmd->run != ig_cli_health) {
 			fprintf(stderr, "imagegen %s: unknown argument %s\n\n%s", cmd->name, argv[i], cmd->help);
 			return 2;
 		}

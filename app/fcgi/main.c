@@ -210,6 +210,7 @@ open_listener(const ig_config *c)
 static pid_t
 spawn(int i)
 {
+	pid_t master = getpid();
 	pid_t pid = fork();
 
 	if (pid < 0) {
@@ -222,7 +223,7 @@ spawn(int i)
 		sigemptyset(&none);
 		signal(SIGCHLD, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(ig_worker_run(listen_fd, metrics, i));
+		_exit(ig_worker_run(listen_fd, metrics, i, master));
 	}
 	slots[i].pid = pid;
 	slots[i].started_ms = ig_now_ms();

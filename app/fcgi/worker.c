@@ -98,7 +98,7 @@ thread_main(void *arg)
 }
 
 int
-ig_worker_run(int listen_fd, ig_metrics *m, int slot)
+ig_worker_run(int listen_fd, ig_metrics *m, int slot, pid_t master)
 {
 	const ig_config *c = ig_cfg();
 	sigset_t set;
@@ -108,9 +108,12 @@ ig_worker_run(int listen_fd, ig_metrics *m, int slot)
 	listen_sock = listen_fd;
 	metrics = m;
 	slot_index = slot;
-	/* Die with the master rather than linger as an orphan. */
+	/* Die with the master rather than linger as an orphan. The master may
+	 * have died between fork() and prctl(): then our parent is no longer
+	 * the master. Comparing with 1 instead would be wrong twice over: in a
+	 * container the master is pid 1, and a subreaper adopts orphans. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() == 1)
+	if (getppid() != master)
 		return 1;
 
 	sigemptyset(&set);

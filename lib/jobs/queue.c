@@ -94,6 +94,24 @@ ig_runner_unregister(const char *runner_id, ig_err *err)
 }
 
 int
+ig_runner_live_on_host(const char *hostname, int max_age_s, ig_err *err)
+{
+	char age[16];
+	const char *p[2] = { hostname, age };
+	PGresult *r;
+	int n;
+
+	snprintf(age, sizeof(age), "%d", max_age_s);
+	r = ig_db_exec("SELECT count(*) FROM runners WHERE hostname = $1"
+	    " AND heartbeat_at > now() - make_interval(secs => $2::int)", 2, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+int
 ig_runner_heartbeat(const char *runner_id, int lease_s, ig_err *err)
 {
 	char lease[16];

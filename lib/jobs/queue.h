@@ -69,6 +69,9 @@ int ig_job_enqueue(const ig_job_spec *spec, ig_err *err);
 /* Runners. */
 int ig_runner_register(const char *hostname, int pid, const char *version, char id[37], ig_err *err);
 int ig_runner_unregister(const char *runner_id, ig_err *err);
+/* How many runners registered from hostname beat within the last max_age_s
+ * seconds (`imagegen health --runner`); -1 with err. */
+int ig_runner_live_on_host(const char *hostname, int max_age_s, ig_err *err);
 /* Renew the runner's heartbeat and the leases of the jobs it holds. */
 int ig_runner_heartbeat(const char *runner_id, int lease_s, ig_err *err);
 /* Put jobs whose lease ran out back in the queue; returns how many. */

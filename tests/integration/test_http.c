@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -373,6 +375,86 @@ START_TEST(sigterm_drains_in_flight_request)
 }
 END_TEST
 
+/* Run `imagegen health --fcgi` with IG_SOCKET=sock; its exit status. */
+static int
+health_fcgi(const char *sock)
+{
+	char cmd[1500];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' '%s/app/imagegen' health --fcgi >/dev/null 2>&1", sock,
+	    it_env("IG_BUILD_DIR"));
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int
+wait_socket(const char *path, int present, int tries)
+{
+	for (int i = 0; i < tries; i++) {
+		if ((access(path, F_OK) == 0) == present)
+			return 1;
+		it_sleep_ms(100);
+	}
+	return 0;
+}
+
+/*
+ * The master as pid 1 of its pid namespace, as in a container: its workers
+ * must not take "my parent is pid 1" for "my master died". Started with
+ * unshare(1) on a socket of its own; every health round trip must succeed
+ * well after start (a worker exiting at birth answers nothing), and
+ * SIGTERM through unshare still drains and removes the socket.
+ */
+START_TEST(master_as_pid1_keeps_its_workers)
+{
+	char sock[512], pidf[512], cmd[2500];
+	FILE *f;
+	int upid = 0;
+
+	snprintf(sock, sizeof(sock), "%s/run/pid1.sock", it_env("IG_TEST_STACK"));
+	snprintf(pidf, sizeof(pidf), "%s/run/pid1.pid", it_env("IG_TEST_STACK"));
+	unlink(sock);
+	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' setsid unshare --pid --fork --kill-child=TERM"
+	    " '%s/app/imagegen-fcgi' >>'%s/log/pid1.log' 2>&1 </dev/null & echo $! >'%s'",
+	    sock, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"), pidf);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(pidf, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &upid), 1);
+	fclose(f);
+	ck_assert_msg(wait_socket(sock, 1, 100), "the pid-1 master made no socket (log/pid1.log)");
+	/* Past the master's crash window, so a worker dying at birth shows. */
+	it_sleep_ms(1500);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(health_fcgi(sock), 0);
+	/* What `docker stop` does: SIGTERM to pid 1 from outside its
+	 * namespace (unshare itself ignores SIGTERM while it waits). */
+	snprintf(cmd, sizeof(cmd), "pkill -TERM -P %d", upid);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(wait_socket(sock, 0, 400), "the pid-1 master did not drain on SIGTERM");
+}
+END_TEST
+
+/* --fcgi fails on a socket that accepts and never answers (what nginx met
+ * when every worker had died) and on no socket at all. */
+START_TEST(health_fcgi_needs_an_answer)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/silent.sock", it_env("IG_TEST_STACK"));
+	unlink(sa.sun_path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(health_fcgi(sa.sun_path), 1);
+	close(fd);
+	unlink(sa.sun_path);
+	ck_assert_int_eq(health_fcgi(sa.sun_path), 1);
+	ck_assert_int_eq(health_fcgi(it_env("IG_SOCKET")), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -391,6 +473,8 @@ main(void)
 	tcase_add_test(tc, head_answers_without_body);
 	tcase_add_test(tc, oversized_body_is_413);
 	tcase_add_test(tc, nginx_body_limit_answers_json);
+	tcase_add_test(tc, health_fcgi_needs_an_answer);
+	tcase_add_test(tc, master_as_pid1_keeps_its_workers);
 	suite_add_tcase(s, tc);
 	/* These change the stack's processes: they run after the others, in
 	 * this order, each leaving the stack whole again. */
