@@ -141,8 +141,16 @@ open_unix(const ig_config *c)
 			return fail("socket_failed", "IG_SOCKET_GROUP: no group named %s (%s)", c->socket_group);
 		}
 		if (chown(c->socket, (uid_t)-1, gid) != 0) {
+			char msg[600];
+			/* EPERM: an unprivileged owner may only give a file to a
+			 * group it belongs to; name the fix, not just the errno. */
+			snprintf(msg, sizeof(msg), "IG_SOCKET_GROUP: cannot give %s to group %s (gid %d): %s%s",
+			    c->socket, c->socket_group, (int)gid, strerror(errno), errno == EPERM ?
+			    "; the user running imagegen-fcgi must be a member of that group" : "");
+			ig_logf(IG_LOG_ERROR, "socket_failed", "%s", msg);
+			fprintf(stderr, "imagegen-fcgi: %s\n", msg);
 			close(fd);
-			return fail("socket_failed", "IG_SOCKET_GROUP: cannot give %s to the group: %s", c->socket);
+			return -1;
 		}
 	}
 	if (chmod(c->socket, (mode_t)c->socket_mode) != 0) {
