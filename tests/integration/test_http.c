@@ -96,6 +96,23 @@ START_TEST(https_serves_health_with_hsts)
 }
 END_TEST
 
+/* / is the static page of web/, with the same security headers as the API. */
+START_TEST(root_serves_the_web_page)
+{
+	it_resp r;
+	char v[256];
+
+	it_http("GET", "/", NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(it_header(&r, "Content-Type", v, sizeof(v)));
+	ck_assert_msg(strncmp(v, "text/html", 9) == 0, "Content-Type %s", v);
+	ck_assert(it_header(&r, "Content-Security-Policy", v, sizeof(v)));
+	ig_buf_append(&r.body, "", 1);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "/api/openapi.json"));
+	it_resp_free(&r);
+}
+END_TEST
+
 START_TEST(unknown_route_is_json_404)
 {
 	it_resp r;
@@ -468,6 +485,7 @@ main(void)
 	tcase_add_test(tc, health_has_the_seed_shape);
 	tcase_add_test(tc, request_id_is_taken_or_made);
 	tcase_add_test(tc, https_serves_health_with_hsts);
+	tcase_add_test(tc, root_serves_the_web_page);
 	tcase_add_test(tc, unknown_route_is_json_404);
 	tcase_add_test(tc, wrong_method_is_405_with_allow);
 	tcase_add_test(tc, head_answers_without_body);
