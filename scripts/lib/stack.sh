@@ -173,9 +173,91 @@ ig_check_traverse() {
         p="$(dirname "$p")"
     done
     ig_die "user '$user' cannot traverse '$p' (mode $(stat -c %A "$p")), so it cannot reach $dir.
-  nginx workers run as www-data and PostgreSQL as postgres; both need the x bit on every
-  directory above the var dir. Fix with: chmod o+x '$p'  (or set IG_VAR_DIR to a path
-  under /srv or /tmp)."
+  Started as root, nginx workers run as www-data, PostgreSQL as postgres and the app
+  (imagegen-fcgi, imagegen-worker, imagegen) as ${IG_RUN_USER:-imagegen}; each needs the x bit on
+  every directory above the paths it uses (the var dir; for the app also the repo and
+  the build dir). Fix with: chmod o+x '$p'  (or set IG_VAR_DIR to a path under /srv
+  or /tmp)."
+}
+
+# ---------------------------------------------------------------------------
+# The app's own user. Started as root, the scripts run imagegen-fcgi,
+# imagegen-worker and `imagegen migrate` as IG_RUN_USER (default imagegen), an
+# unprivileged system user, as the container runs them (its user imagegen, uid
+# 10001): a bug in a request handler or the runner then reaches only what that
+# user may touch. It owns the image dir, may create its socket in the run dir
+# (sticky, owned by root: root's pid files there stay out of its reach), is in
+# IG_SOCKET_GROUP (the master gives the socket to that group, which only a member
+# may do), and reads the repo and the build dir. Not root: the programs run as
+# the caller and none of this applies.
+
+# ig_app_user_ensure: create IG_RUN_USER when missing (a system user without
+# home or login shell, with IG_SOCKET_GROUP as supplementary group) and add it
+# to IG_SOCKET_GROUP when it exists without. No-op when not root.
+ig_app_user_ensure() {
+    local user group gid
+    ig_is_root || return 0
+    export IG_RUN_USER="${IG_RUN_USER:-imagegen}"
+    user="$IG_RUN_USER"
+    [ "$user" != root ] && [ "$user" != 0 ] || ig_die "IG_RUN_USER must not be root"
+    group="${IG_SOCKET_GROUP:-www-data}"
+    gid="$(getent group "$group" | cut -d: -f3)"
+    if ! id "$user" >/dev/null 2>&1; then
+        ig_log "creating system user $user (supplementary group ${gid:+$group})"
+        useradd --system --no-create-home --shell /usr/sbin/nologin \
+            ${gid:+--groups "$gid"} "$user" ||
+            ig_die "useradd $user failed"
+    elif [ -n "$gid" ] && ! id -G "$user" | tr ' ' '\n' | grep -qx "$gid"; then
+        ig_log "adding user $user to group $group (IG_SOCKET_GROUP)"
+        usermod -a -G "$gid" "$user" || ig_die "usermod -a -G $group $user failed"
+    fi
+}
+
+# ig_app_dirs VAR: give IG_RUN_USER what it needs in VAR and check that it
+# reaches everything else it reads: the socket's directory (VAR/run: root-owned,
+# group the user's, mode 1775), the image dir (owned by the user), the repo's
+# migrations and openapi.json and the build's programs. Dies naming the
+# directory in the way. No-op when not root.
+ig_app_dirs() {
+    local var="$1" user group sockdir
+    ig_is_root || return 0
+    ig_app_user_ensure
+    user="$IG_RUN_USER"
+    group="$(id -g "$user")"
+    chown root:"$group" "$var/run"
+    chmod 1775 "$var/run"
+    chown "$user:$group" "$IG_IMAGE_DIR"
+    case "${IG_SOCKET:-}" in
+        /*)
+            sockdir="$(dirname "$IG_SOCKET")"
+            ig_check_traverse "$sockdir" "$user"
+            runuser -u "$user" -- test -w "$sockdir" ||
+                ig_die "user $user cannot create the socket $IG_SOCKET: no write access to $sockdir"
+            ;;
+    esac
+    ig_check_traverse "$IG_IMAGE_DIR" "$user"
+    ig_check_traverse "$IG_PROJECT_ROOT" "$user"
+    ig_check_traverse "$IG_MIGRATIONS_DIR" "$user"
+    ig_check_traverse "$(dirname "$IG_OPENAPI_PATH")" "$user"
+    ig_check_traverse "$IG_BUILD_DIR/app" "$user"
+    runuser -u "$user" -- test -r "$IG_MIGRATIONS_DIR" ||
+        ig_die "user $user cannot read $IG_MIGRATIONS_DIR"
+    runuser -u "$user" -- test -r "$IG_OPENAPI_PATH" ||
+        ig_die "user $user cannot read $IG_OPENAPI_PATH"
+}
+
+# ig_app_exec CMD...: replace this shell by CMD, run as IG_RUN_USER (its uid, its
+# primary group and its supplementary groups) when root, else as ourselves.
+# setpriv (util-linux) changes the ids and execs, without forking: a pid taken
+# of this shell (e.g. $! of a background subshell) is CMD's. The environment
+# (the IG_* settings, the secrets) is passed on unchanged.
+ig_app_exec() {
+    if ig_is_root; then
+        local user="${IG_RUN_USER:-imagegen}"
+        id "$user" >/dev/null 2>&1 || ig_die "user $user does not exist (ig_app_user_ensure)"
+        exec setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --init-groups -- "$@"
+    fi
+    exec "$@"
 }
 
 # ig_tail_logs VAR: print the end of every log of the stack (for failures).
@@ -340,6 +422,7 @@ ig_stack_dirs() {
     ig_check_traverse "$var/run" www-data
     ig_check_traverse "$IG_IMAGE_DIR" www-data
     ig_check_traverse "$var/pg" postgres
+    ig_app_dirs "$var"
 }
 
 # ---------------------------------------------------------------------------
@@ -442,9 +525,11 @@ ig_db_create() {
     fi
 }
 
+# ig_migrate: apply the migrations, as IG_RUN_USER when root (so a missing read
+# permission on the repo shows here, as it would in the container).
 ig_migrate() {
     ig_log "imagegen migrate"
-    "$IG_BUILD_DIR/app/imagegen" migrate
+    (cd "$IG_PROJECT_ROOT" && ig_app_exec "$IG_BUILD_DIR/app/imagegen" migrate)
 }
 
 # ---------------------------------------------------------------------------
@@ -465,8 +550,9 @@ ig_pool_start() {
     esac
     ig_log "starting imagegen-fcgi (workers=${IG_WORKERS:-2} threads=${IG_THREADS:-8})"
     # In a non-interactive shell the background child is not a process-group
-    # leader, so setsid execs without forking and $! is the master's pid.
-    (cd "$IG_PROJECT_ROOT" && exec setsid "$bin") >>"$var/log/fcgi.log" 2>&1 </dev/null &
+    # leader, so setsid execs without forking; setpriv (ig_app_exec, as root)
+    # execs too, so $! is the master's pid.
+    (cd "$IG_PROJECT_ROOT" && ig_app_exec setsid "$bin") >>"$var/log/fcgi.log" 2>&1 </dev/null &
     pid=$!
     printf '%s\n' "$pid" >"$var/run/fcgi.pid"
     for i in $(seq 1 100); do
@@ -763,7 +849,8 @@ ig_worker_start() {
     ig_worker_stop "$var"
     mkdir -p "$var/run" "$var/log"
     ig_log "starting imagegen-worker"
-    (cd "$IG_PROJECT_ROOT" && exec setsid "$bin") >>"$var/log/worker.log" 2>&1 </dev/null &
+    # As for the pool: setpriv and setsid both exec, $! is the runner's pid.
+    (cd "$IG_PROJECT_ROOT" && ig_app_exec setsid "$bin") >>"$var/log/worker.log" 2>&1 </dev/null &
     pid=$!
     printf '%s\n' "$pid" >"$var/run/worker.pid"
     # It must survive its start-up (settings, database connection).
