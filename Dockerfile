@@ -26,11 +26,17 @@ RUN apt-get update \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 imagegen \
- && useradd --system --uid 10001 --gid imagegen --home-dir /var/lib/imagegen \
-      --shell /usr/sbin/nologin imagegen \
+ && groupadd --system --gid 101 imagegen-web \
+ && useradd --system --uid 10001 --gid imagegen --groups imagegen-web \
+      --home-dir /var/lib/imagegen --shell /usr/sbin/nologin imagegen \
  && mkdir -p /var/lib/imagegen/images /run/imagegen \
  && chown -R imagegen:imagegen /var/lib/imagegen /run/imagegen
+# imagegen-web (gid 101) is the group of the official nginx image's workers:
+# imagegen-fcgi gives the FastCGI socket to it (IG_SOCKET_GROUP=101), which
+# chown(2) allows only to a member. The membership is in the image's
+# /etc/group, not a compose group_add, which podman-compose 1.0.3 ignores.
 COPY --from=build /out/usr/local/ /usr/local/
+COPY deploy/docker/imagegen-start /usr/local/bin/imagegen-start
 ENV IG_VAR_DIR=/var/lib/imagegen \
     IG_IMAGE_DIR=/var/lib/imagegen/images \
     IG_SOCKET=/run/imagegen/imagegen.sock \
@@ -40,4 +46,5 @@ ENV IG_VAR_DIR=/var/lib/imagegen \
     IG_ENVIRONMENT=production
 USER imagegen
 WORKDIR /var/lib/imagegen
-CMD ["sh", "-c", "imagegen migrate && exec imagegen-fcgi"]
+# Migrations (retried while PostgreSQL starts), then imagegen-fcgi.
+CMD ["imagegen-start"]
