@@ -33,6 +33,9 @@ static const struct {
 	[IG_E_PROVIDER_TIMEOUT] = { "provider_timeout", 504 },
 	/* Our own wait for a job ran out (IG_GENERATE_TIMEOUT). */
 	[IG_E_GATEWAY_TIMEOUT] = { "timeout", 504 },
+	/* The image store's file system is full (RFC 4918 section 11.5: the
+	 * server cannot store what is needed to complete the request). */
+	[IG_E_INSUFFICIENT_STORAGE] = { "insufficient_storage", 507 },
 };
 
 int

@@ -30,6 +30,7 @@ typedef enum ig_errcode {
 	IG_E_PROVIDER_ERROR,
 	IG_E_PROVIDER_TIMEOUT,
 	IG_E_GATEWAY_TIMEOUT,
+	IG_E_INSUFFICIENT_STORAGE,
 	IG_E__MAX
 } ig_errcode;
 

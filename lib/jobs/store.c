@@ -22,7 +22,7 @@ int
 ig_store_write_atomic(const char *dir, const char *name, const unsigned char *data, size_t len)
 {
 	char tmp[4096], path[4096];
-	int fd, dfd, saved;
+	int fd, dfd, saved, rc;
 	size_t off = 0;
 	unsigned char rnd[6];
 	char hex[13];
@@ -43,11 +43,14 @@ ig_store_write_atomic(const char *dir, const char *name, const unsigned char *da
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
+	/* A full file system may only say so here (delayed allocation). The
+	 * descriptor is closed either way: fail closes it when fsync failed. */
+	if (fsync(fd) != 0)
 		goto fail;
-	}
+	rc = close(fd);
 	fd = -1;
+	if (rc != 0)
+		goto fail;
 	if (rename(tmp, path) != 0)
 		goto fail;
 	/* The rename itself must survive a crash. */
@@ -64,6 +67,15 @@ fail:
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+int
+ig_store_write_error(ig_err *err, int errnum)
+{
+	if (errnum == ENOSPC || errnum == EDQUOT)
+		return ig_err_set(err, IG_E_INSUFFICIENT_STORAGE, NULL,
+		    "the image store is full; the image could not be saved");
+	return ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the image store is unavailable");
 }
 
 static const char *
@@ -140,8 +152,9 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 	ig_sha256((const char *)bytes, len, sum);
 	ig_hex(sum, sizeof(sum), sumhex);
 	if (ig_store_write_atomic(image_dir, name, bytes, len) != 0) {
-		ig_logf(IG_LOG_ERROR, "image_write_failed", "%s/%s: errno %d", image_dir, name, errno);
-		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the image store is unavailable");
+		int saved = errno;
+		ig_logf(IG_LOG_ERROR, "image_write_failed", "%s/%s: %s", image_dir, name, strerror(saved));
+		ig_store_write_error(err, saved);
 		goto out;
 	}
 	/* The thumbnail is made after the job is answered (ig_store_thumbnail). */
@@ -218,7 +231,7 @@ ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char 
 	if (ig_thumbnail(data, len, IG_THUMB_SIDE, max_pixels, &thumb, &tlen, err) != 0)
 		goto out;
 	if (ig_store_write_atomic(image_dir, tname, thumb, tlen) != 0) {
-		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the image store is unavailable");
+		ig_store_write_error(err, errno);
 		goto out;
 	}
 	rc = ig_db_run("UPDATE images SET thumbnail = $2 WHERE filename = $1", 2, p, 0, err);

@@ -34,7 +34,14 @@ int ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const ch
 int ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char *data, size_t len,
     long max_pixels, ig_err *err);
 
-/* Write len bytes to dir/name atomically. 0 or -1 (errno kept). */
+/* Write len bytes to dir/name atomically: the name appears complete or not
+ * at all, and a failed write leaves no file behind (the temporary file is
+ * removed). 0 or -1 (errno kept). */
 int ig_store_write_atomic(const char *dir, const char *name, const unsigned char *data, size_t len);
+
+/* Fill err for a failed write of the image store with errno value errnum:
+ * insufficient_storage (507) when the file system is full or the quota is
+ * spent (ENOSPC, EDQUOT), else unavailable (503). Returns -1. */
+int ig_store_write_error(ig_err *err, int errnum);
 
 #endif

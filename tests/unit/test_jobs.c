@@ -1,12 +1,21 @@
-/* test_jobs.c — lib/jobs pieces that need no database: provider settings
- * and the download host allow-list. */
+/* test_jobs.c — lib/jobs pieces that need no database: provider settings,
+ * the download host allow-list, and the image store's file writes. */
 #include "ig_autoconf.h"
 
 #include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "lib/core/error.h"
 #include "lib/jobs/pconf.h"
+#include "lib/jobs/store.h"
 
 /* Output URLs are fetched only from allowed hosts: a provider that hands
  * back http://127.0.0.1/… or a look-alike domain must not make the runner
@@ -69,6 +78,83 @@ START_TEST(bad_provider_settings_name_the_variable)
 }
 END_TEST
 
+/* Entries of dir other than . and .., names into list (may be NULL). */
+static int
+dir_entries(const char *dir, char list[][64], int max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (list != NULL && n < max)
+			snprintf(list[n], 64, "%.63s", e->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A full image directory (scripts/chaos disk-full) answered 503
+ * "unavailable", as if the store were down, instead of saying what is
+ * wrong: full is 507 insufficient_storage, with its own wire name. */
+START_TEST(a_full_file_system_is_insufficient_storage)
+{
+	ig_err err;
+
+	ck_assert_int_eq(ig_store_write_error(&err, ENOSPC), -1);
+	ck_assert_int_eq(err.code, IG_E_INSUFFICIENT_STORAGE);
+	ck_assert_int_eq(ig_err_status(err.code), 507);
+	ck_assert_str_eq(ig_err_name(err.code), "insufficient_storage");
+	ck_assert_int_eq(ig_err_from_name("insufficient_storage"), IG_E_INSUFFICIENT_STORAGE);
+	ck_assert(strstr(err.message, "full") != NULL);
+	ig_store_write_error(&err, EDQUOT);
+	ck_assert_int_eq(err.code, IG_E_INSUFFICIENT_STORAGE);
+	ig_store_write_error(&err, EACCES);
+	ck_assert_int_eq(err.code, IG_E_UNAVAILABLE);
+	ck_assert_int_eq(ig_err_status(err.code), 503);
+}
+END_TEST
+
+/* A write that runs out of room half-way must leave nothing in the image
+ * directory (nginx serves it): no partial image under its name, and no
+ * temporary file either. RLIMIT_FSIZE makes the write fail with EFBIG
+ * half-way, as ENOSPC would, without a small file system to fill. */
+START_TEST(a_failed_write_leaves_no_file)
+{
+	char dir[] = "/tmp/ig-test-store.XXXXXX", names[4][64], path[512];
+	static unsigned char data[65536];
+	struct rlimit old, small = { 16384, 16384 };
+	struct stat st;
+	int rc, e;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	memset(data, 0xab, sizeof(data));
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	small.rlim_max = old.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	rc = ig_store_write_atomic(dir, "big.png", data, sizeof(data));
+	e = errno;
+	setrlimit(RLIMIT_FSIZE, &old);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(e, EFBIG);
+	ck_assert_int_eq(dir_entries(dir, NULL, 0), 0);
+	/* With room, the whole file appears under its name, and only it. */
+	ck_assert_int_eq(ig_store_write_atomic(dir, "big.png", data, sizeof(data)), 0);
+	ck_assert_int_eq(dir_entries(dir, names, 4), 1);
+	ck_assert_str_eq(names[0], "big.png");
+	snprintf(path, sizeof(path), "%s/big.png", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, (off_t)sizeof(data));
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -79,6 +165,10 @@ main(void)
 	tcase_add_test(tc, download_hosts_default_to_api_and_delivery_hosts);
 	tcase_add_test(tc, download_hosts_from_the_environment_include_the_port);
 	tcase_add_test(tc, bad_provider_settings_name_the_variable);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("store");
+	tcase_add_test(tc, a_full_file_system_is_insufficient_storage);
+	tcase_add_test(tc, a_failed_write_leaves_no_file);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
