@@ -433,8 +433,10 @@ main(int argc, char **argv)
 		if (stopping && (ig_runner_count(rn, NULL) == 0 || now >= drain_deadline))
 			break;
 		if (now - last_beat >= heartbeat_ms(c->job_lease)) {
-			if (ig_runner_heartbeat(runner_id, c->job_lease, &e) == 0)
+			const char **held = ig_runner_held(rn);
+			if (ig_runner_heartbeat(runner_id, held, c->job_lease, &e) == 0)
 				ig_jobs_requeue_expired(&e);
+			free(held);
 			listen_queue(&listening);
 			last_beat = now;
 		}

@@ -303,6 +303,17 @@ ig_runner_cancel_upstream(ig_active *a)
 	ig_http_req_free(&cancel);
 }
 
+const char **
+ig_runner_held(ig_runner *rn)
+{
+	const char **ids = ig_xcalloc((size_t)ig_runner_count(rn, NULL) + 1, sizeof(*ids));
+	int n = 0;
+
+	for (ig_active *a = rn->head; a; a = a->next)
+		ids[n++] = a->job.id;
+	return ids;
+}
+
 ig_active *
 ig_runner_find(ig_runner *rn, const char *job_id)
 {

@@ -53,6 +53,9 @@ void ig_runner_schedule(ig_runner *rn, ig_active *a, long delay_ms);
 /* Start due exchanges, wait up to max_wait_ms for transfers or extra_fd
  * (-1: none), and deliver finished exchanges to ig_runner_response. */
 void ig_runner_poll(ig_runner *rn, int extra_fd, int max_wait_ms);
+/* The ids of the jobs in hand, NULL-terminated: a malloc'ed array (free
+ * it) of strings owned by the calls, valid until the next drop. */
+const char **ig_runner_held(ig_runner *rn);
 /* The call of job_id, or NULL. */
 ig_active *ig_runner_find(ig_runner *rn, const char *job_id);
 /* Ask the provider to stop the work of a's call (Replicate), bounded to 5 s. */

@@ -111,17 +111,25 @@ ig_runner_live_on_host(const char *hostname, int max_age_s, ig_err *err)
 	return n;
 }
 
+/* "{a,b}" text array literal of a NULL-terminated list of plain names. */
+static char *text_array(const char *const *list);
+
 int
-ig_runner_heartbeat(const char *runner_id, int lease_s, ig_err *err)
+ig_runner_heartbeat(const char *runner_id, const char *const *held, int lease_s, ig_err *err)
 {
-	char lease[16];
-	const char *p[2] = { runner_id, lease };
+	char lease[16], *ids;
+	const char *p[3] = { runner_id, lease, NULL };
+	int rc;
 
 	snprintf(lease, sizeof(lease), "%d", lease_s);
 	if (ig_db_run("UPDATE runners SET heartbeat_at = now() WHERE id = $1", 1, p, 0, err) != 0)
 		return -1;
-	return ig_db_run("UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
-	    " WHERE runner_id = $1 AND status = 'running'", 2, p, 0, err);
+	ids = text_array(held);
+	p[2] = ids;
+	rc = ig_db_run("UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
+	    " WHERE runner_id = $1 AND status = 'running' AND id = ANY ($3::uuid[])", 3, p, 0, err);
+	free(ids);
+	return rc;
 }
 
 int
@@ -144,7 +152,6 @@ ig_jobs_requeue_expired(ig_err *err)
 	return n;
 }
 
-/* "{a,b}" text array literal of a NULL-terminated list of plain names. */
 static char *
 text_array(const char *const *list)
 {

@@ -72,8 +72,12 @@ int ig_runner_unregister(const char *runner_id, ig_err *err);
 /* How many runners registered from hostname beat within the last max_age_s
  * seconds (`imagegen health --runner`); -1 with err. */
 int ig_runner_live_on_host(const char *hostname, int max_age_s, ig_err *err);
-/* Renew the runner's heartbeat and the leases of the jobs it holds. */
-int ig_runner_heartbeat(const char *runner_id, int lease_s, ig_err *err);
+/* Renew the runner's heartbeat and the leases of the jobs it holds: those
+ * of held (a NULL-terminated list of job ids) only. A job the runner has let
+ * go without recording how it ended (the database was down when it tried)
+ * is still 'running' under its id; its lease must run out so that it is
+ * re-queued, not be renewed for as long as the runner lives. */
+int ig_runner_heartbeat(const char *runner_id, const char *const *held, int lease_s, ig_err *err);
 /* Put jobs whose lease ran out back in the queue; returns how many. */
 int ig_jobs_requeue_expired(ig_err *err);
 
