@@ -199,7 +199,7 @@ ig_app_user_ensure() {
     ig_is_root || return 0
     export IG_RUN_USER="${IG_RUN_USER:-imagegen}"
     user="$IG_RUN_USER"
-    [ "$user" != root ] && [ "$user" != 0 ] || ig_die "IG_RUN_USER must not be root"
+    if [ "$(id -u "$user" 2>/dev/null)" = 0 ]; then ig_die "IG_RUN_USER must not be root"; fi
     group="${IG_SOCKET_GROUP:-www-data}"
     gid="$(getent group "$group" | cut -d: -f3)"
     if ! id "$user" >/dev/null 2>&1; then
