@@ -203,7 +203,7 @@ ig_app_user_ensure() {
     group="${IG_SOCKET_GROUP:-www-data}"
     gid="$(getent group "$group" | cut -d: -f3)"
     if ! id "$user" >/dev/null 2>&1; then
-        ig_log "creating system user $user (supplementary group ${gid:+$group})"
+        ig_log "creating system user $user${gid:+ (supplementary group $group)}"
         useradd --system --no-create-home --shell /usr/sbin/nologin \
             ${gid:+--groups "$gid"} "$user" ||
             ig_die "useradd $user failed"
