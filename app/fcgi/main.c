@@ -25,6 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "app/fcgi/worker.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/secretbox.h"
@@ -231,7 +235,13 @@ spawn(int i)
 		sigemptyset(&none);
 		signal(SIGCHLD, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(ig_worker_run(listen_fd, metrics, i, master));
+		int rc = ig_worker_run(listen_fd, metrics, i, master);
+#if defined(__SANITIZE_ADDRESS__)
+		/* _exit skips LeakSanitizer's exit-time check: run it here, so
+		 * the sanitizer build checks a drained worker for leaks too. */
+		__lsan_do_leak_check();
+#endif
+		_exit(rc);
 	}
 	slots[i].pid = pid;
 	slots[i].started_ms = ig_now_ms();

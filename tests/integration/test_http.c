@@ -432,7 +432,7 @@ START_TEST(master_as_pid1_keeps_its_workers)
 	snprintf(sock, sizeof(sock), "%s/run/pid1.sock", it_env("IG_TEST_STACK"));
 	snprintf(pidf, sizeof(pidf), "%s/run/pid1.pid", it_env("IG_TEST_STACK"));
 	unlink(sock);
-	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' setsid unshare --pid --fork --kill-child=TERM"
+	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' setsid unshare --pid --fork --mount-proc --kill-child=TERM"
 	    " '%s/app/imagegen-fcgi' >>'%s/log/pid1.log' 2>&1 </dev/null & echo $! >'%s'",
 	    sock, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"), pidf);
 	ck_assert_int_eq(system(cmd), 0);
