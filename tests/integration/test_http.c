@@ -222,8 +222,10 @@ flow_main(void *arg)
 	return NULL;
 }
 
-/* kill -9 of a worker while requests flow: the master replaces it within
- * a second and every later request succeeds. */
+/* kill -9 of a worker while requests flow: the master replaces it and
+ * every later request succeeds. How fast is a figure of scripts/chaos
+ * (worker-kill), not a bar here: a timing assertion is flaky on a busy
+ * machine, so this waits up to 10 s. */
 START_TEST(killed_worker_is_replaced)
 {
 	pid_t master = it_master_pid(), before[64], after[64];
@@ -238,7 +240,7 @@ START_TEST(killed_worker_is_replaced)
 	it_sleep_ms(200);
 	ck_assert_int_eq(kill(before[0], SIGKILL), 0);
 	t0 = ig_now_ms();
-	while (ig_now_ms() - t0 < 1000) {
+	while (ig_now_ms() - t0 < 10000) {
 		m = it_workers_of(master, after, 64);
 		int replaced = m == n;
 		for (int i = 0; i < m; i++)
@@ -248,7 +250,7 @@ START_TEST(killed_worker_is_replaced)
 			break;
 		it_sleep_ms(10);
 	}
-	ck_assert_msg(ig_now_ms() - t0 < 1000, "the pool was not whole again within 1 s");
+	ck_assert_msg(ig_now_ms() - t0 < 10000, "the pool was not whole again within 10 s");
 	ck_assert_int_eq(m, n);
 	it_sleep_ms(300);
 	__atomic_store_n(&f.stop, 1, __ATOMIC_RELEASE);
