@@ -42,6 +42,20 @@ GEN_BODY = '{"prompt":"chaos cache probe","api_provider":"builtin","image_size":
 MAX_LINES = 100000
 
 
+
+def request(conn, kind, auth, idempotency_key=None):
+    """Send one request of kind h (/health), u (/api/user) or g (a builtin
+    generate-image cache hit) on conn."""
+    if kind == "h":
+        conn.request("GET", "/health")
+    elif kind == "u":
+        conn.request("GET", "/api/user", headers=auth)
+    else:
+        headers = dict(auth, **{"Content-Type": "application/json"})
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        conn.request("POST", "/api/generate-image", body=GEN_BODY, headers=headers)
+
 def now_ms():
     return int(time.time() * 1000)
 
@@ -56,13 +70,7 @@ def probe(base, kind, token, interval, stop, out, lock, count):
         try:
             if conn is None:
                 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-            if kind == "h":
-                conn.request("GET", "/health")
-            elif kind == "u":
-                conn.request("GET", "/api/user", headers=auth)
-            else:
-                conn.request("POST", "/api/generate-image", body=GEN_BODY,
-                             headers=dict(auth, **{"Content-Type": "application/json"}))
+            request(conn, kind, auth)
             r = conn.getresponse()
             body = r.read()
             status = r.status
@@ -91,13 +99,7 @@ class NoAnswer(Exception):
 def send(conn, kind, auth, seq):
     """One request; (status, is_json). NoAnswer when nothing came back."""
     try:
-        if kind == "h":
-            conn.request("GET", "/health")
-        elif kind == "u":
-            conn.request("GET", "/api/user", headers=auth)
-        else:
-            conn.request("POST", "/api/generate-image", body=GEN_BODY,
-                         headers=dict(auth, **{"Content-Type": "application/json", "Idempotency-Key": seq}))
+        request(conn, kind, auth, seq)
         r = conn.getresponse()
     except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
         raise NoAnswer() from e
