@@ -107,7 +107,8 @@ read_settings(ig_req *req, json_object *s, ig_gen *g, ig_err *err)
 	if (ig_json_string(s, "api_provider", 0, 1, 32, &g->provider, err) < 0 ||
 	    ig_json_string(s, "model", 0, 1, 200, &model, err) < 0 ||
 	    ig_json_string(s, "image_size", 0, 3, 11, &size, err) < 0 ||
-	    ig_json_string(s, "api_key", 0, 8, 4096, &g->api_key, err) < 0 ||
+	    ig_json_string(s, "api_key", 0, 1, IG_PROVIDER_KEY_MAX, &g->api_key, err) < 0 ||
+	    (g->api_key != NULL && ig_provider_key_check(g->api_key, err) != 0) ||
 	    ig_json_string(s, "negative_prompt", 0, 0, NEGATIVE_MAX, &g->req.negative_prompt, err) < 0 ||
 	    ig_json_string(s, "style", 0, 1, 50, &g->req.style, err) < 0 ||
 	    ig_json_string(s, "quality", 0, 1, 50, &g->req.quality, err) < 0)

@@ -173,7 +173,8 @@ validate(ig_req *req, json_object *b, ig_gen *g, const char *forced, const char 
 	g->b64 = rc == 0 && strcmp(s, "b64_json") == 0;
 	if (ig_json_bool(b, "no_cache", 0, &g->no_cache, err) < 0)
 		return -1;
-	if (ig_json_string(b, "api_key", 0, 8, 4096, &g->api_key, err) < 0)
+	if (ig_json_string(b, "api_key", 0, 1, IG_PROVIDER_KEY_MAX, &g->api_key, err) < 0 ||
+	    (g->api_key != NULL && ig_provider_key_check(g->api_key, err) != 0))
 		return -1;
 	if (forced != NULL)
 		g->provider = forced;

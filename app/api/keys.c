@@ -19,6 +19,7 @@
 #include "lib/db/db.h"
 #include "lib/jobs/http.h"
 #include "lib/jobs/pconf.h"
+#include "lib/providers/provider.h"
 
 #define MAX_API_KEYS 50
 #define MAX_PROVIDER_KEYS 20
@@ -259,21 +260,6 @@ ig_api_keys_delete(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
-/* A provider key: printable ASCII without spaces, 8 to 4096 characters. */
-static int
-check_provider_key(const char *s, ig_err *err)
-{
-	size_t n = strlen(s);
-
-	if (n < 8 || n > 4096)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_key", "api_key must be 8 to 4096 characters long");
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
-			return ig_err_set(err, IG_E_INVALID_REQUEST, "api_key",
-			    "api_key must be printable ASCII without spaces");
-	return 0;
-}
-
 int
 ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err)
 {
@@ -296,7 +282,8 @@ ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err)
 		    "provider must be one of gemini, openai, stability, huggingface, replicate, local_ai");
 		goto out;
 	}
-	if (ig_json_string(b, "api_key", 1, 1, 4096, &key, err) < 0 || check_provider_key(key, err) != 0 ||
+	if (ig_json_string(b, "api_key", 1, 1, IG_PROVIDER_KEY_MAX, &key, err) < 0 ||
+	    ig_provider_key_check(key, err) != 0 ||
 	    ig_json_string(b, "name", 0, 1, 100, &name, err) < 0)
 		goto out;
 	if (count_rows("SELECT count(*) FROM provider_keys WHERE user_id = $1", req->caller.user_id,
@@ -400,6 +387,9 @@ ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err)
 		ig_err_set(err, IG_E_INTERNAL, NULL, "the stored key cannot be opened");
 		goto out;
 	}
+	/* Stored before keys were checked on the way in: never into a header. */
+	if (ig_provider_key_check(key, err) != 0)
+		goto out;
 	if (pc->ops->probe == NULL || pc->ops->probe_ok == NULL || pc->ops->probe(pc->base_url, key, &h) != 0) {
 		ig_err_set(err, IG_E_NOT_IMPLEMENTED, NULL, "%s has no key test", pc->ops->name);
 		goto out;

@@ -13,6 +13,7 @@
 #include "lib/core/util.h"
 #include "lib/db/db.h"
 #include "lib/jobs/queue.h"
+#include "lib/providers/provider.h"
 
 void
 ig_job_free(ig_job *j)
@@ -312,8 +313,9 @@ ig_job_release(const ig_job *job, const char *runner_id, ig_err *err)
 	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 2, p, 0, err);
 }
 
-int
-ig_job_key(const ig_job *job, const char *server_key, char **key, ig_err *err)
+/* The key in the clear from where the job says it is (ig_job_key). */
+static int
+job_key_open(const ig_job *job, const char *server_key, char **key, ig_err *err)
 {
 	*key = NULL;
 	if (strcmp(job->key_source, "server") == 0) {
@@ -351,6 +353,27 @@ ig_job_key(const ig_job *job, const char *server_key, char **key, ig_err *err)
 		if (rc != 0)
 			return ig_err_set(err, IG_E_INTERNAL, NULL, "the stored key cannot be opened");
 		return 0;
+	}
+	return 0;
+}
+
+/* The last check before a key goes into a header line: whatever its
+ * source, a key that ig_provider_key_check refuses fails the job. */
+int
+ig_job_key(const ig_job *job, const char *server_key, char **key, ig_err *err)
+{
+	ig_err kerr;
+
+	if (job_key_open(job, server_key, key, err) != 0)
+		return -1;
+	if (*key == NULL)
+		return 0;
+	if (ig_provider_key_check(*key, &kerr) != 0) {
+		sodium_memzero(*key, strlen(*key));
+		free(*key);
+		*key = NULL;
+		return ig_err_set(err, IG_E_PROVIDER_AUTH_FAILED, NULL,
+		    "the %s key (%s) is malformed: %s", job->provider, job->key_source, kerr.message);
 	}
 	return 0;
 }

@@ -153,6 +153,21 @@ typedef struct ig_provider_ops {
 extern const ig_provider_ops *const ig_providers[];
 const ig_provider_ops *ig_provider_find(const char *name);
 
+/* Bounds of a provider key (the longest real ones, Replicate's and Hugging
+ * Face's, are under 100 characters; JWT-style keys of local servers longer). */
+#define IG_PROVIDER_KEY_MIN 8
+#define IG_PROVIDER_KEY_MAX 4096
+/*
+ * The one check of a provider key, wherever it comes from (a request's
+ * api_key, one being stored, a stored or configured one about to be used):
+ * IG_PROVIDER_KEY_MIN..MAX bytes of printable ASCII without spaces. Every
+ * key ends up in an HTTP header line ("Authorization: Bearer <key>"), so a
+ * CR, LF or other control byte would let its sender add headers of its own
+ * to our request to the provider. 0 when it passes; -1 with err naming the
+ * field "api_key" (400 invalid_request) when not.
+ */
+int ig_provider_key_check(const char *key, ig_err *err);
+
 /* Helpers for adapters (providers.c). */
 void ig_http_req_free(ig_http_req *r);
 void ig_http_add_header(ig_http_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

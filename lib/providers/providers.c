@@ -50,6 +50,21 @@ ig_provider_find(const char *name)
 	return NULL;
 }
 
+int
+ig_provider_key_check(const char *key, ig_err *err)
+{
+	size_t n = key != NULL ? strlen(key) : 0;
+
+	if (n < IG_PROVIDER_KEY_MIN || n > IG_PROVIDER_KEY_MAX)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_key", "api_key must be %d to %d characters long",
+		    IG_PROVIDER_KEY_MIN, IG_PROVIDER_KEY_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)key[i] <= ' ' || (unsigned char)key[i] >= 0x7f)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "api_key",
+			    "api_key must be printable ASCII without spaces, CR, LF or other control characters");
+	return 0;
+}
+
 /* Frees every string of r and clears it. Header lines may hold a key, so
  * they are wiped first (STYLE.md 11). */
 void

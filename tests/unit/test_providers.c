@@ -1581,6 +1581,39 @@ START_TEST(local_ai_models_from_sd_models)
 }
 END_TEST
 
+/* ---- keys -------------------------------------------------------------- */
+
+/* Issue 10: a request's api_key went into "Authorization: Bearer <key>"
+ * unchecked, so "sk-…\r\nX-Injected: 1" added a header of the caller's
+ * choosing. ig_provider_key_check is the one check every key passes
+ * (requests, stored keys, the runner's last look). */
+START_TEST(provider_key_check_refuses_header_breaking_keys)
+{
+	static const char *const bad[] = { "sk-abcdefgh\r\nX-Injected: 1", "sk-abcdefgh\n", "sk-abc\tdefgh",
+		"sk-abcdefgh\x01", "sk-abcdefgh\x7f", "sk-abc defgh", "sk-abc\xc3\xa9" "defgh", "sk-1234", "", NULL };
+	static const char *const good[] = { "sk-abcdefgh", "r8_0123456789", "hf_AbC~!{}|", "AIzaSyA-b_c.d", NULL };
+	char *huge = malloc(IG_PROVIDER_KEY_MAX + 2);
+	ig_err err;
+
+	for (int i = 0; bad[i] != NULL; i++) {
+		memset(&err, 0, sizeof(err));
+		ck_assert_msg(ig_provider_key_check(bad[i], &err) == -1, "accepted bad key %d", i);
+		ck_assert_int_eq(err.code, IG_E_INVALID_REQUEST);
+		ck_assert_str_eq(err.field, "api_key");
+	}
+	ck_assert_int_eq(ig_provider_key_check(NULL, &err), -1);
+	for (int i = 0; good[i] != NULL; i++)
+		ck_assert_msg(ig_provider_key_check(good[i], &err) == 0, "refused %s: %s", good[i], err.message);
+	memset(huge, 'k', IG_PROVIDER_KEY_MAX);
+	huge[IG_PROVIDER_KEY_MAX] = '\0';
+	ck_assert_int_eq(ig_provider_key_check(huge, &err), 0);
+	huge[IG_PROVIDER_KEY_MAX] = 'k';
+	huge[IG_PROVIDER_KEY_MAX + 1] = '\0';
+	ck_assert_int_eq(ig_provider_key_check(huge, &err), -1);
+	free(huge);
+}
+END_TEST
+
 /* ---- builtin ----------------------------------------------------------- */
 
 /* The default provider must be reproducible: the same prompt, seed and
@@ -1694,6 +1727,7 @@ main(void)
 	tc = tcase_create("builtin");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, builtin_is_deterministic_through_local_hook);
+	tcase_add_test(tc, provider_key_check_refuses_header_breaking_keys);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
