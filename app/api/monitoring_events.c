@@ -2,7 +2,7 @@
  * monitoring_events.c — client events: POST /api/monitoring/log-event
  * (any signed-in user; stored with the caller's id) and
  * GET /api/monitoring/events (admin; filtered, newest first, paged by id).
- * Table: events (sql/migrations/006_monitoring.sql).
+ * Table: events (sql/migrations/006_monitoring.sql, 008_event_types.sql).
  */
 #include "ig_autoconf.h"
 
@@ -16,10 +16,19 @@
 #define MESSAGE_MAX_CHARS 2000
 #define METADATA_MAX_BYTES 16384
 
-/* The known event types; the migration's CHECK holds the same list. */
+#define EVENT_TYPE_MAX 50
+
+/*
+ * The common vocabulary of event types (API.md, the README): what the web
+ * UI sends and what admins filter on. Clients may send any other short
+ * snake_case word (the seed's own example sends user_action), so the list
+ * only names examples in the 400; the rule is type_ok's, and the CHECK of
+ * sql/migrations/008_event_types.sql holds the same rule.
+ */
 static const char *const event_types[] = {
 	"client_error",         /* an error the client caught (JS exception, failed call) */
 	"ui_action",            /* something the user did in the interface */
+	"user_action",          /* the same, as the seed's example names it */
 	"generation_feedback",  /* the user's verdict on a result */
 	"performance",          /* a timing the client measured */
 	"security",             /* something suspicious the client noticed */
@@ -27,23 +36,30 @@ static const char *const event_types[] = {
 	NULL,
 };
 
+/* 1 when t is 1 to EVENT_TYPE_MAX characters of [a-z][a-z0-9_]*. */
 static int
-known_type(const char *t)
+type_ok(const char *t)
 {
-	for (int i = 0; event_types[i] != NULL; i++)
-		if (strcmp(event_types[i], t) == 0)
-			return 1;
-	return 0;
+	size_t n = strlen(t);
+
+	if (n < 1 || n > EVENT_TYPE_MAX || !(t[0] >= 'a' && t[0] <= 'z'))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '_'))
+			return 0;
+	return 1;
 }
 
 static int
 bad_type(ig_err *err)
 {
-	char list[160] = "";
+	char list[200] = "";
 
 	for (int i = 0; event_types[i] != NULL; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", event_types[i]);
-	return ig_err_set(err, IG_E_INVALID_REQUEST, "event_type", "event_type must be one of: %s", list);
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "event_type",
+	    "event_type must be a snake_case word of 1 to %d characters ([a-z][a-z0-9_]*), such as %s",
+	    EVENT_TYPE_MAX, list);
 }
 
 /* Code points in the UTF-8 string s (the body parser has checked it). */
@@ -74,7 +90,7 @@ ig_api_log_event(ig_req *req, json_object **out, ig_err *err)
 		goto out;
 	}
 	type = json_object_get_string(v);
-	if (!known_type(type)) {
+	if (!type_ok(type)) {
 		bad_type(err);
 		goto out;
 	}
@@ -161,7 +177,7 @@ event_json(PGresult *r, int i)
 int
 ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err)
 {
-	char type[32], uid[64], since[64], cursor[24], lim[16];
+	char type[EVENT_TYPE_MAX + 1], uid[64], since[64], cursor[24], lim[16];
 	int has_type, has_uid, has_since, has_cursor, limit;
 	int64_t cur;
 	const char *p[5];
@@ -174,7 +190,7 @@ ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err)
 	    (has_since = ig_query_param(req, "since", since, sizeof(since), err)) < 0 ||
 	    (has_cursor = ig_query_param(req, "cursor", cursor, sizeof(cursor), err)) < 0)
 		return -1;
-	if (has_type && !known_type(type))
+	if (has_type && !type_ok(type))
 		return bad_type(err);
 	if (has_uid && !ig_is_uuid(uid))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "user_id", "user_id must be a UUID");
