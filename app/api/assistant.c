@@ -372,39 +372,109 @@ out:
 	return rc;
 }
 
+#define SUGGEST_RECENT 3          /* the caller's recent prompts, reworked */
+#define SUGGEST_EXAMPLES 3        /* library prompts beside a prompt's own suggestions */
+#define SUGGEST_EXAMPLES_GENERAL 5
+
+static void
+add_suggestion(json_object *list, const char *text, const char *kind, const char *based_on)
+{
+	json_object *s = json_object_new_object();
+
+	json_object_object_add(s, "text", json_object_new_string(text));
+	json_object_object_add(s, "kind", json_object_new_string(kind));
+	if (based_on != NULL)
+		json_object_object_add(s, "based_on", json_object_new_string(based_on));
+	json_object_array_add(list, s);
+}
+
+/* Up to n library prompts in style (any when NULL), as kind "example". */
+static void
+add_examples(json_object *list, const char *style, int n, ig_err *err)
+{
+	json_object *ex = library_prompts(style, n, err);
+
+	for (size_t i = 0; i < json_object_array_length(ex); i++)
+		add_suggestion(list, json_object_get_string(json_object_array_get_idx(ex, i)), "example", NULL);
+	json_object_put(ex);
+}
+
+/*
+ * The general suggestions, when no prompt is given (the seed's call sends
+ * no parameters): the caller's recent prompts with what they lack added
+ * (kind "recent", based_on the prompt as it was sent), the style's own words
+ * and negative prompt when a style is given (kind "style"), library prompts
+ * in that style (kind "example"), and the rule the analyzer scores by
+ * (kind "tip"). 0, or -1 with err.
+ */
+static int
+general_suggestions(ig_req *req, const char *style, json_object *list, ig_err *err)
+{
+	char **recent = ig_prompt_recent(req->caller.user_id, SUGGEST_RECENT, err);
+	int si = style_index(style);
+
+	if (recent == NULL)
+		return -1;
+	for (int i = 0; recent[i] != NULL; i++) {
+		ig_buf e = { 0 };
+		const char *neg;
+		json_object *changes = json_object_new_array();
+
+		enhance(recent[i], style, &e, &neg, changes);
+		add_suggestion(list, e.data, "recent", recent[i]);
+		json_object_put(changes);
+		ig_buf_free(&e);
+	}
+	ig_prompt_list_free(recent);
+	if (si >= 0) {
+		char *t = ig_xasprintf("For %s, add \"%s\" and use the negative prompt \"%s\"", styles[si].style,
+		    styles[si].words, styles[si].negative);
+		add_suggestion(list, t, "style", NULL);
+		free(t);
+	}
+	add_examples(list, style, SUGGEST_EXAMPLES_GENERAL, err);
+	add_suggestion(list, "Name a subject first, then its style, lighting, composition and mood: "
+	    "POST /api/analyze-prompt scores a prompt higher for each one it names", "tip", NULL);
+	return 0;
+}
+
+/*
+ * GET /api/assistant/suggestions[?prompt=&style=]: with a prompt, what it
+ * lacks (kind "missing_element") and library examples; without one, the
+ * general suggestions above. style (one of styles[]) refines both.
+ */
 int
 ig_api_assistant_suggestions(ig_req *req, json_object **out, ig_err *err)
 {
 	char prompt[MESSAGE_MAX * 4 + 1], style[40];
 	int hp = ig_query_param(req, "prompt", prompt, sizeof(prompt), err), hs;
-	json_object *list, *ex;
+	const char *st;
+	json_object *list;
 	ig_analysis a;
 
 	if (hp < 0 || (hs = ig_query_param(req, "style", style, sizeof(style), err)) < 0)
 		return -1;
-	if (hp == 0 || prompt[0] == '\0')
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt is required");
 	if (hs == 1 && style_index(style) < 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "style",
 		    "style must be one of realistic, anime, oil_painting, watercolor, pixel_art, cyberpunk, 3d_render, sketch");
-	if (ig_analyze_prompt(prompt, &a) != 0)
+	st = hs == 1 ? style : NULL;
+	list = json_object_new_array();
+	if (hp == 0 || prompt[0] == '\0') {
+		if (general_suggestions(req, st, list, err) != 0) {
+			json_object_put(list);
+			return -1;
+		}
+		*out = ig_ok("suggestions", list);
+		return 200;
+	}
+	if (ig_analyze_prompt(prompt, &a) != 0) {
+		json_object_put(list);
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt must be valid UTF-8 of at most %d bytes",
 		    IG_ANALYZE_MAX_BYTES);
-	list = json_object_new_array();
-	for (int i = 0; i < a.nsuggestions; i++) {
-		json_object *s = json_object_new_object();
-		json_object_object_add(s, "text", json_object_new_string(a.suggestions[i]));
-		json_object_object_add(s, "kind", json_object_new_string("missing_element"));
-		json_object_array_add(list, s);
 	}
-	ex = library_prompts(hs == 1 ? style : NULL, 3, err);
-	for (size_t i = 0; i < json_object_array_length(ex); i++) {
-		json_object *s = json_object_new_object();
-		json_object_object_add(s, "text", json_object_get(json_object_array_get_idx(ex, i)));
-		json_object_object_add(s, "kind", json_object_new_string("example"));
-		json_object_array_add(list, s);
-	}
-	json_object_put(ex);
+	for (int i = 0; i < a.nsuggestions; i++)
+		add_suggestion(list, a.suggestions[i], "missing_element", NULL);
+	add_examples(list, st, SUGGEST_EXAMPLES, err);
 	*out = ig_ok("suggestions", list);
 	return 200;
 }

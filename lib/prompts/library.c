@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/util.h"
 #include "lib/db/db.h"
 #include "lib/prompts/library.h"
 
@@ -39,6 +40,42 @@ ig_prompt_suggestions(const char *category, const char *style, int limit, ig_err
 	return ig_db_exec("SELECT prompt, category, style FROM prompt_library"
 	    " WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR style = $2)"
 	    " ORDER BY random() LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
+}
+
+char **
+ig_prompt_recent(const char *user_id, int limit, ig_err *err)
+{
+	char lim[16], win[16];
+	const char *p[3] = { user_id, win, lim };
+	PGresult *r;
+	char **out;
+	int n;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(win, sizeof(win), "%d", IG_RECENT_JOBS_WINDOW);
+	/* The window first (jobs_user_idx), then distinct prompts by their
+	 * latest use: a user with many jobs costs no more than one with 50. */
+	r = ig_db_exec("SELECT prompt FROM (SELECT request->>'prompt' AS prompt, created_at FROM jobs"
+	    "  WHERE user_id = $1::uuid ORDER BY created_at DESC LIMIT $2::int) recent"
+	    " WHERE prompt IS NOT NULL AND prompt <> ''"
+	    " GROUP BY prompt ORDER BY max(created_at) DESC LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return NULL;
+	n = PQntuples(r);
+	out = ig_xmalloc(((size_t)n + 1) * sizeof(*out));
+	for (int i = 0; i < n; i++)
+		out[i] = ig_xstrdup(PQgetvalue(r, i, 0));
+	out[n] = NULL;
+	PQclear(r);
+	return out;
+}
+
+void
+ig_prompt_list_free(char **list)
+{
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
 }
 
 int

@@ -23,6 +23,19 @@ int ig_prompt_list_has(const char *const *list, const char *name);
  * the caller PQclear()s, or NULL with err. */
 PGresult *ig_prompt_suggestions(const char *category, const char *style, int limit, ig_err *err);
 
+/* How many of a user's latest jobs ig_prompt_recent looks through. */
+#define IG_RECENT_JOBS_WINDOW 50
+
+/*
+ * The distinct prompts of user_id's latest IG_RECENT_JOBS_WINDOW generation
+ * jobs (any outcome), newest first, at most limit of them: what the
+ * assistant's general suggestions start from. Returns a NULL-terminated
+ * array the caller frees with ig_prompt_list_free (an empty one when the
+ * user has none), or NULL with err.
+ */
+char **ig_prompt_recent(const char *user_id, int limit, ig_err *err);
+void ig_prompt_list_free(char **list);
+
 /* How many recent succeeded jobs an estimate looks at, and how many it
  * needs before it trusts them over the declared latency. */
 #define IG_ESTIMATE_WINDOW 200

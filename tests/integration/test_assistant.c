@@ -100,8 +100,85 @@ START_TEST(enhance_and_suggestions)
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"kind\":\"missing_element\""));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"kind\":\"example\""));
 	it_resp_free(&r);
+	free(tok);
+}
+END_TEST
+
+/* The kinds of suggestions in o's list, comma-separated and wrapped in
+ * commas (",recent,example,"), into out. */
+static void
+kinds(json_object *o, char *out, size_t len)
+{
+	json_object *list = json_object_object_get(o, "suggestions");
+
+	snprintf(out, len, ",");
+	ck_assert_msg(list != NULL && json_object_is_type(list, json_type_array), "no suggestions: %s",
+	    json_object_to_json_string(o));
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *s = json_object_array_get_idx(list, i);
+		ck_assert_msg(strlen(it_jstr(s, "text", NULL)) > 0, "empty text: %s", json_object_to_json_string(s));
+		snprintf(out + strlen(out), len - strlen(out), "%s,", it_jstr(s, "kind", NULL));
+	}
+}
+
+/*
+ * Issue 10, item 7: the seed calls GET /api/assistant/suggestions with no
+ * parameters, and it answered 400 ("prompt is required"). Without a prompt
+ * it now answers general suggestions: library examples and a tip for a new
+ * user; once the user has generated, their recent prompts come back with
+ * what they lack added (based_on the prompt as sent); a style refines the
+ * examples and the reworked prompts and adds the style's own words.
+ */
+START_TEST(suggestions_without_parameters_are_general)
+{
+	char *tok = new_user(), k[512], prompt[128];
+	it_resp r;
+	json_object *o, *list, *rec = NULL;
+
 	it_json(&r, next_source(), "GET", "/api/assistant/suggestions", tok, NULL);
+	ck_assert_msg(r.status == 200, "%s", r.body.data);
+	o = it_json_body(&r);
+	kinds(o, k, sizeof(k));
+	ck_assert_msg(strstr(k, ",example,") != NULL && strstr(k, ",tip,") != NULL, "kinds %s", k);
+	ck_assert_msg(strstr(k, ",recent,") == NULL, "a new user has no recent prompts: %s", r.body.data);
+	json_object_put(o);
+	it_resp_free(&r);
+
+	snprintf(prompt, sizeof(prompt), "a lighthouse %d", (int)getpid());
+	it_json(&r, next_source(), "POST", "/api/generate-image", tok,
+	    "{\"prompt\": \"%s\", \"api_provider\": \"builtin\", \"image_size\": \"512x512\"}", prompt);
+	ck_assert_msg(r.status == 200, "generate: %ld %s", r.status, r.body.data);
+	it_resp_free(&r);
+
+	it_json(&r, next_source(), "GET", "/api/assistant/suggestions?style=anime", tok, NULL);
+	ck_assert_msg(r.status == 200, "%s", r.body.data);
+	o = it_json_body(&r);
+	kinds(o, k, sizeof(k));
+	ck_assert_msg(strncmp(k, ",recent,style,", 14) == 0 && strstr(k, ",example,") != NULL, "kinds %s", k);
+	list = json_object_object_get(o, "suggestions");
+	rec = json_object_array_get_idx(list, 0);
+	ck_assert_str_eq(it_jstr(rec, "based_on", NULL), prompt);
+	ck_assert_msg(strncmp(it_jstr(rec, "text", NULL), prompt, strlen(prompt)) == 0 &&
+	    strstr(it_jstr(rec, "text", NULL), "anime style") != NULL, "recent: %s", r.body.data);
+	ck_assert_ptr_nonnull(strstr(it_jstr(json_object_array_get_idx(list, 1), "text", NULL), "anime style"));
+	json_object_put(o);
+	it_resp_free(&r);
+
+	/* Someone else's prompts are not mine. */
+	{
+		char *other = new_user();
+		it_json(&r, next_source(), "GET", "/api/assistant/suggestions", other, NULL);
+		ck_assert_msg(r.status == 200, "%s", r.body.data);
+		ck_assert_msg(strstr(r.body.data, prompt) == NULL, "another user's prompt: %s", r.body.data);
+		it_resp_free(&r);
+		free(other);
+	}
+
+	it_json(&r, next_source(), "GET", "/api/assistant/suggestions?style=vaporwave", tok, NULL);
 	ck_assert_int_eq(r.status, 400);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "field"), "style");
+	json_object_put(o);
 	it_resp_free(&r);
 	free(tok);
 }
@@ -217,6 +294,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, builtin_engine_answers_without_a_key);
 	tcase_add_test(tc, enhance_and_suggestions);
+	tcase_add_test(tc, suggestions_without_parameters_are_general);
 	tcase_add_test(tc, openai_answers_and_keeps_the_conversation);
 	tcase_add_test(tc, gemini_answers_and_keeps_the_conversation);
 	tcase_add_test(tc, catalogue_with_and_without_a_stored_key);
