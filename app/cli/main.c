@@ -19,6 +19,7 @@
 #include "lib/core/log.h"
 #include "lib/db/db.h"
 #include "lib/db/migrate.h"
+#include "lib/jobs/pconf.h"
 
 typedef struct command {
 	const char *name;
@@ -127,9 +128,16 @@ cmd_user(int argc, char **argv)
 static int
 cmd_config(int argc, char **argv)
 {
+	char err[256];
+
 	(void)argc;
 	(void)argv;
 	ig_config_dump();
+	if (ig_pconf_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "imagegen config: configuration error: %s\n", err);
+		return 2;
+	}
+	ig_pconf_dump();
 	return 0;
 }
 
@@ -155,8 +163,10 @@ static const command commands[] = {
 	    IG_CLI_BATCH_HELP, ig_cli_batch },
 	{ "config", "print the effective IG_* configuration",
 	    "usage: imagegen config\n\n"
-	    "Prints every IG_* setting with the value in effect (defaults included).\n"
-	    "A database URL holding a password is not printed.\n",
+	    "Prints every IG_* setting with the value in effect (defaults included),\n"
+	    "the providers' too. Secrets never appear: IG_JWT_SECRET, IG_SECRET_KEY\n"
+	    "and IG_<PROVIDER>_API_KEY print as (set) or (not set), and passwords in\n"
+	    "URLs (user:****@host, password=****) are masked.\n",
 	    cmd_config },
 };
 

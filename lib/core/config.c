@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -231,12 +232,147 @@ ig_config_load(char *err, size_t errlen)
 	return 0;
 }
 
+/* What a masked secret prints as. */
+#define MASK "****"
+
+/* 1 when a URI query parameter or libpq keyword of n bytes names a secret:
+ * "password", "sslpassword", "passfile", "api_key", "token", "secret"…
+ * Masking a harmless one (sslkey is a path) costs nothing. */
+static int
+names_secret(const char *name, size_t n)
+{
+	static const char *const words[] = { "pass", "secret", "token", "key", NULL };
+
+	for (const char *const *w = words; *w; w++) {
+		size_t wl = strlen(*w);
+		for (size_t i = 0; i + wl <= n; i++)
+			if (strncasecmp(name + i, *w, wl) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* scheme://user:pass@host/path?query#fragment (RFC 3986 §3): the password
+ * of the userinfo and the value of every query parameter that names a
+ * secret become MASK. The userinfo ends at the last '@' before the query, so
+ * a password holding an unencoded '@' or '/' is still covered. */
+static void
+mask_uri(const char *v, ig_buf *out)
+{
+	const char *auth = strstr(v, "://") + 3, *at = NULL, *p;
+	size_t region = strcspn(auth, "?#");
+
+	ig_buf_append(out, v, (size_t)(auth - v));
+	for (p = auth; p < auth + region; p++)
+		if (*p == '@')
+			at = p;
+	p = auth;
+	if (at != NULL) {
+		const char *colon = memchr(auth, ':', (size_t)(at - auth));
+		if (colon != NULL) {
+			ig_buf_append(out, auth, (size_t)(colon + 1 - auth));
+			ig_buf_puts(out, MASK);
+			p = at;
+		}
+	}
+	ig_buf_append(out, p, (size_t)(auth + region - p));
+	p = auth + region;
+	if (*p == '?') {
+		ig_buf_append(out, "?", 1);
+		p++;
+		while (*p != '\0' && *p != '#') {
+			size_t seg = strcspn(p, "&#"), name = strcspn(p, "=&#");
+			if (name < seg && names_secret(p, name)) {
+				ig_buf_append(out, p, name + 1);
+				ig_buf_puts(out, MASK);
+			} else {
+				ig_buf_append(out, p, seg);
+			}
+			p += seg;
+			if (*p == '&') {
+				ig_buf_append(out, "&", 1);
+				p++;
+			}
+		}
+	}
+	ig_buf_puts(out, p);
+}
+
+/* libpq's keyword = value form (PostgreSQL docs, "Connection Strings"):
+ * values are bare words or single-quoted with backslash escapes. A value
+ * whose keyword names a secret becomes MASK. -1 when v is not in that form. */
+static int
+mask_conninfo(const char *v, ig_buf *out)
+{
+	static const char ws[] = " \t\n\r\f\v";
+	const char *p = v;
+
+	while (*p != '\0') {
+		const char *key, *val;
+		size_t n = strspn(p, ws), klen;
+
+		ig_buf_append(out, p, n);
+		p += n;
+		if (*p == '\0')
+			break;
+		key = p;
+		klen = strcspn(p, "= \t\n\r\f\v");
+		p += klen;
+		n = strspn(p, ws);
+		p += n;
+		if (klen == 0 || *p != '=')
+			return -1;
+		p++;
+		p += strspn(p, ws);
+		val = p;
+		if (*p == '\'') {
+			for (p++; *p != '\0' && *p != '\''; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p != '\'')
+				return -1;
+			p++;
+		} else {
+			for (; *p != '\0' && strchr(ws, *p) == NULL; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+		}
+		ig_buf_append(out, key, klen);
+		ig_buf_append(out, "=", 1);
+		if (names_secret(key, klen))
+			ig_buf_puts(out, MASK);
+		else
+			ig_buf_append(out, val, (size_t)(p - val));
+	}
+	return 0;
+}
+
+char *
+ig_config_mask(const char *value)
+{
+	ig_buf out = { 0 };
+
+	if (strstr(value, "://") != NULL) {
+		mask_uri(value, &out);
+	} else if (strchr(value, '=') == NULL) {
+		ig_buf_puts(&out, value);
+	} else if (mask_conninfo(value, &out) != 0) {
+		/* Neither form: show it only when it cannot hold a secret. */
+		ig_buf_free(&out);
+		memset(&out, 0, sizeof(out));
+		ig_buf_puts(&out, names_secret(value, strlen(value)) ? "(set, not shown)" : value);
+	}
+	ig_buf_append(&out, "", 0);
+	return out.data;
+}
+
 void
 ig_config_dump(void)
 {
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const setting *s = &settings[i];
 		const char *base = (const char *)&cfg + s->offset;
+		char *masked;
 
 		switch (s->type) {
 		case T_SECRET:
@@ -246,13 +382,14 @@ ig_config_dump(void)
 			printf("%s=%s\n", s->name, cfg.secret_key_set ? "(set)" : "(not set)");
 			break;
 		case T_STRING:
+			/* URLs may hold passwords (IG_DATABASE_URL in either libpq
+			 * form, IG_SMTP_URL's userinfo): print them masked. */
+			masked = ig_config_mask(*(char *const *)base);
+			printf("%s=%s\n", s->name, masked);
+			free(masked);
+			break;
 		case T_ENUM:
-			/* The database URL may hold a password: show only that it is set. */
-			if (strcmp(s->name, "IG_DATABASE_URL") == 0 && (strstr(*(char *const *)base, "password") != NULL ||
-			    strchr(*(char *const *)base, '@') != NULL))
-				printf("%s=(set, contains a password)\n", s->name);
-			else
-				printf("%s=%s\n", s->name, *(char *const *)base);
+			printf("%s=%s\n", s->name, *(char *const *)base);
 			break;
 		case T_OCTAL:
 			printf("%s=%04o\n", s->name, (unsigned)*(const int *)base);

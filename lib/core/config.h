@@ -65,7 +65,17 @@ typedef struct ig_config {
 int ig_config_load(char *err, size_t errlen);
 /* The loaded configuration (valid after a successful ig_config_load). */
 const ig_config *ig_cfg(void);
-/* Print "NAME=value" of every setting, for `imagegen config`. */
+/* Print "NAME=value" of every setting, for `imagegen config`: secrets as
+ * "(set)" or "(not set)", strings through ig_config_mask. */
 void ig_config_dump(void);
+/*
+ * value with its secrets replaced by "****", for display: in a URI
+ * (scheme://...) the userinfo's password and the query values whose names
+ * hold "pass", "secret", "token" or "key"; in libpq's keyword = value form
+ * the values of such keywords. Anything else is returned as it is, unless
+ * it is in neither form and mentions such a word ("(set, not shown)").
+ * Returns a new string the caller frees.
+ */
+char *ig_config_mask(const char *value);
 
 #endif

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "lib/core/config.h"
 #include "lib/core/util.h"
 #include "lib/jobs/pconf.h"
 
@@ -122,6 +123,31 @@ ig_pconf_load(char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+void
+ig_pconf_dump(void)
+{
+	for (int i = 0; i < nconfs; i++) {
+		const ig_pconf *c = &confs[i];
+		char name[64], *url;
+
+		if (c->ops->default_base_url == NULL)
+			continue; /* builtin: nothing to configure */
+		if (strcmp(c->ops->name, "local_ai") == 0)
+			snprintf(name, sizeof(name), "IG_LOCAL_AI_URL");
+		else
+			var_name(name, sizeof(name), c->ops->name, "BASE_URL");
+		url = ig_config_mask(c->base_url);
+		printf("%s=%s\n", name, url);
+		free(url);
+		var_name(name, sizeof(name), c->ops->name, "API_KEY");
+		printf("%s=%s\n", name, c->api_key ? "(set)" : "(not set)");
+		var_name(name, sizeof(name), c->ops->name, "CONCURRENCY");
+		printf("%s=%d\n", name, c->concurrency);
+		var_name(name, sizeof(name), c->ops->name, "DOWNLOAD_HOSTS");
+		printf("%s=%s\n", name, c->download_hosts);
+	}
 }
 
 const ig_pconf *

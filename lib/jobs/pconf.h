@@ -24,6 +24,10 @@ typedef struct ig_pconf {
 /* Read every provider's settings. 0, or -1 with a message naming the
  * variable in err. */
 int ig_pconf_load(char *err, size_t errlen);
+/* Print "NAME=value" of every networked provider's settings, for
+ * `imagegen config`: URLs through ig_config_mask, API keys only as "(set)"
+ * or "(not set)". */
+void ig_pconf_dump(void);
 /* The settings of provider name, or NULL for an unknown provider. */
 const ig_pconf *ig_pconf_get(const char *name);
 /* 1 when url's host (and port) is allowed for downloads of provider p. */

@@ -61,6 +61,39 @@ START_TEST(config_rejects_bad_values_naming_the_variable)
 }
 END_TEST
 
+/* `imagegen config` once printed IG_SMTP_URL's password as it was, and the
+ * database URL not at all: the masker keeps every value readable and
+ * leaves no password of either libpq form, a mail URL or a provider URL. */
+START_TEST(config_mask_hides_passwords_in_urls)
+{
+	static const char *const cases[][2] = {
+		{ "postgresql://ig:S3cr3t@db.example/imagegen", "postgresql://ig:****@db.example/imagegen" },
+		{ "postgres://ig:p@ss/w@h1:5432,h2/imagegen?sslmode=require&password=S3cr3t",
+		  "postgres://ig:****@h1:5432,h2/imagegen?sslmode=require&password=****" },
+		{ "postgresql://ig@db/imagegen", "postgresql://ig@db/imagegen" },
+		{ "host=/run/pg port=5433 dbname=imagegen user=ig password=S3cr3t",
+		  "host=/run/pg port=5433 dbname=imagegen user=ig password=****" },
+		{ "dbname=imagegen password = 'S3 cr\\'et' sslpassword=S3cr3t user=ig",
+		  "dbname=imagegen password=**** sslpassword=**** user=ig" },
+		{ "smtps://mailer:S3cr3t@smtp.example:465", "smtps://mailer:****@smtp.example:465" },
+		{ "http://sd:S3cr3t@10.0.0.5:7860", "http://sd:****@10.0.0.5:7860" },
+		{ "https://api.example/v1?api_key=S3cr3t#x", "https://api.example/v1?api_key=****#x" },
+		{ "https://api.openai.com", "https://api.openai.com" },
+		{ "dbname=imagegen", "dbname=imagegen" },
+		{ "imagegen <noreply@localhost>", "imagegen <noreply@localhost>" },
+		{ "not a conninfo password S3cr3t=", "(set, not shown)" },
+		{ "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *m = ig_config_mask(cases[i][0]);
+		ck_assert_msg(strcmp(m, cases[i][1]) == 0, "%s -> %s", cases[i][0], m);
+		ck_assert_msg(strstr(m, "S3") == NULL, "%s leaks in %s", cases[i][0], m);
+		free(m);
+	}
+}
+END_TEST
+
 static json_object *
 parse(const char *s, ig_err *err)
 {
@@ -234,6 +267,7 @@ main(void)
 
 	tcase_add_test(tc, config_defaults_follow_var_dir);
 	tcase_add_test(tc, config_rejects_bad_values_naming_the_variable);
+	tcase_add_test(tc, config_mask_hides_passwords_in_urls);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("json");
 	tcase_add_test(tc, json_strict_rejects_lenient_inputs);
