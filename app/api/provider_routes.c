@@ -3,17 +3,25 @@
  * API.md "Generation": /api/huggingface/models and /api/replicate/models
  * from the adapters' declarations, /api/local_ai/models and
  * /api/local_ai/status from the AUTOMATIC1111 server IG_LOCAL_AI_URL
- * points at (asked now, not remembered).
+ * points at (asked now, not remembered). The server's address is an
+ * internal detail of the deployment (often a host on a private network,
+ * sometimes with credentials): only administrators see it, with its
+ * password masked; everyone else sees whether it answers.
  */
 #include "ig_autoconf.h"
 
 #include "app/api/api.h"
+#include "lib/core/config.h"
 #include "lib/core/util.h"
 #include "lib/jobs/http.h"
 #include "lib/jobs/pconf.h"
 #include "lib/providers/local_ai.h"
 
 #define LOCAL_AI_TIMEOUT_MS 5000
+
+/* An administrator acting as one: a session, or a key with the admin scope
+ * (as the admin routes require). */
+#define SEES_URL(req) ((req)->caller.is_admin && ((req)->caller.scopes & IG_SCOPE_ADMIN))
 #define LOCAL_AI_MAX_BYTES (4L * 1024 * 1024)
 
 static int
@@ -50,20 +58,20 @@ ig_api_replicate_models(ig_req *req, json_object **out, ig_err *err)
 }
 
 /* Ask the local server for its checkpoints; *models gets the list or NULL
- * with err. *latency_ms gets the round trip. */
+ * with err. *latency_ms gets the round trip. err names the server's
+ * address only when show_url (the caller is an administrator). */
 static int
-local_models(json_object **models, double *latency_ms, const char **url, ig_err *err)
+local_models(json_object **models, double *latency_ms, int show_url, ig_err *err)
 {
 	const ig_pconf *pc = ig_pconf_get("local_ai");
 	ig_http_req h = { 0 };
 	ig_http_resp resp;
 	ig_buf buf = { 0 };
-	char ctype[128];
+	char ctype[128], *where = NULL;
 	int64_t t0;
 	int rc = -1;
 
 	*models = NULL;
-	*url = pc ? pc->base_url : "";
 	if (pc == NULL || pc->ops->probe == NULL || pc->ops->probe(pc->base_url, pc->api_key, &h) != 0)
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "local_ai cannot be probed");
 	t0 = ig_now_us();
@@ -71,14 +79,16 @@ local_models(json_object **models, double *latency_ms, const char **url, ig_err 
 		goto out;
 	*latency_ms = (double)(ig_now_us() - t0) / 1000.0;
 	if (resp.status != 200) {
+		where = show_url ? ig_config_mask(pc->base_url) : NULL;
 		ig_err_set(err, resp.timed_out ? IG_E_PROVIDER_TIMEOUT : IG_E_PROVIDER_ERROR, NULL,
-		    resp.status ? "the local server at %s answered %ld" : "the local server at %s is not reachable",
-		    pc->base_url, resp.status);
+		    resp.status ? "the local server%s%s answered %ld" : "the local server%s%s is not reachable",
+		    where ? " at " : "", where ? where : "", resp.status);
 		goto out;
 	}
 	*models = ig_local_ai_models(&resp, err);
 	rc = *models ? 0 : -1;
 out:
+	free(where);
 	ig_http_req_free(&h);
 	ig_buf_free(&buf);
 	return rc;
@@ -89,29 +99,32 @@ ig_api_local_ai_models(ig_req *req, json_object **out, ig_err *err)
 {
 	json_object *models;
 	double latency;
-	const char *url;
 
-	(void)req;
-	if (local_models(&models, &latency, &url, err) != 0)
+	if (local_models(&models, &latency, SEES_URL(req), err) != 0)
 		return -1;
 	*out = ig_ok("models", models);
 	return 200;
 }
 
+/* {reachable, models, latency_ms, error}, and for administrators url (its
+ * password masked). */
 int
 ig_api_local_ai_status(ig_req *req, json_object **out, ig_err *err)
 {
+	const ig_pconf *pc = ig_pconf_get("local_ai");
 	json_object *models;
 	double latency = 0;
-	const char *url;
 	ig_err why = { 0 };
 	int up;
 
-	(void)req;
 	(void)err;
-	up = local_models(&models, &latency, &url, &why) == 0;
+	up = local_models(&models, &latency, SEES_URL(req), &why) == 0;
 	*out = ig_ok("reachable", json_object_new_boolean(up));
-	json_object_object_add(*out, "url", json_object_new_string(url));
+	if (SEES_URL(req)) {
+		char *url = ig_config_mask(pc ? pc->base_url : "");
+		json_object_object_add(*out, "url", json_object_new_string(url));
+		free(url);
+	}
 	json_object_object_add(*out, "models", up ? models : json_object_new_array());
 	json_object_object_add(*out, "latency_ms", up ? json_object_new_double(latency) : NULL);
 	json_object_object_add(*out, "error", up ? NULL : json_object_new_string(why.message));
