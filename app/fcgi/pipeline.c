@@ -88,28 +88,6 @@ error_body(const ig_req *req, const ig_err *err)
 	return o;
 }
 
-/* Read exactly len body bytes into a new NUL-terminated buffer; NULL when
- * the stream ends early. */
-static char *
-read_body(FCGX_Request *r, long len)
-{
-	char *b = ig_xmalloc((size_t)len + 1);
-	long got = 0;
-
-	while (got < len) {
-		int n = FCGX_GetStr(b + got, (int)(len - got > 65536 ? 65536 : len - got), r->in);
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	if (got != len) {
-		free(b);
-		return NULL;
-	}
-	b[len] = '\0';
-	return b;
-}
-
 static void
 drain_body(FCGX_Request *r, long len)
 {
@@ -119,6 +97,76 @@ drain_body(FCGX_Request *r, long len)
 		return;
 	while (FCGX_GetStr(scratch, sizeof(scratch), r->in) > 0)
 		;
+}
+
+/*
+ * Read the body into a new NUL-terminated buffer (*out, the caller frees;
+ * NULL when there is none), never holding more than limit bytes: a
+ * CONTENT_LENGTH over limit is refused before a byte is read, and without
+ * one (has_len 0) the stream is read only until it passes limit. A
+ * CONTENT_LENGTH larger than what arrives is a 400; bytes past a smaller one
+ * are not read. Returns 0, or -1 with err (413 payload_too_large, 400).
+ */
+static int
+read_body(FCGX_Request *r, int has_len, int64_t clen, long limit, char **out, size_t *outlen,
+    ig_err *err)
+{
+	size_t cap, got = 0;
+	char *b;
+	int first = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (has_len && clen > limit) {
+		drain_body(r, (long)clen);
+		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
+		    "the request body is %lld bytes; the limit here is %ld", (long long)clen, limit);
+	}
+	if (has_len && clen == 0)
+		return 0;
+	/* nginx passes an empty CONTENT_LENGTH when there is no body: look for
+	 * a first byte before allocating anything. */
+	if (!has_len && (first = FCGX_GetChar(r->in)) == EOF)
+		return 0;
+	cap = has_len ? (size_t)clen : (size_t)limit + 1 < 16384 ? (size_t)limit + 1 : 16384;
+	b = ig_xmalloc(cap + 1);
+	if (!has_len)
+		b[got++] = (char)first;
+	for (;;) {
+		size_t want = cap - got;
+		int n;
+
+		if (want == 0) {
+			if (has_len || got > (size_t)limit)
+				break;
+			/* No CONTENT_LENGTH: grow, one byte past the limit at most. */
+			cap = cap * 2 > (size_t)limit + 1 ? (size_t)limit + 1 : cap * 2;
+			b = ig_xrealloc(b, cap + 1);
+			continue;
+		}
+		n = FCGX_GetStr(b + got, (int)(want > 65536 ? 65536 : want), r->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (!has_len && got > (size_t)limit) {
+		free(b);
+		drain_body(r, 0);
+		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
+		    "the request body is over %ld bytes, the limit here", limit);
+	}
+	if (has_len && got != (size_t)clen) {
+		free(b);
+		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "the request body ended early");
+	}
+	if (got == 0) {
+		free(b);
+		return 0;
+	}
+	b[got] = '\0';
+	*out = b;
+	*outlen = got;
+	return 0;
 }
 
 struct ig_stream {
@@ -177,20 +225,14 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "malformed request line");
 	if (cl != NULL && *cl != '\0' && ig_parse_int64(cl, 0, INT64_MAX, &clen) != 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "invalid Content-Length");
-	if (clen > ig_cfg()->max_body) {
-		drain_body(r, (long)clen);
-		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
-		    "the request body is %lld bytes; the limit is %ld", (long long)clen, ig_cfg()->max_body);
-	}
-	if (clen > 0) {
-		buf = read_body(r, (long)clen);
-		if (buf == NULL)
-			return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "the request body ended early");
-		req->body = buf;
-		req->body_len = (size_t)clen;
-	}
-
+	/* The row says how much body it takes (413 before reading past it);
+	 * the 404 / 405 below still wait until the body is read. */
 	rc = ig_route_find(ig_routes, ig_nroutes, req->method, req->path, &m);
+	if (read_body(r, cl != NULL && *cl != '\0', clen,
+	    ig_route_body_limit(rc == 0 ? m.route : NULL, ig_cfg()->max_body), &buf, &req->body_len, err) != 0)
+		return -1;
+	req->body = buf;
+
 	if (rc == IG_E_METHOD_NOT_ALLOWED && strcmp(req->method, "OPTIONS") == 0) {
 		/* OPTIONS, and CORS preflight, for any routed path. */
 		int preflight = ig_req_header(req, "Access-Control-Request-Method") != NULL;

@@ -17,87 +17,100 @@
 #define ADMIN IG_ACCESS_ADMIN
 #define R IG_SCOPE_READ
 #define A IG_SCOPE_ADMIN
+#define SMALL IG_BODY_SMALL
+#define FULL IG_BODY_FULL
 
 /* Order matters only between a literal segment and a capture at the same
- * place: the first matching row wins. */
+ * place: the first matching row wins. The last column is the body limit
+ * (routes.h): FULL for a batch's prompts and Replicate's free-form input
+ * (images as data URIs); log-event's 16 KB of metadata may arrive
+ * \u-escaped, so it takes twice SMALL. */
 const ig_route ig_routes[] = {
-	{ "GET", "/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL },
-	{ "GET", "/api/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL },
+	{ "GET", "/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL, SMALL },
+	{ "GET", "/api/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL, SMALL },
 
-	{ "POST", "/api/auth/register", ig_api_register, PUBLIC, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/auth/login", ig_api_login, PUBLIC, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/auth/refresh", ig_api_refresh, PUBLIC, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/auth/logout", ig_api_logout, USER, 0, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/auth/password-reset/request", ig_api_reset_request, PUBLIC, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/auth/password-reset/confirm", ig_api_reset_confirm, PUBLIC, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/auth/register", ig_api_register, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/auth/login", ig_api_login, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/auth/refresh", ig_api_refresh, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/auth/logout", ig_api_logout, USER, 0, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/auth/password-reset/request", ig_api_reset_request, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/auth/password-reset/confirm", ig_api_reset_confirm, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 
-	{ "GET", "/api/user", ig_api_user_get, USER, R, IG_RATE_GENERAL, NULL },
-	{ "PUT", "/api/user", ig_api_user_put, USER, A, IG_RATE_GENERAL, NULL },
-	{ "DELETE", "/api/user", ig_api_user_delete, USER, A, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/user/activity", ig_api_user_activity, USER, R, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/settings/user-preferences", ig_api_prefs_get, USER, R, IG_RATE_GENERAL, NULL },
-	{ "PUT", "/api/settings/user-preferences", ig_api_prefs_put, USER, A, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/user", ig_api_user_get, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "PUT", "/api/user", ig_api_user_put, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/user", ig_api_user_delete, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/user/activity", ig_api_user_activity, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/settings/user-preferences", ig_api_prefs_get, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "PUT", "/api/settings/user-preferences", ig_api_prefs_put, USER, A, IG_RATE_GENERAL, NULL, SMALL },
 
-	{ "GET", "/api/keys", ig_api_keys_list, USER, R, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/keys", ig_api_keys_create, USER, A, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/keys/providers", ig_api_provider_key_add, USER, A, IG_RATE_GENERAL, NULL },
-	{ "DELETE", "/api/keys/providers/{id}", ig_api_provider_key_delete, USER, A, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/keys/providers/{id}/test", ig_api_provider_key_test, USER, A, IG_RATE_GENERAL, NULL },
-	{ "DELETE", "/api/keys/{id}", ig_api_keys_delete, USER, A, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/keys", ig_api_keys_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/keys", ig_api_keys_create, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/keys/providers", ig_api_provider_key_add, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/keys/providers/{id}", ig_api_provider_key_delete, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/keys/providers/{id}/test", ig_api_provider_key_test, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/keys/{id}", ig_api_keys_delete, USER, A, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Anonymous callers too when IG_ALLOW_ANONYMOUS=1 (the handler checks). */
-	{ "POST", "/api/generate-image", ig_api_generate_image, IG_ACCESS_PUBLIC, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
+	{ "POST", "/api/generate-image", ig_api_generate_image, IG_ACCESS_PUBLIC, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL },
 
-	{ "GET", "/api/huggingface/models", ig_api_huggingface_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/replicate/models", ig_api_replicate_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/local_ai/models", ig_api_local_ai_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/local_ai/status", ig_api_local_ai_status, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/huggingface/generate", ig_api_huggingface_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
-	{ "POST", "/api/replicate/generate", ig_api_replicate_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
-	{ "POST", "/api/local_ai/generate", ig_api_local_ai_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
-	{ "POST", "/v1/images/generations", ig_api_v1_images_generations, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
-	{ "GET", "/v1/models", ig_api_v1_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/huggingface/models", ig_api_huggingface_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/replicate/models", ig_api_replicate_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/local_ai/models", ig_api_local_ai_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/local_ai/status", ig_api_local_ai_status, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/huggingface/generate", ig_api_huggingface_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL },
+	{ "POST", "/api/replicate/generate", ig_api_replicate_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, FULL },
+	{ "POST", "/api/local_ai/generate", ig_api_local_ai_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL },
+	{ "POST", "/v1/images/generations", ig_api_v1_images_generations, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL },
+	{ "GET", "/v1/models", ig_api_v1_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
 	/* Public; with a token it also says which providers the caller has a key for. */
-	{ "GET", "/api/settings/api-providers", ig_api_providers_catalogue, IG_ACCESS_PUBLIC, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/settings/api-providers", ig_api_providers_catalogue, IG_ACCESS_PUBLIC, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Batches: literal segments before the {batch_id} captures. */
-	{ "POST", "/api/batch/generate", ig_api_batch_generate, USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL },
-	{ "GET", "/api/batch", ig_api_batch_list, USER, R, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/batch/webhook-secret", ig_api_batch_webhook_secret, USER, A, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/batch/webhook-secret/rotate", ig_api_batch_webhook_secret_rotate, USER, A, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/batch/status/{batch_id}", ig_api_batch_status, USER, R, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/batch/{batch_id}", ig_api_batch_get, USER, R, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/batch/{batch_id}/cancel", ig_api_batch_cancel, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/batch/generate", ig_api_batch_generate, USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, FULL },
+	{ "GET", "/api/batch", ig_api_batch_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/batch/webhook-secret", ig_api_batch_webhook_secret, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/batch/webhook-secret/rotate", ig_api_batch_webhook_secret_rotate, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/batch/status/{batch_id}", ig_api_batch_status, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/batch/{batch_id}", ig_api_batch_get, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/batch/{batch_id}/cancel", ig_api_batch_cancel, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Prompts and assistant (app/api/prompts.c, assistant.c). */
-	{ "POST", "/api/assistant/chat", ig_api_assistant_chat, USER, R, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/assistant/suggestions", ig_api_assistant_suggestions, USER, R, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/assistant/enhance", ig_api_assistant_enhance, USER, R, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/prompt-suggestions", ig_api_prompt_suggestions, PUBLIC, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/analyze-prompt", ig_api_analyze_prompt, PUBLIC, IG_RATE_GENERAL, NULL },
+	{ "POST", "/api/assistant/chat", ig_api_assistant_chat, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/assistant/suggestions", ig_api_assistant_suggestions, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/assistant/enhance", ig_api_assistant_enhance, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/prompt-suggestions", ig_api_prompt_suggestions, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/analyze-prompt", ig_api_analyze_prompt, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Monitoring (app/api/monitoring.c). */
-	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/monitoring/system-stats", ig_api_system_stats, ADMIN, A, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/monitoring/api-health", ig_api_monitoring_api_health, ADMIN, A, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/monitoring/log-event", ig_api_log_event, USER, R, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/monitoring/events", ig_api_monitoring_events, ADMIN, A, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/monitoring/system-stats", ig_api_system_stats, ADMIN, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/monitoring/api-health", ig_api_monitoring_api_health, ADMIN, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/monitoring/log-event", ig_api_log_event, USER, R, IG_RATE_GENERAL, NULL, 2 * SMALL },
+	{ "GET", "/api/monitoring/events", ig_api_monitoring_events, ADMIN, A, IG_RATE_GENERAL, NULL, SMALL },
 	/* Public in the table: the handler lets loopback or an admin through
 	 * and writes Prometheus text, not JSON (streamed). */
-	{ "GET", "/metrics", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_metrics },
+	{ "GET", "/metrics", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_metrics, SMALL },
 
 	/* Streamed answers (app/api/batch_stream.c): the .stream column. */
 	/* Public in the table: the handler takes a Bearer token or an
 	 * events ticket (a browser's EventSource sends no headers). */
-	{ "GET", "/api/batch/{batch_id}/events", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_batch_events },
-	{ "POST", "/api/batch/{batch_id}/events-ticket", ig_api_batch_events_ticket, USER, R, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download },
-	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/batch/{batch_id}/events", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_batch_events, SMALL },
+	{ "POST", "/api/batch/{batch_id}/events-ticket", ig_api_batch_events_ticket, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download, SMALL },
+	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL, SMALL },
 };
 
 /* The OpenAPI document (app/api/openapi.c) goes last above. */
 const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);
+
+long
+ig_route_body_limit(const ig_route *route, long max_body)
+{
+	long want = route == NULL ? IG_BODY_SMALL : route->max_body;
+
+	return want == IG_BODY_FULL || want > max_body ? max_body : want;
+}
 
 /* Match pattern against path segment by segment, filling captures. */
 static int

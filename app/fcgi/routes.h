@@ -1,6 +1,7 @@
 /*
  * routes.h — the route table and its matcher (DESIGN.md "Request path").
- * One static array in routes.c, each row {method, pattern, handler, access};
+ * One static array in routes.c, each row {method, pattern, handler, access,
+ * scope, rate class, stream, body limit};
  * `{name}` segments of a pattern capture that path segment.
  */
 #ifndef IG_FCGI_ROUTES_H
@@ -10,6 +11,18 @@
 
 #include "app/fcgi/http.h"
 
+/*
+ * The max_body column: the largest request body a row takes, in bytes,
+ * enforced from CONTENT_LENGTH before the body is read (413). Most bodies
+ * are a few fields: the largest, a 4000-character prompt with a negative
+ * prompt and settings, is under 40 KB even with every character \u-escaped.
+ * IG_BODY_FULL marks the rows whose bodies grow with their content (a batch's
+ * prompts, images in Replicate's free-form input): they take IG_MAX_BODY.
+ * No row takes more than IG_MAX_BODY.
+ */
+#define IG_BODY_SMALL (64L * 1024)
+#define IG_BODY_FULL 0L
+
 struct ig_route {
 	const char *method;
 	const char *pattern;
@@ -18,6 +31,7 @@ struct ig_route {
 	int scope;                  /* IG_SCOPE_* an API key needs */
 	ig_rate_class rate;
 	ig_stream_handler stream;   /* instead of handler, for streamed answers */
+	long max_body;              /* bytes, or IG_BODY_FULL */
 };
 
 #define IG_ROUTE_MAX_PARAMS 8
@@ -38,6 +52,11 @@ typedef struct ig_route_match {
  */
 int ig_route_find(const ig_route *table, size_t n, const char *method,
     const char *path, ig_route_match *m);
+
+/* The body limit of route (NULL: a request no row matched, which nothing
+ * reads: IG_BODY_SMALL), given IG_MAX_BODY as max_body: the row's value, never
+ * above max_body. */
+long ig_route_body_limit(const ig_route *route, long max_body);
 
 /* The application's table. */
 extern const ig_route ig_routes[];

@@ -6,72 +6,139 @@
 #include "lib/core/json.h"
 
 /*
- * Scan the raw body for what json-c would let through: a \u0000 escape (it
- * would end a C string early, so two readers could see two different
- * values), a raw NUL byte anywhere, and raw control bytes inside strings.
- * Returns 0 when clean.
+ * The string starting at buf[i] (the opening quote): refuses a raw NUL, a raw
+ * control byte and a \u0000 escape (it would end a C string early, so two
+ * readers could see two different values). Returns the offset of the closing
+ * quote (len when there is none: json-c reports that), or -1 with err set.
  */
-static int
-prescan(const char *buf, size_t len, ig_err *err)
+static long
+scan_string(const char *buf, size_t len, size_t i, ig_err *err)
 {
-	int in_string = 0;
+	for (i++; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '"')
+			return (long)i;
+		if (c == 0)
+			return ig_err_set(err, IG_E_INVALID_JSON, NULL, "request body contains a NUL byte");
+		if (c < 0x20)
+			return ig_err_set(err, IG_E_INVALID_JSON, NULL,
+			    "unescaped control character in a string at byte %zu", i);
+		if (c == '\\' && i + 1 < len) {
+			if (buf[i + 1] == 'u' && i + 5 < len && memcmp(buf + i + 2, "0000", 4) == 0)
+				return ig_err_set(err, IG_E_INVALID_JSON, NULL,
+				    "strings must not contain \\u0000");
+			i++; /* the escaped character */
+		}
+	}
+	return (long)len;
+}
+
+/* A byte that ends a number or a literal (true, false, null, or garbage
+ * json-c will refuse). */
+static int
+ends_word(unsigned char c)
+{
+	return c == 0 || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ':' ||
+	    c == '[' || c == ']' || c == '{' || c == '}' || c == '"';
+}
+
+/* The n-th element of an array (kind ']') or member of an object ('}'),
+ * counted at byte i. */
+static int
+check_size(char kind, size_t n, const ig_json_limits *lim, size_t i, ig_err *err)
+{
+	if (kind == ']' && n > lim->max_array)
+		return ig_err_set(err, IG_E_INVALID_JSON, NULL,
+		    "an array has at least %zu elements (at byte %zu); at most %zu are allowed",
+		    n, i, lim->max_array);
+	if (kind == '}' && n > lim->max_members)
+		return ig_err_set(err, IG_E_INVALID_JSON, NULL,
+		    "an object has at least %zu members (at byte %zu); at most %zu are allowed",
+		    n, i, lim->max_members);
+	return 0;
+}
+
+/*
+ * Counting rule: each container open, string (keys included), number and
+ * literal is a token; a container's first token and each comma directly in
+ * it count one element (array) or member (object). Every byte is looked at
+ * once, and the state is the stack of open containers: O(len) time, no
+ * allocation.
+ */
+int
+ig_json_scan(const char *buf, size_t len, const ig_json_limits *lim, ig_err *err)
+{
+	char close[IG_JSON_DEPTH_CAP];
+	size_t count[IG_JSON_DEPTH_CAP];
+	size_t depth = 0, tokens = 0, containers = 0;
+	size_t max_depth = lim->max_depth < IG_JSON_DEPTH_CAP ? lim->max_depth : IG_JSON_DEPTH_CAP;
+	int fresh = 0; /* the innermost container has had no token yet */
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
-		if (c == 0)
+		switch (c) {
+		case ' ': case '\t': case '\n': case '\r': case ':':
+			continue;
+		case 0:
 			return ig_err_set(err, IG_E_INVALID_JSON, NULL, "request body contains a NUL byte");
-		if (!in_string) {
-			if (c == '"')
-				in_string = 1;
+		case ']': case '}':
+			if (depth == 0 || close[depth - 1] != (char)c)
+				return ig_err_set(err, IG_E_INVALID_JSON, NULL,
+				    "malformed JSON: unexpected '%c' at byte %zu", c, i);
+			depth--;
+			fresh = 0;
+			continue;
+		case ',':
+			fresh = 0;
+			if (depth > 0 && check_size(close[depth - 1], ++count[depth - 1], lim, i, err) != 0)
+				return -1;
+			continue;
+		default:
+			break;
+		}
+		if (fresh) {
+			fresh = 0;
+			count[depth - 1] = 1;
+			if (check_size(close[depth - 1], 1, lim, i, err) != 0)
+				return -1;
+		}
+		if (++tokens > lim->max_tokens)
+			return ig_err_set(err, IG_E_INVALID_JSON, NULL,
+			    "the JSON document has more than %zu tokens (at byte %zu)", lim->max_tokens, i);
+		if (c == '[' || c == '{') {
+			if (depth >= max_depth)
+				return ig_err_set(err, IG_E_INVALID_JSON, NULL,
+				    "the JSON document nests deeper than %zu levels (at byte %zu)", max_depth, i);
+			if (++containers > lim->max_containers)
+				return ig_err_set(err, IG_E_INVALID_JSON, NULL,
+				    "the JSON document has more than %zu arrays and objects (at byte %zu)",
+				    lim->max_containers, i);
+			close[depth] = c == '[' ? ']' : '}';
+			count[depth] = 0;
+			depth++;
+			fresh = 1;
 			continue;
 		}
 		if (c == '"') {
-			in_string = 0;
-		} else if (c < 0x20) {
-			return ig_err_set(err, IG_E_INVALID_JSON, NULL,
-			    "unescaped control character in a string at byte %zu", i);
-		} else if (c == '\\' && i + 1 < len) {
-			if (buf[i + 1] == 'u' && i + 5 < len &&
-			    memcmp(buf + i + 2, "0000", 4) == 0)
-				return ig_err_set(err, IG_E_INVALID_JSON, NULL,
-				    "strings must not contain \\u0000");
-			i++; /* skip the escaped character */
+			long end = scan_string(buf, len, i, err);
+			if (end < 0)
+				return -1;
+			i = (size_t)end;
+			continue;
 		}
+		while (i + 1 < len && !ends_word((unsigned char)buf[i + 1]))
+			i++;
 	}
 	return 0;
-}
-
-static int
-check_arrays(json_object *o, size_t max_array, ig_err *err)
-{
-	switch (json_object_get_type(o)) {
-	case json_type_array: {
-		size_t n = json_object_array_length(o);
-		if (n > max_array)
-			return ig_err_set(err, IG_E_INVALID_JSON, NULL,
-			    "an array has %zu elements; at most %zu are allowed", n, max_array);
-		for (size_t i = 0; i < n; i++)
-			if (check_arrays(json_object_array_get_idx(o, i), max_array, err) != 0)
-				return -1;
-		return 0;
-	}
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (check_arrays(v, max_array, err) != 0)
-				return -1;
-		}
-		return 0;
-	}
-	default:
-		return 0;
-	}
 }
 
 json_object *
 ig_json_parse(const char *buf, size_t len, size_t max_array, ig_err *err)
 {
+	const ig_json_limits lim = { IG_JSON_MAX_DEPTH, IG_JSON_MAX_TOKENS, IG_JSON_MAX_CONTAINERS,
+		max_array, IG_JSON_MAX_MEMBERS };
 	json_tokener *tok;
 	json_object *obj;
 	enum json_tokener_error jerr;
@@ -81,9 +148,11 @@ ig_json_parse(const char *buf, size_t len, size_t max_array, ig_err *err)
 		ig_err_set(err, IG_E_INVALID_JSON, NULL, "request body is empty; a JSON object is required");
 		return NULL;
 	}
-	if (prescan(buf, len, err) != 0)
+	if (ig_json_scan(buf, len, &lim, err) != 0)
 		return NULL;
-	tok = json_tokener_new_ex(IG_JSON_MAX_DEPTH);
+	/* The scan has bounded the nesting; json-c counts the top level as one
+	 * more. */
+	tok = json_tokener_new_ex(IG_JSON_MAX_DEPTH + 1);
 	if (tok == NULL) {
 		ig_err_set(err, IG_E_INTERNAL, NULL, "out of memory");
 		return NULL;
@@ -116,10 +185,6 @@ ig_json_parse(const char *buf, size_t len, size_t max_array, ig_err *err)
 			json_object_put(obj);
 			return NULL;
 		}
-	}
-	if (check_arrays(obj, max_array, err) != 0) {
-		json_object_put(obj);
-		return NULL;
 	}
 	return obj;
 }

@@ -6,8 +6,9 @@
  * true → 1, 3e9 → INT32_MAX). Everything that reads a request body goes
  * through these helpers instead, which parse with JSON_TOKENER_STRICT |
  * JSON_TOKENER_VALIDATE_UTF8, demand that the whole body is one value, reject
- * strings holding \u0000, cap depth and array lengths, and check each field's
- * type and range before reading it.
+ * strings holding \u0000, bound depth, tokens and container sizes before
+ * json-c allocates anything, and check each field's type and range before
+ * reading it.
  */
 #ifndef IG_CORE_JSON_H
 #define IG_CORE_JSON_H
@@ -19,11 +20,42 @@
 
 #include "lib/core/error.h"
 
-#define IG_JSON_MAX_DEPTH 32
+/*
+ * Limits every document meets before json-c builds anything. json-c spends
+ * about 750 bytes on an empty object, so a 4.5 MB body of {},{},… became
+ * 1.1 GB before any check ran (issue 10). ig_json_scan counts in one linear
+ * pass over the bytes, with no allocation, and refuses past these; no
+ * legitimate body reaches them (the largest, a batch of 1000 prompts with
+ * seeds, is about 3000 tokens and 1000 containers).
+ */
+#define IG_JSON_MAX_DEPTH 32           /* arrays and objects nested in each other */
+#define IG_JSON_MAX_TOKENS 100000      /* values and member names, containers included */
+#define IG_JSON_MAX_CONTAINERS 10000   /* arrays and objects in the whole document */
+#define IG_JSON_MAX_MEMBERS 10000      /* members of one object */
+#define IG_JSON_DEPTH_CAP 64           /* ig_json_scan never nests deeper than this */
 
-/* Parse len bytes as exactly one JSON value. Arrays longer than max_array
- * elements are refused. Returns a new reference (the caller puts it), or
- * NULL with err filled (code invalid_json). */
+typedef struct ig_json_limits {
+	size_t max_depth;        /* capped at IG_JSON_DEPTH_CAP */
+	size_t max_tokens;
+	size_t max_containers;
+	size_t max_array;        /* elements of one array */
+	size_t max_members;      /* members of one object */
+} ig_json_limits;
+
+/*
+ * One pass over len bytes, before any parser: counts tokens, containers,
+ * nesting and the elements of each array and members of each object, and
+ * refuses what json-c would let through unsafely (a NUL byte, a raw control
+ * byte in a string, \u0000). It does not check the grammar (json-c does); a
+ * bracket that closes nothing, or the wrong kind, ends it early. Returns 0,
+ * or -1 with err (invalid_json) naming the limit and the byte offset.
+ */
+int ig_json_scan(const char *buf, size_t len, const ig_json_limits *lim, ig_err *err);
+
+/* Parse len bytes as exactly one JSON value, after ig_json_scan with the
+ * IG_JSON_MAX_* limits and arrays of at most max_array elements. Returns a
+ * new reference (the caller puts it), or NULL with err filled (code
+ * invalid_json). */
 json_object *ig_json_parse(const char *buf, size_t len, size_t max_array, ig_err *err);
 
 /* Field readers. Each returns 0 when the field is present and valid, 1 when

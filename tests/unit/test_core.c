@@ -161,6 +161,225 @@ START_TEST(json_caps_depth_and_arrays)
 }
 END_TEST
 
+/*
+ * Issue 10: a 4.5 MB login body {"username_or_email":[{},{},…]} took a
+ * worker to 1.1 GB because json-c built all 1.5 million objects before the
+ * array length was checked. ig_json_scan counts before json-c runs; these
+ * tests pin what it counts and where each limit falls (exactly at the
+ * limit passes, one more is refused and the message names the limit).
+ */
+static const ig_json_limits small_limits = { 3, 8, 4, 3, 2 };
+
+static int
+scan(const char *s, const ig_json_limits *lim, ig_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	return ig_json_scan(s, strlen(s), lim, err);
+}
+
+/* n copies of unit between head and tail, units separated by commas. */
+static char *
+repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+	ig_buf b = { 0 };
+
+	ig_buf_puts(&b, head);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			ig_buf_puts(&b, ",");
+		ig_buf_puts(&b, unit);
+	}
+	ig_buf_puts(&b, tail);
+	return b.data;
+}
+
+START_TEST(json_scan_depth)
+{
+	ig_err err;
+	char doc[2 * IG_JSON_MAX_DEPTH + 8];
+	json_object *o;
+	size_t n = 0;
+
+	ck_assert_int_eq(scan("[[[]]]", &small_limits, &err), 0);
+	ck_assert_int_eq(scan("[[[[]]]]", &small_limits, &err), -1);
+	ck_assert_int_eq(err.code, IG_E_INVALID_JSON);
+	ck_assert_ptr_nonnull(strstr(err.message, "deeper than 3 levels"));
+	ck_assert_int_eq(scan("{\"a\":{\"b\":[1]}}", &small_limits, &err), 0);
+	ck_assert_int_eq(scan("{\"a\":{\"b\":[{}]}}", &small_limits, &err), -1);
+
+	/* The real limit, through the parser: 32 levels parse, 33 do not. */
+	for (int i = 0; i < IG_JSON_MAX_DEPTH; i++)
+		doc[n++] = '[';
+	for (int i = 0; i < IG_JSON_MAX_DEPTH; i++)
+		doc[n++] = ']';
+	o = ig_json_parse(doc, n, 10, &err);
+	ck_assert_msg(o != NULL, "32 levels refused: %s", err.message);
+	json_object_put(o);
+	memmove(doc + 1, doc, n);
+	doc[0] = '[';
+	doc[++n] = ']';
+	n++;
+	ck_assert_ptr_null(ig_json_parse(doc, n, 10, &err));
+	ck_assert_ptr_nonnull(strstr(err.message, "deeper than 32 levels"));
+}
+END_TEST
+
+START_TEST(json_scan_tokens)
+{
+	ig_err err;
+	ig_buf b = { 0 };
+	json_object *o;
+	size_t left;
+
+	/* Containers, keys, strings, numbers and literals are one token each. */
+	ck_assert_int_eq(scan("[[1,true],[null]]", &small_limits, &err), 0);        /* 6 */
+	ck_assert_int_eq(scan("{\"a\":[\"x\",-1.5e3]}", &small_limits, &err), 0);   /* 5 */
+	ck_assert_int_eq(scan("[[1,2],[3,4],[5]]", &small_limits, &err), -1);       /* 9 */
+	ck_assert_ptr_nonnull(strstr(err.message, "more than 8 tokens"));
+
+	/* IG_JSON_MAX_TOKENS exactly: an array of arrays of zeros. */
+	left = IG_JSON_MAX_TOKENS - 1;
+	ig_buf_puts(&b, "[");
+	while (left > 0) {
+		size_t k = left - 1 > 1000 ? 1000 : left - 1;
+		ig_buf_puts(&b, b.len > 1 ? ",[" : "[");
+		for (size_t i = 0; i < k; i++)
+			ig_buf_puts(&b, i ? ",0" : "0");
+		ig_buf_puts(&b, "]");
+		left -= k + 1;
+	}
+	ig_buf_puts(&b, "]");
+	o = ig_json_parse(b.data, b.len, 1000, &err);
+	ck_assert_msg(o != NULL, "%d tokens refused: %s", IG_JSON_MAX_TOKENS, err.message);
+	json_object_put(o);
+	b.data[b.len - 2] = ',';   /* the last zero array gets one more */
+	b.data[b.len - 1] = '0';
+	ig_buf_puts(&b, "]]");
+	ck_assert_ptr_null(ig_json_parse(b.data, b.len, 1000, &err));
+	ck_assert_ptr_nonnull(strstr(err.message, "more than 100000 tokens"));
+	ig_buf_free(&b);
+}
+END_TEST
+
+START_TEST(json_scan_container_sizes)
+{
+	ig_err err;
+	char *s;
+	json_object *o;
+
+	ck_assert_int_eq(scan("[1,2,3]", &small_limits, &err), 0);
+	ck_assert_int_eq(scan("[1,2,3,4]", &small_limits, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "at most 3 are allowed"));
+	ck_assert_int_eq(scan("[[],[],[]]", &small_limits, &err), 0);
+	ck_assert_int_eq(scan("{\"a\":1,\"b\":2}", &small_limits, &err), 0);
+	ck_assert_int_eq(scan("{\"a\":1,\"b\":2,\"c\":3}", &small_limits, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "an object has at least 3 members"));
+	/* Each container counts its own: an array of 3 in an object of 1. */
+	ck_assert_int_eq(scan("{\"a\":[1,2,3]}", &small_limits, &err), 0);
+
+	/* The real limits through the parser: max_array elements, then one
+	 * more; IG_JSON_MAX_MEMBERS members, then one more. */
+	s = repeat("[", "{}", 1000, "]");
+	o = ig_json_parse(s, strlen(s), 1000, &err);
+	ck_assert_ptr_nonnull(o);
+	json_object_put(o);
+	ck_assert_ptr_null(ig_json_parse(s, strlen(s), 999, &err));
+	ck_assert_ptr_nonnull(strstr(err.message, "at least 1000 elements"));
+	free(s);
+	{
+		ig_buf b = { 0 };
+		ig_buf_puts(&b, "{");
+		for (int i = 0; i < IG_JSON_MAX_MEMBERS; i++)
+			ig_buf_printf(&b, "%s\"k%d\":%d", i ? "," : "", i, i);
+		ig_buf_puts(&b, "}");
+		o = ig_json_parse(b.data, b.len, 10, &err);
+		ck_assert_msg(o != NULL, "%d members refused: %s", IG_JSON_MAX_MEMBERS, err.message);
+		ck_assert_int_eq(json_object_object_length(o), IG_JSON_MAX_MEMBERS);
+		json_object_put(o);
+		b.len--;
+		ig_buf_puts(&b, ",\"one_more\":0}");
+		ck_assert_ptr_null(ig_json_parse(b.data, b.len, 10, &err));
+		ck_assert_ptr_nonnull(strstr(err.message, "at most 10000 are allowed"));
+		ig_buf_free(&b);
+	}
+	/* Containers in the whole document: 9999 [] in one array is 10000. */
+	s = repeat("[", "[]", IG_JSON_MAX_CONTAINERS - 1, "]");
+	o = ig_json_parse(s, strlen(s), IG_JSON_MAX_CONTAINERS, &err);
+	ck_assert_msg(o != NULL, "%d containers refused: %s", IG_JSON_MAX_CONTAINERS, err.message);
+	json_object_put(o);
+	free(s);
+	s = repeat("[", "[]", IG_JSON_MAX_CONTAINERS, "]");
+	ck_assert_ptr_null(ig_json_parse(s, strlen(s), IG_JSON_MAX_CONTAINERS, &err));
+	ck_assert_ptr_nonnull(strstr(err.message, "more than 10000 arrays and objects"));
+	free(s);
+}
+END_TEST
+
+/* Brackets, commas and quotes inside strings are text: they neither nest,
+ * nor count, nor end the string early. */
+START_TEST(json_scan_strings_are_opaque)
+{
+	static const ig_json_limits one = { 1, 3, 1, 1, 1 };
+	static const char *const ok[] = {
+		"{\"a\":\"[[[[{{{,,,]]]}}}\"}",
+		"[\"\\\",]]]\"]",                   /* an escaped quote, then brackets */
+		"[\"\\\\\"]",                       /* an escaped backslash ends it */
+		"{\"k,[{\":\"\\u005b\\u007b\\\"\"}",
+		"[\"\xc3\xa9,\xe2\x82\xac]\"]",     /* UTF-8 holding a comma and a bracket */
+	};
+	ig_err err;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		json_object *o;
+		ck_assert_msg(scan(ok[i], &one, &err) == 0, "%s: %s", ok[i], err.message);
+		o = ig_json_parse(ok[i], strlen(ok[i]), 1, &err);
+		ck_assert_msg(o != NULL, "%s: %s", ok[i], err.message);
+		json_object_put(o);
+	}
+	/* One quote escaped, the next one real: two elements. */
+	ck_assert_int_eq(scan("[\"a\\\"\",\"b\"]", &one, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "at least 2 elements"));
+	/* Closers of the wrong kind or closing nothing end the scan. */
+	ck_assert_int_eq(scan("[}", &small_limits, &err), -1);
+	ck_assert_int_eq(scan("]", &small_limits, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "malformed JSON"));
+}
+END_TEST
+
+/* The scan leaves UTF-8 to json-c (JSON_TOKENER_VALIDATE_UTF8): invalid
+ * sequences are still refused, in strings, keys and outside them. */
+START_TEST(json_scan_leaves_utf8_to_the_parser)
+{
+	static const char *const bad[] = {
+		"{\"a\": \"\xff\"}", "{\"\xc3\": 1}", "[\"\xe2\x82\"]", "[1,\xc3\xa9]",
+	};
+	ig_err err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(scan(bad[i], &small_limits, &err), 0);
+		ck_assert_ptr_null(ig_json_parse(bad[i], strlen(bad[i]), 10, &err));
+		ck_assert_int_eq(err.code, IG_E_INVALID_JSON);
+	}
+}
+END_TEST
+
+/* The attack itself is refused by the scan, before json-c sees a byte. */
+START_TEST(json_scan_refuses_the_issue_10_body)
+{
+	static const ig_json_limits body = { IG_JSON_MAX_DEPTH, IG_JSON_MAX_TOKENS,
+		IG_JSON_MAX_CONTAINERS, 1000, IG_JSON_MAX_MEMBERS };
+	char *s = repeat("{\"username_or_email\":[", "{}", 333330, "]}");
+	ig_err err;
+
+	ck_assert_uint_gt(strlen(s), 999000);
+	ck_assert_int_eq(ig_json_scan(s, strlen(s), &body, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "an array has at least 1001 elements"));
+	ck_assert_ptr_null(ig_json_parse(s, strlen(s), 1000, &err));
+	ck_assert_ptr_nonnull(strstr(err.message, "an array has at least 1001 elements"));
+	free(s);
+}
+END_TEST
+
 /* json_object_get_int coerces "12abc" to 12, true to 1 and 3e9 to INT32_MAX;
  * the typed readers refuse each and name the field. */
 START_TEST(json_typed_readers_do_not_coerce)
@@ -273,6 +492,12 @@ main(void)
 	tcase_add_test(tc, json_strict_rejects_lenient_inputs);
 	tcase_add_test(tc, json_accepts_valid_documents);
 	tcase_add_test(tc, json_caps_depth_and_arrays);
+	tcase_add_test(tc, json_scan_depth);
+	tcase_add_test(tc, json_scan_tokens);
+	tcase_add_test(tc, json_scan_container_sizes);
+	tcase_add_test(tc, json_scan_strings_are_opaque);
+	tcase_add_test(tc, json_scan_leaves_utf8_to_the_parser);
+	tcase_add_test(tc, json_scan_refuses_the_issue_10_body);
 	tcase_add_test(tc, json_typed_readers_do_not_coerce);
 	tcase_add_test(tc, json_only_keys_names_the_unknown_field);
 	suite_add_tcase(s, tc);

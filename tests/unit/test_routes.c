@@ -17,12 +17,12 @@ h(ig_req *req, json_object **out, ig_err *err)
 }
 
 static const ig_route table[] = {
-	{ "GET", "/api/batch", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/batch/status/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "GET", "/api/batch/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "POST", "/api/batch/{batch_id}/cancel", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
-	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL },
+	{ "GET", "/api/batch", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL },
+	{ "GET", "/api/batch/status/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL },
+	{ "GET", "/api/batch/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL },
+	{ "POST", "/api/batch/{batch_id}/cancel", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, 100 },
+	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL },
+	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_FULL },
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -100,6 +100,37 @@ START_TEST(application_table_has_health)
 }
 END_TEST
 
+/* Issue 10: every route took IG_MAX_BODY (10 MB), so an unauthenticated
+ * login could hand a worker 10 MB to parse. A row's own limit applies,
+ * never above IG_MAX_BODY; an unmatched request gets the small default. */
+START_TEST(body_limit_is_the_rows_capped_by_max_body)
+{
+	ck_assert_int_eq(ig_route_body_limit(&table[3], 10485760), 100);
+	ck_assert_int_eq(ig_route_body_limit(&table[3], 50), 50);
+	ck_assert_int_eq(ig_route_body_limit(&table[5], 10485760), 10485760);
+	ck_assert_int_eq(ig_route_body_limit(&table[0], 10485760), IG_BODY_SMALL);
+	ck_assert_int_eq(ig_route_body_limit(&table[0], 2048), 2048);
+	ck_assert_int_eq(ig_route_body_limit(NULL, 10485760), IG_BODY_SMALL);
+}
+END_TEST
+
+/* The application's table: the login of the attack is small, a batch's
+ * prompts may take the whole IG_MAX_BODY, and no row says 0 bytes by
+ * mistake (IG_BODY_FULL is the only non-positive value). */
+START_TEST(application_table_body_limits)
+{
+	ig_route_match m;
+
+	ck_assert_int_eq(ig_route_find(ig_routes, ig_nroutes, "POST", "/api/auth/login", &m), 0);
+	ck_assert_int_eq(ig_route_body_limit(m.route, 10485760), IG_BODY_SMALL);
+	ck_assert_int_eq(ig_route_find(ig_routes, ig_nroutes, "POST", "/api/batch/generate", &m), 0);
+	ck_assert_int_eq(ig_route_body_limit(m.route, 10485760), 10485760);
+	for (size_t i = 0; i < ig_nroutes; i++)
+		ck_assert_msg(ig_routes[i].max_body == IG_BODY_FULL || ig_routes[i].max_body >= 1024,
+		    "%s %s: body limit %ld", ig_routes[i].method, ig_routes[i].pattern, ig_routes[i].max_body);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -113,6 +144,8 @@ main(void)
 	tcase_add_test(tc, head_is_served_by_get);
 	tcase_add_test(tc, unknown_paths_are_404);
 	tcase_add_test(tc, application_table_has_health);
+	tcase_add_test(tc, body_limit_is_the_rows_capped_by_max_body);
+	tcase_add_test(tc, application_table_body_limits);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
