@@ -312,6 +312,9 @@ main(void)
 	TCase *tc = tcase_create("hostile_bodies");
 	int failed;
 
+	/* The figures printed by a test that then fails must not be lost in
+	 * its forked child's buffer. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, route_body_limits);
 	tcase_add_test(tc, login_array_of_empty_objects);

@@ -250,6 +250,39 @@ START_TEST(every_ref_resolves)
 }
 END_TEST
 
+/* Issue 10: each route's body limit (the max_body column) is what the
+ * document says: x-max-body absent for IG_BODY_SMALL (65536, stated in
+ * PayloadTooLarge), "IG_MAX_BODY" for IG_BODY_FULL, else the bytes. */
+START_TEST(body_limits_are_documented)
+{
+	const char *small = json_object_get_string(get(get(get(get(doc, "components"), "responses"),
+	    "PayloadTooLarge"), "description"));
+	char bytes[32];
+
+	snprintf(bytes, sizeof(bytes), "%ld bytes", IG_BODY_SMALL);
+	ck_assert_msg(small != NULL && strstr(small, bytes) != NULL,
+	    "PayloadTooLarge does not say the default of %s", bytes);
+	for (size_t i = 0; i < ig_nroutes; i++) {
+		const ig_route *r = &ig_routes[i];
+		json_object *op = operation(r), *mb = get(op, "x-max-body");
+
+		if (op == NULL)
+			continue;
+		if (r->max_body == IG_BODY_SMALL)
+			ck_assert_msg(mb == NULL, "%s %s: x-max-body %s, the table says the default",
+			    r->method, r->pattern, json_object_get_string(mb));
+		else if (r->max_body == IG_BODY_FULL)
+			ck_assert_msg(mb != NULL && json_object_is_type(mb, json_type_string) &&
+			    strcmp(json_object_get_string(mb), "IG_MAX_BODY") == 0,
+			    "%s %s: x-max-body should be \"IG_MAX_BODY\"", r->method, r->pattern);
+		else
+			ck_assert_msg(mb != NULL && json_object_is_type(mb, json_type_int) &&
+			    json_object_get_int64(mb) == r->max_body,
+			    "%s %s: x-max-body should be %ld", r->method, r->pattern, r->max_body);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -263,6 +296,7 @@ main(void)
 	tcase_add_test(tc, every_documented_operation_is_routed);
 	tcase_add_test(tc, path_parameters_are_declared);
 	tcase_add_test(tc, every_ref_resolves);
+	tcase_add_test(tc, body_limits_are_documented);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
