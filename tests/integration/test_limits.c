@@ -23,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "itest.h"
 
@@ -305,6 +308,117 @@ START_TEST(route_body_limits)
 }
 END_TEST
 
+/* ---------------------------------------------- FastCGI, without nginx */
+
+/* nginx always passes CONTENT_LENGTH (it buffers a chunked body first), so
+ * these speak FastCGI 1.0 to the pool's socket directly: a record is
+ * {version 1, type, request id, content length, padding} then the content. */
+static void
+fcgi_record(ig_buf *b, int type, const void *p, size_t n)
+{
+	unsigned char h[8] = { 1, (unsigned char)type, 0, 1, (unsigned char)(n >> 8),
+		(unsigned char)n, 0, 0 };
+
+	ig_buf_append(b, h, sizeof(h));
+	ig_buf_append(b, p, n);
+}
+
+static void
+fcgi_param(ig_buf *params, const char *name, const char *value)
+{
+	unsigned char l[2] = { (unsigned char)strlen(name), (unsigned char)strlen(value) };
+
+	ig_buf_append(params, l, 2);
+	ig_buf_puts(params, name);
+	ig_buf_puts(params, value);
+}
+
+/* POST body (len bytes) to /api/auth/login with content_length as the
+ * CONTENT_LENGTH param (NULL: none); returns the FastCGI stdout the
+ * application wrote (headers and body; caller frees). */
+static char *
+fcgi_login(const char *content_length, const char *body, size_t len)
+{
+	static const unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };  /* responder */
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ig_buf req = { 0 }, params = { 0 }, out = { 0 };
+	unsigned char h[8];
+	int fd, done = 0;
+
+	fcgi_record(&req, 1, begin, sizeof(begin));
+	fcgi_param(&params, "REQUEST_METHOD", "POST");
+	fcgi_param(&params, "DOCUMENT_URI", "/api/auth/login");
+	fcgi_param(&params, "CONTENT_TYPE", "application/json");
+	fcgi_param(&params, "REMOTE_ADDR", "127.0.0.64");
+	if (content_length != NULL)
+		fcgi_param(&params, "CONTENT_LENGTH", content_length);
+	fcgi_record(&req, 4, params.data, params.len);
+	fcgi_record(&req, 4, "", 0);
+	for (size_t o = 0; o < len; o += 32768)
+		fcgi_record(&req, 5, body + o, len - o > 32768 ? 32768 : len - o);
+	fcgi_record(&req, 5, "", 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/imagegen.sock", it_env("IG_TEST_STACK"));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect %s", sa.sun_path);
+	for (size_t o = 0; o < req.len;) {
+		ssize_t n = write(fd, req.data + o, req.len - o);
+		if (n <= 0)
+			break; /* the application may answer and close before reading all */
+		o += (size_t)n;
+	}
+	while (!done && read(fd, h, 8) == 8) {
+		size_t n = ((size_t)h[4] << 8 | h[5]) + h[6];
+		char *c = ig_xmalloc(n + 1);
+		size_t got = 0;
+		ssize_t k;
+
+		while (got < n && (k = read(fd, c + got, n - got)) > 0)
+			got += (size_t)k;
+		if (h[1] == 6)
+			ig_buf_append(&out, c, (size_t)h[4] << 8 | h[5]);
+		done = h[1] == 3;
+		free(c);
+	}
+	close(fd);
+	ig_buf_append(&out, "", 0);
+	ig_buf_free(&req);
+	ig_buf_free(&params);
+	return out.data;
+}
+
+/* Without CONTENT_LENGTH the body is still read, but only until it passes
+ * the route's limit (413); a CONTENT_LENGTH larger than the body is a 400,
+ * and bytes past a smaller one are not read. Before the fix a body without
+ * CONTENT_LENGTH was ignored (400 "request body is empty"). */
+START_TEST(content_length_missing_or_lying)
+{
+	static const char login[] = "{\"username_or_email\":\"nobody\",\"password\":\"x\"}";
+	size_t n = 200 * 1024;
+	char *big = ig_xmalloc(n), *out;
+
+	memset(big, ' ', n);
+	memcpy(big, login, sizeof(login) - 1);
+
+	out = fcgi_login(NULL, login, sizeof(login) - 1);
+	ck_assert_msg(strncmp(out, "Status: 401", 11) == 0, "no CONTENT_LENGTH, small body: %.200s", out);
+	free(out);
+	out = fcgi_login(NULL, big, n);
+	ck_assert_msg(strncmp(out, "Status: 413", 11) == 0, "no CONTENT_LENGTH, 200 KiB: %.200s", out);
+	ck_assert_ptr_nonnull(strstr(out, "payload_too_large"));
+	free(out);
+	out = fcgi_login("1000", login, sizeof(login) - 1);
+	ck_assert_msg(strncmp(out, "Status: 400", 11) == 0, "CONTENT_LENGTH past the body: %.200s", out);
+	ck_assert_ptr_nonnull(strstr(out, "ended early"));
+	free(out);
+	out = fcgi_login("60", big, n);   /* the login object and 15 of the spaces */
+	ck_assert_msg(strncmp(out, "Status: 401", 11) == 0, "CONTENT_LENGTH short of the body: %.200s", out);
+	free(out);
+	free(big);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -319,6 +433,7 @@ main(void)
 	tcase_add_test(tc, route_body_limits);
 	tcase_add_test(tc, login_array_of_empty_objects);
 	tcase_add_test(tc, batch_bodies_are_refused_by_the_scan);
+	tcase_add_test(tc, content_length_missing_or_lying);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
