@@ -209,6 +209,21 @@ it_workers_of(pid_t master, pid_t *out, int max)
 	return n;
 }
 
+int
+it_run(Suite *s)
+{
+	SRunner *sr;
+	int failed;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 void
 it_sleep_ms(long ms)
 {

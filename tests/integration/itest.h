@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <check.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 
@@ -88,6 +89,9 @@ pid_t it_master_pid(void);
 /* The master's current children (its workers), from /proc; returns how
  * many were stored in out (at most max). */
 int it_workers_of(pid_t master, pid_t *out, int max);
+/* Run every test of s (libcurl set up around them) and return the
+ * program's exit status: EXIT_SUCCESS when none failed. */
+int it_run(Suite *s);
 void it_sleep_ms(long ms);
 /* Poll GET /health every 250 ms until it answers want or tries run out;
  * returns the last status seen. */

@@ -1994,10 +1994,8 @@ main(void)
 {
 	Suite *s = suite_create("accounts");
 	TCase *tc;
-	int failed;
 
 	run_id = 1 + (int)(getpid() % 250);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "sodium_init failed\n");
 		return EXIT_FAILURE;
@@ -2075,10 +2073,5 @@ main(void)
 	tcase_add_test(tc, cors_unknown_origin_gets_no_allow_origin);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

@@ -289,7 +289,6 @@ main(void)
 {
 	Suite *s = suite_create("assistant");
 	TCase *tc = tcase_create("assistant");
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, builtin_engine_answers_without_a_key);
@@ -299,9 +298,5 @@ main(void)
 	tcase_add_test(tc, gemini_answers_and_keeps_the_conversation);
 	tcase_add_test(tc, catalogue_with_and_without_a_stored_key);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

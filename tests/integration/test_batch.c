@@ -610,7 +610,6 @@ main(void)
 {
 	Suite *s = suite_create("batch");
 	TCase *tc = tcase_create("batch");
-	int failed;
 
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, fifty_prompt_batch_completes);
@@ -624,9 +623,5 @@ main(void)
 	tcase_add_test(tc, cli_submits_and_watches_a_batch);
 	tcase_add_test(tc, idempotent_submit_is_one_batch);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

@@ -489,7 +489,6 @@ main(void)
 {
 	Suite *s = suite_create("generate");
 	TCase *tc = tcase_create("builtin");
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, builtin_generates_a_stored_image);
@@ -502,9 +501,5 @@ main(void)
 	tcase_add_test(tc, idempotency_key_replays_the_first_answer);
 	tcase_add_test(tc, local_ai_routes_ask_the_server);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

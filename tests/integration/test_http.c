@@ -495,9 +495,7 @@ main(void)
 {
 	Suite *s = suite_create("http");
 	TCase *tc;
-	int failed;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	tc = tcase_create("pipeline");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, health_has_the_seed_shape);
@@ -522,10 +520,5 @@ main(void)
 	tcase_add_test(tc, sigterm_drains_in_flight_request);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

@@ -424,7 +424,6 @@ main(void)
 {
 	Suite *s = suite_create("limits");
 	TCase *tc = tcase_create("hostile_bodies");
-	int failed;
 
 	/* The figures printed by a test that then fails must not be lost in
 	 * its forked child's buffer. */
@@ -435,9 +434,5 @@ main(void)
 	tcase_add_test(tc, batch_bodies_are_refused_by_the_scan);
 	tcase_add_test(tc, content_length_missing_or_lying);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

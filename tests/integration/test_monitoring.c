@@ -544,12 +544,9 @@ main(void)
 {
 	Suite *s = suite_create("monitoring");
 	TCase *tc = tcase_create("monitoring");
-	SRunner *sr;
-	int failed;
 
 	run_id = 1 + (int)(getpid() % 250);
 	srand((unsigned)getpid());
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, performance_metrics_counts_exactly_our_requests);
 	tcase_add_test(tc, system_stats_within_bounds);
@@ -564,10 +561,5 @@ main(void)
 	tcase_add_unchecked_fixture(tc, NULL, restore_stack);
 	tcase_add_test(tc, api_health_sees_provider_go_down);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	curl_global_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return it_run(s);
 }

@@ -318,7 +318,6 @@ main(void)
 {
 	Suite *s = suite_create("prompts");
 	TCase *tc = tcase_create("prompts");
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, suggestions_filter_by_category_and_style);
@@ -328,9 +327,5 @@ main(void)
 	tcase_add_test(tc, analysis_refuses_bad_input);
 	tcase_add_test(tc, estimate_follows_observed_durations);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

@@ -1146,8 +1146,6 @@ main(void)
 	Suite *s = suite_create("provider_calls");
 	TCase *ok = tcase_create("success"), *fail = tcase_create("failures"), *spec = tcase_create("specifics"),
 	    *ops = tcase_create("operations");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(ok, 120);
 	tcase_add_test(ok, openai_success_sends_what_openai_takes);
@@ -1185,9 +1183,5 @@ main(void)
 	tcase_add_test(ops, anonymous_generation_refused_when_setting_off);
 	suite_add_tcase(s, ops);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

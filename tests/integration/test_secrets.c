@@ -355,9 +355,7 @@ main(void)
 {
 	Suite *s = suite_create("secrets");
 	TCase *tc;
-	int failed;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	tc = tcase_create("logs");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, access_log_redacts_tickets_and_tokens);
@@ -369,10 +367,5 @@ main(void)
 	tcase_add_test(tc, local_ai_status_shows_url_only_to_admins);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return it_run(s);
 }

@@ -305,13 +305,7 @@ webhooks_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(webhooks_suite());
-	int failed;
-
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return it_run(webhooks_suite());
 }
