@@ -29,6 +29,17 @@ var_name(char *out, size_t len, const char *provider, const char *suffix)
 	snprintf(out + o, len - o, "_%s", suffix);
 }
 
+/* The variable naming provider's base URL: IG_<PROVIDER>_BASE_URL, except
+ * local_ai's, which is the server itself (IG_LOCAL_AI_URL). */
+static void
+base_url_var(char *out, size_t len, const char *provider)
+{
+	if (strcmp(provider, "local_ai") == 0)
+		snprintf(out, len, "IG_LOCAL_AI_URL");
+	else
+		var_name(out, len, provider, "BASE_URL");
+}
+
 /* "host" or "host:port" of url, lower-cased, into out; -1 if unparsable. */
 static int
 url_host(const char *url, char *out, size_t len)
@@ -84,10 +95,7 @@ ig_pconf_load(char *err, size_t errlen)
 
 		memset(c, 0, sizeof(*c));
 		c->ops = ops;
-		if (strcmp(ops->name, "local_ai") == 0)
-			snprintf(name, sizeof(name), "IG_LOCAL_AI_URL");
-		else
-			var_name(name, sizeof(name), ops->name, "BASE_URL");
+		base_url_var(name, sizeof(name), ops->name);
 		v = getenv(name);
 		if (v == NULL || *v == '\0')
 			v = ops->default_base_url ? ops->default_base_url : "";
@@ -134,10 +142,7 @@ ig_pconf_dump(void)
 
 		if (c->ops->default_base_url == NULL)
 			continue; /* builtin: nothing to configure */
-		if (strcmp(c->ops->name, "local_ai") == 0)
-			snprintf(name, sizeof(name), "IG_LOCAL_AI_URL");
-		else
-			var_name(name, sizeof(name), c->ops->name, "BASE_URL");
+		base_url_var(name, sizeof(name), c->ops->name);
 		url = ig_config_mask(c->base_url);
 		printf("%s=%s\n", name, url);
 		free(url);
