@@ -113,7 +113,17 @@ ig_runner_live_on_host(const char *hostname, int max_age_s, ig_err *err)
 }
 
 /* "{a,b}" text array literal of a NULL-terminated list of plain names. */
-static char *text_array(const char *const *list);
+static char *
+text_array(const char *const *list)
+{
+	ig_buf b = { 0 };
+
+	ig_buf_puts(&b, "{");
+	for (int i = 0; list && list[i]; i++)
+		ig_buf_printf(&b, "%s%s", i ? "," : "", list[i]);
+	ig_buf_puts(&b, "}");
+	return b.data;
+}
 
 int
 ig_runner_heartbeat(const char *runner_id, const char *const *held, int lease_s, ig_err *err)
@@ -151,18 +161,6 @@ ig_jobs_requeue_expired(ig_err *err)
 	/* Stale runner rows go too (an hour without a heartbeat). */
 	PQclear(ig_db_exec("DELETE FROM runners WHERE heartbeat_at < now() - interval '1 hour'", 0, NULL, 0, err));
 	return n;
-}
-
-static char *
-text_array(const char *const *list)
-{
-	ig_buf b = { 0 };
-
-	ig_buf_puts(&b, "{");
-	for (int i = 0; list && list[i]; i++)
-		ig_buf_printf(&b, "%s%s", i ? "," : "", list[i]);
-	ig_buf_puts(&b, "}");
-	return b.data;
 }
 
 static void
