@@ -160,14 +160,68 @@ add_int_header(ig_req *req, const char *name, int v)
 	ig_req_add_header(req, name, num);
 }
 
+/* The RateLimit-* headers of rl; on a refusal also Retry-After, and -1 with
+ * the 429 in err. */
+static int
+rate_answer(ig_req *req, const ig_ratelimit *rl, ig_err *err)
+{
+	add_int_header(req, "RateLimit-Limit", rl->limit);
+	add_int_header(req, "RateLimit-Remaining", rl->remaining);
+	add_int_header(req, "RateLimit-Reset", rl->reset);
+	if (rl->allowed)
+		return 0;
+	add_int_header(req, "Retry-After", rl->reset);
+	return ig_err_set(err, IG_E_RATE_LIMITED, NULL,
+	    "rate limit of %d requests per minute reached; retry in %d s", rl->limit, rl->reset);
+}
+
+/* The client as seen before any authentication work: the credential it
+ * sent, or its address when it sent none; NULL when too long to be a key. */
+static const char *
+refusal_who(const ig_req *req, char *buf, size_t len)
+{
+	const char *auth = ig_req_header(req, "Authorization");
+	int n;
+
+	if (auth != NULL && *auth != '\0')
+		n = snprintf(buf, len, "h:%s", auth);
+	else
+		n = snprintf(buf, len, "ip:%s", req->remote_addr ? req->remote_addr : "unknown");
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
+/*
+ * A client refused earlier in this window is refused again at once, before
+ * its credential is verified or the database is asked: the window's count
+ * only grows, so the answer could not differ, and a client hammering past
+ * its limit then costs less than one within it. (A credential revoked
+ * meanwhile gets this 429 rather than a 401 until the window ends.)
+ */
+static int
+refused_before(ig_req *req, ig_rate_class rc, ig_err *err)
+{
+	char buf[2048];
+	const char *who;
+	ig_ratelimit rl;
+
+	if (rc == IG_RATE_NONE || (who = refusal_who(req, buf, sizeof(buf))) == NULL)
+		return 0;
+	if (!ig_ratelimit_refusal_find(who, 0, &rl) &&
+	    !(rc == IG_RATE_GENERATE && ig_ratelimit_refusal_find(who, 1, &rl)))
+		return 0;
+	return rate_answer(req, &rl, err);
+}
+
 int
 ig_rate_limit(ig_req *req, ig_rate_class rc, ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
-	char key[128];
+	char key[128], buf[2048];
 	const char *who = req->caller.authenticated ? "user" : "ip";
 	const char *id = req->caller.authenticated ? req->caller.user_id :
 	    (req->remote_addr ? req->remote_addr : "unknown");
+	const char *auth = ig_req_header(req, "Authorization");
+	const char *refused_who;
 	ig_ratelimit rl, gen;
 
 	if (rc == IG_RATE_NONE)
@@ -175,23 +229,26 @@ ig_rate_limit(ig_req *req, ig_rate_class rc, ig_err *err)
 	snprintf(key, sizeof(key), "%s:%s:all", who, id);
 	if (ig_ratelimit_hit(key, cfg->rate_limit, &rl, err) != 0)
 		return -1;
+	gen.allowed = 1;
 	if (rc == IG_RATE_GENERATE) {
 		snprintf(key, sizeof(key), "%s:%s:generate", who, id);
 		if (ig_ratelimit_hit(key, cfg->generate_rate_limit, &gen, err) != 0)
 			return -1;
-		/* Report the tighter of the two. */
-		if (rl.allowed && (!gen.allowed || gen.remaining < rl.remaining))
-			rl = gen;
 	}
-	add_int_header(req, "RateLimit-Limit", rl.limit);
-	add_int_header(req, "RateLimit-Remaining", rl.remaining);
-	add_int_header(req, "RateLimit-Reset", rl.reset);
-	if (!rl.allowed) {
-		add_int_header(req, "Retry-After", rl.reset);
-		return ig_err_set(err, IG_E_RATE_LIMITED, NULL,
-		    "rate limit of %d requests per minute reached; retry in %d s", rl.limit, rl.reset);
+	/* Remembered only when the credential held or none was sent: an
+	 * invalid one is counted against the address, which says nothing about
+	 * the same credential sent from elsewhere. */
+	if ((req->caller.authenticated || auth == NULL || *auth == '\0') &&
+	    (refused_who = refusal_who(req, buf, sizeof(buf))) != NULL) {
+		if (!rl.allowed)
+			ig_ratelimit_refusal_note(refused_who, 0, &rl);
+		else if (!gen.allowed)
+			ig_ratelimit_refusal_note(refused_who, 1, &gen);
 	}
-	return 0;
+	/* Report the tighter of the two. */
+	if (rc == IG_RATE_GENERATE && rl.allowed && (!gen.allowed || gen.remaining < rl.remaining))
+		rl = gen;
+	return rate_answer(req, &rl, err);
 }
 
 /* Authentication and authorization; 0 or -1 with err (401/403/503). */
@@ -224,6 +281,8 @@ ig_access_check(ig_req *req, const ig_route *route, ig_err *err)
 	int rc;
 
 	memset(&req->caller, 0, sizeof(req->caller));
+	if (refused_before(req, route->rate, err) != 0)
+		return -1;
 	rc = authorize(req, route, &auth_err);
 	/* Refused requests count too (guessing tokens is traffic), against
 	 * the client's address when the credential did not hold. */

@@ -123,6 +123,67 @@ ig_ratelimit_hit(const char *key, int limit, ig_ratelimit *rl, ig_err *err)
 	return 0;
 }
 
+/* A refusal: who (hashed), which limit, and until when. Collisions only
+ * evict; a false match needs the same 64-bit keyed hash. */
+typedef struct refusal {
+	uint64_t who;
+	int generate;
+	int limit;
+	int64_t until;          /* unix seconds: the window's end */
+} refusal;
+
+static refusal refusals[SLOTS];
+
+static uint64_t
+who_hash(const char *who)
+{
+	uint64_t h;
+
+	crypto_shorthash((unsigned char *)&h, (const unsigned char *)who, strlen(who),
+	    (const unsigned char *)"imagegen-refusal");
+	return h;
+}
+
+static refusal *
+refusal_of(uint64_t h, int generate)
+{
+	return &refusals[(h + (uint64_t)generate) % SLOTS];
+}
+
+void
+ig_ratelimit_refusal_note(const char *who, int generate, const ig_ratelimit *rl)
+{
+	uint64_t h = who_hash(who);
+	refusal *f = refusal_of(h, generate);
+
+	pthread_mutex_lock(&slots_mu);
+	f->who = h;
+	f->generate = generate;
+	f->limit = rl->limit;
+	f->until = (int64_t)time(NULL) + rl->reset;
+	pthread_mutex_unlock(&slots_mu);
+}
+
+int
+ig_ratelimit_refusal_find(const char *who, int generate, ig_ratelimit *rl)
+{
+	uint64_t h = who_hash(who);
+	refusal *f = refusal_of(h, generate);
+	int64_t now = (int64_t)time(NULL);
+	int found = 0;
+
+	pthread_mutex_lock(&slots_mu);
+	if (f->who == h && f->generate == generate && now < f->until) {
+		found = 1;
+		rl->limit = f->limit;
+		rl->remaining = 0;
+		rl->reset = (int)(f->until - now);
+		rl->allowed = 0;
+	}
+	pthread_mutex_unlock(&slots_mu);
+	return found;
+}
+
 int
 ig_login_failures(const char *key, int window, int *count, int *retry_after, ig_err *err)
 {

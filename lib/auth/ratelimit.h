@@ -24,6 +24,19 @@ typedef struct ig_ratelimit {
  * filled, or -1 with err (database unavailable). */
 int ig_ratelimit_hit(const char *key, int limit, ig_ratelimit *rl, ig_err *err);
 
+/*
+ * Refusals remembered in this process, so that a client over its limit is
+ * refused without a database round trip for the rest of the window (the
+ * shared count only grows within a window, so every such request would be
+ * refused anyway). who names the client as the caller sees it before any
+ * authentication work (its credential, or its address when it sent none);
+ * generate is 1 for the generation limit, 0 for the general one.
+ */
+void ig_ratelimit_refusal_note(const char *who, int generate, const ig_ratelimit *rl);
+/* 1 with *rl filled (allowed 0, remaining 0) when who was refused within
+ * the current window of that class; 0 otherwise. */
+int ig_ratelimit_refusal_find(const char *who, int generate, ig_ratelimit *rl);
+
 /* Failed logins for key within window seconds; -1 with err. */
 int ig_login_failures(const char *key, int window, int *count, int *retry_after, ig_err *err);
 /* Record a failed login for key. */

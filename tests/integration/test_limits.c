@@ -14,6 +14,8 @@
  * every /health must answer. Durations are printed, never asserted (timing
  * assertions are flaky on a busy machine).
  *
+ * Also: a client past its rate limit is refused without a database write.
+ *
  * Needs a live stack (tests/support/stack up DIR; IG_MAX_BODY is 1 MiB there).
  */
 #include "ig_autoconf.h"
@@ -419,6 +421,52 @@ START_TEST(content_length_missing_or_lying)
 }
 END_TEST
 
+/*
+ * Refusing must be cheaper than serving (item 8): once a user is over
+ * IG_RATE_LIMIT, each worker process remembers the refusal for the rest of
+ * the window and answers 429 before verifying the token or asking the
+ * database. Observable: the shared count in rate_limits grows by one per
+ * request served, but not by one per request refused (before the fix it
+ * grew by every refused request too). Each worker process may still learn
+ * of the refusal from the database once, and the window may turn over once.
+ */
+START_TEST(refusals_past_the_limit_skip_the_database)
+{
+	long limit = atol(it_env("IG_RATE_LIMIT")), ok = 0, refused = 0, extra = 100;
+	char name[64], *token = it_new_user("rl", "127.0.0.63", name), *id, *sum;
+	json_object *me;
+	it_resp r;
+
+	it_json(&r, "127.0.0.63", "GET", "/api/user", token, NULL);
+	ck_assert_int_eq(r.status, 200);
+	me = it_json_body(&r);
+	id = strdup(it_sql_safe(it_jstr(me, "user", "id")));
+	json_object_put(me);
+	it_resp_free(&r);
+	ok = 1;
+	while (refused < extra && ok + refused < 3 * limit + extra) {
+		it_json(&r, "127.0.0.63", "GET", "/api/user", token, NULL);
+		if (r.status == 200)
+			ok++;
+		else if (r.status == 429)
+			refused++;
+		else
+			ck_abort_msg("GET /api/user answered %ld", r.status);
+		it_resp_free(&r);
+	}
+	ck_assert_int_eq(refused, extra);
+	sum = it_psql("SELECT coalesce(sum(count), 0) FROM rate_limits WHERE key = 'user:%s:all'", id);
+	printf("rate limit %ld: %ld served, %ld refused, shared count %s\n", limit, ok, refused, sum);
+	/* The served ones, plus at most a few refusals per process (IG_WORKERS
+	 * 2 here) and window: far from the 100 refused. */
+	ck_assert_msg(atol(sum) <= ok + 8, "the shared count %s grew with the refusals (%ld served)",
+	    sum, ok);
+	free(sum);
+	free(id);
+	free(token);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -433,6 +481,7 @@ main(void)
 	tcase_add_test(tc, login_array_of_empty_objects);
 	tcase_add_test(tc, batch_bodies_are_refused_by_the_scan);
 	tcase_add_test(tc, content_length_missing_or_lying);
+	tcase_add_test(tc, refusals_past_the_limit_skip_the_database);
 	suite_add_tcase(s, tc);
 	return it_run(s);
 }
