@@ -1,0 +1,106 @@
+/*
+ * test_downloads.c — provider output downloads check every redirect hop
+ * (issue 10, item 6). The mock OpenAI answers with an output URL on its own
+ * allowed host (127.0.0.1:PORT) that redirects (302) to the same mock by
+ * another name, localhost:PORT, which is not in IG_OPENAI_DOWNLOAD_HOSTS.
+ * Before the fix libcurl followed the redirect and fetched the image from
+ * there (the allow-list was checked on the first URL only); now the job
+ * fails with an error naming the refused redirect, and the mock never sees
+ * a request for localhost.
+ */
+#include "ig_autoconf.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/integration/itest.h"
+
+static void
+mock(const char *method, const char *path, const char *body, it_resp *r)
+{
+	char url[1024];
+
+	snprintf(url, sizeof(url), "%s%s", path[0] == '/' ? it_env("IG_MOCK_URL") : "", path);
+	it_http_ex(url, method, "", body, body ? strlen(body) : 0,
+	    (const char *const[]){ "Content-Type: application/json", "Authorization: Bearer sk-good-dl", NULL }, 10, r);
+	ck_assert_msg(r->status == 200, "mock %s: %ld %s", path, r->status, r->body.data);
+}
+
+/* Requests the mock saw whose Host header starts with host. */
+static int
+requests_to(const char *host)
+{
+	it_resp r;
+	json_object *o, *reqs;
+	int n = 0;
+
+	mock("GET", "/_control/requests", NULL, &r);
+	o = it_json_body(&r);
+	reqs = json_object_object_get(o, "requests");
+	for (size_t i = 0; i < json_object_array_length(reqs); i++) {
+		json_object *h = json_object_object_get(json_object_array_get_idx(reqs, i), "headers");
+		const char *v = json_object_get_string(json_object_object_get(h, "host"));
+		if (v != NULL && strncmp(v, host, strlen(host)) == 0)
+			n++;
+	}
+	json_object_put(o);
+	it_resp_free(&r);
+	return n;
+}
+
+START_TEST(redirect_to_a_host_not_allowed_is_refused)
+{
+	const char *base = it_env("IG_MOCK_URL");   /* http://127.0.0.1:PORT */
+	const char *port = strrchr(base, ':') + 1;
+	char file[512], script[2048], *tok;
+	it_resp r;
+	json_object *o;
+
+	mock("POST", "/_control/reset", "{}", &r);
+	it_resp_free(&r);
+	/* A real output file on the mock, to redirect to by another name. */
+	mock("POST", "/openai/v1/images/generations",
+	    "{\"model\": \"dall-e-2\", \"prompt\": \"redirect target\", \"size\": \"256x256\", \"response_format\": \"url\"}", &r);
+	o = it_json_body(&r);
+	snprintf(file, sizeof(file), "%s", strstr(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(json_object_object_get(o, "data"), 0), "url")), "/openai/files/"));
+	json_object_put(o);
+	it_resp_free(&r);
+	snprintf(script, sizeof(script), "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"raw\", \"status\": 200,"
+	    " \"body\": {\"created\": 1, \"data\": [{\"url\": \"%s/openai/redirect?to=http%%3A%%2F%%2Flocalhost%%3A%s%s\"}]}}]}",
+	    base, port, file);
+	mock("POST", "/_control/script", script, &r);
+	it_resp_free(&r);
+
+	tok = it_new_user("dl", "127.0.3.1", NULL);
+	it_json(&r, "127.0.3.2", "POST", "/api/generate-image", tok,
+	    "{\"prompt\": \"a redirected download %d\", \"api_provider\": \"openai\", \"api_key\": \"sk-good-dl\","
+	    " \"model\": \"dall-e-2\", \"image_size\": \"256x256\", \"no_cache\": true}", (int)getpid());
+	printf("  generate-image with a redirected output -> %ld %s\n", r.status, r.body.data);
+	ck_assert_msg(r.status == 502, "%ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_jstr(o, "error", "code"), "provider_error");
+	ck_assert_msg(strstr(it_jstr(o, "error", "message"), "redirected (hop 1) to localhost") != NULL, "%s",
+	    it_jstr(o, "error", "message"));
+	json_object_put(o);
+	it_resp_free(&r);
+	ck_assert_int_eq(requests_to("localhost"), 0);
+	ck_assert_int_ge(requests_to("127.0.0.1"), 2);    /* the generation and the first hop */
+	free(tok);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("downloads");
+	TCase *tc = tcase_create("downloads");
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, redirect_to_a_host_not_allowed_is_refused);
+	suite_add_tcase(s, tc);
+	return it_run(s);
+}
