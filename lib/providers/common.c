@@ -260,8 +260,11 @@ ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_http_req 
 		ig_err_set(err, IG_E_PROVIDER_TIMEOUT, NULL, "downloading an output timed out");
 		return IG_STEP_FAIL;
 	}
-	ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "downloading an output failed (HTTP %ld)",
-	    resp->status);
+	if (resp->transport_error || resp->status == 0)
+		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "downloading an output failed: no answer (the connection"
+		    " failed, or its address was refused: downloads reach public addresses only)");
+	else
+		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "downloading an output failed (HTTP %ld)", resp->status);
 	if (resp->transport_error || resp->status == 0 || resp->status == 408 ||
 	    resp->status == 429 || resp->status >= 500) {
 		long ra = ig_retry_after_ms(resp->retry_after);

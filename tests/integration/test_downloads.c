@@ -93,6 +93,69 @@ START_TEST(redirect_to_a_host_not_allowed_is_refused)
 }
 END_TEST
 
+/* DNS rebinding, or an allow-listed NAME that resolves inward: with
+ * localhost:PORT in IG_OPENAI_DOWNLOAD_HOSTS the host check passes, but the
+ * connection goes to 127.0.0.1 through a name, which is refused as it is
+ * opened (the URL does not name that address). */
+START_TEST(allowed_name_resolving_to_loopback_is_refused)
+{
+	const char *base = it_env("IG_MOCK_URL");
+	const char *port = strrchr(base, ':') + 1;
+	char file[512], script[2048], over[256], *tok, *log;
+	it_resp r;
+	json_object *o;
+	FILE *f;
+	long n;
+
+	snprintf(over, sizeof(over), "IG_OPENAI_DOWNLOAD_HOSTS=127.0.0.1:%s,localhost:%s", port, port);
+	setenv("IG_STACK_OVERRIDES", over, 1);
+	it_stack("worker-start");
+	unsetenv("IG_STACK_OVERRIDES");
+	mock("POST", "/_control/reset", "{}", &r);
+	it_resp_free(&r);
+	mock("POST", "/openai/v1/images/generations",
+	    "{\"model\": \"dall-e-2\", \"prompt\": \"rebinding target\", \"size\": \"256x256\", \"response_format\": \"url\"}", &r);
+	o = it_json_body(&r);
+	snprintf(file, sizeof(file), "%s", strstr(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(json_object_object_get(o, "data"), 0), "url")), "/openai/files/"));
+	json_object_put(o);
+	it_resp_free(&r);
+	snprintf(script, sizeof(script), "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"raw\", \"status\": 200,"
+	    " \"body\": {\"created\": 1, \"data\": [{\"url\": \"http://localhost:%s%s\"}]}}]}", port, file);
+	mock("POST", "/_control/script", script, &r);
+	it_resp_free(&r);
+
+	tok = it_new_user("dl", "127.0.3.3", NULL);
+	it_json(&r, "127.0.3.4", "POST", "/api/generate-image", tok,
+	    "{\"prompt\": \"a rebinding download %d\", \"api_provider\": \"openai\", \"api_key\": \"sk-good-dl\","
+	    " \"model\": \"dall-e-2\", \"image_size\": \"256x256\", \"no_cache\": true}", (int)getpid());
+	printf("  generate-image with an output on an inward name -> %ld %s\n", r.status, r.body.data);
+	ck_assert_msg(r.status == 502, "%ld %s", r.status, r.body.data);
+	ck_assert_ptr_nonnull(strstr(r.body.data, "address was refused"));
+	it_resp_free(&r);
+	ck_assert_int_eq(requests_to("localhost"), 0);
+	snprintf(file, sizeof(file), "%s/log/worker.log", it_env("IG_TEST_STACK"));
+	f = fopen(file, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	log = calloc(1, (size_t)n + 1);
+	fseek(f, 0, SEEK_SET);
+	ck_assert(fread(log, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(log, "download_address_refused"));
+	ck_assert_ptr_nonnull(strstr(log, "localhost is a loopback address"));
+	free(log);
+	free(tok);
+}
+END_TEST
+
+static void
+restore_worker(void)
+{
+	it_stack("worker-start");
+}
+
 int
 main(void)
 {
@@ -100,7 +163,9 @@ main(void)
 	TCase *tc = tcase_create("downloads");
 
 	tcase_set_timeout(tc, 90);
+	tcase_add_unchecked_fixture(tc, NULL, restore_worker);
 	tcase_add_test(tc, redirect_to_a_host_not_allowed_is_refused);
+	tcase_add_test(tc, allowed_name_resolving_to_loopback_is_refused);
 	suite_add_tcase(s, tc);
 	return it_run(s);
 }
