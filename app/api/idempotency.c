@@ -24,23 +24,6 @@
 
 #define BUSY_RETRY_AFTER "5"
 
-/* The API.md error body, plus the job's id when there is one. New reference. */
-static json_object *
-error_json(const ig_req *req, const ig_err *err, const char *job_id)
-{
-	json_object *o = json_object_new_object(), *e = json_object_new_object();
-
-	json_object_object_add(e, "code", json_object_new_string(ig_err_name(err->code)));
-	json_object_object_add(e, "message", json_object_new_string(err->message));
-	json_object_object_add(e, "field", err->field[0] ? json_object_new_string(err->field) : NULL);
-	json_object_object_add(o, "success", json_object_new_boolean(0));
-	json_object_object_add(o, "error", e);
-	if (job_id != NULL)
-		json_object_object_add(o, "generation_id", json_object_new_string(job_id));
-	json_object_object_add(o, "request_id", json_object_new_string(req->request_id));
-	return o;
-}
-
 int
 ig_idem_busy(ig_req *req, const char *job_id, json_object **out)
 {
@@ -49,7 +32,8 @@ ig_idem_busy(ig_req *req, const char *job_id, json_object **out)
 	ig_err_set(&e, IG_E_CONFLICT, NULL, "the first request with this Idempotency-Key is still running as job %s;"
 	    " retry later", job_id);
 	ig_req_add_header(req, "Retry-After", BUSY_RETRY_AFTER);
-	*out = error_json(req, &e, job_id);
+	*out = ig_error_body(req, &e);
+	json_object_object_add(*out, "generation_id", json_object_new_string(job_id));
 	return 409;
 }
 
@@ -144,7 +128,7 @@ ig_idem_end(ig_req *req, const ig_idem *id, int status, json_object *body, const
 		return;
 	}
 	if (status >= 400)
-		kept = error_json(req, err, NULL);
+		kept = ig_error_body(req, err);
 	ig_idemkey_store(&id->k, status, json_object_to_json_string_ext(kept,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &e);
 	if (kept != body)

@@ -18,7 +18,6 @@ enum {
 	SQL_BIND,
 	SQL_STORE,
 	SQL_FORGET,
-	SQL_SWEEP,
 };
 
 static const char *const sql[] = {
@@ -37,7 +36,6 @@ static const char *const sql[] = {
 	[SQL_STORE] = "UPDATE idempotency_keys SET status = $4::int, response = $5::jsonb WHERE " THIS_KEY,
 	[SQL_FORGET] = "DELETE FROM idempotency_keys k WHERE " THIS_KEY
 	    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = k.job_id AND j.status IN ('queued', 'running', 'succeeded'))",
-	[SQL_SWEEP] = "DELETE FROM idempotency_keys WHERE " EXPIRED,
 };
 
 static PGresult *
@@ -121,17 +119,4 @@ int
 ig_idemkey_forget(const ig_idemkey *k, ig_err *err)
 {
 	return done(run(SQL_FORGET, k, NULL, NULL, err));
-}
-
-long
-ig_idemkey_sweep(ig_err *err)
-{
-	PGresult *r = ig_db_exec(sql[SQL_SWEEP], 0, NULL, IG_DB_IDEMPOTENT, err);
-	long n;
-
-	if (r == NULL)
-		return -1;
-	n = strtol(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	return n;
 }

@@ -8,8 +8,8 @@
  * to the generation job it started (the answer is rebuilt from that job on
  * every replay, so no image bytes are ever kept here) or stores its small
  * JSON answer (batch submit, errors before a job existed). Keys live
- * IG_IDEM_TTL; every claim sweeps the expired ones of all callers, so no
- * runner task is needed (ig_idemkey_sweep is there for one that wants to).
+ * IG_IDEM_TTL; every claim sweeps the expired ones of all callers (one
+ * statement, on the index of created_at), so no runner task is needed.
  */
 #ifndef IG_JOBS_IDEM_H
 #define IG_JOBS_IDEM_H
@@ -52,7 +52,5 @@ int ig_idemkey_store(const ig_idemkey *k, int status, const char *json, ig_err *
  * queued or running, or that succeeded: then the key stays with that job
  * (its answer can always be rebuilt; a retry must not pay again). */
 int ig_idemkey_forget(const ig_idemkey *k, ig_err *err);
-/* Delete every expired key; the number deleted, or -1 with err. */
-long ig_idemkey_sweep(ig_err *err);
 
 #endif

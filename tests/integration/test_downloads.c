@@ -51,47 +51,94 @@ requests_to(const char *host)
 	return n;
 }
 
-START_TEST(redirect_to_a_host_not_allowed_is_refused)
+/* A real output file on the mock (to be fetched by another name): its
+ * path into file. */
+static void
+output_file(char *file, size_t len)
 {
-	const char *base = it_env("IG_MOCK_URL");   /* http://127.0.0.1:PORT */
-	const char *port = strrchr(base, ':') + 1;
-	char file[512], script[2048], *tok;
 	it_resp r;
 	json_object *o;
 
 	mock("POST", "/_control/reset", "{}", &r);
 	it_resp_free(&r);
-	/* A real output file on the mock, to redirect to by another name. */
 	mock("POST", "/openai/v1/images/generations",
-	    "{\"model\": \"dall-e-2\", \"prompt\": \"redirect target\", \"size\": \"256x256\", \"response_format\": \"url\"}", &r);
+	    "{\"model\": \"dall-e-2\", \"prompt\": \"a download target\", \"size\": \"256x256\", \"response_format\": \"url\"}", &r);
 	o = it_json_body(&r);
-	snprintf(file, sizeof(file), "%s", strstr(json_object_get_string(json_object_object_get(
+	snprintf(file, len, "%s", strstr(json_object_get_string(json_object_object_get(
 	    json_object_array_get_idx(json_object_object_get(o, "data"), 0), "url")), "/openai/files/"));
 	json_object_put(o);
 	it_resp_free(&r);
+}
+
+/* The next OpenAI generation answers with url as its one output. */
+static void
+script_output(const char *url)
+{
+	char script[2048];
+	it_resp r;
+
 	snprintf(script, sizeof(script), "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"raw\", \"status\": 200,"
-	    " \"body\": {\"created\": 1, \"data\": [{\"url\": \"%s/openai/redirect?to=http%%3A%%2F%%2Flocalhost%%3A%s%s\"}]}}]}",
-	    base, port, file);
+	    " \"body\": {\"created\": 1, \"data\": [{\"url\": \"%s\"}]}}]}", url);
 	mock("POST", "/_control/script", script, &r);
 	it_resp_free(&r);
+}
 
-	tok = it_new_user("dl", "127.0.3.1", NULL);
+/* A fresh user's OpenAI generation, which must fail 502 provider_error
+ * with a message containing want. */
+static void
+generation_fails(const char *what, const char *want)
+{
+	char *tok = it_new_user("dl", "127.0.3.1", NULL);
+	it_resp r;
+	json_object *o;
+
 	it_json(&r, "127.0.3.2", "POST", "/api/generate-image", tok,
-	    "{\"prompt\": \"a redirected download %d\", \"api_provider\": \"openai\", \"api_key\": \"sk-good-dl\","
-	    " \"model\": \"dall-e-2\", \"image_size\": \"256x256\", \"no_cache\": true}", (int)getpid());
-	printf("  generate-image with a redirected output -> %ld %s\n", r.status, r.body.data);
+	    "{\"prompt\": \"%s %d\", \"api_provider\": \"openai\", \"api_key\": \"sk-good-dl\","
+	    " \"model\": \"dall-e-2\", \"image_size\": \"256x256\", \"no_cache\": true}", what, (int)getpid());
+	printf("  generate-image, %s -> %ld %s\n", what, r.status, r.body.data);
 	ck_assert_msg(r.status == 502, "%ld %s", r.status, r.body.data);
 	o = it_json_body(&r);
 	ck_assert_str_eq(it_jstr(o, "error", "code"), "provider_error");
-	ck_assert_msg(strstr(it_jstr(o, "error", "message"), "redirected (hop 1) to localhost") != NULL, "%s",
-	    it_jstr(o, "error", "message"));
+	ck_assert_msg(strstr(it_jstr(o, "error", "message"), want) != NULL, "%s", it_jstr(o, "error", "message"));
 	json_object_put(o);
 	it_resp_free(&r);
-	ck_assert_int_eq(requests_to("localhost"), 0);
-	ck_assert_int_ge(requests_to("127.0.0.1"), 2);    /* the generation and the first hop */
 	free(tok);
 }
+
+START_TEST(redirect_to_a_host_not_allowed_is_refused)
+{
+	const char *base = it_env("IG_MOCK_URL");   /* http://127.0.0.1:PORT */
+	char file[512], url[1024];
+
+	output_file(file, sizeof(file));
+	snprintf(url, sizeof(url), "%s/openai/redirect?to=http%%3A%%2F%%2Flocalhost%%3A%s%s", base,
+	    strrchr(base, ':') + 1, file);
+	script_output(url);
+	generation_fails("a redirected download", "redirected (hop 1) to localhost");
+	ck_assert_int_eq(requests_to("localhost"), 0);
+	ck_assert_int_ge(requests_to("127.0.0.1"), 2);    /* the generation and the first hop */
+}
 END_TEST
+
+/* The worker log, whole. Caller frees. */
+static char *
+worker_log(void)
+{
+	char path[512], *log;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/log/worker.log", it_env("IG_TEST_STACK"));
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	log = calloc(1, (size_t)n + 1);
+	fseek(f, 0, SEEK_SET);
+	ck_assert(fread(log, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	return log;
+}
 
 /* DNS rebinding, or an allow-listed NAME that resolves inward: with
  * localhost:PORT in IG_OPENAI_DOWNLOAD_HOSTS the host check passes, but the
@@ -101,52 +148,21 @@ START_TEST(allowed_name_resolving_to_loopback_is_refused)
 {
 	const char *base = it_env("IG_MOCK_URL");
 	const char *port = strrchr(base, ':') + 1;
-	char file[512], script[2048], over[256], *tok, *log;
-	it_resp r;
-	json_object *o;
-	FILE *f;
-	long n;
+	char file[512], url[1024], over[256], *log;
 
 	snprintf(over, sizeof(over), "IG_OPENAI_DOWNLOAD_HOSTS=127.0.0.1:%s,localhost:%s", port, port);
 	setenv("IG_STACK_OVERRIDES", over, 1);
 	it_stack("worker-start");
 	unsetenv("IG_STACK_OVERRIDES");
-	mock("POST", "/_control/reset", "{}", &r);
-	it_resp_free(&r);
-	mock("POST", "/openai/v1/images/generations",
-	    "{\"model\": \"dall-e-2\", \"prompt\": \"rebinding target\", \"size\": \"256x256\", \"response_format\": \"url\"}", &r);
-	o = it_json_body(&r);
-	snprintf(file, sizeof(file), "%s", strstr(json_object_get_string(json_object_object_get(
-	    json_object_array_get_idx(json_object_object_get(o, "data"), 0), "url")), "/openai/files/"));
-	json_object_put(o);
-	it_resp_free(&r);
-	snprintf(script, sizeof(script), "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"raw\", \"status\": 200,"
-	    " \"body\": {\"created\": 1, \"data\": [{\"url\": \"http://localhost:%s%s\"}]}}]}", port, file);
-	mock("POST", "/_control/script", script, &r);
-	it_resp_free(&r);
-
-	tok = it_new_user("dl", "127.0.3.3", NULL);
-	it_json(&r, "127.0.3.4", "POST", "/api/generate-image", tok,
-	    "{\"prompt\": \"a rebinding download %d\", \"api_provider\": \"openai\", \"api_key\": \"sk-good-dl\","
-	    " \"model\": \"dall-e-2\", \"image_size\": \"256x256\", \"no_cache\": true}", (int)getpid());
-	printf("  generate-image with an output on an inward name -> %ld %s\n", r.status, r.body.data);
-	ck_assert_msg(r.status == 502, "%ld %s", r.status, r.body.data);
-	ck_assert_ptr_nonnull(strstr(r.body.data, "address was refused"));
-	it_resp_free(&r);
+	output_file(file, sizeof(file));
+	snprintf(url, sizeof(url), "http://localhost:%s%s", port, file);
+	script_output(url);
+	generation_fails("an output on an inward name", "address was refused");
 	ck_assert_int_eq(requests_to("localhost"), 0);
-	snprintf(file, sizeof(file), "%s/log/worker.log", it_env("IG_TEST_STACK"));
-	f = fopen(file, "r");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	log = calloc(1, (size_t)n + 1);
-	fseek(f, 0, SEEK_SET);
-	ck_assert(fread(log, 1, (size_t)n, f) == (size_t)n);
-	fclose(f);
+	log = worker_log();
 	ck_assert_ptr_nonnull(strstr(log, "download_address_refused"));
 	ck_assert_ptr_nonnull(strstr(log, "localhost is a loopback address"));
 	free(log);
-	free(tok);
 }
 END_TEST
 

@@ -109,6 +109,21 @@ post_done(it_resp *r, const char *token, const char *key, const char *body)
 	ck_abort_msg("no answer for key %s", key);
 }
 
+/* post_done, which must end 200; its generation_id into id. */
+static void
+generated(const char *token, const char *key, const char *body, char id[40])
+{
+	it_resp r;
+	json_object *o;
+
+	post_done(&r, token, key, body);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	snprintf(id, 40, "%s", it_jstr(o, "generation_id", NULL));
+	json_object_put(o);
+	it_resp_free(&r);
+}
+
 static void
 new_key(char *key, size_t len)
 {
@@ -243,26 +258,15 @@ END_TEST
 START_TEST(key_is_per_user_and_route)
 {
 	char *a = it_new_user("idm", next_source(), NULL), *b = it_new_user("idm", next_source(), NULL);
-	char key[64], body[512], ja[40];
+	char key[64], body[512], ja[40], jb[40];
 	it_resp r;
-	json_object *o;
 
 	mock_post("/_control/reset", "{}");
 	new_key(key, sizeof(key));
 	openai_body(body, sizeof(body), "idempotent: a fox in snow", 0);
-	post_done(&r, a, key, body);
-	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	snprintf(ja, sizeof(ja), "%s", it_jstr(o, "generation_id", NULL));
-	json_object_put(o);
-	it_resp_free(&r);
-
-	post_done(&r, b, key, body);                       /* another user */
-	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	ck_assert_str_ne(it_jstr(o, "generation_id", NULL), ja);
-	json_object_put(o);
-	it_resp_free(&r);
+	generated(a, key, body, ja);
+	generated(b, key, body, jb);                       /* another user */
+	ck_assert_str_ne(ja, jb);
 	ck_assert_int_eq(openai_generations(), 2);
 
 	post(&r, "/api/batch/generate", a, key, "{\"prompts\": [\"idempotent: another route\"]}");
@@ -278,9 +282,8 @@ END_TEST
 START_TEST(keys_are_swept_after_a_day)
 {
 	char *a = it_new_user("idm", next_source(), NULL), *b = it_new_user("idm", next_source(), NULL);
-	char ka[64], kb[64], body[512], first[40], *n;
+	char ka[64], kb[64], body[512], first[40], again[40], *n;
 	it_resp r;
-	json_object *o;
 
 	mock_post("/_control/reset", "{}");
 	new_key(ka, sizeof(ka));
@@ -289,21 +292,12 @@ START_TEST(keys_are_swept_after_a_day)
 	ck_assert_int_eq(r.status, 202);
 	it_resp_free(&r);
 	openai_body(body, sizeof(body), "idempotent: a kite over dunes", 1);
-	post_done(&r, a, ka, body);
-	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	snprintf(first, sizeof(first), "%s", it_jstr(o, "generation_id", NULL));
-	json_object_put(o);
-	it_resp_free(&r);
+	generated(a, ka, body, first);
 
 	free(it_psql("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key IN ('%s', '%s')",
 	    ka, kb));
-	post_done(&r, a, ka, body);                        /* a day later: a new request */
-	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	ck_assert_str_ne(it_jstr(o, "generation_id", NULL), first);
-	json_object_put(o);
-	it_resp_free(&r);
+	generated(a, ka, body, again);                     /* a day later: a new request */
+	ck_assert_str_ne(again, first);
 	ck_assert_int_eq(openai_generations(), 2);
 	n = it_psql("SELECT count(*) FROM idempotency_keys WHERE key = '%s'", kb);
 	ck_assert_str_eq(n, "0");                          /* b's, swept by a's request */
