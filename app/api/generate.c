@@ -377,6 +377,17 @@ await(const char *job_id, ig_wait *w, char status[16], char code[64], char messa
 	}
 }
 
+/* The error of a job that ended without images, as its caller sees it. */
+static int
+job_failed(ig_req *req, const char *provider, const char *code, const char *message, ig_err *err)
+{
+	ig_errcode ec = ig_err_from_name(code);
+
+	if (ec == IG_E_RATE_LIMITED)
+		ig_req_add_header(req, "Retry-After", "30");
+	return ig_err_set(err, ec, NULL, "%s: %s", provider, message);
+}
+
 int
 ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 {
@@ -393,6 +404,8 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 		int hit = cached_job(req, g, job_id, err);
 		if (hit != 0) {
 			*cached = hit > 0;
+			if (hit > 0)
+				ig_idem_bind(g->idem, job_id, 1);
 			return hit > 0 ? 0 : -1;
 		}
 	}
@@ -411,18 +424,18 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 	ig_waiter_register(&w, job_id);
 	rc = ig_job_enqueue(&spec, err);
 	json_object_put(spec.request);
-	if (rc == 0)
+	if (rc == 0) {
+		/* From here on a retry with the key finds this job. */
+		ig_idem_bind(g->idem, job_id, 0);
 		rc = await(job_id, &w, status, code, message, err);
+	}
 	ig_waiter_unregister(&w);
 	if (rc != 0) {
 		rc = -1;
 		goto out;
 	}
 	if (strcmp(status, "succeeded") != 0) {
-		ig_errcode ec = ig_err_from_name(code);
-		rc = ig_err_set(err, ec, NULL, "%s: %s", g->provider, message);
-		if (ec == IG_E_RATE_LIMITED)
-			ig_req_add_header(req, "Retry-After", "30");
+		rc = job_failed(req, g->provider, code, message, err);
 		goto out;
 	}
 	rc = 0;
@@ -432,113 +445,6 @@ out:
 		free(sealed);
 	}
 	return rc;
-}
-
-/*
- * Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): the first
- * request with a key for this caller runs; a repeat with the same body
- * gets the first response, with another body 422, while the first is still
- * running 409. Keys live 24 hours. Server-side failures (5xx) are not kept,
- * so the client may retry them with the same key.
- */
-#define IDEMPOTENCY_TTL "24 hours"
-
-
-int
-ig_idem_begin(ig_req *req, ig_idem *id, int *status, json_object **out, ig_err *err)
-{
-	const char *key = ig_req_header(req, "Idempotency-Key");
-	unsigned char h[IG_SHA256_LEN];
-	const char *p[3];
-	PGresult *r;
-
-	memset(id, 0, sizeof(*id));
-	if (key == NULL)
-		return 0;
-	if (*key == '\0' || strlen(key) > 255)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "Idempotency-Key", "Idempotency-Key must be 1 to 255 characters");
-	snprintf(id->scope, sizeof(id->scope), "%s:%s", req->caller.authenticated ? "user" : "ip",
-	    req->caller.authenticated ? req->caller.user_id : (req->remote_addr ? req->remote_addr : "-"));
-	id->key = key;
-	ig_sha256(req->body ? req->body : "", req->body_len, h);
-	ig_hex(h, sizeof(h), id->hash);
-	p[0] = id->scope;
-	p[1] = key;
-	p[2] = id->hash;
-	r = ig_db_exec("WITH gone AS (DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2"
-	    "  AND created_at < now() - interval '" IDEMPOTENCY_TTL "')"
-	    " INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)"
-	    " ON CONFLICT (scope, key) DO NOTHING RETURNING 1", 3, p, 0, err);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		PQclear(r);
-		id->active = 1;
-		return 0;
-	}
-	PQclear(r);
-	r = ig_db_exec("SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
-	    2, p, 0, err);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return ig_err_set(err, IG_E_CONFLICT, NULL, "a request with this Idempotency-Key is in flight; retry later");
-	}
-	if (strcmp(PQgetvalue(r, 0, 0), id->hash) != 0) {
-		PQclear(r);
-		return ig_err_set(err, IG_E_IDEMPOTENCY_MISMATCH, "Idempotency-Key",
-		    "this Idempotency-Key was used with a different request body");
-	}
-	if (PQgetisnull(r, 0, 1)) {
-		PQclear(r);
-		return ig_err_set(err, IG_E_CONFLICT, NULL, "the first request with this Idempotency-Key is still running");
-	}
-	*status = atoi(PQgetvalue(r, 0, 1));
-	*out = ig_json_parse(PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), 100000, err);
-	PQclear(r);
-	if (*out == NULL)
-		return -1;
-	ig_req_add_header(req, "Idempotent-Replayed", "true");
-	return 1;
-}
-
-void
-ig_idem_end(ig_req *req, const ig_idem *id, int status, json_object *body, const ig_err *err)
-{
-	const char *p[4];
-	char st[16];
-	ig_err e;
-	json_object *kept = body;
-
-	if (!id->active)
-		return;
-	p[0] = id->scope;
-	p[1] = id->key;
-	if (status < 0) {
-		status = ig_err_status(err->code);
-		if (status < 500) {
-			json_object *eo = json_object_new_object();
-			kept = json_object_new_object();
-			json_object_object_add(eo, "code", json_object_new_string(ig_err_name(err->code)));
-			json_object_object_add(eo, "message", json_object_new_string(err->message));
-			json_object_object_add(eo, "field", err->field[0] ? json_object_new_string(err->field) : NULL);
-			json_object_object_add(kept, "success", json_object_new_boolean(0));
-			json_object_object_add(kept, "error", eo);
-			json_object_object_add(kept, "request_id", json_object_new_string(req->request_id));
-		}
-	}
-	if (status >= 500 || kept == NULL) {
-		PQclear(ig_db_exec("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2", 2, p, 0, &e));
-		return;
-	}
-	snprintf(st, sizeof(st), "%d", status);
-	p[2] = st;
-	p[3] = json_object_to_json_string_ext(kept, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	PQclear(ig_db_exec("UPDATE idempotency_keys SET status = $3::int, response = $4::jsonb"
-	    " WHERE scope = $1 AND key = $2", 4, p, 0, &e));
-	if (kept != body)
-		json_object_put(kept);
 }
 
 #define SEED_KEYS "prompt", "negative_prompt", "image_size", "image_count", "api_key", "model", "seed", \
@@ -584,6 +490,24 @@ ig_api_local_ai_generate(ig_req *req, json_object **out, ig_err *err)
 	return generate(req, keys, "local_ai", extras, out, err);
 }
 
+/* A repeat of a request whose Idempotency-Key is bound to a job (the first
+ * one is still waiting, or answered 504): answered from that job, never by
+ * a second one. */
+static int
+replay_job(ig_req *req, ig_gen *g, ig_idem *id, int64_t t0, json_object **out, ig_err *err)
+{
+	const ig_idem_rec *rec = &id->rec;
+
+	if (strcmp(rec->job_status, "queued") == 0 || strcmp(rec->job_status, "running") == 0)
+		return ig_idem_busy(req, rec->job_id, out);
+	if (strcmp(rec->job_status, "succeeded") == 0) {
+		g->provider = rec->provider;
+		g->req.model = rec->model;
+		return respond(g, rec->job_id, rec->cached, t0, out, err);
+	}
+	return job_failed(req, rec->provider, rec->job_code, rec->job_message, err);
+}
+
 static int
 generate(ig_req *req, const char *const *keys, const char *forced, const char *const *extras,
     json_object **out, ig_err *err)
@@ -602,12 +526,16 @@ generate(ig_req *req, const char *const *keys, const char *forced, const char *c
 	if (b == NULL || validate(req, b, &g, forced, extras, err) != 0)
 		goto out;
 	replay = ig_idem_begin(req, &id, &status, out, err);
-	if (replay != 0) {
+	if (replay == 2) {
+		rc = replay_job(req, &g, &id, t0, out, err);
+	} else if (replay != 0) {
 		rc = replay > 0 ? status : -1;
 		goto out;
+	} else {
+		g.idem = &id;
+		if (ig_gen_run(req, &g, job_id, &cached, err) == 0)
+			rc = respond(&g, job_id, cached, t0, out, err);
 	}
-	if (ig_gen_run(req, &g, job_id, &cached, err) == 0)
-		rc = respond(&g, job_id, cached, t0, out, err);
 	ig_idem_end(req, &id, rc, rc >= 0 ? *out : NULL, err);
 out:
 	if (req->body != NULL)

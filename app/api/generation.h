@@ -9,6 +9,7 @@
 
 #include "app/fcgi/http.h"
 #include "lib/auth/secretbox.h"
+#include "lib/jobs/idem.h"
 #include "lib/jobs/queue.h"
 #include "lib/providers/provider.h"
 
@@ -21,6 +22,7 @@ typedef struct ig_gen {
 	int no_cache;
 	char size[24];
 	char cache_key[65];
+	struct ig_idem *idem;           /* bound to the job ig_gen_run starts; may be NULL */
 } ig_gen;
 
 /* Request field names, for errors: the seed API and OpenAI's differ. */
@@ -48,23 +50,34 @@ json_object *ig_gen_job_request(const ig_gen *g);
 int ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err);
 
 /*
- * Idempotency-Key (draft-ietf-httpapi-idempotency-key-header), shared by
- * generate-image and batch submit: per caller, the first request with a key
- * runs; a repeat with the same body gets the stored answer, another body
- * 422, a repeat while the first still runs 409. Keys live 24 hours; 5xx
- * answers are not kept, so the client may retry them.
+ * Idempotency-Key (app/api/idempotency.c; lib/jobs/idem.h), shared by the
+ * generation routes and batch submit: per caller and route, the first
+ * request with a key runs; a repeat with the same body gets its answer,
+ * another body 422, a repeat while it still runs 409 with Retry-After. A
+ * generation binds the key to its job (ig_idem_bind), and every repeat is
+ * answered from that job: its images once it succeeded, 409 naming it while
+ * it runs (also after the first request answered 504), never a second job.
  */
 typedef struct ig_idem {
-	int active;
+	int active;                     /* this request claimed the key */
+	int bound;                      /* the key is bound to a job (rec.job_id) */
+	ig_idemkey k;
 	char scope[80];
-	const char *key;
 	char hash[65];
+	ig_idem_rec rec;                /* the key's row when another request claimed it */
 } ig_idem;
 
 /* 0: go ahead (this request owns the key, or sent none); 1: *status and
- * *out hold the stored answer; -1: err (409, 422, 400). */
+ * *out hold the stored answer; 2: the key is bound to the job id->rec.job_id
+ * (its status in id->rec), answer from it; -1: err (409, 422, 400). */
 int ig_idem_begin(ig_req *req, ig_idem *id, int *status, json_object **out, ig_err *err);
-/* Keep the answer of the request that owns the key (status < 0: err). */
+/* Bind the key id owns (if any; id may be NULL) to job_id. */
+void ig_idem_bind(ig_idem *id, const char *job_id, int cached);
+/* The 409 of a key whose job still runs: Retry-After, the job's id as
+ * generation_id. Returns 409 with *out. */
+int ig_idem_busy(ig_req *req, const char *job_id, json_object **out);
+/* Keep the answer of the request that owns the key (status < 0: err), or
+ * free the key after a 5xx. */
 void ig_idem_end(ig_req *req, const ig_idem *id, int status, json_object *body, const ig_err *err);
 
 #endif

@@ -75,6 +75,10 @@ typedef struct ig_req {
 
 typedef int (*ig_handler)(ig_req *req, json_object **out, ig_err *err);
 
+/* The error body of API.md: {"success": false, "error": {code, message,
+ * field}, "request_id"}. New reference. */
+json_object *ig_error_body(const ig_req *req, const ig_err *err);
+
 /*
  * Streaming handlers (Server-Sent Events, ZIP downloads) write their answer
  * as it is produced instead of returning one JSON body. Until

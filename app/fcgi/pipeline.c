@@ -73,9 +73,8 @@ reason(int status)
 	}
 }
 
-/* The error body of API.md: {"success": false, "error": {...}, "request_id"}. */
-static json_object *
-error_body(const ig_req *req, const ig_err *err)
+json_object *
+ig_error_body(const ig_req *req, const ig_err *err)
 {
 	json_object *o = json_object_new_object(), *e = json_object_new_object();
 
@@ -358,7 +357,7 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 			ig_err_set(&err, IG_E_INTERNAL, NULL, "internal error");
 		status = ig_err_status(err.code);
 		json_object_put(body);
-		body = error_body(&req, &err);
+		body = ig_error_body(&req, &err);
 	} else if (body == NULL) {
 		body = json_object_new_object();
 	}

@@ -204,6 +204,7 @@ finished(ig_runner *rn, ig_active *a, CURLcode rc)
 	resp.retry_after = a->retry_after[0] ? a->retry_after : NULL;
 	resp.finish_reason = a->finish_reason[0] ? a->finish_reason : NULL;
 	resp.seed = a->seed[0] ? a->seed : NULL;
+	curl_easy_getinfo(a->easy, CURLINFO_REDIRECT_URL, &resp.location);   /* owned by a->easy */
 	if (rc != CURLE_OK)
 		ig_logf(IG_LOG_WARN, "provider_transfer_failed", "job %s (%s): %s", a->job.id, a->job.provider,
 		    a->too_big ? "response over the size limit" : curl_easy_strerror(rc));

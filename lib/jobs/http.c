@@ -1,29 +1,111 @@
 /* http.c — see http.h. */
 #include "ig_autoconf.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
+#include "lib/core/log.h"
 #include "lib/jobs/http.h"
+#include "lib/jobs/webhook.h"
+
+/* url's host (IPv6 without brackets) into host; 0, or -1 when url has none. */
+static int
+url_host(const char *url, char *host, size_t len)
+{
+	CURLU *u = curl_url();
+	char *h = NULL;
+	int rc = -1;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		size_t n = strlen(h);
+		const char *p = h;
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+			p++;
+			n -= 2;
+		}
+		snprintf(host, len, "%.*s", (int)n, p);
+		rc = 0;
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int
+ig_http_download_addr_ok(const char *url, const struct sockaddr *sa, const char **why)
+{
+	char host[256];
+	unsigned char lit[sizeof(struct in6_addr)];
+
+	if (ig_webhook_addr_public(sa, why))
+		return 1;
+	if (url_host(url, host, sizeof(host)) != 0)
+		return 0;
+	if (sa->sa_family == AF_INET && inet_pton(AF_INET, host, lit) == 1)
+		return memcmp(lit, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4) == 0;
+	if (sa->sa_family == AF_INET6 && inet_pton(AF_INET6, host, lit) == 1)
+		return memcmp(lit, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16) == 0;
+	return 0;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION of downloads: every connection, to every
+ * address a name resolves to (also one re-resolved later: DNS rebinding),
+ * is checked before it is made. clientp is the ig_http_req, which lives as
+ * long as its transfer. */
+static curl_socket_t
+download_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	const ig_http_req *h = clientp;
+	const char *why = "";
+	char host[256];
+
+	if (purpose == CURLSOCKTYPE_IPCXN && !ig_http_download_addr_ok(h->url, &a->addr, &why)) {
+		if (url_host(h->url, host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "?");
+		ig_logf(IG_LOG_WARN, "download_address_refused",
+		    "an output download%s: %.200s is %s; downloads reach public addresses only, or one named by address",
+		    h->hop ? " (after a redirect)" : "", host, why);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
 
 int
 ig_http_apply(CURL *e, const ig_http_req *h, const ig_pconf *pc, long timeout_ms,
     struct curl_slist **hdrs, curl_mime **mime, ig_err *err)
 {
 	const char *proto = strncmp(pc->base_url, "https://", 8) == 0 ? "https" : "http";
+	char host[256];
 
 	*hdrs = NULL;
 	*mime = NULL;
-	if (h->download && !ig_pconf_download_allowed(pc, h->url))
+	if (h->download && !ig_pconf_download_allowed(pc, h->url)) {
+		if (url_host(h->url, host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "?");
+		if (h->hop > 0)
+			return ig_err_set(err, IG_E_PROVIDER_ERROR, NULL,
+			    "the output download was redirected (hop %d) to %.100s, a host not in %s's download allow-list;"
+			    " the redirect was refused", h->hop, host, pc->ops->name);
 		return ig_err_set(err, IG_E_PROVIDER_ERROR, NULL,
-		    "the provider's output URL is on a host not in its download allow-list");
+		    "the provider's output URL is on %.100s, a host not in %s's download allow-list", host, pc->ops->name);
+	}
 	curl_easy_setopt(e, CURLOPT_URL, h->url);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, proto);
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, proto);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, h->download ? 1L : 0L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
+	/* Redirects are never followed by libcurl: a download's redirect comes
+	 * back to the adapter (ig_provider_download_error) and its target is a
+	 * new download, checked here like the first URL. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	if (h->download) {
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, download_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)(uintptr_t)h);
+	}
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "imagegen/" PACKAGE_VERSION);

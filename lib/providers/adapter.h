@@ -62,9 +62,14 @@ int ig_call_add_raw_image(ig_call *call, const ig_http_resp *resp, int has_seed,
 ig_step ig_provider_fail(ig_call *call, ig_errcode code, const char *what, const char *message,
     ig_err *err);
 
-/* An output download failed: 5xx and transport errors retry, anything else
- * is a provider error (a 403 from a storage host is not our key's fault). */
-ig_step ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_err *err);
+/* An output download did not answer 2xx. A redirect (301, 302, 303, 307,
+ * 308) is followed here, one hop at a time, at most IG_DOWNLOAD_MAX_HOPS:
+ * *next is the download of its target (hop n), which the runner checks
+ * against the allow-list like the first URL (lib/jobs/http.c). 5xx and
+ * transport errors retry, anything else is a provider error (a 403 from a
+ * storage host is not our key's fault). */
+#define IG_DOWNLOAD_MAX_HOPS 3
+ig_step ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err);
 
 /* The nearest of the "W:H" ratios (NULL-terminated) to width×height,
  * measured as the distance between log-ratios. */

@@ -232,19 +232,39 @@ ig_call_add_raw_image(ig_call *call, const ig_http_resp *resp, int has_seed, int
 	data = ig_xmalloc(resp->len);
 	memcpy(data, resp->body, resp->len);
 	ig_call_add_image(call, data, resp->len, has_seed, seed);
+	call->redirects = 0;
 	return 0;
 }
 
 ig_step
-ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
+ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err)
 {
 	call->retry_ms = 0;
+	if (resp->status == 301 || resp->status == 302 || resp->status == 303 || resp->status == 307 ||
+	    resp->status == 308) {
+		if (resp->location == NULL || *resp->location == '\0') {
+			ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "downloading an output: HTTP %ld without a Location",
+			    resp->status);
+			return IG_STEP_FAIL;
+		}
+		if (++call->redirects > IG_DOWNLOAD_MAX_HOPS) {
+			ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "downloading an output: more than %d redirects",
+			    IG_DOWNLOAD_MAX_HOPS);
+			return IG_STEP_FAIL;
+		}
+		ig_http_download(next, resp->location);
+		next->hop = call->redirects;
+		return IG_STEP_NEXT;
+	}
 	if (resp->timed_out) {
 		ig_err_set(err, IG_E_PROVIDER_TIMEOUT, NULL, "downloading an output timed out");
 		return IG_STEP_FAIL;
 	}
-	ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "downloading an output failed (HTTP %ld)",
-	    resp->status);
+	if (resp->transport_error || resp->status == 0)
+		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "downloading an output failed: no answer (the connection"
+		    " failed, or its address was refused: downloads reach public addresses only)");
+	else
+		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "downloading an output failed (HTTP %ld)", resp->status);
 	if (resp->transport_error || resp->status == 0 || resp->status == 408 ||
 	    resp->status == 429 || resp->status >= 500) {
 		long ra = ig_retry_after_ms(resp->retry_after);

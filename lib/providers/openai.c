@@ -230,7 +230,7 @@ oa_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err
 
 	if (st->next_url < st->nurls) {         /* the answer to a download */
 		if (!ok)
-			return ig_provider_download_error(call, resp, err);
+			return ig_provider_download_error(call, resp, next, err);
 		if (ig_call_add_raw_image(call, resp, 0, 0, err) != 0)
 			return IG_STEP_FAIL;
 		if (st->revised[st->next_url] != NULL) {

@@ -73,6 +73,7 @@ typedef struct ig_http_req {
 	int nparts;
 	long max_bytes;                 /* response size cap; 0 = the runner's default */
 	int download;                   /* 1: fetching an output URL (host allow-list applies) */
+	int hop;                        /* downloads: 0 the provider's URL, n its n-th redirect */
 	long delay_ms;                  /* perform no sooner than this after the previous
 	                                 * exchange ended (Replicate's polling); 0 = now */
 } ig_http_req;
@@ -87,6 +88,8 @@ typedef struct ig_http_resp {
 	const char *retry_after;        /* Retry-After header value, or NULL */
 	const char *finish_reason;      /* Stability's finish-reason header, or NULL */
 	const char *seed;               /* Stability's seed header, or NULL */
+	const char *location;           /* a 3xx's target as an absolute URL
+	                                 * (CURLINFO_REDIRECT_URL), or NULL */
 } ig_http_resp;
 
 /* What parse decided. */
@@ -107,6 +110,7 @@ typedef struct ig_call {
 	long retry_ms;                  /* for IG_STEP_RETRY: the provider's hint, 0 = back-off */
 	void *state;
 	char upstream_id[128];          /* e.g. Replicate's prediction id, for cancel */
+	int redirects;                  /* redirects followed for the download in progress */
 } ig_call;
 
 typedef struct ig_model_decl {

@@ -302,7 +302,7 @@ rp_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err
 
 	if (st->phase == RP_DOWNLOAD) {
 		if (!ok)
-			return ig_provider_download_error(call, resp, err);
+			return ig_provider_download_error(call, resp, next, err);
 		if (ig_call_add_raw_image(call, resp, st->has_seed, st->seed, err) != 0)
 			return IG_STEP_FAIL;
 		st->next_url++;

@@ -13,8 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "lib/core/error.h"
+#include "lib/jobs/http.h"
 #include "lib/jobs/pconf.h"
+#include "lib/providers/adapter.h"
 #include "lib/jobs/store.h"
 
 /* Output URLs are fetched only from allowed hosts: a provider that hands
@@ -56,6 +61,106 @@ START_TEST(download_hosts_from_the_environment_include_the_port)
 	ck_assert(!ig_pconf_download_allowed(r, "http://127.0.0.1/x"));
 	unsetenv("IG_REPLICATE_BASE_URL");
 	unsetenv("IG_REPLICATE_DOWNLOAD_HOSTS");
+}
+END_TEST
+
+static int
+addr_ok(const char *url, const char *addr)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)&ss;
+	const char *why = NULL;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1)
+		v4->sin_family = AF_INET;
+	else {
+		ck_assert(inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1);
+		v6->sin6_family = AF_INET6;
+	}
+	return ig_http_download_addr_ok(url, (struct sockaddr *)&ss, &why);
+}
+
+/* DNS rebinding and allow-listed names that resolve inward: a download may
+ * connect to a public address, or to the very address its URL names (the
+ * operator listed it), never to a loopback, private or link-local address
+ * reached through a name. */
+START_TEST(downloads_connect_to_public_addresses_or_the_named_one)
+{
+	ck_assert(addr_ok("https://replicate.delivery/x.png", "93.184.216.34"));
+	ck_assert(!addr_ok("https://evil.replicate.delivery/x.png", "127.0.0.1"));
+	ck_assert(!addr_ok("https://evil.replicate.delivery/x.png", "169.254.169.254"));
+	ck_assert(!addr_ok("https://evil.replicate.delivery/x.png", "10.1.2.3"));
+	ck_assert(!addr_ok("https://evil.replicate.delivery/x.png", "::ffff:192.168.1.1"));
+	ck_assert(!addr_ok("http://localhost:4100/x.png", "127.0.0.1"));
+	ck_assert(!addr_ok("http://localhost:4100/x.png", "::1"));
+	ck_assert(addr_ok("http://127.0.0.1:4100/x.png", "127.0.0.1"));
+	ck_assert(!addr_ok("http://127.0.0.1:4100/x.png", "127.0.0.2"));
+	ck_assert(addr_ok("http://[::1]:4100/x.png", "::1"));
+	ck_assert(addr_ok("http://192.168.1.5:7860/x.png", "192.168.1.5"));
+}
+END_TEST
+
+/* A download's redirect is a new download of its target (checked again by
+ * ig_http_apply), at most IG_DOWNLOAD_MAX_HOPS in a row; libcurl follows
+ * none itself. */
+START_TEST(download_redirects_are_followed_hop_by_hop)
+{
+	ig_call call;
+	ig_http_req next;
+	ig_http_resp resp;
+	ig_err err;
+
+	memset(&call, 0, sizeof(call));
+	memset(&resp, 0, sizeof(resp));
+	resp.status = 302;
+	resp.location = "http://169.254.169.254/latest/meta-data/";
+	for (int hop = 1; hop <= IG_DOWNLOAD_MAX_HOPS; hop++) {
+		memset(&next, 0, sizeof(next));
+		ck_assert_int_eq(ig_provider_download_error(&call, &resp, &next, &err), IG_STEP_NEXT);
+		ck_assert_str_eq(next.url, resp.location);
+		ck_assert(next.download);
+		ck_assert_int_eq(next.hop, hop);
+		ig_http_req_free(&next);
+	}
+	memset(&next, 0, sizeof(next));
+	ck_assert_int_eq(ig_provider_download_error(&call, &resp, &next, &err), IG_STEP_FAIL);
+	ck_assert_ptr_nonnull(strstr(err.message, "redirects"));
+	resp.location = NULL;
+	call.redirects = 0;
+	ck_assert_int_eq(ig_provider_download_error(&call, &resp, &next, &err), IG_STEP_FAIL);
+	ck_assert_ptr_nonnull(strstr(err.message, "Location"));
+}
+END_TEST
+
+/* The allow-list check names the refused host, and whether it was a
+ * redirect's target. */
+START_TEST(a_refused_redirect_is_named)
+{
+	char err_s[256];
+	const ig_pconf *pc;
+	ig_http_req h;
+	ig_err err;
+	struct curl_slist *hdrs;
+	curl_mime *mime;
+	CURL *e = curl_easy_init();
+
+	setenv("IG_OPENAI_BASE_URL", "http://127.0.0.1:4100/openai", 1);
+	ck_assert_int_eq(ig_pconf_load(err_s, sizeof(err_s)), 0);
+	pc = ig_pconf_get("openai");
+	memset(&h, 0, sizeof(h));
+	h.method = "GET";
+	h.url = "http://127.0.0.1:4100/openai/files/a.png";
+	h.download = 1;
+	ck_assert_int_eq(ig_http_apply(e, &h, pc, 1000, &hdrs, &mime, &err), 0);
+	curl_slist_free_all(hdrs);
+	h.url = "http://169.254.169.254/latest/meta-data/";
+	h.hop = 1;
+	ck_assert_int_eq(ig_http_apply(e, &h, pc, 1000, &hdrs, &mime, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.message, "redirected (hop 1) to 169.254.169.254"));
+	curl_easy_cleanup(e);
+	unsetenv("IG_OPENAI_BASE_URL");
 }
 END_TEST
 
@@ -165,6 +270,11 @@ main(void)
 	tcase_add_test(tc, download_hosts_default_to_api_and_delivery_hosts);
 	tcase_add_test(tc, download_hosts_from_the_environment_include_the_port);
 	tcase_add_test(tc, bad_provider_settings_name_the_variable);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("downloads");
+	tcase_add_test(tc, downloads_connect_to_public_addresses_or_the_named_one);
+	tcase_add_test(tc, download_redirects_are_followed_hop_by_hop);
+	tcase_add_test(tc, a_refused_redirect_is_named);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("store");
 	tcase_add_test(tc, a_full_file_system_is_insufficient_storage);
