@@ -164,14 +164,18 @@ int
 ig_rate_limit(ig_req *req, ig_rate_class rc, ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
-	char key[128];
+	char key[128], client[64];
 	const char *who = req->caller.authenticated ? "user" : "ip";
-	const char *id = req->caller.authenticated ? req->caller.user_id :
-	    (req->remote_addr ? req->remote_addr : "unknown");
+	const char *id = req->caller.user_id;
 	ig_ratelimit rl, gen;
 
 	if (rc == IG_RATE_NONE)
 		return 0;
+	/* Anonymous callers by address, IPv6 ones by their /64. */
+	if (!req->caller.authenticated) {
+		ig_client_key(req->remote_addr, client, sizeof(client));
+		id = client;
+	}
 	snprintf(key, sizeof(key), "%s:%s:all", who, id);
 	if (ig_ratelimit_hit(key, cfg->rate_limit, &rl, err) != 0)
 		return -1;
