@@ -905,8 +905,14 @@ START_TEST(user_update_changes_profile_and_refuses_taken_email)
 	user_new(&a, ip(51));
 	user_new(&b, ip(51));
 	snprintf(email, sizeof(email), "new_%s", a.email);
+	/* The email needs the current password (test_takeover has the rest). */
 	it_json(&r, a.ip, "PUT", "/api/user", a.access,
 	    "{\"display_name\":\"Renamed\",\"email\":\"%s\"}", email);
+	expect_error(&r, 400, "invalid_request", "current_password", NULL);
+	it_resp_free(&r);
+	it_json(&r, a.ip, "PUT", "/api/user", a.access,
+	    "{\"display_name\":\"Renamed\",\"email\":\"%s\",\"current_password\":\"%s\"}",
+	    email, PASSWORD);
 	EXPECT(&r, 200);
 	o = it_json_body(&r);
 	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
@@ -920,7 +926,8 @@ START_TEST(user_update_changes_profile_and_refuses_taken_email)
 	ck_assert_str_eq(js(o, "user.email"), email);
 	json_object_put(o);
 	it_resp_free(&r);
-	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"%s\"}", b.email);
+	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"%s\",\"current_password\":\"%s\"}",
+	    b.email, PASSWORD);
 	expect_error(&r, 409, "conflict", NULL, NULL);
 	it_resp_free(&r);
 	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"nope\"}");
