@@ -7,6 +7,7 @@
 #include "ig_autoconf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -362,66 +363,56 @@ out:
 }
 
 /* Queue a mail for the runner (lib/auth/outbox.c): the request does not
- * wait for SMTP. ttl_s: how long its content is worth sending (0: always). */
+ * wait for SMTP. ttl_s: how long its content is worth sending (0: always).
+ * Takes body (malloc'ed) and wipes it: it may hold a token. */
 static void
-queue_mail(const char *to, const char *subject, const char *body, int ttl_s)
+queue_mail(const char *to, const char *subject, int ttl_s, char *body)
 {
 	const ig_config *cfg = ig_cfg();
 	ig_err err;
 
-	if (cfg->smtp_url == NULL || cfg->smtp_url[0] == '\0') {
+	if (cfg->smtp_url == NULL || cfg->smtp_url[0] == '\0')
 		ig_logf(IG_LOG_WARN, "mail_disabled", "IG_SMTP_URL is not set: \"%s\" not sent", subject);
-		return;
-	}
-	if (ig_outbox_add(to, subject, body, ttl_s, &err) != 0)
+	else if (ig_outbox_add(to, subject, body, ttl_s, &err) != 0)
 		ig_logf(IG_LOG_WARN, "mail_queue_failed", "\"%s\": %s", subject, err.message);
+	sodium_memzero(body, strlen(body));
+	free(body);
 }
 
 static void
 send_reset_mail(const char *to, const char *username, const char *token)
 {
-	char *body = ig_xasprintf(
+	queue_mail(to, "Reset your imagegen password", RESET_TTL_MIN * 60, ig_xasprintf(
 	    "Someone asked to reset the password of the imagegen account \"%s\".\n\n"
 	    "Token: %s\n\n"
 	    "Or open this link:\n%s/reset-password?token=%s\n\n"
 	    "The token works once, within %d minutes. If you did not ask for this,\n"
 	    "ignore this mail: your password stays as it is.\n",
-	    username, token, ig_cfg()->public_url, token, RESET_TTL_MIN);
-
-	queue_mail(to, "Reset your imagegen password", body, RESET_TTL_MIN * 60);
-	sodium_memzero(body, strlen(body));
-	free(body);
+	    username, token, ig_cfg()->public_url, token, RESET_TTL_MIN));
 }
 
 void
 ig_auth_mail_email_changed(const char *old_to, const char *username, const char *new_email)
 {
-	char *body = ig_xasprintf(
+	queue_mail(old_to, "Your imagegen email address was changed", 0, ig_xasprintf(
 	    "The email address of the imagegen account \"%s\" was changed\n"
 	    "from %s to %s.\n\n"
 	    "Password-reset mail keeps going to the last confirmed address until the\n"
 	    "new one is confirmed. If you did not make this change, reset your\n"
 	    "password now: that ends every session and API key of the account.\n",
-	    username, old_to, new_email);
-
-	queue_mail(old_to, "Your imagegen email address was changed", body, 0);
-	free(body);
+	    username, old_to, new_email));
 }
 
 void
 ig_auth_mail_confirm(const char *to, const char *username, const char *token)
 {
-	char *body = ig_xasprintf(
+	queue_mail(to, "Confirm your imagegen email address", IG_EMAIL_CONFIRM_TTL, ig_xasprintf(
 	    "Confirm that this address belongs to the imagegen account \"%s\".\n\n"
 	    "Token: %s\n\n"
 	    "Or open this link:\n%s/confirm-email?token=%s\n\n"
 	    "The token works once, within %d hours. Until then, password-reset\n"
 	    "mail goes to the account's previous, confirmed address.\n",
-	    username, token, ig_cfg()->public_url, token, IG_EMAIL_CONFIRM_TTL / 3600);
-
-	queue_mail(to, "Confirm your imagegen email address", body, IG_EMAIL_CONFIRM_TTL);
-	sodium_memzero(body, strlen(body));
-	free(body);
+	    username, token, ig_cfg()->public_url, token, IG_EMAIL_CONFIRM_TTL / 3600));
 }
 
 json_object *

@@ -298,6 +298,17 @@ mail_is_for(const char *mail, const char *to)
 	return 0;
 }
 
+void
+it_mail_token(const char *mail, char *out, size_t outlen)
+{
+	const char *t = strstr(mail, "\nToken: ");
+
+	ck_assert_msg(t != NULL, "no Token: line in mail:\n%s", mail);
+	t += strlen("\nToken: ");
+	snprintf(out, outlen, "%.*s", (int)strcspn(t, "\r\n "), t);
+	ck_assert(strlen(out) >= 16);
+}
+
 long
 it_mail_last(void)
 {

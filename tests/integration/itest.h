@@ -108,6 +108,9 @@ char *it_mail_wait(const char *to, long after, long timeout_ms, long *num);
 /* Number of the newest mail in the sink now (0 when none): pass it as
  * `after` to wait only for mail sent after this point. */
 long it_mail_last(void);
+/* The value of a mail's "Token: X" line (reset, email confirmation) into
+ * out; fails the test when there is none. */
+void it_mail_token(const char *mail, char *out, size_t outlen);
 
 /*
  * Run `psql "$IG_DATABASE_URL" -Atc SQL` and return its standard output

@@ -756,18 +756,6 @@ END_TEST
 
 /* ---------------------------------------------------------- password reset */
 
-/* The line "Token: X" of a reset mail, X copied into out. */
-static void
-mail_token(const char *mail, char *out, size_t outlen)
-{
-	const char *t = strstr(mail, "\nToken: ");
-
-	ck_assert_msg(t != NULL, "no Token: line in mail:\n%s", mail);
-	t += strlen("\nToken: ");
-	snprintf(out, outlen, "%.*s", (int)strcspn(t, "\r\n "), t);
-	ck_assert(strlen(out) >= 16);
-}
-
 /* Account enumeration through the reset form: known and unknown addresses
  * get the same 202 and body; only the known one receives a mail. */
 START_TEST(password_reset_request_does_not_reveal_whether_email_exists)
@@ -818,7 +806,7 @@ START_TEST(password_reset_token_works_once_and_revokes_every_session)
 	it_resp_free(&r);
 	mail = it_mail_wait(u.email, last, 15000, NULL);
 	ck_assert_msg(mail != NULL, "no reset mail for %s", u.email);
-	mail_token(mail, token, sizeof(token));
+	it_mail_token(mail, token, sizeof(token));
 	link = ig_xasprintf("%s/reset-password?token=%s", it_env("IG_PUBLIC_URL"), token);
 	ck_assert_msg(strstr(mail, link) != NULL, "no link %s in mail:\n%s", link, mail);
 	free(link);

@@ -121,15 +121,32 @@ revoked_of(const it_resp *r, int *sessions, int *keys)
 	json_object_put(o);
 }
 
-/* The "Token: X" line of a mail into out. */
+/* r answered 200 with revoked {sessions, api_keys} as wanted, and every
+ * credential of the NULL-terminated list is refused now. */
 static void
-mail_token(const char *mail, char *out, size_t outlen)
+expect_revoked(const it_resp *r, const char *source, int sessions, int keys, const char *const *creds)
 {
-	const char *t = strstr(mail, "\nToken: ");
+	int s, k;
 
-	ck_assert_msg(t != NULL, "no Token: line in mail:\n%s", mail);
-	t += 8;
-	snprintf(out, outlen, "%.*s", (int)strcspn(t, "\r\n"), t);
+	EXPECT(r, 200);
+	for (int i = 0; creds[i] != NULL; i++)
+		ck_assert_msg(status_of_me(source, creds[i]) == 401, "credential %d (%.3s…) still works",
+		    i, creds[i]);
+	revoked_of(r, &s, &k);
+	ck_assert_int_eq(s, sessions);
+	ck_assert_int_eq(k, keys);
+}
+
+/* r is an error of this status naming field. */
+static void
+expect_field(const it_resp *r, long status, const char *field)
+{
+	json_object *o;
+
+	EXPECT(r, status);
+	o = it_json_body(r);
+	ck_assert_str_eq(it_jstr(o, "error", "field"), field);
+	json_object_put(o);
 }
 
 /* Ask for a reset of address; the mail that arrives for `to`, or NULL. */
@@ -154,7 +171,6 @@ START_TEST(reset_revokes_api_keys_made_with_a_stolen_session)
 	victim v;
 	char *thief, *key, *mail, token[128];
 	it_resp r;
-	int sessions, keys;
 
 	acct_new(&v, ip(1));
 	thief = acct_login(&v, PASSWORD);
@@ -162,18 +178,12 @@ START_TEST(reset_revokes_api_keys_made_with_a_stolen_session)
 	ck_assert_int_eq(status_of_me(v.ip, key), 200);
 	mail = request_reset(v.ip, v.email, v.email, 20000);
 	ck_assert_msg(mail != NULL, "no reset mail for %s", v.email);
-	mail_token(mail, token, sizeof(token));
+	it_mail_token(mail, token, sizeof(token));
 	free(mail);
 	it_json(&r, v.ip, "POST", "/api/auth/password-reset/confirm", NULL,
 	    "{\"token\":\"%s\",\"new_password\":\"%s\"}", token, NEW_PASSWORD);
-	EXPECT(&r, 200);
-	revoked_of(&r, &sessions, &keys);
+	expect_revoked(&r, v.ip, 2, 1, (const char *[]){ key, thief, v.access, NULL });
 	it_resp_free(&r);
-	ck_assert_int_eq(sessions, 2);
-	ck_assert_int_eq(keys, 1);
-	ck_assert_int_eq(status_of_me(v.ip, key), 401);
-	ck_assert_int_eq(status_of_me(v.ip, thief), 401);
-	ck_assert_int_eq(status_of_me(v.ip, v.access), 401);
 	free(key);
 	free(thief);
 	free(v.access);
@@ -191,37 +201,23 @@ START_TEST(password_change_needs_current_password_and_revokes_everything)
 	victim v;
 	char *other, *key;
 	it_resp r;
-	json_object *o;
-	int sessions, keys;
 
 	acct_new(&v, ip(2));
 	other = acct_login(&v, PASSWORD);
 	key = make_api_key(v.ip, other);
 	it_json(&r, v.ip, "PUT", "/api/user", v.access, "{\"new_password\":\"%s\"}", NEW_PASSWORD);
-	EXPECT(&r, 400);
-	o = it_json_body(&r);
-	ck_assert_str_eq(it_jstr(o, "error", "field"), "current_password");
-	json_object_put(o);
+	expect_field(&r, 400, "current_password");
 	it_resp_free(&r);
 	it_json(&r, v.ip, "PUT", "/api/user", v.access,
 	    "{\"current_password\":\"not the password\",\"new_password\":\"%s\"}", NEW_PASSWORD);
-	EXPECT(&r, 403);
-	o = it_json_body(&r);
-	ck_assert_str_eq(it_jstr(o, "error", "field"), "current_password");
-	json_object_put(o);
+	expect_field(&r, 403, "current_password");
 	it_resp_free(&r);
 	ck_assert_int_eq(status_of_me(v.ip, key), 200);
 
 	it_json(&r, v.ip, "PUT", "/api/user", v.access,
 	    "{\"current_password\":\"%s\",\"new_password\":\"%s\"}", PASSWORD, NEW_PASSWORD);
-	EXPECT(&r, 200);
-	revoked_of(&r, &sessions, &keys);
+	expect_revoked(&r, v.ip, 2, 1, (const char *[]){ key, other, v.access, NULL });
 	it_resp_free(&r);
-	ck_assert_int_eq(sessions, 2);
-	ck_assert_int_eq(keys, 1);
-	ck_assert_int_eq(status_of_me(v.ip, key), 401);
-	ck_assert_int_eq(status_of_me(v.ip, other), 401);
-	ck_assert_int_eq(status_of_me(v.ip, v.access), 401);
 	free(v.access);
 	v.access = acct_login(&v, NEW_PASSWORD);
 	ck_assert_int_eq(status_of_me(v.ip, v.access), 200);
@@ -237,22 +233,14 @@ START_TEST(logout_all_revokes_every_session_and_key)
 	victim v;
 	char *other, *key1, *key2;
 	it_resp r;
-	int sessions, keys;
 
 	acct_new(&v, ip(3));
 	other = acct_login(&v, PASSWORD);
 	key1 = make_api_key(v.ip, other);
 	key2 = make_api_key(v.ip, v.access);
 	it_json(&r, v.ip, "POST", "/api/auth/logout-all", v.access, NULL);
-	EXPECT(&r, 200);
-	revoked_of(&r, &sessions, &keys);
+	expect_revoked(&r, v.ip, 2, 2, (const char *[]){ key1, key2, other, v.access, NULL });
 	it_resp_free(&r);
-	ck_assert_int_eq(sessions, 2);
-	ck_assert_int_eq(keys, 2);
-	ck_assert_int_eq(status_of_me(v.ip, key1), 401);
-	ck_assert_int_eq(status_of_me(v.ip, key2), 401);
-	ck_assert_int_eq(status_of_me(v.ip, other), 401);
-	ck_assert_int_eq(status_of_me(v.ip, v.access), 401);
 	/* The password still works: this is a logout, not a lock. */
 	free(v.access);
 	v.access = acct_login(&v, PASSWORD);
@@ -282,14 +270,11 @@ START_TEST(email_change_needs_password_notifies_old_address_and_reset_waits_for_
 	acct_new(&v, ip(4));
 	snprintf(newaddr, sizeof(newaddr), "thief_%s", v.email);
 	it_json(&r, v.ip, "PUT", "/api/user", v.access, "{\"email\":\"%s\"}", newaddr);
-	EXPECT(&r, 400);
-	o = it_json_body(&r);
-	ck_assert_str_eq(it_jstr(o, "error", "field"), "current_password");
-	json_object_put(o);
+	expect_field(&r, 400, "current_password");
 	it_resp_free(&r);
 	it_json(&r, v.ip, "PUT", "/api/user", v.access,
 	    "{\"email\":\"%s\",\"current_password\":\"wrong guess 123\"}", newaddr);
-	EXPECT(&r, 403);
+	expect_field(&r, 403, "current_password");
 	it_resp_free(&r);
 
 	last = it_mail_last();
@@ -307,7 +292,7 @@ START_TEST(email_change_needs_password_notifies_old_address_and_reset_waits_for_
 	free(mail);
 	mail = it_mail_wait(newaddr, last, 20000, NULL);
 	ck_assert_msg(mail != NULL, "no confirmation mail to %s", newaddr);
-	mail_token(mail, token, sizeof(token));
+	it_mail_token(mail, token, sizeof(token));
 	free(mail);
 
 	/* Unconfirmed: a reset asked for by the new address goes to the old,
@@ -323,10 +308,7 @@ START_TEST(email_change_needs_password_notifies_old_address_and_reset_waits_for_
 	EXPECT(&r, 200);
 	it_resp_free(&r);
 	it_json(&r, v.ip, "POST", "/api/auth/email/confirm", NULL, "{\"token\":\"%s\"}", token);
-	EXPECT(&r, 400);
-	o = it_json_body(&r);
-	ck_assert_str_eq(it_jstr(o, "error", "field"), "token");
-	json_object_put(o);
+	expect_field(&r, 400, "token");
 	it_resp_free(&r);
 	it_json(&r, v.ip, "GET", "/api/user", v.access, NULL);
 	o = it_json_body(&r);
@@ -462,7 +444,7 @@ START_TEST(reset_mail_survives_smtp_outage_and_body_is_wiped_after_sending)
 	it_stack("smtp-start");
 	mail = it_mail_wait(v.email, last, 60000, NULL);
 	ck_assert_msg(mail != NULL, "the queued reset mail never arrived after SMTP came back");
-	mail_token(mail, token, sizeof(token));
+	it_mail_token(mail, token, sizeof(token));
 	free(mail);
 	n = it_psql("SELECT count(*) FROM mail_outbox WHERE to_addr = '%s' AND sent_at IS NOT NULL"
 	    " AND body IS NULL AND nonce IS NULL", it_sql_safe(v.email));
