@@ -147,6 +147,7 @@ ig_login_attempt(const char *key, int max, int window, int *allowed, int *retry_
 	char w[16], m[16];
 	const char *p[3] = { key, w, m };
 	PGresult *r;
+	unsigned char dice;
 
 	snprintf(w, sizeof(w), "%d", window);
 	snprintf(m, sizeof(m), "%d", max);
@@ -158,6 +159,14 @@ ig_login_attempt(const char *key, int max, int window, int *allowed, int *retry_
 	if (*retry_after < 1)
 		*retry_after = 1;
 	PQclear(r);
+	/* About one attempt in 256 forgets windows that have passed (names
+	 * typed by guessers would otherwise stay forever). */
+	ig_random_bytes(&dice, 1);
+	if (dice == 0) {
+		ig_err ignore;
+		PQclear(ig_db_exec("DELETE FROM login_attempts"
+		    " WHERE window_start < now() - make_interval(secs => $1::int)", 1, p + 1, 0, &ignore));
+	}
 	return 0;
 }
 
