@@ -15,7 +15,7 @@
 #include "lib/core/util.h"
 #include "lib/db/db.h"
 
-enum { S_ADD, S_CLAIM, S_SENT, S_FAILED, S_EXPIRE, S_FORGET, S__MAX };
+enum { S_ADD, S_CLAIM, S_SENT, S_FAILED, S_EXPIRE, S_DROP, S_FORGET, S__MAX };
 
 static const char *const sql[S__MAX] = {
 	[S_ADD] = "INSERT INTO mail_outbox (to_addr, subject, nonce, body, expires_at)"
@@ -36,6 +36,8 @@ static const char *const sql[S__MAX] = {
 	[S_FAILED] = "UPDATE mail_outbox SET last_error = $2 WHERE id = $1",
 	[S_EXPIRE] = "UPDATE mail_outbox SET expired_at = now(), nonce = NULL, body = NULL"
 	    " WHERE sent_at IS NULL AND expired_at IS NULL AND expires_at <= now() RETURNING id",
+	[S_DROP] = "UPDATE mail_outbox SET expired_at = now(), nonce = NULL, body = NULL, last_error = $2"
+	    " WHERE id = $1",
 	[S_FORGET] = "DELETE FROM mail_outbox WHERE coalesce(sent_at, expired_at) < now() - interval '7 days'",
 };
 
@@ -101,7 +103,8 @@ sweep(void)
 		PQclear(ig_db_exec(sql[S_FORGET], 0, NULL, 0, &e));
 }
 
-/* Send claimed row 0 of r; 0 sent, -1 failed (recorded for the retry). */
+/* Send claimed row 0 of r: 0 sent, 1 dropped (its body cannot be opened),
+ * -1 failed (recorded for the retry). */
 static int
 send_one(PGresult *r, const char *smtp_url, const char *from)
 {
@@ -111,16 +114,20 @@ send_one(PGresult *r, const char *smtp_url, const char *from)
 	const char *q[2] = { id, NULL };
 
 	if (body == NULL) {
-		ig_err_set(&e, IG_E_INTERNAL, NULL, "the queued body cannot be opened (IG_SECRET_KEY changed?)");
-	} else {
-		int rc = ig_mail_send(smtp_url, from, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), body, &e);
-		ig_secretbox_free(body);
-		if (rc == 0) {
-			if (ig_db_run(sql[S_SENT], 1, q, 0, &e) != 0)
-				ig_logf(IG_LOG_WARN, "mail_mark_failed", "mail %s sent, not marked: %s", id, e.message);
-			return 0;
-		}
+		/* Sealed under another IG_SECRET_KEY (or altered): no retry
+		 * can send it, and it says nothing about the SMTP server. */
+		q[1] = "the queued body cannot be opened (IG_SECRET_KEY changed?)";
+		ig_logf(IG_LOG_WARN, "mail_dropped", "mail %s: %s", id, q[1]);
+		ig_db_run(sql[S_DROP], 2, q, 0, &ignore);
+		return 1;
 	}
+	if (ig_mail_send(smtp_url, from, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), body, &e) == 0) {
+		ig_secretbox_free(body);
+		if (ig_db_run(sql[S_SENT], 1, q, 0, &e) != 0)
+			ig_logf(IG_LOG_WARN, "mail_mark_failed", "mail %s sent, not marked: %s", id, e.message);
+		return 0;
+	}
+	ig_secretbox_free(body);
 	q[1] = e.message;
 	ig_logf(IG_LOG_WARN, "mail_failed", "mail %s, attempt %s: %s; kept for a retry", id,
 	    PQgetvalue(r, 0, 5), e.message);
@@ -140,7 +147,7 @@ ig_outbox_send_due(const char *smtp_url, const char *from, int max, ig_err *err)
 	snprintf(base, sizeof(base), "%d", IG_OUTBOX_BACKOFF_BASE);
 	/* One at a time: a message is claimed only when it is about to be
 	 * sent, so those left after a failure keep their turn. */
-	while (sent < max) {
+	for (int round = 0; round < max; round++) {
 		PGresult *r = ig_db_exec(sql[S_CLAIM], 3, p, 0, err);
 		int rc;
 
@@ -154,9 +161,9 @@ ig_outbox_send_due(const char *smtp_url, const char *from, int max, ig_err *err)
 		PQclear(r);
 		/* A failure most likely means the server is down: the rest
 		 * waits for the next round rather than fail the same way. */
-		if (rc != 0)
+		if (rc < 0)
 			break;
-		sent++;
+		sent += rc == 0;
 	}
 	return sent;
 }

@@ -34,7 +34,8 @@ int ig_outbox_add(const char *to, const char *subject, const char *body, int ttl
  * two runners never send the same message at once. A failed send records
  * the error and the back-off; the round stops at the first failure (the
  * server is likely down for the rest too). Also expires messages past
- * their ttl and forgets sent ones after a week. Returns how many were sent
+ * their ttl, drops one whose body cannot be opened (sealed under another
+ * IG_SECRET_KEY) and forgets sent ones after a week. Returns how many were sent
  * (0..max), or -1 with err when the database failed.
  */
 int ig_outbox_send_due(const char *smtp_url, const char *from, int max, ig_err *err);
