@@ -298,6 +298,18 @@ mail_is_for(const char *mail, const char *to)
 	return 0;
 }
 
+long
+it_get_status(const char *source_ip, const char *path, const char *bearer)
+{
+	it_resp r;
+	long st;
+
+	it_json(&r, source_ip, "GET", path, bearer, NULL);
+	st = r.status;
+	it_resp_free(&r);
+	return st;
+}
+
 void
 it_mail_token(const char *mail, char *out, size_t outlen)
 {

@@ -73,6 +73,8 @@ void it_http(const char *method, const char *path, const char *body, size_t len,
 void it_json(it_resp *r, const char *source_ip, const char *method, const char *path,
     const char *bearer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void it_resp_free(it_resp *r);
+/* The status of GET path from source_ip with an optional bearer token. */
+long it_get_status(const char *source_ip, const char *path, const char *bearer);
 
 /* Copy the value of response header name (case-insensitive) into out.
  * Returns 1 when present, 0 when absent. */

@@ -201,13 +201,7 @@ user_new(user *u, const char *source)
 static long
 status_of_me(const char *source, const char *token)
 {
-	it_resp r;
-	long st;
-
-	it_json(&r, source, "GET", "/api/user", token, NULL);
-	st = r.status;
-	it_resp_free(&r);
-	return st;
+	return it_get_status(source, "/api/user", token);
 }
 
 /* Fail unless GET /api/user with token is 401 with the error shape. */

@@ -101,13 +101,7 @@ make_api_key(const char *source, const char *bearer)
 static long
 status_of_me(const char *source, const char *bearer)
 {
-	it_resp r;
-	long st;
-
-	it_json(&r, source, "GET", "/api/user", bearer, NULL);
-	st = r.status;
-	it_resp_free(&r);
-	return st;
+	return it_get_status(source, "/api/user", bearer);
 }
 
 /* revoked.sessions and revoked.api_keys of a response body. */
@@ -147,6 +141,22 @@ expect_field(const it_resp *r, long status, const char *field)
 	o = it_json_body(r);
 	ck_assert_str_eq(it_jstr(o, "error", "field"), field);
 	json_object_put(o);
+}
+
+/* PUT /api/user with change (JSON members) is refused without the current
+ * password (400) and with a wrong one (403), both naming current_password. */
+static void
+refused_without_current_password(const victim *v, const char *change)
+{
+	it_resp r;
+
+	it_json(&r, v->ip, "PUT", "/api/user", v->access, "{%s}", change);
+	expect_field(&r, 400, "current_password");
+	it_resp_free(&r);
+	it_json(&r, v->ip, "PUT", "/api/user", v->access, "{%s,\"current_password\":\"not the password\"}",
+	    change);
+	expect_field(&r, 403, "current_password");
+	it_resp_free(&r);
 }
 
 /* Ask for a reset of address; the mail that arrives for `to`, or NULL. */
@@ -205,13 +215,7 @@ START_TEST(password_change_needs_current_password_and_revokes_everything)
 	acct_new(&v, ip(2));
 	other = acct_login(&v, PASSWORD);
 	key = make_api_key(v.ip, other);
-	it_json(&r, v.ip, "PUT", "/api/user", v.access, "{\"new_password\":\"%s\"}", NEW_PASSWORD);
-	expect_field(&r, 400, "current_password");
-	it_resp_free(&r);
-	it_json(&r, v.ip, "PUT", "/api/user", v.access,
-	    "{\"current_password\":\"not the password\",\"new_password\":\"%s\"}", NEW_PASSWORD);
-	expect_field(&r, 403, "current_password");
-	it_resp_free(&r);
+	refused_without_current_password(&v, "\"new_password\":\"" NEW_PASSWORD "\"");
 	ck_assert_int_eq(status_of_me(v.ip, key), 200);
 
 	it_json(&r, v.ip, "PUT", "/api/user", v.access,
@@ -262,20 +266,15 @@ END_TEST
 START_TEST(email_change_needs_password_notifies_old_address_and_reset_waits_for_confirmation)
 {
 	victim v;
-	char newaddr[128], token[128], *mail;
+	char newaddr[128], change[160], token[128], *mail;
 	it_resp r;
 	json_object *o;
 	long last;
 
 	acct_new(&v, ip(4));
 	snprintf(newaddr, sizeof(newaddr), "thief_%s", v.email);
-	it_json(&r, v.ip, "PUT", "/api/user", v.access, "{\"email\":\"%s\"}", newaddr);
-	expect_field(&r, 400, "current_password");
-	it_resp_free(&r);
-	it_json(&r, v.ip, "PUT", "/api/user", v.access,
-	    "{\"email\":\"%s\",\"current_password\":\"wrong guess 123\"}", newaddr);
-	expect_field(&r, 403, "current_password");
-	it_resp_free(&r);
+	snprintf(change, sizeof(change), "\"email\":\"%s\"", newaddr);
+	refused_without_current_password(&v, change);
 
 	last = it_mail_last();
 	it_json(&r, v.ip, "PUT", "/api/user", v.access,
