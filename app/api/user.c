@@ -99,6 +99,23 @@ change_email(ig_req *req, const char *username, const char *email, ig_err *err)
 	return 0;
 }
 
+/* A new password ends every session and API key, the caller's too.
+ * Returns the answer's "revoked" object, or NULL with err. */
+static json_object *
+change_password(ig_req *req, const char *pw, ig_err *err)
+{
+	ig_revoked rv;
+	json_object *d;
+
+	if (ig_account_end_credentials(req->caller.user_id, pw, ig_cfg()->access_ttl + IG_JWT_SKEW, &rv, err) != 0)
+		return NULL;
+	d = json_object_new_object();
+	json_object_object_add(d, "via", json_object_new_string("change"));
+	json_object_object_add(d, "revoked", ig_auth_revoked_json(&rv));
+	ig_activity(req, req->caller.user_id, "password_changed", d);
+	return ig_auth_revoked_json(&rv);
+}
+
 int
 ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 {
@@ -108,7 +125,6 @@ ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 	char username[64] = "", cur_email[255] = "";
 	const char *p[3];
 	int has_display, rc = -1;
-	ig_revoked rv;
 
 	if (b == NULL)
 		return -1;
@@ -137,19 +153,8 @@ ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 			goto out;
 		ig_activity(req, req->caller.user_id, "profile_updated", NULL);
 	}
-	/* A new password ends every session and API key, this one too. */
-	if (newpw != NULL) {
-		json_object *d = json_object_new_object();
-		if (ig_account_end_credentials(req->caller.user_id, newpw, ig_cfg()->access_ttl + IG_JWT_SKEW,
-			&rv, err) != 0) {
-			json_object_put(d);
-			goto out;
-		}
-		json_object_object_add(d, "via", json_object_new_string("change"));
-		json_object_object_add(d, "revoked", ig_auth_revoked_json(&rv));
-		ig_activity(req, req->caller.user_id, "password_changed", d);
-		revoked = ig_auth_revoked_json(&rv);
-	}
+	if (newpw != NULL && (revoked = change_password(req, newpw, err)) == NULL)
+		goto out;
 	rc = respond_user(req->caller.user_id, out, err);
 	if (rc == 200 && revoked != NULL) {
 		json_object_object_add(*out, "revoked", revoked);
