@@ -457,6 +457,14 @@ START_TEST(reset_mail_survives_smtp_outage_and_body_is_wiped_after_sending)
 }
 END_TEST
 
+/* Whatever the outbox test did, the suites after this one get their SMTP
+ * sink back (it runs once, in the runner process, after the test case). */
+static void
+smtp_back(void)
+{
+	it_stack("smtp-start");
+}
+
 int
 main(void)
 {
@@ -475,6 +483,7 @@ main(void)
 	tcase_add_test(tc, concurrent_wrong_logins_never_evaluate_more_than_the_limit);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("outbox");
+	tcase_add_unchecked_fixture(tc, NULL, smtp_back);
 	tcase_add_test(tc, reset_mail_survives_smtp_outage_and_body_is_wiped_after_sending);
 	suite_add_tcase(s, tc);
 	return it_run(s);
