@@ -6,13 +6,15 @@
 #include <libpq-fe.h>
 
 #include "app/fcgi/http.h"
+#include "lib/auth/account.h"
 
 /* RFC 3339 UTC text of a timestamptz column, for SELECT lists. */
 #define IG_SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The columns ig_user_json reads, in order, from table alias u. */
 #define IG_USER_COLS "u.id, u.username, u.email, u.role, u.display_name, " \
-	IG_SQL_TS("u.created_at") ", " IG_SQL_TS("u.last_login_at") ", u.preferences"
+	IG_SQL_TS("u.created_at") ", " IG_SQL_TS("u.last_login_at") ", u.preferences, " \
+	"lower(u.email) IS NOT DISTINCT FROM lower(u.confirmed_email)"
 
 /* common.c */
 /* The request body as a JSON object, strictly parsed, with only the keys
@@ -49,6 +51,17 @@ int ig_api_refresh(ig_req *req, json_object **out, ig_err *err);
 int ig_api_logout(ig_req *req, json_object **out, ig_err *err);
 int ig_api_reset_request(ig_req *req, json_object **out, ig_err *err);
 int ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err);
+int ig_api_logout_all(ig_req *req, json_object **out, ig_err *err);
+int ig_api_email_confirm(ig_req *req, json_object **out, ig_err *err);
+/* Reserve one login attempt of key ("user:<id>", …) before a password is
+ * checked: 0, or -1 with err (429 and Retry-After when over the limit). */
+int ig_login_reserve(ig_req *req, const char *key, ig_err *err);
+/* Queue the notice to the old address of an email change, and the
+ * confirmation link to a new one (lib/auth/outbox.c; the runner sends). */
+void ig_auth_mail_email_changed(const char *old_to, const char *username, const char *new_email);
+void ig_auth_mail_confirm(const char *to, const char *username, const char *token);
+/* {sessions, api_keys} of what ending a user's credentials revoked. */
+json_object *ig_auth_revoked_json(const ig_revoked *rv);
 
 /* user.c */
 int ig_api_user_get(ig_req *req, json_object **out, ig_err *err);

@@ -7,6 +7,7 @@
 #include "ig_autoconf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,13 +16,14 @@
 #include "app/api/api.h"
 #include "lib/auth/account.h"
 #include "lib/auth/jwt.h"
+#include "lib/auth/outbox.h"
 #include "lib/auth/password.h"
 #include "lib/auth/ratelimit.h"
 #include "lib/auth/token.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
-#include "lib/core/mail.h"
+#include "lib/core/util.h"
 #include "lib/db/db.h"
 
 #define HASH_HEX (2 * IG_SHA256_LEN + 3)
@@ -32,14 +34,6 @@
 static const char *const revoke_family_sql =
     "WITH f AS (UPDATE refresh_tokens SET revoked_at = now()"
     "  WHERE family_id = $1::uuid AND revoked_at IS NULL RETURNING access_jti, created_at)"
-    " INSERT INTO revoked_tokens (jti, expires_at)"
-    " SELECT access_jti, created_at + make_interval(secs => $2::int) FROM f"
-    " WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING";
-
-/* The same for every session of a user (password reset). */
-static const char *const revoke_user_sql =
-    "WITH f AS (UPDATE refresh_tokens SET revoked_at = now()"
-    "  WHERE user_id = $1::uuid AND revoked_at IS NULL RETURNING access_jti, created_at)"
     " INSERT INTO revoked_tokens (jti, expires_at)"
     " SELECT access_jti, created_at + make_interval(secs => $2::int) FROM f"
     " WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING";
@@ -163,17 +157,18 @@ out:
 	return rc;
 }
 
-/* 429 when key has too many recent failures. */
-static int
-check_failures(ig_req *req, const char *key, ig_err *err)
+/* Reserve one login attempt of key (lib/auth/ratelimit.c) before any
+ * password is checked: 429 with Retry-After when the key's window is full. */
+int
+ig_login_reserve(ig_req *req, const char *key, ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
-	int count, retry;
+	int allowed, retry;
 	char num[16];
 
-	if (ig_login_failures(key, cfg->login_failure_window, &count, &retry, err) != 0)
+	if (ig_login_attempt(key, cfg->login_max_failures, cfg->login_failure_window, &allowed, &retry, err) != 0)
 		return -1;
-	if (count < cfg->login_max_failures)
+	if (allowed)
 		return 0;
 	snprintf(num, sizeof(num), "%d", retry);
 	ig_req_add_header(req, "Retry-After", num);
@@ -187,7 +182,7 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "username_or_email", "password", NULL };
 	json_object *b = ig_body_object(req, keys, err);
 	const char *who = NULL, *password = NULL;
-	char acct_key[300], ip_key[80], lower[256];
+	char acct_key[300], ip_key[80], client[64], lower[256];
 	const char *p[1];
 	PGresult *r = NULL;
 	int rc = -1, found, ok;
@@ -215,18 +210,24 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 				*c = (char)(*c - 'A' + 'a');
 		snprintf(acct_key, sizeof(acct_key), "name:%s", lower);
 	}
-	snprintf(ip_key, sizeof(ip_key), "ip:%s", req->remote_addr ? req->remote_addr : "unknown");
-	if (check_failures(req, acct_key, err) != 0 || check_failures(req, ip_key, err) != 0)
+	ig_client_key(req->remote_addr, client, sizeof(client));
+	snprintf(ip_key, sizeof(ip_key), "ip:%s", client);
+	/* Both reservations come first: concurrent guesses cannot all see
+	 * a count under the limit and then all be checked. */
+	if (ig_login_reserve(req, acct_key, err) != 0)
 		goto out;
+	if (ig_login_reserve(req, ip_key, err) != 0) {
+		ig_err ignore;
+		ig_login_attempt_undo(acct_key, &ignore);
+		goto out;
+	}
 	/* Unknown users cost one verification too: timing does not tell. */
 	if (found)
 		ok = ig_password_verify(PQgetvalue(r, 0, 1), password);
 	else
 		ig_password_verify_dummy(password), ok = 0;
 	if (!ok) {
-		ig_err ignore;
-		ig_login_failure_add(acct_key, &ignore);
-		ig_login_failure_add(ip_key, &ignore);
+		/* The reserved attempts stay counted: they were failures. */
 		if (found)
 			ig_activity(req, PQgetvalue(r, 0, 0), "login_failed", NULL);
 		ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "wrong username, email or password");
@@ -238,7 +239,8 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 		ig_err ignore;
 
 		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
-		ig_login_failures_clear(acct_key, &ignore);
+		ig_login_attempts_clear(acct_key, &ignore);
+		ig_login_attempt_undo(ip_key, &ignore);
 		PQclear(ig_db_exec("UPDATE users SET last_login_at = now() WHERE id = $1", 1, q, 0, &ignore));
 		*out = issue_session(id, NULL, err);
 		if (*out == NULL)
@@ -360,28 +362,67 @@ out:
 	return rc;
 }
 
+/* Queue a mail for the runner (lib/auth/outbox.c): the request does not
+ * wait for SMTP. ttl_s: how long its content is worth sending (0: always).
+ * Takes body (malloc'ed) and wipes it: it may hold a token. */
 static void
-send_reset_mail(const char *to, const char *username, const char *token)
+queue_mail(const char *to, const char *subject, int ttl_s, char *body)
 {
 	const ig_config *cfg = ig_cfg();
 	ig_err err;
-	char *body;
 
-	if (cfg->smtp_url == NULL || cfg->smtp_url[0] == '\0') {
-		ig_logf(IG_LOG_WARN, "mail_disabled", "IG_SMTP_URL is not set: password-reset mail not sent");
-		return;
-	}
-	body = ig_xasprintf(
+	if (cfg->smtp_url == NULL || cfg->smtp_url[0] == '\0')
+		ig_logf(IG_LOG_WARN, "mail_disabled", "IG_SMTP_URL is not set: \"%s\" not sent", subject);
+	else if (ig_outbox_add(to, subject, body, ttl_s, &err) != 0)
+		ig_logf(IG_LOG_WARN, "mail_queue_failed", "\"%s\": %s", subject, err.message);
+	sodium_memzero(body, strlen(body));
+	free(body);
+}
+
+static void
+send_reset_mail(const char *to, const char *username, const char *token)
+{
+	queue_mail(to, "Reset your imagegen password", RESET_TTL_MIN * 60, ig_xasprintf(
 	    "Someone asked to reset the password of the imagegen account \"%s\".\n\n"
 	    "Token: %s\n\n"
 	    "Or open this link:\n%s/reset-password?token=%s\n\n"
 	    "The token works once, within %d minutes. If you did not ask for this,\n"
 	    "ignore this mail: your password stays as it is.\n",
-	    username, token, cfg->public_url, token, RESET_TTL_MIN);
-	if (ig_mail_send(cfg->smtp_url, cfg->smtp_from, to, "Reset your imagegen password", body, &err) != 0)
-		ig_logf(IG_LOG_WARN, "reset_mail_failed", "%s", err.message);
-	sodium_memzero(body, strlen(body));
-	free(body);
+	    username, token, ig_cfg()->public_url, token, RESET_TTL_MIN));
+}
+
+void
+ig_auth_mail_email_changed(const char *old_to, const char *username, const char *new_email)
+{
+	queue_mail(old_to, "Your imagegen email address was changed", 0, ig_xasprintf(
+	    "The email address of the imagegen account \"%s\" was changed\n"
+	    "from %s to %s.\n\n"
+	    "Password-reset mail keeps going to the last confirmed address until the\n"
+	    "new one is confirmed. If you did not make this change, reset your\n"
+	    "password now: that ends every session and API key of the account.\n",
+	    username, old_to, new_email));
+}
+
+void
+ig_auth_mail_confirm(const char *to, const char *username, const char *token)
+{
+	queue_mail(to, "Confirm your imagegen email address", IG_EMAIL_CONFIRM_TTL, ig_xasprintf(
+	    "Confirm that this address belongs to the imagegen account \"%s\".\n\n"
+	    "Token: %s\n\n"
+	    "Or open this link:\n%s/confirm-email?token=%s\n\n"
+	    "The token works once, within %d hours. Until then, password-reset\n"
+	    "mail goes to the account's previous, confirmed address.\n",
+	    username, token, ig_cfg()->public_url, token, IG_EMAIL_CONFIRM_TTL / 3600));
+}
+
+json_object *
+ig_auth_revoked_json(const ig_revoked *rv)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "sessions", json_object_new_int(rv->sessions));
+	json_object_object_add(o, "api_keys", json_object_new_int(rv->api_keys));
+	return o;
 }
 
 int
@@ -400,11 +441,15 @@ ig_api_reset_request(ig_req *req, json_object **out, ig_err *err)
 	    ig_account_check_email(email, "email", err) != 0)
 		goto out;
 	p[0] = email;
-	r = ig_db_exec("SELECT id, username, email FROM users WHERE lower(email) = lower($1)", 1, p,
-	    IG_DB_IDEMPOTENT, err);
+	/* The account whose address (or last confirmed address) this is;
+	 * the mail goes only to the confirmed one, so an address set by
+	 * someone holding a stolen session never receives a reset. */
+	r = ig_db_exec("SELECT id, username, confirmed_email FROM users"
+	    " WHERE lower(email) = lower($1) OR lower(confirmed_email) = lower($1)"
+	    " ORDER BY lower(email) = lower($1) DESC LIMIT 1", 1, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		goto out;
-	if (PQntuples(r) == 1) {
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 2)) {
 		char token[IG_TOKEN_LEN + 1], hex[HASH_HEX], ttl[16];
 		ig_token_new(token);
 		hash_hex(token, hex);
@@ -435,8 +480,9 @@ ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "token", "new_password", NULL };
 	json_object *b = ig_body_object(req, keys, err);
 	const char *token = NULL, *pw = NULL;
-	char hex[HASH_HEX], hash[IG_PASSWORD_HASH_MAX], user[37];
+	char hex[HASH_HEX], user[37];
 	const char *p[2];
+	ig_revoked rv;
 	PGresult *r = NULL;
 	int rc = -1;
 
@@ -472,28 +518,58 @@ ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 		goto out;
 	}
-	if (ig_password_hash(pw, hash) != 0) {
-		ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+	/* Whoever took over the account loses every session and key with
+	 * the old password, in the same statement that replaces it. */
+	if (ig_account_end_credentials(user, pw, ig_cfg()->access_ttl + IG_JWT_SKEW, &rv, err) != 0)
 		goto out;
-	}
-	p[0] = user;
-	p[1] = hash;
-	if (ig_db_run("UPDATE users SET password_hash = $2, tokens_valid_after = now(), updated_at = now()"
-		" WHERE id = $1", 2, p, 0, err) != 0 ||
-	    revoke(revoke_user_sql, user, err) != 0) {
-		sodium_memzero(hash, sizeof(hash));
-		goto out;
-	}
-	sodium_memzero(hash, sizeof(hash));
 	{
 		json_object *d = json_object_new_object();
 		json_object_object_add(d, "via", json_object_new_string("reset"));
+		json_object_object_add(d, "revoked", ig_auth_revoked_json(&rv));
 		ig_activity(req, user, "password_changed", d);
 	}
-	*out = ig_ok(NULL, NULL);
+	*out = ig_ok("revoked", ig_auth_revoked_json(&rv));
 	rc = 200;
 out:
 	PQclear(r);
+	json_object_put(b);
+	return rc;
+}
+
+int
+ig_api_logout_all(ig_req *req, json_object **out, ig_err *err)
+{
+	ig_revoked rv;
+	json_object *d;
+
+	if (ig_account_end_credentials(req->caller.user_id, NULL, ig_cfg()->access_ttl + IG_JWT_SKEW,
+		&rv, err) != 0)
+		return -1;
+	d = json_object_new_object();
+	json_object_object_add(d, "revoked", ig_auth_revoked_json(&rv));
+	ig_activity(req, req->caller.user_id, "logout_all", d);
+	*out = ig_ok("revoked", ig_auth_revoked_json(&rv));
+	return 200;
+}
+
+int
+ig_api_email_confirm(ig_req *req, json_object **out, ig_err *err)
+{
+	static const char *const keys[] = { "token", NULL };
+	json_object *b = ig_body_object(req, keys, err);
+	const char *token = NULL;
+	char user[37];
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if (ig_json_string(b, "token", 1, 1, 128, &token, err) < 0 ||
+	    ig_account_confirm_email(token, user, err) != 0)
+		goto out;
+	ig_activity(req, user, "email_confirmed", NULL);
+	*out = ig_ok("email_confirmed", json_object_new_boolean(1));
+	rc = 200;
+out:
 	json_object_put(b);
 	return rc;
 }

@@ -121,6 +121,8 @@ ig_user_json(PGresult *r, int row, int c)
 	json_object_object_add(u, "id", ig_pg_string(r, row, c));
 	json_object_object_add(u, "username", ig_pg_string(r, row, c + 1));
 	json_object_object_add(u, "email", ig_pg_string(r, row, c + 2));
+	json_object_object_add(u, "email_confirmed",
+	    json_object_new_boolean(strcmp(PQgetvalue(r, row, c + 8), "t") == 0));
 	json_object_object_add(u, "role", ig_pg_string(r, row, c + 3));
 	json_object_object_add(u, "display_name", ig_pg_string(r, row, c + 4));
 	json_object_object_add(u, "created_at", ig_pg_string(r, row, c + 5));

@@ -8,9 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "app/api/api.h"
 #include "lib/auth/account.h"
+#include "lib/auth/jwt.h"
 #include "lib/auth/password.h"
+#include "lib/auth/ratelimit.h"
+#include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/db/db.h"
 
@@ -43,14 +48,82 @@ ig_api_user_get(ig_req *req, json_object **out, ig_err *err)
 	return respond_user(req->caller.user_id, out, err);
 }
 
+/*
+ * The current password, for changes that hand over the account (email,
+ * password): 400 naming current_password when absent, 403 naming it when
+ * wrong. Guesses count against the account's login attempts, so a stolen
+ * session cannot try passwords here faster than at the login.
+ */
+static int
+check_current_password(ig_req *req, const char *pw, ig_err *err)
+{
+	char key[64];
+	ig_err ignore;
+	int ok;
+
+	if (pw == NULL)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "current_password",
+		    "current_password is required to change the email or the password");
+	snprintf(key, sizeof(key), "user:%s", req->caller.user_id);
+	if (ig_login_reserve(req, key, err) != 0)
+		return -1;
+	ok = ig_account_password_ok(req->caller.user_id, pw, err);
+	if (ok < 0)
+		return -1;
+	if (!ok)
+		return ig_err_set(err, IG_E_FORBIDDEN, "current_password", "current_password is wrong");
+	ig_login_attempts_clear(key, &ignore);
+	return 0;
+}
+
+/* Email change: the old address gets a notice, the new one a link; until
+ * it is followed, reset mail goes to the last confirmed address. */
+static int
+change_email(ig_req *req, const char *username, const char *email, ig_err *err)
+{
+	char old[255], token[IG_TOKEN_LEN + 1];
+	int pending, rc = ig_account_change_email(req->caller.user_id, email, old, token, &pending, err);
+	json_object *d;
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	ig_auth_mail_email_changed(old, username, email);
+	if (pending) {
+		ig_auth_mail_confirm(email, username, token);
+		sodium_memzero(token, sizeof(token));
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "email", json_object_new_string(email));
+	json_object_object_add(d, "confirmed", json_object_new_boolean(!pending));
+	ig_activity(req, req->caller.user_id, "email_changed", d);
+	return 0;
+}
+
+/* A new password ends every session and API key, the caller's too.
+ * Returns the answer's "revoked" object, or NULL with err. */
+static json_object *
+change_password(ig_req *req, const char *pw, ig_err *err)
+{
+	ig_revoked rv;
+	json_object *d;
+
+	if (ig_account_end_credentials(req->caller.user_id, pw, ig_cfg()->access_ttl + IG_JWT_SKEW, &rv, err) != 0)
+		return NULL;
+	d = json_object_new_object();
+	json_object_object_add(d, "via", json_object_new_string("change"));
+	json_object_object_add(d, "revoked", ig_auth_revoked_json(&rv));
+	ig_activity(req, req->caller.user_id, "password_changed", d);
+	return ig_auth_revoked_json(&rv);
+}
+
 int
 ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "display_name", "email", NULL };
-	json_object *b = ig_body_object(req, keys, err), *v;
-	const char *display = NULL, *email = NULL;
-	const char *p[4];
-	PGresult *r;
+	static const char *const keys[] = { "display_name", "email", "current_password", "new_password", NULL };
+	json_object *b = ig_body_object(req, keys, err), *v, *revoked = NULL;
+	const char *display = NULL, *email = NULL, *current = NULL, *newpw = NULL;
+	char username[64] = "", cur_email[255] = "";
+	const char *p[3];
 	int has_display, rc = -1;
 
 	if (b == NULL)
@@ -58,29 +131,37 @@ ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 	has_display = json_object_object_get_ex(b, "display_name", &v);
 	if ((has_display && v != NULL && ig_json_string(b, "display_name", 0, 1, 100, &display, err) < 0) ||
 	    ig_json_string(b, "email", 0, 1, 254, &email, err) < 0 ||
-	    (email && ig_account_check_email(email, "email", err) != 0))
+	    (email && ig_account_check_email(email, "email", err) != 0) ||
+	    ig_json_string(b, "current_password", 0, 1, IG_PASSWORD_MAX_BYTES, &current, err) < 0 ||
+	    ig_json_string(b, "new_password", 0, 1, IG_PASSWORD_MAX_BYTES, &newpw, err) < 0)
 		goto out;
-	p[0] = req->caller.user_id;
-	p[1] = has_display ? "t" : "f";
-	p[2] = display;
-	p[3] = email;
-	r = ig_db_exec("UPDATE users SET display_name = CASE WHEN $2::bool THEN $3 ELSE display_name END,"
-	    " email = coalesce($4, email), updated_at = now() WHERE id = $1", 4, p, 0, err);
-	if (r == NULL) {
-		if (strcmp(ig_db_sqlstate(), "23505") == 0)
-			ig_err_set(err, IG_E_CONFLICT, "email", "that email address is already registered");
+	if (req->caller_row != NULL) {
+		snprintf(username, sizeof(username), "%s", PQgetvalue(req->caller_row, 0, req->caller_col + 1));
+		snprintf(cur_email, sizeof(cur_email), "%s", PQgetvalue(req->caller_row, 0, req->caller_col + 2));
+	}
+	if (newpw != NULL && ig_password_policy(newpw, username, email ? email : cur_email, "new_password", err) != 0)
 		goto out;
-	}
-	PQclear(r);
-	if (email != NULL) {
-		json_object *d = json_object_new_object();
-		json_object_object_add(d, "email", json_object_new_string(email));
-		ig_activity(req, req->caller.user_id, "email_changed", d);
-	}
-	if (has_display)
+	if ((email != NULL || newpw != NULL) && check_current_password(req, current, err) != 0)
+		goto out;
+	if (email != NULL && change_email(req, username, email, err) != 0)
+		goto out;
+	if (has_display) {
+		p[0] = req->caller.user_id;
+		p[1] = display;
+		if (ig_db_run("UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1",
+			2, p, 0, err) != 0)
+			goto out;
 		ig_activity(req, req->caller.user_id, "profile_updated", NULL);
+	}
+	if (newpw != NULL && (revoked = change_password(req, newpw, err)) == NULL)
+		goto out;
 	rc = respond_user(req->caller.user_id, out, err);
+	if (rc == 200 && revoked != NULL) {
+		json_object_object_add(*out, "revoked", revoked);
+		revoked = NULL;
+	}
 out:
+	json_object_put(revoked);
 	json_object_put(b);
 	return rc;
 }

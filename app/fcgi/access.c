@@ -176,17 +176,21 @@ rate_answer(ig_req *req, const ig_ratelimit *rl, ig_err *err)
 }
 
 /* The client as seen before any authentication work: the credential it
- * sent, or its address when it sent none; NULL when too long to be a key. */
+ * sent, or its address (IPv6 by /64, as counted) when it sent none; NULL
+ * when too long to be a key. */
 static const char *
 refusal_who(const ig_req *req, char *buf, size_t len)
 {
 	const char *auth = ig_req_header(req, "Authorization");
+	char client[64];
 	int n;
 
-	if (auth != NULL && *auth != '\0')
+	if (auth != NULL && *auth != '\0') {
 		n = snprintf(buf, len, "h:%s", auth);
-	else
-		n = snprintf(buf, len, "ip:%s", req->remote_addr ? req->remote_addr : "unknown");
+	} else {
+		ig_client_key(req->remote_addr, client, sizeof(client));
+		n = snprintf(buf, len, "ip:%s", client);
+	}
 	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
@@ -216,16 +220,20 @@ int
 ig_rate_limit(ig_req *req, ig_rate_class rc, ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
-	char key[128], buf[2048];
+	char key[128], buf[2048], client[64];
 	const char *who = req->caller.authenticated ? "user" : "ip";
-	const char *id = req->caller.authenticated ? req->caller.user_id :
-	    (req->remote_addr ? req->remote_addr : "unknown");
+	const char *id = req->caller.user_id;
 	const char *auth = ig_req_header(req, "Authorization");
 	const char *refused_who;
 	ig_ratelimit rl, gen;
 
 	if (rc == IG_RATE_NONE)
 		return 0;
+	/* Anonymous callers by address, IPv6 ones by their /64. */
+	if (!req->caller.authenticated) {
+		ig_client_key(req->remote_addr, client, sizeof(client));
+		id = client;
+	}
 	snprintf(key, sizeof(key), "%s:%s:all", who, id);
 	if (ig_ratelimit_hit(key, cfg->rate_limit, &rl, err) != 0)
 		return -1;

@@ -35,6 +35,8 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/auth/logout", ig_api_logout, USER, 0, IG_RATE_GENERAL, NULL, SMALL },
 	{ "POST", "/api/auth/password-reset/request", ig_api_reset_request, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 	{ "POST", "/api/auth/password-reset/confirm", ig_api_reset_confirm, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/auth/logout-all", ig_api_logout_all, USER, A, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/auth/email/confirm", ig_api_email_confirm, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 
 	{ "GET", "/api/user", ig_api_user_get, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 	{ "PUT", "/api/user", ig_api_user_put, USER, A, IG_RATE_GENERAL, NULL, SMALL },

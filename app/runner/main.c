@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "app/runner/transfer.h"
+#include "lib/auth/outbox.h"
 #include "lib/auth/secretbox.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
@@ -356,6 +357,28 @@ notified(PGconn *c)
 	return woke;
 }
 
+/* Mail queued by requests (lib/auth/outbox.c: password resets, email
+ * changes), about once a second, at most MAIL_BATCH a round. Each send
+ * blocks this loop up to lib/core/mail.c's timeouts, as webhook sends do;
+ * an SMTP server that is down costs one failed attempt a round, then the
+ * message waits for its back-off. */
+#define MAIL_EVERY_MS 1000
+#define MAIL_BATCH 10
+
+static void
+mail_tick(int64_t now)
+{
+	static int64_t last;
+	const ig_config *c = ig_cfg();
+	ig_err e;
+
+	if (now - last < MAIL_EVERY_MS || c->smtp_url == NULL || c->smtp_url[0] == '\0')
+		return;
+	if (ig_outbox_send_due(c->smtp_url, c->smtp_from, MAIL_BATCH, &e) < 0)
+		ig_logf(IG_LOG_WARN, "mail_round_failed", "%s", e.message);
+	last = ig_now_ms();
+}
+
 static void
 usage(FILE *f)
 {
@@ -457,6 +480,8 @@ main(int argc, char **argv)
 				ig_logf(IG_LOG_WARN, "webhooks_failed", "%s", e.message);
 			last_hooks = ig_now_ms();
 		}
+		if (!stopping)
+			mail_tick(now);
 		ig_runner_poll(rn, listening ? PQsocket(listening) : -1, IDLE_CLAIM_MS);
 	}
 	ig_runner_release_all(rn, runner_id);

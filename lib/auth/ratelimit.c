@@ -1,6 +1,8 @@
 /* ratelimit.c — see ratelimit.h. */
 #include "ig_autoconf.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,40 +186,98 @@ ig_ratelimit_refusal_find(const char *who, int generate, ig_ratelimit *rl)
 	return found;
 }
 
+/*
+ * One upsert reserves an attempt: the row lock serializes concurrent
+ * attempts of a key, and each sees the count the one before it left. The
+ * count stops at max + 1, so "count <= max" says whether this attempt got a
+ * place; a window older than $2 seconds starts again at 1.
+ */
+static const char *const attempt_sql =
+    "INSERT INTO login_attempts AS a (key, count, window_start) VALUES ($1, 1, now())"
+    " ON CONFLICT (key) DO UPDATE SET"
+    " count = CASE WHEN a.window_start <= now() - make_interval(secs => $2::int) THEN 1"
+    "  ELSE least(a.count + 1, $3::int + 1) END,"
+    " window_start = CASE WHEN a.window_start <= now() - make_interval(secs => $2::int)"
+    "  THEN now() ELSE a.window_start END"
+    " RETURNING count, ceil(extract(epoch FROM"
+    "  window_start + make_interval(secs => $2::int) - now()))::int";
+
 int
-ig_login_failures(const char *key, int window, int *count, int *retry_after, ig_err *err)
+ig_login_attempt(const char *key, int max, int window, int *allowed, int *retry_after, ig_err *err)
 {
-	char w[16];
-	const char *p[2] = { key, w };
+	char w[16], m[16];
+	const char *p[3] = { key, w, m };
 	PGresult *r;
+	unsigned char dice;
 
 	snprintf(w, sizeof(w), "%d", window);
-	r = ig_db_exec("SELECT count(*), coalesce(ceil(extract(epoch FROM"
-	    " min(at) + make_interval(secs => $2::int) - now()))::int, 0)"
-	    " FROM login_failures WHERE key = $1 AND at > now() - make_interval(secs => $2::int)",
-	    2, p, IG_DB_IDEMPOTENT, err);
+	snprintf(m, sizeof(m), "%d", max);
+	r = ig_db_exec(attempt_sql, 3, p, 0, err);
 	if (r == NULL)
 		return -1;
-	*count = atoi(PQgetvalue(r, 0, 0));
+	*allowed = atoi(PQgetvalue(r, 0, 0)) <= max;
 	*retry_after = atoi(PQgetvalue(r, 0, 1));
 	if (*retry_after < 1)
 		*retry_after = 1;
 	PQclear(r);
+	/* About one attempt in 256 forgets windows that have passed (names
+	 * typed by guessers would otherwise stay forever). */
+	ig_random_bytes(&dice, 1);
+	if (dice == 0) {
+		ig_err ignore;
+		PQclear(ig_db_exec("DELETE FROM login_attempts"
+		    " WHERE window_start < now() - make_interval(secs => $1::int)", 1, p + 1, 0, &ignore));
+	}
 	return 0;
 }
 
 int
-ig_login_failure_add(const char *key, ig_err *err)
+ig_login_attempt_undo(const char *key, ig_err *err)
 {
 	const char *p[1] = { key };
 
-	return ig_db_run("INSERT INTO login_failures (key) VALUES ($1)", 1, p, 0, err);
+	return ig_db_run("UPDATE login_attempts SET count = count - 1 WHERE key = $1 AND count > 0",
+	    1, p, 0, err);
 }
 
 int
-ig_login_failures_clear(const char *key, ig_err *err)
+ig_login_attempts_clear(const char *key, ig_err *err)
 {
 	const char *p[1] = { key };
 
-	return ig_db_run("DELETE FROM login_failures WHERE key = $1", 1, p, 0, err);
+	return ig_db_run("DELETE FROM login_attempts WHERE key = $1", 1, p, 0, err);
+}
+
+int
+ig_client_key(const char *addr, char *out, size_t outlen)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char text[INET6_ADDRSTRLEN];
+
+	if (addr == NULL || *addr == '\0') {
+		snprintf(out, outlen, "unknown");
+		return -1;
+	}
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		inet_ntop(AF_INET, &a4, text, sizeof(text));
+		snprintf(out, outlen, "%s", text);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &a6) != 1) {
+		snprintf(out, outlen, "%s", addr);
+		return -1;
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memcpy(&a4, &a6.s6_addr[12], 4);
+		inet_ntop(AF_INET, &a4, text, sizeof(text));
+		snprintf(out, outlen, "%s", text);
+		return 0;
+	}
+	/* One host usually holds a whole /64 (SLAAC, privacy addresses):
+	 * counting its addresses apart would give it 2^64 budgets. */
+	memset(&a6.s6_addr[8], 0, 8);
+	inet_ntop(AF_INET6, &a6, text, sizeof(text));
+	snprintf(out, outlen, "%s/64", text);
+	return 0;
 }

@@ -299,6 +299,29 @@ mail_is_for(const char *mail, const char *to)
 }
 
 long
+it_get_status(const char *source_ip, const char *path, const char *bearer)
+{
+	it_resp r;
+	long st;
+
+	it_json(&r, source_ip, "GET", path, bearer, NULL);
+	st = r.status;
+	it_resp_free(&r);
+	return st;
+}
+
+void
+it_mail_token(const char *mail, char *out, size_t outlen)
+{
+	const char *t = strstr(mail, "\nToken: ");
+
+	ck_assert_msg(t != NULL, "no Token: line in mail:\n%s", mail);
+	t += strlen("\nToken: ");
+	snprintf(out, outlen, "%.*s", (int)strcspn(t, "\r\n "), t);
+	ck_assert(strlen(out) >= 16);
+}
+
+long
 it_mail_last(void)
 {
 	DIR *d = opendir(it_env("IG_TEST_MAIL_DIR"));

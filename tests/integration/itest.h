@@ -73,6 +73,8 @@ void it_http(const char *method, const char *path, const char *body, size_t len,
 void it_json(it_resp *r, const char *source_ip, const char *method, const char *path,
     const char *bearer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void it_resp_free(it_resp *r);
+/* The status of GET path from source_ip with an optional bearer token. */
+long it_get_status(const char *source_ip, const char *path, const char *bearer);
 
 /* Copy the value of response header name (case-insensitive) into out.
  * Returns 1 when present, 0 when absent. */
@@ -108,6 +110,9 @@ char *it_mail_wait(const char *to, long after, long timeout_ms, long *num);
 /* Number of the newest mail in the sink now (0 when none): pass it as
  * `after` to wait only for mail sent after this point. */
 long it_mail_last(void);
+/* The value of a mail's "Token: X" line (reset, email confirmation) into
+ * out; fails the test when there is none. */
+void it_mail_token(const char *mail, char *out, size_t outlen);
 
 /*
  * Run `psql "$IG_DATABASE_URL" -Atc SQL` and return its standard output

@@ -201,13 +201,7 @@ user_new(user *u, const char *source)
 static long
 status_of_me(const char *source, const char *token)
 {
-	it_resp r;
-	long st;
-
-	it_json(&r, source, "GET", "/api/user", token, NULL);
-	st = r.status;
-	it_resp_free(&r);
-	return st;
+	return it_get_status(source, "/api/user", token);
 }
 
 /* Fail unless GET /api/user with token is 401 with the error shape. */
@@ -756,18 +750,6 @@ END_TEST
 
 /* ---------------------------------------------------------- password reset */
 
-/* The line "Token: X" of a reset mail, X copied into out. */
-static void
-mail_token(const char *mail, char *out, size_t outlen)
-{
-	const char *t = strstr(mail, "\nToken: ");
-
-	ck_assert_msg(t != NULL, "no Token: line in mail:\n%s", mail);
-	t += strlen("\nToken: ");
-	snprintf(out, outlen, "%.*s", (int)strcspn(t, "\r\n "), t);
-	ck_assert(strlen(out) >= 16);
-}
-
 /* Account enumeration through the reset form: known and unknown addresses
  * get the same 202 and body; only the known one receives a mail. */
 START_TEST(password_reset_request_does_not_reveal_whether_email_exists)
@@ -818,7 +800,7 @@ START_TEST(password_reset_token_works_once_and_revokes_every_session)
 	it_resp_free(&r);
 	mail = it_mail_wait(u.email, last, 15000, NULL);
 	ck_assert_msg(mail != NULL, "no reset mail for %s", u.email);
-	mail_token(mail, token, sizeof(token));
+	it_mail_token(mail, token, sizeof(token));
 	link = ig_xasprintf("%s/reset-password?token=%s", it_env("IG_PUBLIC_URL"), token);
 	ck_assert_msg(strstr(mail, link) != NULL, "no link %s in mail:\n%s", link, mail);
 	free(link);
@@ -905,8 +887,14 @@ START_TEST(user_update_changes_profile_and_refuses_taken_email)
 	user_new(&a, ip(51));
 	user_new(&b, ip(51));
 	snprintf(email, sizeof(email), "new_%s", a.email);
+	/* The email needs the current password (test_takeover has the rest). */
 	it_json(&r, a.ip, "PUT", "/api/user", a.access,
 	    "{\"display_name\":\"Renamed\",\"email\":\"%s\"}", email);
+	expect_error(&r, 400, "invalid_request", "current_password", NULL);
+	it_resp_free(&r);
+	it_json(&r, a.ip, "PUT", "/api/user", a.access,
+	    "{\"display_name\":\"Renamed\",\"email\":\"%s\",\"current_password\":\"%s\"}",
+	    email, PASSWORD);
 	EXPECT(&r, 200);
 	o = it_json_body(&r);
 	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
@@ -920,7 +908,8 @@ START_TEST(user_update_changes_profile_and_refuses_taken_email)
 	ck_assert_str_eq(js(o, "user.email"), email);
 	json_object_put(o);
 	it_resp_free(&r);
-	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"%s\"}", b.email);
+	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"%s\",\"current_password\":\"%s\"}",
+	    b.email, PASSWORD);
 	expect_error(&r, 409, "conflict", NULL, NULL);
 	it_resp_free(&r);
 	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"nope\"}");

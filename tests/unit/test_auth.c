@@ -14,6 +14,7 @@
 
 #include "lib/auth/jwt.h"
 #include "lib/auth/password.h"
+#include "lib/auth/ratelimit.h"
 #include "lib/auth/secretbox.h"
 #include "lib/auth/ticket.h"
 #include "lib/auth/token.h"
@@ -281,6 +282,36 @@ START_TEST(tickets_are_narrow_and_short)
 }
 END_TEST
 
+/* Issue 10, item 3: per-address limits keyed by the raw address gave an
+ * IPv6 client one budget per address of its /64 (2^64 of them), and
+ * ::ffff:a.b.c.d a second budget beside a.b.c.d. */
+START_TEST(client_key_groups_ipv6_by_64_and_unmaps_ipv4)
+{
+	static const struct { const char *in, *want; int rc; } cases[] = {
+		{ "192.0.2.7", "192.0.2.7", 0 },
+		{ "127.0.0.1", "127.0.0.1", 0 },
+		{ "::ffff:192.0.2.7", "192.0.2.7", 0 },
+		{ "::FFFF:c000:0207", "192.0.2.7", 0 },
+		{ "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64", 0 },
+		{ "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64", 0 },
+		{ "2001:DB8:1:2::1", "2001:db8:1:2::/64", 0 },
+		{ "2001:db8:1:3::1", "2001:db8:1:3::/64", 0 },
+		{ "::1", "::/64", 0 },
+		{ "fe80::1", "fe80::/64", 0 },
+		{ "not-an-address", "not-an-address", -1 },
+		{ "", "unknown", -1 },
+		{ NULL, "unknown", -1 },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = ig_client_key(cases[i].in, out, sizeof(out));
+		ck_assert_msg(rc == cases[i].rc && strcmp(out, cases[i].want) == 0,
+		    "%s -> %s (rc %d), want %s", cases[i].in ? cases[i].in : "(null)", out, rc, cases[i].want);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -304,6 +335,7 @@ main(void)
 	tcase_add_test(tc, base64url_round_trip);
 	tcase_add_test(tc, secretbox_seals_and_detects_tampering);
 	tcase_add_test(tc, tickets_are_narrow_and_short);
+	tcase_add_test(tc, client_key_groups_ipv6_by_64_and_unmaps_ipv4);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,169 @@
+/* outbox.c — see outbox.h. Table: mail_outbox (sql/migrations/010). */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lib/auth/outbox.h"
+#include "lib/auth/secretbox.h"
+#include "lib/auth/token.h"
+#include "lib/core/log.h"
+#include "lib/core/mail.h"
+#include "lib/core/util.h"
+#include "lib/db/db.h"
+
+enum { S_ADD, S_CLAIM, S_SENT, S_FAILED, S_EXPIRE, S_DROP, S_FORGET, S__MAX };
+
+static const char *const sql[S__MAX] = {
+	[S_ADD] = "INSERT INTO mail_outbox (to_addr, subject, nonce, body, expires_at)"
+	    " VALUES ($1, $2, $3, $4, CASE WHEN $5::int > 0"
+	    " THEN now() + make_interval(secs => $5::int) END)",
+	/* Claim due messages and push their next attempt back by the
+	 * back-off at once: that is both the lease of this send and the
+	 * retry time should it fail. */
+	[S_CLAIM] = "UPDATE mail_outbox o SET attempts = o.attempts + 1,"
+	    " next_attempt_at = now() + make_interval(secs => least($2::int,"
+	    "  $3::int * power(2, least(o.attempts, 16))::int))"
+	    " FROM (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND expired_at IS NULL"
+	    "  AND next_attempt_at <= now() AND (expires_at IS NULL OR expires_at > now())"
+	    "  ORDER BY next_attempt_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED) d"
+	    " WHERE o.id = d.id RETURNING o.id, o.to_addr, o.subject, o.nonce, o.body, o.attempts",
+	[S_SENT] = "UPDATE mail_outbox SET sent_at = now(), nonce = NULL, body = NULL, last_error = NULL"
+	    " WHERE id = $1",
+	[S_FAILED] = "UPDATE mail_outbox SET last_error = $2 WHERE id = $1",
+	[S_EXPIRE] = "UPDATE mail_outbox SET expired_at = now(), nonce = NULL, body = NULL"
+	    " WHERE sent_at IS NULL AND expired_at IS NULL AND expires_at <= now() RETURNING id",
+	[S_DROP] = "UPDATE mail_outbox SET expired_at = now(), nonce = NULL, body = NULL, last_error = $2"
+	    " WHERE id = $1",
+	[S_FORGET] = "DELETE FROM mail_outbox WHERE coalesce(sent_at, expired_at) < now() - interval '7 days'",
+};
+
+int
+ig_outbox_add(const char *to, const char *subject, const char *body, int ttl_s, ig_err *err)
+{
+	unsigned char nonce[IG_SECRETBOX_NONCE], *ct = NULL;
+	char nonce_hex[2 * IG_SECRETBOX_NONCE + 3], *ct_hex, ttl[16];
+	size_t ctlen;
+	const char *p[5];
+	int rc;
+
+	if (strpbrk(to, "\r\n") != NULL || strpbrk(subject, "\r\n") != NULL)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "a mail header holds CR or LF");
+	if (ig_secretbox_seal(body, strlen(body), nonce, &ct, &ctlen) != 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+	ig_bytea_hex(nonce, sizeof(nonce), nonce_hex);
+	ct_hex = ig_xmalloc(2 * ctlen + 3);
+	ig_bytea_hex(ct, ctlen, ct_hex);
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	p[0] = to;
+	p[1] = subject;
+	p[2] = nonce_hex;
+	p[3] = ct_hex;
+	p[4] = ttl;
+	rc = ig_db_run(sql[S_ADD], 5, p, 0, err);
+	free(ct_hex);
+	free(ct);
+	return rc;
+}
+
+/* The opened body of claimed row i (caller: ig_secretbox_free), or NULL
+ * when it cannot be opened (another IG_SECRET_KEY, or tampered with). */
+static char *
+open_body(PGresult *r, int i)
+{
+	size_t nl = 0, cl = 0;
+	unsigned char *nonce = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 3), &nl);
+	unsigned char *ct = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 4), &cl);
+	char *plain = NULL;
+
+	if (nonce == NULL || ct == NULL || nl != IG_SECRETBOX_NONCE ||
+	    ig_secretbox_open(nonce, ct, cl, &plain) != 0)
+		plain = NULL;
+	PQfreemem(nonce);
+	PQfreemem(ct);
+	return plain;
+}
+
+/* Wipe what is past its lifetime; now and then forget old rows. */
+static void
+sweep(void)
+{
+	ig_err e;
+	PGresult *r = ig_db_exec(sql[S_EXPIRE], 0, NULL, 0, &e);
+	unsigned char dice;
+
+	if (r != NULL && PQntuples(r) > 0)
+		ig_logf(IG_LOG_WARN, "mail_expired", "%d queued mail(s) expired unsent", PQntuples(r));
+	PQclear(r);
+	ig_random_bytes(&dice, 1);
+	if (dice < 4)
+		PQclear(ig_db_exec(sql[S_FORGET], 0, NULL, 0, &e));
+}
+
+/* Send claimed row 0 of r: 0 sent, 1 dropped (its body cannot be opened),
+ * -1 failed (recorded for the retry). */
+static int
+send_one(PGresult *r, const char *smtp_url, const char *from)
+{
+	const char *id = PQgetvalue(r, 0, 0);
+	char *body = open_body(r, 0);
+	ig_err e = { 0 }, ignore;
+	const char *q[2] = { id, NULL };
+
+	if (body == NULL) {
+		/* Sealed under another IG_SECRET_KEY (or altered): no retry
+		 * can send it, and it says nothing about the SMTP server. */
+		q[1] = "the queued body cannot be opened (IG_SECRET_KEY changed?)";
+		ig_logf(IG_LOG_WARN, "mail_dropped", "mail %s: %s", id, q[1]);
+		ig_db_run(sql[S_DROP], 2, q, 0, &ignore);
+		return 1;
+	}
+	if (ig_mail_send(smtp_url, from, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), body, &e) == 0) {
+		ig_secretbox_free(body);
+		if (ig_db_run(sql[S_SENT], 1, q, 0, &e) != 0)
+			ig_logf(IG_LOG_WARN, "mail_mark_failed", "mail %s sent, not marked: %s", id, e.message);
+		return 0;
+	}
+	ig_secretbox_free(body);
+	q[1] = e.message;
+	ig_logf(IG_LOG_WARN, "mail_failed", "mail %s, attempt %s: %s; kept for a retry", id,
+	    PQgetvalue(r, 0, 5), e.message);
+	ig_db_run(sql[S_FAILED], 2, q, 0, &ignore);
+	return -1;
+}
+
+int
+ig_outbox_send_due(const char *smtp_url, const char *from, int max, ig_err *err)
+{
+	char cap[16], base[16];
+	const char *p[3] = { "1", cap, base };
+	int sent = 0;
+
+	sweep();
+	snprintf(cap, sizeof(cap), "%d", IG_OUTBOX_BACKOFF_MAX);
+	snprintf(base, sizeof(base), "%d", IG_OUTBOX_BACKOFF_BASE);
+	/* One at a time: a message is claimed only when it is about to be
+	 * sent, so those left after a failure keep their turn. */
+	for (int round = 0; round < max; round++) {
+		PGresult *r = ig_db_exec(sql[S_CLAIM], 3, p, 0, err);
+		int rc;
+
+		if (r == NULL)
+			return sent > 0 ? sent : -1;
+		if (PQntuples(r) == 0) {
+			PQclear(r);
+			break;
+		}
+		rc = send_one(r, smtp_url, from);
+		PQclear(r);
+		/* A failure most likely means the server is down: the rest
+		 * waits for the next round rather than fail the same way. */
+		if (rc < 0)
+			break;
+		sent += rc == 0;
+	}
+	return sent;
+}
