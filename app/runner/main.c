@@ -592,7 +592,7 @@ main(int argc, char **argv)
 	    c->runner_concurrency, c->runner_threads);
 
 	for (;;) {
-		int64_t now = ig_now_ms();
+		int64_t now = ig_now_ms(), wait;
 		int woke;
 
 		if (stopping && drain_deadline == 0) {
@@ -623,7 +623,9 @@ main(int argc, char **argv)
 			start_periodic(now);
 		fds[0] = listening ? PQsocket(listening) : -1;
 		fds[1] = ig_pool_fd(pool);
-		ig_runner_poll(rn, fds, 2, IDLE_CLAIM_MS);
+		/* Wake for the next heartbeat on time, not up to a claim tick late. */
+		wait = last_beat + heartbeat_ms(c->job_lease) - ig_now_ms();
+		ig_runner_poll(rn, fds, 2, wait < 0 ? 0 : wait < IDLE_CLAIM_MS ? (int)wait : IDLE_CLAIM_MS);
 		collect(rn);
 	}
 	/* Let the pool's running tasks end, take back what it finished or
