@@ -233,9 +233,9 @@ START_TEST(busy_runners_keep_their_leases)
 	    it_env("IG_TEST_WEBHOOK_URL"));
 	id = submit_builtin(token, n, SIDE, IMAGES, extra);
 
-	/* Sample until every item ended (10 minutes at most). */
-	for (int i = 0; remaining(db, id) > 0; i++) {
-		ck_assert_msg(i < 6000, "batch %s did not end in 10 minutes", id);
+	/* Sample until every item ended (20 minutes at most). */
+	while (remaining(db, id) > 0) {
+		ck_assert_msg(ig_now_ms() - t0 < 1200 * 1000, "batch %s did not end in 20 minutes", id);
 		sample(db, pids, b, &nb);
 		it_sleep_ms(100);
 	}
@@ -400,7 +400,7 @@ runner_pool_suite(void)
 	Suite *s = suite_create("runner_pool");
 	TCase *tc = tcase_create("two_busy_runners");
 
-	tcase_set_timeout(tc, 900);
+	tcase_set_timeout(tc, 1500);
 	tcase_add_test(tc, busy_runners_keep_their_leases);
 	tcase_add_test(tc, cancel_reaches_renders_on_the_pool);
 	tcase_add_test(tc, sigterm_drains_the_pool);
