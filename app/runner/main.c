@@ -25,9 +25,10 @@
  *
  * SIGTERM: stop claiming; calls in flight and pool work (queued or
  * running) go on until IG_DRAIN_TIMEOUT; then work the pool has not started
- * and the calls still in flight are released, and the runner waits for
- * the pool's running tasks (a render, a store, one webhook send: seconds)
- * before it exits.
+ * and the calls still in flight are released, and the loop goes on (and
+ * heartbeats, so no lease of theirs runs out) until the pool's running
+ * tasks (a render, a store: seconds) came back; last it waits for a
+ * periodic task's current unit (one webhook send).
  */
 #include "ig_autoconf.h"
 
@@ -537,7 +538,7 @@ main(int argc, char **argv)
 	ig_err e;
 	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0;
 	PGconn *listening = NULL;
-	int more_waiting = 0, claimed_count = 0, fds[2];
+	int more_waiting = 0, claimed_count = 0, fds[2], closed = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -599,7 +600,14 @@ main(int argc, char **argv)
 			drain_deadline = now + (int64_t)c->drain_timeout * 1000;
 			ig_logf(IG_LOG_INFO, "draining", "%d call(s) in flight", ig_runner_count(rn, NULL));
 		}
-		if (stopping && (ig_runner_count(rn, NULL) == 0 || now >= drain_deadline))
+		if (stopping && !closed && now >= drain_deadline) {
+			/* Past the deadline: release what has not started; what runs
+			 * on the pool ends, under heartbeats, and comes back. */
+			closed = 1;
+			ig_pool_close(pool);
+			ig_runner_release_all(rn, runner_id);
+		}
+		if (stopping && ig_runner_count(rn, NULL) == 0)
 			break;
 		if (now - last_beat >= heartbeat_ms(c->job_lease)) {
 			const char **held = ig_runner_held(rn);
@@ -628,11 +636,10 @@ main(int argc, char **argv)
 		ig_runner_poll(rn, fds, 2, wait < 0 ? 0 : wait < IDLE_CLAIM_MS ? (int)wait : IDLE_CLAIM_MS);
 		collect(rn);
 	}
-	/* Let the pool's running tasks end, take back what it finished or
-	 * never started, then release the calls still in flight. */
+	/* Nothing is held any more; a periodic task may still be in its
+	 * current send. */
 	ig_pool_stop(pool);
 	collect(rn);
-	ig_runner_release_all(rn, runner_id);
 	ig_pool_free(pool);
 	ig_runner_free(rn);
 	ig_runner_unregister(runner_id, &e);

@@ -19,7 +19,7 @@ struct ig_pool {
 	ig_pool_task *queue, **queue_tail;  /* waiting to run */
 	ig_pool_task *done, **done_tail;    /* finished, waiting to be collected */
 	int pending;                        /* submitted, not collected (loop only) */
-	int stop;
+	int stop, joined;
 	int efd;
 	int nthreads;
 	pthread_t *threads;
@@ -152,27 +152,30 @@ ig_pool_pending(const ig_pool *p)
 }
 
 void
-ig_pool_stop(ig_pool *p)
+ig_pool_close(ig_pool *p)
 {
 	ig_pool_task *t;
 
 	pthread_mutex_lock(&p->mu);
-	if (p->stop) {
-		pthread_mutex_unlock(&p->mu);
-		return;
-	}
 	p->stop = 1;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nthreads; i++)
-		pthread_join(p->threads[i], NULL);
-	pthread_mutex_lock(&p->mu);
 	while ((t = p->queue) != NULL) {
 		p->queue = t->next;
 		finish(p, t, 0);
 	}
 	p->queue_tail = &p->queue;
+	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+ig_pool_stop(ig_pool *p)
+{
+	ig_pool_close(p);
+	if (p->joined)
+		return;
+	for (int i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->joined = 1;
 }
 
 void

@@ -29,8 +29,11 @@ int ig_pool_fd(const ig_pool *p);
 ig_pool_task *ig_pool_collect(ig_pool *p);
 /* Tasks submitted and not yet collected. */
 int ig_pool_pending(const ig_pool *p);
-/* Start no further queued task, wait for the running ones; the queued ones
- * come back through ig_pool_collect with ran = 0. Threads are joined. */
+/* Start no further task: the queued ones, and any submitted later, come
+ * back through ig_pool_collect with ran = 0 at once; the running ones
+ * finish and come back as usual. Does not wait. */
+void ig_pool_close(ig_pool *p);
+/* ig_pool_close, then wait for the running tasks (threads are joined). */
 void ig_pool_stop(ig_pool *p);
 /* ig_pool_stop, then free the pool (collect the tasks first). */
 void ig_pool_free(ig_pool *p);

@@ -339,8 +339,10 @@ ig_runner_release_all(ig_runner *rn, const char *runner_id)
 {
 	ig_err err;
 
-	while (rn->head != NULL) {
-		ig_active *a = rn->head;
+	for (ig_active *a = rn->head, *nx; a; a = nx) {
+		nx = a->next;
+		if (a->on_pool)
+			continue;
 		/* Another runner will start the job afresh: stop the work the
 		 * provider is still doing for this attempt (Replicate). */
 		ig_runner_cancel_upstream(a);

@@ -70,7 +70,7 @@ ig_active *ig_runner_find(ig_runner *rn, const char *job_id);
 /* Ask the provider to stop the work of a's call (Replicate), bounded to 5 s. */
 void ig_runner_cancel_upstream(ig_active *a);
 /* Shutdown: give every held job back to the queue (cancelling upstream
- * where the adapter can). None may be on the pool any more. */
+ * where the adapter can), except those on the pool (their tasks own them). */
 void ig_runner_release_all(ig_runner *rn, const char *runner_id);
 
 /* Called by ig_runner_poll with each finished exchange, and with calls

@@ -1,8 +1,8 @@
 /*
  * test_pool.c — app/runner/pool, the runner's threads: tasks run beside
  * the caller and come back through the completion queue and its
- * descriptor; a stopped pool waits for what runs and hands back, unrun,
- * what it never started (the runner releases those jobs). Each test names
+ * descriptor; a closed pool hands back, unrun, what it never started (the
+ * runner releases those jobs) and a stopped one waits for what runs. Each test names
  * the bug it guards.
  */
 #include "ig_autoconf.h"
@@ -119,9 +119,11 @@ START_TEST(threads_run_tasks_at_once)
 }
 END_TEST
 
-/* Stopping (the runner's drain deadline) must wait for the task that runs
- * — its job is being written — and hand back the queued ones unrun, to be
- * released; tasks submitted afterwards come back unrun at once. */
+/* Closing (the runner's drain deadline) must hand back the queued tasks
+ * unrun at once, to be released, without waiting for the running one — the
+ * loop must go on heartbeating its job — and stopping must wait for that
+ * one, whose job is being written; tasks submitted afterwards come back
+ * unrun. */
 static void *
 stopper(void *arg)
 {
@@ -129,12 +131,11 @@ stopper(void *arg)
 	return NULL;
 }
 
-START_TEST(stop_waits_for_running_and_returns_queued)
+START_TEST(close_returns_queued_and_stop_waits_for_running)
 {
 	ig_pool *p = ig_pool_new(1);
 	job j[4] = { 0 }, late = { 0 };
 	pthread_t st;
-	int ran = 0, unrun = 0;
 	ig_pool_task *t;
 
 	reset();
@@ -147,27 +148,33 @@ START_TEST(stop_waits_for_running_and_returns_queued)
 	while (started < 1)
 		pthread_cond_wait(&cv, &mu);
 	pthread_mutex_unlock(&mu);
+	ig_pool_close(p);
+	for (int i = 1; i < 4; i++) {
+		t = ig_pool_collect(p);
+		ck_assert_ptr_eq(t, &j[i].task);
+		ck_assert_int_eq(t->ran, 0);
+		ck_assert_int_eq(j[i].done, 0);
+	}
+	ck_assert_int_eq(ig_pool_pending(p), 1);
+	late.task.run = run_plain;
+	ig_pool_submit(p, &late.task);
+	t = ig_pool_collect(p);
+	ck_assert_ptr_eq(t, &late.task);
+	ck_assert_int_eq(t->ran, 0);
+	/* stop waits for the running task. */
 	ck_assert_int_eq(pthread_create(&st, NULL, stopper, p), 0);
 	usleep(100000);
-	/* Still running: nothing has come back. */
 	ck_assert_ptr_null(ig_pool_collect(p));
 	pthread_mutex_lock(&mu);
 	release = 1;
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
 	pthread_join(st, NULL);
-	late.task.run = run_plain;
-	ig_pool_submit(p, &late.task);
-	while ((t = ig_pool_collect(p)) != NULL) {
-		if (t->ran)
-			ran++;
-		else
-			unrun++;
-		ck_assert_int_eq(((job *)(void *)t)->done, t->ran);
-	}
-	ck_assert_int_eq(ran, 1);
+	t = ig_pool_collect(p);
+	ck_assert_ptr_eq(t, &j[0].task);
+	ck_assert_int_eq(t->ran, 1);
 	ck_assert_int_eq(j[0].done, 1);
-	ck_assert_int_eq(unrun, 4);
+	ck_assert_ptr_null(ig_pool_collect(p));
 	ck_assert_int_eq(ig_pool_pending(p), 0);
 	ig_pool_free(p);
 }
@@ -182,7 +189,7 @@ pool_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, tasks_run_on_threads_and_come_back);
 	tcase_add_test(tc, threads_run_tasks_at_once);
-	tcase_add_test(tc, stop_waits_for_running_and_returns_queued);
+	tcase_add_test(tc, close_returns_queued_and_stop_waits_for_running);
 	suite_add_tcase(s, tc);
 	return s;
 }
