@@ -2,19 +2,39 @@
  * main.c — imagegen-worker, the job runner (DESIGN.md "Every generation is
  * a job").
  *
- * One thread and one curl_multi handle: it claims queued jobs (FOR UPDATE
+ * One loop and one curl_multi handle: it claims queued jobs (FOR UPDATE
  * SKIP LOCKED), drives each provider adapter's HTTP exchanges concurrently,
  * retries what PROVIDERS.md calls retryable with exponential back-off and
- * full jitter (honouring Retry-After and the providers' hints), stores the
- * images and finishes the job, which NOTIFYs the waiting API request. A
- * heartbeat renews its leases; jobs of a runner that died are re-queued by
- * any runner once their lease runs out. SIGTERM: stop claiming, finish
- * what is in flight within IG_DRAIN_TIMEOUT, release the rest.
+ * full jitter (honouring Retry-After and the providers' hints), and hands
+ * what takes CPU or may block to a small pool of threads (pool.h): builtin
+ * renders, storing the images (checks, PNG metadata, fsync'ed writes,
+ * thumbnails) and finishing the job, which NOTIFYs the waiting API request,
+ * and the periodic tasks (webhook sends). So the loop never waits for more
+ * than one short database statement: a heartbeat renews its leases on time
+ * however busy the pool is; jobs of a runner that died are re-queued by any
+ * runner once their lease runs out.
+ *
+ * The pool has IG_RUNNER_THREADS threads for jobs and one per periodic
+ * task, so a slow webhook receiver holds no render. The loop claims a local
+ * (builtin) job only while fewer than IG_RUNNER_THREADS are in hand: it
+ * never claims work that would wait for a thread while its lease runs.
+ * Pool threads write to the database themselves, through lib/db's
+ * per-process pool (a statement borrows a connection for its own
+ * duration, never two threads on one connection), sized so that the loop
+ * never waits for a connection either.
+ *
+ * SIGTERM: stop claiming; calls in flight and pool work (queued or
+ * running) go on until IG_DRAIN_TIMEOUT; then work the pool has not started
+ * and the calls still in flight are released, and the loop goes on (and
+ * heartbeats, so no lease of theirs runs out) until the pool's running
+ * tasks (a render, a store: seconds) came back; last it waits for a
+ * periodic task's current unit (one webhook send).
  */
 #include "ig_autoconf.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +43,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "app/runner/pool.h"
 #include "app/runner/transfer.h"
 #include "lib/auth/outbox.h"
 #include "lib/auth/secretbox.h"
@@ -46,6 +67,9 @@
 
 static volatile sig_atomic_t stopping;
 static char runner_id[37];
+static ig_pool *pool;
+
+#define ACTIVE_OF(t) ((ig_active *)(void *)((char *)(t) - offsetof(ig_active, task)))
 
 static void
 on_term(int sig)
@@ -112,8 +136,10 @@ request_from_job(ig_active *a)
 	q->api_key = a->key;
 }
 
-void
-ig_runner_fail(ig_runner *rn, ig_active *a, const ig_err *err)
+/* Record how a job ended (failed, canceled): the job row, the log, its
+ * batch. On the loop or a pool thread; the caller forgets the call. */
+static void
+record_fail(ig_active *a, const ig_err *err)
 {
 	ig_err e;
 
@@ -121,13 +147,12 @@ ig_runner_fail(ig_runner *rn, ig_active *a, const ig_err *err)
 	    ig_err_name(err->code), err->message);
 	ig_job_fail(&a->job, runner_id, ig_err_name(err->code), err->message, &e);
 	ig_batch_item_ended(&a->job);
-	ig_runner_drop(rn, a);
 }
 
-/* Cancel a call whose batch was canceled: stop the upstream work, record
- * the job canceled, forget the call. */
+/* A call whose batch was canceled: stop the upstream work (a request to
+ * the provider, up to 5 s: on the pool), record the job canceled. */
 static void
-cancel_active(ig_runner *rn, ig_active *a)
+record_cancel(ig_active *a)
 {
 	ig_err e;
 
@@ -135,10 +160,34 @@ cancel_active(ig_runner *rn, ig_active *a)
 	ig_job_cancel(&a->job, runner_id, &e);
 	ig_logf(IG_LOG_INFO, "job_canceled", "job %s (batch %s)", a->job.id, a->job.batch_id);
 	ig_batch_item_ended(&a->job);
+}
+
+void
+ig_runner_fail(ig_runner *rn, ig_active *a, const ig_err *err)
+{
+	record_fail(a, err);
 	ig_runner_drop(rn, a);
 }
 
-/* Act on cancellations requested for calls this runner holds. */
+/* Hand a to the pool: run(&a->task) on a pool thread records how the job
+ * ended; the loop forgets the call when the task comes back (collect). */
+static void
+to_pool(ig_runner *rn, ig_active *a, void (*run)(ig_pool_task *))
+{
+	ig_runner_park(rn, a);
+	a->on_pool = 1;
+	a->task.run = run;
+	ig_pool_submit(pool, &a->task);
+}
+
+static void
+run_cancel(ig_pool_task *t)
+{
+	record_cancel(ACTIVE_OF(t));
+}
+
+/* Act on cancellations requested for calls this runner holds. A call on
+ * the pool already sees them: its task looks before it stores anything. */
 static void
 check_cancels(ig_runner *rn)
 {
@@ -151,14 +200,28 @@ check_cancels(ig_runner *rn)
 		return;
 	for (int i = 0; i < PQntuples(r); i++) {
 		ig_active *a = ig_runner_find(rn, PQgetvalue(r, i, 0));
-		if (a != NULL)
-			cancel_active(rn, a);
+		if (a != NULL && !a->on_pool)
+			to_pool(rn, a, run_cancel);
 	}
 	PQclear(r);
 }
 
+/* 1 when a's batch was canceled (then the job is recorded canceled). */
+static int
+canceled_now(ig_active *a)
+{
+	ig_err err;
+
+	if (a->job.batch_id[0] == '\0' || ig_job_cancel_requested(&a->job, &err) != 1)
+		return 0;
+	record_cancel(a);
+	return 1;
+}
+
+/* On a pool thread: store the call's images, finish the job, make the
+ * thumbnails. */
 static void
-finish_done(ig_runner *rn, ig_active *a)
+finish_done(ig_active *a)
 {
 	const ig_config *c = ig_cfg();
 	ig_err err = { 0 };
@@ -166,23 +229,21 @@ finish_done(ig_runner *rn, ig_active *a)
 	char (*names)[256];
 
 	/* A batch canceled while the provider worked: keep nothing of it. */
-	if (a->job.batch_id[0] != '\0' && ig_job_cancel_requested(&a->job, &err) == 1) {
-		cancel_active(rn, a);
+	if (canceled_now(a))
 		return;
-	}
 	names = ig_xcalloc((size_t)(a->call.nimages ? a->call.nimages : 1), 256);
 
 	for (int i = 0; i < a->call.nimages; i++) {
 		if (ig_store_image(&a->job, i, &a->call.images[i], c->image_dir, c->max_image_pixels, names[i], &err) != 0) {
 			free(names);
-			ig_runner_fail(rn, a, &err);
+			record_fail(a, &err);
 			return;
 		}
 	}
 	if (a->call.nimages == 0) {
 		free(names);
 		ig_err_set(&err, IG_E_CONTENT_FILTERED, NULL, "the provider returned no image (filtered)");
-		ig_runner_fail(rn, a, &err);
+		record_fail(a, &err);
 		return;
 	}
 	ig_job_succeed(&a->job, runner_id, &err);
@@ -195,7 +256,27 @@ finish_done(ig_runner *rn, ig_active *a)
 	free(names);
 	ig_logf(IG_LOG_INFO, "job_succeeded", "job %s (%s): %d image(s) in %lld ms", a->job.id,
 	    a->job.provider, a->call.nimages, (long long)(ig_now_ms() - a->started_ms));
-	ig_runner_drop(rn, a);
+}
+
+static void
+run_finish(ig_pool_task *t)
+{
+	finish_done(ACTIVE_OF(t));
+}
+
+/* On a pool thread: a local (builtin) job, rendered here. */
+static void
+run_local(ig_pool_task *t)
+{
+	ig_active *a = ACTIVE_OF(t);
+	ig_err err = { 0 };
+
+	if (canceled_now(a))
+		return;
+	if (a->ops->local(&a->call, &err) != 0)
+		record_fail(a, &err);
+	else
+		finish_done(a);
 }
 
 /* Act on an adapter's verdict. */
@@ -204,7 +285,7 @@ advance(ig_runner *rn, ig_active *a, ig_step step, ig_http_req *next, ig_err *er
 {
 	switch (step) {
 	case IG_STEP_DONE:
-		finish_done(rn, a);
+		to_pool(rn, a, run_finish);
 		return;
 	case IG_STEP_NEXT:
 		ig_http_req_free(&a->hreq);
@@ -275,10 +356,7 @@ start_job(ig_runner *rn, ig_job *job)
 	a->call.req = &a->req;
 	a->call.base_url = pc->base_url;
 	if (a->ops->local != NULL) {
-		if (a->ops->local(&a->call, &err) != 0)
-			ig_runner_fail(rn, a, &err);
-		else
-			finish_done(rn, a);
+		to_pool(rn, a, run_local);
 		return;
 	}
 	if (a->ops->build(&a->call, &first, &err) != 0) {
@@ -302,12 +380,17 @@ claim_jobs(ig_runner *rn)
 
 	while (!stopping) {
 		ig_job job;
-		int nb = 0, rc;
+		int nb = 0, rc, local = 0;
 
+		/* Local jobs run on the pool: no more in hand than its threads. */
+		for (int i = 0; ig_providers[i] != NULL; i++)
+			if (ig_providers[i]->local != NULL)
+				local += ig_runner_count(rn, ig_providers[i]->name);
 		for (int i = 0; ig_providers[i] != NULL && nb < 31; i++) {
 			const ig_pconf *pc = ig_pconf_get(ig_providers[i]->name);
-			if (pc != NULL && ig_runner_count(rn, pc->ops->name) >= pc->concurrency)
-				busy[nb++] = pc->ops->name;
+			if ((pc != NULL && ig_runner_count(rn, ig_providers[i]->name) >= pc->concurrency) ||
+			    (ig_providers[i]->local != NULL && local >= c->runner_threads))
+				busy[nb++] = ig_providers[i]->name;
 		}
 		busy[nb] = NULL;
 		if (ig_runner_count(rn, NULL) >= c->runner_concurrency)
@@ -357,26 +440,108 @@ notified(PGconn *c)
 	return woke;
 }
 
+/*
+ * Periodic tasks: each runs on a pool thread of its own every every_ms at
+ * most, one run at a time, never while draining. A new one (mail to send,
+ * a sweep) is one function and one line in the table; it may block (each
+ * has its thread) but should look at `stopping` between units of work so
+ * a drain does not wait for a whole round.
+ */
+typedef struct periodic {
+	ig_pool_task task;      /* first: collect tells periodic tasks apart by it */
+	const char *name;
+	int every_ms;
+	void (*fn)(void);
+	int64_t last_ms;
+	int busy;
+} periodic;
+
+/* Due webhooks, one send at a time (up to 10 s each, DNS included). */
+static void
+send_webhooks(void)
+{
+	ig_err e;
+
+	for (int i = 0; i < WEBHOOK_BATCH && !stopping; i++) {
+		int sent = ig_webhook_deliver_due(runner_id, 1, &e);
+		if (sent < 0)
+			ig_logf(IG_LOG_WARN, "webhooks_failed", "%s", e.message);
+		if (sent <= 0)
+			return;
+	}
+}
+
 /* Mail queued by requests (lib/auth/outbox.c: password resets, email
- * changes), about once a second, at most MAIL_BATCH a round. Each send
- * blocks this loop up to lib/core/mail.c's timeouts, as webhook sends do;
- * an SMTP server that is down costs one failed attempt a round, then the
- * message waits for its back-off. */
+ * changes), one message at a time. An SMTP server that is down costs one
+ * failed attempt a round (the round stops at a failure), then the message
+ * waits for its back-off. */
 #define MAIL_EVERY_MS 1000
 #define MAIL_BATCH 10
 
 static void
-mail_tick(int64_t now)
+send_mail(void)
 {
-	static int64_t last;
 	const ig_config *c = ig_cfg();
 	ig_err e;
 
-	if (now - last < MAIL_EVERY_MS || c->smtp_url == NULL || c->smtp_url[0] == '\0')
+	if (c->smtp_url == NULL || c->smtp_url[0] == '\0')
 		return;
-	if (ig_outbox_send_due(c->smtp_url, c->smtp_from, MAIL_BATCH, &e) < 0)
-		ig_logf(IG_LOG_WARN, "mail_round_failed", "%s", e.message);
-	last = ig_now_ms();
+	for (int i = 0; i < MAIL_BATCH && !stopping; i++) {
+		int sent = ig_outbox_send_due(c->smtp_url, c->smtp_from, 1, &e);
+		if (sent < 0)
+			ig_logf(IG_LOG_WARN, "mail_round_failed", "%s", e.message);
+		if (sent <= 0)
+			return;
+	}
+}
+
+static periodic periodics[] = {
+	{ .name = "webhooks", .every_ms = WEBHOOK_EVERY_MS, .fn = send_webhooks },
+	{ .name = "mail", .every_ms = MAIL_EVERY_MS, .fn = send_mail },
+};
+#define NPERIODIC ((int)(sizeof(periodics) / sizeof(periodics[0])))
+
+static void
+run_periodic(ig_pool_task *t)
+{
+	((periodic *)(void *)t)->fn();
+}
+
+static void
+start_periodic(int64_t now)
+{
+	for (int i = 0; i < NPERIODIC; i++) {
+		periodic *pt = &periodics[i];
+		if (pt->busy || now - pt->last_ms < pt->every_ms)
+			continue;
+		pt->busy = 1;
+		pt->task.run = run_periodic;
+		ig_pool_submit(pool, &pt->task);
+	}
+}
+
+/* Take back what the pool finished: forget the calls whose job it
+ * recorded; release the ones it never started (the pool stopped). */
+static void
+collect(ig_runner *rn)
+{
+	ig_pool_task *t;
+	ig_err e;
+
+	while ((t = ig_pool_collect(pool)) != NULL) {
+		ig_active *a;
+		if (t->run == run_periodic) {
+			((periodic *)(void *)t)->busy = 0;
+			((periodic *)(void *)t)->last_ms = ig_now_ms();
+			continue;
+		}
+		a = ACTIVE_OF(t);
+		if (!t->ran) {
+			ig_logf(IG_LOG_INFO, "job_released", "job %s back to the queue", a->job.id);
+			ig_job_release(&a->job, runner_id, &e);
+		}
+		ig_runner_drop(rn, a);
+	}
 }
 
 static void
@@ -397,9 +562,9 @@ main(int argc, char **argv)
 	const ig_config *c;
 	ig_runner *rn;
 	ig_err e;
-	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0, last_hooks = 0;
+	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0;
 	PGconn *listening = NULL;
-	int more_waiting = 0, claimed_count = 0;
+	int more_waiting = 0, claimed_count = 0, fds[2], closed = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -432,9 +597,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	gethostname(host, sizeof(host) - 1);
 	ig_db_setup(c->database_url, c->db_timeout_ms, "imagegen-worker");
-	/* One thread: one pooled connection for statements, one of its own
-	 * for LISTEN. */
-	ig_db_set_pool(1);
+	/* A pooled connection for each thread that runs statements (the loop,
+	 * the pool's), so none waits for another's; the loop has one more of
+	 * its own for LISTEN. */
+	ig_db_set_pool(1 + c->runner_threads + NPERIODIC);
 	/* Wait for the database rather than die at boot (docker-compose). */
 	while (ig_runner_register(host, (int)getpid(), PACKAGE_VERSION, runner_id, &e) != 0) {
 		if (stopping)
@@ -442,18 +608,32 @@ main(int argc, char **argv)
 		ig_logf(IG_LOG_WARN, "register_failed", "%s; retrying", e.message);
 		sleep(2);
 	}
+	pool = ig_pool_new(c->runner_threads + NPERIODIC);
+	if (pool == NULL) {
+		fprintf(stderr, "imagegen-worker: cannot start the runner's threads\n");
+		ig_runner_unregister(runner_id, &e);
+		return 1;
+	}
 	rn = ig_runner_new();
-	ig_logf(IG_LOG_INFO, "started", "runner %s on %s, %d calls at most", runner_id, host, c->runner_concurrency);
+	ig_logf(IG_LOG_INFO, "started", "runner %s on %s, %d calls at most, %d threads", runner_id, host,
+	    c->runner_concurrency, c->runner_threads);
 
 	for (;;) {
-		int64_t now = ig_now_ms();
+		int64_t now = ig_now_ms(), wait;
 		int woke;
 
 		if (stopping && drain_deadline == 0) {
 			drain_deadline = now + (int64_t)c->drain_timeout * 1000;
 			ig_logf(IG_LOG_INFO, "draining", "%d call(s) in flight", ig_runner_count(rn, NULL));
 		}
-		if (stopping && (ig_runner_count(rn, NULL) == 0 || now >= drain_deadline))
+		if (stopping && !closed && now >= drain_deadline) {
+			/* Past the deadline: release what has not started; what runs
+			 * on the pool ends, under heartbeats, and comes back. */
+			closed = 1;
+			ig_pool_close(pool);
+			ig_runner_release_all(rn, runner_id);
+		}
+		if (stopping && ig_runner_count(rn, NULL) == 0)
 			break;
 		if (now - last_beat >= heartbeat_ms(c->job_lease)) {
 			const char **held = ig_runner_held(rn);
@@ -472,19 +652,21 @@ main(int argc, char **argv)
 			claimed_count = ig_runner_count(rn, NULL);
 			last_claim = ig_now_ms();
 		}
-		/* Due webhooks, about once a second. Each send blocks this loop
-		 * (up to its 10 s timeout) while calls in flight wait; fine while
-		 * webhooks are few, a curl_multi of their own when they are not. */
-		if (!stopping && now - last_hooks >= WEBHOOK_EVERY_MS) {
-			if (ig_webhook_deliver_due(runner_id, WEBHOOK_BATCH, &e) < 0)
-				ig_logf(IG_LOG_WARN, "webhooks_failed", "%s", e.message);
-			last_hooks = ig_now_ms();
-		}
+		/* Webhook sends and other periodic work: on the pool. */
 		if (!stopping)
-			mail_tick(now);
-		ig_runner_poll(rn, listening ? PQsocket(listening) : -1, IDLE_CLAIM_MS);
+			start_periodic(now);
+		fds[0] = listening ? PQsocket(listening) : -1;
+		fds[1] = ig_pool_fd(pool);
+		/* Wake for the next heartbeat on time, not up to a claim tick late. */
+		wait = last_beat + heartbeat_ms(c->job_lease) - ig_now_ms();
+		ig_runner_poll(rn, fds, 2, wait < 0 ? 0 : wait < IDLE_CLAIM_MS ? (int)wait : IDLE_CLAIM_MS);
+		collect(rn);
 	}
-	ig_runner_release_all(rn, runner_id);
+	/* Nothing is held any more; a periodic task may still be in its
+	 * current send. */
+	ig_pool_stop(pool);
+	collect(rn);
+	ig_pool_free(pool);
 	ig_runner_free(rn);
 	ig_runner_unregister(runner_id, &e);
 	ig_db_close();

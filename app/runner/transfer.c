@@ -100,6 +100,13 @@ ig_runner_count(ig_runner *rn, const char *provider)
 }
 
 void
+ig_runner_park(ig_runner *rn, ig_active *a)
+{
+	end_transfer(rn, a);
+	a->scheduled = 0;
+}
+
+void
 ig_runner_schedule(ig_runner *rn, ig_active *a, long delay_ms)
 {
 	(void)rn;
@@ -255,11 +262,15 @@ deliver(ig_runner *rn)
 }
 
 void
-ig_runner_poll(ig_runner *rn, int extra_fd, int max_wait_ms)
+ig_runner_poll(ig_runner *rn, const int *fds, int nfds, int max_wait_ms)
 {
 	int64_t now = ig_now_ms(), next_wake = now + max_wait_ms;
-	struct curl_waitfd extra = { .fd = extra_fd, .events = CURL_WAIT_POLLIN };
-	int numfds;
+	struct curl_waitfd extra[4];
+	int numfds, nextra = 0;
+
+	for (int i = 0; i < nfds && nextra < 4; i++)
+		if (fds[i] >= 0)
+			extra[nextra++] = (struct curl_waitfd){ .fd = fds[i], .events = CURL_WAIT_POLLIN };
 
 	for (ig_active *a = rn->head, *nx; a; a = nx) {
 		nx = a->next;
@@ -280,7 +291,7 @@ ig_runner_poll(ig_runner *rn, int extra_fd, int max_wait_ms)
 		long wait = (long)(next_wake - ig_now_ms());
 		if (wait < 0)
 			wait = 0;
-		curl_multi_poll(rn->multi, extra_fd >= 0 ? &extra : NULL, extra_fd >= 0 ? 1 : 0, (int)wait, &numfds);
+		curl_multi_poll(rn->multi, nextra > 0 ? extra : NULL, (unsigned)nextra, (int)wait, &numfds);
 	}
 	deliver(rn);
 }
@@ -329,8 +340,10 @@ ig_runner_release_all(ig_runner *rn, const char *runner_id)
 {
 	ig_err err;
 
-	while (rn->head != NULL) {
-		ig_active *a = rn->head;
+	for (ig_active *a = rn->head, *nx; a; a = nx) {
+		nx = a->next;
+		if (a->on_pool)
+			continue;
 		/* Another runner will start the job afresh: stop the work the
 		 * provider is still doing for this attempt (Replicate). */
 		ig_runner_cancel_upstream(a);

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include "app/runner/pool.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
 #include "lib/providers/provider.h"
@@ -35,6 +36,11 @@ typedef struct ig_active {
 	long max_bytes;
 	int too_big;
 	char content_type[128], retry_after[64], finish_reason[64], seed[32];
+	/* Handed to the runner's pool (render, store, cancel): until the task
+	 * comes back, only the pool thread touches the call; the loop reads
+	 * its job's id (heartbeats) and provider (counts) and nothing else. */
+	ig_pool_task task;
+	int on_pool;
 	struct ig_active *next;
 } ig_active;
 
@@ -48,11 +54,14 @@ ig_active *ig_runner_add(ig_runner *rn, ig_job *job);
 void ig_runner_drop(ig_runner *rn, ig_active *a);
 /* Calls in flight, for provider (NULL: all). */
 int ig_runner_count(ig_runner *rn, const char *provider);
+/* End a's transfer and unschedule it (before it goes to the pool). */
+void ig_runner_park(ig_runner *rn, ig_active *a);
 /* Perform a->hreq after delay_ms. */
 void ig_runner_schedule(ig_runner *rn, ig_active *a, long delay_ms);
-/* Start due exchanges, wait up to max_wait_ms for transfers or extra_fd
- * (-1: none), and deliver finished exchanges to ig_runner_response. */
-void ig_runner_poll(ig_runner *rn, int extra_fd, int max_wait_ms);
+/* Start due exchanges, wait up to max_wait_ms for transfers or for one of
+ * the nfds descriptors in fds (-1 entries are skipped) to be readable, and
+ * deliver finished exchanges to ig_runner_response. */
+void ig_runner_poll(ig_runner *rn, const int *fds, int nfds, int max_wait_ms);
 /* The ids of the jobs in hand, NULL-terminated: a malloc'ed array (free
  * it) of strings owned by the calls, valid until the next drop. */
 const char **ig_runner_held(ig_runner *rn);
@@ -61,7 +70,7 @@ ig_active *ig_runner_find(ig_runner *rn, const char *job_id);
 /* Ask the provider to stop the work of a's call (Replicate), bounded to 5 s. */
 void ig_runner_cancel_upstream(ig_active *a);
 /* Shutdown: give every held job back to the queue (cancelling upstream
- * where the adapter can). */
+ * where the adapter can), except those on the pool (their tasks own them). */
 void ig_runner_release_all(ig_runner *rn, const char *runner_id);
 
 /* Called by ig_runner_poll with each finished exchange, and with calls

@@ -83,6 +83,7 @@ static const setting settings[] = {
 	{ "IG_PROVIDER_TIMEOUT", T_INT, "300", 1, 3600, NULL, OFF(provider_timeout), 1 },
 	{ "IG_JOB_LEASE", T_INT, "30", 5, 3600, NULL, OFF(job_lease), 1 },
 	{ "IG_RUNNER_CONCURRENCY", T_INT, "16", 1, 1024, NULL, OFF(runner_concurrency), 1 },
+	{ "IG_RUNNER_THREADS", T_INT, "2", 1, 64, NULL, OFF(runner_threads), 1 },
 	{ "IG_MAX_IMAGE_PIXELS", T_INT, "16777216", 4096, 268435456, NULL, OFF(max_image_pixels), 1 },
 	{ "IG_BATCH_MAX_PROMPTS", T_INT, "500", 1, 100000, NULL, OFF(batch_max_prompts), 1 },
 	{ "IG_BATCH_MAX_QUEUED", T_INT, "2000", 1, 10000000, NULL, OFF(batch_max_queued), 1 },

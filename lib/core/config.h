@@ -51,6 +51,7 @@ typedef struct ig_config {
 	int provider_timeout;
 	int job_lease;
 	int runner_concurrency;
+	int runner_threads;             /* the runner's pool: renders, image stores */
 	long max_image_pixels;
 	long max_download;
 	int batch_max_prompts;

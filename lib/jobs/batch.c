@@ -245,7 +245,7 @@ ig_batch_item_ended(const ig_job *job)
 		p[1] = job->id;
 		p[2] = idx;
 		ig_db_run("INSERT INTO webhook_deliveries (batch_id, event, payload)"
-		    " SELECT $1, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::text,"
+		    " SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text,"
 		    "  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
 		    3, p, 0, &err);
 	}

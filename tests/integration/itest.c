@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "itest.h"
 
@@ -173,6 +174,25 @@ it_stack(const char *sub)
 	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' >&2", it_env("IG_TEST_STACK_CMD"), sub,
 	    it_env("IG_TEST_STACK"));
 	ck_assert_msg(system(cmd) == 0, "stack %s failed", sub);
+}
+
+pid_t
+it_runner_start(const char *log_name)
+{
+	char bin[512], logp[512];
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/app/imagegen-worker", it_env("IG_BUILD_DIR"));
+	snprintf(logp, sizeof(logp), "%s/log/%s", it_env("IG_TEST_STACK"), log_name);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		FILE *f = freopen(logp, "a", stderr);
+		(void)f;
+		execl(bin, bin, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
 }
 
 pid_t

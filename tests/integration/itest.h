@@ -86,6 +86,10 @@ const char *it_jstr(json_object *o, const char *path1, const char *path2);
 
 /* Run tests/support/stack SUB for this stack (pg-stop, pool-start, …). */
 void it_stack(const char *sub);
+/* Start one more imagegen-worker ($IG_BUILD_DIR/app/imagegen-worker) with
+ * the test's environment (the stack's settings), its stderr appended to
+ * $IG_TEST_STACK/log/<log_name>; returns its pid (SIGTERM and waitpid it). */
+pid_t it_runner_start(const char *log_name);
 /* The FastCGI master's pid, from the stack's run/fcgi.pid. */
 pid_t it_master_pid(void);
 /* The master's current children (its workers), from /proc; returns how

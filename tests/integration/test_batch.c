@@ -378,26 +378,6 @@ START_TEST(single_request_overtakes_a_waiting_batch)
 }
 END_TEST
 
-/* Start another imagegen-worker with this stack's settings; its pid. */
-static pid_t
-second_runner(void)
-{
-	char bin[512], logp[512];
-	pid_t pid;
-
-	snprintf(bin, sizeof(bin), "%s/app/imagegen-worker", it_env("IG_BUILD_DIR"));
-	snprintf(logp, sizeof(logp), "%s/log/worker2.log", it_env("IG_TEST_STACK"));
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		FILE *f = freopen(logp, "a", stderr);
-		(void)f;
-		execl(bin, bin, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Two runners share one batch; kill -9 of one mid-batch: its items come
  * back after the lease and the batch completes on the other, with exactly
  * one image per item (no duplicate from the dead runner's attempt). */
@@ -406,7 +386,7 @@ START_TEST(two_runners_share_a_batch_and_survive_kill9)
 	user u;
 	char *list, *id, *n;
 	json_object *st;
-	pid_t other = second_runner();
+	pid_t other = it_runner_start("worker2.log");
 
 	user_new(&u);
 	mock("/_control/reset", "{}");
