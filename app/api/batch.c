@@ -241,7 +241,7 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 		goto out;
 	}
 	memset(&spec, 0, sizeof(spec));
-	if (ig_gen_resolve_key(req, &g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
+	if (ig_gen_resolve_key(req, &g, (int)n * g.req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
 		goto out;
 	nonce_hex = bytea_text(spec.key_nonce, spec.key_nonce_len);
 	sealed_hex = bytea_text(spec.key_sealed, spec.key_sealed_len);
@@ -279,8 +279,10 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 		    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)",
 		    14, p, 0, err);
 		json_object_put(st);
-		if (rc != 0)
+		if (rc != 0) {
+			ig_gen_uncharge(req, &g);
 			goto out;
+		}
 	}
 	{
 		char *url = ig_xasprintf("/api/batch/status/%s", batch_id);
