@@ -2,8 +2,10 @@
  * assistant.c — the assistant: chat, suggestions and enhance (API.md
  * "Prompts and assistant"). The built-in engine answers from the prompt
  * analyzer and the prompt library; when the caller (a stored key) or the
- * server has an OpenAI or Gemini key, chat goes to that LLM through its
- * chat API, with the conversation's earlier turns from the database.
+ * server has an OpenAI or Gemini key (the server's as lib/jobs/serverkey.h
+ * allows, each chat counted for a metered caller), chat goes to that LLM
+ * through its chat API, with the conversation's earlier turns from the
+ * database.
  * `source` says which answered.
  */
 #include "ig_autoconf.h"

@@ -517,6 +517,96 @@ START_TEST(chat_capped_per_day)
 }
 END_TEST
 
+/* A control call to the mock providers. */
+static void
+mock(const char *path, const char *body)
+{
+	char url[512];
+	it_resp r;
+
+	snprintf(url, sizeof(url), "%s%s", it_env("IG_MOCK_URL"), path);
+	it_http_ex(url, "POST", "", body, strlen(body), (const char *const[]){ "Content-Type: application/json", NULL },
+	    10, &r);
+	ck_assert_int_eq(r.status, 200);
+	it_resp_free(&r);
+}
+
+/* The batch's status as u sees it, once it is no longer queued or running. */
+static char *
+batch_settled(const user *u, const char *id)
+{
+	char path[128], *st = NULL;
+
+	snprintf(path, sizeof(path), "/api/batch/status/%s", id);
+	for (int i = 0; i < 120 && st == NULL; i++) {
+		it_resp r;
+		json_object *o;
+		it_json(&r, u->ip, "GET", path, u->tok, NULL);
+		ck_assert_int_eq(r.status, 200);
+		o = it_json_body(&r);
+		if (strcmp(it_jstr(o, "status", NULL), "queued") != 0 && strcmp(it_jstr(o, "status", NULL), "processing") != 0)
+			st = ig_xstrdup(it_jstr(o, "status", NULL));
+		json_object_put(o);
+		it_resp_free(&r);
+		if (st == NULL)
+			it_sleep_ms(250);
+	}
+	ck_assert_msg(st != NULL, "batch %s did not settle", id);
+	return st;
+}
+
+/* A retry runs failed items on the server's key again, so it counts them
+ * again: refused whole past the cap (nothing re-queued), served once the
+ * cap has room (the counts are in the database: a restart keeps them). */
+START_TEST(batch_retry_counts_again)
+{
+	user u;
+	it_resp r;
+	json_object *o;
+	char id[64], path[128], *st;
+
+	stack_with("IG_SERVER_KEYS=users IG_SERVER_KEY_DAILY_IMAGES=3");
+	user_new(&u, 0);
+	mock("/_control/reset", "{}");
+	mock("/_control/script", "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 2}]}");
+	it_json(&r, u.ip, "POST", "/api/batch/generate", u.tok,
+	    "{\"prompts\": [\"a retry %d\", \"b\"], \"settings\": {\"api_provider\": \"openai\"}}", ++counter);
+	expect(&r, 202, NULL, NULL);
+	o = it_json_body(&r);
+	snprintf(id, sizeof(id), "%s", it_jstr(o, "batch_id", NULL));
+	json_object_put(o);
+	it_resp_free(&r);
+	st = batch_settled(&u, id);
+	ck_assert_str_eq(st, "failed");
+	free(st);
+	ck_assert_int_eq(used_of(&u, "images"), 2);
+
+	snprintf(path, sizeof(path), "/api/batch/%s/retry", id);
+	it_json(&r, u.ip, "POST", path, u.tok, NULL);
+	expect(&r, 429, NULL, "IG_SERVER_KEY_DAILY_IMAGES");
+	it_resp_free(&r);
+	{
+		char *q = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'failed'", it_sql_safe(id));
+		ck_assert_str_eq(q, "2");
+		free(q);
+	}
+	ck_assert_int_eq(used_of(&u, "images"), 2);
+
+	stack_with("IG_SERVER_KEYS=users IG_SERVER_KEY_DAILY_IMAGES=4");
+	it_json(&r, u.ip, "POST", path, u.tok, NULL);
+	expect(&r, 200, NULL, NULL);
+	o = it_json_body(&r);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(o, "retried")), 2);
+	json_object_put(o);
+	it_resp_free(&r);
+	ck_assert_int_eq(used_of(&u, "images"), 4);
+	st = batch_settled(&u, id);
+	ck_assert_str_eq(st, "completed");
+	free(st);
+	free(u.tok);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -531,6 +621,7 @@ main(void)
 	tcase_add_test(tc, concurrent_requests_cannot_pass_the_cap);
 	tcase_add_test(tc, open_models_and_input_need_own_key);
 	tcase_add_test(tc, chat_capped_per_day);
+	tcase_add_test(tc, batch_retry_counts_again);
 	suite_add_tcase(s, tc);
 	return it_run(s);
 }
