@@ -84,6 +84,9 @@ const char *it_jstr(json_object *o, const char *path1, const char *path2);
 
 /* Run tests/support/stack SUB for this stack (pg-stop, pool-start, …). */
 void it_stack(const char *sub);
+/* The same outside a test (an unchecked teardown putting the stack back):
+ * 0 when it worked; never fails a test. */
+int it_stack_quiet(const char *sub);
 /* The FastCGI master's pid, from the stack's run/fcgi.pid. */
 pid_t it_master_pid(void);
 /* The master's current children (its workers), from /proc; returns how

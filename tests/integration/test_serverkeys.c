@@ -61,14 +61,8 @@ stack_with(const char *settings)
 static void
 restore_stack(void)
 {
-	char cmd[1024];
-	const char *st = getenv("IG_TEST_STACK_CMD"), *dir = getenv("IG_TEST_STACK");
-
-	if (st == NULL || dir == NULL)
-		return;
 	unsetenv("IG_STACK_OVERRIDES");
-	snprintf(cmd, sizeof(cmd), "'%s' pool-start '%s' >&2 && '%s' worker-start '%s' >&2", st, dir, st, dir);
-	if (system(cmd) != 0)
+	if (it_stack_quiet("pool-start") != 0 || it_stack_quiet("worker-start") != 0)
 		fprintf(stderr, "test_serverkeys: could not restore the stack\n");
 }
 
@@ -138,6 +132,24 @@ expect(it_resp *r, long status, const char *field, const char *needle)
 		ck_assert_msg(strstr(it_jstr(o, "error", "message"), needle) != NULL, "%s not in %s", needle,
 		    r->body.data);
 	json_object_put(o);
+}
+
+/* POST message to the assistant as u, want status; the answer's source
+ * ("" for an error), valid until the next call. */
+static const char *
+chat(const user *u, const char *message, long status)
+{
+	static char source[32];
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, u->ip, "POST", "/api/assistant/chat", u->tok, "{\"message\": \"%s\"}", message);
+	ck_assert_msg(r.status == status, "chat: want %ld, got %ld: %s", status, r.status, r.body.data);
+	o = it_json_body(&r);
+	snprintf(source, sizeof(source), "%s", status == 200 ? it_jstr(o, "source", NULL) : "");
+	json_object_put(o);
+	it_resp_free(&r);
+	return source;
 }
 
 /* The catalogue entry of provider for u (NULL: anonymous); *doc to put. */
@@ -220,22 +232,8 @@ START_TEST(admins_only_by_default)
 		it_resp_free(&r);
 	}
 
-	it_json(&r, u.ip, "POST", "/api/assistant/chat", u.tok, "{\"message\": \"a castle at dusk\"}");
-	expect(&r, 200, NULL, NULL);
-	{
-		json_object *o = it_json_body(&r);
-		ck_assert_str_eq(it_jstr(o, "source", NULL), "builtin");
-		json_object_put(o);
-	}
-	it_resp_free(&r);
-	it_json(&r, a.ip, "POST", "/api/assistant/chat", a.tok, "{\"message\": \"a castle at dusk\"}");
-	expect(&r, 200, NULL, NULL);
-	{
-		json_object *o = it_json_body(&r);
-		ck_assert_str_eq(it_jstr(o, "source", NULL), "openai");
-		json_object_put(o);
-	}
-	it_resp_free(&r);
+	ck_assert_str_eq(chat(&u, "a castle at dusk", 200), "builtin");
+	ck_assert_str_eq(chat(&a, "a castle at dusk", 200), "openai");
 
 	p = catalogue_entry(&u, "replicate", &doc);
 	ck_assert(!jbool(p, "available"));
@@ -491,16 +489,9 @@ START_TEST(chat_capped_per_day)
 
 	stack_with("IG_SERVER_KEYS=users IG_SERVER_KEY_DAILY_CHATS=2");
 	user_new(&u, 0);
-	for (int i = 0; i < 2; i++) {
-		json_object *o;
-		it_json(&r, u.ip, "POST", "/api/assistant/chat", u.tok, "{\"message\": \"a windmill %d\"}", i);
-		expect(&r, 200, NULL, NULL);
-		o = it_json_body(&r);
-		ck_assert_str_eq(it_jstr(o, "source", NULL), "openai");
-		json_object_put(o);
-		it_resp_free(&r);
-	}
-	it_json(&r, u.ip, "POST", "/api/assistant/chat", u.tok, "{\"message\": \"a windmill again\"}");
+	ck_assert_str_eq(chat(&u, "a windmill", 200), "openai");
+	ck_assert_str_eq(chat(&u, "a windmill again", 200), "openai");
+	it_json(&r, u.ip, "POST", "/api/assistant/chat", u.tok, "{\"message\": \"a windmill, third\"}");
 	expect(&r, 429, NULL, "IG_SERVER_KEY_DAILY_CHATS");
 	ck_assert(it_header(&r, "Retry-After", ra, sizeof(ra)));
 	it_resp_free(&r);
@@ -509,9 +500,7 @@ START_TEST(chat_capped_per_day)
 	it_json(&r, u.ip, "POST", "/api/keys/providers", u.tok, "{\"provider\": \"openai\", \"api_key\": \"sk-good-own\"}");
 	ck_assert_int_eq(r.status, 201);
 	it_resp_free(&r);
-	it_json(&r, u.ip, "POST", "/api/assistant/chat", u.tok, "{\"message\": \"a windmill, own key\"}");
-	expect(&r, 200, NULL, NULL);
-	it_resp_free(&r);
+	ck_assert_str_eq(chat(&u, "a windmill, own key", 200), "openai");
 	ck_assert_int_eq(used_of(&u, "chats"), 2);
 	free(u.tok);
 }
