@@ -128,6 +128,15 @@ ig_server_key_authorize(const ig_sk_caller *caller, const ig_provider_ops *ops, 
 }
 
 int
+ig_server_key_runnable(const char *provider, ig_err *err)
+{
+	if (strcmp(ig_cfg()->server_keys, "none") == 0)
+		return ig_err_set(err, IG_E_FORBIDDEN, NULL,
+		    "the server's %s key is not shared any more (IG_SERVER_KEYS=none); nothing was sent", provider);
+	return 0;
+}
+
+int
 ig_server_key_reset_in(char *out, size_t outlen)
 {
 	time_t now = time(NULL), next = now - now % 86400 + 86400;

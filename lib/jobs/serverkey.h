@@ -70,6 +70,15 @@ int ig_server_key_authorize(const ig_sk_caller *caller, const ig_provider_ops *o
     int *metered, ig_err *err);
 
 /*
+ * The runner's last word before it opens the server's key of provider for
+ * a queued job: with IG_SERVER_KEYS=none nothing runs on it, jobs queued
+ * before the setting changed included (the operator's stop switch). The
+ * caller was checked when the job was queued; who it was is not known
+ * here, so admins/users are not told apart. 0, or -1 with err forbidden.
+ */
+int ig_server_key_runnable(const char *provider, ig_err *err);
+
+/*
  * Count n more of kind for user_id today (UTC), all or nothing. 0 when they
  * fit; -1 with err: 429 rate_limited naming the cap's setting and field
  * (may be NULL), *retry_after set to the seconds until the next UTC

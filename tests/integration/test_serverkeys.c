@@ -506,18 +506,22 @@ START_TEST(chat_capped_per_day)
 }
 END_TEST
 
-/* A control call to the mock providers. */
-static void
+/* A control call to the mock providers (body NULL: a GET); its answer,
+ * which the caller puts. */
+static json_object *
 mock(const char *path, const char *body)
 {
 	char url[512];
 	it_resp r;
+	json_object *o;
 
 	snprintf(url, sizeof(url), "%s%s", it_env("IG_MOCK_URL"), path);
-	it_http_ex(url, "POST", "", body, strlen(body), (const char *const[]){ "Content-Type: application/json", NULL },
-	    10, &r);
+	it_http_ex(url, body ? "POST" : "GET", "", body, body ? strlen(body) : 0,
+	    (const char *const[]){ "Content-Type: application/json", NULL }, 10, &r);
 	ck_assert_int_eq(r.status, 200);
+	o = it_json_body(&r);
 	it_resp_free(&r);
+	return o;
 }
 
 /* The batch's status as u sees it, once it is no longer queued or running. */
@@ -556,8 +560,9 @@ START_TEST(batch_retry_counts_again)
 
 	stack_with("IG_SERVER_KEYS=users IG_SERVER_KEY_DAILY_IMAGES=3");
 	user_new(&u, 0);
-	mock("/_control/reset", "{}");
-	mock("/_control/script", "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 2}]}");
+	json_object_put(mock("/_control/reset", "{}"));
+	json_object_put(mock("/_control/script",
+	    "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 2}]}"));
 	it_json(&r, u.ip, "POST", "/api/batch/generate", u.tok,
 	    "{\"prompts\": [\"a retry %d\", \"b\"], \"settings\": {\"api_provider\": \"openai\"}}", ++counter);
 	expect(&r, 202, NULL, NULL);
@@ -596,6 +601,46 @@ START_TEST(batch_retry_counts_again)
 }
 END_TEST
 
+/* IG_SERVER_KEYS=none is the operator's stop switch: jobs queued on the
+ * server's key before it was set fail at the runner (forbidden), and the
+ * provider never hears of them. */
+START_TEST(none_stops_jobs_already_queued)
+{
+	user u;
+	it_resp r;
+	json_object *o, *reqs;
+	char id[64], *st, *codes, *env;
+
+	stack_with("IG_SERVER_KEYS=users IG_SERVER_KEY_DAILY_IMAGES=10");
+	user_new(&u, 0);
+	it_stack("worker-stop");
+	json_object_put(mock("/_control/reset", "{}"));
+	it_json(&r, u.ip, "POST", "/api/batch/generate", u.tok,
+	    "{\"prompts\": [\"a stop %d\", \"b\"], \"settings\": {\"api_provider\": \"openai\"}}", ++counter);
+	expect(&r, 202, NULL, NULL);
+	o = it_json_body(&r);
+	snprintf(id, sizeof(id), "%s", it_jstr(o, "batch_id", NULL));
+	json_object_put(o);
+	it_resp_free(&r);
+	env = ig_xasprintf("%s IG_SERVER_KEYS=none", SERVER_KEYS);
+	setenv("IG_STACK_OVERRIDES", env, 1);
+	it_stack("worker-start");
+	unsetenv("IG_STACK_OVERRIDES");
+	free(env);
+	st = batch_settled(&u, id);
+	ck_assert_str_eq(st, "failed");
+	free(st);
+	codes = it_psql("SELECT string_agg(DISTINCT error_code, ',') FROM jobs WHERE batch_id = '%s'", it_sql_safe(id));
+	ck_assert_str_eq(codes, "forbidden");
+	free(codes);
+	o = mock("/_control/requests?provider=openai", NULL);
+	ck_assert(json_object_object_get_ex(o, "requests", &reqs));
+	ck_assert_int_eq(json_object_array_length(reqs), 0);
+	json_object_put(o);
+	free(u.tok);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -611,6 +656,7 @@ main(void)
 	tcase_add_test(tc, open_models_and_input_need_own_key);
 	tcase_add_test(tc, chat_capped_per_day);
 	tcase_add_test(tc, batch_retry_counts_again);
+	tcase_add_test(tc, none_stops_jobs_already_queued);
 	suite_add_tcase(s, tc);
 	return it_run(s);
 }
