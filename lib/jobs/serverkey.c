@@ -79,16 +79,16 @@ ig_server_key_allowed(const ig_sk_caller *caller, const char *provider, ig_sk_ki
 		snprintf(why, whylen, "the server's %s key is not shared (IG_SERVER_KEYS=none): " OWN_KEY_HINT, provider);
 		return IG_SK_DENIED;
 	}
-	if (caller->user_id == NULL) {
-		snprintf(why, whylen, "the server's %s key is for signed-in users only: sign in, or send your own api_key",
-		    provider);
-		return IG_SK_DENIED;
-	}
-	if (caller->is_admin)
+	if (caller->user_id != NULL && caller->is_admin)
 		return IG_SK_FREE;
 	if (strcmp(who, "users") != 0) {
 		snprintf(why, whylen, "the server's %s key is for administrators only (IG_SERVER_KEYS=%s): " OWN_KEY_HINT,
 		    provider, who);
+		return IG_SK_DENIED;
+	}
+	if (caller->user_id == NULL) {
+		snprintf(why, whylen, "the server's %s key is for signed-in users only: sign in, or send your own api_key",
+		    provider);
 		return IG_SK_DENIED;
 	}
 	if (ig_server_key_cap(kind) == 0) {

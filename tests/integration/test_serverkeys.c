@@ -257,7 +257,7 @@ START_TEST(admins_only_by_default)
 	json_object_put(doc);
 	p = catalogue_entry(NULL, "openai", &doc);
 	ck_assert(!jbool(p, "available"));
-	ck_assert_ptr_nonnull(strstr(jstr_or_null(p, "unavailable_reason"), "signed-in"));
+	ck_assert_ptr_nonnull(strstr(jstr_or_null(p, "unavailable_reason"), "IG_SERVER_KEYS=admins"));
 	json_object_put(doc);
 	free(u.tok);
 	free(a.tok);
@@ -332,6 +332,20 @@ START_TEST(users_capped_per_day)
 		ck_assert_int_eq(json_object_get_int(json_object_object_get(im, "remaining")), 0);
 	}
 	json_object_put(doc);
+
+	/* Nobody to count against: anonymous callers never use the server's key. */
+	p = catalogue_entry(NULL, "openai", &doc);
+	ck_assert(!jbool(p, "available"));
+	ck_assert_ptr_nonnull(strstr(jstr_or_null(p, "unavailable_reason"), "signed-in"));
+	json_object_put(doc);
+	{
+		char prompt[160];
+		fresh_prompt(prompt, sizeof(prompt), "server keys: anonymous");
+		it_json(&r, next_source(), "POST", "/api/generate-image", NULL,
+		    "{\"prompt\": \"%s\", \"api_provider\": \"openai\", \"image_size\": \"512x512\"}", prompt);
+		expect(&r, 403, "api_key", "signed-in");
+		it_resp_free(&r);
+	}
 
 	/* Own key past the cap. */
 	generate(&r, &u, "/api/generate-image", "openai", ", \"api_key\": \"sk-good-own\"");
