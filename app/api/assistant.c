@@ -2,8 +2,10 @@
  * assistant.c — the assistant: chat, suggestions and enhance (API.md
  * "Prompts and assistant"). The built-in engine answers from the prompt
  * analyzer and the prompt library; when the caller (a stored key) or the
- * server has an OpenAI or Gemini key, chat goes to that LLM through its
- * chat API, with the conversation's earlier turns from the database.
+ * server has an OpenAI or Gemini key (the server's as lib/jobs/serverkey.h
+ * allows, each chat counted for a metered caller), chat goes to that LLM
+ * through its chat API, with the conversation's earlier turns from the
+ * database.
  * `source` says which answered.
  */
 #include "ig_autoconf.h"
@@ -21,6 +23,7 @@
 #include "lib/db/db.h"
 #include "lib/jobs/http.h"
 #include "lib/jobs/pconf.h"
+#include "lib/jobs/serverkey.h"
 #include "lib/prompts/analyze.h"
 #include "lib/prompts/library.h"
 
@@ -146,14 +149,20 @@ builtin_reply(const char *message, const char *style)
 	return b.data;
 }
 
-/* The LLM to ask: a stored key of the caller's first, then the server's;
- * OpenAI before Gemini. NULL: none (the built-in engine answers). */
-static const ig_pconf *
-llm_for(ig_req *req, char **key, ig_err *err)
+/* The LLM to ask: a stored key of the caller's first, then the server's
+ * where lib/jobs/serverkey.h lets the caller use it (a metered caller's
+ * chat counted here); OpenAI before Gemini. *pc NULL: none (the built-in
+ * engine answers). 0, or -1 with err (429 past the daily cap). */
+static int
+llm_for(ig_req *req, const ig_pconf **pc, char **key, ig_err *err)
 {
 	static const char *const order[] = { "openai", "gemini" };
+	ig_sk_caller who = { req->caller.user_id, req->caller.is_admin };
+	char why[256];
+	int retry_after;
 
 	*key = NULL;
+	*pc = NULL;
 	for (int i = 0; i < 2; i++) {
 		const char *p[2] = { req->caller.user_id, order[i] };
 		PGresult *r = ig_db_exec("SELECT nonce, ciphertext FROM provider_keys WHERE user_id = $1 AND provider = $2"
@@ -166,20 +175,31 @@ llm_for(ig_req *req, char **key, ig_err *err)
 			PQfreemem(nonce);
 			PQfreemem(ct);
 			PQclear(r);
-			if (ok)
-				return ig_pconf_get(order[i]);
+			if (ok) {
+				*pc = ig_pconf_get(order[i]);
+				return 0;
+			}
 			continue;
 		}
 		PQclear(r);
 	}
 	for (int i = 0; i < 2; i++) {
-		const ig_pconf *pc = ig_pconf_get(order[i]);
-		if (pc != NULL && pc->api_key != NULL) {
-			*key = ig_xstrdup(pc->api_key);
-			return pc;
+		ig_sk_verdict v = ig_server_key_allowed(&who, order[i], IG_SK_CHATS, why, sizeof(why));
+		if (v == IG_SK_DENIED)
+			continue;
+		if (v == IG_SK_METERED && ig_server_key_charge(who.user_id, IG_SK_CHATS, 1, NULL, &retry_after, err) != 0) {
+			if (retry_after > 0) {
+				char ra[16];
+				snprintf(ra, sizeof(ra), "%d", retry_after);
+				ig_req_add_header(req, "Retry-After", ra);
+			}
+			return -1;
 		}
+		*pc = ig_pconf_get(order[i]);
+		*key = ig_xstrdup((*pc)->api_key);
+		return 0;
 	}
-	return NULL;
+	return 0;
 }
 
 /* The conversation so far, oldest first: rows (role, content). */
@@ -340,7 +360,8 @@ ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 		ig_uuid4(conv);
 	}
 	question = context && *context ? ig_xasprintf("%s\n\nContext: %s", message, context) : ig_xstrdup(message);
-	pc = llm_for(req, &key, err);
+	if (llm_for(req, &pc, &key, err) != 0)
+		goto out;
 	if (pc != NULL) {
 		hist = history(conv, err);
 		if (hist == NULL)

@@ -19,6 +19,7 @@
 #include "lib/db/db.h"
 #include "lib/jobs/batch.h"
 #include "lib/jobs/queue.h"
+#include "lib/jobs/serverkey.h"
 #include "lib/jobs/webhook.h"
 #include "lib/auth/ticket.h"
 #include <time.h>
@@ -241,7 +242,7 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 		goto out;
 	}
 	memset(&spec, 0, sizeof(spec));
-	if (ig_gen_resolve_key(req, &g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
+	if (ig_gen_resolve_key(req, &g, (int)n * g.req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
 		goto out;
 	nonce_hex = bytea_text(spec.key_nonce, spec.key_nonce_len);
 	sealed_hex = bytea_text(spec.key_sealed, spec.key_sealed_len);
@@ -279,8 +280,10 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 		    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)",
 		    14, p, 0, err);
 		json_object_put(st);
-		if (rc != 0)
+		if (rc != 0) {
+			ig_gen_uncharge(req, &g);
 			goto out;
+		}
 	}
 	{
 		char *url = ig_xasprintf("/api/batch/status/%s", batch_id);
@@ -436,18 +439,54 @@ ig_api_batch_cancel(ig_req *req, json_object **out, ig_err *err)
 	    " pg_notify('" IG_BATCH_CHANNEL "', $1::text)", "canceled", out, err);
 }
 
-/* Failed items only go back to the queue. */
+/* Failed items only go back to the queue. Those on the server's key run
+ * on it again, so they are counted again (lib/jobs/serverkey.h): refused
+ * whole (403, 429) when the caller may no longer use it or they do not
+ * fit in the day's cap. */
 int
 ig_api_batch_retry(ig_req *req, json_object **out, ig_err *err)
 {
-	return batch_count_op(req,
-	    "WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
-	    "  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
-	    "  lease_until = NULL, cancel_requested = false"
-	    "  WHERE batch_id = $1 AND status = 'failed' RETURNING provider),"
-	    " b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
-	    " SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM"
-	    "  (SELECT provider FROM r LIMIT 1) x) FROM r", "retried", out, err);
+	ig_sk_caller who = { req->caller.user_id, req->caller.is_admin };
+	const char *id;
+	char *ids = NULL, provider[32], why[256];
+	int images = 0, charged = 0, retried = 0, server_images = 0, retry_after, rc = -1;
+
+	if (own(req, &id, err) != 0)
+		return -1;
+	if (ig_batch_failed_on_server_key(id, &ids, &images, provider, err) != 0)
+		return -1;
+	if (images > 0) {
+		ig_sk_verdict v = ig_server_key_allowed(&who, provider, IG_SK_IMAGES, why, sizeof(why));
+		if (v == IG_SK_DENIED) {
+			ig_err_set(err, IG_E_FORBIDDEN, "api_key", "%s", why);
+			goto out;
+		}
+		if (v == IG_SK_METERED) {
+			if (ig_server_key_charge(who.user_id, IG_SK_IMAGES, images, NULL, &retry_after, err) != 0) {
+				if (retry_after > 0) {
+					char ra[16];
+					snprintf(ra, sizeof(ra), "%d", retry_after);
+					ig_req_add_header(req, "Retry-After", ra);
+				}
+				goto out;
+			}
+			charged = images;
+		}
+	}
+	if (ig_batch_retry_failed(id, ids, &retried, &server_images, err) != 0)
+		goto out;
+	/* Another retry may have taken some of them first. */
+	if (charged > server_images)
+		(void)ig_server_key_refund(who.user_id, IG_SK_IMAGES, charged - server_images, &(ig_err){ 0 });
+	charged = 0;
+	*out = ig_ok("retried", json_object_new_int(retried));
+	json_object_object_add(*out, "batch_id", json_object_new_string(id));
+	rc = 200;
+out:
+	if (charged > 0)
+		(void)ig_server_key_refund(who.user_id, IG_SK_IMAGES, charged, &(ig_err){ 0 });
+	free(ids);
+	return rc;
 }
 
 /* POST /api/batch/{batch_id}/events-ticket: a 60-second ticket for the

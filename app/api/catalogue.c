@@ -2,15 +2,22 @@
  * catalogue.c — GET /api/settings/api-providers: every provider as its
  * adapter declares it (models, sizes, limits, capabilities), whether the
  * server has a key (configured), whether the caller has one stored
- * (user_key, with a token), and the outcome of its latest job.
+ * (user_key, with a token), and the outcome of its latest job; and, to
+ * this caller, whether it may use the provider without sending api_key and
+ * why not (lib/jobs/serverkey.h: available, key_source, unavailable_reason,
+ * open_models_allowed, server_key_remaining), with the caller's daily
+ * server-key counts in server_keys.
  */
 #include "ig_autoconf.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "app/api/api.h"
+#include "lib/core/config.h"
 #include "lib/db/db.h"
 #include "lib/jobs/pconf.h"
+#include "lib/jobs/serverkey.h"
 
 static json_object *
 declared(const ig_provider_ops *ops)
@@ -38,15 +45,87 @@ declared(const ig_provider_ops *ops)
 	json_object_object_add(p, "supports_negative_prompt", json_object_new_boolean(ops->supports_negative_prompt));
 	json_object_object_add(p, "supports_seed", json_object_new_boolean(ops->supports_seed));
 	json_object_object_add(p, "needs_key", json_object_new_boolean(ops->needs_key));
+	json_object_object_add(p, "open_models", json_object_new_boolean(ops->open_models));
 	return p;
+}
+
+/* What a request of this caller without api_key would use for ops, and
+ * whether it may (used: today's server-key counts, for a metered caller). */
+static void
+access_of(const ig_provider_ops *ops, const ig_sk_caller *who, int user_key, const int used[IG_SK__MAX],
+    json_object *e)
+{
+	const char *source = "none";
+	char why[256] = "";
+	int available = 1, open_ok = 1, remaining = -1;
+
+	if (!ops->needs_key) {
+		/* builtin, local_ai: no key of anyone's. */
+	} else if (user_key) {
+		source = "own";
+	} else {
+		ig_sk_verdict v = ig_server_key_allowed(who, ops->name, IG_SK_IMAGES, why, sizeof(why));
+		if (v == IG_SK_DENIED) {
+			available = open_ok = 0;
+		} else {
+			source = "server";
+			if (v == IG_SK_METERED) {
+				int cap = ig_server_key_cap(IG_SK_IMAGES);
+				open_ok = 0;
+				remaining = used[IG_SK_IMAGES] < cap ? cap - used[IG_SK_IMAGES] : 0;
+				available = remaining > 0;
+				if (!available)
+					snprintf(why, sizeof(why), "you have used today's %d images on the server's keys "
+					    "(IG_SERVER_KEY_DAILY_IMAGES); send your own api_key or wait for 00:00 UTC", cap);
+			}
+		}
+	}
+	json_object_object_add(e, "available", json_object_new_boolean(available));
+	json_object_object_add(e, "key_source", json_object_new_string(source));
+	json_object_object_add(e, "unavailable_reason", available ? NULL : json_object_new_string(why));
+	json_object_object_add(e, "open_models_allowed", json_object_new_boolean(ops->open_models && open_ok));
+	json_object_object_add(e, "server_key_remaining", remaining >= 0 ? json_object_new_int(remaining) : NULL);
+}
+
+/* {policy, metered, images, chats, resets_at}: IG_SERVER_KEYS and, for a
+ * metered caller, {limit, used, remaining} of each daily cap. */
+static json_object *
+server_keys_of(int metered, const int used[IG_SK__MAX])
+{
+	json_object *o = json_object_new_object();
+	char at[32];
+
+	ig_server_key_reset_in(at, sizeof(at));
+	json_object_object_add(o, "policy", json_object_new_string(ig_cfg()->server_keys));
+	json_object_object_add(o, "metered", json_object_new_boolean(metered));
+	for (int k = 0; k < IG_SK__MAX; k++) {
+		json_object *c = NULL;
+		if (metered) {
+			int cap = ig_server_key_cap((ig_sk_kind)k);
+			c = json_object_new_object();
+			json_object_object_add(c, "limit", json_object_new_int(cap));
+			json_object_object_add(c, "used", json_object_new_int(used[k]));
+			json_object_object_add(c, "remaining", json_object_new_int(used[k] < cap ? cap - used[k] : 0));
+		}
+		json_object_object_add(o, k == IG_SK_IMAGES ? "images" : "chats", c);
+	}
+	json_object_object_add(o, "resets_at", json_object_new_string(at));
+	return o;
 }
 
 int
 ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err)
 {
 	const char *p[1] = { req->caller.authenticated ? req->caller.user_id : NULL };
+	ig_sk_caller who = { p[0], req->caller.is_admin };
+	int used[IG_SK__MAX] = { 0 };
+	int metered = p[0] != NULL && !who.is_admin && strcmp(ig_cfg()->server_keys, "users") == 0;
 	PGresult *last, *keys;
-	json_object *list = json_object_new_array();
+	json_object *list;
+
+	if (metered && ig_server_key_used(p[0], used, err) != 0)
+		return -1;
+	list = json_object_new_array();
 
 	last = ig_db_exec("SELECT DISTINCT ON (provider) provider, status, coalesce(error_code, ''), "
 	    IG_SQL_TS("finished_at") " FROM jobs WHERE finished_at IS NOT NULL"
@@ -73,6 +152,7 @@ ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err)
 		json_object_object_add(e, "configured", json_object_new_boolean(!ops->needs_key ||
 		    (pc != NULL && pc->api_key != NULL)));
 		json_object_object_add(e, "user_key", req->caller.authenticated ? json_object_new_boolean(user_key) : NULL);
+		access_of(ops, &who, user_key, used, e);
 		json_object_object_add(st, "last_job", NULL);
 		json_object_object_add(st, "last_error", NULL);
 		json_object_object_add(st, "at", NULL);
@@ -89,5 +169,6 @@ ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err)
 	PQclear(last);
 	PQclear(keys);
 	*out = ig_ok("providers", list);
+	json_object_object_add(*out, "server_keys", server_keys_of(metered, used));
 	return 200;
 }

@@ -23,21 +23,12 @@
 #include "lib/db/db.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
+#include "lib/jobs/serverkey.h"
 #include "lib/jobs/waiter.h"
 
 #define PROMPT_MAX 4000
 #define NEGATIVE_MAX 2000
 #define SYNC_PRIORITY 10
-
-/* Providers whose model ids are open-ended (hosted model hubs, a local
- * server's checkpoints); the others must name a declared model. */
-static int
-open_model_list(const char *provider)
-{
-	return strcmp(provider, "huggingface") == 0 || strcmp(provider, "replicate") == 0 ||
-	    strcmp(provider, "local_ai") == 0;
-}
-
 
 static int
 parse_size(const char *s, int *w, int *h)
@@ -88,6 +79,7 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 		g->provider = preferred_provider(req);
 	if (g->provider == NULL)
 		g->provider = ig_cfg()->default_provider;
+	g->fields = f;
 	g->ops = ig_provider_find(g->provider);
 	if (g->ops == NULL)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, f->provider,
@@ -101,7 +93,7 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 			g->req.model = g->ops->models[0].id;
 	} else {
 		g->req.model = model;
-		if (!open_model_list(g->provider)) {
+		if (!g->ops->open_models) {
 			for (m = g->ops->models; m && m->id && strcmp(m->id, model) != 0; m++)
 				;
 			if (m == NULL || m->id == NULL)
@@ -208,15 +200,18 @@ cache_key(ig_gen *g)
 }
 
 /* Where the runner will find the key (API.md: the request's, else the
- * caller's stored one, else the server's); 401 naming the provider when
- * there is none. */
+ * caller's stored one, else the server's, when lib/jobs/serverkey.h lets
+ * the caller spend it: 401/403 naming the field when not, 429 when images
+ * more would pass the caller's daily cap). */
 int
-ig_gen_resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
+ig_gen_resolve_key(ig_req *req, ig_gen *g, int images, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
     unsigned char **sealed, size_t *sealed_len, char key_id[37], ig_err *err)
 {
-	const ig_pconf *pc = ig_pconf_get(g->provider);
+	ig_sk_caller who = { req->caller.authenticated ? req->caller.user_id : NULL, req->caller.is_admin };
+	int metered, retry_after;
 
 	spec->key_source = "none";
+	g->charged = 0;
 	if (!g->ops->needs_key && g->api_key == NULL)
 		return 0;
 	if (g->api_key != NULL) {
@@ -244,20 +239,34 @@ ig_gen_resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonc
 		}
 		PQclear(r);
 	}
-	if (pc != NULL && pc->api_key != NULL) {
-		spec->key_source = "server";
-		return 0;
+	if (ig_server_key_authorize(&who, g->ops, &g->req, &metered, err) != 0) {
+		if (strcmp(err->field, "model") == 0 && g->fields != NULL)
+			snprintf(err->field, sizeof(err->field), "%s", g->fields->model);
+		return -1;
 	}
-	{
-		char upper[32];
-		size_t i;
-		for (i = 0; g->ops->name[i] && i < sizeof(upper) - 1; i++)
-			upper[i] = (char)(g->ops->name[i] >= 'a' && g->ops->name[i] <= 'z' ? g->ops->name[i] - 32 : g->ops->name[i]);
-		upper[i] = '\0';
-		return ig_err_set(err, IG_E_UNAUTHORIZED, "api_key",
-		    "no API key for %s: send api_key, store one with POST /api/keys/providers, or set IG_%s_API_KEY on the server",
-		    g->provider, upper);
+	if (metered && ig_server_key_charge(who.user_id, IG_SK_IMAGES, images,
+	    g->fields ? g->fields->count : "image_count", &retry_after, err) != 0) {
+		if (retry_after > 0) {
+			char ra[16];
+			snprintf(ra, sizeof(ra), "%d", retry_after);
+			ig_req_add_header(req, "Retry-After", ra);
+		}
+		return -1;
 	}
+	g->charged = metered ? images : 0;
+	spec->key_source = "server";
+	return 0;
+}
+
+void
+ig_gen_uncharge(ig_req *req, ig_gen *g)
+{
+	ig_err e;
+
+	if (g->charged > 0 && ig_server_key_refund(req->caller.user_id, IG_SK_IMAGES, g->charged, &e) != 0)
+		ig_logf(IG_LOG_WARN, "server_key_refund_failed", "%d images of user %s not given back: %s", g->charged,
+		    req->caller.user_id, e.message);
+	g->charged = 0;
 }
 
 json_object *
@@ -410,7 +419,7 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 		}
 	}
 	memset(&spec, 0, sizeof(spec));
-	if (ig_gen_resolve_key(req, g, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
+	if (ig_gen_resolve_key(req, g, g->req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
 		goto out;
 	ig_uuid4(job_id);
 	spec.id = job_id;
@@ -424,6 +433,8 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 	ig_waiter_register(&w, job_id);
 	rc = ig_job_enqueue(&spec, err);
 	json_object_put(spec.request);
+	if (rc != 0)
+		ig_gen_uncharge(req, g);
 	if (rc == 0) {
 		/* From here on a retry with the key finds this job. */
 		ig_idem_bind(g->idem, job_id, 0);

@@ -13,8 +13,13 @@
 #include "lib/jobs/queue.h"
 #include "lib/providers/provider.h"
 
+typedef struct ig_gen_fields ig_gen_fields;
+
 typedef struct ig_gen {
 	const ig_provider_ops *ops;
+	const ig_gen_fields *fields;    /* the route's field names (ig_gen_check) */
+	int charged;                    /* images counted against the caller's daily
+	                                 * server-key cap (ig_gen_resolve_key) */
 	ig_gen_request req;
 	const char *provider;           /* NULL: the caller's preference, else IG_DEFAULT_PROVIDER */
 	const char *api_key;
@@ -26,9 +31,9 @@ typedef struct ig_gen {
 } ig_gen;
 
 /* Request field names, for errors: the seed API and OpenAI's differ. */
-typedef struct ig_gen_fields {
+struct ig_gen_fields {
 	const char *provider, *model, *size, *count;
-} ig_gen_fields;
+};
 
 /* 401 unless the caller is authenticated or IG_ALLOW_ANONYMOUS=1. */
 int ig_gen_allowed(ig_req *req, ig_err *err);
@@ -39,10 +44,16 @@ int ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size,
     const ig_gen_fields *f, ig_err *err);
 /* Where the runner will find g's provider key (the request's, sealed into
  * *sealed; the caller's stored one, into key_id; the server's), set in
- * spec; 401 naming the provider when there is none. The caller wipes and
- * frees *sealed. */
-int ig_gen_resolve_key(ig_req *req, ig_gen *g, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
-    unsigned char **sealed, size_t *sealed_len, char key_id[37], ig_err *err);
+ * spec; 401 naming the provider when there is none. The server's key only
+ * as lib/jobs/serverkey.h allows (403 naming api_key, model or input), with
+ * images (the job's or batch's total) counted against a metered caller's
+ * daily cap (429 with Retry-After; g->charged then holds them until
+ * ig_gen_uncharge). The caller wipes and frees *sealed. */
+int ig_gen_resolve_key(ig_req *req, ig_gen *g, int images, ig_job_spec *spec,
+    unsigned char nonce[IG_SECRETBOX_NONCE], unsigned char **sealed, size_t *sealed_len, char key_id[37],
+    ig_err *err);
+/* Give back g->charged when the work was never enqueued. */
+void ig_gen_uncharge(ig_req *req, ig_gen *g);
 /* The job's stored request (never the key). New reference. */
 json_object *ig_gen_job_request(const ig_gen *g);
 /* Answer from the cache or enqueue and wait. 0 with job_id (and *cached),

@@ -36,6 +36,7 @@ typedef struct setting {
 
 static const char *const environments[] = { "development", "production", "test", NULL };
 static const char *const log_levels[] = { "debug", "info", "warn", "error", NULL };
+static const char *const server_key_users[] = { "none", "admins", "users", NULL };
 
 #define OFF(f) offsetof(ig_config, f)
 
@@ -92,6 +93,12 @@ static const setting settings[] = {
 	 * loopback receiver), and how many sends before a delivery is given up. */
 	{ "IG_WEBHOOK_ALLOW_HOSTS", T_STRING, "", 0, 0, NULL, OFF(webhook_allow_hosts), 0 },
 	{ "IG_WEBHOOK_MAX_ATTEMPTS", T_INT, "8", 1, 100, NULL, OFF(webhook_max_attempts), 1 },
+	/* Who may spend the server's own provider keys, and how much a
+	 * non-admin may per UTC day with "users" (0: none of that kind);
+	 * lib/jobs/serverkey.h. */
+	{ "IG_SERVER_KEYS", T_ENUM, "admins", 0, 0, server_key_users, OFF(server_keys), 1 },
+	{ "IG_SERVER_KEY_DAILY_IMAGES", T_INT, "50", 0, 1000000, NULL, OFF(server_key_daily_images), 1 },
+	{ "IG_SERVER_KEY_DAILY_CHATS", T_INT, "100", 0, 1000000, NULL, OFF(server_key_daily_chats), 1 },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -58,6 +58,9 @@ typedef struct ig_config {
 	int batch_max_queued;
 	char *webhook_allow_hosts;
 	int webhook_max_attempts;
+	char *server_keys;         /* none | admins | users: who may use IG_<PROVIDER>_API_KEY */
+	int server_key_daily_images;
+	int server_key_daily_chats;
 } ig_config;
 
 /* Read and validate every setting from the environment into the process-wide

@@ -50,6 +50,49 @@ ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err)
 	return owned;
 }
 
+int
+ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[32], ig_err *err)
+{
+	const char *p[1] = { batch_id };
+	PGresult *r = ig_db_exec("SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
+	    " coalesce(sum(coalesce((request->>'count')::int, 1)), 0), coalesce(min(provider), '')"
+	    " FROM jobs WHERE batch_id = $1 AND status = 'failed' AND key_source = 'server'", 1, p,
+	    IG_DB_IDEMPOTENT, err);
+
+	*ids = NULL;
+	if (r == NULL)
+		return -1;
+	*ids = ig_xstrdup(PQgetvalue(r, 0, 0));
+	*images = atoi(PQgetvalue(r, 0, 1));
+	snprintf(provider, 32, "%s", PQgetvalue(r, 0, 2));
+	PQclear(r);
+	return 0;
+}
+
+int
+ig_batch_retry_failed(const char *batch_id, const char *server_ids, int *retried, int *server_images,
+    ig_err *err)
+{
+	const char *p[2] = { batch_id, server_ids };
+	PGresult *r = ig_db_exec(
+	    "WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
+	    "  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
+	    "  lease_until = NULL, cancel_requested = false"
+	    "  WHERE batch_id = $1 AND status = 'failed' AND (key_source <> 'server' OR id = ANY($2::uuid[]))"
+	    "  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n),"
+	    " b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
+	    " SELECT count(*), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0),"
+	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM (SELECT provider FROM r LIMIT 1) x)"
+	    " FROM r", 2, p, 0, err);
+
+	if (r == NULL)
+		return -1;
+	*retried = atoi(PQgetvalue(r, 0, 0));
+	*server_images = atoi(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return 0;
+}
+
 /*
  * The observed duration of one item: the mean of this batch's finished
  * items, else of the provider's last 50 jobs, else the provider's declared

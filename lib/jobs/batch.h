@@ -26,6 +26,25 @@ int ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err);
  */
 json_object *ig_batch_status(const char *batch_id, int with_items, ig_err *err);
 
+/*
+ * The failed items of batch_id that run on the server's key (key_source
+ * 'server'), for the retry to count them against the caller's daily cap
+ * first: *ids gets them as a PostgreSQL uuid[] literal ("{}" when none;
+ * the caller frees), *images the images they ask for, provider (32 bytes)
+ * their provider. 0 or -1 with err.
+ */
+int ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[32], ig_err *err);
+
+/*
+ * Put the failed items of batch_id back in the queue, those on the
+ * server's key only when their id is in server_ids (a uuid[] literal, from
+ * ig_batch_failed_on_server_key: items that failed since were not counted
+ * and stay failed). *retried gets how many went back, *server_images the
+ * images of those on the server's key. 0 or -1 with err.
+ */
+int ig_batch_retry_failed(const char *batch_id, const char *server_ids, int *retried, int *server_images,
+    ig_err *err);
+
 /* A batch job ended (succeeded, failed or canceled): wake its listeners
  * (NOTIFY ig_batch_event), close the batch when no item is left, and queue
  * its webhooks. Errors are logged, not returned: the job's own state is

@@ -13,6 +13,7 @@
 #include "lib/core/util.h"
 #include "lib/db/db.h"
 #include "lib/jobs/queue.h"
+#include "lib/jobs/serverkey.h"
 #include "lib/providers/provider.h"
 
 void
@@ -317,6 +318,8 @@ job_key_open(const ig_job *job, const char *server_key, char **key, ig_err *err)
 {
 	*key = NULL;
 	if (strcmp(job->key_source, "server") == 0) {
+		if (ig_server_key_runnable(job->provider, err) != 0)
+			return -1;
 		if (server_key == NULL || *server_key == '\0')
 			return ig_err_set(err, IG_E_PROVIDER_AUTH_FAILED, NULL, "the server has no key for %s", job->provider);
 		*key = ig_xstrdup(server_key);

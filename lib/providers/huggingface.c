@@ -192,6 +192,7 @@ const ig_provider_ops ig_provider_huggingface = {
 	.supports_seed = 1,
 	.needs_key = 1,
 	.typical_latency_s = 20,
+	.open_models = 1,
 	.validate = hf_validate,
 	.build = hf_build,
 	.parse = hf_parse,

@@ -241,6 +241,7 @@ const ig_provider_ops ig_provider_local_ai = {
 	.supports_seed = 1,
 	.needs_key = 0,
 	.typical_latency_s = 30,
+	.open_models = 1,
 	.validate = la_validate,
 	.build = la_build,
 	.parse = la_parse,

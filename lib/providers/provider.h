@@ -131,6 +131,13 @@ typedef struct ig_provider_ops {
 	int supports_seed;
 	int needs_key;
 	int typical_latency_s;          /* for estimates before any history */
+	int open_models;                /* 1: model ids beyond `models` are accepted
+	                                 * (a model hub, a local server's checkpoints) */
+	/* Request fields (extras) that reach the provider as the caller wrote
+	 * them, beyond the declared bounds (Replicate's version and input);
+	 * NULL-terminated, or NULL. With open_models, what the server's own key
+	 * runs only for administrators (lib/jobs/serverkey.h). */
+	const char *const *free_form;
 
 	/* Providers without a network call (builtin): produce the images of
 	 * the call directly. NULL for HTTP adapters (build/parse are used). */
@@ -156,6 +163,15 @@ typedef struct ig_provider_ops {
 /* The provider table: every adapter, in one array (providers.c). */
 extern const ig_provider_ops *const ig_providers[];
 const ig_provider_ops *ig_provider_find(const char *name);
+
+/*
+ * What of req lies outside the registry's curated lists: "model" when
+ * ops->open_models and req->model is not one of ops->models, else the name
+ * of the first ops->free_form field present in req->extra; NULL when the
+ * request stays within them (always for a provider without open models or
+ * free-form fields). The string is static.
+ */
+const char *ig_provider_uncurated(const ig_provider_ops *ops, const ig_gen_request *req);
 
 /* Bounds of a provider key (the longest real ones, Replicate's and Hugging
  * Face's, are under 100 characters; JWT-style keys of local servers longer). */

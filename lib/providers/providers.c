@@ -50,6 +50,25 @@ ig_provider_find(const char *name)
 	return NULL;
 }
 
+const char *
+ig_provider_uncurated(const ig_provider_ops *ops, const ig_gen_request *req)
+{
+	const ig_model_decl *m;
+
+	if (ops->open_models) {
+		for (m = ops->models; m && m->id && strcmp(m->id, req->model) != 0; m++)
+			;
+		if (m == NULL || m->id == NULL)
+			return "model";
+	}
+	for (const char *const *f = ops->free_form; f && *f; f++) {
+		json_object *v;
+		if (req->extra != NULL && json_object_object_get_ex(req->extra, *f, &v) && v != NULL)
+			return *f;
+	}
+	return NULL;
+}
+
 int
 ig_provider_key_check(const char *key, ig_err *err)
 {

@@ -355,6 +355,9 @@ rp_probe_ok(const ig_http_resp *resp)
 	return resp->status == 200;
 }
 
+/* version pins any prediction version; input goes to the model as it is. */
+static const char *const free_form[] = { "version", "input", NULL };
+
 const ig_provider_ops ig_provider_replicate = {
 	.name = "replicate",
 	.display_name = "Replicate",
@@ -367,6 +370,8 @@ const ig_provider_ops ig_provider_replicate = {
 	.supports_seed = 1,
 	.needs_key = 1,
 	.typical_latency_s = 10,
+	.open_models = 1,
+	.free_form = free_form,
 	.validate = rp_validate,
 	.build = rp_build,
 	.parse = rp_parse,

@@ -176,6 +176,18 @@ it_stack(const char *sub)
 	ck_assert_msg(system(cmd) == 0, "stack %s failed", sub);
 }
 
+int
+it_stack_quiet(const char *sub)
+{
+	char cmd[1024];
+	const char *st = getenv("IG_TEST_STACK_CMD"), *dir = getenv("IG_TEST_STACK");
+
+	if (st == NULL || dir == NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' >&2", st, sub, dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 pid_t
 it_runner_start(const char *log_name)
 {

@@ -90,6 +90,9 @@ void it_stack(const char *sub);
  * the test's environment (the stack's settings), its stderr appended to
  * $IG_TEST_STACK/log/<log_name>; returns its pid (SIGTERM and waitpid it). */
 pid_t it_runner_start(const char *log_name);
+/* The same outside a test (an unchecked teardown putting the stack back):
+ * 0 when it worked; never fails a test. */
+int it_stack_quiet(const char *sub);
 /* The FastCGI master's pid, from the stack's run/fcgi.pid. */
 pid_t it_master_pid(void);
 /* The master's current children (its workers), from /proc; returns how

@@ -17,7 +17,8 @@ static void
 clear_env(void)
 {
 	const char *vars[] = { "IG_VAR_DIR", "IG_WORKERS", "IG_THREADS", "IG_SOCKET", "IG_MAX_BODY",
-		"IG_ENVIRONMENT", "IG_SOCKET_MODE", "IG_IMAGE_DIR", "IG_LOG_LEVEL", NULL };
+		"IG_ENVIRONMENT", "IG_SOCKET_MODE", "IG_IMAGE_DIR", "IG_LOG_LEVEL", "IG_SERVER_KEYS",
+		"IG_SERVER_KEY_DAILY_IMAGES", "IG_SERVER_KEY_DAILY_CHATS", NULL };
 	for (int i = 0; vars[i]; i++)
 		unsetenv(vars[i]);
 }
@@ -36,6 +37,11 @@ START_TEST(config_defaults_follow_var_dir)
 	ck_assert_int_eq(ig_cfg()->workers, 2);
 	ck_assert_int_eq(ig_cfg()->socket_mode, 0660);
 	ck_assert_int_eq(ig_cfg()->max_body, 10485760);
+	/* The server's provider keys are the operator's money: without a
+	 * setting only administrators spend them (issue 10, item 4). */
+	ck_assert_str_eq(ig_cfg()->server_keys, "admins");
+	ck_assert_int_eq(ig_cfg()->server_key_daily_images, 50);
+	ck_assert_int_eq(ig_cfg()->server_key_daily_chats, 100);
 }
 END_TEST
 
@@ -47,6 +53,8 @@ START_TEST(config_rejects_bad_values_naming_the_variable)
 		{ "IG_WORKERS", "abc" }, { "IG_WORKERS", "0" }, { "IG_WORKERS", "4x" },
 		{ "IG_THREADS", "-1" }, { "IG_MAX_BODY", "12" }, { "IG_ENVIRONMENT", "staging" },
 		{ "IG_SOCKET_MODE", "0999" }, { "IG_SOCKET", "" }, { "IG_LOG_LEVEL", "loud" },
+		{ "IG_SERVER_KEYS", "everyone" }, { "IG_SERVER_KEY_DAILY_IMAGES", "-1" },
+		{ "IG_SERVER_KEY_DAILY_CHATS", "lots" },
 	};
 	char err[256];
 

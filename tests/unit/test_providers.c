@@ -275,6 +275,47 @@ START_TEST(table_lists_seven_providers_each_complete)
 }
 END_TEST
 
+/* What the server's own key runs for non-admins (issue 10, item 4): any
+ * Replicate or Hugging Face model id and Replicate's free-form version and
+ * input once reached the provider on it. Only the listed models and the
+ * declared fields are curated; providers with a closed list never are
+ * uncurated (their ids are checked against the list anyway). */
+START_TEST(uncurated_model_ids_and_free_form_fields)
+{
+	ig_gen_request req = { .prompt = "p", .model = "black-forest-labs/flux-schnell" };
+	json_object *extra = json_object_new_object();
+
+	ck_assert_ptr_null(ig_provider_uncurated(&ig_provider_replicate, &req));
+	req.model = "someone/custom-model";
+	ck_assert_str_eq(ig_provider_uncurated(&ig_provider_replicate, &req), "model");
+	req.model = "black-forest-labs/flux-schnell:0123abcd";
+	ck_assert_str_eq(ig_provider_uncurated(&ig_provider_replicate, &req), "model");
+	req.model = "someone/custom-model";
+	ck_assert_str_eq(ig_provider_uncurated(&ig_provider_huggingface, &req), "model");
+	req.model = "stabilityai/stable-diffusion-xl-base-1.0";
+	ck_assert_ptr_null(ig_provider_uncurated(&ig_provider_huggingface, &req));
+
+	req.model = "black-forest-labs/flux-schnell";
+	req.extra = extra;
+	json_object_object_add(extra, "input", json_object_new_object());
+	ck_assert_str_eq(ig_provider_uncurated(&ig_provider_replicate, &req), "input");
+	json_object_object_del(extra, "input");
+	json_object_object_add(extra, "version", json_object_new_string("0123abcd"));
+	ck_assert_str_eq(ig_provider_uncurated(&ig_provider_replicate, &req), "version");
+	json_object_object_del(extra, "version");
+	ck_assert_ptr_null(ig_provider_uncurated(&ig_provider_replicate, &req));
+	/* Hugging Face's own fields are bounded numbers, not free-form. */
+	req.model = "stabilityai/stable-diffusion-xl-base-1.0";
+	json_object_object_add(extra, "num_inference_steps", json_object_new_int(30));
+	ck_assert_ptr_null(ig_provider_uncurated(&ig_provider_huggingface, &req));
+	req.model = "dall-e-2";
+	ck_assert_ptr_null(ig_provider_uncurated(&ig_provider_openai, &req));
+	json_object_put(extra);
+	ck_assert_int_eq(ig_provider_replicate.open_models, 1);
+	ck_assert_int_eq(ig_provider_openai.open_models, 0);
+}
+END_TEST
+
 /* Retry-After is seconds or an IMF-fixdate (RFC 9110 §10.2.3); a hostile
  * value must not park a job for days, and garbage must not read as 0. */
 START_TEST(retry_after_seconds_dates_and_caps)
@@ -1728,6 +1769,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, builtin_is_deterministic_through_local_hook);
 	tcase_add_test(tc, provider_key_check_refuses_header_breaking_keys);
+	tcase_add_test(tc, uncurated_model_ids_and_free_form_fields);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);
