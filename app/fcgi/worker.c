@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -32,6 +33,22 @@ static int stopping;
 static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /*
+ * A write to nginx that moves no byte for IG_STREAM_WRITE_TIMEOUT seconds
+ * fails (EAGAIN), which ends the answer and frees the thread. Only streams
+ * can meet it: nginx buffers every other answer, but passes a stream on
+ * unbuffered and stops reading it when the client stops reading. libfcgi
+ * retries a partial write, so the timeout is "no progress", not "slow".
+ */
+static void
+set_write_timeout(int fd)
+{
+	struct timeval tv = { .tv_sec = ig_cfg()->stream_write_timeout };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+		ig_logf(IG_LOG_WARN, "sndtimeo_failed", "setsockopt: errno %d", errno);
+}
+
+/*
  * Wait for and accept one connection; -1 once the worker is stopping.
  *
  * We accept ourselves instead of letting FCGX_Accept_r do it: after a
@@ -53,8 +70,10 @@ accept_one(void)
 		if (pr <= 0)
 			continue;
 		fd = accept4(listen_sock, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
+		if (fd >= 0) {
+			set_write_timeout(fd);
 			break;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 		    errno != ECONNABORTED) {
 			ig_logf(IG_LOG_ERROR, "accept_failed", "accept: errno %d", errno);

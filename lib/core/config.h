@@ -57,6 +57,9 @@ typedef struct ig_config {
 	int batch_max_queued;
 	char *webhook_allow_hosts;
 	int webhook_max_attempts;
+	int max_long_per_user;
+	int stream_write_timeout;
+	int zip_max_seconds;
 } ig_config;
 
 /* Read and validate every setting from the environment into the process-wide
