@@ -14,6 +14,7 @@
  *   IG_STREAM_WRITE_TIMEOUT, and one that trickles loses it after
  *   IG_ZIP_MAX_SECONDS: both free the thread, seen as the user's one
  *   long-request slot coming free again.
+ * - a worker killed while holding a stream leaves no slot behind.
  * Durations are printed, never asserted beyond generous bounds.
  *
  * Needs a live stack (tests/support/stack up DIR: 2 workers x 4 threads).
@@ -28,6 +29,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,19 +136,9 @@ typedef struct user {
 static char *
 batch(const user *u)
 {
-	it_resp r;
-	json_object *o;
-	char *id;
-
-	it_json(&r, source(), "POST", "/api/batch/generate", u->token,
+	return it_batch_submit(source(), u->token,
 	    "{\"prompts\": [\"longheld %d %lld\"], \"settings\": {\"image_size\": \"128x128\"}}",
 	    (int)getpid(), (long long)ig_now_ms());
-	ck_assert_msg(r.status == 202, "submit: %ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	id = ig_xstrdup(it_jstr(o, "batch_id", NULL));
-	json_object_put(o);
-	it_resp_free(&r);
-	return id;
 }
 
 static long
@@ -243,6 +235,61 @@ START_TEST(one_user_cannot_hold_every_thread)
 }
 END_TEST
 
+/* imagegen_long_requests of /metrics (loopback may scrape it). */
+static int
+long_gauge(void)
+{
+	it_resp r;
+	const char *p;
+	int n;
+
+	it_http("GET", "/metrics", NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	p = strstr(r.body.data, "\nimagegen_long_requests ");
+	ck_assert_ptr_nonnull(p);
+	n = atoi(p + strlen("\nimagegen_long_requests "));
+	it_resp_free(&r);
+	return n;
+}
+
+/* A worker killed while it holds a stream: the master frees the stream's
+ * slot when it reaps the worker, so the user is not locked out. */
+START_TEST(a_dead_worker_leaks_no_slot)
+{
+	user u;
+	char *id, path[256], head[8192];
+	pid_t workers[64];
+	int fd, n, again;
+	it_resp r;
+
+	pool_start("IG_MAX_LONG_PER_USER=1");
+	it_stack("worker-stop");
+	u.token = it_new_user("lk", source(), u.name);
+	id = batch(&u);
+	snprintf(path, sizeof(path), "/api/batch/%s/events", id);
+	fd = raw_get(source(), path, u.token, 0);
+	ck_assert_int_eq(read_head(fd, head, sizeof(head)), 200);
+	ck_assert_int_eq(get(&u, path, &r), 429);
+	it_resp_free(&r);
+	ck_assert_int_eq(long_gauge(), 1);
+	n = it_workers_of(it_master_pid(), workers, 64);
+	ck_assert_int_gt(n, 0);
+	for (int i = 0; i < n; i++)
+		kill(workers[i], SIGKILL);
+	close(fd);
+	ck_assert_int_eq(it_wait_health(200, 80), 200);
+	/* The replacement workers answer; the slot must be free. */
+	again = raw_get(source(), path, u.token, 0);
+	ck_assert_int_eq(read_head(again, head, sizeof(head)), 200);
+	printf("after kill -9 of %d workers holding a stream: a new stream opens\n", n);
+	close(again);
+	it_stack("worker-start");
+	pool_start(NULL);
+	free(id);
+	free(u.token);
+}
+END_TEST
+
 /* A finished one-prompt batch whose image is BIG_FILE bytes on disk. */
 static char *
 big_batch(const user *u)
@@ -316,28 +363,43 @@ until_slot_free(const user *u, const char *id, int fd, size_t trickle, long limi
 	return -1;
 }
 
-/* A ZIP reader that reads nothing after the head: dropped after
- * IG_STREAM_WRITE_TIMEOUT (2 s here) once the buffers between are full. */
-START_TEST(stalled_zip_reader_is_dropped)
+/*
+ * Start the pool with overrides, open the ZIP of a BIG_FILE batch with a
+ * receive buffer of rcvbuf bytes (0: the kernel's) and read it as
+ * until_slot_free does; the milliseconds until its thread let go (-1:
+ * not within limit_ms), *got the bytes read.
+ */
+static long
+zip_reader(const char *overrides, int rcvbuf, size_t trickle, long limit_ms, long *got)
 {
 	user u;
 	char *id, path[256], head[8192];
-	long ms, got = 0;
+	long ms;
 	int fd;
 
-	pool_start("IG_MAX_LONG_PER_USER=1 IG_STREAM_WRITE_TIMEOUT=2");
+	pool_start(overrides);
 	u.token = it_new_user("lz", source(), u.name);
 	id = big_batch(&u);
 	snprintf(path, sizeof(path), "/api/batch/%s/download", id);
-	fd = raw_get(source(), path, u.token, 4096);
+	fd = raw_get(source(), path, u.token, rcvbuf);
 	ck_assert_int_eq(read_head(fd, head, sizeof(head)), 200);
-	ms = until_slot_free(&u, id, fd, 0, 30000, &got);
-	printf("stalled ZIP reader (%ld MB archive): thread free after %ld ms\n", BIG_FILE >> 20, ms);
-	ck_assert_msg(ms >= 0, "the stalled ZIP stream still holds its thread after 30 s");
+	*got = 0;
+	ms = until_slot_free(&u, id, fd, trickle, limit_ms, got);
 	close(fd);
 	pool_start(NULL);
 	free(id);
 	free(u.token);
+	return ms;
+}
+
+/* A ZIP reader that reads nothing after the head: dropped after
+ * IG_STREAM_WRITE_TIMEOUT (2 s here) once the buffers between are full. */
+START_TEST(stalled_zip_reader_is_dropped)
+{
+	long got, ms = zip_reader("IG_MAX_LONG_PER_USER=1 IG_STREAM_WRITE_TIMEOUT=2", 4096, 0, 30000, &got);
+
+	printf("stalled ZIP reader (%ld MB archive): thread free after %ld ms\n", BIG_FILE >> 20, ms);
+	ck_assert_msg(ms >= 0, "the stalled ZIP stream still holds its thread after 30 s");
 }
 END_TEST
 
@@ -346,25 +408,12 @@ END_TEST
  * here) is out of reach. */
 START_TEST(zip_stream_has_a_lifetime)
 {
-	user u;
-	char *id, path[256], head[8192];
-	long ms, got = 0;
-	int fd;
+	long got, ms = zip_reader("IG_MAX_LONG_PER_USER=1 IG_STREAM_WRITE_TIMEOUT=120 IG_ZIP_MAX_SECONDS=4", 0,
+	    16384, 40000, &got);
 
-	pool_start("IG_MAX_LONG_PER_USER=1 IG_STREAM_WRITE_TIMEOUT=120 IG_ZIP_MAX_SECONDS=4");
-	u.token = it_new_user("lz", source(), u.name);
-	id = big_batch(&u);
-	snprintf(path, sizeof(path), "/api/batch/%s/download", id);
-	fd = raw_get(source(), path, u.token, 0);
-	ck_assert_int_eq(read_head(fd, head, sizeof(head)), 200);
-	ms = until_slot_free(&u, id, fd, 16384, 40000, &got);
 	printf("trickling ZIP reader: thread free after %ld ms, %ld of %ld bytes read\n", ms, got, BIG_FILE);
 	ck_assert_msg(ms >= 0, "the trickled ZIP stream still holds its thread after 40 s");
 	ck_assert_int_lt(got, BIG_FILE);
-	close(fd);
-	pool_start(NULL);
-	free(id);
-	free(u.token);
 }
 END_TEST
 
@@ -376,6 +425,7 @@ main(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, one_user_cannot_hold_every_thread);
+	tcase_add_test(tc, a_dead_worker_leaks_no_slot);
 	tcase_add_test(tc, stalled_zip_reader_is_dropped);
 	tcase_add_test(tc, zip_stream_has_a_lifetime);
 	suite_add_tcase(s, tc);
