@@ -49,34 +49,6 @@ static const char *const sql[SQL__MAX] = {
 	" ORDER BY j.item_index, i.idx",
 };
 
-/*
- * Streams held by this process. Each holds a FastCGI thread for its whole
- * life, so at most three quarters of IG_THREADS may: the rest keep
- * answering ordinary requests however many dashboards are open.
- */
-static int active_streams;
-
-static int
-stream_slot_take(ig_err *err)
-{
-	int limit = ig_cfg()->threads * 3 / 4;
-
-	if (limit < 1)
-		limit = 1;
-	if (__atomic_add_fetch(&active_streams, 1, __ATOMIC_SEQ_CST) > limit) {
-		__atomic_sub_fetch(&active_streams, 1, __ATOMIC_SEQ_CST);
-		return ig_err_set(err, IG_E_UNAVAILABLE, NULL,
-		    "too many open batch streams on this server; try again shortly");
-	}
-	return 0;
-}
-
-static void
-stream_slot_give(void)
-{
-	__atomic_sub_fetch(&active_streams, 1, __ATOMIC_SEQ_CST);
-}
-
 /* The {batch_id} of the route when the caller owns it; NULL with err
  * (404 for a malformed id or another user's batch, as everywhere). */
 static const char *
@@ -99,6 +71,10 @@ owned_batch(ig_req *req, ig_err *err)
 			    "send Authorization: Bearer, or ?ticket= from POST /api/batch/{batch_id}/events-ticket");
 			return NULL;
 		}
+		/* The pipeline counted the stream against the address: the
+		 * ticket names the user it counts against. */
+		if (ig_req_hold_as_user(req, err) != 0)
+			return NULL;
 	}
 	rc = ig_batch_owned(id, req->caller.user_id, err);
 	if (rc < 0)
@@ -409,8 +385,6 @@ ig_api_batch_events(ig_req *req, ig_stream *s, ig_err *err)
 	last = ig_req_header(req, "Last-Event-ID");
 	if (last != NULL && ig_parse_int64(last, 0, MAX_ITEMS - 1, &v) == 0)
 		e.resume_after = (long)v;
-	if (stream_slot_take(err) != 0)
-		return -1;
 	rc = ig_stream_begin(s, 200, "text/event-stream; charset=utf-8", headers);
 	if (rc == 0 && strcmp(req->method, "HEAD") != 0) {
 		/* retry: how long a browser waits before reconnecting (ms). */
@@ -419,16 +393,30 @@ ig_api_batch_events(ig_req *req, ig_stream *s, ig_err *err)
 			rc = sse_run(&e);
 	}
 	free(e.sent);
-	stream_slot_give();
 	return rc;
 }
 
 /* ---- ZIP download ---------------------------------------------------- */
 
+/* The archive's sink: the stream, until IG_ZIP_MAX_SECONDS after the
+ * start (a reader slow enough to take longer loses the rest; a reader that
+ * takes nothing for IG_STREAM_WRITE_TIMEOUT is dropped by the write). */
+typedef struct zip_out {
+	ig_stream *s;
+	int64_t end_ms;
+} zip_out;
+
 static int
 zip_to_stream(void *ctx, const void *p, size_t n)
 {
-	return ig_stream_write(ctx, p, n);
+	zip_out *o = ctx;
+
+	if (ig_now_ms() >= o->end_ms) {
+		ig_logf(IG_LOG_WARN, "batch_zip_lifetime", "IG_ZIP_MAX_SECONDS (%d s) reached",
+		    ig_cfg()->zip_max_seconds);
+		return -1;
+	}
+	return ig_stream_write(o->s, p, n);
 }
 
 /* Copy image_dir/filename into a new entry, one chunk at a time. 1 when
@@ -533,15 +521,12 @@ ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
 	}
 	if (r == NULL)
 		return -1;
-	if (stream_slot_take(err) != 0) {
-		PQclear(r);
-		return -1;
-	}
 	/* id is a UUID (owned_batch): nothing in it can break the header. */
 	snprintf(disposition, sizeof(disposition), "Content-Disposition: attachment; filename=\"batch-%s.zip\"", id);
 	rc = ig_stream_begin(s, 200, "application/zip", headers);
 	if (rc == 0 && strcmp(req->method, "HEAD") != 0) {
-		z = ig_zip_new(zip_to_stream, s);
+		zip_out o = { s, ig_now_ms() + (int64_t)ig_cfg()->zip_max_seconds * 1000 };
+		z = ig_zip_new(zip_to_stream, &o);
 		rc = zip_batch(z, r);
 		if (rc != 0)
 			ig_logf(IG_LOG_WARN, "batch_zip_incomplete", "batch %s: stopped after %llu bytes",
@@ -549,6 +534,5 @@ ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
 		ig_zip_free(z);
 	}
 	PQclear(r);
-	stream_slot_give();
 	return rc;
 }

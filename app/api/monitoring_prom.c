@@ -68,6 +68,9 @@ process_figures(ig_buf *b, const ig_metrics *m)
 	header(b, "imagegen_http_requests_in_flight", "gauge", "Requests being served now.");
 	ig_buf_printf(b, "imagegen_http_requests_in_flight %llu\n",
 	    (unsigned long long)__atomic_load_n(&m->in_flight, __ATOMIC_RELAXED));
+	header(b, "imagegen_long_requests", "gauge",
+	    "Long requests (streams, generation waits, LLM calls) held now on this host.");
+	ig_buf_printf(b, "imagegen_long_requests %d\n", ig_long_count(m, 0));
 	header(b, "imagegen_workers", "gauge", "FastCGI worker processes running.");
 	ig_buf_printf(b, "imagegen_workers %d\n", workers);
 	header(b, "imagegen_worker_restarts_total", "counter", "Workers that died and were replaced.");

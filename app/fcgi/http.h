@@ -71,6 +71,8 @@ typedef struct ig_req {
 	int caller_col;
 	ig_buf resp_headers;        /* extra "Name: value\r\n" lines */
 	void *fcgi;                 /* the FCGX_Request, for header lookups */
+	int hold_slot;              /* the long-request slot held (routes.h
+	                             * hold column), 0 for none */
 } ig_req;
 
 typedef int (*ig_handler)(ig_req *req, json_object **out, ig_err *err);
@@ -96,6 +98,17 @@ int ig_stream_begin(ig_stream *s, int status, const char *content_type, const ch
 /* Write n bytes / flush them to the client; -1 when the client is gone. */
 int ig_stream_write(ig_stream *s, const void *p, size_t n);
 int ig_stream_flush(ig_stream *s);
+
+/*
+ * A long request (routes.h hold column) counts against its caller from
+ * before the handler runs: the user when the access check authenticated
+ * one, the client's address otherwise. A handler that identifies the user
+ * itself (the events stream's ticket: req->caller.user_id set, not
+ * authenticated) moves the request to that user's count with this; 0, or
+ * -1 with err (429 naming IG_MAX_LONG_PER_USER, with Retry-After). A no-op
+ * for a request that holds no slot.
+ */
+int ig_req_hold_as_user(ig_req *req, ig_err *err);
 
 /* The route a request matched, as the access check sees it. */
 typedef struct ig_route ig_route;

@@ -7,6 +7,8 @@
  * the master's binary (a rebuilt or reinstalled one is picked up) keeping
  * the listening socket, the metrics block and the old workers, which the
  * new master retires once its own workers run: no request is refused.
+ * The metrics block also holds the host's table of long requests per
+ * caller; the master frees a dead worker's entries when it reaps it.
  */
 #include "ig_autoconf.h"
 
@@ -259,7 +261,12 @@ reap(int shutting_down)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		int i;
+		/* A worker that died holding long requests (killed mid-stream)
+		 * leaves them in the host's table: they end with it. */
+		int i, held = ig_long_release_pid(metrics, pid);
+		if (held > 0)
+			ig_logf(IG_LOG_WARN, "long_requests_released", "pid %d held %d long requests",
+			    (int)pid, held);
 		for (i = 0; i < nslots && slots[i].pid != pid; i++)
 			;
 		if (i == nslots) {

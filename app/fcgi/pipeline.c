@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -210,6 +211,105 @@ ig_stream_flush(ig_stream *s)
 	return FCGX_FFlush(s->r->out) == 0 && FCGX_GetError(s->r->out) == 0 ? 0 : -1;
 }
 
+/* ---- Long requests (routes.h hold column) ------------------------------ */
+
+/* Seconds a refused long request is told to wait: long requests last from
+ * seconds (an LLM reply) to an hour (an events stream); a few seconds is a
+ * polite retry interval for either. */
+#define HOLD_RETRY_AFTER "5"
+
+static ig_metrics *pipeline_metrics;
+/* Long requests this process holds (the per-process reserve). */
+static int process_held;
+
+/* The caller's key in the host's long-request table: FNV-1a of "u:" and
+ * the user id, or "a:" and the client's address; never 0. */
+static uint64_t
+hold_key(const char *kind, const char *id)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = kind; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ ':') * 1099511628211ULL;
+	for (const char *p = id ? id : "-"; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h == 0 ? 1 : h;
+}
+
+/* Claim a slot for key; the slot number, or -1 with err (429, 503). */
+static int
+hold_claim(ig_req *req, uint64_t key, ig_err *err)
+{
+	int cap = ig_cfg()->max_long_per_user, held = 0;
+	int slot = ig_long_claim(pipeline_metrics, key, getpid(), cap, &held);
+
+	if (slot > 0)
+		return slot;
+	ig_req_add_header(req, "Retry-After", HOLD_RETRY_AFTER);
+	if (slot < 0)
+		return ig_err_set(err, IG_E_UNAVAILABLE, NULL,
+		    "this server holds as many long requests as it can; try again shortly");
+	return ig_err_set(err, IG_E_RATE_LIMITED, NULL,
+	    "at most %d long requests (event streams, ZIP downloads, waits for a generation, "
+	    "assistant chats) at a time per %s (IG_MAX_LONG_PER_USER); %d are open: "
+	    "finish one, then try again", cap, req->caller.user_id[0] ? "user" : "client address", held);
+}
+
+/*
+ * Take a long-request slot for req before its handler runs: one of the
+ * caller's IG_MAX_LONG_PER_USER on this host (429), and one of this
+ * process's three quarters of IG_THREADS (503), so the other quarter
+ * always answers ordinary requests however many streams are open.
+ */
+static int
+hold_begin(ig_req *req, ig_err *err)
+{
+	int limit = ig_cfg()->threads * 3 / 4;
+	int slot;
+
+	if (limit < 1)
+		limit = 1;
+	slot = hold_claim(req, req->caller.user_id[0] ? hold_key("u", req->caller.user_id) :
+	    hold_key("a", req->remote_addr), err);
+	if (slot < 0)
+		return -1;
+	if (__atomic_add_fetch(&process_held, 1, __ATOMIC_SEQ_CST) > limit) {
+		__atomic_sub_fetch(&process_held, 1, __ATOMIC_SEQ_CST);
+		ig_long_release(pipeline_metrics, slot);
+		ig_req_add_header(req, "Retry-After", HOLD_RETRY_AFTER);
+		return ig_err_set(err, IG_E_UNAVAILABLE, NULL,
+		    "this server's threads for long requests are all busy; try again shortly");
+	}
+	req->hold_slot = slot;
+	return 0;
+}
+
+static void
+hold_end(ig_req *req)
+{
+	if (req->hold_slot == 0)
+		return;
+	ig_long_release(pipeline_metrics, req->hold_slot);
+	__atomic_sub_fetch(&process_held, 1, __ATOMIC_SEQ_CST);
+	req->hold_slot = 0;
+}
+
+int
+ig_req_hold_as_user(ig_req *req, ig_err *err)
+{
+	int slot;
+
+	if (req->hold_slot == 0 || req->caller.user_id[0] == '\0')
+		return 0;
+	slot = hold_claim(req, hold_key("u", req->caller.user_id), err);
+	if (slot < 0)
+		return -1;
+	ig_long_release(pipeline_metrics, req->hold_slot);
+	req->hold_slot = slot;
+	return 0;
+}
+
 /* Steps up to the handler; returns the status and sets *body. */
 static int
 process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
@@ -261,7 +361,8 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 		req->param_names[i] = m.names[i];
 		req->param_values[i] = m.values[i];
 	}
-	if (ig_access_check(req, m.route, err) != 0) {
+	if (ig_access_check(req, m.route, err) != 0 ||
+	    (m.route->hold == IG_HOLD_LONG && hold_begin(req, err) != 0)) {
 		status = -1;
 		goto out;
 	}
@@ -280,6 +381,7 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 	}
 	status = m.route->handler(req, body, err);
 out:
+	hold_end(req);
 	/* The captures live in m: the handler has run, so drop the pointers. */
 	req->nparams = 0;
 	req->body = NULL;
@@ -305,8 +407,6 @@ respond(FCGX_Request *r, ig_req *req, int status, json_object *body)
 	if (strcmp(req->method ? req->method : "", "HEAD") != 0 && status != 204)
 		FCGX_PutStr(text, (int)len, r->out);
 }
-
-static ig_metrics *pipeline_metrics;
 
 const ig_metrics *
 ig_pipeline_metrics(void)

@@ -19,12 +19,18 @@
 #define A IG_SCOPE_ADMIN
 #define SMALL IG_BODY_SMALL
 #define FULL IG_BODY_FULL
+#define LONG IG_HOLD_LONG
 
 /* Order matters only between a literal segment and a capture at the same
  * place: the first matching row wins. The last column is the body limit
  * (routes.h): FULL for a batch's prompts and Replicate's free-form input
  * (images as data URIs); log-event's 16 KB of metadata may arrive
- * \u-escaped, so it takes twice SMALL. */
+ * \u-escaped, so it takes twice SMALL. After it, LONG marks the rows
+ * that hold their thread for long (routes.h: streams, generation waits,
+ * LLM calls); the others leave the column out (IG_HOLD_SHORT), which is
+ * why this table alone is exempt from the missing-initializer warning. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const ig_route ig_routes[] = {
 	{ "GET", "/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL, SMALL },
 	{ "GET", "/api/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL, SMALL },
@@ -53,16 +59,16 @@ const ig_route ig_routes[] = {
 	{ "DELETE", "/api/keys/{id}", ig_api_keys_delete, USER, A, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Anonymous callers too when IG_ALLOW_ANONYMOUS=1 (the handler checks). */
-	{ "POST", "/api/generate-image", ig_api_generate_image, IG_ACCESS_PUBLIC, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL },
+	{ "POST", "/api/generate-image", ig_api_generate_image, IG_ACCESS_PUBLIC, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL, LONG },
 
 	{ "GET", "/api/huggingface/models", ig_api_huggingface_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/replicate/models", ig_api_replicate_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/local_ai/models", ig_api_local_ai_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/local_ai/status", ig_api_local_ai_status, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
-	{ "POST", "/api/huggingface/generate", ig_api_huggingface_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL },
-	{ "POST", "/api/replicate/generate", ig_api_replicate_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, FULL },
-	{ "POST", "/api/local_ai/generate", ig_api_local_ai_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL },
-	{ "POST", "/v1/images/generations", ig_api_v1_images_generations, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL },
+	{ "POST", "/api/huggingface/generate", ig_api_huggingface_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL, LONG },
+	{ "POST", "/api/replicate/generate", ig_api_replicate_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, FULL, LONG },
+	{ "POST", "/api/local_ai/generate", ig_api_local_ai_generate, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL, LONG },
+	{ "POST", "/v1/images/generations", ig_api_v1_images_generations, IG_ACCESS_USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL, LONG },
 	{ "GET", "/v1/models", ig_api_v1_models, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
 	/* Public; with a token it also says which providers the caller has a key for. */
 	{ "GET", "/api/settings/api-providers", ig_api_providers_catalogue, IG_ACCESS_PUBLIC, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, SMALL },
@@ -78,7 +84,7 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Prompts and assistant (app/api/prompts.c, assistant.c). */
-	{ "POST", "/api/assistant/chat", ig_api_assistant_chat, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/assistant/chat", ig_api_assistant_chat, USER, R, IG_RATE_GENERAL, NULL, SMALL, LONG },
 	{ "GET", "/api/assistant/suggestions", ig_api_assistant_suggestions, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 	{ "POST", "/api/assistant/enhance", ig_api_assistant_enhance, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/prompt-suggestions", ig_api_prompt_suggestions, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
@@ -97,11 +103,12 @@ const ig_route ig_routes[] = {
 	/* Streamed answers (app/api/batch_stream.c): the .stream column. */
 	/* Public in the table: the handler takes a Bearer token or an
 	 * events ticket (a browser's EventSource sends no headers). */
-	{ "GET", "/api/batch/{batch_id}/events", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_batch_events, SMALL },
+	{ "GET", "/api/batch/{batch_id}/events", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_batch_events, SMALL, LONG },
 	{ "POST", "/api/batch/{batch_id}/events-ticket", ig_api_batch_events_ticket, USER, R, IG_RATE_GENERAL, NULL, SMALL },
-	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download, SMALL },
+	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download, SMALL, LONG },
 	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL, SMALL },
 };
+#pragma GCC diagnostic pop
 
 /* The OpenAPI document (app/api/openapi.c) goes last above. */
 const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);

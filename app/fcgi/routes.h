@@ -1,7 +1,7 @@
 /*
  * routes.h — the route table and its matcher (DESIGN.md "Request path").
  * One static array in routes.c, each row {method, pattern, handler, access,
- * scope, rate class, stream, body limit};
+ * scope, rate class, stream, body limit, hold};
  * `{name}` segments of a pattern capture that path segment.
  */
 #ifndef IG_FCGI_ROUTES_H
@@ -23,6 +23,19 @@
 #define IG_BODY_SMALL (64L * 1024)
 #define IG_BODY_FULL 0L
 
+/*
+ * The hold column: how long a row's requests hold their FastCGI thread.
+ * IG_HOLD_LONG rows (streams, waits for a generation, LLM calls) may hold
+ * it for minutes: the pipeline counts them per caller across the host
+ * (IG_MAX_LONG_PER_USER, 429) and per worker process (at most three
+ * quarters of IG_THREADS, 503), so that a few callers cannot hold every
+ * thread. Rows leave the column out for IG_HOLD_SHORT.
+ */
+typedef enum ig_hold {
+	IG_HOLD_SHORT = 0,
+	IG_HOLD_LONG,
+} ig_hold;
+
 struct ig_route {
 	const char *method;
 	const char *pattern;
@@ -32,6 +45,7 @@ struct ig_route {
 	ig_rate_class rate;
 	ig_stream_handler stream;   /* instead of handler, for streamed answers */
 	long max_body;              /* bytes, or IG_BODY_FULL */
+	ig_hold hold;               /* IG_HOLD_SHORT when left out */
 };
 
 #define IG_ROUTE_MAX_PARAMS 8

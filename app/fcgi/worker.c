@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -29,6 +30,22 @@ static int stopping;
 /* Readable (and stays so) once the worker is stopping: it wakes every
  * thread waiting for a connection. */
 static int stop_fd = -1;
+
+/*
+ * A write to nginx that moves no byte for IG_STREAM_WRITE_TIMEOUT seconds
+ * fails (EAGAIN), which ends the answer and frees the thread. Only streams
+ * can meet it: nginx buffers every other answer, but passes a stream on
+ * unbuffered and stops reading it when the client stops reading. libfcgi
+ * retries a partial write, so the timeout is "no progress", not "slow".
+ */
+static void
+set_write_timeout(int fd)
+{
+	struct timeval tv = { .tv_sec = ig_cfg()->stream_write_timeout };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+		ig_logf(IG_LOG_WARN, "sndtimeo_failed", "setsockopt: errno %d", errno);
+}
 
 /*
  * Wait for and accept one connection; -1 once the worker is stopping.
@@ -57,8 +74,10 @@ accept_one(int ep)
 		if (n <= 0 || ev.data.fd != listen_sock)
 			continue;
 		fd = accept4(listen_sock, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
+		if (fd >= 0) {
+			set_write_timeout(fd);
 			return fd;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 		    errno != ECONNABORTED) {
 			ig_logf(IG_LOG_ERROR, "accept_failed", "accept: errno %d", errno);

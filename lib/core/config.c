@@ -77,6 +77,10 @@ static const setting settings[] = {
 	{ "IG_SMTP_FROM", T_STRING, "imagegen <noreply@localhost>", 0, 0, NULL, OFF(smtp_from), 1 },
 	{ "IG_PUBLIC_URL", T_STRING, "https://localhost:8443", 0, 0, NULL, OFF(public_url), 1 },
 	{ "IG_CORS_ORIGINS", T_STRING, "", 0, 0, NULL, OFF(cors_origins), 0 },
+	/* Long-held requests (streams, generation waits, LLM calls). */
+	{ "IG_MAX_LONG_PER_USER", T_INT, "4", 1, 10000, NULL, OFF(max_long_per_user), 1 },
+	{ "IG_STREAM_WRITE_TIMEOUT", T_INT, "60", 1, 3600, NULL, OFF(stream_write_timeout), 1 },
+	{ "IG_ZIP_MAX_SECONDS", T_INT, "600", 1, 86400, NULL, OFF(zip_max_seconds), 1 },
 	/* Generation. */
 	{ "IG_ALLOW_ANONYMOUS", T_INT, "0", 0, 1, NULL, OFF(allow_anonymous), 1 },
 	{ "IG_DEFAULT_PROVIDER", T_STRING, "builtin", 0, 0, NULL, OFF(default_provider), 1 },

@@ -61,6 +61,9 @@ typedef struct ig_config {
 	char *server_keys;         /* none | admins | users: who may use IG_<PROVIDER>_API_KEY */
 	int server_key_daily_images;
 	int server_key_daily_chats;
+	int max_long_per_user;
+	int stream_write_timeout;
+	int zip_max_seconds;
 } ig_config;
 
 /* Read and validate every setting from the environment into the process-wide

@@ -72,6 +72,67 @@ ig_metrics_cpu_sample(ig_metrics *m, struct ig_cpu_times *prev)
 	*prev = cur;
 }
 
+int
+ig_long_count(const ig_metrics *m, uint64_t key)
+{
+	int n = 0;
+
+	for (int i = 0; i < IG_LONG_SLOTS; i++) {
+		uint64_t k = __atomic_load_n(&m->long_slots[i].key, __ATOMIC_SEQ_CST);
+		n += k != 0 && (key == 0 || k == key);
+	}
+	return n;
+}
+
+int
+ig_long_claim(ig_metrics *m, uint64_t key, pid_t pid, int cap, int *held)
+{
+	int slot = -1, n;
+
+	for (int i = 0; i < IG_LONG_SLOTS && slot < 0; i++) {
+		pid_t free_pid = 0;
+		if (__atomic_compare_exchange_n(&m->long_slots[i].pid, &free_pid, pid, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			slot = i;
+	}
+	if (slot < 0)
+		return -1;
+	/* Publish, then count: this claim and any racing one each see the
+	 * other (sequentially consistent), so the cap is never passed. */
+	__atomic_store_n(&m->long_slots[slot].key, key, __ATOMIC_SEQ_CST);
+	n = ig_long_count(m, key);
+	if (n > cap) {
+		ig_long_release(m, slot + 1);
+		*held = n - 1;
+		return 0;
+	}
+	*held = n;
+	return slot + 1;
+}
+
+void
+ig_long_release(ig_metrics *m, int n)
+{
+	if (n < 1 || n > IG_LONG_SLOTS)
+		return;
+	__atomic_store_n(&m->long_slots[n - 1].key, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&m->long_slots[n - 1].pid, 0, __ATOMIC_SEQ_CST);
+}
+
+int
+ig_long_release_pid(ig_metrics *m, pid_t pid)
+{
+	int n = 0;
+
+	for (int i = 0; i < IG_LONG_SLOTS; i++) {
+		if (pid > 0 && __atomic_load_n(&m->long_slots[i].pid, __ATOMIC_SEQ_CST) == pid) {
+			ig_long_release(m, i + 1);
+			n++;
+		}
+	}
+	return n;
+}
+
 double
 ig_metrics_bucket_bound(int i)
 {

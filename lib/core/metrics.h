@@ -15,12 +15,23 @@
 
 #define IG_METRICS_BUCKETS 42
 #define IG_METRICS_MAX_WORKERS 130
+/* Long requests a host can hold at once: more than IG_WORKERS x IG_THREADS
+ * can ever be (64 x 256). */
+#define IG_LONG_SLOTS 16384
 
 typedef struct ig_metrics_worker {
 	pid_t pid;          /* 0 when the slot is free */
 	int64_t started;    /* unix seconds */
 	uint64_t requests;
 } ig_metrics_worker;
+
+/* One long request (a stream, a generation wait, an LLM call) held by a
+ * worker process: who it counts against (key, never 0 while held) and
+ * which process holds it (pid, 0 when the slot is free). */
+typedef struct ig_long_slot {
+	pid_t pid;
+	uint64_t key;
+} ig_long_slot;
 
 typedef struct ig_metrics {
 	int64_t started;            /* unix seconds the master mapped the block */
@@ -38,6 +49,9 @@ typedef struct ig_metrics {
 	 * never has to sleep between two /proc/stat readings. */
 	int64_t cpu_centi;
 	int64_t cpu_sampled_at;     /* unix seconds of cpu_centi; 0 = not yet */
+	/* The long requests held on this host, counted per caller across
+	 * every worker process (ig_long_claim). */
+	ig_long_slot long_slots[IG_LONG_SLOTS];
 } ig_metrics;
 
 /* Map a zeroed block shared through a memfd; NULL on failure. Must happen
@@ -60,6 +74,23 @@ void ig_metrics_end(ig_metrics *m, int status, int64_t duration_us);
  * the first call, which only records it). */
 struct ig_cpu_times;
 void ig_metrics_cpu_sample(ig_metrics *m, struct ig_cpu_times *prev);
+
+/*
+ * Claim a long-request slot for caller key (nonzero) held by process pid,
+ * unless the host already holds cap requests of that key. Returns the slot
+ * number (1 or more); 0 when over cap (*held gets the number held, the new
+ * one not counted); -1 when the table is full. Lock-free across processes:
+ * the slot is published first and the key's slots counted after, so two
+ * racing claims can both be refused but never both pass the cap.
+ */
+int ig_long_claim(ig_metrics *m, uint64_t key, pid_t pid, int cap, int *held);
+/* Free slot n of ig_long_claim. */
+void ig_long_release(ig_metrics *m, int n);
+/* Free every slot pid holds (the master, when a worker process died: a
+ * crashed worker never leaks slots); returns how many. */
+int ig_long_release_pid(ig_metrics *m, pid_t pid);
+/* Slots held now (for /metrics): all of them when key is 0. */
+int ig_long_count(const ig_metrics *m, uint64_t key);
 
 /* Upper bound in microseconds of histogram bucket i. */
 double ig_metrics_bucket_bound(int i);

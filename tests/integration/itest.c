@@ -119,6 +119,27 @@ it_json(it_resp *r, const char *source_ip, const char *method, const char *path,
 	free(body);
 }
 
+char *
+it_batch_submit(const char *source_ip, const char *bearer, const char *fmt, ...)
+{
+	char *body, *id;
+	va_list ap;
+	it_resp r;
+	json_object *o;
+
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&body, fmt, ap) >= 0);
+	va_end(ap);
+	it_json(&r, source_ip, "POST", "/api/batch/generate", bearer, "%s", body);
+	ck_assert_msg(r.status == 202, "batch submit: %ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	id = ig_xstrdup(it_jstr(o, "batch_id", NULL));
+	json_object_put(o);
+	it_resp_free(&r);
+	free(body);
+	return id;
+}
+
 void
 it_resp_free(it_resp *r)
 {

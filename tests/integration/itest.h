@@ -75,6 +75,10 @@ void it_json(it_resp *r, const char *source_ip, const char *method, const char *
 void it_resp_free(it_resp *r);
 /* The status of GET path from source_ip with an optional bearer token. */
 long it_get_status(const char *source_ip, const char *path, const char *bearer);
+/* POST /api/batch/generate with the JSON body printf(fmt, ...) from
+ * source_ip as bearer; fails unless 202. The batch_id (caller frees). */
+char *it_batch_submit(const char *source_ip, const char *bearer, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Copy the value of response header name (case-insensitive) into out.
  * Returns 1 when present, 0 when absent. */

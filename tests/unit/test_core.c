@@ -7,6 +7,9 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/core/config.h"
 #include "lib/core/json.h"
@@ -461,6 +464,53 @@ START_TEST(metrics_percentiles_follow_the_histogram)
 }
 END_TEST
 
+/* The host's long-request table: a key gets cap slots and no more, other
+ * keys are counted apart, a slot freed is free again, and the slots of a
+ * process that died are freed by pid, also when that process claimed
+ * them through the shared block after fork. */
+START_TEST(long_requests_capped_per_key_across_processes)
+{
+	int fd, held = -1, s[4];
+	ig_metrics *m = ig_metrics_map(&fd);
+	pid_t child;
+	int status;
+
+	ck_assert_ptr_nonnull(m);
+	s[0] = ig_long_claim(m, 11, 100, 2, &held);
+	ck_assert_int_gt(s[0], 0);
+	ck_assert_int_eq(held, 1);
+	s[1] = ig_long_claim(m, 11, 100, 2, &held);
+	ck_assert_int_gt(s[1], 0);
+	ck_assert_int_eq(ig_long_claim(m, 11, 100, 2, &held), 0);
+	ck_assert_int_eq(held, 2);
+	s[2] = ig_long_claim(m, 22, 100, 2, &held);
+	ck_assert_int_gt(s[2], 0);
+	ck_assert_int_eq(ig_long_count(m, 11), 2);
+	ck_assert_int_eq(ig_long_count(m, 0), 3);
+	ig_long_release(m, s[0]);
+	ck_assert_int_eq(ig_long_count(m, 11), 1);
+
+	/* A child process takes the key's last slot through the shared
+	 * block and dies holding it. */
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		int h;
+		_exit(ig_long_claim(m, 11, getpid(), 2, &h) > 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(ig_long_claim(m, 11, 100, 2, &held), 0);
+	ck_assert_int_eq(ig_long_release_pid(m, child), 1);
+	s[3] = ig_long_claim(m, 11, 100, 2, &held);
+	ck_assert_int_gt(s[3], 0);
+	ck_assert_int_eq(ig_long_release_pid(m, 100), 3);
+	ck_assert_int_eq(ig_long_count(m, 0), 0);
+	munmap(m, sizeof(*m));
+	close(fd);
+}
+END_TEST
+
 START_TEST(util_parse_int_and_request_ids)
 {
 	int64_t v;
@@ -511,6 +561,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("metrics");
 	tcase_add_test(tc, metrics_percentiles_follow_the_histogram);
+	tcase_add_test(tc, long_requests_capped_per_key_across_processes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("util");
 	tcase_add_test(tc, util_parse_int_and_request_ids);

@@ -283,6 +283,24 @@ START_TEST(body_limits_are_documented)
 }
 END_TEST
 
+/* Issue 10: the operations that hold a thread for long (the hold column)
+ * say x-hold "long", and no other does. */
+START_TEST(long_operations_are_documented)
+{
+	for (size_t i = 0; i < ig_nroutes; i++) {
+		const ig_route *r = &ig_routes[i];
+		json_object *op = operation(r), *h = get(op, "x-hold");
+		int said = h != NULL && strcmp(json_object_get_string(h), "long") == 0;
+
+		if (op == NULL)
+			continue;
+		ck_assert_msg(said == (r->hold == IG_HOLD_LONG) && (h == NULL || said),
+		    "%s %s: x-hold %s, the table says %s", r->method, r->pattern,
+		    h ? json_object_get_string(h) : "absent", r->hold == IG_HOLD_LONG ? "long" : "short");
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -297,6 +315,7 @@ main(void)
 	tcase_add_test(tc, path_parameters_are_declared);
 	tcase_add_test(tc, every_ref_resolves);
 	tcase_add_test(tc, body_limits_are_documented);
+	tcase_add_test(tc, long_operations_are_documented);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -17,12 +17,12 @@ h(ig_req *req, json_object **out, ig_err *err)
 }
 
 static const ig_route table[] = {
-	{ "GET", "/api/batch", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL },
-	{ "GET", "/api/batch/status/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL },
-	{ "GET", "/api/batch/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL },
-	{ "POST", "/api/batch/{batch_id}/cancel", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, 100 },
-	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL },
-	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_FULL },
+	{ "GET", "/api/batch", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL, IG_HOLD_SHORT },
+	{ "GET", "/api/batch/status/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL, IG_HOLD_SHORT },
+	{ "GET", "/api/batch/{batch_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL, IG_HOLD_SHORT },
+	{ "POST", "/api/batch/{batch_id}/cancel", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, 100, IG_HOLD_SHORT },
+	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL, IG_HOLD_SHORT },
+	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_FULL, IG_HOLD_SHORT },
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -131,6 +131,37 @@ START_TEST(application_table_body_limits)
 }
 END_TEST
 
+/* The hold column: the streams, the routes that wait for a generation and
+ * the assistant's LLM chat are long; the ordinary routes next to them are
+ * not (a long row is capped per user, a short one never is). */
+START_TEST(application_table_long_rows)
+{
+	static const char *const rows[][3] = {
+		{ "GET", "/api/batch/00000000-0000-4000-8000-000000000000/events", "long" },
+		{ "GET", "/api/batch/00000000-0000-4000-8000-000000000000/download", "long" },
+		{ "POST", "/api/generate-image", "long" },
+		{ "POST", "/api/replicate/generate", "long" },
+		{ "POST", "/v1/images/generations", "long" },
+		{ "POST", "/api/assistant/chat", "long" },
+		{ "GET", "/api/user", "short" },
+		{ "GET", "/health", "short" },
+		{ "POST", "/api/batch/generate", "short" },
+		{ "GET", "/api/batch/status/00000000-0000-4000-8000-000000000000", "short" },
+	};
+	ig_route_match m;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ck_assert_int_eq(ig_route_find(ig_routes, ig_nroutes, rows[i][0], rows[i][1], &m), 0);
+		ck_assert_msg((m.route->hold == IG_HOLD_LONG) == (strcmp(rows[i][2], "long") == 0),
+		    "%s %s should be %s", rows[i][0], rows[i][1], rows[i][2]);
+	}
+	/* Every streamed answer but the Prometheus scrape holds its thread. */
+	for (size_t i = 0; i < ig_nroutes; i++)
+		ck_assert_msg(ig_routes[i].stream == NULL || strcmp(ig_routes[i].pattern, "/metrics") == 0 ||
+		    ig_routes[i].hold == IG_HOLD_LONG, "%s is streamed but not long", ig_routes[i].pattern);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -146,6 +177,7 @@ main(void)
 	tcase_add_test(tc, application_table_has_health);
 	tcase_add_test(tc, body_limit_is_the_rows_capped_by_max_body);
 	tcase_add_test(tc, application_table_body_limits);
+	tcase_add_test(tc, application_table_long_rows);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
