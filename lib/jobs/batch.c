@@ -189,8 +189,13 @@ ig_batch_status(const char *batch_id, int with_items, ig_err *err)
 		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
 		return NULL;
 	}
+	/* completed_at is written just after the last item's own end (the
+	 * runner's next statement): in between, a batch whose items have all
+	 * ended takes its last item's end, so an ended batch always has one. */
 	r = ig_db_exec("SELECT b.name, b.total, b.canceled, " TS("b.created_at") ", " TS("b.started_at") ", "
-	    TS("b.completed_at") ", b.settings->>'api_provider',"
+	    TS("coalesce(b.completed_at, CASE WHEN count(j.*) > 0 AND count(j.*) FILTER"
+	    " (WHERE j.status IN ('queued', 'running')) = 0 THEN max(j.finished_at) END)")
+	    ", b.settings->>'api_provider',"
 	    " count(j.*) FILTER (WHERE j.status = 'queued'), count(j.*) FILTER (WHERE j.status = 'running'),"
 	    " count(j.*) FILTER (WHERE j.status = 'succeeded'), count(j.*) FILTER (WHERE j.status = 'failed'),"
 	    " count(j.*) FILTER (WHERE j.status = 'canceled')"
@@ -269,7 +274,11 @@ ig_batch_item_ended(const ig_job *job)
 	p[0] = job->batch_id;
 	/* Close the batch when nothing of it is left to run, and wake its
 	 * listeners either way. */
-	r = ig_db_exec("WITH c AS (UPDATE batches SET completed_at = now() WHERE id = $1 AND completed_at IS NULL"
+	/* completed_at is the last item's end, as ig_batch_status reports it
+	 * in the moment before this runs. */
+	r = ig_db_exec("WITH c AS (UPDATE batches SET completed_at ="
+	    "  coalesce((SELECT max(finished_at) FROM jobs WHERE batch_id = $1), now())"
+	    "  WHERE id = $1 AND completed_at IS NULL"
 	    "  AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))"
 	    "  RETURNING callback_url, webhook_per_item)"
 	    " SELECT pg_notify('" IG_BATCH_CHANNEL "', $1::text), (SELECT count(*) FROM c),"
