@@ -360,7 +360,8 @@ ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 		ig_uuid4(conv);
 	}
 	question = context && *context ? ig_xasprintf("%s\n\nContext: %s", message, context) : ig_xstrdup(message);
-	if (llm_for(req, &pc, &key, err) != 0)
+	/* The LLM's answer may take a minute: a long request from here. */
+	if (ig_req_hold(req, err) != 0 || llm_for(req, &pc, &key, err) != 0)
 		goto out;
 	if (pc != NULL) {
 		hist = history(conv, err);

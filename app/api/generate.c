@@ -418,6 +418,9 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 			return hit > 0 ? 0 : -1;
 		}
 	}
+	/* Waiting for the job is what holds a thread; a cache hit did not. */
+	if (ig_req_hold(req, err) != 0)
+		goto out;
 	memset(&spec, 0, sizeof(spec));
 	if (ig_gen_resolve_key(req, g, g->req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
 		goto out;

@@ -123,7 +123,8 @@ ig_idem_end(ig_req *req, const ig_idem *id, int status, json_object *body, const
 			ig_idemkey_forget(&id->k, &e);
 		return;
 	}
-	if (status >= 500 || (status < 400 && body == NULL)) {
+	/* A failure, or a refusal to retry later (429), is not the answer. */
+	if (status >= 500 || status == 429 || (status < 400 && body == NULL)) {
 		ig_idemkey_forget(&id->k, &e);
 		return;
 	}

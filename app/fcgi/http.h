@@ -100,6 +100,16 @@ int ig_stream_write(ig_stream *s, const void *p, size_t n);
 int ig_stream_flush(ig_stream *s);
 
 /*
+ * A handler of a long route (routes.h hold column) that is about to wait
+ * (for a generation, for an LLM) takes its long-request slot with this
+ * first, so that what it answers at once (a cache hit, a refusal) holds
+ * none: 0, or -1 with err (429 naming IG_MAX_LONG_PER_USER, 503 when this
+ * process's threads for long requests are busy; both with Retry-After).
+ * Streamed long routes hold theirs from before the handler runs.
+ */
+int ig_req_hold(ig_req *req, ig_err *err);
+
+/*
  * A long request (routes.h hold column) counts against its caller from
  * before the handler runs: the user when the access check authenticated
  * one, the client's address otherwise. A handler that identifies the user

@@ -257,7 +257,8 @@ hold_claim(ig_req *req, uint64_t key, ig_err *err)
 }
 
 /*
- * Take a long-request slot for req before its handler runs: one of the
+ * Take a long-request slot for req: a streamed route's before its handler
+ * runs, a handler's when it is about to wait (ig_req_hold). One of the
  * caller's IG_MAX_LONG_PER_USER on this host (429), and one of this
  * process's three quarters of IG_THREADS (503), so the other quarter
  * always answers ordinary requests however many streams are open.
@@ -293,6 +294,12 @@ hold_end(ig_req *req)
 	ig_long_release(pipeline_metrics, req->hold_slot);
 	__atomic_sub_fetch(&process_held, 1, __ATOMIC_SEQ_CST);
 	req->hold_slot = 0;
+}
+
+int
+ig_req_hold(ig_req *req, ig_err *err)
+{
+	return req->hold_slot != 0 ? 0 : hold_begin(req, err);
 }
 
 int
@@ -362,7 +369,7 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 		req->param_values[i] = m.values[i];
 	}
 	if (ig_access_check(req, m.route, err) != 0 ||
-	    (m.route->hold == IG_HOLD_LONG && hold_begin(req, err) != 0)) {
+	    (m.route->hold == IG_HOLD_LONG && m.route->stream != NULL && hold_begin(req, err) != 0)) {
 		status = -1;
 		goto out;
 	}
