@@ -295,26 +295,7 @@ gm_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err
 	return step;
 }
 
-static void
-gm_cleanup(ig_call *call)
-{
-	free(call->state);
-	call->state = NULL;
-}
-
-static int
-gm_probe(const char *base_url, const char *api_key, ig_http_req *out)
-{
-	ig_http_begin(out, "GET", base_url, "/v1beta/models?pageSize=1");
-	ig_http_add_header(out, "x-goog-api-key: %s", api_key ? api_key : "");
-	return 0;
-}
-
-static int
-gm_probe_ok(const ig_http_resp *resp)
-{
-	return resp->status == 200;
-}
+static const char *const key_prefixes[] = { "AIza", NULL };
 
 const ig_provider_ops ig_provider_gemini = {
 	.name = "gemini",
@@ -331,7 +312,10 @@ const ig_provider_ops ig_provider_gemini = {
 	.validate = gm_validate,
 	.build = gm_build,
 	.parse = gm_parse,
-	.cleanup = gm_cleanup,
-	.probe = gm_probe,
-	.probe_ok = gm_probe_ok,
+	.base_url_var = "IG_GEMINI_BASE_URL",
+	.api_key_var = "IG_GEMINI_API_KEY",
+	.settings_prefix = "IG_GEMINI",
+	.key_prefixes = key_prefixes,
+	.probe_path = "/v1beta/models?pageSize=1",
+	.key_header = "x-goog-api-key",
 };

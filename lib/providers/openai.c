@@ -257,19 +257,7 @@ oa_cleanup(ig_call *call)
 	call->state = NULL;
 }
 
-static int
-oa_probe(const char *base_url, const char *api_key, ig_http_req *out)
-{
-	ig_http_begin(out, "GET", base_url, "/v1/models");
-	ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
-	return 0;
-}
-
-static int
-oa_probe_ok(const ig_http_resp *resp)
-{
-	return resp->status == 200;
-}
+static const char *const key_prefixes[] = { "sk-", NULL };
 
 const ig_provider_ops ig_provider_openai = {
 	.name = "openai",
@@ -287,6 +275,10 @@ const ig_provider_ops ig_provider_openai = {
 	.build = oa_build,
 	.parse = oa_parse,
 	.cleanup = oa_cleanup,
-	.probe = oa_probe,
-	.probe_ok = oa_probe_ok,
+	.base_url_var = "IG_OPENAI_BASE_URL",
+	.api_key_var = "IG_OPENAI_API_KEY",
+	.settings_prefix = "IG_OPENAI",
+	.delivery_hosts = "oaidalleapiprodscus.blob.core.windows.net",
+	.key_prefixes = key_prefixes,
+	.probe_path = "/v1/models",
 };
