@@ -113,6 +113,12 @@ typedef struct ig_call {
 	int redirects;                  /* redirects followed for the download in progress */
 } ig_call;
 
+/* One turn of the assistant's conversation: role "user" or "assistant". */
+typedef struct ig_chat_turn {
+	const char *role;
+	const char *content;
+} ig_chat_turn;
+
 typedef struct ig_model_decl {
 	const char *id;
 	const char *name;
@@ -161,6 +167,18 @@ typedef struct ig_provider_ops {
 	 * provider cannot be probed. */
 	const char *probe_path;
 	const char *key_header;
+	/*
+	 * The assistant's chat (app/api/assistant.c), for providers that have a
+	 * chat API; NULL otherwise. chat_build: the request asking for the next
+	 * turn after system and turns (oldest first; the last is the user's
+	 * message), 0 or -1. chat_parse: the reply text of a 200 answer
+	 * (malloc'ed), or NULL when it has none. The assistant tries the
+	 * providers with chat in ascending chat_order.
+	 */
+	int (*chat_build)(const char *base_url, const char *api_key, const char *system,
+	    const ig_chat_turn *turns, int nturns, ig_http_req *out);
+	char *(*chat_parse)(const ig_http_resp *resp);
+	int chat_order;
 
 	/* Providers without a network call (builtin): produce the images of
 	 * the call directly. NULL for HTTP adapters (build/parse are used). */

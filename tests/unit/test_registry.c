@@ -10,7 +10,9 @@
  * provider check of generate (ig_gen_check), preferences' default_provider
  * and stored keys' provider (their handlers refuse a later field, after the
  * provider passed, before any database access), the "must be one of" texts,
- * the settings (pconf) and the key scrubbing of provider error text.
+ * the settings (pconf) and the key scrubbing of provider error text. The
+ * assistant's chat wire code (OpenAI's and Gemini's) is checked here too,
+ * now that it is the adapters' chat_build / chat_parse.
  * GET /api/settings/api-providers iterates the same table (catalogue.c) and
  * needs a database for the rest of its answer; it is covered by the
  * integration suites with the real rows.
@@ -276,6 +278,96 @@ START_TEST(key_scrubbing)
 }
 END_TEST
 
+/* The assistant's chat wire code lives in the adapters: OpenAI's Chat
+ * Completions and Gemini's generateContent, built from the same turns. */
+static const ig_chat_turn chat_turns[] = {
+	{ "user", "a cat" },
+	{ "assistant", "Prompt: a cat on a mat" },
+	{ "user", "more light" },
+};
+
+START_TEST(chat_openai)
+{
+	const ig_provider_ops *oa = ig_provider_find("openai");
+	ig_http_req h;
+	json_object *b, *msgs;
+	ig_http_resp resp;
+	const char *ok = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Prompt: bright\"}}]}";
+	char *reply;
+
+	ck_assert_int_eq(oa->chat_build("http://h:1", "sk-abcdefgh", "be brief", chat_turns, 3, &h), 0);
+	ck_assert_str_eq(h.method, "POST");
+	ck_assert_str_eq(h.url, "http://h:1/v1/chat/completions");
+	ck_assert_str_eq(h.headers[0], "Authorization: Bearer sk-abcdefgh");
+	ck_assert_str_eq(h.headers[1], "Content-Type: application/json");
+	b = json_tokener_parse(h.body);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(b, "model")), "gpt-4o-mini");
+	msgs = json_object_object_get(b, "messages");
+	ck_assert_int_eq((int)json_object_array_length(msgs), 4);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(msgs, 0), "role")), "system");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(msgs, 0), "content")), "be brief");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(msgs, 2), "role")), "assistant");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(msgs, 3), "content")), "more light");
+	json_object_put(b);
+	ig_http_req_free(&h);
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = 200;
+	resp.body = ok;
+	resp.len = strlen(ok);
+	reply = oa->chat_parse(&resp);
+	ck_assert_str_eq(reply, "Prompt: bright");
+	free(reply);
+	resp.body = "{\"choices\":[]}";
+	resp.len = strlen(resp.body);
+	ck_assert_ptr_null(oa->chat_parse(&resp));
+	resp.body = "not json";
+	resp.len = strlen(resp.body);
+	ck_assert_ptr_null(oa->chat_parse(&resp));
+}
+END_TEST
+
+START_TEST(chat_gemini)
+{
+	const ig_provider_ops *gm = ig_provider_find("gemini");
+	ig_http_req h;
+	json_object *b, *contents;
+	ig_http_resp resp;
+	const char *ok = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Prompt: \"},{\"text\":\"bright\"}]}}]}";
+	char *reply;
+
+	ck_assert_int_eq(gm->chat_build("http://h:1/", "AIzaabcdefgh", "be brief", chat_turns, 3, &h), 0);
+	ck_assert_str_eq(h.method, "POST");
+	ck_assert_str_eq(h.url, "http://h:1/v1beta/models/gemini-2.5-flash:generateContent");
+	ck_assert_str_eq(h.headers[0], "x-goog-api-key: AIzaabcdefgh");
+	b = json_tokener_parse(h.body);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(
+	    json_object_object_get(json_object_object_get(b, "system_instruction"), "parts"), 0), "text")), "be brief");
+	contents = json_object_object_get(b, "contents");
+	ck_assert_int_eq((int)json_object_array_length(contents), 3);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(contents, 1), "role")), "model");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(contents, 2), "role")), "user");
+	json_object_put(b);
+	ig_http_req_free(&h);
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = 200;
+	resp.body = ok;
+	resp.len = strlen(ok);
+	reply = gm->chat_parse(&resp);
+	ck_assert_str_eq(reply, "Prompt: bright");
+	free(reply);
+	resp.body = "{\"candidates\":[]}";
+	resp.len = strlen(resp.body);
+	ck_assert_ptr_null(gm->chat_parse(&resp));
+	/* Only these two chat, OpenAI first. */
+	for (size_t i = 0; ig_providers[i] != NULL; i++)
+		if (ig_providers[i] != gm && ig_providers[i] != ig_provider_find("openai"))
+			ck_assert_ptr_null(ig_providers[i]->chat_build);
+	ck_assert_int_lt(ig_provider_find("openai")->chat_order, gm->chat_order);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -292,6 +384,8 @@ main(void)
 	tcase_add_test(tc, stored_keys);
 	tcase_add_test(tc, settings_and_probe);
 	tcase_add_test(tc, key_scrubbing);
+	tcase_add_test(tc, chat_openai);
+	tcase_add_test(tc, chat_gemini);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
