@@ -178,21 +178,29 @@ START_TEST(generate_check)
 }
 END_TEST
 
+/* handler refuses body naming field; the message is copied into msg. */
+static void
+refuses(ig_handler handler, const char *body, const char *field, char *msg, size_t len)
+{
+	ig_req r = body_req(body);
+	json_object *out = NULL;
+	ig_err err = { 0 };
+
+	ck_assert_int_eq(handler(&r, &out, &err), -1);
+	ck_assert_str_eq(err.field, field);
+	snprintf(msg, len, "%s", err.message);
+}
+
 /* PUT /api/settings/user-preferences: default_provider "fakeprov" passes
  * (the bad theme after it is what is refused, before any query). */
 START_TEST(preferences)
 {
-	ig_req r = body_req("{\"default_provider\": \"fakeprov\", \"theme\": \"purple\"}");
-	json_object *out = NULL;
-	ig_err err = { 0 };
+	char msg[256];
 
-	ck_assert_int_eq(ig_api_prefs_put(&r, &out, &err), -1);
-	ck_assert_str_eq(err.field, "theme");
-	r = body_req("{\"default_provider\": \"nosuch\"}");
-	memset(&err, 0, sizeof(err));
-	ck_assert_int_eq(ig_api_prefs_put(&r, &out, &err), -1);
-	ck_assert_str_eq(err.field, "default_provider");
-	ck_assert_str_eq(err.message, "default_provider must be one of gemini, openai, stability, huggingface, "
+	refuses(ig_api_prefs_put, "{\"default_provider\": \"fakeprov\", \"theme\": \"purple\"}", "theme",
+	    msg, sizeof(msg));
+	refuses(ig_api_prefs_put, "{\"default_provider\": \"nosuch\"}", "default_provider", msg, sizeof(msg));
+	ck_assert_str_eq(msg, "default_provider must be one of gemini, openai, stability, huggingface, "
 	    "replicate, local_ai, builtin, fakeprov");
 }
 END_TEST
@@ -201,18 +209,13 @@ END_TEST
  * after it is what is refused, before any query); builtin takes no key. */
 START_TEST(stored_keys)
 {
-	ig_req r = body_req("{\"provider\": \"fakeprov\", \"api_key\": \"short\"}");
-	json_object *out = NULL;
-	ig_err err = { 0 };
+	char msg[256];
 
-	r.method = "POST";
-	ck_assert_int_eq(ig_api_provider_key_add(&r, &out, &err), -1);
-	ck_assert_str_eq(err.field, "api_key");
-	r = body_req("{\"provider\": \"builtin\", \"api_key\": \"short\"}");
-	memset(&err, 0, sizeof(err));
-	ck_assert_int_eq(ig_api_provider_key_add(&r, &out, &err), -1);
-	ck_assert_str_eq(err.field, "provider");
-	ck_assert_str_eq(err.message, "provider must be one of gemini, openai, stability, huggingface, "
+	refuses(ig_api_provider_key_add, "{\"provider\": \"fakeprov\", \"api_key\": \"short\"}", "api_key",
+	    msg, sizeof(msg));
+	refuses(ig_api_provider_key_add, "{\"provider\": \"builtin\", \"api_key\": \"short\"}", "provider",
+	    msg, sizeof(msg));
+	ck_assert_str_eq(msg, "provider must be one of gemini, openai, stability, huggingface, "
 	    "replicate, local_ai, fakeprov");
 }
 END_TEST
@@ -286,12 +289,31 @@ static const ig_chat_turn chat_turns[] = {
 	{ "user", "more light" },
 };
 
+/* What ops's chat_parse reads in a 200 answer of body (caller frees). */
+static char *
+chat_reply(const ig_provider_ops *ops, const char *body)
+{
+	ig_http_resp resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = 200;
+	resp.body = body;
+	resp.len = strlen(body);
+	return ops->chat_parse(&resp);
+}
+
+/* The string at o[i].key of an array o. */
+static const char *
+at(json_object *o, size_t i, const char *key)
+{
+	return json_object_get_string(json_object_object_get(json_object_array_get_idx(o, i), key));
+}
+
 START_TEST(chat_openai)
 {
 	const ig_provider_ops *oa = ig_provider_find("openai");
 	ig_http_req h;
 	json_object *b, *msgs;
-	ig_http_resp resp;
 	const char *ok = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Prompt: bright\"}}]}";
 	char *reply;
 
@@ -304,26 +326,18 @@ START_TEST(chat_openai)
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(b, "model")), "gpt-4o-mini");
 	msgs = json_object_object_get(b, "messages");
 	ck_assert_int_eq((int)json_object_array_length(msgs), 4);
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(msgs, 0), "role")), "system");
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(msgs, 0), "content")), "be brief");
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(msgs, 2), "role")), "assistant");
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(msgs, 3), "content")), "more light");
+	ck_assert_str_eq(at(msgs, 0, "role"), "system");
+	ck_assert_str_eq(at(msgs, 0, "content"), "be brief");
+	ck_assert_str_eq(at(msgs, 2, "role"), "assistant");
+	ck_assert_str_eq(at(msgs, 3, "content"), "more light");
 	json_object_put(b);
 	ig_http_req_free(&h);
 
-	memset(&resp, 0, sizeof(resp));
-	resp.status = 200;
-	resp.body = ok;
-	resp.len = strlen(ok);
-	reply = oa->chat_parse(&resp);
+	reply = chat_reply(oa, ok);
 	ck_assert_str_eq(reply, "Prompt: bright");
 	free(reply);
-	resp.body = "{\"choices\":[]}";
-	resp.len = strlen(resp.body);
-	ck_assert_ptr_null(oa->chat_parse(&resp));
-	resp.body = "not json";
-	resp.len = strlen(resp.body);
-	ck_assert_ptr_null(oa->chat_parse(&resp));
+	ck_assert_ptr_null(chat_reply(oa, "{\"choices\":[]}"));
+	ck_assert_ptr_null(chat_reply(oa, "not json"));
 }
 END_TEST
 
@@ -332,7 +346,6 @@ START_TEST(chat_gemini)
 	const ig_provider_ops *gm = ig_provider_find("gemini");
 	ig_http_req h;
 	json_object *b, *contents;
-	ig_http_resp resp;
 	const char *ok = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Prompt: \"},{\"text\":\"bright\"}]}}]}";
 	char *reply;
 
@@ -341,25 +354,20 @@ START_TEST(chat_gemini)
 	ck_assert_str_eq(h.url, "http://h:1/v1beta/models/gemini-2.5-flash:generateContent");
 	ck_assert_str_eq(h.headers[0], "x-goog-api-key: AIzaabcdefgh");
 	b = json_tokener_parse(h.body);
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(
-	    json_object_object_get(json_object_object_get(b, "system_instruction"), "parts"), 0), "text")), "be brief");
+	ck_assert_str_eq(at(json_object_object_get(json_object_object_get(b, "system_instruction"), "parts"), 0, "text"),
+	    "be brief");
 	contents = json_object_object_get(b, "contents");
 	ck_assert_int_eq((int)json_object_array_length(contents), 3);
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(contents, 1), "role")), "model");
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(contents, 2), "role")), "user");
+	ck_assert_str_eq(at(contents, 1, "role"), "model");
+	ck_assert_str_eq(at(contents, 2, "role"), "user");
 	json_object_put(b);
 	ig_http_req_free(&h);
 
-	memset(&resp, 0, sizeof(resp));
-	resp.status = 200;
-	resp.body = ok;
-	resp.len = strlen(ok);
-	reply = gm->chat_parse(&resp);
+	reply = chat_reply(gm, ok);
 	ck_assert_str_eq(reply, "Prompt: bright");
 	free(reply);
-	resp.body = "{\"candidates\":[]}";
-	resp.len = strlen(resp.body);
-	ck_assert_ptr_null(gm->chat_parse(&resp));
+	ck_assert_ptr_null(chat_reply(gm, "{\"candidates\":[]}"));
+	ck_assert_ptr_null(chat_reply(gm, "not json"));
 	/* Only these two chat, OpenAI first. */
 	for (size_t i = 0; ig_providers[i] != NULL; i++)
 		if (ig_providers[i] != gm && ig_providers[i] != ig_provider_find("openai"))
