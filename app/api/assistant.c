@@ -31,8 +31,6 @@
 #define HISTORY_TURNS 20
 #define LLM_TIMEOUT_MS 60000
 #define LLM_MAX_BYTES (1L * 1024 * 1024)
-#define OPENAI_CHAT_MODEL "gpt-4o-mini"
-#define GEMINI_CHAT_MODEL "gemini-2.5-flash"
 
 static const char *const system_prompt =
     "You help people write prompts for image generators. Answer briefly; when you propose a prompt, "
@@ -149,22 +147,44 @@ builtin_reply(const char *message, const char *style)
 	return b.data;
 }
 
+/* The providers with a chat API (the registry's chat_build), in their
+ * chat_order, into order; returns how many. */
+static int
+chat_providers(const ig_provider_ops *order[IG_PROVIDERS_MAX])
+{
+	int n = 0;
+
+	for (size_t i = 0; ig_providers[i] != NULL; i++) {
+		const ig_provider_ops *ops = ig_providers[i];
+		int at;
+
+		if (ops->chat_build == NULL || ops->chat_parse == NULL)
+			continue;
+		for (at = n++; at > 0 && order[at - 1]->chat_order > ops->chat_order; at--)
+			order[at] = order[at - 1];
+		order[at] = ops;
+	}
+	return n;
+}
+
 /* The LLM to ask: a stored key of the caller's first, then the server's
  * where lib/jobs/serverkey.h lets the caller use it (a metered caller's
- * chat counted here); OpenAI before Gemini. *pc NULL: none (the built-in
- * engine answers). 0, or -1 with err (429 past the daily cap). */
+ * chat counted here); providers in chat_order (OpenAI before Gemini). *pc
+ * NULL: none (the built-in engine answers). 0, or -1 with err (429 past
+ * the daily cap). */
 static int
 llm_for(ig_req *req, const ig_pconf **pc, char **key, ig_err *err)
 {
-	static const char *const order[] = { "openai", "gemini" };
+	const ig_provider_ops *order[IG_PROVIDERS_MAX];
+	int norder = chat_providers(order);
 	ig_sk_caller who = { req->caller.user_id, req->caller.is_admin };
 	char why[256];
 	int retry_after;
 
 	*key = NULL;
 	*pc = NULL;
-	for (int i = 0; i < 2; i++) {
-		const char *p[2] = { req->caller.user_id, order[i] };
+	for (int i = 0; i < norder; i++) {
+		const char *p[2] = { req->caller.user_id, order[i]->name };
 		PGresult *r = ig_db_exec("SELECT nonce, ciphertext FROM provider_keys WHERE user_id = $1 AND provider = $2"
 		    " ORDER BY created_at DESC LIMIT 1", 2, p, IG_DB_IDEMPOTENT, err);
 		if (r != NULL && PQntuples(r) == 1) {
@@ -176,15 +196,15 @@ llm_for(ig_req *req, const ig_pconf **pc, char **key, ig_err *err)
 			PQfreemem(ct);
 			PQclear(r);
 			if (ok) {
-				*pc = ig_pconf_get(order[i]);
+				*pc = ig_pconf_get(order[i]->name);
 				return 0;
 			}
 			continue;
 		}
 		PQclear(r);
 	}
-	for (int i = 0; i < 2; i++) {
-		ig_sk_verdict v = ig_server_key_allowed(&who, order[i], IG_SK_CHATS, why, sizeof(why));
+	for (int i = 0; i < norder; i++) {
+		ig_sk_verdict v = ig_server_key_allowed(&who, order[i]->name, IG_SK_CHATS, why, sizeof(why));
 		if (v == IG_SK_DENIED)
 			continue;
 		if (v == IG_SK_METERED && ig_server_key_charge(who.user_id, IG_SK_CHATS, 1, NULL, &retry_after, err) != 0) {
@@ -195,7 +215,7 @@ llm_for(ig_req *req, const ig_pconf **pc, char **key, ig_err *err)
 			}
 			return -1;
 		}
-		*pc = ig_pconf_get(order[i]);
+		*pc = ig_pconf_get(order[i]->name);
 		*key = ig_xstrdup((*pc)->api_key);
 		return 0;
 	}
@@ -214,7 +234,8 @@ history(const char *conv, ig_err *err)
 	    " WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::int) t ORDER BY id", 2, p, IG_DB_IDEMPOTENT, err);
 }
 
-/* Ask the LLM; its reply text (caller frees) or NULL with err. */
+/* Ask the LLM (its adapter's chat_build / chat_parse); its reply text
+ * (caller frees) or NULL with err. */
 static char *
 ask_llm(const ig_pconf *pc, const char *key, PGresult *hist, const char *message, ig_err *err)
 {
@@ -222,53 +243,19 @@ ask_llm(const ig_pconf *pc, const char *key, PGresult *hist, const char *message
 	ig_http_resp resp;
 	ig_buf buf = { 0 };
 	char ctype[128], *reply = NULL;
-	json_object *body = json_object_new_object(), *o = NULL, *v;
-	int openai = strcmp(pc->ops->name, "openai") == 0;
+	int n = PQntuples(hist);
+	ig_chat_turn *turns = ig_xcalloc((size_t)n + 1, sizeof(*turns));
 
-	if (openai) {
-		json_object *msgs = json_object_new_array(), *m = json_object_new_object();
-		json_object_object_add(m, "role", json_object_new_string("system"));
-		json_object_object_add(m, "content", json_object_new_string(system_prompt));
-		json_object_array_add(msgs, m);
-		for (int i = 0; i < PQntuples(hist); i++) {
-			m = json_object_new_object();
-			json_object_object_add(m, "role", json_object_new_string(PQgetvalue(hist, i, 0)));
-			json_object_object_add(m, "content", json_object_new_string(PQgetvalue(hist, i, 1)));
-			json_object_array_add(msgs, m);
-		}
-		m = json_object_new_object();
-		json_object_object_add(m, "role", json_object_new_string("user"));
-		json_object_object_add(m, "content", json_object_new_string(message));
-		json_object_array_add(msgs, m);
-		json_object_object_add(body, "model", json_object_new_string(OPENAI_CHAT_MODEL));
-		json_object_object_add(body, "messages", msgs);
-		h.url = ig_xasprintf("%s/v1/chat/completions", pc->base_url);
-		ig_http_add_header(&h, "Authorization: Bearer %s", key);
-	} else {
-		json_object *contents = json_object_new_array(), *si = json_object_new_object(), *parts;
-		parts = json_object_new_array();
-		v = json_object_new_object();
-		json_object_object_add(v, "text", json_object_new_string(system_prompt));
-		json_object_array_add(parts, v);
-		json_object_object_add(si, "parts", parts);
-		for (int i = 0; i <= PQntuples(hist); i++) {
-			json_object *c = json_object_new_object(), *ps = json_object_new_array(), *t = json_object_new_object();
-			int last = i == PQntuples(hist);
-			json_object_object_add(t, "text", json_object_new_string(last ? message : PQgetvalue(hist, i, 1)));
-			json_object_array_add(ps, t);
-			json_object_object_add(c, "role", json_object_new_string(
-			    last || strcmp(PQgetvalue(hist, i, 0), "user") == 0 ? "user" : "model"));
-			json_object_object_add(c, "parts", ps);
-			json_object_array_add(contents, c);
-		}
-		json_object_object_add(body, "system_instruction", si);
-		json_object_object_add(body, "contents", contents);
-		h.url = ig_xasprintf("%s/v1beta/models/%s:generateContent", pc->base_url, GEMINI_CHAT_MODEL);
-		ig_http_add_header(&h, "x-goog-api-key: %s", key);
+	for (int i = 0; i < n; i++) {
+		turns[i].role = PQgetvalue(hist, i, 0);
+		turns[i].content = PQgetvalue(hist, i, 1);
 	}
-	h.method = ig_xstrdup("POST");
-	ig_http_set_json(&h, body);
-	json_object_put(body);
+	turns[n].role = "user";
+	turns[n].content = message;
+	if (pc->ops->chat_build(pc->base_url, key, system_prompt, turns, n + 1, &h) != 0) {
+		ig_err_set(err, IG_E_INTERNAL, NULL, "%s chat request could not be built", pc->ops->name);
+		goto out;
+	}
 	if (ig_http_fetch(&h, pc, LLM_TIMEOUT_MS, LLM_MAX_BYTES, &resp, &buf, ctype, err) != 0)
 		goto out;
 	if (resp.status != 200) {
@@ -277,35 +264,11 @@ ask_llm(const ig_pconf *pc, const char *key, PGresult *hist, const char *message
 		    NULL, "%s chat answered %ld", pc->ops->name, resp.status);
 		goto out;
 	}
-	o = ig_json_parse(resp.body, resp.len, 10000, err);
-	if (o == NULL)
-		goto bad;
-	if (openai) {
-		json_object *choices, *c0, *msg, *content;
-		if (json_object_object_get_ex(o, "choices", &choices) && json_object_is_type(choices, json_type_array) &&
-		    (c0 = json_object_array_get_idx(choices, 0)) != NULL && json_object_object_get_ex(c0, "message", &msg) &&
-		    json_object_object_get_ex(msg, "content", &content) && json_object_is_type(content, json_type_string))
-			reply = ig_xstrdup(json_object_get_string(content));
-	} else {
-		json_object *cands, *c0, *content, *parts;
-		ig_buf t = { 0 };
-		if (json_object_object_get_ex(o, "candidates", &cands) && json_object_is_type(cands, json_type_array) &&
-		    (c0 = json_object_array_get_idx(cands, 0)) != NULL && json_object_object_get_ex(c0, "content", &content) &&
-		    json_object_object_get_ex(content, "parts", &parts) && json_object_is_type(parts, json_type_array)) {
-			for (size_t i = 0; i < json_object_array_length(parts); i++) {
-				json_object *tx;
-				if (json_object_object_get_ex(json_object_array_get_idx(parts, i), "text", &tx) &&
-				    json_object_is_type(tx, json_type_string))
-					ig_buf_puts(&t, json_object_get_string(tx));
-			}
-		}
-		reply = t.data;
-	}
-bad:
+	reply = pc->ops->chat_parse(&resp);
 	if (reply == NULL)
 		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "%s chat answered something unreadable", pc->ops->name);
 out:
-	json_object_put(o);
+	free(turns);
 	ig_http_req_free(&h);
 	ig_buf_free(&buf);
 	return reply;
@@ -325,7 +288,7 @@ ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 {
 	static const char *const keys[] = { "message", "context", "preferred_style", "conversation_id", NULL };
 	json_object *b = ig_body_object(req, keys, err);
-	const char *message = NULL, *context = NULL, *style = NULL, *given = NULL, *source = "builtin";
+	const char *message = NULL, *context = NULL, *style = NULL, *given = NULL, *source = ig_provider_builtin.name;
 	char conv[37], *key = NULL, *reply = NULL, *question = NULL;
 	const ig_pconf *pc;
 	PGresult *hist = NULL;

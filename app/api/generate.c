@@ -81,9 +81,11 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 		g->provider = ig_cfg()->default_provider;
 	g->fields = f;
 	g->ops = ig_provider_find(g->provider);
-	if (g->ops == NULL)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, f->provider,
-		    "%s must name one of gemini, openai, stability, huggingface, replicate, local_ai, builtin", f->provider);
+	if (g->ops == NULL) {
+		char names[256];
+		return ig_err_set(err, IG_E_INVALID_REQUEST, f->provider, "%s must name one of %s", f->provider,
+		    ig_provider_names(names, sizeof(names), 0));
+	}
 	g->provider = g->ops->name;
 	if (model == NULL) {
 		for (m = g->ops->models; m && m->id; m++)
@@ -483,7 +485,7 @@ ig_api_huggingface_generate(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { SEED_KEYS, "num_inference_steps", "guidance_scale", NULL };
 	static const char *const extras[] = { "num_inference_steps", "guidance_scale", NULL };
 
-	return generate(req, keys, "huggingface", extras, out, err);
+	return generate(req, keys, ig_provider_huggingface.name, extras, out, err);
 }
 
 int
@@ -492,7 +494,7 @@ ig_api_replicate_generate(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { SEED_KEYS, "version", "input", NULL };
 	static const char *const extras[] = { "version", "input", NULL };
 
-	return generate(req, keys, "replicate", extras, out, err);
+	return generate(req, keys, ig_provider_replicate.name, extras, out, err);
 }
 
 int
@@ -501,7 +503,7 @@ ig_api_local_ai_generate(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { SEED_KEYS, "steps", "cfg_scale", "sampler_name", NULL };
 	static const char *const extras[] = { "steps", "cfg_scale", "sampler_name", NULL };
 
-	return generate(req, keys, "local_ai", extras, out, err);
+	return generate(req, keys, ig_provider_local_ai.name, extras, out, err);
 }
 
 /* A repeat of a request whose Idempotency-Key is bound to a job (the first

@@ -25,8 +25,6 @@
 #define MAX_PROVIDER_KEYS 20
 
 static const char *const scope_names[] = { "read", "generate", "admin", NULL };
-static const char *const key_providers[] = { "gemini", "openai", "stability", "huggingface",
-	"replicate", "local_ai", NULL };
 
 static int
 in_set(const char *s, const char *const *set)
@@ -277,9 +275,10 @@ ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err)
 		return -1;
 	if (ig_json_string(b, "provider", 1, 1, 32, &provider, err) < 0)
 		goto out;
-	if (!in_set(provider, key_providers)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "provider",
-		    "provider must be one of gemini, openai, stability, huggingface, replicate, local_ai");
+	if (!ig_provider_takes_key(ig_provider_find(provider))) {
+		char names[256];
+		ig_err_set(err, IG_E_INVALID_REQUEST, "provider", "provider must be one of %s",
+		    ig_provider_names(names, sizeof(names), 1));
 		goto out;
 	}
 	if (ig_json_string(b, "api_key", 1, 1, IG_PROVIDER_KEY_MAX, &key, err) < 0 ||
@@ -390,7 +389,7 @@ ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err)
 	/* Stored before keys were checked on the way in: never into a header. */
 	if (ig_provider_key_check(key, err) != 0)
 		goto out;
-	if (pc->ops->probe == NULL || pc->ops->probe_ok == NULL || pc->ops->probe(pc->base_url, key, &h) != 0) {
+	if (ig_provider_probe(pc->ops, pc->base_url, key, &h) != 0) {
 		ig_err_set(err, IG_E_NOT_IMPLEMENTED, NULL, "%s has no key test", pc->ops->name);
 		goto out;
 	}
@@ -406,7 +405,7 @@ ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err)
 		    pc->ops->name, resp.status);
 		goto out;
 	}
-	valid = pc->ops->probe_ok(&resp);
+	valid = ig_provider_probe_ok(pc->ops, &resp);
 	ig_rfc3339_now(ts, sizeof(ts));
 	*out = ig_ok("valid", json_object_new_boolean(valid));
 	json_object_object_add(*out, "provider", json_object_new_string(pc->ops->name));

@@ -69,16 +69,11 @@ probe_one(const ig_provider_ops *ops, prov_health *h)
 		return;
 	}
 	if (!h->configured) {
-		char up[32];
-		size_t k;
-		for (k = 0; ops->name[k] != '\0' && k < sizeof(up) - 1; k++)
-			up[k] = (char)toupper((unsigned char)ops->name[k]);
-		up[k] = '\0';
-		snprintf(h->error, sizeof(h->error), "not configured: the server has no IG_%s_API_KEY; not called", up);
+		snprintf(h->error, sizeof(h->error), "not configured: the server has no %s; not called",
+		    ops->api_key_var ? ops->api_key_var : "key setting");
 		return;
 	}
-	if (pc == NULL || ops->probe == NULL || ops->probe_ok == NULL ||
-	    ops->probe(pc->base_url, pc->api_key, &hr) != 0) {
+	if (pc == NULL || ig_provider_probe(ops, pc->base_url, pc->api_key, &hr) != 0) {
 		snprintf(h->error, sizeof(h->error), "the adapter has no probe");
 		goto out;
 	}
@@ -96,7 +91,7 @@ probe_one(const ig_provider_ops *ops, prov_health *h)
 		snprintf(h->error, sizeof(h->error), "answered HTTP %ld", resp.status);
 	} else {
 		h->reachable = 1;
-		h->key_valid = ops->probe_ok(&resp);
+		h->key_valid = ig_provider_probe_ok(ops, &resp);
 		if (!h->key_valid)
 			snprintf(h->error, sizeof(h->error), "the server's key was refused (HTTP %ld)", resp.status);
 	}

@@ -46,7 +46,7 @@ ig_api_huggingface_models(ig_req *req, json_object **out, ig_err *err)
 {
 	(void)req;
 	(void)err;
-	return declared_models("huggingface", out);
+	return declared_models(ig_provider_huggingface.name, out);
 }
 
 int
@@ -54,7 +54,7 @@ ig_api_replicate_models(ig_req *req, json_object **out, ig_err *err)
 {
 	(void)req;
 	(void)err;
-	return declared_models("replicate", out);
+	return declared_models(ig_provider_replicate.name, out);
 }
 
 /* Ask the local server for its checkpoints; *models gets the list or NULL
@@ -63,7 +63,7 @@ ig_api_replicate_models(ig_req *req, json_object **out, ig_err *err)
 static int
 local_models(json_object **models, double *latency_ms, int show_url, ig_err *err)
 {
-	const ig_pconf *pc = ig_pconf_get("local_ai");
+	const ig_pconf *pc = ig_pconf_get(ig_provider_local_ai.name);
 	ig_http_req h = { 0 };
 	ig_http_resp resp;
 	ig_buf buf = { 0 };
@@ -72,8 +72,8 @@ local_models(json_object **models, double *latency_ms, int show_url, ig_err *err
 	int rc = -1;
 
 	*models = NULL;
-	if (pc == NULL || pc->ops->probe == NULL || pc->ops->probe(pc->base_url, pc->api_key, &h) != 0)
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "local_ai cannot be probed");
+	if (pc == NULL || ig_provider_probe(pc->ops, pc->base_url, pc->api_key, &h) != 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "%s cannot be probed", ig_provider_local_ai.name);
 	t0 = ig_now_us();
 	if (ig_http_fetch(&h, pc, LOCAL_AI_TIMEOUT_MS, LOCAL_AI_MAX_BYTES, &resp, &buf, ctype, err) != 0)
 		goto out;
@@ -111,7 +111,7 @@ ig_api_local_ai_models(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_local_ai_status(ig_req *req, json_object **out, ig_err *err)
 {
-	const ig_pconf *pc = ig_pconf_get("local_ai");
+	const ig_pconf *pc = ig_pconf_get(ig_provider_local_ai.name);
 	json_object *models;
 	double latency = 0;
 	ig_err why = { 0 };

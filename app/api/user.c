@@ -18,6 +18,7 @@
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/db/db.h"
+#include "lib/providers/provider.h"
 
 static int
 respond_user(const char *id, json_object **out, ig_err *err)
@@ -248,8 +249,6 @@ ig_api_user_activity(ig_req *req, json_object **out, ig_err *err)
 }
 
 /* Preferences: each key, its check and its default, in one table. */
-static const char *const providers[] = { "gemini", "openai", "stability", "huggingface",
-	"replicate", "local_ai", "builtin", NULL };
 static const char *const themes[] = { "light", "dark", "system", NULL };
 
 static int
@@ -297,7 +296,7 @@ defaults(void)
 {
 	json_object *d = json_object_new_object();
 
-	json_object_object_add(d, "default_provider", json_object_new_string("builtin"));
+	json_object_object_add(d, "default_provider", json_object_new_string(ig_provider_builtin.name));
 	json_object_object_add(d, "default_model", NULL);
 	json_object_object_add(d, "default_image_size", json_object_new_string("1024x1024"));
 	json_object_object_add(d, "default_image_count", json_object_new_int(1));
@@ -353,9 +352,10 @@ ig_api_prefs_put(ig_req *req, json_object **out, ig_err *err)
 
 	if (b == NULL)
 		return -1;
-	if (ig_json_string(b, "default_provider", 0, 1, 32, &s, err) == 0 && !one_of(s, providers)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "default_provider",
-		    "default_provider must be one of gemini, openai, stability, huggingface, replicate, local_ai, builtin");
+	if (ig_json_string(b, "default_provider", 0, 1, 32, &s, err) == 0 && ig_provider_find(s) == NULL) {
+		char names[256];
+		ig_err_set(err, IG_E_INVALID_REQUEST, "default_provider", "default_provider must be one of %s",
+		    ig_provider_names(names, sizeof(names), 0));
 		goto out;
 	}
 	if (err->field[0])

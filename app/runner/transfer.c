@@ -67,8 +67,8 @@ ig_runner_drop(ig_runner *rn, ig_active *a)
 	if (*pp)
 		*pp = a->next;
 	end_transfer(rn, a);
-	if (a->ops != NULL && a->ops->cleanup != NULL)
-		a->ops->cleanup(&a->call);
+	if (a->ops != NULL)
+		ig_provider_cleanup(a->ops, &a->call);
 	ig_call_free_images(&a->call);
 	ig_http_req_free(&a->hreq);
 	if (a->key != NULL) {

@@ -19,25 +19,15 @@
 static ig_pconf confs[MAX_PROVIDERS];
 static int nconfs;
 
+/* <prefix>_<suffix> into out (IG_OPENAI_CONCURRENCY, ...); "" for a
+ * provider without settings, which getenv finds nowhere. */
 static void
-var_name(char *out, size_t len, const char *provider, const char *suffix)
+var_name(char *out, size_t len, const char *prefix, const char *suffix)
 {
-	size_t o = (size_t)snprintf(out, len, "IG_");
-
-	for (const char *p = provider; *p && o + 1 < len; p++)
-		out[o++] = (char)toupper((unsigned char)*p);
-	snprintf(out + o, len - o, "_%s", suffix);
-}
-
-/* The variable naming provider's base URL: IG_<PROVIDER>_BASE_URL, except
- * local_ai's, which is the server itself (IG_LOCAL_AI_URL). */
-static void
-base_url_var(char *out, size_t len, const char *provider)
-{
-	if (strcmp(provider, "local_ai") == 0)
-		snprintf(out, len, "IG_LOCAL_AI_URL");
+	if (prefix == NULL)
+		out[0] = '\0';
 	else
-		var_name(out, len, provider, "BASE_URL");
+		snprintf(out, len, "%s_%s", prefix, suffix);
 }
 
 /* "host" or "host:port" of url, lower-cased, into out; -1 if unparsable. */
@@ -64,17 +54,6 @@ url_host(const char *url, char *out, size_t len)
 	return rc;
 }
 
-/* Where each provider's output URLs live besides its API host. */
-static const char *
-default_delivery(const char *provider)
-{
-	if (strcmp(provider, "replicate") == 0)
-		return ".replicate.delivery";
-	if (strcmp(provider, "openai") == 0)
-		return "oaidalleapiprodscus.blob.core.windows.net";
-	return NULL;
-}
-
 int
 ig_pconf_load(char *err, size_t errlen)
 {
@@ -95,19 +74,17 @@ ig_pconf_load(char *err, size_t errlen)
 
 		memset(c, 0, sizeof(*c));
 		c->ops = ops;
-		base_url_var(name, sizeof(name), ops->name);
-		v = getenv(name);
+		v = ops->base_url_var ? getenv(ops->base_url_var) : NULL;
 		if (v == NULL || *v == '\0')
 			v = ops->default_base_url ? ops->default_base_url : "";
 		if (*v != '\0' && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
-			snprintf(err, errlen, "%s: must be an http:// or https:// URL", name);
+			snprintf(err, errlen, "%s: must be an http:// or https:// URL", ops->base_url_var);
 			return -1;
 		}
 		c->base_url = ig_xstrndup(v, strlen(v) - (strlen(v) > 0 && v[strlen(v) - 1] == '/'));
-		var_name(name, sizeof(name), ops->name, "API_KEY");
-		v = getenv(name);
+		v = ops->api_key_var ? getenv(ops->api_key_var) : NULL;
 		c->api_key = (v && *v) ? ig_xstrdup(v) : NULL;
-		var_name(name, sizeof(name), ops->name, "CONCURRENCY");
+		var_name(name, sizeof(name), ops->settings_prefix, "CONCURRENCY");
 		v = getenv(name);
 		c->concurrency = 4;
 		if (v != NULL) {
@@ -117,14 +94,14 @@ ig_pconf_load(char *err, size_t errlen)
 			}
 			c->concurrency = (int)n;
 		}
-		var_name(name, sizeof(name), ops->name, "DOWNLOAD_HOSTS");
+		var_name(name, sizeof(name), ops->settings_prefix, "DOWNLOAD_HOSTS");
 		v = getenv(name);
 		if (v != NULL && *v != '\0') {
 			c->download_hosts = ig_xstrdup(v);
 			for (char *p = c->download_hosts; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 		} else if (*c->base_url && url_host(c->base_url, host, sizeof(host)) == 0) {
-			const char *delivery = default_delivery(ops->name);
+			const char *delivery = ops->delivery_hosts;
 			c->download_hosts = delivery ? ig_xasprintf("%s,%s", host, delivery) : ig_xstrdup(host);
 		} else {
 			c->download_hosts = ig_xstrdup("");
@@ -140,17 +117,15 @@ ig_pconf_dump(void)
 		const ig_pconf *c = &confs[i];
 		char name[64], *url;
 
-		if (c->ops->default_base_url == NULL)
+		if (c->ops->base_url_var == NULL || c->ops->api_key_var == NULL)
 			continue; /* builtin: nothing to configure */
-		base_url_var(name, sizeof(name), c->ops->name);
 		url = ig_config_mask(c->base_url);
-		printf("%s=%s\n", name, url);
+		printf("%s=%s\n", c->ops->base_url_var, url);
 		free(url);
-		var_name(name, sizeof(name), c->ops->name, "API_KEY");
-		printf("%s=%s\n", name, c->api_key ? "(set)" : "(not set)");
-		var_name(name, sizeof(name), c->ops->name, "CONCURRENCY");
+		printf("%s=%s\n", c->ops->api_key_var, c->api_key ? "(set)" : "(not set)");
+		var_name(name, sizeof(name), c->ops->settings_prefix, "CONCURRENCY");
 		printf("%s=%d\n", name, c->concurrency);
-		var_name(name, sizeof(name), c->ops->name, "DOWNLOAD_HOSTS");
+		var_name(name, sizeof(name), c->ops->settings_prefix, "DOWNLOAD_HOSTS");
 		printf("%s=%s\n", name, c->download_hosts);
 	}
 }

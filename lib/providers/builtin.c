@@ -93,4 +93,6 @@ const ig_provider_ops ig_provider_builtin = {
 	.typical_latency_s = 1,
 	.local = bi_local,
 	.validate = bi_validate,
+	.settings_prefix = "IG_BUILTIN",
+	.keyless = 1,
 };

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/json.h"
 #include "lib/providers/adapter.h"
 
 #define IMAGEN_MAX_SAMPLES 4
@@ -295,26 +296,62 @@ gm_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err
 	return step;
 }
 
-static void
-gm_cleanup(ig_call *call)
-{
-	free(call->state);
-	call->state = NULL;
-}
+/* The assistant's chat: generateContent of a Flash model; earlier turns of
+ * the assistant are the "model" role. */
+#define CHAT_MODEL "gemini-2.5-flash"
+#define CHAT_MAX_ARRAY 10000
 
 static int
-gm_probe(const char *base_url, const char *api_key, ig_http_req *out)
+gm_chat_build(const char *base_url, const char *api_key, const char *system, const ig_chat_turn *turns,
+    int nturns, ig_http_req *out)
 {
-	ig_http_begin(out, "GET", base_url, "/v1beta/models?pageSize=1");
-	ig_http_add_header(out, "x-goog-api-key: %s", api_key ? api_key : "");
+	json_object *body = json_object_new_object(), *contents = json_object_new_array();
+	json_object *si = json_object_new_object(), *parts = json_object_new_array(), *v;
+
+	v = json_object_new_object();
+	json_object_object_add(v, "text", json_object_new_string(system));
+	json_object_array_add(parts, v);
+	json_object_object_add(si, "parts", parts);
+	for (int i = 0; i < nturns; i++) {
+		json_object *c = json_object_new_object(), *ps = json_object_new_array(), *t = json_object_new_object();
+		json_object_object_add(t, "text", json_object_new_string(turns[i].content));
+		json_object_array_add(ps, t);
+		json_object_object_add(c, "role", json_object_new_string(strcmp(turns[i].role, "user") == 0 ? "user" : "model"));
+		json_object_object_add(c, "parts", ps);
+		json_object_array_add(contents, c);
+	}
+	json_object_object_add(body, "system_instruction", si);
+	json_object_object_add(body, "contents", contents);
+	ig_http_begin(out, "POST", base_url, "/v1beta/models/%s:generateContent", CHAT_MODEL);
+	ig_http_add_header(out, "x-goog-api-key: %s", api_key);
+	ig_http_set_json(out, body);
+	json_object_put(body);
 	return 0;
 }
 
-static int
-gm_probe_ok(const ig_http_resp *resp)
+static char *
+gm_chat_parse(const ig_http_resp *resp)
 {
-	return resp->status == 200;
+	ig_err err;
+	json_object *o = ig_json_parse(resp->body, resp->len, CHAT_MAX_ARRAY, &err), *cands, *c0, *content, *parts;
+	ig_buf t = { 0 };
+
+	if (o != NULL && json_object_object_get_ex(o, "candidates", &cands) &&
+	    json_object_is_type(cands, json_type_array) && (c0 = json_object_array_get_idx(cands, 0)) != NULL &&
+	    json_object_object_get_ex(c0, "content", &content) && json_object_object_get_ex(content, "parts", &parts) &&
+	    json_object_is_type(parts, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(parts); i++) {
+			json_object *tx;
+			if (json_object_object_get_ex(json_object_array_get_idx(parts, i), "text", &tx) &&
+			    json_object_is_type(tx, json_type_string))
+				ig_buf_puts(&t, json_object_get_string(tx));
+		}
+	}
+	json_object_put(o);
+	return t.data;
 }
+
+static const char *const key_prefixes[] = { "AIza", NULL };
 
 const ig_provider_ops ig_provider_gemini = {
 	.name = "gemini",
@@ -331,7 +368,13 @@ const ig_provider_ops ig_provider_gemini = {
 	.validate = gm_validate,
 	.build = gm_build,
 	.parse = gm_parse,
-	.cleanup = gm_cleanup,
-	.probe = gm_probe,
-	.probe_ok = gm_probe_ok,
+	.base_url_var = "IG_GEMINI_BASE_URL",
+	.api_key_var = "IG_GEMINI_API_KEY",
+	.settings_prefix = "IG_GEMINI",
+	.key_prefixes = key_prefixes,
+	.probe_path = "/v1beta/models?pageSize=1",
+	.key_header = "x-goog-api-key",
+	.chat_build = gm_chat_build,
+	.chat_parse = gm_chat_parse,
+	.chat_order = 2,
 };

@@ -139,13 +139,6 @@ hf_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err
 	return IG_STEP_DONE;
 }
 
-static void
-hf_cleanup(ig_call *call)
-{
-	free(call->state);
-	call->state = NULL;
-}
-
 /* 1 when url's host is huggingface.co or a subdomain of it. */
 static int
 on_hf_host(const char *url)
@@ -174,11 +167,7 @@ hf_probe(const char *base_url, const char *api_key, ig_http_req *out)
 	return 0;
 }
 
-static int
-hf_probe_ok(const ig_http_resp *resp)
-{
-	return resp->status == 200;
-}
+static const char *const key_prefixes[] = { "hf_", NULL };
 
 const ig_provider_ops ig_provider_huggingface = {
 	.name = "huggingface",
@@ -196,7 +185,9 @@ const ig_provider_ops ig_provider_huggingface = {
 	.validate = hf_validate,
 	.build = hf_build,
 	.parse = hf_parse,
-	.cleanup = hf_cleanup,
 	.probe = hf_probe,
-	.probe_ok = hf_probe_ok,
+	.base_url_var = "IG_HUGGINGFACE_BASE_URL",
+	.api_key_var = "IG_HUGGINGFACE_API_KEY",
+	.settings_prefix = "IG_HUGGINGFACE",
+	.key_prefixes = key_prefixes,
 };

@@ -223,12 +223,6 @@ ig_local_ai_models(const ig_http_resp *resp, ig_err *err)
 	return out;
 }
 
-static int
-la_probe_ok(const ig_http_resp *resp)
-{
-	return resp->status == 200;
-}
-
 const ig_provider_ops ig_provider_local_ai = {
 	.name = "local_ai",
 	.display_name = "Local Stable Diffusion (AUTOMATIC1111)",
@@ -246,5 +240,7 @@ const ig_provider_ops ig_provider_local_ai = {
 	.build = la_build,
 	.parse = la_parse,
 	.probe = la_probe,
-	.probe_ok = la_probe_ok,
+	.base_url_var = "IG_LOCAL_AI_URL",
+	.api_key_var = "IG_LOCAL_AI_API_KEY",
+	.settings_prefix = "IG_LOCAL_AI",
 };

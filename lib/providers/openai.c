@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/json.h"
 #include "lib/providers/adapter.h"
 
 typedef struct oa_family {
@@ -257,19 +258,52 @@ oa_cleanup(ig_call *call)
 	call->state = NULL;
 }
 
+/* The assistant's chat: Chat Completions with a small model. */
+#define CHAT_MODEL "gpt-4o-mini"
+#define CHAT_MAX_ARRAY 10000
+
 static int
-oa_probe(const char *base_url, const char *api_key, ig_http_req *out)
+oa_chat_build(const char *base_url, const char *api_key, const char *system, const ig_chat_turn *turns,
+    int nturns, ig_http_req *out)
 {
-	ig_http_begin(out, "GET", base_url, "/v1/models");
-	ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
+	json_object *body = json_object_new_object(), *msgs = json_object_new_array(), *m;
+
+	m = json_object_new_object();
+	json_object_object_add(m, "role", json_object_new_string("system"));
+	json_object_object_add(m, "content", json_object_new_string(system));
+	json_object_array_add(msgs, m);
+	for (int i = 0; i < nturns; i++) {
+		m = json_object_new_object();
+		json_object_object_add(m, "role", json_object_new_string(turns[i].role));
+		json_object_object_add(m, "content", json_object_new_string(turns[i].content));
+		json_object_array_add(msgs, m);
+	}
+	json_object_object_add(body, "model", json_object_new_string(CHAT_MODEL));
+	json_object_object_add(body, "messages", msgs);
+	ig_http_begin(out, "POST", base_url, "/v1/chat/completions");
+	ig_http_add_header(out, "Authorization: Bearer %s", api_key);
+	ig_http_set_json(out, body);
+	json_object_put(body);
 	return 0;
 }
 
-static int
-oa_probe_ok(const ig_http_resp *resp)
+static char *
+oa_chat_parse(const ig_http_resp *resp)
 {
-	return resp->status == 200;
+	ig_err err;
+	json_object *o = ig_json_parse(resp->body, resp->len, CHAT_MAX_ARRAY, &err), *choices, *c0, *msg, *content;
+	char *reply = NULL;
+
+	if (o != NULL && json_object_object_get_ex(o, "choices", &choices) &&
+	    json_object_is_type(choices, json_type_array) && (c0 = json_object_array_get_idx(choices, 0)) != NULL &&
+	    json_object_object_get_ex(c0, "message", &msg) && json_object_object_get_ex(msg, "content", &content) &&
+	    json_object_is_type(content, json_type_string))
+		reply = ig_xstrdup(json_object_get_string(content));
+	json_object_put(o);
+	return reply;
 }
+
+static const char *const key_prefixes[] = { "sk-", NULL };
 
 const ig_provider_ops ig_provider_openai = {
 	.name = "openai",
@@ -287,6 +321,13 @@ const ig_provider_ops ig_provider_openai = {
 	.build = oa_build,
 	.parse = oa_parse,
 	.cleanup = oa_cleanup,
-	.probe = oa_probe,
-	.probe_ok = oa_probe_ok,
+	.base_url_var = "IG_OPENAI_BASE_URL",
+	.api_key_var = "IG_OPENAI_API_KEY",
+	.settings_prefix = "IG_OPENAI",
+	.delivery_hosts = "oaidalleapiprodscus.blob.core.windows.net",
+	.key_prefixes = key_prefixes,
+	.probe_path = "/v1/models",
+	.chat_build = oa_chat_build,
+	.chat_parse = oa_chat_parse,
+	.chat_order = 1,
 };

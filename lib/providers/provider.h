@@ -113,6 +113,12 @@ typedef struct ig_call {
 	int redirects;                  /* redirects followed for the download in progress */
 } ig_call;
 
+/* One turn of the assistant's conversation: role "user" or "assistant". */
+typedef struct ig_chat_turn {
+	const char *role;
+	const char *content;
+} ig_chat_turn;
+
 typedef struct ig_model_decl {
 	const char *id;
 	const char *name;
@@ -139,6 +145,41 @@ typedef struct ig_provider_ops {
 	 * runs only for administrators (lib/jobs/serverkey.h). */
 	const char *const *free_form;
 
+	/* Settings: the variable holding the base URL (IG_<NAME>_BASE_URL; the
+	 * local server's is IG_LOCAL_AI_URL), the one holding the server's own
+	 * key, and the prefix of the others (<prefix>_CONCURRENCY,
+	 * <prefix>_DOWNLOAD_HOSTS). lib/jobs/pconf.c reads them. */
+	const char *base_url_var;
+	const char *api_key_var;
+	const char *settings_prefix;
+	/* Where output URLs live besides the API host (comma-separated, a
+	 * leading '.' allows subdomains), the default of <prefix>_DOWNLOAD_HOSTS;
+	 * NULL when only the API host. */
+	const char *delivery_hosts;
+	/* How this provider's keys begin ("sk-"), NULL-terminated, or NULL: a
+	 * word starting so is scrubbed from every provider's error text. */
+	const char *const *key_prefixes;
+	/* 1: takes no key at all (builtin): no stored keys, no api_key. */
+	int keyless;
+	/* The default probe (ig_provider_probe): GET base URL + probe_path with
+	 * the key as the value of header key_header (NULL: "Authorization:
+	 * Bearer <key>"); it passes on 200. NULL probe_path and NULL probe: the
+	 * provider cannot be probed. */
+	const char *probe_path;
+	const char *key_header;
+	/*
+	 * The assistant's chat (app/api/assistant.c), for providers that have a
+	 * chat API; NULL otherwise. chat_build: the request asking for the next
+	 * turn after system and turns (oldest first; the last is the user's
+	 * message), 0 or -1. chat_parse: the reply text of a 200 answer
+	 * (malloc'ed), or NULL when it has none. The assistant tries the
+	 * providers with chat in ascending chat_order.
+	 */
+	int (*chat_build)(const char *base_url, const char *api_key, const char *system,
+	    const ig_chat_turn *turns, int nturns, ig_http_req *out);
+	char *(*chat_parse)(const ig_http_resp *resp);
+	int chat_order;
+
 	/* Providers without a network call (builtin): produce the images of
 	 * the call directly. NULL for HTTP adapters (build/parse are used). */
 	int (*local)(ig_call *call, ig_err *err);
@@ -152,17 +193,51 @@ typedef struct ig_provider_ops {
 	/* Request that cancels the call upstream (Replicate), or 0 when there
 	 * is nothing to cancel. May be NULL. */
 	int (*cancel)(ig_call *call, ig_http_req *out);
-	/* Free call->state. May be NULL. */
+	/* Free call->state. NULL: free(call->state), the default every
+	 * adapter whose state is one allocation uses (ig_provider_cleanup). */
 	void (*cleanup)(ig_call *call);
-	/* The cheapest authenticated request, to test a key (GET models). */
+	/* The cheapest authenticated request, to test a key (GET models).
+	 * NULL: the default built from probe_path (ig_provider_probe). */
 	int (*probe)(const char *base_url, const char *api_key, ig_http_req *out);
-	/* 1 when resp to probe shows the key works. */
+	/* 1 when resp to probe shows the key works. NULL: status 200. */
 	int (*probe_ok)(const ig_http_resp *resp);
 } ig_provider_ops;
 
-/* The provider table: every adapter, in one array (providers.c). */
-extern const ig_provider_ops *const ig_providers[];
+/* The provider table: every adapter, one row each, NULL-terminated
+ * (providers.c). Everything that lists providers iterates it. */
+#define IG_PROVIDERS_MAX 16
+/* The rows, for the routes that belong to one provider (its own generate
+ * and models routes) and the offline default: they name it by its row. */
+extern const ig_provider_ops ig_provider_gemini, ig_provider_openai, ig_provider_stability,
+    ig_provider_huggingface, ig_provider_replicate, ig_provider_local_ai, ig_provider_builtin;
+extern const ig_provider_ops *ig_providers[IG_PROVIDERS_MAX + 1];
 const ig_provider_ops *ig_provider_find(const char *name);
+/*
+ * Add a row to the table (tests only: they add a fake provider and see it
+ * in every derived list). -1 when the name is taken or the table is full.
+ * Not thread-safe: call before any thread reads the table.
+ */
+int ig_provider_register(const ig_provider_ops *ops);
+/* Remove the row of that name again (tests only). */
+void ig_provider_unregister(const char *name);
+/* 1 when a key may be given for ops (stored, sent as api_key). */
+int ig_provider_takes_key(const ig_provider_ops *ops);
+/*
+ * The names of the table, ", "-separated, in table order, into out (for
+ * "must be one of ..." messages); with keyed, only those that take a key.
+ * Returns out.
+ */
+char *ig_provider_names(char *out, size_t len, int keyed);
+/* The shared tail of every adapter: ops->probe / probe_ok / cleanup, or
+ * the defaults described beside them. ig_provider_probe returns -1 when
+ * the provider cannot be probed. */
+int ig_provider_probe(const ig_provider_ops *ops, const char *base_url, const char *api_key,
+    ig_http_req *out);
+int ig_provider_probe_ok(const ig_provider_ops *ops, const ig_http_resp *resp);
+void ig_provider_cleanup(const ig_provider_ops *ops, ig_call *call);
+/* 1 when the word at s begins like a key of any provider in the table (or
+ * "Bearer "): what error texts are scrubbed of. */
+int ig_provider_looks_like_key(const char *s);
 
 /*
  * What of req lies outside the registry's curated lists: "model" when

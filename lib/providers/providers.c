@@ -27,7 +27,7 @@ extern const ig_provider_ops ig_provider_replicate;
 extern const ig_provider_ops ig_provider_local_ai;
 extern const ig_provider_ops ig_provider_builtin;
 
-const ig_provider_ops *const ig_providers[] = {
+const ig_provider_ops *ig_providers[IG_PROVIDERS_MAX + 1] = {
 	&ig_provider_gemini,
 	&ig_provider_openai,
 	&ig_provider_stability,
@@ -37,6 +37,92 @@ const ig_provider_ops *const ig_providers[] = {
 	&ig_provider_builtin,
 	NULL,
 };
+
+int
+ig_provider_register(const ig_provider_ops *ops)
+{
+	size_t n = 0;
+
+	if (ops == NULL || ops->name == NULL || ig_provider_find(ops->name) != NULL)
+		return -1;
+	while (ig_providers[n] != NULL)
+		n++;
+	if (n >= IG_PROVIDERS_MAX)
+		return -1;
+	ig_providers[n] = ops;
+	ig_providers[n + 1] = NULL;
+	return 0;
+}
+
+void
+ig_provider_unregister(const char *name)
+{
+	size_t i = 0;
+
+	while (ig_providers[i] != NULL && strcmp(ig_providers[i]->name, name) != 0)
+		i++;
+	for (; ig_providers[i] != NULL; i++)
+		ig_providers[i] = ig_providers[i + 1];
+}
+
+int
+ig_provider_takes_key(const ig_provider_ops *ops)
+{
+	return ops != NULL && !ops->keyless;
+}
+
+char *
+ig_provider_names(char *out, size_t len, int keyed)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return out;
+	out[0] = '\0';
+	for (size_t i = 0; ig_providers[i] != NULL; i++) {
+		int n;
+		if (keyed && !ig_provider_takes_key(ig_providers[i]))
+			continue;
+		n = snprintf(out + o, len - o, "%s%s", o ? ", " : "", ig_providers[i]->name);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+	return out;
+}
+
+int
+ig_provider_probe(const ig_provider_ops *ops, const char *base_url, const char *api_key,
+    ig_http_req *out)
+{
+	if (ops->probe != NULL)
+		return ops->probe(base_url, api_key, out);
+	if (ops->probe_path == NULL)
+		return -1;
+	ig_http_begin(out, "GET", base_url, "%s", ops->probe_path);
+	if (ops->key_header != NULL)
+		ig_http_add_header(out, "%s: %s", ops->key_header, api_key ? api_key : "");
+	else
+		ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
+	return 0;
+}
+
+int
+ig_provider_probe_ok(const ig_provider_ops *ops, const ig_http_resp *resp)
+{
+	return ops->probe_ok != NULL ? ops->probe_ok(resp) : resp->status == 200;
+}
+
+void
+ig_provider_cleanup(const ig_provider_ops *ops, ig_call *call)
+{
+	if (ops->cleanup != NULL) {
+		ops->cleanup(call);
+		return;
+	}
+	free(call->state);
+	call->state = NULL;
+}
 
 /* The adapter named name, or NULL. */
 const ig_provider_ops *
@@ -252,16 +338,17 @@ ig_retry_after_ms(const char *value)
 	return (long)(when - time(NULL)) * 1000;
 }
 
-/* Does word (at s, up to a delimiter) look like a credential? The prefixes
- * of the keys of the providers we speak to. */
-static int
-looks_like_key(const char *s)
+/* Does word (at s, up to a delimiter) look like a credential? The key
+ * prefixes of every provider in the table, and a bearer header. */
+int
+ig_provider_looks_like_key(const char *s)
 {
-	static const char *const prefixes[] = { "sk-", "sk_", "r8_", "hf_", "AIza", "Bearer ", NULL };
-
-	for (size_t i = 0; prefixes[i] != NULL; i++)
-		if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0)
-			return 1;
+	if (strncmp(s, "Bearer ", 7) == 0)
+		return 1;
+	for (size_t i = 0; ig_providers[i] != NULL; i++)
+		for (const char *const *p = ig_providers[i]->key_prefixes; p && *p; p++)
+			if (strncmp(s, *p, strlen(*p)) == 0)
+				return 1;
 	return 0;
 }
 
@@ -278,7 +365,7 @@ scrub_message(const char *msg, const char *key, char *out, size_t outlen)
 	int word_start = 1;
 
 	while (*s != '\0' && o + 1 < outlen) {
-		if ((keylen >= 4 && strncmp(s, key, keylen) == 0) || (word_start && looks_like_key(s))) {
+		if ((keylen >= 4 && strncmp(s, key, keylen) == 0) || (word_start && ig_provider_looks_like_key(s))) {
 			const char *r = "[redacted]";
 			while (*r && o + 1 < outlen)
 				out[o++] = *r++;

@@ -341,22 +341,10 @@ rp_cleanup(ig_call *call)
 	call->state = NULL;
 }
 
-static int
-rp_probe(const char *base_url, const char *api_key, ig_http_req *out)
-{
-	ig_http_begin(out, "GET", base_url, "/v1/account");
-	ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
-	return 0;
-}
-
-static int
-rp_probe_ok(const ig_http_resp *resp)
-{
-	return resp->status == 200;
-}
-
 /* version pins any prediction version; input goes to the model as it is. */
 static const char *const free_form[] = { "version", "input", NULL };
+
+static const char *const key_prefixes[] = { "r8_", NULL };
 
 const ig_provider_ops ig_provider_replicate = {
 	.name = "replicate",
@@ -377,6 +365,10 @@ const ig_provider_ops ig_provider_replicate = {
 	.parse = rp_parse,
 	.cancel = rp_cancel,
 	.cleanup = rp_cleanup,
-	.probe = rp_probe,
-	.probe_ok = rp_probe_ok,
+	.base_url_var = "IG_REPLICATE_BASE_URL",
+	.api_key_var = "IG_REPLICATE_API_KEY",
+	.settings_prefix = "IG_REPLICATE",
+	.delivery_hosts = ".replicate.delivery",
+	.key_prefixes = key_prefixes,
+	.probe_path = "/v1/account",
 };

@@ -291,26 +291,7 @@ stab_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *e
 	return st->v1 ? v1_done(call, resp, err) : v2_done(call, resp, next, err);
 }
 
-static void
-stab_cleanup(ig_call *call)
-{
-	free(call->state);
-	call->state = NULL;
-}
-
-static int
-stab_probe(const char *base_url, const char *api_key, ig_http_req *out)
-{
-	ig_http_begin(out, "GET", base_url, "/v1/user/account");
-	ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
-	return 0;
-}
-
-static int
-stab_probe_ok(const ig_http_resp *resp)
-{
-	return resp->status == 200;
-}
+static const char *const key_prefixes[] = { "sk-", "sk_", NULL };
 
 const ig_provider_ops ig_provider_stability = {
 	.name = "stability",
@@ -327,7 +308,9 @@ const ig_provider_ops ig_provider_stability = {
 	.validate = stab_validate,
 	.build = stab_build,
 	.parse = stab_parse,
-	.cleanup = stab_cleanup,
-	.probe = stab_probe,
-	.probe_ok = stab_probe_ok,
+	.base_url_var = "IG_STABILITY_BASE_URL",
+	.api_key_var = "IG_STABILITY_API_KEY",
+	.settings_prefix = "IG_STABILITY",
+	.key_prefixes = key_prefixes,
+	.probe_path = "/v1/user/account",
 };

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "app/fcgi/routes.h"
+#include "lib/providers/provider.h"
 
 #ifndef IG_SRCDIR
 #define IG_SRCDIR "."
@@ -301,6 +302,95 @@ START_TEST(long_operations_are_documented)
 }
 END_TEST
 
+/* Issue 11: the document's provider enums are the registry's table, in
+ * its order: every provider where one is named (api_provider,
+ * default_provider, Provider.name), those that take a key where a key is
+ * stored (provider), and the assistant's source: builtin, then the
+ * providers with chat in their chat_order. Found by walking the document:
+ * an enum under one of those property names that holds a registry name. */
+static int
+chat_source_enum_ok(json_object *e)
+{
+	size_t n = 0;
+	int last = -1;
+
+	if (json_object_array_length(e) < 1 ||
+	    strcmp(json_object_get_string(json_object_array_get_idx(e, 0)), ig_provider_builtin.name) != 0)
+		return 0;
+	for (size_t i = 0; ig_providers[i] != NULL; i++)
+		n += ig_providers[i]->chat_build != NULL;
+	if (json_object_array_length(e) != n + 1)
+		return 0;
+	for (size_t i = 1; i < json_object_array_length(e); i++) {
+		const ig_provider_ops *ops = ig_provider_find(json_object_get_string(json_object_array_get_idx(e, i)));
+		if (ops == NULL || ops->chat_build == NULL || ops->chat_order <= last)
+			return 0;
+		last = ops->chat_order;
+	}
+	return 1;
+}
+
+static void
+check_provider_enums(json_object *o, const char *key, int *checked, int *bad)
+{
+	json_object *e;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			check_provider_enums(json_object_array_get_idx(o, i), NULL, checked, bad);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	e = get(o, "enum");
+	if (key != NULL && e != NULL && json_object_is_type(e, json_type_array) &&
+	    json_object_array_length(e) > 0 &&
+	    ig_provider_find(json_object_get_string(json_object_array_get_idx(e, 0))) != NULL) {
+		int keyed = strcmp(key, "provider") == 0;
+		size_t n = 0;
+		if (strcmp(key, "source") == 0) {
+			(*checked)++;
+			if (!chat_source_enum_ok(e)) {
+				fprintf(stderr, "source enum: not builtin and the chat providers in chat_order\n");
+				(*bad)++;
+			}
+		} else if (keyed || strcmp(key, "api_provider") == 0 || strcmp(key, "default_provider") == 0 ||
+		    strcmp(key, "name") == 0) {
+			(*checked)++;
+			for (size_t i = 0; ig_providers[i] != NULL; i++) {
+				const char *want = ig_providers[i]->name;
+				if (keyed && !ig_provider_takes_key(ig_providers[i]))
+					continue;
+				if (n >= json_object_array_length(e) ||
+				    strcmp(json_object_get_string(json_object_array_get_idx(e, n)), want) != 0) {
+					fprintf(stderr, "%s enum: %s missing or out of the registry's order\n", key, want);
+					(*bad)++;
+				}
+				n++;
+			}
+			if (n != json_object_array_length(e)) {
+				fprintf(stderr, "%s enum: %zu names, the registry has %zu\n", key,
+				    json_object_array_length(e), n);
+				(*bad)++;
+			}
+		}
+	}
+	json_object_object_foreach(o, k, v) {
+		check_provider_enums(v, k, checked, bad);
+	}
+}
+
+START_TEST(provider_enums_are_the_registry)
+{
+	int checked = 0, bad = 0;
+
+	check_provider_enums(doc, NULL, &checked, &bad);
+	printf("provider enums checked: %d\n", checked);
+	ck_assert_int_ge(checked, 9);
+	ck_assert_msg(bad == 0, "%d provider enum(s) differ from the registry", bad);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -316,6 +406,7 @@ main(void)
 	tcase_add_test(tc, every_ref_resolves);
 	tcase_add_test(tc, body_limits_are_documented);
 	tcase_add_test(tc, long_operations_are_documented);
+	tcase_add_test(tc, provider_enums_are_the_registry);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -182,8 +182,7 @@ int_at(json_object *o, const char *path)
 static void
 finish(const ig_provider_ops *ops, ig_call *c)
 {
-	if (ops->cleanup)
-		ops->cleanup(c);
+	ig_provider_cleanup(ops, c);
 	ig_call_free_images(c);
 }
 
@@ -263,7 +262,7 @@ START_TEST(table_lists_seven_providers_each_complete)
 		ck_assert_int_gt(p->typical_latency_s, 0);
 		ck_assert(p->sizes != NULL || p->max_side > 0);
 		if (p->local == NULL) {
-			ck_assert(p->build && p->parse && p->probe && p->probe_ok);
+			ck_assert(p->build && p->parse && (p->probe || p->probe_path));
 			ck_assert_ptr_nonnull(p->default_base_url);
 		}
 	}
@@ -677,13 +676,13 @@ START_TEST(openai_probe_is_an_authenticated_get)
 	ig_http_req r;
 	ig_http_resp ok = mkresp(200, "{}"), bad = mkresp(401, "{}");
 
-	ck_assert_int_eq(ig_provider_openai.probe("https://api.openai.com", KEY, &r), 0);
+	ck_assert_int_eq(ig_provider_probe(&ig_provider_openai, "https://api.openai.com", KEY, &r), 0);
 	ck_assert_str_eq(r.method, "GET");
 	ck_assert_str_eq(r.url, "https://api.openai.com/v1/models");
 	ck_assert_str_eq(header(&r, "Authorization"), "Bearer " KEY);
 	ig_http_req_free(&r);
-	ck_assert(ig_provider_openai.probe_ok(&ok));
-	ck_assert(!ig_provider_openai.probe_ok(&bad));
+	ck_assert(ig_provider_probe_ok(&ig_provider_openai, &ok));
+	ck_assert(!ig_provider_probe_ok(&ig_provider_openai, &bad));
 }
 END_TEST
 
