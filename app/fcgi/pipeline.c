@@ -219,8 +219,6 @@ ig_stream_flush(ig_stream *s)
 #define HOLD_RETRY_AFTER "5"
 
 static ig_metrics *pipeline_metrics;
-/* Long requests this process holds (the per-process reserve). */
-static int process_held;
 
 /* The caller's key in the host's long-request table: FNV-1a of "u:" and
  * the user id, or "a:" and the client's address; never 0. */
@@ -259,14 +257,21 @@ hold_claim(ig_req *req, uint64_t key, ig_err *err)
 /*
  * Take a long-request slot for req: a streamed route's before its handler
  * runs, a handler's when it is about to wait (ig_req_hold). One of the
- * caller's IG_MAX_LONG_PER_USER on this host (429), and one of this
- * process's three quarters of IG_THREADS (503), so the other quarter
- * always answers ordinary requests however many streams are open.
+ * caller's IG_MAX_LONG_PER_USER on this host (429), and one of three
+ * quarters of the host's threads (IG_WORKERS x IG_THREADS; 503), so the
+ * other quarter always answers ordinary requests however many streams are
+ * open. Counted for the host, not per process: a connection goes to a
+ * thread that waits for one (EPOLLEXCLUSIVE skips busy ones), so a process
+ * full of streams takes none while another has threads free, and a
+ * per-process count would refuse long requests that the other could
+ * serve. Published, then counted, like the per-user cap: racing claims
+ * may both be refused, never both pass.
  */
 static int
 hold_begin(ig_req *req, ig_err *err)
 {
-	int limit = ig_cfg()->threads * 3 / 4;
+	const ig_config *c = ig_cfg();
+	int limit = c->workers * c->threads * 3 / 4;
 	int slot;
 
 	if (limit < 1)
@@ -275,8 +280,7 @@ hold_begin(ig_req *req, ig_err *err)
 	    hold_key("a", req->remote_addr), err);
 	if (slot < 0)
 		return -1;
-	if (__atomic_add_fetch(&process_held, 1, __ATOMIC_SEQ_CST) > limit) {
-		__atomic_sub_fetch(&process_held, 1, __ATOMIC_SEQ_CST);
+	if (ig_long_count(pipeline_metrics, 0) > limit) {
 		ig_long_release(pipeline_metrics, slot);
 		ig_req_add_header(req, "Retry-After", HOLD_RETRY_AFTER);
 		return ig_err_set(err, IG_E_UNAVAILABLE, NULL,
@@ -292,7 +296,6 @@ hold_end(ig_req *req)
 	if (req->hold_slot == 0)
 		return;
 	ig_long_release(pipeline_metrics, req->hold_slot);
-	__atomic_sub_fetch(&process_held, 1, __ATOMIC_SEQ_CST);
 	req->hold_slot = 0;
 }
 

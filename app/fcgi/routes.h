@@ -27,11 +27,10 @@
  * The hold column: how long a row's requests hold their FastCGI thread.
  * IG_HOLD_LONG rows (streams, waits for a generation, LLM calls) may hold
  * it for minutes: the pipeline counts them per caller across the host
- * (streams from before their handler runs, the others from when their
- * handler is about to wait: ig_req_hold)
- * (IG_MAX_LONG_PER_USER, 429) and per worker process (at most three
- * quarters of IG_THREADS, 503), so that a few callers cannot hold every
- * thread. Rows leave the column out for IG_HOLD_SHORT.
+ * (IG_MAX_LONG_PER_USER, 429) and for the host (at most three quarters of
+ * IG_WORKERS x IG_THREADS, 503), so that a few callers cannot hold every
+ * thread; streams from before their handler runs, the others from when
+ * their handler is about to wait (ig_req_hold). Rows leave the column out for IG_HOLD_SHORT.
  */
 typedef enum ig_hold {
 	IG_HOLD_SHORT = 0,

@@ -235,6 +235,60 @@ START_TEST(one_user_cannot_hold_every_thread)
 }
 END_TEST
 
+/*
+ * The host keeps a quarter of its threads for ordinary requests: with the
+ * per-user cap out of the way, one user's streams get three quarters of
+ * IG_WORKERS x IG_THREADS and then 503s, and /health and another user are
+ * answered meanwhile. Counted for the host: a process whose threads all
+ * hold streams takes no connection (its threads are not waiting for one),
+ * so a per-process count refused streams the other process could serve.
+ */
+START_TEST(the_host_keeps_a_quarter_of_its_threads)
+{
+	user a, b;
+	char *ida, path[256], head[8192];
+	int fds[POOL_THREADS], ok = 0, busy = 0, other = 0;
+	it_resp r;
+
+	pool_start("IG_MAX_LONG_PER_USER=100");
+	it_stack("worker-stop");
+	a.token = it_new_user("lq", source(), a.name);
+	b.token = it_new_user("lq", source(), b.name);
+	ida = batch(&a);
+	snprintf(path, sizeof(path), "/api/batch/%s/events", ida);
+	for (int i = 0; i < POOL_THREADS; i++) {
+		int st;
+		fds[i] = raw_get(source(), path, a.token, 0);
+		st = read_head(fds[i], head, sizeof(head));
+		if (st == 200) {
+			ok++;
+		} else if (st == 503 && strstr(head, "threads for long requests are all busy") != NULL &&
+		    strcasestr(head, "Retry-After:") != NULL) {
+			busy++;
+		} else {
+			other++;
+			fprintf(stderr, "stream %d: %d\n%s\n", i, st, head);
+		}
+	}
+	printf("one user, %d streams on %d threads: %d open, %d refused with 503, %d other\n",
+	    POOL_THREADS, POOL_THREADS, ok, busy, other);
+	ck_assert_int_eq(ok, POOL_THREADS * 3 / 4);
+	ck_assert_int_eq(busy, POOL_THREADS - POOL_THREADS * 3 / 4);
+	ck_assert_int_eq(other, 0);
+	ck_assert_int_eq(get(&b, "/api/user", &r), 200);
+	it_resp_free(&r);
+	ck_assert_int_eq(get(NULL, "/health", &r), 200);
+	it_resp_free(&r);
+	for (int i = 0; i < POOL_THREADS; i++)
+		close(fds[i]);
+	it_stack("worker-start");
+	pool_start(NULL);
+	free(ida);
+	free(a.token);
+	free(b.token);
+}
+END_TEST
+
 /* imagegen_long_requests of /metrics (loopback may scrape it). */
 static int
 long_gauge(void)
@@ -425,6 +479,7 @@ main(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, one_user_cannot_hold_every_thread);
+	tcase_add_test(tc, the_host_keeps_a_quarter_of_its_threads);
 	tcase_add_test(tc, a_dead_worker_leaks_no_slot);
 	tcase_add_test(tc, stalled_zip_reader_is_dropped);
 	tcase_add_test(tc, zip_stream_has_a_lifetime);
