@@ -248,7 +248,7 @@ ig_api_user_activity(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
-/* Preferences: each key, its check and its default, in one table. */
+/* Preferences: ig_api_prefs_put checks each key in turn; defaults() holds their defaults. */
 static const char *const themes[] = { "light", "dark", "system", NULL };
 
 static int

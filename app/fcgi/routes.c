@@ -90,7 +90,8 @@ const ig_route ig_routes[] = {
 	{ "GET", "/api/prompt-suggestions", ig_api_prompt_suggestions, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 	{ "POST", "/api/analyze-prompt", ig_api_analyze_prompt, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 
-	/* Monitoring (app/api/monitoring.c). */
+	/* Monitoring (app/api/monitoring.c, monitoring_health.c, monitoring_events.c,
+	 * monitoring_prom.c). */
 	{ "GET", "/api/monitoring/performance-metrics", ig_api_performance_metrics, ADMIN, A, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/monitoring/system-stats", ig_api_system_stats, ADMIN, A, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/monitoring/api-health", ig_api_monitoring_api_health, ADMIN, A, IG_RATE_GENERAL, NULL, SMALL },
@@ -100,17 +101,18 @@ const ig_route ig_routes[] = {
 	 * and writes Prometheus text, not JSON (streamed). */
 	{ "GET", "/metrics", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_metrics, SMALL },
 
-	/* Streamed answers (app/api/batch_stream.c): the .stream column. */
+	/* A batch's events and download (app/api/batch_stream.c, streamed: the
+	 * .stream column) and its events ticket (app/api/batch.c). */
 	/* Public in the table: the handler takes a Bearer token or an
 	 * events ticket (a browser's EventSource sends no headers). */
 	{ "GET", "/api/batch/{batch_id}/events", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_batch_events, SMALL, LONG },
 	{ "POST", "/api/batch/{batch_id}/events-ticket", ig_api_batch_events_ticket, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download, SMALL, LONG },
+	/* The OpenAPI document (app/api/openapi.c). */
 	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL, SMALL },
 };
 #pragma GCC diagnostic pop
 
-/* The OpenAPI document (app/api/openapi.c) goes last above. */
 const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);
 
 long

@@ -4,10 +4,14 @@
  * Statements borrow a connection from a small per-process pool (IG_DB_POOL)
  * for their own duration, so threads that wait hold none. Connections open
  * on first use and reopen transparently after they break (a PostgreSQL
- * restart costs the next query a reconnect, never a worker restart). Every statement is parameterized
- * (PQsendQueryParams); no value is ever pasted into SQL text. Each call is
- * bounded by the configured timeout: a server that stops answering makes the
- * call fail with `unavailable` and the connection is dropped.
+ * restart costs the next query a reconnect, never a worker restart). Every
+ * statement is parameterized; no value is ever pasted into SQL text. A
+ * statement is prepared once per connection (PQsendPrepare, remembered by
+ * its text) and then run with PQsendQueryPrepared; only when a connection's
+ * cache of prepared statements is full, or preparing fails, does it run
+ * unprepared (PQsendQueryParams). Each call is bounded by the configured
+ * timeout: a server that stops answering makes the call fail with
+ * `unavailable` and the connection is dropped.
  */
 #ifndef IG_DB_DB_H
 #define IG_DB_DB_H

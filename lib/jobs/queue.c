@@ -265,20 +265,6 @@ ig_job_fail(const ig_job *job, const char *runner_id, const char *code, const ch
 }
 
 int
-ig_job_retry_later(const ig_job *job, const char *runner_id, long delay_ms, const char *code,
-    const char *message, ig_err *err)
-{
-	char d[24];
-	const char *p[5] = { job->id, runner_id, code, message, d };
-
-	snprintf(d, sizeof(d), "%ld", delay_ms);
-	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
-	    " run_after = now() + make_interval(secs => $5::double precision / 1000),"
-	    " error_code = $3, error_message = $4" HELD
-	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 5, p, 0, err);
-}
-
-int
 ig_job_cancel(const ig_job *job, const char *runner_id, ig_err *err)
 {
 	const char *p[2] = { job->id, runner_id };

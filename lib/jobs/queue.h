@@ -89,9 +89,6 @@ int ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig
 /* Finish a job this runner holds; NOTIFY the waiting producer. */
 int ig_job_succeed(const ig_job *job, const char *runner_id, ig_err *err);
 int ig_job_fail(const ig_job *job, const char *runner_id, const char *code, const char *message, ig_err *err);
-/* Back to the queue, runnable after delay_ms (retry), the error kept. */
-int ig_job_retry_later(const ig_job *job, const char *runner_id, long delay_ms, const char *code,
-    const char *message, ig_err *err);
 /* Mark a held job canceled (its batch was canceled); NOTIFY like the rest. */
 int ig_job_cancel(const ig_job *job, const char *runner_id, ig_err *err);
 /* 1 when cancellation of job was requested, 0 when not, -1 with err. */

@@ -110,9 +110,9 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 {
 	ig_img_format fmt;
 	int w, h, rc = -1;
-	unsigned char *data = NULL, *thumb = NULL, sum[IG_SHA256_LEN], rnd[8];
-	size_t len, tlen;
-	char name[256], tname[300], hex[17], sumhex[65], *params = NULL;
+	unsigned char *data = NULL, sum[IG_SHA256_LEN], rnd[8];
+	size_t len;
+	char name[256], hex[17], sumhex[65], *params = NULL;
 	json_object *meta = NULL;
 	const unsigned char *bytes = img->data;
 
@@ -148,7 +148,6 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 	ig_hex(rnd, sizeof(rnd), hex);
 	snprintf(name, sizeof(name), "%s_%lld_%d_%s.%s", job->provider, (long long)time(NULL), idx + 1, hex,
 	    ig_image_ext(fmt));
-	snprintf(tname, sizeof(tname), "%s.thumb.png", name);
 	ig_sha256((const char *)bytes, len, sum);
 	ig_hex(sum, sizeof(sum), sumhex);
 	if (ig_store_write_atomic(image_dir, name, bytes, len) != 0) {
@@ -157,10 +156,8 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 		ig_store_write_error(err, saved);
 		goto out;
 	}
-	/* The thumbnail is made after the job is answered (ig_store_thumbnail). */
-	(void)thumb;
-	(void)tlen;
-	tname[0] = '\0';
+	/* The thumbnail is made after the job is answered (ig_store_thumbnail):
+	 * the row starts without one. */
 	{
 		char sidx[16], sw[16], sh[16], sseed[24], ssize[24];
 		const char *p[16];
@@ -175,7 +172,7 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 		p[1] = job->id;
 		p[2] = sidx;
 		p[3] = name;
-		p[4] = tname[0] ? tname : NULL;
+		p[4] = NULL;
 		p[5] = req_str(job->request, "prompt");
 		p[6] = req_str(job->request, "negative_prompt");
 		p[7] = job->provider;
@@ -199,10 +196,6 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 			char path[4096];
 			snprintf(path, sizeof(path), "%s/%s", image_dir, name);
 			unlink(path);
-			if (tname[0]) {
-				snprintf(path, sizeof(path), "%s/%s", image_dir, tname);
-				unlink(path);
-			}
 			if (r == NULL)
 				goto out;
 		}
@@ -211,7 +204,6 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 	rc = 0;
 out:
 	free(data);
-	free(thumb);
 	free(params);
 	json_object_put(meta);
 	return rc;

@@ -684,151 +684,102 @@ ig_nginx_stop() {
 }
 
 # ---------------------------------------------------------------------------
-# SMTP sink (test stacks only): tests/fixtures/smtp_sink.py on loopback, storing
-# every message the app sends as VAR/mail/NNNNNN.eml.
+# Test fixtures (test stacks only): the Python servers of tests/fixtures, each
+# on loopback, writing its port to VAR/run/KEY.port, its pid to VAR/run/KEY.pid
+# and its output to VAR/log/KEY.log. One start and one stop for all three.
 
-ig_smtp_pid() { ig_pid_of "$1/run/smtp.pid" smtp_sink; }
-
-# ig_smtp_start VAR PORT [SINK_ARG...]: start the sink on 127.0.0.1:PORT (0: a
-# free port), wait until it listens, and export IG_SMTP_URL and IG_TEST_MAIL_DIR.
-# A sink already running for VAR is stopped first; SINK_ARG (e.g. --fail-rcpt)
-# is passed on.
-ig_smtp_start() {
-    local var="$1" port="$2" pid i
-    shift 2
-    ig_smtp_stop "$var"
-    mkdir -p "$var/mail" "$var/run" "$var/log"
-    chmod 755 "$var/mail"
-    rm -f "$var/run/smtp.port"
-    ig_log "starting SMTP sink on 127.0.0.1:$port (0: any free port) $*"
-    setsid python3 "$IG_REPO/tests/fixtures/smtp_sink.py" --host 127.0.0.1 --port "$port" \
-        --dir "$var/mail" --port-file "$var/run/smtp.port" --pid-file "$var/run/smtp.pid" "$@" \
-        >>"$var/log/smtp.log" 2>&1 </dev/null &
-    pid=$!
-    for i in $(seq 1 100); do
-        if [ -s "$var/run/smtp.port" ]; then
-            port="$(tr -dc '0-9' <"$var/run/smtp.port")"
-            export IG_SMTP_URL="smtp://127.0.0.1:$port"
-            export IG_TEST_MAIL_DIR="$var/mail"
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    ig_tail_logs "$var"
-    ig_die "SMTP sink did not start (see $var/log/smtp.log; i=$i)"
-}
-
-# ig_smtp_stop VAR: SIGTERM the sink of VAR, if one runs, and wait for it.
-ig_smtp_stop() {
-    local var="$1" pid
-    if pid="$(ig_smtp_pid "$var")"; then
-        ig_log "stopping SMTP sink (pid $pid)"
-        kill -TERM "$pid" 2>/dev/null || true
-        ig_wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$var/run/smtp.pid" "$var/run/smtp.port"
-}
-
-# ---------------------------------------------------------------------------
-# Mock providers (test stacks only): tests/fixtures/mock_providers.py on
-# loopback, one server for all six provider wire formats under path prefixes.
-
-ig_mock_pid() { ig_pid_of "$1/run/mock.pid" mock_providers; }
-
-# ig_mock_start VAR [MOCK_ARG...]: start the mock on a free 127.0.0.1 port (or
-# on IG_MOCK_PORT when set: a restart keeps the URLs the running app has), wait
-# until it listens, and export IG_MOCK_URL plus every provider's base URL and
-# download-host allowance pointing at it. A mock already running for VAR is
-# stopped first.
-ig_mock_start() {
-    local var="$1" pid i port
-    shift
-    ig_mock_stop "$var"
+# ig_fixture_start VAR KEY NAME PORT [ARG...]: start tests/fixtures/NAME.py on
+# 127.0.0.1:PORT (0: any free port) with ARGs, after stopping the one VAR may
+# already run; wait until it listens and set IG_FIXTURE_PORT to its port. Dies
+# (showing the logs) when it does not start.
+ig_fixture_start() {
+    local var="$1" key="$2" name="$3" port="$4" pid i
+    shift 4
+    ig_fixture_stop "$var" "$key" "$name"
     mkdir -p "$var/run" "$var/log"
-    rm -f "$var/run/mock.port"
-    ig_log "starting mock providers on 127.0.0.1 (any free port) $*"
-    setsid python3 "$IG_REPO/tests/fixtures/mock_providers.py" --host 127.0.0.1 --port "${IG_MOCK_PORT:-0}" \
-        --port-file "$var/run/mock.port" --pid-file "$var/run/mock.pid" "$@" \
-        >>"$var/log/mock.log" 2>&1 </dev/null &
+    rm -f "$var/run/$key.port"
+    ig_log "starting $name on 127.0.0.1:$port (0: any free port) $*"
+    setsid python3 "$IG_REPO/tests/fixtures/$name.py" --host 127.0.0.1 --port "$port" \
+        --port-file "$var/run/$key.port" --pid-file "$var/run/$key.pid" "$@" \
+        >>"$var/log/$key.log" 2>&1 </dev/null &
     pid=$!
     for i in $(seq 1 100); do
-        if [ -s "$var/run/mock.port" ]; then
-            port="$(tr -dc '0-9' <"$var/run/mock.port")"
-            export IG_MOCK_URL="http://127.0.0.1:$port"
-            export IG_OPENAI_BASE_URL="$IG_MOCK_URL/openai"
-            export IG_STABILITY_BASE_URL="$IG_MOCK_URL/stability"
-            export IG_GEMINI_BASE_URL="$IG_MOCK_URL/gemini"
-            export IG_HUGGINGFACE_BASE_URL="$IG_MOCK_URL/huggingface"
-            export IG_REPLICATE_BASE_URL="$IG_MOCK_URL/replicate"
-            export IG_LOCAL_AI_URL="$IG_MOCK_URL/local_ai"
-            export IG_REPLICATE_DOWNLOAD_HOSTS="127.0.0.1:$port"
-            export IG_OPENAI_DOWNLOAD_HOSTS="127.0.0.1:$port"
+        if [ -s "$var/run/$key.port" ]; then
+            IG_FIXTURE_PORT="$(tr -dc '0-9' <"$var/run/$key.port")"
             return 0
         fi
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     ig_tail_logs "$var"
-    ig_die "mock providers did not start (see $var/log/mock.log; i=$i)"
+    ig_die "$name did not start (see $var/log/$key.log; i=$i)"
 }
 
-# ig_mock_stop VAR: SIGTERM the mock of VAR, if one runs, and wait for it.
-ig_mock_stop() {
-    local var="$1" pid
-    if pid="$(ig_mock_pid "$var")"; then
-        ig_log "stopping mock providers (pid $pid)"
+# ig_fixture_stop VAR KEY NAME: SIGTERM the fixture NAME of VAR, if one runs,
+# and wait for it.
+ig_fixture_stop() {
+    local var="$1" key="$2" name="$3" pid
+    if pid="$(ig_pid_of "$var/run/$key.pid" "$name")"; then
+        ig_log "stopping $name (pid $pid)"
         kill -TERM "$pid" 2>/dev/null || true
         ig_wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
     fi
-    rm -f "$var/run/mock.pid" "$var/run/mock.port"
+    rm -f "$var/run/$key.pid" "$var/run/$key.port"
 }
 
-# ---------------------------------------------------------------------------
-# Webhook receiver (test stacks only): tests/fixtures/webhook_receiver.py on
-# loopback, storing every webhook the runners send as VAR/webhooks/NNNNNN.json.
+# SMTP sink: tests/fixtures/smtp_sink.py, storing every message the app sends
+# as VAR/mail/NNNNNN.eml.
+# ig_smtp_start VAR PORT [SINK_ARG...]: start the sink on 127.0.0.1:PORT (0: a
+# free port) and export IG_SMTP_URL and IG_TEST_MAIL_DIR. SINK_ARG (e.g.
+# --fail-rcpt) is passed on.
+ig_smtp_start() {
+    local var="$1" port="$2"
+    shift 2
+    mkdir -p "$var/mail"
+    chmod 755 "$var/mail"
+    ig_fixture_start "$var" smtp smtp_sink "$port" --dir "$var/mail" "$@"
+    export IG_SMTP_URL="smtp://127.0.0.1:$IG_FIXTURE_PORT"
+    export IG_TEST_MAIL_DIR="$var/mail"
+}
+ig_smtp_stop() { ig_fixture_stop "$1" smtp smtp_sink; }
 
-ig_webhook_pid() { ig_pid_of "$1/run/webhook.pid" webhook_receiver; }
+# Mock providers: tests/fixtures/mock_providers.py, one server for all six
+# provider wire formats under path prefixes.
+# ig_mock_start VAR [MOCK_ARG...]: start the mock on a free 127.0.0.1 port (or
+# on IG_MOCK_PORT when set: a restart keeps the URLs the running app has) and
+# export IG_MOCK_URL plus every provider's base URL and download-host allowance
+# pointing at it.
+ig_mock_start() {
+    local var="$1" port
+    shift
+    ig_fixture_start "$var" mock mock_providers "${IG_MOCK_PORT:-0}" "$@"
+    port="$IG_FIXTURE_PORT"
+    export IG_MOCK_URL="http://127.0.0.1:$port"
+    export IG_OPENAI_BASE_URL="$IG_MOCK_URL/openai"
+    export IG_STABILITY_BASE_URL="$IG_MOCK_URL/stability"
+    export IG_GEMINI_BASE_URL="$IG_MOCK_URL/gemini"
+    export IG_HUGGINGFACE_BASE_URL="$IG_MOCK_URL/huggingface"
+    export IG_REPLICATE_BASE_URL="$IG_MOCK_URL/replicate"
+    export IG_LOCAL_AI_URL="$IG_MOCK_URL/local_ai"
+    export IG_REPLICATE_DOWNLOAD_HOSTS="127.0.0.1:$port"
+    export IG_OPENAI_DOWNLOAD_HOSTS="127.0.0.1:$port"
+}
+ig_mock_stop() { ig_fixture_stop "$1" mock mock_providers; }
 
-# ig_webhook_start VAR: start the receiver on a free 127.0.0.1 port, wait until
-# it listens, and export IG_TEST_WEBHOOK_URL, IG_TEST_WEBHOOK_DIR and
-# IG_WEBHOOK_ALLOW_HOSTS (its host:port only: loopback targets stay refused
-# otherwise). A receiver already running for VAR is stopped first.
+# Webhook receiver: tests/fixtures/webhook_receiver.py, storing every webhook
+# the runners send as VAR/webhooks/NNNNNN.json.
+# ig_webhook_start VAR: start the receiver on a free 127.0.0.1 port and export
+# IG_TEST_WEBHOOK_URL, IG_TEST_WEBHOOK_DIR and IG_WEBHOOK_ALLOW_HOSTS (its
+# host:port only: loopback targets stay refused otherwise).
 ig_webhook_start() {
-    local var="$1" pid i port
-    ig_webhook_stop "$var"
-    mkdir -p "$var/run" "$var/log" "$var/webhooks"
-    rm -f "$var/run/webhook.port"
-    ig_log "starting webhook receiver on 127.0.0.1 (any free port)"
-    setsid python3 "$IG_REPO/tests/fixtures/webhook_receiver.py" --host 127.0.0.1 --port 0 \
-        --dir "$var/webhooks" --port-file "$var/run/webhook.port" --pid-file "$var/run/webhook.pid" \
-        >>"$var/log/webhook.log" 2>&1 </dev/null &
-    pid=$!
-    for i in $(seq 1 100); do
-        if [ -s "$var/run/webhook.port" ]; then
-            port="$(tr -dc '0-9' <"$var/run/webhook.port")"
-            export IG_TEST_WEBHOOK_URL="http://127.0.0.1:$port/hook"
-            export IG_TEST_WEBHOOK_DIR="$var/webhooks"
-            export IG_WEBHOOK_ALLOW_HOSTS="127.0.0.1:$port"
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    ig_tail_logs "$var"
-    ig_die "webhook receiver did not start (see $var/log/webhook.log; i=$i)"
+    local var="$1"
+    mkdir -p "$var/webhooks"
+    ig_fixture_start "$var" webhook webhook_receiver 0 --dir "$var/webhooks"
+    export IG_TEST_WEBHOOK_URL="http://127.0.0.1:$IG_FIXTURE_PORT/hook"
+    export IG_TEST_WEBHOOK_DIR="$var/webhooks"
+    export IG_WEBHOOK_ALLOW_HOSTS="127.0.0.1:$IG_FIXTURE_PORT"
 }
-
-# ig_webhook_stop VAR: SIGTERM the receiver of VAR, if one runs, and wait for it.
-ig_webhook_stop() {
-    local var="$1" pid
-    if pid="$(ig_webhook_pid "$var")"; then
-        ig_log "stopping webhook receiver (pid $pid)"
-        kill -TERM "$pid" 2>/dev/null || true
-        ig_wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$var/run/webhook.pid" "$var/run/webhook.port"
-}
+ig_webhook_stop() { ig_fixture_stop "$1" webhook webhook_receiver; }
 
 # ---------------------------------------------------------------------------
 # Job runner (imagegen-worker): started only when the build has one.

@@ -187,6 +187,98 @@ it_jstr(json_object *o, const char *path1, const char *path2)
 	return json_object_get_string(v);
 }
 
+json_object *
+it_jpath(json_object *o, const char *dotted)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", dotted);
+	for (char *t = strtok_r(buf, ".", &save); t && o; t = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(o, json_type_array)) {
+			size_t i = (size_t)atoi(t);
+			o = i < json_object_array_length(o) ? json_object_array_get_idx(o, i) : NULL;
+		} else if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, t, &o)) {
+			o = NULL;
+		}
+	}
+	return o;
+}
+
+int
+it_jhas(json_object *o, const char *dotted)
+{
+	char buf[256], *save = NULL, *k, *next;
+
+	snprintf(buf, sizeof(buf), "%s", dotted);
+	for (k = strtok_r(buf, ".", &save); k; k = next) {
+		next = strtok_r(NULL, ".", &save);
+		if (o == NULL || !json_object_object_get_ex(o, k, &o))
+			return 0;
+	}
+	return 1;
+}
+
+json_object *
+it_jneed(json_object *o, const char *dotted, json_type t)
+{
+	json_object *v = it_jpath(o, dotted);
+
+	ck_assert_msg(v != NULL, "no %s in %s", dotted, json_object_to_json_string(o));
+	ck_assert_msg(json_object_is_type(v, t), "%s has type %s in %s", dotted,
+	    json_type_to_name(json_object_get_type(v)), json_object_to_json_string(o));
+	return v;
+}
+
+const char *
+it_js(json_object *o, const char *dotted)
+{
+	return json_object_get_string(it_jneed(o, dotted, json_type_string));
+}
+
+int64_t
+it_jint(json_object *o, const char *dotted)
+{
+	return json_object_get_int64(it_jneed(o, dotted, json_type_int));
+}
+
+int
+it_jbool(json_object *o, const char *dotted)
+{
+	return json_object_get_boolean(it_jneed(o, dotted, json_type_boolean));
+}
+
+void
+it_error_shape(const it_resp *r, json_object *o, const char *code, const char *field)
+{
+	ck_assert_msg(!it_jbool(o, "success"), "success is not false: %s", r->body.data);
+	ck_assert_msg(strcmp(it_js(o, "error.code"), code) == 0, "want code %s: %s", code,
+	    r->body.data);
+	ck_assert_msg(strlen(it_js(o, "error.message")) > 0, "empty message: %s", r->body.data);
+	ck_assert_msg(strlen(it_js(o, "request_id")) > 0, "no request_id: %s", r->body.data);
+	if (field != NULL) {
+		json_object *f = it_jpath(o, "error.field");
+		ck_assert_msg(f != NULL && json_object_is_type(f, json_type_string) &&
+		    strcmp(json_object_get_string(f), field) == 0, "want field %s: %s", field,
+		    r->body.data);
+	}
+}
+
+void
+it_expect_error(const it_resp *r, long status, const char *code, const char *field,
+    json_object **out)
+{
+	json_object *o;
+
+	IT_EXPECT(r, status);
+	o = it_json_body(r);
+	it_error_shape(r, o, code, field);
+	if (out != NULL)
+		*out = o;
+	else
+		json_object_put(o);
+}
+
 void
 it_stack(const char *sub)
 {
@@ -275,6 +367,31 @@ it_run(Suite *s)
 	srunner_free(sr);
 	curl_global_cleanup();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int
+it_main(const char *suite, int (*init)(void), const it_tcase *tcases)
+{
+	Suite *s;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (init != NULL && init() != 0)
+		return EXIT_FAILURE;
+	s = suite_create(suite);
+	for (const it_tcase *c = tcases; c->name != NULL; c++) {
+		TCase *tc = tcase_create(c->name);
+
+		if (c->timeout_s > 0)
+			tcase_set_timeout(tc, c->timeout_s);
+		if (c->setup != NULL || c->teardown != NULL)
+			tcase_add_unchecked_fixture(tc, c->setup, c->teardown);
+		for (int i = 0; c->tests && c->tests[i]; i++)
+			tcase_add_test(tc, *c->tests[i]);
+		for (int i = 0; c->loops && c->loops[i].test; i++)
+			tcase_add_loop_test(tc, *c->loops[i].test, 0, c->loops[i].end);
+		suite_add_tcase(s, tc);
+	}
+	return it_run(s);
 }
 
 void

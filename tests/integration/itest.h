@@ -1,7 +1,9 @@
 /*
- * itest.h — helpers shared by the integration suites (test_http,
- * test_accounts): HTTP through nginx with libcurl, JSON bodies, the
- * stack's processes, its mail sink and its database.
+ * itest.h — helpers shared by every integration suite
+ * (tests/integration/test_*.c): HTTP through nginx with libcurl, JSON
+ * bodies and dotted paths into them, the error shape, the stack's
+ * processes, its mail sink, its database, and the suite's main()
+ * (IT_MAIN).
  *
  * Every helper fails the running Check test (ck_assert) instead of
  * returning an error when the stack or the environment is not usable, so
@@ -15,6 +17,7 @@
 #define IG_TESTS_ITEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <check.h>
@@ -88,6 +91,43 @@ json_object *it_json_body(const it_resp *r);
 /* o.path1 or o.path1.path2 as a string (owned by o); fails when absent. */
 const char *it_jstr(json_object *o, const char *path1, const char *path2);
 
+/* Fail unless r has status want; shows the body when it has not. */
+#define IT_EXPECT(r, want) \
+	ck_assert_msg((r)->status == (want), "want %d, got %ld: %s", (int)(want), \
+	    (r)->status, (r)->body.data)
+
+/*
+ * Dotted paths into a JSON document: "a.b.c" steps through objects by key
+ * and through arrays by index ("data.0.url").
+ */
+/* The value at dotted, or NULL when any step is absent. */
+json_object *it_jpath(json_object *o, const char *dotted);
+/* 1 when o has the dotted path (its value may be JSON null). */
+int it_jhas(json_object *o, const char *dotted);
+/* The value at dotted, which must exist and be of type t (fails the test
+ * otherwise). */
+json_object *it_jneed(json_object *o, const char *dotted, json_type t);
+/* it_jneed for a string, an integer, a boolean. */
+const char *it_js(json_object *o, const char *dotted);
+int64_t it_jint(json_object *o, const char *dotted);
+int it_jbool(json_object *o, const char *dotted);
+/* Fail when dotted is present in o (a field that must not be sent). */
+#define it_assert_absent(o, dotted) \
+	ck_assert_msg(it_jpath((o), (dotted)) == NULL, "%s must not be sent: %s", (dotted), \
+	    json_object_to_json_string(o))
+
+/*
+ * The error shape (API.md "Errors"): fail unless o, parsed from r, is
+ * {success: false, error: {code, message, field?}, request_id} with this
+ * code, a message and a request_id, and (when field is not NULL)
+ * error.field equal to field.
+ */
+void it_error_shape(const it_resp *r, json_object *o, const char *code, const char *field);
+/* IT_EXPECT(r, status) and it_error_shape on r's body. The parsed body
+ * goes to *out (the caller puts it) when out is not NULL. */
+void it_expect_error(const it_resp *r, long status, const char *code, const char *field,
+    json_object **out);
+
 /* Run tests/support/stack SUB for this stack (pg-stop, pool-start, …). */
 void it_stack(const char *sub);
 /* Start one more imagegen-worker ($IG_BUILD_DIR/app/imagegen-worker) with
@@ -105,6 +145,40 @@ int it_workers_of(pid_t master, pid_t *out, int max);
 /* Run every test of s (libcurl set up around them) and return the
  * program's exit status: EXIT_SUCCESS when none failed. */
 int it_run(Suite *s);
+
+/*
+ * A suite as data. One test case: its name, its timeout (0 keeps Check's
+ * default), an optional unchecked fixture, its tests (IT_TESTS(&a, &b…),
+ * run in that order) and then its loop tests (each run for i in 0..end-1).
+ */
+typedef struct it_loop {
+	const TTest *const *test;
+	int end;
+} it_loop;
+typedef struct it_tcase {
+	const char *name;
+	int timeout_s;
+	SFun setup, teardown;
+	const TTest *const *const *tests;
+	const it_loop *loops;
+} it_tcase;
+#define IT_TESTS(...) ((const TTest *const *const[]){ __VA_ARGS__, NULL })
+#define IT_LOOPS(...) ((const it_loop[]){ __VA_ARGS__, { NULL, 0 } })
+/* The common case: a name, a timeout and its tests. */
+#define IT_TCASE(name_, timeout_, ...) \
+	{ .name = (name_), .timeout_s = (timeout_), .tests = IT_TESTS(__VA_ARGS__) }
+/*
+ * Build the suite from tcases (ended by one with a NULL name) and run it
+ * (it_run). init (may be NULL) runs first; a non-zero return fails the
+ * program. stdout is line-buffered so figures a test prints before it
+ * fails are not lost in its forked child's buffer.
+ */
+int it_main(const char *suite, int (*init)(void), const it_tcase *tcases);
+/* The suite's main(): IT_MAIN("name", init_or_NULL, IT_TCASE(…), {…}…). */
+#define IT_MAIN(suite_, init_, ...) \
+	static const it_tcase it_tcases_[] = { __VA_ARGS__, { .name = NULL } }; \
+	int main(void); \
+	int main(void) { return it_main((suite_), (init_), it_tcases_); }
 void it_sleep_ms(long ms);
 /* Poll GET /health every 250 ms until it answers want or tries run out;
  * returns the last status seen. */

@@ -1,20 +1,16 @@
 /*
  * test_accounts.c — accounts and keys (API.md "Accounts and keys") driven
  * end to end through nginx: registration, login and its brute-force
- * limits, refresh-token rotation and reuse detection, logout, password
- * reset by mail, the user's profile, activity and preferences, API keys and
- * provider keys (hashed / encrypted at rest, owner-only), the admin
- * boundary, forged JWTs, rate limits, CORS and body limits.
+ * limits, the user's profile, activity and preferences, API keys and
+ * provider keys (hashed / encrypted at rest, owner-only) and the admin
+ * boundary. Sessions and forged tokens are in test_tokens.c, rate limits
+ * in test_ratelimits.c, CORS in test_cors.c.
  *
  * Needs a live stack (tests/support/stack up DIR; source DIR/env), with its
  * SMTP sink (IG_TEST_MAIL_DIR) and the settings the test stack sets:
- * IG_RATE_LIMIT, IG_CORS_ORIGINS=https://app.example.test, IG_PUBLIC_URL,
- * IG_JWT_SECRET, IG_MAX_BODY, IG_BUILD_DIR, IG_DATABASE_URL.
+ * IG_PUBLIC_URL, IG_MAX_BODY, IG_BUILD_DIR, IG_DATABASE_URL.
  *
- * Every test makes its own users (unique names) and sends from its own
- * loopback address (127.R.0.N, R fixed per run), so per-account and per-IP
- * limits never leak from one test into another, nor from an earlier run
- * against the same stack.
+ * Users and source addresses: itest_users.h.
  */
 #include "ig_autoconf.h"
 
@@ -29,227 +25,7 @@
 
 #include <sodium.h>
 
-#include "itest.h"
-
-#define ORIGIN "https://app.example.test"
-#define PASSWORD "correct horse battery"
-
-/* One account as the tests see it. */
-typedef struct user {
-	char name[51];
-	char email[80];
-	char password[64];
-	char id[64];
-	char access[2048];
-	char refresh[512];
-	const char *ip;
-} user;
-
-static int run_id;	/* second octet of every source address of this run */
-
-/* The source address 127.R.0.n of test slot n (1..254). */
-static const char *
-ip(int n)
-{
-	static char ips[255][24];
-
-	ck_assert(n > 0 && n < 255);
-	snprintf(ips[n], sizeof(ips[n]), "127.%d.0.%d", run_id, n);
-	return ips[n];
-}
-
-/* Fail unless r has status want; shows the body when it has not. */
-#define EXPECT(r, want) \
-	ck_assert_msg((r)->status == (want), "want %d, got %ld: %s", (int)(want), \
-	    (r)->status, (r)->body.data)
-
-/* o.a.b… (dot-separated) or NULL when any step is absent. */
-static json_object *
-jpath(json_object *o, const char *dotted)
-{
-	char buf[128], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", dotted);
-	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, k, &o))
-			return NULL;
-	return o;
-}
-
-/* 1 when o has the dotted path, whose value may be JSON null. */
-static int
-jhas(json_object *o, const char *dotted)
-{
-	char buf[128], *save = NULL, *k, *next;
-
-	snprintf(buf, sizeof(buf), "%s", dotted);
-	for (k = strtok_r(buf, ".", &save); k; k = next) {
-		next = strtok_r(NULL, ".", &save);
-		if (o == NULL || !json_object_object_get_ex(o, k, &o))
-			return 0;
-	}
-	return 1;
-}
-
-/* jpath that must exist and be of type t. */
-static json_object *
-jneed(json_object *o, const char *dotted, json_type t)
-{
-	json_object *v = jpath(o, dotted);
-
-	ck_assert_msg(v != NULL, "no %s in %s", dotted, json_object_to_json_string(o));
-	ck_assert_msg(json_object_is_type(v, t), "%s has type %s in %s", dotted,
-	    json_type_to_name(json_object_get_type(v)), json_object_to_json_string(o));
-	return v;
-}
-
-static const char *
-js(json_object *o, const char *dotted)
-{
-	return json_object_get_string(jneed(o, dotted, json_type_string));
-}
-
-/*
- * Fail unless r is the error shape {success: false, error: {code, message,
- * field}, request_id} with this status and code, and (when field is not
- * NULL) error.field equal to field. Returns error.message (owned by *out,
- * which the caller puts) when out is not NULL.
- */
-static void
-expect_error(const it_resp *r, long status, const char *code, const char *field, json_object **out)
-{
-	json_object *o;
-
-	EXPECT(r, status);
-	o = it_json_body(r);
-	ck_assert_msg(!json_object_get_boolean(jneed(o, "success", json_type_boolean)),
-	    "success is not false: %s", r->body.data);
-	ck_assert_msg(strcmp(js(o, "error.code"), code) == 0, "want code %s: %s", code, r->body.data);
-	ck_assert_msg(strlen(js(o, "error.message")) > 0, "empty message: %s", r->body.data);
-	ck_assert_msg(strlen(js(o, "request_id")) > 0, "no request_id: %s", r->body.data);
-	if (field != NULL) {
-		json_object *f = jpath(o, "error.field");
-		ck_assert_msg(f != NULL && json_object_is_type(f, json_type_string) &&
-		    strcmp(json_object_get_string(f), field) == 0, "want field %s: %s", field,
-		    r->body.data);
-	}
-	if (out != NULL)
-		*out = o;
-	else
-		json_object_put(o);
-}
-
-/* Fresh names for u (not yet registered): unique per process, call and run. */
-static void
-user_names(user *u, const char *source)
-{
-	static int counter;
-	unsigned char rnd[3];
-
-	memset(u, 0, sizeof(*u));
-	ig_random_bytes(rnd, sizeof(rnd));
-	snprintf(u->name, sizeof(u->name), "t%d_%d_%02x%02x%02x", (int)getpid(), ++counter,
-	    rnd[0], rnd[1], rnd[2]);
-	snprintf(u->email, sizeof(u->email), "%s@example.test", u->name);
-	snprintf(u->password, sizeof(u->password), "%s", PASSWORD);
-	u->ip = source;
-}
-
-static void
-user_register(user *u)
-{
-	it_resp r;
-	json_object *o;
-
-	it_json(&r, u->ip, "POST", "/api/auth/register", NULL,
-	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", u->name, u->email,
-	    u->password);
-	EXPECT(&r, 201);
-	o = it_json_body(&r);
-	snprintf(u->id, sizeof(u->id), "%s", js(o, "user.id"));
-	json_object_put(o);
-	it_resp_free(&r);
-}
-
-/* Log u in with its password from u->ip; fills access and refresh. */
-static void
-user_login(user *u)
-{
-	it_resp r;
-	json_object *o;
-
-	it_json(&r, u->ip, "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", u->name, u->password);
-	EXPECT(&r, 200);
-	o = it_json_body(&r);
-	snprintf(u->access, sizeof(u->access), "%s", js(o, "access_token"));
-	snprintf(u->refresh, sizeof(u->refresh), "%s", js(o, "refresh_token"));
-	json_object_put(o);
-	it_resp_free(&r);
-}
-
-/* A registered, logged-in user sending from source. */
-static void
-user_new(user *u, const char *source)
-{
-	user_names(u, source);
-	user_register(u);
-	user_login(u);
-}
-
-/* Status of GET /api/user with bearer token from source. */
-static long
-status_of_me(const char *source, const char *token)
-{
-	return it_get_status(source, "/api/user", token);
-}
-
-/* Fail unless GET /api/user with token is 401 with the error shape. */
-static void
-expect_refused(const char *source, const char *token)
-{
-	it_resp r;
-	json_object *o;
-
-	it_json(&r, source, "GET", "/api/user", token, NULL);
-	ck_assert_msg(r.status == 401, "token accepted (%ld): %s\ntoken: %s", r.status,
-	    r.body.data, token);
-	o = it_json_body(&r);
-	const char *code = js(o, "error.code");
-	ck_assert_msg(strcmp(code, "unauthorized") == 0 || strcmp(code, "token_expired") == 0,
-	    "code %s", code);
-	json_object_put(o);
-	it_resp_free(&r);
-}
-
-/* POST /api/auth/login; returns the status, r kept for the caller. */
-static long
-login_as(it_resp *r, const char *source, const char *who, const char *password)
-{
-	it_json(r, source, "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", who, password);
-	return r->status;
-}
-
-/* POST /api/auth/refresh; r kept for the caller. */
-static void
-refresh(it_resp *r, const char *source, const char *token)
-{
-	it_json(r, source, "POST", "/api/auth/refresh", NULL, "{\"refresh_token\":\"%s\"}", token);
-}
-
-/* The body of r without request_id, as a JSON string (caller frees). */
-static char *
-body_sans_request_id(const it_resp *r)
-{
-	json_object *o = it_json_body(r);
-	char *s;
-
-	json_object_object_del(o, "request_id");
-	s = ig_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return s;
-}
+#include "itest_users.h"
 
 /* Substitute the placeholders of a bad-field case: "$N" the fresh name, "$E"
  * its email, "$P" a good password, "$L" a 51-char name, "$UN" / "$UE" the
@@ -294,21 +70,21 @@ START_TEST(register_returns_user_without_password_material)
 	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"display_name\":\"Tess T\"}",
 	    u.name, u.email, u.password);
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
-	ck_assert(strlen(js(o, "user.id")) > 0);
-	ck_assert_str_eq(js(o, "user.username"), u.name);
-	ck_assert_str_eq(js(o, "user.email"), u.email);
-	ck_assert_str_eq(js(o, "user.role"), "user");
-	ck_assert_str_eq(js(o, "user.display_name"), "Tess T");
-	ck_assert(strlen(js(o, "user.created_at")) >= 20);
-	ck_assert_msg(jhas(o, "user.last_login_at"), "no last_login_at: %s", r.body.data);
-	jneed(o, "user.preferences", json_type_object);
+	ck_assert(json_object_get_boolean(it_jneed(o, "success", json_type_boolean)));
+	ck_assert(strlen(it_js(o, "user.id")) > 0);
+	ck_assert_str_eq(it_js(o, "user.username"), u.name);
+	ck_assert_str_eq(it_js(o, "user.email"), u.email);
+	ck_assert_str_eq(it_js(o, "user.role"), "user");
+	ck_assert_str_eq(it_js(o, "user.display_name"), "Tess T");
+	ck_assert(strlen(it_js(o, "user.created_at")) >= 20);
+	ck_assert_msg(it_jhas(o, "user.last_login_at"), "no last_login_at: %s", r.body.data);
+	it_jneed(o, "user.preferences", json_type_object);
 	ck_assert_ptr_null(strstr(r.body.data, PASSWORD));
 	ck_assert_ptr_null(strstr(r.body.data, "argon2"));
-	ck_assert_ptr_null(jpath(o, "user.password"));
-	ck_assert_ptr_null(jpath(o, "user.password_hash"));
+	ck_assert_ptr_null(it_jpath(o, "user.password"));
+	ck_assert_ptr_null(it_jpath(o, "user.password_hash"));
 	json_object_put(o);
 	it_resp_free(&r);
 	/* The password is stored hashed, not as sent. */
@@ -335,20 +111,20 @@ START_TEST(register_taken_username_or_email_is_409_without_saying_which)
 	user_names(&b, ip(2));
 	it_json(&r, b.ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", upper, b.email, PASSWORD);
-	expect_error(&r, 409, "conflict", NULL, &o1);
+	it_expect_error(&r, 409, "conflict", NULL, &o1);
 	it_resp_free(&r);
 	it_json(&r, b.ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", b.name, a.email, PASSWORD);
-	expect_error(&r, 409, "conflict", NULL, &o2);
+	it_expect_error(&r, 409, "conflict", NULL, &o2);
 	it_resp_free(&r);
-	ck_assert_str_eq(js(o1, "error.message"), js(o2, "error.message"));
+	ck_assert_str_eq(it_js(o1, "error.message"), it_js(o2, "error.message"));
 	json_object_put(o1);
 	json_object_put(o2);
 	/* The same email in other case is taken too. */
 	upcase(a.email, sizeof(a.email), a.email);
 	it_json(&r, b.ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", b.name, a.email, PASSWORD);
-	expect_error(&r, 409, "conflict", NULL, NULL);
+	it_expect_error(&r, 409, "conflict", NULL, NULL);
 	it_resp_free(&r);
 }
 END_TEST
@@ -398,8 +174,8 @@ START_TEST(register_rejects_bad_fields_by_name)
 		ck_assert_msg(r.status == 400, "case %zu %s: got %ld: %s", i, b.data, r.status,
 		    r.body.data);
 		json_object *o = it_json_body(&r);
-		ck_assert_msg(strcmp(js(o, "error.code"), "invalid_request") == 0 && jpath(o,
-		    "error.field") && strcmp(js(o, "error.field"), cases[i].field) == 0,
+		ck_assert_msg(strcmp(it_js(o, "error.code"), "invalid_request") == 0 && it_jpath(o,
+		    "error.field") && strcmp(it_js(o, "error.field"), cases[i].field) == 0,
 		    "case %zu %s: want field %s: %s", i, b.data, cases[i].field, r.body.data);
 		json_object_put(o);
 		it_resp_free(&r);
@@ -424,14 +200,14 @@ START_TEST(register_refuses_unknown_fields_such_as_role)
 	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"role\":\"admin\"}",
 	    u.name, u.email, PASSWORD);
-	expect_error(&r, 400, "invalid_request", "role", NULL);
+	it_expect_error(&r, 400, "invalid_request", "role", NULL);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\",\"nickname\":\"x\"}",
 	    u.name, u.email, PASSWORD);
-	EXPECT(&r, 400);
+	IT_EXPECT(&r, 400);
 	json_object *o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "error.field"), "nickname");
+	ck_assert_str_eq(it_js(o, "error.field"), "nickname");
 	json_object_put(o);
 	it_resp_free(&r);
 }
@@ -451,7 +227,7 @@ START_TEST(malformed_or_mistyped_json_is_400)
 		it_json(&r, u.ip, "POST", "/api/auth/register", NULL, "%s", bad[i]);
 		ck_assert_msg(r.status == 400, "%s: %ld %s", bad[i], r.status, r.body.data);
 		json_object *o = it_json_body(&r);
-		const char *code = js(o, "error.code");
+		const char *code = it_js(o, "error.code");
 		/* A top-level non-object is valid JSON: either code is fine. */
 		if (i < 3 || i == 4)
 			ck_assert_msg(strcmp(code, "invalid_json") == 0, "%s: %s", bad[i], r.body.data);
@@ -465,20 +241,20 @@ START_TEST(malformed_or_mistyped_json_is_400)
 		it_resp_free(&r);
 	}
 	it_json(&r, u.ip, "POST", "/api/auth/login", NULL, "{");
-	expect_error(&r, 400, "invalid_json", NULL, NULL);
+	it_expect_error(&r, 400, "invalid_json", NULL, NULL);
 	it_resp_free(&r);
 	/* Wrong types name the field. */
 	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":5,\"email\":\"%s\",\"password\":\"%s\"}", u.email, PASSWORD);
-	expect_error(&r, 400, "invalid_request", "username", NULL);
+	it_expect_error(&r, 400, "invalid_request", "username", NULL);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":\"%s\",\"email\":[],\"password\":\"%s\"}", u.name, PASSWORD);
-	expect_error(&r, 400, "invalid_request", "email", NULL);
+	it_expect_error(&r, 400, "invalid_request", "email", NULL);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "POST", "/api/auth/login", NULL,
 	    "{\"username_or_email\":\"%s\",\"password\":true}", u.name);
-	expect_error(&r, 400, "invalid_request", "password", NULL);
+	it_expect_error(&r, 400, "invalid_request", "password", NULL);
 	it_resp_free(&r);
 }
 END_TEST
@@ -495,7 +271,7 @@ START_TEST(oversized_register_body_is_413)
 	big[limit] = '}';
 	big[limit + 1] = '\0';
 	it_json(&r, ip(6), "POST", "/api/auth/register", NULL, "%s", big);
-	expect_error(&r, 413, "payload_too_large", NULL, NULL);
+	it_expect_error(&r, 413, "payload_too_large", NULL, NULL);
 	it_resp_free(&r);
 	free(big);
 }
@@ -513,13 +289,13 @@ START_TEST(login_returns_bearer_pair_by_username_or_email)
 	user_register(&u);
 	ck_assert_int_eq(login_as(&r, u.ip, u.name, PASSWORD), 200);
 	o = it_json_body(&r);
-	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
-	ck_assert_str_eq(js(o, "token_type"), "Bearer");
-	ck_assert(json_object_get_int64(jneed(o, "expires_in", json_type_int)) > 0);
-	ck_assert(strlen(js(o, "refresh_token")) >= 20);
-	ck_assert_str_eq(js(o, "user.id"), u.id);
-	ck_assert_str_eq(js(o, "user.username"), u.name);
-	const char *at = js(o, "access_token");
+	ck_assert(json_object_get_boolean(it_jneed(o, "success", json_type_boolean)));
+	ck_assert_str_eq(it_js(o, "token_type"), "Bearer");
+	ck_assert(json_object_get_int64(it_jneed(o, "expires_in", json_type_int)) > 0);
+	ck_assert(strlen(it_js(o, "refresh_token")) >= 20);
+	ck_assert_str_eq(it_js(o, "user.id"), u.id);
+	ck_assert_str_eq(it_js(o, "user.username"), u.name);
+	const char *at = it_js(o, "access_token");
 	ck_assert_msg(strchr(at, '.') && strchr(strchr(at, '.') + 1, '.'), "not a JWT: %s", at);
 	ck_assert_int_eq(status_of_me(u.ip, at), 200);
 	json_object_put(o);
@@ -530,10 +306,10 @@ START_TEST(login_returns_bearer_pair_by_username_or_email)
 	/* GET /api/user with it answers the same user, last_login_at now set. */
 	user_login(&u);
 	it_json(&r, u.ip, "GET", "/api/user", u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "user.id"), u.id);
-	jneed(o, "user.last_login_at", json_type_string);
+	ck_assert_str_eq(it_js(o, "user.id"), u.id);
+	it_jneed(o, "user.last_login_at", json_type_string);
 	json_object_put(o);
 	it_resp_free(&r);
 }
@@ -549,12 +325,12 @@ START_TEST(login_wrong_password_and_unknown_user_answer_alike)
 	user_names(&u, ip(8));
 	user_register(&u);
 	login_as(&r, u.ip, u.name, "wrong password!");
-	expect_error(&r, 401, "unauthorized", NULL, &o1);
+	it_expect_error(&r, 401, "unauthorized", NULL, &o1);
 	it_resp_free(&r);
 	login_as(&r, u.ip, "nobody_by_this_name_x", "wrong password!");
-	expect_error(&r, 401, "unauthorized", NULL, &o2);
+	it_expect_error(&r, 401, "unauthorized", NULL, &o2);
 	it_resp_free(&r);
-	ck_assert_str_eq(js(o1, "error.message"), js(o2, "error.message"));
+	ck_assert_str_eq(it_js(o1, "error.message"), it_js(o2, "error.message"));
 	json_object_put(o1);
 	json_object_put(o2);
 }
@@ -581,13 +357,13 @@ START_TEST(login_locks_account_after_max_failures_from_any_address)
 		it_resp_free(&r);
 	}
 	login_as(&r, ip(15), u.name, PASSWORD);
-	expect_error(&r, 429, "rate_limited", NULL, NULL);
+	it_expect_error(&r, 429, "rate_limited", NULL, NULL);
 	ck_assert_msg(it_header(&r, "Retry-After", ra, sizeof(ra)), "no Retry-After");
 	ck_assert(atoi(ra) > 0);
 	it_resp_free(&r);
 	/* By email too: the account is locked, not the spelling. */
 	login_as(&r, ip(15), u.email, PASSWORD);
-	EXPECT(&r, 429);
+	IT_EXPECT(&r, 429);
 	it_resp_free(&r);
 	/* The addresses used are not blocked for other accounts. */
 	ck_assert_int_eq(login_as(&r, ip(10), other.name, PASSWORD), 200);
@@ -615,238 +391,11 @@ START_TEST(login_blocks_address_after_max_failures_across_accounts)
 		it_resp_free(&r);
 	}
 	login_as(&r, ip(21), us[0].name, PASSWORD);
-	expect_error(&r, 429, "rate_limited", NULL, NULL);
+	it_expect_error(&r, 429, "rate_limited", NULL, NULL);
 	ck_assert_msg(it_header(&r, "Retry-After", ra, sizeof(ra)), "no Retry-After");
 	ck_assert(atoi(ra) > 0);
 	it_resp_free(&r);
 	ck_assert_int_eq(login_as(&r, ip(22), us[0].name, PASSWORD), 200);
-	it_resp_free(&r);
-}
-END_TEST
-
-/* ------------------------------------------------------- refresh and logout */
-
-/* A stolen refresh token replayed after the owner used it: the replay is
- * refused and the whole family dies, so the thief's newer token dies too. */
-START_TEST(refresh_rotates_and_reuse_of_spent_token_revokes_family)
-{
-	user u;
-	it_resp r;
-	json_object *o;
-	char r2[512], a2[2048];
-
-	user_new(&u, ip(30));
-	refresh(&r, u.ip, u.refresh);
-	EXPECT(&r, 200);
-	o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "token_type"), "Bearer");
-	ck_assert(json_object_get_int64(jneed(o, "expires_in", json_type_int)) > 0);
-	ck_assert_str_eq(js(o, "user.id"), u.id);
-	snprintf(r2, sizeof(r2), "%s", js(o, "refresh_token"));
-	snprintf(a2, sizeof(a2), "%s", js(o, "access_token"));
-	ck_assert_str_ne(r2, u.refresh);
-	json_object_put(o);
-	it_resp_free(&r);
-	ck_assert_int_eq(status_of_me(u.ip, a2), 200);
-	/* Replay of the spent one. */
-	refresh(&r, u.ip, u.refresh);
-	expect_error(&r, 401, "unauthorized", NULL, NULL);
-	it_resp_free(&r);
-	/* Its family is gone: the newest member no longer refreshes. */
-	refresh(&r, u.ip, r2);
-	expect_error(&r, 401, "unauthorized", NULL, NULL);
-	it_resp_free(&r);
-}
-END_TEST
-
-START_TEST(refresh_with_garbage_or_access_token_is_401)
-{
-	user u;
-	it_resp r;
-
-	user_new(&u, ip(31));
-	refresh(&r, u.ip, "not-a-refresh-token");
-	expect_error(&r, 401, "unauthorized", NULL, NULL);
-	it_resp_free(&r);
-	/* An access token is no refresh token (too long for one is a 400 too). */
-	refresh(&r, u.ip, u.access);
-	ck_assert_msg(r.status == 401 || r.status == 400, "%ld %s", r.status, r.body.data);
-	if (r.status == 400)
-		expect_error(&r, 400, "invalid_request", "refresh_token", NULL);
-	it_resp_free(&r);
-	it_json(&r, u.ip, "POST", "/api/auth/refresh", NULL, "{}");
-	EXPECT(&r, 400);
-	it_resp_free(&r);
-}
-END_TEST
-
-/* Logout must end the session at once, not when the JWT expires: the access
- * token and every refresh token of its family stop working. */
-START_TEST(logout_revokes_access_token_and_refresh_family)
-{
-	user u;
-	it_resp r;
-	json_object *o;
-	char r1[512], a2[2048], r2[512];
-
-	user_new(&u, ip(32));
-	snprintf(r1, sizeof(r1), "%s", u.refresh);
-	refresh(&r, u.ip, r1);
-	EXPECT(&r, 200);
-	o = it_json_body(&r);
-	snprintf(r2, sizeof(r2), "%s", js(o, "refresh_token"));
-	snprintf(a2, sizeof(a2), "%s", js(o, "access_token"));
-	json_object_put(o);
-	it_resp_free(&r);
-
-	it_json(&r, u.ip, "POST", "/api/auth/logout", a2, "{\"refresh_token\":\"%s\"}", r2);
-	EXPECT(&r, 200);
-	o = it_json_body(&r);
-	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
-	json_object_put(o);
-	it_resp_free(&r);
-	expect_refused(u.ip, a2);
-	refresh(&r, u.ip, r2);
-	EXPECT(&r, 401);
-	it_resp_free(&r);
-	refresh(&r, u.ip, r1);
-	EXPECT(&r, 401);
-	it_resp_free(&r);
-}
-END_TEST
-
-START_TEST(logout_without_token_is_401)
-{
-	user u;
-	it_resp r;
-
-	user_new(&u, ip(33));
-	it_json(&r, u.ip, "POST", "/api/auth/logout", NULL, "{\"refresh_token\":\"%s\"}", u.refresh);
-	expect_error(&r, 401, "unauthorized", NULL, NULL);
-	it_resp_free(&r);
-	/* Nothing was revoked by the refused call. */
-	ck_assert_int_eq(status_of_me(u.ip, u.access), 200);
-}
-END_TEST
-
-/* A user must not be able to log out someone else's session by sending their
- * refresh token with his own access token. */
-START_TEST(logout_cannot_revoke_another_users_refresh_token)
-{
-	user a, b;
-	it_resp r;
-
-	user_new(&a, ip(34));
-	user_new(&b, ip(34));
-	it_json(&r, b.ip, "POST", "/api/auth/logout", b.access, "{\"refresh_token\":\"%s\"}",
-	    a.refresh);
-	ck_assert_msg(r.status != 500, "%s", r.body.data);
-	it_resp_free(&r);
-	refresh(&r, a.ip, a.refresh);
-	EXPECT(&r, 200);
-	it_resp_free(&r);
-}
-END_TEST
-
-/* ---------------------------------------------------------- password reset */
-
-/* Account enumeration through the reset form: known and unknown addresses
- * get the same 202 and body; only the known one receives a mail. */
-START_TEST(password_reset_request_does_not_reveal_whether_email_exists)
-{
-	user u;
-	it_resp r;
-	char *known, *unknown, *mail, ghost[96];
-	long last = it_mail_last();
-
-	user_new(&u, ip(40));
-	snprintf(ghost, sizeof(ghost), "ghost_%s@example.test", u.name);
-	it_json(&r, u.ip, "POST", "/api/auth/password-reset/request", NULL, "{\"email\":\"%s\"}",
-	    u.email);
-	EXPECT(&r, 202);
-	known = body_sans_request_id(&r);
-	it_resp_free(&r);
-	it_json(&r, u.ip, "POST", "/api/auth/password-reset/request", NULL, "{\"email\":\"%s\"}",
-	    ghost);
-	EXPECT(&r, 202);
-	unknown = body_sans_request_id(&r);
-	it_resp_free(&r);
-	ck_assert_str_eq(known, unknown);
-	mail = it_mail_wait(u.email, last, 15000, NULL);
-	ck_assert_msg(mail != NULL, "no reset mail for %s", u.email);
-	free(mail);
-	mail = it_mail_wait(ghost, last, 1500, NULL);
-	ck_assert_msg(mail == NULL, "a mail went to an unknown address:\n%s", mail);
-	free(known);
-	free(unknown);
-}
-END_TEST
-
-/* The mailed token resets the password once; every earlier session dies
- * (a thief holding an old token is locked out), and the token cannot be
- * replayed. */
-START_TEST(password_reset_token_works_once_and_revokes_every_session)
-{
-	user u;
-	it_resp r;
-	char token[256], *mail, *link;
-	long last = it_mail_last();
-	const char *newpw = "a brand new passphrase";
-
-	user_new(&u, ip(41));
-	it_json(&r, u.ip, "POST", "/api/auth/password-reset/request", NULL, "{\"email\":\"%s\"}",
-	    u.email);
-	EXPECT(&r, 202);
-	it_resp_free(&r);
-	mail = it_mail_wait(u.email, last, 15000, NULL);
-	ck_assert_msg(mail != NULL, "no reset mail for %s", u.email);
-	it_mail_token(mail, token, sizeof(token));
-	link = ig_xasprintf("%s/reset-password?token=%s", it_env("IG_PUBLIC_URL"), token);
-	ck_assert_msg(strstr(mail, link) != NULL, "no link %s in mail:\n%s", link, mail);
-	free(link);
-	free(mail);
-	/* The token is not stored in the clear. */
-	char *n = it_psql("SELECT count(*) FROM password_resets t WHERE position('%s' in t::text) > 0",
-	    it_sql_safe(token));
-	ck_assert_str_eq(n, "0");
-	free(n);
-
-	it_json(&r, u.ip, "POST", "/api/auth/password-reset/confirm", NULL,
-	    "{\"token\":\"%s\",\"new_password\":\"%s\"}", token, newpw);
-	EXPECT(&r, 200);
-	it_resp_free(&r);
-	ck_assert_int_eq(login_as(&r, u.ip, u.name, PASSWORD), 401);
-	it_resp_free(&r);
-	ck_assert_int_eq(login_as(&r, u.ip, u.name, newpw), 200);
-	it_resp_free(&r);
-	expect_refused(u.ip, u.access);
-	refresh(&r, u.ip, u.refresh);
-	EXPECT(&r, 401);
-	it_resp_free(&r);
-	it_json(&r, u.ip, "POST", "/api/auth/password-reset/confirm", NULL,
-	    "{\"token\":\"%s\",\"new_password\":\"another passphrase\"}", token);
-	expect_error(&r, 400, "invalid_request", "token", NULL);
-	it_resp_free(&r);
-	ck_assert_int_eq(login_as(&r, u.ip, u.name, newpw), 200);
-	json_object *o = it_json_body(&r);
-	snprintf(u.access, sizeof(u.access), "%s", js(o, "access_token"));
-	json_object_put(o);
-	it_resp_free(&r);
-	it_json(&r, u.ip, "GET", "/api/user/activity?limit=50", u.access, NULL);
-	EXPECT(&r, 200);
-	ck_assert_msg(strstr(r.body.data, "\"password_changed\""), "no password_changed: %s",
-	    r.body.data);
-	it_resp_free(&r);
-}
-END_TEST
-
-START_TEST(password_reset_with_forged_token_is_400)
-{
-	it_resp r;
-
-	it_json(&r, ip(42), "POST", "/api/auth/password-reset/confirm", NULL,
-	    "{\"token\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"new_password\":\"whatever pass\"}");
-	expect_error(&r, 400, "invalid_request", "token", NULL);
 	it_resp_free(&r);
 }
 END_TEST
@@ -858,19 +407,19 @@ START_TEST(user_routes_require_a_token)
 	it_resp r;
 
 	it_json(&r, ip(50), "GET", "/api/user", NULL, NULL);
-	expect_error(&r, 401, "unauthorized", NULL, NULL);
+	it_expect_error(&r, 401, "unauthorized", NULL, NULL);
 	it_resp_free(&r);
 	it_json(&r, ip(50), "PUT", "/api/user", NULL, "{\"display_name\":\"x\"}");
-	EXPECT(&r, 401);
+	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
 	it_json(&r, ip(50), "DELETE", "/api/user", NULL, "{\"password\":\"%s\"}", PASSWORD);
-	EXPECT(&r, 401);
+	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
 	it_json(&r, ip(50), "GET", "/api/keys", NULL, NULL);
-	EXPECT(&r, 401);
+	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
 	it_json(&r, ip(50), "GET", "/api/user", "", NULL);
-	EXPECT(&r, 401);
+	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
 }
 END_TEST
@@ -890,40 +439,40 @@ START_TEST(user_update_changes_profile_and_refuses_taken_email)
 	/* The email needs the current password (test_takeover has the rest). */
 	it_json(&r, a.ip, "PUT", "/api/user", a.access,
 	    "{\"display_name\":\"Renamed\",\"email\":\"%s\"}", email);
-	expect_error(&r, 400, "invalid_request", "current_password", NULL);
+	it_expect_error(&r, 400, "invalid_request", "current_password", NULL);
 	it_resp_free(&r);
 	it_json(&r, a.ip, "PUT", "/api/user", a.access,
 	    "{\"display_name\":\"Renamed\",\"email\":\"%s\",\"current_password\":\"%s\"}",
 	    email, PASSWORD);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
-	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
-	ck_assert_str_eq(js(o, "user.display_name"), "Renamed");
-	ck_assert_str_eq(js(o, "user.email"), email);
+	ck_assert(json_object_get_boolean(it_jneed(o, "success", json_type_boolean)));
+	ck_assert_str_eq(it_js(o, "user.display_name"), "Renamed");
+	ck_assert_str_eq(it_js(o, "user.email"), email);
 	json_object_put(o);
 	it_resp_free(&r);
 	it_json(&r, a.ip, "GET", "/api/user", a.access, NULL);
 	o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "user.display_name"), "Renamed");
-	ck_assert_str_eq(js(o, "user.email"), email);
+	ck_assert_str_eq(it_js(o, "user.display_name"), "Renamed");
+	ck_assert_str_eq(it_js(o, "user.email"), email);
 	json_object_put(o);
 	it_resp_free(&r);
 	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"%s\",\"current_password\":\"%s\"}",
 	    b.email, PASSWORD);
-	expect_error(&r, 409, "conflict", NULL, NULL);
+	it_expect_error(&r, 409, "conflict", NULL, NULL);
 	it_resp_free(&r);
 	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"email\":\"nope\"}");
-	expect_error(&r, 400, "invalid_request", "email", NULL);
+	it_expect_error(&r, 400, "invalid_request", "email", NULL);
 	it_resp_free(&r);
 	/* Mass assignment: the role is not the user's to set. */
 	it_json(&r, a.ip, "PUT", "/api/user", a.access, "{\"role\":\"admin\"}");
 	ck_assert_msg(r.status == 400 || r.status == 200, "%ld %s", r.status, r.body.data);
 	if (r.status == 400)
-		expect_error(&r, 400, "invalid_request", "role", NULL);
+		it_expect_error(&r, 400, "invalid_request", "role", NULL);
 	it_resp_free(&r);
 	it_json(&r, a.ip, "GET", "/api/user", a.access, NULL);
 	o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "user.role"), "user");
+	ck_assert_str_eq(it_js(o, "user.role"), "user");
 	json_object_put(o);
 	it_resp_free(&r);
 }
@@ -940,23 +489,23 @@ START_TEST(deleting_account_needs_password_and_kills_every_credential)
 
 	user_new(&u, ip(52));
 	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"doomed\"}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	snprintf(key, sizeof(key), "%s", js(o, "key"));
+	snprintf(key, sizeof(key), "%s", it_js(o, "key"));
 	json_object_put(o);
 	it_resp_free(&r);
 
 	it_json(&r, u.ip, "DELETE", "/api/user", u.access, "{\"password\":\"wrong password!\"}");
 	ck_assert_msg(r.status == 401 || r.status == 400, "%ld %s", r.status, r.body.data);
 	if (r.status == 400)
-		expect_error(&r, 400, "invalid_request", "password", NULL);
+		it_expect_error(&r, 400, "invalid_request", "password", NULL);
 	it_resp_free(&r);
 	ck_assert_int_eq(status_of_me(u.ip, u.access), 200);
 
 	it_json(&r, u.ip, "DELETE", "/api/user", u.access, "{\"password\":\"%s\"}", PASSWORD);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
-	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
+	ck_assert(json_object_get_boolean(it_jneed(o, "success", json_type_boolean)));
 	json_object_put(o);
 	it_resp_free(&r);
 	ck_assert_int_eq(login_as(&r, u.ip, u.name, PASSWORD), 401);
@@ -964,7 +513,7 @@ START_TEST(deleting_account_needs_password_and_kills_every_credential)
 	expect_refused(u.ip, u.access);
 	expect_refused(u.ip, key);
 	refresh(&r, u.ip, u.refresh);
-	EXPECT(&r, 401);
+	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
 }
 END_TEST
@@ -974,7 +523,7 @@ END_TEST
 static void
 do_or_die(it_resp *r, long want)
 {
-	EXPECT(r, want);
+	IT_EXPECT(r, want);
 	it_resp_free(r);
 }
 
@@ -984,7 +533,7 @@ kinds_of(json_object *activity, const char *keep, char *out, size_t outlen)
 {
 	out[0] = '\0';
 	for (size_t i = 0; i < json_object_array_length(activity); i++) {
-		const char *k = js(json_object_array_get_idx(activity, i), "kind");
+		const char *k = it_js(json_object_array_get_idx(activity, i), "kind");
 		char probe[64];
 		snprintf(probe, sizeof(probe), ",%s,", k);
 		if (strstr(keep, probe) == NULL)
@@ -1009,9 +558,9 @@ START_TEST(activity_lists_events_newest_first_and_pages_without_overlap)
 	do_or_die(&r, 401);
 	user_login(&u);
 	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"k\"}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	snprintf(kid, sizeof(kid), "%s", js(o, "id"));
+	snprintf(kid, sizeof(kid), "%s", it_js(o, "id"));
 	json_object_put(o);
 	it_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/keys/%s", kid);
@@ -1019,9 +568,9 @@ START_TEST(activity_lists_events_newest_first_and_pages_without_overlap)
 	do_or_die(&r, 200);
 	it_json(&r, u.ip, "POST", "/api/keys/providers", u.access,
 	    "{\"provider\":\"openai\",\"api_key\":\"sk-activity-0000000000\",\"name\":\"p\"}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	snprintf(pid, sizeof(pid), "%s", js(o, "provider_key.id"));
+	snprintf(pid, sizeof(pid), "%s", it_js(o, "provider_key.id"));
 	json_object_put(o);
 	it_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/keys/providers/%s", pid);
@@ -1033,24 +582,24 @@ START_TEST(activity_lists_events_newest_first_and_pages_without_overlap)
 	user_login(&u);
 
 	it_json(&r, u.ip, "GET", "/api/user/activity?limit=100", u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	all = it_json_body(&r);
 	it_resp_free(&r);
-	a = jneed(all, "activity", json_type_array);
+	a = it_jneed(all, "activity", json_type_array);
 	kinds_of(a, ",login,login_failed,api_key_created,api_key_revoked,provider_key_added,"
 	    "provider_key_deleted,logout,", kinds, sizeof(kinds));
 	ck_assert_str_eq(kinds, "login,logout,provider_key_deleted,provider_key_added,"
 	    "api_key_revoked,api_key_created,login,login_failed");
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *e = json_object_array_get_idx(a, i);
-		ck_assert_ptr_nonnull(jpath(e, "id"));
-		ck_assert(jhas(e, "details") && jhas(e, "ip"));
-		ck_assert(strlen(js(e, "created_at")) >= 20);
-		if (strcmp(js(e, "kind"), "login") == 0)
-			ck_assert_str_eq(js(e, "ip"), u.ip);
+		ck_assert_ptr_nonnull(it_jpath(e, "id"));
+		ck_assert(it_jhas(e, "details") && it_jhas(e, "ip"));
+		ck_assert(strlen(it_js(e, "created_at")) >= 20);
+		if (strcmp(it_js(e, "kind"), "login") == 0)
+			ck_assert_str_eq(it_js(e, "ip"), u.ip);
 		if (i > 0)
-			ck_assert_msg(strcmp(js(json_object_array_get_idx(a, i - 1), "created_at"),
-			    js(e, "created_at")) >= 0, "not newest first: %s",
+			ck_assert_msg(strcmp(it_js(json_object_array_get_idx(a, i - 1), "created_at"),
+			    it_js(e, "created_at")) >= 0, "not newest first: %s",
 			    json_object_to_json_string(a));
 	}
 
@@ -1061,21 +610,21 @@ START_TEST(activity_lists_events_newest_first_and_pages_without_overlap)
 		snprintf(path, sizeof(path), "/api/user/activity?limit=3%s%s", *cursor ? "&cursor=" : "",
 		    cursor);
 		it_json(&r, u.ip, "GET", path, u.access, NULL);
-		EXPECT(&r, 200);
+		IT_EXPECT(&r, 200);
 		o = it_json_body(&r);
 		it_resp_free(&r);
-		json_object *p = jneed(o, "activity", json_type_array);
+		json_object *p = it_jneed(o, "activity", json_type_array);
 		ck_assert(json_object_array_length(p) <= 3);
 		for (size_t i = 0; i < json_object_array_length(p); i++, seen++) {
 			ck_assert_msg(seen < n, "more items paged than listed");
 			const char *got = json_object_get_string(
-			    jpath(json_object_array_get_idx(p, i), "id"));
+			    it_jpath(json_object_array_get_idx(p, i), "id"));
 			const char *want = json_object_get_string(
-			    jpath(json_object_array_get_idx(a, seen), "id"));
+			    it_jpath(json_object_array_get_idx(a, seen), "id"));
 			ck_assert_msg(got && want && strcmp(got, want) == 0,
 			    "page %d item %zu is %s, the full list has %s there", page, i, got, want);
 		}
-		json_object *nc = jpath(o, "next_cursor");
+		json_object *nc = it_jpath(o, "next_cursor");
 		if (nc == NULL || json_object_is_type(nc, json_type_null)) {
 			json_object_put(o);
 			break;
@@ -1102,32 +651,32 @@ START_TEST(preferences_merge_a_subset_of_keys)
 
 	user_new(&u, ip(70));
 	it_json(&r, u.ip, "GET", "/api/settings/user-preferences", u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		ck_assert_msg(jhas(jneed(o, "preferences", json_type_object), keys[i]),
+		ck_assert_msg(it_jhas(it_jneed(o, "preferences", json_type_object), keys[i]),
 		    "no %s: %s", keys[i], r.body.data);
 	json_object_put(o);
 	it_resp_free(&r);
 
 	it_json(&r, u.ip, "PUT", "/api/settings/user-preferences", u.access,
 	    "{\"theme\":\"dark\",\"default_image_count\":3}");
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "PUT", "/api/settings/user-preferences", u.access,
 	    "{\"default_provider\":\"openai\",\"language\":\"de\"}");
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "preferences.theme"), "dark");
-	ck_assert_int_eq(json_object_get_int(jneed(o, "preferences.default_image_count", json_type_int)), 3);
-	ck_assert_str_eq(js(o, "preferences.default_provider"), "openai");
-	ck_assert_str_eq(js(o, "preferences.language"), "de");
+	ck_assert_str_eq(it_js(o, "preferences.theme"), "dark");
+	ck_assert_int_eq(json_object_get_int(it_jneed(o, "preferences.default_image_count", json_type_int)), 3);
+	ck_assert_str_eq(it_js(o, "preferences.default_provider"), "openai");
+	ck_assert_str_eq(it_js(o, "preferences.language"), "de");
 	json_object_put(o);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "GET", "/api/settings/user-preferences", u.access, NULL);
 	o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "preferences.theme"), "dark");
-	ck_assert_str_eq(js(o, "preferences.default_provider"), "openai");
+	ck_assert_str_eq(it_js(o, "preferences.theme"), "dark");
+	ck_assert_str_eq(it_js(o, "preferences.default_provider"), "openai");
 	json_object_put(o);
 	it_resp_free(&r);
 }
@@ -1160,14 +709,14 @@ START_TEST(preferences_reject_unknown_keys_and_wrong_types_by_name)
 		it_json(&r, u.ip, "PUT", "/api/settings/user-preferences", u.access, "%s", bad[i][0]);
 		ck_assert_msg(r.status == 400, "%s: %ld %s", bad[i][0], r.status, r.body.data);
 		o = it_json_body(&r);
-		ck_assert_msg(jpath(o, "error.field") && strcmp(js(o, "error.field"), bad[i][1]) == 0,
+		ck_assert_msg(it_jpath(o, "error.field") && strcmp(it_js(o, "error.field"), bad[i][1]) == 0,
 		    "%s: want field %s: %s", bad[i][0], bad[i][1], r.body.data);
 		json_object_put(o);
 		it_resp_free(&r);
 	}
 	it_json(&r, u.ip, "GET", "/api/settings/user-preferences", u.access, NULL);
 	o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "preferences.theme"), "dark");
+	ck_assert_str_eq(it_js(o, "preferences.theme"), "dark");
 	json_object_put(o);
 	it_resp_free(&r);
 }
@@ -1183,10 +732,10 @@ key_create(const user *u, const char *body, char *id, size_t idlen, char *key, s
 	json_object *o;
 
 	it_json(&r, u->ip, "POST", "/api/keys", u->access, "%s", body);
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	snprintf(id, idlen, "%s", js(o, "id"));
-	snprintf(key, keylen, "%s", js(o, "key"));
+	snprintf(id, idlen, "%s", it_js(o, "id"));
+	snprintf(key, keylen, "%s", it_js(o, "key"));
 	json_object_put(o);
 	it_resp_free(&r);
 }
@@ -1202,15 +751,15 @@ START_TEST(api_key_is_shown_once_and_authenticates)
 	user_new(&u, ip(80));
 	it_json(&r, u.ip, "POST", "/api/keys", u.access,
 	    "{\"name\":\"ci\",\"scopes\":[\"read\",\"generate\"],\"expires_in\":86400}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
-	snprintf(id, sizeof(id), "%s", js(o, "id"));
-	snprintf(key, sizeof(key), "%s", js(o, "key"));
-	snprintf(prefix, sizeof(prefix), "%s", js(o, "prefix"));
-	ck_assert_str_eq(js(o, "name"), "ci");
-	ck_assert_int_eq(json_object_array_length(jneed(o, "scopes", json_type_array)), 2);
-	jneed(o, "expires_at", json_type_string);
+	ck_assert(json_object_get_boolean(it_jneed(o, "success", json_type_boolean)));
+	snprintf(id, sizeof(id), "%s", it_js(o, "id"));
+	snprintf(key, sizeof(key), "%s", it_js(o, "key"));
+	snprintf(prefix, sizeof(prefix), "%s", it_js(o, "prefix"));
+	ck_assert_str_eq(it_js(o, "name"), "ci");
+	ck_assert_int_eq(json_object_array_length(it_jneed(o, "scopes", json_type_array)), 2);
+	it_jneed(o, "expires_at", json_type_string);
 	json_object_put(o);
 	it_resp_free(&r);
 	ck_assert_msg(strlen(key) == 46 && strncmp(key, "ig_", 3) == 0 &&
@@ -1221,30 +770,30 @@ START_TEST(api_key_is_shown_once_and_authenticates)
 
 	ck_assert_int_eq(status_of_me(u.ip, key), 200);
 	it_json(&r, u.ip, "GET", "/api/keys", u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	ck_assert_msg(strstr(r.body.data, key) == NULL, "GET /api/keys shows the key");
 	ck_assert_msg(strstr(r.body.data, key + strlen(prefix)) == NULL, "the secret part shows");
 	o = it_json_body(&r);
-	list = jneed(o, "api_keys", json_type_array);
-	jneed(o, "provider_keys", json_type_array);
+	list = it_jneed(o, "api_keys", json_type_array);
+	it_jneed(o, "provider_keys", json_type_array);
 	ck_assert_int_eq(json_object_array_length(list), 1);
 	json_object *k = json_object_array_get_idx(list, 0);
-	ck_assert_str_eq(js(k, "id"), id);
-	ck_assert_str_eq(js(k, "name"), "ci");
-	ck_assert_str_eq(js(k, "prefix"), prefix);
-	jneed(k, "scopes", json_type_array);
-	jneed(k, "created_at", json_type_string);
-	jneed(k, "expires_at", json_type_string);
-	ck_assert_msg(jpath(k, "last_used_at") && json_object_is_type(jpath(k, "last_used_at"),
+	ck_assert_str_eq(it_js(k, "id"), id);
+	ck_assert_str_eq(it_js(k, "name"), "ci");
+	ck_assert_str_eq(it_js(k, "prefix"), prefix);
+	it_jneed(k, "scopes", json_type_array);
+	it_jneed(k, "created_at", json_type_string);
+	it_jneed(k, "expires_at", json_type_string);
+	ck_assert_msg(it_jpath(k, "last_used_at") && json_object_is_type(it_jpath(k, "last_used_at"),
 	    json_type_string), "last_used_at not set after use: %s", r.body.data);
-	ck_assert_ptr_null(jpath(k, "key"));
+	ck_assert_ptr_null(it_jpath(k, "key"));
 	json_object_put(o);
 	it_resp_free(&r);
 	/* Without expires_in it has none. */
 	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"forever\"}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	ck_assert(jpath(o, "expires_at") == NULL || json_object_is_type(jpath(o, "expires_at"),
+	ck_assert(it_jpath(o, "expires_at") == NULL || json_object_is_type(it_jpath(o, "expires_at"),
 	    json_type_null));
 	json_object_put(o);
 	it_resp_free(&r);
@@ -1289,7 +838,7 @@ START_TEST(revoked_api_key_is_refused_on_the_next_request)
 	ck_assert_int_eq(status_of_me(u.ip, key), 200);
 	snprintf(path, sizeof(path), "/api/keys/%s", id);
 	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	it_resp_free(&r);
 	expect_refused(u.ip, key);
 	it_json(&r, u.ip, "GET", "/api/keys", u.access, NULL);
@@ -1310,15 +859,15 @@ START_TEST(read_only_api_key_cannot_create_keys)
 	key_create(&u, "{\"name\":\"ro\",\"scopes\":[\"read\"]}", id, sizeof(id), key, sizeof(key));
 	ck_assert_int_eq(status_of_me(u.ip, key), 200);
 	it_json(&r, u.ip, "POST", "/api/keys", key, "{\"name\":\"escalated\",\"scopes\":[\"admin\"]}");
-	expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_expect_error(&r, 403, "forbidden", NULL, NULL);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "POST", "/api/keys", key, "{\"name\":\"escalated\"}");
-	expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_expect_error(&r, 403, "forbidden", NULL, NULL);
 	it_resp_free(&r);
 	/* A key with the admin scope may. */
 	key_create(&u, "{\"name\":\"adm\",\"scopes\":[\"admin\"]}", id, sizeof(id), key, sizeof(key));
 	it_json(&r, u.ip, "POST", "/api/keys", key, "{\"name\":\"child\",\"scopes\":[\"read\"]}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	it_resp_free(&r);
 }
 END_TEST
@@ -1330,13 +879,13 @@ START_TEST(api_key_create_rejects_bad_fields_by_name)
 
 	user_new(&u, ip(84));
 	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"x\",\"scopes\":[\"root\"]}");
-	expect_error(&r, 400, "invalid_request", "scopes", NULL);
+	it_expect_error(&r, 400, "invalid_request", "scopes", NULL);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"scopes\":[\"read\"]}");
-	expect_error(&r, 400, "invalid_request", "name", NULL);
+	it_expect_error(&r, 400, "invalid_request", "name", NULL);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "POST", "/api/keys", u.access, "{\"name\":\"x\",\"expires_in\":\"soon\"}");
-	expect_error(&r, 400, "invalid_request", "expires_in", NULL);
+	it_expect_error(&r, 400, "invalid_request", "expires_in", NULL);
 	it_resp_free(&r);
 }
 END_TEST
@@ -1352,9 +901,9 @@ provider_create(const user *u, const char *secret, char *id, size_t idlen)
 
 	it_json(&r, u->ip, "POST", "/api/keys/providers", u->access,
 	    "{\"provider\":\"openai\",\"api_key\":\"%s\",\"name\":\"mine\"}", secret);
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	snprintf(id, idlen, "%s", js(o, "provider_key.id"));
+	snprintf(id, idlen, "%s", it_js(o, "provider_key.id"));
 	json_object_put(o);
 	it_resp_free(&r);
 }
@@ -1375,27 +924,27 @@ START_TEST(provider_key_is_encrypted_at_rest_and_shown_as_last4)
 	    rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	it_json(&r, u.ip, "POST", "/api/keys/providers", u.access,
 	    "{\"provider\":\"openai\",\"api_key\":\"%s\",\"name\":\"my openai\"}", secret);
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	ck_assert_msg(strstr(r.body.data, secret) == NULL, "response shows the key");
 	o = it_json_body(&r);
-	ck_assert(json_object_get_boolean(jneed(o, "success", json_type_boolean)));
-	snprintf(id, sizeof(id), "%s", js(o, "provider_key.id"));
-	ck_assert_str_eq(js(o, "provider_key.provider"), "openai");
-	ck_assert_str_eq(js(o, "provider_key.name"), "my openai");
-	ck_assert_str_eq(js(o, "provider_key.last4"), secret + strlen(secret) - 4);
-	jneed(o, "provider_key.created_at", json_type_string);
-	ck_assert_msg(jhas(o, "provider_key.last_used_at"), "%s", r.body.data);
+	ck_assert(json_object_get_boolean(it_jneed(o, "success", json_type_boolean)));
+	snprintf(id, sizeof(id), "%s", it_js(o, "provider_key.id"));
+	ck_assert_str_eq(it_js(o, "provider_key.provider"), "openai");
+	ck_assert_str_eq(it_js(o, "provider_key.name"), "my openai");
+	ck_assert_str_eq(it_js(o, "provider_key.last4"), secret + strlen(secret) - 4);
+	it_jneed(o, "provider_key.created_at", json_type_string);
+	ck_assert_msg(it_jhas(o, "provider_key.last_used_at"), "%s", r.body.data);
 	json_object_put(o);
 	it_resp_free(&r);
 
 	it_json(&r, u.ip, "GET", "/api/keys", u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	ck_assert_msg(strstr(r.body.data, secret) == NULL, "GET /api/keys shows the key");
 	o = it_json_body(&r);
-	json_object *list = jneed(o, "provider_keys", json_type_array);
+	json_object *list = it_jneed(o, "provider_keys", json_type_array);
 	ck_assert_int_eq(json_object_array_length(list), 1);
-	ck_assert_str_eq(js(json_object_array_get_idx(list, 0), "id"), id);
-	ck_assert_str_eq(js(json_object_array_get_idx(list, 0), "last4"), secret + strlen(secret) - 4);
+	ck_assert_str_eq(it_js(json_object_array_get_idx(list, 0), "id"), id);
+	ck_assert_str_eq(it_js(json_object_array_get_idx(list, 0), "last4"), secret + strlen(secret) - 4);
 	json_object_put(o);
 	it_resp_free(&r);
 
@@ -1427,7 +976,7 @@ START_TEST(provider_key_test_asks_the_provider_and_delete_removes_it)
 	provider_create(&u, "sk-test-deleteme-1234", id, sizeof(id));
 	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", id);
 	it_json(&r, u.ip, "POST", path, u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
 	ck_assert(!json_object_get_boolean(json_object_object_get(o, "valid")));
 	ck_assert(strlen(it_jstr(o, "checked_at", NULL)) >= 20);
@@ -1436,7 +985,7 @@ START_TEST(provider_key_test_asks_the_provider_and_delete_removes_it)
 	provider_create(&u, "sk-good-keytest-5678", good, sizeof(good));
 	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", good);
 	it_json(&r, u.ip, "POST", path, u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
 	ck_assert(json_object_get_boolean(json_object_object_get(o, "valid")));
 	json_object_put(o);
@@ -1444,17 +993,17 @@ START_TEST(provider_key_test_asks_the_provider_and_delete_removes_it)
 	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", id);
 	snprintf(path, sizeof(path), "/api/keys/providers/%s", id);
 	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "GET", "/api/keys", u.access, NULL);
 	ck_assert_msg(strstr(r.body.data, id) == NULL, "deleted key still listed: %s", r.body.data);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "DELETE", path, u.access, NULL);
-	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_expect_error(&r, 404, "not_found", NULL, NULL);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "POST", "/api/keys/providers", u.access,
 	    "{\"provider\":\"acme\",\"api_key\":\"sk-x-12345678\",\"name\":\"n\"}");
-	expect_error(&r, 400, "invalid_request", "provider", NULL);
+	it_expect_error(&r, 400, "invalid_request", "provider", NULL);
 	it_resp_free(&r);
 }
 END_TEST
@@ -1474,15 +1023,15 @@ START_TEST(other_users_key_ids_are_404_and_keys_survive)
 
 	snprintf(path, sizeof(path), "/api/keys/%s", kid);
 	it_json(&r, b.ip, "DELETE", path, b.access, NULL);
-	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_expect_error(&r, 404, "not_found", NULL, NULL);
 	it_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/keys/providers/%s", pid);
 	it_json(&r, b.ip, "DELETE", path, b.access, NULL);
-	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_expect_error(&r, 404, "not_found", NULL, NULL);
 	it_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/keys/providers/%s/test", pid);
 	it_json(&r, b.ip, "POST", path, b.access, NULL);
-	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_expect_error(&r, 404, "not_found", NULL, NULL);
 	it_resp_free(&r);
 	/* B's key listing shows nothing of A's. */
 	it_json(&r, b.ip, "GET", "/api/keys", b.access, NULL);
@@ -1497,7 +1046,7 @@ START_TEST(other_users_key_ids_are_404_and_keys_survive)
 	it_resp_free(&r);
 	/* Ids that exist nowhere, and ones that are not ids, are 404 as well. */
 	it_json(&r, b.ip, "DELETE", "/api/keys/00000000-0000-4000-8000-000000000000", b.access, NULL);
-	expect_error(&r, 404, "not_found", NULL, NULL);
+	it_expect_error(&r, 404, "not_found", NULL, NULL);
 	it_resp_free(&r);
 	it_json(&r, b.ip, "DELETE", "/api/keys/not-a-uuid", b.access, NULL);
 	ck_assert_msg(r.status == 404 || r.status == 400, "%ld %s", r.status, r.body.data);
@@ -1514,10 +1063,10 @@ START_TEST(monitoring_is_admin_only)
 
 	user_new(&u, ip(100));
 	it_json(&r, u.ip, "GET", "/api/monitoring/performance-metrics", NULL, NULL);
-	expect_error(&r, 401, "unauthorized", NULL, NULL);
+	it_expect_error(&r, 401, "unauthorized", NULL, NULL);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "GET", "/api/monitoring/performance-metrics", u.access, NULL);
-	expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_expect_error(&r, 403, "forbidden", NULL, NULL);
 	it_resp_free(&r);
 }
 END_TEST
@@ -1552,515 +1101,53 @@ START_TEST(admin_from_cli_reads_performance_metrics)
 	user_login(&u);
 	it_json(&r, u.ip, "GET", "/api/user", u.access, NULL);
 	o = it_json_body(&r);
-	ck_assert_str_eq(js(o, "user.role"), "admin");
+	ck_assert_str_eq(it_js(o, "user.role"), "admin");
 	json_object_put(o);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "GET", "/api/monitoring/performance-metrics", u.access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		json_object *v = jpath(o, nums[i]);
+		json_object *v = it_jpath(o, nums[i]);
 		ck_assert_msg(v && (json_object_is_type(v, json_type_double) ||
 		    json_object_is_type(v, json_type_int)), "%s: %s", nums[i], r.body.data);
 	}
-	ck_assert(json_object_get_int64(jneed(o, "total_requests", json_type_int)) > 0);
-	ck_assert(strlen(js(o, "uptime")) > 0);
-	jneed(o, "by_status", json_type_object);
+	ck_assert(json_object_get_int64(it_jneed(o, "total_requests", json_type_int)) > 0);
+	ck_assert(strlen(it_js(o, "uptime")) > 0);
+	it_jneed(o, "by_status", json_type_object);
 	json_object_put(o);
 	it_resp_free(&r);
 }
 END_TEST
 
-/* --------------------------------------------------------------------- JWT */
-
-static char *
-b64url(const void *p, size_t n)
-{
-	size_t m = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *o = ig_xmalloc(m);
-
-	sodium_bin2base64(o, m, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	return o;
-}
-
-/*
- * A JWT (RFC 7519) with header {"alg": alg, "typ": "JWT"} and payload,
- * signed by HMAC with key (HS256 or HS512 per alg) or with an empty
- * signature when key is NULL. Caller frees.
- */
-static char *
-jwt_craft(const char *alg, const char *payload, const char *key)
-{
-	char *hdr = ig_xasprintf("{\"alg\":\"%s\",\"typ\":\"JWT\"}", alg);
-	char *h = b64url(hdr, strlen(hdr)), *p = b64url(payload, strlen(payload));
-	char *input = ig_xasprintf("%s.%s", h, p), *sig, *out;
-	unsigned char mac[crypto_auth_hmacsha512_BYTES];
-	size_t maclen = 0;
-
-	if (key != NULL && strcmp(alg, "HS512") == 0) {
-		crypto_auth_hmacsha512_state st;
-		crypto_auth_hmacsha512_init(&st, (const unsigned char *)key, strlen(key));
-		crypto_auth_hmacsha512_update(&st, (const unsigned char *)input, strlen(input));
-		crypto_auth_hmacsha512_final(&st, mac);
-		maclen = crypto_auth_hmacsha512_BYTES;
-	} else if (key != NULL) {
-		crypto_auth_hmacsha256_state st;
-		crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
-		crypto_auth_hmacsha256_update(&st, (const unsigned char *)input, strlen(input));
-		crypto_auth_hmacsha256_final(&st, mac);
-		maclen = crypto_auth_hmacsha256_BYTES;
-	}
-	sig = maclen ? b64url(mac, maclen) : ig_xstrdup("");
-	out = ig_xasprintf("%s.%s", input, sig);
-	free(hdr);
-	free(h);
-	free(p);
-	free(input);
-	free(sig);
-	return out;
-}
-
-static const char *
-issuer(void)
-{
-	const char *v = getenv("IG_JWT_ISSUER");
-	return v && *v ? v : "imagegen";
-}
-
-static const char *
-audience(void)
-{
-	const char *v = getenv("IG_JWT_AUDIENCE");
-	return v && *v ? v : "imagegen-api";
-}
-
-/*
- * Claims the server would issue for u, as JSON (caller frees), with one
- * claim changed: claim set to value (a JSON literal), or removed when value
- * is NULL; claim NULL changes nothing.
- */
-static char *
-claims_for(const user *u, const char *claim, const char *value)
-{
-	long now = (long)time(NULL);
-	char jti[37];
-	json_object *o = json_object_new_object(), *v;
-	char *s;
-
-	ig_uuid4(jti);
-	json_object_object_add(o, "sub", json_object_new_string(u->id));
-	json_object_object_add(o, "role", json_object_new_string("user"));
-	json_object_object_add(o, "iat", json_object_new_int64(now));
-	json_object_object_add(o, "nbf", json_object_new_int64(now));
-	json_object_object_add(o, "exp", json_object_new_int64(now + 600));
-	json_object_object_add(o, "iss", json_object_new_string(issuer()));
-	json_object_object_add(o, "aud", json_object_new_string(audience()));
-	json_object_object_add(o, "jti", json_object_new_string(jti));
-	if (claim != NULL) {
-		json_object_object_del(o, claim);
-		if (value != NULL) {
-			v = json_tokener_parse(value);
-			ck_assert_ptr_nonnull(v);
-			json_object_object_add(o, claim, v);
-		}
-	}
-	s = ig_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return s;
-}
-
-/* Fail unless GET /api/user with a token crafted for u (alg, one claim
- * changed as in claims_for, signed with key or unsigned when key is NULL)
- * answers want. */
-static void
-expect_crafted(const user *u, const char *alg, const char *claim, const char *value,
-    const char *key, long want)
-{
-	char *payload = claims_for(u, claim, value), *tok = jwt_craft(alg, payload, key);
-	it_resp r;
-
-	it_json(&r, u->ip, "GET", "/api/user", tok, NULL);
-	ck_assert_msg(r.status == want, "alg %s, claims %s: want %ld, got %ld: %s", alg, payload,
-	    want, r.status, r.body.data);
-	it_resp_free(&r);
-	free(payload);
-	free(tok);
-}
-
-/* The control for every forged-token test below: a token built here with the
- * right key and claims is accepted, so their 401s are for the one thing each
- * gets wrong, not for how this file builds tokens. */
-START_TEST(crafted_token_with_right_claims_is_accepted)
-{
-	user u;
-
-	user_new(&u, ip(110));
-	expect_crafted(&u, "HS256", NULL, NULL, it_env("IG_JWT_SECRET"), 200);
-}
-END_TEST
-
-START_TEST(expired_token_is_refused)
-{
-	user u;
-	char exp[32];
-
-	user_new(&u, ip(111));
-	snprintf(exp, sizeof(exp), "%ld", (long)time(NULL) - 3600);
-	expect_crafted(&u, "HS256", "exp", exp, it_env("IG_JWT_SECRET"), 401);
-}
-END_TEST
-
-START_TEST(token_without_exp_is_refused)
-{
-	user u;
-
-	user_new(&u, ip(112));
-	expect_crafted(&u, "HS256", "exp", NULL, it_env("IG_JWT_SECRET"), 401);
-}
-END_TEST
-
-START_TEST(token_not_yet_valid_is_refused)
-{
-	user u;
-	char nbf[32];
-
-	user_new(&u, ip(113));
-	snprintf(nbf, sizeof(nbf), "%ld", (long)time(NULL) + 3600);
-	expect_crafted(&u, "HS256", "nbf", nbf, it_env("IG_JWT_SECRET"), 401);
-}
-END_TEST
-
-/* A token minted for another service sharing the key must not work here. */
-START_TEST(token_for_other_issuer_or_audience_is_refused)
-{
-	user u;
-
-	user_new(&u, ip(114));
-	expect_crafted(&u, "HS256", "iss", "\"evil\"", it_env("IG_JWT_SECRET"), 401);
-	expect_crafted(&u, "HS256", "aud", "\"other-api\"", it_env("IG_JWT_SECRET"), 401);
-	expect_crafted(&u, "HS256", "iss", NULL, it_env("IG_JWT_SECRET"), 401);
-	expect_crafted(&u, "HS256", "aud", NULL, it_env("IG_JWT_SECRET"), 401);
-}
-END_TEST
-
-/* CVE-2015-9235 style: "alg": "none" with no signature must not pass. */
-START_TEST(unsigned_alg_none_token_is_refused)
-{
-	user u;
-
-	user_new(&u, ip(115));
-	expect_crafted(&u, "none", NULL, NULL, NULL, 401);
-	expect_crafted(&u, "NONE", NULL, NULL, NULL, 401);
-	/* Nor an HS256 header with the signature stripped. */
-	expect_crafted(&u, "HS256", NULL, NULL, NULL, 401);
-}
-END_TEST
-
-/* The algorithm is pinned to HS256: a token whose header picks another one
- * is refused even when correctly signed with the right key. */
-START_TEST(token_with_other_algorithm_is_refused)
-{
-	user u;
-
-	user_new(&u, ip(116));
-	expect_crafted(&u, "HS512", NULL, NULL, it_env("IG_JWT_SECRET"), 401);
-}
-END_TEST
-
-START_TEST(token_signed_with_another_key_is_refused)
-{
-	user u;
-
-	user_new(&u, ip(117));
-	expect_crafted(&u, "HS256", NULL, NULL,
-	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 401);
-}
-END_TEST
-
-/* A real token whose payload is edited (role: admin, or another user's sub)
- * and not re-signed must not pass: privilege escalation and impersonation. */
-START_TEST(tampered_token_payload_is_refused)
-{
-	static const char *const edits[][2] = { { "role", "admin" }, { "sub", NULL } };
-	user u, victim;
-	it_resp r;
-
-	user_new(&u, ip(118));
-	user_new(&victim, ip(118));
-	for (size_t i = 0; i < 2; i++) {
-		char *dot1 = strchr(u.access, '.'), *dot2 = strrchr(u.access, '.');
-		unsigned char bin[2048];
-		size_t binlen;
-
-		ck_assert(dot1 && dot2 && dot1 < dot2);
-		ck_assert_int_eq(sodium_base642bin(bin, sizeof(bin) - 1, dot1 + 1, (size_t)(dot2 - dot1 - 1),
-		    NULL, &binlen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
-		bin[binlen] = '\0';
-		json_object *o = json_tokener_parse((char *)bin);
-		ck_assert_ptr_nonnull(o);
-		json_object_object_add(o, edits[i][0],
-		    json_object_new_string(edits[i][1] ? edits[i][1] : victim.id));
-		const char *np = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-		char *p = b64url(np, strlen(np));
-		char *tok = ig_xasprintf("%.*s.%s%s", (int)(dot1 - u.access), u.access, p, dot2);
-		expect_refused(u.ip, tok);
-		it_json(&r, u.ip, "GET", "/api/monitoring/performance-metrics", tok, NULL);
-		EXPECT(&r, 401);
-		it_resp_free(&r);
-		free(tok);
-		free(p);
-		json_object_put(o);
-	}
-	/* The untouched token still works: the edits were the only difference. */
-	ck_assert_int_eq(status_of_me(u.ip, u.access), 200);
-}
-END_TEST
-
-START_TEST(garbage_bearer_tokens_are_refused)
-{
-	static const char *const junk[] = {
-		"x", "a.b.c", "..", "...", "eyJ.eyJ.", "ig_", "ig_short",
-		"ig_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-		"eyJhbGciOiJIUzI1NiJ9.e30.", "null", "Bearer", "%00", "' OR '1'='1",
-	};
-	char *longtok = ig_xmalloc(8001);
-	it_resp r;
-
-	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
-		expect_refused(ip(119), junk[i]);
-	memset(longtok, 'A', 8000);
-	longtok[8000] = '\0';
-	it_json(&r, ip(119), "GET", "/api/user", longtok, NULL);
-	ck_assert_msg(r.status == 401 || r.status == 400 || r.status == 431 || r.status == 494,
-	    "%ld %s", r.status, r.body.data);
-	it_resp_free(&r);
-	free(longtok);
-	/* Another scheme is no token at all. */
-	static const char *const basic[] = { "Authorization: Basic dXNlcjpwYXNz", NULL };
-	it_req q = { .method = "GET", .path = "/api/user", .headers = basic, .source_ip = ip(119) };
-	it_request(&q, &r);
-	EXPECT(&r, 401);
-	it_resp_free(&r);
-}
-END_TEST
-
-/* ------------------------------------------------------------- rate limits */
-
-START_TEST(every_api_response_carries_ratelimit_headers)
-{
-	user u;
-	it_resp r;
-	char v[64];
-	static const char *const names[] = { "RateLimit-Limit", "RateLimit-Remaining",
-		"RateLimit-Reset" };
-
-	ig_buf missing = { 0 };
-
-	user_new(&u, ip(120));
-	for (int i = 0; i < 4; i++) {
-		switch (i) {
-		case 0: it_json(&r, u.ip, "GET", "/api/user", u.access, NULL); break;
-		case 1: it_json(&r, u.ip, "GET", "/api/does-not-exist", NULL, NULL); break;
-		case 2: it_json(&r, u.ip, "POST", "/api/auth/login", NULL, "{"); break;
-		default: it_json(&r, u.ip, "GET", "/api/user", NULL, NULL); break;
-		}
-		for (size_t k = 0; k < 3; k++)
-			if (!it_header(&r, names[k], v, sizeof(v)) || !*v ||
-			    strspn(v, "0123456789") != strlen(v))
-				ig_buf_printf(&missing, "request %d (%ld): %s missing or not a number\n",
-				    i, r.status, names[k]);
-		if (i == 0) {
-			it_header(&r, "RateLimit-Limit", v, sizeof(v));
-			ck_assert_str_eq(v, it_env("IG_RATE_LIMIT"));
-			it_header(&r, "RateLimit-Remaining", v, sizeof(v));
-			ck_assert(atol(v) < atol(it_env("IG_RATE_LIMIT")));
-		}
-		it_resp_free(&r);
-	}
-	ck_assert_msg(missing.data == NULL, "%s", missing.data);
-}
-END_TEST
-
-/* One user may not flood the API: past IG_RATE_LIMIT requests a minute it
- * gets 429 with Retry-After, and after that wait it is served again. */
-START_TEST(user_over_rate_limit_gets_429_then_recovers)
-{
-	long limit = atol(it_env("IG_RATE_LIMIT")), ok = 0, i;
-	user u;
-	it_resp r;
-	char ra[32], rem[32];
-
-	user_new(&u, ip(121));
-	for (i = 0; i < 2 * limit + 2; i++) {
-		it_json(&r, u.ip, "GET", "/api/user", u.access, NULL);
-		if (r.status != 200)
-			break;
-		ok++;
-		it_resp_free(&r);
-	}
-	/* A fixed window may turn over once during the burst, never twice. */
-	ck_assert_msg(ok >= limit && ok <= 2 * limit, "429 after %ld requests (limit %ld)", ok, limit);
-	expect_error(&r, 429, "rate_limited", NULL, NULL);
-	ck_assert_msg(it_header(&r, "Retry-After", ra, sizeof(ra)), "no Retry-After");
-	ck_assert_msg(atol(ra) >= 1 && atol(ra) <= 60, "Retry-After: %s", ra);
-	ck_assert(it_header(&r, "RateLimit-Remaining", rem, sizeof(rem)));
-	ck_assert_str_eq(rem, "0");
-	it_resp_free(&r);
-	it_sleep_ms(atol(ra) * 1000 + 500);
-	ck_assert_int_eq(status_of_me(u.ip, u.access), 200);
-}
-END_TEST
-
-/* -------------------------------------------------------------------- CORS */
-
-START_TEST(cors_preflight_allows_configured_origin_with_authorization)
-{
-	static const char *const pre[] = { "Origin: " ORIGIN, "Access-Control-Request-Method: GET",
-		"Access-Control-Request-Headers: authorization, content-type", NULL };
-	it_req q = { .method = "OPTIONS", .path = "/api/user", .headers = pre, .source_ip = ip(130) };
-	it_resp r;
-	char v[512], cred[32];
-
-	ck_assert_msg(strstr(it_env("IG_CORS_ORIGINS"), ORIGIN) != NULL, "stack lacks " ORIGIN);
-	it_request(&q, &r);
-	ck_assert_msg(r.status == 204, "got %ld:\n%s%s", r.status, r.headers.data, r.body.data);
-	ck_assert(it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
-	ck_assert_str_eq(v, ORIGIN);
-	ck_assert_msg(it_header(&r, "Access-Control-Allow-Methods", v, sizeof(v)) && strstr(v, "GET"),
-	    "%s", r.headers.data);
-	ck_assert_msg(it_header(&r, "Access-Control-Allow-Headers", v, sizeof(v)) &&
-	    strcasestr(v, "authorization"), "%s", r.headers.data);
-	it_resp_free(&r);
-
-	/* The actual request echoes the origin, never "*". */
-	user u;
-	static const char *const get[] = { "Origin: " ORIGIN, NULL };
-	user_new(&u, ip(130));
-	it_req g = { .method = "GET", .path = "/api/user", .headers = get, .bearer = u.access,
-		.source_ip = u.ip };
-	it_request(&g, &r);
-	EXPECT(&r, 200);
-	ck_assert(it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
-	ck_assert_str_eq(v, ORIGIN);
-	if (it_header(&r, "Access-Control-Allow-Credentials", cred, sizeof(cred)))
-		ck_assert_str_ne(v, "*");
-	it_resp_free(&r);
-}
-END_TEST
-
-/* A site not in IG_CORS_ORIGINS gets no Access-Control-Allow-Origin, so a
- * browser will not let it read a user's data; and never a wildcard. */
-START_TEST(cors_unknown_origin_gets_no_allow_origin)
-{
-	static const char *const pre[] = { "Origin: https://evil.example.test",
-		"Access-Control-Request-Method: GET", "Access-Control-Request-Headers: authorization",
-		NULL };
-	static const char *const get[] = { "Origin: https://evil.example.test", NULL };
-	static const char *const sub[] = { "Origin: https://app.example.test.evil.test", NULL };
-	it_req q = { .method = "OPTIONS", .path = "/api/user", .headers = pre, .source_ip = ip(131) };
-	it_resp r;
-	char v[512];
-	user u;
-
-	it_request(&q, &r);
-	ck_assert_msg(!it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "ACAO %s", v);
-	it_resp_free(&r);
-	user_new(&u, ip(131));
-	it_req g = { .method = "GET", .path = "/api/user", .headers = get, .bearer = u.access,
-		.source_ip = u.ip };
-	it_request(&g, &r);
-	ck_assert_msg(!it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "ACAO %s", v);
-	it_resp_free(&r);
-	g.headers = sub;
-	it_request(&g, &r);
-	ck_assert_msg(!it_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)), "ACAO %s", v);
-	it_resp_free(&r);
-}
-END_TEST
-
-int
-main(void)
-{
-	Suite *s = suite_create("accounts");
-	TCase *tc;
-
-	run_id = 1 + (int)(getpid() % 250);
-	if (sodium_init() < 0) {
-		fprintf(stderr, "sodium_init failed\n");
-		return EXIT_FAILURE;
-	}
-
-	tc = tcase_create("register_login");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, register_returns_user_without_password_material);
-	tcase_add_test(tc, register_taken_username_or_email_is_409_without_saying_which);
-	tcase_add_test(tc, register_rejects_bad_fields_by_name);
-	tcase_add_test(tc, register_refuses_unknown_fields_such_as_role);
-	tcase_add_test(tc, malformed_or_mistyped_json_is_400);
-	tcase_add_test(tc, oversized_register_body_is_413);
-	tcase_add_test(tc, login_returns_bearer_pair_by_username_or_email);
-	tcase_add_test(tc, login_wrong_password_and_unknown_user_answer_alike);
-	tcase_add_test(tc, login_locks_account_after_max_failures_from_any_address);
-	tcase_add_test(tc, login_blocks_address_after_max_failures_across_accounts);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("sessions");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, refresh_rotates_and_reuse_of_spent_token_revokes_family);
-	tcase_add_test(tc, refresh_with_garbage_or_access_token_is_401);
-	tcase_add_test(tc, logout_revokes_access_token_and_refresh_family);
-	tcase_add_test(tc, logout_without_token_is_401);
-	tcase_add_test(tc, logout_cannot_revoke_another_users_refresh_token);
-	tcase_add_test(tc, password_reset_request_does_not_reveal_whether_email_exists);
-	tcase_add_test(tc, password_reset_token_works_once_and_revokes_every_session);
-	tcase_add_test(tc, password_reset_with_forged_token_is_400);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("user");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, user_routes_require_a_token);
-	tcase_add_test(tc, user_update_changes_profile_and_refuses_taken_email);
-	tcase_add_test(tc, deleting_account_needs_password_and_kills_every_credential);
-	tcase_add_test(tc, activity_lists_events_newest_first_and_pages_without_overlap);
-	tcase_add_test(tc, preferences_merge_a_subset_of_keys);
-	tcase_add_test(tc, preferences_reject_unknown_keys_and_wrong_types_by_name);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("keys");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, api_key_is_shown_once_and_authenticates);
-	tcase_add_test(tc, api_key_is_stored_only_as_a_hash);
-	tcase_add_test(tc, revoked_api_key_is_refused_on_the_next_request);
-	tcase_add_test(tc, read_only_api_key_cannot_create_keys);
-	tcase_add_test(tc, api_key_create_rejects_bad_fields_by_name);
-	tcase_add_test(tc, provider_key_is_encrypted_at_rest_and_shown_as_last4);
-	tcase_add_test(tc, provider_key_test_asks_the_provider_and_delete_removes_it);
-	tcase_add_test(tc, other_users_key_ids_are_404_and_keys_survive);
-	tcase_add_test(tc, monitoring_is_admin_only);
-	tcase_add_test(tc, admin_from_cli_reads_performance_metrics);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("jwt");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, crafted_token_with_right_claims_is_accepted);
-	tcase_add_test(tc, expired_token_is_refused);
-	tcase_add_test(tc, token_without_exp_is_refused);
-	tcase_add_test(tc, token_not_yet_valid_is_refused);
-	tcase_add_test(tc, token_for_other_issuer_or_audience_is_refused);
-	tcase_add_test(tc, unsigned_alg_none_token_is_refused);
-	tcase_add_test(tc, token_with_other_algorithm_is_refused);
-	tcase_add_test(tc, token_signed_with_another_key_is_refused);
-	tcase_add_test(tc, tampered_token_payload_is_refused);
-	tcase_add_test(tc, garbage_bearer_tokens_are_refused);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("http");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, every_api_response_carries_ratelimit_headers);
-	tcase_add_test(tc, user_over_rate_limit_gets_429_then_recovers);
-	tcase_add_test(tc, cors_preflight_allows_configured_origin_with_authorization);
-	tcase_add_test(tc, cors_unknown_origin_gets_no_allow_origin);
-	suite_add_tcase(s, tc);
-
-	return it_run(s);
-}
+IT_MAIN("accounts", it_users_init,
+	IT_TCASE("register_login", 120,
+	    &register_returns_user_without_password_material,
+	    &register_taken_username_or_email_is_409_without_saying_which,
+	    &register_rejects_bad_fields_by_name,
+	    &register_refuses_unknown_fields_such_as_role,
+	    &malformed_or_mistyped_json_is_400,
+	    &oversized_register_body_is_413,
+	    &login_returns_bearer_pair_by_username_or_email,
+	    &login_wrong_password_and_unknown_user_answer_alike,
+	    &login_locks_account_after_max_failures_from_any_address,
+	    &login_blocks_address_after_max_failures_across_accounts),
+	IT_TCASE("user", 120,
+	    &user_routes_require_a_token,
+	    &user_update_changes_profile_and_refuses_taken_email,
+	    &deleting_account_needs_password_and_kills_every_credential,
+	    &activity_lists_events_newest_first_and_pages_without_overlap,
+	    &preferences_merge_a_subset_of_keys,
+	    &preferences_reject_unknown_keys_and_wrong_types_by_name),
+	IT_TCASE("keys", 120,
+	    &api_key_is_shown_once_and_authenticates,
+	    &api_key_is_stored_only_as_a_hash,
+	    &revoked_api_key_is_refused_on_the_next_request,
+	    &read_only_api_key_cannot_create_keys,
+	    &api_key_create_rejects_bad_fields_by_name,
+	    &provider_key_is_encrypted_at_rest_and_shown_as_last4,
+	    &provider_key_test_asks_the_provider_and_delete_removes_it,
+	    &other_users_key_ids_are_404_and_keys_survive,
+	    &monitoring_is_admin_only,
+	    &admin_from_cli_reads_performance_metrics)
+);

@@ -284,19 +284,12 @@ START_TEST(catalogue_with_and_without_a_stored_key)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("assistant");
-	TCase *tc = tcase_create("assistant");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, builtin_engine_answers_without_a_key);
-	tcase_add_test(tc, enhance_and_suggestions);
-	tcase_add_test(tc, suggestions_without_parameters_are_general);
-	tcase_add_test(tc, openai_answers_and_keeps_the_conversation);
-	tcase_add_test(tc, gemini_answers_and_keeps_the_conversation);
-	tcase_add_test(tc, catalogue_with_and_without_a_stored_key);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+IT_MAIN("assistant", NULL,
+	IT_TCASE("assistant", 60,
+	    &builtin_engine_answers_without_a_key,
+	    &enhance_and_suggestions,
+	    &suggestions_without_parameters_are_general,
+	    &openai_answers_and_keeps_the_conversation,
+	    &gemini_answers_and_keeps_the_conversation,
+	    &catalogue_with_and_without_a_stored_key)
+);

@@ -585,23 +585,16 @@ START_TEST(idempotent_submit_is_one_batch)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("batch");
-	TCase *tc = tcase_create("batch");
-
-	tcase_set_timeout(tc, 180);
-	tcase_add_test(tc, fifty_prompt_batch_completes);
-	tcase_add_test(tc, partial_batch_then_retry_completes);
-	tcase_add_test(tc, cancel_stops_the_batch);
-	tcase_add_test(tc, bad_batches_are_refused_whole);
-	tcase_add_test(tc, other_users_batch_is_404);
-	tcase_add_test(tc, single_request_overtakes_a_waiting_batch);
-	tcase_add_test(tc, two_runners_share_a_batch_and_survive_kill9);
-	tcase_add_test(tc, events_stream_and_zip_download);
-	tcase_add_test(tc, cli_submits_and_watches_a_batch);
-	tcase_add_test(tc, idempotent_submit_is_one_batch);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+IT_MAIN("batch", NULL,
+	IT_TCASE("batch", 180,
+	    &fifty_prompt_batch_completes,
+	    &partial_batch_then_retry_completes,
+	    &cancel_stops_the_batch,
+	    &bad_batches_are_refused_whole,
+	    &other_users_batch_is_404,
+	    &single_request_overtakes_a_waiting_batch,
+	    &two_runners_share_a_batch_and_survive_kill9,
+	    &events_stream_and_zip_download,
+	    &cli_submits_and_watches_a_batch,
+	    &idempotent_submit_is_one_batch)
+);

@@ -172,16 +172,8 @@ restore_worker(void)
 	it_stack("worker-start");
 }
 
-int
-main(void)
-{
-	Suite *s = suite_create("downloads");
-	TCase *tc = tcase_create("downloads");
-
-	tcase_set_timeout(tc, 90);
-	tcase_add_unchecked_fixture(tc, NULL, restore_worker);
-	tcase_add_test(tc, redirect_to_a_host_not_allowed_is_refused);
-	tcase_add_test(tc, allowed_name_resolving_to_loopback_is_refused);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+IT_MAIN("downloads", NULL,
+	{ .name = "downloads", .timeout_s = 90, .setup = NULL, .teardown = restore_worker,
+	    .tests = IT_TESTS(&redirect_to_a_host_not_allowed_is_refused, &allowed_name_resolving_to_loopback_is_refused)
+	}
+);

@@ -484,22 +484,15 @@ START_TEST(local_ai_routes_ask_the_server)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("generate");
-	TCase *tc = tcase_create("builtin");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, builtin_generates_a_stored_image);
-	tcase_add_test(tc, identical_request_is_cached);
-	tcase_add_test(tc, b64_json_fills_base64);
-	tcase_add_test(tc, invalid_requests_name_the_field);
-	tcase_add_test(tc, missing_provider_key_is_401);
-	tcase_add_test(tc, openai_compatible_generations_and_models);
-	tcase_add_test(tc, provider_catalogue_is_declared_and_observed);
-	tcase_add_test(tc, idempotency_key_replays_the_first_answer);
-	tcase_add_test(tc, local_ai_routes_ask_the_server);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+IT_MAIN("generate", NULL,
+	IT_TCASE("builtin", 120,
+	    &builtin_generates_a_stored_image,
+	    &identical_request_is_cached,
+	    &b64_json_fills_base64,
+	    &invalid_requests_name_the_field,
+	    &missing_provider_key_is_401,
+	    &openai_compatible_generations_and_models,
+	    &provider_catalogue_is_declared_and_observed,
+	    &idempotency_key_replays_the_first_answer,
+	    &local_ai_routes_ask_the_server)
+);

@@ -490,35 +490,24 @@ START_TEST(health_fcgi_needs_an_answer)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("http");
-	TCase *tc;
-
-	tc = tcase_create("pipeline");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, health_has_the_seed_shape);
-	tcase_add_test(tc, request_id_is_taken_or_made);
-	tcase_add_test(tc, https_serves_health_with_hsts);
-	tcase_add_test(tc, root_serves_the_web_page);
-	tcase_add_test(tc, unknown_route_is_json_404);
-	tcase_add_test(tc, wrong_method_is_405_with_allow);
-	tcase_add_test(tc, head_answers_without_body);
-	tcase_add_test(tc, oversized_body_is_413);
-	tcase_add_test(tc, nginx_body_limit_answers_json);
-	tcase_add_test(tc, health_fcgi_needs_an_answer);
-	tcase_add_test(tc, master_as_pid1_keeps_its_workers);
-	suite_add_tcase(s, tc);
+IT_MAIN("http", NULL,
+	IT_TCASE("pipeline", 120,
+	    &health_has_the_seed_shape,
+	    &request_id_is_taken_or_made,
+	    &https_serves_health_with_hsts,
+	    &root_serves_the_web_page,
+	    &unknown_route_is_json_404,
+	    &wrong_method_is_405_with_allow,
+	    &head_answers_without_body,
+	    &oversized_body_is_413,
+	    &nginx_body_limit_answers_json,
+	    &health_fcgi_needs_an_answer,
+	    &master_as_pid1_keeps_its_workers),
 	/* These change the stack's processes: they run after the others, in
 	 * this order, each leaving the stack whole again. */
-	tc = tcase_create("supervision");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, killed_worker_is_replaced);
-	tcase_add_test(tc, sighup_replaces_workers_without_dropping_requests);
-	tcase_add_test(tc, health_follows_database_outage);
-	tcase_add_test(tc, sigterm_drains_in_flight_request);
-	suite_add_tcase(s, tc);
-
-	return it_run(s);
-}
+	IT_TCASE("supervision", 120,
+	    &killed_worker_is_replaced,
+	    &sighup_replaces_workers_without_dropping_requests,
+	    &health_follows_database_outage,
+	    &sigterm_drains_in_flight_request)
+);

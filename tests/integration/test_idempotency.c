@@ -310,17 +310,8 @@ START_TEST(keys_are_swept_after_a_day)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("idempotency");
-	TCase *tc = tcase_create("idempotency");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, slow_pool, restore_pool);
-	tcase_add_test(tc, retry_after_504_is_the_same_job);
-	tcase_add_test(tc, key_is_per_user_and_route);
-	tcase_add_test(tc, keys_are_swept_after_a_day);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+IT_MAIN("idempotency", NULL,
+	{ .name = "idempotency", .timeout_s = 120, .setup = slow_pool, .teardown = restore_pool,
+	    .tests = IT_TESTS(&retry_after_504_is_the_same_job, &key_is_per_user_and_route, &keys_are_swept_after_a_day)
+	}
+);

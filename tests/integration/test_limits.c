@@ -467,21 +467,13 @@ START_TEST(refusals_past_the_limit_skip_the_database)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("limits");
-	TCase *tc = tcase_create("hostile_bodies");
-
-	/* The figures printed by a test that then fails must not be lost in
-	 * its forked child's buffer. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, route_body_limits);
-	tcase_add_test(tc, login_array_of_empty_objects);
-	tcase_add_test(tc, batch_bodies_are_refused_by_the_scan);
-	tcase_add_test(tc, content_length_missing_or_lying);
-	tcase_add_test(tc, refusals_past_the_limit_skip_the_database);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+/* it_main line-buffers stdout: the figures printed by a test that then
+ * fails are not lost in its forked child's buffer. */
+IT_MAIN("limits", NULL,
+	IT_TCASE("hostile_bodies", 300,
+	    &route_body_limits,
+	    &login_array_of_empty_objects,
+	    &batch_bodies_are_refused_by_the_scan,
+	    &content_length_missing_or_lying,
+	    &refusals_past_the_limit_skip_the_database)
+);

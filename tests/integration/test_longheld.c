@@ -471,18 +471,11 @@ START_TEST(zip_stream_has_a_lifetime)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("longheld");
-	TCase *tc = tcase_create("longheld");
-
-	tcase_set_timeout(tc, 240);
-	tcase_add_test(tc, one_user_cannot_hold_every_thread);
-	tcase_add_test(tc, the_host_keeps_a_quarter_of_its_threads);
-	tcase_add_test(tc, a_dead_worker_leaks_no_slot);
-	tcase_add_test(tc, stalled_zip_reader_is_dropped);
-	tcase_add_test(tc, zip_stream_has_a_lifetime);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+IT_MAIN("longheld", NULL,
+	IT_TCASE("longheld", 240,
+	    &one_user_cannot_hold_every_thread,
+	    &the_host_keeps_a_quarter_of_its_threads,
+	    &a_dead_worker_leaks_no_slot,
+	    &stalled_zip_reader_is_dropped,
+	    &zip_stream_has_a_lifetime)
+);

@@ -44,23 +44,6 @@ ip(int n)
 	return ips[n];
 }
 
-#define EXPECT(r, want) \
-	ck_assert_msg((r)->status == (want), "want %d, got %ld: %s", (int)(want), \
-	    (r)->status, (r)->body.data)
-
-/* o.a.b or NULL. */
-static json_object *
-jpath(json_object *o, const char *dotted)
-{
-	char buf[128], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", dotted);
-	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, k, &o))
-			return NULL;
-	return o;
-}
-
 static void
 user_names(user *u, const char *source)
 {
@@ -80,7 +63,7 @@ user_login(user *u)
 
 	it_json(&r, u->ip, "POST", "/api/auth/login", NULL,
 	    "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", u->name, PASSWORD);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
 	snprintf(u->access, sizeof(u->access), "%s", it_jstr(o, "access_token", NULL));
 	snprintf(u->id, sizeof(u->id), "%s", it_jstr(o, "user", "id"));
@@ -96,7 +79,7 @@ user_new(user *u, const char *source)
 	user_names(u, source);
 	it_json(&r, u->ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", u->name, u->email, PASSWORD);
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	it_resp_free(&r);
 	user_login(u);
 }
@@ -130,7 +113,7 @@ get_json(const user *u, const char *path)
 	json_object *o;
 
 	it_json(&r, u->ip, "GET", path, u->access, NULL);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
 	it_resp_free(&r);
 	return o;
@@ -140,7 +123,7 @@ static int64_t
 total_requests(const user *a)
 {
 	json_object *o = get_json(a, "/api/monitoring/performance-metrics");
-	int64_t n = json_object_get_int64(jpath(o, "total_requests"));
+	int64_t n = json_object_get_int64(it_jpath(o, "total_requests"));
 
 	json_object_put(o);
 	return n;
@@ -161,7 +144,7 @@ START_TEST(performance_metrics_counts_exactly_our_requests)
 	for (int i = 0; i < n; i++) {
 		it_resp r;
 		it_json(&r, a.ip, "GET", "/health", NULL, NULL);
-		EXPECT(&r, 200);
+		IT_EXPECT(&r, 200);
 		it_resp_free(&r);
 	}
 	after = total_requests(&a);
@@ -173,7 +156,7 @@ END_TEST
 static void
 percent_in_range(json_object *o, const char *key)
 {
-	json_object *v = jpath(o, key);
+	json_object *v = it_jpath(o, key);
 
 	ck_assert_msg(v != NULL && (json_object_is_type(v, json_type_double) ||
 	    json_object_is_type(v, json_type_int)), "%s: %s", key, json_object_to_json_string(o));
@@ -193,7 +176,7 @@ START_TEST(system_stats_within_bounds)
 	for (int i = 0; i < 30; i++) {
 		json_object_put(o);
 		o = get_json(&a, "/api/monitoring/system-stats");
-		if (jpath(o, "cpu_usage") != NULL && !json_object_is_type(jpath(o, "cpu_usage"), json_type_null))
+		if (it_jpath(o, "cpu_usage") != NULL && !json_object_is_type(it_jpath(o, "cpu_usage"), json_type_null))
 			break;
 		it_sleep_ms(200);
 	}
@@ -201,7 +184,7 @@ START_TEST(system_stats_within_bounds)
 	percent_in_range(o, "memory_usage");
 	percent_in_range(o, "disk_usage");
 	ck_assert(strlen(it_jstr(o, "timestamp", NULL)) >= 20);
-	la = jpath(o, "load_average");
+	la = it_jpath(o, "load_average");
 	ck_assert_msg(la && json_object_is_type(la, json_type_array) && json_object_array_length(la) == 3,
 	    "load_average: %s", json_object_to_json_string(o));
 	for (size_t i = 0; i < 3; i++)
@@ -224,14 +207,14 @@ START_TEST(monitoring_refuses_non_admins)
 	user_new(&u, ip(3));
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		it_json(&r, u.ip, "GET", paths[i], u.access, NULL);
-		EXPECT(&r, 403);
+		IT_EXPECT(&r, 403);
 		it_resp_free(&r);
 		it_json(&r, u.ip, "GET", paths[i], NULL, NULL);
-		EXPECT(&r, 401);
+		IT_EXPECT(&r, 401);
 		it_resp_free(&r);
 	}
 	it_json(&r, u.ip, "POST", "/api/monitoring/log-event", NULL, "{\"event_type\":\"other\"}");
-	EXPECT(&r, 401);
+	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
 }
 END_TEST
@@ -299,7 +282,7 @@ START_TEST(metrics_is_prometheus_text)
 
 	/* A scraper on the host: loopback, no token. */
 	it_request(&q, &r);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	ck_assert(it_header(&r, "Content-Type", ctype, sizeof(ctype)));
 	ck_assert_msg(strncmp(ctype, "text/plain; version=0.0.4", 25) == 0, "Content-Type: %s", ctype);
 	check_exposition(r.body.data);
@@ -312,7 +295,7 @@ START_TEST(metrics_is_prometheus_text)
 	q.source_ip = a.ip;
 	q.bearer = a.access;
 	it_request(&q, &r);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	check_exposition(r.body.data);
 	it_resp_free(&r);
 }
@@ -321,24 +304,15 @@ END_TEST
 static json_object *
 provider(json_object *health, const char *name)
 {
-	json_object *list = jpath(health, "providers");
+	json_object *list = it_jpath(health, "providers");
 
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
 		json_object *p = json_object_array_get_idx(list, i);
-		if (strcmp(json_object_get_string(jpath(p, "name")), name) == 0)
+		if (strcmp(json_object_get_string(it_jpath(p, "name")), name) == 0)
 			return p;
 	}
 	ck_abort_msg("no provider %s in %s", name, json_object_to_json_string(health));
 	return NULL;
-}
-
-static int
-jbool(json_object *o, const char *key)
-{
-	json_object *v = jpath(o, key);
-
-	ck_assert_msg(v && json_object_is_type(v, json_type_boolean), "%s: %s", key, json_object_to_json_string(o));
-	return json_object_get_boolean(v);
 }
 
 /* A health page that reports providers "up" from configuration alone says
@@ -357,17 +331,17 @@ START_TEST(api_health_sees_provider_go_down)
 
 	o = get_json(&a, "/api/monitoring/api-health?fresh=1");
 	p = provider(o, "openai");
-	ck_assert(jbool(p, "configured") && jbool(p, "reachable") && jbool(p, "key_valid"));
-	ck_assert(json_object_get_double(jpath(p, "latency_ms")) >= 0);
+	ck_assert(it_jbool(p, "configured") && it_jbool(p, "reachable") && it_jbool(p, "key_valid"));
+	ck_assert(json_object_get_double(it_jpath(p, "latency_ms")) >= 0);
 	p = provider(o, "stability");
-	ck_assert(!jbool(p, "configured"));
-	ck_assert(json_object_is_type(jpath(p, "reachable"), json_type_null));
-	ck_assert_ptr_nonnull(strstr(json_object_get_string(jpath(p, "last_error")), "not configured"));
+	ck_assert(!it_jbool(p, "configured"));
+	ck_assert(json_object_is_type(it_jpath(p, "reachable"), json_type_null));
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(it_jpath(p, "last_error")), "not configured"));
 	p = provider(o, "builtin");
-	ck_assert(jbool(p, "configured") && jbool(p, "reachable"));
-	ck_assert_str_eq(json_object_get_string(jpath(o, "database.status")), "up");
-	ck_assert(json_object_get_int64(jpath(o, "storage.free_bytes")) > 0);
-	ck_assert(json_object_is_type(jpath(o, "runners.list"), json_type_array));
+	ck_assert(it_jbool(p, "configured") && it_jbool(p, "reachable"));
+	ck_assert_str_eq(json_object_get_string(it_jpath(o, "database.status")), "up");
+	ck_assert(json_object_get_int64(it_jpath(o, "storage.free_bytes")) > 0);
+	ck_assert(json_object_is_type(it_jpath(o, "runners.list"), json_type_array));
 	json_object_put(o);
 
 	/* (The cache is per worker process, so which answer a plain request
@@ -376,10 +350,10 @@ START_TEST(api_health_sees_provider_go_down)
 	/* A fresh probe sees it down. */
 	o = get_json(&a, "/api/monitoring/api-health?fresh=1");
 	p = provider(o, "openai");
-	ck_assert(jbool(p, "configured"));
-	ck_assert_msg(!jbool(p, "reachable"), "%s", json_object_to_json_string(o));
-	ck_assert(json_object_is_type(jpath(p, "last_error"), json_type_string));
-	ck_assert(jbool(provider(o, "builtin"), "reachable"));
+	ck_assert(it_jbool(p, "configured"));
+	ck_assert_msg(!it_jbool(p, "reachable"), "%s", json_object_to_json_string(o));
+	ck_assert(json_object_is_type(it_jpath(p, "last_error"), json_type_string));
+	ck_assert(it_jbool(provider(o, "builtin"), "reachable"));
 	json_object_put(o);
 }
 END_TEST
@@ -415,32 +389,32 @@ START_TEST(log_event_stored_with_user_and_bounded)
 	admin_new(&a, ip(7));
 	it_json(&r, u.ip, "POST", "/api/monitoring/log-event", u.access,
 	    "{\"event_type\":\"ui_action\",\"message\":\"clicked generate\",\"metadata\":{\"button\":\"go\",\"n\":3}}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	ck_assert(json_object_get_boolean(jpath(o, "success")));
-	id = json_object_get_int64(jpath(o, "event_id"));
+	ck_assert(json_object_get_boolean(it_jpath(o, "success")));
+	id = json_object_get_int64(it_jpath(o, "event_id"));
 	ck_assert_int_gt(id, 0);
 	json_object_put(o);
 	it_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/api/monitoring/events?user_id=%s&event_type=ui_action&since=2020-01-01T00:00:00Z", u.id);
 	o = get_json(&a, path);
-	list = jpath(o, "events");
+	list = it_jpath(o, "events");
 	ck_assert_msg(list && json_object_array_length(list) == 1, "%s", json_object_to_json_string(o));
 	e = json_object_array_get_idx(list, 0);
-	ck_assert_int_eq(json_object_get_int64(jpath(e, "id")), id);
-	ck_assert_str_eq(json_object_get_string(jpath(e, "user_id")), u.id);
-	ck_assert_str_eq(json_object_get_string(jpath(e, "message")), "clicked generate");
-	ck_assert_int_eq(json_object_get_int(jpath(e, "metadata.n")), 3);
+	ck_assert_int_eq(json_object_get_int64(it_jpath(e, "id")), id);
+	ck_assert_str_eq(json_object_get_string(it_jpath(e, "user_id")), u.id);
+	ck_assert_str_eq(json_object_get_string(it_jpath(e, "message")), "clicked generate");
+	ck_assert_int_eq(json_object_get_int(it_jpath(e, "metadata.n")), 3);
 	json_object_put(o);
 	/* Other filters leave it out. */
 	snprintf(path, sizeof(path), "/api/monitoring/events?user_id=%s&event_type=security", u.id);
 	o = get_json(&a, path);
-	ck_assert_int_eq(json_object_array_length(jpath(o, "events")), 0);
+	ck_assert_int_eq(json_object_array_length(it_jpath(o, "events")), 0);
 	json_object_put(o);
 
 	it_json(&r, u.ip, "POST", "/api/monitoring/log-event", u.access, "{\"event_type\":\"Made-Up\"}");
-	EXPECT(&r, 400);
+	IT_EXPECT(&r, 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"field\":\"event_type\""));
 	ck_assert_ptr_nonnull(strstr(r.body.data, "client_error"));
 	it_resp_free(&r);
@@ -450,20 +424,20 @@ START_TEST(log_event_stored_with_user_and_bounded)
 	big[16990] = '\0';
 	it_json(&r, u.ip, "POST", "/api/monitoring/log-event", u.access,
 	    "{\"event_type\":\"other\",\"metadata\":{\"blob\":\"%s\"}}", big);
-	EXPECT(&r, 400);
+	IT_EXPECT(&r, 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"field\":\"metadata\""));
 	it_resp_free(&r);
 	big[2001] = '\0';
 	it_json(&r, u.ip, "POST", "/api/monitoring/log-event", u.access,
 	    "{\"event_type\":\"other\",\"message\":\"%s\"}", big);
-	EXPECT(&r, 400);
+	IT_EXPECT(&r, 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"field\":\"message\""));
 	it_resp_free(&r);
 	free(big);
 
 	/* Admin filter validation. */
 	it_json(&r, a.ip, "GET", "/api/monitoring/events?since=yesterday", a.access, NULL);
-	EXPECT(&r, 400);
+	IT_EXPECT(&r, 400);
 	it_resp_free(&r);
 }
 END_TEST
@@ -493,18 +467,18 @@ START_TEST(log_event_takes_the_seeds_example_and_any_snake_case_type)
 	it_json(&r, u.ip, "POST", "/api/monitoring/log-event", u.access,
 	    "{\"event_type\": \"user_action\", \"message\": \"User generated batch of 5 images\","
 	    " \"metadata\": {\"user_id\": \"user123\", \"image_count\": 5, \"provider\": \"gemini\"}}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
-	id = json_object_get_int64(jpath(o, "event_id"));
+	id = json_object_get_int64(it_jpath(o, "event_id"));
 	ck_assert_int_gt(id, 0);
 	json_object_put(o);
 	it_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/monitoring/events?user_id=%s&event_type=user_action", u.id);
 	o = get_json(&a, path);
-	list = jpath(o, "events");
+	list = it_jpath(o, "events");
 	ck_assert_msg(list && json_object_array_length(list) == 1, "%s", json_object_to_json_string(o));
-	ck_assert_int_eq(json_object_get_int64(jpath(json_object_array_get_idx(list, 0), "id")), id);
-	ck_assert_str_eq(json_object_get_string(jpath(json_object_array_get_idx(list, 0), "event_type")),
+	ck_assert_int_eq(json_object_get_int64(it_jpath(json_object_array_get_idx(list, 0), "id")), id);
+	ck_assert_str_eq(json_object_get_string(it_jpath(json_object_array_get_idx(list, 0), "event_type")),
 	    "user_action");
 	json_object_put(o);
 
@@ -514,14 +488,14 @@ START_TEST(log_event_takes_the_seeds_example_and_any_snake_case_type)
 	fifty[1] = '_';
 	fifty[2] = '9';
 	it_json(&r, u.ip, "POST", "/api/monitoring/log-event", u.access, "{\"event_type\": \"%s\"}", fifty);
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	it_resp_free(&r);
 	it_json(&r, u.ip, "POST", "/api/monitoring/log-event", u.access, "{\"event_type\": \"a\"}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	it_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/monitoring/events?user_id=%s&event_type=%s", u.id, fifty);
 	o = get_json(&a, path);
-	ck_assert_int_eq(json_object_array_length(jpath(o, "events")), 1);
+	ck_assert_int_eq(json_object_array_length(it_jpath(o, "events")), 1);
 	json_object_put(o);
 
 	for (int i = 0; bad[i] != NULL; i++) {
@@ -533,33 +507,31 @@ START_TEST(log_event_takes_the_seeds_example_and_any_snake_case_type)
 	}
 	/* The admin filter takes the same rule. */
 	it_json(&r, a.ip, "GET", "/api/monitoring/events?event_type=Not-Snake", a.access, NULL);
-	EXPECT(&r, 400);
+	IT_EXPECT(&r, 400);
 	ck_assert_ptr_nonnull(strstr(r.body.data, "\"field\":\"event_type\""));
 	it_resp_free(&r);
 }
 END_TEST
 
-int
-main(void)
+/* Before any test runs. */
+static int
+init(void)
 {
-	Suite *s = suite_create("monitoring");
-	TCase *tc = tcase_create("monitoring");
-
 	run_id = 1 + (int)(getpid() % 250);
 	srand((unsigned)getpid());
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, performance_metrics_counts_exactly_our_requests);
-	tcase_add_test(tc, system_stats_within_bounds);
-	tcase_add_test(tc, monitoring_refuses_non_admins);
-	tcase_add_test(tc, metrics_is_prometheus_text);
-	tcase_add_test(tc, log_event_stored_with_user_and_bounded);
-	tcase_add_test(tc, log_event_takes_the_seeds_example_and_any_snake_case_type);
-	suite_add_tcase(s, tc);
-	/* Last: it restarts the pool and the mock. */
-	tc = tcase_create("provider_down");
-	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, NULL, restore_stack);
-	tcase_add_test(tc, api_health_sees_provider_go_down);
-	suite_add_tcase(s, tc);
-	return it_run(s);
+	return 0;
 }
+
+IT_MAIN("monitoring", init,
+	IT_TCASE("monitoring", 120,
+	    &performance_metrics_counts_exactly_our_requests,
+	    &system_stats_within_bounds,
+	    &monitoring_refuses_non_admins,
+	    &metrics_is_prometheus_text,
+	    &log_event_stored_with_user_and_bounded,
+	    &log_event_takes_the_seeds_example_and_any_snake_case_type),
+	/* Last: it restarts the pool and the mock. */
+	{ .name = "provider_down", .timeout_s = 120, .setup = NULL, .teardown = restore_stack,
+	    .tests = IT_TESTS(&api_health_sees_provider_go_down)
+	}
+);

@@ -313,19 +313,12 @@ START_TEST(estimate_follows_observed_durations)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("prompts");
-	TCase *tc = tcase_create("prompts");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, suggestions_filter_by_category_and_style);
-	tcase_add_test(tc, suggestions_refuse_unknown_filters);
-	tcase_add_test(tc, analysis_of_an_english_prompt);
-	tcase_add_test(tc, analysis_of_a_chinese_prompt);
-	tcase_add_test(tc, analysis_refuses_bad_input);
-	tcase_add_test(tc, estimate_follows_observed_durations);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+IT_MAIN("prompts", NULL,
+	IT_TCASE("prompts", 120,
+	    &suggestions_filter_by_category_and_style,
+	    &suggestions_refuse_unknown_filters,
+	    &analysis_of_an_english_prompt,
+	    &analysis_of_a_chinese_prompt,
+	    &analysis_refuses_bad_input,
+	    &estimate_follows_observed_durations)
+);

@@ -131,48 +131,6 @@ mock_generation_count(const char *provider)
 	return n;
 }
 
-/* o.a.b… for a dotted path (array indexes as numbers); NULL when absent. */
-static json_object *
-jpath(json_object *o, const char *dotted)
-{
-	char buf[256], *save, *t;
-
-	snprintf(buf, sizeof(buf), "%s", dotted);
-	for (t = strtok_r(buf, ".", &save); t && o; t = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array)) {
-			size_t i = (size_t)atoi(t);
-			o = i < json_object_array_length(o) ? json_object_array_get_idx(o, i) : NULL;
-		} else if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, t, &o)) {
-			o = NULL;
-		}
-	}
-	return o;
-}
-
-static const char *
-jstr(json_object *o, const char *dotted)
-{
-	json_object *v = jpath(o, dotted);
-
-	ck_assert_msg(v != NULL && json_object_is_type(v, json_type_string), "%s is not a string in %s",
-	    dotted, json_object_to_json_string(o));
-	return json_object_get_string(v);
-}
-
-static int64_t
-jint(json_object *o, const char *dotted)
-{
-	json_object *v = jpath(o, dotted);
-
-	ck_assert_msg(v != NULL && json_object_is_type(v, json_type_int), "%s is not an integer in %s",
-	    dotted, json_object_to_json_string(o));
-	return json_object_get_int64(v);
-}
-
-#define ck_assert_absent(o, dotted) \
-	ck_assert_msg(jpath((o), (dotted)) == NULL, "%s must not be sent: %s", (dotted), \
-	    json_object_to_json_string(o))
-
 /* POST /api/generate-image from a fresh address with the printf body;
  * bearer may be NULL (anonymous). Fails unless the status is want. */
 static json_object *
@@ -193,18 +151,6 @@ generate(it_resp *r, long want, const char *bearer, const char *fmt, ...)
 	return it_json_body(r);
 }
 
-/* The seed's error shape: {success: false, error: {code, message}, request_id}. */
-static void
-expect_error(const it_resp *r, json_object *o, const char *code)
-{
-	ck_assert_msg(json_object_is_type(json_object_object_get(o, "success"), json_type_boolean) &&
-	    !json_object_get_boolean(json_object_object_get(o, "success")), "success not false: %s",
-	    r->body.data);
-	ck_assert_msg(strcmp(jstr(o, "error.code"), code) == 0, "want %s: %s", code, r->body.data);
-	ck_assert_msg(strlen(jstr(o, "error.message")) > 0, "empty message: %s", r->body.data);
-	ck_assert_msg(strlen(jstr(o, "request_id")) > 0, "no request_id: %s", r->body.data);
-}
-
 /* Width and height from a PNG's IHDR; 0 when buf is not a PNG. */
 static int
 png_dims(const unsigned char *buf, size_t len, uint32_t *w, uint32_t *h)
@@ -223,37 +169,37 @@ png_dims(const unsigned char *buf, size_t len, uint32_t *w, uint32_t *h)
 static void
 check_images(json_object *o, const char *provider, int count, int w, int h)
 {
-	json_object *imgs = jpath(o, "images");
+	json_object *imgs = it_jpath(o, "images");
 	char *rows;
 
 	ck_assert(json_object_get_boolean(json_object_object_get(o, "success")));
-	ck_assert_str_eq(jstr(o, "provider"), provider);
+	ck_assert_str_eq(it_js(o, "provider"), provider);
 	ck_assert_msg(imgs != NULL && (int)json_object_array_length(imgs) == count, "want %d images: %s",
 	    count, json_object_to_json_string(o));
-	ck_assert_int_eq(jint(o, "statistics.success_count"), count);
+	ck_assert_int_eq(it_jint(o, "statistics.success_count"), count);
 	for (int i = 0; i < count; i++) {
 		json_object *im = json_object_array_get_idx(imgs, (size_t)i);
 		char ctype[64];
 		uint32_t pw, ph;
 		it_resp f;
 
-		ck_assert_str_eq(jstr(im, "mime_type"), "image/png");
-		ck_assert_int_eq(jint(im, "width"), w);
-		ck_assert_int_eq(jint(im, "height"), h);
-		ck_assert_msg(strncmp(jstr(im, "filename"), provider, strlen(provider)) == 0 &&
-		    jstr(im, "filename")[strlen(provider)] == '_', "name %s", jstr(im, "filename"));
-		it_http("GET", jstr(im, "url"), NULL, 0, &f);
-		ck_assert_msg(f.status == 200, "GET %s: %ld", jstr(im, "url"), f.status);
+		ck_assert_str_eq(it_js(im, "mime_type"), "image/png");
+		ck_assert_int_eq(it_jint(im, "width"), w);
+		ck_assert_int_eq(it_jint(im, "height"), h);
+		ck_assert_msg(strncmp(it_js(im, "filename"), provider, strlen(provider)) == 0 &&
+		    it_js(im, "filename")[strlen(provider)] == '_', "name %s", it_js(im, "filename"));
+		it_http("GET", it_js(im, "url"), NULL, 0, &f);
+		ck_assert_msg(f.status == 200, "GET %s: %ld", it_js(im, "url"), f.status);
 		ck_assert(it_header(&f, "Content-Type", ctype, sizeof(ctype)));
 		ck_assert_str_eq(ctype, "image/png");
 		ck_assert_msg(png_dims((const unsigned char *)f.body.data, f.body.len, &pw, &ph),
-		    "%s is not a PNG", jstr(im, "url"));
+		    "%s is not a PNG", it_js(im, "url"));
 		ck_assert_int_eq(pw, w);
 		ck_assert_int_eq(ph, h);
 		it_resp_free(&f);
 	}
 	rows = it_psql("SELECT count(*) FROM images WHERE job_id = '%s' AND provider = '%s'"
-	    " AND mime_type = 'image/png'", it_sql_safe(jstr(o, "generation_id")), it_sql_safe(provider));
+	    " AND mime_type = 'image/png'", it_sql_safe(it_js(o, "generation_id")), it_sql_safe(provider));
 	ck_assert_int_eq(atoi(rows), count);
 	free(rows);
 }
@@ -261,7 +207,7 @@ check_images(json_object *o, const char *provider, int count, int w, int h)
 static const char *
 header(json_object *rec, const char *name)
 {
-	json_object *v = jpath(jpath(rec, "headers"), name);
+	json_object *v = it_jpath(it_jpath(rec, "headers"), name);
 
 	return v ? json_object_get_string(v) : NULL;
 }
@@ -332,22 +278,22 @@ START_TEST(openai_success_sends_what_openai_takes)
 	    " \"api_provider\": \"openai\", \"api_key\": \"sk-good-openai-1234\","
 	    " \"image_size\": \"512x512\", \"image_count\": 2}", prompt);
 	check_images(o, "openai", 2, 512, 512);
-	ck_assert_str_eq(jstr(o, "model"), "dall-e-2");
+	ck_assert_str_eq(it_js(o, "model"), "dall-e-2");
 	snprintf(used, sizeof(used), "%s --no fog, rain", prompt);
-	ck_assert_str_eq(jstr(o, "prompt_used"), used);
+	ck_assert_str_eq(it_js(o, "prompt_used"), used);
 	g = mock_generations("openai");
 	ck_assert_int_eq(json_object_array_length(g), 1);
 	q = json_object_array_get_idx(g, 0);
-	ck_assert_str_eq(jstr(q, "path"), "/openai/v1/images/generations");
+	ck_assert_str_eq(it_js(q, "path"), "/openai/v1/images/generations");
 	ck_assert_header(q, "authorization", "Bearer sk-good-openai-1234");
-	ck_assert_str_eq(jstr(q, "json.model"), "dall-e-2");
-	ck_assert_str_eq(jstr(q, "json.prompt"), prompt);
-	ck_assert_int_eq(jint(q, "json.n"), 2);
-	ck_assert_str_eq(jstr(q, "json.size"), "512x512");
-	ck_assert_str_eq(jstr(q, "json.response_format"), "b64_json");
-	ck_assert_absent(q, "json.negative_prompt");
-	ck_assert_absent(q, "json.seed");
-	ck_assert_msg(strstr(json_object_to_json_string(jpath(q, "json")), "fog") == NULL,
+	ck_assert_str_eq(it_js(q, "json.model"), "dall-e-2");
+	ck_assert_str_eq(it_js(q, "json.prompt"), prompt);
+	ck_assert_int_eq(it_jint(q, "json.n"), 2);
+	ck_assert_str_eq(it_js(q, "json.size"), "512x512");
+	ck_assert_str_eq(it_js(q, "json.response_format"), "b64_json");
+	it_assert_absent(q, "json.negative_prompt");
+	it_assert_absent(q, "json.seed");
+	ck_assert_msg(strstr(json_object_to_json_string(it_jpath(q, "json")), "fog") == NULL,
 	    "the negative prompt leaked: %s", json_object_to_json_string(q));
 	json_object_put(g);
 	json_object_put(o);
@@ -376,22 +322,22 @@ START_TEST(stability_success_sends_multipart_with_aspect_ratio)
 		json_object *q = json_object_array_get_idx(g, (size_t)i);
 		char seed[16];
 
-		ck_assert_str_eq(jstr(q, "path"), "/stability/v2beta/stable-image/generate/core");
+		ck_assert_str_eq(it_js(q, "path"), "/stability/v2beta/stable-image/generate/core");
 		ck_assert_header(q, "authorization", "Bearer sk-good-stab-5678");
 		ck_assert_header(q, "accept", "application/json");
-		ck_assert_msg(strncmp(jstr(q, "content_type"), "multipart/form-data", 19) == 0, "sent %s",
-		    jstr(q, "content_type"));
-		ck_assert_str_eq(jstr(q, "multipart.prompt"), prompt);
-		ck_assert_str_eq(jstr(q, "multipart.negative_prompt"), "blurry");
-		ck_assert_str_eq(jstr(q, "multipart.aspect_ratio"), "16:9");
-		ck_assert_str_eq(jstr(q, "multipart.output_format"), "png");
+		ck_assert_msg(strncmp(it_js(q, "content_type"), "multipart/form-data", 19) == 0, "sent %s",
+		    it_js(q, "content_type"));
+		ck_assert_str_eq(it_js(q, "multipart.prompt"), prompt);
+		ck_assert_str_eq(it_js(q, "multipart.negative_prompt"), "blurry");
+		ck_assert_str_eq(it_js(q, "multipart.aspect_ratio"), "16:9");
+		ck_assert_str_eq(it_js(q, "multipart.output_format"), "png");
 		snprintf(seed, sizeof(seed), "%d", 42 + i);
-		ck_assert_str_eq(jstr(q, "multipart.seed"), seed);
-		ck_assert_absent(q, "multipart.width");
-		ck_assert_absent(q, "multipart.samples");
+		ck_assert_str_eq(it_js(q, "multipart.seed"), seed);
+		it_assert_absent(q, "multipart.width");
+		it_assert_absent(q, "multipart.samples");
 	}
-	ck_assert_int_eq(jint(jpath(o, "images.0"), "seed"), 42);
-	ck_assert_int_eq(jint(jpath(o, "images.1"), "seed"), 43);
+	ck_assert_int_eq(it_jint(it_jpath(o, "images.0"), "seed"), 42);
+	ck_assert_int_eq(it_jint(it_jpath(o, "images.1"), "seed"), 43);
 	json_object_put(g);
 	json_object_put(o);
 	it_resp_free(&r);
@@ -413,22 +359,22 @@ START_TEST(gemini_success_sends_key_header_and_aspect_ratio)
 	    " \"api_provider\": \"gemini\", \"api_key\": \"AIzagood-gem-9012\","
 	    " \"image_size\": \"1344x768\", \"image_count\": 2}", prompt);
 	check_images(o, "gemini", 2, 1344, 768);
-	ck_assert_str_eq(jstr(o, "model"), "gemini-2.5-flash-image");
+	ck_assert_str_eq(it_js(o, "model"), "gemini-2.5-flash-image");
 	g = mock_generations("gemini");
 	ck_assert_int_eq(json_object_array_length(g), 2);
 	for (int i = 0; i < 2; i++) {
 		json_object *q = json_object_array_get_idx(g, (size_t)i);
 
-		ck_assert_str_eq(jstr(q, "path"), "/gemini/v1beta/models/gemini-2.5-flash-image:generateContent");
+		ck_assert_str_eq(it_js(q, "path"), "/gemini/v1beta/models/gemini-2.5-flash-image:generateContent");
 		ck_assert_header(q, "x-goog-api-key", "AIzagood-gem-9012");
 		ck_assert_msg(header(q, "authorization") == NULL, "Authorization sent to Gemini");
-		ck_assert_msg(jpath(q, "query.key") == NULL, "key in the query string");
-		ck_assert_str_eq(jstr(q, "json.contents.0.role"), "user");
-		ck_assert_str_eq(jstr(q, "json.contents.0.parts.0.text"), prompt);
-		ck_assert_str_eq(jstr(q, "json.generationConfig.responseModalities.0"), "IMAGE");
-		ck_assert_str_eq(jstr(q, "json.generationConfig.imageConfig.aspectRatio"), "16:9");
-		ck_assert_msg(strstr(json_object_to_json_string(jpath(q, "json")), "people") == NULL &&
-		    strstr(json_object_to_json_string(jpath(q, "json")), "seed") == NULL,
+		ck_assert_msg(it_jpath(q, "query.key") == NULL, "key in the query string");
+		ck_assert_str_eq(it_js(q, "json.contents.0.role"), "user");
+		ck_assert_str_eq(it_js(q, "json.contents.0.parts.0.text"), prompt);
+		ck_assert_str_eq(it_js(q, "json.generationConfig.responseModalities.0"), "IMAGE");
+		ck_assert_str_eq(it_js(q, "json.generationConfig.imageConfig.aspectRatio"), "16:9");
+		ck_assert_msg(strstr(json_object_to_json_string(it_jpath(q, "json")), "people") == NULL &&
+		    strstr(json_object_to_json_string(it_jpath(q, "json")), "seed") == NULL,
 		    "negative prompt or seed sent: %s", json_object_to_json_string(q));
 	}
 	json_object_put(g);
@@ -456,13 +402,13 @@ START_TEST(huggingface_success_sends_inputs_and_parameters)
 	for (int i = 0; i < 2; i++) {
 		json_object *q = json_object_array_get_idx(g, (size_t)i);
 
-		ck_assert_str_eq(jstr(q, "path"), "/huggingface/models/stabilityai/stable-diffusion-xl-base-1.0");
+		ck_assert_str_eq(it_js(q, "path"), "/huggingface/models/stabilityai/stable-diffusion-xl-base-1.0");
 		ck_assert_header(q, "authorization", "Bearer hf_good-hf-3456");
-		ck_assert_str_eq(jstr(q, "json.inputs"), prompt);
-		ck_assert_str_eq(jstr(q, "json.parameters.negative_prompt"), "cars");
-		ck_assert_int_eq(jint(q, "json.parameters.width"), 512);
-		ck_assert_int_eq(jint(q, "json.parameters.height"), 384);
-		ck_assert_int_eq(jint(q, "json.parameters.seed"), 7 + i);
+		ck_assert_str_eq(it_js(q, "json.inputs"), prompt);
+		ck_assert_str_eq(it_js(q, "json.parameters.negative_prompt"), "cars");
+		ck_assert_int_eq(it_jint(q, "json.parameters.width"), 512);
+		ck_assert_int_eq(it_jint(q, "json.parameters.height"), 384);
+		ck_assert_int_eq(it_jint(q, "json.parameters.seed"), 7 + i);
 	}
 	json_object_put(g);
 	json_object_put(o);
@@ -489,21 +435,21 @@ START_TEST(replicate_success_creates_polls_and_downloads)
 	g = mock_generations("replicate");
 	ck_assert_int_eq(json_object_array_length(g), 1);
 	q = json_object_array_get_idx(g, 0);
-	ck_assert_str_eq(jstr(q, "path"), "/replicate/v1/models/stability-ai/stable-diffusion-3.5-large/predictions");
+	ck_assert_str_eq(it_js(q, "path"), "/replicate/v1/models/stability-ai/stable-diffusion-3.5-large/predictions");
 	ck_assert_header(q, "authorization", "Bearer r8_good-rep-7890");
-	ck_assert_str_eq(jstr(q, "json.input.prompt"), prompt);
-	ck_assert_str_eq(jstr(q, "json.input.negative_prompt"), "haze");
-	ck_assert_int_eq(jint(q, "json.input.width"), 512);
-	ck_assert_int_eq(jint(q, "json.input.height"), 384);
-	ck_assert_int_eq(jint(q, "json.input.num_outputs"), 2);
-	ck_assert_int_eq(jint(q, "json.input.seed"), 11);
+	ck_assert_str_eq(it_js(q, "json.input.prompt"), prompt);
+	ck_assert_str_eq(it_js(q, "json.input.negative_prompt"), "haze");
+	ck_assert_int_eq(it_jint(q, "json.input.width"), 512);
+	ck_assert_int_eq(it_jint(q, "json.input.height"), 384);
+	ck_assert_int_eq(it_jint(q, "json.input.num_outputs"), 2);
+	ck_assert_int_eq(it_jint(q, "json.input.seed"), 11);
 	/* The polls: GETs of one prediction, with the key. */
 	all = mock_requests("replicate");
 	poll[0] = '\0';
 	for (size_t i = 0; i < json_object_array_length(all); i++) {
 		json_object *x = json_object_array_get_idx(all, i);
-		const char *path = jstr(x, "path");
-		if (strcmp(jstr(x, "method"), "GET") != 0 || strncmp(path, "/replicate/v1/predictions/", 26) != 0)
+		const char *path = it_js(x, "path");
+		if (strcmp(it_js(x, "method"), "GET") != 0 || strncmp(path, "/replicate/v1/predictions/", 26) != 0)
 			continue;
 		if (poll[0] == '\0')
 			snprintf(poll, sizeof(poll), "%s", path);
@@ -536,15 +482,15 @@ START_TEST(local_ai_success_sends_one_batch_without_auth)
 	g = mock_generations("local_ai");
 	ck_assert_int_eq(json_object_array_length(g), 1);
 	q = json_object_array_get_idx(g, 0);
-	ck_assert_str_eq(jstr(q, "path"), "/local_ai/sdapi/v1/txt2img");
+	ck_assert_str_eq(it_js(q, "path"), "/local_ai/sdapi/v1/txt2img");
 	ck_assert_msg(header(q, "authorization") == NULL, "Authorization sent without a key");
-	ck_assert_str_eq(jstr(q, "json.prompt"), prompt);
-	ck_assert_str_eq(jstr(q, "json.negative_prompt"), "text");
-	ck_assert_int_eq(jint(q, "json.seed"), 99);
-	ck_assert_int_eq(jint(q, "json.width"), 512);
-	ck_assert_int_eq(jint(q, "json.height"), 384);
-	ck_assert_int_eq(jint(q, "json.batch_size"), 2);
-	ck_assert_int_eq(jint(q, "json.n_iter"), 1);
+	ck_assert_str_eq(it_js(q, "json.prompt"), prompt);
+	ck_assert_str_eq(it_js(q, "json.negative_prompt"), "text");
+	ck_assert_int_eq(it_jint(q, "json.seed"), 99);
+	ck_assert_int_eq(it_jint(q, "json.width"), 512);
+	ck_assert_int_eq(it_jint(q, "json.height"), 384);
+	ck_assert_int_eq(it_jint(q, "json.batch_size"), 2);
+	ck_assert_int_eq(it_jint(q, "json.n_iter"), 1);
 	json_object_put(g);
 	json_object_put(o);
 	it_resp_free(&r);
@@ -566,7 +512,7 @@ START_TEST(bad_key_is_401_provider_auth_failed)
 	if (p->bad_key == NULL)
 		mock_script(p->name, "[{\"mode\": \"bad_key\"}]");
 	o = generate_one(&r, 401, p, p->bad_key, "bad key: a tree");
-	expect_error(&r, o, "provider_auth_failed");
+	it_error_shape(&r, o, "provider_auth_failed", NULL);
 	ck_assert_msg(strstr(r.body.data, p->bad_key ? p->bad_key : "\x01") == NULL, "key echoed: %s",
 	    r.body.data);
 	ck_assert_int_eq(mock_generation_count(p->name), 1);
@@ -586,7 +532,7 @@ START_TEST(safety_refusal_is_422_content_filtered)
 	mock_reset();
 	mock_script(p->name, "[{\"mode\": \"refusal\"}]");
 	o = generate_one(&r, 422, p, p->good_key, "refusal: a river");
-	expect_error(&r, o, "content_filtered");
+	it_error_shape(&r, o, "content_filtered", NULL);
 	ck_assert_int_eq(mock_generation_count(p->name), 1);
 	json_object_put(o);
 	it_resp_free(&r);
@@ -623,7 +569,7 @@ START_TEST(permanent_5xx_is_502_provider_error)
 	mock_reset();
 	mock_script(p->name, "[{\"mode\": \"error_5xx\", \"status\": 500, \"times\": 12}]");
 	o = generate_one(&r, 502, p, p->good_key, "5xx: a castle");
-	expect_error(&r, o, "provider_error");
+	it_error_shape(&r, o, "provider_error", NULL);
 	n = mock_generation_count(p->name);
 	ck_assert_msg(n >= 2 && n <= 6, "want a few retries, saw %d requests", n);
 	json_object_put(o);
@@ -642,7 +588,7 @@ START_TEST(hang_is_504_provider_timeout)
 	mock_reset();
 	mock_script(p->name, "[{\"mode\": \"hang\", \"seconds\": 30}]");
 	o = generate_one(&r, 504, p, p->good_key, "hang: a tower");
-	expect_error(&r, o, "provider_timeout");
+	it_error_shape(&r, o, "provider_timeout", NULL);
 	ck_assert_int_eq(mock_generation_count(p->name), 1);
 	json_object_put(o);
 	it_resp_free(&r);
@@ -702,9 +648,9 @@ START_TEST(huggingface_503_loading_waits_then_succeeds)
 	check_images(o, "huggingface", 1, p->w, p->h);
 	g = mock_generations("huggingface");
 	ck_assert_int_eq(json_object_array_length(g), 2);
-	ck_assert_int_eq(jint(json_object_array_get_idx(g, 0), "status"), 503);
-	t0 = json_object_get_double(jpath(json_object_array_get_idx(g, 0), "time"));
-	t1 = json_object_get_double(jpath(json_object_array_get_idx(g, 1), "time"));
+	ck_assert_int_eq(it_jint(json_object_array_get_idx(g, 0), "status"), 503);
+	t0 = json_object_get_double(it_jpath(json_object_array_get_idx(g, 0), "time"));
+	t1 = json_object_get_double(it_jpath(json_object_array_get_idx(g, 1), "time"));
 	ck_assert_msg(t1 - t0 >= 1.2, "retried after %.2f s, estimated_time was 1.5", t1 - t0);
 	json_object_put(g);
 	json_object_put(o);
@@ -722,10 +668,10 @@ START_TEST(gemini_400_api_key_invalid_is_401)
 
 	mock_reset();
 	o = generate_one(&r, 401, p, "AIzaWRONG-key-0000", "gemini bad key: a moor");
-	expect_error(&r, o, "provider_auth_failed");
+	it_error_shape(&r, o, "provider_auth_failed", NULL);
 	g = mock_generations("gemini");
 	ck_assert_int_eq(json_object_array_length(g), 1);
-	ck_assert_int_eq(jint(json_object_array_get_idx(g, 0), "status"), 400);
+	ck_assert_int_eq(it_jint(json_object_array_get_idx(g, 0), "status"), 400);
 	json_object_put(g);
 	json_object_put(o);
 	it_resp_free(&r);
@@ -748,7 +694,7 @@ START_TEST(seed_client_example_gets_json_error)
 	    "{\"prompt\": \"A beautiful sunset\", \"api_provider\": \"gemini\", \"api_key\": \"your-key\"}");
 	ck_assert_msg(r.status == 401, "status %ld: %s", r.status, r.body.data);
 	o = it_json_body(&r);
-	expect_error(&r, o, "provider_auth_failed");
+	it_error_shape(&r, o, "provider_auth_failed", NULL);
 	ck_assert_msg(strstr(r.body.data, "your-key") == NULL, "key echoed: %s", r.body.data);
 	json_object_put(o);
 	it_resp_free(&r);
@@ -769,20 +715,20 @@ START_TEST(seed_api_request_gets_two_images)
 	ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body.data);
 	o = it_json_body(&r);
 	check_images(o, "gemini", 2, 1024, 1024);
-	ck_assert_str_eq(jstr(o, "prompt_used"), "A beautiful sunset over mountains --no blurry, low quality");
-	ck_assert_str_eq(jstr(o, "model"), "imagen-2");
+	ck_assert_str_eq(it_js(o, "prompt_used"), "A beautiful sunset over mountains --no blurry, low quality");
+	ck_assert_str_eq(it_js(o, "model"), "imagen-2");
 	g = mock_generations("gemini");
 	if (!json_object_get_boolean(json_object_object_get(o, "cached"))) {
 		json_object *q;
 
 		ck_assert_int_eq(json_object_array_length(g), 1);
 		q = json_object_array_get_idx(g, 0);
-		ck_assert_str_eq(jstr(q, "path"), "/gemini/v1beta/models/imagen-4.0-generate-001:predict");
+		ck_assert_str_eq(it_js(q, "path"), "/gemini/v1beta/models/imagen-4.0-generate-001:predict");
 		ck_assert_header(q, "x-goog-api-key", "AIzagood-seed");
-		ck_assert_str_eq(jstr(q, "json.instances.0.prompt"), "A beautiful sunset over mountains");
-		ck_assert_int_eq(jint(q, "json.parameters.sampleCount"), 2);
-		ck_assert_str_eq(jstr(q, "json.parameters.aspectRatio"), "1:1");
-		ck_assert_msg(strstr(json_object_to_json_string(jpath(q, "json")), "blurry") == NULL,
+		ck_assert_str_eq(it_js(q, "json.instances.0.prompt"), "A beautiful sunset over mountains");
+		ck_assert_int_eq(it_jint(q, "json.parameters.sampleCount"), 2);
+		ck_assert_str_eq(it_js(q, "json.parameters.aspectRatio"), "1:1");
+		ck_assert_msg(strstr(json_object_to_json_string(it_jpath(q, "json")), "blurry") == NULL,
 		    "Imagen has no negative prompt: %s", json_object_to_json_string(q));
 	} else {
 		ck_assert_int_eq(json_object_array_length(g), 0);
@@ -812,9 +758,9 @@ START_TEST(identical_call_is_cached_without_reaching_provider)
 	ck_assert_int_eq(mock_generation_count("openai"), 1);
 	b = generate(&r2, 200, NULL, "%s", body);
 	ck_assert(json_object_get_boolean(json_object_object_get(b, "cached")));
-	ck_assert_str_eq(jstr(a, "generation_id"), jstr(b, "generation_id"));
-	ck_assert_str_eq(jstr(a, "images.0.url"), jstr(b, "images.0.url"));
-	ck_assert_int_eq(json_object_array_length(jpath(b, "images")), 1);
+	ck_assert_str_eq(it_js(a, "generation_id"), it_js(b, "generation_id"));
+	ck_assert_str_eq(it_js(a, "images.0.url"), it_js(b, "images.0.url"));
+	ck_assert_int_eq(json_object_array_length(it_jpath(b, "images")), 1);
 	ck_assert_int_eq(mock_generation_count("openai"), 1);
 	json_object_put(a);
 	json_object_put(b);
@@ -846,7 +792,7 @@ user_new(user *u)
 	    "{\"username_or_email\":\"%s\",\"password\":\"correct horse battery 9\"}", u->name);
 	ck_assert_msg(r.status == 200, "login: %ld %s", r.status, r.body.data);
 	o = it_json_body(&r);
-	snprintf(u->access, sizeof(u->access), "%s", jstr(o, "access_token"));
+	snprintf(u->access, sizeof(u->access), "%s", it_js(o, "access_token"));
 	json_object_put(o);
 	it_resp_free(&r);
 }
@@ -894,9 +840,9 @@ START_TEST(no_key_anywhere_is_401_naming_provider)
 	mock_reset();
 	fresh_prompt(prompt, sizeof(prompt), "no key: a marsh");
 	o = generate(&r, 401, NULL, "{\"prompt\": \"%s\", \"api_provider\": \"replicate\"}", prompt);
-	expect_error(&r, o, "unauthorized");
-	ck_assert_str_eq(jstr(o, "error.field"), "api_key");
-	ck_assert_msg(strstr(jstr(o, "error.message"), "replicate") != NULL, "%s", r.body.data);
+	it_error_shape(&r, o, "unauthorized", NULL);
+	ck_assert_str_eq(it_js(o, "error.field"), "api_key");
+	ck_assert_msg(strstr(it_js(o, "error.message"), "replicate") != NULL, "%s", r.body.data);
 	{
 		json_object *all = mock_requests("replicate");
 		ck_assert_int_eq(json_object_array_length(all), 0);
@@ -966,8 +912,8 @@ START_TEST(request_api_key_with_control_bytes_is_400_and_never_sent)
 	o = it_json_body(&r);
 	ck_assert_msg(r.status == 400, "%s with key %s: want 400, got %ld: %s", path, bad_keys[k], r.status,
 	    r.body.data);
-	expect_error(&r, o, "invalid_request");
-	ck_assert_msg(strcmp(jstr(o, "error.field"), key_routes[route].field) == 0, "%s: field: %s", path,
+	it_error_shape(&r, o, "invalid_request", NULL);
+	ck_assert_msg(strcmp(it_js(o, "error.field"), key_routes[route].field) == 0, "%s: field: %s", path,
 	    r.body.data);
 	ck_assert_msg(strstr(r.body.data, "X-Injected") == NULL && strstr(r.body.data, "sk-good") == NULL,
 	    "the key is echoed: %s", r.body.data);
@@ -1008,7 +954,7 @@ START_TEST(stored_key_test_asks_the_provider)
 		    "{\"provider\":\"%s\",\"api_key\":\"%s\"}", p->name, key);
 		ck_assert_msg(r.status == 201, "store key: %ld %s", r.status, r.body.data);
 		o = it_json_body(&r);
-		snprintf(id, sizeof(id), "%s", jstr(o, "provider_key.id"));
+		snprintf(id, sizeof(id), "%s", it_js(o, "provider_key.id"));
 		json_object_put(o);
 		it_resp_free(&r);
 		snprintf(path, sizeof(path), "/api/keys/providers/%s/test", id);
@@ -1016,14 +962,14 @@ START_TEST(stored_key_test_asks_the_provider)
 		ck_assert_msg(r.status == 200, "%s key test: %ld %s", p->name, r.status, r.body.data);
 		o = it_json_body(&r);
 		ck_assert(json_object_get_boolean(json_object_object_get(o, "success")));
-		ck_assert_msg(json_object_get_boolean(jpath(o, "valid")) == (pass == 0), "%s key %s: %s",
+		ck_assert_msg(json_object_get_boolean(it_jpath(o, "valid")) == (pass == 0), "%s key %s: %s",
 		    p->name, key, r.body.data);
-		ck_assert_msg(strlen(jstr(o, "checked_at")) >= 20, "%s", r.body.data);
+		ck_assert_msg(strlen(it_js(o, "checked_at")) >= 20, "%s", r.body.data);
 		ck_assert_msg(strstr(r.body.data, key) == NULL, "key echoed: %s", r.body.data);
 		all = mock_requests(p->name);
 		ck_assert_int_eq(json_object_array_length(all), pass + 1);
 		q = json_object_array_get_idx(all, (size_t)pass);
-		ck_assert_str_eq(jstr(q, "method"), "GET");
+		ck_assert_str_eq(it_js(q, "method"), "GET");
 		if (strcmp(p->name, "gemini") == 0) {
 			ck_assert_header(q, "x-goog-api-key", key);
 		} else {
@@ -1086,9 +1032,9 @@ START_TEST(runner_killed_mid_job_is_replaced_after_lease)
 	ck_assert_msg(c.r.status == 200, "status %ld: %s", c.r.status, c.r.body.data);
 	o = it_json_body(&c.r);
 	check_images(o, "openai", 2, 256, 256);
-	rows = it_psql("SELECT count(*) FROM images WHERE job_id = '%s'", it_sql_safe(jstr(o, "generation_id")));
+	rows = it_psql("SELECT count(*) FROM images WHERE job_id = '%s'", it_sql_safe(it_js(o, "generation_id")));
 	ck_assert_str_eq(rows, "2");
-	attempts = it_psql("SELECT attempts FROM jobs WHERE id = '%s'", it_sql_safe(jstr(o, "generation_id")));
+	attempts = it_psql("SELECT attempts FROM jobs WHERE id = '%s'", it_sql_safe(it_js(o, "generation_id")));
 	ck_assert_str_eq(attempts, "2");
 	ck_assert_int_eq(mock_generation_count("openai"), 2);
 	free(rows);
@@ -1129,7 +1075,7 @@ START_TEST(anonymous_generation_refused_when_setting_off)
 	ck_assert_msg(st == 401, "status %ld: %s", st, r.body.data);
 	{
 		json_object *o = it_json_body(&r);
-		expect_error(&r, o, "unauthorized");
+		it_error_shape(&r, o, "unauthorized", NULL);
 		json_object_put(o);
 	}
 	ck_assert_str_eq(before, after);
@@ -1140,48 +1086,38 @@ START_TEST(anonymous_generation_refused_when_setting_off)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("provider_calls");
-	TCase *ok = tcase_create("success"), *fail = tcase_create("failures"), *spec = tcase_create("specifics"),
-	    *ops = tcase_create("operations");
-
-	tcase_set_timeout(ok, 120);
-	tcase_add_test(ok, openai_success_sends_what_openai_takes);
-	tcase_add_test(ok, stability_success_sends_multipart_with_aspect_ratio);
-	tcase_add_test(ok, gemini_success_sends_key_header_and_aspect_ratio);
-	tcase_add_test(ok, huggingface_success_sends_inputs_and_parameters);
-	tcase_add_test(ok, replicate_success_creates_polls_and_downloads);
-	tcase_add_test(ok, local_ai_success_sends_one_batch_without_auth);
-	suite_add_tcase(s, ok);
-
-	tcase_set_timeout(fail, 120);
-	tcase_add_loop_test(fail, bad_key_is_401_provider_auth_failed, 0, NPROVS);
-	tcase_add_loop_test(fail, safety_refusal_is_422_content_filtered, 0, NPROVS);
-	tcase_add_loop_test(fail, rate_limit_is_retried_then_succeeds, 0, NPROVS);
-	tcase_add_loop_test(fail, permanent_5xx_is_502_provider_error, 0, NPROVS);
-	tcase_add_loop_test(fail, hang_is_504_provider_timeout, 0, NPROVS);
-	suite_add_tcase(s, fail);
-
-	tcase_set_timeout(spec, 120);
-	tcase_add_test(spec, replicate_string_output_gives_an_image);
-	tcase_add_test(spec, replicate_list_output_gives_every_image);
-	tcase_add_test(spec, huggingface_503_loading_waits_then_succeeds);
-	tcase_add_test(spec, gemini_400_api_key_invalid_is_401);
-	tcase_add_test(spec, seed_client_example_gets_json_error);
-	tcase_add_test(spec, seed_api_request_gets_two_images);
-	tcase_add_test(spec, identical_call_is_cached_without_reaching_provider);
-	tcase_add_test(spec, stored_key_is_used_when_request_has_none);
-	tcase_add_test(spec, no_key_anywhere_is_401_naming_provider);
-	tcase_add_loop_test(spec, request_api_key_with_control_bytes_is_400_and_never_sent, 0, NKEYROUTES * NBAD);
-	tcase_add_loop_test(spec, stored_key_test_asks_the_provider, 0, NPROVS);
-	suite_add_tcase(s, spec);
-
-	tcase_set_timeout(ops, 180);
-	tcase_add_test(ops, runner_killed_mid_job_is_replaced_after_lease);
-	tcase_add_test(ops, anonymous_generation_refused_when_setting_off);
-	suite_add_tcase(s, ops);
-
-	return it_run(s);
-}
+IT_MAIN("provider_calls", NULL,
+	IT_TCASE("success", 120,
+	    &openai_success_sends_what_openai_takes,
+	    &stability_success_sends_multipart_with_aspect_ratio,
+	    &gemini_success_sends_key_header_and_aspect_ratio,
+	    &huggingface_success_sends_inputs_and_parameters,
+	    &replicate_success_creates_polls_and_downloads,
+	    &local_ai_success_sends_one_batch_without_auth),
+	{ .name = "failures", .timeout_s = 120,
+	    .loops = IT_LOOPS(
+		{ &bad_key_is_401_provider_auth_failed, NPROVS },
+		{ &safety_refusal_is_422_content_filtered, NPROVS },
+		{ &rate_limit_is_retried_then_succeeds, NPROVS },
+		{ &permanent_5xx_is_502_provider_error, NPROVS },
+		{ &hang_is_504_provider_timeout, NPROVS })
+	},
+	{ .name = "specifics", .timeout_s = 120,
+	    .tests = IT_TESTS(
+		&replicate_string_output_gives_an_image,
+		&replicate_list_output_gives_every_image,
+		&huggingface_503_loading_waits_then_succeeds,
+		&gemini_400_api_key_invalid_is_401,
+		&seed_client_example_gets_json_error,
+		&seed_api_request_gets_two_images,
+		&identical_call_is_cached_without_reaching_provider,
+		&stored_key_is_used_when_request_has_none,
+		&no_key_anywhere_is_401_naming_provider),
+	    .loops = IT_LOOPS(
+		{ &request_api_key_with_control_bytes_is_400_and_never_sent, NKEYROUTES * NBAD },
+		{ &stored_key_test_asks_the_provider, NPROVS })
+	},
+	IT_TCASE("operations", 180,
+	    &runner_killed_mid_job_is_replaced_after_lease,
+	    &anonymous_generation_refused_when_setting_off)
+);

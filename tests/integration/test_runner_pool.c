@@ -394,22 +394,9 @@ START_TEST(sigterm_drains_the_pool)
 }
 END_TEST
 
-static Suite *
-runner_pool_suite(void)
-{
-	Suite *s = suite_create("runner_pool");
-	TCase *tc = tcase_create("two_busy_runners");
-
-	tcase_set_timeout(tc, 1500);
-	tcase_add_test(tc, busy_runners_keep_their_leases);
-	tcase_add_test(tc, cancel_reaches_renders_on_the_pool);
-	tcase_add_test(tc, sigterm_drains_the_pool);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return it_run(runner_pool_suite());
-}
+IT_MAIN("runner_pool", NULL,
+	IT_TCASE("two_busy_runners", 1500,
+	    &busy_runners_keep_their_leases,
+	    &cancel_reaches_renders_on_the_pool,
+	    &sigterm_drains_the_pool)
+);

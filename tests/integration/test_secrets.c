@@ -350,22 +350,11 @@ START_TEST(local_ai_status_shows_url_only_to_admins)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("secrets");
-	TCase *tc;
-
-	tc = tcase_create("logs");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, access_log_redacts_tickets_and_tokens);
-	tcase_add_test(tc, access_log_is_buffered_and_flushed);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("config");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, config_masks_passwords_and_keys);
-	tcase_add_test(tc, local_ai_status_shows_url_only_to_admins);
-	suite_add_tcase(s, tc);
-
-	return it_run(s);
-}
+IT_MAIN("secrets", NULL,
+	IT_TCASE("logs", 60,
+	    &access_log_redacts_tickets_and_tokens,
+	    &access_log_is_buffered_and_flushed),
+	IT_TCASE("config", 60,
+	    &config_masks_passwords_and_keys,
+	    &local_ai_status_shows_url_only_to_admins)
+);

@@ -173,16 +173,6 @@ catalogue_entry(const user *u, const char *provider, json_object **doc)
 	return NULL;
 }
 
-static int
-jbool(json_object *o, const char *key)
-{
-	json_object *v;
-
-	ck_assert_msg(json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_boolean), "%s: %s",
-	    key, json_object_to_json_string(o));
-	return json_object_get_boolean(v);
-}
-
 static const char *
 jstr_or_null(json_object *o, const char *key)
 {
@@ -236,27 +226,27 @@ START_TEST(admins_only_by_default)
 	ck_assert_str_eq(chat(&a, "a castle at dusk", 200), "openai");
 
 	p = catalogue_entry(&u, "replicate", &doc);
-	ck_assert(!jbool(p, "available"));
+	ck_assert(!it_jbool(p, "available"));
 	ck_assert_str_eq(jstr_or_null(p, "key_source"), "none");
 	ck_assert_ptr_nonnull(strstr(jstr_or_null(p, "unavailable_reason"), "IG_SERVER_KEYS=admins"));
-	ck_assert(jbool(p, "open_models") && !jbool(p, "open_models_allowed"));
+	ck_assert(it_jbool(p, "open_models") && !it_jbool(p, "open_models_allowed"));
 	ck_assert_str_eq(it_jstr(doc, "server_keys", "policy"), "admins");
 	json_object_put(doc);
 	p = catalogue_entry(&u, "stability", &doc);
-	ck_assert(!jbool(p, "available"));
+	ck_assert(!it_jbool(p, "available"));
 	ck_assert_ptr_nonnull(strstr(jstr_or_null(p, "unavailable_reason"), "IG_STABILITY_API_KEY"));
 	json_object_put(doc);
 	p = catalogue_entry(&u, "builtin", &doc);
-	ck_assert(jbool(p, "available"));
+	ck_assert(it_jbool(p, "available"));
 	ck_assert_str_eq(jstr_or_null(p, "key_source"), "none");
 	ck_assert_ptr_null(jstr_or_null(p, "unavailable_reason"));
 	json_object_put(doc);
 	p = catalogue_entry(&a, "replicate", &doc);
-	ck_assert(jbool(p, "available") && jbool(p, "open_models_allowed"));
+	ck_assert(it_jbool(p, "available") && it_jbool(p, "open_models_allowed"));
 	ck_assert_str_eq(jstr_or_null(p, "key_source"), "server");
 	json_object_put(doc);
 	p = catalogue_entry(NULL, "openai", &doc);
-	ck_assert(!jbool(p, "available"));
+	ck_assert(!it_jbool(p, "available"));
 	ck_assert_ptr_nonnull(strstr(jstr_or_null(p, "unavailable_reason"), "IG_SERVER_KEYS=admins"));
 	json_object_put(doc);
 	free(u.tok);
@@ -301,7 +291,7 @@ START_TEST(users_capped_per_day)
 	user_new(&a, 1);
 
 	p = catalogue_entry(&u, "openai", &doc);
-	ck_assert(jbool(p, "available"));
+	ck_assert(it_jbool(p, "available"));
 	ck_assert_str_eq(jstr_or_null(p, "key_source"), "server");
 	ck_assert_int_eq(json_object_get_int(json_object_object_get(p, "server_key_remaining")), 2);
 	json_object_put(doc);
@@ -320,14 +310,14 @@ START_TEST(users_capped_per_day)
 	ck_assert_int_eq(used_of(&u, "images"), 2);
 
 	p = catalogue_entry(&u, "openai", &doc);
-	ck_assert(!jbool(p, "available"));
+	ck_assert(!it_jbool(p, "available"));
 	ck_assert_int_eq(json_object_get_int(json_object_object_get(p, "server_key_remaining")), 0);
 	ck_assert_ptr_nonnull(strstr(jstr_or_null(p, "unavailable_reason"), "IG_SERVER_KEY_DAILY_IMAGES"));
 	ck_assert_str_eq(it_jstr(doc, "server_keys", "policy"), "users");
 	{
 		json_object *sk = json_object_object_get(doc, "server_keys");
 		json_object *im = json_object_object_get(sk, "images");
-		ck_assert(jbool(sk, "metered"));
+		ck_assert(it_jbool(sk, "metered"));
 		ck_assert_int_eq(json_object_get_int(json_object_object_get(im, "used")), 2);
 		ck_assert_int_eq(json_object_get_int(json_object_object_get(im, "remaining")), 0);
 	}
@@ -335,7 +325,7 @@ START_TEST(users_capped_per_day)
 
 	/* Nobody to count against: anonymous callers never use the server's key. */
 	p = catalogue_entry(NULL, "openai", &doc);
-	ck_assert(!jbool(p, "available"));
+	ck_assert(!it_jbool(p, "available"));
 	ck_assert_ptr_nonnull(strstr(jstr_or_null(p, "unavailable_reason"), "signed-in"));
 	json_object_put(doc);
 	{
@@ -655,22 +645,8 @@ START_TEST(none_stops_jobs_already_queued)
 }
 END_TEST
 
-int
-main(void)
-{
-	Suite *s = suite_create("serverkeys");
-	TCase *tc = tcase_create("serverkeys");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, NULL, restore_stack);
-	tcase_add_test(tc, admins_only_by_default);
-	tcase_add_test(tc, none_refuses_everyone);
-	tcase_add_test(tc, users_capped_per_day);
-	tcase_add_test(tc, concurrent_requests_cannot_pass_the_cap);
-	tcase_add_test(tc, open_models_and_input_need_own_key);
-	tcase_add_test(tc, chat_capped_per_day);
-	tcase_add_test(tc, batch_retry_counts_again);
-	tcase_add_test(tc, none_stops_jobs_already_queued);
-	suite_add_tcase(s, tc);
-	return it_run(s);
-}
+IT_MAIN("serverkeys", NULL,
+	{ .name = "serverkeys", .timeout_s = 120, .setup = NULL, .teardown = restore_stack,
+	    .tests = IT_TESTS(&admins_only_by_default, &none_refuses_everyone, &users_capped_per_day, &concurrent_requests_cannot_pass_the_cap, &open_models_and_input_need_own_key, &chat_capped_per_day, &batch_retry_counts_again, &none_stops_jobs_already_queued)
+	}
+);

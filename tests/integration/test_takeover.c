@@ -42,10 +42,6 @@ ip(int n)
 	return ips[n];
 }
 
-#define EXPECT(r, want) \
-	ck_assert_msg((r)->status == (want), "want %d, got %ld: %s", (int)(want), \
-	    (r)->status, (r)->body.data)
-
 /* A fresh user: name, email (name@example.test), its first access token. */
 typedef struct victim {
 	char name[64];
@@ -72,7 +68,7 @@ acct_login(const victim *a, const char *password)
 
 	it_json(&r, a->ip, "POST", "/api/auth/login", NULL,
 	    "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", a->name, password);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
 	tok = ig_xstrdup(it_jstr(o, "access_token", NULL));
 	json_object_put(o);
@@ -90,7 +86,7 @@ make_api_key(const char *source, const char *bearer)
 
 	it_json(&r, source, "POST", "/api/keys", bearer,
 	    "{\"name\":\"kept\",\"scopes\":[\"read\",\"generate\"]}");
-	EXPECT(&r, 201);
+	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
 	key = ig_xstrdup(it_jstr(o, "key", NULL));
 	json_object_put(o);
@@ -122,7 +118,7 @@ expect_revoked(const it_resp *r, const char *source, int sessions, int keys, con
 {
 	int s, k;
 
-	EXPECT(r, 200);
+	IT_EXPECT(r, 200);
 	for (int i = 0; creds[i] != NULL; i++)
 		ck_assert_msg(status_of_me(source, creds[i]) == 401, "credential %d (%.3s…) still works",
 		    i, creds[i]);
@@ -137,7 +133,7 @@ expect_field(const it_resp *r, long status, const char *field)
 {
 	json_object *o;
 
-	EXPECT(r, status);
+	IT_EXPECT(r, status);
 	o = it_json_body(r);
 	ck_assert_str_eq(it_jstr(o, "error", "field"), field);
 	json_object_put(o);
@@ -168,7 +164,7 @@ request_reset(const char *source, const char *address, const char *to, long time
 
 	it_json(&r, source, "POST", "/api/auth/password-reset/request", NULL, "{\"email\":\"%s\"}",
 	    address);
-	EXPECT(&r, 202);
+	IT_EXPECT(&r, 202);
 	it_resp_free(&r);
 	return it_mail_wait(to, last, timeout_ms, NULL);
 }
@@ -250,7 +246,7 @@ START_TEST(logout_all_revokes_every_session_and_key)
 	v.access = acct_login(&v, PASSWORD);
 	ck_assert_int_eq(status_of_me(v.ip, v.access), 200);
 	it_json(&r, v.ip, "POST", "/api/auth/logout-all", NULL, NULL);
-	EXPECT(&r, 401);
+	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
 	free(v.access);
 	free(other);
@@ -279,7 +275,7 @@ START_TEST(email_change_needs_password_notifies_old_address_and_reset_waits_for_
 	last = it_mail_last();
 	it_json(&r, v.ip, "PUT", "/api/user", v.access,
 	    "{\"email\":\"%s\",\"current_password\":\"%s\"}", newaddr, PASSWORD);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	o = it_json_body(&r);
 	ck_assert_str_eq(it_jstr(o, "user", "email"), newaddr);
 	ck_assert_str_eq(it_jstr(o, "user", "email_confirmed"), "false");
@@ -304,7 +300,7 @@ START_TEST(email_change_needs_password_notifies_old_address_and_reset_waits_for_
 	ck_assert_msg(mail == NULL, "a reset mail went to the unconfirmed address:\n%s", mail);
 
 	it_json(&r, v.ip, "POST", "/api/auth/email/confirm", NULL, "{\"token\":\"%s\"}", token);
-	EXPECT(&r, 200);
+	IT_EXPECT(&r, 200);
 	it_resp_free(&r);
 	it_json(&r, v.ip, "POST", "/api/auth/email/confirm", NULL, "{\"token\":\"%s\"}", token);
 	expect_field(&r, 400, "token");
@@ -398,7 +394,7 @@ START_TEST(concurrent_wrong_logins_never_evaluate_more_than_the_limit)
 	free(n);
 	it_json(&r, ip(6), "POST", "/api/auth/login", NULL,
 	    "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", v.name, PASSWORD);
-	EXPECT(&r, 429);
+	IT_EXPECT(&r, 429);
 	it_resp_free(&r);
 	free(v.access);
 }
@@ -422,7 +418,7 @@ START_TEST(reset_mail_survives_smtp_outage_and_body_is_wiped_after_sending)
 	it_json(&r, v.ip, "POST", "/api/auth/password-reset/request", NULL, "{\"email\":\"%s\"}", v.email);
 	printf("reset request with SMTP down answered %ld in %lld ms\n", r.status,
 	    (long long)(ig_now_ms() - t0));
-	EXPECT(&r, 202);
+	IT_EXPECT(&r, 202);
 	it_resp_free(&r);
 	/* The runner tries, fails, and keeps it. */
 	for (int i = 0; i < 60; i++) {
@@ -465,26 +461,24 @@ smtp_back(void)
 	it_stack("smtp-start");
 }
 
-int
-main(void)
+/* Before any test runs. */
+static int
+init(void)
 {
-	Suite *s = suite_create("takeover");
-	TCase *tc = tcase_create("credentials");
-
 	run_id = 20 + (int)(getpid() % 200);
-	tcase_add_test(tc, reset_revokes_api_keys_made_with_a_stolen_session);
-	tcase_add_test(tc, password_change_needs_current_password_and_revokes_everything);
-	tcase_add_test(tc, logout_all_revokes_every_session_and_key);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("email");
-	tcase_add_test(tc, email_change_needs_password_notifies_old_address_and_reset_waits_for_confirmation);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("login");
-	tcase_add_test(tc, concurrent_wrong_logins_never_evaluate_more_than_the_limit);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("outbox");
-	tcase_add_unchecked_fixture(tc, NULL, smtp_back);
-	tcase_add_test(tc, reset_mail_survives_smtp_outage_and_body_is_wiped_after_sending);
-	suite_add_tcase(s, tc);
-	return it_run(s);
+	return 0;
 }
+
+IT_MAIN("takeover", init,
+	IT_TCASE("credentials", 0,
+	    &reset_revokes_api_keys_made_with_a_stolen_session,
+	    &password_change_needs_current_password_and_revokes_everything,
+	    &logout_all_revokes_every_session_and_key),
+	IT_TCASE("email", 0,
+	    &email_change_needs_password_notifies_old_address_and_reset_waits_for_confirmation),
+	IT_TCASE("login", 0,
+	    &concurrent_wrong_logins_never_evaluate_more_than_the_limit),
+	{ .name = "outbox", .timeout_s = 0, .setup = NULL, .teardown = smtp_back,
+	    .tests = IT_TESTS(&reset_mail_survives_smtp_outage_and_body_is_wiped_after_sending)
+	}
+);

@@ -287,25 +287,17 @@ START_TEST(private_and_metadata_callbacks_are_refused_at_submit)
 }
 END_TEST
 
-static Suite *
-webhooks_suite(void)
+/* Before any test runs. */
+static int
+init(void)
 {
-	Suite *s = suite_create("webhooks");
-	TCase *tc = tcase_create("stack");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, secret_is_stable_until_rotated);
-	tcase_add_test(tc, completed_batch_webhook_is_received_and_verifies);
-	tcase_add_test(tc, failed_webhook_is_retried_with_the_same_id);
-	tcase_add_test(tc, private_and_metadata_callbacks_are_refused_at_submit);
-	suite_add_tcase(s, tc);
-	return s;
+	return sodium_init() < 0 ? -1 : 0;
 }
 
-int
-main(void)
-{
-	if (sodium_init() < 0)
-		return EXIT_FAILURE;
-	return it_run(webhooks_suite());
-}
+IT_MAIN("webhooks", init,
+	IT_TCASE("stack", 120,
+	    &secret_is_stable_until_rotated,
+	    &completed_batch_webhook_is_received_and_verifies,
+	    &failed_webhook_is_retried_with_the_same_id,
+	    &private_and_metadata_callbacks_are_refused_at_submit)
+);
