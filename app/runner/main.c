@@ -408,9 +408,19 @@ static void
 listen_queue(PGconn **listening)
 {
 	ig_err err;
-	PGconn *c = ig_db_conn(&err);
+	PGconn *c;
 
-	if (c == NULL || c == *listening)
+	/* ig_db_conn replaces a broken connection, freeing it: forget ours
+	 * before that, or the loop would poll and read a freed PGconn (a
+	 * double free when PostgreSQL restarted under the runner). */
+	if (*listening != NULL && PQstatus(*listening) != CONNECTION_OK)
+		*listening = NULL;
+	c = ig_db_conn(&err);
+	if (c == NULL) {
+		*listening = NULL;
+		return;
+	}
+	if (c == *listening)
 		return;
 	/* On this thread's own connection: statements go through the pool,
 	 * and notifications arrive where LISTEN was said. */
