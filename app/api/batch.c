@@ -357,44 +357,25 @@ ig_api_batch_get(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_batch_list(ig_req *req, json_object **out, ig_err *err)
 {
-	char cursor[64], status[16] = "", lim[16];
+	char cursor[IG_PAGE_CURSOR_MAX], status[16] = "", *next = NULL;
 	int limit, rc;
-	const char *p[3];
-	PGresult *r;
+	ig_page pg;
 	json_object *list;
 
 	if (ig_query_limit(req, 20, 100, &limit, err) != 0)
 		return -1;
 	if ((rc = ig_query_param(req, "cursor", cursor, sizeof(cursor), err)) < 0)
 		return -1;
-	if (rc == 1 && !ig_is_uuid(cursor))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "cursor", "cursor must be a next_cursor value");
+	if (ig_page_open(&pg, IG_BATCH_PAGE_SCOPE, limit, rc == 1 ? cursor : NULL, err) != 0)
+		return -1;
 	if (ig_query_param(req, "status", status, sizeof(status), err) < 0)
 		return -1;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	p[0] = req->caller.user_id;
-	p[1] = rc == 1 ? cursor : NULL;
-	p[2] = lim;
-	r = ig_db_exec("SELECT b.id FROM batches b WHERE b.user_id = $1"
-	    " AND ($2::uuid IS NULL OR (b.created_at, b.id) < (SELECT created_at, id FROM batches WHERE id = $2::uuid))"
-	    " ORDER BY b.created_at DESC, b.id DESC LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
+	list = ig_batch_list(req->caller.user_id, status, &pg, &next, err);
+	if (list == NULL)
 		return -1;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(r) && i < limit; i++) {
-		json_object *st = ig_batch_status(PQgetvalue(r, i, 0), 0, err);
-		if (st == NULL)
-			continue;
-		if (status[0] && strcmp(json_object_get_string(json_object_object_get(st, "status")), status) != 0) {
-			json_object_put(st);
-			continue;
-		}
-		json_object_array_add(list, st);
-	}
 	*out = ig_ok("batches", list);
-	json_object_object_add(*out, "next_cursor", PQntuples(r) > limit ?
-	    json_object_new_string(PQgetvalue(r, limit - 1, 0)) : NULL);
-	PQclear(r);
+	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
+	free(next);
 	return 200;
 }
 

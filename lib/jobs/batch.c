@@ -10,10 +10,104 @@
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/page.h"
 #include "lib/jobs/batch.h"
 #include "lib/providers/provider.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/*
+ * A batch's summary: its row, the counts of its items by status, its
+ * derived state (API.md: queued|processing|completed|partial|failed|
+ * canceled; a canceled batch whose running items are still being stopped
+ * is processing until the last one has ended), and, while it runs, the
+ * observed duration of one item: the mean of this batch's finished items,
+ * else of the provider's last 50 jobs (the provider's declared typical
+ * latency when neither is known). The list filters on the state in SQL,
+ * before its LIMIT, so the state has this one definition.
+ */
+#define SUMMARY_COLS \
+	"b.id, b.name, b.total, b.canceled, " TS("b.created_at") ", " TS("b.started_at") ", " \
+	TS("b.completed_at") ", coalesce(b.settings->>'api_provider', ''), n.q, n.r, n.d, n.f, n.c, s.state," \
+	" CASE WHEN n.q + n.r > 0 AND NOT b.canceled THEN coalesce(n.avg_s, (SELECT avg(d) FROM" \
+	"  (SELECT extract(epoch FROM finished_at - started_at) AS d FROM jobs" \
+	"  WHERE provider = b.settings->>'api_provider' AND status = 'succeeded'" \
+	"  ORDER BY finished_at DESC LIMIT 50) x)) END," \
+	" to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define SUMMARY_FROM \
+	" FROM batches b CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'queued') AS q," \
+	"  count(*) FILTER (WHERE status = 'running') AS r, count(*) FILTER (WHERE status = 'succeeded') AS d," \
+	"  count(*) FILTER (WHERE status = 'failed') AS f, count(*) FILTER (WHERE status = 'canceled') AS c," \
+	"  avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE status = 'succeeded') AS avg_s" \
+	"  FROM jobs WHERE batch_id = b.id) n" \
+	" CROSS JOIN LATERAL (SELECT CASE" \
+	"  WHEN n.q + n.r > 0 THEN CASE WHEN n.r + n.d + n.f + n.c > 0 THEN 'processing' ELSE 'queued' END" \
+	"  WHEN b.canceled OR (n.c > 0 AND n.d + n.f = 0) THEN 'canceled'" \
+	"  WHEN n.f = 0 THEN 'completed' WHEN n.d > 0 THEN 'partial' ELSE 'failed' END AS state) s"
+enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_COMPLETED, COL_PROVIDER,
+	COL_Q, COL_R, COL_D, COL_F, COL_C, COL_STATE, COL_EACH, COL_KEY };
+
+/* Every statement of this module (batches, and jobs as a batch's items). */
+enum {
+	SQL_OWNED,
+	SQL_FAILED_ON_SERVER_KEY,
+	SQL_RETRY_FAILED,
+	SQL_ITEMS_OF_BATCH,
+	SQL_STATUS,
+	SQL_LIST,
+	SQL_ITEM_ENDED,
+	SQL_ITEM_WEBHOOK,
+	SQL_COMPLETED_WEBHOOK,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_OWNED] = "SELECT 1 FROM batches WHERE id = $1 AND user_id = $2",
+	[SQL_FAILED_ON_SERVER_KEY] =
+	"SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
+	" coalesce(sum(coalesce((request->>'count')::int, 1)), 0), coalesce(min(provider), '')"
+	" FROM jobs WHERE batch_id = $1 AND status = 'failed' AND key_source = 'server'",
+	[SQL_RETRY_FAILED] =
+	"WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
+	"  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
+	"  lease_until = NULL, cancel_requested = false"
+	"  WHERE batch_id = $1 AND status = 'failed' AND (key_source <> 'server' OR id = ANY($2::uuid[]))"
+	"  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n),"
+	" b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
+	" SELECT count(*), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0),"
+	" (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM (SELECT provider FROM r LIMIT 1) x)"
+	" FROM r",
+	[SQL_ITEMS_OF_BATCH] =
+	"SELECT j.item_index, j.request->>'prompt', j.status, j.attempts, j.error_code, j.error_message, "
+	TS("j.started_at") ", " TS("j.finished_at") ","
+	" coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename,"
+	"  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)"
+	"  FROM images i WHERE i.job_id = j.id), '[]')"
+	" FROM jobs j WHERE j.batch_id = $1 ORDER BY j.item_index",
+	[SQL_STATUS] = "SELECT " SUMMARY_COLS SUMMARY_FROM " WHERE b.id = $1",
+	/* The caller's batches newest first, the status filter before the
+	 * LIMIT; $3, $4 the (created_at, id) of the page's cursor. */
+	[SQL_LIST] = "SELECT " SUMMARY_COLS SUMMARY_FROM
+	" WHERE b.user_id = $1 AND ($2::text IS NULL OR s.state = $2::text)"
+	" AND ($3::timestamptz IS NULL OR (b.created_at, b.id) < ($3::timestamptz, $4::uuid))"
+	" ORDER BY b.created_at DESC, b.id DESC LIMIT $5::int",
+	/* Close the batch when nothing of it is left to run, and wake its
+	 * listeners either way. */
+	[SQL_ITEM_ENDED] =
+	"WITH c AS (UPDATE batches SET completed_at = now() WHERE id = $1 AND completed_at IS NULL"
+	"  AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))"
+	"  RETURNING callback_url, webhook_per_item)"
+	" SELECT pg_notify('" IG_BATCH_CHANNEL "', $1::text), (SELECT count(*) FROM c),"
+	" (SELECT callback_url FROM c),"
+	" coalesce((SELECT webhook_per_item FROM batches WHERE id = $1), false),"
+	" (SELECT callback_url FROM batches WHERE id = $1)",
+	[SQL_ITEM_WEBHOOK] =
+	"INSERT INTO webhook_deliveries (batch_id, event, payload)"
+	" SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text,"
+	"  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
+	[SQL_COMPLETED_WEBHOOK] =
+	"INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)",
+};
 
 static int
 is_uuid(const char *s)
@@ -42,7 +136,7 @@ ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err)
 
 	if (!is_uuid(batch_id) || user_id == NULL || *user_id == '\0')
 		return 0;
-	r = ig_db_exec("SELECT 1 FROM batches WHERE id = $1 AND user_id = $2", 2, p, IG_DB_IDEMPOTENT, err);
+	r = ig_db_exec(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		return -1;
 	owned = PQntuples(r) == 1;
@@ -54,9 +148,7 @@ int
 ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[32], ig_err *err)
 {
 	const char *p[1] = { batch_id };
-	PGresult *r = ig_db_exec("SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
-	    " coalesce(sum(coalesce((request->>'count')::int, 1)), 0), coalesce(min(provider), '')"
-	    " FROM jobs WHERE batch_id = $1 AND status = 'failed' AND key_source = 'server'", 1, p,
+	PGresult *r = ig_db_exec(sql[SQL_FAILED_ON_SERVER_KEY], 1, p,
 	    IG_DB_IDEMPOTENT, err);
 
 	*ids = NULL;
@@ -74,16 +166,7 @@ ig_batch_retry_failed(const char *batch_id, const char *server_ids, int *retried
     ig_err *err)
 {
 	const char *p[2] = { batch_id, server_ids };
-	PGresult *r = ig_db_exec(
-	    "WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
-	    "  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
-	    "  lease_until = NULL, cancel_requested = false"
-	    "  WHERE batch_id = $1 AND status = 'failed' AND (key_source <> 'server' OR id = ANY($2::uuid[]))"
-	    "  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n),"
-	    " b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
-	    " SELECT count(*), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0),"
-	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM (SELECT provider FROM r LIMIT 1) x)"
-	    " FROM r", 2, p, 0, err);
+	PGresult *r = ig_db_exec(sql[SQL_RETRY_FAILED], 2, p, 0, err);
 
 	if (r == NULL)
 		return -1;
@@ -93,60 +176,63 @@ ig_batch_retry_failed(const char *batch_id, const char *server_ids, int *retried
 	return 0;
 }
 
-/*
- * The observed duration of one item: the mean of this batch's finished
- * items, else of the provider's last 50 jobs, else the provider's declared
- * typical latency. Seconds.
- */
-static double
-item_seconds(const char *batch_id, const char *provider, ig_err *err)
+/* Row i of a summary statement as the status object of batch.h. */
+static json_object *
+summary_json(PGresult *r, int i)
 {
-	const char *p[2] = { batch_id, provider };
-	PGresult *r = ig_db_exec(
-	    "SELECT (SELECT avg(extract(epoch FROM finished_at - started_at)) FROM jobs"
-	    "  WHERE batch_id = $1 AND status = 'succeeded'),"
-	    " (SELECT avg(d) FROM (SELECT extract(epoch FROM finished_at - started_at) AS d FROM jobs"
-	    "  WHERE provider = $2 AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 50) x)",
-	    2, p, IG_DB_IDEMPOTENT, err);
-	const ig_provider_ops *ops = ig_provider_find(provider);
-	double d = ops ? ops->typical_latency_s : 10;
+	json_object *o, *pr;
+	int queued = atoi(PQgetvalue(r, i, COL_Q)), running = atoi(PQgetvalue(r, i, COL_R));
+	int done = atoi(PQgetvalue(r, i, COL_D)), failed = atoi(PQgetvalue(r, i, COL_F));
+	int canceled = atoi(PQgetvalue(r, i, COL_C)), total = atoi(PQgetvalue(r, i, COL_TOTAL));
 
-	if (r != NULL) {
-		if (!PQgetisnull(r, 0, 0))
-			d = atof(PQgetvalue(r, 0, 0));
-		else if (!PQgetisnull(r, 0, 1))
-			d = atof(PQgetvalue(r, 0, 1));
-		PQclear(r);
+	o = json_object_new_object();
+	json_object_object_add(o, "batch_id", json_object_new_string(PQgetvalue(r, i, COL_ID)));
+	json_object_object_add(o, "name", PQgetisnull(r, i, COL_NAME) ? NULL :
+	    json_object_new_string(PQgetvalue(r, i, COL_NAME)));
+	json_object_object_add(o, "status", json_object_new_string(PQgetvalue(r, i, COL_STATE)));
+	pr = json_object_new_object();
+	json_object_object_add(pr, "completed", json_object_new_int(done));
+	json_object_object_add(pr, "failed", json_object_new_int(failed));
+	json_object_object_add(pr, "canceled", json_object_new_int(canceled));
+	json_object_object_add(pr, "running", json_object_new_int(running));
+	json_object_object_add(pr, "queued", json_object_new_int(queued));
+	json_object_object_add(pr, "total", json_object_new_int(total));
+	/* Ended items over all: failed and canceled ones are done too. */
+	json_object_object_add(pr, "percentage", json_object_new_double(
+	    total ? (double)(int)(1000.0 * (done + failed + canceled) / total) / 10.0 : 0));
+	json_object_object_add(o, "progress", pr);
+	if (queued + running > 0 && strcmp(PQgetvalue(r, i, COL_CANCELED), "t") != 0) {
+		/* Remaining items over the concurrency this batch is getting,
+		 * at the duration its items (or the provider's) are taking. */
+		const ig_provider_ops *ops = ig_provider_find(PQgetvalue(r, i, COL_PROVIDER));
+		double each = PQgetisnull(r, i, COL_EACH) ? (ops ? ops->typical_latency_s : 10) :
+		    atof(PQgetvalue(r, i, COL_EACH));
+		int lanes = running > 0 ? running : 1;
+		time_t eta;
+		struct tm tm;
+		char buf[40];
+		if (each <= 0.001)
+			each = 0.001;
+		eta = time(NULL) + (time_t)(each * ((queued + running + lanes - 1) / lanes) + 0.5);
+		gmtime_r(&eta, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_object_add(o, "estimated_completion", json_object_new_string(buf));
+	} else {
+		json_object_object_add(o, "estimated_completion", NULL);
 	}
-	return d > 0.001 ? d : 0.001;
-}
-
-/* The derived state of API.md from the counts of each job status. */
-static const char *
-state(int queued, int running, int done, int failed, int canceled, int batch_canceled)
-{
-	/* A canceled batch whose running items are still being stopped is
-	 * processing until the last one has ended. */
-	if (queued + running > 0)
-		return running + done + failed + canceled > 0 ? "processing" : "queued";
-	if (batch_canceled || (canceled > 0 && done + failed == 0))
-		return "canceled";
-	if (failed == 0)
-		return "completed";
-	return done > 0 ? "partial" : "failed";
+	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, i, COL_CREATED)));
+	json_object_object_add(o, "started_at", PQgetisnull(r, i, COL_STARTED) ? NULL :
+	    json_object_new_string(PQgetvalue(r, i, COL_STARTED)));
+	json_object_object_add(o, "completed_at", PQgetisnull(r, i, COL_COMPLETED) ? NULL :
+	    json_object_new_string(PQgetvalue(r, i, COL_COMPLETED)));
+	return o;
 }
 
 static json_object *
 items_json(const char *batch_id, ig_err *err)
 {
 	const char *p[1] = { batch_id };
-	PGresult *r = ig_db_exec(
-	    "SELECT j.item_index, j.request->>'prompt', j.status, j.attempts, j.error_code, j.error_message, "
-	    TS("j.started_at") ", " TS("j.finished_at") ","
-	    " coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename,"
-	    "  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)"
-	    "  FROM images i WHERE i.job_id = j.id), '[]')"
-	    " FROM jobs j WHERE j.batch_id = $1 ORDER BY j.item_index", 1, p, IG_DB_IDEMPOTENT, err);
+	PGresult *r = ig_db_exec(sql[SQL_ITEMS_OF_BATCH], 1, p, IG_DB_IDEMPOTENT, err);
 	json_object *list;
 
 	if (r == NULL)
@@ -181,21 +267,13 @@ ig_batch_status(const char *batch_id, int with_items, ig_err *err)
 {
 	const char *p[1] = { batch_id };
 	PGresult *r;
-	json_object *o, *pr;
-	int queued, running, done, failed, canceled, total, bcanceled;
-	const char *st;
+	json_object *o;
 
 	if (!is_uuid(batch_id)) {
 		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
 		return NULL;
 	}
-	r = ig_db_exec("SELECT b.name, b.total, b.canceled, " TS("b.created_at") ", " TS("b.started_at") ", "
-	    TS("b.completed_at") ", b.settings->>'api_provider',"
-	    " count(j.*) FILTER (WHERE j.status = 'queued'), count(j.*) FILTER (WHERE j.status = 'running'),"
-	    " count(j.*) FILTER (WHERE j.status = 'succeeded'), count(j.*) FILTER (WHERE j.status = 'failed'),"
-	    " count(j.*) FILTER (WHERE j.status = 'canceled')"
-	    " FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id WHERE b.id = $1 GROUP BY b.id",
-	    1, p, IG_DB_IDEMPOTENT, err);
+	r = ig_db_exec(sql[SQL_STATUS], 1, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		return NULL;
 	if (PQntuples(r) != 1) {
@@ -203,47 +281,7 @@ ig_batch_status(const char *batch_id, int with_items, ig_err *err)
 		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
 		return NULL;
 	}
-	total = atoi(PQgetvalue(r, 0, 1));
-	bcanceled = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-	queued = atoi(PQgetvalue(r, 0, 7));
-	running = atoi(PQgetvalue(r, 0, 8));
-	done = atoi(PQgetvalue(r, 0, 9));
-	failed = atoi(PQgetvalue(r, 0, 10));
-	canceled = atoi(PQgetvalue(r, 0, 11));
-	st = state(queued, running, done, failed, canceled, bcanceled);
-
-	o = json_object_new_object();
-	json_object_object_add(o, "batch_id", json_object_new_string(batch_id));
-	json_object_object_add(o, "name", PQgetisnull(r, 0, 0) ? NULL : json_object_new_string(PQgetvalue(r, 0, 0)));
-	json_object_object_add(o, "status", json_object_new_string(st));
-	pr = json_object_new_object();
-	json_object_object_add(pr, "completed", json_object_new_int(done));
-	json_object_object_add(pr, "failed", json_object_new_int(failed));
-	json_object_object_add(pr, "canceled", json_object_new_int(canceled));
-	json_object_object_add(pr, "running", json_object_new_int(running));
-	json_object_object_add(pr, "queued", json_object_new_int(queued));
-	json_object_object_add(pr, "total", json_object_new_int(total));
-	/* Ended items over all: failed and canceled ones are done too. */
-	json_object_object_add(pr, "percentage", json_object_new_double(
-	    total ? (double)(int)(1000.0 * (done + failed + canceled) / total) / 10.0 : 0));
-	json_object_object_add(o, "progress", pr);
-	if (queued + running > 0 && !bcanceled) {
-		/* Remaining items over the concurrency this batch is getting,
-		 * at the duration its items (or the provider's) are taking. */
-		double each = item_seconds(batch_id, PQgetvalue(r, 0, 6), err);
-		int lanes = running > 0 ? running : 1;
-		time_t eta = time(NULL) + (time_t)(each * ((queued + running + lanes - 1) / lanes) + 0.5);
-		struct tm tm;
-		char buf[40];
-		gmtime_r(&eta, &tm);
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		json_object_object_add(o, "estimated_completion", json_object_new_string(buf));
-	} else {
-		json_object_object_add(o, "estimated_completion", NULL);
-	}
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, 0, 3)));
-	json_object_object_add(o, "started_at", PQgetisnull(r, 0, 4) ? NULL : json_object_new_string(PQgetvalue(r, 0, 4)));
-	json_object_object_add(o, "completed_at", PQgetisnull(r, 0, 5) ? NULL : json_object_new_string(PQgetvalue(r, 0, 5)));
+	o = summary_json(r, 0);
 	PQclear(r);
 	if (with_items) {
 		json_object *items = items_json(batch_id, err);
@@ -254,6 +292,30 @@ ig_batch_status(const char *batch_id, int with_items, ig_err *err)
 		json_object_object_add(o, "items", items);
 	}
 	return o;
+}
+
+json_object *
+ig_batch_list(const char *user_id, const char *status, const ig_page *pg, char **next_cursor, ig_err *err)
+{
+	const char *p[5] = { user_id, status && *status ? status : NULL, pg->has_after ? pg->after_key : NULL,
+		pg->has_after ? pg->after_id : NULL, pg->limit_plus_one };
+	PGresult *r;
+	json_object *list;
+	int n;
+
+	*next_cursor = NULL;
+	r = ig_db_exec(sql[SQL_LIST], 5, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return NULL;
+	list = json_object_new_array();
+	n = PQntuples(r);
+	for (int i = 0; i < n && i < pg->limit; i++)
+		json_object_array_add(list, summary_json(r, i));
+	if (n > pg->limit)
+		*next_cursor = ig_page_next(pg, IG_BATCH_PAGE_SCOPE, n, PQgetvalue(r, pg->limit - 1, COL_KEY),
+		    PQgetvalue(r, pg->limit - 1, COL_ID));
+	PQclear(r);
+	return list;
 }
 
 void
@@ -269,13 +331,7 @@ ig_batch_item_ended(const ig_job *job)
 	p[0] = job->batch_id;
 	/* Close the batch when nothing of it is left to run, and wake its
 	 * listeners either way. */
-	r = ig_db_exec("WITH c AS (UPDATE batches SET completed_at = now() WHERE id = $1 AND completed_at IS NULL"
-	    "  AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))"
-	    "  RETURNING callback_url, webhook_per_item)"
-	    " SELECT pg_notify('" IG_BATCH_CHANNEL "', $1::text), (SELECT count(*) FROM c),"
-	    " (SELECT callback_url FROM c),"
-	    " coalesce((SELECT webhook_per_item FROM batches WHERE id = $1), false),"
-	    " (SELECT callback_url FROM batches WHERE id = $1)", 1, p, 0, &err);
+	r = ig_db_exec(sql[SQL_ITEM_ENDED], 1, p, 0, &err);
 	if (r == NULL) {
 		ig_logf(IG_LOG_WARN, "batch_update_failed", "batch %s: %s", job->batch_id, err.message);
 		return;
@@ -287,9 +343,7 @@ ig_batch_item_ended(const ig_job *job)
 		snprintf(idx, sizeof(idx), "%d", job->item_index);
 		p[1] = job->id;
 		p[2] = idx;
-		ig_db_run("INSERT INTO webhook_deliveries (batch_id, event, payload)"
-		    " SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text,"
-		    "  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
+		ig_db_run(sql[SQL_ITEM_WEBHOOK],
 		    3, p, 0, &err);
 	}
 	if (closed && !PQgetisnull(r, 0, 2)) {
@@ -299,7 +353,7 @@ ig_batch_item_ended(const ig_job *job)
 			json_object_object_add(payload, "type", json_object_new_string("batch.completed"));
 			json_object_object_add(payload, "data", st);
 			p[1] = json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN);
-			ig_db_run("INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)",
+			ig_db_run(sql[SQL_COMPLETED_WEBHOOK],
 			    2, p, 0, &err);
 			json_object_put(payload);
 		}

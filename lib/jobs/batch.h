@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "lib/core/error.h"
+#include "lib/db/page.h"
 #include "lib/jobs/queue.h"
 
 /* 1 when batch_id (any string) names a batch of user_id, 0 when not (a
@@ -25,6 +26,19 @@ int ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err);
  * NULL with err (not_found when there is no such batch).
  */
 json_object *ig_batch_status(const char *batch_id, int with_items, ig_err *err);
+
+/* The scope of the batch list's cursors (lib/db/page.h). */
+#define IG_BATCH_PAGE_SCOPE "batches"
+
+/*
+ * A page of user_id's batches, newest first, as an array of the status
+ * objects of ig_batch_status (without items); status (NULL or "" for
+ * any) keeps only batches in that state, applied before the page's limit.
+ * *next_cursor gets the malloc'ed cursor of the next page, or NULL on the
+ * last one. NULL with err.
+ */
+json_object *ig_batch_list(const char *user_id, const char *status, const ig_page *pg, char **next_cursor,
+    ig_err *err);
 
 /*
  * The failed items of batch_id that run on the server's key (key_source
