@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
@@ -58,6 +60,9 @@ enum {
 	SQL_ITEM_ENDED,
 	SQL_ITEM_WEBHOOK,
 	SQL_COMPLETED_WEBHOOK,
+	SQL_OPEN_ITEMS,
+	SQL_INSERT,
+	SQL_CANCEL,
 	SQL__MAX
 };
 
@@ -107,6 +112,28 @@ static const char *const sql[SQL__MAX] = {
 	"  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
 	[SQL_COMPLETED_WEBHOOK] =
 	"INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)",
+	[SQL_OPEN_ITEMS] =
+	"SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL AND status IN ('queued', 'running')",
+	/* The batch and every item in one statement: all or nothing. */
+	[SQL_INSERT] =
+	"WITH b AS (INSERT INTO batches (id, user_id, name, total, settings, callback_url,"
+	"  webhook_per_item) VALUES ($1, $2, $3, $4::int, $5::jsonb, $6, $7::bool) RETURNING id),"
+	" i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, key_id, key_nonce,"
+	"  key_sealed, priority, batch_id, item_index, fair_seq)"
+	"  SELECT $2, $9, $10, t.value, $11, $12::uuid, $13::bytea, $14::bytea, 0, (SELECT id FROM b),"
+	"  (t.ord - 1)::int, (t.ord - 1)::int FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS t(value, ord)"
+	"  RETURNING 1)"
+	" SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)",
+	[SQL_CANCEL] =
+	"WITH q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled',"
+	"  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id),"
+	" rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id),"
+	" b AS (UPDATE batches SET canceled = canceled OR EXISTS (SELECT 1 FROM q) OR EXISTS (SELECT 1 FROM rn),"
+	"  completed_at = CASE WHEN NOT EXISTS (SELECT 1 FROM rn) THEN coalesce(completed_at, now()) END"
+	"  WHERE id = $1)"
+	" SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn),"
+	" (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn),"
+	" pg_notify('" IG_BATCH_CHANNEL "', $1::text)",
 };
 
 static int
@@ -359,4 +386,82 @@ ig_batch_item_ended(const ig_job *job)
 		}
 	}
 	PQclear(r);
+}
+
+int
+ig_batch_open_items(const char *user_id, int *n, ig_err *err)
+{
+	const char *p[1] = { user_id };
+	PGresult *r = ig_db_exec(sql[SQL_OPEN_ITEMS], 1, p, IG_DB_IDEMPOTENT, err);
+
+	if (r == NULL)
+		return -1;
+	*n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+/* bytea input text ("\x" and hex) of n bytes; NULL for NULL. */
+static char *
+bytea_text(const unsigned char *b, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *s;
+
+	if (b == NULL)
+		return NULL;
+	s = ig_xmalloc(2 * n + 3);
+	s[0] = '\\';
+	s[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		s[2 + 2 * i] = hex[b[i] >> 4];
+		s[3 + 2 * i] = hex[b[i] & 15];
+	}
+	s[2 + 2 * n] = '\0';
+	return s;
+}
+
+int
+ig_batch_insert(const ig_batch_new *b, ig_err *err)
+{
+	char total[24], *nonce_hex = bytea_text(b->key->key_nonce, b->key->key_nonce_len);
+	char *sealed_hex = bytea_text(b->key->key_sealed, b->key->key_sealed_len);
+	const char *p[14];
+	int rc;
+
+	snprintf(total, sizeof(total), "%d", b->total);
+	p[0] = b->id;
+	p[1] = b->user_id;
+	p[2] = b->name;
+	p[3] = total;
+	p[4] = json_object_to_json_string_ext(b->settings, JSON_C_TO_STRING_PLAIN);
+	p[5] = b->callback_url;
+	p[6] = b->webhook_per_item ? "t" : "f";
+	p[7] = json_object_to_json_string_ext(b->items, JSON_C_TO_STRING_PLAIN);
+	p[8] = b->provider;
+	p[9] = b->model;
+	p[10] = b->key->key_source;
+	p[11] = b->key->key_id;
+	p[12] = nonce_hex;
+	p[13] = sealed_hex;
+	rc = ig_db_run(sql[SQL_INSERT], 14, p, 0, err);
+	if (sealed_hex != NULL) {
+		sodium_memzero(sealed_hex, strlen(sealed_hex));
+		free(sealed_hex);
+	}
+	free(nonce_hex);
+	return rc;
+}
+
+int
+ig_batch_cancel(const char *batch_id, int *n, ig_err *err)
+{
+	const char *p[1] = { batch_id };
+	PGresult *r = ig_db_exec(sql[SQL_CANCEL], 1, p, 0, err);
+
+	if (r == NULL)
+		return -1;
+	*n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
 }

@@ -59,6 +59,35 @@ int ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images,
 int ig_batch_retry_failed(const char *batch_id, const char *server_ids, int *retried, int *server_images,
     ig_err *err);
 
+/* How many of user_id's batch items are waiting or running (the per-user
+ * cap of IG_BATCH_MAX_QUEUED), into *n. 0 or -1 with err. */
+int ig_batch_open_items(const char *user_id, int *n, ig_err *err);
+
+/* A batch to insert: its row and one queued job per element of items. */
+typedef struct ig_batch_new {
+	const char *id;             /* chosen by the caller (uuid) */
+	const char *user_id;
+	const char *name;           /* NULL for none */
+	int total;                  /* the items' count */
+	json_object *settings;      /* the batch's settings, as stored */
+	const char *callback_url;   /* NULL for none */
+	int webhook_per_item;
+	json_object *items;         /* array of job requests, item_index order */
+	const char *provider;
+	const char *model;
+	const ig_job_spec *key;     /* key_source, key_id, key_nonce, key_sealed */
+} ig_batch_new;
+
+/* Insert the batch and every item in one statement (all or nothing) and
+ * wake the runners. 0 or -1 with err. */
+int ig_batch_insert(const ig_batch_new *b, ig_err *err);
+
+/* Cancel batch_id: waiting items end now; running ones are flagged and
+ * their runners told (NOTIFY), which abandon the provider call; a batch
+ * with nothing left running is closed. *n gets the items canceled or
+ * flagged. 0 or -1 with err. */
+int ig_batch_cancel(const char *batch_id, int *n, ig_err *err);
+
 /* A batch job ended (succeeded, failed or canceled): wake its listeners
  * (NOTIFY ig_batch_event), close the batch when no item is left, and queue
  * its webhooks. Errors are logged, not returned: the job's own state is
