@@ -63,6 +63,9 @@ enum {
 	SQL_OPEN_ITEMS,
 	SQL_INSERT,
 	SQL_CANCEL,
+	SQL_STREAM_ITEMS,
+	SQL_IMAGES_OF_JOBS,
+	SQL_BATCH_IMAGES,
 	SQL__MAX
 };
 
@@ -134,6 +137,18 @@ static const char *const sql[SQL__MAX] = {
 	" SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn),"
 	" (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn),"
 	" pg_notify('" IG_BATCH_CHANNEL "', $1::text)",
+	/* Every item of the batch; ended ones first, in the order they ended. */
+	[SQL_STREAM_ITEMS] =
+	"SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id"
+	" FROM jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index",
+	[SQL_IMAGES_OF_JOBS] =
+	"SELECT job_id::text, id, filename FROM images WHERE job_id = ANY($1::uuid[])"
+	" ORDER BY job_id, idx",
+	[SQL_BATCH_IMAGES] =
+	"SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model,"
+	" extract(epoch FROM i.created_at)::bigint"
+	" FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = $1"
+	" ORDER BY j.item_index, i.idx",
 };
 
 static int
@@ -464,4 +479,120 @@ ig_batch_cancel(const char *batch_id, int *n, ig_err *err)
 	*n = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
+}
+
+static char *
+dup_or_null(PGresult *r, int i, int c)
+{
+	return PQgetisnull(r, i, c) ? NULL : ig_xstrdup(PQgetvalue(r, i, c));
+}
+
+int
+ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err)
+{
+	const char *p[1] = { batch_id };
+	PGresult *r = ig_db_exec(sql[SQL_STREAM_ITEMS], 1, p, IG_DB_IDEMPOTENT, err);
+
+	*items = NULL;
+	*n = 0;
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	*items = ig_xcalloc((size_t)*n + 1, sizeof(**items));
+	for (int i = 0; i < *n; i++) {
+		ig_batch_item *it = &(*items)[i];
+		it->index = (int)strtol(PQgetvalue(r, i, 0), NULL, 10);
+		snprintf(it->status, sizeof(it->status), "%s", PQgetvalue(r, i, 1));
+		snprintf(it->finished_at, sizeof(it->finished_at), "%s", PQgetvalue(r, i, 2));
+		it->error_code = dup_or_null(r, i, 3);
+		it->error_message = dup_or_null(r, i, 4);
+		snprintf(it->job_id, sizeof(it->job_id), "%s", PQgetvalue(r, i, 5));
+	}
+	PQclear(r);
+	return 0;
+}
+
+void
+ig_batch_items_free(ig_batch_item *items, int n)
+{
+	for (int i = 0; items != NULL && i < n; i++) {
+		free(items[i].error_code);
+		free(items[i].error_message);
+	}
+	free(items);
+}
+
+json_object *
+ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err)
+{
+	ig_buf ids = { 0 };
+	const char *p[1];
+	PGresult *r;
+	json_object *map;
+
+	ig_buf_puts(&ids, "{");
+	for (int k = 0; k < n; k++)
+		ig_buf_printf(&ids, "%s%s", k ? "," : "", job_ids[k]);
+	ig_buf_puts(&ids, "}");
+	p[0] = ids.data;
+	r = ig_db_exec(sql[SQL_IMAGES_OF_JOBS], 1, p, IG_DB_IDEMPOTENT, err);
+	ig_buf_free(&ids);
+	if (r == NULL)
+		return NULL;
+	map = json_object_new_object();
+	for (int k = 0; k < PQntuples(r); k++) {
+		json_object *list = NULL, *m = json_object_new_object();
+		char *url = ig_xasprintf("/generated_images/%s", PQgetvalue(r, k, 2));
+		if (!json_object_object_get_ex(map, PQgetvalue(r, k, 0), &list)) {
+			list = json_object_new_array();
+			json_object_object_add(map, PQgetvalue(r, k, 0), list);
+		}
+		json_object_object_add(m, "id", PQgetisnull(r, k, 1) ? NULL : json_object_new_string(PQgetvalue(r, k, 1)));
+		json_object_object_add(m, "filename", PQgetisnull(r, k, 2) ? NULL :
+		    json_object_new_string(PQgetvalue(r, k, 2)));
+		json_object_object_add(m, "url", json_object_new_string(url));
+		json_object_array_add(list, m);
+		free(url);
+	}
+	PQclear(r);
+	return map;
+}
+
+int
+ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err)
+{
+	const char *p[1] = { batch_id };
+	PGresult *r = ig_db_exec(sql[SQL_BATCH_IMAGES], 1, p, IG_DB_IDEMPOTENT, err);
+
+	*ims = NULL;
+	*n = 0;
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	*ims = ig_xcalloc((size_t)*n + 1, sizeof(**ims));
+	for (int i = 0; i < *n; i++) {
+		ig_batch_image *im = &(*ims)[i];
+		im->index = atoi(PQgetvalue(r, i, 0));
+		im->filename = ig_xstrdup(PQgetvalue(r, i, 1));
+		im->prompt = dup_or_null(r, i, 2);
+		im->has_seed = !PQgetisnull(r, i, 3);
+		im->seed = im->has_seed ? strtoll(PQgetvalue(r, i, 3), NULL, 10) : 0;
+		im->provider = dup_or_null(r, i, 4);
+		im->model = dup_or_null(r, i, 5);
+		im->created = (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	}
+	PQclear(r);
+	return 0;
+}
+
+void
+ig_batch_images_free(ig_batch_image *ims, int n)
+{
+	for (int i = 0; ims != NULL && i < n; i++) {
+		free(ims[i].filename);
+		free(ims[i].prompt);
+		free(ims[i].provider);
+		free(ims[i].model);
+	}
+	free(ims);
 }

@@ -6,6 +6,8 @@
 #ifndef IG_JOBS_BATCH_H
 #define IG_JOBS_BATCH_H
 
+#include <time.h>
+
 #include <json-c/json.h>
 
 #include "lib/core/error.h"
@@ -87,6 +89,44 @@ int ig_batch_insert(const ig_batch_new *b, ig_err *err);
  * with nothing left running is closed. *n gets the items canceled or
  * flagged. 0 or -1 with err. */
 int ig_batch_cancel(const char *batch_id, int *n, ig_err *err);
+
+/* An item of a batch as its event stream sees it. */
+typedef struct ig_batch_item {
+	int index;                /* item_index */
+	char status[16];          /* the job's status */
+	char finished_at[32];     /* when it ended, as text; "-" while it has not */
+	char *error_code;         /* NULL when none */
+	char *error_message;      /* NULL when none */
+	char job_id[37];
+} ig_batch_item;
+
+/* Every item of batch_id: the ended ones first, in the order they ended,
+ * then the others by index. *items (free with ig_batch_items_free) and *n;
+ * 0 or -1 with err. */
+int ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err);
+void ig_batch_items_free(ig_batch_item *items, int n);
+
+/* The images of the n jobs (uuids): an object from job id to the array of
+ * its images [{id, filename, url}] in their order (jobs without images are
+ * absent). A new reference, or NULL with err. */
+json_object *ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err);
+
+/* An image of a batch, for its ZIP and manifest. */
+typedef struct ig_batch_image {
+	int index;                /* the item's item_index */
+	char *filename;
+	char *prompt;             /* NULL when none */
+	int has_seed;
+	long long seed;
+	char *provider;           /* NULL when none */
+	char *model;              /* NULL when none */
+	time_t created;
+} ig_batch_image;
+
+/* Every image of batch_id by item and then image order: *ims (free with
+ * ig_batch_images_free) and *n; 0 or -1 with err. */
+int ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err);
+void ig_batch_images_free(ig_batch_image *ims, int n);
 
 /* A batch job ended (succeeded, failed or canceled): wake its listeners
  * (NOTIFY ig_batch_event), close the batch when no item is left, and queue
