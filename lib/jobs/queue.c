@@ -378,3 +378,48 @@ ig_job_key(const ig_job *job, const char *server_key, char **key, ig_err *err)
 	}
 	return 0;
 }
+
+int
+ig_runners_live(int max_age_s, ig_runner_seen **out, int *n, ig_err *err)
+{
+	char age[16];
+	const char *p[1] = { age };
+	PGresult *r;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(age, sizeof(age), "%d", max_age_s);
+	r = ig_db_exec("SELECT hostname, pid,"
+	    " to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM runners"
+	    " WHERE heartbeat_at > now() - make_interval(secs => $1::int) ORDER BY hostname, pid",
+	    1, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	*out = ig_xcalloc((size_t)*n + 1, sizeof(**out));
+	for (int i = 0; i < *n; i++) {
+		snprintf((*out)[i].hostname, sizeof((*out)[i].hostname), "%s", PQgetvalue(r, i, 0));
+		(*out)[i].pid = atoi(PQgetvalue(r, i, 1));
+		snprintf((*out)[i].heartbeat_at, sizeof((*out)[i].heartbeat_at), "%s", PQgetvalue(r, i, 2));
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+ig_jobs_by_status(const char *const *statuses, int n, long long *counts, ig_err *err)
+{
+	PGresult *r = ig_db_exec("SELECT status, count(*) FROM jobs GROUP BY status", 0, NULL,
+	    IG_DB_IDEMPOTENT, err);
+
+	if (r == NULL)
+		return -1;
+	for (int s = 0; s < n; s++) {
+		counts[s] = 0;
+		for (int i = 0; i < PQntuples(r); i++)
+			if (strcmp(PQgetvalue(r, i, 0), statuses[s]) == 0)
+				counts[s] = atoll(PQgetvalue(r, i, 1));
+	}
+	PQclear(r);
+	return 0;
+}
