@@ -2,7 +2,8 @@
  * test_batch_list.c — GET /api/batch pages with lib/db/page.h: the status
  * filter applies before the page's limit (a page is full while more
  * matching batches exist, and next_cursor leads to the rest), and a
- * cursor that was edited is refused with 400 naming `cursor`.
+ * cursor that was edited is refused with 400 naming `cursor`; the admin's
+ * event list pages with the same helper.
  */
 #include "ig_autoconf.h"
 
@@ -169,6 +170,77 @@ START_TEST(tampered_cursor_is_400)
 }
 END_TEST
 
+/* The admin's event list pages with the same helper: five events of one
+ * user in pages of 2, 2 and 1, newest first; an edited cursor or a bare
+ * event id is a 400 naming cursor. */
+START_TEST(event_list_pages)
+{
+	char name[64], *token, *uid, *cursor = NULL, path[512], seen[16][40], *want;
+	int nseen = 0;
+
+	token = it_new_user("bl", next_source(), name);
+	uid = it_psql("WITH a AS (UPDATE users SET role = 'admin' WHERE username = '%s' RETURNING id) SELECT id FROM a",
+	    it_sql_safe(name));
+	free(it_psql("INSERT INTO events (user_id, event_type, message, metadata)"
+	    " SELECT '%s', 'ui_action', 'e' || g, '{}' FROM generate_series(1, 5) g", it_sql_safe(uid)));
+	for (int pages = 0; pages == 0 || cursor != NULL; pages++) {
+		it_resp r;
+		json_object *o, *list, *next;
+		int n;
+		ck_assert_int_lt(pages, 4);
+		snprintf(path, sizeof(path), "/api/monitoring/events?user_id=%s&limit=2%s%s", uid,
+		    cursor ? "&cursor=" : "", cursor ? cursor : "");
+		it_json(&r, next_source(), "GET", path, token, NULL);
+		ck_assert_msg(r.status == 200, "events: %ld %s", r.status, r.body.data);
+		o = it_json_body(&r);
+		list = json_object_object_get(o, "events");
+		n = (int)json_object_array_length(list);
+		for (int i = 0; i < n; i++)
+			snprintf(seen[nseen++], 40, "%s", json_object_get_string(
+			    json_object_object_get(json_object_array_get_idx(list, (size_t)i), "message")));
+		ck_assert(json_object_object_get_ex(o, "next_cursor", &next));
+		if (pages == 0 && next != NULL) {
+			/* An edited cursor and a bare id are refused. */
+			const char *c = json_object_get_string(next);
+			char *edited = ig_xstrdup(c);
+			edited[1] = edited[1] == 'A' ? 'B' : 'A';
+			for (int k = 0; k < 2; k++) {
+				it_resp b;
+				json_object *bo;
+				snprintf(path, sizeof(path), "/api/monitoring/events?user_id=%s&limit=2&cursor=%s", uid,
+				    k == 0 ? edited : "999999999");
+				it_json(&b, next_source(), "GET", path, token, NULL);
+				ck_assert_msg(b.status == 400, "cursor %d: %ld %s", k, b.status, b.body.data);
+				bo = it_json_body(&b);
+				ck_assert_str_eq(it_jstr(bo, "error", "field"), "cursor");
+				json_object_put(bo);
+				it_resp_free(&b);
+			}
+			free(edited);
+		}
+		free(cursor);
+		cursor = next != NULL ? ig_xstrdup(json_object_get_string(next)) : NULL;
+		ck_assert_int_eq(n, cursor != NULL ? 2 : 1);
+		json_object_put(o);
+		it_resp_free(&r);
+	}
+	ck_assert_int_eq(nseen, 5);
+	want = it_psql("SELECT string_agg(message, ',' ORDER BY id DESC) FROM events WHERE user_id = '%s'",
+	    it_sql_safe(uid));
+	{
+		char got[256] = "";
+		for (int i = 0; i < nseen; i++) {
+			strcat(got, i ? "," : "");
+			strcat(got, seen[i]);
+		}
+		ck_assert_str_eq(got, want);
+	}
+	free(want);
+	free(uid);
+	free(token);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -178,6 +250,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, filter_applies_before_the_limit);
 	tcase_add_test(tc, tampered_cursor_is_400);
+	tcase_add_test(tc, event_list_pages);
 	suite_add_tcase(s, tc);
 	return it_run(s);
 }
