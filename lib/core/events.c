@@ -34,13 +34,8 @@ ig_event_add(const char *user_id, const char *event_type, const char *message, c
     const char *request_id, int64_t *id, ig_err *err)
 {
 	const char *p[5] = { user_id, event_type, message, metadata, request_id };
-	PGresult *r = ig_db_exec(sql[SQL_ADD], 5, p, 0, err);
 
-	if (r == NULL)
-		return -1;
-	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return 0;
+	return ig_db_int64(sql[SQL_ADD], 5, p, 0, id, err);
 }
 
 static json_object *

@@ -407,12 +407,11 @@ int
 ig_batch_open_items(const char *user_id, int *n, ig_err *err)
 {
 	const char *p[1] = { user_id };
-	PGresult *r = ig_db_exec(sql[SQL_OPEN_ITEMS], 1, p, IG_DB_IDEMPOTENT, err);
+	int64_t v;
 
-	if (r == NULL)
+	if (ig_db_int64(sql[SQL_OPEN_ITEMS], 1, p, IG_DB_IDEMPOTENT, &v, err) != 0)
 		return -1;
-	*n = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
+	*n = (int)v;
 	return 0;
 }
 
@@ -472,12 +471,11 @@ int
 ig_batch_cancel(const char *batch_id, int *n, ig_err *err)
 {
 	const char *p[1] = { batch_id };
-	PGresult *r = ig_db_exec(sql[SQL_CANCEL], 1, p, 0, err);
+	int64_t v;
 
-	if (r == NULL)
+	if (ig_db_int64(sql[SQL_CANCEL], 1, p, 0, &v, err) != 0)
 		return -1;
-	*n = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
+	*n = (int)v;
 	return 0;
 }
 
