@@ -14,6 +14,7 @@
 #include "lib/db/db.h"
 #include "lib/db/page.h"
 #include "lib/jobs/batch.h"
+#include "lib/jobs/webhook.h"
 #include "lib/providers/provider.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -58,8 +59,6 @@ enum {
 	SQL_STATUS,
 	SQL_LIST,
 	SQL_ITEM_ENDED,
-	SQL_ITEM_WEBHOOK,
-	SQL_COMPLETED_WEBHOOK,
 	SQL_OPEN_ITEMS,
 	SQL_INSERT,
 	SQL_CANCEL,
@@ -109,12 +108,6 @@ static const char *const sql[SQL__MAX] = {
 	" (SELECT callback_url FROM c),"
 	" coalesce((SELECT webhook_per_item FROM batches WHERE id = $1), false),"
 	" (SELECT callback_url FROM batches WHERE id = $1)",
-	[SQL_ITEM_WEBHOOK] =
-	"INSERT INTO webhook_deliveries (batch_id, event, payload)"
-	" SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text,"
-	"  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
-	[SQL_COMPLETED_WEBHOOK] =
-	"INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)",
 	[SQL_OPEN_ITEMS] =
 	"SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL AND status IN ('queued', 'running')",
 	/* The batch and every item in one statement: all or nothing. */
@@ -363,7 +356,7 @@ ig_batch_list(const char *user_id, const char *status, const ig_page *pg, char *
 void
 ig_batch_item_ended(const ig_job *job)
 {
-	const char *p[3];
+	const char *p[1];
 	PGresult *r;
 	ig_err err;
 	int closed;
@@ -381,12 +374,7 @@ ig_batch_item_ended(const ig_job *job)
 	closed = atoi(PQgetvalue(r, 0, 1)) > 0;
 	if (!PQgetisnull(r, 0, 4) && strcmp(PQgetvalue(r, 0, 3), "t") == 0) {
 		/* Per-item webhook: the item's own state. */
-		char idx[16];
-		snprintf(idx, sizeof(idx), "%d", job->item_index);
-		p[1] = job->id;
-		p[2] = idx;
-		ig_db_run(sql[SQL_ITEM_WEBHOOK],
-		    3, p, 0, &err);
+		(void)ig_webhook_queue_item(job->batch_id, job->id, job->item_index, &err);
 	}
 	if (closed && !PQgetisnull(r, 0, 2)) {
 		json_object *st = ig_batch_status(job->batch_id, 0, &err);
@@ -394,9 +382,7 @@ ig_batch_item_ended(const ig_job *job)
 			json_object *payload = json_object_new_object();
 			json_object_object_add(payload, "type", json_object_new_string("batch.completed"));
 			json_object_object_add(payload, "data", st);
-			p[1] = json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN);
-			ig_db_run(sql[SQL_COMPLETED_WEBHOOK],
-			    2, p, 0, &err);
+			(void)ig_webhook_queue_completed(job->batch_id, payload, &err);
 			json_object_put(payload);
 		}
 	}
