@@ -65,21 +65,6 @@ ig_event_list(const ig_event_filter *f, const ig_page *pg, char **next_cursor, i
 {
 	const char *p[5] = { f->event_type, f->user_id, f->since, pg->has_after ? pg->after_key : NULL,
 		pg->limit_plus_one };
-	PGresult *r;
-	json_object *list;
-	int n;
 
-	*next_cursor = NULL;
-	r = ig_db_exec(sql[SQL_LIST], 5, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return NULL;
-	list = json_object_new_array();
-	n = PQntuples(r);
-	for (int i = 0; i < n && i < pg->limit; i++)
-		json_object_array_add(list, event_json(r, i));
-	if (n > pg->limit)
-		*next_cursor = ig_page_next(pg, IG_EVENTS_PAGE_SCOPE, n, PQgetvalue(r, pg->limit - 1, 0),
-		    PQgetvalue(r, pg->limit - 1, 0));
-	PQclear(r);
-	return list;
+	return ig_page_run(pg, IG_EVENTS_PAGE_SCOPE, sql[SQL_LIST], 5, p, event_json, 0, 0, next_cursor, err);
 }

@@ -10,6 +10,7 @@
 #include "lib/auth/token.h"
 #include "lib/core/config.h"
 #include "lib/core/util.h"
+#include "lib/db/db.h"
 #include "lib/db/page.h"
 
 #define PAIR_MAX (2 * IG_PAGE_PART_MAX)
@@ -98,4 +99,28 @@ ig_page_next(const ig_page *pg, const char *scope, int nrows, const char *key, c
 	if (nrows <= pg->limit || ig_page_cursor(scope, key, id, c) != 0)
 		return NULL;
 	return ig_xstrdup(c);
+}
+
+json_object *
+ig_page_run(const ig_page *pg, const char *scope, const char *sql, int nparams,
+    const char *const *params, json_object *(*row)(PGresult *r, int i), int key_col, int id_col,
+    char **next_cursor, ig_err *err)
+{
+	PGresult *r;
+	json_object *list;
+	int n;
+
+	*next_cursor = NULL;
+	r = ig_db_exec(sql, nparams, params, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return NULL;
+	list = json_object_new_array();
+	n = PQntuples(r);
+	for (int i = 0; i < n && i < pg->limit; i++)
+		json_object_array_add(list, row(r, i));
+	if (n > pg->limit)
+		*next_cursor = ig_page_next(pg, scope, n, PQgetvalue(r, pg->limit - 1, key_col),
+		    PQgetvalue(r, pg->limit - 1, id_col));
+	PQclear(r);
+	return list;
 }

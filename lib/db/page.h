@@ -12,6 +12,9 @@
 #ifndef IG_DB_PAGE_H
 #define IG_DB_PAGE_H
 
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
 #include "lib/core/error.h"
 
 #define IG_PAGE_PART_MAX 64      /* bytes of a sort key or id, with the NUL */
@@ -42,5 +45,16 @@ char *ig_page_next(const ig_page *pg, const char *scope, int nrows, const char *
 /* The cursor of (key, id) in the list named scope, into out. 0, or -1
  * when a part is too long. */
 int ig_page_cursor(const char *scope, const char *key, const char *id, char out[IG_PAGE_CURSOR_MAX]);
+
+/*
+ * For owning modules: run a page's statement (its last parameter the
+ * page's limit_plus_one) and answer the array of row(r, i) of up to
+ * pg->limit rows; *next_cursor gets the cursor of the last one shown
+ * (its columns key_col, id_col) when the statement returned more, else
+ * NULL. NULL with err.
+ */
+json_object *ig_page_run(const ig_page *pg, const char *scope, const char *sql, int nparams,
+    const char *const *params, json_object *(*row)(PGresult *r, int i), int key_col, int id_col,
+    char **next_cursor, ig_err *err);
 
 #endif

@@ -334,23 +334,9 @@ ig_batch_list(const char *user_id, const char *status, const ig_page *pg, char *
 {
 	const char *p[5] = { user_id, status && *status ? status : NULL, pg->has_after ? pg->after_key : NULL,
 		pg->has_after ? pg->after_id : NULL, pg->limit_plus_one };
-	PGresult *r;
-	json_object *list;
-	int n;
 
-	*next_cursor = NULL;
-	r = ig_db_exec(sql[SQL_LIST], 5, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return NULL;
-	list = json_object_new_array();
-	n = PQntuples(r);
-	for (int i = 0; i < n && i < pg->limit; i++)
-		json_object_array_add(list, summary_json(r, i));
-	if (n > pg->limit)
-		*next_cursor = ig_page_next(pg, IG_BATCH_PAGE_SCOPE, n, PQgetvalue(r, pg->limit - 1, COL_KEY),
-		    PQgetvalue(r, pg->limit - 1, COL_ID));
-	PQclear(r);
-	return list;
+	return ig_page_run(pg, IG_BATCH_PAGE_SCOPE, sql[SQL_LIST], 5, p, summary_json, COL_KEY, COL_ID, next_cursor,
+	    err);
 }
 
 void
