@@ -16,7 +16,6 @@
 #include "app/api/generation.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
-#include "lib/db/db.h"
 #include "lib/jobs/batch.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/serverkey.h"
@@ -131,40 +130,6 @@ prefix:
 	return -1;
 }
 
-/* The caller's items still waiting or running, for the per-user cap. */
-static int
-open_items(const char *user_id, int *n, ig_err *err)
-{
-	const char *p[1] = { user_id };
-	PGresult *r = ig_db_exec("SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL"
-	    " AND status IN ('queued', 'running')", 1, p, IG_DB_IDEMPOTENT, err);
-
-	if (r == NULL)
-		return -1;
-	*n = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
-}
-
-static char *
-bytea_text(const unsigned char *b, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *s;
-
-	if (b == NULL)
-		return NULL;
-	s = ig_xmalloc(2 * n + 3);
-	s[0] = '\\';
-	s[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		s[2 + 2 * i] = hex[b[i] >> 4];
-		s[3 + 2 * i] = hex[b[i] & 15];
-	}
-	s[2 + 2 * n] = '\0';
-	return s;
-}
-
 int
 ig_batch_check_callback(const char *url, ig_err *err)
 {
@@ -201,7 +166,7 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 	ig_job_spec spec;
 	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
 	size_t sealed_len = 0;
-	char key_id[37], batch_id[37], total[24], *nonce_hex = NULL, *sealed_hex = NULL;
+	char key_id[37], batch_id[37];
 
 	if (b == NULL)
 		return -1;
@@ -232,7 +197,7 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 			goto out;
 		json_object_array_add(items, ir);
 	}
-	if (open_items(req->caller.user_id, &open, err) != 0)
+	if (ig_batch_open_items(req->caller.user_id, &open, err) != 0)
 		goto out;
 	if (open + (int)n > c->batch_max_queued) {
 		ig_req_add_header(req, "Retry-After", "60");
@@ -244,41 +209,16 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 	memset(&spec, 0, sizeof(spec));
 	if (ig_gen_resolve_key(req, &g, (int)n * g.req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
 		goto out;
-	nonce_hex = bytea_text(spec.key_nonce, spec.key_nonce_len);
-	sealed_hex = bytea_text(spec.key_sealed, spec.key_sealed_len);
 	ig_uuid4(batch_id);
-	snprintf(total, sizeof(total), "%zu", n);
 	{
 		json_object *st = json_object_new_object();
-		const char *p[14];
+		ig_batch_new nb = { batch_id, req->caller.user_id, name, (int)n, st, callback, per_item, items,
+			g.provider, g.req.model, &spec };
 		json_object_object_add(st, "api_provider", json_object_new_string(g.provider));
 		json_object_object_add(st, "model", json_object_new_string(g.req.model));
 		json_object_object_add(st, "image_size", json_object_new_string(g.size));
 		json_object_object_add(st, "image_count", json_object_new_int(g.req.count));
-		p[0] = batch_id;
-		p[1] = req->caller.user_id;
-		p[2] = name;
-		p[3] = total;
-		p[4] = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
-		p[5] = callback;
-		p[6] = per_item ? "t" : "f";
-		p[7] = json_object_to_json_string_ext(items, JSON_C_TO_STRING_PLAIN);
-		p[8] = g.provider;
-		p[9] = g.req.model;
-		p[10] = spec.key_source;
-		p[11] = spec.key_id;
-		p[12] = nonce_hex;
-		p[13] = sealed_hex;
-		/* The batch and every item in one statement: all or nothing. */
-		rc = ig_db_run("WITH b AS (INSERT INTO batches (id, user_id, name, total, settings, callback_url,"
-		    "  webhook_per_item) VALUES ($1, $2, $3, $4::int, $5::jsonb, $6, $7::bool) RETURNING id),"
-		    " i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, key_id, key_nonce,"
-		    "  key_sealed, priority, batch_id, item_index, fair_seq)"
-		    "  SELECT $2, $9, $10, t.value, $11, $12::uuid, $13::bytea, $14::bytea, 0, (SELECT id FROM b),"
-		    "  (t.ord - 1)::int, (t.ord - 1)::int FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS t(value, ord)"
-		    "  RETURNING 1)"
-		    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)",
-		    14, p, 0, err);
+		rc = ig_batch_insert(&nb, err);
 		json_object_put(st);
 		if (rc != 0) {
 			ig_gen_uncharge(req, &g);
@@ -299,11 +239,6 @@ out:
 		sodium_memzero(sealed, sealed_len);
 		free(sealed);
 	}
-	if (sealed_hex != NULL) {
-		sodium_memzero(sealed_hex, strlen(sealed_hex));
-		free(sealed_hex);
-	}
-	free(nonce_hex);
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
 	json_object_put(items);
@@ -357,67 +292,25 @@ ig_api_batch_get(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_batch_list(ig_req *req, json_object **out, ig_err *err)
 {
-	char cursor[64], status[16] = "", lim[16];
+	char cursor[IG_PAGE_CURSOR_MAX], status[16] = "", *next = NULL;
 	int limit, rc;
-	const char *p[3];
-	PGresult *r;
+	ig_page pg;
 	json_object *list;
 
 	if (ig_query_limit(req, 20, 100, &limit, err) != 0)
 		return -1;
 	if ((rc = ig_query_param(req, "cursor", cursor, sizeof(cursor), err)) < 0)
 		return -1;
-	if (rc == 1 && !ig_is_uuid(cursor))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "cursor", "cursor must be a next_cursor value");
+	if (ig_page_open(&pg, IG_BATCH_PAGE_SCOPE, limit, rc == 1 ? cursor : NULL, err) != 0)
+		return -1;
 	if (ig_query_param(req, "status", status, sizeof(status), err) < 0)
 		return -1;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	p[0] = req->caller.user_id;
-	p[1] = rc == 1 ? cursor : NULL;
-	p[2] = lim;
-	r = ig_db_exec("SELECT b.id FROM batches b WHERE b.user_id = $1"
-	    " AND ($2::uuid IS NULL OR (b.created_at, b.id) < (SELECT created_at, id FROM batches WHERE id = $2::uuid))"
-	    " ORDER BY b.created_at DESC, b.id DESC LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
+	list = ig_batch_list(req->caller.user_id, status, &pg, &next, err);
+	if (list == NULL)
 		return -1;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(r) && i < limit; i++) {
-		json_object *st = ig_batch_status(PQgetvalue(r, i, 0), 0, err);
-		if (st == NULL)
-			continue;
-		if (status[0] && strcmp(json_object_get_string(json_object_object_get(st, "status")), status) != 0) {
-			json_object_put(st);
-			continue;
-		}
-		json_object_array_add(list, st);
-	}
 	*out = ig_ok("batches", list);
-	json_object_object_add(*out, "next_cursor", PQntuples(r) > limit ?
-	    json_object_new_string(PQgetvalue(r, limit - 1, 0)) : NULL);
-	PQclear(r);
-	return 200;
-}
-
-/* Run sql ($1 = the caller's batch in the path; its first column a count)
- * and answer {success, <key>: count}. */
-static int
-batch_count_op(ig_req *req, const char *sql, const char *key, json_object **out, ig_err *err)
-{
-	const char *id;
-	const char *p[1];
-	PGresult *r;
-	int n;
-
-	if (own(req, &id, err) != 0)
-		return -1;
-	p[0] = id;
-	r = ig_db_exec(sql, 1, p, 0, err);
-	if (r == NULL)
-		return -1;
-	n = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	*out = ig_ok(key, json_object_new_int(n));
-	json_object_object_add(*out, "batch_id", json_object_new_string(id));
+	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
+	free(next);
 	return 200;
 }
 
@@ -427,16 +320,14 @@ batch_count_op(ig_req *req, const char *sql, const char *key, json_object **out,
 int
 ig_api_batch_cancel(ig_req *req, json_object **out, ig_err *err)
 {
-	return batch_count_op(req,
-	    "WITH q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled',"
-	    "  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id),"
-	    " rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id),"
-	    " b AS (UPDATE batches SET canceled = canceled OR EXISTS (SELECT 1 FROM q) OR EXISTS (SELECT 1 FROM rn),"
-	    "  completed_at = CASE WHEN NOT EXISTS (SELECT 1 FROM rn) THEN coalesce(completed_at, now()) END"
-	    "  WHERE id = $1)"
-	    " SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn),"
-	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn),"
-	    " pg_notify('" IG_BATCH_CHANNEL "', $1::text)", "canceled", out, err);
+	const char *id;
+	int n;
+
+	if (own(req, &id, err) != 0 || ig_batch_cancel(id, &n, err) != 0)
+		return -1;
+	*out = ig_ok("canceled", json_object_new_int(n));
+	json_object_object_add(*out, "batch_id", json_object_new_string(id));
+	return 200;
 }
 
 /* Failed items only go back to the queue. Those on the server's key run

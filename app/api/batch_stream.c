@@ -14,7 +14,6 @@
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/core/zip.h"
-#include "lib/db/db.h"
 #include "lib/jobs/batch.h"
 #include "lib/jobs/waiter.h"
 
@@ -26,28 +25,6 @@
 #define FINISH_WAITS   3               /* scans to wait for the batch to be closed */
 #define MAX_ITEMS      100000          /* item_index bound for the sent table */
 #define CHUNK          65536
-
-enum {
-	SQL_ITEMS,
-	SQL_IMAGES_OF_JOBS,
-	SQL_BATCH_IMAGES,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	/* Every item of the batch; ended ones first, in the order they ended. */
-	[SQL_ITEMS] =
-	"SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id"
-	" FROM jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index",
-	[SQL_IMAGES_OF_JOBS] =
-	"SELECT job_id::text, id, filename FROM images WHERE job_id = ANY($1::uuid[])"
-	" ORDER BY job_id, idx",
-	[SQL_BATCH_IMAGES] =
-	"SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model,"
-	" extract(epoch FROM i.created_at)::bigint"
-	" FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = $1"
-	" ORDER BY j.item_index, i.idx",
-};
 
 /* The {batch_id} of the route when the caller owns it; NULL with err
  * (404 for a malformed id or another user's batch, as everywhere). */
@@ -133,17 +110,15 @@ ended(const char *status)
 	    strcmp(status, "canceled") == 0;
 }
 
-/* The sent-table slot of row i, growing the table; NULL for an index out
- * of bounds (never sent, so at worst re-sent). */
+/* The sent-table slot of item index idx, growing the table; NULL for an
+ * index out of bounds (never sent, so at worst re-sent). */
 static char *
-sent_slot(sse *e, PGresult *r, int i)
+sent_slot(sse *e, int idx)
 {
-	long idx = strtol(PQgetvalue(r, i, 0), NULL, 10);
-
 	if (idx < 0 || idx >= MAX_ITEMS)
 		return NULL;
 	if (idx >= e->nsent) {
-		int n = (int)idx + 64;
+		int n = idx + 64;
 		e->sent = ig_xrealloc(e->sent, (size_t)n * sizeof(*e->sent));
 		memset(e->sent + e->nsent, 0, (size_t)(n - e->nsent) * sizeof(*e->sent));
 		e->nsent = n;
@@ -152,9 +127,9 @@ sent_slot(sse *e, PGresult *r, int i)
 }
 
 static void
-sent_key(PGresult *r, int i, char out[48])
+sent_key(const ig_batch_item *it, char out[48])
 {
-	snprintf(out, 48, "%s|%s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+	snprintf(out, 48, "%s|%s", it->status, it->finished_at);
 }
 
 /*
@@ -164,53 +139,48 @@ sent_key(PGresult *r, int i, char out[48])
  * duplicates are better than gaps).
  */
 static void
-apply_resume(sse *e, PGresult *r)
+apply_resume(sse *e, const ig_batch_item *items, int n)
 {
 	int found = -1;
 
-	for (int i = 0; i < PQntuples(r) && ended(PQgetvalue(r, i, 1)); i++) {
-		if (strtol(PQgetvalue(r, i, 0), NULL, 10) == e->resume_after) {
+	for (int i = 0; i < n && ended(items[i].status); i++) {
+		if (items[i].index == e->resume_after) {
 			found = i;
 			break;
 		}
 	}
 	for (int i = 0; i <= found; i++) {
-		char *slot = sent_slot(e, r, i);
+		char *slot = sent_slot(e, items[i].index);
 		if (slot != NULL)
-			sent_key(r, i, slot);
+			sent_key(&items[i], slot);
 	}
 	e->resume_after = -1;
 }
 
-/* The item event of row i of the SQL_ITEMS result; images from im. */
 static json_object *
-item_json(const sse *e, PGresult *r, int i, PGresult *im)
+string_or_null(const char *s)
 {
-	json_object *o = json_object_new_object(), *imgs = json_object_new_array();
-	const char *job = PQgetvalue(r, i, 5);
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
 
-	for (int k = 0; im != NULL && k < PQntuples(im); k++) {
-		json_object *m;
-		char *url;
+/* The item event of it; its images from images (job id -> array). */
+static json_object *
+item_json(const sse *e, const ig_batch_item *it, json_object *images)
+{
+	json_object *o = json_object_new_object(), *imgs = NULL;
 
-		if (strcmp(PQgetvalue(im, k, 0), job) != 0)
-			continue;
-		m = json_object_new_object();
-		url = ig_xasprintf("/generated_images/%s", PQgetvalue(im, k, 2));
-		json_object_object_add(m, "id", ig_pg_string(im, k, 1));
-		json_object_object_add(m, "filename", ig_pg_string(im, k, 2));
-		json_object_object_add(m, "url", json_object_new_string(url));
-		json_object_array_add(imgs, m);
-		free(url);
-	}
+	if (images == NULL || !json_object_object_get_ex(images, it->job_id, &imgs) || imgs == NULL)
+		imgs = json_object_new_array();
+	else
+		json_object_get(imgs);
 	json_object_object_add(o, "batch_id", json_object_new_string(e->batch_id));
-	json_object_object_add(o, "index", json_object_new_int(atoi(PQgetvalue(r, i, 0))));
-	json_object_object_add(o, "status", ig_pg_string(r, i, 1));
+	json_object_object_add(o, "index", json_object_new_int(it->index));
+	json_object_object_add(o, "status", json_object_new_string(it->status));
 	json_object_object_add(o, "images", imgs);
-	if (!PQgetisnull(r, i, 3)) {
+	if (it->error_code != NULL) {
 		json_object *er = json_object_new_object();
-		json_object_object_add(er, "code", ig_pg_string(r, i, 3));
-		json_object_object_add(er, "message", ig_pg_string(r, i, 4));
+		json_object_object_add(er, "code", json_object_new_string(it->error_code));
+		json_object_object_add(er, "message", string_or_null(it->error_message));
 		json_object_object_add(o, "error", er);
 	} else {
 		json_object_object_add(o, "error", NULL);
@@ -218,42 +188,37 @@ item_json(const sse *e, PGresult *r, int i, PGresult *im)
 	return o;
 }
 
-/* Send the events of the rows in unsent (row numbers of r, in order). */
+/* Send the events of the items in unsent (positions in items, in order). */
 static int
-send_items(sse *e, PGresult *r, const int *unsent, int n)
+send_items(sse *e, const ig_batch_item *items, const int *unsent, int n)
 {
-	ig_buf ids = { 0 };
-	PGresult *im = NULL;
+	const char **jobs = ig_xcalloc((size_t)n + 1, sizeof(*jobs));
+	json_object *images;
 	ig_err err;
 	int rc = 0;
 
-	ig_buf_puts(&ids, "{");
 	for (int k = 0; k < n; k++)
-		ig_buf_printf(&ids, "%s%s", k ? "," : "", PQgetvalue(r, unsent[k], 5));
-	ig_buf_puts(&ids, "}");
-	{
-		const char *p[1] = { ids.data };
-		im = ig_db_exec(sql[SQL_IMAGES_OF_JOBS], 1, p, IG_DB_IDEMPOTENT, &err);
-	}
-	ig_buf_free(&ids);
-	if (im == NULL) {
+		jobs[k] = items[unsent[k]].job_id;
+	images = ig_batch_images_of_jobs(jobs, n, &err);
+	free(jobs);
+	if (images == NULL) {
 		/* Nothing marked sent: the next scan tries these again. */
 		ig_logf(IG_LOG_WARN, "batch_events_db", "%s", err.message);
 		return 0;
 	}
 	for (int k = 0; k < n && rc == 0; k++) {
-		const char *st = PQgetvalue(r, unsent[k], 1);
-		const char *ev = strcmp(st, "succeeded") == 0 ? "item.completed" :
-		    strcmp(st, "failed") == 0 ? "item.failed" : "item.canceled";
-		json_object *o = item_json(e, r, unsent[k], im);
-		char *slot = sent_slot(e, r, unsent[k]);
+		const ig_batch_item *it = &items[unsent[k]];
+		const char *ev = strcmp(it->status, "succeeded") == 0 ? "item.completed" :
+		    strcmp(it->status, "failed") == 0 ? "item.failed" : "item.canceled";
+		json_object *o = item_json(e, it, images);
+		char *slot = sent_slot(e, it->index);
 
-		rc = sse_event(e, ev, strtol(PQgetvalue(r, unsent[k], 0), NULL, 10), o);
+		rc = sse_event(e, ev, it->index, o);
 		json_object_put(o);
 		if (rc == 0 && slot != NULL)
-			sent_key(r, unsent[k], slot);
+			sent_key(it, slot);
 	}
-	PQclear(im);
+	json_object_put(images);
 	return rc;
 }
 
@@ -266,34 +231,33 @@ send_items(sse *e, PGresult *r, const int *unsent, int n)
 static int
 scan(sse *e)
 {
-	const char *p[1] = { e->batch_id };
 	ig_err err;
-	PGresult *r = ig_db_exec(sql[SQL_ITEMS], 1, p, IG_DB_IDEMPOTENT, &err);
-	int *unsent, nunsent = 0, pending = 0, rc;
+	ig_batch_item *items = NULL;
+	int n = 0, *unsent, nunsent = 0, pending = 0, rc;
 
-	if (r == NULL) {
+	if (ig_batch_items(e->batch_id, &items, &n, &err) != 0) {
 		ig_logf(IG_LOG_WARN, "batch_events_db", "%s", err.message);
 		return ++e->db_fails >= MAX_DB_FAILS ? -1 : 0;
 	}
 	e->db_fails = 0;
 	if (e->resume_after >= 0)
-		apply_resume(e, r);
-	unsent = ig_xcalloc((size_t)PQntuples(r) + 1, sizeof(*unsent));
-	for (int i = 0; i < PQntuples(r); i++) {
+		apply_resume(e, items, n);
+	unsent = ig_xcalloc((size_t)n + 1, sizeof(*unsent));
+	for (int i = 0; i < n; i++) {
 		char key[48], *slot;
 
-		if (!ended(PQgetvalue(r, i, 1))) {
+		if (!ended(items[i].status)) {
 			pending++;
 			continue;
 		}
-		sent_key(r, i, key);
-		slot = sent_slot(e, r, i);
+		sent_key(&items[i], key);
+		slot = sent_slot(e, items[i].index);
 		if (slot == NULL || strcmp(slot, key) != 0)
 			unsent[nunsent++] = i;
 	}
-	rc = nunsent > 0 ? send_items(e, r, unsent, nunsent) : 0;
+	rc = nunsent > 0 ? send_items(e, items, unsent, nunsent) : 0;
 	free(unsent);
-	if (rc == 0 && pending == 0 && PQntuples(r) > 0) {
+	if (rc == 0 && pending == 0 && n > 0) {
 		/* Every ended item was sent above (or the scan before): the
 		 * status read now cannot be older than them. */
 		json_object *st = ig_batch_status(e->batch_id, 0, &err), *done = NULL;
@@ -313,7 +277,7 @@ scan(sse *e)
 				rc = 1;
 		}
 	}
-	PQclear(r);
+	ig_batch_items_free(items, n);
 	if (rc >= 0 && ig_stream_flush(e->s) != 0)
 		rc = -1;
 	return rc;
@@ -456,23 +420,22 @@ zip_file(ig_zip *z, const char *filename, time_t mtime, char *buf)
 }
 
 static json_object *
-manifest_row(PGresult *r, int i, int present)
+manifest_row(const ig_batch_image *im, int present)
 {
 	json_object *m = json_object_new_object();
 
-	json_object_object_add(m, "index", json_object_new_int(atoi(PQgetvalue(r, i, 0))));
-	json_object_object_add(m, "prompt", ig_pg_string(r, i, 2));
-	json_object_object_add(m, "seed", PQgetisnull(r, i, 3) ? NULL :
-	    json_object_new_int64(strtoll(PQgetvalue(r, i, 3), NULL, 10)));
-	json_object_object_add(m, "provider", ig_pg_string(r, i, 4));
-	json_object_object_add(m, "model", ig_pg_string(r, i, 5));
-	json_object_object_add(m, "file", present ? ig_pg_string(r, i, 1) : NULL);
+	json_object_object_add(m, "index", json_object_new_int(im->index));
+	json_object_object_add(m, "prompt", string_or_null(im->prompt));
+	json_object_object_add(m, "seed", im->has_seed ? json_object_new_int64(im->seed) : NULL);
+	json_object_object_add(m, "provider", string_or_null(im->provider));
+	json_object_object_add(m, "model", string_or_null(im->model));
+	json_object_object_add(m, "file", present ? string_or_null(im->filename) : NULL);
 	return m;
 }
 
 /* Every image, then manifest.json; 0 when the archive is complete. */
 static int
-zip_batch(ig_zip *z, PGresult *r)
+zip_batch(ig_zip *z, const ig_batch_image *ims, int n)
 {
 	json_object *manifest = json_object_new_array();
 	char *buf = ig_xmalloc(CHUNK);
@@ -480,13 +443,12 @@ zip_batch(ig_zip *z, PGresult *r)
 	size_t len;
 	int rc = 0;
 
-	for (int i = 0; i < PQntuples(r) && rc >= 0; i++) {
-		rc = zip_file(z, PQgetvalue(r, i, 1), (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10), buf);
+	for (int i = 0; i < n && rc >= 0; i++) {
+		rc = zip_file(z, ims[i].filename, ims[i].created, buf);
 		if (rc == 1)
-			ig_logf(IG_LOG_WARN, "batch_zip_missing", "%s is not in the image directory",
-			    PQgetvalue(r, i, 1));
+			ig_logf(IG_LOG_WARN, "batch_zip_missing", "%s is not in the image directory", ims[i].filename);
 		if (rc >= 0)
-			json_object_array_add(manifest, manifest_row(r, i, rc == 0));
+			json_object_array_add(manifest, manifest_row(&ims[i], rc == 0));
 	}
 	free(buf);
 	if (rc >= 0) {
@@ -506,20 +468,16 @@ ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
 	const char *id = owned_batch(req, err);
 	char disposition[128];
 	const char *headers[2] = { disposition, NULL };
-	PGresult *r;
+	ig_batch_image *ims = NULL;
 	ig_zip *z;
-	int rc;
+	int n = 0, rc;
 
 	if (id == NULL)
 		return -1;
 	/* The rows (names, prompts) are read before the answer starts, so a
 	 * database error is still a JSON error; no connection is held while
 	 * the archive is written. */
-	{
-		const char *p[1] = { id };
-		r = ig_db_exec(sql[SQL_BATCH_IMAGES], 1, p, IG_DB_IDEMPOTENT, err);
-	}
-	if (r == NULL)
+	if (ig_batch_images(id, &ims, &n, err) != 0)
 		return -1;
 	/* id is a UUID (owned_batch): nothing in it can break the header. */
 	snprintf(disposition, sizeof(disposition), "Content-Disposition: attachment; filename=\"batch-%s.zip\"", id);
@@ -527,12 +485,12 @@ ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
 	if (rc == 0 && strcmp(req->method, "HEAD") != 0) {
 		zip_out o = { s, ig_now_ms() + (int64_t)ig_cfg()->zip_max_seconds * 1000 };
 		z = ig_zip_new(zip_to_stream, &o);
-		rc = zip_batch(z, r);
+		rc = zip_batch(z, ims, n);
 		if (rc != 0)
 			ig_logf(IG_LOG_WARN, "batch_zip_incomplete", "batch %s: stopped after %llu bytes",
 			    id, (unsigned long long)ig_zip_bytes(z));
 		ig_zip_free(z);
 	}
-	PQclear(r);
+	ig_batch_images_free(ims, n);
 	return rc;
 }

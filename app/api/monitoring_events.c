@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "app/api/api.h"
-#include "lib/db/db.h"
+#include "lib/core/events.h"
 
 #define MESSAGE_MAX_CHARS 2000
 #define METADATA_MAX_BYTES 16384
@@ -79,8 +79,8 @@ ig_api_log_event(ig_req *req, json_object **out, ig_err *err)
 {
 	static const char *const allowed[] = { "event_type", "message", "metadata", NULL };
 	json_object *b, *v;
-	const char *type, *msg = "", *meta = "{}", *p[5];
-	PGresult *r;
+	const char *type, *msg = "", *meta = "{}";
+	int64_t id;
 	int rc = -1;
 
 	if ((b = ig_body_object(req, allowed, err)) == NULL)
@@ -118,17 +118,9 @@ ig_api_log_event(ig_req *req, json_object **out, ig_err *err)
 			goto out;
 		}
 	}
-	p[0] = req->caller.user_id;
-	p[1] = type;
-	p[2] = msg;
-	p[3] = meta;
-	p[4] = req->request_id;
-	r = ig_db_exec("INSERT INTO events (user_id, event_type, message, metadata, request_id)"
-	    " VALUES ($1::uuid, $2, $3, $4::jsonb, $5) RETURNING id", 5, p, 0, err);
-	if (r == NULL)
+	if (ig_event_add(req->caller.user_id, type, msg, meta, req->request_id, &id, err) != 0)
 		goto out;
-	*out = ig_ok("event_id", json_object_new_int64(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
-	PQclear(r);
+	*out = ig_ok("event_id", json_object_new_int64(id));
 	rc = 201;
 out:
 	json_object_put(b);
@@ -157,31 +149,14 @@ rfc3339_ok(const char *s)
 	    s[5] >= '0' && s[5] <= '9';
 }
 
-static json_object *
-event_json(PGresult *r, int i)
-{
-	json_object *e = json_object_new_object(), *meta = json_tokener_parse(PQgetvalue(r, i, 5));
-
-	json_object_object_add(e, "id", json_object_new_int64(strtoll(PQgetvalue(r, i, 0), NULL, 10)));
-	json_object_object_add(e, "user_id", json_object_new_string(PQgetvalue(r, i, 1)));
-	json_object_object_add(e, "username", ig_pg_string(r, i, 2));
-	json_object_object_add(e, "event_type", json_object_new_string(PQgetvalue(r, i, 3)));
-	json_object_object_add(e, "message", json_object_new_string(PQgetvalue(r, i, 4)));
-	json_object_object_add(e, "metadata", meta);
-	json_object_object_add(e, "created_at", json_object_new_string(PQgetvalue(r, i, 6)));
-	json_object_object_add(e, "request_id", ig_pg_string(r, i, 7));
-	return e;
-}
-
 /* GET /api/monitoring/events?event_type=&user_id=&since=&limit=&cursor= */
 int
 ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err)
 {
-	char type[EVENT_TYPE_MAX + 1], uid[64], since[64], cursor[24], lim[16];
+	char type[EVENT_TYPE_MAX + 1], uid[64], since[64], cursor[IG_PAGE_CURSOR_MAX], *next = NULL;
 	int has_type, has_uid, has_since, has_cursor, limit;
-	int64_t cur;
-	const char *p[5];
-	PGresult *r;
+	ig_event_filter f;
+	ig_page pg;
 	json_object *list;
 
 	if (ig_query_limit(req, 50, 200, &limit, err) != 0 ||
@@ -197,28 +172,16 @@ ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err)
 	if (has_since && !rfc3339_ok(since))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "since",
 		    "since must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z");
-	if (has_cursor && ig_parse_int64(cursor, 1, INT64_MAX, &cur) != 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "cursor", "cursor must be a next_cursor value");
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	p[0] = has_type ? type : NULL;
-	p[1] = has_uid ? uid : NULL;
-	p[2] = has_since ? since : NULL;
-	p[3] = has_cursor ? cursor : NULL;
-	p[4] = lim;
-	r = ig_db_exec("SELECT e.id, e.user_id, u.username, e.event_type, e.message, e.metadata::text, "
-	    IG_SQL_TS("e.created_at") ", e.request_id FROM events e LEFT JOIN users u ON u.id = e.user_id"
-	    " WHERE ($1::text IS NULL OR e.event_type = $1) AND ($2::uuid IS NULL OR e.user_id = $2::uuid)"
-	    " AND ($3::timestamptz IS NULL OR e.created_at >= $3::timestamptz)"
-	    " AND ($4::bigint IS NULL OR e.id < $4::bigint)"
-	    " ORDER BY e.id DESC LIMIT $5::int", 5, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
+	if (ig_page_open(&pg, IG_EVENTS_PAGE_SCOPE, limit, has_cursor ? cursor : NULL, err) != 0)
 		return -1;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(r) && i < limit; i++)
-		json_object_array_add(list, event_json(r, i));
+	f.event_type = has_type ? type : NULL;
+	f.user_id = has_uid ? uid : NULL;
+	f.since = has_since ? since : NULL;
+	list = ig_event_list(&f, &pg, &next, err);
+	if (list == NULL)
+		return -1;
 	*out = ig_ok("events", list);
-	json_object_object_add(*out, "next_cursor", PQntuples(r) > limit ?
-	    json_object_new_string(PQgetvalue(r, limit - 1, 0)) : NULL);
-	PQclear(r);
+	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
+	free(next);
 	return 200;
 }

@@ -23,6 +23,7 @@
 #include "lib/core/config.h"
 #include "lib/core/sysstat.h"
 #include "lib/db/db.h"
+#include "lib/jobs/queue.h"
 #include "lib/jobs/http.h"
 #include "lib/jobs/pconf.h"
 
@@ -179,21 +180,20 @@ static json_object *
 runners_json(void)
 {
 	json_object *o = json_object_new_object(), *list = json_object_new_array();
+	ig_runner_seen *rs = NULL;
 	ig_err err;
-	PGresult *r = ig_db_exec("SELECT hostname, pid, " IG_SQL_TS("heartbeat_at") " FROM runners"
-	    " WHERE heartbeat_at > now() - interval '30 seconds' ORDER BY hostname, pid",
-	    0, NULL, IG_DB_IDEMPOTENT, &err);
+	int n = 0, rc = ig_runners_live(30, &rs, &n, &err);
 
-	for (int i = 0; r != NULL && i < PQntuples(r); i++) {
+	for (int i = 0; rc == 0 && i < n; i++) {
 		json_object *e = json_object_new_object();
-		json_object_object_add(e, "hostname", json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(e, "pid", json_object_new_int(atoi(PQgetvalue(r, i, 1))));
-		json_object_object_add(e, "heartbeat_at", json_object_new_string(PQgetvalue(r, i, 2)));
+		json_object_object_add(e, "hostname", json_object_new_string(rs[i].hostname));
+		json_object_object_add(e, "pid", json_object_new_int(rs[i].pid));
+		json_object_object_add(e, "heartbeat_at", json_object_new_string(rs[i].heartbeat_at));
 		json_object_array_add(list, e);
 	}
-	json_object_object_add(o, "active", r != NULL ? json_object_new_int(PQntuples(r)) : NULL);
+	json_object_object_add(o, "active", rc == 0 ? json_object_new_int(n) : NULL);
 	json_object_object_add(o, "list", list);
-	PQclear(r);
+	free(rs);
 	return o;
 }
 

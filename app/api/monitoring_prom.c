@@ -20,7 +20,7 @@
 #include "app/api/api.h"
 #include "app/api/monitoring.h"
 #include "app/fcgi/pipeline.h"
-#include "lib/db/db.h"
+#include "lib/jobs/queue.h"
 
 static void
 header(ig_buf *b, const char *name, const char *type, const char *help)
@@ -91,30 +91,23 @@ static void
 database_figures(ig_buf *b)
 {
 	static const char *const statuses[] = { "queued", "running", "succeeded", "failed", "canceled" };
+	enum { NSTATUS = sizeof(statuses) / sizeof(statuses[0]) };
+	long long counts[NSTATUS];
+	ig_runner_seen *rs = NULL;
 	ig_err err;
-	int db_ok;
-	PGresult *r = ig_db_exec("SELECT status, count(*) FROM jobs GROUP BY status", 0, NULL,
-	    IG_DB_IDEMPOTENT, &err);
+	int n = 0, db_ok;
 
-	if (r != NULL) {
+	if (ig_jobs_by_status(statuses, NSTATUS, counts, &err) == 0) {
 		header(b, "imagegen_jobs", "gauge", "Generation jobs in the database, by status.");
-		for (size_t s = 0; s < sizeof(statuses) / sizeof(statuses[0]); s++) {
-			long long n = 0;
-			for (int i = 0; i < PQntuples(r); i++)
-				if (strcmp(PQgetvalue(r, i, 0), statuses[s]) == 0)
-					n = atoll(PQgetvalue(r, i, 1));
-			ig_buf_printf(b, "imagegen_jobs{status=\"%s\"} %lld\n", statuses[s], n);
-		}
-		PQclear(r);
+		for (size_t s = 0; s < NSTATUS; s++)
+			ig_buf_printf(b, "imagegen_jobs{status=\"%s\"} %lld\n", statuses[s], counts[s]);
 	}
-	r = ig_db_exec("SELECT count(*) FROM runners WHERE heartbeat_at > now() - interval '30 seconds'",
-	    0, NULL, IG_DB_IDEMPOTENT, &err);
-	db_ok = r != NULL;
-	if (r != NULL) {
+	db_ok = ig_runners_live(30, &rs, &n, &err) == 0;
+	if (db_ok) {
 		header(b, "imagegen_runners_active", "gauge", "Job runners with a heartbeat in the last 30 s.");
-		ig_buf_printf(b, "imagegen_runners_active %s\n", PQgetvalue(r, 0, 0));
-		PQclear(r);
+		ig_buf_printf(b, "imagegen_runners_active %d\n", n);
 	}
+	free(rs);
 	header(b, "imagegen_database_up", "gauge", "1 when the last database query of this scrape worked.");
 	ig_buf_printf(b, "imagegen_database_up %d\n", db_ok);
 }

@@ -47,8 +47,8 @@ int
 ig_api_prompt_suggestions(ig_req *req, json_object **out, ig_err *err)
 {
 	char category[64], style[64];
-	int has_c, has_s, limit;
-	PGresult *r;
+	int has_c, has_s, limit, n;
+	ig_prompt_entry *e;
 	json_object *list, *o;
 	ig_analysis a;
 
@@ -56,23 +56,21 @@ ig_api_prompt_suggestions(ig_req *req, json_object **out, ig_err *err)
 	    (has_s = list_param(req, "style", ig_prompt_styles, style, sizeof(style), err)) < 0 ||
 	    ig_query_limit(req, 10, 50, &limit, err) != 0)
 		return -1;
-	r = ig_prompt_suggestions(has_c ? category : NULL, has_s ? style : NULL, limit, err);
-	if (r == NULL)
+	if (ig_prompt_suggest(has_c ? category : NULL, has_s ? style : NULL, limit, &e, &n, err) != 0)
 		return -1;
 	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
+	for (int i = 0; i < n; i++) {
 		json_object *s = json_object_new_object();
-		const char *prompt = PQgetvalue(r, i, 0);
-		json_object_object_add(s, "prompt", json_object_new_string(prompt));
-		json_object_object_add(s, "category", json_object_new_string(PQgetvalue(r, i, 1)));
-		json_object_object_add(s, "style", json_object_new_string(PQgetvalue(r, i, 2)));
-		if (ig_analyze_prompt(prompt, &a) == 0)
+		json_object_object_add(s, "prompt", json_object_new_string(e[i].prompt));
+		json_object_object_add(s, "category", json_object_new_string(e[i].category));
+		json_object_object_add(s, "style", json_object_new_string(e[i].style));
+		if (ig_analyze_prompt(e[i].prompt, &a) == 0)
 			json_object_object_add(s, "quality_score", json_object_new_double(a.quality_score));
 		else
 			json_object_object_add(s, "quality_score", NULL);
 		json_object_array_add(list, s);
 	}
-	PQclear(r);
+	ig_prompt_entries_free(e, n);
 	o = ig_ok("suggestions", list);
 	json_object_object_add(o, "categories", string_array(ig_prompt_categories, -1));
 	json_object_object_add(o, "styles", string_array(ig_prompt_styles, -1));

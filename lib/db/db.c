@@ -339,6 +339,18 @@ ig_db_run(const char *sql, int nparams, const char *const *params, int flags, ig
 }
 
 int
+ig_db_int64(const char *sql, int nparams, const char *const *params, int flags, int64_t *out, ig_err *err)
+{
+	PGresult *r = ig_db_exec(sql, nparams, params, flags, err);
+
+	if (r == NULL)
+		return -1;
+	*out = PQntuples(r) > 0 && PQnfields(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	PQclear(r);
+	return 0;
+}
+
+int
 ig_db_ping(double *latency_ms, ig_err *err)
 {
 	int64_t t0 = ig_now_us();

@@ -43,6 +43,10 @@ PGresult *ig_db_exec(const char *sql, int nparams, const char *const *params,
 /* ig_db_exec for statements whose rows are not needed: 0 or -1 with err. */
 int ig_db_run(const char *sql, int nparams, const char *const *params, int flags, ig_err *err);
 
+/* ig_db_exec for a statement whose answer is one integer: the first
+ * column of its first row (0 when it has none) into *out. 0 or -1 with err. */
+int ig_db_int64(const char *sql, int nparams, const char *const *params, int flags, int64_t *out, ig_err *err);
+
 /* SQLSTATE of this thread's last failed statement ("" if none). */
 const char *ig_db_sqlstate(void);
 

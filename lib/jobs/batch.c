@@ -6,14 +6,151 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/page.h"
 #include "lib/jobs/batch.h"
+#include "lib/jobs/webhook.h"
 #include "lib/providers/provider.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/*
+ * A batch's summary: its row, the counts of its items by status, its
+ * derived state (API.md: queued|processing|completed|partial|failed|
+ * canceled; a canceled batch whose running items are still being stopped
+ * is processing until the last one has ended), and, while it runs, the
+ * observed duration of one item: the mean of this batch's finished items,
+ * else of the provider's last 50 jobs (the provider's declared typical
+ * latency when neither is known). The list filters on the state in SQL,
+ * before its LIMIT, so the state has this one definition. completed_at is
+ * written just after the last item's own end (the runner's next
+ * statement): in between, a batch whose items have all ended takes its
+ * last item's end, which is also what the close writes, so an ended batch
+ * always has one and it never changes.
+ */
+#define SUMMARY_COLS \
+	"b.id, b.name, b.total, b.canceled, " TS("b.created_at") ", " TS("b.started_at") ", " \
+	TS("coalesce(b.completed_at, CASE WHEN n.q + n.r = 0 AND n.d + n.f + n.c > 0 THEN n.last_end END)") \
+	", coalesce(b.settings->>'api_provider', ''), n.q, n.r, n.d, n.f, n.c, s.state," \
+	" CASE WHEN n.q + n.r > 0 AND NOT b.canceled THEN coalesce(n.avg_s, (SELECT avg(d) FROM" \
+	"  (SELECT extract(epoch FROM finished_at - started_at) AS d FROM jobs" \
+	"  WHERE provider = b.settings->>'api_provider' AND status = 'succeeded'" \
+	"  ORDER BY finished_at DESC LIMIT 50) x)) END," \
+	" to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define SUMMARY_FROM \
+	" FROM batches b CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'queued') AS q," \
+	"  count(*) FILTER (WHERE status = 'running') AS r, count(*) FILTER (WHERE status = 'succeeded') AS d," \
+	"  count(*) FILTER (WHERE status = 'failed') AS f, count(*) FILTER (WHERE status = 'canceled') AS c," \
+	"  avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE status = 'succeeded') AS avg_s," \
+	"  max(finished_at) AS last_end" \
+	"  FROM jobs WHERE batch_id = b.id) n" \
+	" CROSS JOIN LATERAL (SELECT CASE" \
+	"  WHEN n.q + n.r > 0 THEN CASE WHEN n.r + n.d + n.f + n.c > 0 THEN 'processing' ELSE 'queued' END" \
+	"  WHEN b.canceled OR (n.c > 0 AND n.d + n.f = 0) THEN 'canceled'" \
+	"  WHEN n.f = 0 THEN 'completed' WHEN n.d > 0 THEN 'partial' ELSE 'failed' END AS state) s"
+enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_COMPLETED, COL_PROVIDER,
+	COL_Q, COL_R, COL_D, COL_F, COL_C, COL_STATE, COL_EACH, COL_KEY };
+
+/* Every statement of this module (batches, and jobs as a batch's items). */
+enum {
+	SQL_OWNED,
+	SQL_FAILED_ON_SERVER_KEY,
+	SQL_RETRY_FAILED,
+	SQL_ITEMS_OF_BATCH,
+	SQL_STATUS,
+	SQL_LIST,
+	SQL_ITEM_ENDED,
+	SQL_OPEN_ITEMS,
+	SQL_INSERT,
+	SQL_CANCEL,
+	SQL_STREAM_ITEMS,
+	SQL_IMAGES_OF_JOBS,
+	SQL_BATCH_IMAGES,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_OWNED] = "SELECT 1 FROM batches WHERE id = $1 AND user_id = $2",
+	[SQL_FAILED_ON_SERVER_KEY] =
+	"SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
+	" coalesce(sum(coalesce((request->>'count')::int, 1)), 0), coalesce(min(provider), '')"
+	" FROM jobs WHERE batch_id = $1 AND status = 'failed' AND key_source = 'server'",
+	[SQL_RETRY_FAILED] =
+	"WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
+	"  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
+	"  lease_until = NULL, cancel_requested = false"
+	"  WHERE batch_id = $1 AND status = 'failed' AND (key_source <> 'server' OR id = ANY($2::uuid[]))"
+	"  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n),"
+	" b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
+	" SELECT count(*), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0),"
+	" (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM (SELECT provider FROM r LIMIT 1) x)"
+	" FROM r",
+	[SQL_ITEMS_OF_BATCH] =
+	"SELECT j.item_index, j.request->>'prompt', j.status, j.attempts, j.error_code, j.error_message, "
+	TS("j.started_at") ", " TS("j.finished_at") ","
+	" coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename,"
+	"  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)"
+	"  FROM images i WHERE i.job_id = j.id), '[]')"
+	" FROM jobs j WHERE j.batch_id = $1 ORDER BY j.item_index",
+	[SQL_STATUS] = "SELECT " SUMMARY_COLS SUMMARY_FROM " WHERE b.id = $1",
+	/* The caller's batches newest first, the status filter before the
+	 * LIMIT; $3, $4 the (created_at, id) of the page's cursor. */
+	[SQL_LIST] = "SELECT " SUMMARY_COLS SUMMARY_FROM
+	" WHERE b.user_id = $1 AND ($2::text IS NULL OR s.state = $2::text)"
+	" AND ($3::timestamptz IS NULL OR (b.created_at, b.id) < ($3::timestamptz, $4::uuid))"
+	" ORDER BY b.created_at DESC, b.id DESC LIMIT $5::int",
+	/* Close the batch when nothing of it is left to run, and wake its
+	 * listeners either way. */
+	[SQL_ITEM_ENDED] =
+	"WITH c AS (UPDATE batches SET completed_at ="
+	"  coalesce((SELECT max(finished_at) FROM jobs WHERE batch_id = $1), now())"
+	"  WHERE id = $1 AND completed_at IS NULL"
+	"  AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))"
+	"  RETURNING callback_url, webhook_per_item)"
+	" SELECT pg_notify('" IG_BATCH_CHANNEL "', $1::text), (SELECT count(*) FROM c),"
+	" (SELECT callback_url FROM c),"
+	" coalesce((SELECT webhook_per_item FROM batches WHERE id = $1), false),"
+	" (SELECT callback_url FROM batches WHERE id = $1)",
+	[SQL_OPEN_ITEMS] =
+	"SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL AND status IN ('queued', 'running')",
+	/* The batch and every item in one statement: all or nothing. */
+	[SQL_INSERT] =
+	"WITH b AS (INSERT INTO batches (id, user_id, name, total, settings, callback_url,"
+	"  webhook_per_item) VALUES ($1, $2, $3, $4::int, $5::jsonb, $6, $7::bool) RETURNING id),"
+	" i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, key_id, key_nonce,"
+	"  key_sealed, priority, batch_id, item_index, fair_seq)"
+	"  SELECT $2, $9, $10, t.value, $11, $12::uuid, $13::bytea, $14::bytea, 0, (SELECT id FROM b),"
+	"  (t.ord - 1)::int, (t.ord - 1)::int FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS t(value, ord)"
+	"  RETURNING 1)"
+	" SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)",
+	[SQL_CANCEL] =
+	"WITH q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled',"
+	"  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id),"
+	" rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id),"
+	" b AS (UPDATE batches SET canceled = canceled OR EXISTS (SELECT 1 FROM q) OR EXISTS (SELECT 1 FROM rn),"
+	"  completed_at = CASE WHEN NOT EXISTS (SELECT 1 FROM rn) THEN coalesce(completed_at, now()) END"
+	"  WHERE id = $1)"
+	" SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn),"
+	" (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn),"
+	" pg_notify('" IG_BATCH_CHANNEL "', $1::text)",
+	/* Every item of the batch; ended ones first, in the order they ended. */
+	[SQL_STREAM_ITEMS] =
+	"SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id"
+	" FROM jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index",
+	[SQL_IMAGES_OF_JOBS] =
+	"SELECT job_id::text, id, filename FROM images WHERE job_id = ANY($1::uuid[])"
+	" ORDER BY job_id, idx",
+	[SQL_BATCH_IMAGES] =
+	"SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model,"
+	" extract(epoch FROM i.created_at)::bigint"
+	" FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = $1"
+	" ORDER BY j.item_index, i.idx",
+};
 
 static int
 is_uuid(const char *s)
@@ -42,7 +179,7 @@ ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err)
 
 	if (!is_uuid(batch_id) || user_id == NULL || *user_id == '\0')
 		return 0;
-	r = ig_db_exec("SELECT 1 FROM batches WHERE id = $1 AND user_id = $2", 2, p, IG_DB_IDEMPOTENT, err);
+	r = ig_db_exec(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		return -1;
 	owned = PQntuples(r) == 1;
@@ -54,9 +191,7 @@ int
 ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[32], ig_err *err)
 {
 	const char *p[1] = { batch_id };
-	PGresult *r = ig_db_exec("SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
-	    " coalesce(sum(coalesce((request->>'count')::int, 1)), 0), coalesce(min(provider), '')"
-	    " FROM jobs WHERE batch_id = $1 AND status = 'failed' AND key_source = 'server'", 1, p,
+	PGresult *r = ig_db_exec(sql[SQL_FAILED_ON_SERVER_KEY], 1, p,
 	    IG_DB_IDEMPOTENT, err);
 
 	*ids = NULL;
@@ -74,16 +209,7 @@ ig_batch_retry_failed(const char *batch_id, const char *server_ids, int *retried
     ig_err *err)
 {
 	const char *p[2] = { batch_id, server_ids };
-	PGresult *r = ig_db_exec(
-	    "WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
-	    "  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
-	    "  lease_until = NULL, cancel_requested = false"
-	    "  WHERE batch_id = $1 AND status = 'failed' AND (key_source <> 'server' OR id = ANY($2::uuid[]))"
-	    "  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n),"
-	    " b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
-	    " SELECT count(*), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0),"
-	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM (SELECT provider FROM r LIMIT 1) x)"
-	    " FROM r", 2, p, 0, err);
+	PGresult *r = ig_db_exec(sql[SQL_RETRY_FAILED], 2, p, 0, err);
 
 	if (r == NULL)
 		return -1;
@@ -93,60 +219,63 @@ ig_batch_retry_failed(const char *batch_id, const char *server_ids, int *retried
 	return 0;
 }
 
-/*
- * The observed duration of one item: the mean of this batch's finished
- * items, else of the provider's last 50 jobs, else the provider's declared
- * typical latency. Seconds.
- */
-static double
-item_seconds(const char *batch_id, const char *provider, ig_err *err)
+/* Row i of a summary statement as the status object of batch.h. */
+static json_object *
+summary_json(PGresult *r, int i)
 {
-	const char *p[2] = { batch_id, provider };
-	PGresult *r = ig_db_exec(
-	    "SELECT (SELECT avg(extract(epoch FROM finished_at - started_at)) FROM jobs"
-	    "  WHERE batch_id = $1 AND status = 'succeeded'),"
-	    " (SELECT avg(d) FROM (SELECT extract(epoch FROM finished_at - started_at) AS d FROM jobs"
-	    "  WHERE provider = $2 AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 50) x)",
-	    2, p, IG_DB_IDEMPOTENT, err);
-	const ig_provider_ops *ops = ig_provider_find(provider);
-	double d = ops ? ops->typical_latency_s : 10;
+	json_object *o, *pr;
+	int queued = atoi(PQgetvalue(r, i, COL_Q)), running = atoi(PQgetvalue(r, i, COL_R));
+	int done = atoi(PQgetvalue(r, i, COL_D)), failed = atoi(PQgetvalue(r, i, COL_F));
+	int canceled = atoi(PQgetvalue(r, i, COL_C)), total = atoi(PQgetvalue(r, i, COL_TOTAL));
 
-	if (r != NULL) {
-		if (!PQgetisnull(r, 0, 0))
-			d = atof(PQgetvalue(r, 0, 0));
-		else if (!PQgetisnull(r, 0, 1))
-			d = atof(PQgetvalue(r, 0, 1));
-		PQclear(r);
+	o = json_object_new_object();
+	json_object_object_add(o, "batch_id", json_object_new_string(PQgetvalue(r, i, COL_ID)));
+	json_object_object_add(o, "name", PQgetisnull(r, i, COL_NAME) ? NULL :
+	    json_object_new_string(PQgetvalue(r, i, COL_NAME)));
+	json_object_object_add(o, "status", json_object_new_string(PQgetvalue(r, i, COL_STATE)));
+	pr = json_object_new_object();
+	json_object_object_add(pr, "completed", json_object_new_int(done));
+	json_object_object_add(pr, "failed", json_object_new_int(failed));
+	json_object_object_add(pr, "canceled", json_object_new_int(canceled));
+	json_object_object_add(pr, "running", json_object_new_int(running));
+	json_object_object_add(pr, "queued", json_object_new_int(queued));
+	json_object_object_add(pr, "total", json_object_new_int(total));
+	/* Ended items over all: failed and canceled ones are done too. */
+	json_object_object_add(pr, "percentage", json_object_new_double(
+	    total ? (double)(int)(1000.0 * (done + failed + canceled) / total) / 10.0 : 0));
+	json_object_object_add(o, "progress", pr);
+	if (queued + running > 0 && strcmp(PQgetvalue(r, i, COL_CANCELED), "t") != 0) {
+		/* Remaining items over the concurrency this batch is getting,
+		 * at the duration its items (or the provider's) are taking. */
+		const ig_provider_ops *ops = ig_provider_find(PQgetvalue(r, i, COL_PROVIDER));
+		double each = PQgetisnull(r, i, COL_EACH) ? (ops ? ops->typical_latency_s : 10) :
+		    atof(PQgetvalue(r, i, COL_EACH));
+		int lanes = running > 0 ? running : 1;
+		time_t eta;
+		struct tm tm;
+		char buf[40];
+		if (each <= 0.001)
+			each = 0.001;
+		eta = time(NULL) + (time_t)(each * ((queued + running + lanes - 1) / lanes) + 0.5);
+		gmtime_r(&eta, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_object_add(o, "estimated_completion", json_object_new_string(buf));
+	} else {
+		json_object_object_add(o, "estimated_completion", NULL);
 	}
-	return d > 0.001 ? d : 0.001;
-}
-
-/* The derived state of API.md from the counts of each job status. */
-static const char *
-state(int queued, int running, int done, int failed, int canceled, int batch_canceled)
-{
-	/* A canceled batch whose running items are still being stopped is
-	 * processing until the last one has ended. */
-	if (queued + running > 0)
-		return running + done + failed + canceled > 0 ? "processing" : "queued";
-	if (batch_canceled || (canceled > 0 && done + failed == 0))
-		return "canceled";
-	if (failed == 0)
-		return "completed";
-	return done > 0 ? "partial" : "failed";
+	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, i, COL_CREATED)));
+	json_object_object_add(o, "started_at", PQgetisnull(r, i, COL_STARTED) ? NULL :
+	    json_object_new_string(PQgetvalue(r, i, COL_STARTED)));
+	json_object_object_add(o, "completed_at", PQgetisnull(r, i, COL_COMPLETED) ? NULL :
+	    json_object_new_string(PQgetvalue(r, i, COL_COMPLETED)));
+	return o;
 }
 
 static json_object *
 items_json(const char *batch_id, ig_err *err)
 {
 	const char *p[1] = { batch_id };
-	PGresult *r = ig_db_exec(
-	    "SELECT j.item_index, j.request->>'prompt', j.status, j.attempts, j.error_code, j.error_message, "
-	    TS("j.started_at") ", " TS("j.finished_at") ","
-	    " coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename,"
-	    "  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)"
-	    "  FROM images i WHERE i.job_id = j.id), '[]')"
-	    " FROM jobs j WHERE j.batch_id = $1 ORDER BY j.item_index", 1, p, IG_DB_IDEMPOTENT, err);
+	PGresult *r = ig_db_exec(sql[SQL_ITEMS_OF_BATCH], 1, p, IG_DB_IDEMPOTENT, err);
 	json_object *list;
 
 	if (r == NULL)
@@ -181,26 +310,13 @@ ig_batch_status(const char *batch_id, int with_items, ig_err *err)
 {
 	const char *p[1] = { batch_id };
 	PGresult *r;
-	json_object *o, *pr;
-	int queued, running, done, failed, canceled, total, bcanceled;
-	const char *st;
+	json_object *o;
 
 	if (!is_uuid(batch_id)) {
 		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
 		return NULL;
 	}
-	/* completed_at is written just after the last item's own end (the
-	 * runner's next statement): in between, a batch whose items have all
-	 * ended takes its last item's end, so an ended batch always has one. */
-	r = ig_db_exec("SELECT b.name, b.total, b.canceled, " TS("b.created_at") ", " TS("b.started_at") ", "
-	    TS("coalesce(b.completed_at, CASE WHEN count(j.*) > 0 AND count(j.*) FILTER"
-	    " (WHERE j.status IN ('queued', 'running')) = 0 THEN max(j.finished_at) END)")
-	    ", b.settings->>'api_provider',"
-	    " count(j.*) FILTER (WHERE j.status = 'queued'), count(j.*) FILTER (WHERE j.status = 'running'),"
-	    " count(j.*) FILTER (WHERE j.status = 'succeeded'), count(j.*) FILTER (WHERE j.status = 'failed'),"
-	    " count(j.*) FILTER (WHERE j.status = 'canceled')"
-	    " FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id WHERE b.id = $1 GROUP BY b.id",
-	    1, p, IG_DB_IDEMPOTENT, err);
+	r = ig_db_exec(sql[SQL_STATUS], 1, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		return NULL;
 	if (PQntuples(r) != 1) {
@@ -208,47 +324,7 @@ ig_batch_status(const char *batch_id, int with_items, ig_err *err)
 		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such batch");
 		return NULL;
 	}
-	total = atoi(PQgetvalue(r, 0, 1));
-	bcanceled = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-	queued = atoi(PQgetvalue(r, 0, 7));
-	running = atoi(PQgetvalue(r, 0, 8));
-	done = atoi(PQgetvalue(r, 0, 9));
-	failed = atoi(PQgetvalue(r, 0, 10));
-	canceled = atoi(PQgetvalue(r, 0, 11));
-	st = state(queued, running, done, failed, canceled, bcanceled);
-
-	o = json_object_new_object();
-	json_object_object_add(o, "batch_id", json_object_new_string(batch_id));
-	json_object_object_add(o, "name", PQgetisnull(r, 0, 0) ? NULL : json_object_new_string(PQgetvalue(r, 0, 0)));
-	json_object_object_add(o, "status", json_object_new_string(st));
-	pr = json_object_new_object();
-	json_object_object_add(pr, "completed", json_object_new_int(done));
-	json_object_object_add(pr, "failed", json_object_new_int(failed));
-	json_object_object_add(pr, "canceled", json_object_new_int(canceled));
-	json_object_object_add(pr, "running", json_object_new_int(running));
-	json_object_object_add(pr, "queued", json_object_new_int(queued));
-	json_object_object_add(pr, "total", json_object_new_int(total));
-	/* Ended items over all: failed and canceled ones are done too. */
-	json_object_object_add(pr, "percentage", json_object_new_double(
-	    total ? (double)(int)(1000.0 * (done + failed + canceled) / total) / 10.0 : 0));
-	json_object_object_add(o, "progress", pr);
-	if (queued + running > 0 && !bcanceled) {
-		/* Remaining items over the concurrency this batch is getting,
-		 * at the duration its items (or the provider's) are taking. */
-		double each = item_seconds(batch_id, PQgetvalue(r, 0, 6), err);
-		int lanes = running > 0 ? running : 1;
-		time_t eta = time(NULL) + (time_t)(each * ((queued + running + lanes - 1) / lanes) + 0.5);
-		struct tm tm;
-		char buf[40];
-		gmtime_r(&eta, &tm);
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		json_object_object_add(o, "estimated_completion", json_object_new_string(buf));
-	} else {
-		json_object_object_add(o, "estimated_completion", NULL);
-	}
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, 0, 3)));
-	json_object_object_add(o, "started_at", PQgetisnull(r, 0, 4) ? NULL : json_object_new_string(PQgetvalue(r, 0, 4)));
-	json_object_object_add(o, "completed_at", PQgetisnull(r, 0, 5) ? NULL : json_object_new_string(PQgetvalue(r, 0, 5)));
+	o = summary_json(r, 0);
 	PQclear(r);
 	if (with_items) {
 		json_object *items = items_json(batch_id, err);
@@ -261,10 +337,20 @@ ig_batch_status(const char *batch_id, int with_items, ig_err *err)
 	return o;
 }
 
+json_object *
+ig_batch_list(const char *user_id, const char *status, const ig_page *pg, char **next_cursor, ig_err *err)
+{
+	const char *p[5] = { user_id, status && *status ? status : NULL, pg->has_after ? pg->after_key : NULL,
+		pg->has_after ? pg->after_id : NULL, pg->limit_plus_one };
+
+	return ig_page_run(pg, IG_BATCH_PAGE_SCOPE, sql[SQL_LIST], 5, p, summary_json, COL_KEY, COL_ID, next_cursor,
+	    err);
+}
+
 void
 ig_batch_item_ended(const ig_job *job)
 {
-	const char *p[3];
+	const char *p[1];
 	PGresult *r;
 	ig_err err;
 	int closed;
@@ -274,17 +360,7 @@ ig_batch_item_ended(const ig_job *job)
 	p[0] = job->batch_id;
 	/* Close the batch when nothing of it is left to run, and wake its
 	 * listeners either way. */
-	/* completed_at is the last item's end, as ig_batch_status reports it
-	 * in the moment before this runs. */
-	r = ig_db_exec("WITH c AS (UPDATE batches SET completed_at ="
-	    "  coalesce((SELECT max(finished_at) FROM jobs WHERE batch_id = $1), now())"
-	    "  WHERE id = $1 AND completed_at IS NULL"
-	    "  AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))"
-	    "  RETURNING callback_url, webhook_per_item)"
-	    " SELECT pg_notify('" IG_BATCH_CHANNEL "', $1::text), (SELECT count(*) FROM c),"
-	    " (SELECT callback_url FROM c),"
-	    " coalesce((SELECT webhook_per_item FROM batches WHERE id = $1), false),"
-	    " (SELECT callback_url FROM batches WHERE id = $1)", 1, p, 0, &err);
+	r = ig_db_exec(sql[SQL_ITEM_ENDED], 1, p, 0, &err);
 	if (r == NULL) {
 		ig_logf(IG_LOG_WARN, "batch_update_failed", "batch %s: %s", job->batch_id, err.message);
 		return;
@@ -292,14 +368,7 @@ ig_batch_item_ended(const ig_job *job)
 	closed = atoi(PQgetvalue(r, 0, 1)) > 0;
 	if (!PQgetisnull(r, 0, 4) && strcmp(PQgetvalue(r, 0, 3), "t") == 0) {
 		/* Per-item webhook: the item's own state. */
-		char idx[16];
-		snprintf(idx, sizeof(idx), "%d", job->item_index);
-		p[1] = job->id;
-		p[2] = idx;
-		ig_db_run("INSERT INTO webhook_deliveries (batch_id, event, payload)"
-		    " SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text,"
-		    "  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
-		    3, p, 0, &err);
+		(void)ig_webhook_queue_item(job->batch_id, job->id, job->item_index, &err);
 	}
 	if (closed && !PQgetisnull(r, 0, 2)) {
 		json_object *st = ig_batch_status(job->batch_id, 0, &err);
@@ -307,11 +376,201 @@ ig_batch_item_ended(const ig_job *job)
 			json_object *payload = json_object_new_object();
 			json_object_object_add(payload, "type", json_object_new_string("batch.completed"));
 			json_object_object_add(payload, "data", st);
-			p[1] = json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN);
-			ig_db_run("INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)",
-			    2, p, 0, &err);
+			(void)ig_webhook_queue_completed(job->batch_id, payload, &err);
 			json_object_put(payload);
 		}
 	}
 	PQclear(r);
+}
+
+int
+ig_batch_open_items(const char *user_id, int *n, ig_err *err)
+{
+	const char *p[1] = { user_id };
+	int64_t v;
+
+	if (ig_db_int64(sql[SQL_OPEN_ITEMS], 1, p, IG_DB_IDEMPOTENT, &v, err) != 0)
+		return -1;
+	*n = (int)v;
+	return 0;
+}
+
+/* bytea input text ("\x" and hex) of n bytes; NULL for NULL. */
+static char *
+bytea_text(const unsigned char *b, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *s;
+
+	if (b == NULL)
+		return NULL;
+	s = ig_xmalloc(2 * n + 3);
+	s[0] = '\\';
+	s[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		s[2 + 2 * i] = hex[b[i] >> 4];
+		s[3 + 2 * i] = hex[b[i] & 15];
+	}
+	s[2 + 2 * n] = '\0';
+	return s;
+}
+
+int
+ig_batch_insert(const ig_batch_new *b, ig_err *err)
+{
+	char total[24], *nonce_hex = bytea_text(b->key->key_nonce, b->key->key_nonce_len);
+	char *sealed_hex = bytea_text(b->key->key_sealed, b->key->key_sealed_len);
+	const char *p[14];
+	int rc;
+
+	snprintf(total, sizeof(total), "%d", b->total);
+	p[0] = b->id;
+	p[1] = b->user_id;
+	p[2] = b->name;
+	p[3] = total;
+	p[4] = json_object_to_json_string_ext(b->settings, JSON_C_TO_STRING_PLAIN);
+	p[5] = b->callback_url;
+	p[6] = b->webhook_per_item ? "t" : "f";
+	p[7] = json_object_to_json_string_ext(b->items, JSON_C_TO_STRING_PLAIN);
+	p[8] = b->provider;
+	p[9] = b->model;
+	p[10] = b->key->key_source;
+	p[11] = b->key->key_id;
+	p[12] = nonce_hex;
+	p[13] = sealed_hex;
+	rc = ig_db_run(sql[SQL_INSERT], 14, p, 0, err);
+	if (sealed_hex != NULL) {
+		sodium_memzero(sealed_hex, strlen(sealed_hex));
+		free(sealed_hex);
+	}
+	free(nonce_hex);
+	return rc;
+}
+
+int
+ig_batch_cancel(const char *batch_id, int *n, ig_err *err)
+{
+	const char *p[1] = { batch_id };
+	int64_t v;
+
+	if (ig_db_int64(sql[SQL_CANCEL], 1, p, 0, &v, err) != 0)
+		return -1;
+	*n = (int)v;
+	return 0;
+}
+
+static char *
+dup_or_null(PGresult *r, int i, int c)
+{
+	return PQgetisnull(r, i, c) ? NULL : ig_xstrdup(PQgetvalue(r, i, c));
+}
+
+int
+ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err)
+{
+	const char *p[1] = { batch_id };
+	PGresult *r = ig_db_exec(sql[SQL_STREAM_ITEMS], 1, p, IG_DB_IDEMPOTENT, err);
+
+	*items = NULL;
+	*n = 0;
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	*items = ig_xcalloc((size_t)*n + 1, sizeof(**items));
+	for (int i = 0; i < *n; i++) {
+		ig_batch_item *it = &(*items)[i];
+		it->index = (int)strtol(PQgetvalue(r, i, 0), NULL, 10);
+		snprintf(it->status, sizeof(it->status), "%s", PQgetvalue(r, i, 1));
+		snprintf(it->finished_at, sizeof(it->finished_at), "%s", PQgetvalue(r, i, 2));
+		it->error_code = dup_or_null(r, i, 3);
+		it->error_message = dup_or_null(r, i, 4);
+		snprintf(it->job_id, sizeof(it->job_id), "%s", PQgetvalue(r, i, 5));
+	}
+	PQclear(r);
+	return 0;
+}
+
+void
+ig_batch_items_free(ig_batch_item *items, int n)
+{
+	for (int i = 0; items != NULL && i < n; i++) {
+		free(items[i].error_code);
+		free(items[i].error_message);
+	}
+	free(items);
+}
+
+json_object *
+ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err)
+{
+	ig_buf ids = { 0 };
+	const char *p[1];
+	PGresult *r;
+	json_object *map;
+
+	ig_buf_puts(&ids, "{");
+	for (int k = 0; k < n; k++)
+		ig_buf_printf(&ids, "%s%s", k ? "," : "", job_ids[k]);
+	ig_buf_puts(&ids, "}");
+	p[0] = ids.data;
+	r = ig_db_exec(sql[SQL_IMAGES_OF_JOBS], 1, p, IG_DB_IDEMPOTENT, err);
+	ig_buf_free(&ids);
+	if (r == NULL)
+		return NULL;
+	map = json_object_new_object();
+	for (int k = 0; k < PQntuples(r); k++) {
+		json_object *list = NULL, *m = json_object_new_object();
+		char *url = ig_xasprintf("/generated_images/%s", PQgetvalue(r, k, 2));
+		if (!json_object_object_get_ex(map, PQgetvalue(r, k, 0), &list)) {
+			list = json_object_new_array();
+			json_object_object_add(map, PQgetvalue(r, k, 0), list);
+		}
+		json_object_object_add(m, "id", PQgetisnull(r, k, 1) ? NULL : json_object_new_string(PQgetvalue(r, k, 1)));
+		json_object_object_add(m, "filename", PQgetisnull(r, k, 2) ? NULL :
+		    json_object_new_string(PQgetvalue(r, k, 2)));
+		json_object_object_add(m, "url", json_object_new_string(url));
+		json_object_array_add(list, m);
+		free(url);
+	}
+	PQclear(r);
+	return map;
+}
+
+int
+ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err)
+{
+	const char *p[1] = { batch_id };
+	PGresult *r = ig_db_exec(sql[SQL_BATCH_IMAGES], 1, p, IG_DB_IDEMPOTENT, err);
+
+	*ims = NULL;
+	*n = 0;
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	*ims = ig_xcalloc((size_t)*n + 1, sizeof(**ims));
+	for (int i = 0; i < *n; i++) {
+		ig_batch_image *im = &(*ims)[i];
+		im->index = atoi(PQgetvalue(r, i, 0));
+		im->filename = ig_xstrdup(PQgetvalue(r, i, 1));
+		im->prompt = dup_or_null(r, i, 2);
+		im->has_seed = !PQgetisnull(r, i, 3);
+		im->seed = im->has_seed ? strtoll(PQgetvalue(r, i, 3), NULL, 10) : 0;
+		im->provider = dup_or_null(r, i, 4);
+		im->model = dup_or_null(r, i, 5);
+		im->created = (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	}
+	PQclear(r);
+	return 0;
+}
+
+void
+ig_batch_images_free(ig_batch_image *ims, int n)
+{
+	for (int i = 0; ims != NULL && i < n; i++) {
+		free(ims[i].filename);
+		free(ims[i].prompt);
+		free(ims[i].provider);
+		free(ims[i].model);
+	}
+	free(ims);
 }

@@ -6,9 +6,12 @@
 #ifndef IG_JOBS_BATCH_H
 #define IG_JOBS_BATCH_H
 
+#include <time.h>
+
 #include <json-c/json.h>
 
 #include "lib/core/error.h"
+#include "lib/db/page.h"
 #include "lib/jobs/queue.h"
 
 /* 1 when batch_id (any string) names a batch of user_id, 0 when not (a
@@ -25,6 +28,19 @@ int ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err);
  * NULL with err (not_found when there is no such batch).
  */
 json_object *ig_batch_status(const char *batch_id, int with_items, ig_err *err);
+
+/* The scope of the batch list's cursors (lib/db/page.h). */
+#define IG_BATCH_PAGE_SCOPE "batches"
+
+/*
+ * A page of user_id's batches, newest first, as an array of the status
+ * objects of ig_batch_status (without items); status (NULL or "" for
+ * any) keeps only batches in that state, applied before the page's limit.
+ * *next_cursor gets the malloc'ed cursor of the next page, or NULL on the
+ * last one. NULL with err.
+ */
+json_object *ig_batch_list(const char *user_id, const char *status, const ig_page *pg, char **next_cursor,
+    ig_err *err);
 
 /*
  * The failed items of batch_id that run on the server's key (key_source
@@ -44,6 +60,73 @@ int ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images,
  */
 int ig_batch_retry_failed(const char *batch_id, const char *server_ids, int *retried, int *server_images,
     ig_err *err);
+
+/* How many of user_id's batch items are waiting or running (the per-user
+ * cap of IG_BATCH_MAX_QUEUED), into *n. 0 or -1 with err. */
+int ig_batch_open_items(const char *user_id, int *n, ig_err *err);
+
+/* A batch to insert: its row and one queued job per element of items. */
+typedef struct ig_batch_new {
+	const char *id;             /* chosen by the caller (uuid) */
+	const char *user_id;
+	const char *name;           /* NULL for none */
+	int total;                  /* the items' count */
+	json_object *settings;      /* the batch's settings, as stored */
+	const char *callback_url;   /* NULL for none */
+	int webhook_per_item;
+	json_object *items;         /* array of job requests, item_index order */
+	const char *provider;
+	const char *model;
+	const ig_job_spec *key;     /* key_source, key_id, key_nonce, key_sealed */
+} ig_batch_new;
+
+/* Insert the batch and every item in one statement (all or nothing) and
+ * wake the runners. 0 or -1 with err. */
+int ig_batch_insert(const ig_batch_new *b, ig_err *err);
+
+/* Cancel batch_id: waiting items end now; running ones are flagged and
+ * their runners told (NOTIFY), which abandon the provider call; a batch
+ * with nothing left running is closed. *n gets the items canceled or
+ * flagged. 0 or -1 with err. */
+int ig_batch_cancel(const char *batch_id, int *n, ig_err *err);
+
+/* An item of a batch as its event stream sees it. */
+typedef struct ig_batch_item {
+	int index;                /* item_index */
+	char status[16];          /* the job's status */
+	char finished_at[32];     /* when it ended, as text; "-" while it has not */
+	char *error_code;         /* NULL when none */
+	char *error_message;      /* NULL when none */
+	char job_id[37];
+} ig_batch_item;
+
+/* Every item of batch_id: the ended ones first, in the order they ended,
+ * then the others by index. *items (free with ig_batch_items_free) and *n;
+ * 0 or -1 with err. */
+int ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err);
+void ig_batch_items_free(ig_batch_item *items, int n);
+
+/* The images of the n jobs (uuids): an object from job id to the array of
+ * its images [{id, filename, url}] in their order (jobs without images are
+ * absent). A new reference, or NULL with err. */
+json_object *ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err);
+
+/* An image of a batch, for its ZIP and manifest. */
+typedef struct ig_batch_image {
+	int index;                /* the item's item_index */
+	char *filename;
+	char *prompt;             /* NULL when none */
+	int has_seed;
+	long long seed;
+	char *provider;           /* NULL when none */
+	char *model;              /* NULL when none */
+	time_t created;
+} ig_batch_image;
+
+/* Every image of batch_id by item and then image order: *ims (free with
+ * ig_batch_images_free) and *n; 0 or -1 with err. */
+int ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err);
+void ig_batch_images_free(ig_batch_image *ims, int n);
 
 /* A batch job ended (succeeded, failed or canceled): wake its listeners
  * (NOTIFY ig_batch_event), close the batch when no item is left, and queue

@@ -16,6 +16,98 @@
 #include "lib/jobs/serverkey.h"
 #include "lib/providers/provider.h"
 
+/* Each statement updates a job this runner holds and, when it left the
+ * running state for good, notifies the waiting producer. */
+#define HELD " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
+#define NOTIFY_DONE " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
+	" WHERE status IN ('succeeded', 'failed', 'canceled')"
+
+/* Every statement of this module (jobs, runners, and the batch and key
+ * rows a job touches). */
+enum {
+	SQL_JOB_ENQUEUE,
+	SQL_RUNNER_REGISTER,
+	SQL_RUNNER_UNREGISTER,
+	SQL_RUNNER_LIVE_ON_HOST,
+	SQL_RUNNER_HEARTBEAT,
+	SQL_LEASE_RENEW,
+	SQL_JOBS_REQUEUE_EXPIRED,
+	SQL_RUNNERS_PURGE_STALE,
+	SQL_JOB_CLAIM,
+	SQL_BATCH_STARTED,
+	SQL_JOB_SUCCEED,
+	SQL_JOB_FAIL,
+	SQL_JOB_CANCEL,
+	SQL_JOB_CANCEL_REQUESTED,
+	SQL_JOB_RELEASE,
+	SQL_JOB_KEY_OPEN,
+	SQL_RUNNERS_LIVE,
+	SQL_JOBS_BY_STATUS,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_JOB_ENQUEUE] =
+	"WITH j AS (INSERT INTO jobs (id, user_id, provider, model, request, key_source, key_id,"
+	" key_nonce, key_sealed, cache_key, priority)"
+	" VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::bytea, $9::bytea, $10, $11::int) RETURNING provider)"
+	" SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider) FROM j",
+	[SQL_RUNNER_REGISTER] =
+	"INSERT INTO runners (hostname, pid, version) VALUES ($1, $2::int, $3) RETURNING id",
+	[SQL_RUNNER_UNREGISTER] =
+	"DELETE FROM runners WHERE id = $1",
+	[SQL_RUNNER_LIVE_ON_HOST] =
+	"SELECT count(*) FROM runners WHERE hostname = $1"
+	" AND heartbeat_at > now() - make_interval(secs => $2::int)",
+	[SQL_RUNNER_HEARTBEAT] =
+	"UPDATE runners SET heartbeat_at = now() WHERE id = $1",
+	[SQL_LEASE_RENEW] =
+	"UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
+	" WHERE runner_id = $1 AND status = 'running' AND id = ANY ($3::uuid[])",
+	[SQL_JOBS_REQUEUE_EXPIRED] =
+	"WITH x AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
+	"  error_code = 'runner_lost', error_message = 'the runner holding this job stopped answering'"
+	"  WHERE status = 'running' AND lease_until < now() RETURNING provider)"
+	" SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM x) FROM x",
+	[SQL_RUNNERS_PURGE_STALE] =
+	"DELETE FROM runners WHERE heartbeat_at < now() - interval '1 hour'",
+	[SQL_JOB_CLAIM] =
+	"UPDATE jobs SET status = 'running', runner_id = $1,"
+	" lease_until = now() + make_interval(secs => $3::int),"
+	" started_at = coalesce(started_at, now()), attempts = attempts + 1"
+	" WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now()"
+	"  AND NOT (provider = ANY ($2::text[]))"
+	"  ORDER BY priority DESC, fair_seq, run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	" RETURNING id, coalesce(user_id::text, ''), provider, model, request, key_source,"
+	" coalesce(key_id::text, ''), key_nonce, key_sealed, coalesce(cache_key, ''), attempts, max_attempts,"
+	" coalesce(batch_id::text, ''), coalesce(item_index, 0)",
+	[SQL_BATCH_STARTED] =
+	"UPDATE batches SET started_at = now() WHERE id = $1 AND started_at IS NULL",
+	[SQL_JOB_SUCCEED] =
+	"WITH j AS (UPDATE jobs SET status = 'succeeded', finished_at = now(),"
+	" lease_until = NULL, error_code = NULL, error_message = NULL" HELD NOTIFY_DONE,
+	[SQL_JOB_FAIL] =
+	"WITH j AS (UPDATE jobs SET status = 'failed', finished_at = now(),"
+	" lease_until = NULL, error_code = $3, error_message = $4" HELD NOTIFY_DONE,
+	[SQL_JOB_CANCEL] =
+	"WITH j AS (UPDATE jobs SET status = 'canceled', finished_at = now(),"
+	" lease_until = NULL, error_code = 'canceled', error_message = 'the batch was canceled'" HELD NOTIFY_DONE,
+	[SQL_JOB_CANCEL_REQUESTED] =
+	"SELECT cancel_requested FROM jobs WHERE id = $1",
+	[SQL_JOB_RELEASE] =
+	"WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
+	" attempts = greatest(attempts - 1, 0)" HELD " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j",
+	[SQL_JOB_KEY_OPEN] =
+	"UPDATE provider_keys SET last_used_at = now() WHERE id = $1"
+	" RETURNING nonce, ciphertext",
+	[SQL_RUNNERS_LIVE] =
+	"SELECT hostname, pid,"
+	" to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM runners"
+	" WHERE heartbeat_at > now() - make_interval(secs => $1::int) ORDER BY hostname, pid",
+	[SQL_JOBS_BY_STATUS] =
+	"SELECT status, count(*) FROM jobs GROUP BY status",
+};
+
 void
 ig_job_free(ig_job *j)
 {
@@ -58,10 +150,7 @@ ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 	p[8] = sealed;
 	p[9] = s->cache_key;
 	p[10] = prio;
-	rc = ig_db_run("WITH j AS (INSERT INTO jobs (id, user_id, provider, model, request, key_source, key_id,"
-	    " key_nonce, key_sealed, cache_key, priority)"
-	    " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::bytea, $9::bytea, $10, $11::int) RETURNING provider)"
-	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider) FROM j", 11, p, 0, err);
+	rc = ig_db_run(sql[SQL_JOB_ENQUEUE], 11, p, 0, err);
 	free(nonce);
 	if (sealed != NULL) {
 		sodium_memzero(sealed, strlen(sealed));
@@ -78,8 +167,7 @@ ig_runner_register(const char *hostname, int pid, const char *version, char id[3
 	PGresult *r;
 
 	snprintf(spid, sizeof(spid), "%d", pid);
-	r = ig_db_exec("INSERT INTO runners (hostname, pid, version) VALUES ($1, $2::int, $3) RETURNING id",
-	    3, p, 0, err);
+	r = ig_db_exec(sql[SQL_RUNNER_REGISTER], 3, p, 0, err);
 	if (r == NULL)
 		return -1;
 	snprintf(id, 37, "%s", PQgetvalue(r, 0, 0));
@@ -92,7 +180,7 @@ ig_runner_unregister(const char *runner_id, ig_err *err)
 {
 	const char *p[1] = { runner_id };
 
-	return ig_db_run("DELETE FROM runners WHERE id = $1", 1, p, 0, err);
+	return ig_db_run(sql[SQL_RUNNER_UNREGISTER], 1, p, 0, err);
 }
 
 int
@@ -104,8 +192,7 @@ ig_runner_live_on_host(const char *hostname, int max_age_s, ig_err *err)
 	int n;
 
 	snprintf(age, sizeof(age), "%d", max_age_s);
-	r = ig_db_exec("SELECT count(*) FROM runners WHERE hostname = $1"
-	    " AND heartbeat_at > now() - make_interval(secs => $2::int)", 2, p, IG_DB_IDEMPOTENT, err);
+	r = ig_db_exec(sql[SQL_RUNNER_LIVE_ON_HOST], 2, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		return -1;
 	n = atoi(PQgetvalue(r, 0, 0));
@@ -134,12 +221,11 @@ ig_runner_heartbeat(const char *runner_id, const char *const *held, int lease_s,
 	int rc;
 
 	snprintf(lease, sizeof(lease), "%d", lease_s);
-	if (ig_db_run("UPDATE runners SET heartbeat_at = now() WHERE id = $1", 1, p, 0, err) != 0)
+	if (ig_db_run(sql[SQL_RUNNER_HEARTBEAT], 1, p, 0, err) != 0)
 		return -1;
 	ids = text_array(held);
 	p[2] = ids;
-	rc = ig_db_run("UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
-	    " WHERE runner_id = $1 AND status = 'running' AND id = ANY ($3::uuid[])", 3, p, 0, err);
+	rc = ig_db_run(sql[SQL_LEASE_RENEW], 3, p, 0, err);
 	free(ids);
 	return rc;
 }
@@ -147,12 +233,7 @@ ig_runner_heartbeat(const char *runner_id, const char *const *held, int lease_s,
 int
 ig_jobs_requeue_expired(ig_err *err)
 {
-	PGresult *r = ig_db_exec(
-	    "WITH x AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
-	    "  error_code = 'runner_lost', error_message = 'the runner holding this job stopped answering'"
-	    "  WHERE status = 'running' AND lease_until < now() RETURNING provider)"
-	    " SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM x) FROM x",
-	    0, NULL, 0, err);
+	PGresult *r = ig_db_exec(sql[SQL_JOBS_REQUEUE_EXPIRED], 0, NULL, 0, err);
 	int n;
 
 	if (r == NULL)
@@ -160,7 +241,7 @@ ig_jobs_requeue_expired(ig_err *err)
 	n = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	/* Stale runner rows go too (an hour without a heartbeat). */
-	PQclear(ig_db_exec("DELETE FROM runners WHERE heartbeat_at < now() - interval '1 hour'", 0, NULL, 0, err));
+	PQclear(ig_db_exec(sql[SQL_RUNNERS_PURGE_STALE], 0, NULL, 0, err));
 	return n;
 }
 
@@ -194,16 +275,7 @@ ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig_job
 	const char *req;
 
 	snprintf(lease, sizeof(lease), "%d", lease_s);
-	r = ig_db_exec("UPDATE jobs SET status = 'running', runner_id = $1,"
-	    " lease_until = now() + make_interval(secs => $3::int),"
-	    " started_at = coalesce(started_at, now()), attempts = attempts + 1"
-	    " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now()"
-	    "  AND NOT (provider = ANY ($2::text[]))"
-	    "  ORDER BY priority DESC, fair_seq, run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	    " RETURNING id, coalesce(user_id::text, ''), provider, model, request, key_source,"
-	    " coalesce(key_id::text, ''), key_nonce, key_sealed, coalesce(cache_key, ''), attempts, max_attempts,"
-	    " coalesce(batch_id::text, ''), coalesce(item_index, 0)",
-	    3, p, 0, err);
+	r = ig_db_exec(sql[SQL_JOB_CLAIM], 3, p, 0, err);
 	free(skip);
 	if (r == NULL)
 		return -1;
@@ -229,7 +301,7 @@ ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig_job
 	job->item_index = atoi(PQgetvalue(r, 0, 13));
 	if (job->batch_id[0] != '\0') {
 		const char *q[1] = { job->batch_id };
-		ig_db_run("UPDATE batches SET started_at = now() WHERE id = $1 AND started_at IS NULL", 1, q, 0, err);
+		ig_db_run(sql[SQL_BATCH_STARTED], 1, q, 0, err);
 	}
 	PQclear(r);
 	if (job->request == NULL) {
@@ -240,19 +312,13 @@ ig_job_claim(const char *runner_id, const char *const *busy, int lease_s, ig_job
 	return 1;
 }
 
-/* Each statement updates a job this runner holds and, when it left the
- * running state for good, notifies the waiting producer. */
-#define HELD " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
-#define NOTIFY_DONE " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
-	" WHERE status IN ('succeeded', 'failed', 'canceled')"
 
 int
 ig_job_succeed(const ig_job *job, const char *runner_id, ig_err *err)
 {
 	const char *p[2] = { job->id, runner_id };
 
-	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'succeeded', finished_at = now(),"
-	    " lease_until = NULL, error_code = NULL, error_message = NULL" HELD NOTIFY_DONE, 2, p, 0, err);
+	return ig_db_run(sql[SQL_JOB_SUCCEED], 2, p, 0, err);
 }
 
 int
@@ -260,8 +326,7 @@ ig_job_fail(const ig_job *job, const char *runner_id, const char *code, const ch
 {
 	const char *p[4] = { job->id, runner_id, code, message };
 
-	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'failed', finished_at = now(),"
-	    " lease_until = NULL, error_code = $3, error_message = $4" HELD NOTIFY_DONE, 4, p, 0, err);
+	return ig_db_run(sql[SQL_JOB_FAIL], 4, p, 0, err);
 }
 
 int
@@ -269,16 +334,14 @@ ig_job_cancel(const ig_job *job, const char *runner_id, ig_err *err)
 {
 	const char *p[2] = { job->id, runner_id };
 
-	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'canceled', finished_at = now(),"
-	    " lease_until = NULL, error_code = 'canceled', error_message = 'the batch was canceled'" HELD NOTIFY_DONE,
-	    2, p, 0, err);
+	return ig_db_run(sql[SQL_JOB_CANCEL], 2, p, 0, err);
 }
 
 int
 ig_job_cancel_requested(const ig_job *job, ig_err *err)
 {
 	const char *p[1] = { job->id };
-	PGresult *r = ig_db_exec("SELECT cancel_requested FROM jobs WHERE id = $1", 1, p, IG_DB_IDEMPOTENT, err);
+	PGresult *r = ig_db_exec(sql[SQL_JOB_CANCEL_REQUESTED], 1, p, IG_DB_IDEMPOTENT, err);
 	int yes;
 
 	if (r == NULL)
@@ -293,9 +356,7 @@ ig_job_release(const ig_job *job, const char *runner_id, ig_err *err)
 {
 	const char *p[2] = { job->id, runner_id };
 
-	return ig_db_run("WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
-	    " attempts = greatest(attempts - 1, 0)" HELD
-	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j", 2, p, 0, err);
+	return ig_db_run(sql[SQL_JOB_RELEASE], 2, p, 0, err);
 }
 
 /* The key in the clear from where the job says it is (ig_job_key). */
@@ -319,8 +380,7 @@ job_key_open(const ig_job *job, const char *server_key, char **key, ig_err *err)
 	}
 	if (strcmp(job->key_source, "stored") == 0) {
 		const char *p[1] = { job->key_id };
-		PGresult *r = ig_db_exec("UPDATE provider_keys SET last_used_at = now() WHERE id = $1"
-		    " RETURNING nonce, ciphertext", 1, p, 0, err);
+		PGresult *r = ig_db_exec(sql[SQL_JOB_KEY_OPEN], 1, p, 0, err);
 		unsigned char *nonce, *ct;
 		size_t nl, cl;
 		int rc;
@@ -362,5 +422,47 @@ ig_job_key(const ig_job *job, const char *server_key, char **key, ig_err *err)
 		return ig_err_set(err, IG_E_PROVIDER_AUTH_FAILED, NULL,
 		    "the %s key (%s) is malformed: %s", job->provider, job->key_source, kerr.message);
 	}
+	return 0;
+}
+
+int
+ig_runners_live(int max_age_s, ig_runner_seen **out, int *n, ig_err *err)
+{
+	char age[16];
+	const char *p[1] = { age };
+	PGresult *r;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(age, sizeof(age), "%d", max_age_s);
+	r = ig_db_exec(sql[SQL_RUNNERS_LIVE], 1, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	*out = ig_xcalloc((size_t)*n + 1, sizeof(**out));
+	for (int i = 0; i < *n; i++) {
+		snprintf((*out)[i].hostname, sizeof((*out)[i].hostname), "%s", PQgetvalue(r, i, 0));
+		(*out)[i].pid = atoi(PQgetvalue(r, i, 1));
+		snprintf((*out)[i].heartbeat_at, sizeof((*out)[i].heartbeat_at), "%s", PQgetvalue(r, i, 2));
+	}
+	PQclear(r);
+	return 0;
+}
+
+int
+ig_jobs_by_status(const char *const *statuses, int n, long long *counts, ig_err *err)
+{
+	PGresult *r = ig_db_exec(sql[SQL_JOBS_BY_STATUS], 0, NULL,
+	    IG_DB_IDEMPOTENT, err);
+
+	if (r == NULL)
+		return -1;
+	for (int s = 0; s < n; s++) {
+		counts[s] = 0;
+		for (int i = 0; i < PQntuples(r); i++)
+			if (strcmp(PQgetvalue(r, i, 0), statuses[s]) == 0)
+				counts[s] = atoll(PQgetvalue(r, i, 1));
+	}
+	PQclear(r);
 	return 0;
 }

@@ -72,6 +72,21 @@ int ig_runner_unregister(const char *runner_id, ig_err *err);
 /* How many runners registered from hostname beat within the last max_age_s
  * seconds (`imagegen health --runner`); -1 with err. */
 int ig_runner_live_on_host(const char *hostname, int max_age_s, ig_err *err);
+
+/* A runner as monitoring shows it. */
+typedef struct ig_runner_seen {
+	char hostname[256];
+	int pid;
+	char heartbeat_at[32];   /* RFC 3339, UTC, milliseconds */
+} ig_runner_seen;
+
+/* The runners with a heartbeat within the last max_age_s seconds, by
+ * hostname and pid: *out (the caller frees) and *n. 0 or -1 with err. */
+int ig_runners_live(int max_age_s, ig_runner_seen **out, int *n, ig_err *err);
+
+/* How many jobs are in each of the n statuses, into counts[n]. 0 or -1
+ * with err. */
+int ig_jobs_by_status(const char *const *statuses, int n, long long *counts, ig_err *err);
 /* Renew the runner's heartbeat and the leases of the jobs it holds: those
  * of held (a NULL-terminated list of job ids) only. A job the runner has let
  * go without recording how it ended (the database was down when it tried)

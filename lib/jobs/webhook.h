@@ -25,6 +25,8 @@
 
 #include <sys/socket.h>
 
+#include <json-c/json.h>
+
 #include "lib/core/error.h"
 
 #define IG_WEBHOOK_SECRET_PREFIX "whsec_"
@@ -86,6 +88,15 @@ int ig_webhook_sign(const char *secret, const char *id, int64_t timestamp, const
  * (the stored value cannot be opened), unavailable.
  */
 int ig_webhook_secret(const char *user_id, int mode, char out[IG_WEBHOOK_SECRET_MAX], ig_err *err);
+
+/* Queue the batch.item webhook of job_id (item item_index of batch_id):
+ * {type, batch_id, index, status, error} as the job stands now. 0 or -1
+ * with err. */
+int ig_webhook_queue_item(const char *batch_id, const char *job_id, int item_index, ig_err *err);
+
+/* Queue the batch.completed webhook of batch_id with payload. 0 or -1
+ * with err. */
+int ig_webhook_queue_completed(const char *batch_id, json_object *payload, ig_err *err);
 
 /*
  * Send up to max due webhooks (webhook_deliveries with next_at <= now(),

@@ -28,6 +28,55 @@
  * timeout, so a live runner always records its outcome first. */
 #define CLAIM_SECONDS "60"
 
+/* Every statement of this module (tables webhook_secrets and
+ * webhook_deliveries). */
+enum {
+	SQL_SECRET_REPLACE,
+	SQL_SECRET_CREATE,
+	SQL_SECRET_READ,
+	SQL_RECORD_FAILURE,
+	SQL_CLAIM,
+	SQL_DELIVERED,
+	SQL_QUEUE_ITEM,
+	SQL_QUEUE_COMPLETED,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_SECRET_REPLACE] =
+	"INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)"
+	" ON CONFLICT (user_id) DO UPDATE SET nonce = EXCLUDED.nonce,"
+	" ciphertext = EXCLUDED.ciphertext, created_at = now()",
+	[SQL_SECRET_CREATE] =
+	"INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)"
+	" ON CONFLICT (user_id) DO NOTHING",
+	[SQL_SECRET_READ] = "SELECT nonce, ciphertext FROM webhook_secrets WHERE user_id = $1::uuid",
+	[SQL_RECORD_FAILURE] =
+	"UPDATE webhook_deliveries SET attempts = attempts + 1,"
+	" last_error = CASE WHEN attempts + 1 >= $3::int"
+	"   THEN 'gave up after ' || (attempts + 1) || ' attempts; last: ' || $2 ELSE $2 END,"
+	" next_at = CASE WHEN attempts + 1 >= $3::int THEN 'infinity'::timestamptz"
+	"   ELSE now() + $4::bigint * interval '1 millisecond' END"
+	" WHERE id = $1::uuid",
+	[SQL_CLAIM] =
+	"WITH due AS (SELECT id FROM webhook_deliveries"
+	"   WHERE delivered_at IS NULL AND next_at <= now()"
+	"   ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	" UPDATE webhook_deliveries d SET next_at = now() + interval '" CLAIM_SECONDS " seconds'"
+	" FROM due, batches b WHERE d.id = due.id AND b.id = d.batch_id"
+	" RETURNING d.id, d.payload::text, d.attempts, b.callback_url, b.user_id, d.event",
+	[SQL_DELIVERED] =
+	"UPDATE webhook_deliveries SET delivered_at = now(), attempts = attempts + 1,"
+	" last_error = NULL WHERE id = $1::uuid",
+	/* The item's own state, read when it is queued. */
+	[SQL_QUEUE_ITEM] =
+	"INSERT INTO webhook_deliveries (batch_id, event, payload)"
+	" SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text,"
+	"  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
+	[SQL_QUEUE_COMPLETED] =
+	"INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)",
+};
+
 /* ------------------------------------------------------------------ */
 /* Secrets */
 
@@ -87,13 +136,7 @@ secret_store(const char *user_id, const char *secret, int replace, ig_err *err)
 	p[0] = user_id;
 	p[1] = nonce_hex;
 	p[2] = ct_hex;
-	rc = ig_db_run(replace
-		? "INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)"
-		  " ON CONFLICT (user_id) DO UPDATE SET nonce = EXCLUDED.nonce,"
-		  " ciphertext = EXCLUDED.ciphertext, created_at = now()"
-		: "INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)"
-		  " ON CONFLICT (user_id) DO NOTHING",
-	    3, p, 0, err);
+	rc = ig_db_run(sql[replace ? SQL_SECRET_REPLACE : SQL_SECRET_CREATE], 3, p, 0, err);
 	free(ct);
 	free(ct_hex);
 	return rc;
@@ -117,8 +160,7 @@ ig_webhook_secret(const char *user_id, int mode, char out[IG_WEBHOOK_SECRET_MAX]
 	/* Two tries: a first request that finds none stores one (a concurrent
 	 * one may win; its secret is then read back, so both answer the same). */
 	for (int round = 0; round < 2; round++) {
-		r = ig_db_exec("SELECT nonce, ciphertext FROM webhook_secrets WHERE user_id = $1::uuid",
-		    1, p, IG_DB_IDEMPOTENT, err);
+		r = ig_db_exec(sql[SQL_SECRET_READ], 1, p, IG_DB_IDEMPOTENT, err);
 		if (r == NULL)
 			return -1;
 		if (PQntuples(r) == 1) {
@@ -281,12 +323,7 @@ record_failure(const char *id, int attempts, const char *why)
 
 	snprintf(max, sizeof(max), "%d", c->webhook_max_attempts);
 	snprintf(delay, sizeof(delay), "%ld", ig_webhook_backoff_ms(attempts + 1));
-	if (ig_db_run("UPDATE webhook_deliveries SET attempts = attempts + 1,"
-		" last_error = CASE WHEN attempts + 1 >= $3::int"
-		"   THEN 'gave up after ' || (attempts + 1) || ' attempts; last: ' || $2 ELSE $2 END,"
-		" next_at = CASE WHEN attempts + 1 >= $3::int THEN 'infinity'::timestamptz"
-		"   ELSE now() + $4::bigint * interval '1 millisecond' END"
-		" WHERE id = $1::uuid", 4, p, 0, &e) != 0) {
+	if (ig_db_run(sql[SQL_RECORD_FAILURE], 4, p, 0, &e) != 0) {
 		ig_logf(IG_LOG_WARN, "webhook_record_failed", "delivery %s: %s", id, e.message);
 		return;
 	}
@@ -301,13 +338,7 @@ record_failure(const char *id, int attempts, const char *why)
 static int
 claim_one(PGresult **r, ig_err *err)
 {
-	*r = ig_db_exec("WITH due AS (SELECT id FROM webhook_deliveries"
-	    "   WHERE delivered_at IS NULL AND next_at <= now()"
-	    "   ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	    " UPDATE webhook_deliveries d SET next_at = now() + interval '" CLAIM_SECONDS " seconds'"
-	    " FROM due, batches b WHERE d.id = due.id AND b.id = d.batch_id"
-	    " RETURNING d.id, d.payload::text, d.attempts, b.callback_url, b.user_id, d.event",
-	    0, NULL, 0, err);
+	*r = ig_db_exec(sql[SQL_CLAIM], 0, NULL, 0, err);
 	if (*r == NULL)
 		return -1;
 	if (PQntuples(*r) == 0) {
@@ -349,8 +380,7 @@ ig_webhook_deliver_due(const char *runner_id, int max, ig_err *err)
 		}
 		if (status >= 200 && status < 300) {
 			const char *p[1] = { id };
-			if (ig_db_run("UPDATE webhook_deliveries SET delivered_at = now(), attempts = attempts + 1,"
-				" last_error = NULL WHERE id = $1::uuid", 1, p, 0, &e) != 0)
+			if (ig_db_run(sql[SQL_DELIVERED], 1, p, 0, &e) != 0)
 				ig_logf(IG_LOG_WARN, "webhook_record_failed", "delivery %s: %s", id, e.message);
 			else
 				ig_logf(IG_LOG_INFO, "webhook_delivered", "delivery %s (%s) by runner %s: %ld",
@@ -363,4 +393,22 @@ ig_webhook_deliver_due(const char *runner_id, int max, ig_err *err)
 		PQclear(r);
 	}
 	return sent;
+}
+
+int
+ig_webhook_queue_item(const char *batch_id, const char *job_id, int item_index, ig_err *err)
+{
+	char idx[16];
+	const char *p[3] = { batch_id, job_id, idx };
+
+	snprintf(idx, sizeof(idx), "%d", item_index);
+	return ig_db_run(sql[SQL_QUEUE_ITEM], 3, p, 0, err);
+}
+
+int
+ig_webhook_queue_completed(const char *batch_id, json_object *payload, ig_err *err)
+{
+	const char *p[2] = { batch_id, json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN) };
+
+	return ig_db_run(sql[SQL_QUEUE_COMPLETED], 2, p, 0, err);
 }

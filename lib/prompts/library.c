@@ -11,6 +11,33 @@
 #include "lib/db/db.h"
 #include "lib/prompts/library.h"
 
+/* Every statement of this module. */
+enum {
+	SQL_SUGGESTIONS,
+	SQL_RECENT,
+	SQL_DURATIONS,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_SUGGESTIONS] =
+	"SELECT prompt, category, style FROM prompt_library"
+	" WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR style = $2)"
+	" ORDER BY random() LIMIT $3::int",
+	/* The window first (jobs_user_idx), then distinct prompts by their
+	 * latest use: a user with many jobs costs no more than one with 50. */
+	[SQL_RECENT] = "SELECT prompt FROM (SELECT request->>'prompt' AS prompt, created_at FROM jobs"
+	"  WHERE user_id = $1::uuid ORDER BY created_at DESC LIMIT $2::int) recent"
+	" WHERE prompt IS NOT NULL AND prompt <> ''"
+	" GROUP BY prompt ORDER BY max(created_at) DESC LIMIT $3::int",
+	[SQL_DURATIONS] = "SELECT count(*),"
+	" coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY d), 0),"
+	" coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY d), 0)"
+	" FROM (SELECT extract(epoch FROM finished_at - started_at)::float8 AS d FROM jobs"
+	"  WHERE provider = $1 AND status = 'succeeded' AND started_at IS NOT NULL"
+	"  AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT $2::int) recent",
+};
+
 const char *const ig_prompt_categories[] = {
 	"landscape", "portrait", "abstract", "architecture", "animals", "fantasy", "sci_fi",
 	"product", "food", NULL
@@ -37,9 +64,7 @@ ig_prompt_suggestions(const char *category, const char *style, int limit, ig_err
 	const char *p[3] = { category, style, lim };
 
 	snprintf(lim, sizeof(lim), "%d", limit);
-	return ig_db_exec("SELECT prompt, category, style FROM prompt_library"
-	    " WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR style = $2)"
-	    " ORDER BY random() LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
+	return ig_db_exec(sql[SQL_SUGGESTIONS], 3, p, IG_DB_IDEMPOTENT, err);
 }
 
 char **
@@ -53,12 +78,7 @@ ig_prompt_recent(const char *user_id, int limit, ig_err *err)
 
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(win, sizeof(win), "%d", IG_RECENT_JOBS_WINDOW);
-	/* The window first (jobs_user_idx), then distinct prompts by their
-	 * latest use: a user with many jobs costs no more than one with 50. */
-	r = ig_db_exec("SELECT prompt FROM (SELECT request->>'prompt' AS prompt, created_at FROM jobs"
-	    "  WHERE user_id = $1::uuid ORDER BY created_at DESC LIMIT $2::int) recent"
-	    " WHERE prompt IS NOT NULL AND prompt <> ''"
-	    " GROUP BY prompt ORDER BY max(created_at) DESC LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
+	r = ig_db_exec(sql[SQL_RECENT], 3, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		return NULL;
 	n = PQntuples(r);
@@ -86,12 +106,7 @@ ig_provider_durations(const char *provider, int *samples, double *p25, double *p
 	PGresult *r;
 
 	snprintf(win, sizeof(win), "%d", IG_ESTIMATE_WINDOW);
-	r = ig_db_exec("SELECT count(*),"
-	    " coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY d), 0),"
-	    " coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY d), 0)"
-	    " FROM (SELECT extract(epoch FROM finished_at - started_at)::float8 AS d FROM jobs"
-	    "  WHERE provider = $1 AND status = 'succeeded' AND started_at IS NOT NULL"
-	    "  AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT $2::int) recent",
+	r = ig_db_exec(sql[SQL_DURATIONS],
 	    2, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		return -1;
@@ -115,4 +130,36 @@ ig_estimate_range(int samples, double p25, double p75, int typical_s, int *lo, i
 	*lo = typical_s / 2 > 1 ? typical_s / 2 : 1;
 	*hi = typical_s * 2 > *lo ? typical_s * 2 : *lo + 1;
 	return 0;
+}
+
+int
+ig_prompt_suggest(const char *category, const char *style, int limit, ig_prompt_entry **out, int *n,
+    ig_err *err)
+{
+	PGresult *r = ig_prompt_suggestions(category, style, limit, err);
+
+	*out = NULL;
+	*n = 0;
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	*out = ig_xcalloc((size_t)*n + 1, sizeof(**out));
+	for (int i = 0; i < *n; i++) {
+		(*out)[i].prompt = ig_xstrdup(PQgetvalue(r, i, 0));
+		(*out)[i].category = ig_xstrdup(PQgetvalue(r, i, 1));
+		(*out)[i].style = ig_xstrdup(PQgetvalue(r, i, 2));
+	}
+	PQclear(r);
+	return 0;
+}
+
+void
+ig_prompt_entries_free(ig_prompt_entry *e, int n)
+{
+	for (int i = 0; e != NULL && i < n; i++) {
+		free(e[i].prompt);
+		free(e[i].category);
+		free(e[i].style);
+	}
+	free(e);
 }

@@ -23,6 +23,19 @@ int ig_prompt_list_has(const char *const *list, const char *name);
  * the caller PQclear()s, or NULL with err. */
 PGresult *ig_prompt_suggestions(const char *category, const char *style, int limit, ig_err *err);
 
+/* A library prompt. */
+typedef struct ig_prompt_entry {
+	char *prompt;
+	char *category;
+	char *style;
+} ig_prompt_entry;
+
+/* ig_prompt_suggestions as structs: *out (free with ig_prompt_entries_free)
+ * and *n. 0 or -1 with err. */
+int ig_prompt_suggest(const char *category, const char *style, int limit, ig_prompt_entry **out, int *n,
+    ig_err *err);
+void ig_prompt_entries_free(ig_prompt_entry *e, int n);
+
 /* How many of a user's latest jobs ig_prompt_recent looks through. */
 #define IG_RECENT_JOBS_WINDOW 50
 

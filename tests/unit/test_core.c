@@ -15,6 +15,7 @@
 #include "lib/core/json.h"
 #include "lib/core/metrics.h"
 #include "lib/core/util.h"
+#include "lib/db/page.h"
 
 static void
 clear_env(void)
@@ -535,6 +536,55 @@ START_TEST(util_parse_int_and_request_ids)
 }
 END_TEST
 
+/* ig_page cursors: a cursor round-trips its (sort key, id); any edited
+ * character, another list's scope or another IG_SECRET_KEY refuses it
+ * with invalid_request naming cursor; next_cursor only while rows remain. */
+START_TEST(page_cursor_is_tamper_evident)
+{
+	char err[256], c[IG_PAGE_CURSOR_MAX], long_key[IG_PAGE_PART_MAX + 1], *next;
+	ig_page pg;
+	ig_err e;
+
+	clear_env();
+	setenv("IG_SECRET_KEY", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 1);
+	ck_assert_int_eq(ig_config_load(err, sizeof(err)), 0);
+	ck_assert_int_eq(ig_page_cursor("batches", "2026-12-01T18:00:00.123456Z", "6f1c1b52-4d7a-4e7b-9c1e-0b6a0f7e8d21",
+	    c), 0);
+	ck_assert_int_eq(ig_page_open(&pg, "batches", 20, c, &e), 0);
+	ck_assert(pg.has_after);
+	ck_assert_str_eq(pg.after_key, "2026-12-01T18:00:00.123456Z");
+	ck_assert_str_eq(pg.after_id, "6f1c1b52-4d7a-4e7b-9c1e-0b6a0f7e8d21");
+	ck_assert_str_eq(pg.limit_plus_one, "21");
+	for (size_t i = 0; i < strlen(c); i++) {
+		char t[IG_PAGE_CURSOR_MAX];
+		strcpy(t, c);
+		t[i] = t[i] == 'A' ? 'B' : 'A';
+		memset(&e, 0, sizeof(e));
+		ck_assert_msg(ig_page_open(&pg, "batches", 20, t, &e) == -1, "edited at %zu: accepted", i);
+		ck_assert_str_eq(e.field, "cursor");
+		ck_assert_int_eq(e.code, IG_E_INVALID_REQUEST);
+	}
+	ck_assert_int_eq(ig_page_open(&pg, "events", 20, c, &e), -1);
+	ck_assert_int_eq(ig_page_open(&pg, "batches", 20, "6f1c1b52-4d7a-4e7b-9c1e-0b6a0f7e8d21", &e), -1);
+	ck_assert_int_eq(ig_page_open(&pg, "batches", 20, "", &e), 0);
+	ck_assert(!pg.has_after);
+	setenv("IG_SECRET_KEY", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210", 1);
+	ck_assert_int_eq(ig_config_load(err, sizeof(err)), 0);
+	ck_assert_int_eq(ig_page_open(&pg, "batches", 20, c, &e), -1);
+	memset(long_key, 'k', sizeof(long_key) - 1);
+	long_key[sizeof(long_key) - 1] = '\0';
+	ck_assert_int_eq(ig_page_cursor("batches", long_key, "1", c), -1);
+	ck_assert_int_eq(ig_page_open(&pg, "batches", 2, NULL, &e), 0);
+	ck_assert_ptr_null(ig_page_next(&pg, "batches", 2, "k", "1"));
+	next = ig_page_next(&pg, "batches", 3, "k", "1");
+	ck_assert_ptr_nonnull(next);
+	ck_assert_int_eq(ig_page_open(&pg, "batches", 2, next, &e), 0);
+	ck_assert_str_eq(pg.after_key, "k");
+	free(next);
+	unsetenv("IG_SECRET_KEY");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -565,6 +615,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("util");
 	tcase_add_test(tc, util_parse_int_and_request_ids);
+	tcase_add_test(tc, page_cursor_is_tamper_evident);
 	suite_add_tcase(s, tc);
 
 	SRunner *sr = srunner_create(s);
