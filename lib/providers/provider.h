@@ -213,8 +213,8 @@ extern const ig_provider_ops ig_provider_gemini, ig_provider_openai, ig_provider
 extern const ig_provider_ops *ig_providers[IG_PROVIDERS_MAX + 1];
 const ig_provider_ops *ig_provider_find(const char *name);
 /*
- * Add a row to the table (tests only: they add a fake provider and see it
- * in every derived list). -1 when the name is taken or the table is full.
+ * Add a row to the table. Used by tests only: test_registry registers a
+ * provider of its own and checks that every derived list shows it. -1 when the name is taken or the table is full.
  * Not thread-safe: call before any thread reads the table.
  */
 int ig_provider_register(const ig_provider_ops *ops);

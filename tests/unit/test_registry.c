@@ -1,11 +1,11 @@
 /*
  * test_registry.c — the provider registry is the one place a provider is
- * declared (issue 11, DESIGN.md "Providers"): a fake row added to the table
+ * declared (issue 11, DESIGN.md "Providers"): a test provider row added to the table
  * with ig_provider_register, and nothing else changed, shows up in every
  * list and check the API derives from it.
  *
  * These are unit checks of the functions that build those answers, called
- * in-process (an integration test would need the fake row inside the
+ * in-process (an integration test would need the test row inside the
  * server binary): the model list of /v1/models (ig_api_v1_models), the
  * provider check of generate (ig_gen_check), preferences' default_provider
  * and stored keys' provider (their handlers refuse a later field, after the
