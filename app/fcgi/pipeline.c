@@ -225,13 +225,8 @@ static ig_metrics *pipeline_metrics;
 static uint64_t
 hold_key(const char *kind, const char *id)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = ig_fnv1a64(ig_fnv1a64(ig_fnv1a64(IG_FNV1A64_INIT, kind), ":"), id ? id : "-");
 
-	for (const char *p = kind; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h = (h ^ ':') * 1099511628211ULL;
-	for (const char *p = id ? id : "-"; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	return h == 0 ? 1 : h;
 }
 

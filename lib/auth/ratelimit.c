@@ -60,14 +60,21 @@ slice_for(int limit, int known_count)
 	return n > 256 ? 256 : n;
 }
 
-static slot *
-slot_of(const char *key)
+/* A keyed hash of s, so clients cannot pick keys that collide. */
+static uint64_t
+key_hash(const char *s)
 {
 	uint64_t h;
 
-	crypto_shorthash((unsigned char *)&h, (const unsigned char *)key, strlen(key),
+	crypto_shorthash((unsigned char *)&h, (const unsigned char *)s, strlen(s),
 	    (const unsigned char *)"imagegen-ratelim");
-	return &slots[h % SLOTS];
+	return h;
+}
+
+static slot *
+slot_of(const char *key)
+{
+	return &slots[key_hash(key) % SLOTS];
 }
 
 int
@@ -136,16 +143,6 @@ typedef struct refusal {
 
 static refusal refusals[SLOTS];
 
-static uint64_t
-who_hash(const char *who)
-{
-	uint64_t h;
-
-	crypto_shorthash((unsigned char *)&h, (const unsigned char *)who, strlen(who),
-	    (const unsigned char *)"imagegen-refusal");
-	return h;
-}
-
 static refusal *
 refusal_of(uint64_t h, int generate)
 {
@@ -155,7 +152,7 @@ refusal_of(uint64_t h, int generate)
 void
 ig_ratelimit_refusal_note(const char *who, int generate, const ig_ratelimit *rl)
 {
-	uint64_t h = who_hash(who);
+	uint64_t h = key_hash(who);
 	refusal *f = refusal_of(h, generate);
 
 	pthread_mutex_lock(&slots_mu);
@@ -169,7 +166,7 @@ ig_ratelimit_refusal_note(const char *who, int generate, const ig_ratelimit *rl)
 int
 ig_ratelimit_refusal_find(const char *who, int generate, ig_ratelimit *rl)
 {
-	uint64_t h = who_hash(who);
+	uint64_t h = key_hash(who);
 	refusal *f = refusal_of(h, generate);
 	int64_t now = (int64_t)time(NULL);
 	int found = 0;

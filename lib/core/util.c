@@ -162,6 +162,16 @@ ig_rfc3339_now(char *out, size_t outlen)
 	snprintf(out, outlen, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
 }
 
+uint64_t
+ig_fnv1a64(uint64_t h, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		h ^= *p;
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
 void
 ig_random_bytes(void *p, size_t n)
 {

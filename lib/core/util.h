@@ -39,6 +39,11 @@ void ig_rfc3339_now(char *out, size_t outlen);
 
 /* Fill p with n bytes from the kernel CSPRNG (getrandom). Aborts on failure. */
 void ig_random_bytes(void *p, size_t n);
+
+/* FNV-1a, 64 bits: fold the bytes of s into h (start from
+ * IG_FNV1A64_INIT). Not keyed: for spreading and seeding, not secrets. */
+#define IG_FNV1A64_INIT UINT64_C(14695981039346656037)
+uint64_t ig_fnv1a64(uint64_t h, const char *s);
 /* A random RFC 4122 version-4 UUID, 36 chars + NUL into out[37]. */
 void ig_uuid4(char out[37]);
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/core/util.h"
 #include "lib/imaging/render.h"
 #include "lib/providers/adapter.h"
 
@@ -47,13 +48,7 @@ bi_validate(const ig_gen_request *req, ig_err *err)
 static int64_t
 prompt_seed(const char *prompt)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	for (const unsigned char *p = (const unsigned char *)prompt; *p; p++) {
-		h ^= *p;
-		h *= UINT64_C(1099511628211);
-	}
-	return (int64_t)(h & UINT32_MAX);
+	return (int64_t)(ig_fnv1a64(IG_FNV1A64_INIT, prompt) & UINT32_MAX);
 }
 
 static int
