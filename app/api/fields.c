@@ -216,8 +216,15 @@ ig_fields_object(json_object *obj, const ig_field *table, void *dst, const char 
 		if (read_value(v, f, dst, prefix, err) != 0)
 			return -1;
 		mark(dst, f);
-		if (f->check != NULL && f->check(dst, err) != 0)
+		if (f->check != NULL && f->check(dst, err) != 0) {
+			/* A check names the member; a nested read adds its path. */
+			if (prefix != NULL && err->field[0] != '\0') {
+				char field[sizeof(err->field)];
+				snprintf(field, sizeof(field), "%s%s", prefix, err->field);
+				memcpy(err->field, field, sizeof(field));
+			}
 			return -1;
+		}
 	}
 	return 0;
 }

@@ -86,7 +86,8 @@
  * err->field always carries. A row's .check runs after the field is stored
  * (only when it was given), with the whole destination struct, for rules
  * beyond bounds (a provider key's shape, a pattern); it returns 0, or -1
- * with err filled by the handler's own words.
+ * with err filled by the handler's own words (in a nested read, the prefix
+ * is put before the err->field it sets: "settings." + "api_key").
  *
  * Query parameters are text: min/max mean what they mean in bodies (INT
  * parses the whole text as base 10), BOOL takes true/false/1/0, and .bytes

@@ -197,6 +197,13 @@ START_TEST(object_reader_prefixes)
 	ck_assert_int_eq(ig_fields_object(o, settings, &d, "prompts[3].", &err), -1);
 	ck_assert_str_eq(err.field, "prompts[3].n");
 	json_object_put(o);
+	/* A check's field gets the prefix too. */
+	o = json_tokener_parse("{\"name\":\"x\"}");
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(ig_fields_object(o, body, &d, "outer.", &err), -1);
+	ck_assert_str_eq(err.field, "outer.name");
+	ck_assert_str_eq(err.message, "name may not hold x");
+	json_object_put(o);
 }
 END_TEST
 
