@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/batch_stream.h"
 #include "lib/auth/ticket.h"
 #include "lib/core/config.h"
@@ -26,12 +27,23 @@
 #define MAX_ITEMS      100000          /* item_index bound for the sent table */
 #define CHUNK          65536
 
+/* ?ticket= of POST /api/batch/{batch_id}/events-ticket. */
+struct ticket_query {
+	const char *ticket;
+};
+
+static const ig_field ticket_query[] = {
+	{ "ticket", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct ticket_query, ticket), .bytes = IG_TICKET_MAX - 1 },
+	IG_FIELDS_END
+};
+
 /* The {batch_id} of the route when the caller owns it; NULL with err
  * (404 for a malformed id or another user's batch, as everywhere). */
 static const char *
 owned_batch(ig_req *req, ig_err *err)
 {
 	const char *id = ig_req_param(req, "batch_id");
+	struct ticket_query q = { NULL };
 	int rc;
 
 	if (id == NULL || !ig_is_uuid(id)) {
@@ -41,9 +53,8 @@ owned_batch(ig_req *req, ig_err *err)
 	/* A browser's EventSource cannot send Authorization: it brings the
 	 * ticket of POST /api/batch/{id}/events-ticket instead. */
 	if (!req->caller.authenticated) {
-		char ticket[IG_TICKET_MAX];
-		if (ig_query_param(req, "ticket", ticket, sizeof(ticket), err) != 1 ||
-		    ig_ticket_check(ticket, "batch-events", id, (int64_t)time(NULL), req->caller.user_id) != 0) {
+		if (ig_fields_query(req, ticket_query, &q, err) != 0 || q.ticket == NULL ||
+		    ig_ticket_check(q.ticket, "batch-events", id, (int64_t)time(NULL), req->caller.user_id) != 0) {
 			ig_err_set(err, IG_E_UNAUTHORIZED, NULL,
 			    "send Authorization: Bearer, or ?ticket= from POST /api/batch/{batch_id}/events-ticket");
 			return NULL;
