@@ -346,29 +346,30 @@ sse_run(sse *e)
 }
 
 int
-ig_api_batch_events(ig_req *req, ig_stream *s, ig_err *err)
+ig_api_batch_events(ig_req *req, json_object **out, ig_err *err)
 {
 	static const char *const headers[] = { NULL };
 	const char *id = owned_batch(req, err), *last;
-	sse e = { .s = s, .resume_after = -1 };
+	sse e = { .s = req->stream, .resume_after = -1 };
 	int64_t v;
 	int rc;
 
+	(void)out;
 	if (id == NULL)
-		return -1;
+		return IG_FAILED;
 	e.batch_id = id;
 	last = ig_req_header(req, "Last-Event-ID");
 	if (last != NULL && ig_parse_int64(last, 0, MAX_ITEMS - 1, &v) == 0)
 		e.resume_after = (long)v;
-	rc = ig_stream_begin(s, 200, "text/event-stream; charset=utf-8", headers);
+	rc = ig_stream_begin(req->stream, 200, "text/event-stream; charset=utf-8", headers);
 	if (rc == 0 && strcmp(req->method, "HEAD") != 0) {
 		/* retry: how long a browser waits before reconnecting (ms). */
 		rc = sse_write(&e, "retry: 3000\n\n", 13);
 		if (rc == 0)
-			rc = sse_run(&e);
+			(void)sse_run(&e);
 	}
 	free(e.sent);
-	return rc;
+	return IG_STREAMED;
 }
 
 /* ---- ZIP download ---------------------------------------------------- */
@@ -474,8 +475,9 @@ zip_batch(ig_zip *z, const ig_batch_image *ims, int n)
 }
 
 int
-ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
+ig_api_batch_download(ig_req *req, json_object **out, ig_err *err)
 {
+	ig_stream *s = req->stream;
 	const char *id = owned_batch(req, err);
 	char disposition[128];
 	const char *headers[2] = { disposition, NULL };
@@ -483,13 +485,14 @@ ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
 	ig_zip *z;
 	int n = 0, rc;
 
+	(void)out;
 	if (id == NULL)
-		return -1;
+		return IG_FAILED;
 	/* The rows (names, prompts) are read before the answer starts, so a
 	 * database error is still a JSON error; no connection is held while
 	 * the archive is written. */
 	if (ig_batch_images(id, &ims, &n, err) != 0)
-		return -1;
+		return IG_FAILED;
 	/* id is a UUID (owned_batch): nothing in it can break the header. */
 	snprintf(disposition, sizeof(disposition), "Content-Disposition: attachment; filename=\"batch-%s.zip\"", id);
 	rc = ig_stream_begin(s, 200, "application/zip", headers);
@@ -503,5 +506,5 @@ ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
 		ig_zip_free(z);
 	}
 	ig_batch_images_free(ims, n);
-	return rc;
+	return IG_STREAMED;
 }
