@@ -144,18 +144,16 @@ read_value(json_object *v, const ig_field *f, void *dst, const char *prefix, ig_
 		SLOT(dst, f, const char *) = json_object_get_string(v);
 		break;
 	case IG_F_STRINGS:
-		if (!json_object_is_type(v, json_type_array))
-			return fail(f, prefix, 0, "{name} must be an array of strings", err);
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
-				return fail(f, prefix, 0, "{name} must be an array of strings", err);
-		if (out_of(f, json_object_array_length(v)))
-			return fail(f, prefix, 1, "{name} must have between {min} and {max} elements", err);
-		SLOT(dst, f, json_object *) = v;
-		break;
 	case IG_F_ARRAY:
-		if (!json_object_is_type(v, json_type_array))
+		if (f->type == IG_F_STRINGS) {
+			int strings = json_object_is_type(v, json_type_array);
+			for (size_t i = 0; strings && i < json_object_array_length(v); i++)
+				strings = json_object_is_type(json_object_array_get_idx(v, i), json_type_string);
+			if (!strings)
+				return fail(f, prefix, 0, "{name} must be an array of strings", err);
+		} else if (!json_object_is_type(v, json_type_array)) {
 			return fail(f, prefix, 0, "{name} must be an array", err);
+		}
 		if (out_of(f, json_object_array_length(v)))
 			return fail(f, prefix, 1, "{name} must have between {min} and {max} elements", err);
 		SLOT(dst, f, json_object *) = v;
@@ -240,62 +238,21 @@ ig_fields_body(ig_req *req, const ig_field *table, void *dst, ig_err *err)
 	return ig_fields_object(b, table, dst, NULL, err);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The first ?name= of the query, URL-decoded into a new string (*out), or
- * NULL when absent. 0, or -1 with err. */
+/* The first ?name= of the query, URL-decoded (ig_query_param, whose
+ * errors are the messages of fields.h) into a new string (*out), or NULL
+ * when absent. 0, or -1 with err. */
 static int
 query_text(const char *query, const ig_field *f, json_object **out, ig_err *err)
 {
-	size_t nlen = strlen(f->name);
+	/* Decoding never lengthens: the whole query bounds an uncapped value. */
+	size_t len = f->bytes > 0 ? f->bytes + 1 : (query ? strlen(query) : 0) + 1;
+	char *buf = ig_xmalloc(len);
+	ig_req q = { .query = query };
+	int rc = ig_query_param(&q, f->name, buf, len, err);
 
-	*out = NULL;
-	for (const char *p = query; p && *p;) {
-		size_t len = strcspn(p, "&");
-		if (len > nlen && strncmp(p, f->name, nlen) == 0 && p[nlen] == '=') {
-			char *buf = malloc(len);
-			size_t o = 0;
-			if (buf == NULL)
-				return ig_err_set(err, IG_E_INTERNAL, NULL, "out of memory");
-			for (size_t i = nlen + 1; i < len; i++) {
-				char c = p[i];
-				if (c == '+') {
-					c = ' ';
-				} else if (c == '%') {
-					int hi = i + 2 < len ? hexval(p[i + 1]) : -1, lo = i + 2 < len ? hexval(p[i + 2]) : -1;
-					if (hi < 0 || lo < 0) {
-						free(buf);
-						return ig_err_set(err, IG_E_INVALID_REQUEST, f->name,
-						    "%s is not URL-encoded correctly", f->name);
-					}
-					c = (char)(hi * 16 + lo);
-					i += 2;
-				}
-				if (c == '\0' || (f->bytes > 0 && o >= f->bytes)) {
-					free(buf);
-					return ig_err_set(err, IG_E_INVALID_REQUEST, f->name,
-					    "%s is too long or holds a NUL", f->name);
-				}
-				buf[o++] = c;
-			}
-			*out = json_object_new_string_len(buf, (int)o);
-			free(buf);
-			return 0;
-		}
-		p += len;
-		p += *p == '&';
-	}
-	return 0;
+	*out = rc == 1 ? json_object_new_string(buf) : NULL;
+	free(buf);
+	return rc < 0 ? -1 : 0;
 }
 
 /* One query value s by row f. */

@@ -74,10 +74,6 @@ rb(const char *b, struct d *d, ig_err *err)
 	d->count = 7;
 	memset(err, 0, sizeof(*err));
 	rc = ig_fields_body(&r, body, d, err);
-	/* The strings read must stay valid while the request keeps them:
-	 * compare before releasing. */
-	if (rc == 0 && d->name != NULL)
-		ck_assert_str_eq(d->name, d->name);
 	ig_fields_release(&r);
 	ck_assert_ptr_null(r.fields);
 	return rc;
@@ -127,18 +123,31 @@ START_TEST(absent_fields_keep_defaults_and_null_is_absent)
 }
 END_TEST
 
-/* err's field and message after reading b, which must fail. */
+struct q {
+	int64_t limit;
+	const char *cursor, *mode, *id;
+	int fresh, has_cursor;
+};
+
+static int rq(const char *s, struct q *d, ig_err *err);
+
+/* err's field and message after reading body b, or query q when b is
+ * NULL, which must fail. */
 static void
-refused(const char *b, const char *field, const char *msg)
+refused_either(const char *b, const char *q, const char *field, const char *msg)
 {
 	struct d d;
+	struct q dq;
 	ig_err err;
 
-	ck_assert_int_eq(rb(b, &d, &err), -1);
+	ck_assert_int_eq(b != NULL ? rb(b, &d, &err) : rq(q, &dq, &err), -1);
 	ck_assert_int_eq(err.code, IG_E_INVALID_REQUEST);
 	ck_assert_str_eq(err.field, field);
 	ck_assert_str_eq(err.message, msg);
 }
+
+#define refused(b, field, msg) refused_either(b, NULL, field, msg)
+#define qrefused(q, field, msg) refused_either(NULL, q, field, msg)
 
 START_TEST(default_messages_name_the_field)
 {
@@ -225,12 +234,6 @@ START_TEST(body_must_be_json_object)
 }
 END_TEST
 
-struct q {
-	int64_t limit;
-	const char *cursor, *mode, *id;
-	int fresh, has_cursor;
-};
-
 static const ig_field query[] = {
 	{ "limit", IG_F_INT, 0, 1, 100, .at = IG_AT(struct q, limit), .bytes = 15 },
 	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct q, cursor), .has = IG_HAS(struct q, has_cursor), .bytes = 8 },
@@ -280,19 +283,6 @@ START_TEST(query_reads_and_returns_like_the_body)
 	ck_assert_str_eq(d.cursor, "");
 }
 END_TEST
-
-/* The field and message of query s, which must fail. */
-static void
-qrefused(const char *s, const char *field, const char *msg)
-{
-	struct q d;
-	ig_err err;
-
-	ck_assert_int_eq(rq(s, &d, &err), -1);
-	ck_assert_int_eq(err.code, IG_E_INVALID_REQUEST);
-	ck_assert_str_eq(err.field, field);
-	ck_assert_str_eq(err.message, msg);
-}
 
 START_TEST(query_messages)
 {
