@@ -57,8 +57,8 @@
  * the handler initialised it, so defaults are set before the call. Where a
  * handler must tell "absent" from "given" (a PUT that changes only what it
  * names), .has = IG_HAS(struct, has_member) points at an int member (not
- * the value's own) set to 1 when the
- * field was given (also when given as null with IG_F_NULL).
+ * the value's own) set to 1 when the field was given (also when given as
+ * null with IG_F_NULL).
  *
  * Messages. The defaults are today's wording of the API ({name} is the
  * member's name, bounds as declared):
@@ -77,10 +77,11 @@
  *   unknown body key          "unknown field {field}"
  * and for query parameters (text, so INT is one check):
  *   bad %-escape              "{name} is not URL-encoded correctly"
- *   longer than max bytes, or a NUL   "{name} is too long or holds a NUL"
+ *   longer than .bytes, or a NUL      "{name} is too long or holds a NUL"
  *   INT                       "{name} must be an integer between {min} and {max}"
  * A row's .msg replaces every message of that field (absent, wrong type, out
- * of bounds, not one of the values) with its own text, where {name},
+ * of bounds, not one of the values; not the query's escape and length
+ * ones) with its own text, where {name},
  * {field}, {min}, {max} and {values} are replaced; {field} is the name with
  * the prefix of a nested read ("settings.model", "prompts[3].seed"), which
  * err->field always carries. A row's .check runs after the field is stored
@@ -94,6 +95,10 @@
  * caps the URL-decoded text of any type ("{name} is too long or holds a
  * NUL"), as the fixed buffers of the old ig_query_param did. Unknown query
  * parameters are ignored, as they always were.
+ *
+ * Fuller examples: app/api/batch.c (a nested settings object, the items of
+ * an array read one by one with a prefix, checks, declared messages) and
+ * app/api/monitoring_events.c (checks on body and query rows).
  */
 #ifndef IG_API_FIELDS_H
 #define IG_API_FIELDS_H
