@@ -120,6 +120,6 @@ int ig_api_monitoring_api_health(ig_req *req, json_object **out, ig_err *err);
 int ig_api_log_event(ig_req *req, json_object **out, ig_err *err);
 int ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err);
 /* monitoring_prom.c: GET /metrics, streamed (Prometheus text, not JSON). */
-int ig_api_metrics(ig_req *req, ig_stream *s, ig_err *err);
+int ig_api_metrics(ig_req *req, json_object **out, ig_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/batch_stream.h"
 #include "lib/auth/ticket.h"
 #include "lib/core/config.h"
@@ -26,12 +27,23 @@
 #define MAX_ITEMS      100000          /* item_index bound for the sent table */
 #define CHUNK          65536
 
+/* ?ticket= of POST /api/batch/{batch_id}/events-ticket. */
+struct ticket_query {
+	const char *ticket;
+};
+
+static const ig_field ticket_query[] = {
+	{ "ticket", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct ticket_query, ticket), .bytes = IG_TICKET_MAX - 1 },
+	IG_FIELDS_END
+};
+
 /* The {batch_id} of the route when the caller owns it; NULL with err
  * (404 for a malformed id or another user's batch, as everywhere). */
 static const char *
 owned_batch(ig_req *req, ig_err *err)
 {
 	const char *id = ig_req_param(req, "batch_id");
+	struct ticket_query q = { NULL };
 	int rc;
 
 	if (id == NULL || !ig_is_uuid(id)) {
@@ -41,9 +53,8 @@ owned_batch(ig_req *req, ig_err *err)
 	/* A browser's EventSource cannot send Authorization: it brings the
 	 * ticket of POST /api/batch/{id}/events-ticket instead. */
 	if (!req->caller.authenticated) {
-		char ticket[IG_TICKET_MAX];
-		if (ig_query_param(req, "ticket", ticket, sizeof(ticket), err) != 1 ||
-		    ig_ticket_check(ticket, "batch-events", id, (int64_t)time(NULL), req->caller.user_id) != 0) {
+		if (ig_fields_query(req, ticket_query, &q, err) != 0 || q.ticket == NULL ||
+		    ig_ticket_check(q.ticket, "batch-events", id, (int64_t)time(NULL), req->caller.user_id) != 0) {
 			ig_err_set(err, IG_E_UNAUTHORIZED, NULL,
 			    "send Authorization: Bearer, or ?ticket= from POST /api/batch/{batch_id}/events-ticket");
 			return NULL;
@@ -335,29 +346,30 @@ sse_run(sse *e)
 }
 
 int
-ig_api_batch_events(ig_req *req, ig_stream *s, ig_err *err)
+ig_api_batch_events(ig_req *req, json_object **out, ig_err *err)
 {
 	static const char *const headers[] = { NULL };
 	const char *id = owned_batch(req, err), *last;
-	sse e = { .s = s, .resume_after = -1 };
+	sse e = { .s = req->stream, .resume_after = -1 };
 	int64_t v;
 	int rc;
 
+	(void)out;
 	if (id == NULL)
-		return -1;
+		return IG_FAILED;
 	e.batch_id = id;
 	last = ig_req_header(req, "Last-Event-ID");
 	if (last != NULL && ig_parse_int64(last, 0, MAX_ITEMS - 1, &v) == 0)
 		e.resume_after = (long)v;
-	rc = ig_stream_begin(s, 200, "text/event-stream; charset=utf-8", headers);
+	rc = ig_stream_begin(req->stream, 200, "text/event-stream; charset=utf-8", headers);
 	if (rc == 0 && strcmp(req->method, "HEAD") != 0) {
 		/* retry: how long a browser waits before reconnecting (ms). */
 		rc = sse_write(&e, "retry: 3000\n\n", 13);
 		if (rc == 0)
-			rc = sse_run(&e);
+			(void)sse_run(&e);
 	}
 	free(e.sent);
-	return rc;
+	return IG_STREAMED;
 }
 
 /* ---- ZIP download ---------------------------------------------------- */
@@ -463,8 +475,9 @@ zip_batch(ig_zip *z, const ig_batch_image *ims, int n)
 }
 
 int
-ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
+ig_api_batch_download(ig_req *req, json_object **out, ig_err *err)
 {
+	ig_stream *s = req->stream;
 	const char *id = owned_batch(req, err);
 	char disposition[128];
 	const char *headers[2] = { disposition, NULL };
@@ -472,13 +485,14 @@ ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
 	ig_zip *z;
 	int n = 0, rc;
 
+	(void)out;
 	if (id == NULL)
-		return -1;
+		return IG_FAILED;
 	/* The rows (names, prompts) are read before the answer starts, so a
 	 * database error is still a JSON error; no connection is held while
 	 * the archive is written. */
 	if (ig_batch_images(id, &ims, &n, err) != 0)
-		return -1;
+		return IG_FAILED;
 	/* id is a UUID (owned_batch): nothing in it can break the header. */
 	snprintf(disposition, sizeof(disposition), "Content-Disposition: attachment; filename=\"batch-%s.zip\"", id);
 	rc = ig_stream_begin(s, 200, "application/zip", headers);
@@ -492,5 +506,5 @@ ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err)
 		ig_zip_free(z);
 	}
 	ig_batch_images_free(ims, n);
-	return rc;
+	return IG_STREAMED;
 }

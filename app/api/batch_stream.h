@@ -5,7 +5,8 @@
  *   GET /api/batch/{batch_id}/download  ig_api_batch_download
  *
  * Both: user access, IG_SCOPE_READ, IG_RATE_GENERAL, in the route table's
- * .stream column. Another user's batch is a 404.
+ * .stream column: they answer through req->stream and return IG_STREAMED
+ * once it is begun (http.h). Another user's batch is a 404.
  */
 #ifndef IG_API_BATCH_STREAM_H
 #define IG_API_BATCH_STREAM_H
@@ -26,7 +27,7 @@
  * the stream ends after an hour at most (the browser reconnects and
  * resumes).
  */
-int ig_api_batch_events(ig_req *req, ig_stream *s, ig_err *err);
+int ig_api_batch_events(ig_req *req, json_object **out, ig_err *err);
 
 /*
  * The batch's images as a ZIP (application/zip, attachment
@@ -35,6 +36,6 @@ int ig_api_batch_events(ig_req *req, ig_stream *s, ig_err *err);
  * "file"}], "file" null for an image whose file is gone. Streamed while it
  * is built; no file or archive is held in memory beyond one chunk.
  */
-int ig_api_batch_download(ig_req *req, ig_stream *s, ig_err *err);
+int ig_api_batch_download(ig_req *req, json_object **out, ig_err *err);
 
 #endif

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
+#include "lib/core/json.h"
 #include "lib/core/events.h"
 
 #define MESSAGE_MAX_CHARS 2000
@@ -62,69 +64,61 @@ bad_type(ig_err *err)
 	    EVENT_TYPE_MAX, list);
 }
 
-/* Code points in the UTF-8 string s (the body parser has checked it). */
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
+/* POST /api/monitoring/log-event {event_type, message, metadata}. */
+struct log_body {
+	const char *type, *message;
+	json_object *metadata;
+};
 
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
+static int
+check_type(void *dst, ig_err *err)
+{
+	return type_ok(((struct log_body *)dst)->type) ? 0 : bad_type(err);
 }
 
-/* POST /api/monitoring/log-event {event_type, message, metadata}. */
+static int
+check_message(void *dst, ig_err *err)
+{
+	if (ig_utf8_len(((struct log_body *)dst)->message) > MESSAGE_MAX_CHARS)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "message", "message is longer than %d characters",
+		    MESSAGE_MAX_CHARS);
+	return 0;
+}
+
+static int
+check_metadata(void *dst, ig_err *err)
+{
+	const char *meta = json_object_to_json_string_ext(((struct log_body *)dst)->metadata, JSON_C_TO_STRING_PLAIN);
+
+	if (strlen(meta) > METADATA_MAX_BYTES)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "metadata",
+		    "metadata is %zu bytes serialized; the limit is %d", strlen(meta), METADATA_MAX_BYTES);
+	return 0;
+}
+
+static const ig_field log_fields[] = {
+	{ "event_type", IG_F_STRING, IG_F_REQUIRED, 0, 0, .at = IG_AT(struct log_body, type),
+	  .msg = "event_type is required (a string)", .check = check_type },
+	{ "message", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct log_body, message), .check = check_message },
+	{ "metadata", IG_F_OBJECT, 0, 0, 0, .at = IG_AT(struct log_body, metadata), .check = check_metadata },
+	IG_FIELDS_END
+};
+
 int
 ig_api_log_event(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const allowed[] = { "event_type", "message", "metadata", NULL };
-	json_object *b, *v;
-	const char *type, *msg = "", *meta = "{}";
+	struct log_body b = { NULL, "", NULL };
+	const char *meta = "{}";
 	int64_t id;
-	int rc = -1;
 
-	if ((b = ig_body_object(req, allowed, err)) == NULL)
+	if (ig_fields_body(req, log_fields, &b, err) != 0)
 		return -1;
-	if (!json_object_object_get_ex(b, "event_type", &v) || !json_object_is_type(v, json_type_string)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "event_type", "event_type is required (a string)");
-		goto out;
-	}
-	type = json_object_get_string(v);
-	if (!type_ok(type)) {
-		bad_type(err);
-		goto out;
-	}
-	if (json_object_object_get_ex(b, "message", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_string)) {
-			ig_err_set(err, IG_E_INVALID_REQUEST, "message", "message must be a string");
-			goto out;
-		}
-		msg = json_object_get_string(v);
-		if (utf8_chars(msg) > MESSAGE_MAX_CHARS) {
-			ig_err_set(err, IG_E_INVALID_REQUEST, "message", "message is longer than %d characters",
-			    MESSAGE_MAX_CHARS);
-			goto out;
-		}
-	}
-	if (json_object_object_get_ex(b, "metadata", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_object)) {
-			ig_err_set(err, IG_E_INVALID_REQUEST, "metadata", "metadata must be an object");
-			goto out;
-		}
-		meta = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-		if (strlen(meta) > METADATA_MAX_BYTES) {
-			ig_err_set(err, IG_E_INVALID_REQUEST, "metadata",
-			    "metadata is %zu bytes serialized; the limit is %d", strlen(meta), METADATA_MAX_BYTES);
-			goto out;
-		}
-	}
-	if (ig_event_add(req->caller.user_id, type, msg, meta, req->request_id, &id, err) != 0)
-		goto out;
+	if (b.metadata != NULL)
+		meta = json_object_to_json_string_ext(b.metadata, JSON_C_TO_STRING_PLAIN);
+	if (ig_event_add(req->caller.user_id, b.type, b.message, meta, req->request_id, &id, err) != 0)
+		return -1;
 	*out = ig_ok("event_id", json_object_new_int64(id));
-	rc = 201;
-out:
-	json_object_put(b);
-	return rc;
+	return 201;
 }
 
 /* 1 when s is an RFC 3339 date-time with plausible fields (PostgreSQL
@@ -150,33 +144,51 @@ rfc3339_ok(const char *s)
 }
 
 /* GET /api/monitoring/events?event_type=&user_id=&since=&limit=&cursor= */
+struct events_query {
+	int64_t limit;
+	const char *type, *user_id, *since, *cursor;
+};
+
+static int
+check_query_type(void *dst, ig_err *err)
+{
+	return type_ok(((struct events_query *)dst)->type) ? 0 : bad_type(err);
+}
+
+static int
+check_since(void *dst, ig_err *err)
+{
+	if (!rfc3339_ok(((struct events_query *)dst)->since))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "since",
+		    "since must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z");
+	return 0;
+}
+
+static const ig_field events_query[] = {
+	{ "limit", IG_F_INT, 0, 1, 200, .at = IG_AT(struct events_query, limit), .bytes = 15 },
+	{ "event_type", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct events_query, type), .bytes = EVENT_TYPE_MAX,
+	  .check = check_query_type },
+	{ "user_id", IG_F_UUID, 0, 0, 0, .at = IG_AT(struct events_query, user_id), .bytes = 63 },
+	{ "since", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct events_query, since), .bytes = 63, .check = check_since },
+	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct events_query, cursor), .bytes = IG_PAGE_CURSOR_MAX - 1 },
+	IG_FIELDS_END
+};
+
 int
 ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err)
 {
-	char type[EVENT_TYPE_MAX + 1], uid[64], since[64], cursor[IG_PAGE_CURSOR_MAX], *next = NULL;
-	int has_type, has_uid, has_since, has_cursor, limit;
+	struct events_query q = { 50, NULL, NULL, NULL, NULL };
+	char *next = NULL;
 	ig_event_filter f;
 	ig_page pg;
 	json_object *list;
 
-	if (ig_query_limit(req, 50, 200, &limit, err) != 0 ||
-	    (has_type = ig_query_param(req, "event_type", type, sizeof(type), err)) < 0 ||
-	    (has_uid = ig_query_param(req, "user_id", uid, sizeof(uid), err)) < 0 ||
-	    (has_since = ig_query_param(req, "since", since, sizeof(since), err)) < 0 ||
-	    (has_cursor = ig_query_param(req, "cursor", cursor, sizeof(cursor), err)) < 0)
+	if (ig_fields_query(req, events_query, &q, err) != 0 ||
+	    ig_page_open(&pg, IG_EVENTS_PAGE_SCOPE, (int)q.limit, q.cursor, err) != 0)
 		return -1;
-	if (has_type && !type_ok(type))
-		return bad_type(err);
-	if (has_uid && !ig_is_uuid(uid))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "user_id", "user_id must be a UUID");
-	if (has_since && !rfc3339_ok(since))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "since",
-		    "since must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z");
-	if (ig_page_open(&pg, IG_EVENTS_PAGE_SCOPE, limit, has_cursor ? cursor : NULL, err) != 0)
-		return -1;
-	f.event_type = has_type ? type : NULL;
-	f.user_id = has_uid ? uid : NULL;
-	f.since = has_since ? since : NULL;
+	f.event_type = q.type;
+	f.user_id = q.user_id;
+	f.since = q.since;
 	list = ig_event_list(&f, &pg, &next, err);
 	if (list == NULL)
 		return -1;

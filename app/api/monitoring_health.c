@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/monitoring.h"
 #include "lib/core/config.h"
 #include "lib/core/sysstat.h"
@@ -197,19 +198,31 @@ runners_json(void)
 	return o;
 }
 
+/* GET /api/monitoring/api-health?fresh=0|1 */
+struct health_query {
+	const char *fresh;
+};
+
+static const char *const zero_one[] = { "0", "1", NULL };
+
+static const ig_field health_query[] = {
+	{ "fresh", IG_F_ENUM, 0, 0, 0, .values = zero_one, .at = IG_AT(struct health_query, fresh),
+	  .msg = "fresh must be 0 or 1", .bytes = 7 },
+	IG_FIELDS_END
+};
+
 int
 ig_api_monitoring_api_health(ig_req *req, json_object **out, ig_err *err)
 {
 	prov_health hs[MAX_PROVIDERS];
-	char fresh[8] = "", ts[40];
-	int rc, n;
+	struct health_query q = { "0" };
+	char ts[40];
+	int n;
 	json_object *list;
 
-	if ((rc = ig_query_param(req, "fresh", fresh, sizeof(fresh), err)) < 0)
+	if (ig_fields_query(req, health_query, &q, err) != 0)
 		return -1;
-	if (rc == 1 && strcmp(fresh, "0") != 0 && strcmp(fresh, "1") != 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "fresh", "fresh must be 0 or 1");
-	n = providers_health(hs, strcmp(fresh, "1") == 0, ts);
+	n = providers_health(hs, strcmp(q.fresh, "1") == 0, ts);
 	list = json_object_new_array();
 	for (int i = 0; i < n; i++)
 		json_object_array_add(list, provider_json(&hs[i]));

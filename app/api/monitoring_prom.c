@@ -113,11 +113,12 @@ database_figures(ig_buf *b)
 }
 
 int
-ig_api_metrics(ig_req *req, ig_stream *s, ig_err *err)
+ig_api_metrics(ig_req *req, json_object **out, ig_err *err)
 {
 	const ig_metrics *m = ig_pipeline_metrics();
 	ig_buf b = { 0 };
-	int rc;
+
+	(void)out;
 
 	if (!ig_monitoring_loopback(req) && !req->caller.is_admin) {
 		if (!req->caller.authenticated) {
@@ -130,9 +131,9 @@ ig_api_metrics(ig_req *req, ig_stream *s, ig_err *err)
 	requests(&b, m);
 	process_figures(&b, m);
 	database_figures(&b);
-	rc = ig_stream_begin(s, 200, "text/plain; version=0.0.4; charset=utf-8", NULL);
-	if (rc == 0 && strcmp(req->method, "HEAD") != 0)
-		rc = ig_stream_write(s, b.data, b.len);
+	if (ig_stream_begin(req->stream, 200, "text/plain; version=0.0.4; charset=utf-8", NULL) == 0 &&
+	    strcmp(req->method, "HEAD") != 0)
+		(void)ig_stream_write(req->stream, b.data, b.len);
 	ig_buf_free(&b);
-	return rc;
+	return IG_STREAMED;
 }

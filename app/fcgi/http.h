@@ -1,10 +1,11 @@
 /*
  * http.h — one HTTP request as a handler sees it, and the handler contract.
  *
- * A handler validates its input, does its work through lib/, and returns
- * the HTTP status with *out set to the JSON body (ownership passes to the
- * pipeline), or -1 with err filled. It never writes to the stream; the
- * pipeline serializes the one response (DESIGN.md "Request path").
+ * A handler validates its input (app/api/fields.h), does its work through
+ * lib/, and ends with one outcome (ig_handler below): a status with its JSON
+ * body, a failure with err, or, on a streamed row, its stream. The JSON
+ * error shape is built in one place, ig_error_body (DESIGN.md "Request
+ * path").
  */
 #ifndef IG_FCGI_HTTP_H
 #define IG_FCGI_HTTP_H
@@ -39,15 +40,17 @@ typedef enum ig_rate_class {
 	IG_RATE_GENERATE,           /* IG_GENERATE_RATE_LIMIT, and the general one */
 } ig_rate_class;
 
+typedef struct ig_stream ig_stream;
+
 /* Who is calling; filled by the access check. */
 typedef struct ig_caller {
 	int authenticated;
-	char user_id[37];
+	char user_id[IG_UUID_BUF];
 	int is_admin;
 	int scopes;                 /* IG_SCOPE_* bits */
 	int via_api_key;
-	char api_key_id[37];
-	char jti[37];               /* the access token's id (sessions) */
+	char api_key_id[IG_UUID_BUF];
+	char jti[IG_UUID_BUF];      /* the access token's id (sessions) */
 	long long token_exp;        /* its expiry, unix seconds */
 } ig_caller;
 
@@ -60,6 +63,10 @@ typedef struct ig_req {
 	char request_id[65];
 	const char *body;           /* NUL-terminated, body_len bytes */
 	size_t body_len;
+	json_object *fields;        /* what app/api/fields.h's readers parsed,
+	                             * kept until the answer is sent */
+	ig_stream *stream;          /* a streamed row's answer (ig_handler); NULL
+	                             * on JSON rows */
 	int nparams;
 	const char *param_names[8];
 	const char *param_values[8];
@@ -75,20 +82,43 @@ typedef struct ig_req {
 	                             * hold column), 0 for none */
 } ig_req;
 
+/*
+ * The one handler type, for JSON and streamed rows (routes.h), and its
+ * outcome, one of:
+ *   a status (100..599)  the answer: *out is its JSON body (ownership passes
+ *                        to the pipeline; NULL answers {}).
+ *   IG_FAILED            err is filled; the pipeline answers the JSON error
+ *                        (ig_error_body) with err's status. An empty err is
+ *                        an internal error.
+ *   IG_STREAMED          a streamed row's handler has begun its stream
+ *                        (ig_stream_begin on req->stream) and written its
+ *                        answer, whole or until the client left.
+ * Streamed rows (Server-Sent Events, ZIP downloads, Prometheus text) write
+ * their answer as it is produced through req->stream (NULL on JSON rows).
+ * Until ig_stream_begin they may end like any handler (a status with *out,
+ * or IG_FAILED); after it the answer is out, and IG_FAILED only says the
+ * stream ended early. Anything else (IG_STREAMED without a begun stream, a
+ * status after one, a value that is none of these) is a handler bug: the
+ * pipeline logs it and answers 500 with the JSON error when it still can.
+ */
+#define IG_FAILED (-1)
+#define IG_STREAMED (-2)
+
 typedef int (*ig_handler)(ig_req *req, json_object **out, ig_err *err);
 
 /* The error body of API.md: {"success": false, "error": {code, message,
- * field}, "request_id"}. New reference. */
+ * field}, "request_id"}; the one place it is built. New reference. */
 json_object *ig_error_body(const ig_req *req, const ig_err *err);
 
 /*
- * Streaming handlers (Server-Sent Events, ZIP downloads) write their answer
- * as it is produced instead of returning one JSON body. Until
- * ig_stream_begin they may fail like any handler (-1 with err: the pipeline
- * answers the JSON error); after it, -1 just ends the stream.
+ * The pipeline's reading of a handler's outcome rc (above): stream_begun
+ * and stream_status tell whether the row's stream was begun and with what
+ * status. Returns the status answered; *sent is 1 when the stream carried
+ * the answer, 0 when the pipeline must send a JSON body (the handler's,
+ * or, when the return is IG_FAILED, the error of err: err filled by the
+ * handler, or IG_E_INTERNAL for a handler bug).
  */
-typedef struct ig_stream ig_stream;
-typedef int (*ig_stream_handler)(ig_req *req, ig_stream *s, ig_err *err);
+int ig_handler_outcome(int rc, int stream_begun, int stream_status, ig_err *err, int *sent);
 
 /* Send the status line and headers (Content-Type, then extra_headers:
  * "Name: value" lines, NULL-terminated; X-Request-Id is added). nginx is

@@ -315,9 +315,34 @@ ig_req_hold_as_user(ig_req *req, ig_err *err)
 	return 0;
 }
 
-/* Steps up to the handler; returns the status and sets *body. */
+int
+ig_handler_outcome(int rc, int begun, int stream_status, ig_err *err, int *sent)
+{
+	*sent = begun;
+	if (begun) {
+		/* The answer is out: IG_FAILED only says it ended early. */
+		if (rc != IG_STREAMED && rc != IG_FAILED)
+			ig_logf(IG_LOG_ERROR, "handler_bug", "returned %d after beginning its stream", rc);
+		return stream_status;
+	}
+	if (rc == IG_FAILED) {
+		if (err->code == IG_E_NONE)
+			ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+		return IG_FAILED;
+	}
+	if (rc >= 100 && rc <= 599)
+		return rc;
+	if (rc == IG_STREAMED)
+		ig_logf(IG_LOG_ERROR, "handler_bug", "IG_STREAMED without a begun stream");
+	else
+		ig_logf(IG_LOG_ERROR, "handler_bug", "returned %d: neither a status, IG_FAILED nor IG_STREAMED", rc);
+	return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+}
+
+/* Steps up to the handler; returns the status and sets *body, or sets
+ * *streamed when the stream carried the answer. */
 static int
-process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
+process(ig_req *req, FCGX_Request *r, json_object **body, int *streamed, ig_err *err)
 {
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
 	int64_t clen = 0;
@@ -371,20 +396,18 @@ process(ig_req *req, FCGX_Request *r, json_object **body, ig_err *err)
 		status = -1;
 		goto out;
 	}
-	if (m.route->stream != NULL) {
+	{
 		ig_stream st = { .r = r, .req = req };
-		int rc2 = m.route->stream(req, &st, err);
-		/* Streamed: the answer is out already, whatever rc2 says. */
-		if (st.begun) {
-			status = -st.status;
-			goto out;
-		}
-		status = rc2 < 0 ? -1 : 500;
-		if (rc2 >= 0)
-			ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
-		goto out;
+		int sent;
+
+		req->stream = m.route->stream != NULL ? &st : NULL;
+		rc = (m.route->stream != NULL ? m.route->stream : m.route->handler)(req, body, err);
+		req->stream = NULL;
+		status = ig_handler_outcome(rc, st.begun, st.status, err, &sent);
+		/* Streamed: the answer is out already. */
+		if (sent)
+			*streamed = 1;
 	}
-	status = m.route->handler(req, body, err);
 out:
 	hold_end(req);
 	/* The captures live in m: the handler has run, so drop the pointers. */
@@ -429,7 +452,7 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	ig_err err = { 0 };
 	json_object *body = NULL;
 	const char *rid;
-	int status;
+	int status, streamed = 0;
 
 	memset(&req, 0, sizeof(req));
 	req.fcgi = r;
@@ -453,10 +476,11 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	pipeline_metrics = m;
 	ig_metrics_begin(m);
 
-	status = process(&req, r, &body, &err);
-	if (status < -1) {
+	status = process(&req, r, &body, &streamed, &err);
+	if (streamed) {
 		/* A streamed answer, already sent: only count and log it. */
-		status = -status;
+		json_object_put(body);
+		body = NULL;
 	} else if (status < 0) {
 		if (err.code == IG_E_NONE)
 			ig_err_set(&err, IG_E_INTERNAL, NULL, "internal error");
@@ -483,6 +507,8 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 		ig_log(status >= 500 ? IG_LOG_WARN : IG_LOG_INFO, "request", f);
 	}
 	ig_buf_free(&req.resp_headers);
+	/* What app/api/fields.h's readers kept (ig_fields_release). */
+	json_object_put(req.fields);
 	PQclear(req.caller_row);
 	ig_log_set_request_id(NULL);
 }

@@ -44,7 +44,9 @@ struct ig_route {
 	ig_access access;
 	int scope;                  /* IG_SCOPE_* an API key needs */
 	ig_rate_class rate;
-	ig_stream_handler stream;   /* instead of handler, for streamed answers */
+	ig_handler stream;          /* instead of handler on a streamed row: the
+	                             * same handler type, answering through
+	                             * req->stream; NULL on JSON rows */
 	long max_body;              /* bytes, or IG_BODY_FULL */
 	ig_hold hold;               /* IG_HOLD_SHORT when left out */
 };

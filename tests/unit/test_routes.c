@@ -2,6 +2,7 @@
 #include "ig_autoconf.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,94 @@ START_TEST(application_table_long_rows)
 }
 END_TEST
 
+/* The outcome of a handler (http.h), as the pipeline reads it: the status
+ * answered, sent (the stream carried it) and the error it answers. */
+static int
+outcome(int rc, int begun, const char *fill, ig_err *err, int *sent)
+{
+	memset(err, 0, sizeof(*err));
+	if (fill != NULL)
+		ig_err_set(err, IG_E_NOT_FOUND, "batch_id", "%s", fill);
+	return ig_handler_outcome(rc, begun, begun ? 200 : 0, err, sent);
+}
+
+START_TEST(handler_outcomes_are_explicit)
+{
+	ig_err err;
+	int sent;
+
+	/* A status is the JSON answer. */
+	ck_assert_int_eq(outcome(201, 0, NULL, &err, &sent), 201);
+	ck_assert_int_eq(sent, 0);
+	/* IG_FAILED answers the handler's error. */
+	ck_assert_int_eq(outcome(IG_FAILED, 0, "no such batch", &err, &sent), IG_FAILED);
+	ck_assert_int_eq(sent, 0);
+	ck_assert_int_eq(err.code, IG_E_NOT_FOUND);
+	ck_assert_str_eq(err.message, "no such batch");
+	/* IG_FAILED with err left empty is an internal error, not a 200. */
+	ck_assert_int_eq(outcome(IG_FAILED, 0, NULL, &err, &sent), IG_FAILED);
+	ck_assert_int_eq(err.code, IG_E_INTERNAL);
+	/* A begun stream carried the answer, whether it ended well or early. */
+	ck_assert_int_eq(outcome(IG_STREAMED, 1, NULL, &err, &sent), 200);
+	ck_assert_int_eq(sent, 1);
+	ck_assert_int_eq(outcome(IG_FAILED, 1, NULL, &err, &sent), 200);
+	ck_assert_int_eq(sent, 1);
+}
+END_TEST
+
+/* Handler bugs get a proper JSON error (ig_error_body), not 500 with {}:
+ * the old pipeline answered a stream handler that returned 0 without
+ * beginning its stream with status 500 and an empty object. */
+START_TEST(handler_bugs_answer_a_json_error)
+{
+	static const int bugs[] = { IG_STREAMED, 0, 1, 42, 600, -3 };
+	ig_req req;
+	ig_err err;
+	int sent;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.request_id, sizeof(req.request_id), "rid-1");
+	for (size_t i = 0; i < sizeof(bugs) / sizeof(bugs[0]); i++) {
+		json_object *b, *e;
+		ck_assert_int_eq(outcome(bugs[i], 0, NULL, &err, &sent), IG_FAILED);
+		ck_assert_int_eq(sent, 0);
+		ck_assert_int_eq(err.code, IG_E_INTERNAL);
+		ck_assert_int_eq(ig_err_status(err.code), 500);
+		b = ig_error_body(&req, &err);
+		ck_assert(json_object_object_get_ex(b, "error", &e));
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(e, "code")), "internal");
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(b, "request_id")), "rid-1");
+		json_object_put(b);
+	}
+}
+END_TEST
+
+/* Streamed rows use the one handler type in the .stream column; the hold
+ * logic reads the column as the row's flag. */
+START_TEST(streamed_rows_are_flagged)
+{
+	static const char *const streamed[][2] = {
+		{ "GET", "/metrics" },
+		{ "GET", "/api/batch/00000000-0000-4000-8000-000000000000/events" },
+		{ "GET", "/api/batch/00000000-0000-4000-8000-000000000000/download" },
+	};
+	ig_route_match m;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(streamed) / sizeof(streamed[0]); i++) {
+		ck_assert_int_eq(ig_route_find(ig_routes, ig_nroutes, streamed[i][0], streamed[i][1], &m), 0);
+		ck_assert_ptr_nonnull(m.route->stream);
+		ck_assert_ptr_null(m.route->handler);
+	}
+	for (size_t i = 0; i < ig_nroutes; i++) {
+		ck_assert_msg((ig_routes[i].stream == NULL) != (ig_routes[i].handler == NULL),
+		    "%s %s needs exactly one of handler and stream", ig_routes[i].method, ig_routes[i].pattern);
+		n += ig_routes[i].stream != NULL;
+	}
+	ck_assert_int_eq((int)n, 3);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -178,6 +267,9 @@ main(void)
 	tcase_add_test(tc, body_limit_is_the_rows_capped_by_max_body);
 	tcase_add_test(tc, application_table_body_limits);
 	tcase_add_test(tc, application_table_long_rows);
+	tcase_add_test(tc, handler_outcomes_are_explicit);
+	tcase_add_test(tc, handler_bugs_answer_a_json_error);
+	tcase_add_test(tc, streamed_rows_are_flagged);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
