@@ -19,59 +19,16 @@
 #include "lib/auth/outbox.h"
 #include "lib/auth/password.h"
 #include "lib/auth/ratelimit.h"
+#include "lib/auth/reset.h"
+#include "lib/auth/session.h"
 #include "lib/auth/token.h"
+#include "lib/auth/user.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
-#include "lib/db/db.h"
 
-#define HASH_HEX (2 * IG_SHA256_LEN + 3)
 #define RESET_TTL_MIN 30
-
-/* Revoke every refresh token of a family and the access tokens issued
- * with them, so a reuse or a logout ends the whole session at once. */
-static const char *const revoke_family_sql =
-    "WITH f AS (UPDATE refresh_tokens SET revoked_at = now()"
-    "  WHERE family_id = $1::uuid AND revoked_at IS NULL RETURNING access_jti, created_at)"
-    " INSERT INTO revoked_tokens (jti, expires_at)"
-    " SELECT access_jti, created_at + make_interval(secs => $2::int) FROM f"
-    " WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING";
-
-static void
-hash_hex(const char *token, char out[HASH_HEX])
-{
-	unsigned char h[IG_SHA256_LEN];
-
-	ig_sha256(token, strlen(token), h);
-	ig_bytea_hex(h, sizeof(h), out);
-}
-
-static int
-revoke(const char *sql, const char *id, ig_err *err)
-{
-	char ttl[16];
-	const char *p[2] = { id, ttl };
-
-	snprintf(ttl, sizeof(ttl), "%d", ig_cfg()->access_ttl + IG_JWT_SKEW);
-	return ig_db_run(sql, 2, p, 0, err);
-}
-
-/* The user row (IG_USER_COLS) of id; NULL with err when gone. */
-static PGresult *
-user_row(const char *id, ig_err *err)
-{
-	const char *p[1] = { id };
-	PGresult *r = ig_db_exec("SELECT " IG_USER_COLS " FROM users u WHERE u.id = $1", 1, p,
-	    IG_DB_IDEMPOTENT, err);
-
-	if (r != NULL && PQntuples(r) != 1) {
-		PQclear(r);
-		ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists");
-		return NULL;
-	}
-	return r;
-}
 
 /*
  * Issue an access token and a refresh token for user (family: an existing
@@ -82,35 +39,25 @@ static json_object *
 issue_session(const char *user_id, const char *family, ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
-	PGresult *u = user_row(user_id, err);
-	char *access = NULL, refresh[IG_TOKEN_LEN + 1], hex[HASH_HEX], fam[37], ttl[16];
-	const char *p[5];
+	char *access = NULL, refresh[IG_TOKEN_LEN + 1];
 	ig_jwt_claims c;
+	ig_user u;
 	json_object *o;
+	int rc = ig_user_load(user_id, &u, err);
 
-	if (u == NULL)
+	if (rc != 0) {
+		if (rc > 0)
+			ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists");
 		return NULL;
-	if (ig_jwt_issue(user_id, PQgetvalue(u, 0, 3), &access, &c) != 0) {
-		PQclear(u);
+	}
+	if (ig_jwt_issue(user_id, u.role, &access, &c) != 0) {
+		ig_user_free(&u);
 		ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
 		return NULL;
 	}
-	if (family != NULL)
-		snprintf(fam, sizeof(fam), "%s", family);
-	else
-		ig_uuid4(fam);
-	ig_token_new(refresh);
-	hash_hex(refresh, hex);
-	snprintf(ttl, sizeof(ttl), "%d", cfg->refresh_ttl);
-	p[0] = user_id;
-	p[1] = fam;
-	p[2] = hex;
-	p[3] = c.jti;
-	p[4] = ttl;
-	if (ig_db_run("INSERT INTO refresh_tokens (user_id, family_id, token_hash, access_jti, expires_at)"
-		" VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))", 5, p, 0, err) != 0) {
+	if (ig_session_start(user_id, family, c.jti, cfg->refresh_ttl, refresh, err) != 0) {
 		free(access);
-		PQclear(u);
+		ig_user_free(&u);
 		return NULL;
 	}
 	o = ig_ok("access_token", json_object_new_string(access));
@@ -118,11 +65,11 @@ issue_session(const char *user_id, const char *family, ig_err *err)
 	json_object_object_add(o, "expires_in", json_object_new_int(cfg->access_ttl));
 	json_object_object_add(o, "refresh_token", json_object_new_string(refresh));
 	json_object_object_add(o, "refresh_expires_in", json_object_new_int(cfg->refresh_ttl));
-	json_object_object_add(o, "user", ig_user_json(u, 0, 0));
+	json_object_object_add(o, "user", ig_user_json(&u));
 	sodium_memzero(refresh, sizeof(refresh));
 	sodium_memzero(access, strlen(access));
 	free(access);
-	PQclear(u);
+	ig_user_free(&u);
 	return o;
 }
 
@@ -133,8 +80,8 @@ ig_api_register(ig_req *req, json_object **out, ig_err *err)
 	json_object *b = ig_body_object(req, keys, err);
 	const char *username = NULL, *email = NULL, *password = NULL, *display = NULL;
 	char id[37];
-	PGresult *u;
-	int rc = -1;
+	ig_user u;
+	int rc = -1, found;
 
 	if (b == NULL)
 		return -1;
@@ -145,11 +92,14 @@ ig_api_register(ig_req *req, json_object **out, ig_err *err)
 		goto out;
 	if (ig_account_create(username, email, password, display, "user", id, err) != 0)
 		goto out;
-	u = user_row(id, err);
-	if (u == NULL)
+	found = ig_user_load(id, &u, err);
+	if (found != 0) {
+		if (found > 0)
+			ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists");
 		goto out;
-	*out = ig_ok("user", ig_user_json(u, 0, 0));
-	PQclear(u);
+	}
+	*out = ig_ok("user", ig_user_json(&u));
+	ig_user_free(&u);
 	ig_activity(req, id, "registered", NULL);
 	rc = 201;
 out:
@@ -182,9 +132,7 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "username_or_email", "password", NULL };
 	json_object *b = ig_body_object(req, keys, err);
 	const char *who = NULL, *password = NULL;
-	char acct_key[300], ip_key[80], client[64], lower[256];
-	const char *p[1];
-	PGresult *r = NULL;
+	char acct_key[300], ip_key[80], client[64], lower[256], id[37], hash[IG_PASSWORD_HASH_MAX];
 	int rc = -1, found, ok;
 
 	if (b == NULL)
@@ -192,17 +140,13 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	if (ig_json_string(b, "username_or_email", 1, 1, 254, &who, err) < 0 ||
 	    ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &password, err) < 0)
 		goto out;
-	p[0] = who;
-	r = ig_db_exec("SELECT id, password_hash FROM users"
-	    " WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1", 1, p,
-	    IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
+	found = ig_user_by_login(who, id, hash, err);
+	if (found < 0)
 		goto out;
-	found = PQntuples(r) == 1;
 	/* Failures count per account, whichever name it was reached by;
 	 * names that match no account count as typed. */
 	if (found) {
-		snprintf(acct_key, sizeof(acct_key), "user:%s", PQgetvalue(r, 0, 0));
+		snprintf(acct_key, sizeof(acct_key), "user:%s", id);
 	} else {
 		snprintf(lower, sizeof(lower), "%s", who);
 		for (char *c = lower; *c; c++)
@@ -223,25 +167,22 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	}
 	/* Unknown users cost one verification too: timing does not tell. */
 	if (found)
-		ok = ig_password_verify(PQgetvalue(r, 0, 1), password);
+		ok = ig_password_verify(hash, password);
 	else
 		ig_password_verify_dummy(password), ok = 0;
 	if (!ok) {
 		/* The reserved attempts stay counted: they were failures. */
 		if (found)
-			ig_activity(req, PQgetvalue(r, 0, 0), "login_failed", NULL);
+			ig_activity(req, id, "login_failed", NULL);
 		ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "wrong username, email or password");
 		goto out;
 	}
 	{
-		char id[37];
-		const char *q[1] = { id };
 		ig_err ignore;
 
-		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
 		ig_login_attempts_clear(acct_key, &ignore);
 		ig_login_attempt_undo(ip_key, &ignore);
-		PQclear(ig_db_exec("UPDATE users SET last_login_at = now() WHERE id = $1", 1, q, 0, &ignore));
+		ig_user_logged_in(id, &ignore);
 		*out = issue_session(id, NULL, err);
 		if (*out == NULL)
 			goto out;
@@ -249,7 +190,7 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	}
 	rc = 200;
 out:
-	PQclear(r);
+	sodium_memzero(hash, sizeof(hash));
 	json_object_put(b);
 	return rc;
 }
@@ -260,9 +201,8 @@ ig_api_refresh(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "refresh_token", NULL };
 	json_object *b = ig_body_object(req, keys, err);
 	const char *token = NULL;
-	char hex[HASH_HEX];
-	const char *p[1] = { hex };
-	PGresult *r = NULL;
+	char user[37], fam[37];
+	ig_session_spend_result spent;
 	int rc = -1;
 
 	if (b == NULL)
@@ -273,37 +213,20 @@ ig_api_refresh(ig_req *req, json_object **out, ig_err *err)
 		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid refresh token");
 		goto out;
 	}
-	hash_hex(token, hex);
 	/* Spend it atomically: of two concurrent uses only one succeeds. */
-	r = ig_db_exec("UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1"
-	    " AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()"
-	    " RETURNING user_id, family_id", 1, p, 0, err);
-	if (r == NULL)
+	if (ig_session_spend(token, ig_cfg()->access_ttl + IG_JWT_SKEW, user, fam, &spent, err) != 0)
 		goto out;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		r = ig_db_exec("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1"
-		    " AND spent_at IS NOT NULL", 1, p, 0, err);
-		if (r != NULL && PQntuples(r) == 1) {
-			/* A spent token came back: someone holds a copy. End the
-			 * whole family, the legitimate holder's newest token too. */
-			ig_err ignore;
-			revoke(revoke_family_sql, PQgetvalue(r, 0, 0), &ignore);
-			ig_activity(req, PQgetvalue(r, 0, 1), "refresh_token_reused", NULL);
-			ig_logf(IG_LOG_WARN, "refresh_token_reused", "family %s revoked", PQgetvalue(r, 0, 0));
-		}
+	if (spent != IG_SESSION_SPENT) {
+		/* A spent token came back: someone holds a copy, and the whole
+		 * family has ended, the legitimate holder's newest token too. */
+		if (spent == IG_SESSION_REUSED)
+			ig_activity(req, user, "refresh_token_reused", NULL);
 		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid, expired or already used refresh token");
 		goto out;
 	}
-	{
-		char user[37], fam[37];
-		snprintf(user, sizeof(user), "%s", PQgetvalue(r, 0, 0));
-		snprintf(fam, sizeof(fam), "%s", PQgetvalue(r, 0, 1));
-		*out = issue_session(user, fam, err);
-	}
+	*out = issue_session(user, fam, err);
 	rc = *out ? 200 : -1;
 out:
-	PQclear(r);
 	json_object_put(b);
 	return rc;
 }
@@ -314,9 +237,6 @@ ig_api_logout(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "refresh_token", NULL };
 	json_object *b = NULL;
 	const char *token = NULL;
-	char exp[24];
-	const char *p[3];
-	PGresult *r;
 	int rc = -1;
 
 	if (req->caller.via_api_key)
@@ -327,33 +247,11 @@ ig_api_logout(ig_req *req, json_object **out, ig_err *err)
 		if (b == NULL || ig_json_string(b, "refresh_token", 0, 1, 128, &token, err) < 0)
 			goto out;
 	}
-	snprintf(exp, sizeof(exp), "%lld", req->caller.token_exp);
-	p[0] = req->caller.jti;
-	p[1] = exp;
-	if (ig_db_run("INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2::bigint))"
-		" ON CONFLICT DO NOTHING", 2, p, 0, err) != 0)
-		goto out;
-	/* The family of this access token, and that of the refresh token
+	/* This access token, its family, and that of the refresh token
 	 * given (if it is the caller's). */
-	{
-		char hex[HASH_HEX] = "";
-		if (token != NULL && ig_token_valid(token))
-			hash_hex(token, hex);
-		p[0] = req->caller.jti;
-		p[1] = req->caller.user_id;
-		p[2] = hex;
-		r = ig_db_exec("SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $2"
-		    " AND (access_jti = $1::uuid OR token_hash = decode(nullif(substr($3, 3), ''), 'hex'))",
-		    3, p, 0, err);
-		if (r == NULL)
-			goto out;
-		for (int i = 0; i < PQntuples(r); i++)
-			if (revoke(revoke_family_sql, PQgetvalue(r, i, 0), err) != 0) {
-				PQclear(r);
-				goto out;
-			}
-		PQclear(r);
-	}
+	if (ig_session_end(req->caller.user_id, req->caller.jti, req->caller.token_exp, token,
+		ig_cfg()->access_ttl + IG_JWT_SKEW, err) != 0)
+		goto out;
 	ig_activity(req, req->caller.user_id, "logout", NULL);
 	*out = ig_ok(NULL, NULL);
 	rc = 200;
@@ -361,7 +259,6 @@ out:
 	json_object_put(b);
 	return rc;
 }
-
 /* Queue a mail for the runner (lib/auth/outbox.c): the request does not
  * wait for SMTP. ttl_s: how long its content is worth sending (0: always).
  * Takes body (malloc'ed) and wipes it: it may hold a token. */
@@ -431,37 +328,21 @@ ig_api_reset_request(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "email", NULL };
 	json_object *b = ig_body_object(req, keys, err);
 	const char *email = NULL;
-	const char *p[3];
-	PGresult *r = NULL;
-	int rc = -1;
+	char token[IG_TOKEN_LEN + 1], user[37], username[51], to[255];
+	int rc = -1, started;
 
 	if (b == NULL)
 		return -1;
 	if (ig_json_string(b, "email", 1, 1, 254, &email, err) < 0 ||
 	    ig_account_check_email(email, "email", err) != 0)
 		goto out;
-	p[0] = email;
-	/* The account whose address (or last confirmed address) this is;
-	 * the mail goes only to the confirmed one, so an address set by
-	 * someone holding a stolen session never receives a reset. */
-	r = ig_db_exec("SELECT id, username, confirmed_email FROM users"
-	    " WHERE lower(email) = lower($1) OR lower(confirmed_email) = lower($1)"
-	    " ORDER BY lower(email) = lower($1) DESC LIMIT 1", 1, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
+	/* The mail goes only to the account's confirmed address (reset.h). */
+	started = ig_reset_start(email, RESET_TTL_MIN * 60, token, user, username, to, err);
+	if (started < 0)
 		goto out;
-	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 2)) {
-		char token[IG_TOKEN_LEN + 1], hex[HASH_HEX], ttl[16];
-		ig_token_new(token);
-		hash_hex(token, hex);
-		snprintf(ttl, sizeof(ttl), "%d", RESET_TTL_MIN * 60);
-		p[0] = hex;
-		p[1] = PQgetvalue(r, 0, 0);
-		p[2] = ttl;
-		if (ig_db_run("INSERT INTO password_resets (token_hash, user_id, expires_at)"
-			" VALUES ($1, $2, now() + make_interval(secs => $3::int))", 3, p, 0, err) != 0)
-			goto out;
-		send_reset_mail(PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 1), token);
-		ig_activity(req, PQgetvalue(r, 0, 0), "password_reset_requested", NULL);
+	if (started) {
+		send_reset_mail(to, username, token);
+		ig_activity(req, user, "password_reset_requested", NULL);
 		sodium_memzero(token, sizeof(token));
 	}
 	/* The same answer whether or not the address is registered. */
@@ -469,7 +350,6 @@ ig_api_reset_request(ig_req *req, json_object **out, ig_err *err)
 	    "if that address belongs to an account, a reset token is on its way"));
 	rc = 202;
 out:
-	PQclear(r);
 	json_object_put(b);
 	return rc;
 }
@@ -480,11 +360,9 @@ ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "token", "new_password", NULL };
 	json_object *b = ig_body_object(req, keys, err);
 	const char *token = NULL, *pw = NULL;
-	char hex[HASH_HEX], user[37];
-	const char *p[2];
+	char user[37], username[51], email[255];
 	ig_revoked rv;
-	PGresult *r = NULL;
-	int rc = -1;
+	int rc = -1, n;
 
 	if (b == NULL)
 		return -1;
@@ -495,26 +373,20 @@ ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 		goto out;
 	}
-	hash_hex(token, hex);
-	p[0] = hex;
-	r = ig_db_exec("SELECT u.id, u.username, u.email FROM password_resets pr JOIN users u ON u.id = pr.user_id"
-	    " WHERE pr.token_hash = $1 AND pr.used_at IS NULL AND pr.expires_at > now()", 1, p, 0, err);
-	if (r == NULL)
+	n = ig_reset_find(token, user, username, email, err);
+	if (n < 0)
 		goto out;
-	if (PQntuples(r) != 1) {
+	if (n == 0) {
 		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 		goto out;
 	}
 	/* Check the new password before spending the token. */
-	if (ig_password_policy(pw, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), "new_password", err) != 0)
+	if (ig_password_policy(pw, username, email, "new_password", err) != 0)
 		goto out;
-	snprintf(user, sizeof(user), "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	r = ig_db_exec("UPDATE password_resets SET used_at = now() WHERE token_hash = $1"
-	    " AND used_at IS NULL RETURNING user_id", 1, p, 0, err);
-	if (r == NULL)
+	n = ig_reset_spend(token, err);
+	if (n < 0)
 		goto out;
-	if (PQntuples(r) != 1) {
+	if (n == 0) {
 		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 		goto out;
 	}
@@ -531,7 +403,6 @@ ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 	*out = ig_ok("revoked", ig_auth_revoked_json(&rv));
 	rc = 200;
 out:
-	PQclear(r);
 	json_object_put(b);
 	return rc;
 }

@@ -12,29 +12,27 @@
 
 #include "app/api/api.h"
 #include "lib/auth/account.h"
+#include "lib/auth/activity.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/password.h"
 #include "lib/auth/ratelimit.h"
+#include "lib/auth/user.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
-#include "lib/db/db.h"
 #include "lib/providers/provider.h"
 
 static int
 respond_user(const char *id, json_object **out, ig_err *err)
 {
-	const char *p[1] = { id };
-	PGresult *r = ig_db_exec("SELECT " IG_USER_COLS " FROM users u WHERE u.id = $1", 1, p,
-	    IG_DB_IDEMPOTENT, err);
+	ig_user u;
+	int rc = ig_user_load(id, &u, err);
 
-	if (r == NULL)
+	if (rc < 0)
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (rc > 0)
 		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
-	}
-	*out = ig_ok("user", ig_user_json(r, 0, 0));
-	PQclear(r);
+	*out = ig_ok("user", ig_user_json(&u));
+	ig_user_free(&u);
 	return 200;
 }
 
@@ -42,8 +40,8 @@ int
 ig_api_user_get(ig_req *req, json_object **out, ig_err *err)
 {
 	/* The access check already read the caller's row. */
-	if (req->caller_row != NULL) {
-		*out = ig_ok("user", ig_user_json(req->caller_row, 0, req->caller_col));
+	if (req->user.id[0] != '\0') {
+		*out = ig_ok("user", ig_user_json(&req->user));
 		return 200;
 	}
 	return respond_user(req->caller.user_id, out, err);
@@ -123,8 +121,7 @@ ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "display_name", "email", "current_password", "new_password", NULL };
 	json_object *b = ig_body_object(req, keys, err), *v, *revoked = NULL;
 	const char *display = NULL, *email = NULL, *current = NULL, *newpw = NULL;
-	char username[64] = "", cur_email[255] = "";
-	const char *p[3];
+	const char *username = req->user.username, *cur_email = req->user.email;
 	int has_display, rc = -1;
 
 	if (b == NULL)
@@ -136,10 +133,6 @@ ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 	    ig_json_string(b, "current_password", 0, 1, IG_PASSWORD_MAX_BYTES, &current, err) < 0 ||
 	    ig_json_string(b, "new_password", 0, 1, IG_PASSWORD_MAX_BYTES, &newpw, err) < 0)
 		goto out;
-	if (req->caller_row != NULL) {
-		snprintf(username, sizeof(username), "%s", PQgetvalue(req->caller_row, 0, req->caller_col + 1));
-		snprintf(cur_email, sizeof(cur_email), "%s", PQgetvalue(req->caller_row, 0, req->caller_col + 2));
-	}
 	if (newpw != NULL && ig_password_policy(newpw, username, email ? email : cur_email, "new_password", err) != 0)
 		goto out;
 	if ((email != NULL || newpw != NULL) && check_current_password(req, current, err) != 0)
@@ -147,10 +140,7 @@ ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 	if (email != NULL && change_email(req, username, email, err) != 0)
 		goto out;
 	if (has_display) {
-		p[0] = req->caller.user_id;
-		p[1] = display;
-		if (ig_db_run("UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1",
-			2, p, 0, err) != 0)
+		if (ig_user_set_display_name(req->caller.user_id, display, err) != 0)
 			goto out;
 		ig_activity(req, req->caller.user_id, "profile_updated", NULL);
 	}
@@ -173,31 +163,26 @@ ig_api_user_delete(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "password", NULL };
 	json_object *b = ig_body_object(req, keys, err);
 	const char *pw = NULL;
-	const char *p[1] = { req->caller.user_id };
-	PGresult *r = NULL;
-	int rc = -1;
+	int rc = -1, ok;
 
 	if (b == NULL)
 		return -1;
 	if (ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &pw, err) < 0)
 		goto out;
-	r = ig_db_exec("SELECT password_hash FROM users WHERE id = $1", 1, p, 0, err);
-	if (r == NULL)
+	ok = ig_account_password_ok(req->caller.user_id, pw, err);
+	if (ok < 0)
 		goto out;
-	if (PQntuples(r) != 1 || !ig_password_verify(PQgetvalue(r, 0, 0), pw)) {
+	if (!ok) {
 		ig_err_set(err, IG_E_UNAUTHORIZED, "password", "wrong password");
 		goto out;
 	}
-	PQclear(r);
 	/* Keys, sessions, activity and (later) images go with the row
 	 * (ON DELETE CASCADE); its tokens stop working as the user is gone. */
-	r = ig_db_exec("DELETE FROM users WHERE id = $1", 1, p, 0, err);
-	if (r == NULL)
+	if (ig_user_delete(req->caller.user_id, err) != 0)
 		goto out;
 	*out = ig_ok(NULL, NULL);
 	rc = 200;
 out:
-	PQclear(r);
 	json_object_put(b);
 	return rc;
 }
@@ -205,11 +190,9 @@ out:
 int
 ig_api_user_activity(ig_req *req, json_object **out, ig_err *err)
 {
-	char cursor[24], lim[16];
+	char cursor[24], next[24];
 	int64_t cur = 0;
 	int limit, rc;
-	const char *p[3];
-	PGresult *r;
 	json_object *list;
 
 	if (ig_query_limit(req, 20, 100, &limit, err) != 0)
@@ -219,32 +202,10 @@ ig_api_user_activity(ig_req *req, json_object **out, ig_err *err)
 		return -1;
 	if (rc == 1 && ig_parse_int64(cursor, 1, INT64_MAX, &cur) != 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "cursor", "cursor must be a next_cursor value");
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	p[0] = req->caller.user_id;
-	p[1] = rc == 1 ? cursor : NULL;
-	p[2] = lim;
-	r = ig_db_exec("SELECT id, kind, ip, details, " IG_SQL_TS("created_at") " FROM user_activity"
-	    " WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)"
-	    " ORDER BY id DESC LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
+	if (ig_activity_list(req->caller.user_id, cur, limit, &list, next, err) != 0)
 		return -1;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(r) && i < limit; i++) {
-		json_object *a = json_object_new_object(), *d;
-		ig_err e;
-		const char *dj = PQgetvalue(r, i, 3);
-		json_object_object_add(a, "id", json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(a, "kind", ig_pg_string(r, i, 1));
-		json_object_object_add(a, "ip", ig_pg_string(r, i, 2));
-		d = ig_json_parse(dj, strlen(dj), 1000, &e);
-		json_object_object_add(a, "details", d ? d : json_object_new_object());
-		json_object_object_add(a, "created_at", ig_pg_string(r, i, 4));
-		json_object_array_add(list, a);
-	}
 	*out = ig_ok("activity", list);
-	json_object_object_add(*out, "next_cursor", PQntuples(r) > limit ?
-	    json_object_new_string(PQgetvalue(r, limit - 1, 0)) : NULL);
-	PQclear(r);
+	json_object_object_add(*out, "next_cursor", next[0] ? json_object_new_string(next) : NULL);
 	return 200;
 }
 
@@ -308,26 +269,24 @@ defaults(void)
 static int
 respond_prefs(const char *user_id, json_object **out, ig_err *err)
 {
-	const char *p[1] = { user_id };
-	PGresult *r = ig_db_exec("SELECT preferences FROM users WHERE id = $1", 1, p, IG_DB_IDEMPOTENT, err);
+	char *pj = NULL;
 	json_object *d, *stored;
 	ig_err e;
+	int rc = ig_user_prefs(user_id, &pj, err);
 
-	if (r == NULL)
+	if (rc < 0)
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (rc > 0)
 		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
-	}
 	d = defaults();
-	stored = ig_json_parse(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), 1000, &e);
+	stored = ig_json_parse(pj, strlen(pj), 1000, &e);
 	if (stored != NULL) {
 		json_object_object_foreach(stored, k, v) {
 			json_object_object_add(d, k, json_object_get(v));
 		}
 		json_object_put(stored);
 	}
-	PQclear(r);
+	free(pj);
 	*out = ig_ok("preferences", d);
 	return 200;
 }
@@ -346,8 +305,6 @@ ig_api_prefs_put(ig_req *req, json_object **out, ig_err *err)
 	json_object *b = ig_body_object(req, keys, err), *v;
 	const char *s;
 	int64_t n;
-	const char *p[2];
-	PGresult *r;
 	int rc = -1;
 
 	if (b == NULL)
@@ -383,13 +340,9 @@ ig_api_prefs_put(ig_req *req, json_object **out, ig_err *err)
 	}
 	if (err->field[0])
 		goto out;
-	p[0] = req->caller.user_id;
-	p[1] = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN);
-	r = ig_db_exec("UPDATE users SET preferences = preferences || $2::jsonb, updated_at = now()"
-	    " WHERE id = $1", 2, p, 0, err);
-	if (r == NULL)
+	if (ig_user_prefs_merge(req->caller.user_id, json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN),
+		err) != 0)
 		goto out;
-	PQclear(r);
 	rc = respond_prefs(req->caller.user_id, out, err);
 out:
 	json_object_put(b);

@@ -483,6 +483,6 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 		ig_log(status >= 500 ? IG_LOG_WARN : IG_LOG_INFO, "request", f);
 	}
 	ig_buf_free(&req.resp_headers);
-	PQclear(req.caller_row);
+	ig_user_free(&req.user);
 	ig_log_set_request_id(NULL);
 }
