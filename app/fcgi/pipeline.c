@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
 
 #include "app/fcgi/http.h"
 #include "app/fcgi/pipeline.h"
