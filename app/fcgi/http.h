@@ -43,12 +43,12 @@ typedef enum ig_rate_class {
 /* Who is calling; filled by the access check. */
 typedef struct ig_caller {
 	int authenticated;
-	char user_id[37];
+	char user_id[IG_UUID_BUF];
 	int is_admin;
 	int scopes;                 /* IG_SCOPE_* bits */
 	int via_api_key;
-	char api_key_id[37];
-	char jti[37];               /* the access token's id (sessions) */
+	char api_key_id[IG_UUID_BUF];
+	char jti[IG_UUID_BUF];      /* the access token's id (sessions) */
 	long long token_exp;        /* its expiry, unix seconds */
 } ig_caller;
 

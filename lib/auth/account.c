@@ -46,7 +46,7 @@ ig_account_check_email(const char *s, const char *field, ig_err *err)
 
 int
 ig_account_create(const char *username, const char *email, const char *password,
-    const char *display_name, const char *role, char out_id[37], ig_err *err)
+    const char *display_name, const char *role, char out_id[IG_UUID_BUF], ig_err *err)
 {
 	char hash[IG_PASSWORD_HASH_MAX];
 	const char *p[5];
@@ -74,7 +74,7 @@ ig_account_create(const char *username, const char *email, const char *password,
 			return ig_err_set(err, IG_E_CONFLICT, NULL, "that username or email address is already registered");
 		return -1;
 	}
-	snprintf(out_id, 37, "%s", PQgetvalue(r, 0, 0));
+	snprintf(out_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
 }
@@ -153,12 +153,11 @@ static const char *const change_email_sql =
     " lower(coalesce(old.confirmed_email, '')) = lower($2)";
 
 int
-ig_account_change_email(const char *user_id, const char *email, char old[255],
+ig_account_change_email(const char *user_id, const char *email, char old[IG_EMAIL_BUF],
     char token[IG_TOKEN_LEN + 1], int *pending, ig_err *err)
 {
 	const char *p[3] = { user_id, email, NULL };
-	unsigned char h[IG_SHA256_LEN];
-	char hex[2 * IG_SHA256_LEN + 3], ttl[16];
+	char hex[IG_TOKEN_HASH_HEX], ttl[16];
 	const char *q[4] = { hex, user_id, email, ttl };
 	PGresult *r;
 	int same;
@@ -174,7 +173,7 @@ ig_account_change_email(const char *user_id, const char *email, char old[255],
 		PQclear(r);
 		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
 	}
-	snprintf(old, 255, "%s", PQgetvalue(r, 0, 0));
+	snprintf(old, IG_EMAIL_BUF, "%s", PQgetvalue(r, 0, 0));
 	same = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
 	*pending = strcmp(PQgetvalue(r, 0, 2), "t") != 0;
 	PQclear(r);
@@ -185,8 +184,7 @@ ig_account_change_email(const char *user_id, const char *email, char old[255],
 	if (!*pending)
 		return 0;
 	ig_token_new(token);
-	ig_sha256(token, strlen(token), h);
-	ig_bytea_hex(h, sizeof(h), hex);
+	ig_token_hash_hex(token, hex);
 	snprintf(ttl, sizeof(ttl), "%d", IG_EMAIL_CONFIRM_TTL);
 	return ig_db_run("INSERT INTO email_confirmations (token_hash, user_id, email, expires_at)"
 	    " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))", 4, q, 0, err);
@@ -201,17 +199,15 @@ static const char *const confirm_email_sql =
     " WHERE u.id = t.user_id AND lower(u.email) = lower(t.email) RETURNING u.id";
 
 int
-ig_account_confirm_email(const char *token, char user_id[37], ig_err *err)
+ig_account_confirm_email(const char *token, char user_id[IG_UUID_BUF], ig_err *err)
 {
-	unsigned char h[IG_SHA256_LEN];
-	char hex[2 * IG_SHA256_LEN + 3];
+	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
 	PGresult *r;
 
 	if (!ig_token_valid(token))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
-	ig_sha256(token, strlen(token), h);
-	ig_bytea_hex(h, sizeof(h), hex);
+	ig_token_hash_hex(token, hex);
 	r = ig_db_exec(confirm_email_sql, 1, p, 0, err);
 	if (r == NULL)
 		return -1;
@@ -220,7 +216,7 @@ ig_account_confirm_email(const char *token, char user_id[37], ig_err *err)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "token",
 		    "invalid or expired token, or the account's address changed since it was sent");
 	}
-	snprintf(user_id, 37, "%s", PQgetvalue(r, 0, 0));
+	snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
 }

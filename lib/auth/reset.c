@@ -9,8 +9,6 @@
 #include "lib/auth/reset.h"
 #include "lib/db/db.h"
 
-#define HASH_HEX (2 * IG_SHA256_LEN + 3)
-
 /* Every statement of this module (password_resets, and the users row a
  * reset is for). */
 enum {
@@ -33,20 +31,11 @@ static const char *const sql[SQL__MAX] = {
 	" AND used_at IS NULL RETURNING user_id",
 };
 
-static void
-hash_hex(const char *token, char out[HASH_HEX])
-{
-	unsigned char h[IG_SHA256_LEN];
-
-	ig_sha256(token, strlen(token), h);
-	ig_bytea_hex(h, sizeof(h), out);
-}
-
 int
-ig_reset_start(const char *email, int ttl_s, char token[IG_TOKEN_LEN + 1], char user_id[37],
-    char username[51], char to[255], ig_err *err)
+ig_reset_start(const char *email, int ttl_s, char token[IG_TOKEN_LEN + 1], char user_id[IG_UUID_BUF],
+    char username[IG_USERNAME_BUF], char to[IG_EMAIL_BUF], ig_err *err)
 {
-	char hex[HASH_HEX], ttl[16];
+	char hex[IG_TOKEN_HASH_HEX], ttl[16];
 	const char *p[3] = { email, NULL, NULL };
 	PGresult *r = ig_db_exec(sql[SQL_TARGET], 1, p, IG_DB_IDEMPOTENT, err);
 
@@ -56,12 +45,12 @@ ig_reset_start(const char *email, int ttl_s, char token[IG_TOKEN_LEN + 1], char 
 		PQclear(r);
 		return 0;
 	}
-	snprintf(user_id, 37, "%s", PQgetvalue(r, 0, 0));
-	snprintf(username, 51, "%s", PQgetvalue(r, 0, 1));
-	snprintf(to, 255, "%s", PQgetvalue(r, 0, 2));
+	snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
+	snprintf(username, IG_USERNAME_BUF, "%s", PQgetvalue(r, 0, 1));
+	snprintf(to, IG_EMAIL_BUF, "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	ig_token_new(token);
-	hash_hex(token, hex);
+	ig_token_hash_hex(token, hex);
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
 	p[0] = hex;
 	p[1] = user_id;
@@ -74,22 +63,23 @@ ig_reset_start(const char *email, int ttl_s, char token[IG_TOKEN_LEN + 1], char 
 }
 
 int
-ig_reset_find(const char *token, char user_id[37], char username[51], char email[255], ig_err *err)
+ig_reset_find(const char *token, char user_id[IG_UUID_BUF], char username[IG_USERNAME_BUF],
+    char email[IG_EMAIL_BUF], ig_err *err)
 {
-	char hex[HASH_HEX];
+	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
 	PGresult *r;
 	int found;
 
-	hash_hex(token, hex);
+	ig_token_hash_hex(token, hex);
 	r = ig_db_exec(sql[SQL_FIND], 1, p, 0, err);
 	if (r == NULL)
 		return -1;
 	found = PQntuples(r) == 1;
 	if (found) {
-		snprintf(user_id, 37, "%s", PQgetvalue(r, 0, 0));
-		snprintf(username, 51, "%s", PQgetvalue(r, 0, 1));
-		snprintf(email, 255, "%s", PQgetvalue(r, 0, 2));
+		snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
+		snprintf(username, IG_USERNAME_BUF, "%s", PQgetvalue(r, 0, 1));
+		snprintf(email, IG_EMAIL_BUF, "%s", PQgetvalue(r, 0, 2));
 	}
 	PQclear(r);
 	return found;
@@ -98,12 +88,12 @@ ig_reset_find(const char *token, char user_id[37], char username[51], char email
 int
 ig_reset_spend(const char *token, ig_err *err)
 {
-	char hex[HASH_HEX];
+	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
 	PGresult *r;
 	int spent;
 
-	hash_hex(token, hex);
+	ig_token_hash_hex(token, hex);
 	r = ig_db_exec(sql[SQL_SPEND], 1, p, 0, err);
 	if (r == NULL)
 		return -1;

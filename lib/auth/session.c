@@ -13,8 +13,6 @@
 #include "lib/core/util.h"
 #include "lib/db/db.h"
 
-#define HASH_HEX (2 * IG_SHA256_LEN + 3)
-
 /* Every statement of this module (refresh_tokens, revoked_tokens, and the
  * users row behind an access token). */
 enum {
@@ -57,15 +55,6 @@ static const char *const sql[SQL__MAX] = {
 	" AND (access_jti = $1::uuid OR token_hash = decode(nullif(substr($3, 3), ''), 'hex'))",
 };
 
-static void
-hash_hex(const char *token, char out[HASH_HEX])
-{
-	unsigned char h[IG_SHA256_LEN];
-
-	ig_sha256(token, strlen(token), h);
-	ig_bytea_hex(h, sizeof(h), out);
-}
-
 int
 ig_session_check(const char *sub, int64_t iat, const char *jti, ig_user *u, ig_err *err)
 {
@@ -98,7 +87,7 @@ int
 ig_session_start(const char *user_id, const char *family, const char *jti, int ttl_s,
     char refresh[IG_TOKEN_LEN + 1], ig_err *err)
 {
-	char hex[HASH_HEX], fam[37], ttl[16];
+	char hex[IG_TOKEN_HASH_HEX], fam[IG_UUID_BUF], ttl[16];
 	const char *p[5] = { user_id, fam, hex, jti, ttl };
 
 	if (family != NULL)
@@ -106,7 +95,7 @@ ig_session_start(const char *user_id, const char *family, const char *jti, int t
 	else
 		ig_uuid4(fam);
 	ig_token_new(refresh);
-	hash_hex(refresh, hex);
+	ig_token_hash_hex(refresh, hex);
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
 	if (ig_db_run(sql[SQL_START], 5, p, 0, err) != 0) {
 		sodium_memzero(refresh, IG_TOKEN_LEN + 1);
@@ -126,21 +115,21 @@ revoke_family(const char *family, int access_ttl_s, ig_err *err)
 }
 
 int
-ig_session_spend(const char *token, int access_ttl_s, char user_id[37], char family[37],
+ig_session_spend(const char *token, int access_ttl_s, char user_id[IG_UUID_BUF], char family[IG_UUID_BUF],
     ig_session_spend_result *result, ig_err *err)
 {
-	char hex[HASH_HEX];
+	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
 	PGresult *r;
 	ig_err ignore;
 
-	hash_hex(token, hex);
+	ig_token_hash_hex(token, hex);
 	r = ig_db_exec(sql[SQL_SPEND], 1, p, 0, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
-		snprintf(user_id, 37, "%s", PQgetvalue(r, 0, 0));
-		snprintf(family, 37, "%s", PQgetvalue(r, 0, 1));
+		snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
+		snprintf(family, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 1));
 		*result = IG_SESSION_SPENT;
 		PQclear(r);
 		return 0;
@@ -150,8 +139,8 @@ ig_session_spend(const char *token, int access_ttl_s, char user_id[37], char fam
 	/* Whether it was spent before: a failure to tell is a refusal. */
 	r = ig_db_exec(sql[SQL_SPENT_BEFORE], 1, p, 0, &ignore);
 	if (r != NULL && PQntuples(r) == 1) {
-		snprintf(family, 37, "%s", PQgetvalue(r, 0, 0));
-		snprintf(user_id, 37, "%s", PQgetvalue(r, 0, 1));
+		snprintf(family, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
+		snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 1));
 		revoke_family(family, access_ttl_s, &ignore);
 		ig_logf(IG_LOG_WARN, "refresh_token_reused", "family %s revoked", family);
 		*result = IG_SESSION_REUSED;
@@ -164,7 +153,7 @@ int
 ig_session_end(const char *user_id, const char *jti, long long exp, const char *refresh_token,
     int access_ttl_s, ig_err *err)
 {
-	char num[24], hex[HASH_HEX] = "";
+	char num[24], hex[IG_TOKEN_HASH_HEX] = "";
 	const char *p[3] = { jti, num, NULL };
 	PGresult *r;
 	int rc = 0;
@@ -173,7 +162,7 @@ ig_session_end(const char *user_id, const char *jti, long long exp, const char *
 	if (ig_db_run(sql[SQL_REVOKE_ACCESS], 2, p, 0, err) != 0)
 		return -1;
 	if (refresh_token != NULL && ig_token_valid(refresh_token))
-		hash_hex(refresh_token, hex);
+		ig_token_hash_hex(refresh_token, hex);
 	p[1] = user_id;
 	p[2] = hex;
 	r = ig_db_exec(sql[SQL_FAMILIES_OF], 3, p, 0, err);

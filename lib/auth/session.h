@@ -40,9 +40,9 @@ typedef enum ig_session_spend_result {
  * A spent token that comes back means someone holds a copy: its whole
  * family is revoked (the legitimate holder's newest token too), the access
  * tokens issued with it listed as revoked for access_ttl_s seconds. user_id
- * and family (37 bytes each) get the token's. -1 with err.
+ * and family get the token's. -1 with err.
  */
-int ig_session_spend(const char *token, int access_ttl_s, char user_id[37], char family[37],
+int ig_session_spend(const char *token, int access_ttl_s, char user_id[IG_UUID_BUF], char family[IG_UUID_BUF],
     ig_session_spend_result *result, ig_err *err);
 
 /*

@@ -112,7 +112,7 @@ ig_user_load(const char *id, ig_user *u, ig_err *err)
 }
 
 int
-ig_user_by_login(const char *username_or_email, char id[37], char hash[IG_PASSWORD_HASH_MAX], ig_err *err)
+ig_user_by_login(const char *username_or_email, char id[IG_UUID_BUF], char hash[IG_PASSWORD_HASH_MAX], ig_err *err)
 {
 	const char *p[1] = { username_or_email };
 	PGresult *r = ig_db_exec(sql[SQL_BY_LOGIN], 1, p, IG_DB_IDEMPOTENT, err);
@@ -122,7 +122,7 @@ ig_user_by_login(const char *username_or_email, char id[37], char hash[IG_PASSWO
 		return -1;
 	found = PQntuples(r) == 1;
 	if (found) {
-		snprintf(id, 37, "%s", PQgetvalue(r, 0, 0));
+		snprintf(id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
 		/* A stored hash too long for ours cannot verify: it stays "". */
 		if (snprintf(hash, IG_PASSWORD_HASH_MAX, "%s", PQgetvalue(r, 0, 1)) >= IG_PASSWORD_HASH_MAX)
 			hash[0] = '\0';

@@ -13,13 +13,16 @@
 
 #include "lib/auth/password.h"
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 
+#define IG_USERNAME_BUF 51       /* bytes of a username (3 to 50 characters), with the NUL */
+#define IG_EMAIL_BUF 255         /* bytes of an email address (at most 254), with the NUL */
 #define IG_USER_TS_LEN 40        /* bytes of an RFC 3339 timestamp, with the NUL */
 
 typedef struct ig_user {
-	char id[37];                 /* "" when no row was read */
-	char username[51];
-	char email[255];
+	char id[IG_UUID_BUF];        /* "" when no row was read */
+	char username[IG_USERNAME_BUF];
+	char email[IG_EMAIL_BUF];
 	char role[16];               /* "user" or "admin" */
 	char *display_name;          /* NULL when not set (malloc'ed) */
 	char created_at[IG_USER_TS_LEN];     /* RFC 3339 UTC, milliseconds */
@@ -43,8 +46,8 @@ json_object *ig_user_json(const ig_user *u);
 int ig_user_load(const char *id, ig_user *u, ig_err *err);
 
 /* The account a login names (username or email, case-insensitive): 1 with
- * id (37 bytes) and its password hash, 0 when none, -1 with err. */
-int ig_user_by_login(const char *username_or_email, char id[37], char hash[IG_PASSWORD_HASH_MAX],
+ * id and its password hash, 0 when none, -1 with err. */
+int ig_user_by_login(const char *username_or_email, char id[IG_UUID_BUF], char hash[IG_PASSWORD_HASH_MAX],
     ig_err *err);
 
 /* Note a successful login (last_login_at). 0 or -1 with err. */

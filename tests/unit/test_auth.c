@@ -1,6 +1,7 @@
 /*
  * test_auth.c — lib/auth: token verification, password policy, key
- * formats, the secret box and the caller's users row. Each test names the attack it stops.
+ * formats, the secret box and the caller's users row. Each test names the
+ * attack it stops.
  */
 #include "ig_autoconf.h"
 
@@ -314,6 +315,18 @@ START_TEST(client_key_groups_ipv6_by_64_and_unmaps_ipv4)
 }
 END_TEST
 
+/* Secret tokens are looked up by their hash only: the refresh, reset and
+ * confirmation rows hold the bytea text of SHA-256, never the token. */
+START_TEST(token_hash_is_bytea_sha256)
+{
+	char hex[IG_TOKEN_HASH_HEX];
+
+	ig_token_hash_hex("abc", hex);
+	ck_assert_str_eq(hex, "\\xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_uint_eq(strlen(hex), IG_TOKEN_HASH_HEX - 1);
+}
+END_TEST
+
 /* A users row as libpq hands it over, for ig_user_from_row: two columns of
  * another table first (as the session and API-key checks select them),
  * then IG_USER_COLS; NULL values are SQL NULL. */
@@ -416,6 +429,7 @@ main(void)
 	tcase_add_test(tc, secretbox_seals_and_detects_tampering);
 	tcase_add_test(tc, tickets_are_narrow_and_short);
 	tcase_add_test(tc, client_key_groups_ipv6_by_64_and_unmaps_ipv4);
+	tcase_add_test(tc, token_hash_is_bytea_sha256);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("users");
 	tcase_add_test(tc, user_row_reads_into_named_fields_and_api_json);
