@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "lib/auth/account.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/outbox.h"
@@ -73,38 +74,38 @@ issue_session(const char *user_id, const char *family, ig_err *err)
 	return o;
 }
 
+/* POST /api/auth/register; the account's own rules are ig_account_create's. */
+struct register_body {
+	const char *username, *email, *password, *display_name;
+};
+
+static const ig_field register_fields[] = {
+	{ "username", IG_F_STRING, IG_F_REQUIRED, 1, 50, .at = IG_AT(struct register_body, username) },
+	{ "email", IG_F_STRING, IG_F_REQUIRED, 1, 254, .at = IG_AT(struct register_body, email) },
+	{ "password", IG_F_STRING, IG_F_REQUIRED, 1, IG_PASSWORD_MAX_BYTES,
+	  .at = IG_AT(struct register_body, password) },
+	{ "display_name", IG_F_STRING, 0, 1, 100, .at = IG_AT(struct register_body, display_name) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_register(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "username", "email", "password", "display_name", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *username = NULL, *email = NULL, *password = NULL, *display = NULL;
-	char id[37];
+	struct register_body b = { NULL, NULL, NULL, NULL };
+	char id[IG_UUID_BUF];
 	ig_user u;
-	int rc = -1, found;
+	int found;
 
-	if (b == NULL)
+	if (ig_fields_body(req, register_fields, &b, err) != 0 ||
+	    ig_account_create(b.username, b.email, b.password, b.display_name, "user", id, err) != 0)
 		return -1;
-	if (ig_json_string(b, "username", 1, 1, 50, &username, err) < 0 ||
-	    ig_json_string(b, "email", 1, 1, 254, &email, err) < 0 ||
-	    ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &password, err) < 0 ||
-	    ig_json_string(b, "display_name", 0, 1, 100, &display, err) < 0)
-		goto out;
-	if (ig_account_create(username, email, password, display, "user", id, err) != 0)
-		goto out;
 	found = ig_user_load(id, &u, err);
-	if (found != 0) {
-		if (found > 0)
-			ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists");
-		goto out;
-	}
+	if (found != 0)
+		return found > 0 ? ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists") : -1;
 	*out = ig_ok("user", ig_user_json(&u));
 	ig_user_free(&u);
 	ig_activity(req, id, "registered", NULL);
-	rc = 201;
-out:
-	json_object_put(b);
-	return rc;
+	return 201;
 }
 
 /* Reserve one login attempt of key (lib/auth/ratelimit.c) before any
@@ -126,20 +127,29 @@ ig_login_reserve(ig_req *req, const char *key, ig_err *err)
 	    "too many failed logins; try again in %d seconds", retry);
 }
 
+/* POST /api/auth/login */
+struct login_body {
+	const char *who, *password;
+};
+
+static const ig_field login_fields[] = {
+	{ "username_or_email", IG_F_STRING, IG_F_REQUIRED, 1, 254, .at = IG_AT(struct login_body, who) },
+	{ "password", IG_F_STRING, IG_F_REQUIRED, 1, IG_PASSWORD_MAX_BYTES, .at = IG_AT(struct login_body, password) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_login(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "username_or_email", "password", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *who = NULL, *password = NULL;
-	char acct_key[300], ip_key[80], client[64], lower[256], id[37], hash[IG_PASSWORD_HASH_MAX];
+	struct login_body b = { NULL, NULL };
+	const char *who, *password;
+	char acct_key[300], ip_key[80], client[64], lower[256], id[IG_UUID_BUF], hash[IG_PASSWORD_HASH_MAX];
 	int rc = -1, found, ok;
 
-	if (b == NULL)
+	if (ig_fields_body(req, login_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "username_or_email", 1, 1, 254, &who, err) < 0 ||
-	    ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &password, err) < 0)
-		goto out;
+	who = b.who;
+	password = b.password;
 	found = ig_user_by_login(who, id, hash, err);
 	if (found < 0)
 		goto out;
@@ -191,73 +201,68 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	rc = 200;
 out:
 	sodium_memzero(hash, sizeof(hash));
-	json_object_put(b);
 	return rc;
 }
+
+/* The body of POST /api/auth/refresh (required) and /logout (optional). */
+struct refresh_body {
+	const char *token;
+};
+
+static const ig_field refresh_fields[] = {
+	{ "refresh_token", IG_F_STRING, IG_F_REQUIRED, 1, 128, .at = IG_AT(struct refresh_body, token) },
+	IG_FIELDS_END
+};
+
+static const ig_field logout_fields[] = {
+	{ "refresh_token", IG_F_STRING, 0, 1, 128, .at = IG_AT(struct refresh_body, token) },
+	IG_FIELDS_END
+};
 
 int
 ig_api_refresh(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "refresh_token", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *token = NULL;
-	char user[37], fam[37];
+	struct refresh_body b = { NULL };
+	char user[IG_UUID_BUF], fam[IG_UUID_BUF];
 	ig_session_spend_result spent;
-	int rc = -1;
 
-	if (b == NULL)
+	if (ig_fields_body(req, refresh_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "refresh_token", 1, 1, 128, &token, err) < 0)
-		goto out;
-	if (!ig_token_valid(token)) {
-		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid refresh token");
-		goto out;
-	}
+	if (!ig_token_valid(b.token))
+		return ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid refresh token");
 	/* Spend it atomically: of two concurrent uses only one succeeds. */
-	if (ig_session_spend(token, ig_cfg()->access_ttl + IG_JWT_SKEW, user, fam, &spent, err) != 0)
-		goto out;
+	if (ig_session_spend(b.token, ig_cfg()->access_ttl + IG_JWT_SKEW, user, fam, &spent, err) != 0)
+		return -1;
 	if (spent != IG_SESSION_SPENT) {
 		/* A spent token came back: someone holds a copy, and the whole
 		 * family has ended, the legitimate holder's newest token too. */
 		if (spent == IG_SESSION_REUSED)
 			ig_activity(req, user, "refresh_token_reused", NULL);
-		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid, expired or already used refresh token");
-		goto out;
+		return ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid, expired or already used refresh token");
 	}
 	*out = issue_session(user, fam, err);
-	rc = *out ? 200 : -1;
-out:
-	json_object_put(b);
-	return rc;
+	return *out ? 200 : -1;
 }
 
 int
 ig_api_logout(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "refresh_token", NULL };
-	json_object *b = NULL;
-	const char *token = NULL;
-	int rc = -1;
+	struct refresh_body b = { NULL };
 
 	if (req->caller.via_api_key)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL,
 		    "logout ends a session; revoke an API key with DELETE /api/keys/{id}");
-	if (req->body_len > 0) {
-		b = ig_body_object(req, keys, err);
-		if (b == NULL || ig_json_string(b, "refresh_token", 0, 1, 128, &token, err) < 0)
-			goto out;
-	}
+	/* The body is optional. */
+	if (req->body_len > 0 && ig_fields_body(req, logout_fields, &b, err) != 0)
+		return -1;
 	/* This access token, its family, and that of the refresh token
 	 * given (if it is the caller's). */
-	if (ig_session_end(req->caller.user_id, req->caller.jti, req->caller.token_exp, token,
+	if (ig_session_end(req->caller.user_id, req->caller.jti, req->caller.token_exp, b.token,
 		ig_cfg()->access_ttl + IG_JWT_SKEW, err) != 0)
-		goto out;
+		return -1;
 	ig_activity(req, req->caller.user_id, "logout", NULL);
 	*out = ig_ok(NULL, NULL);
-	rc = 200;
-out:
-	json_object_put(b);
-	return rc;
+	return 200;
 }
 /* Queue a mail for the runner (lib/auth/outbox.c): the request does not
  * wait for SMTP. ttl_s: how long its content is worth sending (0: always).
@@ -322,24 +327,36 @@ ig_auth_revoked_json(const ig_revoked *rv)
 	return o;
 }
 
+/* POST /api/auth/password-reset/request */
+struct reset_request_body {
+	const char *email;
+};
+
+static int
+check_reset_email(void *dst, ig_err *err)
+{
+	return ig_account_check_email(((struct reset_request_body *)dst)->email, "email", err);
+}
+
+static const ig_field reset_request_fields[] = {
+	{ "email", IG_F_STRING, IG_F_REQUIRED, 1, 254, .at = IG_AT(struct reset_request_body, email),
+	  .check = check_reset_email },
+	IG_FIELDS_END
+};
+
 int
 ig_api_reset_request(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "email", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *email = NULL;
-	char token[IG_TOKEN_LEN + 1], user[37], username[51], to[255];
-	int rc = -1, started;
+	struct reset_request_body b = { NULL };
+	char token[IG_TOKEN_LEN + 1], user[IG_UUID_BUF], username[IG_USERNAME_BUF], to[IG_EMAIL_BUF];
+	int started;
 
-	if (b == NULL)
+	if (ig_fields_body(req, reset_request_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "email", 1, 1, 254, &email, err) < 0 ||
-	    ig_account_check_email(email, "email", err) != 0)
-		goto out;
 	/* The mail goes only to the account's confirmed address (reset.h). */
-	started = ig_reset_start(email, RESET_TTL_MIN * 60, token, user, username, to, err);
+	started = ig_reset_start(b.email, RESET_TTL_MIN * 60, token, user, username, to, err);
 	if (started < 0)
-		goto out;
+		return -1;
 	if (started) {
 		send_reset_mail(to, username, token);
 		ig_activity(req, user, "password_reset_requested", NULL);
@@ -348,52 +365,46 @@ ig_api_reset_request(ig_req *req, json_object **out, ig_err *err)
 	/* The same answer whether or not the address is registered. */
 	*out = ig_ok("message", json_object_new_string(
 	    "if that address belongs to an account, a reset token is on its way"));
-	rc = 202;
-out:
-	json_object_put(b);
-	return rc;
+	return 202;
 }
+
+/* POST /api/auth/password-reset/confirm */
+struct reset_confirm_body {
+	const char *token, *new_password;
+};
+
+static const ig_field reset_confirm_fields[] = {
+	{ "token", IG_F_STRING, IG_F_REQUIRED, 1, 128, .at = IG_AT(struct reset_confirm_body, token) },
+	{ "new_password", IG_F_STRING, IG_F_REQUIRED, 1, IG_PASSWORD_MAX_BYTES,
+	  .at = IG_AT(struct reset_confirm_body, new_password) },
+	IG_FIELDS_END
+};
 
 int
 ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "token", "new_password", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *token = NULL, *pw = NULL;
-	char user[37], username[51], email[255];
+	struct reset_confirm_body b = { NULL, NULL };
+	char user[IG_UUID_BUF], username[IG_USERNAME_BUF], email[IG_EMAIL_BUF];
 	ig_revoked rv;
-	int rc = -1, n;
+	int n;
 
-	if (b == NULL)
+	if (ig_fields_body(req, reset_confirm_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "token", 1, 1, 128, &token, err) < 0 ||
-	    ig_json_string(b, "new_password", 1, 1, IG_PASSWORD_MAX_BYTES, &pw, err) < 0)
-		goto out;
-	if (!ig_token_valid(token)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
-		goto out;
-	}
-	n = ig_reset_find(token, user, username, email, err);
-	if (n < 0)
-		goto out;
-	if (n == 0) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
-		goto out;
-	}
+	if (!ig_token_valid(b.token))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
+	n = ig_reset_find(b.token, user, username, email, err);
+	if (n <= 0)
+		return n < 0 ? -1 : ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 	/* Check the new password before spending the token. */
-	if (ig_password_policy(pw, username, email, "new_password", err) != 0)
-		goto out;
-	n = ig_reset_spend(token, err);
-	if (n < 0)
-		goto out;
-	if (n == 0) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
-		goto out;
-	}
+	if (ig_password_policy(b.new_password, username, email, "new_password", err) != 0)
+		return -1;
+	n = ig_reset_spend(b.token, err);
+	if (n <= 0)
+		return n < 0 ? -1 : ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 	/* Whoever took over the account loses every session and key with
 	 * the old password, in the same statement that replaces it. */
-	if (ig_account_end_credentials(user, pw, ig_cfg()->access_ttl + IG_JWT_SKEW, &rv, err) != 0)
-		goto out;
+	if (ig_account_end_credentials(user, b.new_password, ig_cfg()->access_ttl + IG_JWT_SKEW, &rv, err) != 0)
+		return -1;
 	{
 		json_object *d = json_object_new_object();
 		json_object_object_add(d, "via", json_object_new_string("reset"));
@@ -401,10 +412,7 @@ ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 		ig_activity(req, user, "password_changed", d);
 	}
 	*out = ig_ok("revoked", ig_auth_revoked_json(&rv));
-	rc = 200;
-out:
-	json_object_put(b);
-	return rc;
+	return 200;
 }
 
 int
@@ -423,24 +431,26 @@ ig_api_logout_all(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
+/* POST /api/auth/email/confirm */
+struct email_confirm_body {
+	const char *token;
+};
+
+static const ig_field email_confirm_fields[] = {
+	{ "token", IG_F_STRING, IG_F_REQUIRED, 1, 128, .at = IG_AT(struct email_confirm_body, token) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_email_confirm(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "token", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *token = NULL;
-	char user[37];
-	int rc = -1;
+	struct email_confirm_body b = { NULL };
+	char user[IG_UUID_BUF];
 
-	if (b == NULL)
+	if (ig_fields_body(req, email_confirm_fields, &b, err) != 0 ||
+	    ig_account_confirm_email(b.token, user, err) != 0)
 		return -1;
-	if (ig_json_string(b, "token", 1, 1, 128, &token, err) < 0 ||
-	    ig_account_confirm_email(token, user, err) != 0)
-		goto out;
 	ig_activity(req, user, "email_confirmed", NULL);
 	*out = ig_ok("email_confirmed", json_object_new_boolean(1));
-	rc = 200;
-out:
-	json_object_put(b);
-	return rc;
+	return 200;
 }
