@@ -23,22 +23,12 @@ int ig_account_check_email(const char *s, const char *field, ig_err *err);
 int ig_account_create(const char *username, const char *email, const char *password,
     const char *display_name, const char *role, char out_id[IG_UUID_BUF], ig_err *err);
 
-/* What ending every credential of a user took away: sessions (refresh
- * families with a live token, each with its access tokens) and personal
- * API keys that still worked. */
-typedef struct ig_revoked {
-	int sessions;
-	int api_keys;
-} ig_revoked;
-
 /*
- * End every session and every personal API key of user_id at once (one
- * statement): refresh tokens revoked, their access tokens listed in
- * revoked_tokens for access_ttl_s seconds, tokens_valid_after moved to now
- * (a JWT issued earlier is refused, app/fcgi/access.c), api_keys revoked.
- * With password non-NULL the password is set to it (hashed here) in the
- * same statement, so no credential of the old password outlives it.
- * Returns 0 with *out, or -1 with err (not_found when the user is gone).
+ * End every session and every personal API key of user_id at once
+ * (ig_user_end_credentials: one statement). With password non-NULL the
+ * password is set to it (hashed here) in the same statement, so no
+ * credential of the old password outlives it. Returns 0 with *out, or -1
+ * with err (not_found when the user is gone).
  */
 int ig_account_end_credentials(const char *user_id, const char *password, int access_ttl_s,
     ig_revoked *out, ig_err *err);
