@@ -115,7 +115,8 @@ ig_user_json(const ig_user *u)
 	json_object_object_add(o, "role", json_object_new_string(u->role));
 	json_object_object_add(o, "display_name", string_or_null(u->display_name));
 	json_object_object_add(o, "created_at", json_object_new_string(u->created_at));
-	json_object_object_add(o, "last_login_at", u->last_login_at[0] ? json_object_new_string(u->last_login_at) : NULL);
+	json_object_object_add(o, "last_login_at",
+	    u->last_login_at[0] ? json_object_new_string(u->last_login_at) : NULL);
 	if (u->preferences != NULL)
 		prefs = ig_json_parse(u->preferences, strlen(u->preferences), 1000, &err);
 	json_object_object_add(o, "preferences", prefs ? prefs : json_object_new_object());
@@ -140,7 +141,8 @@ ig_user_load(const char *id, ig_user *u, ig_err *err)
 }
 
 int
-ig_user_by_login(const char *username_or_email, char id[IG_UUID_BUF], char hash[IG_PASSWORD_HASH_MAX], ig_err *err)
+ig_user_by_login(const char *username_or_email, char id[IG_UUID_BUF], char hash[IG_PASSWORD_HASH_MAX],
+    ig_err *err)
 {
 	const char *p[1] = { username_or_email };
 	PGresult *r = ig_db_exec(sql[SQL_BY_LOGIN], 1, p, IG_DB_IDEMPOTENT, err);
