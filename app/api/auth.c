@@ -14,64 +14,22 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "lib/auth/account.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/outbox.h"
 #include "lib/auth/password.h"
 #include "lib/auth/ratelimit.h"
+#include "lib/auth/reset.h"
+#include "lib/auth/session.h"
 #include "lib/auth/token.h"
+#include "lib/auth/user.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
-#include "lib/db/db.h"
 
-#define HASH_HEX (2 * IG_SHA256_LEN + 3)
 #define RESET_TTL_MIN 30
-
-/* Revoke every refresh token of a family and the access tokens issued
- * with them, so a reuse or a logout ends the whole session at once. */
-static const char *const revoke_family_sql =
-    "WITH f AS (UPDATE refresh_tokens SET revoked_at = now()"
-    "  WHERE family_id = $1::uuid AND revoked_at IS NULL RETURNING access_jti, created_at)"
-    " INSERT INTO revoked_tokens (jti, expires_at)"
-    " SELECT access_jti, created_at + make_interval(secs => $2::int) FROM f"
-    " WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING";
-
-static void
-hash_hex(const char *token, char out[HASH_HEX])
-{
-	unsigned char h[IG_SHA256_LEN];
-
-	ig_sha256(token, strlen(token), h);
-	ig_bytea_hex(h, sizeof(h), out);
-}
-
-static int
-revoke(const char *sql, const char *id, ig_err *err)
-{
-	char ttl[16];
-	const char *p[2] = { id, ttl };
-
-	snprintf(ttl, sizeof(ttl), "%d", ig_cfg()->access_ttl + IG_JWT_SKEW);
-	return ig_db_run(sql, 2, p, 0, err);
-}
-
-/* The user row (IG_USER_COLS) of id; NULL with err when gone. */
-static PGresult *
-user_row(const char *id, ig_err *err)
-{
-	const char *p[1] = { id };
-	PGresult *r = ig_db_exec("SELECT " IG_USER_COLS " FROM users u WHERE u.id = $1", 1, p,
-	    IG_DB_IDEMPOTENT, err);
-
-	if (r != NULL && PQntuples(r) != 1) {
-		PQclear(r);
-		ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists");
-		return NULL;
-	}
-	return r;
-}
 
 /*
  * Issue an access token and a refresh token for user (family: an existing
@@ -82,35 +40,25 @@ static json_object *
 issue_session(const char *user_id, const char *family, ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
-	PGresult *u = user_row(user_id, err);
-	char *access = NULL, refresh[IG_TOKEN_LEN + 1], hex[HASH_HEX], fam[37], ttl[16];
-	const char *p[5];
+	char *access = NULL, refresh[IG_TOKEN_LEN + 1];
 	ig_jwt_claims c;
+	ig_user u;
 	json_object *o;
+	int rc = ig_user_load(user_id, &u, err);
 
-	if (u == NULL)
+	if (rc != 0) {
+		if (rc > 0)
+			ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists");
 		return NULL;
-	if (ig_jwt_issue(user_id, PQgetvalue(u, 0, 3), &access, &c) != 0) {
-		PQclear(u);
+	}
+	if (ig_jwt_issue(user_id, u.role, &access, &c) != 0) {
+		ig_user_free(&u);
 		ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
 		return NULL;
 	}
-	if (family != NULL)
-		snprintf(fam, sizeof(fam), "%s", family);
-	else
-		ig_uuid4(fam);
-	ig_token_new(refresh);
-	hash_hex(refresh, hex);
-	snprintf(ttl, sizeof(ttl), "%d", cfg->refresh_ttl);
-	p[0] = user_id;
-	p[1] = fam;
-	p[2] = hex;
-	p[3] = c.jti;
-	p[4] = ttl;
-	if (ig_db_run("INSERT INTO refresh_tokens (user_id, family_id, token_hash, access_jti, expires_at)"
-		" VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))", 5, p, 0, err) != 0) {
+	if (ig_session_start(user_id, family, c.jti, cfg->refresh_ttl, refresh, err) != 0) {
 		free(access);
-		PQclear(u);
+		ig_user_free(&u);
 		return NULL;
 	}
 	o = ig_ok("access_token", json_object_new_string(access));
@@ -118,43 +66,46 @@ issue_session(const char *user_id, const char *family, ig_err *err)
 	json_object_object_add(o, "expires_in", json_object_new_int(cfg->access_ttl));
 	json_object_object_add(o, "refresh_token", json_object_new_string(refresh));
 	json_object_object_add(o, "refresh_expires_in", json_object_new_int(cfg->refresh_ttl));
-	json_object_object_add(o, "user", ig_user_json(u, 0, 0));
+	json_object_object_add(o, "user", ig_user_json(&u));
 	sodium_memzero(refresh, sizeof(refresh));
 	sodium_memzero(access, strlen(access));
 	free(access);
-	PQclear(u);
+	ig_user_free(&u);
 	return o;
 }
+
+/* POST /api/auth/register; the account's own rules are ig_account_create's. */
+struct register_body {
+	const char *username, *email, *password, *display_name;
+};
+
+static const ig_field register_fields[] = {
+	{ "username", IG_F_STRING, IG_F_REQUIRED, 1, 50, .at = IG_AT(struct register_body, username) },
+	{ "email", IG_F_STRING, IG_F_REQUIRED, 1, 254, .at = IG_AT(struct register_body, email) },
+	{ "password", IG_F_STRING, IG_F_REQUIRED, 1, IG_PASSWORD_MAX_BYTES,
+	  .at = IG_AT(struct register_body, password) },
+	{ "display_name", IG_F_STRING, 0, 1, 100, .at = IG_AT(struct register_body, display_name) },
+	IG_FIELDS_END
+};
 
 int
 ig_api_register(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "username", "email", "password", "display_name", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *username = NULL, *email = NULL, *password = NULL, *display = NULL;
-	char id[37];
-	PGresult *u;
-	int rc = -1;
+	struct register_body b = { NULL, NULL, NULL, NULL };
+	char id[IG_UUID_BUF];
+	ig_user u;
+	int found;
 
-	if (b == NULL)
+	if (ig_fields_body(req, register_fields, &b, err) != 0 ||
+	    ig_account_create(b.username, b.email, b.password, b.display_name, "user", id, err) != 0)
 		return -1;
-	if (ig_json_string(b, "username", 1, 1, 50, &username, err) < 0 ||
-	    ig_json_string(b, "email", 1, 1, 254, &email, err) < 0 ||
-	    ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &password, err) < 0 ||
-	    ig_json_string(b, "display_name", 0, 1, 100, &display, err) < 0)
-		goto out;
-	if (ig_account_create(username, email, password, display, "user", id, err) != 0)
-		goto out;
-	u = user_row(id, err);
-	if (u == NULL)
-		goto out;
-	*out = ig_ok("user", ig_user_json(u, 0, 0));
-	PQclear(u);
+	found = ig_user_load(id, &u, err);
+	if (found != 0)
+		return found > 0 ? ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the account no longer exists") : -1;
+	*out = ig_ok("user", ig_user_json(&u));
+	ig_user_free(&u);
 	ig_activity(req, id, "registered", NULL);
-	rc = 201;
-out:
-	json_object_put(b);
-	return rc;
+	return 201;
 }
 
 /* Reserve one login attempt of key (lib/auth/ratelimit.c) before any
@@ -176,33 +127,36 @@ ig_login_reserve(ig_req *req, const char *key, ig_err *err)
 	    "too many failed logins; try again in %d seconds", retry);
 }
 
+/* POST /api/auth/login */
+struct login_body {
+	const char *who, *password;
+};
+
+static const ig_field login_fields[] = {
+	{ "username_or_email", IG_F_STRING, IG_F_REQUIRED, 1, 254, .at = IG_AT(struct login_body, who) },
+	{ "password", IG_F_STRING, IG_F_REQUIRED, 1, IG_PASSWORD_MAX_BYTES, .at = IG_AT(struct login_body, password) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_login(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "username_or_email", "password", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *who = NULL, *password = NULL;
-	char acct_key[300], ip_key[80], client[64], lower[256];
-	const char *p[1];
-	PGresult *r = NULL;
+	struct login_body b = { NULL, NULL };
+	const char *who, *password;
+	char acct_key[300], ip_key[80], client[64], lower[256], id[IG_UUID_BUF], hash[IG_PASSWORD_HASH_MAX];
 	int rc = -1, found, ok;
 
-	if (b == NULL)
+	if (ig_fields_body(req, login_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "username_or_email", 1, 1, 254, &who, err) < 0 ||
-	    ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &password, err) < 0)
+	who = b.who;
+	password = b.password;
+	found = ig_user_by_login(who, id, hash, err);
+	if (found < 0)
 		goto out;
-	p[0] = who;
-	r = ig_db_exec("SELECT id, password_hash FROM users"
-	    " WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1", 1, p,
-	    IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		goto out;
-	found = PQntuples(r) == 1;
 	/* Failures count per account, whichever name it was reached by;
 	 * names that match no account count as typed. */
 	if (found) {
-		snprintf(acct_key, sizeof(acct_key), "user:%s", PQgetvalue(r, 0, 0));
+		snprintf(acct_key, sizeof(acct_key), "user:%s", id);
 	} else {
 		snprintf(lower, sizeof(lower), "%s", who);
 		for (char *c = lower; *c; c++)
@@ -223,25 +177,22 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	}
 	/* Unknown users cost one verification too: timing does not tell. */
 	if (found)
-		ok = ig_password_verify(PQgetvalue(r, 0, 1), password);
+		ok = ig_password_verify(hash, password);
 	else
 		ig_password_verify_dummy(password), ok = 0;
 	if (!ok) {
 		/* The reserved attempts stay counted: they were failures. */
 		if (found)
-			ig_activity(req, PQgetvalue(r, 0, 0), "login_failed", NULL);
+			ig_activity(req, id, "login_failed", NULL);
 		ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "wrong username, email or password");
 		goto out;
 	}
 	{
-		char id[37];
-		const char *q[1] = { id };
 		ig_err ignore;
 
-		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
 		ig_login_attempts_clear(acct_key, &ignore);
 		ig_login_attempt_undo(ip_key, &ignore);
-		PQclear(ig_db_exec("UPDATE users SET last_login_at = now() WHERE id = $1", 1, q, 0, &ignore));
+		ig_user_logged_in(id, &ignore);
 		*out = issue_session(id, NULL, err);
 		if (*out == NULL)
 			goto out;
@@ -249,119 +200,70 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 	}
 	rc = 200;
 out:
-	PQclear(r);
-	json_object_put(b);
+	sodium_memzero(hash, sizeof(hash));
 	return rc;
 }
+
+/* The body of POST /api/auth/refresh (required) and /logout (optional). */
+struct refresh_body {
+	const char *token;
+};
+
+static const ig_field refresh_fields[] = {
+	{ "refresh_token", IG_F_STRING, IG_F_REQUIRED, 1, 128, .at = IG_AT(struct refresh_body, token) },
+	IG_FIELDS_END
+};
+
+static const ig_field logout_fields[] = {
+	{ "refresh_token", IG_F_STRING, 0, 1, 128, .at = IG_AT(struct refresh_body, token) },
+	IG_FIELDS_END
+};
 
 int
 ig_api_refresh(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "refresh_token", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *token = NULL;
-	char hex[HASH_HEX];
-	const char *p[1] = { hex };
-	PGresult *r = NULL;
-	int rc = -1;
+	struct refresh_body b = { NULL };
+	char user[IG_UUID_BUF], fam[IG_UUID_BUF];
+	ig_session_spend_result spent;
 
-	if (b == NULL)
+	if (ig_fields_body(req, refresh_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "refresh_token", 1, 1, 128, &token, err) < 0)
-		goto out;
-	if (!ig_token_valid(token)) {
-		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid refresh token");
-		goto out;
-	}
-	hash_hex(token, hex);
+	if (!ig_token_valid(b.token))
+		return ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid refresh token");
 	/* Spend it atomically: of two concurrent uses only one succeeds. */
-	r = ig_db_exec("UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1"
-	    " AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()"
-	    " RETURNING user_id, family_id", 1, p, 0, err);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		r = ig_db_exec("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1"
-		    " AND spent_at IS NOT NULL", 1, p, 0, err);
-		if (r != NULL && PQntuples(r) == 1) {
-			/* A spent token came back: someone holds a copy. End the
-			 * whole family, the legitimate holder's newest token too. */
-			ig_err ignore;
-			revoke(revoke_family_sql, PQgetvalue(r, 0, 0), &ignore);
-			ig_activity(req, PQgetvalue(r, 0, 1), "refresh_token_reused", NULL);
-			ig_logf(IG_LOG_WARN, "refresh_token_reused", "family %s revoked", PQgetvalue(r, 0, 0));
-		}
-		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid, expired or already used refresh token");
-		goto out;
+	if (ig_session_spend(b.token, ig_cfg()->access_ttl + IG_JWT_SKEW, user, fam, &spent, err) != 0)
+		return -1;
+	if (spent != IG_SESSION_SPENT) {
+		/* A spent token came back: someone holds a copy, and the whole
+		 * family has ended, the legitimate holder's newest token too. */
+		if (spent == IG_SESSION_REUSED)
+			ig_activity(req, user, "refresh_token_reused", NULL);
+		return ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid, expired or already used refresh token");
 	}
-	{
-		char user[37], fam[37];
-		snprintf(user, sizeof(user), "%s", PQgetvalue(r, 0, 0));
-		snprintf(fam, sizeof(fam), "%s", PQgetvalue(r, 0, 1));
-		*out = issue_session(user, fam, err);
-	}
-	rc = *out ? 200 : -1;
-out:
-	PQclear(r);
-	json_object_put(b);
-	return rc;
+	*out = issue_session(user, fam, err);
+	return *out ? 200 : -1;
 }
 
 int
 ig_api_logout(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "refresh_token", NULL };
-	json_object *b = NULL;
-	const char *token = NULL;
-	char exp[24];
-	const char *p[3];
-	PGresult *r;
-	int rc = -1;
+	struct refresh_body b = { NULL };
 
 	if (req->caller.via_api_key)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL,
 		    "logout ends a session; revoke an API key with DELETE /api/keys/{id}");
-	if (req->body_len > 0) {
-		b = ig_body_object(req, keys, err);
-		if (b == NULL || ig_json_string(b, "refresh_token", 0, 1, 128, &token, err) < 0)
-			goto out;
-	}
-	snprintf(exp, sizeof(exp), "%lld", req->caller.token_exp);
-	p[0] = req->caller.jti;
-	p[1] = exp;
-	if (ig_db_run("INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2::bigint))"
-		" ON CONFLICT DO NOTHING", 2, p, 0, err) != 0)
-		goto out;
-	/* The family of this access token, and that of the refresh token
+	/* The body is optional. */
+	if (req->body_len > 0 && ig_fields_body(req, logout_fields, &b, err) != 0)
+		return -1;
+	/* This access token, its family, and that of the refresh token
 	 * given (if it is the caller's). */
-	{
-		char hex[HASH_HEX] = "";
-		if (token != NULL && ig_token_valid(token))
-			hash_hex(token, hex);
-		p[0] = req->caller.jti;
-		p[1] = req->caller.user_id;
-		p[2] = hex;
-		r = ig_db_exec("SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $2"
-		    " AND (access_jti = $1::uuid OR token_hash = decode(nullif(substr($3, 3), ''), 'hex'))",
-		    3, p, 0, err);
-		if (r == NULL)
-			goto out;
-		for (int i = 0; i < PQntuples(r); i++)
-			if (revoke(revoke_family_sql, PQgetvalue(r, i, 0), err) != 0) {
-				PQclear(r);
-				goto out;
-			}
-		PQclear(r);
-	}
+	if (ig_session_end(req->caller.user_id, req->caller.jti, req->caller.token_exp, b.token,
+		ig_cfg()->access_ttl + IG_JWT_SKEW, err) != 0)
+		return -1;
 	ig_activity(req, req->caller.user_id, "logout", NULL);
 	*out = ig_ok(NULL, NULL);
-	rc = 200;
-out:
-	json_object_put(b);
-	return rc;
+	return 200;
 }
-
 /* Queue a mail for the runner (lib/auth/outbox.c): the request does not
  * wait for SMTP. ttl_s: how long its content is worth sending (0: always).
  * Takes body (malloc'ed) and wipes it: it may hold a token. */
@@ -425,103 +327,84 @@ ig_auth_revoked_json(const ig_revoked *rv)
 	return o;
 }
 
+/* POST /api/auth/password-reset/request */
+struct reset_request_body {
+	const char *email;
+};
+
+static int
+check_reset_email(void *dst, ig_err *err)
+{
+	return ig_account_check_email(((struct reset_request_body *)dst)->email, "email", err);
+}
+
+static const ig_field reset_request_fields[] = {
+	{ "email", IG_F_STRING, IG_F_REQUIRED, 1, 254, .at = IG_AT(struct reset_request_body, email),
+	  .check = check_reset_email },
+	IG_FIELDS_END
+};
+
 int
 ig_api_reset_request(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "email", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *email = NULL;
-	const char *p[3];
-	PGresult *r = NULL;
-	int rc = -1;
+	struct reset_request_body b = { NULL };
+	char token[IG_TOKEN_LEN + 1], user[IG_UUID_BUF], username[IG_USERNAME_BUF], to[IG_EMAIL_BUF];
+	int started;
 
-	if (b == NULL)
+	if (ig_fields_body(req, reset_request_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "email", 1, 1, 254, &email, err) < 0 ||
-	    ig_account_check_email(email, "email", err) != 0)
-		goto out;
-	p[0] = email;
-	/* The account whose address (or last confirmed address) this is;
-	 * the mail goes only to the confirmed one, so an address set by
-	 * someone holding a stolen session never receives a reset. */
-	r = ig_db_exec("SELECT id, username, confirmed_email FROM users"
-	    " WHERE lower(email) = lower($1) OR lower(confirmed_email) = lower($1)"
-	    " ORDER BY lower(email) = lower($1) DESC LIMIT 1", 1, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 2)) {
-		char token[IG_TOKEN_LEN + 1], hex[HASH_HEX], ttl[16];
-		ig_token_new(token);
-		hash_hex(token, hex);
-		snprintf(ttl, sizeof(ttl), "%d", RESET_TTL_MIN * 60);
-		p[0] = hex;
-		p[1] = PQgetvalue(r, 0, 0);
-		p[2] = ttl;
-		if (ig_db_run("INSERT INTO password_resets (token_hash, user_id, expires_at)"
-			" VALUES ($1, $2, now() + make_interval(secs => $3::int))", 3, p, 0, err) != 0)
-			goto out;
-		send_reset_mail(PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 1), token);
-		ig_activity(req, PQgetvalue(r, 0, 0), "password_reset_requested", NULL);
+	/* The mail goes only to the account's confirmed address (reset.h). */
+	started = ig_reset_start(b.email, RESET_TTL_MIN * 60, token, user, username, to, err);
+	if (started < 0)
+		return -1;
+	if (started) {
+		send_reset_mail(to, username, token);
+		ig_activity(req, user, "password_reset_requested", NULL);
 		sodium_memzero(token, sizeof(token));
 	}
 	/* The same answer whether or not the address is registered. */
 	*out = ig_ok("message", json_object_new_string(
 	    "if that address belongs to an account, a reset token is on its way"));
-	rc = 202;
-out:
-	PQclear(r);
-	json_object_put(b);
-	return rc;
+	return 202;
 }
+
+/* POST /api/auth/password-reset/confirm */
+struct reset_confirm_body {
+	const char *token, *new_password;
+};
+
+static const ig_field reset_confirm_fields[] = {
+	{ "token", IG_F_STRING, IG_F_REQUIRED, 1, 128, .at = IG_AT(struct reset_confirm_body, token) },
+	{ "new_password", IG_F_STRING, IG_F_REQUIRED, 1, IG_PASSWORD_MAX_BYTES,
+	  .at = IG_AT(struct reset_confirm_body, new_password) },
+	IG_FIELDS_END
+};
 
 int
 ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "token", "new_password", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *token = NULL, *pw = NULL;
-	char hex[HASH_HEX], user[37];
-	const char *p[2];
+	struct reset_confirm_body b = { NULL, NULL };
+	char user[IG_UUID_BUF], username[IG_USERNAME_BUF], email[IG_EMAIL_BUF];
 	ig_revoked rv;
-	PGresult *r = NULL;
-	int rc = -1;
+	int n;
 
-	if (b == NULL)
+	if (ig_fields_body(req, reset_confirm_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "token", 1, 1, 128, &token, err) < 0 ||
-	    ig_json_string(b, "new_password", 1, 1, IG_PASSWORD_MAX_BYTES, &pw, err) < 0)
-		goto out;
-	if (!ig_token_valid(token)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
-		goto out;
-	}
-	hash_hex(token, hex);
-	p[0] = hex;
-	r = ig_db_exec("SELECT u.id, u.username, u.email FROM password_resets pr JOIN users u ON u.id = pr.user_id"
-	    " WHERE pr.token_hash = $1 AND pr.used_at IS NULL AND pr.expires_at > now()", 1, p, 0, err);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
-		goto out;
-	}
+	if (!ig_token_valid(b.token))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
+	n = ig_reset_find(b.token, user, username, email, err);
+	if (n <= 0)
+		return n < 0 ? -1 : ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 	/* Check the new password before spending the token. */
-	if (ig_password_policy(pw, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), "new_password", err) != 0)
-		goto out;
-	snprintf(user, sizeof(user), "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	r = ig_db_exec("UPDATE password_resets SET used_at = now() WHERE token_hash = $1"
-	    " AND used_at IS NULL RETURNING user_id", 1, p, 0, err);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
-		goto out;
-	}
+	if (ig_password_policy(b.new_password, username, email, "new_password", err) != 0)
+		return -1;
+	n = ig_reset_spend(b.token, err);
+	if (n <= 0)
+		return n < 0 ? -1 : ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 	/* Whoever took over the account loses every session and key with
 	 * the old password, in the same statement that replaces it. */
-	if (ig_account_end_credentials(user, pw, ig_cfg()->access_ttl + IG_JWT_SKEW, &rv, err) != 0)
-		goto out;
+	if (ig_account_end_credentials(user, b.new_password, ig_cfg()->access_ttl + IG_JWT_SKEW, &rv, err) != 0)
+		return -1;
 	{
 		json_object *d = json_object_new_object();
 		json_object_object_add(d, "via", json_object_new_string("reset"));
@@ -529,11 +412,7 @@ ig_api_reset_confirm(ig_req *req, json_object **out, ig_err *err)
 		ig_activity(req, user, "password_changed", d);
 	}
 	*out = ig_ok("revoked", ig_auth_revoked_json(&rv));
-	rc = 200;
-out:
-	PQclear(r);
-	json_object_put(b);
-	return rc;
+	return 200;
 }
 
 int
@@ -552,24 +431,26 @@ ig_api_logout_all(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
+/* POST /api/auth/email/confirm */
+struct email_confirm_body {
+	const char *token;
+};
+
+static const ig_field email_confirm_fields[] = {
+	{ "token", IG_F_STRING, IG_F_REQUIRED, 1, 128, .at = IG_AT(struct email_confirm_body, token) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_email_confirm(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "token", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *token = NULL;
-	char user[37];
-	int rc = -1;
+	struct email_confirm_body b = { NULL };
+	char user[IG_UUID_BUF];
 
-	if (b == NULL)
+	if (ig_fields_body(req, email_confirm_fields, &b, err) != 0 ||
+	    ig_account_confirm_email(b.token, user, err) != 0)
 		return -1;
-	if (ig_json_string(b, "token", 1, 1, 128, &token, err) < 0 ||
-	    ig_account_confirm_email(token, user, err) != 0)
-		goto out;
 	ig_activity(req, user, "email_confirmed", NULL);
 	*out = ig_ok("email_confirmed", json_object_new_boolean(1));
-	rc = 200;
-out:
-	json_object_put(b);
-	return rc;
+	return 200;
 }

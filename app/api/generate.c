@@ -51,15 +51,13 @@ in_list(const char *s, const char *const *list)
 static const char *
 preferred_provider(ig_req *req)
 {
-	PGresult *r = req->caller_row;
+	const char *pj = req->user.preferences;
 	json_object *prefs, *v;
 	ig_err err;
 	static __thread char buf[32];
-	const char *pj;
 
-	if (r == NULL)
+	if (pj == NULL)
 		return NULL;
-	pj = PQgetvalue(r, 0, req->caller_col + 7);
 	prefs = ig_json_parse(pj, strlen(pj), 100, &err);
 	buf[0] = '\0';
 	if (prefs && json_object_object_get_ex(prefs, "default_provider", &v) &&

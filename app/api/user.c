@@ -11,30 +11,29 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "lib/auth/account.h"
+#include "lib/auth/activity.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/password.h"
 #include "lib/auth/ratelimit.h"
+#include "lib/auth/user.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
-#include "lib/db/db.h"
 #include "lib/providers/provider.h"
 
 static int
 respond_user(const char *id, json_object **out, ig_err *err)
 {
-	const char *p[1] = { id };
-	PGresult *r = ig_db_exec("SELECT " IG_USER_COLS " FROM users u WHERE u.id = $1", 1, p,
-	    IG_DB_IDEMPOTENT, err);
+	ig_user u;
+	int rc = ig_user_load(id, &u, err);
 
-	if (r == NULL)
+	if (rc < 0)
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (rc > 0)
 		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
-	}
-	*out = ig_ok("user", ig_user_json(r, 0, 0));
-	PQclear(r);
+	*out = ig_ok("user", ig_user_json(&u));
+	ig_user_free(&u);
 	return 200;
 }
 
@@ -42,8 +41,8 @@ int
 ig_api_user_get(ig_req *req, json_object **out, ig_err *err)
 {
 	/* The access check already read the caller's row. */
-	if (req->caller_row != NULL) {
-		*out = ig_ok("user", ig_user_json(req->caller_row, 0, req->caller_col));
+	if (req->user.id[0] != '\0') {
+		*out = ig_ok("user", ig_user_json(&req->user));
 		return 200;
 	}
 	return respond_user(req->caller.user_id, out, err);
@@ -82,7 +81,7 @@ check_current_password(ig_req *req, const char *pw, ig_err *err)
 static int
 change_email(ig_req *req, const char *username, const char *email, ig_err *err)
 {
-	char old[255], token[IG_TOKEN_LEN + 1];
+	char old[IG_EMAIL_BUF], token[IG_TOKEN_LEN + 1];
 	int pending, rc = ig_account_change_email(req->caller.user_id, email, old, token, &pending, err);
 	json_object *d;
 
@@ -117,40 +116,48 @@ change_password(ig_req *req, const char *pw, ig_err *err)
 	return ig_auth_revoked_json(&rv);
 }
 
+/* PUT /api/user: only what it names changes; display_name null clears it. */
+struct user_put_body {
+	const char *display_name, *email, *current_password, *new_password;
+	int has_display_name;
+};
+
+static int
+check_new_email(void *dst, ig_err *err)
+{
+	return ig_account_check_email(((struct user_put_body *)dst)->email, "email", err);
+}
+
+static const ig_field user_put_fields[] = {
+	{ "display_name", IG_F_STRING, IG_F_NULL, 1, 100, .at = IG_AT(struct user_put_body, display_name),
+	  .has = IG_HAS(struct user_put_body, has_display_name) },
+	{ "email", IG_F_STRING, 0, 1, 254, .at = IG_AT(struct user_put_body, email), .check = check_new_email },
+	{ "current_password", IG_F_STRING, 0, 1, IG_PASSWORD_MAX_BYTES,
+	  .at = IG_AT(struct user_put_body, current_password) },
+	{ "new_password", IG_F_STRING, 0, 1, IG_PASSWORD_MAX_BYTES, .at = IG_AT(struct user_put_body, new_password) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "display_name", "email", "current_password", "new_password", NULL };
-	json_object *b = ig_body_object(req, keys, err), *v, *revoked = NULL;
-	const char *display = NULL, *email = NULL, *current = NULL, *newpw = NULL;
-	char username[64] = "", cur_email[255] = "";
-	const char *p[3];
-	int has_display, rc = -1;
+	struct user_put_body b = { NULL, NULL, NULL, NULL, 0 };
+	const char *username = req->user.username, *cur_email = req->user.email, *email, *newpw;
+	json_object *revoked = NULL;
+	int rc = -1;
 
-	if (b == NULL)
+	if (ig_fields_body(req, user_put_fields, &b, err) != 0)
 		return -1;
-	has_display = json_object_object_get_ex(b, "display_name", &v);
-	if ((has_display && v != NULL && ig_json_string(b, "display_name", 0, 1, 100, &display, err) < 0) ||
-	    ig_json_string(b, "email", 0, 1, 254, &email, err) < 0 ||
-	    (email && ig_account_check_email(email, "email", err) != 0) ||
-	    ig_json_string(b, "current_password", 0, 1, IG_PASSWORD_MAX_BYTES, &current, err) < 0 ||
-	    ig_json_string(b, "new_password", 0, 1, IG_PASSWORD_MAX_BYTES, &newpw, err) < 0)
-		goto out;
-	if (req->caller_row != NULL) {
-		snprintf(username, sizeof(username), "%s", PQgetvalue(req->caller_row, 0, req->caller_col + 1));
-		snprintf(cur_email, sizeof(cur_email), "%s", PQgetvalue(req->caller_row, 0, req->caller_col + 2));
-	}
+	email = b.email;
+	newpw = b.new_password;
 	if (newpw != NULL && ig_password_policy(newpw, username, email ? email : cur_email, "new_password", err) != 0)
 		goto out;
-	if ((email != NULL || newpw != NULL) && check_current_password(req, current, err) != 0)
+	if ((email != NULL || newpw != NULL) && check_current_password(req, b.current_password, err) != 0)
 		goto out;
 	if (email != NULL && change_email(req, username, email, err) != 0)
 		goto out;
-	if (has_display) {
-		p[0] = req->caller.user_id;
-		p[1] = display;
-		if (ig_db_run("UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1",
-			2, p, 0, err) != 0)
+	if (b.has_display_name) {
+		if (ig_user_set_display_name(req->caller.user_id, b.display_name, err) != 0)
 			goto out;
 		ig_activity(req, req->caller.user_id, "profile_updated", NULL);
 	}
@@ -163,88 +170,63 @@ ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 	}
 out:
 	json_object_put(revoked);
-	json_object_put(b);
 	return rc;
 }
+
+/* DELETE /api/user */
+struct user_delete_body {
+	const char *password;
+};
+
+static const ig_field user_delete_fields[] = {
+	{ "password", IG_F_STRING, IG_F_REQUIRED, 1, IG_PASSWORD_MAX_BYTES,
+	  .at = IG_AT(struct user_delete_body, password) },
+	IG_FIELDS_END
+};
 
 int
 ig_api_user_delete(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "password", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *pw = NULL;
-	const char *p[1] = { req->caller.user_id };
-	PGresult *r = NULL;
-	int rc = -1;
+	struct user_delete_body b = { NULL };
+	int ok;
 
-	if (b == NULL)
+	if (ig_fields_body(req, user_delete_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "password", 1, 1, IG_PASSWORD_MAX_BYTES, &pw, err) < 0)
-		goto out;
-	r = ig_db_exec("SELECT password_hash FROM users WHERE id = $1", 1, p, 0, err);
-	if (r == NULL)
-		goto out;
-	if (PQntuples(r) != 1 || !ig_password_verify(PQgetvalue(r, 0, 0), pw)) {
-		ig_err_set(err, IG_E_UNAUTHORIZED, "password", "wrong password");
-		goto out;
-	}
-	PQclear(r);
+	ok = ig_account_password_ok(req->caller.user_id, b.password, err);
+	if (ok <= 0)
+		return ok < 0 ? -1 : ig_err_set(err, IG_E_UNAUTHORIZED, "password", "wrong password");
 	/* Keys, sessions, activity and (later) images go with the row
 	 * (ON DELETE CASCADE); its tokens stop working as the user is gone. */
-	r = ig_db_exec("DELETE FROM users WHERE id = $1", 1, p, 0, err);
-	if (r == NULL)
-		goto out;
+	if (ig_user_delete(req->caller.user_id, err) != 0)
+		return -1;
 	*out = ig_ok(NULL, NULL);
-	rc = 200;
-out:
-	PQclear(r);
-	json_object_put(b);
-	return rc;
+	return 200;
 }
+
+/* GET /api/user/activity?limit=&cursor= (cursor: a next_cursor, an id) */
+struct activity_query {
+	int64_t limit, cursor;
+};
+
+static const ig_field activity_query[] = {
+	{ "limit", IG_F_INT, 0, 1, 100, .at = IG_AT(struct activity_query, limit), .bytes = 15 },
+	{ "cursor", IG_F_INT, 0, 1, INT64_MAX, .at = IG_AT(struct activity_query, cursor),
+	  .msg = "{name} must be a next_cursor value", .bytes = 23 },
+	IG_FIELDS_END
+};
 
 int
 ig_api_user_activity(ig_req *req, json_object **out, ig_err *err)
 {
-	char cursor[24], lim[16];
-	int64_t cur = 0;
-	int limit, rc;
-	const char *p[3];
-	PGresult *r;
+	struct activity_query q = { 20, 0 };
+	char next[24];
 	json_object *list;
 
-	if (ig_query_limit(req, 20, 100, &limit, err) != 0)
+	if (ig_fields_query(req, activity_query, &q, err) != 0 ||
+	    ig_activity_list(req->caller.user_id, q.cursor, (int)q.limit, &list, next, err) != 0)
 		return -1;
-	rc = ig_query_param(req, "cursor", cursor, sizeof(cursor), err);
-	if (rc < 0)
-		return -1;
-	if (rc == 1 && ig_parse_int64(cursor, 1, INT64_MAX, &cur) != 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "cursor", "cursor must be a next_cursor value");
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	p[0] = req->caller.user_id;
-	p[1] = rc == 1 ? cursor : NULL;
-	p[2] = lim;
-	r = ig_db_exec("SELECT id, kind, ip, details, " IG_SQL_TS("created_at") " FROM user_activity"
-	    " WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)"
-	    " ORDER BY id DESC LIMIT $3::int", 3, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return -1;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(r) && i < limit; i++) {
-		json_object *a = json_object_new_object(), *d;
-		ig_err e;
-		const char *dj = PQgetvalue(r, i, 3);
-		json_object_object_add(a, "id", json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(a, "kind", ig_pg_string(r, i, 1));
-		json_object_object_add(a, "ip", ig_pg_string(r, i, 2));
-		d = ig_json_parse(dj, strlen(dj), 1000, &e);
-		json_object_object_add(a, "details", d ? d : json_object_new_object());
-		json_object_object_add(a, "created_at", ig_pg_string(r, i, 4));
-		json_object_array_add(list, a);
-	}
 	*out = ig_ok("activity", list);
-	json_object_object_add(*out, "next_cursor", PQntuples(r) > limit ?
-	    json_object_new_string(PQgetvalue(r, limit - 1, 0)) : NULL);
-	PQclear(r);
+	json_object_object_add(*out, "next_cursor", next[0] ? json_object_new_string(next) : NULL);
 	return 200;
 }
 
@@ -308,26 +290,24 @@ defaults(void)
 static int
 respond_prefs(const char *user_id, json_object **out, ig_err *err)
 {
-	const char *p[1] = { user_id };
-	PGresult *r = ig_db_exec("SELECT preferences FROM users WHERE id = $1", 1, p, IG_DB_IDEMPOTENT, err);
+	char *pj = NULL;
 	json_object *d, *stored;
 	ig_err e;
+	int rc = ig_user_prefs(user_id, &pj, err);
 
-	if (r == NULL)
+	if (rc < 0)
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (rc > 0)
 		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
-	}
 	d = defaults();
-	stored = ig_json_parse(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), 1000, &e);
+	stored = ig_json_parse(pj, strlen(pj), 1000, &e);
 	if (stored != NULL) {
 		json_object_object_foreach(stored, k, v) {
 			json_object_object_add(d, k, json_object_get(v));
 		}
 		json_object_put(stored);
 	}
-	PQclear(r);
+	free(pj);
 	*out = ig_ok("preferences", d);
 	return 200;
 }
@@ -338,60 +318,96 @@ ig_api_prefs_get(ig_req *req, json_object **out, ig_err *err)
 	return respond_prefs(req->caller.user_id, out, err);
 }
 
+/*
+ * PUT /api/user/preferences: each key given is checked and stored; null
+ * stores null (the default shows again only for keys never set). With
+ * IG_F_NULL a null default_image_count reads as 0, which no valid count is.
+ */
+struct prefs_body {
+	const char *provider, *model, *size, *theme, *language;
+	int64_t count;
+	int has_provider, has_model, has_size, has_count, has_theme, has_language;
+};
+
+static int
+check_provider(void *dst, ig_err *err)
+{
+	char names[256];
+
+	if (ig_provider_find(((struct prefs_body *)dst)->provider) != NULL)
+		return 0;
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "default_provider", "default_provider must be one of %s",
+	    ig_provider_names(names, sizeof(names), 0));
+}
+
+static int
+check_size(void *dst, ig_err *err)
+{
+	if (valid_size(((struct prefs_body *)dst)->size))
+		return 0;
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "default_image_size",
+	    "default_image_size must be WIDTHxHEIGHT, each 64 to 4096");
+}
+
+static int
+check_theme(void *dst, ig_err *err)
+{
+	if (one_of(((struct prefs_body *)dst)->theme, themes))
+		return 0;
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "theme", "theme must be light, dark or system");
+}
+
+static int
+check_language(void *dst, ig_err *err)
+{
+	if (valid_language(((struct prefs_body *)dst)->language))
+		return 0;
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "language", "language must be a language tag such as en or zh-TW");
+}
+
+#define PREF(name, type, min, max, member, chk) \
+	{ name, type, IG_F_NULL, min, max, .at = IG_AT(struct prefs_body, member), \
+	  .has = IG_HAS(struct prefs_body, has_##member), .check = chk }
+static const ig_field prefs_fields[] = {
+	PREF("default_provider", IG_F_STRING, 1, 32, provider, check_provider),
+	PREF("default_model", IG_F_STRING, 1, 200, model, NULL),
+	PREF("default_image_size", IG_F_STRING, 1, 16, size, check_size),
+	PREF("default_image_count", IG_F_INT, 1, 10, count, NULL),
+	PREF("theme", IG_F_STRING, 1, 16, theme, check_theme),
+	PREF("language", IG_F_STRING, 2, 35, language, check_language),
+	IG_FIELDS_END
+};
+#undef PREF
+
+static void
+add_string(json_object *o, const char *key, int given, const char *v)
+{
+	if (given)
+		json_object_object_add(o, key, v != NULL ? json_object_new_string(v) : NULL);
+}
+
 int
 ig_api_prefs_put(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "default_provider", "default_model", "default_image_size",
-		"default_image_count", "theme", "language", NULL };
-	json_object *b = ig_body_object(req, keys, err), *v;
-	const char *s;
-	int64_t n;
-	const char *p[2];
-	PGresult *r;
-	int rc = -1;
+	struct prefs_body b;
+	json_object *set;
+	int rc;
 
-	if (b == NULL)
+	memset(&b, 0, sizeof(b));
+	if (ig_fields_body(req, prefs_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "default_provider", 0, 1, 32, &s, err) == 0 && ig_provider_find(s) == NULL) {
-		char names[256];
-		ig_err_set(err, IG_E_INVALID_REQUEST, "default_provider", "default_provider must be one of %s",
-		    ig_provider_names(names, sizeof(names), 0));
-		goto out;
-	}
-	if (err->field[0])
-		goto out;
-	/* default_model may be null to clear it. */
-	if (json_object_object_get_ex(b, "default_model", &v) && v != NULL &&
-	    ig_json_string(b, "default_model", 0, 1, 200, &s, err) < 0)
-		goto out;
-	if (ig_json_string(b, "default_image_size", 0, 1, 16, &s, err) == 0 && !valid_size(s)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "default_image_size",
-		    "default_image_size must be WIDTHxHEIGHT, each 64 to 4096");
-		goto out;
-	}
-	if (err->field[0] || ig_json_int(b, "default_image_count", 0, 1, 10, &n, err) < 0)
-		goto out;
-	if (ig_json_string(b, "theme", 0, 1, 16, &s, err) == 0 && !one_of(s, themes)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "theme", "theme must be light, dark or system");
-		goto out;
-	}
-	if (err->field[0])
-		goto out;
-	if (ig_json_string(b, "language", 0, 2, 35, &s, err) == 0 && !valid_language(s)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "language", "language must be a language tag such as en or zh-TW");
-		goto out;
-	}
-	if (err->field[0])
-		goto out;
-	p[0] = req->caller.user_id;
-	p[1] = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN);
-	r = ig_db_exec("UPDATE users SET preferences = preferences || $2::jsonb, updated_at = now()"
-	    " WHERE id = $1", 2, p, 0, err);
-	if (r == NULL)
-		goto out;
-	PQclear(r);
-	rc = respond_prefs(req->caller.user_id, out, err);
-out:
-	json_object_put(b);
-	return rc;
+	/* What was given, nulls too, merged over what is stored. */
+	set = json_object_new_object();
+	add_string(set, "default_provider", b.has_provider, b.provider);
+	add_string(set, "default_model", b.has_model, b.model);
+	add_string(set, "default_image_size", b.has_size, b.size);
+	if (b.has_count)
+		json_object_object_add(set, "default_image_count", b.count != 0 ? json_object_new_int64(b.count) : NULL);
+	add_string(set, "theme", b.has_theme, b.theme);
+	add_string(set, "language", b.has_language, b.language);
+	rc = ig_user_prefs_merge(req->caller.user_id, json_object_to_json_string_ext(set, JSON_C_TO_STRING_PLAIN), err);
+	json_object_put(set);
+	if (rc != 0)
+		return -1;
+	return respond_prefs(req->caller.user_id, out, err);
 }

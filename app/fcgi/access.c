@@ -18,7 +18,9 @@
 #include "app/fcgi/routes.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/ratelimit.h"
+#include "lib/auth/session.h"
 #include "lib/auth/token.h"
+#include "lib/auth/user_row.h"
 #include "lib/core/config.h"
 #include "lib/db/db.h"
 
@@ -30,14 +32,6 @@ static const char *const apikey_sql =
     " FROM api_keys k JOIN users u ON u.id = k.user_id"
     " WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
     " AND (k.expires_at IS NULL OR k.expires_at > now())";
-
-/* The user behind a verified JWT: still there, the token not revoked by
- * logout, not issued before a password reset. */
-static const char *const session_sql =
-    "SELECT u.role,"
-    " $2::bigint < floor(extract(epoch FROM u.tokens_valid_after)),"
-    " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3::uuid), " IG_USER_COLS
-    " FROM users u WHERE u.id = $1::uuid";
 
 static int
 scopes_from(const char *list)
@@ -88,8 +82,8 @@ auth_api_key(ig_req *req, const char *key, ig_err *err)
 		PQclear(ig_db_exec("UPDATE api_keys SET last_used_at = now() WHERE id = $1",
 		    1, q, 0, &ignore));
 	}
-	req->caller_row = r;
-	req->caller_col = 5;
+	ig_user_from_row(r, 0, 5, &req->user);
+	PQclear(r);
 	return 0;
 }
 
@@ -97,41 +91,19 @@ static int
 auth_jwt(ig_req *req, const char *token, ig_err *err)
 {
 	ig_jwt_claims c;
-	char iat[24];
-	const char *p[3];
-	PGresult *r;
-	int ok;
 
 	if (ig_jwt_verify(token, (int64_t)time(NULL), &c, err) != 0)
 		return -1;
-	snprintf(iat, sizeof(iat), "%lld", (long long)c.iat);
-	p[0] = c.sub;
-	p[1] = iat;
-	p[2] = c.jti;
-	r = ig_db_exec(session_sql, 3, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL) {
-		/* A malformed uuid in a validly signed token cannot happen
-		 * unless the secret leaked; treat it as invalid. */
-		if (strcmp(ig_db_sqlstate(), "22P02") == 0)
-			return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "invalid token");
+	if (ig_session_check(c.sub, c.iat, c.jti, &req->user, err) != 0)
 		return -1;
-	}
-	ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "f") == 0 &&
-	    strcmp(PQgetvalue(r, 0, 2), "f") == 0;
-	if (!ok) {
-		PQclear(r);
-		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "the session has ended; log in again");
-	}
 	req->caller.authenticated = 1;
 	req->caller.scopes = IG_SCOPE_ALL;
 	/* The role comes from the database, not the token: a demoted admin's
 	 * old tokens lose admin at once. */
-	req->caller.is_admin = strcmp(PQgetvalue(r, 0, 0), "admin") == 0;
+	req->caller.is_admin = ig_user_is_admin(&req->user);
 	snprintf(req->caller.user_id, sizeof(req->caller.user_id), "%s", c.sub);
 	snprintf(req->caller.jti, sizeof(req->caller.jti), "%s", c.jti);
 	req->caller.token_exp = (long long)c.exp;
-	req->caller_row = r;
-	req->caller_col = 3;
 	return 0;
 }
 

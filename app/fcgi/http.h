@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "lib/auth/user.h"
 #include "lib/core/error.h"
 #include "lib/core/util.h"
 
@@ -71,11 +72,10 @@ typedef struct ig_req {
 	const char *param_names[8];
 	const char *param_values[8];
 	ig_caller caller;
-	/* The caller's users row as the access check read it (a PGresult with
-	 * IG_USER_COLS from column caller_col), so handlers about the caller
-	 * need no second query; released by the pipeline. */
-	void *caller_row;
-	int caller_col;
+	/* The caller's users row as the access check read it, so handlers
+	 * about the caller need no second query (id "" when none); freed by
+	 * the pipeline. */
+	ig_user user;
 	ig_buf resp_headers;        /* extra "Name: value\r\n" lines */
 	void *fcgi;                 /* the FCGX_Request, for header lookups */
 	int hold_slot;              /* the long-request slot held (routes.h

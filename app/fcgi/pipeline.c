@@ -7,8 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #include "app/fcgi/http.h"
 #include "app/fcgi/pipeline.h"
 #include "app/fcgi/routes.h"
@@ -509,6 +507,6 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	ig_buf_free(&req.resp_headers);
 	/* What app/api/fields.h's readers kept (ig_fields_release). */
 	json_object_put(req.fields);
-	PQclear(req.caller_row);
+	ig_user_free(&req.user);
 	ig_log_set_request_id(NULL);
 }

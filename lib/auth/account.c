@@ -9,7 +9,28 @@
 
 #include "lib/auth/account.h"
 #include "lib/auth/password.h"
+#include "lib/auth/user.h"
 #include "lib/db/db.h"
+
+/* Every statement of this module: email_confirmations (the users row
+ * itself is lib/auth/user.c's). */
+enum {
+	SQL_CONFIRMATION_ADD,
+	SQL_CONFIRM,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_CONFIRMATION_ADD] = "INSERT INTO email_confirmations (token_hash, user_id, email, expires_at)"
+	" VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))",
+	/* Spend the token and confirm its address in one statement; a token
+	 * whose address is no longer the account's is spent without effect. */
+	[SQL_CONFIRM] =
+	"WITH t AS (UPDATE email_confirmations SET used_at = now() WHERE token_hash = $1"
+	"  AND used_at IS NULL AND expires_at > now() RETURNING user_id, email)"
+	" UPDATE users u SET confirmed_email = u.email, updated_at = now() FROM t"
+	" WHERE u.id = t.user_id AND lower(u.email) = lower(t.email) RETURNING u.id",
+};
 
 int
 ig_account_check_username(const char *s, const char *field, ig_err *err)
@@ -46,11 +67,10 @@ ig_account_check_email(const char *s, const char *field, ig_err *err)
 
 int
 ig_account_create(const char *username, const char *email, const char *password,
-    const char *display_name, const char *role, char out_id[37], ig_err *err)
+    const char *display_name, const char *role, char out_id[IG_UUID_BUF], ig_err *err)
 {
 	char hash[IG_PASSWORD_HASH_MAX];
-	const char *p[5];
-	PGresult *r;
+	int rc;
 
 	if (ig_account_check_username(username, "username", err) ||
 	    ig_account_check_email(email, "email", err) ||
@@ -60,159 +80,76 @@ ig_account_create(const char *username, const char *email, const char *password,
 	 * the same time either way. */
 	if (ig_password_hash(password, hash) != 0)
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
-	p[0] = username;
-	p[1] = email;
-	p[2] = hash;
-	p[3] = display_name;
-	p[4] = role;
-	/* The registration address is the confirmed one (account.h). */
-	r = ig_db_exec("INSERT INTO users (username, email, confirmed_email, password_hash, display_name, role)"
-	    " VALUES ($1, $2, $2, $3, $4, $5) RETURNING id", 5, p, 0, err);
+	rc = ig_user_insert(username, email, hash, display_name, role, out_id, err);
 	sodium_memzero(hash, sizeof(hash));
-	if (r == NULL) {
-		if (strcmp(ig_db_sqlstate(), "23505") == 0)
-			return ig_err_set(err, IG_E_CONFLICT, NULL, "that username or email address is already registered");
-		return -1;
-	}
-	snprintf(out_id, 37, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	return rc;
 }
-
-static const char *const end_credentials_sql =
-    "WITH u AS (UPDATE users SET password_hash = coalesce($2, password_hash),"
-    "  tokens_valid_after = now(), updated_at = now() WHERE id = $1::uuid RETURNING id),"
-    " f AS (UPDATE refresh_tokens SET revoked_at = now()"
-    "  WHERE user_id = $1::uuid AND revoked_at IS NULL"
-    "  RETURNING family_id, access_jti, created_at, spent_at IS NULL AND expires_at > now() AS live),"
-    " j AS (INSERT INTO revoked_tokens (jti, expires_at)"
-    "  SELECT access_jti, created_at + make_interval(secs => $3::int) FROM f"
-    "  WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING),"
-    " k AS (UPDATE api_keys SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL"
-    "  RETURNING expires_at IS NULL OR expires_at > now() AS live)"
-    " SELECT (SELECT count(*) FROM u), (SELECT count(DISTINCT family_id) FROM f WHERE live),"
-    " (SELECT count(*) FROM k WHERE live)";
 
 int
 ig_account_end_credentials(const char *user_id, const char *password, int access_ttl_s,
     ig_revoked *out, ig_err *err)
 {
-	char hash[IG_PASSWORD_HASH_MAX], ttl[16];
-	const char *p[3] = { user_id, NULL, ttl };
-	PGresult *r;
-	int rc = -1;
+	char hash[IG_PASSWORD_HASH_MAX];
+	int rc;
 
-	if (password != NULL) {
-		if (ig_password_hash(password, hash) != 0)
-			return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
-		p[1] = hash;
-	}
-	snprintf(ttl, sizeof(ttl), "%d", access_ttl_s);
-	r = ig_db_exec(end_credentials_sql, 3, p, 0, err);
+	if (password != NULL && ig_password_hash(password, hash) != 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+	rc = ig_user_end_credentials(user_id, password != NULL ? hash : NULL, access_ttl_s, out, err);
 	sodium_memzero(hash, sizeof(hash));
-	if (r == NULL)
-		return -1;
-	if (atoi(PQgetvalue(r, 0, 0)) != 1) {
-		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
-		goto out;
-	}
-	out->sessions = atoi(PQgetvalue(r, 0, 1));
-	out->api_keys = atoi(PQgetvalue(r, 0, 2));
-	rc = 0;
-out:
-	PQclear(r);
 	return rc;
 }
 
 int
 ig_account_password_ok(const char *user_id, const char *password, ig_err *err)
 {
-	const char *p[1] = { user_id };
-	PGresult *r = ig_db_exec("SELECT password_hash FROM users WHERE id = $1::uuid", 1, p,
-	    IG_DB_IDEMPOTENT, err);
-	int ok;
+	char hash[IG_PASSWORD_HASH_MAX];
+	int found = ig_user_password_hash(user_id, hash, err), ok;
 
-	if (r == NULL)
+	if (found < 0)
 		return -1;
-	if (PQntuples(r) == 1) {
-		ok = ig_password_verify(PQgetvalue(r, 0, 0), password);
+	if (found) {
+		ok = ig_password_verify(hash, password);
 	} else {
 		ig_password_verify_dummy(password);
 		ok = 0;
 	}
-	PQclear(r);
+	sodium_memzero(hash, sizeof(hash));
 	return ok;
 }
 
-/* Lock the row, remember the old address, set the new one; the confirmed
- * address stays. */
-static const char *const change_email_sql =
-    "WITH old AS (SELECT id, email, confirmed_email FROM users WHERE id = $1::uuid FOR UPDATE)"
-    " UPDATE users u SET email = $2, updated_at = now() FROM old WHERE u.id = old.id"
-    " RETURNING old.email, lower(old.email) = lower($2),"
-    " lower(coalesce(old.confirmed_email, '')) = lower($2)";
-
 int
-ig_account_change_email(const char *user_id, const char *email, char old[255],
+ig_account_change_email(const char *user_id, const char *email, char old[IG_EMAIL_BUF],
     char token[IG_TOKEN_LEN + 1], int *pending, ig_err *err)
 {
-	const char *p[3] = { user_id, email, NULL };
-	unsigned char h[IG_SHA256_LEN];
-	char hex[2 * IG_SHA256_LEN + 3], ttl[16];
+	char hex[IG_TOKEN_HASH_HEX], ttl[16];
 	const char *q[4] = { hex, user_id, email, ttl };
-	PGresult *r;
-	int same;
+	int same, confirmed;
 
 	*pending = 0;
-	r = ig_db_exec(change_email_sql, 2, p, 0, err);
-	if (r == NULL) {
-		if (strcmp(ig_db_sqlstate(), "23505") == 0)
-			ig_err_set(err, IG_E_CONFLICT, "email", "that email address is already registered");
+	if (ig_user_set_email(user_id, email, old, &same, &confirmed, err) != 0)
 		return -1;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
-	}
-	snprintf(old, 255, "%s", PQgetvalue(r, 0, 0));
-	same = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
-	*pending = strcmp(PQgetvalue(r, 0, 2), "t") != 0;
-	PQclear(r);
-	if (same) {
-		*pending = 0;
+	if (same)
 		return 1;
-	}
+	*pending = !confirmed;
 	if (!*pending)
 		return 0;
 	ig_token_new(token);
-	ig_sha256(token, strlen(token), h);
-	ig_bytea_hex(h, sizeof(h), hex);
+	ig_token_hash_hex(token, hex);
 	snprintf(ttl, sizeof(ttl), "%d", IG_EMAIL_CONFIRM_TTL);
-	return ig_db_run("INSERT INTO email_confirmations (token_hash, user_id, email, expires_at)"
-	    " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))", 4, q, 0, err);
+	return ig_db_run(sql[SQL_CONFIRMATION_ADD], 4, q, 0, err);
 }
 
-/* Spend the token and confirm its address in one statement; a token whose
- * address is no longer the account's is spent without effect. */
-static const char *const confirm_email_sql =
-    "WITH t AS (UPDATE email_confirmations SET used_at = now() WHERE token_hash = $1"
-    "  AND used_at IS NULL AND expires_at > now() RETURNING user_id, email)"
-    " UPDATE users u SET confirmed_email = u.email, updated_at = now() FROM t"
-    " WHERE u.id = t.user_id AND lower(u.email) = lower(t.email) RETURNING u.id";
-
 int
-ig_account_confirm_email(const char *token, char user_id[37], ig_err *err)
+ig_account_confirm_email(const char *token, char user_id[IG_UUID_BUF], ig_err *err)
 {
-	unsigned char h[IG_SHA256_LEN];
-	char hex[2 * IG_SHA256_LEN + 3];
+	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
 	PGresult *r;
 
 	if (!ig_token_valid(token))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
-	ig_sha256(token, strlen(token), h);
-	ig_bytea_hex(h, sizeof(h), hex);
-	r = ig_db_exec(confirm_email_sql, 1, p, 0, err);
+	ig_token_hash_hex(token, hex);
+	r = ig_db_exec(sql[SQL_CONFIRM], 1, p, 0, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
@@ -220,7 +157,7 @@ ig_account_confirm_email(const char *token, char user_id[37], ig_err *err)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "token",
 		    "invalid or expired token, or the account's address changed since it was sent");
 	}
-	snprintf(user_id, 37, "%s", PQgetvalue(r, 0, 0));
+	snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
 }

@@ -119,6 +119,15 @@ ig_bytea_hex(const unsigned char *in, size_t n, char *out)
 }
 
 void
+ig_token_hash_hex(const char *token, char out[IG_TOKEN_HASH_HEX])
+{
+	unsigned char h[IG_SHA256_LEN];
+
+	ig_sha256(token, strlen(token), h);
+	ig_bytea_hex(h, sizeof(h), out);
+}
+
+void
 ig_apikey_new(char key[IG_APIKEY_LEN + 1], char prefix[IG_APIKEY_PREFIX_LEN + 1])
 {
 	memcpy(key, "ig_", 3);

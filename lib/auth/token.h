@@ -33,6 +33,12 @@ void ig_sha256(const char *s, size_t len, unsigned char out[IG_SHA256_LEN]);
 void ig_hex(const unsigned char *in, size_t n, char *out);
 void ig_bytea_hex(const unsigned char *in, size_t n, char *out);
 
+/* Bytes of ig_token_hash_hex's text, with the NUL. */
+#define IG_TOKEN_HASH_HEX (2 * IG_SHA256_LEN + 3)
+/* The SHA-256 of a secret token in the bytea text form its token_hash
+ * column holds (refresh tokens, password resets, email confirmations). */
+void ig_token_hash_hex(const char *token, char out[IG_TOKEN_HASH_HEX]);
+
 /* A new personal API key and its visible prefix. */
 void ig_apikey_new(char key[IG_APIKEY_LEN + 1], char prefix[IG_APIKEY_PREFIX_LEN + 1]);
 /* 1 when s has the exact shape of a personal API key. */

@@ -1,6 +1,7 @@
 /*
  * test_auth.c — lib/auth: token verification, password policy, key
- * formats and the secret box. Each test names the attack it stops.
+ * formats, the secret box and the caller's users row. Each test names the
+ * attack it stops.
  */
 #include "ig_autoconf.h"
 
@@ -18,6 +19,8 @@
 #include "lib/auth/secretbox.h"
 #include "lib/auth/ticket.h"
 #include "lib/auth/token.h"
+#include "lib/auth/user.h"
+#include "lib/auth/user_row.h"
 #include "lib/core/util.h"
 
 static const char *const secret = "0123456789abcdef0123456789abcdef-unit-test";
@@ -312,6 +315,96 @@ START_TEST(client_key_groups_ipv6_by_64_and_unmaps_ipv4)
 }
 END_TEST
 
+/* Secret tokens are looked up by their hash only: the refresh, reset and
+ * confirmation rows hold the bytea text of SHA-256, never the token. */
+START_TEST(token_hash_is_bytea_sha256)
+{
+	char hex[IG_TOKEN_HASH_HEX];
+
+	ig_token_hash_hex("abc", hex);
+	ck_assert_str_eq(hex, "\\xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_uint_eq(strlen(hex), IG_TOKEN_HASH_HEX - 1);
+}
+END_TEST
+
+/* A users row as libpq hands it over, for ig_user_from_row: two columns of
+ * another table first (as the session and API-key checks select them),
+ * then IG_USER_COLS; NULL values are SQL NULL. */
+static PGresult *
+user_result(const char *const *rows, int nrows)
+{
+	static char *names[11] = { "a", "b", "id", "username", "email", "role", "display_name", "created_at",
+		"last_login_at", "preferences", "confirmed" };
+	PGresAttDesc att[11];
+	PGresult *r = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+
+	memset(att, 0, sizeof(att));
+	for (int i = 0; i < 11; i++) {
+		att[i].name = names[i];
+		att[i].typid = 25; /* text */
+		att[i].typlen = -1;
+		att[i].atttypmod = -1;
+	}
+	ck_assert_int_eq(PQsetResultAttrs(r, 11, att), 1);
+	for (int t = 0; t < nrows; t++)
+		for (int i = 0; i < 11; i++) {
+			const char *v = rows[t * 11 + i];
+			ck_assert_int_eq(PQsetvalue(r, t, i, (char *)v, v ? (int)strlen(v) : -1), 1);
+		}
+	return r;
+}
+
+/* The user object of API.md, byte for byte, from the caller's row: SQL
+ * NULLs as JSON null, the confirmed flag as a boolean, the stored
+ * preferences as an object ({} when unreadable), column by name and not
+ * by a shifted position. */
+START_TEST(user_row_reads_into_named_fields_and_api_json)
+{
+	static const char *const rows[] = {
+		"x", "y", "4b0f5a8e-1c2d-4e3f-8a9b-0c1d2e3f4a5b", "alice_1", "Alice@example.com", "admin", NULL,
+		"2026-01-02T03:04:05.678Z", NULL, "{\"theme\": \"dark\", \"default_image_count\": 2}", "t",
+		"x", "y", "00000000-0000-4000-8000-000000000001", "bob", "bob@example.org", "user", "",
+		"2025-12-31T23:59:59.000Z", "2026-02-03T04:05:06.789Z", "not json", "f",
+	};
+	PGresult *r = user_result(rows, 2);
+	ig_user u;
+	json_object *j;
+
+	ig_user_from_row(r, 0, 2, &u);
+	ck_assert_str_eq(u.id, "4b0f5a8e-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
+	ck_assert_str_eq(u.username, "alice_1");
+	ck_assert_str_eq(u.email, "Alice@example.com");
+	ck_assert_str_eq(u.role, "admin");
+	ck_assert_ptr_null(u.display_name);
+	ck_assert_str_eq(u.last_login_at, "");
+	ck_assert_int_eq(u.email_confirmed, 1);
+	ck_assert_int_eq(ig_user_is_admin(&u), 1);
+	j = ig_user_json(&u);
+	ck_assert_str_eq(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+	    "{\"id\":\"4b0f5a8e-1c2d-4e3f-8a9b-0c1d2e3f4a5b\",\"username\":\"alice_1\","
+	    "\"email\":\"Alice@example.com\",\"email_confirmed\":true,\"role\":\"admin\","
+	    "\"display_name\":null,\"created_at\":\"2026-01-02T03:04:05.678Z\",\"last_login_at\":null,"
+	    "\"preferences\":{\"theme\":\"dark\",\"default_image_count\":2}}");
+	json_object_put(j);
+	ig_user_free(&u);
+	ck_assert_str_eq(u.id, "");
+	ck_assert_ptr_null(u.preferences);
+	ig_user_free(&u);
+
+	ig_user_from_row(r, 1, 2, &u);
+	ck_assert_int_eq(ig_user_is_admin(&u), 0);
+	j = ig_user_json(&u);
+	ck_assert_str_eq(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN),
+	    "{\"id\":\"00000000-0000-4000-8000-000000000001\",\"username\":\"bob\","
+	    "\"email\":\"bob@example.org\",\"email_confirmed\":false,\"role\":\"user\","
+	    "\"display_name\":\"\",\"created_at\":\"2025-12-31T23:59:59.000Z\","
+	    "\"last_login_at\":\"2026-02-03T04:05:06.789Z\",\"preferences\":{}}");
+	json_object_put(j);
+	ig_user_free(&u);
+	PQclear(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -336,6 +429,10 @@ main(void)
 	tcase_add_test(tc, secretbox_seals_and_detects_tampering);
 	tcase_add_test(tc, tickets_are_narrow_and_short);
 	tcase_add_test(tc, client_key_groups_ipv6_by_64_and_unmaps_ipv4);
+	tcase_add_test(tc, token_hash_is_bytea_sha256);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("users");
+	tcase_add_test(tc, user_row_reads_into_named_fields_and_api_json);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
