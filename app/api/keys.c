@@ -13,16 +13,13 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "lib/auth/apikey.h"
+#include "lib/auth/provider_key.h"
 #include "lib/auth/secretbox.h"
-#include "lib/auth/token.h"
 #include "lib/core/json.h"
-#include "lib/db/db.h"
 #include "lib/jobs/http.h"
 #include "lib/jobs/pconf.h"
 #include "lib/providers/provider.h"
-
-#define MAX_API_KEYS 50
-#define MAX_PROVIDER_KEYS 20
 
 static const char *const scope_names[] = { "read", "generate", "admin", NULL };
 
@@ -47,66 +44,66 @@ scopes_json(const char *csv)
 	return a;
 }
 
-#define API_KEY_COLS "id, name, prefix, array_to_string(scopes, ','), " IG_SQL_TS("created_at") ", " \
-	IG_SQL_TS("last_used_at") ", " IG_SQL_TS("expires_at")
-#define PROVIDER_KEY_COLS "id, provider, name, last4, " IG_SQL_TS("created_at") ", " IG_SQL_TS("last_used_at")
+/* A JSON string, or null for "" (a timestamp that is not set). */
+static json_object *
+str_or_null(const char *s)
+{
+	return *s ? json_object_new_string(s) : NULL;
+}
 
 static json_object *
-api_key_json(PGresult *r, int i)
+api_key_json(const ig_api_key *a)
 {
 	json_object *k = json_object_new_object();
 
-	json_object_object_add(k, "id", ig_pg_string(r, i, 0));
-	json_object_object_add(k, "name", ig_pg_string(r, i, 1));
-	json_object_object_add(k, "prefix", ig_pg_string(r, i, 2));
-	json_object_object_add(k, "scopes", scopes_json(PQgetvalue(r, i, 3)));
-	json_object_object_add(k, "created_at", ig_pg_string(r, i, 4));
-	json_object_object_add(k, "last_used_at", ig_pg_string(r, i, 5));
-	json_object_object_add(k, "expires_at", ig_pg_string(r, i, 6));
+	json_object_object_add(k, "id", json_object_new_string(a->id));
+	json_object_object_add(k, "name", json_object_new_string(a->name));
+	json_object_object_add(k, "prefix", json_object_new_string(a->prefix));
+	json_object_object_add(k, "scopes", scopes_json(a->scopes));
+	json_object_object_add(k, "created_at", str_or_null(a->created_at));
+	json_object_object_add(k, "last_used_at", str_or_null(a->last_used_at));
+	json_object_object_add(k, "expires_at", str_or_null(a->expires_at));
 	return k;
 }
 
 static json_object *
-provider_key_json(PGresult *r, int i)
+provider_key_json(const ig_provider_key *p)
 {
 	json_object *k = json_object_new_object();
 
-	json_object_object_add(k, "id", ig_pg_string(r, i, 0));
-	json_object_object_add(k, "provider", ig_pg_string(r, i, 1));
-	json_object_object_add(k, "name", ig_pg_string(r, i, 2));
-	json_object_object_add(k, "last4", ig_pg_string(r, i, 3));
-	json_object_object_add(k, "created_at", ig_pg_string(r, i, 4));
-	json_object_object_add(k, "last_used_at", ig_pg_string(r, i, 5));
+	json_object_object_add(k, "id", json_object_new_string(p->id));
+	json_object_object_add(k, "provider", json_object_new_string(p->provider));
+	json_object_object_add(k, "name", json_object_new_string(p->name));
+	json_object_object_add(k, "last4", json_object_new_string(p->last4));
+	json_object_object_add(k, "created_at", str_or_null(p->created_at));
+	json_object_object_add(k, "last_used_at", str_or_null(p->last_used_at));
 	return k;
 }
 
 int
 ig_api_keys_list(ig_req *req, json_object **out, ig_err *err)
 {
-	const char *p[1] = { req->caller.user_id };
-	PGresult *a, *b;
+	ig_api_key *a;
+	ig_provider_key *b;
+	int na, nb;
 	json_object *la, *lb;
 
-	a = ig_db_exec("SELECT " API_KEY_COLS " FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL"
-	    " ORDER BY created_at DESC", 1, p, IG_DB_IDEMPOTENT, err);
-	if (a == NULL)
+	if (ig_api_key_list(req->caller.user_id, &a, &na, err) != 0)
 		return -1;
-	b = ig_db_exec("SELECT " PROVIDER_KEY_COLS " FROM provider_keys WHERE user_id = $1"
-	    " ORDER BY created_at DESC", 1, p, IG_DB_IDEMPOTENT, err);
-	if (b == NULL) {
-		PQclear(a);
+	if (ig_provider_key_list(req->caller.user_id, &b, &nb, err) != 0) {
+		free(a);
 		return -1;
 	}
 	la = json_object_new_array();
-	for (int i = 0; i < PQntuples(a); i++)
-		json_object_array_add(la, api_key_json(a, i));
+	for (int i = 0; i < na; i++)
+		json_object_array_add(la, api_key_json(&a[i]));
 	lb = json_object_new_array();
-	for (int i = 0; i < PQntuples(b); i++)
-		json_object_array_add(lb, provider_key_json(b, i));
+	for (int i = 0; i < nb; i++)
+		json_object_array_add(lb, provider_key_json(&b[i]));
 	*out = ig_ok("api_keys", la);
 	json_object_object_add(*out, "provider_keys", lb);
-	PQclear(a);
-	PQclear(b);
+	free(a);
+	free(b);
 	return 200;
 }
 
@@ -143,74 +140,36 @@ read_scopes(json_object *b, char *csv, size_t len, ig_err *err)
 	return 0;
 }
 
-/* How many rows sql (one $1 = user id, returning a count) finds. */
-static int
-count_rows(const char *sql, const char *user, int *n, ig_err *err)
-{
-	const char *p[1] = { user };
-	PGresult *r = ig_db_exec(sql, 1, p, IG_DB_IDEMPOTENT, err);
-
-	if (r == NULL)
-		return -1;
-	*n = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
-}
-
 int
 ig_api_keys_create(ig_req *req, json_object **out, ig_err *err)
 {
 	static const char *const keys[] = { "name", "scopes", "expires_in", NULL };
 	json_object *b = ig_body_object(req, keys, err), *k;
 	const char *name = NULL;
-	char scopes[64], key[IG_APIKEY_LEN + 1], prefix[IG_APIKEY_PREFIX_LEN + 1];
-	unsigned char h[IG_SHA256_LEN];
-	char hex[2 * IG_SHA256_LEN + 3], exp[24];
+	char scopes[64], key[IG_APIKEY_LEN + 1];
 	int64_t expires_in = 0;
-	int have_exp, count, rc = -1;
-	const char *p[6];
-	PGresult *r;
+	ig_api_key made;
+	int rc = -1;
 
 	if (b == NULL)
 		return -1;
-	if (ig_json_string(b, "name", 1, 1, 100, &name, err) < 0 ||
+	if (ig_json_string(b, "name", 1, 1, IG_KEY_NAME_MAX, &name, err) < 0 ||
 	    read_scopes(b, scopes, sizeof(scopes), err) != 0 ||
-	    (have_exp = ig_json_int(b, "expires_in", 0, 60, 31536000, &expires_in, err)) < 0)
+	    ig_json_int(b, "expires_in", 0, 60, 31536000, &expires_in, err) < 0)
 		goto out;
-	if (count_rows("SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL"
-		" AND (expires_at IS NULL OR expires_at > now())", req->caller.user_id, &count, err) != 0)
+	if (ig_api_key_create(req->caller.user_id, name, scopes, (long long)expires_in, key, &made, err) != 0)
 		goto out;
-	if (count >= MAX_API_KEYS) {
-		ig_err_set(err, IG_E_CONFLICT, NULL, "at most %d active API keys; revoke one first", MAX_API_KEYS);
-		goto out;
-	}
-	ig_apikey_new(key, prefix);
-	ig_sha256(key, strlen(key), h);
-	ig_bytea_hex(h, sizeof(h), hex);
-	snprintf(exp, sizeof(exp), "%lld", (long long)expires_in);
-	p[0] = req->caller.user_id;
-	p[1] = name;
-	p[2] = prefix;
-	p[3] = hex;
-	p[4] = scopes;
-	p[5] = have_exp == 0 ? exp : NULL;
-	r = ig_db_exec("INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, expires_at)"
-	    " VALUES ($1, $2, $3, $4, string_to_array($5, ','),"
-	    " now() + make_interval(secs => $6::int)) RETURNING " API_KEY_COLS, 6, p, 0, err);
-	if (r == NULL)
-		goto out;
-	k = api_key_json(r, 0);
+	k = api_key_json(&made);
 	json_object_object_add(k, "success", json_object_new_boolean(1));
 	json_object_object_add(k, "key", json_object_new_string(key));
 	*out = k;
 	{
 		json_object *d = json_object_new_object();
-		json_object_object_add(d, "id", ig_pg_string(r, 0, 0));
+		json_object_object_add(d, "id", json_object_new_string(made.id));
 		json_object_object_add(d, "name", json_object_new_string(name));
-		json_object_object_add(d, "prefix", json_object_new_string(prefix));
+		json_object_object_add(d, "prefix", json_object_new_string(made.prefix));
 		ig_activity(req, req->caller.user_id, "api_key_created", d);
 	}
-	PQclear(r);
 	sodium_memzero(key, sizeof(key));
 	rc = 201;
 out:
@@ -218,42 +177,40 @@ out:
 	return rc;
 }
 
-/* Run sql with ($1 = id, $2 = user); 404 when it touches no row. */
-static int
-owned(ig_req *req, const char *sql, PGresult **res, ig_err *err)
+/* The route's {id}, when it can name a key; else 404 in err. */
+static const char *
+key_param(ig_req *req, ig_err *err)
 {
 	const char *id = ig_req_param(req, "id");
-	const char *p[2] = { id, req->caller.user_id };
-	PGresult *r;
 
-	if (!ig_is_uuid(id))
-		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such key");
-	r = ig_db_exec(sql, 2, p, 0, err);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such key");
+	if (!ig_is_uuid(id)) {
+		ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such key");
+		return NULL;
 	}
-	*res = r;
-	return 0;
+	return id;
+}
+
+/* A lib answer of 0, 1 (no such key of the caller's: 404) or -1. */
+static int
+found(int rc, ig_err *err)
+{
+	return rc == 1 ? ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such key") : rc;
 }
 
 int
 ig_api_keys_delete(ig_req *req, json_object **out, ig_err *err)
 {
-	PGresult *r;
+	const char *id = key_param(req, err);
+	ig_api_key k;
 	json_object *d;
 
-	if (owned(req, "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2"
-		" AND revoked_at IS NULL RETURNING id, name, prefix", &r, err) != 0)
+	if (id == NULL || found(ig_api_key_revoke(id, req->caller.user_id, &k, err), err) != 0)
 		return -1;
 	d = json_object_new_object();
-	json_object_object_add(d, "id", ig_pg_string(r, 0, 0));
-	json_object_object_add(d, "name", ig_pg_string(r, 0, 1));
-	json_object_object_add(d, "prefix", ig_pg_string(r, 0, 2));
+	json_object_object_add(d, "id", json_object_new_string(k.id));
+	json_object_object_add(d, "name", json_object_new_string(k.name));
+	json_object_object_add(d, "prefix", json_object_new_string(k.prefix));
 	ig_activity(req, req->caller.user_id, "api_key_revoked", d);
-	PQclear(r);
 	*out = ig_ok(NULL, NULL);
 	return 200;
 }
@@ -264,12 +221,8 @@ ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err)
 	static const char *const keys[] = { "provider", "api_key", "name", NULL };
 	json_object *b = ig_body_object(req, keys, err);
 	const char *provider = NULL, *key = NULL, *name = NULL;
-	unsigned char nonce[IG_SECRETBOX_NONCE], *ct = NULL;
-	size_t ctlen;
-	char *nonce_hex = NULL, *ct_hex = NULL, last4[5];
-	const char *p[6];
-	PGresult *r;
-	int count, rc = -1;
+	ig_provider_key k;
+	int rc = -1;
 
 	if (b == NULL)
 		return -1;
@@ -283,48 +236,19 @@ ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err)
 	}
 	if (ig_json_string(b, "api_key", 1, 1, IG_PROVIDER_KEY_MAX, &key, err) < 0 ||
 	    ig_provider_key_check(key, err) != 0 ||
-	    ig_json_string(b, "name", 0, 1, 100, &name, err) < 0)
+	    ig_json_string(b, "name", 0, 1, IG_KEY_NAME_MAX, &name, err) < 0)
 		goto out;
-	if (count_rows("SELECT count(*) FROM provider_keys WHERE user_id = $1", req->caller.user_id,
-		&count, err) != 0)
+	if (ig_provider_key_add(req->caller.user_id, provider, name, key, &k, err) != 0)
 		goto out;
-	if (count >= MAX_PROVIDER_KEYS) {
-		ig_err_set(err, IG_E_CONFLICT, NULL, "at most %d stored provider keys; delete one first",
-		    MAX_PROVIDER_KEYS);
-		goto out;
-	}
-	if (ig_secretbox_seal(key, strlen(key), nonce, &ct, &ctlen) != 0) {
-		ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
-		goto out;
-	}
-	snprintf(last4, sizeof(last4), "%s", key + strlen(key) - 4);
-	nonce_hex = ig_xmalloc(2 * sizeof(nonce) + 3);
-	ig_bytea_hex(nonce, sizeof(nonce), nonce_hex);
-	ct_hex = ig_xmalloc(2 * ctlen + 3);
-	ig_bytea_hex(ct, ctlen, ct_hex);
-	p[0] = req->caller.user_id;
-	p[1] = provider;
-	p[2] = name ? name : provider;
-	p[3] = nonce_hex;
-	p[4] = ct_hex;
-	p[5] = last4;
-	r = ig_db_exec("INSERT INTO provider_keys (user_id, provider, name, nonce, ciphertext, last4)"
-	    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " PROVIDER_KEY_COLS, 6, p, 0, err);
-	if (r == NULL)
-		goto out;
-	*out = ig_ok("provider_key", provider_key_json(r, 0));
+	*out = ig_ok("provider_key", provider_key_json(&k));
 	{
 		json_object *d = json_object_new_object();
-		json_object_object_add(d, "id", ig_pg_string(r, 0, 0));
+		json_object_object_add(d, "id", json_object_new_string(k.id));
 		json_object_object_add(d, "provider", json_object_new_string(provider));
 		ig_activity(req, req->caller.user_id, "provider_key_added", d);
 	}
-	PQclear(r);
 	rc = 201;
 out:
-	free(ct);
-	free(ct_hex);
-	free(nonce_hex);
 	/* The request body held the plaintext key: wipe it. */
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
@@ -337,17 +261,16 @@ out:
 int
 ig_api_provider_key_delete(ig_req *req, json_object **out, ig_err *err)
 {
-	PGresult *r;
+	const char *id = key_param(req, err);
+	ig_provider_key k;
 	json_object *d;
 
-	if (owned(req, "DELETE FROM provider_keys WHERE id = $1 AND user_id = $2 RETURNING id, provider",
-		&r, err) != 0)
+	if (id == NULL || found(ig_provider_key_delete(id, req->caller.user_id, &k, err), err) != 0)
 		return -1;
 	d = json_object_new_object();
-	json_object_object_add(d, "id", ig_pg_string(r, 0, 0));
-	json_object_object_add(d, "provider", ig_pg_string(r, 0, 1));
+	json_object_object_add(d, "id", json_object_new_string(k.id));
+	json_object_object_add(d, "provider", json_object_new_string(k.provider));
 	ig_activity(req, req->caller.user_id, "provider_key_deleted", d);
-	PQclear(r);
 	*out = ig_ok(NULL, NULL);
 	return 200;
 }
@@ -364,25 +287,17 @@ ig_api_provider_key_delete(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err)
 {
-	PGresult *r;
+	const char *id = key_param(req, err);
 	const ig_pconf *pc;
 	ig_http_req h = { 0 };
 	ig_http_resp resp;
 	ig_buf buf = { 0 };
-	char ctype[128], *key = NULL, ts[40];
-	unsigned char *nonce, *ct;
-	size_t nl, cl;
+	char ctype[128], *key = NULL, ts[40], provider[33];
 	int rc = -1, valid;
 
-	if (owned(req, "UPDATE provider_keys SET last_used_at = now() WHERE id = $1 AND user_id = $2"
-		" RETURNING provider, nonce, ciphertext", &r, err) != 0)
+	if (id == NULL || found(ig_provider_key_open_id(id, req->caller.user_id, provider, &key, err), err) != 0)
 		return -1;
-	pc = ig_pconf_get(PQgetvalue(r, 0, 0));
-	nonce = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &nl);
-	ct = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 2), &cl);
-	PQclear(r);
-	if (pc == NULL || nonce == NULL || ct == NULL || nl != IG_SECRETBOX_NONCE ||
-	    ig_secretbox_open(nonce, ct, cl, &key) != 0) {
+	if ((pc = ig_pconf_get(provider)) == NULL) {
 		ig_err_set(err, IG_E_INTERNAL, NULL, "the stored key cannot be opened");
 		goto out;
 	}
@@ -413,8 +328,6 @@ ig_api_provider_key_test(ig_req *req, json_object **out, ig_err *err)
 	json_object_object_add(*out, "status", json_object_new_int((int)resp.status));
 	rc = 200;
 out:
-	PQfreemem(nonce);
-	PQfreemem(ct);
 	ig_http_req_free(&h);
 	ig_buf_free(&buf);
 	ig_secretbox_free(key);
