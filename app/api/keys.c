@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "lib/auth/apikey.h"
 #include "lib/auth/provider_key.h"
 #include "lib/auth/secretbox.h"
@@ -107,74 +108,69 @@ ig_api_keys_list(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
-/* scopes: an array of known scope names, each once; default read+generate. */
-static int
-read_scopes(json_object *b, char *csv, size_t len, ig_err *err)
-{
-	json_object *a;
-	size_t n;
+#define SCOPES_MSG "scopes must be a non-empty array of read, generate, admin"
 
-	if (!json_object_object_get_ex(b, "scopes", &a) || a == NULL) {
-		snprintf(csv, len, "read,generate");
-		return 0;
-	}
-	if (!json_object_is_type(a, json_type_array) || (n = json_object_array_length(a)) == 0 || n > 3)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "scopes",
-		    "scopes must be a non-empty array of read, generate, admin");
-	csv[0] = '\0';
+/* The body of POST /api/keys. */
+struct key_new {
+	const char *name;
+	json_object *scopes;
+	int64_t expires_in;         /* 0: never */
+	char csv[64];               /* the scopes, comma-separated */
+};
+
+/* scopes: known scope names, each once, into csv (default read+generate). */
+static int
+check_scopes(void *dst, ig_err *err)
+{
+	struct key_new *k = dst;
+	size_t n = json_object_array_length(k->scopes);
+
+	k->csv[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		json_object *s = json_object_array_get_idx(a, i);
-		const char *v = json_object_is_type(s, json_type_string) ? json_object_get_string(s) : "";
-		char probe[16];
+		const char *v = json_object_get_string(json_object_array_get_idx(k->scopes, i));
+		char probe[16], have[sizeof(k->csv) + 2];
+		size_t used = strlen(k->csv);
 		if (!in_set(v, scope_names))
-			return ig_err_set(err, IG_E_INVALID_REQUEST, "scopes",
-			    "scopes must be a non-empty array of read, generate, admin");
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "scopes", SCOPES_MSG);
 		snprintf(probe, sizeof(probe), ",%s,", v);
-		char have[64];
-		snprintf(have, sizeof(have), ",%s,", csv);
+		snprintf(have, sizeof(have), ",%s,", k->csv);
 		if (strstr(have, probe) != NULL)
 			return ig_err_set(err, IG_E_INVALID_REQUEST, "scopes", "scope %s is listed twice", v);
-		size_t used = strlen(csv);
-		snprintf(csv + used, len - used, "%s%s", used ? "," : "", v);
+		snprintf(k->csv + used, sizeof(k->csv) - used, "%s%s", used ? "," : "", v);
 	}
 	return 0;
 }
 
+static const ig_field key_new_body[] = {
+	{ "name", IG_F_STRING, IG_F_REQUIRED, 1, IG_KEY_NAME_MAX, .at = IG_AT(struct key_new, name) },
+	{ "scopes", IG_F_STRINGS, 0, 1, 3, .at = IG_AT(struct key_new, scopes), .msg = SCOPES_MSG,
+	  .check = check_scopes },
+	{ "expires_in", IG_F_INT, 0, 60, 31536000, .at = IG_AT(struct key_new, expires_in) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_keys_create(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "name", "scopes", "expires_in", NULL };
-	json_object *b = ig_body_object(req, keys, err), *k;
-	const char *name = NULL;
-	char scopes[64], key[IG_APIKEY_LEN + 1];
-	int64_t expires_in = 0;
+	struct key_new b = { .csv = "read,generate" };
+	char key[IG_APIKEY_LEN + 1];
 	ig_api_key made;
-	int rc = -1;
+	json_object *k, *d;
 
-	if (b == NULL)
+	if (ig_fields_body(req, key_new_body, &b, err) != 0 ||
+	    ig_api_key_create(req->caller.user_id, b.name, b.csv, (long long)b.expires_in, key, &made, err) != 0)
 		return -1;
-	if (ig_json_string(b, "name", 1, 1, IG_KEY_NAME_MAX, &name, err) < 0 ||
-	    read_scopes(b, scopes, sizeof(scopes), err) != 0 ||
-	    ig_json_int(b, "expires_in", 0, 60, 31536000, &expires_in, err) < 0)
-		goto out;
-	if (ig_api_key_create(req->caller.user_id, name, scopes, (long long)expires_in, key, &made, err) != 0)
-		goto out;
 	k = api_key_json(&made);
 	json_object_object_add(k, "success", json_object_new_boolean(1));
 	json_object_object_add(k, "key", json_object_new_string(key));
 	*out = k;
-	{
-		json_object *d = json_object_new_object();
-		json_object_object_add(d, "id", json_object_new_string(made.id));
-		json_object_object_add(d, "name", json_object_new_string(name));
-		json_object_object_add(d, "prefix", json_object_new_string(made.prefix));
-		ig_activity(req, req->caller.user_id, "api_key_created", d);
-	}
+	d = json_object_new_object();
+	json_object_object_add(d, "id", json_object_new_string(made.id));
+	json_object_object_add(d, "name", json_object_new_string(b.name));
+	json_object_object_add(d, "prefix", json_object_new_string(made.prefix));
+	ig_activity(req, req->caller.user_id, "api_key_created", d);
 	sodium_memzero(key, sizeof(key));
-	rc = 201;
-out:
-	json_object_put(b);
-	return rc;
+	return 201;
 }
 
 /* The route's {id}, when it can name a key; else 404 in err. */
@@ -215,36 +211,52 @@ ig_api_keys_delete(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
+/* The body of POST /api/keys/providers. */
+struct provider_key_new {
+	const char *provider, *api_key, *name;
+};
+
+static int
+check_provider(void *dst, ig_err *err)
+{
+	char names[256];
+
+	if (ig_provider_takes_key(ig_provider_find(((struct provider_key_new *)dst)->provider)))
+		return 0;
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "provider", "provider must be one of %s",
+	    ig_provider_names(names, sizeof(names), 1));
+}
+
+static int
+check_key(void *dst, ig_err *err)
+{
+	return ig_provider_key_check(((struct provider_key_new *)dst)->api_key, err);
+}
+
+static const ig_field provider_key_new_body[] = {
+	{ "provider", IG_F_STRING, IG_F_REQUIRED, 1, 32, .at = IG_AT(struct provider_key_new, provider),
+	  .check = check_provider },
+	{ "api_key", IG_F_STRING, IG_F_REQUIRED, 1, IG_PROVIDER_KEY_MAX, .at = IG_AT(struct provider_key_new, api_key),
+	  .check = check_key },
+	{ "name", IG_F_STRING, 0, 1, IG_KEY_NAME_MAX, .at = IG_AT(struct provider_key_new, name) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "provider", "api_key", "name", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *provider = NULL, *key = NULL, *name = NULL;
+	struct provider_key_new b = { NULL, NULL, NULL };
 	ig_provider_key k;
 	int rc = -1;
 
-	if (b == NULL)
-		return -1;
-	if (ig_json_string(b, "provider", 1, 1, 32, &provider, err) < 0)
-		goto out;
-	if (!ig_provider_takes_key(ig_provider_find(provider))) {
-		char names[256];
-		ig_err_set(err, IG_E_INVALID_REQUEST, "provider", "provider must be one of %s",
-		    ig_provider_names(names, sizeof(names), 1));
-		goto out;
-	}
-	if (ig_json_string(b, "api_key", 1, 1, IG_PROVIDER_KEY_MAX, &key, err) < 0 ||
-	    ig_provider_key_check(key, err) != 0 ||
-	    ig_json_string(b, "name", 0, 1, IG_KEY_NAME_MAX, &name, err) < 0)
-		goto out;
-	if (ig_provider_key_add(req->caller.user_id, provider, name, key, &k, err) != 0)
+	if (ig_fields_body(req, provider_key_new_body, &b, err) != 0 ||
+	    ig_provider_key_add(req->caller.user_id, b.provider, b.name, b.api_key, &k, err) != 0)
 		goto out;
 	*out = ig_ok("provider_key", provider_key_json(&k));
 	{
 		json_object *d = json_object_new_object();
 		json_object_object_add(d, "id", json_object_new_string(k.id));
-		json_object_object_add(d, "provider", json_object_new_string(provider));
+		json_object_object_add(d, "provider", json_object_new_string(b.provider));
 		ig_activity(req, req->caller.user_id, "provider_key_added", d);
 	}
 	rc = 201;
@@ -252,9 +264,8 @@ out:
 	/* The request body held the plaintext key: wipe it. */
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
-	if (key != NULL)
-		sodium_memzero((void *)key, strlen(key));
-	json_object_put(b);
+	if (b.api_key != NULL)
+		sodium_memzero((void *)b.api_key, strlen(b.api_key));
 	return rc;
 }
 
