@@ -6,6 +6,7 @@
  */
 #include "ig_autoconf.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,39 +46,34 @@ scopes_json(const char *csv)
 	return a;
 }
 
-/* A JSON string, or null for "" (a timestamp that is not set). */
-static json_object *
-str_or_null(const char *s)
-{
-	return *s ? json_object_new_string(s) : NULL;
-}
+/* A member of a key's JSON object: a char array member of its struct, as
+ * a string (null for "": a timestamp that is not set) or, with csv, as the
+ * array of its comma-separated words. In the order of API.md. */
+typedef struct out_member {
+	const char *name;
+	size_t at;
+	int csv;
+} out_member;
+#define M(type, member) { #member, offsetof(type, member), 0 }
+static const out_member api_key_out[] = {
+	M(ig_api_key, id), M(ig_api_key, name), M(ig_api_key, prefix), { "scopes", offsetof(ig_api_key, scopes), 1 },
+	M(ig_api_key, created_at), M(ig_api_key, last_used_at), M(ig_api_key, expires_at), { NULL, 0, 0 }
+};
+static const out_member provider_key_out[] = {
+	M(ig_provider_key, id), M(ig_provider_key, provider), M(ig_provider_key, name), M(ig_provider_key, last4),
+	M(ig_provider_key, created_at), M(ig_provider_key, last_used_at), { NULL, 0, 0 }
+};
+#undef M
 
 static json_object *
-api_key_json(const ig_api_key *a)
-{
-	json_object *k = json_object_new_object();
-
-	json_object_object_add(k, "id", json_object_new_string(a->id));
-	json_object_object_add(k, "name", json_object_new_string(a->name));
-	json_object_object_add(k, "prefix", json_object_new_string(a->prefix));
-	json_object_object_add(k, "scopes", scopes_json(a->scopes));
-	json_object_object_add(k, "created_at", str_or_null(a->created_at));
-	json_object_object_add(k, "last_used_at", str_or_null(a->last_used_at));
-	json_object_object_add(k, "expires_at", str_or_null(a->expires_at));
-	return k;
-}
-
-static json_object *
-provider_key_json(const ig_provider_key *p)
+key_json(const void *key, const out_member *m)
 {
 	json_object *k = json_object_new_object();
 
-	json_object_object_add(k, "id", json_object_new_string(p->id));
-	json_object_object_add(k, "provider", json_object_new_string(p->provider));
-	json_object_object_add(k, "name", json_object_new_string(p->name));
-	json_object_object_add(k, "last4", json_object_new_string(p->last4));
-	json_object_object_add(k, "created_at", str_or_null(p->created_at));
-	json_object_object_add(k, "last_used_at", str_or_null(p->last_used_at));
+	for (; m->name != NULL; m++) {
+		const char *v = (const char *)key + m->at;
+		json_object_object_add(k, m->name, m->csv ? scopes_json(v) : *v ? json_object_new_string(v) : NULL);
+	}
 	return k;
 }
 
@@ -97,10 +93,10 @@ ig_api_keys_list(ig_req *req, json_object **out, ig_err *err)
 	}
 	la = json_object_new_array();
 	for (int i = 0; i < na; i++)
-		json_object_array_add(la, api_key_json(&a[i]));
+		json_object_array_add(la, key_json(&a[i], api_key_out));
 	lb = json_object_new_array();
 	for (int i = 0; i < nb; i++)
-		json_object_array_add(lb, provider_key_json(&b[i]));
+		json_object_array_add(lb, key_json(&b[i], provider_key_out));
 	*out = ig_ok("api_keys", la);
 	json_object_object_add(*out, "provider_keys", lb);
 	free(a);
@@ -160,7 +156,7 @@ ig_api_keys_create(ig_req *req, json_object **out, ig_err *err)
 	if (ig_fields_body(req, key_new_body, &b, err) != 0 ||
 	    ig_api_key_create(req->caller.user_id, b.name, b.csv, (long long)b.expires_in, key, &made, err) != 0)
 		return -1;
-	k = api_key_json(&made);
+	k = key_json(&made, api_key_out);
 	json_object_object_add(k, "success", json_object_new_boolean(1));
 	json_object_object_add(k, "key", json_object_new_string(key));
 	*out = k;
@@ -252,7 +248,7 @@ ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err)
 	if (ig_fields_body(req, provider_key_new_body, &b, err) != 0 ||
 	    ig_provider_key_add(req->caller.user_id, b.provider, b.name, b.api_key, &k, err) != 0)
 		goto out;
-	*out = ig_ok("provider_key", provider_key_json(&k));
+	*out = ig_ok("provider_key", key_json(&k, provider_key_out));
 	{
 		json_object *d = json_object_new_object();
 		json_object_object_add(d, "id", json_object_new_string(k.id));

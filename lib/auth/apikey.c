@@ -10,6 +10,7 @@
 #include "lib/auth/apikey.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
@@ -44,7 +45,7 @@ static const char *const sql[SQL__MAX] = {
 	" VALUES ($1, $2, $3, $4, string_to_array($5, ','),"
 	" now() + make_interval(secs => $6::int)) RETURNING " KEY_COLS,
 	[SQL_REVOKE] = "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2"
-	" AND revoked_at IS NULL RETURNING id, name, prefix",
+	" AND revoked_at IS NULL RETURNING " KEY_COLS,
 	/* One indexed query per key request. */
 	[SQL_FIND] = "SELECT k.id, k.user_id, array_to_string(k.scopes, ','), u.role,"
 	" (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'), " USER_COLS
@@ -55,44 +56,19 @@ static const char *const sql[SQL__MAX] = {
 };
 enum { FIND_ID, FIND_USER, FIND_SCOPES, FIND_ROLE, FIND_STALE, FIND_USER_COLS };
 
-static void
-copy(char *dst, size_t len, PGresult *r, int row, int c)
-{
-	snprintf(dst, len, "%s", PQgetisnull(r, row, c) ? "" : PQgetvalue(r, row, c));
-}
-
-/* Row i of a KEY_COLS result (or its first ncols columns) into k. */
-static void
-key_of(PGresult *r, int i, int ncols, ig_api_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	copy(k->id, sizeof(k->id), r, i, 0);
-	copy(k->name, sizeof(k->name), r, i, 1);
-	copy(k->prefix, sizeof(k->prefix), r, i, 2);
-	if (ncols < 7)
-		return;
-	copy(k->scopes, sizeof(k->scopes), r, i, 3);
-	copy(k->created_at, sizeof(k->created_at), r, i, 4);
-	copy(k->last_used_at, sizeof(k->last_used_at), r, i, 5);
-	copy(k->expires_at, sizeof(k->expires_at), r, i, 6);
-}
+/* Where the columns of KEY_COLS go. */
+#define C(member) IG_DB_COL(ig_api_key, member)
+static const ig_db_col key_cols[] = { C(id), C(name), C(prefix), C(scopes), C(created_at),
+	C(last_used_at), C(expires_at), IG_DB_COLS_END };
+#undef C
 
 int
 ig_api_key_list(const char *user_id, ig_api_key **out, int *n, ig_err *err)
 {
 	const char *p[1] = { user_id };
-	PGresult *r = ig_db_exec(sql[SQL_LIST], 1, p, IG_DB_IDEMPOTENT, err);
 
-	*out = NULL;
-	*n = 0;
-	if (r == NULL)
-		return -1;
-	*n = PQntuples(r);
-	*out = ig_xcalloc((size_t)*n + 1, sizeof(**out));
-	for (int i = 0; i < *n; i++)
-		key_of(r, i, 7, &(*out)[i]);
-	PQclear(r);
-	return 0;
+	*out = ig_db_rows(sql[SQL_LIST], 1, p, IG_DB_IDEMPOTENT, sizeof(**out), key_cols, n, err);
+	return *out != NULL ? 0 : -1;
 }
 
 int
@@ -103,7 +79,6 @@ ig_api_key_create(const char *user_id, const char *name, const char *scopes, lon
 	char prefix[IG_APIKEY_PREFIX_LEN + 1], hex[2 * IG_SHA256_LEN + 3], exp[24];
 	unsigned char h[IG_SHA256_LEN];
 	int64_t count;
-	PGresult *r;
 
 	p[0] = user_id;
 	if (ig_db_int64(sql[SQL_COUNT_ACTIVE], 1, p, IG_DB_IDEMPOTENT, &count, err) != 0)
@@ -120,13 +95,10 @@ ig_api_key_create(const char *user_id, const char *name, const char *scopes, lon
 	p[3] = hex;
 	p[4] = scopes;
 	p[5] = expires_in > 0 ? exp : NULL;
-	r = ig_db_exec(sql[SQL_INSERT], 6, p, 0, err);
-	if (r == NULL) {
+	if (ig_db_row(sql[SQL_INSERT], 6, p, 0, sizeof(*out), key_cols, out, err) != 0) {
 		sodium_memzero(key, IG_APIKEY_LEN + 1);
 		return -1;
 	}
-	key_of(r, 0, 7, out);
-	PQclear(r);
 	return 0;
 }
 
@@ -134,17 +106,8 @@ int
 ig_api_key_revoke(const char *id, const char *user_id, ig_api_key *out, ig_err *err)
 {
 	const char *p[2] = { id, user_id };
-	PGresult *r = ig_db_exec(sql[SQL_REVOKE], 2, p, 0, err);
 
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return 1;
-	}
-	key_of(r, 0, 3, out);
-	PQclear(r);
-	return 0;
+	return ig_db_row(sql[SQL_REVOKE], 2, p, 0, sizeof(*out), key_cols, out, err);
 }
 
 int
@@ -167,9 +130,9 @@ ig_api_key_find(const char *key, ig_api_key_caller *out, ig_err *err)
 		PQclear(r);
 		return 1;
 	}
-	copy(out->key_id, sizeof(out->key_id), r, 0, FIND_ID);
-	copy(out->user_id, sizeof(out->user_id), r, 0, FIND_USER);
-	copy(out->scopes, sizeof(out->scopes), r, 0, FIND_SCOPES);
+	ig_db_text(r, 0, FIND_ID, out->key_id, sizeof(out->key_id));
+	ig_db_text(r, 0, FIND_USER, out->user_id, sizeof(out->user_id));
+	ig_db_text(r, 0, FIND_SCOPES, out->scopes, sizeof(out->scopes));
 	out->is_admin = strcmp(PQgetvalue(r, 0, FIND_ROLE), "admin") == 0;
 	if (strcmp(PQgetvalue(r, 0, FIND_STALE), "t") == 0) {
 		const char *q[1] = { out->key_id };

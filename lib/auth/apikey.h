@@ -37,7 +37,7 @@ int ig_api_key_list(const char *user_id, ig_api_key **out, int *n, ig_err *err);
 int ig_api_key_create(const char *user_id, const char *name, const char *scopes, long long expires_in,
     char key[IG_APIKEY_LEN + 1], ig_api_key *out, ig_err *err);
 
-/* Revoke user_id's key id (a uuid); out gets its id, name and prefix.
+/* Revoke user_id's key id (a uuid); out gets it as it was.
  * 0, 1 when the user has no such live key, or -1 with err. */
 int ig_api_key_revoke(const char *id, const char *user_id, ig_api_key *out, ig_err *err);
 

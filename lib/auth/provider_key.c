@@ -10,6 +10,7 @@
 #include "lib/auth/token.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
@@ -34,7 +35,7 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_COUNT] = "SELECT count(*) FROM provider_keys WHERE user_id = $1",
 	[SQL_INSERT] = "INSERT INTO provider_keys (user_id, provider, name, nonce, ciphertext, last4)"
 	" VALUES ($1, $2, $3, $4, $5, $6) RETURNING " KEY_COLS,
-	[SQL_DELETE] = "DELETE FROM provider_keys WHERE id = $1 AND user_id = $2 RETURNING id, provider",
+	[SQL_DELETE] = "DELETE FROM provider_keys WHERE id = $1 AND user_id = $2 RETURNING " KEY_COLS,
 	[SQL_HELD] = "SELECT DISTINCT provider FROM provider_keys WHERE user_id = $1::uuid",
 	[SQL_NEWEST] = "SELECT id FROM provider_keys WHERE user_id = $1 AND provider = $2"
 	" ORDER BY created_at DESC LIMIT 1",
@@ -44,43 +45,19 @@ static const char *const sql[SQL__MAX] = {
 	" WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid) RETURNING nonce, ciphertext, provider",
 };
 
-static void
-copy(char *dst, size_t len, PGresult *r, int row, int c)
-{
-	snprintf(dst, len, "%s", PQgetisnull(r, row, c) ? "" : PQgetvalue(r, row, c));
-}
-
-/* Row i of a KEY_COLS result (or its first ncols columns) into k. */
-static void
-key_of(PGresult *r, int i, int ncols, ig_provider_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	copy(k->id, sizeof(k->id), r, i, 0);
-	copy(k->provider, sizeof(k->provider), r, i, 1);
-	if (ncols < 6)
-		return;
-	copy(k->name, sizeof(k->name), r, i, 2);
-	copy(k->last4, sizeof(k->last4), r, i, 3);
-	copy(k->created_at, sizeof(k->created_at), r, i, 4);
-	copy(k->last_used_at, sizeof(k->last_used_at), r, i, 5);
-}
+/* Where the columns of KEY_COLS go. */
+#define C(member) IG_DB_COL(ig_provider_key, member)
+static const ig_db_col key_cols[] = { C(id), C(provider), C(name), C(last4), C(created_at),
+	C(last_used_at), IG_DB_COLS_END };
+#undef C
 
 int
 ig_provider_key_list(const char *user_id, ig_provider_key **out, int *n, ig_err *err)
 {
 	const char *p[1] = { user_id };
-	PGresult *r = ig_db_exec(sql[SQL_LIST], 1, p, IG_DB_IDEMPOTENT, err);
 
-	*out = NULL;
-	*n = 0;
-	if (r == NULL)
-		return -1;
-	*n = PQntuples(r);
-	*out = ig_xcalloc((size_t)*n + 1, sizeof(**out));
-	for (int i = 0; i < *n; i++)
-		key_of(r, i, 6, &(*out)[i]);
-	PQclear(r);
-	return 0;
+	*out = ig_db_rows(sql[SQL_LIST], 1, p, IG_DB_IDEMPOTENT, sizeof(**out), key_cols, n, err);
+	return *out != NULL ? 0 : -1;
 }
 
 /* "\\x…" bytea text of n bytes, malloc'ed. */
@@ -102,7 +79,7 @@ ig_provider_key_add(const char *user_id, const char *provider, const char *name,
 	char *nonce_hex, *ct_hex, last4[5];
 	const char *p[6] = { user_id };
 	int64_t count;
-	PGresult *r;
+	int rc;
 
 	if (ig_db_int64(sql[SQL_COUNT], 1, p, IG_DB_IDEMPOTENT, &count, err) != 0)
 		return -1;
@@ -119,32 +96,19 @@ ig_provider_key_add(const char *user_id, const char *provider, const char *name,
 	p[3] = nonce_hex;
 	p[4] = ct_hex;
 	p[5] = last4;
-	r = ig_db_exec(sql[SQL_INSERT], 6, p, 0, err);
+	rc = ig_db_row(sql[SQL_INSERT], 6, p, 0, sizeof(*out), key_cols, out, err);
 	free(ct);
 	free(ct_hex);
 	free(nonce_hex);
-	if (r == NULL)
-		return -1;
-	key_of(r, 0, 6, out);
-	PQclear(r);
-	return 0;
+	return rc;
 }
 
 int
 ig_provider_key_delete(const char *id, const char *user_id, ig_provider_key *out, ig_err *err)
 {
 	const char *p[2] = { id, user_id };
-	PGresult *r = ig_db_exec(sql[SQL_DELETE], 2, p, 0, err);
 
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return 1;
-	}
-	key_of(r, 0, 2, out);
-	PQclear(r);
-	return 0;
+	return ig_db_row(sql[SQL_DELETE], 2, p, 0, sizeof(*out), key_cols, out, err);
 }
 
 int
@@ -176,7 +140,7 @@ ig_provider_key_newest(const char *user_id, const char *provider, char id[37], i
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
-		copy(id, 37, r, 0, 0);
+		ig_db_text(r, 0, 0, id, 37);
 		rc = 0;
 	}
 	PQclear(r);
@@ -209,7 +173,7 @@ open_row(PGresult *r, char provider[33], char **secret, ig_err *err)
 	*secret = NULL;
 	if (PQntuples(r) == 1) {
 		if (provider != NULL)
-			copy(provider, 33, r, 0, 2);
+			ig_db_text(r, 0, 2, provider, 33);
 		rc = ig_provider_key_unseal(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), secret) == 0 ? 0 :
 		    ig_err_set(err, IG_E_INTERNAL, NULL, "the stored key cannot be opened");
 	}

@@ -35,7 +35,7 @@ int ig_provider_key_list(const char *user_id, ig_provider_key **out, int *n, ig_
 int ig_provider_key_add(const char *user_id, const char *provider, const char *name, const char *key,
     ig_provider_key *out, ig_err *err);
 
-/* Delete user_id's key id (a uuid); out gets its id and provider. 0, 1
+/* Delete user_id's key id (a uuid); out gets it as it was. 0, 1
  * when the user has no such key, or -1 with err. */
 int ig_provider_key_delete(const char *id, const char *user_id, ig_provider_key *out, ig_err *err);
 

@@ -13,6 +13,7 @@
 #include "lib/core/json.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/serverkey.h"
 #include "lib/providers/provider.h"
@@ -453,24 +454,14 @@ ig_jobs_by_status(const char *const *statuses, int n, long long *counts, ig_err 
 	return 0;
 }
 
+/* Where the columns of SQL_JOBS_LAST_OUTCOMES go. */
+#define C(member) IG_DB_COL(ig_job_outcome, member)
+static const ig_db_col outcome_cols[] = { C(provider), C(status), C(error_code), C(finished_at), IG_DB_COLS_END };
+#undef C
+
 int
 ig_jobs_last_outcomes(ig_job_outcome **out, int *n, ig_err *err)
 {
-	PGresult *r = ig_db_exec(sql[SQL_JOBS_LAST_OUTCOMES], 0, NULL, IG_DB_IDEMPOTENT, err);
-
-	*out = NULL;
-	*n = 0;
-	if (r == NULL)
-		return -1;
-	*n = PQntuples(r);
-	*out = ig_xcalloc((size_t)*n + 1, sizeof(**out));
-	for (int i = 0; i < *n; i++) {
-		ig_job_outcome *o = &(*out)[i];
-		snprintf(o->provider, sizeof(o->provider), "%s", PQgetvalue(r, i, 0));
-		snprintf(o->status, sizeof(o->status), "%s", PQgetvalue(r, i, 1));
-		snprintf(o->error_code, sizeof(o->error_code), "%s", PQgetvalue(r, i, 2));
-		snprintf(o->finished_at, sizeof(o->finished_at), "%s", PQgetvalue(r, i, 3));
-	}
-	PQclear(r);
-	return 0;
+	*out = ig_db_rows(sql[SQL_JOBS_LAST_OUTCOMES], 0, NULL, IG_DB_IDEMPOTENT, sizeof(**out), outcome_cols, n, err);
+	return *out != NULL ? 0 : -1;
 }

@@ -49,6 +49,34 @@ expect_refusals(const char *path, const char *bearer, const refusal *t)
 	}
 }
 
+/* POST path as bearer with body, which must answer 201: its parsed
+ * answer (the caller puts it). */
+static json_object *
+created(const char *path, const char *bearer, const char *body)
+{
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, IP, "POST", path, bearer, "%s", body);
+	IT_EXPECT(&r, 201);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	return o;
+}
+
+/* A key made as tok with body has these scopes (a JSON array's text) and
+ * an expiry or none. */
+static void
+key_scopes(const char *tok, const char *body, const char *scopes, int expires)
+{
+	json_object *o = created("/api/keys", tok, body);
+
+	ck_assert_str_eq(json_object_to_json_string_ext(it_jneed(o, "scopes", json_type_array),
+	    JSON_C_TO_STRING_PLAIN), scopes);
+	ck_assert_int_eq(it_jpath(o, "expires_at") != NULL, expires);
+	json_object_put(o);
+}
+
 #define SCOPES "scopes must be a non-empty array of read, generate, admin"
 
 START_TEST(api_key_refusals_name_the_field_and_say_why)
@@ -77,8 +105,6 @@ START_TEST(api_key_refusals_name_the_field_and_say_why)
 		{ body, 400, "invalid_request", "name", "name must be between 1 and 100 characters long" },
 		{ NULL, 0, NULL, NULL, NULL }
 	};
-	it_resp r;
-	json_object *o;
 
 	expect_refusals("/api/keys", tok, t);
 	/* 100 characters of two bytes each pass; 101 do not. */
@@ -88,26 +114,10 @@ START_TEST(api_key_refusals_name_the_field_and_say_why)
 	strcat(body, "\"}");
 	expect_refusals("/api/keys", tok, long_name);
 	strcpy(body + strlen(body) - 4, "\"}");
-	it_json(&r, IP, "POST", "/api/keys", tok, "%s", body);
-	IT_EXPECT(&r, 201);
-	it_resp_free(&r);
+	json_object_put(created("/api/keys", tok, body));
 	/* null scopes are the default; given ones keep their order. */
-	it_json(&r, IP, "POST", "/api/keys", tok, "{\"name\":\"n\",\"scopes\":null}");
-	IT_EXPECT(&r, 201);
-	o = it_json_body(&r);
-	ck_assert_str_eq(json_object_to_json_string_ext(it_jneed(o, "scopes", json_type_array),
-	    JSON_C_TO_STRING_PLAIN), "[\"read\",\"generate\"]");
-	ck_assert(it_jpath(o, "expires_at") == NULL);
-	json_object_put(o);
-	it_resp_free(&r);
-	it_json(&r, IP, "POST", "/api/keys", tok, "{\"name\":\"n\",\"scopes\":[\"admin\",\"read\"],\"expires_in\":60}");
-	IT_EXPECT(&r, 201);
-	o = it_json_body(&r);
-	ck_assert_str_eq(json_object_to_json_string_ext(it_jneed(o, "scopes", json_type_array),
-	    JSON_C_TO_STRING_PLAIN), "[\"admin\",\"read\"]");
-	it_js(o, "expires_at");
-	json_object_put(o);
-	it_resp_free(&r);
+	key_scopes(tok, "{\"name\":\"n\",\"scopes\":null}", "[\"read\",\"generate\"]", 0);
+	key_scopes(tok, "{\"name\":\"n\",\"scopes\":[\"admin\",\"read\"],\"expires_in\":60}", "[\"admin\",\"read\"]", 1);
 	free(tok);
 }
 END_TEST
@@ -154,20 +164,14 @@ START_TEST(other_users_keys_are_not_found)
 	it_resp r;
 	json_object *o;
 
-	it_json(&r, IP, "POST", "/api/keys", a, "{\"name\":\"mine\"}");
-	IT_EXPECT(&r, 201);
-	o = it_json_body(&r);
+	o = created("/api/keys", a, "{\"name\":\"mine\"}");
 	snprintf(id, sizeof(id), "%s", it_js(o, "id"));
 	json_object_put(o);
-	it_resp_free(&r);
-	it_json(&r, IP, "POST", "/api/keys/providers", a, "{\"provider\":\"openai\",\"api_key\":\"sk-abcdefgh1234\"}");
-	IT_EXPECT(&r, 201);
-	o = it_json_body(&r);
+	o = created("/api/keys/providers", a, "{\"provider\":\"openai\",\"api_key\":\"sk-abcdefgh1234\"}");
 	snprintf(pid, sizeof(pid), "%s", it_js(o, "provider_key.id"));
 	ck_assert_str_eq(it_js(o, "provider_key.last4"), "1234");
 	ck_assert_str_eq(it_js(o, "provider_key.name"), "openai");
 	json_object_put(o);
-	it_resp_free(&r);
 	for (int i = 0; paths[i] != NULL; i++) {
 		const char *ids[] = { "not-a-uuid", "00000000-0000-0000-0000-000000000000", i ? pid : id, NULL };
 		for (int j = 0; ids[j] != NULL; j++) {
@@ -217,9 +221,7 @@ START_TEST(personal_key_401s_say_why)
 	ck_assert_str_eq(it_js(o, "error.message"), "invalid, expired or revoked API key");
 	json_object_put(o);
 	it_resp_free(&r);
-	it_json(&r, IP, "POST", "/api/keys", tok, "{\"name\":\"k\",\"scopes\":[\"read\"]}");
-	IT_EXPECT(&r, 201);
-	o = it_json_body(&r);
+	o = created("/api/keys", tok, "{\"name\":\"k\",\"scopes\":[\"read\"]}");
 	snprintf(key, sizeof(key), "%s", it_js(o, "key"));
 	snprintf(id, sizeof(id), "%s", it_js(o, "id"));
 	json_object_put(o);
@@ -258,44 +260,48 @@ START_TEST(personal_key_401s_say_why)
 }
 END_TEST
 
+/* The providers of the catalogue as bearer (NULL: anonymous) sees it;
+ * the whole answer is in *o (the caller puts it). */
+static json_object *
+catalogue(const char *bearer, json_object **o)
+{
+	it_resp r;
+
+	it_json(&r, IP, "GET", "/api/settings/api-providers", bearer, NULL);
+	IT_EXPECT(&r, 200);
+	*o = it_json_body(&r);
+	it_resp_free(&r);
+	return it_jneed(*o, "providers", json_type_array);
+}
+
 /* user_key in the catalogue: true where the caller stored a key, false
  * elsewhere, null without a caller. */
 START_TEST(catalogue_user_key_follows_stored_keys)
 {
 	char *tok = user();
-	it_resp r;
 	json_object *o, *list;
 
-	it_json(&r, IP, "POST", "/api/keys/providers", tok, "{\"provider\":\"stability\",\"api_key\":\"sk-abcdefgh\"}");
-	IT_EXPECT(&r, 201);
-	it_resp_free(&r);
-	it_json(&r, IP, "GET", "/api/settings/api-providers", tok, NULL);
-	IT_EXPECT(&r, 200);
-	o = it_json_body(&r);
-	list = it_jneed(o, "providers", json_type_array);
+	json_object_put(created("/api/keys/providers", tok, "{\"provider\":\"stability\",\"api_key\":\"sk-abcdefgh\"}"));
+	list = catalogue(tok, &o);
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *e = json_object_array_get_idx(list, i);
-		ck_assert_int_eq(it_jbool(e, "user_key"), strcmp(it_js(e, "name"), "stability") == 0);
-		if (strcmp(it_js(e, "name"), "stability") == 0)
+		int mine = strcmp(it_js(e, "name"), "stability") == 0;
+		ck_assert_int_eq(it_jbool(e, "user_key"), mine);
+		if (mine)
 			ck_assert_str_eq(it_js(e, "key_source"), "own");
 	}
 	json_object_put(o);
-	it_resp_free(&r);
-	it_json(&r, IP, "GET", "/api/settings/api-providers", NULL, NULL);
-	IT_EXPECT(&r, 200);
-	o = it_json_body(&r);
-	list = it_jneed(o, "providers", json_type_array);
+	list = catalogue(NULL, &o);
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		json_object *e = json_object_array_get_idx(list, i);
-		ck_assert(it_jhas(e, "user_key"));
-		ck_assert(it_jpath(e, "user_key") == NULL);
+		ck_assert(it_jhas(json_object_array_get_idx(list, i), "user_key"));
+		ck_assert(it_jpath(json_object_array_get_idx(list, i), "user_key") == NULL);
 	}
 	json_object_put(o);
-	it_resp_free(&r);
 	free(tok);
 }
 END_TEST
 
 IT_MAIN("keys", NULL,
-    IT_TCASE("keys", 60, &api_key_refusals_name_the_field_and_say_why, &provider_key_refusals_name_the_field_and_say_why,
+    IT_TCASE("keys", 60, &api_key_refusals_name_the_field_and_say_why,
+	&provider_key_refusals_name_the_field_and_say_why,
 	&other_users_keys_are_not_found, &personal_key_401s_say_why, &catalogue_user_key_follows_stored_keys));
