@@ -2,7 +2,8 @@
  * keys.c — personal API keys and stored provider keys (API.md "Accounts and
  * keys"). A personal key is shown once and kept as its SHA-256; a provider
  * key is sealed with crypto_secretbox and only its last four characters
- * ever leave the server.
+ * ever leave the server. The tables are lib/auth/apikey.c's and
+ * lib/auth/provider_key.c's; this file reads requests and writes answers.
  */
 #include "ig_autoconf.h"
 
