@@ -18,6 +18,7 @@
 
 #include "app/api/api.h"
 #include "app/api/assistant.h"
+#include "lib/auth/provider_key.h"
 #include "lib/auth/secretbox.h"
 #include "lib/core/json.h"
 #include "lib/db/db.h"
@@ -184,24 +185,12 @@ llm_for(ig_req *req, const ig_pconf **pc, char **key, ig_err *err)
 	*key = NULL;
 	*pc = NULL;
 	for (int i = 0; i < norder; i++) {
-		const char *p[2] = { req->caller.user_id, order[i]->name };
-		PGresult *r = ig_db_exec("SELECT nonce, ciphertext FROM provider_keys WHERE user_id = $1 AND provider = $2"
-		    " ORDER BY created_at DESC LIMIT 1", 2, p, IG_DB_IDEMPOTENT, err);
-		if (r != NULL && PQntuples(r) == 1) {
-			size_t nl, cl;
-			unsigned char *nonce = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &nl);
-			unsigned char *ct = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &cl);
-			int ok = nonce && ct && nl == IG_SECRETBOX_NONCE && ig_secretbox_open(nonce, ct, cl, key) == 0;
-			PQfreemem(nonce);
-			PQfreemem(ct);
-			PQclear(r);
-			if (ok) {
-				*pc = ig_pconf_get(order[i]->name);
-				return 0;
-			}
-			continue;
+		ig_err kerr;
+		/* A key that cannot be read or opened is passed over. */
+		if (ig_provider_key_open(req->caller.user_id, order[i]->name, key, &kerr) == 0) {
+			*pc = ig_pconf_get(order[i]->name);
+			return 0;
 		}
-		PQclear(r);
 	}
 	for (int i = 0; i < norder; i++) {
 		ig_sk_verdict v = ig_server_key_allowed(&who, order[i]->name, IG_SK_CHATS, why, sizeof(why));

@@ -11,12 +11,14 @@
 #include "ig_autoconf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/api/api.h"
+#include "lib/auth/provider_key.h"
 #include "lib/core/config.h"
-#include "lib/db/db.h"
 #include "lib/jobs/pconf.h"
+#include "lib/jobs/queue.h"
 #include "lib/jobs/serverkey.h"
 
 static json_object *
@@ -116,58 +118,47 @@ server_keys_of(int metered, const int used[IG_SK__MAX])
 int
 ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err)
 {
-	const char *p[1] = { req->caller.authenticated ? req->caller.user_id : NULL };
-	ig_sk_caller who = { p[0], req->caller.is_admin };
-	int used[IG_SK__MAX] = { 0 };
-	int metered = p[0] != NULL && !who.is_admin && strcmp(ig_cfg()->server_keys, "users") == 0;
-	PGresult *last, *keys;
+	const char *user = req->caller.authenticated ? req->caller.user_id : NULL;
+	ig_sk_caller who = { user, req->caller.is_admin };
+	int used[IG_SK__MAX] = { 0 }, has[IG_PROVIDERS_MAX];
+	int metered = user != NULL && !who.is_admin && strcmp(ig_cfg()->server_keys, "users") == 0;
+	ig_job_outcome *last;
+	int nlast;
 	json_object *list;
 
-	if (metered && ig_server_key_used(p[0], used, err) != 0)
+	if (metered && ig_server_key_used(user, used, err) != 0)
 		return -1;
+	if (ig_jobs_last_outcomes(&last, &nlast, err) != 0)
+		return -1;
+	if (ig_provider_key_held(user, has, err) != 0) {
+		free(last);
+		return -1;
+	}
 	list = json_object_new_array();
-
-	last = ig_db_exec("SELECT DISTINCT ON (provider) provider, status, coalesce(error_code, ''), "
-	    IG_SQL_TS("finished_at") " FROM jobs WHERE finished_at IS NOT NULL"
-	    " ORDER BY provider, finished_at DESC", 0, NULL, IG_DB_IDEMPOTENT, err);
-	if (last == NULL) {
-		json_object_put(list);
-		return -1;
-	}
-	keys = ig_db_exec("SELECT DISTINCT provider FROM provider_keys WHERE user_id = $1::uuid", 1, p,
-	    IG_DB_IDEMPOTENT, err);
-	if (keys == NULL) {
-		PQclear(last);
-		json_object_put(list);
-		return -1;
-	}
 	for (int i = 0; ig_providers[i] != NULL; i++) {
 		const ig_provider_ops *ops = ig_providers[i];
 		const ig_pconf *pc = ig_pconf_get(ops->name);
 		json_object *e = declared(ops), *st = json_object_new_object();
-		int user_key = 0;
 
-		for (int k = 0; k < PQntuples(keys); k++)
-			user_key |= strcmp(PQgetvalue(keys, k, 0), ops->name) == 0;
 		json_object_object_add(e, "configured", json_object_new_boolean(!ops->needs_key ||
 		    (pc != NULL && pc->api_key != NULL)));
-		json_object_object_add(e, "user_key", req->caller.authenticated ? json_object_new_boolean(user_key) : NULL);
-		access_of(ops, &who, user_key, used, e);
+		json_object_object_add(e, "user_key", req->caller.authenticated ? json_object_new_boolean(has[i]) : NULL);
+		access_of(ops, &who, has[i], used, e);
 		json_object_object_add(st, "last_job", NULL);
 		json_object_object_add(st, "last_error", NULL);
 		json_object_object_add(st, "at", NULL);
-		for (int j = 0; j < PQntuples(last); j++) {
-			if (strcmp(PQgetvalue(last, j, 0), ops->name) != 0)
+		for (int j = 0; j < nlast; j++) {
+			if (strcmp(last[j].provider, ops->name) != 0)
 				continue;
-			json_object_object_add(st, "last_job", ig_pg_string(last, j, 1));
-			json_object_object_add(st, "last_error", *PQgetvalue(last, j, 2) ? ig_pg_string(last, j, 2) : NULL);
-			json_object_object_add(st, "at", ig_pg_string(last, j, 3));
+			json_object_object_add(st, "last_job", json_object_new_string(last[j].status));
+			json_object_object_add(st, "last_error", *last[j].error_code ?
+			    json_object_new_string(last[j].error_code) : NULL);
+			json_object_object_add(st, "at", json_object_new_string(last[j].finished_at));
 		}
 		json_object_object_add(e, "status", st);
 		json_object_array_add(list, e);
 	}
-	PQclear(last);
-	PQclear(keys);
+	free(last);
 	*out = ig_ok("providers", list);
 	json_object_object_add(*out, "server_keys", server_keys_of(metered, used));
 	return 200;

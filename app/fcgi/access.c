@@ -16,22 +16,12 @@
 #include "app/api/api.h"
 #include "app/fcgi/http.h"
 #include "app/fcgi/routes.h"
+#include "lib/auth/apikey.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/ratelimit.h"
 #include "lib/auth/session.h"
 #include "lib/auth/token.h"
-#include "lib/auth/user_row.h"
 #include "lib/core/config.h"
-#include "lib/db/db.h"
-
-/* One indexed query per key request; last_used_at is refreshed at most once
- * a minute so a busy key does not rewrite its row on every request. */
-static const char *const apikey_sql =
-    "SELECT k.id, k.user_id, array_to_string(k.scopes, ','), u.role,"
-    " (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'), " IG_USER_COLS
-    " FROM api_keys k JOIN users u ON u.id = k.user_id"
-    " WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
-    " AND (k.expires_at IS NULL OR k.expires_at > now())";
 
 static int
 scopes_from(const char *list)
@@ -54,36 +44,22 @@ scopes_from(const char *list)
 static int
 auth_api_key(ig_req *req, const char *key, ig_err *err)
 {
-	unsigned char h[IG_SHA256_LEN];
-	char hex[2 * IG_SHA256_LEN + 3];
-	const char *p[1] = { hex };
-	PGresult *r;
+	ig_api_key_caller k;
+	int rc;
 
 	if (!ig_apikey_valid(key))
 		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "invalid API key");
-	ig_sha256(key, strlen(key), h);
-	ig_bytea_hex(h, sizeof(h), hex);
-	r = ig_db_exec(apikey_sql, 1, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
+	if ((rc = ig_api_key_find(key, &k, err)) < 0)
 		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (rc == 1)
 		return ig_err_set(err, IG_E_UNAUTHORIZED, NULL, "invalid, expired or revoked API key");
-	}
 	req->caller.authenticated = 1;
 	req->caller.via_api_key = 1;
-	snprintf(req->caller.api_key_id, sizeof(req->caller.api_key_id), "%s", PQgetvalue(r, 0, 0));
-	snprintf(req->caller.user_id, sizeof(req->caller.user_id), "%s", PQgetvalue(r, 0, 1));
-	req->caller.scopes = scopes_from(PQgetvalue(r, 0, 2));
-	req->caller.is_admin = strcmp(PQgetvalue(r, 0, 3), "admin") == 0;
-	if (strcmp(PQgetvalue(r, 0, 4), "t") == 0) {
-		const char *q[1] = { req->caller.api_key_id };
-		ig_err ignore;
-		PQclear(ig_db_exec("UPDATE api_keys SET last_used_at = now() WHERE id = $1",
-		    1, q, 0, &ignore));
-	}
-	ig_user_from_row(r, 0, 5, &req->user);
-	PQclear(r);
+	snprintf(req->caller.api_key_id, sizeof(req->caller.api_key_id), "%s", k.key_id);
+	snprintf(req->caller.user_id, sizeof(req->caller.user_id), "%s", k.user_id);
+	req->caller.scopes = scopes_from(k.scopes);
+	req->caller.is_admin = k.is_admin;
+	req->user = k.user;
 	return 0;
 }
 

@@ -7,11 +7,13 @@
 
 #include <sodium.h>
 
+#include "lib/auth/provider_key.h"
 #include "lib/auth/secretbox.h"
 #include "lib/auth/token.h"
 #include "lib/core/json.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/serverkey.h"
 #include "lib/providers/provider.h"
@@ -22,8 +24,8 @@
 #define NOTIFY_DONE " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
 	" WHERE status IN ('succeeded', 'failed', 'canceled')"
 
-/* Every statement of this module (jobs, runners, and the batch and key
- * rows a job touches). */
+/* Every statement of this module (jobs, runners, and the batch row a job
+ * touches; a stored key is opened by lib/auth/provider_key.c). */
 enum {
 	SQL_JOB_ENQUEUE,
 	SQL_RUNNER_REGISTER,
@@ -40,9 +42,9 @@ enum {
 	SQL_JOB_CANCEL,
 	SQL_JOB_CANCEL_REQUESTED,
 	SQL_JOB_RELEASE,
-	SQL_JOB_KEY_OPEN,
 	SQL_RUNNERS_LIVE,
 	SQL_JOBS_BY_STATUS,
+	SQL_JOBS_LAST_OUTCOMES,
 	SQL__MAX
 };
 
@@ -97,15 +99,16 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_JOB_RELEASE] =
 	"WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
 	" attempts = greatest(attempts - 1, 0)" HELD " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j",
-	[SQL_JOB_KEY_OPEN] =
-	"UPDATE provider_keys SET last_used_at = now() WHERE id = $1"
-	" RETURNING nonce, ciphertext",
 	[SQL_RUNNERS_LIVE] =
 	"SELECT hostname, pid,"
 	" to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM runners"
 	" WHERE heartbeat_at > now() - make_interval(secs => $1::int) ORDER BY hostname, pid",
 	[SQL_JOBS_BY_STATUS] =
 	"SELECT status, count(*) FROM jobs GROUP BY status",
+	[SQL_JOBS_LAST_OUTCOMES] =
+	"SELECT DISTINCT ON (provider) provider, status, coalesce(error_code, ''),"
+	" to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+	" FROM jobs WHERE finished_at IS NOT NULL ORDER BY provider, finished_at DESC",
 };
 
 void
@@ -379,27 +382,11 @@ job_key_open(const ig_job *job, const char *server_key, char **key, ig_err *err)
 		return 0;
 	}
 	if (strcmp(job->key_source, "stored") == 0) {
-		const char *p[1] = { job->key_id };
-		PGresult *r = ig_db_exec(sql[SQL_JOB_KEY_OPEN], 1, p, 0, err);
-		unsigned char *nonce, *ct;
-		size_t nl, cl;
-		int rc;
+		int rc = ig_provider_key_open_id(job->key_id, NULL, NULL, key, err);
 
-		if (r == NULL)
-			return -1;
-		if (PQntuples(r) != 1) {
-			PQclear(r);
+		if (rc == 1)
 			return ig_err_set(err, IG_E_PROVIDER_AUTH_FAILED, NULL, "the stored %s key was deleted", job->provider);
-		}
-		nonce = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &nl);
-		ct = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &cl);
-		PQclear(r);
-		rc = (nonce && ct && nl == IG_SECRETBOX_NONCE) ? ig_secretbox_open(nonce, ct, cl, key) : -1;
-		PQfreemem(nonce);
-		PQfreemem(ct);
-		if (rc != 0)
-			return ig_err_set(err, IG_E_INTERNAL, NULL, "the stored key cannot be opened");
-		return 0;
+		return rc;
 	}
 	return 0;
 }
@@ -465,4 +452,16 @@ ig_jobs_by_status(const char *const *statuses, int n, long long *counts, ig_err 
 	}
 	PQclear(r);
 	return 0;
+}
+
+/* Where the columns of SQL_JOBS_LAST_OUTCOMES go. */
+#define C(member) IG_DB_COL(ig_job_outcome, member)
+static const ig_db_col outcome_cols[] = { C(provider), C(status), C(error_code), C(finished_at), IG_DB_COLS_END };
+#undef C
+
+int
+ig_jobs_last_outcomes(ig_job_outcome **out, int *n, ig_err *err)
+{
+	*out = ig_db_rows(sql[SQL_JOBS_LAST_OUTCOMES], 0, NULL, IG_DB_IDEMPOTENT, sizeof(**out), outcome_cols, n, err);
+	return *out != NULL ? 0 : -1;
 }

@@ -87,6 +87,19 @@ int ig_runners_live(int max_age_s, ig_runner_seen **out, int *n, ig_err *err);
 /* How many jobs are in each of the n statuses, into counts[n]. 0 or -1
  * with err. */
 int ig_jobs_by_status(const char *const *statuses, int n, long long *counts, ig_err *err);
+
+/* How each provider's latest finished job ended (the provider catalogue's
+ * status); error_code "" for none. */
+typedef struct ig_job_outcome {
+	char provider[32];
+	char status[16];
+	char error_code[64];
+	char finished_at[32];    /* RFC 3339, UTC, milliseconds */
+} ig_job_outcome;
+/* One per provider that has finished a job, into *out (malloc'ed, the
+ * caller frees) and *n. 0 or -1 with err. */
+int ig_jobs_last_outcomes(ig_job_outcome **out, int *n, ig_err *err);
+
 /* Renew the runner's heartbeat and the leases of the jobs it holds: those
  * of held (a NULL-terminated list of job ids) only. A job the runner has let
  * go without recording how it ended (the database was down when it tried)

@@ -15,6 +15,7 @@
 
 #include "lib/auth/jwt.h"
 #include "lib/auth/password.h"
+#include "lib/auth/provider_key.h"
 #include "lib/auth/ratelimit.h"
 #include "lib/auth/secretbox.h"
 #include "lib/auth/ticket.h"
@@ -262,6 +263,43 @@ START_TEST(secretbox_seals_and_detects_tampering)
 }
 END_TEST
 
+/* A stored provider key as the database returns it (bytea text of nonce
+ * and ciphertext) opens only when both are intact: a tampered ciphertext,
+ * a nonce of another value or length, or text that is not bytea at all
+ * yield no key. */
+START_TEST(stored_provider_key_unseals_only_intact)
+{
+	unsigned char key[32], nonce[IG_SECRETBOX_NONCE], *ct;
+	size_t ctlen;
+	char *plain, *nonce_text, *ct_text, short_nonce[2 * 8 + 3];
+	const char *secret_key = "sk-live-0123456789abcdef";
+
+	ig_random_bytes(key, sizeof(key));
+	ck_assert_int_eq(ig_secretbox_setup(key), 0);
+	ck_assert_int_eq(ig_secretbox_seal(secret_key, strlen(secret_key), nonce, &ct, &ctlen), 0);
+	nonce_text = malloc(2 * sizeof(nonce) + 3);
+	ct_text = malloc(2 * ctlen + 3);
+	ig_bytea_hex(nonce, sizeof(nonce), nonce_text);
+	ig_bytea_hex(ct, ctlen, ct_text);
+	ck_assert_int_eq(ig_provider_key_unseal(nonce_text, ct_text, &plain), 0);
+	ck_assert_str_eq(plain, secret_key);
+	ig_secretbox_free(plain);
+	/* One hex digit of the ciphertext changed. */
+	ct_text[10] = ct_text[10] == '0' ? '1' : '0';
+	ck_assert_int_eq(ig_provider_key_unseal(nonce_text, ct_text, &plain), -1);
+	ck_assert_ptr_null(plain);
+	ig_bytea_hex(ct, ctlen, ct_text);
+	nonce_text[5] = nonce_text[5] == '0' ? '1' : '0';
+	ck_assert_int_eq(ig_provider_key_unseal(nonce_text, ct_text, &plain), -1);
+	ig_bytea_hex(nonce, 8, short_nonce);
+	ck_assert_int_eq(ig_provider_key_unseal(short_nonce, ct_text, &plain), -1);
+	ck_assert_int_eq(ig_provider_key_unseal("\\xzz", ct_text, &plain), -1);
+	free(nonce_text);
+	free(ct_text);
+	free(ct);
+}
+END_TEST
+
 /* An EventSource ticket opens one batch's events for one user for its
  * lifetime, and nothing else: another batch, another purpose, a late or
  * tampered ticket are refused. */
@@ -427,6 +465,7 @@ main(void)
 	tcase_add_test(tc, api_key_format);
 	tcase_add_test(tc, base64url_round_trip);
 	tcase_add_test(tc, secretbox_seals_and_detects_tampering);
+	tcase_add_test(tc, stored_provider_key_unseals_only_intact);
 	tcase_add_test(tc, tickets_are_narrow_and_short);
 	tcase_add_test(tc, client_key_groups_ipv6_by_64_and_unmaps_ipv4);
 	tcase_add_test(tc, token_hash_is_bytea_sha256);
