@@ -20,7 +20,8 @@
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
-#include "lib/db/db.h"
+#include "lib/jobs/images.h"
+#include "lib/jobs/job.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/serverkey.h"
@@ -227,19 +228,14 @@ ig_gen_resolve_key(ig_req *req, ig_gen *g, int images, ig_job_spec *spec, unsign
 		return 0;
 	}
 	if (req->caller.authenticated) {
-		const char *p[2] = { req->caller.user_id, g->provider };
-		PGresult *r = ig_db_exec("SELECT id FROM provider_keys WHERE user_id = $1 AND provider = $2"
-		    " ORDER BY created_at DESC LIMIT 1", 2, p, IG_DB_IDEMPOTENT, err);
-		if (r == NULL)
+		int found = ig_job_stored_key(req->caller.user_id, g->provider, key_id, err);
+		if (found < 0)
 			return -1;
-		if (PQntuples(r) == 1) {
-			snprintf(key_id, 37, "%s", PQgetvalue(r, 0, 0));
+		if (found) {
 			spec->key_source = "stored";
 			spec->key_id = key_id;
-			PQclear(r);
 			return 0;
 		}
-		PQclear(r);
 	}
 	if (ig_server_key_authorize(&who, g->ops, &g->req, &metered, err) != 0) {
 		if (strcmp(err->field, "model") == 0 && g->fields != NULL)
@@ -292,28 +288,26 @@ ig_gen_job_request(const ig_gen *g)
 static int
 respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object **out, ig_err *err)
 {
-	const char *p[1] = { job_id };
-	PGresult *r = ig_db_exec("SELECT id, filename, width, height, seed, mime_type FROM images"
-	    " WHERE job_id = $1 ORDER BY idx", 1, p, IG_DB_IDEMPOTENT, err);
+	ig_image *im;
+	int n;
 	json_object *o, *imgs, *stats;
 	ig_buf used = { 0 };
 
-	if (r == NULL)
+	if (ig_images_of_job(job_id, &im, &n, err) != 0)
 		return -1;
 	imgs = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object *im = json_object_new_object();
-		char *url = ig_xasprintf("/generated_images/%s", PQgetvalue(r, i, 1));
-		json_object_object_add(im, "id", ig_pg_string(r, i, 0));
-		json_object_object_add(im, "filename", ig_pg_string(r, i, 1));
-		json_object_object_add(im, "url", json_object_new_string(url));
-		json_object_object_add(im, "base64", g->b64 ? ig_image_b64(PQgetvalue(r, i, 1)) : NULL);
-		json_object_object_add(im, "width", json_object_new_int(atoi(PQgetvalue(r, i, 2))));
-		json_object_object_add(im, "height", json_object_new_int(atoi(PQgetvalue(r, i, 3))));
-		json_object_object_add(im, "seed", PQgetisnull(r, i, 4) ? NULL :
-		    json_object_new_int64(strtoll(PQgetvalue(r, i, 4), NULL, 10)));
-		json_object_object_add(im, "mime_type", ig_pg_string(r, i, 5));
-		json_object_array_add(imgs, im);
+	for (int i = 0; i < n; i++) {
+		json_object *j = json_object_new_object();
+		char *url = ig_xasprintf("/generated_images/%s", im[i].filename);
+		json_object_object_add(j, "id", json_object_new_string(im[i].id));
+		json_object_object_add(j, "filename", json_object_new_string(im[i].filename));
+		json_object_object_add(j, "url", json_object_new_string(url));
+		json_object_object_add(j, "base64", g->b64 ? ig_image_b64(im[i].filename) : NULL);
+		json_object_object_add(j, "width", json_object_new_int(im[i].width));
+		json_object_object_add(j, "height", json_object_new_int(im[i].height));
+		json_object_object_add(j, "seed", im[i].has_seed ? json_object_new_int64(im[i].seed) : NULL);
+		json_object_object_add(j, "mime_type", json_object_new_string(im[i].mime_type));
+		json_object_array_add(imgs, j);
 		free(url);
 	}
 	ig_buf_puts(&used, g->req.prompt);
@@ -326,12 +320,12 @@ respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object
 	json_object_object_add(o, "cached", json_object_new_boolean(cached));
 	json_object_object_add(o, "generation_id", json_object_new_string(job_id));
 	stats = json_object_new_object();
-	json_object_object_add(stats, "success_count", json_object_new_int(PQntuples(r)));
-	json_object_object_add(stats, "failed_count", json_object_new_int(g->req.count > PQntuples(r) ? g->req.count - PQntuples(r) : 0));
+	json_object_object_add(stats, "success_count", json_object_new_int(n));
+	json_object_object_add(stats, "failed_count", json_object_new_int(g->req.count > n ? g->req.count - n : 0));
 	json_object_object_add(stats, "total_time_ms", json_object_new_int64(ig_now_ms() - t0));
 	json_object_object_add(o, "statistics", stats);
 	ig_buf_free(&used);
-	PQclear(r);
+	free(im);
 	*out = o;
 	return 200;
 }
@@ -340,46 +334,31 @@ respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object
 static int
 cached_job(ig_req *req, const ig_gen *g, char job_id[37], ig_err *err)
 {
-	char count[16];
-	const char *p[3] = { g->cache_key, req->caller.authenticated ? req->caller.user_id : NULL, count };
-	PGresult *r;
-	int found;
-
-	snprintf(count, sizeof(count), "%d", g->req.count);
-	r = ig_db_exec("SELECT j.id FROM jobs j WHERE j.cache_key = $1 AND j.status = 'succeeded'"
-	    " AND j.user_id IS NOT DISTINCT FROM $2::uuid"
-	    " AND (SELECT count(*) FROM images i WHERE i.job_id = j.id) = $3::int"
-	    " ORDER BY j.finished_at DESC LIMIT 1", 3, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found)
-		snprintf(job_id, 37, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return found;
+	return ig_job_cached(g->cache_key, req->caller.authenticated ? req->caller.user_id : NULL, g->req.count,
+	    job_id, err);
 }
 
-/* Wait for job_id to end; its status and error into the outputs. */
+/* Wait for job_id to end; its status and error into *st. */
 static int
-await(const char *job_id, ig_wait *w, char status[16], char code[64], char message[256], ig_err *err)
+await(const char *job_id, ig_wait *w, ig_job_state *st, ig_err *err)
 {
 	int64_t deadline = ig_now_ms() + (int64_t)ig_cfg()->generate_timeout * 1000;
-	const char *p[1] = { job_id };
 
 	for (;;) {
 		/* Notifications wake us at once; the periodic look covers a
 		 * listener that was reconnecting. */
 		int64_t slice = ig_now_ms() + 2000;
+		int found;
 		ig_waiter_wait(w, slice < deadline ? slice : deadline);
-		PGresult *r = ig_db_exec("SELECT status, coalesce(error_code, ''), coalesce(error_message, '')"
-		    " FROM jobs WHERE id = $1", 1, p, IG_DB_IDEMPOTENT, err);
-		if (r == NULL)
+		found = ig_job_state_get(job_id, st, err);
+		if (found < 0)
 			return -1;
-		snprintf(status, 16, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "failed");
-		snprintf(code, 64, "%s", PQntuples(r) ? PQgetvalue(r, 0, 1) : "internal");
-		snprintf(message, 256, "%s", PQntuples(r) ? PQgetvalue(r, 0, 2) : "the job vanished");
-		PQclear(r);
-		if (strcmp(status, "queued") != 0 && strcmp(status, "running") != 0)
+		if (found == 0) {
+			snprintf(st->status, sizeof(st->status), "failed");
+			snprintf(st->code, sizeof(st->code), "internal");
+			snprintf(st->message, sizeof(st->message), "the job vanished");
+		}
+		if (strcmp(st->status, "queued") != 0 && strcmp(st->status, "running") != 0)
 			return 0;
 		if (ig_now_ms() >= deadline)
 			return ig_err_set(err, IG_E_GATEWAY_TIMEOUT, NULL,
@@ -405,7 +384,8 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 	ig_job_spec spec;
 	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
 	size_t sealed_len = 0;
-	char key_id[37], status[16], code[64], message[256];
+	char key_id[37];
+	ig_job_state st;
 	ig_wait w;
 	int rc = -1;
 
@@ -443,15 +423,15 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 	if (rc == 0) {
 		/* From here on a retry with the key finds this job. */
 		ig_idem_bind(g->idem, job_id, 0);
-		rc = await(job_id, &w, status, code, message, err);
+		rc = await(job_id, &w, &st, err);
 	}
 	ig_waiter_unregister(&w);
 	if (rc != 0) {
 		rc = -1;
 		goto out;
 	}
-	if (strcmp(status, "succeeded") != 0) {
-		rc = job_failed(req, g->provider, code, message, err);
+	if (strcmp(st.status, "succeeded") != 0) {
+		rc = job_failed(req, g->provider, st.code, st.message, err);
 		goto out;
 	}
 	rc = 0;

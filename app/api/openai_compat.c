@@ -20,7 +20,7 @@
 #include "app/fcgi/pipeline.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
-#include "lib/db/db.h"
+#include "lib/jobs/images.h"
 
 /* OpenAI's error object for err, with our status. */
 static int
@@ -74,27 +74,26 @@ resolve_model(const char *spec, ig_gen *g, const char **model, char *buf, size_t
 static int
 respond(const ig_gen *g, const char *job_id, json_object **out, ig_err *err)
 {
-	const char *p[1] = { job_id };
-	PGresult *r = ig_db_exec("SELECT filename FROM images WHERE job_id = $1 ORDER BY idx", 1, p,
-	    IG_DB_IDEMPOTENT, err);
+	ig_image *im;
+	int n;
 	json_object *o, *data;
 
-	if (r == NULL)
+	if (ig_images_of_job(job_id, &im, &n, err) != 0)
 		return openai_error(err, out);
 	data = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
+	for (int i = 0; i < n; i++) {
 		json_object *d = json_object_new_object();
 		if (g->b64) {
-			json_object_object_add(d, "b64_json", ig_image_b64(PQgetvalue(r, i, 0)));
+			json_object_object_add(d, "b64_json", ig_image_b64(im[i].filename));
 		} else {
-			char *url = ig_xasprintf("%s/generated_images/%s", ig_cfg()->public_url, PQgetvalue(r, i, 0));
+			char *url = ig_xasprintf("%s/generated_images/%s", ig_cfg()->public_url, im[i].filename);
 			json_object_object_add(d, "url", json_object_new_string(url));
 			free(url);
 		}
 		json_object_object_add(d, "revised_prompt", json_object_new_string(g->req.prompt));
 		json_object_array_add(data, d);
 	}
-	PQclear(r);
+	free(im);
 	o = json_object_new_object();
 	json_object_object_add(o, "created", json_object_new_int64((int64_t)time(NULL)));
 	json_object_object_add(o, "data", data);
