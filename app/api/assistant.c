@@ -25,6 +25,7 @@
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/serverkey.h"
 #include "lib/prompts/analyze.h"
+#include "lib/prompts/conversation.h"
 #include "lib/prompts/library.h"
 
 #define MESSAGE_MAX 4000
@@ -109,12 +110,15 @@ enhance(const char *prompt, const char *style, ig_buf *out, const char **negativ
 static json_object *
 library_prompts(const char *style, int n, ig_err *err)
 {
-	PGresult *r = ig_prompt_suggestions(NULL, style, n, err);
+	ig_prompt_entry *e;
+	int ne;
 	json_object *a = json_object_new_array();
 
-	for (int i = 0; r && i < PQntuples(r); i++)
-		json_object_array_add(a, json_object_new_string(PQgetvalue(r, i, 0)));
-	PQclear(r);
+	if (ig_prompt_suggest(NULL, style, n, &e, &ne, err) != 0)
+		return a;
+	for (int i = 0; i < ne; i++)
+		json_object_array_add(a, json_object_new_string(e[i].prompt));
+	ig_prompt_entries_free(e, ne);
 	return a;
 }
 
@@ -222,33 +226,20 @@ llm_for(ig_req *req, const ig_pconf **pc, char **key, ig_err *err)
 	return 0;
 }
 
-/* The conversation so far, oldest first: rows (role, content). */
-static PGresult *
-history(const char *conv, ig_err *err)
-{
-	char n[16];
-	const char *p[2] = { conv, n };
-
-	snprintf(n, sizeof(n), "%d", HISTORY_TURNS);
-	return ig_db_exec("SELECT role, content FROM (SELECT id, role, content FROM assistant_messages"
-	    " WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::int) t ORDER BY id", 2, p, IG_DB_IDEMPOTENT, err);
-}
-
 /* Ask the LLM (its adapter's chat_build / chat_parse); its reply text
  * (caller frees) or NULL with err. */
 static char *
-ask_llm(const ig_pconf *pc, const char *key, PGresult *hist, const char *message, ig_err *err)
+ask_llm(const ig_pconf *pc, const char *key, const ig_conv_turn *hist, int n, const char *message, ig_err *err)
 {
 	ig_http_req h = { 0 };
 	ig_http_resp resp;
 	ig_buf buf = { 0 };
 	char ctype[128], *reply = NULL;
-	int n = PQntuples(hist);
 	ig_chat_turn *turns = ig_xcalloc((size_t)n + 1, sizeof(*turns));
 
 	for (int i = 0; i < n; i++) {
-		turns[i].role = PQgetvalue(hist, i, 0);
-		turns[i].content = PQgetvalue(hist, i, 1);
+		turns[i].role = hist[i].role;
+		turns[i].content = hist[i].content;
 	}
 	turns[n].role = "user";
 	turns[n].content = message;
@@ -274,15 +265,6 @@ out:
 	return reply;
 }
 
-static int
-store(const char *conv, const char *user, const char *role, const char *content, const char *source, ig_err *err)
-{
-	const char *p[5] = { conv, user, role, content, source };
-
-	return ig_db_run("INSERT INTO assistant_messages (conversation_id, user_id, role, content, source)"
-	    " VALUES ($1, $2, $3, $4, $5)", 5, p, 0, err);
-}
-
 int
 ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 {
@@ -291,8 +273,8 @@ ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 	const char *message = NULL, *context = NULL, *style = NULL, *given = NULL, *source = ig_provider_builtin.name;
 	char conv[37], *key = NULL, *reply = NULL, *question = NULL;
 	const ig_pconf *pc;
-	PGresult *hist = NULL;
-	int rc = -1;
+	ig_conv_turn *hist = NULL;
+	int nhist = 0, rc = -1, owned;
 
 	if (b == NULL)
 		return -1;
@@ -302,22 +284,17 @@ ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 	    ig_json_string(b, "conversation_id", 0, 36, 36, &given, err) < 0)
 		goto out;
 	if (given != NULL) {
-		const char *p[2] = { given, req->caller.user_id };
-		PGresult *r;
 		if (!ig_is_uuid(given)) {
 			ig_err_set(err, IG_E_NOT_FOUND, "conversation_id", "no such conversation");
 			goto out;
 		}
-		r = ig_db_exec("SELECT 1 FROM assistant_messages WHERE conversation_id = $1 AND user_id = $2 LIMIT 1",
-		    2, p, IG_DB_IDEMPOTENT, err);
-		if (r == NULL)
+		owned = ig_conv_owned(given, req->caller.user_id, err);
+		if (owned < 0)
 			goto out;
-		if (PQntuples(r) == 0) {
-			PQclear(r);
+		if (owned == 0) {
 			ig_err_set(err, IG_E_NOT_FOUND, "conversation_id", "no such conversation");
 			goto out;
 		}
-		PQclear(r);
 		snprintf(conv, sizeof(conv), "%s", given);
 	} else {
 		ig_uuid4(conv);
@@ -327,18 +304,17 @@ ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 	if (ig_req_hold(req, err) != 0 || llm_for(req, &pc, &key, err) != 0)
 		goto out;
 	if (pc != NULL) {
-		hist = history(conv, err);
-		if (hist == NULL)
+		if (ig_conv_history(conv, HISTORY_TURNS, &hist, &nhist, err) != 0)
 			goto out;
-		reply = ask_llm(pc, key, hist, question, err);
+		reply = ask_llm(pc, key, hist, nhist, question, err);
 		if (reply == NULL)
 			goto out;
 		source = pc->ops->name;
 	} else {
 		reply = builtin_reply(message, style);
 	}
-	if (store(conv, req->caller.user_id, "user", question, "user", err) != 0 ||
-	    store(conv, req->caller.user_id, "assistant", reply, source, err) != 0)
+	if (ig_conv_append(conv, req->caller.user_id, "user", question, "user", err) != 0 ||
+	    ig_conv_append(conv, req->caller.user_id, "assistant", reply, source, err) != 0)
 		goto out;
 	*out = ig_ok("reply", json_object_new_string(reply));
 	json_object_object_add(*out, "suggested_prompts", library_prompts(style, 3, err));
@@ -350,7 +326,7 @@ out:
 		sodium_memzero(key, strlen(key));
 		free(key);
 	}
-	PQclear(hist);
+	ig_conv_turns_free(hist, nhist);
 	free(reply);
 	free(question);
 	json_object_put(b);
