@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/generation.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
@@ -23,111 +24,148 @@
 #include "lib/auth/ticket.h"
 #include <time.h>
 
-#define PROMPT_MAX 4000
-#define NEGATIVE_MAX 2000
+/* One prompt of the list given as an object (a string is just the prompt). */
+struct item {
+	const char *prompt, *negative_prompt;
+	int64_t seed;
+	int has_seed;
+};
+
+static const ig_field item_fields[] = {
+	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, IG_PROMPT_MAX, .at = IG_AT(struct item, prompt) },
+	{ "negative_prompt", IG_F_STRING, 0, 0, IG_NEGATIVE_PROMPT_MAX, .at = IG_AT(struct item, negative_prompt),
+	  .msg = "{field} must be a string of at most {max} characters" },
+	{ "seed", IG_F_INT, 0, 0, 4294967295LL, .at = IG_AT(struct item, seed), .has = IG_HAS(struct item, has_seed),
+	  .msg = "{field} must be an integer from {min} to {max}" },
+	IG_FIELDS_END
+};
 
 /* One prompt of the list: a string, or {prompt, negative_prompt, seed}. */
 static int
 read_item(json_object *v, size_t i, const ig_gen *g, json_object **req, ig_err *err)
 {
-	static const char *const keys[] = { "prompt", "negative_prompt", "seed", NULL };
-	char field[96];
-	const char *prompt = NULL, *neg = g->req.negative_prompt;
-	int64_t seed = g->req.seed;
-	int has_seed = g->req.has_seed, rc;
+	char field[96], prefix[32];
+	struct item it = { NULL, g->req.negative_prompt, g->req.seed, g->req.has_seed };
 
+	snprintf(prefix, sizeof(prefix), "prompts[%zu].", i);
 	if (json_object_is_type(v, json_type_string)) {
-		prompt = json_object_get_string(v);
-		if (ig_utf8_len(prompt) < 1 || ig_utf8_len(prompt) > PROMPT_MAX)
+		it.prompt = json_object_get_string(v);
+		if (ig_utf8_len(it.prompt) < 1 || ig_utf8_len(it.prompt) > IG_PROMPT_MAX)
 			goto bad_prompt;
 	} else if (json_object_is_type(v, json_type_object)) {
-		if (ig_json_only_keys(v, keys, err) != 0) {
-			snprintf(field, sizeof(field), "prompts[%zu].%.30s", i, err->field);
-			return ig_err_set(err, IG_E_INVALID_REQUEST, field, "unknown field %s", field);
+		int had_seed = it.has_seed;
+		it.has_seed = 0;
+		if (ig_fields_object(v, item_fields, &it, prefix, err) != 0) {
+			/* A bad prompt is the item's fault as a whole. */
+			snprintf(field, sizeof(field), "%sprompt", prefix);
+			if (strcmp(err->field, field) == 0)
+				goto bad_prompt;
+			return -1;
 		}
-		if (ig_json_string(v, "prompt", 1, 1, PROMPT_MAX, &prompt, err) < 0)
-			goto bad_prompt;
-		if ((rc = ig_json_string(v, "negative_prompt", 0, 0, NEGATIVE_MAX, &neg, err)) < 0) {
-			snprintf(field, sizeof(field), "prompts[%zu].negative_prompt", i);
-			return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s must be a string of at most %d characters",
-			    field, NEGATIVE_MAX);
+		if (it.has_seed && !g->ops->supports_seed) {
+			snprintf(field, sizeof(field), "%sseed", prefix);
+			return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s does not take a seed", g->provider);
 		}
-		if ((rc = ig_json_int(v, "seed", 0, 0, 4294967295LL, &seed, err)) < 0) {
-			snprintf(field, sizeof(field), "prompts[%zu].seed", i);
-			return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s must be an integer from 0 to 4294967295", field);
-		}
-		if (rc == 0) {
-			has_seed = 1;
-			if (!g->ops->supports_seed) {
-				snprintf(field, sizeof(field), "prompts[%zu].seed", i);
-				return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s does not take a seed", g->provider);
-			}
-		}
+		it.has_seed |= had_seed;
 	} else {
 		goto bad_prompt;
 	}
 	{
 		ig_gen item = *g;
-		item.req.prompt = prompt;
-		item.req.negative_prompt = neg && *neg ? neg : NULL;
-		item.req.has_seed = has_seed;
-		item.req.seed = seed;
+		item.req.prompt = it.prompt;
+		item.req.negative_prompt = it.negative_prompt && *it.negative_prompt ? it.negative_prompt : NULL;
+		item.req.has_seed = it.has_seed;
+		item.req.seed = it.seed;
 		*req = ig_gen_job_request(&item);
 	}
 	return 0;
 bad_prompt:
 	snprintf(field, sizeof(field), "prompts[%zu]", i);
 	return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-	    "%s must be a prompt of 1 to %d characters, or {\"prompt\", \"negative_prompt\", \"seed\"}", field, PROMPT_MAX);
+	    "%s must be a prompt of 1 to %d characters, or {\"prompt\", \"negative_prompt\", \"seed\"}", field,
+	    IG_PROMPT_MAX);
 }
 
-/* settings: the generate-image fields that apply to every prompt. */
+/* POST /api/batch/generate: the batch, and in settings the generate-image
+ * fields that apply to every prompt. */
+struct batch_body {
+	json_object *prompts;
+	const char *name, *callback_url;
+	int per_item;
+	/* settings */
+	const char *provider, *model, *size, *api_key, *negative_prompt, *style, *quality;
+	int64_t count, seed;
+	int has_seed;
+};
+
+/* prompts: 1 to IG_BATCH_MAX_PROMPTS. */
 static int
-read_settings(ig_req *req, json_object *s, ig_gen *g, ig_err *err)
+check_prompts(void *dst, ig_err *err)
 {
-	static const char *const keys[] = { "image_size", "api_provider", "api_key", "model", "image_count",
-		"negative_prompt", "seed", "style", "quality", NULL };
+	size_t n = json_object_array_length(((struct batch_body *)dst)->prompts);
+	int max = ig_cfg()->batch_max_prompts;
+
+	if (n < 1 || n > (size_t)max)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "prompts",
+		    "a batch has 1 to %d prompts (IG_BATCH_MAX_PROMPTS); this one has %zu", max, n);
+	return 0;
+}
+
+static int
+check_callback(void *dst, ig_err *err)
+{
+	return ig_batch_check_callback(((struct batch_body *)dst)->callback_url, err);
+}
+
+static int
+check_api_key(void *dst, ig_err *err)
+{
+	return ig_provider_key_check(((struct batch_body *)dst)->api_key, err);
+}
+
+static const ig_field settings_fields[] = {
+	{ "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct batch_body, provider) },
+	{ "model", IG_F_STRING, 0, 1, 200, .at = IG_AT(struct batch_body, model) },
+	{ "image_size", IG_F_STRING, 0, 3, 11, .at = IG_AT(struct batch_body, size) },
+	{ "api_key", IG_F_STRING, 0, 1, IG_PROVIDER_KEY_MAX, .at = IG_AT(struct batch_body, api_key),
+	  .check = check_api_key },
+	{ "negative_prompt", IG_F_STRING, 0, 0, IG_NEGATIVE_PROMPT_MAX, .at = IG_AT(struct batch_body, negative_prompt) },
+	{ "style", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct batch_body, style) },
+	{ "quality", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct batch_body, quality) },
+	{ "image_count", IG_F_INT, 0, 1, 10, .at = IG_AT(struct batch_body, count) },
+	{ "seed", IG_F_INT, 0, 0, 4294967295LL, .at = IG_AT(struct batch_body, seed),
+	  .has = IG_HAS(struct batch_body, has_seed) },
+	IG_FIELDS_END
+};
+
+static const ig_field batch_fields[] = {
+	{ "prompts", IG_F_ARRAY, IG_F_REQUIRED, 0, 0, .at = IG_AT(struct batch_body, prompts),
+	  .msg = "prompts must be an array of prompts", .check = check_prompts },
+	{ "name", IG_F_STRING, 0, 1, 200, .at = IG_AT(struct batch_body, name) },
+	{ "callback_url", IG_F_STRING, 0, 8, 2000, .at = IG_AT(struct batch_body, callback_url),
+	  .check = check_callback },
+	{ "webhook_per_item", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct batch_body, per_item) },
+	{ "settings", IG_F_OBJECT, 0, 0, 0, .sub = settings_fields },
+	IG_FIELDS_END
+};
+
+/* The settings read into g, checked against the provider's declaration. */
+static int
+settings_gen(ig_req *req, const struct batch_body *b, ig_gen *g, ig_err *err)
+{
 	static const ig_gen_fields fields = { "settings.api_provider", "settings.model", "settings.image_size",
 		"settings.image_count" };
-	const char *model = NULL, *size = NULL;
-	int64_t n;
-	int rc;
 
 	memset(g, 0, sizeof(*g));
-	g->req.count = 1;
-	if (s == NULL)
-		return ig_gen_check(req, g, NULL, NULL, &fields, err);
-	if (!json_object_is_type(s, json_type_object))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "settings", "settings must be an object");
-	if (ig_json_only_keys(s, keys, err) != 0) {
-		char f[64];
-		snprintf(f, sizeof(f), "settings.%.40s", err->field);
-		return ig_err_set(err, IG_E_INVALID_REQUEST, f, "unknown field %s", f);
-	}
-	if (ig_json_string(s, "api_provider", 0, 1, 32, &g->provider, err) < 0 ||
-	    ig_json_string(s, "model", 0, 1, 200, &model, err) < 0 ||
-	    ig_json_string(s, "image_size", 0, 3, 11, &size, err) < 0 ||
-	    ig_json_string(s, "api_key", 0, 1, IG_PROVIDER_KEY_MAX, &g->api_key, err) < 0 ||
-	    (g->api_key != NULL && ig_provider_key_check(g->api_key, err) != 0) ||
-	    ig_json_string(s, "negative_prompt", 0, 0, NEGATIVE_MAX, &g->req.negative_prompt, err) < 0 ||
-	    ig_json_string(s, "style", 0, 1, 50, &g->req.style, err) < 0 ||
-	    ig_json_string(s, "quality", 0, 1, 50, &g->req.quality, err) < 0)
-		goto prefix;
-	if ((rc = ig_json_int(s, "image_count", 0, 1, 10, &n, err)) < 0)
-		goto prefix;
-	g->req.count = rc == 0 ? (int)n : 1;
-	if ((rc = ig_json_int(s, "seed", 0, 0, 4294967295LL, &n, err)) < 0)
-		goto prefix;
-	g->req.has_seed = rc == 0;
-	g->req.seed = rc == 0 ? n : 0;
-	return ig_gen_check(req, g, model, size, &fields, err);
-prefix:
-	{
-		char f[sizeof(err->field)];
-		snprintf(f, sizeof(f), "settings.%.40s", err->field);
-		memcpy(err->field, f, sizeof(f));
-	}
-	return -1;
+	g->provider = b->provider;
+	g->api_key = b->api_key;
+	g->req.negative_prompt = b->negative_prompt;
+	g->req.style = b->style;
+	g->req.quality = b->quality;
+	g->req.count = (int)b->count;
+	g->req.has_seed = b->has_seed;
+	g->req.seed = b->has_seed ? b->seed : 0;
+	return ig_gen_check(req, g, b->model, b->size, &fields, err);
 }
 
 int
@@ -156,44 +194,24 @@ ig_api_batch_generate(ig_req *req, json_object **out, ig_err *err)
 static int
 batch_generate(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "prompts", "settings", "name", "callback_url", "webhook_per_item", NULL };
 	const ig_config *c = ig_cfg();
-	json_object *b = ig_body_object(req, keys, err), *prompts, *settings = NULL, *items = NULL;
-	const char *name = NULL, *callback = NULL;
-	int per_item = 0, open = 0, rc = -1;
+	struct batch_body b = { .count = 1 };
+	json_object *items = NULL;
+	int open = 0, rc = -1;
 	size_t n;
 	ig_gen g;
 	ig_job_spec spec;
 	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
 	size_t sealed_len = 0;
-	char key_id[37], batch_id[37];
+	char key_id[IG_UUID_BUF], batch_id[IG_UUID_BUF];
 
-	if (b == NULL)
-		return -1;
-	if (!json_object_object_get_ex(b, "prompts", &prompts) || prompts == NULL ||
-	    !json_object_is_type(prompts, json_type_array)) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "prompts", "prompts must be an array of prompts");
+	if (ig_fields_body(req, batch_fields, &b, err) != 0 || settings_gen(req, &b, &g, err) != 0)
 		goto out;
-	}
-	n = json_object_array_length(prompts);
-	if (n < 1 || n > (size_t)c->batch_max_prompts) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "prompts", "a batch has 1 to %d prompts (IG_BATCH_MAX_PROMPTS); this one has %zu",
-		    c->batch_max_prompts, n);
-		goto out;
-	}
-	if (ig_json_string(b, "name", 0, 1, 200, &name, err) < 0 ||
-	    ig_json_string(b, "callback_url", 0, 8, 2000, &callback, err) < 0 ||
-	    ig_json_bool(b, "webhook_per_item", 0, &per_item, err) < 0)
-		goto out;
-	if (callback != NULL && ig_batch_check_callback(callback, err) != 0)
-		goto out;
-	json_object_object_get_ex(b, "settings", &settings);
-	if (read_settings(req, settings, &g, err) != 0)
-		goto out;
+	n = json_object_array_length(b.prompts);
 	items = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		json_object *ir = NULL;
-		if (read_item(json_object_array_get_idx(prompts, i), i, &g, &ir, err) != 0)
+		if (read_item(json_object_array_get_idx(b.prompts, i), i, &g, &ir, err) != 0)
 			goto out;
 		json_object_array_add(items, ir);
 	}
@@ -212,7 +230,7 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 	ig_uuid4(batch_id);
 	{
 		json_object *st = json_object_new_object();
-		ig_batch_new nb = { batch_id, req->caller.user_id, name, (int)n, st, callback, per_item, items,
+		ig_batch_new nb = { batch_id, req->caller.user_id, b.name, (int)n, st, b.callback_url, b.per_item, items,
 			g.provider, g.req.model, &spec };
 		json_object_object_add(st, "api_provider", json_object_new_string(g.provider));
 		json_object_object_add(st, "model", json_object_new_string(g.req.model));
@@ -242,7 +260,6 @@ out:
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
 	json_object_put(items);
-	json_object_put(b);
 	return rc;
 }
 
@@ -289,23 +306,31 @@ ig_api_batch_get(ig_req *req, json_object **out, ig_err *err)
 	return status_of(req, 1, out, err);
 }
 
+/* GET /api/batch?status=&limit=&cursor= */
+struct list_query {
+	int64_t limit;
+	const char *cursor, *status;
+};
+
+static const ig_field list_query[] = {
+	{ "limit", IG_F_INT, 0, 1, 100, .at = IG_AT(struct list_query, limit), .bytes = 15 },
+	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct list_query, cursor), .bytes = IG_PAGE_CURSOR_MAX - 1 },
+	{ "status", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct list_query, status), .bytes = 15 },
+	IG_FIELDS_END
+};
+
 int
 ig_api_batch_list(ig_req *req, json_object **out, ig_err *err)
 {
-	char cursor[IG_PAGE_CURSOR_MAX], status[16] = "", *next = NULL;
-	int limit, rc;
+	struct list_query q = { 20, NULL, "" };
+	char *next = NULL;
 	ig_page pg;
 	json_object *list;
 
-	if (ig_query_limit(req, 20, 100, &limit, err) != 0)
+	if (ig_fields_query(req, list_query, &q, err) != 0 ||
+	    ig_page_open(&pg, IG_BATCH_PAGE_SCOPE, (int)q.limit, q.cursor, err) != 0)
 		return -1;
-	if ((rc = ig_query_param(req, "cursor", cursor, sizeof(cursor), err)) < 0)
-		return -1;
-	if (ig_page_open(&pg, IG_BATCH_PAGE_SCOPE, limit, rc == 1 ? cursor : NULL, err) != 0)
-		return -1;
-	if (ig_query_param(req, "status", status, sizeof(status), err) < 0)
-		return -1;
-	list = ig_batch_list(req->caller.user_id, status, &pg, &next, err);
+	list = ig_batch_list(req->caller.user_id, q.status, &pg, &next, err);
 	if (list == NULL)
 		return -1;
 	*out = ig_ok("batches", list);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/prompts.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
@@ -27,36 +28,33 @@ string_array(const char *const *list, int n)
 	return a;
 }
 
-/* ?name= checked against list: 1 found (in out), 0 absent, -1 with a 400
- * naming the field and listing the valid values. */
-static int
-list_param(const ig_req *req, const char *name, const char *const *list, char *out, size_t len,
-    ig_err *err)
-{
-	char valid[256] = "";
-	int rc = ig_query_param(req, name, out, len, err);
+/* GET /api/prompt-suggestions?category=&style=&limit= */
+struct suggest_query {
+	const char *category, *style;
+	int64_t limit;
+};
 
-	if (rc <= 0 || ig_prompt_list_has(list, out))
-		return rc;
-	for (const char *const *v = list; *v; v++)
-		snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid), "%s%s", v == list ? "" : ", ", *v);
-	return ig_err_set(err, IG_E_INVALID_REQUEST, name, "unknown %s; valid values: %s", name, valid);
-}
+static const ig_field suggest_query[] = {
+	{ "category", IG_F_ENUM, 0, 0, 0, .values = ig_prompt_categories, .at = IG_AT(struct suggest_query, category),
+	  .msg = "unknown {name}; valid values: {values}", .bytes = 63 },
+	{ "style", IG_F_ENUM, 0, 0, 0, .values = ig_prompt_styles, .at = IG_AT(struct suggest_query, style),
+	  .msg = "unknown {name}; valid values: {values}", .bytes = 63 },
+	{ "limit", IG_F_INT, 0, 1, 50, .at = IG_AT(struct suggest_query, limit), .bytes = 15 },
+	IG_FIELDS_END
+};
 
 int
 ig_api_prompt_suggestions(ig_req *req, json_object **out, ig_err *err)
 {
-	char category[64], style[64];
-	int has_c, has_s, limit, n;
+	struct suggest_query q = { NULL, NULL, 10 };
+	int n;
 	ig_prompt_entry *e;
 	json_object *list, *o;
 	ig_analysis a;
 
-	if ((has_c = list_param(req, "category", ig_prompt_categories, category, sizeof(category), err)) < 0 ||
-	    (has_s = list_param(req, "style", ig_prompt_styles, style, sizeof(style), err)) < 0 ||
-	    ig_query_limit(req, 10, 50, &limit, err) != 0)
+	if (ig_fields_query(req, suggest_query, &q, err) != 0)
 		return -1;
-	if (ig_prompt_suggest(has_c ? category : NULL, has_s ? style : NULL, limit, &e, &n, err) != 0)
+	if (ig_prompt_suggest(q.category, q.style, (int)q.limit, &e, &n, err) != 0)
 		return -1;
 	list = json_object_new_array();
 	for (int i = 0; i < n; i++) {
@@ -119,43 +117,43 @@ analysis_json(const ig_analysis *a)
 	return o;
 }
 
+/* POST /api/analyze-prompt {prompt, api_provider} */
+struct analyze_body {
+	const char *prompt, *provider;
+};
+
+static const ig_field analyze_body[] = {
+	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, IG_PROMPT_MAX, .at = IG_AT(struct analyze_body, prompt) },
+	{ "api_provider", IG_F_STRING, 0, 1, 64, .at = IG_AT(struct analyze_body, provider) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_analyze_prompt(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const fields[] = { "prompt", "api_provider", NULL };
-	const char *prompt, *provider = NULL;
+	struct analyze_body b = { NULL, NULL };
+	const char *prompt;
 	const ig_provider_ops *ops;
-	json_object *body, *an, *detail, *o;
+	json_object *an, *detail, *o;
 	ig_analysis a;
 	char words[64];
-	int rc = -1;
 
-	body = ig_body_object(req, fields, err);
-	if (body == NULL)
+	if (ig_fields_body(req, analyze_body, &b, err) != 0)
 		return -1;
-	if (ig_json_string(body, "prompt", 1, 1, 4000, &prompt, err) != 0 ||
-	    ig_json_string(body, "api_provider", 0, 1, 64, &provider, err) < 0)
-		goto out;
-	ops = ig_provider_find(provider ? provider : ig_cfg()->default_provider);
-	if (ops == NULL) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider", "unknown api_provider");
-		goto out;
-	}
+	prompt = b.prompt;
+	ops = ig_provider_find(b.provider ? b.provider : ig_cfg()->default_provider);
+	if (ops == NULL)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider", "unknown api_provider");
 	/* The body parser already refused invalid UTF-8; the length is capped. */
-	if (ig_analyze_prompt(prompt, &a) != 0) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt must be valid UTF-8");
-		goto out;
-	}
+	if (ig_analyze_prompt(prompt, &a) != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt must be valid UTF-8");
 	if (estimate(ops, words, sizeof(words), &detail, err) != 0)
-		goto out;
+		return -1;
 	an = analysis_json(&a);
 	json_object_object_add(an, "estimated_generation_time", json_object_new_string(words));
 	json_object_object_add(an, "estimate", detail);
 	o = ig_ok("prompt", json_object_new_string(prompt));
 	json_object_object_add(o, "analysis", an);
 	*out = o;
-	rc = 200;
-out:
-	json_object_put(body);
-	return rc;
+	return 200;
 }

@@ -60,6 +60,8 @@ typedef struct ig_req {
 	char request_id[65];
 	const char *body;           /* NUL-terminated, body_len bytes */
 	size_t body_len;
+	json_object *fields;        /* what app/api/fields.h's readers parsed,
+	                             * kept until the answer is sent */
 	int nparams;
 	const char *param_names[8];
 	const char *param_values[8];

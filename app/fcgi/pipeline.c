@@ -483,6 +483,8 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 		ig_log(status >= 500 ? IG_LOG_WARN : IG_LOG_INFO, "request", f);
 	}
 	ig_buf_free(&req.resp_headers);
+	/* What app/api/fields.h's readers kept (ig_fields_release). */
+	json_object_put(req.fields);
 	PQclear(req.caller_row);
 	ig_log_set_request_id(NULL);
 }

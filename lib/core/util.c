@@ -191,7 +191,7 @@ ig_random_bytes(void *p, size_t n)
 }
 
 void
-ig_uuid4(char out[37])
+ig_uuid4(char out[IG_UUID_BUF])
 {
 	unsigned char b[16];
 	static const char hex[] = "0123456789abcdef";

@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Limits shared by every module that takes the same input, named once. */
+#define IG_UUID_BUF 37                /* a canonical UUID's 36 characters and the NUL */
+#define IG_PROMPT_MAX 4000            /* a prompt, in characters (code points) */
+#define IG_NEGATIVE_PROMPT_MAX 2000   /* a negative prompt, in characters */
+
 void *ig_xmalloc(size_t n);
 void *ig_xcalloc(size_t n, size_t size);
 void *ig_xrealloc(void *p, size_t n);
@@ -45,7 +50,7 @@ void ig_random_bytes(void *p, size_t n);
 #define IG_FNV1A64_INIT UINT64_C(14695981039346656037)
 uint64_t ig_fnv1a64(uint64_t h, const char *s);
 /* A random RFC 4122 version-4 UUID, 36 chars + NUL into out[37]. */
-void ig_uuid4(char out[37]);
+void ig_uuid4(char out[IG_UUID_BUF]);
 
 /* Standard base64 (RFC 4648 §4, with padding) of n bytes; malloc'ed. */
 char *ig_base64_encode(const unsigned char *in, size_t n);
