@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/assistant.h"
 #include "lib/auth/secretbox.h"
 #include "lib/core/json.h"
@@ -69,16 +70,13 @@ style_index(const char *s)
 	return -1;
 }
 
+/* A style field (its value given): one of styles[], named by the field. */
 static int
-check_style(json_object *b, const char *key, const char **style, ig_err *err)
+style_known(const char *name, const char *style, ig_err *err)
 {
-	int rc = ig_json_string(b, key, 0, 1, 32, style, err);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 0 && style_index(*style) < 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, key,
-		    "%s must be one of realistic, anime, oil_painting, watercolor, pixel_art, cyberpunk, 3d_render, sketch", key);
+	if (style_index(style) < 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, name,
+		    "%s must be one of realistic, anime, oil_painting, watercolor, pixel_art, cyberpunk, 3d_render, sketch", name);
 	return 0;
 }
 
@@ -265,41 +263,56 @@ out:
 	return reply;
 }
 
+/* POST /api/assistant/chat. */
+struct chat_body {
+	const char *message, *context, *style, *conversation_id;
+};
+
+static int
+check_chat_style(void *dst, ig_err *err)
+{
+	return style_known("preferred_style", ((struct chat_body *)dst)->style, err);
+}
+
+static const ig_field chat_fields[] = {
+	{ "message", IG_F_STRING, IG_F_REQUIRED, 1, MESSAGE_MAX, .at = IG_AT(struct chat_body, message) },
+	{ "context", IG_F_STRING, 0, 0, MESSAGE_MAX, .at = IG_AT(struct chat_body, context) },
+	{ "preferred_style", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct chat_body, style), .check = check_chat_style },
+	/* Its form is checked below: a malformed id is no such conversation. */
+	{ "conversation_id", IG_F_STRING, 0, 36, 36, .at = IG_AT(struct chat_body, conversation_id) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "message", "context", "preferred_style", "conversation_id", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *message = NULL, *context = NULL, *style = NULL, *given = NULL, *source = ig_provider_builtin.name;
+	struct chat_body b = { NULL, NULL, NULL, NULL };
+	const char *source = ig_provider_builtin.name;
 	char conv[37], *key = NULL, *reply = NULL, *question = NULL;
 	const ig_pconf *pc;
 	ig_conv_turn *hist = NULL;
 	int nhist = 0, rc = -1, owned;
 
-	if (b == NULL)
+	if (ig_fields_body(req, chat_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "message", 1, 1, MESSAGE_MAX, &message, err) < 0 ||
-	    ig_json_string(b, "context", 0, 0, MESSAGE_MAX, &context, err) < 0 ||
-	    check_style(b, "preferred_style", &style, err) != 0 ||
-	    ig_json_string(b, "conversation_id", 0, 36, 36, &given, err) < 0)
-		goto out;
-	if (given != NULL) {
-		if (!ig_is_uuid(given)) {
+	if (b.conversation_id != NULL) {
+		if (!ig_is_uuid(b.conversation_id)) {
 			ig_err_set(err, IG_E_NOT_FOUND, "conversation_id", "no such conversation");
 			goto out;
 		}
-		owned = ig_conv_owned(given, req->caller.user_id, err);
+		owned = ig_conv_owned(b.conversation_id, req->caller.user_id, err);
 		if (owned < 0)
 			goto out;
 		if (owned == 0) {
 			ig_err_set(err, IG_E_NOT_FOUND, "conversation_id", "no such conversation");
 			goto out;
 		}
-		snprintf(conv, sizeof(conv), "%s", given);
+		snprintf(conv, sizeof(conv), "%s", b.conversation_id);
 	} else {
 		ig_uuid4(conv);
 	}
-	question = context && *context ? ig_xasprintf("%s\n\nContext: %s", message, context) : ig_xstrdup(message);
+	question = b.context && *b.context ? ig_xasprintf("%s\n\nContext: %s", b.message, b.context) :
+	    ig_xstrdup(b.message);
 	/* The LLM's answer may take a minute: a long request from here. */
 	if (ig_req_hold(req, err) != 0 || llm_for(req, &pc, &key, err) != 0)
 		goto out;
@@ -311,13 +324,13 @@ ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 			goto out;
 		source = pc->ops->name;
 	} else {
-		reply = builtin_reply(message, style);
+		reply = builtin_reply(b.message, b.style);
 	}
 	if (ig_conv_append(conv, req->caller.user_id, "user", question, "user", err) != 0 ||
 	    ig_conv_append(conv, req->caller.user_id, "assistant", reply, source, err) != 0)
 		goto out;
 	*out = ig_ok("reply", json_object_new_string(reply));
-	json_object_object_add(*out, "suggested_prompts", library_prompts(style, 3, err));
+	json_object_object_add(*out, "suggested_prompts", library_prompts(b.style, 3, err));
 	json_object_object_add(*out, "conversation_id", json_object_new_string(conv));
 	json_object_object_add(*out, "source", json_object_new_string(source));
 	rc = 200;
@@ -329,7 +342,6 @@ out:
 	ig_conv_turns_free(hist, nhist);
 	free(reply);
 	free(question);
-	json_object_put(b);
 	return rc;
 }
 
@@ -404,23 +416,37 @@ general_suggestions(ig_req *req, const char *style, json_object *list, ig_err *e
  * lacks (kind "missing_element") and library examples; without one, the
  * general suggestions above. style (one of styles[]) refines both.
  */
+struct suggest_query {
+	const char *prompt, *style;
+};
+
+static int
+check_suggest_style(void *dst, ig_err *err)
+{
+	return style_known("style", ((struct suggest_query *)dst)->style, err);
+}
+
+static const ig_field suggest_query[] = {
+	{ "prompt", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct suggest_query, prompt), .bytes = MESSAGE_MAX * 4 },
+	{ "style", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct suggest_query, style), .bytes = 39,
+	  .check = check_suggest_style },
+	IG_FIELDS_END
+};
+
 int
 ig_api_assistant_suggestions(ig_req *req, json_object **out, ig_err *err)
 {
-	char prompt[MESSAGE_MAX * 4 + 1], style[40];
-	int hp = ig_query_param(req, "prompt", prompt, sizeof(prompt), err), hs;
-	const char *st;
+	struct suggest_query q = { NULL, NULL };
+	const char *prompt, *st;
 	json_object *list;
 	ig_analysis a;
 
-	if (hp < 0 || (hs = ig_query_param(req, "style", style, sizeof(style), err)) < 0)
+	if (ig_fields_query(req, suggest_query, &q, err) != 0)
 		return -1;
-	if (hs == 1 && style_index(style) < 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "style",
-		    "style must be one of realistic, anime, oil_painting, watercolor, pixel_art, cyberpunk, 3d_render, sketch");
-	st = hs == 1 ? style : NULL;
+	prompt = q.prompt;
+	st = q.style;
 	list = json_object_new_array();
-	if (hp == 0 || prompt[0] == '\0') {
+	if (prompt == NULL || prompt[0] == '\0') {
 		if (general_suggestions(req, st, list, err) != 0) {
 			json_object_put(list);
 			return -1;
@@ -440,32 +466,41 @@ ig_api_assistant_suggestions(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
+/* POST /api/assistant/enhance. */
+struct enhance_body {
+	const char *prompt, *style;
+};
+
+static int
+check_enhance_style(void *dst, ig_err *err)
+{
+	return style_known("style", ((struct enhance_body *)dst)->style, err);
+}
+
+static const ig_field enhance_fields[] = {
+	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, MESSAGE_MAX, .at = IG_AT(struct enhance_body, prompt) },
+	{ "style", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct enhance_body, style), .check = check_enhance_style },
+	IG_FIELDS_END
+};
+
 int
 ig_api_assistant_enhance(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "prompt", "style", NULL };
-	json_object *b = ig_body_object(req, keys, err), *changes;
-	const char *prompt = NULL, *style = NULL, *neg;
+	struct enhance_body b = { NULL, NULL };
+	json_object *changes;
+	const char *neg;
 	ig_buf enhanced = { 0 };
 	ig_analysis a;
-	int rc = -1;
 
-	if (b == NULL)
+	if (ig_fields_body(req, enhance_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "prompt", 1, 1, MESSAGE_MAX, &prompt, err) < 0 || check_style(b, "style", &style, err) != 0)
-		goto out;
-	if (ig_analyze_prompt(prompt, &a) != 0) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt must be valid UTF-8");
-		goto out;
-	}
+	if (ig_analyze_prompt(b.prompt, &a) != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt must be valid UTF-8");
 	changes = json_object_new_array();
-	enhance(prompt, style, &enhanced, &neg, changes);
+	enhance(b.prompt, b.style, &enhanced, &neg, changes);
 	*out = ig_ok("enhanced_prompt", json_object_new_string(enhanced.data));
 	json_object_object_add(*out, "negative_prompt", json_object_new_string(neg));
 	json_object_object_add(*out, "changes", changes);
-	rc = 200;
-out:
 	ig_buf_free(&enhanced);
-	json_object_put(b);
-	return rc;
+	return 200;
 }

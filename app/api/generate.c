@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/generation.h"
 #include "lib/auth/secretbox.h"
 #include "lib/auth/token.h"
@@ -27,8 +28,6 @@
 #include "lib/jobs/serverkey.h"
 #include "lib/jobs/waiter.h"
 
-#define PROMPT_MAX 4000
-#define NEGATIVE_MAX 2000
 #define SYNC_PRIORITY 10
 
 static int
@@ -126,62 +125,87 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 	return 0;
 }
 
-/* Read the seed's request fields (API.md "Generation") into g; a
- * provider-specific route fixes the provider and adds its own fields
- * (extras, handed to the adapter, which checks them). */
+/* The seed's request fields (API.md "Generation"), and a provider-specific
+ * route's own (extras: up to GEN_EXTRAS, handed to the adapter as given,
+ * which checks them). */
+#define GEN_EXTRAS 3
+struct gen_body {
+	const char *prompt, *negative_prompt, *provider, *model, *size, *style, *quality, *format, *api_key;
+	int64_t count, seed;
+	int has_seed, no_cache;
+	json_object *extra[GEN_EXTRAS];
+};
+
 static int
-validate(ig_req *req, json_object *b, ig_gen *g, const char *forced, const char *const *extras, ig_err *err)
+check_format(void *dst, ig_err *err)
+{
+	const char *s = ((struct gen_body *)dst)->format;
+
+	if (strcmp(s, "url") != 0 && strcmp(s, "b64_json") != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "response_format", "response_format must be url or b64_json");
+	return 0;
+}
+
+static int
+check_api_key(void *dst, ig_err *err)
+{
+	return ig_provider_key_check(((struct gen_body *)dst)->api_key, err);
+}
+
+/* The rows of every generation route, in the order they are checked;
+ * generate-image adds api_provider between them. */
+#define GEN_HEAD \
+	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, IG_PROMPT_MAX, .at = IG_AT(struct gen_body, prompt) }, \
+	{ "negative_prompt", IG_F_STRING, 0, 0, IG_NEGATIVE_PROMPT_MAX, .at = IG_AT(struct gen_body, negative_prompt) }
+#define GEN_TAIL \
+	{ "model", IG_F_STRING, 0, 1, 200, .at = IG_AT(struct gen_body, model) }, \
+	{ "image_size", IG_F_STRING, 0, 3, 11, .at = IG_AT(struct gen_body, size) }, \
+	{ "image_count", IG_F_INT, 0, 1, 10, .at = IG_AT(struct gen_body, count) }, \
+	{ "seed", IG_F_INT, 0, 0, 4294967295LL, .at = IG_AT(struct gen_body, seed), \
+	  .has = IG_HAS(struct gen_body, has_seed) }, \
+	{ "style", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct gen_body, style) }, \
+	{ "quality", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct gen_body, quality) }, \
+	{ "response_format", IG_F_STRING, 0, 1, 16, .at = IG_AT(struct gen_body, format), .check = check_format }, \
+	{ "no_cache", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct gen_body, no_cache) }, \
+	{ "api_key", IG_F_STRING, 0, 1, IG_PROVIDER_KEY_MAX, .at = IG_AT(struct gen_body, api_key), \
+	  .check = check_api_key }
+#define GEN_EXTRA(i, name) { name, IG_F_JSON, 0, 0, 0, .at = IG_AT(struct gen_body, extra[i]) }
+
+/* The fields read into g, checked against the provider's declaration; a
+ * provider-specific route fixes the provider (forced) and takes the JSON
+ * rows after the seed's as its extras. */
+static int
+validate(ig_req *req, const ig_field *table, ig_gen *g, const char *forced, ig_err *err)
 {
 	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "image_count" };
-	const char *s = NULL, *model = NULL, *size = NULL;
-	int64_t n;
-	int rc;
+	struct gen_body b = { .count = 1 };
+	int ne = 0;
 
 	memset(g, 0, sizeof(*g));
-	if (ig_json_string(b, "prompt", 1, 1, PROMPT_MAX, &g->req.prompt, err) < 0)
+	if (ig_fields_body(req, table, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "negative_prompt", 0, 0, NEGATIVE_MAX, &g->req.negative_prompt, err) < 0)
-		return -1;
-	if (g->req.negative_prompt != NULL && *g->req.negative_prompt == '\0')
-		g->req.negative_prompt = NULL;
-	if (ig_json_string(b, "api_provider", 0, 1, 32, &g->provider, err) < 0 ||
-	    ig_json_string(b, "model", 0, 1, 200, &model, err) < 0 ||
-	    ig_json_string(b, "image_size", 0, 3, 11, &size, err) < 0)
-		return -1;
-	rc = ig_json_int(b, "image_count", 0, 1, 10, &n, err);
-	if (rc < 0)
-		return -1;
-	g->req.count = rc == 0 ? (int)n : 1;
-	rc = ig_json_int(b, "seed", 0, 0, 4294967295LL, &n, err);
-	if (rc < 0)
-		return -1;
-	g->req.has_seed = rc == 0;
-	g->req.seed = rc == 0 ? n : 0;
-	if (ig_json_string(b, "style", 0, 1, 50, &g->req.style, err) < 0 ||
-	    ig_json_string(b, "quality", 0, 1, 50, &g->req.quality, err) < 0)
-		return -1;
-	rc = ig_json_string(b, "response_format", 0, 1, 16, &s, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0 && strcmp(s, "url") != 0 && strcmp(s, "b64_json") != 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "response_format", "response_format must be url or b64_json");
-	g->b64 = rc == 0 && strcmp(s, "b64_json") == 0;
-	if (ig_json_bool(b, "no_cache", 0, &g->no_cache, err) < 0)
-		return -1;
-	if (ig_json_string(b, "api_key", 0, 1, IG_PROVIDER_KEY_MAX, &g->api_key, err) < 0 ||
-	    (g->api_key != NULL && ig_provider_key_check(g->api_key, err) != 0))
-		return -1;
-	if (forced != NULL)
-		g->provider = forced;
-	for (int i = 0; extras && extras[i]; i++) {
-		json_object *v;
-		if (!json_object_object_get_ex(b, extras[i], &v) || v == NULL)
+	g->req.prompt = b.prompt;
+	g->req.negative_prompt = b.negative_prompt != NULL && *b.negative_prompt != '\0' ? b.negative_prompt : NULL;
+	g->provider = forced != NULL ? forced : b.provider;
+	g->req.count = (int)b.count;
+	g->req.has_seed = b.has_seed;
+	g->req.seed = b.has_seed ? b.seed : 0;
+	g->req.style = b.style;
+	g->req.quality = b.quality;
+	g->b64 = b.format != NULL && strcmp(b.format, "b64_json") == 0;
+	g->no_cache = b.no_cache;
+	g->api_key = b.api_key;
+	for (const ig_field *f = table; f->name != NULL; f++) {
+		if (f->type != IG_F_JSON)
 			continue;
-		if (g->req.extra == NULL)
-			g->req.extra = json_object_new_object();
-		json_object_object_add(g->req.extra, extras[i], json_object_get(v));
+		if (b.extra[ne] != NULL) {
+			if (g->req.extra == NULL)
+				g->req.extra = json_object_new_object();
+			json_object_object_add(g->req.extra, f->name, json_object_get(b.extra[ne]));
+		}
+		ne++;
 	}
-	return ig_gen_check(req, g, model, size, &fields, err);
+	return ig_gen_check(req, g, b.model, b.size, &fields, err);
 }
 
 /* The cache identity: every field that changes the picture, each length-
@@ -443,18 +467,19 @@ out:
 	return rc;
 }
 
-#define SEED_KEYS "prompt", "negative_prompt", "image_size", "image_count", "api_key", "model", "seed", \
-	"style", "quality", "response_format", "no_cache"
-
-static int generate(ig_req *req, const char *const *keys, const char *forced, const char *const *extras,
-    json_object **out, ig_err *err);
+static int generate(ig_req *req, const ig_field *table, const char *forced, json_object **out, ig_err *err);
 
 int
 ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { SEED_KEYS, "api_provider", NULL };
+	static const ig_field table[] = {
+		GEN_HEAD,
+		{ "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct gen_body, provider) },
+		GEN_TAIL,
+		IG_FIELDS_END
+	};
 
-	return generate(req, keys, NULL, NULL, out, err);
+	return generate(req, table, NULL, out, err);
 }
 
 /* The provider-specific routes of API.md: the generate-image fields plus
@@ -462,28 +487,37 @@ ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_huggingface_generate(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { SEED_KEYS, "num_inference_steps", "guidance_scale", NULL };
-	static const char *const extras[] = { "num_inference_steps", "guidance_scale", NULL };
+	static const ig_field table[] = {
+		GEN_HEAD, GEN_TAIL,
+		GEN_EXTRA(0, "num_inference_steps"), GEN_EXTRA(1, "guidance_scale"),
+		IG_FIELDS_END
+	};
 
-	return generate(req, keys, ig_provider_huggingface.name, extras, out, err);
+	return generate(req, table, ig_provider_huggingface.name, out, err);
 }
 
 int
 ig_api_replicate_generate(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { SEED_KEYS, "version", "input", NULL };
-	static const char *const extras[] = { "version", "input", NULL };
+	static const ig_field table[] = {
+		GEN_HEAD, GEN_TAIL,
+		GEN_EXTRA(0, "version"), GEN_EXTRA(1, "input"),
+		IG_FIELDS_END
+	};
 
-	return generate(req, keys, ig_provider_replicate.name, extras, out, err);
+	return generate(req, table, ig_provider_replicate.name, out, err);
 }
 
 int
 ig_api_local_ai_generate(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { SEED_KEYS, "steps", "cfg_scale", "sampler_name", NULL };
-	static const char *const extras[] = { "steps", "cfg_scale", "sampler_name", NULL };
+	static const ig_field table[] = {
+		GEN_HEAD, GEN_TAIL,
+		GEN_EXTRA(0, "steps"), GEN_EXTRA(1, "cfg_scale"), GEN_EXTRA(2, "sampler_name"),
+		IG_FIELDS_END
+	};
 
-	return generate(req, keys, ig_provider_local_ai.name, extras, out, err);
+	return generate(req, table, ig_provider_local_ai.name, out, err);
 }
 
 /* A repeat of a request whose Idempotency-Key is bound to a job (the first
@@ -505,11 +539,9 @@ replay_job(ig_req *req, ig_gen *g, ig_idem *id, int64_t t0, json_object **out, i
 }
 
 static int
-generate(ig_req *req, const char *const *keys, const char *forced, const char *const *extras,
-    json_object **out, ig_err *err)
+generate(ig_req *req, const ig_field *table, const char *forced, json_object **out, ig_err *err)
 {
 	int64_t t0 = ig_now_ms();
-	json_object *b = NULL;
 	ig_gen g;
 	ig_idem id;
 	char job_id[37];
@@ -518,8 +550,7 @@ generate(ig_req *req, const char *const *keys, const char *forced, const char *c
 	if (ig_gen_allowed(req, err) != 0)
 		return -1;
 	memset(&g, 0, sizeof(g));
-	b = ig_body_object(req, keys, err);
-	if (b == NULL || validate(req, b, &g, forced, extras, err) != 0)
+	if (validate(req, table, &g, forced, err) != 0)
 		goto out;
 	replay = ig_idem_begin(req, &id, &status, out, err);
 	if (replay == 2) {
@@ -537,7 +568,6 @@ out:
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
 	json_object_put(g.req.extra);
-	json_object_put(b);
 	return rc;
 }
 
