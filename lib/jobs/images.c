@@ -9,10 +9,12 @@
 #include "lib/db/db.h"
 #include "lib/jobs/images.h"
 
-/* Every statement of this module; each returns the columns of COLS. */
+/* Every statement of this module; the readers return the columns of COLS. */
 enum {
 	SQL_GET,
 	SQL_OF_JOB,
+	SQL_ADD,
+	SQL_SET_THUMBNAIL,
 	SQL__MAX
 };
 
@@ -27,6 +29,11 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_GET] = "SELECT " COLS " FROM images WHERE id = CASE WHEN $1 ~"
 	" '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN $1::uuid END",
 	[SQL_OF_JOB] = "SELECT " COLS " FROM images WHERE job_id = $1 ORDER BY idx",
+	[SQL_ADD] = "INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt,"
+	" negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key)"
+	" VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint,"
+	" $14, $15, $16) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id",
+	[SQL_SET_THUMBNAIL] = "UPDATE images SET thumbnail = $2 WHERE filename = $1",
 };
 
 static void
@@ -84,4 +91,49 @@ ig_images_of_job(const char *job_id, ig_image **out, int *n, ig_err *err)
 		row(r, i, &(*out)[i]);
 	PQclear(r);
 	return 0;
+}
+
+int
+ig_image_add(const ig_image_new *im, ig_err *err)
+{
+	char sidx[16], sw[16], sh[16], sseed[24], ssize[24];
+	const char *p[16];
+	PGresult *r;
+	int added;
+
+	snprintf(sidx, sizeof(sidx), "%d", im->idx);
+	snprintf(sw, sizeof(sw), "%d", im->width);
+	snprintf(sh, sizeof(sh), "%d", im->height);
+	snprintf(sseed, sizeof(sseed), "%lld", (long long)im->seed);
+	snprintf(ssize, sizeof(ssize), "%zu", im->size_bytes);
+	p[0] = im->user_id;
+	p[1] = im->job_id;
+	p[2] = sidx;
+	p[3] = im->filename;
+	p[4] = NULL;
+	p[5] = im->prompt;
+	p[6] = im->negative_prompt;
+	p[7] = im->provider;
+	p[8] = im->model;
+	p[9] = sw;
+	p[10] = sh;
+	p[11] = im->has_seed ? sseed : NULL;
+	p[12] = ssize;
+	p[13] = im->sha256;
+	p[14] = im->mime_type;
+	p[15] = im->cache_key;
+	r = ig_db_exec(sql[SQL_ADD], 16, p, 0, err);
+	if (r == NULL)
+		return -1;
+	added = PQntuples(r) == 1;
+	PQclear(r);
+	return added;
+}
+
+int
+ig_image_set_thumbnail(const char *filename, const char *thumbnail, ig_err *err)
+{
+	const char *p[2] = { filename, thumbnail };
+
+	return ig_db_run(sql[SQL_SET_THUMBNAIL], 2, p, 0, err);
 }

@@ -1,7 +1,7 @@
 /*
  * test_jobdata.c — the lib/ modules that hold the generation routes' SQL,
  * called directly against the stack's database: images (ig_image_get,
- * ig_images_of_job), a job's state, its cache lookup and requested
+ * ig_images_of_job, ig_image_add), a job's state, its cache lookup and requested
  * cancellations (lib/jobs/job.h), the assistant's conversations
  * (lib/prompts/conversation.h) and LISTEN for a loop of its own
  * (lib/db/listen.h). Rows come from real generations through the API, or
@@ -106,6 +106,41 @@ START_TEST(image_get_finds_nothing_for_unknown_or_malformed_ids)
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		ck_assert_msg(ig_image_get(ids[i], &im, &err) == 0, "id \"%s\"", ids[i]);
 	ck_assert_int_eq(ig_image_get(NULL, &im, &err), 0);
+}
+END_TEST
+
+START_TEST(image_add_keeps_the_first_of_a_job_index)
+{
+	char *job = it_psql("WITH j AS (INSERT INTO jobs (provider, model, request) VALUES ('builtin', 'm', '{}')"
+	    " RETURNING id) SELECT id FROM j"), name[64], name2[64], *thumb;
+	ig_image_new row = { .job_id = job, .idx = 0, .prompt = "a lighthouse", .provider = "builtin",
+		.model = "m", .width = 64, .height = 32, .has_seed = 1, .seed = 4294967295LL, .size_bytes = 123,
+		.sha256 = "ab", .mime_type = "image/png" };
+	ig_image *im;
+	int n;
+	ig_err err;
+
+	snprintf(name, sizeof(name), "jobdata_%d_a.png", (int)getpid());
+	snprintf(name2, sizeof(name2), "jobdata_%d_b.png", (int)getpid());
+	row.filename = name;
+	ck_assert_int_eq(ig_image_add(&row, &err), 1);
+	row.filename = name2;
+	ck_assert_int_eq(ig_image_add(&row, &err), 0);
+	ck_assert_int_eq(ig_images_of_job(job, &im, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(im[0].filename, name);
+	ck_assert_int_eq(im[0].seed, 4294967295LL);
+	ck_assert_int_eq(im[0].width, 64);
+	ck_assert_int_eq(im[0].height, 32);
+	ck_assert_str_eq(im[0].user_id, "");
+	free(im);
+	ck_assert_int_eq(ig_image_set_thumbnail(name, "t.png", &err), 0);
+	thumb = it_psql("SELECT thumbnail || ' ' || size_bytes || ' ' || sha256 || ' ' || (cache_key IS NULL)"
+	    " || ' ' || (negative_prompt IS NULL) FROM images WHERE filename = '%s'", it_sql_safe(name));
+	ck_assert_str_eq(thumb, "t.png 123 ab true true");
+	free(thumb);
+	free(it_psql("DELETE FROM jobs WHERE id = '%s'", it_sql_safe(job)));
+	free(job);
 }
 END_TEST
 
@@ -247,7 +282,8 @@ START_TEST(listener_reports_each_channel)
 END_TEST
 
 IT_MAIN("jobdata", init,
-	IT_TCASE("images", 60, &images_of_a_job_are_its_rows_in_order, &image_get_finds_nothing_for_unknown_or_malformed_ids),
+	IT_TCASE("images", 60, &images_of_a_job_are_its_rows_in_order, &image_get_finds_nothing_for_unknown_or_malformed_ids,
+	    &image_add_keeps_the_first_of_a_job_index),
 	IT_TCASE("jobs", 60, &job_state_and_cache, &cancellations_asked_of_a_runner),
 	IT_TCASE("conversations", 60, &conversation_turns),
 	IT_TCASE("listen", 30, &listener_reports_each_channel)
