@@ -416,27 +416,27 @@ general_suggestions(ig_req *req, const char *style, json_object *list, ig_err *e
  * lacks (kind "missing_element") and library examples; without one, the
  * general suggestions above. style (one of styles[]) refines both.
  */
-struct suggest_query {
+/* The suggestions' query and the enhance body: a prompt and a style. */
+struct prompt_style {
 	const char *prompt, *style;
 };
 
 static int
-check_suggest_style(void *dst, ig_err *err)
+check_style(void *dst, ig_err *err)
 {
-	return style_known("style", ((struct suggest_query *)dst)->style, err);
+	return style_known("style", ((struct prompt_style *)dst)->style, err);
 }
 
 static const ig_field suggest_query[] = {
-	{ "prompt", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct suggest_query, prompt), .bytes = MESSAGE_MAX * 4 },
-	{ "style", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct suggest_query, style), .bytes = 39,
-	  .check = check_suggest_style },
+	{ "prompt", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct prompt_style, prompt), .bytes = MESSAGE_MAX * 4 },
+	{ "style", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct prompt_style, style), .bytes = 39, .check = check_style },
 	IG_FIELDS_END
 };
 
 int
 ig_api_assistant_suggestions(ig_req *req, json_object **out, ig_err *err)
 {
-	struct suggest_query q = { NULL, NULL };
+	struct prompt_style q = { NULL, NULL };
 	const char *prompt, *st;
 	json_object *list;
 	ig_analysis a;
@@ -467,26 +467,16 @@ ig_api_assistant_suggestions(ig_req *req, json_object **out, ig_err *err)
 }
 
 /* POST /api/assistant/enhance. */
-struct enhance_body {
-	const char *prompt, *style;
-};
-
-static int
-check_enhance_style(void *dst, ig_err *err)
-{
-	return style_known("style", ((struct enhance_body *)dst)->style, err);
-}
-
 static const ig_field enhance_fields[] = {
-	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, MESSAGE_MAX, .at = IG_AT(struct enhance_body, prompt) },
-	{ "style", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct enhance_body, style), .check = check_enhance_style },
+	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, MESSAGE_MAX, .at = IG_AT(struct prompt_style, prompt) },
+	{ "style", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct prompt_style, style), .check = check_style },
 	IG_FIELDS_END
 };
 
 int
 ig_api_assistant_enhance(ig_req *req, json_object **out, ig_err *err)
 {
-	struct enhance_body b = { NULL, NULL };
+	struct prompt_style b = { NULL, NULL };
 	json_object *changes;
 	const char *neg;
 	ig_buf enhanced = { 0 };

@@ -57,9 +57,8 @@ ig_prompt_list_has(const char *const *list, const char *name)
 	return 0;
 }
 
-/* The rows (prompt, category, style) of ig_prompt_suggest. */
-static PGresult *
-suggestions(const char *category, const char *style, int limit, ig_err *err)
+PGresult *
+ig_prompt_suggestions(const char *category, const char *style, int limit, ig_err *err)
 {
 	char lim[16];
 	const char *p[3] = { category, style, lim };
@@ -137,7 +136,7 @@ int
 ig_prompt_suggest(const char *category, const char *style, int limit, ig_prompt_entry **out, int *n,
     ig_err *err)
 {
-	PGresult *r = suggestions(category, style, limit, err);
+	PGresult *r = ig_prompt_suggestions(category, style, limit, err);
 
 	*out = NULL;
 	*n = 0;

@@ -6,6 +6,8 @@
 #ifndef IG_PROMPTS_LIBRARY_H
 #define IG_PROMPTS_LIBRARY_H
 
+#include <libpq-fe.h>
+
 #include "lib/core/error.h"
 
 /* The categories and styles of the library, NULL-terminated. The
@@ -16,6 +18,11 @@ extern const char *const ig_prompt_styles[];
 /* 1 when name is in list (NULL-terminated). */
 int ig_prompt_list_has(const char *const *list, const char *name);
 
+/* Up to limit library prompts, in random order, filtered by category and
+ * style (each NULL for any). Returns rows (prompt, category, style) that
+ * the caller PQclear()s, or NULL with err. */
+PGresult *ig_prompt_suggestions(const char *category, const char *style, int limit, ig_err *err);
+
 /* A library prompt. */
 typedef struct ig_prompt_entry {
 	char *prompt;
@@ -23,9 +30,8 @@ typedef struct ig_prompt_entry {
 	char *style;
 } ig_prompt_entry;
 
-/* Up to limit library prompts, in random order, filtered by category and
- * style (each NULL for any): *out (free with ig_prompt_entries_free) and
- * *n. 0 or -1 with err. */
+/* ig_prompt_suggestions as structs: *out (free with ig_prompt_entries_free)
+ * and *n. 0 or -1 with err. */
 int ig_prompt_suggest(const char *category, const char *style, int limit, ig_prompt_entry **out, int *n,
     ig_err *err);
 void ig_prompt_entries_free(ig_prompt_entry *e, int n);

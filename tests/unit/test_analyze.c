@@ -3,7 +3,6 @@
 #include "ig_autoconf.h"
 
 #include <check.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
