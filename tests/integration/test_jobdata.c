@@ -281,10 +281,47 @@ START_TEST(listener_reports_each_channel)
 }
 END_TEST
 
+/* A listener whose connection is killed (as a PostgreSQL restart would):
+ * the drain notices, and the next ensure listens again on a new one. */
+START_TEST(listener_listens_again_after_its_connection_died)
+{
+	static const char *const channels[] = { "jobdata_again", NULL };
+	ig_listener *l = ig_listen_new(channels);
+	char *killed;
+	int fd;
+
+	ck_assert_int_eq(ig_listen_ensure(l), 1);
+	fd = ig_listen_fd(l);
+	killed = it_psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+	    " WHERE application_name = 'test_jobdata' AND query LIKE 'LISTEN %%jobdata_again%%'");
+	ck_assert_str_eq(killed, "1");
+	free(killed);
+	/* The loop's drains see the connection end (the server's goodbye,
+	 * then the end of the stream): no socket to poll any more. */
+	for (int i = 0; i < 50 && ig_listen_fd(l) >= 0; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		poll(&p, 1, 100);
+		ck_assert_uint_eq(ig_listen_drain(l), 0);
+	}
+	ck_assert_int_eq(ig_listen_fd(l), -1);
+	ck_assert_int_eq(ig_listen_ensure(l), 1);
+	free(it_psql("SELECT pg_notify('jobdata_again', '')"));
+	wait_readable(l);
+	for (unsigned seen = 0, i = 0; seen != 1; i++) {
+		ck_assert_uint_lt(i, 50);
+		seen |= ig_listen_drain(l);
+		if (seen != 1)
+			it_sleep_ms(100);
+	}
+	ig_listen_free(l);
+	ig_db_close();
+}
+END_TEST
+
 IT_MAIN("jobdata", init,
 	IT_TCASE("images", 60, &images_of_a_job_are_its_rows_in_order, &image_get_finds_nothing_for_unknown_or_malformed_ids,
 	    &image_add_keeps_the_first_of_a_job_index),
 	IT_TCASE("jobs", 60, &job_state_and_cache, &cancellations_asked_of_a_runner),
 	IT_TCASE("conversations", 60, &conversation_turns),
-	IT_TCASE("listen", 30, &listener_reports_each_channel)
+	IT_TCASE("listen", 30, &listener_reports_each_channel, &listener_listens_again_after_its_connection_died)
 );
