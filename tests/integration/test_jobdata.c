@@ -254,6 +254,22 @@ wait_readable(ig_listener *l)
 	ck_assert_int_eq(poll(&p, 1, 5000), 1);
 }
 
+/* Drain l until every bit of want was seen (5 s at most), then let it go
+ * and close this thread's own connection. */
+static void
+drain_until(ig_listener *l, unsigned want)
+{
+	wait_readable(l);
+	for (unsigned seen = 0, i = 0; seen != want; i++) {
+		ck_assert_uint_lt(i, 50);
+		seen |= ig_listen_drain(l);
+		if (seen != want)
+			it_sleep_ms(100);
+	}
+	ig_listen_free(l);
+	ig_db_close();
+}
+
 START_TEST(listener_reports_each_channel)
 {
 	static const char *const channels[] = { "jobdata_a", "jobdata_b", NULL };
@@ -268,16 +284,8 @@ START_TEST(listener_reports_each_channel)
 	ck_assert_uint_eq(ig_listen_drain(l), 2);
 	ck_assert_uint_eq(ig_listen_drain(l), 0);
 	free(it_psql("SELECT pg_notify('jobdata_a', ''), pg_notify('jobdata_b', 'y'), pg_notify('jobdata_c', '')"));
-	wait_readable(l);
 	/* Both may not have arrived with the first read. */
-	for (unsigned seen = 0, i = 0; seen != 3; i++) {
-		ck_assert_uint_lt(i, 50);
-		seen |= ig_listen_drain(l);
-		if (seen != 3)
-			it_sleep_ms(100);
-	}
-	ig_listen_free(l);
-	ig_db_close();
+	drain_until(l, 3);
 }
 END_TEST
 
@@ -306,15 +314,7 @@ START_TEST(listener_listens_again_after_its_connection_died)
 	ck_assert_int_eq(ig_listen_fd(l), -1);
 	ck_assert_int_eq(ig_listen_ensure(l), 1);
 	free(it_psql("SELECT pg_notify('jobdata_again', '')"));
-	wait_readable(l);
-	for (unsigned seen = 0, i = 0; seen != 1; i++) {
-		ck_assert_uint_lt(i, 50);
-		seen |= ig_listen_drain(l);
-		if (seen != 1)
-			it_sleep_ms(100);
-	}
-	ig_listen_free(l);
-	ig_db_close();
+	drain_until(l, 1);
 }
 END_TEST
 
