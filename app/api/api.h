@@ -3,16 +3,9 @@
 #ifndef IG_API_API_H
 #define IG_API_API_H
 
-#include <libpq-fe.h>
-
 #include "app/fcgi/http.h"
 #include "lib/auth/account.h"
 #include "lib/auth/user.h"
-
-/* Left for keys.c, catalogue.c and generate.c until their statements move
- * to lib/ (issue 11): this, ig_pg_string and the libpq include go with the
- * last of them. RFC 3339 UTC text of a timestamptz column. */
-#define IG_SQL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* common.c */
 /* The request body as a JSON object, strictly parsed, with only the keys
@@ -24,8 +17,6 @@ json_object *ig_body_object(ig_req *req, const char *const *allowed, ig_err *err
 int ig_query_param(const ig_req *req, const char *name, char *out, size_t outlen, ig_err *err);
 /* ?limit= within 1..max (default def); -1 with err. */
 int ig_query_limit(const ig_req *req, int def, int max, int *out, ig_err *err);
-/* A JSON string, or null for SQL NULL, of column c of row 0 of r. */
-json_object *ig_pg_string(PGresult *r, int row, int c);
 /* {"success": true} plus the given key and value (value may be NULL). */
 json_object *ig_ok(const char *key, json_object *value);
 /* Record an event in the user's activity; details is consumed (may be NULL).

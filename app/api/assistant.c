@@ -17,15 +17,16 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/assistant.h"
 #include "lib/auth/provider_key.h"
 #include "lib/auth/secretbox.h"
 #include "lib/core/json.h"
-#include "lib/db/db.h"
 #include "lib/jobs/http.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/serverkey.h"
 #include "lib/prompts/analyze.h"
+#include "lib/prompts/conversation.h"
 #include "lib/prompts/library.h"
 
 #define MESSAGE_MAX 4000
@@ -69,16 +70,13 @@ style_index(const char *s)
 	return -1;
 }
 
+/* A style field (its value given): one of styles[], named by the field. */
 static int
-check_style(json_object *b, const char *key, const char **style, ig_err *err)
+style_known(const char *name, const char *style, ig_err *err)
 {
-	int rc = ig_json_string(b, key, 0, 1, 32, style, err);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 0 && style_index(*style) < 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, key,
-		    "%s must be one of realistic, anime, oil_painting, watercolor, pixel_art, cyberpunk, 3d_render, sketch", key);
+	if (style_index(style) < 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, name,
+		    "%s must be one of realistic, anime, oil_painting, watercolor, pixel_art, cyberpunk, 3d_render, sketch", name);
 	return 0;
 }
 
@@ -110,12 +108,15 @@ enhance(const char *prompt, const char *style, ig_buf *out, const char **negativ
 static json_object *
 library_prompts(const char *style, int n, ig_err *err)
 {
-	PGresult *r = ig_prompt_suggestions(NULL, style, n, err);
+	ig_prompt_entry *e;
+	int ne;
 	json_object *a = json_object_new_array();
 
-	for (int i = 0; r && i < PQntuples(r); i++)
-		json_object_array_add(a, json_object_new_string(PQgetvalue(r, i, 0)));
-	PQclear(r);
+	if (ig_prompt_suggest(NULL, style, n, &e, &ne, err) != 0)
+		return a;
+	for (int i = 0; i < ne; i++)
+		json_object_array_add(a, json_object_new_string(e[i].prompt));
+	ig_prompt_entries_free(e, ne);
 	return a;
 }
 
@@ -211,33 +212,20 @@ llm_for(ig_req *req, const ig_pconf **pc, char **key, ig_err *err)
 	return 0;
 }
 
-/* The conversation so far, oldest first: rows (role, content). */
-static PGresult *
-history(const char *conv, ig_err *err)
-{
-	char n[16];
-	const char *p[2] = { conv, n };
-
-	snprintf(n, sizeof(n), "%d", HISTORY_TURNS);
-	return ig_db_exec("SELECT role, content FROM (SELECT id, role, content FROM assistant_messages"
-	    " WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::int) t ORDER BY id", 2, p, IG_DB_IDEMPOTENT, err);
-}
-
 /* Ask the LLM (its adapter's chat_build / chat_parse); its reply text
  * (caller frees) or NULL with err. */
 static char *
-ask_llm(const ig_pconf *pc, const char *key, PGresult *hist, const char *message, ig_err *err)
+ask_llm(const ig_pconf *pc, const char *key, const ig_conv_turn *hist, int n, const char *message, ig_err *err)
 {
 	ig_http_req h = { 0 };
 	ig_http_resp resp;
 	ig_buf buf = { 0 };
 	char ctype[128], *reply = NULL;
-	int n = PQntuples(hist);
 	ig_chat_turn *turns = ig_xcalloc((size_t)n + 1, sizeof(*turns));
 
 	for (int i = 0; i < n; i++) {
-		turns[i].role = PQgetvalue(hist, i, 0);
-		turns[i].content = PQgetvalue(hist, i, 1);
+		turns[i].role = hist[i].role;
+		turns[i].content = hist[i].content;
 	}
 	turns[n].role = "user";
 	turns[n].content = message;
@@ -263,74 +251,74 @@ out:
 	return reply;
 }
 
-static int
-store(const char *conv, const char *user, const char *role, const char *content, const char *source, ig_err *err)
-{
-	const char *p[5] = { conv, user, role, content, source };
+/* POST /api/assistant/chat. */
+struct chat_body {
+	const char *message, *context, *style, *conversation_id;
+};
 
-	return ig_db_run("INSERT INTO assistant_messages (conversation_id, user_id, role, content, source)"
-	    " VALUES ($1, $2, $3, $4, $5)", 5, p, 0, err);
+static int
+check_chat_style(void *dst, ig_err *err)
+{
+	return style_known("preferred_style", ((struct chat_body *)dst)->style, err);
 }
+
+static const ig_field chat_fields[] = {
+	{ "message", IG_F_STRING, IG_F_REQUIRED, 1, MESSAGE_MAX, .at = IG_AT(struct chat_body, message) },
+	{ "context", IG_F_STRING, 0, 0, MESSAGE_MAX, .at = IG_AT(struct chat_body, context) },
+	{ "preferred_style", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct chat_body, style), .check = check_chat_style },
+	/* Its form is checked below: a malformed id is no such conversation. */
+	{ "conversation_id", IG_F_STRING, 0, 36, 36, .at = IG_AT(struct chat_body, conversation_id) },
+	IG_FIELDS_END
+};
 
 int
 ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "message", "context", "preferred_style", "conversation_id", NULL };
-	json_object *b = ig_body_object(req, keys, err);
-	const char *message = NULL, *context = NULL, *style = NULL, *given = NULL, *source = ig_provider_builtin.name;
+	struct chat_body b = { NULL, NULL, NULL, NULL };
+	const char *source = ig_provider_builtin.name;
 	char conv[37], *key = NULL, *reply = NULL, *question = NULL;
 	const ig_pconf *pc;
-	PGresult *hist = NULL;
-	int rc = -1;
+	ig_conv_turn *hist = NULL;
+	int nhist = 0, rc = -1, owned;
 
-	if (b == NULL)
+	if (ig_fields_body(req, chat_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "message", 1, 1, MESSAGE_MAX, &message, err) < 0 ||
-	    ig_json_string(b, "context", 0, 0, MESSAGE_MAX, &context, err) < 0 ||
-	    check_style(b, "preferred_style", &style, err) != 0 ||
-	    ig_json_string(b, "conversation_id", 0, 36, 36, &given, err) < 0)
-		goto out;
-	if (given != NULL) {
-		const char *p[2] = { given, req->caller.user_id };
-		PGresult *r;
-		if (!ig_is_uuid(given)) {
+	if (b.conversation_id != NULL) {
+		if (!ig_is_uuid(b.conversation_id)) {
 			ig_err_set(err, IG_E_NOT_FOUND, "conversation_id", "no such conversation");
 			goto out;
 		}
-		r = ig_db_exec("SELECT 1 FROM assistant_messages WHERE conversation_id = $1 AND user_id = $2 LIMIT 1",
-		    2, p, IG_DB_IDEMPOTENT, err);
-		if (r == NULL)
+		owned = ig_conv_owned(b.conversation_id, req->caller.user_id, err);
+		if (owned < 0)
 			goto out;
-		if (PQntuples(r) == 0) {
-			PQclear(r);
+		if (owned == 0) {
 			ig_err_set(err, IG_E_NOT_FOUND, "conversation_id", "no such conversation");
 			goto out;
 		}
-		PQclear(r);
-		snprintf(conv, sizeof(conv), "%s", given);
+		snprintf(conv, sizeof(conv), "%s", b.conversation_id);
 	} else {
 		ig_uuid4(conv);
 	}
-	question = context && *context ? ig_xasprintf("%s\n\nContext: %s", message, context) : ig_xstrdup(message);
+	question = b.context && *b.context ? ig_xasprintf("%s\n\nContext: %s", b.message, b.context) :
+	    ig_xstrdup(b.message);
 	/* The LLM's answer may take a minute: a long request from here. */
 	if (ig_req_hold(req, err) != 0 || llm_for(req, &pc, &key, err) != 0)
 		goto out;
 	if (pc != NULL) {
-		hist = history(conv, err);
-		if (hist == NULL)
+		if (ig_conv_history(conv, HISTORY_TURNS, &hist, &nhist, err) != 0)
 			goto out;
-		reply = ask_llm(pc, key, hist, question, err);
+		reply = ask_llm(pc, key, hist, nhist, question, err);
 		if (reply == NULL)
 			goto out;
 		source = pc->ops->name;
 	} else {
-		reply = builtin_reply(message, style);
+		reply = builtin_reply(b.message, b.style);
 	}
-	if (store(conv, req->caller.user_id, "user", question, "user", err) != 0 ||
-	    store(conv, req->caller.user_id, "assistant", reply, source, err) != 0)
+	if (ig_conv_append(conv, req->caller.user_id, "user", question, "user", err) != 0 ||
+	    ig_conv_append(conv, req->caller.user_id, "assistant", reply, source, err) != 0)
 		goto out;
 	*out = ig_ok("reply", json_object_new_string(reply));
-	json_object_object_add(*out, "suggested_prompts", library_prompts(style, 3, err));
+	json_object_object_add(*out, "suggested_prompts", library_prompts(b.style, 3, err));
 	json_object_object_add(*out, "conversation_id", json_object_new_string(conv));
 	json_object_object_add(*out, "source", json_object_new_string(source));
 	rc = 200;
@@ -339,10 +327,9 @@ out:
 		sodium_memzero(key, strlen(key));
 		free(key);
 	}
-	PQclear(hist);
+	ig_conv_turns_free(hist, nhist);
 	free(reply);
 	free(question);
-	json_object_put(b);
 	return rc;
 }
 
@@ -417,23 +404,37 @@ general_suggestions(ig_req *req, const char *style, json_object *list, ig_err *e
  * lacks (kind "missing_element") and library examples; without one, the
  * general suggestions above. style (one of styles[]) refines both.
  */
+/* The suggestions' query and the enhance body: a prompt and a style. */
+struct prompt_style {
+	const char *prompt, *style;
+};
+
+static int
+check_style(void *dst, ig_err *err)
+{
+	return style_known("style", ((struct prompt_style *)dst)->style, err);
+}
+
+static const ig_field suggest_query[] = {
+	{ "prompt", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct prompt_style, prompt), .bytes = MESSAGE_MAX * 4 },
+	{ "style", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct prompt_style, style), .bytes = 39, .check = check_style },
+	IG_FIELDS_END
+};
+
 int
 ig_api_assistant_suggestions(ig_req *req, json_object **out, ig_err *err)
 {
-	char prompt[MESSAGE_MAX * 4 + 1], style[40];
-	int hp = ig_query_param(req, "prompt", prompt, sizeof(prompt), err), hs;
-	const char *st;
+	struct prompt_style q = { NULL, NULL };
+	const char *prompt, *st;
 	json_object *list;
 	ig_analysis a;
 
-	if (hp < 0 || (hs = ig_query_param(req, "style", style, sizeof(style), err)) < 0)
+	if (ig_fields_query(req, suggest_query, &q, err) != 0)
 		return -1;
-	if (hs == 1 && style_index(style) < 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "style",
-		    "style must be one of realistic, anime, oil_painting, watercolor, pixel_art, cyberpunk, 3d_render, sketch");
-	st = hs == 1 ? style : NULL;
+	prompt = q.prompt;
+	st = q.style;
 	list = json_object_new_array();
-	if (hp == 0 || prompt[0] == '\0') {
+	if (prompt == NULL || prompt[0] == '\0') {
 		if (general_suggestions(req, st, list, err) != 0) {
 			json_object_put(list);
 			return -1;
@@ -453,32 +454,31 @@ ig_api_assistant_suggestions(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
+/* POST /api/assistant/enhance. */
+static const ig_field enhance_fields[] = {
+	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, MESSAGE_MAX, .at = IG_AT(struct prompt_style, prompt) },
+	{ "style", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct prompt_style, style), .check = check_style },
+	IG_FIELDS_END
+};
+
 int
 ig_api_assistant_enhance(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "prompt", "style", NULL };
-	json_object *b = ig_body_object(req, keys, err), *changes;
-	const char *prompt = NULL, *style = NULL, *neg;
+	struct prompt_style b = { NULL, NULL };
+	json_object *changes;
+	const char *neg;
 	ig_buf enhanced = { 0 };
 	ig_analysis a;
-	int rc = -1;
 
-	if (b == NULL)
+	if (ig_fields_body(req, enhance_fields, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "prompt", 1, 1, MESSAGE_MAX, &prompt, err) < 0 || check_style(b, "style", &style, err) != 0)
-		goto out;
-	if (ig_analyze_prompt(prompt, &a) != 0) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt must be valid UTF-8");
-		goto out;
-	}
+	if (ig_analyze_prompt(b.prompt, &a) != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt must be valid UTF-8");
 	changes = json_object_new_array();
-	enhance(prompt, style, &enhanced, &neg, changes);
+	enhance(b.prompt, b.style, &enhanced, &neg, changes);
 	*out = ig_ok("enhanced_prompt", json_object_new_string(enhanced.data));
 	json_object_object_add(*out, "negative_prompt", json_object_new_string(neg));
 	json_object_object_add(*out, "changes", changes);
-	rc = 200;
-out:
 	ig_buf_free(&enhanced);
-	json_object_put(b);
-	return rc;
+	return 200;
 }

@@ -12,7 +12,6 @@
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
-#include "lib/db/db.h"
 
 /* Arrays in request bodies: the largest any endpoint takes (batch prompts). */
 #define BODY_MAX_ARRAY 1000
@@ -108,12 +107,6 @@ ig_query_limit(const ig_req *req, int def, int max, int *out, ig_err *err)
 
 /* Left for keys.c, catalogue.c and generate.c until their statements move
  * to lib/ (issue 11): goes with the last of them. */
-json_object *
-ig_pg_string(PGresult *r, int row, int c)
-{
-	return PQgetisnull(r, row, c) ? NULL : json_object_new_string(PQgetvalue(r, row, c));
-}
-
 json_object *
 ig_ok(const char *key, json_object *value)
 {

@@ -14,20 +14,21 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/generation.h"
+#include "lib/auth/provider_key.h"
 #include "lib/auth/secretbox.h"
 #include "lib/auth/token.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
-#include "lib/db/db.h"
+#include "lib/jobs/images.h"
+#include "lib/jobs/job.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/serverkey.h"
 #include "lib/jobs/waiter.h"
 
-#define PROMPT_MAX 4000
-#define NEGATIVE_MAX 2000
 #define SYNC_PRIORITY 10
 
 static int
@@ -123,62 +124,87 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 	return 0;
 }
 
-/* Read the seed's request fields (API.md "Generation") into g; a
- * provider-specific route fixes the provider and adds its own fields
- * (extras, handed to the adapter, which checks them). */
+/* The seed's request fields (API.md "Generation"), and a provider-specific
+ * route's own (extras: up to GEN_EXTRAS, handed to the adapter as given,
+ * which checks them). */
+#define GEN_EXTRAS 3
+struct gen_body {
+	const char *prompt, *negative_prompt, *provider, *model, *size, *style, *quality, *format, *api_key;
+	int64_t count, seed;
+	int has_seed, no_cache;
+	json_object *extra[GEN_EXTRAS];
+};
+
 static int
-validate(ig_req *req, json_object *b, ig_gen *g, const char *forced, const char *const *extras, ig_err *err)
+check_format(void *dst, ig_err *err)
+{
+	const char *s = ((struct gen_body *)dst)->format;
+
+	if (strcmp(s, "url") != 0 && strcmp(s, "b64_json") != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "response_format", "response_format must be url or b64_json");
+	return 0;
+}
+
+static int
+check_api_key(void *dst, ig_err *err)
+{
+	return ig_provider_key_check(((struct gen_body *)dst)->api_key, err);
+}
+
+/* The rows of every generation route, in the order they are checked;
+ * generate-image adds api_provider between them. */
+#define GEN_HEAD \
+	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, IG_PROMPT_MAX, .at = IG_AT(struct gen_body, prompt) }, \
+	{ "negative_prompt", IG_F_STRING, 0, 0, IG_NEGATIVE_PROMPT_MAX, .at = IG_AT(struct gen_body, negative_prompt) }
+#define GEN_TAIL \
+	{ "model", IG_F_STRING, 0, 1, 200, .at = IG_AT(struct gen_body, model) }, \
+	{ "image_size", IG_F_STRING, 0, 3, 11, .at = IG_AT(struct gen_body, size) }, \
+	{ "image_count", IG_F_INT, 0, 1, 10, .at = IG_AT(struct gen_body, count) }, \
+	{ "seed", IG_F_INT, 0, 0, 4294967295LL, .at = IG_AT(struct gen_body, seed), \
+	  .has = IG_HAS(struct gen_body, has_seed) }, \
+	{ "style", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct gen_body, style) }, \
+	{ "quality", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct gen_body, quality) }, \
+	{ "response_format", IG_F_STRING, 0, 1, 16, .at = IG_AT(struct gen_body, format), .check = check_format }, \
+	{ "no_cache", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct gen_body, no_cache) }, \
+	{ "api_key", IG_F_STRING, 0, 1, IG_PROVIDER_KEY_MAX, .at = IG_AT(struct gen_body, api_key), \
+	  .check = check_api_key }
+#define GEN_EXTRA(i, name) { name, IG_F_JSON, 0, 0, 0, .at = IG_AT(struct gen_body, extra[i]) }
+
+/* The fields read into g, checked against the provider's declaration; a
+ * provider-specific route fixes the provider (forced) and takes the JSON
+ * rows after the seed's as its extras. */
+static int
+validate(ig_req *req, const ig_field *table, ig_gen *g, const char *forced, ig_err *err)
 {
 	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "image_count" };
-	const char *s = NULL, *model = NULL, *size = NULL;
-	int64_t n;
-	int rc;
+	struct gen_body b = { .count = 1 };
+	int ne = 0;
 
 	memset(g, 0, sizeof(*g));
-	if (ig_json_string(b, "prompt", 1, 1, PROMPT_MAX, &g->req.prompt, err) < 0)
+	if (ig_fields_body(req, table, &b, err) != 0)
 		return -1;
-	if (ig_json_string(b, "negative_prompt", 0, 0, NEGATIVE_MAX, &g->req.negative_prompt, err) < 0)
-		return -1;
-	if (g->req.negative_prompt != NULL && *g->req.negative_prompt == '\0')
-		g->req.negative_prompt = NULL;
-	if (ig_json_string(b, "api_provider", 0, 1, 32, &g->provider, err) < 0 ||
-	    ig_json_string(b, "model", 0, 1, 200, &model, err) < 0 ||
-	    ig_json_string(b, "image_size", 0, 3, 11, &size, err) < 0)
-		return -1;
-	rc = ig_json_int(b, "image_count", 0, 1, 10, &n, err);
-	if (rc < 0)
-		return -1;
-	g->req.count = rc == 0 ? (int)n : 1;
-	rc = ig_json_int(b, "seed", 0, 0, 4294967295LL, &n, err);
-	if (rc < 0)
-		return -1;
-	g->req.has_seed = rc == 0;
-	g->req.seed = rc == 0 ? n : 0;
-	if (ig_json_string(b, "style", 0, 1, 50, &g->req.style, err) < 0 ||
-	    ig_json_string(b, "quality", 0, 1, 50, &g->req.quality, err) < 0)
-		return -1;
-	rc = ig_json_string(b, "response_format", 0, 1, 16, &s, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0 && strcmp(s, "url") != 0 && strcmp(s, "b64_json") != 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "response_format", "response_format must be url or b64_json");
-	g->b64 = rc == 0 && strcmp(s, "b64_json") == 0;
-	if (ig_json_bool(b, "no_cache", 0, &g->no_cache, err) < 0)
-		return -1;
-	if (ig_json_string(b, "api_key", 0, 1, IG_PROVIDER_KEY_MAX, &g->api_key, err) < 0 ||
-	    (g->api_key != NULL && ig_provider_key_check(g->api_key, err) != 0))
-		return -1;
-	if (forced != NULL)
-		g->provider = forced;
-	for (int i = 0; extras && extras[i]; i++) {
-		json_object *v;
-		if (!json_object_object_get_ex(b, extras[i], &v) || v == NULL)
+	g->req.prompt = b.prompt;
+	g->req.negative_prompt = b.negative_prompt != NULL && *b.negative_prompt != '\0' ? b.negative_prompt : NULL;
+	g->provider = forced != NULL ? forced : b.provider;
+	g->req.count = (int)b.count;
+	g->req.has_seed = b.has_seed;
+	g->req.seed = b.has_seed ? b.seed : 0;
+	g->req.style = b.style;
+	g->req.quality = b.quality;
+	g->b64 = b.format != NULL && strcmp(b.format, "b64_json") == 0;
+	g->no_cache = b.no_cache;
+	g->api_key = b.api_key;
+	for (const ig_field *f = table; f->name != NULL; f++) {
+		if (f->type != IG_F_JSON)
 			continue;
-		if (g->req.extra == NULL)
-			g->req.extra = json_object_new_object();
-		json_object_object_add(g->req.extra, extras[i], json_object_get(v));
+		if (b.extra[ne] != NULL) {
+			if (g->req.extra == NULL)
+				g->req.extra = json_object_new_object();
+			json_object_object_add(g->req.extra, f->name, json_object_get(b.extra[ne]));
+		}
+		ne++;
 	}
-	return ig_gen_check(req, g, model, size, &fields, err);
+	return ig_gen_check(req, g, b.model, b.size, &fields, err);
 }
 
 /* The cache identity: every field that changes the picture, each length-
@@ -225,19 +251,14 @@ ig_gen_resolve_key(ig_req *req, ig_gen *g, int images, ig_job_spec *spec, unsign
 		return 0;
 	}
 	if (req->caller.authenticated) {
-		const char *p[2] = { req->caller.user_id, g->provider };
-		PGresult *r = ig_db_exec("SELECT id FROM provider_keys WHERE user_id = $1 AND provider = $2"
-		    " ORDER BY created_at DESC LIMIT 1", 2, p, IG_DB_IDEMPOTENT, err);
-		if (r == NULL)
+		int none = ig_provider_key_newest(req->caller.user_id, g->provider, key_id, err);
+		if (none < 0)
 			return -1;
-		if (PQntuples(r) == 1) {
-			snprintf(key_id, 37, "%s", PQgetvalue(r, 0, 0));
+		if (!none) {
 			spec->key_source = "stored";
 			spec->key_id = key_id;
-			PQclear(r);
 			return 0;
 		}
-		PQclear(r);
 	}
 	if (ig_server_key_authorize(&who, g->ops, &g->req, &metered, err) != 0) {
 		if (strcmp(err->field, "model") == 0 && g->fields != NULL)
@@ -290,28 +311,26 @@ ig_gen_job_request(const ig_gen *g)
 static int
 respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object **out, ig_err *err)
 {
-	const char *p[1] = { job_id };
-	PGresult *r = ig_db_exec("SELECT id, filename, width, height, seed, mime_type FROM images"
-	    " WHERE job_id = $1 ORDER BY idx", 1, p, IG_DB_IDEMPOTENT, err);
+	ig_image *im;
+	int n;
 	json_object *o, *imgs, *stats;
 	ig_buf used = { 0 };
 
-	if (r == NULL)
+	if (ig_images_of_job(job_id, &im, &n, err) != 0)
 		return -1;
 	imgs = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object *im = json_object_new_object();
-		char *url = ig_xasprintf("/generated_images/%s", PQgetvalue(r, i, 1));
-		json_object_object_add(im, "id", ig_pg_string(r, i, 0));
-		json_object_object_add(im, "filename", ig_pg_string(r, i, 1));
-		json_object_object_add(im, "url", json_object_new_string(url));
-		json_object_object_add(im, "base64", g->b64 ? ig_image_b64(PQgetvalue(r, i, 1)) : NULL);
-		json_object_object_add(im, "width", json_object_new_int(atoi(PQgetvalue(r, i, 2))));
-		json_object_object_add(im, "height", json_object_new_int(atoi(PQgetvalue(r, i, 3))));
-		json_object_object_add(im, "seed", PQgetisnull(r, i, 4) ? NULL :
-		    json_object_new_int64(strtoll(PQgetvalue(r, i, 4), NULL, 10)));
-		json_object_object_add(im, "mime_type", ig_pg_string(r, i, 5));
-		json_object_array_add(imgs, im);
+	for (int i = 0; i < n; i++) {
+		json_object *j = json_object_new_object();
+		char *url = ig_xasprintf("/generated_images/%s", im[i].filename);
+		json_object_object_add(j, "id", json_object_new_string(im[i].id));
+		json_object_object_add(j, "filename", json_object_new_string(im[i].filename));
+		json_object_object_add(j, "url", json_object_new_string(url));
+		json_object_object_add(j, "base64", g->b64 ? ig_image_b64(im[i].filename) : NULL);
+		json_object_object_add(j, "width", json_object_new_int(im[i].width));
+		json_object_object_add(j, "height", json_object_new_int(im[i].height));
+		json_object_object_add(j, "seed", im[i].has_seed ? json_object_new_int64(im[i].seed) : NULL);
+		json_object_object_add(j, "mime_type", json_object_new_string(im[i].mime_type));
+		json_object_array_add(imgs, j);
 		free(url);
 	}
 	ig_buf_puts(&used, g->req.prompt);
@@ -324,12 +343,12 @@ respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object
 	json_object_object_add(o, "cached", json_object_new_boolean(cached));
 	json_object_object_add(o, "generation_id", json_object_new_string(job_id));
 	stats = json_object_new_object();
-	json_object_object_add(stats, "success_count", json_object_new_int(PQntuples(r)));
-	json_object_object_add(stats, "failed_count", json_object_new_int(g->req.count > PQntuples(r) ? g->req.count - PQntuples(r) : 0));
+	json_object_object_add(stats, "success_count", json_object_new_int(n));
+	json_object_object_add(stats, "failed_count", json_object_new_int(g->req.count > n ? g->req.count - n : 0));
 	json_object_object_add(stats, "total_time_ms", json_object_new_int64(ig_now_ms() - t0));
 	json_object_object_add(o, "statistics", stats);
 	ig_buf_free(&used);
-	PQclear(r);
+	free(im);
 	*out = o;
 	return 200;
 }
@@ -338,46 +357,31 @@ respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object
 static int
 cached_job(ig_req *req, const ig_gen *g, char job_id[37], ig_err *err)
 {
-	char count[16];
-	const char *p[3] = { g->cache_key, req->caller.authenticated ? req->caller.user_id : NULL, count };
-	PGresult *r;
-	int found;
-
-	snprintf(count, sizeof(count), "%d", g->req.count);
-	r = ig_db_exec("SELECT j.id FROM jobs j WHERE j.cache_key = $1 AND j.status = 'succeeded'"
-	    " AND j.user_id IS NOT DISTINCT FROM $2::uuid"
-	    " AND (SELECT count(*) FROM images i WHERE i.job_id = j.id) = $3::int"
-	    " ORDER BY j.finished_at DESC LIMIT 1", 3, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found)
-		snprintf(job_id, 37, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return found;
+	return ig_job_cached(g->cache_key, req->caller.authenticated ? req->caller.user_id : NULL, g->req.count,
+	    job_id, err);
 }
 
-/* Wait for job_id to end; its status and error into the outputs. */
+/* Wait for job_id to end; its status and error into *st. */
 static int
-await(const char *job_id, ig_wait *w, char status[16], char code[64], char message[256], ig_err *err)
+await(const char *job_id, ig_wait *w, ig_job_state *st, ig_err *err)
 {
 	int64_t deadline = ig_now_ms() + (int64_t)ig_cfg()->generate_timeout * 1000;
-	const char *p[1] = { job_id };
 
 	for (;;) {
 		/* Notifications wake us at once; the periodic look covers a
 		 * listener that was reconnecting. */
 		int64_t slice = ig_now_ms() + 2000;
+		int found;
 		ig_waiter_wait(w, slice < deadline ? slice : deadline);
-		PGresult *r = ig_db_exec("SELECT status, coalesce(error_code, ''), coalesce(error_message, '')"
-		    " FROM jobs WHERE id = $1", 1, p, IG_DB_IDEMPOTENT, err);
-		if (r == NULL)
+		found = ig_job_state_get(job_id, st, err);
+		if (found < 0)
 			return -1;
-		snprintf(status, 16, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "failed");
-		snprintf(code, 64, "%s", PQntuples(r) ? PQgetvalue(r, 0, 1) : "internal");
-		snprintf(message, 256, "%s", PQntuples(r) ? PQgetvalue(r, 0, 2) : "the job vanished");
-		PQclear(r);
-		if (strcmp(status, "queued") != 0 && strcmp(status, "running") != 0)
+		if (found == 0) {
+			snprintf(st->status, sizeof(st->status), "failed");
+			snprintf(st->code, sizeof(st->code), "internal");
+			snprintf(st->message, sizeof(st->message), "the job vanished");
+		}
+		if (strcmp(st->status, "queued") != 0 && strcmp(st->status, "running") != 0)
 			return 0;
 		if (ig_now_ms() >= deadline)
 			return ig_err_set(err, IG_E_GATEWAY_TIMEOUT, NULL,
@@ -403,7 +407,8 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 	ig_job_spec spec;
 	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
 	size_t sealed_len = 0;
-	char key_id[37], status[16], code[64], message[256];
+	char key_id[37];
+	ig_job_state st;
 	ig_wait w;
 	int rc = -1;
 
@@ -441,15 +446,15 @@ ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
 	if (rc == 0) {
 		/* From here on a retry with the key finds this job. */
 		ig_idem_bind(g->idem, job_id, 0);
-		rc = await(job_id, &w, status, code, message, err);
+		rc = await(job_id, &w, &st, err);
 	}
 	ig_waiter_unregister(&w);
 	if (rc != 0) {
 		rc = -1;
 		goto out;
 	}
-	if (strcmp(status, "succeeded") != 0) {
-		rc = job_failed(req, g->provider, code, message, err);
+	if (strcmp(st.status, "succeeded") != 0) {
+		rc = job_failed(req, g->provider, st.code, st.message, err);
 		goto out;
 	}
 	rc = 0;
@@ -461,18 +466,19 @@ out:
 	return rc;
 }
 
-#define SEED_KEYS "prompt", "negative_prompt", "image_size", "image_count", "api_key", "model", "seed", \
-	"style", "quality", "response_format", "no_cache"
-
-static int generate(ig_req *req, const char *const *keys, const char *forced, const char *const *extras,
-    json_object **out, ig_err *err);
+static int generate(ig_req *req, const ig_field *table, const char *forced, json_object **out, ig_err *err);
 
 int
 ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { SEED_KEYS, "api_provider", NULL };
+	static const ig_field table[] = {
+		GEN_HEAD,
+		{ "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct gen_body, provider) },
+		GEN_TAIL,
+		IG_FIELDS_END
+	};
 
-	return generate(req, keys, NULL, NULL, out, err);
+	return generate(req, table, NULL, out, err);
 }
 
 /* The provider-specific routes of API.md: the generate-image fields plus
@@ -480,28 +486,37 @@ ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_huggingface_generate(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { SEED_KEYS, "num_inference_steps", "guidance_scale", NULL };
-	static const char *const extras[] = { "num_inference_steps", "guidance_scale", NULL };
+	static const ig_field table[] = {
+		GEN_HEAD, GEN_TAIL,
+		GEN_EXTRA(0, "num_inference_steps"), GEN_EXTRA(1, "guidance_scale"),
+		IG_FIELDS_END
+	};
 
-	return generate(req, keys, ig_provider_huggingface.name, extras, out, err);
+	return generate(req, table, ig_provider_huggingface.name, out, err);
 }
 
 int
 ig_api_replicate_generate(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { SEED_KEYS, "version", "input", NULL };
-	static const char *const extras[] = { "version", "input", NULL };
+	static const ig_field table[] = {
+		GEN_HEAD, GEN_TAIL,
+		GEN_EXTRA(0, "version"), GEN_EXTRA(1, "input"),
+		IG_FIELDS_END
+	};
 
-	return generate(req, keys, ig_provider_replicate.name, extras, out, err);
+	return generate(req, table, ig_provider_replicate.name, out, err);
 }
 
 int
 ig_api_local_ai_generate(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { SEED_KEYS, "steps", "cfg_scale", "sampler_name", NULL };
-	static const char *const extras[] = { "steps", "cfg_scale", "sampler_name", NULL };
+	static const ig_field table[] = {
+		GEN_HEAD, GEN_TAIL,
+		GEN_EXTRA(0, "steps"), GEN_EXTRA(1, "cfg_scale"), GEN_EXTRA(2, "sampler_name"),
+		IG_FIELDS_END
+	};
 
-	return generate(req, keys, ig_provider_local_ai.name, extras, out, err);
+	return generate(req, table, ig_provider_local_ai.name, out, err);
 }
 
 /* A repeat of a request whose Idempotency-Key is bound to a job (the first
@@ -523,11 +538,9 @@ replay_job(ig_req *req, ig_gen *g, ig_idem *id, int64_t t0, json_object **out, i
 }
 
 static int
-generate(ig_req *req, const char *const *keys, const char *forced, const char *const *extras,
-    json_object **out, ig_err *err)
+generate(ig_req *req, const ig_field *table, const char *forced, json_object **out, ig_err *err)
 {
 	int64_t t0 = ig_now_ms();
-	json_object *b = NULL;
 	ig_gen g;
 	ig_idem id;
 	char job_id[37];
@@ -536,8 +549,7 @@ generate(ig_req *req, const char *const *keys, const char *forced, const char *c
 	if (ig_gen_allowed(req, err) != 0)
 		return -1;
 	memset(&g, 0, sizeof(g));
-	b = ig_body_object(req, keys, err);
-	if (b == NULL || validate(req, b, &g, forced, extras, err) != 0)
+	if (validate(req, table, &g, forced, err) != 0)
 		goto out;
 	replay = ig_idem_begin(req, &id, &status, out, err);
 	if (replay == 2) {
@@ -555,7 +567,6 @@ out:
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
 	json_object_put(g.req.extra);
-	json_object_put(b);
 	return rc;
 }
 

@@ -16,11 +16,12 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
+#include "app/api/fields.h"
 #include "app/api/generation.h"
 #include "app/fcgi/pipeline.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
-#include "lib/db/db.h"
+#include "lib/jobs/images.h"
 
 /* OpenAI's error object for err, with our status. */
 static int
@@ -74,27 +75,26 @@ resolve_model(const char *spec, ig_gen *g, const char **model, char *buf, size_t
 static int
 respond(const ig_gen *g, const char *job_id, json_object **out, ig_err *err)
 {
-	const char *p[1] = { job_id };
-	PGresult *r = ig_db_exec("SELECT filename FROM images WHERE job_id = $1 ORDER BY idx", 1, p,
-	    IG_DB_IDEMPOTENT, err);
+	ig_image *im;
+	int n;
 	json_object *o, *data;
 
-	if (r == NULL)
+	if (ig_images_of_job(job_id, &im, &n, err) != 0)
 		return openai_error(err, out);
 	data = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
+	for (int i = 0; i < n; i++) {
 		json_object *d = json_object_new_object();
 		if (g->b64) {
-			json_object_object_add(d, "b64_json", ig_image_b64(PQgetvalue(r, i, 0)));
+			json_object_object_add(d, "b64_json", ig_image_b64(im[i].filename));
 		} else {
-			char *url = ig_xasprintf("%s/generated_images/%s", ig_cfg()->public_url, PQgetvalue(r, i, 0));
+			char *url = ig_xasprintf("%s/generated_images/%s", ig_cfg()->public_url, im[i].filename);
 			json_object_object_add(d, "url", json_object_new_string(url));
 			free(url);
 		}
 		json_object_object_add(d, "revised_prompt", json_object_new_string(g->req.prompt));
 		json_object_array_add(data, d);
 	}
-	PQclear(r);
+	free(im);
 	o = json_object_new_object();
 	json_object_object_add(o, "created", json_object_new_int64((int64_t)time(NULL)));
 	json_object_object_add(o, "data", data);
@@ -102,52 +102,55 @@ respond(const ig_gen *g, const char *job_id, json_object **out, ig_err *err)
 	return 200;
 }
 
+/* POST /v1/images/generations: OpenAI's fields. */
+struct v1_body {
+	const char *prompt, *model, *size, *format, *quality, *style, *user;
+	int64_t n;
+};
+
+static const ig_field v1_fields[] = {
+	{ "prompt", IG_F_STRING, IG_F_REQUIRED, 1, IG_PROMPT_MAX, .at = IG_AT(struct v1_body, prompt) },
+	{ "model", IG_F_STRING, 0, 1, 200, .at = IG_AT(struct v1_body, model) },
+	{ "size", IG_F_STRING, 0, 1, 16, .at = IG_AT(struct v1_body, size) },
+	{ "response_format", IG_F_STRING, 0, 1, 16, .at = IG_AT(struct v1_body, format) },
+	{ "quality", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct v1_body, quality) },
+	{ "style", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct v1_body, style) },
+	{ "user", IG_F_STRING, 0, 1, 256, .at = IG_AT(struct v1_body, user) },
+	{ "n", IG_F_INT, 0, 1, 10, .at = IG_AT(struct v1_body, n) },
+	IG_FIELDS_END
+};
+
 int
 ig_api_v1_images_generations(ig_req *req, json_object **out, ig_err *err)
 {
-	static const char *const keys[] = { "model", "prompt", "n", "size", "response_format", "quality",
-		"style", "user", NULL };
 	static const ig_gen_fields fields = { "model", "model", "size", "n" };
-	json_object *b;
+	struct v1_body b = { .n = 1 };
 	ig_gen g;
-	const char *spec = NULL, *model = NULL, *size = NULL, *fmt = NULL, *user = NULL;
+	const char *model = NULL, *size;
 	char pbuf[32], job_id[37];
-	int64_t n;
-	int rc, cached, status;
+	int cached;
 
 	if (ig_gen_allowed(req, err) != 0)
 		return openai_error(err, out);
-	b = ig_body_object(req, keys, err);
-	if (b == NULL)
+	if (ig_fields_body(req, v1_fields, &b, err) != 0)
 		return openai_error(err, out);
 	memset(&g, 0, sizeof(g));
-	if (ig_json_string(b, "prompt", 1, 1, 4000, &g.req.prompt, err) < 0 ||
-	    ig_json_string(b, "model", 0, 1, 200, &spec, err) < 0 ||
-	    ig_json_string(b, "size", 0, 1, 16, &size, err) < 0 ||
-	    ig_json_string(b, "response_format", 0, 1, 16, &fmt, err) < 0 ||
-	    ig_json_string(b, "quality", 0, 1, 50, &g.req.quality, err) < 0 ||
-	    ig_json_string(b, "style", 0, 1, 50, &g.req.style, err) < 0 ||
-	    ig_json_string(b, "user", 0, 1, 256, &user, err) < 0 ||
-	    (rc = ig_json_int(b, "n", 0, 1, 10, &n, err)) < 0)
-		goto fail;
-	g.req.count = rc == 0 ? (int)n : 1;
-	if (fmt != NULL && strcmp(fmt, "url") != 0 && strcmp(fmt, "b64_json") != 0) {
+	g.req.prompt = b.prompt;
+	g.req.quality = b.quality;
+	g.req.style = b.style;
+	g.req.count = (int)b.n;
+	/* The format's values are checked once every field has been read. */
+	if (b.format != NULL && strcmp(b.format, "url") != 0 && strcmp(b.format, "b64_json") != 0) {
 		ig_err_set(err, IG_E_INVALID_REQUEST, "response_format", "response_format must be url or b64_json");
-		goto fail;
+		return openai_error(err, out);
 	}
-	g.b64 = fmt != NULL && strcmp(fmt, "b64_json") == 0;
-	if (size != NULL && strcmp(size, "auto") == 0)
-		size = NULL;
-	if (resolve_model(spec, &g, &model, pbuf, sizeof(pbuf), err) != 0 ||
+	g.b64 = b.format != NULL && strcmp(b.format, "b64_json") == 0;
+	size = b.size != NULL && strcmp(b.size, "auto") == 0 ? NULL : b.size;
+	if (resolve_model(b.model, &g, &model, pbuf, sizeof(pbuf), err) != 0 ||
 	    ig_gen_check(req, &g, model, size, &fields, err) != 0 ||
 	    ig_gen_run(req, &g, job_id, &cached, err) != 0)
-		goto fail;
-	status = respond(&g, job_id, out, err);
-	json_object_put(b);
-	return status;
-fail:
-	json_object_put(b);
-	return openai_error(err, out);
+		return openai_error(err, out);
+	return respond(&g, job_id, out, err);
 }
 
 int

@@ -51,7 +51,9 @@
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/listen.h"
 #include "lib/jobs/batch.h"
+#include "lib/jobs/job.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
 #include "lib/jobs/store.h"
@@ -191,19 +193,18 @@ run_cancel(ig_pool_task *t)
 static void
 check_cancels(ig_runner *rn)
 {
-	const char *p[1] = { runner_id };
+	char (*ids)[37];
+	int n;
 	ig_err e;
-	PGresult *r = ig_db_exec("SELECT id FROM jobs WHERE runner_id = $1 AND status = 'running'"
-	    " AND cancel_requested", 1, p, 0, &e);
 
-	if (r == NULL)
+	if (ig_jobs_cancel_asked(runner_id, &ids, &n, &e) != 0)
 		return;
-	for (int i = 0; i < PQntuples(r); i++) {
-		ig_active *a = ig_runner_find(rn, PQgetvalue(r, i, 0));
+	for (int i = 0; i < n; i++) {
+		ig_active *a = ig_runner_find(rn, ids[i]);
 		if (a != NULL && !a->on_pool)
 			to_pool(rn, a, run_cancel);
 	}
-	PQclear(r);
+	free(ids);
 }
 
 /* 1 when a's batch was canceled (then the job is recorded canceled). */
@@ -404,51 +405,10 @@ claim_jobs(ig_runner *rn)
 	return 0;
 }
 
-static void
-listen_queue(PGconn **listening)
-{
-	ig_err err;
-	PGconn *c;
-
-	/* ig_db_conn replaces a broken connection, freeing it: forget ours
-	 * before that, or the loop would poll and read a freed PGconn (a
-	 * double free when PostgreSQL restarted under the runner). */
-	if (*listening != NULL && PQstatus(*listening) != CONNECTION_OK)
-		*listening = NULL;
-	c = ig_db_conn(&err);
-	if (c == NULL) {
-		*listening = NULL;
-		return;
-	}
-	if (c == *listening)
-		return;
-	/* On this thread's own connection: statements go through the pool,
-	 * and notifications arrive where LISTEN was said. */
-	PGresult *r = PQexec(c, "LISTEN " IG_JOB_CHANNEL_QUEUED "; LISTEN " IG_JOB_CHANNEL_CANCEL);
-	if (PQresultStatus(r) == PGRES_COMMAND_OK)
-		*listening = c;
-	PQclear(r);
-}
-
+/* What the loop listens for, and the bits of ig_listen_drain. */
+static const char *const channels[] = { IG_JOB_CHANNEL_QUEUED, IG_JOB_CHANNEL_CANCEL, NULL };
 #define WOKE_QUEUED 1
 #define WOKE_CANCEL 2
-
-/* Drain notifications: WOKE_QUEUED when a job was queued since the last
- * look, WOKE_CANCEL when a cancellation was asked for. */
-static int
-notified(PGconn *c)
-{
-	PGnotify *n;
-	int woke = 0;
-
-	if (c == NULL || !PQconsumeInput(c))
-		return 0;
-	while ((n = PQnotifies(c)) != NULL) {
-		woke |= strcmp(n->relname, IG_JOB_CHANNEL_CANCEL) == 0 ? WOKE_CANCEL : WOKE_QUEUED;
-		PQfreemem(n);
-	}
-	return woke;
-}
 
 /*
  * Periodic tasks: each runs on a pool thread of its own every every_ms at
@@ -573,7 +533,7 @@ main(int argc, char **argv)
 	ig_runner *rn;
 	ig_err e;
 	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0;
-	PGconn *listening = NULL;
+	ig_listener *listening;
 	int more_waiting = 0, claimed_count = 0, fds[2], closed = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -625,6 +585,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rn = ig_runner_new();
+	listening = ig_listen_new(channels);
 	ig_logf(IG_LOG_INFO, "started", "runner %s on %s, %d calls at most, %d threads", runner_id, host,
 	    c->runner_concurrency, c->runner_threads);
 
@@ -650,10 +611,10 @@ main(int argc, char **argv)
 			if (ig_runner_heartbeat(runner_id, held, c->job_lease, &e) == 0)
 				ig_jobs_requeue_expired(&e);
 			free(held);
-			listen_queue(&listening);
+			ig_listen_ensure(listening);
 			last_beat = now;
 		}
-		woke = notified(listening);
+		woke = (int)ig_listen_drain(listening);
 		if ((woke & WOKE_CANCEL) || now - last_beat == 0)
 			check_cancels(rn);
 		if (!stopping && ((woke & WOKE_QUEUED) || now - last_claim >= IDLE_CLAIM_MS ||
@@ -665,7 +626,7 @@ main(int argc, char **argv)
 		/* Webhook sends and other periodic work: on the pool. */
 		if (!stopping)
 			start_periodic(now);
-		fds[0] = listening ? PQsocket(listening) : -1;
+		fds[0] = ig_listen_fd(listening);
 		fds[1] = ig_pool_fd(pool);
 		/* Wake for the next heartbeat on time, not up to a claim tick late. */
 		wait = last_beat + heartbeat_ms(c->job_lease) - ig_now_ms();
@@ -678,6 +639,7 @@ main(int argc, char **argv)
 	collect(rn);
 	ig_pool_free(pool);
 	ig_runner_free(rn);
+	ig_listen_free(listening);
 	ig_runner_unregister(runner_id, &e);
 	ig_db_close();
 	curl_global_cleanup();

@@ -18,12 +18,6 @@
 #include "lib/jobs/serverkey.h"
 #include "lib/providers/provider.h"
 
-/* Each statement updates a job this runner holds and, when it left the
- * running state for good, notifies the waiting producer. */
-#define HELD " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
-#define NOTIFY_DONE " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
-	" WHERE status IN ('succeeded', 'failed', 'canceled')"
-
 /* Every statement of this module (jobs, runners, and the batch row a job
  * touches; a stored key is opened by lib/auth/provider_key.c). */
 enum {
@@ -85,20 +79,33 @@ static const char *const sql[SQL__MAX] = {
 	" coalesce(batch_id::text, ''), coalesce(item_index, 0)",
 	[SQL_BATCH_STARTED] =
 	"UPDATE batches SET started_at = now() WHERE id = $1 AND started_at IS NULL",
+	/* The four below update a job this runner holds and, when it left the
+	 * running state for good, notify the waiting producer. */
 	[SQL_JOB_SUCCEED] =
 	"WITH j AS (UPDATE jobs SET status = 'succeeded', finished_at = now(),"
-	" lease_until = NULL, error_code = NULL, error_message = NULL" HELD NOTIFY_DONE,
+	" lease_until = NULL, error_code = NULL, error_message = NULL"
+	" WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
+	" SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j"
+	" WHERE status IN ('succeeded', 'failed', 'canceled')",
 	[SQL_JOB_FAIL] =
 	"WITH j AS (UPDATE jobs SET status = 'failed', finished_at = now(),"
-	" lease_until = NULL, error_code = $3, error_message = $4" HELD NOTIFY_DONE,
+	" lease_until = NULL, error_code = $3, error_message = $4"
+	" WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
+	" SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j"
+	" WHERE status IN ('succeeded', 'failed', 'canceled')",
 	[SQL_JOB_CANCEL] =
 	"WITH j AS (UPDATE jobs SET status = 'canceled', finished_at = now(),"
-	" lease_until = NULL, error_code = 'canceled', error_message = 'the batch was canceled'" HELD NOTIFY_DONE,
+	" lease_until = NULL, error_code = 'canceled', error_message = 'the batch was canceled'"
+	" WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
+	" SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j"
+	" WHERE status IN ('succeeded', 'failed', 'canceled')",
 	[SQL_JOB_CANCEL_REQUESTED] =
 	"SELECT cancel_requested FROM jobs WHERE id = $1",
 	[SQL_JOB_RELEASE] =
 	"WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
-	" attempts = greatest(attempts - 1, 0)" HELD " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j",
+	" attempts = greatest(attempts - 1, 0)"
+	" WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
+	" SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j",
 	[SQL_RUNNERS_LIVE] =
 	"SELECT hostname, pid,"
 	" to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM runners"

@@ -13,9 +13,9 @@
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
-#include "lib/db/db.h"
 #include "lib/imaging/png.h"
 #include "lib/imaging/thumb.h"
+#include "lib/jobs/images.h"
 #include "lib/jobs/store.h"
 
 int
@@ -159,47 +159,26 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 	/* The thumbnail is made after the job is answered (ig_store_thumbnail):
 	 * the row starts without one. */
 	{
-		char sidx[16], sw[16], sh[16], sseed[24], ssize[24];
-		const char *p[16];
-		PGresult *r;
+		ig_image_new row = {
+			.user_id = job->user_id[0] ? job->user_id : NULL, .job_id = job->id, .idx = idx, .filename = name,
+			.prompt = req_str(job->request, "prompt"), .negative_prompt = req_str(job->request, "negative_prompt"),
+			.provider = job->provider, .model = job->model, .width = w, .height = h,
+			.has_seed = img->has_seed, .seed = img->seed, .size_bytes = len, .sha256 = sumhex,
+			.mime_type = ig_image_mime(fmt), .cache_key = job->cache_key[0] ? job->cache_key : NULL,
+		};
+		int added = ig_image_add(&row, err);
 
-		snprintf(sidx, sizeof(sidx), "%d", idx);
-		snprintf(sw, sizeof(sw), "%d", w);
-		snprintf(sh, sizeof(sh), "%d", h);
-		snprintf(sseed, sizeof(sseed), "%lld", (long long)img->seed);
-		snprintf(ssize, sizeof(ssize), "%zu", len);
-		p[0] = job->user_id[0] ? job->user_id : NULL;
-		p[1] = job->id;
-		p[2] = sidx;
-		p[3] = name;
-		p[4] = NULL;
-		p[5] = req_str(job->request, "prompt");
-		p[6] = req_str(job->request, "negative_prompt");
-		p[7] = job->provider;
-		p[8] = job->model;
-		p[9] = sw;
-		p[10] = sh;
-		p[11] = img->has_seed ? sseed : NULL;
-		p[12] = ssize;
-		p[13] = sumhex;
-		p[14] = ig_image_mime(fmt);
-		p[15] = job->cache_key[0] ? job->cache_key : NULL;
-		r = ig_db_exec("INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt,"
-		    " negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key)"
-		    " VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint,"
-		    " $14, $15, $16) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id", 16, p, 0, err);
-		if (r != NULL && PQntuples(r) == 1 && name_out != NULL)
+		if (added == 1 && name_out != NULL)
 			snprintf(name_out, 256, "%s", name);
-		if (r == NULL || PQntuples(r) == 0) {
+		if (added != 1) {
 			/* Failed, or this image of the job was stored by an
 			 * earlier run: keep no orphan files. */
 			char path[4096];
 			snprintf(path, sizeof(path), "%s/%s", image_dir, name);
 			unlink(path);
-			if (r == NULL)
+			if (added < 0)
 				goto out;
 		}
-		PQclear(r);
 	}
 	rc = 0;
 out:
@@ -216,7 +195,6 @@ ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char 
 	unsigned char *thumb = NULL;
 	size_t tlen;
 	char tname[300];
-	const char *p[2] = { name, tname };
 	int rc = -1;
 
 	snprintf(tname, sizeof(tname), "%s.thumb.png", name);
@@ -226,7 +204,7 @@ ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char 
 		ig_store_write_error(err, errno);
 		goto out;
 	}
-	rc = ig_db_run("UPDATE images SET thumbnail = $2 WHERE filename = $1", 2, p, 0, err);
+	rc = ig_image_set_thumbnail(name, tname, err);
 out:
 	if (rc != 0)
 		ig_logf(IG_LOG_WARN, "thumbnail_failed", "%s: %s", name, err->message);

@@ -1,0 +1,91 @@
+/* job.c — see job.h. */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/util.h"
+#include "lib/db/db.h"
+#include "lib/jobs/job.h"
+
+/* Every statement of this module. */
+enum {
+	SQL_STATE,
+	SQL_CACHED,
+	SQL_CANCEL_ASKED,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_STATE] = "SELECT status, coalesce(error_code, ''), coalesce(error_message, '') FROM jobs WHERE id = $1",
+	[SQL_CACHED] = "SELECT j.id FROM jobs j WHERE j.cache_key = $1 AND j.status = 'succeeded'"
+	" AND j.user_id IS NOT DISTINCT FROM $2::uuid"
+	" AND (SELECT count(*) FROM images i WHERE i.job_id = j.id) = $3::int"
+	" ORDER BY j.finished_at DESC LIMIT 1",
+	[SQL_CANCEL_ASKED] = "SELECT id FROM jobs WHERE runner_id = $1 AND status = 'running' AND cancel_requested",
+};
+
+/* The first column of r's only row into out (outlen bytes): 1, or 0 when
+ * r has no row. */
+static int
+one_id(PGresult *r, char *out, size_t outlen)
+{
+	int found = PQntuples(r) == 1;
+
+	if (found)
+		snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return found;
+}
+
+int
+ig_job_state_get(const char *job_id, ig_job_state *st, ig_err *err)
+{
+	const char *p[1] = { job_id };
+	PGresult *r = ig_db_exec(sql[SQL_STATE], 1, p, IG_DB_IDEMPOTENT, err);
+	int found;
+
+	if (r == NULL)
+		return -1;
+	found = PQntuples(r) == 1;
+	memset(st, 0, sizeof(*st));
+	if (found) {
+		snprintf(st->status, sizeof(st->status), "%s", PQgetvalue(r, 0, 0));
+		snprintf(st->code, sizeof(st->code), "%s", PQgetvalue(r, 0, 1));
+		snprintf(st->message, sizeof(st->message), "%s", PQgetvalue(r, 0, 2));
+	}
+	PQclear(r);
+	return found;
+}
+
+int
+ig_job_cached(const char *cache_key, const char *user_id, int count, char job_id[37], ig_err *err)
+{
+	char n[16];
+	const char *p[3] = { cache_key, user_id, n };
+	PGresult *r;
+
+	snprintf(n, sizeof(n), "%d", count);
+	r = ig_db_exec(sql[SQL_CACHED], 3, p, IG_DB_IDEMPOTENT, err);
+	return r == NULL ? -1 : one_id(r, job_id, 37);
+}
+
+int
+ig_jobs_cancel_asked(const char *runner_id, char (**ids)[37], int *n, ig_err *err)
+{
+	const char *p[1] = { runner_id };
+	PGresult *r = ig_db_exec(sql[SQL_CANCEL_ASKED], 1, p, 0, err);
+
+	*ids = NULL;
+	*n = 0;
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	if (*n > 0)
+		*ids = ig_xcalloc((size_t)*n, sizeof(**ids));
+	for (int i = 0; i < *n; i++)
+		snprintf((*ids)[i], sizeof((*ids)[i]), "%s", PQgetvalue(r, i, 0));
+	PQclear(r);
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* conversation.c — see conversation.h. */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/util.h"
+#include "lib/db/db.h"
+#include "lib/prompts/conversation.h"
+
+/* Every statement of this module. */
+enum {
+	SQL_OWNED,
+	SQL_HISTORY,
+	SQL_APPEND,
+	SQL__MAX
+};
+
+static const char *const sql[SQL__MAX] = {
+	[SQL_OWNED] = "SELECT 1 FROM assistant_messages WHERE conversation_id = $1 AND user_id = $2 LIMIT 1",
+	[SQL_HISTORY] = "SELECT role, content FROM (SELECT id, role, content FROM assistant_messages"
+	" WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::int) t ORDER BY id",
+	[SQL_APPEND] = "INSERT INTO assistant_messages (conversation_id, user_id, role, content, source)"
+	" VALUES ($1, $2, $3, $4, $5)",
+};
+
+int
+ig_conv_owned(const char *conv, const char *user_id, ig_err *err)
+{
+	const char *p[2] = { conv, user_id };
+	PGresult *r = ig_db_exec(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
+	int owned;
+
+	if (r == NULL)
+		return -1;
+	owned = PQntuples(r) > 0;
+	PQclear(r);
+	return owned;
+}
+
+int
+ig_conv_history(const char *conv, int limit, ig_conv_turn **out, int *n, ig_err *err)
+{
+	char lim[16];
+	const char *p[2] = { conv, lim };
+	PGresult *r;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(lim, sizeof(lim), "%d", limit);
+	r = ig_db_exec(sql[SQL_HISTORY], 2, p, IG_DB_IDEMPOTENT, err);
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r);
+	if (*n > 0)
+		*out = ig_xcalloc((size_t)*n, sizeof(**out));
+	for (int i = 0; i < *n; i++) {
+		snprintf((*out)[i].role, sizeof((*out)[i].role), "%s", PQgetvalue(r, i, 0));
+		(*out)[i].content = ig_xstrdup(PQgetvalue(r, i, 1));
+	}
+	PQclear(r);
+	return 0;
+}
+
+void
+ig_conv_turns_free(ig_conv_turn *t, int n)
+{
+	for (int i = 0; t != NULL && i < n; i++)
+		free(t[i].content);
+	free(t);
+}
+
+int
+ig_conv_append(const char *conv, const char *user_id, const char *role, const char *content,
+    const char *source, ig_err *err)
+{
+	const char *p[5] = { conv, user_id, role, content, source };
+
+	return ig_db_run(sql[SQL_APPEND], 5, p, 0, err);
+}
