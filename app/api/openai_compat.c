@@ -23,24 +23,6 @@
 #include "lib/core/json.h"
 #include "lib/jobs/images.h"
 
-/* OpenAI's error object for err, with our status. */
-static int
-openai_error(const ig_err *err, json_object **out)
-{
-	json_object *o = json_object_new_object(), *e = json_object_new_object();
-	int status = ig_err_status(err->code);
-	const char *type = status == 401 ? "authentication_error" : status == 429 ? "rate_limit_error" :
-	    status >= 500 ? "server_error" : "invalid_request_error";
-
-	json_object_object_add(e, "message", json_object_new_string(err->message));
-	json_object_object_add(e, "type", json_object_new_string(type));
-	json_object_object_add(e, "param", err->field[0] ? json_object_new_string(err->field) : NULL);
-	json_object_object_add(e, "code", json_object_new_string(ig_err_name(err->code)));
-	json_object_object_add(o, "error", e);
-	*out = o;
-	return status;
-}
-
 /* Split "provider/model" or find the provider declaring a bare model. */
 static int
 resolve_model(const char *spec, ig_gen *g, const char **model, char *buf, size_t buflen, ig_err *err)
@@ -80,7 +62,7 @@ respond(const ig_gen *g, const char *job_id, json_object **out, ig_err *err)
 	json_object *o, *data;
 
 	if (ig_images_of_job(job_id, &im, &n, err) != 0)
-		return openai_error(err, out);
+		return IG_FAILED;
 	data = json_object_new_array();
 	for (int i = 0; i < n; i++) {
 		json_object *d = json_object_new_object();
@@ -130,10 +112,12 @@ ig_api_v1_images_generations(ig_req *req, json_object **out, ig_err *err)
 	char pbuf[32], job_id[37];
 	int cached;
 
+	/* Its clients parse OpenAI's error object (ig_error_body). */
+	req->error_shape = IG_ERRORS_OPENAI;
 	if (ig_gen_allowed(req, err) != 0)
-		return openai_error(err, out);
+		return IG_FAILED;
 	if (ig_fields_body(req, v1_fields, &b, err) != 0)
-		return openai_error(err, out);
+		return IG_FAILED;
 	memset(&g, 0, sizeof(g));
 	g.req.prompt = b.prompt;
 	g.req.quality = b.quality;
@@ -142,14 +126,14 @@ ig_api_v1_images_generations(ig_req *req, json_object **out, ig_err *err)
 	/* The format's values are checked once every field has been read. */
 	if (b.format != NULL && strcmp(b.format, "url") != 0 && strcmp(b.format, "b64_json") != 0) {
 		ig_err_set(err, IG_E_INVALID_REQUEST, "response_format", "response_format must be url or b64_json");
-		return openai_error(err, out);
+		return IG_FAILED;
 	}
 	g.b64 = b.format != NULL && strcmp(b.format, "b64_json") == 0;
 	size = b.size != NULL && strcmp(b.size, "auto") == 0 ? NULL : b.size;
 	if (resolve_model(b.model, &g, &model, pbuf, sizeof(pbuf), err) != 0 ||
 	    ig_gen_check(req, &g, model, size, &fields, err) != 0 ||
 	    ig_gen_run(req, &g, job_id, &cached, err) != 0)
-		return openai_error(err, out);
+		return IG_FAILED;
 	return respond(&g, job_id, out, err);
 }
 

@@ -55,6 +55,14 @@ typedef struct ig_caller {
 	long long token_exp;        /* its expiry, unix seconds */
 } ig_caller;
 
+/* Which error shape a request's IG_FAILED is answered in: API.md's, or
+ * OpenAI's {"error": {message, type, param, code}} for the OpenAI-compatible
+ * routes, whose clients parse that one. */
+typedef enum ig_error_shape {
+	IG_ERRORS_API = 0,
+	IG_ERRORS_OPENAI,
+} ig_error_shape;
+
 typedef struct ig_req {
 	const char *method;
 	const char *path;
@@ -80,6 +88,8 @@ typedef struct ig_req {
 	void *fcgi;                 /* the FCGX_Request, for header lookups */
 	int hold_slot;              /* the long-request slot held (routes.h
 	                             * hold column), 0 for none */
+	ig_error_shape error_shape; /* set by a handler before it fails; errors
+	                             * of the access check keep API.md's */
 } ig_req;
 
 /*
@@ -107,7 +117,8 @@ typedef struct ig_req {
 typedef int (*ig_handler)(ig_req *req, json_object **out, ig_err *err);
 
 /* The error body of API.md: {"success": false, "error": {code, message,
- * field}, "request_id"}; the one place it is built. New reference. */
+ * field}, "request_id"}, or OpenAI's when req->error_shape says so; the one
+ * place error bodies are built. New reference. */
 json_object *ig_error_body(const ig_req *req, const ig_err *err);
 
 /*

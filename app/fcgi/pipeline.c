@@ -77,6 +77,18 @@ ig_error_body(const ig_req *req, const ig_err *err)
 {
 	json_object *o = json_object_new_object(), *e = json_object_new_object();
 
+	if (req->error_shape == IG_ERRORS_OPENAI) {
+		int status = ig_err_status(err->code);
+		const char *type = status == 401 ? "authentication_error" : status == 429 ? "rate_limit_error" :
+		    status >= 500 ? "server_error" : "invalid_request_error";
+
+		json_object_object_add(e, "message", json_object_new_string(err->message));
+		json_object_object_add(e, "type", json_object_new_string(type));
+		json_object_object_add(e, "param", err->field[0] ? json_object_new_string(err->field) : NULL);
+		json_object_object_add(e, "code", json_object_new_string(ig_err_name(err->code)));
+		json_object_object_add(o, "error", e);
+		return o;
+	}
 	json_object_object_add(e, "code", json_object_new_string(ig_err_name(err->code)));
 	json_object_object_add(e, "message", json_object_new_string(err->message));
 	json_object_object_add(e, "field", err->field[0] ? json_object_new_string(err->field) : NULL);

@@ -251,6 +251,45 @@ START_TEST(streamed_rows_are_flagged)
 }
 END_TEST
 
+/* The one place error bodies are built gives the OpenAI-compatible routes
+ * OpenAI's shape when their handler asked for it, and API.md's otherwise. */
+START_TEST(error_shapes)
+{
+	static const struct { ig_errcode code; const char *type; } cases[] = {
+		{ IG_E_INVALID_REQUEST, "invalid_request_error" },
+		{ IG_E_UNAUTHORIZED, "authentication_error" },
+		{ IG_E_RATE_LIMITED, "rate_limit_error" },
+		{ IG_E_INTERNAL, "server_error" },
+	};
+	ig_req req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.request_id, sizeof(req.request_id), "rid-2");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ig_err err = { 0 };
+		json_object *b, *e;
+
+		ig_err_set(&err, cases[i].code, "model", "bad model");
+		req.error_shape = IG_ERRORS_OPENAI;
+		b = ig_error_body(&req, &err);
+		ck_assert(json_object_object_get_ex(b, "error", &e));
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(e, "type")), cases[i].type);
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(e, "param")), "model");
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(e, "message")), "bad model");
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(e, "code")), ig_err_name(cases[i].code));
+		ck_assert(!json_object_object_get_ex(b, "success", NULL));
+		json_object_put(b);
+		req.error_shape = IG_ERRORS_API;
+		b = ig_error_body(&req, &err);
+		ck_assert(json_object_object_get_ex(b, "error", &e));
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(e, "field")), "model");
+		ck_assert(!json_object_get_boolean(json_object_object_get(b, "success")));
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(b, "request_id")), "rid-2");
+		json_object_put(b);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -270,6 +309,7 @@ main(void)
 	tcase_add_test(tc, handler_outcomes_are_explicit);
 	tcase_add_test(tc, handler_bugs_answer_a_json_error);
 	tcase_add_test(tc, streamed_rows_are_flagged);
+	tcase_add_test(tc, error_shapes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
