@@ -110,16 +110,11 @@ ig_http_begin(ig_http_req *r, const char *method, const char *base, const char *
 	size_t blen = base ? strlen(base) : 0;
 	char *path;
 	va_list ap;
-	int n;
 
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
 	va_start(ap, pathfmt);
-	n = vsnprintf(NULL, 0, pathfmt, ap);
-	va_end(ap);
-	path = ig_xmalloc((size_t)n + 1);
-	va_start(ap, pathfmt);
-	vsnprintf(path, (size_t)n + 1, pathfmt, ap);
+	path = ig_xvasprintf(pathfmt, ap);
 	va_end(ap);
 	memset(r, 0, sizeof(*r));
 	r->method = ig_xstrdup(method);

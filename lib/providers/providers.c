@@ -200,21 +200,14 @@ void
 ig_http_add_header(ig_http_req *r, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
-	char *line;
 
 	if (r->nheaders >= IG_HTTP_MAX_HEADERS) {
 		ig_logf(IG_LOG_ERROR, "provider_bug", "more than %d request headers", IG_HTTP_MAX_HEADERS);
 		abort();
 	}
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	r->headers[r->nheaders++] = ig_xvasprintf(fmt, ap);
 	va_end(ap);
-	line = ig_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(line, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	r->headers[r->nheaders++] = line;
 }
 
 void
