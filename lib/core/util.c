@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,4 +322,30 @@ ig_utf8_valid(const char *s, size_t len)
 		i += n;
 	}
 	return 1;
+}
+
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void
+crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+uint32_t
+ig_crc32(uint32_t crc, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	pthread_once(&crc_once, crc_init);
+	crc = ~crc;
+	while (n-- > 0)
+		crc = crc_table[(crc ^ *b++) & 0xFF] ^ (crc >> 8);
+	return ~crc;
 }

@@ -1,7 +1,6 @@
 /* zip.c — see zip.h. Field layouts cite PKWARE APPNOTE.TXT 6.3.10. */
 #include "ig_autoconf.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,32 +40,6 @@ struct ig_zip {
 	uint16_t dos_time, dos_date;
 	uint32_t mtime;
 };
-
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void
-crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-uint32_t
-ig_crc32(uint32_t crc, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	pthread_once(&crc_once, crc_init);
-	crc = ~crc;
-	while (n-- > 0)
-		crc = crc_table[(crc ^ *b++) & 0xFF] ^ (crc >> 8);
-	return ~crc;
-}
 
 /* Little-endian field writers (APPNOTE 4.4.1.1: all values little-endian). */
 static unsigned char *

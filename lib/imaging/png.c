@@ -1,7 +1,6 @@
 /* png.c — see png.h. */
 #include "ig_autoconf.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -66,32 +65,6 @@ put_be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* CRC-32 as PNG Annex D defines it (reflected polynomial 0xEDB88320). */
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void
-crc_init(void)
-{
-	for (uint32_t n = 0; n < 256; n++) {
-		uint32_t c = n;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_table[n] = c;
-	}
-}
-
-static uint32_t
-crc32_bytes(const unsigned char *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-
-	pthread_once(&crc_once, crc_init);
-	for (size_t i = 0; i < n; i++)
-		c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
-}
-
 static int
 probe_png(const unsigned char *b, size_t len, int *w, int *h)
 {
@@ -99,7 +72,7 @@ probe_png(const unsigned char *b, size_t len, int *w, int *h)
 
 	if (len < 33 || be(b + 8, 4) != 13 || memcmp(b + 12, "IHDR", 4) != 0)
 		return -1;
-	if (crc32_bytes(b + 12, 17) != be(b + 29, 4))
+	if (ig_crc32(0, b + 12, 17) != be(b + 29, 4))
 		return -1;
 	pw = be(b + 16, 4);
 	ph = be(b + 20, 4);
@@ -342,7 +315,7 @@ write_text_chunk(unsigned char *o, const char *k, const char *v, int itxt)
 	}
 	memcpy(o, v, vl);
 	o += vl;
-	put_be32(o, crc32_bytes(type, dlen + 4));
+	put_be32(o, ig_crc32(0, type, dlen + 4));
 	return o + 4;
 }
 
@@ -408,7 +381,7 @@ text_chunk_match(const chunk *c, const char *keyword, size_t klen, char **value)
 
 	if (c->len < klen + 1 || memcmp(d, keyword, klen) != 0 || d[klen] != 0)
 		return 1;
-	if (crc32_bytes(c->type, (size_t)c->len + 4) != be(c->data + c->len, 4))
+	if (ig_crc32(0, c->type, (size_t)c->len + 4) != be(c->data + c->len, 4))
 		return -1;
 	p = d + klen + 1;
 	if (!itxt) {
