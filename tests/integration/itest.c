@@ -394,6 +394,27 @@ it_main(const char *suite, int (*init)(void), const it_tcase *tcases)
 	return it_run(s);
 }
 
+const char *
+it_source(int first, int span, int third)
+{
+	static char ip[4][32];
+	static int n;
+	char *p = ip[n % 4];
+
+	snprintf(p, sizeof(ip[0]), "127.%d.%d.%d", first + (int)(getpid() % span), (third + n / 250) % 250,
+	    1 + n % 250);
+	n++;
+	return p;
+}
+
+void
+it_fresh_prompt(char *out, size_t len, const char *words)
+{
+	static int n;
+
+	snprintf(out, len, "%s %d-%d", words, (int)getpid(), ++n);
+}
+
 void
 it_sleep_ms(long ms)
 {
