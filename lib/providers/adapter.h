@@ -71,6 +71,21 @@ ig_step ig_provider_fail(ig_call *call, ig_errcode code, const char *what, const
 #define IG_DOWNLOAD_MAX_HOPS 3
 ig_step ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err);
 
+/* The call's output downloads (ig_call.downloads). Queue url with the
+ * prompt it was revised to (or NULL). */
+void ig_download_add(ig_call *call, const char *url, const char *revised);
+/* 1 while a queued download is under way: the answer being parsed is its. */
+int ig_download_pending(const ig_call *call);
+/* Ask for the next queued download: 1 with *next set, or 0 when none is
+ * left (the queue is then emptied). */
+int ig_download_next(ig_call *call, ig_http_req *next);
+/* A 2xx answer to the pending download: the call's next image (has_seed,
+ * seed, the URL's revised prompt). 0, or -1 with err when it is not an
+ * image (ig_call_add_raw_image). */
+int ig_download_take(ig_call *call, const ig_http_resp *resp, int has_seed, int64_t seed, ig_err *err);
+/* Free the queue (ig_provider_cleanup does). */
+void ig_download_free(ig_call *call);
+
 /* The nearest of the "W:H" ratios (NULL-terminated) to width×height,
  * measured as the distance between log-ratios. */
 const char *ig_nearest_aspect(int width, int height, const char *const *ratios);

@@ -111,6 +111,14 @@ typedef struct ig_call {
 	void *state;
 	char upstream_id[128];          /* e.g. Replicate's prediction id, for cancel */
 	int redirects;                  /* redirects followed for the download in progress */
+	/* Output URLs the provider handed back, downloaded in order, each
+	 * with the prompt it was revised to (or NULL): the adapters' ig_download_*
+	 * (adapter.h); freed with the call by ig_provider_cleanup. */
+	struct ig_downloads {
+		char **urls;
+		char **revised;
+		int n, next;
+	} downloads;
 } ig_call;
 
 /* One turn of the assistant's conversation: role "user" or "assistant". */
@@ -193,9 +201,6 @@ typedef struct ig_provider_ops {
 	/* Request that cancels the call upstream (Replicate), or 0 when there
 	 * is nothing to cancel. May be NULL. */
 	int (*cancel)(ig_call *call, ig_http_req *out);
-	/* Free call->state. NULL: free(call->state), the default every
-	 * adapter whose state is one allocation uses (ig_provider_cleanup). */
-	void (*cleanup)(ig_call *call);
 	/* The cheapest authenticated request, to test a key (GET models).
 	 * NULL: the default built from probe_path (ig_provider_probe). */
 	int (*probe)(const char *base_url, const char *api_key, ig_http_req *out);
@@ -228,9 +233,10 @@ int ig_provider_takes_key(const ig_provider_ops *ops);
  * Returns out.
  */
 char *ig_provider_names(char *out, size_t len, int keyed);
-/* The shared tail of every adapter: ops->probe / probe_ok / cleanup, or
- * the defaults described beside them. ig_provider_probe returns -1 when
- * the provider cannot be probed. */
+/* The shared tail of every adapter: ops->probe / probe_ok, or the
+ * defaults described beside them; ig_provider_probe returns -1 when the
+ * provider cannot be probed. ig_provider_cleanup frees what a call holds:
+ * its state (one allocation in every adapter) and its downloads. */
 int ig_provider_probe(const ig_provider_ops *ops, const char *base_url, const char *api_key,
     ig_http_req *out);
 int ig_provider_probe_ok(const ig_provider_ops *ops, const ig_http_resp *resp);

@@ -116,10 +116,8 @@ ig_provider_probe_ok(const ig_provider_ops *ops, const ig_http_resp *resp)
 void
 ig_provider_cleanup(const ig_provider_ops *ops, ig_call *call)
 {
-	if (ops->cleanup != NULL) {
-		ops->cleanup(call);
-		return;
-	}
+	(void)ops;
+	ig_download_free(call);
 	free(call->state);
 	call->state = NULL;
 }
