@@ -32,6 +32,9 @@ char *ig_b64_encode(const unsigned char *in, size_t n);
 void ig_http_begin(ig_http_req *r, const char *method, const char *base, const char *pathfmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Add "Authorization: Bearer <key>" (an empty key when NULL). */
+void ig_http_bearer(ig_http_req *r, const char *key);
+
 /* A GET of an output URL a provider handed back: no credentials, the
  * runner's download host allow-list applies. */
 void ig_http_download(ig_http_req *r, const char *url);

@@ -128,6 +128,12 @@ ig_http_begin(ig_http_req *r, const char *method, const char *base, const char *
 }
 
 void
+ig_http_bearer(ig_http_req *r, const char *key)
+{
+	ig_http_add_header(r, "Authorization: Bearer %s", key ? key : "");
+}
+
+void
 ig_http_download(ig_http_req *r, const char *url)
 {
 	memset(r, 0, sizeof(*r));

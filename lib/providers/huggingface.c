@@ -68,7 +68,7 @@ request(ig_call *call, ig_http_req *out)
 		    json_object_new_int64(ig_seed_at(req, st->index, HF_SEED_MOD)));
 	json_object_object_add(o, "parameters", p);
 	ig_http_begin(out, "POST", call->base_url, "/models/%s", req->model);
-	ig_http_add_header(out, "Authorization: Bearer %s", req->api_key ? req->api_key : "");
+	ig_http_bearer(out, req->api_key);
 	ig_http_add_header(out, "Accept: image/png");
 	ig_http_add_header(out, "x-use-cache: false");
 	ig_http_set_json(out, o);
@@ -163,7 +163,7 @@ hf_probe(const char *base_url, const char *api_key, ig_http_req *out)
 		ig_http_begin(out, "GET", "https://huggingface.co", "/api/whoami-v2");
 	else
 		ig_http_begin(out, "GET", base_url, "/api/whoami-v2");
-	ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
+	ig_http_bearer(out, api_key);
 	return 0;
 }
 

@@ -106,7 +106,7 @@ generation(ig_call *call, ig_http_req *out)
 	if (st->fam->b64_param)
 		json_object_object_add(o, "response_format", json_object_new_string("b64_json"));
 	ig_http_begin(out, "POST", call->base_url, "/v1/images/generations");
-	ig_http_add_header(out, "Authorization: Bearer %s", req->api_key ? req->api_key : "");
+	ig_http_bearer(out, req->api_key);
 	ig_http_set_json(out, o);
 	json_object_put(o);
 }
@@ -241,7 +241,7 @@ oa_chat_build(const char *base_url, const char *api_key, const char *system, con
 	json_object_object_add(body, "model", json_object_new_string(CHAT_MODEL));
 	json_object_object_add(body, "messages", msgs);
 	ig_http_begin(out, "POST", base_url, "/v1/chat/completions");
-	ig_http_add_header(out, "Authorization: Bearer %s", api_key);
+	ig_http_bearer(out, api_key);
 	ig_http_set_json(out, body);
 	json_object_put(body);
 	return 0;

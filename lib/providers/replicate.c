@@ -111,7 +111,7 @@ rp_build(ig_call *call, ig_http_req *out, ig_err *err)
 		ig_http_begin(out, "POST", call->base_url, "/v1/models/%s/predictions", req->model);
 	}
 	json_object_object_add(o, "input", make_input(req));
-	ig_http_add_header(out, "Authorization: Bearer %s", req->api_key ? req->api_key : "");
+	ig_http_bearer(out, req->api_key);
 	ig_http_set_json(out, o);
 	json_object_put(o);
 	return 0;
@@ -269,8 +269,7 @@ prediction(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *e
 	} else {
 		st->phase = RP_POLL;
 		ig_http_begin(next, "GET", call->base_url, "/v1/predictions/%s", call->upstream_id);
-		ig_http_add_header(next, "Authorization: Bearer %s",
-		    call->req->api_key ? call->req->api_key : "");
+		ig_http_bearer(next, call->req->api_key);
 		next->delay_ms = st->polls++ < RP_POLL_FAST_COUNT ? RP_POLL_FAST_MS : RP_POLL_SLOW_MS;
 		step = IG_STEP_NEXT;
 	}
@@ -307,8 +306,7 @@ rp_cancel(ig_call *call, ig_http_req *out)
 	    (st->phase != RP_CREATE && st->phase != RP_POLL))
 		return 0;
 	ig_http_begin(out, "POST", call->base_url, "/v1/predictions/%s/cancel", call->upstream_id);
-	ig_http_add_header(out, "Authorization: Bearer %s",
-	    call->req->api_key ? call->req->api_key : "");
+	ig_http_bearer(out, call->req->api_key);
 	return 1;
 }
 

@@ -75,7 +75,7 @@ stab_validate(const ig_gen_request *req, ig_err *err)
 static void
 auth_headers(ig_http_req *out, const char *key)
 {
-	ig_http_add_header(out, "Authorization: Bearer %s", key ? key : "");
+	ig_http_bearer(out, key);
 	ig_http_add_header(out, "Accept: application/json");
 }
 
