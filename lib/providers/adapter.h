@@ -74,6 +74,10 @@ ig_step ig_provider_fail(ig_call *call, ig_errcode code, const char *what, const
 #define IG_DOWNLOAD_MAX_HOPS 3
 ig_step ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err);
 
+/* The call's state: one zeroed allocation of size bytes, set as
+ * call->state and freed by ig_provider_cleanup. */
+void *ig_call_state(ig_call *call, size_t size);
+
 /* The call's output downloads (ig_call.downloads). Queue url with the
  * prompt it was revised to (or NULL). */
 void ig_download_add(ig_call *call, const char *url, const char *revised);

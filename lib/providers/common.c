@@ -237,6 +237,13 @@ ig_call_add_raw_image(ig_call *call, const ig_http_resp *resp, int has_seed, int
 	return 0;
 }
 
+void *
+ig_call_state(ig_call *call, size_t size)
+{
+	call->state = ig_xcalloc(1, size);
+	return call->state;
+}
+
 void
 ig_download_add(ig_call *call, const char *url, const char *revised)
 {

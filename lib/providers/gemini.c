@@ -136,10 +136,9 @@ gm_build(ig_call *call, ig_http_req *out, ig_err *err)
 
 	if (gm_validate(call->req, err) != 0)
 		return -1;
-	st = ig_xcalloc(1, sizeof(*st));
+	st = ig_call_state(call, sizeof(*st));
 	st->model = resolve(call->req->model);
 	st->imagen = strncmp(st->model, "imagen", 6) == 0;
-	call->state = st;
 	request(call, out);
 	return 0;
 }

@@ -80,7 +80,7 @@ hf_build(ig_call *call, ig_http_req *out, ig_err *err)
 {
 	if (hf_validate(call->req, err) != 0)
 		return -1;
-	call->state = ig_xcalloc(1, sizeof(hf_state));
+	ig_call_state(call, sizeof(hf_state));
 	request(call, out);
 	return 0;
 }

@@ -118,9 +118,8 @@ oa_build(ig_call *call, ig_http_req *out, ig_err *err)
 
 	if (oa_validate(call->req, err) != 0)
 		return -1;
-	st = ig_xcalloc(1, sizeof(*st));
+	st = ig_call_state(call, sizeof(*st));
 	st->fam = family_of(call->req->model);
-	call->state = st;
 	generation(call, out);
 	return 0;
 }

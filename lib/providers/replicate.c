@@ -98,7 +98,7 @@ rp_build(ig_call *call, ig_http_req *out, ig_err *err)
 
 	if (rp_validate(req, err) != 0)
 		return -1;
-	call->state = ig_xcalloc(1, sizeof(rp_state));
+	ig_call_state(call, sizeof(rp_state));
 	colon = strchr(req->model, ':');
 	(void)ig_extra_string(req, "version", 128, &version, err);
 	if (version == NULL && colon != NULL)

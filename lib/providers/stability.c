@@ -159,9 +159,8 @@ stab_build(ig_call *call, ig_http_req *out, ig_err *err)
 
 	if (stab_validate(call->req, err) != 0)
 		return -1;
-	st = ig_xcalloc(1, sizeof(*st));
+	st = ig_call_state(call, sizeof(*st));
 	st->v1 = is_v1(call->req->model);
-	call->state = st;
 	if (st->v1)
 		v1_request(call, out);
 	else
