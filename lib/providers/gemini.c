@@ -126,7 +126,6 @@ request(ig_call *call, ig_http_req *out)
 	    st->imagen ? "predict" : "generateContent");
 	ig_http_add_header(out, "x-goog-api-key: %s", req->api_key ? req->api_key : "");
 	ig_http_set_json(out, o);
-	json_object_put(o);
 }
 
 static int
@@ -324,7 +323,6 @@ gm_chat_build(const char *base_url, const char *api_key, const char *system, con
 	ig_http_begin(out, "POST", base_url, "/v1beta/models/%s:generateContent", CHAT_MODEL);
 	ig_http_add_header(out, "x-goog-api-key: %s", api_key);
 	ig_http_set_json(out, body);
-	json_object_put(body);
 	return 0;
 }
 

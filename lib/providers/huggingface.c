@@ -72,7 +72,6 @@ request(ig_call *call, ig_http_req *out)
 	ig_http_add_header(out, "Accept: image/png");
 	ig_http_add_header(out, "x-use-cache: false");
 	ig_http_set_json(out, o);
-	json_object_put(o);
 }
 
 static int

@@ -93,7 +93,6 @@ la_build(ig_call *call, ig_http_req *out, ig_err *err)
 	ig_http_begin(out, "POST", call->base_url, "/sdapi/v1/txt2img");
 	auth_header(out, req->api_key);
 	ig_http_set_json(out, o);
-	json_object_put(o);
 	return 0;
 }
 

@@ -108,7 +108,6 @@ generation(ig_call *call, ig_http_req *out)
 	ig_http_begin(out, "POST", call->base_url, "/v1/images/generations");
 	ig_http_bearer(out, req->api_key);
 	ig_http_set_json(out, o);
-	json_object_put(o);
 }
 
 static int
@@ -242,7 +241,6 @@ oa_chat_build(const char *base_url, const char *api_key, const char *system, con
 	ig_http_begin(out, "POST", base_url, "/v1/chat/completions");
 	ig_http_bearer(out, api_key);
 	ig_http_set_json(out, body);
-	json_object_put(body);
 	return 0;
 }
 

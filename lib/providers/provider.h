@@ -272,7 +272,8 @@ int ig_provider_key_check(const char *key, ig_err *err);
 /* Helpers for adapters (providers.c). */
 void ig_http_req_free(ig_http_req *r);
 void ig_http_add_header(ig_http_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Set a JSON body (serialised copy of o, which stays the caller's). */
+/* Set the JSON body to o, serialised, and release o: the request takes
+ * the caller's reference (every adapter is done with its body then). */
 void ig_http_set_json(ig_http_req *r, json_object *o);
 void ig_http_add_part(ig_http_req *r, const char *name, const char *value);
 /* Append an image (takes ownership of data). */

@@ -218,6 +218,7 @@ ig_http_set_json(ig_http_req *r, json_object *o)
 	r->body = ig_xstrdup(s);
 	r->body_len = strlen(s);
 	ig_http_add_header(r, "Content-Type: application/json");
+	json_object_put(o);
 }
 
 void

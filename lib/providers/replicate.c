@@ -113,7 +113,6 @@ rp_build(ig_call *call, ig_http_req *out, ig_err *err)
 	json_object_object_add(o, "input", make_input(req));
 	ig_http_bearer(out, req->api_key);
 	ig_http_set_json(out, o);
-	json_object_put(o);
 	return 0;
 }
 

@@ -149,7 +149,6 @@ v1_request(ig_call *call, ig_http_req *out)
 	ig_http_begin(out, "POST", call->base_url, "/v1/generation/%s/text-to-image", req->model);
 	auth_headers(out, req->api_key);
 	ig_http_set_json(out, o);
-	json_object_put(o);
 }
 
 static int
