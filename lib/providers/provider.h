@@ -101,7 +101,7 @@ typedef enum ig_step {
 } ig_step;
 
 /* One provider call in flight (all images of a job). The adapter keeps
- * its own progress in state (freed by its cleanup). */
+ * its own progress in state (freed by ig_provider_cleanup). */
 typedef struct ig_call {
 	const ig_gen_request *req;
 	const char *base_url;           /* IG_<PROVIDER>_BASE_URL */
