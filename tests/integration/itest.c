@@ -612,11 +612,16 @@ it_new_user(const char *prefix, const char *source_ip, char *name)
 {
 	static int counter;
 	char user[64];
+	unsigned char rnd[3];
 	it_resp r;
 	json_object *o;
 	char *tok;
 
-	snprintf(user, sizeof(user), "%s%d_%d", prefix, (int)getpid(), ++counter);
+	/* pid and counter alone repeat when a suite runs again on the same
+	 * stack (each test is a fork with the counter at its start value). */
+	ig_random_bytes(rnd, sizeof(rnd));
+	snprintf(user, sizeof(user), "%s%d_%d_%02x%02x%02x", prefix, (int)getpid(), ++counter, rnd[0], rnd[1],
+	    rnd[2]);
 	it_json(&r, source_ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"integration test 1\"}",
 	    user, user);

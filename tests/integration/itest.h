@@ -222,7 +222,7 @@ char *it_psql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * quoted SQL literal in a test); returns s. */
 const char *it_sql_safe(const char *s);
 
-/* Register a fresh user (prefix + pid + a counter; unique per run) from
+/* Register a fresh user (prefix + pid + a counter + random; unique) from
  * source_ip and log it in. Returns its access token (caller frees); name
  * (64 bytes, may be NULL) gets the username. */
 char *it_new_user(const char *prefix, const char *source_ip, char *name);
