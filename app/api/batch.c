@@ -58,7 +58,7 @@ read_item(json_object *v, size_t i, const ig_gen *g, json_object **req, ig_err *
 		}
 		if (rc == 0) {
 			has_seed = 1;
-			if (!g->ops->supports_seed) {
+			if (!g->ops->caps.seed) {
 				snprintf(field, sizeof(field), "prompts[%zu].seed", i);
 				return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s does not take a seed", g->provider);
 			}

@@ -248,7 +248,7 @@ summary_json(PGresult *r, int i)
 		/* Remaining items over the concurrency this batch is getting,
 		 * at the duration its items (or the provider's) are taking. */
 		const ig_provider_ops *ops = ig_provider_find(PQgetvalue(r, i, COL_PROVIDER));
-		double each = PQgetisnull(r, i, COL_EACH) ? (ops ? ops->typical_latency_s : 10) :
+		double each = PQgetisnull(r, i, COL_EACH) ? (ops ? ops->caps.latency_s : 10) :
 		    atof(PQgetvalue(r, i, COL_EACH));
 		int lanes = running > 0 ? running : 1;
 		time_t eta;

@@ -68,7 +68,7 @@ ig_provider_unregister(const char *name)
 int
 ig_provider_takes_key(const ig_provider_ops *ops)
 {
-	return ops != NULL && !ops->keyless;
+	return ops != NULL && !ops->key.none;
 }
 
 char *
@@ -97,11 +97,11 @@ ig_provider_probe(const ig_provider_ops *ops, const char *base_url, const char *
 {
 	if (ops->probe != NULL)
 		return ops->probe(base_url, api_key, out);
-	if (ops->probe_path == NULL)
+	if (ops->key.probe_path == NULL)
 		return -1;
-	ig_http_begin(out, "GET", base_url, "%s", ops->probe_path);
-	if (ops->key_header != NULL)
-		ig_http_add_header(out, "%s: %s", ops->key_header, api_key ? api_key : "");
+	ig_http_begin(out, "GET", base_url, "%s", ops->key.probe_path);
+	if (ops->key.header != NULL)
+		ig_http_add_header(out, "%s: %s", ops->key.header, api_key ? api_key : "");
 	else
 		ig_http_bearer(out, api_key);
 	return 0;
@@ -338,7 +338,7 @@ ig_provider_looks_like_key(const char *s)
 	if (strncmp(s, "Bearer ", 7) == 0)
 		return 1;
 	for (size_t i = 0; ig_providers[i] != NULL; i++)
-		for (const char *const *p = ig_providers[i]->key_prefixes; p && *p; p++)
+		for (const char *const *p = ig_providers[i]->key.prefixes; p && *p; p++)
 			if (strncmp(s, *p, strlen(*p)) == 0)
 				return 1;
 	return 0;

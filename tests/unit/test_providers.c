@@ -258,19 +258,19 @@ START_TEST(table_lists_seven_providers_each_complete)
 		for (const ig_model_decl *m = p->models; m->id; m++)
 			defaults += m->is_default;
 		ck_assert_int_eq(defaults, 1);
-		ck_assert_int_gt(p->max_images, 0);
-		ck_assert_int_gt(p->typical_latency_s, 0);
-		ck_assert(p->sizes != NULL || p->max_side > 0);
+		ck_assert_int_gt(p->caps.max_images, 0);
+		ck_assert_int_gt(p->caps.latency_s, 0);
+		ck_assert(p->caps.sizes != NULL || p->caps.max_side > 0);
 		if (p->local == NULL) {
-			ck_assert(p->build && p->parse && (p->probe || p->probe_path));
+			ck_assert(p->build && p->parse && (p->probe || p->key.probe_path));
 			ck_assert_ptr_nonnull(p->default_base_url);
 		}
 	}
 	ck_assert_int_eq(i, 7);
 	ck_assert_ptr_null(ig_provider_find("dalle"));
 	ck_assert_ptr_null(ig_provider_find(NULL));
-	ck_assert_int_eq(ig_provider_builtin.needs_key, 0);
-	ck_assert_int_eq(ig_provider_local_ai.needs_key, 0);
+	ck_assert_int_eq(ig_provider_builtin.key.required, 0);
+	ck_assert_int_eq(ig_provider_local_ai.key.required, 0);
 }
 END_TEST
 
