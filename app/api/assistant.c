@@ -149,8 +149,8 @@ builtin_reply(const char *message, const char *style)
 	return b.data;
 }
 
-/* The providers with a chat API (the registry's chat_build), in their
- * chat_order, into order; returns how many. */
+/* The providers with a chat API (the registry's chat.build), in their
+ * chat.order, into order; returns how many. */
 static int
 chat_providers(const ig_provider_ops *order[IG_PROVIDERS_MAX])
 {
@@ -160,9 +160,9 @@ chat_providers(const ig_provider_ops *order[IG_PROVIDERS_MAX])
 		const ig_provider_ops *ops = ig_providers[i];
 		int at;
 
-		if (ops->chat_build == NULL || ops->chat_parse == NULL)
+		if (ops->chat.build == NULL || ops->chat.parse == NULL)
 			continue;
-		for (at = n++; at > 0 && order[at - 1]->chat_order > ops->chat_order; at--)
+		for (at = n++; at > 0 && order[at - 1]->chat.order > ops->chat.order; at--)
 			order[at] = order[at - 1];
 		order[at] = ops;
 	}
@@ -171,7 +171,7 @@ chat_providers(const ig_provider_ops *order[IG_PROVIDERS_MAX])
 
 /* The LLM to ask: a stored key of the caller's first, then the server's
  * where lib/jobs/serverkey.h lets the caller use it (a metered caller's
- * chat counted here); providers in chat_order (OpenAI before Gemini). *pc
+ * chat counted here); providers in chat.order (OpenAI before Gemini). *pc
  * NULL: none (the built-in engine answers). 0, or -1 with err (429 past
  * the daily cap). */
 static int
@@ -212,7 +212,7 @@ llm_for(ig_req *req, const ig_pconf **pc, char **key, ig_err *err)
 	return 0;
 }
 
-/* Ask the LLM (its adapter's chat_build / chat_parse); its reply text
+/* Ask the LLM (its adapter's chat.build / chat.parse); its reply text
  * (caller frees) or NULL with err. */
 static char *
 ask_llm(const ig_pconf *pc, const char *key, const ig_conv_turn *hist, int n, const char *message, ig_err *err)
@@ -229,7 +229,7 @@ ask_llm(const ig_pconf *pc, const char *key, const ig_conv_turn *hist, int n, co
 	}
 	turns[n].role = "user";
 	turns[n].content = message;
-	if (pc->ops->chat_build(pc->base_url, key, system_prompt, turns, n + 1, &h) != 0) {
+	if (pc->ops->chat.build(pc->base_url, key, system_prompt, turns, n + 1, &h) != 0) {
 		ig_err_set(err, IG_E_INTERNAL, NULL, "%s chat request could not be built", pc->ops->name);
 		goto out;
 	}
@@ -241,7 +241,7 @@ ask_llm(const ig_pconf *pc, const char *key, const ig_conv_turn *hist, int n, co
 		    NULL, "%s chat answered %ld", pc->ops->name, resp.status);
 		goto out;
 	}
-	reply = pc->ops->chat_parse(&resp);
+	reply = pc->ops->chat.parse(&resp);
 	if (reply == NULL)
 		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "%s chat answered something unreadable", pc->ops->name);
 out:

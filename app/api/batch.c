@@ -62,7 +62,7 @@ read_item(json_object *v, size_t i, const ig_gen *g, json_object **req, ig_err *
 				goto bad_prompt;
 			return -1;
 		}
-		if (it.has_seed && !g->ops->supports_seed) {
+		if (it.has_seed && !g->ops->caps.seed) {
 			snprintf(field, sizeof(field), "%sseed", prefix);
 			return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s does not take a seed", g->provider);
 		}

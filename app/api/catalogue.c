@@ -33,20 +33,20 @@ declared(const ig_provider_ops *ops)
 		json_object_object_add(e, "default", json_object_new_boolean(m->is_default));
 		json_object_array_add(models, e);
 	}
-	if (ops->sizes != NULL) {
+	if (ops->caps.sizes != NULL) {
 		sizes = json_object_new_array();
-		for (const char *const *s = ops->sizes; *s; s++)
+		for (const char *const *s = ops->caps.sizes; *s; s++)
 			json_object_array_add(sizes, json_object_new_string(*s));
 	}
 	json_object_object_add(p, "name", json_object_new_string(ops->name));
 	json_object_object_add(p, "display_name", json_object_new_string(ops->display_name));
 	json_object_object_add(p, "models", models);
 	json_object_object_add(p, "sizes", sizes);
-	json_object_object_add(p, "max_side", json_object_new_int(ops->max_side));
-	json_object_object_add(p, "max_images", json_object_new_int(ops->max_images));
-	json_object_object_add(p, "supports_negative_prompt", json_object_new_boolean(ops->supports_negative_prompt));
-	json_object_object_add(p, "supports_seed", json_object_new_boolean(ops->supports_seed));
-	json_object_object_add(p, "needs_key", json_object_new_boolean(ops->needs_key));
+	json_object_object_add(p, "max_side", json_object_new_int(ops->caps.max_side));
+	json_object_object_add(p, "max_images", json_object_new_int(ops->caps.max_images));
+	json_object_object_add(p, "supports_negative_prompt", json_object_new_boolean(ops->caps.negative_prompt));
+	json_object_object_add(p, "supports_seed", json_object_new_boolean(ops->caps.seed));
+	json_object_object_add(p, "needs_key", json_object_new_boolean(ops->key.required));
 	json_object_object_add(p, "open_models", json_object_new_boolean(ops->open_models));
 	return p;
 }
@@ -61,7 +61,7 @@ access_of(const ig_provider_ops *ops, const ig_sk_caller *who, int user_key, con
 	char why[256] = "";
 	int available = 1, open_ok = 1, remaining = -1;
 
-	if (!ops->needs_key) {
+	if (!ops->key.required) {
 		/* builtin, local_ai: no key of anyone's. */
 	} else if (user_key) {
 		source = "own";
@@ -140,7 +140,7 @@ ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err)
 		const ig_pconf *pc = ig_pconf_get(ops->name);
 		json_object *e = declared(ops), *st = json_object_new_object();
 
-		json_object_object_add(e, "configured", json_object_new_boolean(!ops->needs_key ||
+		json_object_object_add(e, "configured", json_object_new_boolean(!ops->key.required ||
 		    (pc != NULL && pc->api_key != NULL)));
 		json_object_object_add(e, "user_key", req->caller.authenticated ? json_object_new_boolean(has[i]) : NULL);
 		access_of(ops, &who, has[i], used, e);

@@ -104,20 +104,20 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 	}
 	snprintf(g->size, sizeof(g->size), "%s", size ? size : "1024x1024");
 	if (parse_size(g->size, &w, &h) != 0 || w < 64 || h < 64 ||
-	    (g->ops->max_side > 0 && (w > g->ops->max_side || h > g->ops->max_side)))
+	    (g->ops->caps.max_side > 0 && (w > g->ops->caps.max_side || h > g->ops->caps.max_side)))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, f->size,
-		    "%s must be WIDTHxHEIGHT, each 64 to %d for %s", f->size, g->ops->max_side ? g->ops->max_side : 4096,
+		    "%s must be WIDTHxHEIGHT, each 64 to %d for %s", f->size, g->ops->caps.max_side ? g->ops->caps.max_side : 4096,
 		    g->provider);
-	if (g->ops->sizes != NULL && !in_list(g->size, g->ops->sizes))
+	if (g->ops->caps.sizes != NULL && !in_list(g->size, g->ops->caps.sizes))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, f->size, "%s does not offer %s", g->provider, g->size);
 	g->req.width = w;
 	g->req.height = h;
 	if (g->req.count < 1)
 		g->req.count = 1;
-	if (g->req.count > g->ops->max_images)
+	if (g->req.count > g->ops->caps.max_images)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, f->count, "%s makes at most %d image(s) per request",
-		    g->provider, g->ops->max_images);
-	if (g->req.has_seed && !g->ops->supports_seed)
+		    g->provider, g->ops->caps.max_images);
+	if (g->req.has_seed && !g->ops->caps.seed)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "seed", "%s does not take a seed", g->provider);
 	if (g->ops->validate != NULL && g->ops->validate(&g->req, err) != 0)
 		return -1;
@@ -238,7 +238,7 @@ ig_gen_resolve_key(ig_req *req, ig_gen *g, int images, ig_job_spec *spec, unsign
 
 	spec->key_source = "none";
 	g->charged = 0;
-	if (!g->ops->needs_key && g->api_key == NULL)
+	if (!g->ops->key.required && g->api_key == NULL)
 		return 0;
 	if (g->api_key != NULL) {
 		if (ig_secretbox_seal(g->api_key, strlen(g->api_key), nonce, sealed, sealed_len) != 0)

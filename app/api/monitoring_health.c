@@ -64,7 +64,7 @@ probe_one(const ig_provider_ops *ops, prov_health *h)
 
 	memset(h, 0, sizeof(*h));
 	h->name = ops->name;
-	h->configured = !ops->needs_key || (pc != NULL && pc->api_key != NULL);
+	h->configured = !ops->key.required || (pc != NULL && pc->api_key != NULL);
 	if (ops->local != NULL) {
 		/* builtin: no network, always there. */
 		h->reachable = h->key_valid = 1;
@@ -72,7 +72,7 @@ probe_one(const ig_provider_ops *ops, prov_health *h)
 	}
 	if (!h->configured) {
 		snprintf(h->error, sizeof(h->error), "not configured: the server has no %s; not called",
-		    ops->api_key_var ? ops->api_key_var : "key setting");
+		    ops->settings.api_key_var ? ops->settings.api_key_var : "key setting");
 		return;
 	}
 	if (pc == NULL || ig_provider_probe(ops, pc->base_url, pc->api_key, &hr) != 0) {

@@ -86,7 +86,7 @@ estimate(const ig_provider_ops *ops, char *words, size_t len, json_object **deta
 
 	if (ig_provider_durations(ops->name, &samples, &p25, &p75, err) != 0)
 		return -1;
-	observed = ig_estimate_range(samples, p25, p75, ops->typical_latency_s, &lo, &hi);
+	observed = ig_estimate_range(samples, p25, p75, ops->caps.latency_s, &lo, &hi);
 	snprintf(words, len, "%d-%d seconds", lo, hi);
 	d = json_object_new_object();
 	json_object_object_add(d, "provider", json_object_new_string(ops->name));

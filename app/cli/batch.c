@@ -206,24 +206,14 @@ ig_cli_batch(int argc, char **argv)
 		long status = 0;
 		ig_buf out = { 0 };
 
-		for (int i = 3; i < argc; i++) {
-			if (strcmp(argv[i], "--watch") == 0)
-				do_watch = 1;
-			else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
-				name = argv[++i];
-			else if (strcmp(argv[i], "--provider") == 0 && i + 1 < argc)
-				provider = argv[++i];
-			else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc)
-				size = argv[++i];
-			else if (file == NULL && argv[i][0] != '-')
-				file = argv[i];
-			else if (file == NULL && strcmp(argv[i], "-") == 0)
-				file = argv[i];
-			else {
-				fprintf(stderr, "imagegen batch submit: unknown argument %s\n", argv[i]);
-				return 2;
-			}
-		}
+		if ((rc = ig_cli_options(argc, argv, 3, (const ig_cli_opt[]) {
+			{ "--watch", &do_watch, NULL },
+			{ "--name", NULL, &name },
+			{ "--provider", NULL, &provider },
+			{ "--size", NULL, &size },
+			{ NULL, NULL, NULL },
+		    }, &file, "imagegen batch submit: unknown argument", NULL)) != 0)
+			return rc;
 		if (file == NULL || (body = read_prompts(file)) == NULL)
 			return 2;
 		if (name != NULL)

@@ -14,6 +14,22 @@
 
 int ig_cli_batch(int argc, char **argv);
 
+/* One option of a subcommand: a flag (*flag = 1) when value is NULL,
+ * otherwise one taking the next argument (*value). */
+typedef struct ig_cli_opt {
+	const char *name;               /* "--watch" */
+	int *flag;
+	const char **value;
+} ig_cli_opt;
+/*
+ * Read argv[from..] by opts (ended by a NULL name). An argument that is no
+ * option ("-" or not starting with '-') goes to *positional when that is
+ * given and still NULL. 0, or 2 after "<bad> ARG" and help (when not NULL,
+ * after a blank line) on stderr.
+ */
+int ig_cli_options(int argc, char **argv, int from, const ig_cli_opt *opts, const char **positional,
+    const char *bad, const char *help);
+
 #define IG_CLI_HEALTH_HELP \
 	"usage: imagegen health [--fcgi] [--runner]\n\n" \
 	"Prints the same report as GET /health plus the number of pending\n" \

@@ -270,16 +270,12 @@ ig_cli_health(int argc, char **argv)
 	PGconn *conn;
 	int pending = -1, want_fcgi = 0, want_runner = 0, ok;
 
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--fcgi") == 0)
-			want_fcgi = 1;
-		else if (strcmp(argv[i], "--runner") == 0)
-			want_runner = 1;
-		else {
-			fprintf(stderr, "imagegen health: unknown argument %s\n\n%s", argv[i], IG_CLI_HEALTH_HELP);
-			return 2;
-		}
-	}
+	if (ig_cli_options(argc, argv, 2, (const ig_cli_opt[]) {
+		{ "--fcgi", &want_fcgi, NULL },
+		{ "--runner", &want_runner, NULL },
+		{ NULL, NULL, NULL },
+	    }, NULL, "imagegen health: unknown argument", IG_CLI_HEALTH_HELP) != 0)
+		return 2;
 	o = ig_health_collect(&st, 0);
 	if (st != IG_UNHEALTHY && (conn = ig_db_conn(&err)) != NULL)
 		pending = ig_migrate_pending(conn, c->migrations_dir, &err);

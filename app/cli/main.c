@@ -81,6 +81,30 @@ read_password(int from_stdin, char *buf, size_t len)
 	return 0;
 }
 
+int
+ig_cli_options(int argc, char **argv, int from, const ig_cli_opt *opts, const char **positional,
+    const char *bad, const char *help)
+{
+	for (int i = from; i < argc; i++) {
+		const ig_cli_opt *o = opts;
+
+		while (o->name != NULL && strcmp(argv[i], o->name) != 0)
+			o++;
+		if (o->name != NULL && o->value == NULL)
+			*o->flag = 1;
+		else if (o->name != NULL && i + 1 < argc)
+			*o->value = argv[++i];
+		else if (o->name == NULL && positional != NULL && *positional == NULL &&
+		    (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
+			*positional = argv[i];
+		else {
+			fprintf(stderr, "%s %s\n%s%s", bad, argv[i], help ? "\n" : "", help ? help : "");
+			return 2;
+		}
+	}
+	return 0;
+}
+
 static int
 cmd_user(int argc, char **argv)
 {
@@ -93,22 +117,15 @@ cmd_user(int argc, char **argv)
 		fprintf(stderr, "imagegen user: the only subcommand is create (see imagegen user --help)\n");
 		return 2;
 	}
-	for (int i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--admin") == 0)
-			admin = 1;
-		else if (strcmp(argv[i], "--password-stdin") == 0)
-			from_stdin = 1;
-		else if (strcmp(argv[i], "--username") == 0 && i + 1 < argc)
-			username = argv[++i];
-		else if (strcmp(argv[i], "--email") == 0 && i + 1 < argc)
-			email = argv[++i];
-		else if (strcmp(argv[i], "--display-name") == 0 && i + 1 < argc)
-			display = argv[++i];
-		else {
-			fprintf(stderr, "imagegen user create: unknown or incomplete argument %s\n", argv[i]);
-			return 2;
-		}
-	}
+	if ((rc = ig_cli_options(argc, argv, 3, (const ig_cli_opt[]) {
+		{ "--admin", &admin, NULL },
+		{ "--password-stdin", &from_stdin, NULL },
+		{ "--username", NULL, &username },
+		{ "--email", NULL, &email },
+		{ "--display-name", NULL, &display },
+		{ NULL, NULL, NULL },
+	    }, NULL, "imagegen user create: unknown or incomplete argument", NULL)) != 0)
+		return rc;
 	if (username == NULL || email == NULL) {
 		fprintf(stderr, "imagegen user create: --username and --email are required\n");
 		return 2;
@@ -184,7 +201,6 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	char err[512];
 	const command *cmd = NULL;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -214,12 +230,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	ig_log_set_program("imagegen");
-	if (ig_config_load(err, sizeof(err)) != 0) {
-		fprintf(stderr, "imagegen: configuration error: %s\n", err);
+	if (ig_config_start("imagegen") != 0)
 		return 2;
-	}
-	ig_log_set_level((ig_log_level)ig_log_level_parse(ig_cfg()->log_level));
 	ig_db_setup(ig_cfg()->database_url, ig_cfg()->db_timeout_ms, "imagegen-cli");
 	return cmd->run(argc, argv);
 }

@@ -464,28 +464,13 @@ main(int argc, char **argv)
 	char err[512];
 	const ig_config *c;
 	sigset_t set;
-	int inherited;
+	int inherited, rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("imagegen-fcgi %s\n", PACKAGE_VERSION);
-			return 0;
-		}
-		fprintf(stderr, "imagegen-fcgi: unknown argument %s\n", argv[i]);
-		usage(stderr);
+	if ((rc = ig_daemon_args("imagegen-fcgi", argc, argv, usage)) >= 0)
+		return rc;
+	if (ig_config_start("imagegen-fcgi") != 0)
 		return 2;
-	}
-	ig_log_set_program("imagegen-fcgi");
-	if (ig_config_load(err, sizeof(err)) != 0) {
-		fprintf(stderr, "imagegen-fcgi: configuration error: %s\n", err);
-		return 2;
-	}
 	c = ig_cfg();
-	ig_log_set_level((ig_log_level)ig_log_level_parse(c->log_level));
 	if (ig_pconf_load(err, sizeof(err)) != 0) {
 		fprintf(stderr, "imagegen-fcgi: configuration error: %s\n", err);
 		return 2;

@@ -534,28 +534,17 @@ main(int argc, char **argv)
 	ig_err e;
 	int64_t last_beat = 0, last_claim = 0, drain_deadline = 0;
 	ig_listener *listening;
-	int more_waiting = 0, claimed_count = 0, fds[2], closed = 0;
+	int more_waiting = 0, claimed_count = 0, fds[2], closed = 0, rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("imagegen-worker %s\n", PACKAGE_VERSION);
-			return 0;
-		}
-		fprintf(stderr, "imagegen-worker: unknown argument %s\n", argv[i]);
-		usage(stderr);
+	if ((rc = ig_daemon_args("imagegen-worker", argc, argv, usage)) >= 0)
+		return rc;
+	if (ig_config_start("imagegen-worker") != 0)
 		return 2;
-	}
-	ig_log_set_program("imagegen-worker");
-	if (ig_config_load(err, sizeof(err)) != 0 || ig_pconf_load(err, sizeof(err)) != 0) {
+	if (ig_pconf_load(err, sizeof(err)) != 0) {
 		fprintf(stderr, "imagegen-worker: configuration error: %s\n", err);
 		return 2;
 	}
 	c = ig_cfg();
-	ig_log_set_level((ig_log_level)ig_log_level_parse(c->log_level));
 	if (!c->secret_key_set || ig_secretbox_setup(c->secret_key) != 0) {
 		fprintf(stderr, "imagegen-worker: IG_SECRET_KEY: required, 64 hex digits (32 bytes)\n");
 		return 2;

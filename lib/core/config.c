@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "lib/core/config.h"
+#include "lib/core/log.h"
 #include "lib/core/util.h"
 
 #ifndef IG_PKGDATADIR
@@ -415,4 +416,37 @@ ig_config_dump(void)
 			break;
 		}
 	}
+}
+
+int
+ig_config_start(const char *program)
+{
+	char err[512];
+
+	ig_log_set_program(program);
+	if (ig_config_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: configuration error: %s\n", program, err);
+		return -1;
+	}
+	ig_log_set_level((ig_log_level)ig_log_level_parse(ig_cfg()->log_level));
+	return 0;
+}
+
+int
+ig_daemon_args(const char *program, int argc, char **argv, void (*usage)(FILE *f))
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("%s %s\n", program, PACKAGE_VERSION);
+			return 0;
+		}
+		fprintf(stderr, "%s: unknown argument %s\n", program, argv[i]);
+		usage(stderr);
+		return 2;
+	}
+	return -1;
 }

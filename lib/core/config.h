@@ -9,6 +9,7 @@
 #define IG_CORE_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct ig_config {
 	char *var_dir;
@@ -70,6 +71,20 @@ typedef struct ig_config {
  * configuration. Returns 0, or -1 with a message naming the variable in err.
  * Safe to call again (tests do); the previous values are freed. */
 int ig_config_load(char *err, size_t errlen);
+/*
+ * The start of every program of ours (imagegen-fcgi, imagegen-worker, the
+ * imagegen CLI): name itself as program in the log, ig_config_load, and log
+ * at IG_LOG_LEVEL. 0, or -1 after "<program>: configuration error: ..." on
+ * stderr (the program then exits 2).
+ */
+int ig_config_start(const char *program);
+/*
+ * The arguments of a daemon, which takes none but --help/-h (usage on
+ * stdout) and --version ("<program> <version>"). -1 when argv has none of
+ * them and the program goes on; otherwise the status main returns: 0 after
+ * --help or --version, 2 after anything else (said on stderr with usage).
+ */
+int ig_daemon_args(const char *program, int argc, char **argv, void (*usage)(FILE *f));
 /* The loaded configuration (valid after a successful ig_config_load). */
 const ig_config *ig_cfg(void);
 /* Print "NAME=value" of every setting, for `imagegen config`: secrets as

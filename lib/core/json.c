@@ -189,9 +189,11 @@ ig_json_parse(const char *buf, size_t len, size_t max_array, ig_err *err)
 	return obj;
 }
 
-/* Shared start of every field reader: 0 found, 1 absent/null, -1 missing. */
+/* Shared start of every field reader: 0 found and of type type, 1
+ * absent/null, -1 missing or of another type ("<key> must be <what>"). */
 static int
-lookup(json_object *obj, const char *key, int required, json_object **val, ig_err *err)
+lookup(json_object *obj, const char *key, int required, json_type type, const char *what,
+    json_object **val, ig_err *err)
 {
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "the request body must be a JSON object");
@@ -200,6 +202,8 @@ lookup(json_object *obj, const char *key, int required, json_object **val, ig_er
 			return ig_err_set(err, IG_E_INVALID_REQUEST, key, "%s is required", key);
 		return 1;
 	}
+	if (!json_object_is_type(*val, type))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, key, "%s must be %s", key, what);
 	return 0;
 }
 
@@ -208,13 +212,11 @@ ig_json_string(json_object *obj, const char *key, int required, size_t minlen,
     size_t maxlen, const char **out, ig_err *err)
 {
 	json_object *v;
-	int rc = lookup(obj, key, required, &v, err);
+	int rc = lookup(obj, key, required, json_type_string, "a string", &v, err);
 	size_t n;
 
 	if (rc != 0)
 		return rc;
-	if (!json_object_is_type(v, json_type_string))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, key, "%s must be a string", key);
 	n = ig_utf8_len(json_object_get_string(v));
 	if (n < minlen || n > maxlen)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, key,
@@ -228,13 +230,11 @@ ig_json_int(json_object *obj, const char *key, int required, int64_t min,
     int64_t max, int64_t *out, ig_err *err)
 {
 	json_object *v;
-	int rc = lookup(obj, key, required, &v, err);
+	int rc = lookup(obj, key, required, json_type_int, "an integer", &v, err);
 	int64_t n;
 
 	if (rc != 0)
 		return rc;
-	if (!json_object_is_type(v, json_type_int))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, key, "%s must be an integer", key);
 	/* json-c stores large positive values as uint64 and clamps the int64
 	 * view; compare through the unsigned view so 2^63 is not INT64_MAX. */
 	if (json_object_get_uint64(v) > (uint64_t)INT64_MAX)
@@ -252,12 +252,10 @@ int
 ig_json_bool(json_object *obj, const char *key, int required, int *out, ig_err *err)
 {
 	json_object *v;
-	int rc = lookup(obj, key, required, &v, err);
+	int rc = lookup(obj, key, required, json_type_boolean, "true or false", &v, err);
 
 	if (rc != 0)
 		return rc;
-	if (!json_object_is_type(v, json_type_boolean))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, key, "%s must be true or false", key);
 	*out = json_object_get_boolean(v);
 	return 0;
 }

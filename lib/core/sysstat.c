@@ -53,18 +53,19 @@ ig_sys_cpu_read(ig_cpu_times *out)
 	return ig_sys_cpu_parse(buf, out);
 }
 
+/* part of whole in percent, part capped at whole (> 0). */
+static double
+percent(uint64_t part, uint64_t whole)
+{
+	return 100.0 * (double)(part < whole ? part : whole) / (double)whole;
+}
+
 double
 ig_sys_cpu_percent(const ig_cpu_times *prev, const ig_cpu_times *cur)
 {
-	uint64_t dt, db;
-
 	if (cur->total <= prev->total || cur->busy < prev->busy)
 		return -1;
-	dt = cur->total - prev->total;
-	db = cur->busy - prev->busy;
-	if (db > dt)
-		db = dt;
-	return 100.0 * (double)db / (double)dt;
+	return percent(cur->busy - prev->busy, cur->total - prev->total);
 }
 
 /* Value in kB of "name:" in meminfo text; -1 when absent. */
@@ -83,16 +84,12 @@ double
 ig_sys_mem_parse(const char *text, uint64_t *total_bytes)
 {
 	long long total = meminfo_kb(text, "MemTotal"), avail = meminfo_kb(text, "MemAvailable");
-	double pct;
 
 	if (total <= 0 || avail < 0)
 		return -1;
-	if (avail > total)
-		avail = total;
-	pct = 100.0 * (double)(total - avail) / (double)total;
 	if (total_bytes != NULL)
 		*total_bytes = (uint64_t)total * 1024;
-	return pct;
+	return percent(avail < total ? (uint64_t)(total - avail) : 0, (uint64_t)total);
 }
 
 double

@@ -7,6 +7,7 @@
 #ifndef IG_CORE_UTIL_H
 #define IG_CORE_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ char *ig_xstrdup(const char *s);
 char *ig_xstrndup(const char *s, size_t n);
 /* printf into a new string; the caller frees it. */
 char *ig_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *ig_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A growable byte buffer; always NUL-terminated after ig_buf_* calls. */
 typedef struct ig_buf {
@@ -61,5 +63,18 @@ int ig_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* 1 when s is a usable request id: 1..64 chars of [A-Za-z0-9._-]. */
 int ig_request_id_valid(const char *s);
+
+/* Decode the code point at s (n > 0 bytes left) per RFC 3629: no overlong
+ * forms, surrogates or code points past U+10FFFF. Returns its length, or 0
+ * when the bytes are not a valid UTF-8 sequence. */
+size_t ig_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* 1 when s (len bytes) is valid UTF-8 as ig_utf8_decode reads it. Any
+ * code point is allowed, NUL and control characters too: callers that
+ * refuse them say so themselves. */
+int ig_utf8_valid(const char *s, size_t len);
+
+/* CRC-32 of ISO-HDLC, ZIP and PNG (reflected, polynomial 0xEDB88320):
+ * continue crc (0 to start) over n bytes. */
+uint32_t ig_crc32(uint32_t crc, const void *p, size_t n);
 
 #endif

@@ -1,7 +1,6 @@
 /* zip.c — see zip.h. Field layouts cite PKWARE APPNOTE.TXT 6.3.10. */
 #include "ig_autoconf.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,32 +40,6 @@ struct ig_zip {
 	uint16_t dos_time, dos_date;
 	uint32_t mtime;
 };
-
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void
-crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-uint32_t
-ig_crc32(uint32_t crc, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	pthread_once(&crc_once, crc_init);
-	crc = ~crc;
-	while (n-- > 0)
-		crc = crc_table[(crc ^ *b++) & 0xFF] ^ (crc >> 8);
-	return ~crc;
-}
 
 /* Little-endian field writers (APPNOTE 4.4.1.1: all values little-endian). */
 static unsigned char *
@@ -123,45 +96,15 @@ dos_time(time_t t, uint16_t *tm_out, uint16_t *date_out)
 	*date_out = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
 }
 
-/* 1 when s (n bytes) is well-formed UTF-8 (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF) holding no control character. */
+/* 1 when s (n bytes) is well-formed UTF-8 (ig_utf8_valid) holding no
+ * control character. */
 static int
 utf8_ok(const unsigned char *s, size_t n)
 {
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i];
-		size_t len;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7F)
-				return 0;
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			len = 2, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			len = 3, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			len = 4, cp = c & 0x07;
-		else
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] == 0x7F)
 			return 0;
-		if (i + len > n)
-			return 0;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
-		i += len;
-	}
-	return 1;
+	return ig_utf8_valid((const char *)s, n);
 }
 
 /* A name an extractor can write safely (APPNOTE 4.4.17.1: relative, forward

@@ -56,8 +56,5 @@ uint64_t ig_zip_bytes(const ig_zip *z);
 /* A short text for an IG_ZIP_E* code. */
 const char *ig_zip_strerror(int code);
 
-/* CRC-32 of ISO-HDLC / ZIP (reflected, polynomial 0xEDB88320): continue
- * crc (0 to start) over n bytes. */
-uint32_t ig_crc32(uint32_t crc, const void *p, size_t n);
 
 #endif

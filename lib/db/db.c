@@ -330,12 +330,7 @@ ig_db_exec(const char *sql, int nparams, const char *const *params, int flags, i
 int
 ig_db_run(const char *sql, int nparams, const char *const *params, int flags, ig_err *err)
 {
-	PGresult *r = ig_db_exec(sql, nparams, params, flags, err);
-
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
+	return ig_db_int64(sql, nparams, params, flags, NULL, err);
 }
 
 int
@@ -345,9 +340,26 @@ ig_db_int64(const char *sql, int nparams, const char *const *params, int flags, 
 
 	if (r == NULL)
 		return -1;
-	*out = PQntuples(r) > 0 && PQnfields(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	if (out != NULL)
+		*out = PQntuples(r) > 0 && PQnfields(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	PQclear(r);
 	return 0;
+}
+
+void *
+ig_db_array(PGresult *r, size_t size, void (*row)(PGresult *r, int i, void *elem), int *n)
+{
+	unsigned char *out;
+
+	*n = 0;
+	if (r == NULL)
+		return NULL;
+	*n = PQntuples(r);
+	out = ig_xcalloc((size_t)*n + 1, size);
+	for (int i = 0; i < *n; i++)
+		row(r, i, out + (size_t)i * size);
+	PQclear(r);
+	return out;
 }
 
 int

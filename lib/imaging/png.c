@@ -1,7 +1,6 @@
 /* png.c — see png.h. */
 #include "ig_autoconf.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -35,34 +34,26 @@ ig_image_ext(ig_img_format fmt)
 	return formats[(unsigned)fmt < IG_IMG__MAX ? fmt : IG_IMG_UNKNOWN].ext;
 }
 
+/* The n-byte (1 to 4) unsigned integer at p, most significant byte first. */
 static uint32_t
-be32(const unsigned char *p)
+be(const unsigned char *p, int n)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	uint32_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
-static unsigned
-be16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
+/* The same, least significant byte first. */
 static uint32_t
-le32(const unsigned char *p)
+le(const unsigned char *p, int n)
 {
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
+	uint32_t v = 0;
 
-static unsigned
-le16(const unsigned char *p)
-{
-	return (unsigned)p[1] << 8 | p[0];
-}
-
-static uint32_t
-le24(const unsigned char *p)
-{
-	return (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
 }
 
 static void
@@ -74,43 +65,17 @@ put_be32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)v;
 }
 
-/* CRC-32 as PNG Annex D defines it (reflected polynomial 0xEDB88320). */
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void
-crc_init(void)
-{
-	for (uint32_t n = 0; n < 256; n++) {
-		uint32_t c = n;
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_table[n] = c;
-	}
-}
-
-static uint32_t
-crc32_bytes(const unsigned char *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-
-	pthread_once(&crc_once, crc_init);
-	for (size_t i = 0; i < n; i++)
-		c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
-}
-
 static int
 probe_png(const unsigned char *b, size_t len, int *w, int *h)
 {
 	uint32_t pw, ph;
 
-	if (len < 33 || be32(b + 8) != 13 || memcmp(b + 12, "IHDR", 4) != 0)
+	if (len < 33 || be(b + 8, 4) != 13 || memcmp(b + 12, "IHDR", 4) != 0)
 		return -1;
-	if (crc32_bytes(b + 12, 17) != be32(b + 29))
+	if (ig_crc32(0, b + 12, 17) != be(b + 29, 4))
 		return -1;
-	pw = be32(b + 16);
-	ph = be32(b + 20);
+	pw = be(b + 16, 4);
+	ph = be(b + 20, 4);
 	if (pw == 0 || ph == 0 || pw > PNG_CHUNK_MAX || ph > PNG_CHUNK_MAX)
 		return -1;
 	*w = (int)pw;
@@ -148,14 +113,14 @@ probe_jpeg(const unsigned char *b, size_t len, int *w, int *h)
 			return -1;
 		if (len - pos < 2)
 			return -1;
-		seglen = be16(b + pos);
+		seglen = be(b + pos, 2);
 		if (seglen < 2 || len - pos < seglen)
 			return -1;
 		if (is_sof(m)) {
 			if (seglen < 8)
 				return -1;
-			*h = (int)be16(b + pos + 3);
-			*w = (int)be16(b + pos + 5);
+			*h = (int)be(b + pos + 3, 2);
+			*w = (int)be(b + pos + 5, 2);
 			return (*w > 0 && *h > 0) ? 0 : -1;
 		}
 		pos += seglen;
@@ -172,20 +137,20 @@ probe_webp(const unsigned char *b, size_t len, int *w, int *h)
 
 	if (len < 20 || memcmp(b + 8, "WEBP", 4) != 0)
 		return -1;
-	csize = le32(b + 16);
+	csize = le(b + 16, 4);
 	if (memcmp(b + 12, "VP8 ", 4) == 0) {
 		if (len < 30 || csize < 10 || (d[0] & 1) != 0 || d[3] != 0x9d || d[4] != 0x01 ||
 		    d[5] != 0x2a)
 			return -1;
-		*w = (int)(le16(d + 6) & 0x3fff);
-		*h = (int)(le16(d + 8) & 0x3fff);
+		*w = (int)(le(d + 6, 2) & 0x3fff);
+		*h = (int)(le(d + 8, 2) & 0x3fff);
 		if (*w == 0 || *h == 0)
 			return -1;
 	} else if (memcmp(b + 12, "VP8L", 4) == 0) {
 		uint32_t bits;
 		if (len < 25 || csize < 5 || d[0] != 0x2f)
 			return -1;
-		bits = le32(d + 1);
+		bits = le(d + 1, 4);
 		if ((bits >> 29) != 0)
 			return -1;
 		*w = (int)(bits & 0x3fff) + 1;
@@ -193,8 +158,8 @@ probe_webp(const unsigned char *b, size_t len, int *w, int *h)
 	} else if (memcmp(b + 12, "VP8X", 4) == 0) {
 		if (len < 30 || csize < 10)
 			return -1;
-		*w = (int)le24(d + 4) + 1;
-		*h = (int)le24(d + 7) + 1;
+		*w = (int)le(d + 4, 3) + 1;
+		*h = (int)le(d + 7, 3) + 1;
 	} else {
 		return -1;
 	}
@@ -249,7 +214,7 @@ chunk_next(const unsigned char *p, size_t len, size_t *off, chunk *c)
 
 	if (rest < 12)
 		return -1;
-	c->len = be32(p + *off);
+	c->len = be(p + *off, 4);
 	c->type = p + *off + 4;
 	c->data = p + *off + 8;
 	if (c->len > PNG_CHUNK_MAX || rest - 12 < c->len || !chunk_type_ok(c->type))
@@ -284,44 +249,12 @@ png_validate(const unsigned char *p, size_t len, size_t *iend)
 	}
 }
 
-/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points past
- * U+10FFFF. NUL is refused too, as text chunks cannot hold it. */
+/* Strict UTF-8 (ig_utf8_valid). NUL is refused too, as text chunks cannot
+ * hold it. */
 static int
 utf8_valid(const unsigned char *s, size_t n)
 {
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i];
-		size_t k;
-		uint32_t cp;
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			k = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			k = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			k = 3, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
+	return memchr(s, 0, n) == NULL && ig_utf8_valid((const char *)s, n);
 }
 
 /* PNG §11.3.4.2: 1–79 Latin-1 printable bytes, no leading, trailing or
@@ -382,7 +315,7 @@ write_text_chunk(unsigned char *o, const char *k, const char *v, int itxt)
 	}
 	memcpy(o, v, vl);
 	o += vl;
-	put_be32(o, crc32_bytes(type, dlen + 4));
+	put_be32(o, ig_crc32(0, type, dlen + 4));
 	return o + 4;
 }
 
@@ -448,7 +381,7 @@ text_chunk_match(const chunk *c, const char *keyword, size_t klen, char **value)
 
 	if (c->len < klen + 1 || memcmp(d, keyword, klen) != 0 || d[klen] != 0)
 		return 1;
-	if (crc32_bytes(c->type, (size_t)c->len + 4) != be32(c->data + c->len))
+	if (ig_crc32(0, c->type, (size_t)c->len + 4) != be(c->data + c->len, 4))
 		return -1;
 	p = d + klen + 1;
 	if (!itxt) {

@@ -248,7 +248,7 @@ summary_json(PGresult *r, int i)
 		/* Remaining items over the concurrency this batch is getting,
 		 * at the duration its items (or the provider's) are taking. */
 		const ig_provider_ops *ops = ig_provider_find(PQgetvalue(r, i, COL_PROVIDER));
-		double each = PQgetisnull(r, i, COL_EACH) ? (ops ? ops->typical_latency_s : 10) :
+		double each = PQgetisnull(r, i, COL_EACH) ? (ops ? ops->caps.latency_s : 10) :
 		    atof(PQgetvalue(r, i, COL_EACH));
 		int lanes = running > 0 ? running : 1;
 		time_t eta;
@@ -465,29 +465,27 @@ dup_or_null(PGresult *r, int i, int c)
 	return PQgetisnull(r, i, c) ? NULL : ig_xstrdup(PQgetvalue(r, i, c));
 }
 
+static void
+item_row(PGresult *r, int i, void *elem)
+{
+	ig_batch_item *it = elem;
+
+	it->index = (int)strtol(PQgetvalue(r, i, 0), NULL, 10);
+	snprintf(it->status, sizeof(it->status), "%s", PQgetvalue(r, i, 1));
+	snprintf(it->finished_at, sizeof(it->finished_at), "%s", PQgetvalue(r, i, 2));
+	it->error_code = dup_or_null(r, i, 3);
+	it->error_message = dup_or_null(r, i, 4);
+	snprintf(it->job_id, sizeof(it->job_id), "%s", PQgetvalue(r, i, 5));
+}
+
 int
 ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err)
 {
 	const char *p[1] = { batch_id };
-	PGresult *r = ig_db_exec(sql[SQL_STREAM_ITEMS], 1, p, IG_DB_IDEMPOTENT, err);
 
-	*items = NULL;
-	*n = 0;
-	if (r == NULL)
-		return -1;
-	*n = PQntuples(r);
-	*items = ig_xcalloc((size_t)*n + 1, sizeof(**items));
-	for (int i = 0; i < *n; i++) {
-		ig_batch_item *it = &(*items)[i];
-		it->index = (int)strtol(PQgetvalue(r, i, 0), NULL, 10);
-		snprintf(it->status, sizeof(it->status), "%s", PQgetvalue(r, i, 1));
-		snprintf(it->finished_at, sizeof(it->finished_at), "%s", PQgetvalue(r, i, 2));
-		it->error_code = dup_or_null(r, i, 3);
-		it->error_message = dup_or_null(r, i, 4);
-		snprintf(it->job_id, sizeof(it->job_id), "%s", PQgetvalue(r, i, 5));
-	}
-	PQclear(r);
-	return 0;
+	*items = ig_db_array(ig_db_exec(sql[SQL_STREAM_ITEMS], 1, p, IG_DB_IDEMPOTENT, err),
+	    sizeof(**items), item_row, n);
+	return *items != NULL ? 0 : -1;
 }
 
 void
@@ -536,31 +534,29 @@ ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err)
 	return map;
 }
 
+static void
+image_row(PGresult *r, int i, void *elem)
+{
+	ig_batch_image *im = elem;
+
+	im->index = atoi(PQgetvalue(r, i, 0));
+	im->filename = ig_xstrdup(PQgetvalue(r, i, 1));
+	im->prompt = dup_or_null(r, i, 2);
+	im->has_seed = !PQgetisnull(r, i, 3);
+	im->seed = im->has_seed ? strtoll(PQgetvalue(r, i, 3), NULL, 10) : 0;
+	im->provider = dup_or_null(r, i, 4);
+	im->model = dup_or_null(r, i, 5);
+	im->created = (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10);
+}
+
 int
 ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err)
 {
 	const char *p[1] = { batch_id };
-	PGresult *r = ig_db_exec(sql[SQL_BATCH_IMAGES], 1, p, IG_DB_IDEMPOTENT, err);
 
-	*ims = NULL;
-	*n = 0;
-	if (r == NULL)
-		return -1;
-	*n = PQntuples(r);
-	*ims = ig_xcalloc((size_t)*n + 1, sizeof(**ims));
-	for (int i = 0; i < *n; i++) {
-		ig_batch_image *im = &(*ims)[i];
-		im->index = atoi(PQgetvalue(r, i, 0));
-		im->filename = ig_xstrdup(PQgetvalue(r, i, 1));
-		im->prompt = dup_or_null(r, i, 2);
-		im->has_seed = !PQgetisnull(r, i, 3);
-		im->seed = im->has_seed ? strtoll(PQgetvalue(r, i, 3), NULL, 10) : 0;
-		im->provider = dup_or_null(r, i, 4);
-		im->model = dup_or_null(r, i, 5);
-		im->created = (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10);
-	}
-	PQclear(r);
-	return 0;
+	*ims = ig_db_array(ig_db_exec(sql[SQL_BATCH_IMAGES], 1, p, IG_DB_IDEMPOTENT, err),
+	    sizeof(**ims), image_row, n);
+	return *ims != NULL ? 0 : -1;
 }
 
 void

@@ -74,17 +74,17 @@ ig_pconf_load(char *err, size_t errlen)
 
 		memset(c, 0, sizeof(*c));
 		c->ops = ops;
-		v = ops->base_url_var ? getenv(ops->base_url_var) : NULL;
+		v = ops->settings.base_url_var ? getenv(ops->settings.base_url_var) : NULL;
 		if (v == NULL || *v == '\0')
 			v = ops->default_base_url ? ops->default_base_url : "";
 		if (*v != '\0' && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
-			snprintf(err, errlen, "%s: must be an http:// or https:// URL", ops->base_url_var);
+			snprintf(err, errlen, "%s: must be an http:// or https:// URL", ops->settings.base_url_var);
 			return -1;
 		}
 		c->base_url = ig_xstrndup(v, strlen(v) - (strlen(v) > 0 && v[strlen(v) - 1] == '/'));
-		v = ops->api_key_var ? getenv(ops->api_key_var) : NULL;
+		v = ops->settings.api_key_var ? getenv(ops->settings.api_key_var) : NULL;
 		c->api_key = (v && *v) ? ig_xstrdup(v) : NULL;
-		var_name(name, sizeof(name), ops->settings_prefix, "CONCURRENCY");
+		var_name(name, sizeof(name), ops->settings.prefix, "CONCURRENCY");
 		v = getenv(name);
 		c->concurrency = 4;
 		if (v != NULL) {
@@ -94,14 +94,14 @@ ig_pconf_load(char *err, size_t errlen)
 			}
 			c->concurrency = (int)n;
 		}
-		var_name(name, sizeof(name), ops->settings_prefix, "DOWNLOAD_HOSTS");
+		var_name(name, sizeof(name), ops->settings.prefix, "DOWNLOAD_HOSTS");
 		v = getenv(name);
 		if (v != NULL && *v != '\0') {
 			c->download_hosts = ig_xstrdup(v);
 			for (char *p = c->download_hosts; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 		} else if (*c->base_url && url_host(c->base_url, host, sizeof(host)) == 0) {
-			const char *delivery = ops->delivery_hosts;
+			const char *delivery = ops->settings.delivery_hosts;
 			c->download_hosts = delivery ? ig_xasprintf("%s,%s", host, delivery) : ig_xstrdup(host);
 		} else {
 			c->download_hosts = ig_xstrdup("");
@@ -117,15 +117,15 @@ ig_pconf_dump(void)
 		const ig_pconf *c = &confs[i];
 		char name[64], *url;
 
-		if (c->ops->base_url_var == NULL || c->ops->api_key_var == NULL)
+		if (c->ops->settings.base_url_var == NULL || c->ops->settings.api_key_var == NULL)
 			continue; /* builtin: nothing to configure */
 		url = ig_config_mask(c->base_url);
-		printf("%s=%s\n", c->ops->base_url_var, url);
+		printf("%s=%s\n", c->ops->settings.base_url_var, url);
 		free(url);
-		printf("%s=%s\n", c->ops->api_key_var, c->api_key ? "(set)" : "(not set)");
-		var_name(name, sizeof(name), c->ops->settings_prefix, "CONCURRENCY");
+		printf("%s=%s\n", c->ops->settings.api_key_var, c->api_key ? "(set)" : "(not set)");
+		var_name(name, sizeof(name), c->ops->settings.prefix, "CONCURRENCY");
 		printf("%s=%d\n", name, c->concurrency);
-		var_name(name, sizeof(name), c->ops->settings_prefix, "DOWNLOAD_HOSTS");
+		var_name(name, sizeof(name), c->ops->settings.prefix, "DOWNLOAD_HOSTS");
 		printf("%s=%s\n", name, c->download_hosts);
 	}
 }

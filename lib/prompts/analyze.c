@@ -35,54 +35,6 @@ ig_complexity_name(ig_complexity c)
 	return complexity_names[c];
 }
 
-/* Decode the code point at s (n bytes left) per RFC 3629. Returns its
- * length, or 0 when the bytes are not a valid UTF-8 sequence. */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xE0) == 0xC0) {
-		len = 2, c = s[0] & 0x1F, min = 0x80;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		len = 3, c = s[0] & 0x0F, min = 0x800;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		len = 4, c = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-int
-ig_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_decode(p + i, len - i, &cp);
-		if (n == 0)
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
 /* Han ideographs and kana: one word each (analyze.h). */
 static int
 is_cjk_word(uint32_t c)
@@ -118,7 +70,7 @@ count_words(const unsigned char *s, size_t len)
 	uint32_t c;
 
 	for (size_t i = 0; i < len;) {
-		i += utf8_decode(s + i, len - i, &c);
+		i += ig_utf8_decode(s + i, len - i, &c);
 		if (is_cjk_word(c)) {
 			words++;
 			in_word = 0;

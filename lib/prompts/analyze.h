@@ -44,6 +44,8 @@
 
 #include <stddef.h>
 
+#include "lib/core/util.h"  /* ig_utf8_valid: the prompt's UTF-8 check */
+
 /* The element kinds, in the order of the lexicons and of the JSON. */
 typedef enum ig_element {
 	IG_EL_SUBJECT,
@@ -91,8 +93,5 @@ int ig_analyze_prompt(const char *prompt, ig_analysis *out);
 /* JSON names: "subject", …, "quality_modifiers"; "simple", … */
 const char *ig_element_name(ig_element e);
 const char *ig_complexity_name(ig_complexity c);
-
-/* 1 when s is valid UTF-8 as above (len bytes). */
-int ig_utf8_valid(const char *s, size_t len);
 
 #endif

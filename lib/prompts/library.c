@@ -132,25 +132,22 @@ ig_estimate_range(int samples, double p25, double p75, int typical_s, int *lo, i
 	return 0;
 }
 
+static void
+entry_row(PGresult *r, int i, void *elem)
+{
+	ig_prompt_entry *e = elem;
+
+	e->prompt = ig_xstrdup(PQgetvalue(r, i, 0));
+	e->category = ig_xstrdup(PQgetvalue(r, i, 1));
+	e->style = ig_xstrdup(PQgetvalue(r, i, 2));
+}
+
 int
 ig_prompt_suggest(const char *category, const char *style, int limit, ig_prompt_entry **out, int *n,
     ig_err *err)
 {
-	PGresult *r = ig_prompt_suggestions(category, style, limit, err);
-
-	*out = NULL;
-	*n = 0;
-	if (r == NULL)
-		return -1;
-	*n = PQntuples(r);
-	*out = ig_xcalloc((size_t)*n + 1, sizeof(**out));
-	for (int i = 0; i < *n; i++) {
-		(*out)[i].prompt = ig_xstrdup(PQgetvalue(r, i, 0));
-		(*out)[i].category = ig_xstrdup(PQgetvalue(r, i, 1));
-		(*out)[i].style = ig_xstrdup(PQgetvalue(r, i, 2));
-	}
-	PQclear(r);
-	return 0;
+	*out = ig_db_array(ig_prompt_suggestions(category, style, limit, err), sizeof(**out), entry_row, n);
+	return *out != NULL ? 0 : -1;
 }
 
 void

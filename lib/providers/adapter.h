@@ -32,6 +32,9 @@ char *ig_b64_encode(const unsigned char *in, size_t n);
 void ig_http_begin(ig_http_req *r, const char *method, const char *base, const char *pathfmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Add "Authorization: Bearer <key>" (an empty key when NULL). */
+void ig_http_bearer(ig_http_req *r, const char *key);
+
 /* A GET of an output URL a provider handed back: no credentials, the
  * runner's download host allow-list applies. */
 void ig_http_download(ig_http_req *r, const char *url);
@@ -70,6 +73,25 @@ ig_step ig_provider_fail(ig_call *call, ig_errcode code, const char *what, const
  * storage host is not our key's fault). */
 #define IG_DOWNLOAD_MAX_HOPS 3
 ig_step ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err);
+
+/* The call's state: one zeroed allocation of size bytes, set as
+ * call->state and freed by ig_provider_cleanup. */
+void *ig_call_state(ig_call *call, size_t size);
+
+/* The call's output downloads (ig_call.downloads). Queue url with the
+ * prompt it was revised to (or NULL). */
+void ig_download_add(ig_call *call, const char *url, const char *revised);
+/* 1 while a queued download is under way: the answer being parsed is its. */
+int ig_download_pending(const ig_call *call);
+/* Ask for the next queued download: 1 with *next set, or 0 when none is
+ * left (the queue is then emptied). */
+int ig_download_next(ig_call *call, ig_http_req *next);
+/* A 2xx answer to the pending download: the call's next image (has_seed,
+ * seed, the URL's revised prompt). 0, or -1 with err when it is not an
+ * image (ig_call_add_raw_image). */
+int ig_download_take(ig_call *call, const ig_http_resp *resp, int has_seed, int64_t seed, ig_err *err);
+/* Free the queue (ig_provider_cleanup does). */
+void ig_download_free(ig_call *call);
 
 /* The nearest of the "W:H" ratios (NULL-terminated) to width×height,
  * measured as the distance between log-ratios. */

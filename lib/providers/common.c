@@ -110,16 +110,11 @@ ig_http_begin(ig_http_req *r, const char *method, const char *base, const char *
 	size_t blen = base ? strlen(base) : 0;
 	char *path;
 	va_list ap;
-	int n;
 
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
 	va_start(ap, pathfmt);
-	n = vsnprintf(NULL, 0, pathfmt, ap);
-	va_end(ap);
-	path = ig_xmalloc((size_t)n + 1);
-	va_start(ap, pathfmt);
-	vsnprintf(path, (size_t)n + 1, pathfmt, ap);
+	path = ig_xvasprintf(pathfmt, ap);
 	va_end(ap);
 	memset(r, 0, sizeof(*r));
 	r->method = ig_xstrdup(method);
@@ -130,6 +125,12 @@ ig_http_begin(ig_http_req *r, const char *method, const char *base, const char *
 	ig_buf_puts(&b, path);
 	r->url = b.data;
 	free(path);
+}
+
+void
+ig_http_bearer(ig_http_req *r, const char *key)
+{
+	ig_http_add_header(r, "Authorization: Bearer %s", key ? key : "");
 }
 
 void
@@ -234,6 +235,67 @@ ig_call_add_raw_image(ig_call *call, const ig_http_resp *resp, int has_seed, int
 	ig_call_add_image(call, data, resp->len, has_seed, seed);
 	call->redirects = 0;
 	return 0;
+}
+
+void *
+ig_call_state(ig_call *call, size_t size)
+{
+	call->state = ig_xcalloc(1, size);
+	return call->state;
+}
+
+void
+ig_download_add(ig_call *call, const char *url, const char *revised)
+{
+	struct ig_downloads *d = &call->downloads;
+
+	d->urls = ig_xrealloc(d->urls, sizeof(char *) * (size_t)(d->n + 1));
+	d->revised = ig_xrealloc(d->revised, sizeof(char *) * (size_t)(d->n + 1));
+	d->urls[d->n] = ig_xstrdup(url);
+	d->revised[d->n++] = revised ? ig_xstrdup(revised) : NULL;
+}
+
+int
+ig_download_pending(const ig_call *call)
+{
+	return call->downloads.next < call->downloads.n;
+}
+
+int
+ig_download_next(ig_call *call, ig_http_req *next)
+{
+	if (ig_download_pending(call)) {
+		ig_http_download(next, call->downloads.urls[call->downloads.next]);
+		return 1;
+	}
+	ig_download_free(call);
+	return 0;
+}
+
+int
+ig_download_take(ig_call *call, const ig_http_resp *resp, int has_seed, int64_t seed, ig_err *err)
+{
+	struct ig_downloads *d = &call->downloads;
+
+	if (ig_call_add_raw_image(call, resp, has_seed, seed, err) != 0)
+		return -1;
+	call->images[call->nimages - 1].revised_prompt = d->revised[d->next];
+	d->revised[d->next++] = NULL;
+	return 0;
+}
+
+void
+ig_download_free(ig_call *call)
+{
+	struct ig_downloads *d = &call->downloads;
+
+	for (int i = 0; i < d->n; i++) {
+		free(d->urls[i]);
+		free(d->revised[i]);
+	}
+	free(d->urls);
+	free(d->revised);
+	memset(d, 0, sizeof(*d));
 }
 
 ig_step

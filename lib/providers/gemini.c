@@ -126,7 +126,6 @@ request(ig_call *call, ig_http_req *out)
 	    st->imagen ? "predict" : "generateContent");
 	ig_http_add_header(out, "x-goog-api-key: %s", req->api_key ? req->api_key : "");
 	ig_http_set_json(out, o);
-	json_object_put(o);
 }
 
 static int
@@ -136,10 +135,9 @@ gm_build(ig_call *call, ig_http_req *out, ig_err *err)
 
 	if (gm_validate(call->req, err) != 0)
 		return -1;
-	st = ig_xcalloc(1, sizeof(*st));
+	st = ig_call_state(call, sizeof(*st));
 	st->model = resolve(call->req->model);
 	st->imagen = strncmp(st->model, "imagen", 6) == 0;
-	call->state = st;
 	request(call, out);
 	return 0;
 }
@@ -325,7 +323,6 @@ gm_chat_build(const char *base_url, const char *api_key, const char *system, con
 	ig_http_begin(out, "POST", base_url, "/v1beta/models/%s:generateContent", CHAT_MODEL);
 	ig_http_add_header(out, "x-goog-api-key: %s", api_key);
 	ig_http_set_json(out, body);
-	json_object_put(body);
 	return 0;
 }
 
@@ -358,23 +355,13 @@ const ig_provider_ops ig_provider_gemini = {
 	.display_name = "Google Gemini / Imagen",
 	.default_base_url = "https://generativelanguage.googleapis.com",
 	.models = models,
-	.sizes = NULL,
-	.max_side = 2048,
-	.max_images = 8,
-	.supports_negative_prompt = 0,
-	.supports_seed = 0,
-	.needs_key = 1,
-	.typical_latency_s = 10,
+	.caps = { .max_side = 2048, .max_images = 8, .latency_s = 10 },
+	.key = { .required = 1, .prefixes = key_prefixes, .probe_path = "/v1beta/models?pageSize=1",
+	    .header = "x-goog-api-key" },
+	.settings = { .prefix = "IG_GEMINI", .base_url_var = "IG_GEMINI_BASE_URL",
+	    .api_key_var = "IG_GEMINI_API_KEY" },
+	.chat = { .build = gm_chat_build, .parse = gm_chat_parse, .order = 2 },
 	.validate = gm_validate,
 	.build = gm_build,
 	.parse = gm_parse,
-	.base_url_var = "IG_GEMINI_BASE_URL",
-	.api_key_var = "IG_GEMINI_API_KEY",
-	.settings_prefix = "IG_GEMINI",
-	.key_prefixes = key_prefixes,
-	.probe_path = "/v1beta/models?pageSize=1",
-	.key_header = "x-goog-api-key",
-	.chat_build = gm_chat_build,
-	.chat_parse = gm_chat_parse,
-	.chat_order = 2,
 };

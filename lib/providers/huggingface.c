@@ -68,11 +68,10 @@ request(ig_call *call, ig_http_req *out)
 		    json_object_new_int64(ig_seed_at(req, st->index, HF_SEED_MOD)));
 	json_object_object_add(o, "parameters", p);
 	ig_http_begin(out, "POST", call->base_url, "/models/%s", req->model);
-	ig_http_add_header(out, "Authorization: Bearer %s", req->api_key ? req->api_key : "");
+	ig_http_bearer(out, req->api_key);
 	ig_http_add_header(out, "Accept: image/png");
 	ig_http_add_header(out, "x-use-cache: false");
 	ig_http_set_json(out, o);
-	json_object_put(o);
 }
 
 static int
@@ -80,7 +79,7 @@ hf_build(ig_call *call, ig_http_req *out, ig_err *err)
 {
 	if (hf_validate(call->req, err) != 0)
 		return -1;
-	call->state = ig_xcalloc(1, sizeof(hf_state));
+	ig_call_state(call, sizeof(hf_state));
 	request(call, out);
 	return 0;
 }
@@ -163,7 +162,7 @@ hf_probe(const char *base_url, const char *api_key, ig_http_req *out)
 		ig_http_begin(out, "GET", "https://huggingface.co", "/api/whoami-v2");
 	else
 		ig_http_begin(out, "GET", base_url, "/api/whoami-v2");
-	ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
+	ig_http_bearer(out, api_key);
 	return 0;
 }
 
@@ -174,20 +173,13 @@ const ig_provider_ops ig_provider_huggingface = {
 	.display_name = "Hugging Face",
 	.default_base_url = "https://router.huggingface.co/hf-inference",
 	.models = models,
-	.sizes = NULL,
-	.max_side = 2048,
-	.max_images = 4,
-	.supports_negative_prompt = 1,
-	.supports_seed = 1,
-	.needs_key = 1,
-	.typical_latency_s = 20,
 	.open_models = 1,
+	.caps = { .max_side = 2048, .max_images = 4, .negative_prompt = 1, .seed = 1, .latency_s = 20 },
+	.key = { .required = 1, .prefixes = key_prefixes },
+	.settings = { .prefix = "IG_HUGGINGFACE", .base_url_var = "IG_HUGGINGFACE_BASE_URL",
+	    .api_key_var = "IG_HUGGINGFACE_API_KEY" },
 	.validate = hf_validate,
 	.build = hf_build,
 	.parse = hf_parse,
 	.probe = hf_probe,
-	.base_url_var = "IG_HUGGINGFACE_BASE_URL",
-	.api_key_var = "IG_HUGGINGFACE_API_KEY",
-	.settings_prefix = "IG_HUGGINGFACE",
-	.key_prefixes = key_prefixes,
 };

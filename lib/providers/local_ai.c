@@ -93,7 +93,6 @@ la_build(ig_call *call, ig_http_req *out, ig_err *err)
 	ig_http_begin(out, "POST", call->base_url, "/sdapi/v1/txt2img");
 	auth_header(out, req->api_key);
 	ig_http_set_json(out, o);
-	json_object_put(o);
 	return 0;
 }
 
@@ -228,19 +227,12 @@ const ig_provider_ops ig_provider_local_ai = {
 	.display_name = "Local Stable Diffusion (AUTOMATIC1111)",
 	.default_base_url = "http://127.0.0.1:7860",
 	.models = models,
-	.sizes = NULL,
-	.max_side = 2048,
-	.max_images = 8,
-	.supports_negative_prompt = 1,
-	.supports_seed = 1,
-	.needs_key = 0,
-	.typical_latency_s = 30,
 	.open_models = 1,
+	.caps = { .max_side = 2048, .max_images = 8, .negative_prompt = 1, .seed = 1, .latency_s = 30 },
+	.settings = { .prefix = "IG_LOCAL_AI", .base_url_var = "IG_LOCAL_AI_URL",
+	    .api_key_var = "IG_LOCAL_AI_API_KEY" },
 	.validate = la_validate,
 	.build = la_build,
 	.parse = la_parse,
 	.probe = la_probe,
-	.base_url_var = "IG_LOCAL_AI_URL",
-	.api_key_var = "IG_LOCAL_AI_API_KEY",
-	.settings_prefix = "IG_LOCAL_AI",
 };

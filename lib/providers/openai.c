@@ -50,9 +50,6 @@ static const char *const sizes[] = { "256x256", "512x512", "1024x1024", "1792x10
 typedef struct oa_state {
 	const oa_family *fam;
 	int asked;                      /* images requested so far */
-	char **urls;                    /* outputs still to download */
-	char **revised;                 /* their revised prompts (or NULL) */
-	int nurls, next_url;
 } oa_state;
 
 static const oa_family *
@@ -84,19 +81,6 @@ oa_validate(const ig_gen_request *req, ig_err *err)
 	    "image_size %s is not offered by %s", size, req->model);
 }
 
-static void
-oa_state_free_urls(oa_state *st)
-{
-	for (int i = 0; i < st->nurls; i++) {
-		free(st->urls[i]);
-		free(st->revised[i]);
-	}
-	free(st->urls);
-	free(st->revised);
-	st->urls = st->revised = NULL;
-	st->nurls = st->next_url = 0;
-}
-
 /* The generation request for the next batch of images. */
 static void
 generation(ig_call *call, ig_http_req *out)
@@ -122,9 +106,8 @@ generation(ig_call *call, ig_http_req *out)
 	if (st->fam->b64_param)
 		json_object_object_add(o, "response_format", json_object_new_string("b64_json"));
 	ig_http_begin(out, "POST", call->base_url, "/v1/images/generations");
-	ig_http_add_header(out, "Authorization: Bearer %s", req->api_key ? req->api_key : "");
+	ig_http_bearer(out, req->api_key);
 	ig_http_set_json(out, o);
-	json_object_put(o);
 }
 
 static int
@@ -134,9 +117,8 @@ oa_build(ig_call *call, ig_http_req *out, ig_err *err)
 
 	if (oa_validate(call->req, err) != 0)
 		return -1;
-	st = ig_xcalloc(1, sizeof(*st));
+	st = ig_call_state(call, sizeof(*st));
 	st->fam = family_of(call->req->model);
-	call->state = st;
 	generation(call, out);
 	return 0;
 }
@@ -148,11 +130,8 @@ advance(ig_call *call, ig_http_req *next)
 {
 	oa_state *st = call->state;
 
-	if (st->next_url < st->nurls) {
-		ig_http_download(next, st->urls[st->next_url]);
+	if (ig_download_next(call, next))
 		return IG_STEP_NEXT;
-	}
-	oa_state_free_urls(st);
 	if (call->nimages < call->req->count && st->asked < call->req->count) {
 		generation(call, next);
 		return IG_STEP_NEXT;
@@ -185,7 +164,6 @@ oa_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
 static ig_step
 generation_done(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err)
 {
-	oa_state *st = call->state;
 	json_object *o = ig_provider_json(resp, err), *data;
 	size_t n;
 	ig_step step = IG_STEP_FAIL;
@@ -197,9 +175,7 @@ generation_done(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_e
 		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "OpenAI's answer has no images");
 		goto out;
 	}
-	st->urls = ig_xcalloc(n, sizeof(char *));
-	st->revised = ig_xcalloc(n, sizeof(char *));
-	for (size_t i = 0; i < n && call->nimages + st->nurls < call->req->count; i++) {
+	for (size_t i = 0; i < n && call->nimages + call->downloads.n < call->req->count; i++) {
 		json_object *d = json_object_array_get_idx(data, i);
 		const char *b64 = ig_jstr(d, "b64_json"), *url = ig_jstr(d, "url");
 		const char *rp = ig_jstr(d, "revised_prompt");
@@ -210,8 +186,7 @@ generation_done(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_e
 			if (rp != NULL)
 				call->images[call->nimages - 1].revised_prompt = ig_xstrdup(rp);
 		} else if (url != NULL) {
-			st->urls[st->nurls] = ig_xstrdup(url);
-			st->revised[st->nurls++] = rp ? ig_xstrdup(rp) : NULL;
+			ig_download_add(call, url, rp);
 		} else {
 			ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "an OpenAI image has neither b64_json nor url");
 			goto out;
@@ -226,19 +201,13 @@ out:
 static ig_step
 oa_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err)
 {
-	oa_state *st = call->state;
 	int ok = resp->status >= 200 && resp->status < 300;
 
-	if (st->next_url < st->nurls) {         /* the answer to a download */
+	if (ig_download_pending(call)) {        /* the answer to a download */
 		if (!ok)
 			return ig_provider_download_error(call, resp, next, err);
-		if (ig_call_add_raw_image(call, resp, 0, 0, err) != 0)
+		if (ig_download_take(call, resp, 0, 0, err) != 0)
 			return IG_STEP_FAIL;
-		if (st->revised[st->next_url] != NULL) {
-			call->images[call->nimages - 1].revised_prompt = st->revised[st->next_url];
-			st->revised[st->next_url] = NULL;
-		}
-		st->next_url++;
 		return advance(call, next);
 	}
 	if (!ok)
@@ -246,17 +215,6 @@ oa_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err
 	return generation_done(call, resp, next, err);
 }
 
-static void
-oa_cleanup(ig_call *call)
-{
-	oa_state *st = call->state;
-
-	if (st == NULL)
-		return;
-	oa_state_free_urls(st);
-	free(st);
-	call->state = NULL;
-}
 
 /* The assistant's chat: Chat Completions with a small model. */
 #define CHAT_MODEL "gpt-4o-mini"
@@ -281,9 +239,8 @@ oa_chat_build(const char *base_url, const char *api_key, const char *system, con
 	json_object_object_add(body, "model", json_object_new_string(CHAT_MODEL));
 	json_object_object_add(body, "messages", msgs);
 	ig_http_begin(out, "POST", base_url, "/v1/chat/completions");
-	ig_http_add_header(out, "Authorization: Bearer %s", api_key);
+	ig_http_bearer(out, api_key);
 	ig_http_set_json(out, body);
-	json_object_put(body);
 	return 0;
 }
 
@@ -310,24 +267,13 @@ const ig_provider_ops ig_provider_openai = {
 	.display_name = "OpenAI",
 	.default_base_url = "https://api.openai.com",
 	.models = models,
-	.sizes = sizes,
-	.max_side = 1792,
-	.max_images = 10,
-	.supports_negative_prompt = 0,
-	.supports_seed = 0,
-	.needs_key = 1,
-	.typical_latency_s = 15,
+	.caps = { .sizes = sizes, .max_side = 1792, .max_images = 10, .latency_s = 15 },
+	.key = { .required = 1, .prefixes = key_prefixes, .probe_path = "/v1/models" },
+	.settings = { .prefix = "IG_OPENAI", .base_url_var = "IG_OPENAI_BASE_URL",
+	    .api_key_var = "IG_OPENAI_API_KEY",
+	    .delivery_hosts = "oaidalleapiprodscus.blob.core.windows.net" },
+	.chat = { .build = oa_chat_build, .parse = oa_chat_parse, .order = 1 },
 	.validate = oa_validate,
 	.build = oa_build,
 	.parse = oa_parse,
-	.cleanup = oa_cleanup,
-	.base_url_var = "IG_OPENAI_BASE_URL",
-	.api_key_var = "IG_OPENAI_API_KEY",
-	.settings_prefix = "IG_OPENAI",
-	.delivery_hosts = "oaidalleapiprodscus.blob.core.windows.net",
-	.key_prefixes = key_prefixes,
-	.probe_path = "/v1/models",
-	.chat_build = oa_chat_build,
-	.chat_parse = oa_chat_parse,
-	.chat_order = 1,
 };

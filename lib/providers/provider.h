@@ -101,7 +101,7 @@ typedef enum ig_step {
 } ig_step;
 
 /* One provider call in flight (all images of a job). The adapter keeps
- * its own progress in state (freed by its cleanup). */
+ * its own progress in state (freed by ig_provider_cleanup). */
 typedef struct ig_call {
 	const ig_gen_request *req;
 	const char *base_url;           /* IG_<PROVIDER>_BASE_URL */
@@ -111,6 +111,14 @@ typedef struct ig_call {
 	void *state;
 	char upstream_id[128];          /* e.g. Replicate's prediction id, for cancel */
 	int redirects;                  /* redirects followed for the download in progress */
+	/* Output URLs the provider handed back, downloaded in order, each
+	 * with the prompt it was revised to (or NULL): the adapters' ig_download_*
+	 * (adapter.h); freed with the call by ig_provider_cleanup. */
+	struct ig_downloads {
+		char **urls;
+		char **revised;
+		int n, next;
+	} downloads;
 } ig_call;
 
 /* One turn of the assistant's conversation: role "user" or "assistant". */
@@ -125,18 +133,67 @@ typedef struct ig_model_decl {
 	int is_default;
 } ig_model_decl;
 
+/* What a provider can do: the bounds a request is validated against
+ * (app/api/generate.c) and what the catalogue shows. */
+typedef struct ig_provider_caps {
+	const char *const *sizes;       /* "WxH" list, NULL-terminated; NULL = any up to max_side */
+	int max_side;
+	int max_images;                 /* per request */
+	int negative_prompt;            /* takes negative_prompt */
+	int seed;                       /* takes seed */
+	int latency_s;                  /* typical seconds, for estimates before any history */
+} ig_provider_caps;
+
+/* The provider's keys. */
+typedef struct ig_provider_keys {
+	int required;                   /* a key is needed to generate (cloud APIs) */
+	int none;                       /* takes no key at all (builtin): no stored keys, no api_key */
+	/* How its keys begin ("sk-"), NULL-terminated, or NULL: a word
+	 * starting so is scrubbed from every provider's error text. */
+	const char *const *prefixes;
+	/* The default probe (ig_provider_probe): GET base URL + probe_path with
+	 * the key as the value of header (NULL: "Authorization: Bearer <key>");
+	 * it passes on 200. NULL probe_path and NULL ops->probe: the provider
+	 * cannot be probed. */
+	const char *probe_path;
+	const char *header;
+} ig_provider_keys;
+
+/* Settings (lib/jobs/pconf.c reads them). */
+typedef struct ig_provider_settings {
+	/* The prefix of the per-provider settings: <prefix>_CONCURRENCY,
+	 * <prefix>_DOWNLOAD_HOSTS. */
+	const char *prefix;
+	/* The variable holding the base URL (IG_<NAME>_BASE_URL; the local
+	 * server's is IG_LOCAL_AI_URL) and the one holding the server's own key. */
+	const char *base_url_var;
+	const char *api_key_var;
+	/* Where output URLs live besides the API host (comma-separated, a
+	 * leading '.' allows subdomains), the default of <prefix>_DOWNLOAD_HOSTS;
+	 * NULL when only the API host. */
+	const char *delivery_hosts;
+} ig_provider_settings;
+
+/*
+ * The assistant's chat (app/api/assistant.c), for providers that have a
+ * chat API; all NULL otherwise. build: the request asking for the next
+ * turn after system and turns (oldest first; the last is the user's
+ * message), 0 or -1. parse: the reply text of a 200 answer (malloc'ed), or
+ * NULL when it has none. The assistant tries the providers with chat in
+ * ascending order.
+ */
+typedef struct ig_provider_chat {
+	int (*build)(const char *base_url, const char *api_key, const char *system,
+	    const ig_chat_turn *turns, int nturns, ig_http_req *out);
+	char *(*parse)(const ig_http_resp *resp);
+	int order;
+} ig_provider_chat;
+
 typedef struct ig_provider_ops {
 	const char *name;               /* "openai" */
 	const char *display_name;       /* "OpenAI" */
 	const char *default_base_url;
 	const ig_model_decl *models;    /* NULL-id terminated */
-	const char *const *sizes;       /* "WxH" list, NULL-terminated; NULL = any up to max_side */
-	int max_side;
-	int max_images;                 /* per request */
-	int supports_negative_prompt;
-	int supports_seed;
-	int needs_key;
-	int typical_latency_s;          /* for estimates before any history */
 	int open_models;                /* 1: model ids beyond `models` are accepted
 	                                 * (a model hub, a local server's checkpoints) */
 	/* Request fields (extras) that reach the provider as the caller wrote
@@ -144,41 +201,10 @@ typedef struct ig_provider_ops {
 	 * NULL-terminated, or NULL. With open_models, what the server's own key
 	 * runs only for administrators (lib/jobs/serverkey.h). */
 	const char *const *free_form;
-
-	/* Settings: the variable holding the base URL (IG_<NAME>_BASE_URL; the
-	 * local server's is IG_LOCAL_AI_URL), the one holding the server's own
-	 * key, and the prefix of the others (<prefix>_CONCURRENCY,
-	 * <prefix>_DOWNLOAD_HOSTS). lib/jobs/pconf.c reads them. */
-	const char *base_url_var;
-	const char *api_key_var;
-	const char *settings_prefix;
-	/* Where output URLs live besides the API host (comma-separated, a
-	 * leading '.' allows subdomains), the default of <prefix>_DOWNLOAD_HOSTS;
-	 * NULL when only the API host. */
-	const char *delivery_hosts;
-	/* How this provider's keys begin ("sk-"), NULL-terminated, or NULL: a
-	 * word starting so is scrubbed from every provider's error text. */
-	const char *const *key_prefixes;
-	/* 1: takes no key at all (builtin): no stored keys, no api_key. */
-	int keyless;
-	/* The default probe (ig_provider_probe): GET base URL + probe_path with
-	 * the key as the value of header key_header (NULL: "Authorization:
-	 * Bearer <key>"); it passes on 200. NULL probe_path and NULL probe: the
-	 * provider cannot be probed. */
-	const char *probe_path;
-	const char *key_header;
-	/*
-	 * The assistant's chat (app/api/assistant.c), for providers that have a
-	 * chat API; NULL otherwise. chat_build: the request asking for the next
-	 * turn after system and turns (oldest first; the last is the user's
-	 * message), 0 or -1. chat_parse: the reply text of a 200 answer
-	 * (malloc'ed), or NULL when it has none. The assistant tries the
-	 * providers with chat in ascending chat_order.
-	 */
-	int (*chat_build)(const char *base_url, const char *api_key, const char *system,
-	    const ig_chat_turn *turns, int nturns, ig_http_req *out);
-	char *(*chat_parse)(const ig_http_resp *resp);
-	int chat_order;
+	ig_provider_caps caps;
+	ig_provider_keys key;
+	ig_provider_settings settings;
+	ig_provider_chat chat;
 
 	/* Providers without a network call (builtin): produce the images of
 	 * the call directly. NULL for HTTP adapters (build/parse are used). */
@@ -193,11 +219,8 @@ typedef struct ig_provider_ops {
 	/* Request that cancels the call upstream (Replicate), or 0 when there
 	 * is nothing to cancel. May be NULL. */
 	int (*cancel)(ig_call *call, ig_http_req *out);
-	/* Free call->state. NULL: free(call->state), the default every
-	 * adapter whose state is one allocation uses (ig_provider_cleanup). */
-	void (*cleanup)(ig_call *call);
 	/* The cheapest authenticated request, to test a key (GET models).
-	 * NULL: the default built from probe_path (ig_provider_probe). */
+	 * NULL: the default built from key.probe_path (ig_provider_probe). */
 	int (*probe)(const char *base_url, const char *api_key, ig_http_req *out);
 	/* 1 when resp to probe shows the key works. NULL: status 200. */
 	int (*probe_ok)(const ig_http_resp *resp);
@@ -228,9 +251,10 @@ int ig_provider_takes_key(const ig_provider_ops *ops);
  * Returns out.
  */
 char *ig_provider_names(char *out, size_t len, int keyed);
-/* The shared tail of every adapter: ops->probe / probe_ok / cleanup, or
- * the defaults described beside them. ig_provider_probe returns -1 when
- * the provider cannot be probed. */
+/* The shared tail of every adapter: ops->probe / probe_ok, or the
+ * defaults described beside them; ig_provider_probe returns -1 when the
+ * provider cannot be probed. ig_provider_cleanup frees what a call holds:
+ * its state (one allocation in every adapter) and its downloads. */
 int ig_provider_probe(const ig_provider_ops *ops, const char *base_url, const char *api_key,
     ig_http_req *out);
 int ig_provider_probe_ok(const ig_provider_ops *ops, const ig_http_resp *resp);
@@ -266,7 +290,8 @@ int ig_provider_key_check(const char *key, ig_err *err);
 /* Helpers for adapters (providers.c). */
 void ig_http_req_free(ig_http_req *r);
 void ig_http_add_header(ig_http_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Set a JSON body (serialised copy of o, which stays the caller's). */
+/* Set the JSON body to o, serialised, and release o: the request takes
+ * the caller's reference (every adapter is done with its body then). */
 void ig_http_set_json(ig_http_req *r, json_object *o);
 void ig_http_add_part(ig_http_req *r, const char *name, const char *value);
 /* Append an image (takes ownership of data). */

@@ -68,7 +68,7 @@ ig_provider_unregister(const char *name)
 int
 ig_provider_takes_key(const ig_provider_ops *ops)
 {
-	return ops != NULL && !ops->keyless;
+	return ops != NULL && !ops->key.none;
 }
 
 char *
@@ -97,13 +97,13 @@ ig_provider_probe(const ig_provider_ops *ops, const char *base_url, const char *
 {
 	if (ops->probe != NULL)
 		return ops->probe(base_url, api_key, out);
-	if (ops->probe_path == NULL)
+	if (ops->key.probe_path == NULL)
 		return -1;
-	ig_http_begin(out, "GET", base_url, "%s", ops->probe_path);
-	if (ops->key_header != NULL)
-		ig_http_add_header(out, "%s: %s", ops->key_header, api_key ? api_key : "");
+	ig_http_begin(out, "GET", base_url, "%s", ops->key.probe_path);
+	if (ops->key.header != NULL)
+		ig_http_add_header(out, "%s: %s", ops->key.header, api_key ? api_key : "");
 	else
-		ig_http_add_header(out, "Authorization: Bearer %s", api_key ? api_key : "");
+		ig_http_bearer(out, api_key);
 	return 0;
 }
 
@@ -116,10 +116,8 @@ ig_provider_probe_ok(const ig_provider_ops *ops, const ig_http_resp *resp)
 void
 ig_provider_cleanup(const ig_provider_ops *ops, ig_call *call)
 {
-	if (ops->cleanup != NULL) {
-		ops->cleanup(call);
-		return;
-	}
+	(void)ops;
+	ig_download_free(call);
 	free(call->state);
 	call->state = NULL;
 }
@@ -200,21 +198,14 @@ void
 ig_http_add_header(ig_http_req *r, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
-	char *line;
 
 	if (r->nheaders >= IG_HTTP_MAX_HEADERS) {
 		ig_logf(IG_LOG_ERROR, "provider_bug", "more than %d request headers", IG_HTTP_MAX_HEADERS);
 		abort();
 	}
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	r->headers[r->nheaders++] = ig_xvasprintf(fmt, ap);
 	va_end(ap);
-	line = ig_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(line, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	r->headers[r->nheaders++] = line;
 }
 
 void
@@ -227,6 +218,7 @@ ig_http_set_json(ig_http_req *r, json_object *o)
 	r->body = ig_xstrdup(s);
 	r->body_len = strlen(s);
 	ig_http_add_header(r, "Content-Type: application/json");
+	json_object_put(o);
 }
 
 void
@@ -346,7 +338,7 @@ ig_provider_looks_like_key(const char *s)
 	if (strncmp(s, "Bearer ", 7) == 0)
 		return 1;
 	for (size_t i = 0; ig_providers[i] != NULL; i++)
-		for (const char *const *p = ig_providers[i]->key_prefixes; p && *p; p++)
+		for (const char *const *p = ig_providers[i]->key.prefixes; p && *p; p++)
 			if (strncmp(s, *p, strlen(*p)) == 0)
 				return 1;
 	return 0;
@@ -399,12 +391,31 @@ scrub_message(const char *msg, const char *key, char *out, size_t outlen)
  *  - anything else (400, 404, 422, ...) → FAIL provider_error.
  * The message carries the provider's text with keys scrubbed.
  */
+/* The rule's answer to each status: the error code, its text before the
+ * provider's (with " (HTTP n)" when with_status) and whether waiting may
+ * help. The last row (status 0) is every other status. */
+static const struct http_rule {
+	long status[3];
+	ig_errcode code;
+	const char *what;
+	int with_status, retry;
+} http_rules[] = {
+	{ { 402 }, IG_E_RATE_LIMITED, "the provider account is out of credit", 0, 0 },
+	{ { 429 }, IG_E_RATE_LIMITED, "the provider's rate limit", 0, 1 },
+	{ { 408, 504 }, IG_E_PROVIDER_TIMEOUT, "the provider timed out", 1, 1 },
+	{ { 500, 502, 503 }, IG_E_PROVIDER_ERROR, "the provider failed", 1, 1 },
+	{ { 401, 403 }, IG_E_PROVIDER_AUTH_FAILED, "the provider refused the API key", 1, 0 },
+	{ { 0 }, IG_E_PROVIDER_ERROR, "the provider refused the request", 1, 0 },
+};
+
 ig_step
 ig_provider_http_error(ig_call *call, const ig_http_resp *resp, int quota_exhausted,
     const char *message, ig_err *err)
 {
+	const struct http_rule *rule;
 	char text[200];
 	long ra;
+	int quota;
 	const char *key = call->req ? call->req->api_key : NULL;
 
 	scrub_message(message ? message : "no error message", key, text, sizeof(text));
@@ -417,37 +428,17 @@ ig_provider_http_error(ig_call *call, const ig_http_resp *resp, int quota_exhaus
 		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "could not reach the provider");
 		return IG_STEP_RETRY;
 	}
-	switch (resp->status) {
-	case 402:
-		ig_err_set(err, IG_E_RATE_LIMITED, NULL, "the provider account is out of credit: %s", text);
+	for (rule = http_rules; rule->status[0] != 0; rule++)
+		if (resp->status == rule->status[0] || resp->status == rule->status[1] ||
+		    resp->status == rule->status[2])
+			break;
+	quota = resp->status == 429 && quota_exhausted;
+	if (rule->with_status)
+		ig_err_set(err, rule->code, NULL, "%s (HTTP %ld): %s", rule->what, resp->status, text);
+	else
+		ig_err_set(err, rule->code, NULL, "%s%s: %s", rule->what, quota ? " (quota exhausted)" : "", text);
+	if (!rule->retry || quota)
 		return IG_STEP_FAIL;
-	case 429:
-		ig_err_set(err, IG_E_RATE_LIMITED, NULL, "the provider's rate limit%s: %s",
-		    quota_exhausted ? " (quota exhausted)" : "", text);
-		if (quota_exhausted)
-			return IG_STEP_FAIL;
-		break;
-	case 408:
-	case 504:
-		ig_err_set(err, IG_E_PROVIDER_TIMEOUT, NULL, "the provider timed out (HTTP %ld): %s",
-		    resp->status, text);
-		break;
-	case 500:
-	case 502:
-	case 503:
-		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the provider failed (HTTP %ld): %s",
-		    resp->status, text);
-		break;
-	case 401:
-	case 403:
-		ig_err_set(err, IG_E_PROVIDER_AUTH_FAILED, NULL,
-		    "the provider refused the API key (HTTP %ld): %s", resp->status, text);
-		return IG_STEP_FAIL;
-	default:
-		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the provider refused the request (HTTP %ld): %s",
-		    resp->status, text);
-		return IG_STEP_FAIL;
-	}
 	ra = ig_retry_after_ms(resp->retry_after);
 	call->retry_ms = ra > 0 ? ra : 0;
 	return IG_STEP_RETRY;

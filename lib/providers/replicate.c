@@ -39,8 +39,6 @@ enum rp_phase { RP_CREATE, RP_POLL, RP_DOWNLOAD, RP_FINISHED };
 typedef struct rp_state {
 	enum rp_phase phase;
 	int polls;
-	char **urls;
-	int nurls, next_url;
 	int has_seed;                   /* the seed of a single output, when known */
 	int64_t seed;
 } rp_state;
@@ -100,7 +98,7 @@ rp_build(ig_call *call, ig_http_req *out, ig_err *err)
 
 	if (rp_validate(req, err) != 0)
 		return -1;
-	call->state = ig_xcalloc(1, sizeof(rp_state));
+	ig_call_state(call, sizeof(rp_state));
 	colon = strchr(req->model, ':');
 	(void)ig_extra_string(req, "version", 128, &version, err);
 	if (version == NULL && colon != NULL)
@@ -113,20 +111,9 @@ rp_build(ig_call *call, ig_http_req *out, ig_err *err)
 		ig_http_begin(out, "POST", call->base_url, "/v1/models/%s/predictions", req->model);
 	}
 	json_object_object_add(o, "input", make_input(req));
-	ig_http_add_header(out, "Authorization: Bearer %s", req->api_key ? req->api_key : "");
+	ig_http_bearer(out, req->api_key);
 	ig_http_set_json(out, o);
-	json_object_put(o);
 	return 0;
-}
-
-static void
-free_urls(rp_state *st)
-{
-	for (int i = 0; i < st->nurls; i++)
-		free(st->urls[i]);
-	free(st->urls);
-	st->urls = NULL;
-	st->nurls = st->next_url = 0;
 }
 
 /* RFC 7807 {type, title, status, detail}. A 429's detail says "Expected
@@ -190,7 +177,6 @@ find_seed(ig_call *call, json_object *pred)
 static int
 take_output(ig_call *call, const char *out, ig_err *err)
 {
-	rp_state *st = call->state;
 	const char *b64;
 
 	if (strncmp(out, "data:", 5) == 0) {
@@ -198,7 +184,7 @@ take_output(ig_call *call, const char *out, ig_err *err)
 			return ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "a Replicate data: output is not base64");
 		return ig_call_add_b64_image(call, b64 + 8, 0, 0, err);
 	}
-	st->urls[st->nurls++] = ig_xstrdup(out);
+	ig_download_add(call, out, NULL);
 	return 0;
 }
 
@@ -207,9 +193,8 @@ next_download(ig_call *call, ig_http_req *next)
 {
 	rp_state *st = call->state;
 
-	if (st->next_url < st->nurls) {
+	if (ig_download_next(call, next)) {
 		st->phase = RP_DOWNLOAD;
-		ig_http_download(next, st->urls[st->next_url]);
 		return IG_STEP_NEXT;
 	}
 	st->phase = RP_FINISHED;
@@ -229,11 +214,9 @@ prediction_succeeded(ig_call *call, json_object *pred, ig_http_req *next, ig_err
 		return IG_STEP_FAIL;
 	}
 	if (json_object_is_type(out, json_type_string)) {
-		st->urls = ig_xcalloc(1, sizeof(char *));
 		if (take_output(call, json_object_get_string(out), err) != 0)
 			return IG_STEP_FAIL;
 	} else if (json_object_is_type(out, json_type_array) && (n = json_object_array_length(out)) > 0) {
-		st->urls = ig_xcalloc(n, sizeof(char *));
 		for (size_t i = 0; i < n && (int)i < call->req->count; i++) {
 			json_object *u = json_object_array_get_idx(out, i);
 			if (!json_object_is_type(u, json_type_string)) {
@@ -247,7 +230,7 @@ prediction_succeeded(ig_call *call, json_object *pred, ig_http_req *next, ig_err
 		ig_err_set(err, IG_E_PROVIDER_ERROR, NULL, "the Replicate output is neither a URL nor a list");
 		return IG_STEP_FAIL;
 	}
-	if (st->nurls + call->nimages == 1)
+	if (call->downloads.n + call->nimages == 1)
 		find_seed(call, pred);
 	for (int i = 0; i < call->nimages; i++) {
 		call->images[i].has_seed = st->has_seed;
@@ -285,8 +268,7 @@ prediction(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *e
 	} else {
 		st->phase = RP_POLL;
 		ig_http_begin(next, "GET", call->base_url, "/v1/predictions/%s", call->upstream_id);
-		ig_http_add_header(next, "Authorization: Bearer %s",
-		    call->req->api_key ? call->req->api_key : "");
+		ig_http_bearer(next, call->req->api_key);
 		next->delay_ms = st->polls++ < RP_POLL_FAST_COUNT ? RP_POLL_FAST_MS : RP_POLL_SLOW_MS;
 		step = IG_STEP_NEXT;
 	}
@@ -303,9 +285,8 @@ rp_parse(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err
 	if (st->phase == RP_DOWNLOAD) {
 		if (!ok)
 			return ig_provider_download_error(call, resp, next, err);
-		if (ig_call_add_raw_image(call, resp, st->has_seed, st->seed, err) != 0)
+		if (ig_download_take(call, resp, st->has_seed, st->seed, err) != 0)
 			return IG_STEP_FAIL;
-		st->next_url++;
 		return next_download(call, next);
 	}
 	if (!ok)
@@ -324,21 +305,8 @@ rp_cancel(ig_call *call, ig_http_req *out)
 	    (st->phase != RP_CREATE && st->phase != RP_POLL))
 		return 0;
 	ig_http_begin(out, "POST", call->base_url, "/v1/predictions/%s/cancel", call->upstream_id);
-	ig_http_add_header(out, "Authorization: Bearer %s",
-	    call->req->api_key ? call->req->api_key : "");
+	ig_http_bearer(out, call->req->api_key);
 	return 1;
-}
-
-static void
-rp_cleanup(ig_call *call)
-{
-	rp_state *st = call->state;
-
-	if (st == NULL)
-		return;
-	free_urls(st);
-	free(st);
-	call->state = NULL;
 }
 
 /* version pins any prediction version; input goes to the model as it is. */
@@ -351,24 +319,14 @@ const ig_provider_ops ig_provider_replicate = {
 	.display_name = "Replicate",
 	.default_base_url = "https://api.replicate.com",
 	.models = models,
-	.sizes = NULL,
-	.max_side = 2048,
-	.max_images = 4,
-	.supports_negative_prompt = 1,
-	.supports_seed = 1,
-	.needs_key = 1,
-	.typical_latency_s = 10,
 	.open_models = 1,
 	.free_form = free_form,
+	.caps = { .max_side = 2048, .max_images = 4, .negative_prompt = 1, .seed = 1, .latency_s = 10 },
+	.key = { .required = 1, .prefixes = key_prefixes, .probe_path = "/v1/account" },
+	.settings = { .prefix = "IG_REPLICATE", .base_url_var = "IG_REPLICATE_BASE_URL",
+	    .api_key_var = "IG_REPLICATE_API_KEY", .delivery_hosts = ".replicate.delivery" },
 	.validate = rp_validate,
 	.build = rp_build,
 	.parse = rp_parse,
 	.cancel = rp_cancel,
-	.cleanup = rp_cleanup,
-	.base_url_var = "IG_REPLICATE_BASE_URL",
-	.api_key_var = "IG_REPLICATE_API_KEY",
-	.settings_prefix = "IG_REPLICATE",
-	.delivery_hosts = ".replicate.delivery",
-	.key_prefixes = key_prefixes,
-	.probe_path = "/v1/account",
 };

@@ -75,7 +75,7 @@ stab_validate(const ig_gen_request *req, ig_err *err)
 static void
 auth_headers(ig_http_req *out, const char *key)
 {
-	ig_http_add_header(out, "Authorization: Bearer %s", key ? key : "");
+	ig_http_bearer(out, key);
 	ig_http_add_header(out, "Accept: application/json");
 }
 
@@ -149,7 +149,6 @@ v1_request(ig_call *call, ig_http_req *out)
 	ig_http_begin(out, "POST", call->base_url, "/v1/generation/%s/text-to-image", req->model);
 	auth_headers(out, req->api_key);
 	ig_http_set_json(out, o);
-	json_object_put(o);
 }
 
 static int
@@ -159,9 +158,8 @@ stab_build(ig_call *call, ig_http_req *out, ig_err *err)
 
 	if (stab_validate(call->req, err) != 0)
 		return -1;
-	st = ig_xcalloc(1, sizeof(*st));
+	st = ig_call_state(call, sizeof(*st));
 	st->v1 = is_v1(call->req->model);
-	call->state = st;
 	if (st->v1)
 		v1_request(call, out);
 	else
@@ -298,19 +296,11 @@ const ig_provider_ops ig_provider_stability = {
 	.display_name = "Stability AI",
 	.default_base_url = "https://api.stability.ai",
 	.models = models,
-	.sizes = NULL,
-	.max_side = 2048,
-	.max_images = 10,
-	.supports_negative_prompt = 1,
-	.supports_seed = 1,
-	.needs_key = 1,
-	.typical_latency_s = 8,
+	.caps = { .max_side = 2048, .max_images = 10, .negative_prompt = 1, .seed = 1, .latency_s = 8 },
+	.key = { .required = 1, .prefixes = key_prefixes, .probe_path = "/v1/user/account" },
+	.settings = { .prefix = "IG_STABILITY", .base_url_var = "IG_STABILITY_BASE_URL",
+	    .api_key_var = "IG_STABILITY_API_KEY" },
 	.validate = stab_validate,
 	.build = stab_build,
 	.parse = stab_parse,
-	.base_url_var = "IG_STABILITY_BASE_URL",
-	.api_key_var = "IG_STABILITY_API_KEY",
-	.settings_prefix = "IG_STABILITY",
-	.key_prefixes = key_prefixes,
-	.probe_path = "/v1/user/account",
 };

@@ -394,6 +394,27 @@ it_main(const char *suite, int (*init)(void), const it_tcase *tcases)
 	return it_run(s);
 }
 
+const char *
+it_source(int first, int span, int third)
+{
+	static char ip[4][32];
+	static int n;
+	char *p = ip[n % 4];
+
+	snprintf(p, sizeof(ip[0]), "127.%d.%d.%d", first + (int)(getpid() % span), (third + n / 250) % 250,
+	    1 + n % 250);
+	n++;
+	return p;
+}
+
+void
+it_fresh_prompt(char *out, size_t len, const char *words)
+{
+	static int n;
+
+	snprintf(out, len, "%s %d-%d", words, (int)getpid(), ++n);
+}
+
 void
 it_sleep_ms(long ms)
 {
@@ -591,11 +612,16 @@ it_new_user(const char *prefix, const char *source_ip, char *name)
 {
 	static int counter;
 	char user[64];
+	unsigned char rnd[3];
 	it_resp r;
 	json_object *o;
 	char *tok;
 
-	snprintf(user, sizeof(user), "%s%d_%d", prefix, (int)getpid(), ++counter);
+	/* pid and counter alone repeat when a suite runs again on the same
+	 * stack (each test is a fork with the counter at its start value). */
+	ig_random_bytes(rnd, sizeof(rnd));
+	snprintf(user, sizeof(user), "%s%d_%d_%02x%02x%02x", prefix, (int)getpid(), ++counter, rnd[0], rnd[1],
+	    rnd[2]);
 	it_json(&r, source_ip, "POST", "/api/auth/register", NULL,
 	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"integration test 1\"}",
 	    user, user);

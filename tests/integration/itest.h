@@ -180,6 +180,17 @@ int it_main(const char *suite, int (*init)(void), const it_tcase *tcases);
 	int main(void); \
 	int main(void) { return it_main((suite_), (init_), it_tcases_); }
 void it_sleep_ms(long ms);
+/*
+ * A fresh loopback source address per call, so per-address limits never
+ * carry from one request into the next: 127.A.B.C with A = first + pid %
+ * span (each suite its own range: suites run side by side against one
+ * stack), B = (third + n / 250) % 250 and C = 1 + n % 250 for the n-th
+ * call. Static storage; the last four stay valid.
+ */
+const char *it_source(int first, int span, int third);
+/* A prompt no other test or run has used ("<words> <pid>-<n>"), so the
+ * image cache starts cold. */
+void it_fresh_prompt(char *out, size_t len, const char *words);
 /* Poll GET /health every 250 ms until it answers want or tries run out;
  * returns the last status seen. */
 long it_wait_health(long want, int tries);
@@ -211,7 +222,7 @@ char *it_psql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * quoted SQL literal in a test); returns s. */
 const char *it_sql_safe(const char *s);
 
-/* Register a fresh user (prefix + pid + a counter; unique per run) from
+/* Register a fresh user (prefix + pid + a counter + random; unique) from
  * source_ip and log it in. Returns its access token (caller frees); name
  * (64 bytes, may be NULL) gets the username. */
 char *it_new_user(const char *prefix, const char *source_ip, char *name);

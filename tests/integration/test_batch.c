@@ -20,12 +20,7 @@ static int counter;
 static const char *
 next_source(void)
 {
-	static char ip[32];
-	static int n;
-
-	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 120 + (int)(getpid() % 60), 100 + n / 250, 1 + n % 250);
-	n++;
-	return ip;
+	return it_source(120, 60, 100);
 }
 
 typedef struct user {

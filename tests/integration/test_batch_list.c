@@ -18,12 +18,7 @@
 static const char *
 next_source(void)
 {
-	static char ip[32];
-	static int n;
-
-	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 60 + (int)(getpid() % 50), 100 + n / 250, 1 + n % 250);
-	n++;
-	return ip;
+	return it_source(60, 50, 100);
 }
 
 /* One page of the caller's batches: its ids appended to seen (count in

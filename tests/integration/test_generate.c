@@ -19,25 +19,13 @@
 
 static int counter;
 
-/* A prompt no other test or run has used, so the cache starts cold. */
-static void
-fresh_prompt(char *out, size_t len, const char *words)
-{
-	snprintf(out, len, "%s %d-%d", words, (int)getpid(), ++counter);
-}
-
 /* Each request from its own loopback address: these tests are about
  * generation, not about IG_GENERATE_RATE_LIMIT (10 a minute per address
  * in the test stack). */
 static const char *
 next_source(void)
 {
-	static char ip[32];
-	static int n;
-
-	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 60 + (int)(getpid() % 60), n / 250, 1 + n % 250);
-	n++;
-	return ip;
+	return it_source(60, 60, 0);
 }
 
 static json_object *
@@ -100,7 +88,7 @@ START_TEST(builtin_generates_a_stored_image)
 	json_object *o, *im;
 	const char *fn;
 
-	fresh_prompt(prompt, sizeof(prompt), "A beautiful sunset over mountains");
+	it_fresh_prompt(prompt, sizeof(prompt), "A beautiful sunset over mountains");
 	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"negative_prompt\": \"blurry, low quality\","
 	    " \"image_size\": \"512x384\", \"image_count\": 2, \"seed\": 42}", prompt);
 	o = generate(&r, 200, body);
@@ -169,7 +157,7 @@ START_TEST(identical_request_is_cached)
 	it_resp r1, r2, r3;
 	json_object *a, *b, *c;
 
-	fresh_prompt(prompt, sizeof(prompt), "cache me: a red fox in snow");
+	it_fresh_prompt(prompt, sizeof(prompt), "cache me: a red fox in snow");
 	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"image_size\": \"256x256\"}", prompt);
 	a = generate(&r1, 200, body);
 	b = generate(&r2, 200, body);
@@ -199,7 +187,7 @@ START_TEST(b64_json_fills_base64)
 	json_object *o, *im;
 	const char *b64;
 
-	fresh_prompt(prompt, sizeof(prompt), "b64: a lighthouse at night");
+	it_fresh_prompt(prompt, sizeof(prompt), "b64: a lighthouse at night");
 	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"image_size\": \"128x128\", \"response_format\": \"b64_json\"}", prompt);
 	o = generate(&r, 200, body);
 	im = first_image(o);
@@ -301,7 +289,7 @@ START_TEST(openai_compatible_generations_and_models)
 	json_object_put(o);
 	it_resp_free(&r);
 
-	fresh_prompt(prompt, sizeof(prompt), "openai sdk: a harbour at dawn");
+	it_fresh_prompt(prompt, sizeof(prompt), "openai sdk: a harbour at dawn");
 	snprintf(body, sizeof(body), "{\"model\": \"builtin/builtin-procedural-v1\", \"prompt\": \"%s\","
 	    " \"n\": 2, \"size\": \"256x256\", \"response_format\": \"b64_json\"}", prompt);
 	it_json(&r, next_source(), "POST", "/v1/images/generations", jwt, "%s", body);
@@ -390,7 +378,7 @@ START_TEST(idempotency_key_replays_the_first_answer)
 	json_object *o1, *o2;
 	char *jobs_before, *jobs_after;
 
-	fresh_prompt(prompt, sizeof(prompt), "idempotent: a windmill in a storm");
+	it_fresh_prompt(prompt, sizeof(prompt), "idempotent: a windmill in a storm");
 	snprintf(key, sizeof(key), "idem-%d-%d", (int)getpid(), ++counter);
 	snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", key);
 	snprintf(ip, sizeof(ip), "%s", next_source());
@@ -457,7 +445,7 @@ START_TEST(local_ai_routes_ask_the_server)
 	snprintf(url, sizeof(url), "%s/_control/reset", it_env("IG_MOCK_URL"));
 	it_http_ex(url, "POST", "", "{}", 2, NULL, 10, &r);
 	it_resp_free(&r);
-	fresh_prompt(prompt, sizeof(prompt), "local: a tea house in rain");
+	it_fresh_prompt(prompt, sizeof(prompt), "local: a tea house in rain");
 	it_json(&r, next_source(), "POST", "/api/local_ai/generate", tok,
 	    "{\"prompt\": \"%s\", \"image_size\": \"64x64\", \"steps\": 5, \"cfg_scale\": 6.5,"
 	    " \"sampler_name\": \"Euler a\"}", prompt);

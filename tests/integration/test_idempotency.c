@@ -24,12 +24,7 @@ static int counter;
 static const char *
 next_source(void)
 {
-	static char ip[32];
-	static int n;
-
-	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 180 + (int)(getpid() % 40), 100 + n / 250, 1 + n % 250);
-	n++;
-	return ip;
+	return it_source(180, 40, 100);
 }
 
 static void

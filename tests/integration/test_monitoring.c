@@ -19,70 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/integration/itest.h"
-
-#define PASSWORD "monitor-Pass-1234"
-
-typedef struct user {
-	char name[64];
-	char email[96];
-	char id[64];
-	char access[2048];
-	const char *ip;
-} user;
-
-static int run_id;
-
-/* Source address 127.R.0.n: the per-IP rate limits stay per test, and
- * none of them is 127.0.0.1, which /metrics treats as this host. */
-static const char *
-ip(int n)
-{
-	static char ips[255][24];
-
-	snprintf(ips[n], sizeof(ips[n]), "127.%d.0.%d", run_id, n);
-	return ips[n];
-}
-
-static void
-user_names(user *u, const char *source)
-{
-	static int counter;
-
-	memset(u, 0, sizeof(*u));
-	snprintf(u->name, sizeof(u->name), "m%d_%d_%d", (int)getpid(), ++counter, rand() % 100000);
-	snprintf(u->email, sizeof(u->email), "%s@example.test", u->name);
-	u->ip = source;
-}
-
-static void
-user_login(user *u)
-{
-	it_resp r;
-	json_object *o;
-
-	it_json(&r, u->ip, "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", u->name, PASSWORD);
-	IT_EXPECT(&r, 200);
-	o = it_json_body(&r);
-	snprintf(u->access, sizeof(u->access), "%s", it_jstr(o, "access_token", NULL));
-	snprintf(u->id, sizeof(u->id), "%s", it_jstr(o, "user", "id"));
-	json_object_put(o);
-	it_resp_free(&r);
-}
-
-static void
-user_new(user *u, const char *source)
-{
-	it_resp r;
-
-	user_names(u, source);
-	it_json(&r, u->ip, "POST", "/api/auth/register", NULL,
-	    "{\"username\":\"%s\",\"email\":\"%s\",\"password\":\"%s\"}", u->name, u->email, PASSWORD);
-	IT_EXPECT(&r, 201);
-	it_resp_free(&r);
-	user_login(u);
-}
+#include "tests/integration/itest_users.h"
 
 /* An administrator made with the CLI (password on stdin), logged in. */
 static void
@@ -98,7 +35,7 @@ admin_new(user *u, const char *source)
 	    it_sql_safe(u->email));
 	p = popen(cmd, "w");
 	ck_assert_ptr_nonnull(p);
-	fprintf(p, "%s\n", PASSWORD);
+	fprintf(p, "%s\n", u->password);
 	st = pclose(p);
 	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s failed", cmd);
 	free(cmd);
@@ -513,16 +450,7 @@ START_TEST(log_event_takes_the_seeds_example_and_any_snake_case_type)
 }
 END_TEST
 
-/* Before any test runs. */
-static int
-init(void)
-{
-	run_id = 1 + (int)(getpid() % 250);
-	srand((unsigned)getpid());
-	return 0;
-}
-
-IT_MAIN("monitoring", init,
+IT_MAIN("monitoring", it_users_init,
 	IT_TCASE("monitoring", 120,
 	    &performance_metrics_counts_exactly_our_requests,
 	    &system_stats_within_bounds,

@@ -21,12 +21,7 @@
 static const char *
 next_source(void)
 {
-	static char ip[32];
-	static int n;
-
-	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 180 + (int)(getpid() % 60), (n / 250) % 250, 1 + n % 250);
-	n++;
-	return ip;
+	return it_source(180, 60, 0);
 }
 
 static json_object *

@@ -29,28 +29,13 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static int counter;
-
-/* A prompt no other test or run has used, so the cache starts cold. */
-static void
-fresh_prompt(char *out, size_t len, const char *words)
-{
-	snprintf(out, len, "%s %d-%d", words, (int)getpid(), ++counter);
-}
-
 /* Each request from its own loopback address: these tests are about the
  * providers, not about IG_GENERATE_RATE_LIMIT (10 a minute per address in
  * the test stack). 127.120-179.x.x: test_generate uses 127.60-119. */
 static const char *
 next_source(void)
 {
-	static char ip[4][32];
-	static int n;
-	char *p = ip[n % 4];
-
-	snprintf(p, 32, "127.%d.%d.%d", 120 + (int)(getpid() % 60), (n / 250) % 250, 1 + n % 250);
-	n++;
-	return p;
+	return it_source(120, 60, 0);
 }
 
 /* A control call to the mock; fails the test unless it answers 200. */
@@ -255,7 +240,7 @@ generate_one(it_resp *r, long want, const prov *p, const char *key, const char *
 {
 	char prompt[160], km[256];
 
-	fresh_prompt(prompt, sizeof(prompt), words);
+	it_fresh_prompt(prompt, sizeof(prompt), words);
 	key_member(km, sizeof(km), key);
 	return generate(r, want, NULL, "{\"prompt\": \"%s\", \"api_provider\": \"%s\", %s"
 	    "\"image_size\": \"%s\"}", prompt, p->name, km, p->size);
@@ -273,7 +258,7 @@ START_TEST(openai_success_sends_what_openai_takes)
 	json_object *o, *g, *q;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "openai: a lighthouse");
+	it_fresh_prompt(prompt, sizeof(prompt), "openai: a lighthouse");
 	o = generate(&r, 200, NULL, "{\"prompt\": \"%s\", \"negative_prompt\": \"fog, rain\","
 	    " \"api_provider\": \"openai\", \"api_key\": \"sk-good-openai-1234\","
 	    " \"image_size\": \"512x512\", \"image_count\": 2}", prompt);
@@ -311,7 +296,7 @@ START_TEST(stability_success_sends_multipart_with_aspect_ratio)
 	json_object *o, *g;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "stability: a harbour");
+	it_fresh_prompt(prompt, sizeof(prompt), "stability: a harbour");
 	o = generate(&r, 200, NULL, "{\"prompt\": \"%s\", \"negative_prompt\": \"blurry\","
 	    " \"api_provider\": \"stability\", \"api_key\": \"sk-good-stab-5678\","
 	    " \"image_size\": \"1344x768\", \"image_count\": 2, \"seed\": 42}", prompt);
@@ -354,7 +339,7 @@ START_TEST(gemini_success_sends_key_header_and_aspect_ratio)
 	json_object *o, *g;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "gemini: a glacier");
+	it_fresh_prompt(prompt, sizeof(prompt), "gemini: a glacier");
 	o = generate(&r, 200, NULL, "{\"prompt\": \"%s\", \"negative_prompt\": \"people\","
 	    " \"api_provider\": \"gemini\", \"api_key\": \"AIzagood-gem-9012\","
 	    " \"image_size\": \"1344x768\", \"image_count\": 2}", prompt);
@@ -392,7 +377,7 @@ START_TEST(huggingface_success_sends_inputs_and_parameters)
 	json_object *o, *g;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "huggingface: a meadow");
+	it_fresh_prompt(prompt, sizeof(prompt), "huggingface: a meadow");
 	o = generate(&r, 200, NULL, "{\"prompt\": \"%s\", \"negative_prompt\": \"cars\","
 	    " \"api_provider\": \"huggingface\", \"api_key\": \"hf_good-hf-3456\","
 	    " \"image_size\": \"512x384\", \"image_count\": 2, \"seed\": 7}", prompt);
@@ -426,7 +411,7 @@ START_TEST(replicate_success_creates_polls_and_downloads)
 	int polls = 0;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "replicate: a canyon");
+	it_fresh_prompt(prompt, sizeof(prompt), "replicate: a canyon");
 	o = generate(&r, 200, NULL, "{\"prompt\": \"%s\", \"negative_prompt\": \"haze\","
 	    " \"api_provider\": \"replicate\", \"api_key\": \"r8_good-rep-7890\","
 	    " \"model\": \"stability-ai/stable-diffusion-3.5-large\","
@@ -474,7 +459,7 @@ START_TEST(local_ai_success_sends_one_batch_without_auth)
 	json_object *o, *g, *q;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "local_ai: a windmill");
+	it_fresh_prompt(prompt, sizeof(prompt), "local_ai: a windmill");
 	o = generate(&r, 200, NULL, "{\"prompt\": \"%s\", \"negative_prompt\": \"text\","
 	    " \"api_provider\": \"local_ai\", \"image_size\": \"512x384\", \"image_count\": 2,"
 	    " \"seed\": 99}", prompt);
@@ -606,7 +591,7 @@ START_TEST(replicate_string_output_gives_an_image)
 	json_object *o;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "replicate string: a fjord");
+	it_fresh_prompt(prompt, sizeof(prompt), "replicate string: a fjord");
 	o = generate(&r, 200, NULL, "{\"prompt\": \"%s\", \"api_provider\": \"replicate\","
 	    " \"api_key\": \"r8_good-rep-str\", \"model\": \"black-forest-labs/flux-schnell\","
 	    " \"image_size\": \"256x256\"}", prompt);
@@ -623,7 +608,7 @@ START_TEST(replicate_list_output_gives_every_image)
 	json_object *o;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "replicate list: a dune");
+	it_fresh_prompt(prompt, sizeof(prompt), "replicate list: a dune");
 	o = generate(&r, 200, NULL, "{\"prompt\": \"%s\", \"api_provider\": \"replicate\","
 	    " \"api_key\": \"r8_good-rep-list\", \"model\": \"black-forest-labs/flux-dev\","
 	    " \"image_size\": \"256x256\", \"image_count\": 3}", prompt);
@@ -750,7 +735,7 @@ START_TEST(identical_call_is_cached_without_reaching_provider)
 	json_object *a, *b;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "cache: a mill pond");
+	it_fresh_prompt(prompt, sizeof(prompt), "cache: a mill pond");
 	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"api_provider\": \"openai\","
 	    " \"api_key\": \"sk-good-cache-0001\", \"image_size\": \"256x256\"}", prompt);
 	a = generate(&r1, 200, NULL, "%s", body);
@@ -778,23 +763,12 @@ typedef struct user {
 static void
 user_new(user *u)
 {
-	it_resp r;
-	json_object *o;
+	char *tok;
 
-	snprintf(u->name, sizeof(u->name), "pc%d_%d", (int)getpid(), ++counter);
 	snprintf(u->ip, sizeof(u->ip), "%s", next_source());
-	it_json(&r, u->ip, "POST", "/api/auth/register", NULL,
-	    "{\"username\":\"%s\",\"email\":\"%s@example.test\",\"password\":\"correct horse battery 9\"}",
-	    u->name, u->name);
-	ck_assert_msg(r.status == 201, "register: %ld %s", r.status, r.body.data);
-	it_resp_free(&r);
-	it_json(&r, u->ip, "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\":\"%s\",\"password\":\"correct horse battery 9\"}", u->name);
-	ck_assert_msg(r.status == 200, "login: %ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	snprintf(u->access, sizeof(u->access), "%s", it_js(o, "access_token"));
-	json_object_put(o);
-	it_resp_free(&r);
+	tok = it_new_user("pc", u->ip, u->name);
+	snprintf(u->access, sizeof(u->access), "%s", tok);
+	free(tok);
 }
 
 /* API.md: without api_key in the request, the caller's stored key for the
@@ -812,7 +786,7 @@ START_TEST(stored_key_is_used_when_request_has_none)
 	    "{\"provider\":\"stability\",\"api_key\":\"sk-good-stored-%d\",\"name\":\"mine\"}", (int)getpid());
 	ck_assert_msg(r.status == 201, "store key: %ld %s", r.status, r.body.data);
 	it_resp_free(&r);
-	fresh_prompt(prompt, sizeof(prompt), "stored key: a quarry");
+	it_fresh_prompt(prompt, sizeof(prompt), "stored key: a quarry");
 	o = generate(&r, 200, u.access, "{\"prompt\": \"%s\", \"api_provider\": \"stability\","
 	    " \"image_size\": \"1024x1024\"}", prompt);
 	check_images(o, "stability", 1, 1024, 1024);
@@ -838,7 +812,7 @@ START_TEST(no_key_anywhere_is_401_naming_provider)
 	json_object *o;
 
 	mock_reset();
-	fresh_prompt(prompt, sizeof(prompt), "no key: a marsh");
+	it_fresh_prompt(prompt, sizeof(prompt), "no key: a marsh");
 	o = generate(&r, 401, NULL, "{\"prompt\": \"%s\", \"api_provider\": \"replicate\"}", prompt);
 	it_error_shape(&r, o, "unauthorized", NULL);
 	ck_assert_str_eq(it_js(o, "error.field"), "api_key");
@@ -899,7 +873,7 @@ START_TEST(request_api_key_with_control_bytes_is_400_and_never_sent)
 
 	mock_reset();
 	user_new(&u);
-	fresh_prompt(prompt, sizeof(prompt), "key injection: a weir");
+	it_fresh_prompt(prompt, sizeof(prompt), "key injection: a weir");
 	if (strcmp(path, "/api/batch/generate") == 0)
 		it_json(&r, u.ip, "POST", path, u.access, "{\"prompts\": [\"%s\"], \"settings\": {\"api_provider\": \"%s\","
 		    " \"api_key\": \"%s\", \"image_size\": \"256x256\"}}", prompt, pname, bad_keys[k]);
@@ -1015,7 +989,7 @@ START_TEST(runner_killed_mid_job_is_replaced_after_lease)
 
 	mock_reset();
 	mock_script("openai", "[{\"mode\": \"slow\", \"delay\": 8}]");
-	fresh_prompt(prompt, sizeof(prompt), "kill -9: a signal box");
+	it_fresh_prompt(prompt, sizeof(prompt), "kill -9: a signal box");
 	memset(&c, 0, sizeof(c));
 	snprintf(c.source, sizeof(c.source), "%s", next_source());
 	snprintf(c.body, sizeof(c.body), "{\"prompt\": \"%s\", \"api_provider\": \"openai\","
@@ -1063,7 +1037,7 @@ START_TEST(anonymous_generation_refused_when_setting_off)
 	it_stack("pool-start");
 	unsetenv("IG_STACK_OVERRIDES");
 	health = it_wait_health(200, 80);
-	fresh_prompt(prompt, sizeof(prompt), "anonymous: a kiln");
+	it_fresh_prompt(prompt, sizeof(prompt), "anonymous: a kiln");
 	it_json(&r, next_source(), "POST", "/api/generate-image", NULL,
 	    "{\"prompt\": \"%s\", \"api_provider\": \"openai\", \"api_key\": \"sk-good-anon\","
 	    " \"image_size\": \"256x256\"}", prompt);

@@ -28,12 +28,7 @@ static int counter;
 static const char *
 next_source(void)
 {
-	static char ip[32];
-	static int n;
-
-	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 250 + (int)(getpid() % 5), (n / 250) % 250, 1 + n % 250);
-	n++;
-	return ip;
+	return it_source(250, 5, 0);
 }
 
 static void

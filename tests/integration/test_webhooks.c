@@ -27,35 +27,13 @@ static int counter;
 static const char *
 next_source(void)
 {
-	static char ip[32];
-	static int n;
-
-	snprintf(ip, sizeof(ip), "127.%d.%d.%d", 60 + (int)(getpid() % 50), 100 + n / 250, 1 + n % 250);
-	n++;
-	return ip;
+	return it_source(60, 50, 100);
 }
 
 static char *
 login_new_user(void)
 {
-	char name[64];
-	char *token;
-	it_resp r;
-	json_object *o;
-
-	snprintf(name, sizeof(name), "wh%d_%d", (int)getpid(), ++counter);
-	it_json(&r, next_source(), "POST", "/api/auth/register", NULL,
-	    "{\"username\": \"%s\", \"email\": \"%s@example.test\", \"password\": \"webhook tests 1\"}", name, name);
-	ck_assert_int_eq(r.status, 201);
-	it_resp_free(&r);
-	it_json(&r, next_source(), "POST", "/api/auth/login", NULL,
-	    "{\"username_or_email\": \"%s\", \"password\": \"webhook tests 1\"}", name);
-	ck_assert_int_eq(r.status, 200);
-	o = it_json_body(&r);
-	token = ig_xstrdup(it_jstr(o, "access_token", NULL));
-	json_object_put(o);
-	it_resp_free(&r);
-	return token;
+	return it_new_user("wh", next_source(), NULL);
 }
 
 /* The caller's secret through the API (caller frees). */
@@ -97,10 +75,11 @@ submit(const char *token, const char *callback)
 	it_resp r;
 	json_object *o;
 	char *id;
+	int n = ++counter;
 
 	it_json(&r, next_source(), "POST", "/api/batch/generate", token,
 	    "{\"prompts\": [\"webhook %d-%d a\", \"webhook %d-%d b\"], \"settings\": {\"api_provider\": \"builtin\"},"
-	    " \"callback_url\": \"%s\"}", (int)getpid(), counter, (int)getpid(), counter, callback);
+	    " \"callback_url\": \"%s\"}", (int)getpid(), n, (int)getpid(), n, callback);
 	ck_assert_msg(r.status == 202, "submit: %ld %s", r.status, r.body.data);
 	o = it_json_body(&r);
 	id = ig_xstrdup(it_jstr(o, "batch_id", NULL));

@@ -318,14 +318,14 @@ chat_source_enum_ok(json_object *e)
 	    strcmp(json_object_get_string(json_object_array_get_idx(e, 0)), ig_provider_builtin.name) != 0)
 		return 0;
 	for (size_t i = 0; ig_providers[i] != NULL; i++)
-		n += ig_providers[i]->chat_build != NULL;
+		n += ig_providers[i]->chat.build != NULL;
 	if (json_object_array_length(e) != n + 1)
 		return 0;
 	for (size_t i = 1; i < json_object_array_length(e); i++) {
 		const ig_provider_ops *ops = ig_provider_find(json_object_get_string(json_object_array_get_idx(e, i)));
-		if (ops == NULL || ops->chat_build == NULL || ops->chat_order <= last)
+		if (ops == NULL || ops->chat.build == NULL || ops->chat.order <= last)
 			return 0;
-		last = ops->chat_order;
+		last = ops->chat.order;
 	}
 	return 1;
 }

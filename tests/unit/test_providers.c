@@ -258,19 +258,19 @@ START_TEST(table_lists_seven_providers_each_complete)
 		for (const ig_model_decl *m = p->models; m->id; m++)
 			defaults += m->is_default;
 		ck_assert_int_eq(defaults, 1);
-		ck_assert_int_gt(p->max_images, 0);
-		ck_assert_int_gt(p->typical_latency_s, 0);
-		ck_assert(p->sizes != NULL || p->max_side > 0);
+		ck_assert_int_gt(p->caps.max_images, 0);
+		ck_assert_int_gt(p->caps.latency_s, 0);
+		ck_assert(p->caps.sizes != NULL || p->caps.max_side > 0);
 		if (p->local == NULL) {
-			ck_assert(p->build && p->parse && (p->probe || p->probe_path));
+			ck_assert(p->build && p->parse && (p->probe || p->key.probe_path));
 			ck_assert_ptr_nonnull(p->default_base_url);
 		}
 	}
 	ck_assert_int_eq(i, 7);
 	ck_assert_ptr_null(ig_provider_find("dalle"));
 	ck_assert_ptr_null(ig_provider_find(NULL));
-	ck_assert_int_eq(ig_provider_builtin.needs_key, 0);
-	ck_assert_int_eq(ig_provider_local_ai.needs_key, 0);
+	ck_assert_int_eq(ig_provider_builtin.key.required, 0);
+	ck_assert_int_eq(ig_provider_local_ai.key.required, 0);
 }
 END_TEST
 
@@ -381,20 +381,21 @@ START_TEST(http_error_rule_per_status)
 		int quota;
 		ig_step step;
 		ig_errcode code;
+		const char *message;
 	} cases[] = {
-		{ 400, 0, IG_STEP_FAIL, IG_E_PROVIDER_ERROR },
-		{ 401, 0, IG_STEP_FAIL, IG_E_PROVIDER_AUTH_FAILED },
-		{ 402, 0, IG_STEP_FAIL, IG_E_RATE_LIMITED },
-		{ 403, 0, IG_STEP_FAIL, IG_E_PROVIDER_AUTH_FAILED },
-		{ 404, 0, IG_STEP_FAIL, IG_E_PROVIDER_ERROR },
-		{ 408, 0, IG_STEP_RETRY, IG_E_PROVIDER_TIMEOUT },
-		{ 422, 0, IG_STEP_FAIL, IG_E_PROVIDER_ERROR },
-		{ 429, 0, IG_STEP_RETRY, IG_E_RATE_LIMITED },
-		{ 429, 1, IG_STEP_FAIL, IG_E_RATE_LIMITED },
-		{ 500, 0, IG_STEP_RETRY, IG_E_PROVIDER_ERROR },
-		{ 502, 0, IG_STEP_RETRY, IG_E_PROVIDER_ERROR },
-		{ 503, 0, IG_STEP_RETRY, IG_E_PROVIDER_ERROR },
-		{ 504, 0, IG_STEP_RETRY, IG_E_PROVIDER_TIMEOUT },
+		{ 400, 0, IG_STEP_FAIL, IG_E_PROVIDER_ERROR, "the provider refused the request (HTTP 400): m" },
+		{ 401, 0, IG_STEP_FAIL, IG_E_PROVIDER_AUTH_FAILED, "the provider refused the API key (HTTP 401): m" },
+		{ 402, 0, IG_STEP_FAIL, IG_E_RATE_LIMITED, "the provider account is out of credit: m" },
+		{ 403, 0, IG_STEP_FAIL, IG_E_PROVIDER_AUTH_FAILED, "the provider refused the API key (HTTP 403): m" },
+		{ 404, 0, IG_STEP_FAIL, IG_E_PROVIDER_ERROR, "the provider refused the request (HTTP 404): m" },
+		{ 408, 0, IG_STEP_RETRY, IG_E_PROVIDER_TIMEOUT, "the provider timed out (HTTP 408): m" },
+		{ 422, 0, IG_STEP_FAIL, IG_E_PROVIDER_ERROR, "the provider refused the request (HTTP 422): m" },
+		{ 429, 0, IG_STEP_RETRY, IG_E_RATE_LIMITED, "the provider's rate limit: m" },
+		{ 429, 1, IG_STEP_FAIL, IG_E_RATE_LIMITED, "the provider's rate limit (quota exhausted): m" },
+		{ 500, 0, IG_STEP_RETRY, IG_E_PROVIDER_ERROR, "the provider failed (HTTP 500): m" },
+		{ 502, 0, IG_STEP_RETRY, IG_E_PROVIDER_ERROR, "the provider failed (HTTP 502): m" },
+		{ 503, 0, IG_STEP_RETRY, IG_E_PROVIDER_ERROR, "the provider failed (HTTP 503): m" },
+		{ 504, 0, IG_STEP_RETRY, IG_E_PROVIDER_TIMEOUT, "the provider timed out (HTTP 504): m" },
 	};
 	ig_gen_request req = mkreq("x");
 	ig_call c = mkcall(&req);
@@ -407,6 +408,7 @@ START_TEST(http_error_rule_per_status)
 		ck_assert_int_eq(ig_provider_http_error(&c, &resp, cases[i].quota, "m", &err), cases[i].step);
 		ck_assert_msg(err.code == cases[i].code, "HTTP %ld: %s", cases[i].status,
 		    ig_err_name(err.code));
+		ck_assert_str_eq(err.message, cases[i].message);
 		if (cases[i].step == IG_STEP_RETRY)
 			ck_assert_int_eq(c.retry_ms, 7000);
 	}

@@ -61,19 +61,13 @@ static const ig_provider_ops fake = {
 	.display_name = "A fake provider",
 	.default_base_url = "https://api.fake.example",
 	.models = fake_models,
-	.max_side = 2048,
-	.max_images = 2,
-	.needs_key = 1,
-	.typical_latency_s = 3,
+	.caps = { .max_side = 2048, .max_images = 2, .latency_s = 3 },
+	.key = { .required = 1, .prefixes = fake_key_prefixes, .probe_path = "/v9/me",
+	    .header = "X-Fake-Key" },
+	.settings = { .prefix = "IG_FAKEPROV", .base_url_var = "IG_FAKEPROV_BASE_URL",
+	    .api_key_var = "IG_FAKEPROV_API_KEY", .delivery_hosts = ".files.fake.example" },
 	.build = fake_build,
 	.parse = fake_parse,
-	.base_url_var = "IG_FAKEPROV_BASE_URL",
-	.api_key_var = "IG_FAKEPROV_API_KEY",
-	.settings_prefix = "IG_FAKEPROV",
-	.delivery_hosts = ".files.fake.example",
-	.key_prefixes = fake_key_prefixes,
-	.probe_path = "/v9/me",
-	.key_header = "X-Fake-Key",
 };
 
 static void
@@ -299,7 +293,7 @@ chat_reply(const ig_provider_ops *ops, const char *body)
 	resp.status = 200;
 	resp.body = body;
 	resp.len = strlen(body);
-	return ops->chat_parse(&resp);
+	return ops->chat.parse(&resp);
 }
 
 /* The string at o[i].key of an array o. */
@@ -317,7 +311,7 @@ START_TEST(chat_openai)
 	const char *ok = "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Prompt: bright\"}}]}";
 	char *reply;
 
-	ck_assert_int_eq(oa->chat_build("http://h:1", "sk-abcdefgh", "be brief", chat_turns, 3, &h), 0);
+	ck_assert_int_eq(oa->chat.build("http://h:1", "sk-abcdefgh", "be brief", chat_turns, 3, &h), 0);
 	ck_assert_str_eq(h.method, "POST");
 	ck_assert_str_eq(h.url, "http://h:1/v1/chat/completions");
 	ck_assert_str_eq(h.headers[0], "Authorization: Bearer sk-abcdefgh");
@@ -349,7 +343,7 @@ START_TEST(chat_gemini)
 	const char *ok = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Prompt: \"},{\"text\":\"bright\"}]}}]}";
 	char *reply;
 
-	ck_assert_int_eq(gm->chat_build("http://h:1/", "AIzaabcdefgh", "be brief", chat_turns, 3, &h), 0);
+	ck_assert_int_eq(gm->chat.build("http://h:1/", "AIzaabcdefgh", "be brief", chat_turns, 3, &h), 0);
 	ck_assert_str_eq(h.method, "POST");
 	ck_assert_str_eq(h.url, "http://h:1/v1beta/models/gemini-2.5-flash:generateContent");
 	ck_assert_str_eq(h.headers[0], "x-goog-api-key: AIzaabcdefgh");
@@ -371,8 +365,8 @@ START_TEST(chat_gemini)
 	/* Only these two chat, OpenAI first. */
 	for (size_t i = 0; ig_providers[i] != NULL; i++)
 		if (ig_providers[i] != gm && ig_providers[i] != ig_provider_find("openai"))
-			ck_assert_ptr_null(ig_providers[i]->chat_build);
-	ck_assert_int_lt(ig_provider_find("openai")->chat_order, gm->chat_order);
+			ck_assert_ptr_null(ig_providers[i]->chat.build);
+	ck_assert_int_lt(ig_provider_find("openai")->chat.order, gm->chat.order);
 }
 END_TEST
 
