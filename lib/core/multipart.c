@@ -1,12 +1,15 @@
 /* multipart.c — see multipart.h. */
 #include "ig_autoconf.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lib/core/error.h"
 #include "lib/core/multipart.h"
+#include "lib/prompts/analyze.h"
 
 /* A parameter value after decoding: the longest is a filename* of 255 UTF-8
  * bytes, each percent-encoded. */
@@ -35,41 +38,15 @@ skip_ows(const char *p, const char *end)
 	return p;
 }
 
-/* Whether s (n bytes) is UTF-8 (RFC 3629: no overlongs, no surrogates)
- * without control characters. */
+/* Whether s (n bytes) is UTF-8 (ig_utf8_valid: no overlongs, no
+ * surrogates) without control characters. */
 static int
 clean_utf8(const unsigned char *s, size_t n)
 {
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i], need, cp;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return 0;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 3, cp = c & 0x07;
-		else
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
-		if (n - i <= need)
-			return 0;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
+	return ig_utf8_valid((const char *)s, n);
 }
 
 /*
@@ -184,18 +161,6 @@ ig_multipart_boundary(const char *content_type, char out[IG_MP_BOUNDARY_MAX + 1]
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode an RFC 8187 ext-value (UTF-8'lang'pct-encoded) into out. */
 static int
 decode_ext_value(const char *v, size_t vlen, char *out, size_t outsz)
@@ -211,11 +176,14 @@ decode_ext_value(const char *v, size_t vlen, char *out, size_t outsz)
 		int c = (unsigned char)*q;
 
 		if (c == '%') {
-			int hi, lo;
+			char hex[3];
 
-			if (end - q < 3 || (hi = hexval(q[1])) < 0 || (lo = hexval(q[2])) < 0)
+			if (end - q < 3 || !isxdigit((unsigned char)q[1]) || !isxdigit((unsigned char)q[2]))
 				return -1;
-			c = hi << 4 | lo;
+			hex[0] = q[1];
+			hex[1] = q[2];
+			hex[2] = '\0';
+			c = (int)strtol(hex, NULL, 16);
 			q += 2;
 		} else if (!is_tchar(c) || c == '*' || c == '\'' || c == '%') {
 			return -1;

@@ -181,6 +181,11 @@ walk_exif(const unsigned char *b, size_t len, ig_buf *out)
 					ig_buf_append(out, b + pos, 2 + seglen);
 					t.p = (unsigned char *)out->data + at + 10;
 					exif_gps(&t, 1);
+					/* A crafted file can lay the GPS IFD over the
+					 * header or IFD0 and leave the walk broken or
+					 * another GPSInfo entry behind: drop it whole. */
+					if (exif_gps(&t, 0) != 0)
+						out->len = at;
 				}
 			}
 			changes += rc < 0 ? 1 : rc;

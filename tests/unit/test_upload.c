@@ -81,6 +81,16 @@ forge_png(uint32_t w, uint32_t h, const unsigned char *idat, size_t n, size_t *l
 	return b;
 }
 
+/* A well-formed PNG of w x h whose one IDAT is 64 bytes of junk. */
+static unsigned char *
+junk_png(uint32_t w, uint32_t h, size_t *len)
+{
+	unsigned char junk[64];
+
+	memset(junk, 0x5a, sizeof(junk));
+	return forge_png(w, h, junk, sizeof(junk), len);
+}
+
 static void
 expect_refused(const unsigned char *buf, size_t len, long max_upload, ig_errcode code,
     const char *word)
@@ -162,12 +172,9 @@ END_TEST
  * refuses it: nothing undecodable is stored. */
 START_TEST(undecodable_data_is_refused)
 {
-	unsigned char junk[64];
 	size_t len;
-	unsigned char *png;
+	unsigned char *png = junk_png(16, 16, &len);
 
-	memset(junk, 0x5a, sizeof(junk));
-	png = forge_png(16, 16, junk, sizeof(junk), &len);
 	expect_refused(png, len, MAX_UPLOAD, IG_E_INVALID_REQUEST, "cannot be decoded");
 	free(png);
 }
@@ -179,16 +186,13 @@ END_TEST
  * decoded", not the size. */
 START_TEST(png_bomb_is_refused_before_decoding)
 {
-	unsigned char junk[64];
 	size_t len;
-	unsigned char *bomb;
+	unsigned char *bomb = junk_png(16000, 16000, &len);
 
-	memset(junk, 0x5a, sizeof(junk));
-	bomb = forge_png(16000, 16000, junk, sizeof(junk), &len);
 	expect_refused(bomb, len, MAX_UPLOAD, IG_E_INVALID_REQUEST, "16000 x 16000 pixels");
 	free(bomb);
 	/* One pixel over the limit is refused too; the limit is inclusive. */
-	bomb = forge_png(4097, 4096, junk, sizeof(junk), &len);
+	bomb = junk_png(4097, 4096, &len);
 	expect_refused(bomb, len, MAX_UPLOAD, IG_E_INVALID_REQUEST, "IG_MAX_IMAGE_PIXELS");
 	free(bomb);
 }
@@ -362,6 +366,20 @@ START_TEST(jpeg_broken_exif_is_dropped_without_gps_kept)
 	ck_assert(memcmp(out, jpeg, jlen) == 0);
 	free(out);
 	free(img);
+
+	/* Found by fuzz_upload: a GPS entry whose value lies over the TIFF
+	 * header (LatitudeRef, 8 bytes at offset 0). Zeroing it broke the
+	 * header, so the output still held an Exif segment that a second
+	 * strip would drop; the segment is dropped at once instead. */
+	make_tiff(tiff, 0);
+	entry(tiff + GPS_IFD + 2, 0, 0x0001, 2, 8, 0);
+	img = with_exif(jpeg, jlen, tiff, TIFF_LEN, &len);
+	ck_assert_int_eq(ig_jpeg_strip_gps(img, len, &out, &outlen), 1);
+	ck_assert_uint_eq(outlen, jlen);
+	ck_assert(memcmp(out, jpeg, jlen) == 0);
+	free(img);
+	ck_assert_int_eq(ig_jpeg_strip_gps(out, outlen, &img, &len), 0);
+	free(out);
 
 	/* IFD0 without a GPSInfo entry: nothing changes. */
 	make_tiff(tiff, 1);
