@@ -213,6 +213,52 @@ ig_jpeg_strip_gps(const unsigned char *jpeg, size_t len, unsigned char **out, si
 	return n;
 }
 
+/*
+ * The same for a WebP (RFC 9649 §2.7): an extended file's EXIF chunk holds
+ * a TIFF structure (some writers put "Exif\0\0" before it). GPS is removed
+ * in place; a chunk too broken to walk, or left broken, is zeroed whole
+ * (its size, and so the RIFF sizes, stay). Returns what ig_jpeg_strip_gps
+ * does; a chunk list that runs past len ends the walk.
+ */
+static int
+webp_strip_gps(const unsigned char *b, size_t len, unsigned char **out, size_t *outlen)
+{
+	size_t pos = 12;
+	int changes = 0;
+
+	while (len - pos >= 8) {
+		size_t size = (size_t)b[pos + 4] | (size_t)b[pos + 5] << 8 | (size_t)b[pos + 6] << 16 |
+		    (size_t)b[pos + 7] << 24;
+		size_t skip;
+
+		if (size > len - pos - 8)
+			break;
+		skip = size >= 6 && memcmp(b + pos + 8, "Exif\0\0", 6) == 0 ? 6 : 0;
+		if (memcmp(b + pos, "EXIF", 4) == 0) {
+			tiff t = { (unsigned char *)(uintptr_t)(b + pos + 8 + skip), size - skip, 0 };
+			int rc = exif_gps(&t, 0);
+
+			if (rc != 0) {
+				if (*out == NULL) {
+					*out = ig_xmalloc(len);
+					memcpy(*out, b, len);
+					*outlen = len;
+				}
+				t.p = *out + pos + 8 + skip;
+				if (rc > 0)
+					exif_gps(&t, 1);
+				if (rc < 0 || exif_gps(&t, 0) != 0)
+					memset(*out + pos + 8, 0, size);
+				changes += rc < 0 ? 1 : rc;
+			}
+		}
+		pos += 8 + size + (size & 1);
+		if (pos > len)
+			break;
+	}
+	return changes;
+}
+
 /* Whether a JPEG's entropy-coded data runs to an EOI marker (T.81 B.1.1.5:
  * inside a scan 0xFF is followed by 0x00 stuffing, RSTn or fill bytes; any
  * other marker ends the scan). libjpeg pads a cut file with grey and only
@@ -330,5 +376,7 @@ ig_upload_check(const unsigned char *buf, size_t len, long max_upload, long max_
 	if (fmt == IG_IMG_JPEG && (info->gps_removed = ig_jpeg_strip_gps(buf, len, out, outlen)) < 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
 		    "%s: the JPEG marker segments are corrupt", field);
+	if (fmt == IG_IMG_WEBP)
+		info->gps_removed = webp_strip_gps(buf, len, out, outlen);
 	return 0;
 }

@@ -16,8 +16,11 @@
  *      GPS IFD with the values it points to is zeroed, all in place, so the
  *      file keeps its length and every other byte (ITU-T T.81 Annex B
  *      markers; Exif 2.32 §4.5.4 APP1, §4.6.2 IFD structure). An Exif
- *      segment too malformed to walk is dropped whole instead.
- * Everything else is stored as received.
+ *      segment too malformed to walk is dropped whole instead. A WebP's
+ *      EXIF chunk (RFC 9649 §2.7) is handled the same way in place, a
+ *      broken one zeroed rather than dropped so that no size changes.
+ * Everything else is stored as received (a PNG's eXIf chunk and XMP
+ * packets are not examined).
  */
 #ifndef IG_IMAGING_UPLOAD_H
 #define IG_IMAGING_UPLOAD_H
@@ -30,7 +33,8 @@
 typedef struct ig_upload_info {
 	ig_img_format format;
 	int width, height;
-	int gps_removed;            /* GPS IFDs removed (or Exif segments dropped) */
+	int gps_removed;            /* GPS IFDs removed (or Exif segments dropped,
+	                             * WebP EXIF chunks zeroed) */
 } ig_upload_info;
 
 /*

@@ -5,6 +5,9 @@
  * walk, whose offsets and counts come from the uploader. The strip may not
  * crash, read or write outside the file, or change its length unless it
  * drops the whole segment; and a stripped file has nothing left to strip.
+ * The raw input also goes through ig_upload_check as an uploaded file
+ * (the JPEG walk to EOI, the WebP RIFF size, libgd), with a small pixel
+ * limit so that runs stay fast.
  * Build and run with tests/fuzz/run.
  */
 #include "ig_autoconf.h"
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/error.h"
 #include "lib/imaging/upload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,7 +27,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t seg = 2 + 6 + size, len = 2 + 2 + seg + 2, outlen, again_len;
 	unsigned char *jpeg, *out, *again;
+	ig_upload_info info;
+	ig_err err;
 	int n;
+
+	if (ig_upload_check(data, size, 1L << 20, 65536, "file", &info, &out, &outlen, &err) == 0)
+		free(out);
 
 	if (seg > 65535)
 		return 0;

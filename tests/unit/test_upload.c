@@ -394,6 +394,73 @@ START_TEST(jpeg_broken_exif_is_dropped_without_gps_kept)
 }
 END_TEST
 
+/* An extended WebP (VP8X with the EXIF flag) of webp's image with an EXIF
+ * chunk holding tiff (tlen bytes, even). */
+static unsigned char *
+webp_with_exif(const unsigned char *webp, size_t len, int w, int h, const unsigned char *tiff,
+    size_t tlen, size_t *outlen)
+{
+	size_t n = 12 + 18 + (len - 12) + 8 + tlen;
+	unsigned char *b = calloc(1, n), *p = b;
+
+	memcpy(p, "RIFF", 4);
+	tput32(p + 4, 1, (uint32_t)(n - 8));
+	memcpy(p + 8, "WEBPVP8X", 8);
+	tput32(p + 16, 1, 10);
+	p[20] = 0x08;
+	p[24] = (unsigned char)(w - 1);
+	p[27] = (unsigned char)(h - 1);
+	p += 30;
+	memcpy(p, webp + 12, len - 12);
+	p += len - 12;
+	memcpy(p, "EXIF", 4);
+	tput32(p + 4, 1, (uint32_t)tlen);
+	memcpy(p + 8, tiff, tlen);
+	*outlen = n;
+	return b;
+}
+
+/* The same leak through WebP: a phone or editor's WebP carries its EXIF in
+ * an EXIF chunk. GPS is removed in place there too. */
+START_TEST(webp_exif_gps_is_stripped_in_place)
+{
+	size_t wlen, len, outlen, at;
+	unsigned char tiff[TIFF_LEN];
+	unsigned char *webp = encode(IG_IMG_WEBP, 40, 20, &wlen), *img, *out;
+	ig_upload_info info;
+	ig_err err = { 0 };
+
+	make_tiff(tiff, 1);
+	img = webp_with_exif(webp, wlen, 40, 20, tiff, TIFF_LEN, &len);
+	at = len - TIFF_LEN;
+	ck_assert_int_eq(ig_upload_check(img, len, MAX_UPLOAD, MAX_PIXELS, "file", &info, &out,
+	    &outlen, &err), 0);
+	ck_assert_int_eq(info.format, IG_IMG_WEBP);
+	ck_assert_int_eq(info.width, 40);
+	ck_assert_int_eq(info.gps_removed, 1);
+	ck_assert_uint_eq(outlen, len);
+	ck_assert(memcmp(out, img, at + IFD0) == 0);
+	ck_assert_uint_eq(out[at + IFD0], 2);
+	for (int i = GPS_IFD; i < TIFF_LEN; i++)
+		ck_assert_uint_eq(out[at + i], 0);
+	free(out);
+	free(img);
+
+	/* A broken EXIF chunk is zeroed, its size kept. */
+	tput32(tiff + 4, 1, 0xfff0);
+	img = webp_with_exif(webp, wlen, 40, 20, tiff, TIFF_LEN, &len);
+	ck_assert_int_eq(ig_upload_check(img, len, MAX_UPLOAD, MAX_PIXELS, "file", &info, &out,
+	    &outlen, &err), 0);
+	ck_assert_int_eq(info.gps_removed, 1);
+	ck_assert(memcmp(out, img, at) == 0);
+	for (size_t i = at; i < len; i++)
+		ck_assert_uint_eq(out[i], 0);
+	free(out);
+	free(img);
+	free(webp);
+}
+END_TEST
+
 static Suite *
 upload_suite(void)
 {
@@ -410,6 +477,7 @@ upload_suite(void)
 	suite_add_tcase(s, c);
 	tcase_add_loop_test(g, jpeg_gps_is_stripped_in_place, 0, 2);
 	tcase_add_test(g, jpeg_broken_exif_is_dropped_without_gps_kept);
+	tcase_add_test(g, webp_exif_gps_is_stripped_in_place);
 	suite_add_tcase(s, g);
 	return s;
 }
