@@ -44,13 +44,19 @@ encode(ig_img_format fmt, int w, int h, size_t *len)
 	return copy;
 }
 
+/* Write v at p in either byte order (TIFF's II / MM; PNG's is MM). */
 static void
-put32be(unsigned char *p, uint32_t v)
+tput16(unsigned char *p, int le, unsigned v)
 {
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
+	p[le ? 0 : 1] = (unsigned char)v;
+	p[le ? 1 : 0] = (unsigned char)(v >> 8);
+}
+
+static void
+tput32(unsigned char *p, int le, uint32_t v)
+{
+	tput16(p + (le ? 0 : 2), le, v & 0xffff);
+	tput16(p + (le ? 2 : 0), le, v >> 16);
 }
 
 /* A PNG whose IHDR declares w × h and whose one IDAT is idat (n bytes),
@@ -62,21 +68,21 @@ forge_png(uint32_t w, uint32_t h, const unsigned char *idat, size_t n, size_t *l
 
 	memcpy(p, "\x89PNG\r\n\x1a\n", 8);
 	p += 8;
-	put32be(p, 13);
+	tput32(p, 0, 13);
 	memcpy(p + 4, "IHDR", 4);
-	put32be(p + 8, w);
-	put32be(p + 12, h);
+	tput32(p + 8, 0, w);
+	tput32(p + 12, 0, h);
 	memcpy(p + 16, "\x08\x02\x00\x00\x00", 5);
-	put32be(p + 21, (uint32_t)crc32(0, p + 4, 17));
+	tput32(p + 21, 0, (uint32_t)crc32(0, p + 4, 17));
 	p += 25;
-	put32be(p, (uint32_t)n);
+	tput32(p, 0, (uint32_t)n);
 	memcpy(p + 4, "IDAT", 4);
 	memcpy(p + 8, idat, n);
-	put32be(p + 8 + n, (uint32_t)crc32(0, p + 4, (uInt)(n + 4)));
+	tput32(p + 8 + n, 0, (uint32_t)crc32(0, p + 4, (uInt)(n + 4)));
 	p += 12 + n;
-	put32be(p, 0);
+	tput32(p, 0, 0);
 	memcpy(p + 4, "IEND", 4);
-	put32be(p + 8, (uint32_t)crc32(0, p + 4, 4));
+	tput32(p + 8, 0, (uint32_t)crc32(0, p + 4, 4));
 	*len = (size_t)(p + 12 - b);
 	return b;
 }
@@ -222,20 +228,6 @@ END_TEST
 #define IFD0 8
 #define GPS_IFD 56
 #define LAT 86
-
-static void
-tput16(unsigned char *p, int le, unsigned v)
-{
-	p[le ? 0 : 1] = (unsigned char)v;
-	p[le ? 1 : 0] = (unsigned char)(v >> 8);
-}
-
-static void
-tput32(unsigned char *p, int le, uint32_t v)
-{
-	tput16(p + (le ? 0 : 2), le, v & 0xffff);
-	tput16(p + (le ? 2 : 0), le, v >> 16);
-}
 
 static void
 entry(unsigned char *p, int le, unsigned tag, unsigned type, uint32_t count, uint32_t value)
