@@ -367,9 +367,13 @@ process(ig_req *req, FCGX_Request *r, json_object **body, int *streamed, ig_err 
 	/* The row says how much body it takes (413 before reading past it);
 	 * the 404 / 405 below still wait until the body is read. */
 	rc = ig_route_find(ig_routes, ig_nroutes, req->method, req->path, &m);
-	if (read_body(r, cl != NULL && *cl != '\0', clen,
-	    ig_route_body_limit(rc == 0 ? m.route : NULL, ig_cfg()->max_body), &buf, &req->body_len, err) != 0)
+	if (read_body(r, cl != NULL && *cl != '\0', clen, ig_route_body_limit(rc == 0 ? m.route : NULL,
+	    ig_cfg()->max_body, ig_cfg()->max_upload), &buf, &req->body_len, err) != 0) {
+		if (err->code == IG_E_PAYLOAD_TOO_LARGE && rc == 0 && m.route->max_body == IG_BODY_UPLOAD)
+			ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, "file",
+			    "the upload is larger than IG_MAX_UPLOAD (%ld bytes a file)", ig_cfg()->max_upload);
 		return -1;
+	}
 	req->body = buf;
 
 	if (rc == IG_E_METHOD_NOT_ALLOWED && strcmp(req->method, "OPTIONS") == 0) {

@@ -116,10 +116,12 @@ const ig_route ig_routes[] = {
 const size_t ig_nroutes = sizeof(ig_routes) / sizeof(ig_routes[0]);
 
 long
-ig_route_body_limit(const ig_route *route, long max_body)
+ig_route_body_limit(const ig_route *route, long max_body, long max_upload)
 {
 	long want = route == NULL ? IG_BODY_SMALL : route->max_body;
 
+	if (want == IG_BODY_UPLOAD)
+		return max_upload + IG_UPLOAD_OVERHEAD;
 	return want == IG_BODY_FULL || want > max_body ? max_body : want;
 }
 

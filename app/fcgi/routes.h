@@ -18,10 +18,18 @@
  * prompt and settings, is under 40 KB even with every character \u-escaped.
  * IG_BODY_FULL marks the rows whose bodies grow with their content (a batch's
  * prompts, images in Replicate's free-form input): they take IG_MAX_BODY.
- * No row takes more than IG_MAX_BODY.
+ * No row takes more than IG_MAX_BODY, except the upload rows: IG_BODY_UPLOAD
+ * marks the routes that take one file of up to IG_MAX_UPLOAD bytes in a
+ * multipart/form-data body (POST /api/images, POST /api/storage/upload);
+ * they take IG_MAX_UPLOAD plus IG_UPLOAD_OVERHEAD for the multipart framing
+ * and the small text parts beside the file (title, tags), whatever
+ * IG_MAX_BODY says, so that a 20 MiB file passes with the defaults. The
+ * handler still refuses a file part over IG_MAX_UPLOAD (413).
  */
 #define IG_BODY_SMALL (64L * 1024)
 #define IG_BODY_FULL 0L
+#define IG_BODY_UPLOAD (-1L)
+#define IG_UPLOAD_OVERHEAD (64L * 1024)
 
 /*
  * The hold column: how long a row's requests hold their FastCGI thread.
@@ -71,9 +79,10 @@ int ig_route_find(const ig_route *table, size_t n, const char *method,
     const char *path, ig_route_match *m);
 
 /* The body limit of route (NULL: a request no row matched, which nothing
- * reads: IG_BODY_SMALL), given IG_MAX_BODY as max_body: the row's value, never
- * above max_body. */
-long ig_route_body_limit(const ig_route *route, long max_body);
+ * reads: IG_BODY_SMALL), given IG_MAX_BODY as max_body and IG_MAX_UPLOAD as
+ * max_upload: the row's value, never above max_body; for an IG_BODY_UPLOAD
+ * row max_upload + IG_UPLOAD_OVERHEAD. */
+long ig_route_body_limit(const ig_route *route, long max_body, long max_upload);
 
 /* The application's table. */
 extern const ig_route ig_routes[];

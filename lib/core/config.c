@@ -94,6 +94,10 @@ static const setting settings[] = {
 	{ "IG_BATCH_MAX_PROMPTS", T_INT, "500", 1, 100000, NULL, OFF(batch_max_prompts), 1 },
 	{ "IG_BATCH_MAX_QUEUED", T_INT, "2000", 1, 10000000, NULL, OFF(batch_max_queued), 1 },
 	{ "IG_MAX_DOWNLOAD", T_INT, "52428800", 65536, 1073741824, NULL, OFF(max_download), 1 },
+	/* One uploaded file; its route takes this plus IG_UPLOAD_OVERHEAD
+	 * (app/fcgi/routes.h), which must stay under nginx's 64 MB
+	 * client_max_body_size: 64 MiB - 64 KiB at most. */
+	{ "IG_MAX_UPLOAD", T_INT, "20971520", 1024, 67043328, NULL, OFF(max_upload), 1 },
 	/* Batch webhooks: hosts exempt from the address rule (the tests'
 	 * loopback receiver), and how many sends before a delivery is given up. */
 	{ "IG_WEBHOOK_ALLOW_HOSTS", T_STRING, "", 0, 0, NULL, OFF(webhook_allow_hosts), 0 },
@@ -109,6 +113,14 @@ static const setting settings[] = {
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
 static ig_config cfg;
+
+/* The T_INT settings held in a long rather than an int. */
+static int
+is_long(const setting *s)
+{
+	return s->offset == OFF(max_body) || s->offset == OFF(max_image_pixels) ||
+	    s->offset == OFF(max_download) || s->offset == OFF(max_upload);
+}
 
 const ig_config *
 ig_cfg(void)
@@ -197,8 +209,7 @@ set_one(const setting *s, const char *val, char *err, size_t errlen)
 			    s->name, (long long)s->min, (long long)s->max, val);
 			return -1;
 		}
-		if (s->offset == OFF(max_body) || s->offset == OFF(max_image_pixels) ||
-		    s->offset == OFF(max_download))
+		if (is_long(s))
 			*(long *)base = (long)v;
 		else
 			*(int *)base = (int)v;
@@ -408,8 +419,7 @@ ig_config_dump(void)
 			printf("%s=%04o\n", s->name, (unsigned)*(const int *)base);
 			break;
 		case T_INT:
-			if (s->offset == OFF(max_body) || s->offset == OFF(max_image_pixels) ||
-			    s->offset == OFF(max_download))
+			if (is_long(s))
 				printf("%s=%ld\n", s->name, *(const long *)base);
 			else
 				printf("%s=%d\n", s->name, *(const int *)base);

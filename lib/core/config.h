@@ -55,6 +55,7 @@ typedef struct ig_config {
 	int runner_threads;             /* the runner's pool: renders, image stores */
 	long max_image_pixels;
 	long max_download;
+	long max_upload;                /* bytes of one uploaded file */
 	int batch_max_prompts;
 	int batch_max_queued;
 	char *webhook_allow_hosts;

@@ -272,6 +272,10 @@ START_TEST(body_limits_are_documented)
 		if (r->max_body == IG_BODY_SMALL)
 			ck_assert_msg(mb == NULL, "%s %s: x-max-body %s, the table says the default",
 			    r->method, r->pattern, json_object_get_string(mb));
+		else if (r->max_body == IG_BODY_UPLOAD)
+			ck_assert_msg(mb != NULL && json_object_is_type(mb, json_type_string) &&
+			    strcmp(json_object_get_string(mb), "IG_MAX_UPLOAD") == 0,
+			    "%s %s: x-max-body should be \"IG_MAX_UPLOAD\"", r->method, r->pattern);
 		else if (r->max_body == IG_BODY_FULL)
 			ck_assert_msg(mb != NULL && json_object_is_type(mb, json_type_string) &&
 			    strcmp(json_object_get_string(mb), "IG_MAX_BODY") == 0,

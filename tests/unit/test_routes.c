@@ -24,6 +24,7 @@ static const ig_route table[] = {
 	{ "POST", "/api/batch/{batch_id}/cancel", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, 100, IG_HOLD_SHORT },
 	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_SMALL, IG_HOLD_SHORT },
 	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_FULL, IG_HOLD_SHORT },
+	{ "POST", "/api/images", h, IG_ACCESS_USER, IG_SCOPE_READ, IG_RATE_GENERAL, NULL, IG_BODY_UPLOAD, IG_HOLD_SHORT },
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
@@ -106,12 +107,35 @@ END_TEST
  * never above IG_MAX_BODY; an unmatched request gets the small default. */
 START_TEST(body_limit_is_the_rows_capped_by_max_body)
 {
-	ck_assert_int_eq(ig_route_body_limit(&table[3], 10485760), 100);
-	ck_assert_int_eq(ig_route_body_limit(&table[3], 50), 50);
-	ck_assert_int_eq(ig_route_body_limit(&table[5], 10485760), 10485760);
-	ck_assert_int_eq(ig_route_body_limit(&table[0], 10485760), IG_BODY_SMALL);
-	ck_assert_int_eq(ig_route_body_limit(&table[0], 2048), 2048);
-	ck_assert_int_eq(ig_route_body_limit(NULL, 10485760), IG_BODY_SMALL);
+	ck_assert_int_eq(ig_route_body_limit(&table[3], 10485760, 20971520), 100);
+	ck_assert_int_eq(ig_route_body_limit(&table[3], 50, 20971520), 50);
+	ck_assert_int_eq(ig_route_body_limit(&table[5], 10485760, 20971520), 10485760);
+	ck_assert_int_eq(ig_route_body_limit(&table[0], 10485760, 20971520), IG_BODY_SMALL);
+	ck_assert_int_eq(ig_route_body_limit(&table[0], 2048, 20971520), 2048);
+	ck_assert_int_eq(ig_route_body_limit(NULL, 10485760, 20971520), IG_BODY_SMALL);
+}
+END_TEST
+
+/* Issue 12: an upload row capped by IG_MAX_BODY (10 MiB by default) would
+ * refuse the 20 MiB file IG_MAX_UPLOAD promises. Its limit is IG_MAX_UPLOAD
+ * plus the multipart overhead, whatever IG_MAX_BODY says: a body carrying a
+ * file of exactly IG_MAX_UPLOAD bytes passes, one a byte over the whole
+ * limit does not. */
+START_TEST(upload_rows_take_max_upload_plus_overhead)
+{
+	long limit = ig_route_body_limit(&table[6], 10485760, 20971520);
+
+	ck_assert_int_eq(limit, 20971520 + IG_UPLOAD_OVERHEAD);
+	ck_assert_int_eq(ig_route_body_limit(&table[6], 1048576, 20971520), limit);
+	ck_assert_int_eq(ig_route_body_limit(&table[6], 10485760, 1024), 1024 + IG_UPLOAD_OVERHEAD);
+	/* The overhead holds a browser's framing of the file and of a title
+	 * and tags at their longest, with room to spare. */
+	ck_assert_int_ge(IG_UPLOAD_OVERHEAD, 4 * 4096 + 4 * 1024);
+	/* nginx's client_max_body_size (64m) stays above the largest setting. */
+	ck_assert_int_le(ig_route_body_limit(&table[6], 10485760, 67043328), 64L * 1024 * 1024);
+	/* Other rows are unchanged by IG_MAX_UPLOAD. */
+	ck_assert_int_eq(ig_route_body_limit(&table[5], 10485760, 67043328), 10485760);
+	ck_assert_int_eq(ig_route_body_limit(NULL, 10485760, 67043328), IG_BODY_SMALL);
 }
 END_TEST
 
@@ -123,11 +147,12 @@ START_TEST(application_table_body_limits)
 	ig_route_match m;
 
 	ck_assert_int_eq(ig_route_find(ig_routes, ig_nroutes, "POST", "/api/auth/login", &m), 0);
-	ck_assert_int_eq(ig_route_body_limit(m.route, 10485760), IG_BODY_SMALL);
+	ck_assert_int_eq(ig_route_body_limit(m.route, 10485760, 20971520), IG_BODY_SMALL);
 	ck_assert_int_eq(ig_route_find(ig_routes, ig_nroutes, "POST", "/api/batch/generate", &m), 0);
-	ck_assert_int_eq(ig_route_body_limit(m.route, 10485760), 10485760);
+	ck_assert_int_eq(ig_route_body_limit(m.route, 10485760, 20971520), 10485760);
 	for (size_t i = 0; i < ig_nroutes; i++)
-		ck_assert_msg(ig_routes[i].max_body == IG_BODY_FULL || ig_routes[i].max_body >= 1024,
+		ck_assert_msg(ig_routes[i].max_body == IG_BODY_FULL ||
+		    ig_routes[i].max_body == IG_BODY_UPLOAD || ig_routes[i].max_body >= 1024,
 		    "%s %s: body limit %ld", ig_routes[i].method, ig_routes[i].pattern, ig_routes[i].max_body);
 }
 END_TEST
@@ -305,6 +330,7 @@ main(void)
 	tcase_add_test(tc, application_table_has_health);
 	tcase_add_test(tc, body_limit_is_the_rows_capped_by_max_body);
 	tcase_add_test(tc, application_table_body_limits);
+	tcase_add_test(tc, upload_rows_take_max_upload_plus_overhead);
 	tcase_add_test(tc, application_table_long_rows);
 	tcase_add_test(tc, handler_outcomes_are_explicit);
 	tcase_add_test(tc, handler_bugs_answer_a_json_error);
