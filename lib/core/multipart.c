@@ -9,7 +9,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/multipart.h"
-#include "lib/prompts/analyze.h"
+#include "lib/core/util.h"
 
 /* A parameter value after decoding: the longest is a filename* of 255 UTF-8
  * bytes, each percent-encoded. */
