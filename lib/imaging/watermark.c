@@ -1,0 +1,168 @@
+/*
+ * watermark.c — text watermarks in any script; see ops.h.
+ *
+ * FreeType (through libgd's gdImageStringFTEx) renders the text once, white
+ * on an opaque black layer with anti-aliasing, so the layer's red channel
+ * is the glyph coverage whatever gd's own alpha handling; the coverage is
+ * then composited onto a copy of the source twice: a dark shadow offset
+ * down-right, then the white text, both scaled by opacity. The font is one
+ * file (IG_FONT_PATH, by default WenQuanYi Micro Hei, which covers Latin,
+ * Simplified and Traditional Chinese, Japanese kana and Korean Hangul).
+ */
+#include "ig_autoconf.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "lib/imaging/ops.h"
+#include "lib/imaging/pixbuf.h"
+
+/* Count the code points of s if it is valid UTF-8 (RFC 3629: shortest
+ * form, no surrogates, at most U+10FFFF) without control characters;
+ * -1 otherwise. */
+static long
+utf8_chars(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long n = 0;
+
+	while (*p != 0) {
+		unsigned c = *p, cp;
+		int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		    (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (len == 0)
+			return -1;
+		cp = len == 1 ? c : c & (0x7fu >> len);
+		for (int i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return -1;
+			cp = cp << 6 | (p[i] & 0x3fu);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0x80 && cp < 0xa0))
+			return -1;
+		p += len;
+		n++;
+	}
+	return n;
+}
+
+static const struct {
+	const char *name;
+	float hx, hy;           /* where the text sits: 0 left/top … 1 right/bottom */
+} positions[] = {
+	{ "top-left", 0, 0 }, { "top", 0.5f, 0 }, { "top-right", 1, 0 },
+	{ "left", 0, 0.5f }, { "center", 0.5f, 0.5f }, { "right", 1, 0.5f },
+	{ "bottom-left", 0, 1 }, { "bottom", 0.5f, 1 }, { "bottom-right", 1, 1 },
+};
+
+static pthread_once_t font_once = PTHREAD_ONCE_INIT;
+
+/* gd's font cache is set up lazily and without a lock; do it once. */
+static void
+font_cache_setup(void)
+{
+	gdFontCacheSetup();
+}
+
+/* Blend colour (r, g, b) into dst pixel (x, y) with coverage k (0–1). */
+static void
+blend(gdImagePtr dst, int x, int y, int r, int g, int b, float k)
+{
+	int c = dst->tpixels[y][x];
+	float sa = (float)(gdAlphaMax - gdTrueColorGetAlpha(c)) / gdAlphaMax;
+	float oa = k + sa * (1 - k);
+
+	if (oa <= 0)
+		return;
+	dst->tpixels[y][x] = gdTrueColorAlpha(
+	    ig_clamp255((r * k + gdTrueColorGetRed(c) * sa * (1 - k)) / oa),
+	    ig_clamp255((g * k + gdTrueColorGetGreen(c) * sa * (1 - k)) / oa),
+	    ig_clamp255((b * k + gdTrueColorGetBlue(c) * sa * (1 - k)) / oa),
+	    gdAlphaMax - (int)(oa * gdAlphaMax + 0.5f));
+}
+
+/* Measure text at size pt: 0 with its box width and height, or gd's error. */
+static const char *
+measure(const char *font, double pt, const char *text, int brect[8])
+{
+	char *e = gdImageStringFTEx(NULL, brect, 0xffffff, font, pt, 0, 0, 0, (char *)text, NULL);
+
+	return e;
+}
+
+gdImagePtr
+ig_img_watermark(gdImagePtr src, const char *text, const char *position, double opacity,
+    const char *font_path, ig_err *err)
+{
+	int w = gdImageSX(src), h = gdImageSY(src), brect[8], pos = -1;
+	int margin = (w < h ? w : h) / 40 + 2, tw, th, ox, oy, sh;
+	long nchars = text == NULL ? -1 : utf8_chars(text);
+	double pt;
+	const char *e;
+	gdImagePtr layer, dst;
+
+	if (nchars < 1 || nchars > IG_WATERMARK_MAX_CHARS)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "text",
+		    "text must be 1–%d characters of valid UTF-8 without control characters",
+		    IG_WATERMARK_MAX_CHARS), NULL;
+	for (size_t i = 0; i < sizeof(positions) / sizeof(positions[0]); i++)
+		if (position == NULL ? strcmp(positions[i].name, "bottom-right") == 0 :
+		    strcmp(position, positions[i].name) == 0)
+			pos = (int)i;
+	if (pos < 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "position",
+		    "position must be top-left, top, top-right, left, center, right, "
+		    "bottom-left, bottom or bottom-right"), NULL;
+	if (opacity == IG_IMG_DEFAULT)
+		opacity = 0.5;
+	if (!(opacity >= 0.0 && opacity <= 1.0))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "opacity", "opacity must be 0–1"),
+		    NULL;
+	pthread_once(&font_once, font_cache_setup);
+	/* Text about 1/14 of the shorter side high (gd renders at 96 dpi),
+	 * shrunk to fit 90 % of the width. */
+	pt = (w < h ? w : h) / 14.0 * 72.0 / 96.0;
+	pt = pt < 6 ? 6 : pt;
+	if ((e = measure(font_path, pt, text, brect)) != NULL)
+		return ig_err_set(err, IG_E_INTERNAL, NULL,
+		    "watermark font %s (IG_FONT_PATH) cannot be used: %s", font_path, e), NULL;
+	tw = brect[2] - brect[6];
+	if (tw > w * 0.9 && pt > 6) {
+		pt = fmax(6.0, pt * w * 0.9 / tw);
+		if ((e = measure(font_path, pt, text, brect)) != NULL)
+			return ig_err_set(err, IG_E_INTERNAL, NULL, "watermark: %s", e), NULL;
+	}
+	tw = brect[2] - brect[6] + 1;
+	th = brect[3] - brect[7] + 1;
+	sh = (int)(pt / 12) + 1;        /* shadow offset */
+	if ((layer = gdImageCreateTrueColor(tw, th)) == NULL)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "cannot allocate the image"), NULL;
+	gdImageAlphaBlending(layer, 1);
+	e = gdImageStringFTEx(layer, brect, gdTrueColor(255, 255, 255), font_path, pt, 0,
+	    -brect[6], -brect[7], (char *)text, NULL);
+	if (e != NULL || (dst = ig_img_crop(src, 0, 0, w, h, err)) == NULL) {
+		gdImageDestroy(layer);
+		if (e != NULL)
+			ig_err_set(err, IG_E_INTERNAL, NULL, "watermark: %s", e);
+		return NULL;
+	}
+	ox = margin + (int)(positions[pos].hx * (float)(w - 2 * margin - tw - sh));
+	oy = margin + (int)(positions[pos].hy * (float)(h - 2 * margin - th - sh));
+	for (int pass = 0; pass < 2; pass++) {
+		int d = pass == 0 ? sh : 0, v = pass == 0 ? 0 : 255;
+		float k = (float)opacity * (pass == 0 ? 0.6f : 1.0f);
+		for (int y = 0; y < th; y++)
+			for (int x = 0; x < tw; x++) {
+				int dx = ox + x + d, dy = oy + y + d;
+				float cov = (float)gdTrueColorGetRed(layer->tpixels[y][x]) / 255.0f;
+				if (cov > 0 && dx >= 0 && dy >= 0 && dx < w && dy < h)
+					blend(dst, dx, dy, v, v, v, cov * k);
+			}
+	}
+	gdImageDestroy(layer);
+	return dst;
+}
