@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <png.h>
+
 #include "lib/core/util.h"
 #include "lib/imaging/ops.h"
 #include "lib/imaging/pixbuf.h"
@@ -27,12 +29,151 @@ ig_img_format_from_name(const char *name)
 	return IG_IMG_UNKNOWN;
 }
 
+/*
+ * PNG through libpng directly (PNG 2nd ed. §11.2.2 IHDR, §9 filtering).
+ * libgd's writer first copies the whole image into its own RGBA rows (16 MB
+ * more for 2048²) and tries every filter on every row; here each row is
+ * packed into one small buffer as it is written, with one filter (Sub,
+ * §9.2: cheap and good on photographs), and RGB instead of RGBA when no
+ * pixel is translucent. libgd's reader converts pixel by pixel through its
+ * palette logic; libpng's simplified reader fills one RGBA buffer that is
+ * packed into gd's rows.
+ */
+typedef struct membuf {
+	unsigned char *p;
+	size_t len, cap;
+} membuf;
+
+static void
+mem_write(png_structp png, png_bytep data, size_t n)
+{
+	membuf *mb = png_get_io_ptr(png);
+
+	if (mb->len + n > mb->cap) {
+		mb->cap = (mb->len + n) * 2;
+		mb->p = ig_xrealloc(mb->p, mb->cap);
+	}
+	memcpy(mb->p + mb->len, data, n);
+	mb->len += n;
+}
+
+static void
+mem_flush(png_structp png)
+{
+	(void)png;
+}
+
+static int
+all_opaque(gdImagePtr img)
+{
+	for (int y = 0; y < gdImageSY(img); y++)
+		for (int x = 0; x < gdImageSX(img); x++)
+			if (gdTrueColorGetAlpha(ig_img_pixel(img, x, y)) != 0)
+				return 0;
+	return 1;
+}
+
+/* The state a longjmp from libpng must find intact. */
+typedef struct pngw {
+	png_structp png;
+	png_infop info;
+	membuf mb;
+	unsigned char *row;
+	int opaque;
+} pngw;
+
+/* Write img through s; -1 when libpng fails (it longjmps here). */
+static int
+encode_rows(pngw *s, gdImagePtr img)
+{
+	if (setjmp(png_jmpbuf(s->png)))
+		return -1;
+	png_set_write_fn(s->png, &s->mb, mem_write, mem_flush);
+	png_set_IHDR(s->png, s->info, (png_uint_32)gdImageSX(img), (png_uint_32)gdImageSY(img), 8,
+	    s->opaque ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_set_compression_level(s->png, IG_PNG_LEVEL);
+	png_set_filter(s->png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+	png_write_info(s->png, s->info);
+	for (int y = 0; y < gdImageSY(img); y++) {
+		unsigned char *o = s->row;
+		for (int x = 0; x < gdImageSX(img); x++, o += s->opaque ? 3 : 4) {
+			int c = ig_img_pixel(img, x, y), a = gdTrueColorGetAlpha(c);
+			o[0] = (unsigned char)gdTrueColorGetRed(c);
+			o[1] = (unsigned char)gdTrueColorGetGreen(c);
+			o[2] = (unsigned char)gdTrueColorGetBlue(c);
+			if (!s->opaque)    /* libgd's own 7- to 8-bit mapping */
+				o[3] = (unsigned char)(255 - ((a << 1) + (a >> 6)));
+		}
+		png_write_row(s->png, s->row);
+	}
+	png_write_end(s->png, NULL);
+	return 0;
+}
+
+static int
+encode_png(gdImagePtr img, unsigned char **out, size_t *outlen)
+{
+	pngw *s = ig_xcalloc(1, sizeof(*s));
+	int rc = -1;
+
+	s->opaque = all_opaque(img);
+	s->row = ig_xmalloc((size_t)gdImageSX(img) * 4);
+	s->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	if (s->png != NULL && (s->info = png_create_info_struct(s->png)) != NULL &&
+	    encode_rows(s, img) == 0) {
+		*out = s->mb.p;
+		*outlen = s->mb.len;
+		s->mb.p = NULL;
+		rc = 0;
+	}
+	png_destroy_write_struct(&s->png, &s->info);
+	free(s->mb.p);
+	free(s->row);
+	free(s);
+	return rc;
+}
+
+static gdImagePtr
+decode_png(const unsigned char *buf, size_t len)
+{
+	png_image pi;
+	unsigned char *px = NULL;
+	gdImagePtr im = NULL;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_memory(&pi, buf, len))
+		return NULL;
+	pi.format = PNG_FORMAT_RGBA;
+	px = ig_xmalloc(PNG_IMAGE_SIZE(pi));
+	if (!png_image_finish_read(&pi, NULL, px, 0, NULL) ||
+	    (im = ig_img_new((int)pi.width, (int)pi.height)) == NULL) {
+		png_image_free(&pi);
+		free(px);
+		return NULL;
+	}
+	for (int y = 0; y < (int)pi.height; y++) {
+		const unsigned char *p = px + (size_t)y * pi.width * 4;
+		for (int x = 0; x < (int)pi.width; x++, p += 4)
+			im->tpixels[y][x] = gdTrueColorAlpha(p[0], p[1], p[2], 127 - (p[3] >> 1));
+	}
+	free(px);
+	return im;
+}
+
+static gdImagePtr
+decode_png_gd(int len, void *buf)
+{
+	return decode_png(buf, (size_t)len);
+}
+
 int
 ig_img_decode(const unsigned char *buf, size_t len, long max_pixels, ig_img_format *fmt,
     gdImagePtr *img, ig_err *err)
 {
 	static gdImagePtr (*const decoders[IG_IMG__MAX])(int, void *) = {
-		[IG_IMG_PNG] = gdImageCreateFromPngPtr,
+		[IG_IMG_PNG] = decode_png_gd,
 		[IG_IMG_JPEG] = gdImageCreateFromJpegPtr,
 		[IG_IMG_WEBP] = gdImageCreateFromWebpPtr,
 	};
@@ -103,9 +244,9 @@ ig_img_encode(gdImagePtr img, ig_img_format fmt, int quality, unsigned char **ou
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "quality", "quality must be 1–100");
 	switch (fmt) {
 	case IG_IMG_PNG:
-		gdImageSaveAlpha(img, 1);
-		data = gdImagePngPtrEx(img, &size, IG_PNG_LEVEL);
-		break;
+		if (encode_png(img, out, outlen) != 0)
+			return ig_err_set(err, IG_E_INTERNAL, NULL, "cannot encode the image as png");
+		return 0;
 	case IG_IMG_JPEG:
 		if ((flat = flatten(img)) != NULL)
 			data = gdImageJpegPtr(flat, &size, quality);
