@@ -53,6 +53,7 @@ typedef struct ig_config {
 	int runner_concurrency;
 	int runner_threads;             /* the runner's pool: renders, image stores */
 	long max_image_pixels;
+	char *font_path;                /* the watermark font (lib/imaging/watermark.c) */
 	long max_download;
 	int batch_max_prompts;
 	int batch_max_queued;
