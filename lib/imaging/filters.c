@@ -75,10 +75,9 @@ ig_fx_blur(ig_pixbuf *pb, float sigma)
 void
 ig_fx_sharpen(ig_pixbuf *pb, float gain)
 {
-	ig_pixbuf *soft = ig_pixbuf_new(pb->w, pb->h);
+	ig_pixbuf *soft = ig_pixbuf_copy(pb);
 	size_t n = (size_t)pb->w * (size_t)pb->h * 4;
 
-	memcpy(soft->px, pb->px, n * sizeof(float));
 	ig_pixbuf_blur(soft, 1.0f);
 	for (size_t i = 0; i < n; i += 4)
 		for (int c = 0; c < 3; c++)

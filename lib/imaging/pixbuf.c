@@ -29,6 +29,15 @@ ig_pixbuf_free(ig_pixbuf *pb)
 }
 
 ig_pixbuf *
+ig_pixbuf_copy(const ig_pixbuf *pb)
+{
+	ig_pixbuf *c = ig_pixbuf_new(pb->w, pb->h);
+
+	memcpy(c->px, pb->px, (size_t)pb->w * (size_t)pb->h * 4 * sizeof(float));
+	return c;
+}
+
+ig_pixbuf *
 ig_pixbuf_from_gd(gdImagePtr src)
 {
 	int w = gdImageSX(src), h = gdImageSY(src);

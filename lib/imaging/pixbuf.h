@@ -22,6 +22,8 @@ ig_pixbuf *ig_pixbuf_from_gd(gdImagePtr src);
 /* A new true-colour gd image of pb, alpha kept; NULL if gd cannot allocate. */
 gdImagePtr ig_pixbuf_to_gd(const ig_pixbuf *pb);
 void ig_pixbuf_free(ig_pixbuf *pb);
+/* A copy of pb. */
+ig_pixbuf *ig_pixbuf_copy(const ig_pixbuf *pb);
 
 /* A new true-colour w × h image with alpha saved and blending off, so
  * writes replace pixels; NULL if gd cannot allocate. */

@@ -61,10 +61,10 @@ static void
 st_sketch(ig_pixbuf *pb)
 {
 	size_t n = (size_t)pb->w * (size_t)pb->h * 4;
-	ig_pixbuf *neg = ig_pixbuf_new(pb->w, pb->h);
+	ig_pixbuf *neg;
 
 	ig_fx_grayscale(pb, 1.0f);
-	memcpy(neg->px, pb->px, n * sizeof(float));
+	neg = ig_pixbuf_copy(pb);
 	ig_fx_invert(neg, 1.0f);
 	ig_pixbuf_blur(neg, 3.0f);
 	for (size_t i = 0; i < n; i += 4) {
@@ -100,10 +100,9 @@ st_oil_painting(ig_pixbuf *pb)
 {
 	enum { R = 3, BINS = 16 };
 	int w = pb->w, h = pb->h;
-	ig_pixbuf *src = ig_pixbuf_new(w, h);
+	ig_pixbuf *src = ig_pixbuf_copy(pb);
 	unsigned char *bin = ig_xmalloc((size_t)w * (size_t)h);
 
-	memcpy(src->px, pb->px, (size_t)w * (size_t)h * 4 * sizeof(float));
 	for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
 		float *q = src->px + i * 4;
 		int b = (int)(ig_luma(q[0], q[1], q[2]) * BINS / 256.0f);
@@ -144,10 +143,10 @@ static void
 st_watercolor(ig_pixbuf *pb)
 {
 	size_t n = (size_t)pb->w * (size_t)pb->h * 4;
-	ig_pixbuf *edge = ig_pixbuf_new(pb->w, pb->h);
+	ig_pixbuf *edge;
 
 	ig_pixbuf_blur(pb, 2.0f);
-	memcpy(edge->px, pb->px, n * sizeof(float));
+	edge = ig_pixbuf_copy(pb);
 	ig_fx_edge(edge, 0.0f);
 	posterize(pb, 8);
 	for (size_t i = 0; i < n; i += 4) {
@@ -190,7 +189,7 @@ ig_img_style(gdImagePtr src, const char *style, double strength, ig_err *err)
 		    NULL;
 	t = (float)strength;
 	orig = ig_pixbuf_from_gd(src);
-	pb = ig_pixbuf_from_gd(src);
+	pb = ig_pixbuf_copy(orig);
 	fn(pb);
 	for (size_t i = 0, n = (size_t)pb->w * (size_t)pb->h * 4; i < n; i += 4) {
 		for (int c = 0; c < 3; c++)
