@@ -136,8 +136,10 @@ gdImagePtr ig_img_variation(gdImagePtr src, uint64_t seed, ig_err *err);
  * right, bottom-left, bottom, bottom-right; errors name "position") with
  * opacity 0–1 (IG_IMG_DEFAULT: 0.5; errors name "opacity"): white glyphs
  * with a dark shadow, sized to the image, rendered by FreeType from the
- * font file font_path (IG_FONT_PATH). A font that cannot be opened is an
- * internal error saying so; nothing is drawn with a fallback. */
+ * font file font_path (IG_FONT_PATH). A character the font has no glyph
+ * for is an error naming "text" (it would be drawn as a box); a font that
+ * cannot be opened is an internal error naming the file; nothing is drawn
+ * with a fallback. */
 gdImagePtr ig_img_watermark(gdImagePtr src, const char *text, const char *position,
     double opacity, const char *font_path, ig_err *err);
 

@@ -13,10 +13,93 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <ft2build.h>
+#include FT_FREETYPE_H
+
+#include "lib/core/util.h"
 #include "lib/imaging/ops.h"
 #include "lib/imaging/pixbuf.h"
+
+/* The next code point of valid UTF-8 at *p (advancing it). */
+static unsigned
+utf8_next(const char **p)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	int len = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : 4;
+	unsigned cp = len == 1 ? s[0] : s[0] & (0x7fu >> len);
+
+	for (int i = 1; i < len; i++)
+		cp = cp << 6 | (s[i] & 0x3fu);
+	*p += len;
+	return cp;
+}
+
+/*
+ * Check that the font has a glyph for every character of text (valid
+ * UTF-8), the way libgd will look it up: face 0 of the file, its Unicode
+ * charmap. A font without one draws the missing-glyph box ("tofu"), which
+ * must be a clear error rather than a watermark of boxes. Opening a CJK
+ * font costs milliseconds, so the face of the last path is kept (FreeType
+ * faces are not thread-safe: one lock). Returns 0 when all are there; 1
+ * with *missing set; -1 when FreeType cannot open the font, with *why set
+ * to a static reason.
+ */
+static struct {
+	pthread_mutex_t lock;
+	FT_Library lib;
+	FT_Face face;
+	char *path;
+} ft = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static const char *
+ft_open(const char *font)
+{
+	if (ft.face != NULL && strcmp(ft.path, font) == 0)
+		return NULL;
+	if (ft.face != NULL) {
+		FT_Done_Face(ft.face);
+		ft.face = NULL;
+	}
+	free(ft.path);
+	ft.path = NULL;
+	if (ft.lib == NULL && FT_Init_FreeType(&ft.lib) != 0) {
+		ft.lib = NULL;
+		return "FreeType cannot start";
+	}
+	if (FT_New_Face(ft.lib, font, 0, &ft.face) != 0) {
+		ft.face = NULL;
+		return "no such file, or not a font FreeType reads";
+	}
+	if (FT_Select_Charmap(ft.face, FT_ENCODING_UNICODE) != 0) {
+		FT_Done_Face(ft.face);
+		ft.face = NULL;
+		return "the font has no Unicode character map";
+	}
+	ft.path = ig_xstrdup(font);
+	return NULL;
+}
+
+static int
+font_covers(const char *font, const char *text, unsigned *missing, const char **why)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&ft.lock);
+	if ((*why = ft_open(font)) != NULL)
+		rc = -1;
+	while (rc == 0 && *text != 0) {
+		unsigned cp = utf8_next(&text);
+		if (FT_Get_Char_Index(ft.face, cp) == 0) {
+			*missing = cp;
+			rc = 1;
+		}
+	}
+	pthread_mutex_unlock(&ft.lock);
+	return rc;
+}
 
 /* Count the code points of s if it is valid UTF-8 (RFC 3629: shortest
  * form, no surrogates, at most U+10FFFF) without control characters;
@@ -122,6 +205,19 @@ ig_img_watermark(gdImagePtr src, const char *text, const char *position, double 
 	if (!(opacity >= 0.0 && opacity <= 1.0))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "opacity", "opacity must be 0–1"),
 		    NULL;
+	{
+		unsigned cp = 0;
+		const char *why = NULL;
+		int cov = font_covers(font_path, text, &cp, &why);
+		if (cov < 0)
+			return ig_err_set(err, IG_E_INTERNAL, NULL,
+			    "watermark font %s (IG_FONT_PATH) cannot be used: %s", font_path, why),
+			    NULL;
+		if (cov > 0)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "text",
+			    "the watermark font has no glyph for U+%04X; it would be drawn as a box",
+			    cp), NULL;
+	}
 	pthread_once(&font_once, font_cache_setup);
 	/* Text about 1/14 of the shorter side high (gd renders at 96 dpi),
 	 * shrunk to fit 90 % of the width. */

@@ -481,24 +481,46 @@ START_TEST(watermark_chinese_draws_in_the_right_corner)
 }
 END_TEST
 
+/* Ink of text drawn by libgd straight from the font at 40 pt. */
+static gdImagePtr
+gd_text(const char *text)
+{
+	gdImagePtr im = solid(120, 120, gdTrueColorAlpha(0, 0, 0, 0));
+	int brect[8];
+	char *e;
+
+	gdImageAlphaBlending(im, 1);
+	e = gdImageStringFTEx(im, brect, WHITE, font(), 40, 0, 20, 90, (char *)text, NULL);
+	ck_assert_msg(e == NULL, "%s", e);
+	return im;
+}
+
 START_TEST(watermark_glyphs_are_not_tofu)
 {
 	/* A font without CJK draws every Chinese character as the same
-	 * missing-glyph box: then 水 and 火 would be the same picture, and
-	 * both would equal U+10FFFD (private use, in no font). */
+	 * missing-glyph box: 水 would look like U+10FFFD (private use, in no
+	 * font) drawn from the same font, and 水 and 火 would be the same
+	 * picture. */
+	ig_err err = { 0 };
 	gdImagePtr src = solid(200, 200, gdTrueColorAlpha(0, 0, 0, 0));
+	gdImagePtr g_water = gd_text("水"), g_tofu = gd_text("\xf4\x8f\xbf\xbd");
+	gdImagePtr g_kana = gd_text("か");
 	gdImagePtr water = mark(src, "水", "center"), fire = mark(src, "火", "center");
-	gdImagePtr tofu = mark(src, "\xf4\x8f\xbf\xbd", "center");
 	gdImagePtr trad = mark(src, "體", "center"), simp = mark(src, "体", "center");
 
+	ck_assert_int_gt(ndiff_all(g_water, g_tofu), 100);
+	ck_assert_int_gt(ndiff_all(g_kana, g_tofu), 100);
 	ck_assert_int_gt(ndiff_all(water, fire), 100);
-	ck_assert_int_gt(ndiff_all(water, tofu), 100);
-	ck_assert_int_gt(ndiff_all(fire, tofu), 100);
 	ck_assert_int_gt(ndiff_all(trad, simp), 100);
-	ck_assert_int_gt(ndiff_all(trad, tofu), 100);
+	/* and the watermark refuses what the font lacks instead of a box */
+	ASSERT_FIELD(ig_img_watermark(src, "水\xf4\x8f\xbf\xbd", NULL, 1, font(), &err), "text");
+	ig_img_watermark(src, "水\xf4\x8f\xbf\xbd", NULL, 1, font(), &err);
+	ck_assert_ptr_nonnull(strstr(err.message, "U+10FFFD"));
+	gdImageDestroy(g_water);
+	gdImageDestroy(g_tofu);
+	gdImageDestroy(g_kana);
 	gdImageDestroy(water);
 	gdImageDestroy(fire);
-	gdImageDestroy(tofu);
 	gdImageDestroy(trad);
 	gdImageDestroy(simp);
 	gdImageDestroy(src);
