@@ -611,6 +611,46 @@ START_TEST(encode_decode_round_trips_each_format)
 }
 END_TEST
 
+START_TEST(png_opaque_and_palette_images_round_trip)
+{
+	/* An opaque image is written as RGB (colour type 2, IHDR byte 25),
+	 * one with alpha as RGBA (6); a palette PNG from elsewhere comes back
+	 * true colour with its colours and its transparent index. */
+	ig_err err = { 0 };
+	gdImagePtr src = coords(20, 10), back = NULL, pal = gdImageCreate(6, 4);
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	ig_img_format fmt;
+	int size = 0, green, clear;
+	void *pbuf;
+
+	ck_assert_int_eq(ig_img_encode(src, IG_IMG_PNG, 0, &buf, &len, &err), 0);
+	ck_assert_int_eq(buf[25], 2);
+	ck_assert_int_eq(ig_img_decode(buf, len, MAXPX, &fmt, &back, &err), 0);
+	ck_assert_int_eq(ndiff_all(src, back), 0);
+	gdImageDestroy(back);
+	free(buf);
+	src->tpixels[9][19] = gdTrueColorAlpha(9, 9, 9, gdAlphaTransparent);
+	ck_assert_int_eq(ig_img_encode(src, IG_IMG_PNG, 0, &buf, &len, &err), 0);
+	ck_assert_int_eq(buf[25], 6);
+	free(buf);
+	green = gdImageColorAllocate(pal, 0, 200, 0);
+	clear = gdImageColorAllocate(pal, 1, 2, 3);
+	gdImageColorTransparent(pal, clear);
+	gdImageFilledRectangle(pal, 0, 0, 5, 3, green);
+	gdImageSetPixel(pal, 5, 3, clear);
+	pbuf = gdImagePngPtr(pal, &size);
+	ck_assert_int_eq(ig_img_decode(pbuf, (size_t)size, MAXPX, &fmt, &back, &err), 0);
+	ck_assert(gdImageTrueColor(back));
+	ASSERT_RGBA(px(back, 0, 0), 0, 200, 0, 0);
+	ck_assert_int_eq(gdTrueColorGetAlpha(px(back, 5, 3)), gdAlphaTransparent);
+	gdImageDestroy(back);
+	gdFree(pbuf);
+	gdImageDestroy(pal);
+	gdImageDestroy(src);
+}
+END_TEST
+
 START_TEST(decode_refuses_a_bomb_before_decoding)
 {
 	/* A 16000×16000 declaration must be refused from its header. */
@@ -775,6 +815,7 @@ imgops_suite(void)
 	tcase_add_test(w, watermark_without_its_font_fails_clearly);
 	suite_add_tcase(s, w);
 	tcase_add_test(c, encode_decode_round_trips_each_format);
+	tcase_add_test(c, png_opaque_and_palette_images_round_trip);
 	tcase_add_test(c, decode_refuses_a_bomb_before_decoding);
 	suite_add_tcase(s, c);
 	tcase_set_timeout(st, 60);
