@@ -168,86 +168,104 @@ blend(gdImagePtr dst, int x, int y, int r, int g, int b, float k)
 	    gdAlphaMax - (int)(oa * gdAlphaMax + 0.5f));
 }
 
-/* Measure text at size pt: 0 with its box width and height, or gd's error. */
+/* Measure text at size pt into brect; NULL, or libgd's error. */
 static const char *
 measure(const char *font, double pt, const char *text, int brect[8])
 {
-	char *e = gdImageStringFTEx(NULL, brect, 0xffffff, font, pt, 0, 0, 0, (char *)text, NULL);
+	return gdImageStringFTEx(NULL, brect, 0xffffff, (char *)font, pt, 0, 0, 0, (char *)text,
+	    NULL);
+}
 
-	return e;
+/* Check the parameters (see ops.h); the index of the position in
+ * positions[], or -1 with err filled. */
+static int
+check_args(const char *text, const char *position, double opacity, const char *font_path,
+    ig_err *err)
+{
+	long nchars = text == NULL ? -1 : utf8_chars(text);
+	unsigned cp = 0;
+	const char *why = NULL;
+	int pos = -1, cov;
+
+	if (nchars < 1 || nchars > IG_WATERMARK_MAX_CHARS)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "text",
+		    "text must be 1–%d characters of valid UTF-8 without control characters",
+		    IG_WATERMARK_MAX_CHARS);
+	for (size_t i = 0; i < sizeof(positions) / sizeof(positions[0]); i++)
+		if (strcmp(position == NULL ? "bottom-right" : position, positions[i].name) == 0)
+			pos = (int)i;
+	if (pos < 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "position",
+		    "position must be top-left, top, top-right, left, center, right, "
+		    "bottom-left, bottom or bottom-right");
+	if (!(opacity >= 0.0 && opacity <= 1.0))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "opacity", "opacity must be 0–1");
+	if ((cov = font_covers(font_path, text, &cp, &why)) < 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL,
+		    "watermark font %s (IG_FONT_PATH) cannot be used: %s", font_path, why);
+	if (cov > 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "text",
+		    "the watermark font has no glyph for U+%04X; it would be drawn as a box", cp);
+	return pos;
+}
+
+/* The coverage layer of text for a w × h image: white glyphs on opaque
+ * black, about 1/14 of the shorter side high (gd renders at 96 dpi),
+ * shrunk to fit 90 % of the width; *pt gets the size. NULL with err. */
+static gdImagePtr
+text_layer(const char *text, const char *font, int w, int h, double *pt, ig_err *err)
+{
+	int brect[8];
+	const char *e;
+	gdImagePtr layer;
+
+	*pt = fmax(6.0, (w < h ? w : h) / 14.0 * 72.0 / 96.0);
+	if ((e = measure(font, *pt, text, brect)) == NULL && brect[2] - brect[6] > w * 0.9 &&
+	    *pt > 6.0) {
+		*pt = fmax(6.0, *pt * w * 0.9 / (brect[2] - brect[6]));
+		e = measure(font, *pt, text, brect);
+	}
+	if (e != NULL)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "watermark: %s", e), NULL;
+	layer = gdImageCreateTrueColor(brect[2] - brect[6] + 1, brect[3] - brect[7] + 1);
+	if (layer == NULL)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "cannot allocate the image"), NULL;
+	gdImageAlphaBlending(layer, 1);
+	e = gdImageStringFTEx(layer, brect, gdTrueColor(255, 255, 255), (char *)font, *pt, 0,
+	    -brect[6], -brect[7], (char *)text, NULL);
+	if (e != NULL) {
+		gdImageDestroy(layer);
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "watermark: %s", e), NULL;
+	}
+	return layer;
 }
 
 gdImagePtr
 ig_img_watermark(gdImagePtr src, const char *text, const char *position, double opacity,
     const char *font_path, ig_err *err)
 {
-	int w = gdImageSX(src), h = gdImageSY(src), brect[8], pos = -1;
-	int margin = (w < h ? w : h) / 40 + 2, tw, th, ox, oy, sh;
-	long nchars = text == NULL ? -1 : utf8_chars(text);
+	int w = gdImageSX(src), h = gdImageSY(src), margin = (w < h ? w : h) / 40 + 2;
+	int pos, tw, th, ox, oy, sh;
 	double pt;
-	const char *e;
 	gdImagePtr layer, dst;
 
-	if (nchars < 1 || nchars > IG_WATERMARK_MAX_CHARS)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "text",
-		    "text must be 1–%d characters of valid UTF-8 without control characters",
-		    IG_WATERMARK_MAX_CHARS), NULL;
-	for (size_t i = 0; i < sizeof(positions) / sizeof(positions[0]); i++)
-		if (position == NULL ? strcmp(positions[i].name, "bottom-right") == 0 :
-		    strcmp(position, positions[i].name) == 0)
-			pos = (int)i;
-	if (pos < 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "position",
-		    "position must be top-left, top, top-right, left, center, right, "
-		    "bottom-left, bottom or bottom-right"), NULL;
 	if (opacity == IG_IMG_DEFAULT)
 		opacity = 0.5;
-	if (!(opacity >= 0.0 && opacity <= 1.0))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "opacity", "opacity must be 0–1"),
-		    NULL;
-	{
-		unsigned cp = 0;
-		const char *why = NULL;
-		int cov = font_covers(font_path, text, &cp, &why);
-		if (cov < 0)
-			return ig_err_set(err, IG_E_INTERNAL, NULL,
-			    "watermark font %s (IG_FONT_PATH) cannot be used: %s", font_path, why),
-			    NULL;
-		if (cov > 0)
-			return ig_err_set(err, IG_E_INVALID_REQUEST, "text",
-			    "the watermark font has no glyph for U+%04X; it would be drawn as a box",
-			    cp), NULL;
-	}
+	if ((pos = check_args(text, position, opacity, font_path, err)) < 0)
+		return NULL;
 	pthread_once(&font_once, font_cache_setup);
-	/* Text about 1/14 of the shorter side high (gd renders at 96 dpi),
-	 * shrunk to fit 90 % of the width. */
-	pt = (w < h ? w : h) / 14.0 * 72.0 / 96.0;
-	pt = pt < 6 ? 6 : pt;
-	if ((e = measure(font_path, pt, text, brect)) != NULL)
-		return ig_err_set(err, IG_E_INTERNAL, NULL,
-		    "watermark font %s (IG_FONT_PATH) cannot be used: %s", font_path, e), NULL;
-	tw = brect[2] - brect[6];
-	if (tw > w * 0.9 && pt > 6) {
-		pt = fmax(6.0, pt * w * 0.9 / tw);
-		if ((e = measure(font_path, pt, text, brect)) != NULL)
-			return ig_err_set(err, IG_E_INTERNAL, NULL, "watermark: %s", e), NULL;
-	}
-	tw = brect[2] - brect[6] + 1;
-	th = brect[3] - brect[7] + 1;
-	sh = (int)(pt / 12) + 1;        /* shadow offset */
-	if ((layer = gdImageCreateTrueColor(tw, th)) == NULL)
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "cannot allocate the image"), NULL;
-	gdImageAlphaBlending(layer, 1);
-	e = gdImageStringFTEx(layer, brect, gdTrueColor(255, 255, 255), font_path, pt, 0,
-	    -brect[6], -brect[7], (char *)text, NULL);
-	if (e != NULL || (dst = ig_img_crop(src, 0, 0, w, h, err)) == NULL) {
+	if ((layer = text_layer(text, font_path, w, h, &pt, err)) == NULL)
+		return NULL;
+	if ((dst = ig_img_crop(src, 0, 0, w, h, err)) == NULL) {
 		gdImageDestroy(layer);
-		if (e != NULL)
-			ig_err_set(err, IG_E_INTERNAL, NULL, "watermark: %s", e);
 		return NULL;
 	}
+	tw = gdImageSX(layer);
+	th = gdImageSY(layer);
+	sh = (int)(pt / 12) + 1;        /* shadow offset */
 	ox = margin + (int)(positions[pos].hx * (float)(w - 2 * margin - tw - sh));
 	oy = margin + (int)(positions[pos].hy * (float)(h - 2 * margin - th - sh));
+	/* The shadow (dark, offset) first, then the white text over it. */
 	for (int pass = 0; pass < 2; pass++) {
 		int d = pass == 0 ? sh : 0, v = pass == 0 ? 0 : 255;
 		float k = (float)opacity * (pass == 0 ? 0.6f : 1.0f);
