@@ -124,52 +124,43 @@ halves(int w, int h)
 	return im;
 }
 
+/* Resizes of a 200×100 red | blue image: the size, and a pixel that must be
+ * red and one that must be blue (x < 0: not checked). */
+static const struct {
+	int width, height;
+	const char *fit;
+	ig_kernel kernel;
+	int w, h, rx, ry, bx, by;
+} resize_cases[] = {
+	/* contain: inside the box, ratio kept; NULL is contain */
+	{ 100, 100, "contain", IG_KERNEL_LANCZOS3, 100, 50, 10, 25, 90, 25 },
+	{ 100, 100, NULL, IG_KERNEL_BICUBIC, 100, 50, 10, 25, 90, 25 },
+	/* cover: exactly the box from the centred 100×100, boundary in the middle */
+	{ 100, 100, "cover", IG_KERNEL_LANCZOS3, 100, 100, 10, 50, 90, 50 },
+	/* cover of a tall box: the 50-wide middle from x = 75, 25 red then 25
+	 * blue, scaled ×2 */
+	{ 100, 200, "cover", IG_KERNEL_LANCZOS3, 100, 200, 20, 100, 80, 100 },
+	/* fill: stretched to exactly the box */
+	{ 30, 90, "fill", IG_KERNEL_LANCZOS3, 30, 90, 2, 45, 28, 45 },
+	/* one side given: the ratio decides the other, whatever the fit */
+	{ 50, 0, "cover", IG_KERNEL_LANCZOS3, 50, 25, -1, 0, -1, 0 },
+	{ 0, 300, NULL, IG_KERNEL_LANCZOS3, 600, 300, 100, 150, 500, 150 },
+};
+
 START_TEST(resize_fits_give_the_documented_sizes_and_pixels)
 {
 	ig_err err = { 0 };
 	gdImagePtr src = halves(200, 100), r;
 
-	/* contain: inside the box, ratio kept. */
-	r = ig_img_resize(src, 100, 100, "contain", IG_KERNEL_LANCZOS3, MAXPX, &err);
-	ck_assert_int_eq(gdImageSX(r), 100);
-	ck_assert_int_eq(gdImageSY(r), 50);
-	ASSERT_RGBA(px(r, 10, 25), 255, 0, 0, 0);
-	ASSERT_RGBA(px(r, 90, 25), 0, 0, 255, 0);
-	destroy(r);
-	/* NULL fit is contain. */
-	r = ig_img_resize(src, 100, 100, NULL, IG_KERNEL_BICUBIC, MAXPX, &err);
-	ck_assert_int_eq(gdImageSY(r), 50);
-	destroy(r);
-	/* cover: exactly the box, the centred 100x100 of the source kept, so
-	 * the boundary stays in the middle. */
-	r = ig_img_resize(src, 100, 100, "cover", IG_KERNEL_LANCZOS3, MAXPX, &err);
-	ck_assert_int_eq(gdImageSX(r), 100);
-	ck_assert_int_eq(gdImageSY(r), 100);
-	ASSERT_RGBA(px(r, 10, 50), 255, 0, 0, 0);
-	ASSERT_RGBA(px(r, 90, 50), 0, 0, 255, 0);
-	destroy(r);
-	/* cover of a tall box keeps only the middle: all red on the left… the
-	 * crop is 50 wide from x = 75: 25 red then 25 blue, scaled ×2. */
-	r = ig_img_resize(src, 100, 200, "cover", IG_KERNEL_LANCZOS3, MAXPX, &err);
-	ck_assert_int_eq(gdImageSX(r), 100);
-	ck_assert_int_eq(gdImageSY(r), 200);
-	ASSERT_RGBA(px(r, 20, 100), 255, 0, 0, 0);
-	ASSERT_RGBA(px(r, 80, 100), 0, 0, 255, 0);
-	destroy(r);
-	/* fill: stretched to exactly the box. */
-	r = ig_img_resize(src, 30, 90, "fill", IG_KERNEL_LANCZOS3, MAXPX, &err);
-	ck_assert_int_eq(gdImageSX(r), 30);
-	ck_assert_int_eq(gdImageSY(r), 90);
-	ASSERT_RGBA(px(r, 2, 45), 255, 0, 0, 0);
-	destroy(r);
-	/* One side given: the ratio decides the other. */
-	r = ig_img_resize(src, 50, 0, "cover", IG_KERNEL_LANCZOS3, MAXPX, &err);
-	ck_assert_int_eq(gdImageSX(r), 50);
-	ck_assert_int_eq(gdImageSY(r), 25);
-	destroy(r);
-	r = ig_img_resize(src, 0, 300, NULL, IG_KERNEL_LANCZOS3, MAXPX, &err);
-	ck_assert_int_eq(gdImageSX(r), 600);
-	ck_assert_int_eq(gdImageSY(r), 300);
+	r = ig_img_resize(src, resize_cases[_i].width, resize_cases[_i].height,
+	    resize_cases[_i].fit, resize_cases[_i].kernel, MAXPX, &err);
+	ck_assert_msg(r != NULL, "%s", err.message);
+	ck_assert_int_eq(gdImageSX(r), resize_cases[_i].w);
+	ck_assert_int_eq(gdImageSY(r), resize_cases[_i].h);
+	if (resize_cases[_i].rx >= 0) {
+		ASSERT_RGBA(px(r, resize_cases[_i].rx, resize_cases[_i].ry), 255, 0, 0, 0);
+		ASSERT_RGBA(px(r, resize_cases[_i].bx, resize_cases[_i].by), 0, 0, 255, 0);
+	}
 	destroy(r);
 	gdImageDestroy(src);
 }
@@ -795,7 +786,8 @@ imgops_suite(void)
 	TCase *w = tcase_create("watermark"), *c = tcase_create("codec");
 	TCase *st = tcase_create("styles");
 
-	tcase_add_test(g, resize_fits_give_the_documented_sizes_and_pixels);
+	tcase_add_loop_test(g, resize_fits_give_the_documented_sizes_and_pixels, 0,
+	    (int)(sizeof(resize_cases) / sizeof(resize_cases[0])));
 	tcase_add_test(g, resize_is_lanczos_not_a_box_filter);
 	tcase_add_test(g, resize_keeps_alpha_without_colour_bleed);
 	tcase_add_test(g, resize_and_upscale_name_the_bad_field);
