@@ -91,6 +91,9 @@ static const setting settings[] = {
 	{ "IG_RUNNER_CONCURRENCY", T_INT, "16", 1, 1024, NULL, OFF(runner_concurrency), 1 },
 	{ "IG_RUNNER_THREADS", T_INT, "2", 1, 64, NULL, OFF(runner_threads), 1 },
 	{ "IG_MAX_IMAGE_PIXELS", T_INT, "16777216", 4096, 268435456, NULL, OFF(max_image_pixels), 1 },
+	/* A CJK-capable font for watermarks (Debian's fonts-wqy-microhei). */
+	{ "IG_FONT_PATH", T_STRING, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, 0, NULL,
+	    OFF(font_path), 1 },
 	{ "IG_BATCH_MAX_PROMPTS", T_INT, "500", 1, 100000, NULL, OFF(batch_max_prompts), 1 },
 	{ "IG_BATCH_MAX_QUEUED", T_INT, "2000", 1, 10000000, NULL, OFF(batch_max_queued), 1 },
 	{ "IG_MAX_DOWNLOAD", T_INT, "52428800", 65536, 1073741824, NULL, OFF(max_download), 1 },

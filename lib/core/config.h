@@ -54,6 +54,7 @@ typedef struct ig_config {
 	int runner_concurrency;
 	int runner_threads;             /* the runner's pool: renders, image stores */
 	long max_image_pixels;
+	char *font_path;                /* the watermark font (lib/imaging/watermark.c) */
 	long max_download;
 	long max_upload;                /* bytes of one uploaded file */
 	int batch_max_prompts;

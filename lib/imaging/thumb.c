@@ -1,48 +1,14 @@
 /* thumb.c — see thumb.h. */
 #include "ig_autoconf.h"
 
-#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <gd.h>
 
 #include "lib/core/util.h"
-#include "lib/imaging/png.h"
+#include "lib/imaging/ops.h"
 #include "lib/imaging/thumb.h"
-
-static gdImagePtr
-decode(ig_img_format fmt, const unsigned char *buf, size_t len)
-{
-	static gdImagePtr (*const decoders[IG_IMG__MAX])(int, void *) = {
-		[IG_IMG_PNG] = gdImageCreateFromPngPtr,
-		[IG_IMG_JPEG] = gdImageCreateFromJpegPtr,
-		[IG_IMG_WEBP] = gdImageCreateFromWebpPtr,
-	};
-
-	if (decoders[fmt] == NULL)
-		return NULL;
-	return decoders[fmt]((int)len, (void *)(uintptr_t)buf);
-}
-
-/* Probe and check limits before any decoder runs. */
-static int
-admit(const unsigned char *buf, size_t len, long max_pixels, ig_img_format *fmt, int *w,
-    int *h, ig_err *err)
-{
-	if (ig_image_probe(buf, len, fmt, w, h) != 0 && *fmt == IG_IMG_UNKNOWN)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL,
-		    "image is not PNG, JPEG or WebP (judged by its leading bytes)");
-	if (*w == 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL,
-		    "%s header is truncated or corrupt", ig_image_ext(*fmt));
-	if ((int64_t)*w * (int64_t)*h > (int64_t)max_pixels)
-		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
-		    "image is %d x %d pixels; at most %ld are allowed", *w, *h, max_pixels);
-	if (len > INT_MAX)
-		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL, "image is over 2 GiB");
-	return 0;
-}
 
 /*
  * Average each destination pixel's source rectangle (a box filter). For a
@@ -95,17 +61,10 @@ ig_thumbnail(const unsigned char *buf, size_t len, int max_side, long max_pixels
 
 	if (max_side <= 0 || max_pixels <= 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "thumbnail limits must be positive");
-	if (admit(buf, len, max_pixels, &fmt, &w, &h, err) != 0)
+	if (ig_img_decode(buf, len, max_pixels, &fmt, &src, err) != 0)
 		return -1;
-	if ((src = decode(fmt, buf, len)) == NULL) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "%s image could not be decoded",
-		    ig_image_ext(fmt));
-		goto out;
-	}
-	if (gdImageSX(src) != w || gdImageSY(src) != h) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "image header and data disagree on size");
-		goto out;
-	}
+	w = gdImageSX(src);
+	h = gdImageSY(src);
 	tw = w;
 	th = h;
 	if (w >= h && w > max_side) {

@@ -25,7 +25,7 @@ IG_PKGS_BUILD=(build-essential autoconf automake libtool pkg-config
     libargon2-dev libsodium-dev check libsubunit-dev)
 # shellcheck disable=SC2034
 IG_PKGS_STACK=(postgresql "nginx-light|nginx|nginx-core|nginx-full|nginx-extras"
-    openssl python3 curl ca-certificates)
+    openssl python3 curl ca-certificates fonts-wqy-microhei)
 
 ig_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 ig_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
