@@ -7,7 +7,7 @@
 
 #include "lib/core/util.h"
 #include "lib/db/db.h"
-#include "lib/jobs/images.h"
+#include "lib/gallery/images.h"
 
 /* Every statement of this module; the readers return the columns of COLS. */
 enum {

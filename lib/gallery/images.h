@@ -1,11 +1,11 @@
 /*
- * images.h — the images table (migration 003_generation.sql): one row per
+ * images.h — the images table (migrations 003_generation.sql and 014_gallery.sql): one row per
  * stored image, added by the runner's image store (lib/jobs/store.c) and
  * read as structs. Its statements live in images.c (a batch's listing and
  * archive join them to their jobs in lib/jobs/batch.c).
  */
-#ifndef IG_JOBS_IMAGES_H
-#define IG_JOBS_IMAGES_H
+#ifndef IG_GALLERY_IMAGES_H
+#define IG_GALLERY_IMAGES_H
 
 #include <stddef.h>
 #include <stdint.h>
