@@ -81,7 +81,7 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 /* Set a column when its flag ($n) is true. */
 #define SET_IF(col, flag, val) col " = CASE WHEN " flag "::bool THEN " val " ELSE " col " END"
 /* Distinct, sorted tags of a jsonb array of strings. */
-#define TAGS_OF(j) "ARRAY(SELECT DISTINCT t FROM jsonb_array_elements_text(" j ") AS t ORDER BY t)"
+#define TAGS_OF(j) "ARRAY(SELECT DISTINCT tg.v FROM jsonb_array_elements_text(" j ") AS tg(v) ORDER BY tg.v)"
 
 static const char *const sql[SQL__MAX] = {
 	[SQL_GET] = "SELECT " COLS " FROM images WHERE id = " UUID_OR_NULL("$1"),
@@ -121,8 +121,8 @@ static const char *const sql[SQL__MAX] = {
 	"WITH l AS (SELECT t.v AS id, t.ord FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(v, ord)),"
 	" bad AS (SELECT l.id FROM l LEFT JOIN images i ON i.id = " UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid"
 	"  WHERE i.id IS NULL ORDER BY l.ord LIMIT 1),"
-	" nt AS (SELECT i.id, ARRAY(SELECT DISTINCT t FROM unnest(i.tags || " TAGS_OF("$3::jsonb") ") AS t"
-	"  WHERE t <> ALL(" TAGS_OF("$4::jsonb") ") ORDER BY t) AS tags"
+	" nt AS (SELECT i.id, ARRAY(SELECT DISTINCT x.v FROM unnest(i.tags || " TAGS_OF("$3::jsonb") ") AS x(v)"
+	"  WHERE x.v <> ALL(" TAGS_OF("$4::jsonb") ") ORDER BY x.v) AS tags"
 	"  FROM l JOIN images i ON i.id = " UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid),"
 	" over AS (SELECT l.id FROM l JOIN nt ON nt.id::text = lower(l.id)"
 	"  WHERE cardinality(nt.tags) > " STR(IG_GALLERY_TAGS_MAX) " ORDER BY l.ord LIMIT 1),"
