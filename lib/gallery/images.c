@@ -56,9 +56,6 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 	IC_SEED, IC_CREATED, IC_TAGS, IC_RATING, IC_FAVORITE, IC_FOLDER, IC_PROJECT, IC_TITLE, IC_PARENT,
 	IC_OPERATION, IC_KEY, IC__N };
 
-/* The search document and its bigrams, as 014_gallery.sql indexes them. */
-#define DOC "ig_search_doc(i.prompt, i.negative_prompt, i.title, i.tags)"
-
 /* The gallery's filters, $1..$10 (ig_gallery_list's order), all before
  * the LIMIT; q ($8) is lowered by the caller's statement. */
 #define FILTERS " FROM images i WHERE i.user_id = $1::uuid" \
@@ -68,8 +65,8 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 	" AND ($5::jsonb IS NULL OR i.tags @> ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))" \
 	" AND ($6::bool IS NULL OR i.favorite = $6::bool)" \
 	" AND ($7::int IS NULL OR i.rating >= $7::int)" \
-	" AND ($8::text IS NULL OR (ig_bigrams(" DOC ") @> ig_bigrams(lower($8::text))" \
-	"  AND strpos(" DOC ", lower($8::text)) > 0))" \
+	" AND ($8::text IS NULL OR (i.search_bigrams @> ig_bigrams(lower($8::text))" \
+	"  AND strpos(i.search_doc, lower($8::text)) > 0))" \
 	" AND ($9::timestamptz IS NULL OR i.created_at >= $9::timestamptz)" \
 	" AND ($10::timestamptz IS NULL OR i.created_at <= $10::timestamptz)"
 /* The cursor's (rating, created_at) from its key, $11; its id $12. */

@@ -21,13 +21,19 @@ ALTER TABLE images
 
 -- Search (GET /api/files/gallery?q=): a case-insensitive substring match
 -- over prompt, negative prompt, title and tags, in any script. The simple
--- text-search parser does not split Chinese or Japanese, so the index holds
--- each document's distinct character bigrams: every bigram of q must be in
--- the document (the GIN index answers that), then strpos confirms the
--- substring (a q of one character has no bigram and is confirmed alone).
--- Measured against pg_trgm's gin_trgm_ops with LIKE '%q%' on 100,000 rows:
--- figures in the commit that added this file. The functions are IMMUTABLE
--- for the index: concat_ws and array_to_string of text are in fact.
+-- text-search parser does not split Chinese or Japanese, so each row keeps
+-- its lowered text (search_doc) and that text's distinct character bigrams
+-- (search_bigrams, GIN-indexed): every bigram of q must be in the row (the
+-- index answers that), then strpos confirms the substring (a q of one
+-- character has no bigram and is confirmed alone). Both are stored, not
+-- index expressions: computing bigrams for each row a query rechecks cost
+-- ~0.1 ms a row. Chosen over pg_trgm by measurement (100,000 rows, 1,000
+-- the caller's; figures in the commit that added this): in a database of C
+-- ctype (the stack's) pg_trgm makes no trigram of a CJK character
+-- (show_trgm('山上的夕陽') is {}), and LIKE '%夕陽%' has no trigram in any
+-- locale (two characters), so its index cannot narrow a CJK q.
+-- The functions are IMMUTABLE for the generated columns: concat_ws and
+-- array_to_string of text are in fact.
 CREATE FUNCTION ig_search_doc(prompt text, negative_prompt text, title text, tags text[])
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT lower(concat_ws(' ', prompt, negative_prompt, title, array_to_string(tags, ' '))) $$;
@@ -36,9 +42,21 @@ CREATE FUNCTION ig_bigrams(doc text)
 RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS
 $$ SELECT coalesce(array_agg(DISTINCT substr(doc, i, 2)), '{}') FROM generate_series(1, length(doc) - 1) AS i $$;
 
-CREATE INDEX images_search_idx ON images
-    USING gin (ig_bigrams(ig_search_doc(prompt, negative_prompt, title, tags)));
-CREATE INDEX images_tags_idx ON images USING gin (tags);
+ALTER TABLE images
+    ADD COLUMN search_doc text NOT NULL
+        GENERATED ALWAYS AS (ig_search_doc(prompt, negative_prompt, title, tags)) STORED,
+    ADD COLUMN search_bigrams text[] NOT NULL
+        GENERATED ALWAYS AS (ig_bigrams(ig_search_doc(prompt, negative_prompt, title, tags))) STORED;
+
+-- One GIN index over the owner, the tags and the bigrams (btree_gin, a
+-- trusted contrib extension, lets a GIN index hold the uuid): a gallery
+-- page with a tag and a q intersects the three posting lists in the index
+-- and reads only the matching rows. Separate indexes on tags and bigrams
+-- read every row of a common tag or bigram (20,000 of 100,000 for one tag)
+-- and then the caller's rows, one heap page each: 10-50 ms against 0.6 ms.
+-- The index also serves tags or bigrams alone (any subset of its columns).
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+CREATE INDEX images_gallery_gin_idx ON images USING gin (user_id, tags, search_bigrams);
 
 -- The gallery's two orders, as its keyset cursors walk them.
 DROP INDEX images_user_idx;
