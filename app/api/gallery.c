@@ -58,21 +58,24 @@ struct gallery_query {
 };
 
 static int
+check_time(const char *v, const char *name, ig_err *err)
+{
+	if (!ig_rfc3339_ok(v))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, name,
+		    "%s must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z", name);
+	return 0;
+}
+
+static int
 check_from(void *dst, ig_err *err)
 {
-	if (!ig_rfc3339_ok(((struct gallery_query *)dst)->from))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "from",
-		    "from must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z");
-	return 0;
+	return check_time(((struct gallery_query *)dst)->from, "from", err);
 }
 
 static int
 check_to(void *dst, ig_err *err)
 {
-	if (!ig_rfc3339_ok(((struct gallery_query *)dst)->to))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "to",
-		    "to must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z");
-	return 0;
+	return check_time(((struct gallery_query *)dst)->to, "to", err);
 }
 
 static const char *const sorts[] = { "created_at", "rating", NULL };

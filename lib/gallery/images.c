@@ -72,8 +72,8 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 /* The cursor's (rating, created_at) from its key, $11; its id $12. */
 #define AFTER_R "split_part($11::text, '/', 1)::int"
 #define AFTER_T "split_part($11::text, '/', 2)::timestamptz"
-#define LIST(after, order) "SELECT " ITEM_COLS FILTERS " AND ($11::text IS NULL OR " after ")" \
-	" ORDER BY " order " LIMIT $13::int"
+#define LIST(after, order) "SELECT " ITEM_COLS FILTERS \
+	" AND ($11::text IS NULL OR " after ") ORDER BY " order " LIMIT $13::int"
 
 /* Set a column when its flag ($n) is true. */
 #define SET_IF(col, flag, val) col " = CASE WHEN " flag "::bool THEN " val " ELSE " col " END"
@@ -132,6 +132,21 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_DELETE] = "DELETE FROM images WHERE id = " UUID_OR_NULL("$1") " AND user_id = $2::uuid"
 	" RETURNING filename, coalesce(thumbnail, '')",
 };
+
+/* Run a statement that answers at most one row: 1 when it did, 0 when
+ * not, -1 with err. */
+static int
+one_row(int stmt, int n, const char *const *p, int flags, ig_err *err)
+{
+	PGresult *r = ig_db_exec(sql[stmt], n, p, flags, err);
+	int found;
+
+	if (r == NULL)
+		return -1;
+	found = PQntuples(r) == 1;
+	PQclear(r);
+	return found;
+}
 
 static void
 row(PGresult *r, int i, ig_image *im)
@@ -195,8 +210,6 @@ ig_image_add(const ig_image_new *im, ig_err *err)
 {
 	char sidx[16], sw[16], sh[16], sseed[24], ssize[24];
 	const char *p[16];
-	PGresult *r;
-	int added;
 
 	snprintf(sidx, sizeof(sidx), "%d", im->idx);
 	snprintf(sw, sizeof(sw), "%d", im->width);
@@ -219,12 +232,7 @@ ig_image_add(const ig_image_new *im, ig_err *err)
 	p[13] = im->sha256;
 	p[14] = im->mime_type;
 	p[15] = im->cache_key;
-	r = ig_db_exec(sql[SQL_ADD], 16, p, 0, err);
-	if (r == NULL)
-		return -1;
-	added = PQntuples(r) == 1;
-	PQclear(r);
-	return added;
+	return one_row(SQL_ADD, 16, p, 0, err);
 }
 
 int
@@ -315,8 +323,9 @@ ig_gallery_list(const ig_gallery_filter *f, const ig_page *pg, json_object **ite
 		{ SQL_LIST_RATING_DESC, SQL_LIST_RATING_ASC } };
 	char fav[8], rating[8], scope[32], *tags = strings_param(f->tags, f->ntags, 1);
 	const char *p[13];
-	int64_t n;
-	int rc = -1;
+	PGresult *r = NULL;
+	int64_t n = 0;
+	int nrows, rc = -1;
 
 	*items = NULL;
 	*next_cursor = NULL;
@@ -335,15 +344,31 @@ ig_gallery_list(const ig_gallery_filter *f, const ig_page *pg, json_object **ite
 	p[10] = pg->has_after ? pg->after_key : NULL;
 	p[11] = pg->has_after ? pg->after_id : NULL;
 	p[12] = pg->limit_plus_one;
-	if (ig_db_int64(sql[SQL_COUNT], 10, p, IG_DB_IDEMPOTENT, &n, err) != 0)
+	/* Planned with its values: a generic plan of the optional filters
+	 * read every row of the caller (8-12 ms against 0.6 ms). The total
+	 * (below) counts only when the page does not show it. */
+	r = ig_db_exec(sql[which[f->by_rating != 0][f->ascending != 0]], 13, p, IG_DB_IDEMPOTENT | IG_DB_PLAN_EACH,
+	    err);
+	if (r == NULL)
+		goto out;
+	nrows = PQntuples(r);
+	/* A first page that holds every match is its own count. */
+	if (!pg->has_after && nrows <= pg->limit)
+		n = nrows;
+	else if (ig_db_int64(sql[SQL_COUNT], 10, p, IG_DB_IDEMPOTENT | IG_DB_PLAN_EACH, &n, err) != 0)
 		goto out;
 	*total_is_estimate = n > IG_GALLERY_TOTAL_EXACT;
 	*total = *total_is_estimate ? IG_GALLERY_TOTAL_EXACT : (long)n;
+	*items = json_object_new_array();
+	for (int i = 0; i < nrows && i < pg->limit; i++)
+		json_object_array_add(*items, item_json(r, i));
 	ig_gallery_scope(f, scope);
-	*items = ig_page_run(pg, scope, sql[which[f->by_rating != 0][f->ascending != 0]], 13, p, item_json, IC_KEY,
-	    IC_ID, next_cursor, err);
-	rc = *items == NULL ? -1 : 0;
+	if (nrows > pg->limit)
+		*next_cursor = ig_page_next(pg, scope, nrows, PQgetvalue(r, pg->limit - 1, IC_KEY),
+		    PQgetvalue(r, pg->limit - 1, IC_ID));
+	rc = 0;
 out:
+	PQclear(r);
 	free(tags);
 	return rc;
 }
@@ -384,7 +409,6 @@ ig_image_update(const char *id, const char *user_id, const ig_image_patch *pt, i
 {
 	char rating[8], *tags = strings_param(pt->tags, pt->ntags, 0);
 	const char *p[12];
-	PGresult *r;
 	int found;
 
 	if (id == NULL || user_id == NULL || *user_id == '\0') {
@@ -404,12 +428,8 @@ ig_image_update(const char *id, const char *user_id, const ig_image_patch *pt, i
 	p[9] = tags;
 	p[10] = pt->has_folder ? "true" : "false";
 	p[11] = pt->folder;
-	r = ig_db_exec(sql[SQL_UPDATE], 12, p, 0, err);
+	found = one_row(SQL_UPDATE, 12, p, 0, err);
 	free(tags);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	PQclear(r);
 	return found;
 }
 
