@@ -692,7 +692,49 @@ START_TEST(delete_removes_row_file_and_thumbnail)
 }
 END_TEST
 
+/* API keys: read lists and shows; changes need generate (a read-only key
+ * gets 403 and the row stays). */
+START_TEST(api_key_scopes)
+{
+	char uid[37], *a = user("gka", uid), *id, *s0, *s1, path[256], key[128];
+	it_resp r;
+	json_object *o;
+
+	insert_rows(uid, 1, "'scoped'", "", "");
+	id = it_psql("SELECT id FROM images WHERE user_id = '%s'", uid);
+	it_json(&r, next_source(), "POST", "/api/keys", a, "{\"name\":\"ro\",\"scopes\":[\"read\"]}");
+	IT_EXPECT(&r, 201);
+	o = it_json_body(&r);
+	snprintf(key, sizeof(key), "%s", it_js(o, "key"));
+	json_object_put(o);
+	it_resp_free(&r);
+	o = get_json("/api/files/gallery", key, 200);
+	ck_assert_int_eq(it_jint(o, "total"), 1);
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/images/%s", id);
+	o = get_json(path, key, 200);
+	json_object_put(o);
+	s0 = state_of(id);
+	it_json(&r, next_source(), "PATCH", path, key, "{\"rating\":4}");
+	it_expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_resp_free(&r);
+	it_json(&r, next_source(), "POST", "/api/files/organize", key, "{\"image_ids\":[\"%s\"],\"rating\":4}", id);
+	it_expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/files/delete/%s", id);
+	it_json(&r, next_source(), "DELETE", path, key, NULL);
+	it_expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_resp_free(&r);
+	s1 = state_of(id);
+	ck_assert_str_eq(s1, s0);
+	free(s0);
+	free(s1);
+	free(id);
+	free(a);
+}
+END_TEST
+
 IT_MAIN("gallery", NULL,
     IT_TCASE("gallery", 120, &gallery_lists_own_images_with_thumbnails, &search_in_english_and_chinese,
 	&filters_and_cursor_pages, &total_is_exact_up_to_ten_thousand, &organize_all_or_nothing,
-	&image_detail_and_lineage, &patch_image, &delete_removes_row_file_and_thumbnail))
+	&image_detail_and_lineage, &patch_image, &delete_removes_row_file_and_thumbnail, &api_key_scopes))
