@@ -259,7 +259,7 @@ prepare(dbconn *dc, const char *sql, int nparams, int64_t deadline, int *broken,
 
 /* Send one statement and collect its result within db_timeout_ms. */
 static PGresult *
-exec_once(dbconn *dc, const char *sql, int nparams, const char *const *params, int *broken)
+exec_once(dbconn *dc, const char *sql, int nparams, const char *const *params, int flags, int *broken)
 {
 	int64_t deadline = ig_now_ms() + db_timeout_ms;
 	char namebuf[24];
@@ -267,7 +267,7 @@ exec_once(dbconn *dc, const char *sql, int nparams, const char *const *params, i
 	int sent;
 
 	*broken = 0;
-	name = prepare(dc, sql, nparams, deadline, broken, namebuf);
+	name = (flags & IG_DB_PLAN_EACH) ? NULL : prepare(dc, sql, nparams, deadline, broken, namebuf);
 	if (*broken)
 		return NULL;
 	sent = name ? PQsendQueryPrepared(dc->pg, name, nparams, params, NULL, NULL, 0) :
@@ -296,7 +296,7 @@ ig_db_exec(const char *sql, int nparams, const char *const *params, int flags, i
 
 		if (conn_open(dc, err) != 0)
 			break;
-		r = exec_once(dc, sql, nparams, params, &broken);
+		r = exec_once(dc, sql, nparams, params, flags, &broken);
 		if (broken) {
 			/* A restarted or hung server: a fresh connection, and
 			 * one more try when the statement may run twice. */

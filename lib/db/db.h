@@ -28,6 +28,10 @@ void ig_db_setup(const char *conninfo, int timeout_ms, const char *application_n
 
 /* Flags for ig_db_exec. */
 #define IG_DB_IDEMPOTENT 0x1 /* safe to run again on a fresh connection */
+/* Not prepared: planned on each call with its values. For a statement of
+ * optional filters ("$2 IS NULL OR col = $2"), whose cached generic plan
+ * cannot fold the absent ones nor use the index of the given ones. */
+#define IG_DB_PLAN_EACH 0x2
 
 /*
  * Run one parameterized statement on this thread's connection.
