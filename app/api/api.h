@@ -27,6 +27,9 @@ void ig_activity(ig_req *req, const char *user_id, const char *kind, json_object
 json_object *ig_image_b64(const char *filename);
 /* 1 when s is a canonical UUID. */
 int ig_is_uuid(const char *s);
+/* 1 when s is an RFC 3339 date-time with plausible fields (PostgreSQL
+ * parses it; this keeps a malformed one a 400 rather than a 500). */
+int ig_rfc3339_ok(const char *s);
 
 /* health.c */
 int ig_api_health(ig_req *req, json_object **out, ig_err *err);
@@ -85,6 +88,13 @@ int ig_api_v1_models(ig_req *req, json_object **out, ig_err *err);
 
 /* catalogue.c */
 int ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err);
+
+/* gallery.c: the gallery and one image (lib/gallery/images.h). */
+int ig_api_gallery_list(ig_req *req, json_object **out, ig_err *err);
+int ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err);
+int ig_api_gallery_organize(ig_req *req, json_object **out, ig_err *err);
+int ig_api_image_get(ig_req *req, json_object **out, ig_err *err);
+int ig_api_image_patch(ig_req *req, json_object **out, ig_err *err);
 
 /* batch.c */
 int ig_api_batch_generate(ig_req *req, json_object **out, ig_err *err);

@@ -169,3 +169,25 @@ ig_image_b64(const char *filename)
 	fclose(f);
 	return o;
 }
+
+/* 1 when s is an RFC 3339 date-time with plausible fields (PostgreSQL
+ * parses it; this keeps a malformed one a 400 rather than a 500). */
+int
+ig_rfc3339_ok(const char *s)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return 0;
+	s += 19;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	if (strcmp(s, "Z") == 0)
+		return 1;
+	return (s[0] == '+' || s[0] == '-') && strlen(s) == 6 && s[3] == ':' &&
+	    s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' && s[4] >= '0' && s[4] <= '9' &&
+	    s[5] >= '0' && s[5] <= '9';
+}

@@ -22,7 +22,7 @@
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
-#include "lib/jobs/images.h"
+#include "lib/gallery/images.h"
 #include "lib/jobs/job.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"

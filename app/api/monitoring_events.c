@@ -121,28 +121,6 @@ ig_api_log_event(ig_req *req, json_object **out, ig_err *err)
 	return 201;
 }
 
-/* 1 when s is an RFC 3339 date-time with plausible fields (PostgreSQL
- * parses it; this keeps a malformed one a 400 rather than a 500). */
-static int
-rfc3339_ok(const char *s)
-{
-	int y, mo, d, h, mi, sec, n = 0;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
-		return 0;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return 0;
-	s += 19;
-	if (*s == '.')
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			;
-	if (strcmp(s, "Z") == 0)
-		return 1;
-	return (s[0] == '+' || s[0] == '-') && strlen(s) == 6 && s[3] == ':' &&
-	    s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' && s[4] >= '0' && s[4] <= '9' &&
-	    s[5] >= '0' && s[5] <= '9';
-}
-
 /* GET /api/monitoring/events?event_type=&user_id=&since=&limit=&cursor= */
 struct events_query {
 	int64_t limit;
@@ -158,7 +136,7 @@ check_query_type(void *dst, ig_err *err)
 static int
 check_since(void *dst, ig_err *err)
 {
-	if (!rfc3339_ok(((struct events_query *)dst)->since))
+	if (!ig_rfc3339_ok(((struct events_query *)dst)->since))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "since",
 		    "since must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z");
 	return 0;

@@ -21,7 +21,7 @@
 #include "app/fcgi/pipeline.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
-#include "lib/jobs/images.h"
+#include "lib/gallery/images.h"
 
 /* Split "provider/model" or find the provider declaring a bare model. */
 static int

@@ -83,6 +83,13 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/batch/{batch_id}/cancel", ig_api_batch_cancel, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 	{ "POST", "/api/batch/{batch_id}/retry", ig_api_batch_retry, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 
+	/* The gallery and one image (app/api/gallery.c). */
+	{ "GET", "/api/files/gallery", ig_api_gallery_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/files/delete/{file_id}", ig_api_gallery_delete, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/files/organize", ig_api_gallery_organize, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/images/{id}", ig_api_image_get, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "PATCH", "/api/images/{id}", ig_api_image_patch, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+
 	/* Prompts and assistant (app/api/prompts.c, assistant.c). */
 	{ "POST", "/api/assistant/chat", ig_api_assistant_chat, USER, R, IG_RATE_GENERAL, NULL, SMALL, LONG },
 	{ "GET", "/api/assistant/suggestions", ig_api_assistant_suggestions, USER, R, IG_RATE_GENERAL, NULL, SMALL },

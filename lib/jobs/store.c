@@ -15,7 +15,7 @@
 #include "lib/core/util.h"
 #include "lib/imaging/png.h"
 #include "lib/imaging/thumb.h"
-#include "lib/jobs/images.h"
+#include "lib/gallery/images.h"
 #include "lib/jobs/store.h"
 
 int

@@ -18,7 +18,7 @@
 
 #include "lib/db/db.h"
 #include "lib/db/listen.h"
-#include "lib/jobs/images.h"
+#include "lib/gallery/images.h"
 #include "lib/jobs/job.h"
 #include "lib/jobs/queue.h"
 #include "lib/prompts/conversation.h"
