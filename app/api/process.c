@@ -164,24 +164,33 @@ static const struct op_kind {
 	{ "convert", convert_fields, NULL },
 };
 
-/* Put "operations[i]." before the field err names, in err->field and at
- * the start of the message when it begins with the field. */
+/* Say operation i's place in err: "operations[i]." before the member err
+ * names (the field reader has put it in err->field already; ops.h names
+ * the bare member) and before the message when it begins with the
+ * member, so that both read "operations[2].width must be …" (other
+ * messages get "operations[2]: " before them). */
 static void
-prefix_err(ig_err *err, int i)
+place_err(ig_err *err, int i)
 {
-	char field[sizeof(err->field)], msg[sizeof(err->message)];
-	size_t flen = strlen(err->field);
+	char prefix[32], field[sizeof(err->field)], msg[sizeof(err->message)];
+	const char *bare = err->field;
+	size_t plen = (size_t)snprintf(prefix, sizeof(prefix), "operations[%d].", i), blen;
 
-	if (flen == 0)
+	if (err->field[0] == '\0')
 		return;
-	snprintf(field, sizeof(field), "operations[%d].%s", i, err->field);
-	if (strncmp(err->message, err->field, flen) == 0) {
-		/* The message fits: a longer one is cut at its end. */
-		int k = snprintf(msg, sizeof(msg), "operations[%d].", i);
-		snprintf(msg + k, sizeof(msg) - (size_t)k, "%.*s", (int)(sizeof(msg) - (size_t)k - 1), err->message);
-		memcpy(err->message, msg, sizeof(msg));
+	if (strncmp(err->field, prefix, plen) == 0)
+		bare += plen;
+	blen = strlen(bare);
+	/* A message too long for the prefix is cut at its end. */
+	if (strncmp(err->message, bare, blen) == 0)
+		snprintf(msg, sizeof(msg), "%s%.*s", prefix, (int)(sizeof(msg) - plen - 1), err->message);
+	else
+		snprintf(msg, sizeof(msg), "operations[%d]: %.*s", i, (int)(sizeof(msg) - plen - 3), err->message);
+	memcpy(err->message, msg, sizeof(msg));
+	if (bare == err->field) {
+		snprintf(field, sizeof(field), "%s%.*s", prefix, (int)(sizeof(field) - plen - 1), err->field);
+		memcpy(err->field, field, sizeof(field));
 	}
-	memcpy(err->field, field, sizeof(field));
 }
 
 /* Read operation i (o) into a with its kind into *kind. 0, or -1 with err
@@ -215,9 +224,14 @@ read_op(json_object *o, int i, struct op_args *a, const struct op_kind **kind, i
 			json_object_object_add(just_op, "op", json_object_get(name));
 		ig_fields_object(just_op, op_only, a, prefix, err);
 		json_object_put(just_op);
+		place_err(err, i);
 		return -1;
 	}
-	return ig_fields_object(o, (*kind)->fields, a, prefix, err);
+	if (ig_fields_object(o, (*kind)->fields, a, prefix, err) != 0) {
+		place_err(err, i);
+		return -1;
+	}
+	return 0;
 }
 
 /* Apply the n operations to *img in order (replacing it; NULL after a
@@ -239,7 +253,7 @@ apply_ops(gdImagePtr *img, const struct op_args *a, const struct op_kind *const 
 		gdImageDestroy(*img);
 		*img = next;
 		if (next == NULL) {
-			prefix_err(err, i);
+			place_err(err, i);
 			return -1;
 		}
 	}
