@@ -114,7 +114,7 @@ ig_api_image_upload(ig_req *req, json_object **out, ig_err *err)
 	ig_upload_info info;
 	ig_image_own row;
 	json_object *im;
-	int rc = IG_FAILED;
+	int stored, rc = IG_FAILED;
 
 	memset(&row, 0, sizeof(row));
 	row.user_id = req->caller.user_id;
@@ -126,11 +126,13 @@ ig_api_image_upload(ig_req *req, json_object **out, ig_err *err)
 		ig_err_set(err, IG_E_INVALID_REQUEST, "file", "file is required: a PNG, JPEG or WebP image");
 		goto out;
 	}
-	if (ig_upload_check(file->data, file->len, cfg->max_upload, cfg->max_image_pixels, "file", &info, &clean,
-	    &cleanlen, err) != 0)
-		goto out;
-	if (ig_store_own(cfg->image_dir, &row, clean ? clean : file->data, clean ? cleanlen : file->len, info.format,
-	    info.width, info.height, cfg->max_image_pixels, id, err) != 1)
+	ig_image_work_begin();
+	stored = ig_upload_check(file->data, file->len, cfg->max_upload, cfg->max_image_pixels, "file", &info,
+	    &clean, &cleanlen, err) == 0 &&
+	    ig_store_own(cfg->image_dir, &row, clean ? clean : file->data, clean ? cleanlen : file->len, info.format,
+	    info.width, info.height, cfg->max_image_pixels, id, err) == 1;
+	ig_image_work_end();
+	if (!stored)
 		goto out;
 	if ((rc = ig_api_image_json(id, req->caller.user_id, &im, err)) != 1) {
 		if (rc == 0)
