@@ -504,25 +504,15 @@ ig_image_delete(const char *id, const char *user_id, const char *image_dir, ig_e
 int
 ig_image_add_own(const ig_image_own *im, char id_out[37], ig_err *err)
 {
-	char sw[16], sh[16], ssize[24], *tags = strings_param(im->tags, im->ntags, 0);
-	const char *p[11];
+	char w[16], h[16], size[24], *tags = strings_param(im->tags, im->ntags, 0);
+	const char *p[] = { im->user_id, im->filename, w, h, size, im->sha256, im->mime_type, im->title, tags,
+		im->operation, im->parent_id };
 	PGresult *r;
 	int added;
 
-	snprintf(sw, sizeof(sw), "%d", im->width);
-	snprintf(sh, sizeof(sh), "%d", im->height);
-	snprintf(ssize, sizeof(ssize), "%zu", im->size_bytes);
-	p[0] = im->user_id;
-	p[1] = im->filename;
-	p[2] = sw;
-	p[3] = sh;
-	p[4] = ssize;
-	p[5] = im->sha256;
-	p[6] = im->mime_type;
-	p[7] = im->title;
-	p[8] = tags;
-	p[9] = im->operation;
-	p[10] = im->parent_id;
+	snprintf(w, sizeof(w), "%d", im->width);
+	snprintf(h, sizeof(h), "%d", im->height);
+	snprintf(size, sizeof(size), "%zu", im->size_bytes);
 	r = ig_db_exec(sql[SQL_ADD_OWN], 11, p, 0, err);
 	free(tags);
 	if (r == NULL)

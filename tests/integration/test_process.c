@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <gd.h>
 
@@ -35,15 +36,21 @@ next_source(void)
 	return it_source(170, 30, 100);
 }
 
-/* A new user: its token (caller frees) and id (uid, 37 bytes). */
+/* A new user: its token (caller frees) and id (uid, 37 bytes), which
+ * GET /api/user says. */
 static char *
 user(const char *prefix, char *uid)
 {
-	char name[64], *token = it_new_user(prefix, next_source(), name), *id;
+	char *token = it_new_user(prefix, next_source(), NULL);
+	json_object *o;
+	it_resp r;
 
-	id = it_psql("SELECT id FROM users WHERE username = '%s'", it_sql_safe(name));
-	snprintf(uid, 37, "%s", id);
-	free(id);
+	it_json(&r, next_source(), "GET", "/api/user", token, NULL);
+	IT_EXPECT(&r, 200);
+	o = it_json_body(&r);
+	snprintf(uid, 37, "%s", it_js(o, "user.id"));
+	json_object_put(o);
+	it_resp_free(&r);
 	return token;
 }
 
@@ -85,38 +92,21 @@ encoded(const char *fmt, size_t *len)
 	return p;
 }
 
-static void
-put32(unsigned char *p, uint32_t v)
+/* The quadrants PNG with its IHDR changed to declare w × h (the CRC
+ * made again): what a decompression bomb looks like from its header.
+ * *len bytes (gdFree). */
+static unsigned char *
+png_declaring(uint32_t w, uint32_t h, size_t *len)
 {
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
+	unsigned char *png = encoded("png", len);
+	uint32_t be[3] = { htonl(w), htonl(h), 0 };
 
-/* A PNG whose IHDR declares w × h (with a valid CRC), then a small IDAT
- * and IEND: what a decompression bomb looks like from its header. 64
- * bytes into out. */
-static size_t
-png_declaring(unsigned char out[64], uint32_t w, uint32_t h)
-{
-	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-	unsigned char *p = out;
-
-	memcpy(p, sig, 8);
-	put32(p + 8, 13);
-	memcpy(p + 12, "IHDR", 4);
-	put32(p + 16, w);
-	put32(p + 20, h);
-	memcpy(p + 24, "\x08\x02\x00\x00\x00", 5);   /* 8-bit RGB */
-	put32(p + 29, ig_crc32(0, p + 12, 17));
-	put32(p + 33, 2);
-	memcpy(p + 37, "IDAT\x78\x9c", 6);
-	put32(p + 43, ig_crc32(0, p + 37, 6));
-	put32(p + 47, 0);
-	memcpy(p + 51, "IEND", 4);
-	put32(p + 55, ig_crc32(0, p + 51, 4));
-	return 59;
+	/* signature (8), IHDR length and type (8), width and height, the
+	 * other 5 fields, then the CRC over type and data (PNG §5.3). */
+	memcpy(png + 16, be, 8);
+	be[2] = htonl(ig_crc32(0, png + 12, 17));
+	memcpy(png + 29, &be[2], 4);
+	return png;
 }
 
 /* --- requests ------------------------------------------------------------ */
@@ -168,6 +158,20 @@ upload_parts(it_resp *r, const char *token, const struct part *parts, int n)
 	ig_buf_free(&b);
 }
 
+/* The image of a 201 answer (caller puts); r is freed. */
+static json_object *
+created(it_resp *r)
+{
+	json_object *o, *im;
+
+	IT_EXPECT(r, 201);
+	o = it_json_body(r);
+	im = json_object_get(it_jneed(o, "image", json_type_object));
+	json_object_put(o);
+	it_resp_free(r);
+	return im;
+}
+
 /* Upload data as file (with title and tags when not NULL) as token; 201
  * and the image object (caller puts). */
 static json_object *
@@ -176,19 +180,13 @@ upload(const char *token, const void *data, size_t len, const char *title, const
 	struct part parts[3] = { { "file", "in.bin", data, len } };
 	int n = 1;
 	it_resp r;
-	json_object *o, *im;
 
 	if (title)
 		parts[n++] = (struct part){ "title", NULL, title, strlen(title) };
 	if (tags)
 		parts[n++] = (struct part){ "tags", NULL, tags, strlen(tags) };
 	upload_parts(&r, token, parts, n);
-	IT_EXPECT(&r, 201);
-	o = it_json_body(&r);
-	im = json_object_get(it_jneed(o, "image", json_type_object));
-	json_object_put(o);
-	it_resp_free(&r);
-	return im;
+	return created(&r);
 }
 
 /* POST /api/image/process with {"image_id": id, "operations": ops} as
@@ -205,15 +203,9 @@ static json_object *
 process(const char *token, const char *id, const char *ops)
 {
 	it_resp r;
-	json_object *o, *im;
 
 	post_process(&r, token, id, ops);
-	IT_EXPECT(&r, 201);
-	o = it_json_body(&r);
-	im = json_object_get(it_jneed(o, "image", json_type_object));
-	json_object_put(o);
-	it_resp_free(&r);
-	return im;
+	return created(&r);
 }
 
 /* The stored file of image object im, fetched through nginx: its bytes
@@ -392,12 +384,13 @@ START_TEST(refused_uploads_store_nothing)
 {
 	char uid[37], *a = user("pub", uid);
 	size_t len;
-	unsigned char *png = encoded("png", &len), *jpeg, bomb[64];
-	size_t jlen, blen = png_declaring(bomb, 16000, 16000);
+	unsigned char *png = encoded("png", &len), *jpeg, *bomb;
+	size_t jlen, blen;
 	static const char text[] = "GIF89a not an image we take";
 	ig_buf b = { 0 };
 
 	jpeg = encoded("jpeg", &jlen);
+	bomb = png_declaring(16000, 16000, &blen);
 	refused_parts("wrong magic", a, uid, (struct part[]){ { "file", "x.png", text, sizeof(text) - 1 } }, 1);
 	refused_parts("truncated png", a, uid, (struct part[]){ { "file", "x.png", png, len / 2 } }, 1);
 	refused_parts("truncated jpeg", a, uid, (struct part[]){ { "file", "x.jpg", jpeg, jlen - 40 } }, 1);
@@ -415,6 +408,7 @@ START_TEST(refused_uploads_store_nothing)
 	ck_assert_int_eq(rows_of(uid), 1);
 	gdFree(png);
 	gdFree(jpeg);
+	gdFree(bomb);
 	free(a);
 }
 END_TEST
@@ -638,11 +632,7 @@ START_TEST(chain_and_lineage)
 	it_json(&r, next_source(), "POST", "/api/image/process", a,
 	    "{\"image_id\":\"%s\",\"operations\":[{\"op\":\"flip\",\"direction\":\"vertical\"}],\"title\":\"second\"}",
 	    it_js(b, "id"));
-	IT_EXPECT(&r, 201);
-	o = it_json_body(&r);
-	c = json_object_get(it_jneed(o, "image", json_type_object));
-	json_object_put(o);
-	it_resp_free(&r);
+	c = created(&r);
 	ck_assert_str_eq(it_js(c, "parent_id"), it_js(b, "id"));
 	ck_assert_str_eq(it_js(c, "title"), "second");
 	g = pixels_of(c);
