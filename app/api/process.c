@@ -217,8 +217,8 @@ read_op(json_object *o, int i, struct op_args *a, const struct op_kind **kind, i
 		for (size_t k = 0; k < sizeof(op_kinds) / sizeof(op_kinds[0]); k++)
 			if (strcmp(op_kinds[k].name, json_object_get_string(name)) == 0)
 				*kind = &op_kinds[k];
-	/* The first table reads op alone to word its error (required, one
-	 * of the names) when no kind matched. */
+	/* No kind matched: a table of op alone reads it to word the error
+	 * (required, a string, one of the names) as the reader does. */
 	if (*kind == NULL) {
 		static const ig_field op_only[] = { OP_ROW, IG_FIELDS_END };
 		json_object *just_op = json_object_new_object();

@@ -690,6 +690,35 @@ START_TEST(another_users_source_is_404)
 }
 END_TEST
 
+/* Both routes change the gallery: an API key needs the generate scope,
+ * as for PATCH (a read-only key is a 403), and nothing is stored. */
+START_TEST(read_only_keys_cannot_write)
+{
+	char uid[37], *a = user("ppg", uid), key[256];
+	json_object *src = source_png(a), *o;
+	size_t len;
+	unsigned char *png = encoded("png", &len);
+	it_resp r;
+
+	it_json(&r, next_source(), "POST", "/api/keys", a, "{\"name\":\"ro\",\"scopes\":[\"read\"]}");
+	IT_EXPECT(&r, 201);
+	o = it_json_body(&r);
+	snprintf(key, sizeof(key), "%s", it_js(o, "key"));
+	json_object_put(o);
+	it_resp_free(&r);
+	post_process(&r, key, it_js(src, "id"), "[{\"op\":\"flip\",\"direction\":\"vertical\"}]");
+	it_expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_resp_free(&r);
+	upload_parts(&r, key, (struct part[]){ { "file", "a.png", png, len } }, 1);
+	it_expect_error(&r, 403, "forbidden", NULL, NULL);
+	it_resp_free(&r);
+	ck_assert_int_eq(rows_of(uid), 1);
+	gdFree(png);
+	json_object_put(src);
+	free(a);
+}
+END_TEST
+
 /* A bad parameter names its operation's place and member, whether the
  * field reader or the operation refuses it; nothing is stored. */
 START_TEST(bad_parameters_name_the_operation)
@@ -749,4 +778,4 @@ IT_MAIN("process", NULL,
     IT_TCASE("uploads", 120, &uploads_each_format, &refused_uploads_store_nothing, &oversize_uploads_are_413,
 	&upload_text_parts_are_checked),
     IT_TCASE("process", 120, &each_operation_gives_its_pixels, &resize_fits_give_their_sizes, &chain_and_lineage,
-	&another_users_source_is_404, &bad_parameters_name_the_operation))
+	&another_users_source_is_404, &read_only_keys_cannot_write, &bad_parameters_name_the_operation))
