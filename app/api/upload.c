@@ -69,34 +69,70 @@ split_tags(char *text, const char **tags, int *n, ig_err *err)
 	return 0;
 }
 
-/* The parts besides the file: title and tags into row (pointing into
- * *title and *tagtext, malloc'ed; the caller frees), refusing any other
- * part. 0, or -1 with err naming the part. */
+/* What a request's parts hold, read: the parsed body (views into it),
+ * the text parts' copies and the row they fill. */
+struct upload {
+	ig_multipart mp;
+	char *title, *tagtext;     /* malloc'ed, NULL when not sent */
+	const char *tags[IG_GALLERY_TAGS_MAX];
+	ig_image_own row;
+};
+
+static void
+upload_free(struct upload *u)
+{
+	free(u->title);
+	free(u->tagtext);
+	free(u);
+}
+
+/* The parts besides the file: title and tags into u->row, refusing any
+ * other part. 0, or -1 with err naming the part. */
 static int
-text_parts(const ig_multipart *mp, ig_image_own *row, const char **tags, char **title, char **tagtext,
-    ig_err *err)
+text_parts(struct upload *u, ig_err *err)
 {
 	const ig_mp_part *p;
 
-	for (size_t i = 0; i < mp->nparts; i++) {
-		const char *name = mp->parts[i].name;
+	for (size_t i = 0; i < u->mp.nparts; i++) {
+		const char *name = u->mp.parts[i].name;
 		if (strcmp(name, "file") != 0 && strcmp(name, "title") != 0 && strcmp(name, "tags") != 0)
 			return ig_err_set(err, IG_E_INVALID_REQUEST, name, "unknown part %s (file, title, tags)", name);
 	}
-	if ((p = ig_multipart_get(mp, "title")) != NULL) {
-		if ((*title = part_text(p, err)) == NULL)
+	if ((p = ig_multipart_get(&u->mp, "title")) != NULL) {
+		if ((u->title = part_text(p, err)) == NULL)
 			return -1;
-		if (ig_utf8_len(*title) > IG_GALLERY_TITLE_LEN)
+		if (ig_utf8_len(u->title) > IG_GALLERY_TITLE_LEN)
 			return ig_err_set(err, IG_E_INVALID_REQUEST, "title", "title must be at most %d characters long",
 			    IG_GALLERY_TITLE_LEN);
-		row->title = **title ? *title : NULL;
+		u->row.title = *u->title ? u->title : NULL;
 	}
-	if ((p = ig_multipart_get(mp, "tags")) != NULL) {
-		if ((*tagtext = part_text(p, err)) == NULL || split_tags(*tagtext, tags, &row->ntags, err) != 0)
+	if ((p = ig_multipart_get(&u->mp, "tags")) != NULL) {
+		if ((u->tagtext = part_text(p, err)) == NULL || split_tags(u->tagtext, u->tags, &u->row.ntags, err) != 0)
 			return -1;
-		row->tags = tags;
+		u->row.tags = u->tags;
 	}
 	return 0;
+}
+
+/* Check and store the file part: 1 with id, or 0 with err (nothing
+ * stored). */
+static int
+store_file(struct upload *u, const ig_mp_part *file, char id[37], ig_err *err)
+{
+	const ig_config *cfg = ig_cfg();
+	unsigned char *clean = NULL;
+	size_t cleanlen = 0;
+	ig_upload_info info;
+	int stored;
+
+	ig_image_work_begin();
+	stored = ig_upload_check(file->data, file->len, cfg->max_upload, cfg->max_image_pixels, "file", &info,
+	    &clean, &cleanlen, err) == 0 &&
+	    ig_store_own(cfg->image_dir, &u->row, clean ? clean : file->data, clean ? cleanlen : file->len,
+	    info.format, info.width, info.height, cfg->max_image_pixels, id, err) == 1;
+	ig_image_work_end();
+	free(clean);
+	return stored;
 }
 
 /* POST /api/images */
@@ -104,48 +140,32 @@ int
 ig_api_image_upload(ig_req *req, json_object **out, ig_err *err)
 {
 	static const char *const single[] = { "file", "title", "tags", NULL };
-	const ig_config *cfg = ig_cfg();
-	ig_multipart *mp = ig_xcalloc(1, sizeof(*mp));
-	const char *tags[IG_GALLERY_TAGS_MAX];
-	char *title = NULL, *tagtext = NULL, id[37];
-	unsigned char *clean = NULL;
-	size_t cleanlen = 0;
+	struct upload *u = ig_xcalloc(1, sizeof(*u));
 	const ig_mp_part *file;
-	ig_upload_info info;
-	ig_image_own row;
 	json_object *im;
-	int stored, rc = IG_FAILED;
+	char id[37];
+	int rc = IG_FAILED;
 
-	memset(&row, 0, sizeof(row));
-	row.user_id = req->caller.user_id;
-	row.operation = "upload";
+	u->row.user_id = req->caller.user_id;
+	u->row.operation = "upload";
 	if (ig_multipart_parse(req->content_type, (const unsigned char *)req->body, req->body_len, single, "file",
-	    mp, err) != 0 || text_parts(mp, &row, tags, &title, &tagtext, err) != 0)
+	    &u->mp, err) != 0 || text_parts(u, err) != 0)
 		goto out;
-	if ((file = ig_multipart_get(mp, "file")) == NULL) {
+	if ((file = ig_multipart_get(&u->mp, "file")) == NULL) {
 		ig_err_set(err, IG_E_INVALID_REQUEST, "file", "file is required: a PNG, JPEG or WebP image");
 		goto out;
 	}
-	ig_image_work_begin();
-	stored = ig_upload_check(file->data, file->len, cfg->max_upload, cfg->max_image_pixels, "file", &info,
-	    &clean, &cleanlen, err) == 0 &&
-	    ig_store_own(cfg->image_dir, &row, clean ? clean : file->data, clean ? cleanlen : file->len, info.format,
-	    info.width, info.height, cfg->max_image_pixels, id, err) == 1;
-	ig_image_work_end();
-	if (!stored)
+	if (!store_file(u, file, id, err))
 		goto out;
-	if ((rc = ig_api_image_json(id, req->caller.user_id, &im, err)) != 1) {
+	if ((rc = ig_api_image_json(id, req->caller.user_id, &im, err)) == 1) {
+		*out = ig_ok("image", im);
+		rc = 201;
+	} else {
 		if (rc == 0)
 			ig_err_set(err, IG_E_NOT_FOUND, NULL, "the image was deleted meanwhile");
 		rc = IG_FAILED;
-		goto out;
 	}
-	*out = ig_ok("image", im);
-	rc = 201;
 out:
-	free(clean);
-	free(title);
-	free(tagtext);
-	free(mp);
+	upload_free(u);
 	return rc;
 }
