@@ -95,6 +95,18 @@ int ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err);
 int ig_api_gallery_organize(ig_req *req, json_object **out, ig_err *err);
 int ig_api_image_get(ig_req *req, json_object **out, ig_err *err);
 int ig_api_image_patch(ig_req *req, json_object **out, ig_err *err);
+/* The image id of user_id as GET /api/images/{id} answers it (*image, a
+ * new object): 1, 0 when user_id has no such image, -1 with err. */
+int ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_err *err);
+
+/* upload.c: POST /api/images; process.c: POST /api/image/process */
+int ig_api_image_upload(ig_req *req, json_object **out, ig_err *err);
+int ig_api_image_process(ig_req *req, json_object **out, ig_err *err);
+/* Around a handler's image work (decoding, operations, encoding): freed
+ * heap memory is kept for reuse while any runs, trimmed when the last ends
+ * (process.c says why). */
+void ig_image_work_begin(void);
+void ig_image_work_end(void);
 
 /* batch.c */
 int ig_api_batch_generate(ig_req *req, json_object **out, ig_err *err);

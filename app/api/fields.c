@@ -122,6 +122,16 @@ read_value(json_object *v, const ig_field *f, void *dst, const char *prefix, ig_
 		SLOT(dst, f, int64_t) = n;
 		break;
 	}
+	case IG_F_NUMBER: {
+		double d;
+		if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+			return fail(f, prefix, 0, "{name} must be a number", err);
+		d = json_object_get_double(v);
+		if ((f->min != 0 || f->max != 0) && (d < (double)f->min || d > (double)f->max))
+			return fail(f, prefix, 1, "{name} must be between {min} and {max}", err);
+		SLOT(dst, f, double) = d;
+		break;
+	}
 	case IG_F_BOOL:
 		if (!json_object_is_type(v, json_type_boolean))
 			return fail(f, prefix, 0, "{name} must be true or false", err);
@@ -199,6 +209,8 @@ ig_fields_object(json_object *obj, const ig_field *table, void *dst, const char 
 		if (found && v == NULL && (f->flags & IG_F_NULL)) {
 			if (f->type == IG_F_INT)
 				SLOT(dst, f, int64_t) = 0;
+			else if (f->type == IG_F_NUMBER)
+				SLOT(dst, f, double) = 0;
 			else if (f->type == IG_F_BOOL)
 				SLOT(dst, f, int) = 0;
 			else if (f->type != IG_F_OBJECT || f->sub == NULL)

@@ -37,6 +37,8 @@
  * Destinations, by type (the member IG_AT points at):
  *   IG_F_STRING   const char *  (min/max: length in code points; max 0: no upper bound)
  *   IG_F_INT      int64_t       (min/max: the value, always checked)
+ *   IG_F_NUMBER   double        (any JSON number; min/max: the value, checked
+ *                                unless both are 0, when the caller checks it)
  *   IG_F_BOOL     int           (0 or 1)
  *   IG_F_ENUM     const char *  (one of .values, a NULL-terminated list; the
  *                                pointer stored is the list's entry)
@@ -67,6 +69,7 @@
  *   STRING length             "{name} must be between {min} and {max} characters long"
  *   INT wrong type            "{name} must be an integer"
  *   INT range                 "{name} must be between {min} and {max}"
+ *   NUMBER wrong type, range  "{name} must be a number", as INT's range
  *   BOOL                      "{name} must be true or false"
  *   ENUM wrong type           "{name} must be a string"
  *   ENUM not one of values    "{name} must be one of {values}"   (values joined by ", ")
@@ -121,6 +124,7 @@ typedef enum ig_field_type {
 	IG_F_ARRAY,
 	IG_F_OBJECT,
 	IG_F_JSON,
+	IG_F_NUMBER,
 } ig_field_type;
 
 /* Row flags. */

@@ -294,24 +294,36 @@ png_metadata(const char *image_dir, const char *filename, const char *mime)
 	return o;
 }
 
-/* GET /api/images/{id} */
 int
-ig_api_image_get(ig_req *req, json_object **out, ig_err *err)
+ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_err *err)
 {
 	json_object *im;
 	ig_image row;
-	int rc = ig_image_detail(ig_req_param(req, "id"), req->caller.user_id, &im, err);
+	int rc = ig_image_detail(id, user_id, &im, err);
 
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return not_found(err);
-	if (ig_image_get(ig_req_param(req, "id"), &row, err) < 0) {
+	if (rc <= 0)
+		return rc;
+	if (ig_image_get(id, &row, err) < 0) {
 		json_object_put(im);
 		return -1;
 	}
 	json_object_object_add(im, "mime_type", json_object_new_string(row.mime_type));
 	json_object_object_add(im, "metadata", png_metadata(ig_cfg()->image_dir, row.filename, row.mime_type));
+	*image = im;
+	return 1;
+}
+
+/* GET /api/images/{id} */
+int
+ig_api_image_get(ig_req *req, json_object **out, ig_err *err)
+{
+	json_object *im;
+	int rc = ig_api_image_json(ig_req_param(req, "id"), req->caller.user_id, &im, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return not_found(err);
 	*out = ig_ok("image", im);
 	return 200;
 }

@@ -89,6 +89,9 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/files/organize", ig_api_gallery_organize, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/images/{id}", ig_api_image_get, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 	{ "PATCH", "/api/images/{id}", ig_api_image_patch, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	/* An upload (app/api/upload.c) and a processed copy (app/api/process.c). */
+	{ "POST", "/api/images", ig_api_image_upload, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, IG_BODY_UPLOAD },
+	{ "POST", "/api/image/process", ig_api_image_process, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Prompts and assistant (app/api/prompts.c, assistant.c). */
 	{ "POST", "/api/assistant/chat", ig_api_assistant_chat, USER, R, IG_RATE_GENERAL, NULL, SMALL, LONG },

@@ -64,6 +64,29 @@ typedef struct ig_image_new {
  * first stays), -1 with err. */
 int ig_image_add(const ig_image_new *im, ig_err *err);
 
+/* An image a user adds from their own means: an upload, or one made from
+ * another of theirs (process, the creative tools). */
+typedef struct ig_image_own {
+	const char *user_id;
+	const char *parent_id;    /* NULL for an upload */
+	const char *operation;    /* "upload", "process", … (014_gallery.sql) */
+	const char *filename;
+	const char *title;        /* NULL: none */
+	const char *const *tags;  /* ntags tags (deduplicated and sorted here) */
+	int ntags;
+	int width, height;
+	size_t size_bytes;
+	const char *sha256;       /* hex of the stored bytes */
+	const char *mime_type;
+} ig_image_own;
+
+/* Add the row of such an image, without a thumbnail. An upload has an
+ * empty prompt and the provider "upload"; an image made from parent_id
+ * takes its prompt, negative prompt, provider and model, and parent_id must
+ * be one of user_id's images. 1 with id_out, 0 when parent_id is not (or no
+ * longer) user_id's, -1 with err. */
+int ig_image_add_own(const ig_image_own *im, char id_out[37], ig_err *err);
+
 /* Record the thumbnail (a file name beside it) of the image stored as
  * filename. 0 or -1 with err. */
 int ig_image_set_thumbnail(const char *filename, const char *thumbnail, ig_err *err);

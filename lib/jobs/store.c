@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,4 +211,90 @@ out:
 		ig_logf(IG_LOG_WARN, "thumbnail_failed", "%s: %s", name, err->message);
 	free(thumb);
 	return rc;
+}
+
+int
+ig_store_own(const char *image_dir, const ig_image_own *row, const unsigned char *data, size_t len,
+    ig_img_format fmt, int width, int height, long max_pixels, char id_out[37], ig_err *err)
+{
+	ig_image_own r = *row;
+	unsigned char sum[IG_SHA256_LEN], rnd[8];
+	char name[256], hex[17], sumhex[65], path[4096];
+	int added;
+
+	ig_random_bytes(rnd, sizeof(rnd));
+	ig_hex(rnd, sizeof(rnd), hex);
+	snprintf(name, sizeof(name), "%s_%lld_1_%s.%s", row->operation, (long long)time(NULL), hex, ig_image_ext(fmt));
+	ig_sha256((const char *)data, len, sum);
+	ig_hex(sum, sizeof(sum), sumhex);
+	if (ig_store_write_atomic(image_dir, name, data, len) != 0) {
+		int saved = errno;
+		ig_logf(IG_LOG_ERROR, "image_write_failed", "%s/%s: %s", image_dir, name, strerror(saved));
+		return ig_store_write_error(err, saved);
+	}
+	r.filename = name;
+	r.width = width;
+	r.height = height;
+	r.size_bytes = len;
+	r.sha256 = sumhex;
+	r.mime_type = ig_image_mime(fmt);
+	added = ig_image_add_own(&r, id_out, err);
+	if (added != 1) {
+		snprintf(path, sizeof(path), "%s/%s", image_dir, name);
+		unlink(path);
+		return added;
+	}
+	/* The gallery shows thumbnails: an image that cannot have one is not
+	 * stored (the row goes, and with it the file and any thumbnail). */
+	if (ig_store_thumbnail(image_dir, name, data, len, max_pixels, err) != 0) {
+		ig_err derr;
+		if (ig_image_delete(id_out, row->user_id, image_dir, &derr) < 0)
+			ig_logf(IG_LOG_ERROR, "image_orphaned", "%s: %s", name, derr.message);
+		return -1;
+	}
+	return 1;
+}
+
+int
+ig_store_read(const char *dir, const char *name, size_t max, unsigned char **out, size_t *len)
+{
+	char path[4096];
+	struct stat st;
+	size_t off = 0;
+	int fd, saved;
+
+	*out = NULL;
+	*len = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if ((size_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	*out = ig_xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, *out + off, (size_t)st.st_size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;    /* shorter than its size said */
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	*len = off;
+	return 0;
+fail:
+	saved = errno;
+	free(*out);
+	*out = NULL;
+	close(fd);
+	errno = saved;
+	return -1;
 }

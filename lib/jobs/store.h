@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "lib/core/error.h"
+#include "lib/gallery/images.h"
+#include "lib/imaging/png.h"
 #include "lib/jobs/queue.h"
 #include "lib/providers/provider.h"
 
@@ -43,5 +45,23 @@ int ig_store_write_atomic(const char *dir, const char *name, const unsigned char
  * insufficient_storage (507) when the file system is full or the quota is
  * spent (ENOSPC, EDQUOT), else unavailable (503). Returns -1. */
 int ig_store_write_error(ig_err *err, int errnum);
+
+/*
+ * Store an image a user adds (an upload, or one made from another of
+ * theirs): len bytes of format fmt, width × height (already checked by the
+ * caller), written atomically as {operation}_{unix}_1_{random}.{ext}, its
+ * row added (ig_image_add_own: row's user, parent, operation, title and
+ * tags; the file's name, size, digest, type and size are filled here) and
+ * its thumbnail made. All or nothing: on any failure neither a file nor a
+ * row stays. 1 with id_out, 0 when row->parent_id is not the user's
+ * (nothing stored), -1 with err.
+ */
+int ig_store_own(const char *image_dir, const ig_image_own *row, const unsigned char *data, size_t len,
+    ig_img_format fmt, int width, int height, long max_pixels, char id_out[37], ig_err *err);
+
+/* Read dir/name (a stored image) whole into *out (malloc'ed, the caller
+ * frees) and *len: 0, or -1 with errno (ENOENT when it is gone, EFBIG over
+ * max bytes). */
+int ig_store_read(const char *dir, const char *name, size_t max, unsigned char **out, size_t *len);
 
 #endif

@@ -216,6 +216,51 @@ START_TEST(object_reader_prefixes)
 }
 END_TEST
 
+/* IG_F_NUMBER (issue 12: the process operations' degrees, amount,
+ * opacity): integers and fractions both read as double; bounds checked
+ * unless both are 0; a string or a boolean is not a number. */
+struct nums {
+	double a, b;
+};
+
+static const ig_field num_fields[] = {
+	{ "a", IG_F_NUMBER, 0, 0, 1, .at = IG_AT(struct nums, a) },
+	{ "b", IG_F_NUMBER, 0, 0, 0, .at = IG_AT(struct nums, b) },
+	IG_FIELDS_END
+};
+
+static int
+read_nums(const char *text, struct nums *n, ig_err *err)
+{
+	json_object *o = json_tokener_parse(text);
+	int rc;
+
+	n->a = n->b = 42;
+	memset(err, 0, sizeof(*err));
+	rc = ig_fields_object(o, num_fields, n, NULL, err);
+	json_object_put(o);
+	return rc;
+}
+
+START_TEST(numbers_read_as_double)
+{
+	struct nums n;
+	ig_err err;
+
+	ck_assert_int_eq(read_nums("{\"a\":0.25,\"b\":-1e6}", &n, &err), 0);
+	ck_assert(n.a == 0.25 && n.b == -1e6);
+	ck_assert_int_eq(read_nums("{\"a\":1}", &n, &err), 0);
+	ck_assert(n.a == 1.0 && n.b == 42);
+	ck_assert_int_eq(read_nums("{\"a\":1.5}", &n, &err), -1);
+	ck_assert_str_eq(err.field, "a");
+	ck_assert_str_eq(err.message, "a must be between 0 and 1");
+	ck_assert_int_eq(read_nums("{\"b\":\"3\"}", &n, &err), -1);
+	ck_assert_str_eq(err.message, "b must be a number");
+	ck_assert_int_eq(read_nums("{\"b\":true}", &n, &err), -1);
+	ck_assert_str_eq(err.field, "b");
+}
+END_TEST
+
 START_TEST(body_must_be_json_object)
 {
 	struct d d;
@@ -328,6 +373,7 @@ main(void)
 	tcase_add_test(tc, declared_messages_and_checks);
 	tcase_add_test(tc, object_reader_prefixes);
 	tcase_add_test(tc, body_must_be_json_object);
+	tcase_add_test(tc, numbers_read_as_double);
 	tcase_add_test(tc, query_reads_and_returns_like_the_body);
 	tcase_add_test(tc, query_messages);
 	tcase_add_test(tc, shared_limits_are_named);
