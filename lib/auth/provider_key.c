@@ -131,7 +131,7 @@ ig_provider_key_held(const char *user_id, int has[IG_PROVIDERS_MAX], ig_err *err
 }
 
 int
-ig_provider_key_newest(const char *user_id, const char *provider, char id[37], ig_err *err)
+ig_provider_key_newest(const char *user_id, const char *provider, char id[IG_UUID_BUF], ig_err *err)
 {
 	const char *p[2] = { user_id, provider };
 	PGresult *r = ig_db_exec(sql[SQL_NEWEST], 2, p, IG_DB_IDEMPOTENT, err);
@@ -140,7 +140,7 @@ ig_provider_key_newest(const char *user_id, const char *provider, char id[37], i
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
-		ig_db_text(r, 0, 0, id, 37);
+		ig_db_text(r, 0, 0, id, IG_UUID_BUF);
 		rc = 0;
 	}
 	PQclear(r);

@@ -51,7 +51,7 @@ void ig_random_bytes(void *p, size_t n);
  * IG_FNV1A64_INIT). Not keyed: for spreading and seeding, not secrets. */
 #define IG_FNV1A64_INIT UINT64_C(14695981039346656037)
 uint64_t ig_fnv1a64(uint64_t h, const char *s);
-/* A random RFC 4122 version-4 UUID, 36 chars + NUL into out[37]. */
+/* A random RFC 4122 version-4 UUID, 36 chars + NUL into out[IG_UUID_BUF]. */
 void ig_uuid4(char out[IG_UUID_BUF]);
 
 /* Standard base64 (RFC 4648 §4, with padding) of n bytes; malloc'ed. */

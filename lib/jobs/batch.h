@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 #include "lib/db/page.h"
 #include "lib/jobs/queue.h"
 
@@ -97,7 +98,7 @@ typedef struct ig_batch_item {
 	char finished_at[32];     /* when it ended, as text; "-" while it has not */
 	char *error_code;         /* NULL when none */
 	char *error_message;      /* NULL when none */
-	char job_id[37];
+	char job_id[IG_UUID_BUF];
 } ig_batch_item;
 
 /* Every item of batch_id: the ended ones first, in the order they ended,

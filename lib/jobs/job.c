@@ -60,7 +60,7 @@ ig_job_state_get(const char *job_id, ig_job_state *st, ig_err *err)
 }
 
 int
-ig_job_cached(const char *cache_key, const char *user_id, int count, char job_id[37], ig_err *err)
+ig_job_cached(const char *cache_key, const char *user_id, int count, char job_id[IG_UUID_BUF], ig_err *err)
 {
 	char n[16];
 	const char *p[3] = { cache_key, user_id, n };
@@ -68,11 +68,11 @@ ig_job_cached(const char *cache_key, const char *user_id, int count, char job_id
 
 	snprintf(n, sizeof(n), "%d", count);
 	r = ig_db_exec(sql[SQL_CACHED], 3, p, IG_DB_IDEMPOTENT, err);
-	return r == NULL ? -1 : one_id(r, job_id, 37);
+	return r == NULL ? -1 : one_id(r, job_id, IG_UUID_BUF);
 }
 
 int
-ig_jobs_cancel_asked(const char *runner_id, char (**ids)[37], int *n, ig_err *err)
+ig_jobs_cancel_asked(const char *runner_id, char (**ids)[IG_UUID_BUF], int *n, ig_err *err)
 {
 	const char *p[1] = { runner_id };
 	PGresult *r = ig_db_exec(sql[SQL_CANCEL_ASKED], 1, p, 0, err);

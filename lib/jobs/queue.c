@@ -170,7 +170,7 @@ ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 }
 
 int
-ig_runner_register(const char *hostname, int pid, const char *version, char id[37], ig_err *err)
+ig_runner_register(const char *hostname, int pid, const char *version, char id[IG_UUID_BUF], ig_err *err)
 {
 	char spid[16];
 	const char *p[3] = { hostname, spid, version };
@@ -180,7 +180,7 @@ ig_runner_register(const char *hostname, int pid, const char *version, char id[3
 	r = ig_db_exec(sql[SQL_RUNNER_REGISTER], 3, p, 0, err);
 	if (r == NULL)
 		return -1;
-	snprintf(id, 37, "%s", PQgetvalue(r, 0, 0));
+	snprintf(id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return 0;
 }
