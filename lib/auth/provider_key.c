@@ -134,17 +134,8 @@ int
 ig_provider_key_newest(const char *user_id, const char *provider, char id[IG_UUID_BUF], ig_err *err)
 {
 	const char *p[2] = { user_id, provider };
-	PGresult *r = ig_db_exec(sql[SQL_NEWEST], 2, p, IG_DB_IDEMPOTENT, err);
-	int rc = 1;
 
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		ig_db_text(r, 0, 0, id, IG_UUID_BUF);
-		rc = 0;
-	}
-	PQclear(r);
-	return rc;
+	return ig_db_value(sql[SQL_NEWEST], 2, p, IG_DB_IDEMPOTENT, id, IG_UUID_BUF, err);
 }
 
 int

@@ -8,6 +8,7 @@
 
 #include "lib/auth/reset.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 
 /* Every statement of this module (password_resets, and the users row a
  * reset is for). */
@@ -90,14 +91,7 @@ ig_reset_spend(const char *token, ig_err *err)
 {
 	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
-	PGresult *r;
-	int spent;
 
 	ig_token_hash_hex(token, hex);
-	r = ig_db_exec(sql[SQL_SPEND], 1, p, 0, err);
-	if (r == NULL)
-		return -1;
-	spent = PQntuples(r) == 1;
-	PQclear(r);
-	return spent;
+	return ig_db_any(sql[SQL_SPEND], 1, p, 0, err);
 }

@@ -10,6 +10,7 @@
 #include "lib/core/json.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 
 enum { COL_ID, COL_USERNAME, COL_EMAIL, COL_ROLE, COL_DISPLAY, COL_CREATED, COL_LAST_LOGIN, COL_PREFS,
 	COL_CONFIRMED };
@@ -215,16 +216,12 @@ ig_user_insert(const char *username, const char *email, const char *password_has
     const char *display_name, const char *role, char id[IG_UUID_BUF], ig_err *err)
 {
 	const char *p[5] = { username, email, password_hash, display_name, role };
-	PGresult *r = ig_db_exec(sql[SQL_INSERT], 5, p, 0, err);
 
-	if (r == NULL) {
-		if (strcmp(ig_db_sqlstate(), "23505") == 0)
-			return ig_err_set(err, IG_E_CONFLICT, NULL, "that username or email address is already registered");
-		return -1;
-	}
-	snprintf(id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	if (ig_db_value(sql[SQL_INSERT], 5, p, 0, id, IG_UUID_BUF, err) >= 0)
+		return 0;
+	if (strcmp(ig_db_sqlstate(), "23505") == 0)
+		return ig_err_set(err, IG_E_CONFLICT, NULL, "that username or email address is already registered");
+	return -1;
 }
 
 int

@@ -47,3 +47,25 @@ ig_db_row(const char *sql, int nparams, const char *const *params, int flags, si
 	free(rows);
 	return n > 0 ? 0 : 1;
 }
+
+int
+ig_db_any(const char *sql, int nparams, const char *const *params, int flags, ig_err *err)
+{
+	PGresult *r = ig_db_exec(sql, nparams, params, flags, err);
+	int any;
+
+	if (r == NULL)
+		return -1;
+	any = PQntuples(r) > 0;
+	PQclear(r);
+	return any;
+}
+
+int
+ig_db_value(const char *sql, int nparams, const char *const *params, int flags, char *dst, size_t len,
+    ig_err *err)
+{
+	const ig_db_col col[] = { { 0, len }, IG_DB_COLS_END };
+
+	return ig_db_row(sql, nparams, params, flags, len, col, dst, err);
+}

@@ -39,4 +39,14 @@ void *ig_db_rows(const char *sql, int nparams, const char *const *params, int fl
 int ig_db_row(const char *sql, int nparams, const char *const *params, int flags, size_t size,
     const ig_db_col *cols, void *out, ig_err *err);
 
+/* Run sql as ig_db_exec does and tell whether a row came back: 1, 0 when
+ * none did, or -1 with err. */
+int ig_db_any(const char *sql, int nparams, const char *const *params, int flags, ig_err *err);
+
+/* Run sql as ig_db_exec does and read the first column of its first row
+ * into dst (len bytes, truncated, "" for NULL). 0, 1 when there is no row
+ * (dst ""), or -1 with err. */
+int ig_db_value(const char *sql, int nparams, const char *const *params, int flags, char *dst, size_t len,
+    ig_err *err);
+
 #endif

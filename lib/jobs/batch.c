@@ -12,6 +12,7 @@
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 #include "lib/db/page.h"
 #include "lib/jobs/batch.h"
 #include "lib/jobs/webhook.h"
@@ -174,17 +175,10 @@ int
 ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err)
 {
 	const char *p[2] = { batch_id, user_id };
-	PGresult *r;
-	int owned;
 
 	if (!is_uuid(batch_id) || user_id == NULL || *user_id == '\0')
 		return 0;
-	r = ig_db_exec(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return -1;
-	owned = PQntuples(r) == 1;
-	PQclear(r);
-	return owned;
+	return ig_db_any(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
 }
 
 int

@@ -174,15 +174,9 @@ ig_runner_register(const char *hostname, int pid, const char *version, char id[I
 {
 	char spid[16];
 	const char *p[3] = { hostname, spid, version };
-	PGresult *r;
 
 	snprintf(spid, sizeof(spid), "%d", pid);
-	r = ig_db_exec(sql[SQL_RUNNER_REGISTER], 3, p, 0, err);
-	if (r == NULL)
-		return -1;
-	snprintf(id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	return ig_db_value(sql[SQL_RUNNER_REGISTER], 3, p, 0, id, IG_UUID_BUF, err) < 0 ? -1 : 0;
 }
 
 int
