@@ -234,15 +234,6 @@ ig_api_user_activity(ig_req *req, json_object **out, ig_err *err)
 static const char *const themes[] = { "light", "dark", "system", NULL };
 
 static int
-one_of(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 valid_size(const char *s)
 {
 	unsigned w, h;
@@ -352,7 +343,7 @@ check_size(void *dst, ig_err *err)
 static int
 check_theme(void *dst, ig_err *err)
 {
-	if (one_of(((struct prefs_body *)dst)->theme, themes))
+	if (ig_str_in(((struct prefs_body *)dst)->theme, themes))
 		return 0;
 	return ig_err_set(err, IG_E_INVALID_REQUEST, "theme", "theme must be light, dark or system");
 }

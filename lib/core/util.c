@@ -349,3 +349,12 @@ ig_crc32(uint32_t crc, const void *p, size_t n)
 		crc = crc_table[(crc ^ *b++) & 0xFF] ^ (crc >> 8);
 	return ~crc;
 }
+
+int
+ig_str_in(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return 1;
+	return 0;
+}

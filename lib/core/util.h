@@ -73,6 +73,9 @@ size_t ig_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * refuse them say so themselves. */
 int ig_utf8_valid(const char *s, size_t len);
 
+/* 1 when s is one of set's strings (set ends with NULL), else 0. */
+int ig_str_in(const char *s, const char *const *set);
+
 /* CRC-32 of ISO-HDLC, ZIP and PNG (reflected, polynomial 0xEDB88320):
  * continue crc (0 to start) over n bytes. */
 uint32_t ig_crc32(uint32_t crc, const void *p, size_t n);
