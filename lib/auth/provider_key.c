@@ -60,16 +60,6 @@ ig_provider_key_list(const char *user_id, ig_provider_key **out, int *n, ig_err 
 	return *out != NULL ? 0 : -1;
 }
 
-/* "\\x…" bytea text of n bytes, malloc'ed. */
-static char *
-bytea(const unsigned char *b, size_t n)
-{
-	char *s = ig_xmalloc(2 * n + 3);
-
-	ig_bytea_hex(b, n, s);
-	return s;
-}
-
 int
 ig_provider_key_add(const char *user_id, const char *provider, const char *name, const char *key,
     ig_provider_key *out, ig_err *err)
@@ -89,8 +79,8 @@ ig_provider_key_add(const char *user_id, const char *provider, const char *name,
 	if (ig_secretbox_seal(key, strlen(key), nonce, &ct, &ctlen) != 0)
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
 	snprintf(last4, sizeof(last4), "%s", key + strlen(key) - 4);
-	nonce_hex = bytea(nonce, sizeof(nonce));
-	ct_hex = bytea(ct, ctlen);
+	nonce_hex = ig_bytea_text(nonce, sizeof(nonce));
+	ct_hex = ig_bytea_text(ct, ctlen);
 	p[1] = provider;
 	p[2] = name ? name : provider;
 	p[3] = nonce_hex;

@@ -127,24 +127,11 @@ ig_job_free(ig_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-/* "\\x…" bytea text of n bytes, malloc'ed. */
-static char *
-bytea(const unsigned char *b, size_t n)
-{
-	char *s;
-
-	if (b == NULL)
-		return NULL;
-	s = ig_xmalloc(2 * n + 3);
-	ig_bytea_hex(b, n, s);
-	return s;
-}
-
 int
 ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 {
 	char prio[16];
-	char *nonce = bytea(s->key_nonce, s->key_nonce_len), *sealed = bytea(s->key_sealed, s->key_sealed_len);
+	char *nonce = ig_bytea_text(s->key_nonce, s->key_nonce_len), *sealed = ig_bytea_text(s->key_sealed, s->key_sealed_len);
 	const char *p[11];
 	int rc;
 
