@@ -324,6 +324,15 @@ ig_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+int
+ig_utf8_text(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return ig_utf8_valid(s, len);
+}
+
 static uint32_t crc_table[256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 

@@ -13,6 +13,7 @@
 
 /* Limits shared by every module that takes the same input, named once. */
 #define IG_UUID_BUF 37                /* a canonical UUID's 36 characters and the NUL */
+#define IG_PROVIDER_BUF 32            /* a provider's name (ig_provider_ops.name) and the NUL */
 #define IG_PROMPT_MAX 4000            /* a prompt, in characters (code points) */
 #define IG_NEGATIVE_PROMPT_MAX 2000   /* a negative prompt, in characters */
 
@@ -72,6 +73,9 @@ size_t ig_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * code point is allowed, NUL and control characters too: callers that
  * refuse them say so themselves. */
 int ig_utf8_valid(const char *s, size_t len);
+/* 1 when s (len bytes) is valid UTF-8 (ig_utf8_valid) holding no control
+ * character (below 0x20, or 0x7f): a name or label to show or store. */
+int ig_utf8_text(const char *s, size_t len);
 
 /* 1 when s is one of set's strings (set ends with NULL), else 0. */
 int ig_str_in(const char *s, const char *const *set);
