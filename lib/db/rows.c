@@ -15,11 +15,17 @@ ig_db_text(PGresult *r, int row, int c, char *dst, size_t len)
 	snprintf(dst, len, "%s", PQgetisnull(r, row, c) ? "" : PQgetvalue(r, row, c));
 }
 
-void *
-ig_db_rows(const char *sql, int nparams, const char *const *params, int flags, size_t size,
-    const ig_db_col *cols, int *n, ig_err *err)
+/* How element i of an array is filled from row i of r: by a column table
+ * or by the caller's function. */
+typedef struct filler {
+	const ig_db_col *cols;
+	void (*row)(PGresult *r, int i, void *elem);
+} filler;
+
+/* The one loop: r's rows (r cleared) into a new zeroed array. */
+static void *
+read_rows(PGresult *r, size_t size, const filler *f, int *n)
 {
-	PGresult *r = ig_db_exec(sql, nparams, params, flags, err);
 	char *out;
 
 	*n = 0;
@@ -27,11 +33,33 @@ ig_db_rows(const char *sql, int nparams, const char *const *params, int flags, s
 		return NULL;
 	*n = PQntuples(r);
 	out = ig_xcalloc((size_t)*n + 1, size);
-	for (int i = 0; i < *n; i++)
-		for (int c = 0; cols[c].len > 0 && c < PQnfields(r); c++)
-			ig_db_text(r, i, c, out + (size_t)i * size + cols[c].at, cols[c].len);
+	for (int i = 0; i < *n; i++) {
+		char *elem = out + (size_t)i * size;
+
+		if (f->row != NULL)
+			f->row(r, i, elem);
+		for (int c = 0; f->cols != NULL && f->cols[c].len > 0 && c < PQnfields(r); c++)
+			ig_db_text(r, i, c, elem + f->cols[c].at, f->cols[c].len);
+	}
 	PQclear(r);
 	return out;
+}
+
+void *
+ig_db_array(PGresult *r, size_t size, void (*row)(PGresult *r, int i, void *elem), int *n)
+{
+	const filler f = { NULL, row };
+
+	return read_rows(r, size, &f, n);
+}
+
+void *
+ig_db_rows(const char *sql, int nparams, const char *const *params, int flags, size_t size,
+    const ig_db_col *cols, int *n, ig_err *err)
+{
+	const filler f = { cols, NULL };
+
+	return read_rows(ig_db_exec(sql, nparams, params, flags, err), size, &f, n);
 }
 
 int
@@ -51,21 +79,33 @@ ig_db_row(const char *sql, int nparams, const char *const *params, int flags, si
 int
 ig_db_any(const char *sql, int nparams, const char *const *params, int flags, ig_err *err)
 {
+	const ig_db_dst none[] = { { NULL, 0 } };
+	int rc = ig_db_texts(sql, nparams, params, flags, none, err);
+
+	return rc < 0 ? -1 : rc == 0;
+}
+
+int
+ig_db_texts(const char *sql, int nparams, const char *const *params, int flags, const ig_db_dst *dst,
+    ig_err *err)
+{
 	PGresult *r = ig_db_exec(sql, nparams, params, flags, err);
-	int any;
+	int rc;
 
 	if (r == NULL)
 		return -1;
-	any = PQntuples(r) > 0;
+	rc = PQntuples(r) > 0 ? 0 : 1;
+	for (int c = 0; rc == 0 && dst[c].dst != NULL && c < PQnfields(r); c++)
+		ig_db_text(r, 0, c, dst[c].dst, dst[c].len);
 	PQclear(r);
-	return any;
+	return rc;
 }
 
 int
 ig_db_value(const char *sql, int nparams, const char *const *params, int flags, char *dst, size_t len,
     ig_err *err)
 {
-	const ig_db_col col[] = { { 0, len }, IG_DB_COLS_END };
+	const ig_db_dst one[] = { { dst, len }, { NULL, 0 } };
 
-	return ig_db_row(sql, nparams, params, flags, len, col, dst, err);
+	return ig_db_texts(sql, nparams, params, flags, one, err);
 }

@@ -50,7 +50,7 @@ json_object *ig_batch_list(const char *user_id, const char *status, const ig_pag
  * the caller frees), *images the images they ask for, provider (32 bytes)
  * their provider. 0 or -1 with err.
  */
-int ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[32], ig_err *err);
+int ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[IG_PROVIDER_BUF], ig_err *err);
 
 /*
  * Put the failed items of batch_id back in the queue, those on the

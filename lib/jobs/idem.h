@@ -35,7 +35,7 @@ typedef struct ig_idem_rec {
 	int cached;                     /* the bound job was a cache hit */
 	char job_status[16];            /* queued | running | succeeded | failed | canceled */
 	char job_code[64], job_message[256];
-	char provider[32], model[128];
+	char provider[IG_PROVIDER_BUF], model[128];
 } ig_idem_rec;
 
 /* Sweep expired keys, then claim k for a request whose body hashes to hash

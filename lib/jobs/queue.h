@@ -29,7 +29,7 @@
 typedef struct ig_job {
 	char id[IG_UUID_BUF];
 	char user_id[IG_UUID_BUF];               /* "" when anonymous */
-	char provider[32];
+	char provider[IG_PROVIDER_BUF];
 	char model[128];
 	json_object *request;
 	char key_source[8];
@@ -92,7 +92,7 @@ int ig_jobs_by_status(const char *const *statuses, int n, long long *counts, ig_
 /* How each provider's latest finished job ended (the provider catalogue's
  * status); error_code "" for none. */
 typedef struct ig_job_outcome {
-	char provider[32];
+	char provider[IG_PROVIDER_BUF];
 	char status[16];
 	char error_code[64];
 	char finished_at[32];    /* RFC 3339, UTC, milliseconds */
