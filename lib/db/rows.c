@@ -86,8 +86,8 @@ ig_db_any(const char *sql, int nparams, const char *const *params, int flags, ig
 }
 
 int
-ig_db_texts(const char *sql, int nparams, const char *const *params, int flags, const ig_db_dst *dst,
-    ig_err *err)
+ig_db_one(const char *sql, int nparams, const char *const *params, int flags,
+    void (*row)(PGresult *r, int i, void *out), void *out, ig_err *err)
 {
 	PGresult *r = ig_db_exec(sql, nparams, params, flags, err);
 	int rc;
@@ -95,10 +95,33 @@ ig_db_texts(const char *sql, int nparams, const char *const *params, int flags, 
 	if (r == NULL)
 		return -1;
 	rc = PQntuples(r) > 0 ? 0 : 1;
-	for (int c = 0; rc == 0 && dst[c].dst != NULL && c < PQnfields(r); c++)
-		ig_db_text(r, 0, c, dst[c].dst, dst[c].len);
+	if (rc == 0)
+		row(r, 0, out);
 	PQclear(r);
 	return rc;
+}
+
+/* ig_db_texts' row: its columns into the buffers. */
+struct texts {
+	const ig_db_dst *dst;
+};
+
+static void
+texts_row(PGresult *r, int i, void *out)
+{
+	const ig_db_dst *dst = ((struct texts *)out)->dst;
+
+	for (int c = 0; dst[c].dst != NULL && c < PQnfields(r); c++)
+		ig_db_text(r, i, c, dst[c].dst, dst[c].len);
+}
+
+int
+ig_db_texts(const char *sql, int nparams, const char *const *params, int flags, const ig_db_dst *dst,
+    ig_err *err)
+{
+	struct texts t = { dst };
+
+	return ig_db_one(sql, nparams, params, flags, texts_row, &t, err);
 }
 
 int

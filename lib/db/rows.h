@@ -61,6 +61,12 @@ int ig_db_row(const char *sql, int nparams, const char *const *params, int flags
  * none did, or -1 with err. */
 int ig_db_any(const char *sql, int nparams, const char *const *params, int flags, ig_err *err);
 
+/* ig_db_array for a statement of at most one row: its first row handed to
+ * row(r, 0, out). 0, 1 when there is no row (out left as it is), or -1
+ * with err. */
+int ig_db_one(const char *sql, int nparams, const char *const *params, int flags,
+    void (*row)(PGresult *r, int i, void *out), void *out, ig_err *err);
+
 /* A buffer for one column of ig_db_texts. */
 typedef struct ig_db_dst {
 	char *dst;
