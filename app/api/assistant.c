@@ -276,7 +276,7 @@ ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err)
 {
 	struct chat_body b = { NULL, NULL, NULL, NULL };
 	const char *source = ig_provider_builtin.name;
-	char conv[37], *key = NULL, *reply = NULL, *question = NULL;
+	char conv[IG_UUID_BUF], *key = NULL, *reply = NULL, *question = NULL;
 	const ig_pconf *pc;
 	ig_conv_turn *hist = NULL;
 	int nhist = 0, rc = -1, owned;

@@ -364,7 +364,7 @@ ig_api_batch_retry(ig_req *req, json_object **out, ig_err *err)
 {
 	ig_sk_caller who = { req->caller.user_id, req->caller.is_admin };
 	const char *id;
-	char *ids = NULL, provider[32], why[256];
+	char *ids = NULL, provider[IG_PROVIDER_BUF], why[256];
 	int images = 0, charged = 0, retried = 0, server_images = 0, retry_after, rc = -1;
 
 	if (own(req, &id, err) != 0)

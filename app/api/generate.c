@@ -231,7 +231,7 @@ cache_key(ig_gen *g)
  * more would pass the caller's daily cap). */
 int
 ig_gen_resolve_key(ig_req *req, ig_gen *g, int images, ig_job_spec *spec, unsigned char nonce[IG_SECRETBOX_NONCE],
-    unsigned char **sealed, size_t *sealed_len, char key_id[37], ig_err *err)
+    unsigned char **sealed, size_t *sealed_len, char key_id[IG_UUID_BUF], ig_err *err)
 {
 	ig_sk_caller who = { req->caller.authenticated ? req->caller.user_id : NULL, req->caller.is_admin };
 	int metered, retry_after;
@@ -355,7 +355,7 @@ respond(const ig_gen *g, const char *job_id, int cached, int64_t t0, json_object
 
 /* A succeeded job of the same request whose images the caller owns. */
 static int
-cached_job(ig_req *req, const ig_gen *g, char job_id[37], ig_err *err)
+cached_job(ig_req *req, const ig_gen *g, char job_id[IG_UUID_BUF], ig_err *err)
 {
 	return ig_job_cached(g->cache_key, req->caller.authenticated ? req->caller.user_id : NULL, g->req.count,
 	    job_id, err);
@@ -402,12 +402,12 @@ job_failed(ig_req *req, const char *provider, const char *code, const char *mess
 }
 
 int
-ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err)
+ig_gen_run(ig_req *req, ig_gen *g, char job_id[IG_UUID_BUF], int *cached, ig_err *err)
 {
 	ig_job_spec spec;
 	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
 	size_t sealed_len = 0;
-	char key_id[37];
+	char key_id[IG_UUID_BUF];
 	ig_job_state st;
 	ig_wait w;
 	int rc = -1;
@@ -543,7 +543,7 @@ generate(ig_req *req, const ig_field *table, const char *forced, json_object **o
 	int64_t t0 = ig_now_ms();
 	ig_gen g;
 	ig_idem id;
-	char job_id[37];
+	char job_id[IG_UUID_BUF];
 	int cached, rc = -1, replay, status = 0;
 
 	if (ig_gen_allowed(req, err) != 0)

@@ -50,7 +50,7 @@ int ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size,
  * daily cap (429 with Retry-After; g->charged then holds them until
  * ig_gen_uncharge). The caller wipes and frees *sealed. */
 int ig_gen_resolve_key(ig_req *req, ig_gen *g, int images, ig_job_spec *spec,
-    unsigned char nonce[IG_SECRETBOX_NONCE], unsigned char **sealed, size_t *sealed_len, char key_id[37],
+    unsigned char nonce[IG_SECRETBOX_NONCE], unsigned char **sealed, size_t *sealed_len, char key_id[IG_UUID_BUF],
     ig_err *err);
 /* Give back g->charged when the work was never enqueued. */
 void ig_gen_uncharge(ig_req *req, ig_gen *g);
@@ -58,7 +58,7 @@ void ig_gen_uncharge(ig_req *req, ig_gen *g);
 json_object *ig_gen_job_request(const ig_gen *g);
 /* Answer from the cache or enqueue and wait. 0 with job_id (and *cached),
  * or -1 with err (the job's own error when it failed). */
-int ig_gen_run(ig_req *req, ig_gen *g, char job_id[37], int *cached, ig_err *err);
+int ig_gen_run(ig_req *req, ig_gen *g, char job_id[IG_UUID_BUF], int *cached, ig_err *err);
 
 /*
  * Idempotency-Key (app/api/idempotency.c; lib/jobs/idem.h), shared by the

@@ -26,15 +26,6 @@
 
 static const char *const scope_names[] = { "read", "generate", "admin", NULL };
 
-static int
-in_set(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
-	return 0;
-}
-
 static json_object *
 scopes_json(const char *csv)
 {
@@ -127,7 +118,7 @@ check_scopes(void *dst, ig_err *err)
 		const char *v = json_object_get_string(json_object_array_get_idx(k->scopes, i));
 		char probe[16], have[sizeof(k->csv) + 2];
 		size_t used = strlen(k->csv);
-		if (!in_set(v, scope_names))
+		if (!ig_str_in(v, scope_names))
 			return ig_err_set(err, IG_E_INVALID_REQUEST, "scopes", SCOPES_MSG);
 		snprintf(probe, sizeof(probe), ",%s,", v);
 		snprintf(have, sizeof(have), ",%s,", k->csv);

@@ -109,7 +109,7 @@ ig_api_v1_images_generations(ig_req *req, json_object **out, ig_err *err)
 	struct v1_body b = { .n = 1 };
 	ig_gen g;
 	const char *model = NULL, *size;
-	char pbuf[32], job_id[37];
+	char pbuf[32], job_id[IG_UUID_BUF];
 	int cached;
 
 	/* Its clients parse OpenAI's error object (ig_error_body). */

@@ -22,16 +22,23 @@
 #include "lib/core/json.h"
 #include "lib/providers/provider.h"
 
+/* rc of an ig_user_* read: 0 when the user was there, else -1 with err
+ * (the read's own, or "no such user"). */
+static int
+found(int rc, ig_err *err)
+{
+	if (rc > 0)
+		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 respond_user(const char *id, json_object **out, ig_err *err)
 {
 	ig_user u;
-	int rc = ig_user_load(id, &u, err);
 
-	if (rc < 0)
+	if (found(ig_user_load(id, &u, err), err) != 0)
 		return -1;
-	if (rc > 0)
-		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
 	*out = ig_ok("user", ig_user_json(&u));
 	ig_user_free(&u);
 	return 200;
@@ -234,15 +241,6 @@ ig_api_user_activity(ig_req *req, json_object **out, ig_err *err)
 static const char *const themes[] = { "light", "dark", "system", NULL };
 
 static int
-one_of(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 valid_size(const char *s)
 {
 	unsigned w, h;
@@ -293,12 +291,9 @@ respond_prefs(const char *user_id, json_object **out, ig_err *err)
 	char *pj = NULL;
 	json_object *d, *stored;
 	ig_err e;
-	int rc = ig_user_prefs(user_id, &pj, err);
 
-	if (rc < 0)
+	if (found(ig_user_prefs(user_id, &pj, err), err) != 0)
 		return -1;
-	if (rc > 0)
-		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such user");
 	d = defaults();
 	stored = ig_json_parse(pj, strlen(pj), 1000, &e);
 	if (stored != NULL) {
@@ -352,7 +347,7 @@ check_size(void *dst, ig_err *err)
 static int
 check_theme(void *dst, ig_err *err)
 {
-	if (one_of(((struct prefs_body *)dst)->theme, themes))
+	if (ig_str_in(((struct prefs_body *)dst)->theme, themes))
 		return 0;
 	return ig_err_set(err, IG_E_INVALID_REQUEST, "theme", "theme must be light, dark or system");
 }

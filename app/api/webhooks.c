@@ -23,17 +23,25 @@ secret_answer(const char *secret)
 	return o;
 }
 
-/* GET /api/batch/webhook-secret: the secret, made on first request. */
-int
-ig_api_batch_webhook_secret(ig_req *req, json_object **out, ig_err *err)
+/* The caller's secret (made or rotated as mode says) as the answer: 200 or
+ * -1 with err. The secret does not outlive the answer's JSON. */
+static int
+secret_reply(ig_req *req, int mode, json_object **out, ig_err *err)
 {
 	char secret[IG_WEBHOOK_SECRET_MAX];
 
-	if (ig_webhook_secret(req->caller.user_id, IG_WEBHOOK_SECRET_CREATE, secret, err) != 0)
+	if (ig_webhook_secret(req->caller.user_id, mode, secret, err) != 0)
 		return -1;
 	*out = secret_answer(secret);
 	sodium_memzero(secret, sizeof(secret));
 	return 200;
+}
+
+/* GET /api/batch/webhook-secret: the secret, made on first request. */
+int
+ig_api_batch_webhook_secret(ig_req *req, json_object **out, ig_err *err)
+{
+	return secret_reply(req, IG_WEBHOOK_SECRET_CREATE, out, err);
 }
 
 /* POST /api/batch/webhook-secret/rotate: a new secret replaces the old one
@@ -41,12 +49,8 @@ ig_api_batch_webhook_secret(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_batch_webhook_secret_rotate(ig_req *req, json_object **out, ig_err *err)
 {
-	char secret[IG_WEBHOOK_SECRET_MAX];
-
-	if (ig_webhook_secret(req->caller.user_id, IG_WEBHOOK_SECRET_ROTATE, secret, err) != 0)
+	if (secret_reply(req, IG_WEBHOOK_SECRET_ROTATE, out, err) != 200)
 		return -1;
-	*out = secret_answer(secret);
-	sodium_memzero(secret, sizeof(secret));
 	ig_activity(req, req->caller.user_id, "webhook_secret_rotated", NULL);
 	return 200;
 }

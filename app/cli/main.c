@@ -110,7 +110,7 @@ cmd_user(int argc, char **argv)
 {
 	const char *username = NULL, *email = NULL, *display = NULL;
 	int admin = 0, from_stdin = 0, rc;
-	char pw[IG_PASSWORD_MAX_BYTES + 2], id[37];
+	char pw[IG_PASSWORD_MAX_BYTES + 2], id[IG_UUID_BUF];
 	ig_err err;
 
 	if (argc < 3 || strcmp(argv[2], "create") != 0) {

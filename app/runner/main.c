@@ -68,7 +68,7 @@
 #define BACKOFF_CAP_MS 60000
 
 static volatile sig_atomic_t stopping;
-static char runner_id[37];
+static char runner_id[IG_UUID_BUF];
 static ig_pool *pool;
 
 #define ACTIVE_OF(t) ((ig_active *)(void *)((char *)(t) - offsetof(ig_active, task)))
@@ -193,7 +193,7 @@ run_cancel(ig_pool_task *t)
 static void
 check_cancels(ig_runner *rn)
 {
-	char (*ids)[37];
+	char (*ids)[IG_UUID_BUF];
 	int n;
 	ig_err e;
 

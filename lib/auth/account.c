@@ -11,6 +11,7 @@
 #include "lib/auth/password.h"
 #include "lib/auth/user.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 
 /* Every statement of this module: email_confirmations (the users row
  * itself is lib/auth/user.c's). */
@@ -144,20 +145,14 @@ ig_account_confirm_email(const char *token, char user_id[IG_UUID_BUF], ig_err *e
 {
 	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
-	PGresult *r;
+	int rc;
 
 	if (!ig_token_valid(token))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "token", "invalid or expired token");
 	ig_token_hash_hex(token, hex);
-	r = ig_db_exec(sql[SQL_CONFIRM], 1, p, 0, err);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	rc = ig_db_value(sql[SQL_CONFIRM], 1, p, 0, user_id, IG_UUID_BUF, err);
+	if (rc == 1)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "token",
 		    "invalid or expired token, or the account's address changed since it was sent");
-	}
-	snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	return rc;
 }

@@ -9,13 +9,14 @@
 #include "lib/auth/token.h"
 #include "lib/auth/user.h"
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 
 #define IG_API_KEYS_MAX 50       /* active keys a user may hold */
 #define IG_KEY_NAME_MAX 100      /* a key's name, in characters */
 
 /* A key as its owner sees it; "" for a timestamp that is not set. */
 typedef struct ig_api_key {
-	char id[37];
+	char id[IG_UUID_BUF];
 	char name[4 * IG_KEY_NAME_MAX + 1];
 	char prefix[IG_APIKEY_PREFIX_LEN + 1];
 	char scopes[32];            /* comma-separated: read, generate, admin */
@@ -48,8 +49,8 @@ int ig_api_key_revoke(const char *id, const char *user_id, ig_api_key *out, ig_e
  * minute, so a busy key does not rewrite its row on every request.
  */
 typedef struct ig_api_key_caller {
-	char key_id[37];
-	char user_id[37];
+	char key_id[IG_UUID_BUF];
+	char user_id[IG_UUID_BUF];
 	char scopes[32];            /* comma-separated */
 	int is_admin;               /* the owner's role now, not when the key was made */
 	ig_user user;               /* the owner's users row (ig_user_free it) */

@@ -15,14 +15,15 @@
 #include <stdint.h>
 
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 
 #define IG_JWT_SKEW 30           /* seconds of clock skew tolerated */
 #define IG_JWT_MAX_LEN 4096
 
 typedef struct ig_jwt_claims {
-	char sub[37];
+	char sub[IG_UUID_BUF];
 	char role[8];
-	char jti[37];
+	char jti[IG_UUID_BUF];
 	int64_t iat, nbf, exp;
 } ig_jwt_claims;
 

@@ -60,16 +60,6 @@ ig_provider_key_list(const char *user_id, ig_provider_key **out, int *n, ig_err 
 	return *out != NULL ? 0 : -1;
 }
 
-/* "\\x…" bytea text of n bytes, malloc'ed. */
-static char *
-bytea(const unsigned char *b, size_t n)
-{
-	char *s = ig_xmalloc(2 * n + 3);
-
-	ig_bytea_hex(b, n, s);
-	return s;
-}
-
 int
 ig_provider_key_add(const char *user_id, const char *provider, const char *name, const char *key,
     ig_provider_key *out, ig_err *err)
@@ -89,8 +79,8 @@ ig_provider_key_add(const char *user_id, const char *provider, const char *name,
 	if (ig_secretbox_seal(key, strlen(key), nonce, &ct, &ctlen) != 0)
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
 	snprintf(last4, sizeof(last4), "%s", key + strlen(key) - 4);
-	nonce_hex = bytea(nonce, sizeof(nonce));
-	ct_hex = bytea(ct, ctlen);
+	nonce_hex = ig_bytea_text(nonce, sizeof(nonce));
+	ct_hex = ig_bytea_text(ct, ctlen);
 	p[1] = provider;
 	p[2] = name ? name : provider;
 	p[3] = nonce_hex;
@@ -131,20 +121,11 @@ ig_provider_key_held(const char *user_id, int has[IG_PROVIDERS_MAX], ig_err *err
 }
 
 int
-ig_provider_key_newest(const char *user_id, const char *provider, char id[37], ig_err *err)
+ig_provider_key_newest(const char *user_id, const char *provider, char id[IG_UUID_BUF], ig_err *err)
 {
 	const char *p[2] = { user_id, provider };
-	PGresult *r = ig_db_exec(sql[SQL_NEWEST], 2, p, IG_DB_IDEMPOTENT, err);
-	int rc = 1;
 
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		ig_db_text(r, 0, 0, id, 37);
-		rc = 0;
-	}
-	PQclear(r);
-	return rc;
+	return ig_db_value(sql[SQL_NEWEST], 2, p, IG_DB_IDEMPOTENT, id, IG_UUID_BUF, err);
 }
 
 int

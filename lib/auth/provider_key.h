@@ -9,13 +9,14 @@
 
 #include "lib/auth/apikey.h"
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 #include "lib/providers/provider.h"
 
 #define IG_PROVIDER_KEYS_MAX 20  /* stored keys a user may hold */
 
 /* A stored key as its owner sees it; "" for a timestamp that is not set. */
 typedef struct ig_provider_key {
-	char id[37];
+	char id[IG_UUID_BUF];
 	char provider[33];
 	char name[4 * IG_KEY_NAME_MAX + 1];
 	char last4[5];
@@ -43,9 +44,9 @@ int ig_provider_key_delete(const char *id, const char *user_id, ig_provider_key 
  * (all 0 for user_id NULL). 0 or -1 with err. */
 int ig_provider_key_held(const char *user_id, int has[IG_PROVIDERS_MAX], ig_err *err);
 
-/* The id (37 bytes) of user_id's newest key for provider. 0, 1 when there
+/* The id (IG_UUID_BUF bytes) of user_id's newest key for provider. 0, 1 when there
  * is none, or -1 with err. */
-int ig_provider_key_newest(const char *user_id, const char *provider, char id[37], ig_err *err);
+int ig_provider_key_newest(const char *user_id, const char *provider, char id[IG_UUID_BUF], ig_err *err);
 
 /*
  * The newest key of user_id for provider, in the clear: *secret gets a

@@ -8,6 +8,7 @@
 
 #include "lib/auth/reset.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 
 /* Every statement of this module (password_resets, and the users row a
  * reset is for). */
@@ -68,21 +69,13 @@ ig_reset_find(const char *token, char user_id[IG_UUID_BUF], char username[IG_USE
 {
 	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
-	PGresult *r;
-	int found;
+	const ig_db_dst out[] = { { user_id, IG_UUID_BUF }, { username, IG_USERNAME_BUF }, { email, IG_EMAIL_BUF },
+		{ NULL, 0 } };
+	int rc;
 
 	ig_token_hash_hex(token, hex);
-	r = ig_db_exec(sql[SQL_FIND], 1, p, 0, err);
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found) {
-		snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-		snprintf(username, IG_USERNAME_BUF, "%s", PQgetvalue(r, 0, 1));
-		snprintf(email, IG_EMAIL_BUF, "%s", PQgetvalue(r, 0, 2));
-	}
-	PQclear(r);
-	return found;
+	rc = ig_db_texts(sql[SQL_FIND], 1, p, 0, out, err);
+	return rc < 0 ? -1 : rc == 0;
 }
 
 int
@@ -90,14 +83,7 @@ ig_reset_spend(const char *token, ig_err *err)
 {
 	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
-	PGresult *r;
-	int spent;
 
 	ig_token_hash_hex(token, hex);
-	r = ig_db_exec(sql[SQL_SPEND], 1, p, 0, err);
-	if (r == NULL)
-		return -1;
-	spent = PQntuples(r) == 1;
-	PQclear(r);
-	return spent;
+	return ig_db_any(sql[SQL_SPEND], 1, p, 0, err);
 }

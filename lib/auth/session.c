@@ -12,6 +12,7 @@
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 
 /* Every statement of this module (refresh_tokens, revoked_tokens, and the
  * users row behind an access token). */
@@ -120,32 +121,26 @@ ig_session_spend(const char *token, int access_ttl_s, char user_id[IG_UUID_BUF],
 {
 	char hex[IG_TOKEN_HASH_HEX];
 	const char *p[1] = { hex };
-	PGresult *r;
+	const ig_db_dst spent[] = { { user_id, IG_UUID_BUF }, { family, IG_UUID_BUF }, { NULL, 0 } };
+	const ig_db_dst before[] = { { family, IG_UUID_BUF }, { user_id, IG_UUID_BUF }, { NULL, 0 } };
 	ig_err ignore;
+	int rc;
 
 	ig_token_hash_hex(token, hex);
-	r = ig_db_exec(sql[SQL_SPEND], 1, p, 0, err);
-	if (r == NULL)
+	rc = ig_db_texts(sql[SQL_SPEND], 1, p, 0, spent, err);
+	if (rc < 0)
 		return -1;
-	if (PQntuples(r) == 1) {
-		snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-		snprintf(family, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 1));
+	if (rc == 0) {
 		*result = IG_SESSION_SPENT;
-		PQclear(r);
 		return 0;
 	}
-	PQclear(r);
 	*result = IG_SESSION_REFUSED;
 	/* Whether it was spent before: a failure to tell is a refusal. */
-	r = ig_db_exec(sql[SQL_SPENT_BEFORE], 1, p, 0, &ignore);
-	if (r != NULL && PQntuples(r) == 1) {
-		snprintf(family, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-		snprintf(user_id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 1));
+	if (ig_db_texts(sql[SQL_SPENT_BEFORE], 1, p, 0, before, &ignore) == 0) {
 		revoke_family(family, access_ttl_s, &ignore);
 		ig_logf(IG_LOG_WARN, "refresh_token_reused", "family %s revoked", family);
 		*result = IG_SESSION_REUSED;
 	}
-	PQclear(r);
 	return 0;
 }
 

@@ -60,7 +60,7 @@ ig_ticket_make(const char *purpose, const char *subject, const char *user_id, in
 }
 
 int
-ig_ticket_check(const char *ticket, const char *purpose, const char *subject, int64_t now, char user_id[37])
+ig_ticket_check(const char *ticket, const char *purpose, const char *subject, int64_t now, char user_id[IG_UUID_BUF])
 {
 	const char *dot = ticket ? strchr(ticket, '.') : NULL;
 	unsigned char body[64], got[40], want[crypto_auth_hmacsha256_BYTES];

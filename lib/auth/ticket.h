@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "lib/core/util.h"
+
 #define IG_TICKET_MAX 160
 
 /* Derive the ticket key from secret (at least 32 bytes). 0 or -1. */
@@ -17,8 +19,8 @@ int ig_ticket_setup(const char *secret);
 /* A ticket for user_id to use purpose/subject until now + ttl seconds. */
 int ig_ticket_make(const char *purpose, const char *subject, const char *user_id, int64_t now, int ttl,
     char out[IG_TICKET_MAX]);
-/* 0 with user_id (37 bytes) filled when ticket is valid for purpose and
+/* 0 with user_id (IG_UUID_BUF bytes) filled when ticket is valid for purpose and
  * subject at now; -1 otherwise. */
-int ig_ticket_check(const char *ticket, const char *purpose, const char *subject, int64_t now, char user_id[37]);
+int ig_ticket_check(const char *ticket, const char *purpose, const char *subject, int64_t now, char user_id[IG_UUID_BUF]);
 
 #endif

@@ -118,6 +118,18 @@ ig_bytea_hex(const unsigned char *in, size_t n, char *out)
 	ig_hex(in, n, out + 2);
 }
 
+char *
+ig_bytea_text(const unsigned char *in, size_t n)
+{
+	char *s;
+
+	if (in == NULL)
+		return NULL;
+	s = ig_xmalloc(2 * n + 3);
+	ig_bytea_hex(in, n, s);
+	return s;
+}
+
 void
 ig_token_hash_hex(const char *token, char out[IG_TOKEN_HASH_HEX])
 {

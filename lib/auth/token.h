@@ -32,6 +32,8 @@ void ig_sha256(const char *s, size_t len, unsigned char out[IG_SHA256_LEN]);
 /* Lower-case hex of n bytes, and its "\\x…" bytea form for PostgreSQL. */
 void ig_hex(const unsigned char *in, size_t n, char *out);
 void ig_bytea_hex(const unsigned char *in, size_t n, char *out);
+/* ig_bytea_hex into a new string (the caller frees); NULL for NULL. */
+char *ig_bytea_text(const unsigned char *in, size_t n);
 
 /* Bytes of ig_token_hash_hex's text, with the NUL. */
 #define IG_TOKEN_HASH_HEX (2 * IG_SHA256_LEN + 3)

@@ -10,6 +10,7 @@
 #include "lib/core/json.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 
 enum { COL_ID, COL_USERNAME, COL_EMAIL, COL_ROLE, COL_DISPLAY, COL_CREATED, COL_LAST_LOGIN, COL_PREFS,
 	COL_CONFIRMED };
@@ -123,21 +124,37 @@ ig_user_json(const ig_user *u)
 	return o;
 }
 
+static void
+user_row(PGresult *r, int i, void *u)
+{
+	ig_user_from_row(r, i, 0, u);
+}
+
 int
 ig_user_load(const char *id, ig_user *u, ig_err *err)
 {
 	const char *p[1] = { id };
-	PGresult *r = ig_db_exec(sql[SQL_LOAD], 1, p, IG_DB_IDEMPOTENT, err);
 
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 1;
-	}
-	ig_user_from_row(r, 0, 0, u);
-	PQclear(r);
-	return 0;
+	return ig_db_one(sql[SQL_LOAD], 1, p, IG_DB_IDEMPOTENT, user_row, u, err);
+}
+
+/* Where a row of SQL_BY_LOGIN (id, hash) or SQL_PASSWORD_HASH (hash) goes. */
+struct login {
+	char *id;                       /* NULL: the statement has no id */
+	char *hash;
+};
+
+static void
+login_row(PGresult *r, int i, void *out)
+{
+	struct login *l = out;
+	int c = 0;
+
+	if (l->id != NULL)
+		snprintf(l->id, IG_UUID_BUF, "%s", PQgetvalue(r, i, c++));
+	/* A stored hash too long for ours cannot verify: it stays "". */
+	if (snprintf(l->hash, IG_PASSWORD_HASH_MAX, "%s", PQgetvalue(r, i, c)) >= IG_PASSWORD_HASH_MAX)
+		l->hash[0] = '\0';
 }
 
 int
@@ -145,20 +162,10 @@ ig_user_by_login(const char *username_or_email, char id[IG_UUID_BUF], char hash[
     ig_err *err)
 {
 	const char *p[1] = { username_or_email };
-	PGresult *r = ig_db_exec(sql[SQL_BY_LOGIN], 1, p, IG_DB_IDEMPOTENT, err);
-	int found;
+	struct login l = { id, hash };
+	int rc = ig_db_one(sql[SQL_BY_LOGIN], 1, p, IG_DB_IDEMPOTENT, login_row, &l, err);
 
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	if (found) {
-		snprintf(id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-		/* A stored hash too long for ours cannot verify: it stays "". */
-		if (snprintf(hash, IG_PASSWORD_HASH_MAX, "%s", PQgetvalue(r, 0, 1)) >= IG_PASSWORD_HASH_MAX)
-			hash[0] = '\0';
-	}
-	PQclear(r);
-	return found;
+	return rc < 0 ? -1 : rc == 0;
 }
 
 int
@@ -185,21 +192,18 @@ ig_user_delete(const char *id, ig_err *err)
 	return ig_db_run(sql[SQL_DELETE], 1, p, 0, err);
 }
 
+static void
+prefs_row(PGresult *r, int i, void *json)
+{
+	*(char **)json = ig_xstrdup(PQgetvalue(r, i, 0));
+}
+
 int
 ig_user_prefs(const char *id, char **json, ig_err *err)
 {
 	const char *p[1] = { id };
-	PGresult *r = ig_db_exec(sql[SQL_PREFS], 1, p, IG_DB_IDEMPOTENT, err);
 
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 1;
-	}
-	*json = ig_xstrdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	return ig_db_one(sql[SQL_PREFS], 1, p, IG_DB_IDEMPOTENT, prefs_row, json, err);
 }
 
 int
@@ -215,33 +219,22 @@ ig_user_insert(const char *username, const char *email, const char *password_has
     const char *display_name, const char *role, char id[IG_UUID_BUF], ig_err *err)
 {
 	const char *p[5] = { username, email, password_hash, display_name, role };
-	PGresult *r = ig_db_exec(sql[SQL_INSERT], 5, p, 0, err);
 
-	if (r == NULL) {
-		if (strcmp(ig_db_sqlstate(), "23505") == 0)
-			return ig_err_set(err, IG_E_CONFLICT, NULL, "that username or email address is already registered");
-		return -1;
-	}
-	snprintf(id, IG_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	if (ig_db_value(sql[SQL_INSERT], 5, p, 0, id, IG_UUID_BUF, err) >= 0)
+		return 0;
+	if (strcmp(ig_db_sqlstate(), "23505") == 0)
+		return ig_err_set(err, IG_E_CONFLICT, NULL, "that username or email address is already registered");
+	return -1;
 }
 
 int
 ig_user_password_hash(const char *id, char hash[IG_PASSWORD_HASH_MAX], ig_err *err)
 {
 	const char *p[1] = { id };
-	PGresult *r = ig_db_exec(sql[SQL_PASSWORD_HASH], 1, p, IG_DB_IDEMPOTENT, err);
-	int found;
+	struct login l = { NULL, hash };
+	int rc = ig_db_one(sql[SQL_PASSWORD_HASH], 1, p, IG_DB_IDEMPOTENT, login_row, &l, err);
 
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	/* A stored hash too long for ours cannot verify: it stays "". */
-	if (found && snprintf(hash, IG_PASSWORD_HASH_MAX, "%s", PQgetvalue(r, 0, 0)) >= IG_PASSWORD_HASH_MAX)
-		hash[0] = '\0';
-	PQclear(r);
-	return found;
+	return rc < 0 ? -1 : rc == 0;
 }
 
 int

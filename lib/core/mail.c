@@ -52,7 +52,7 @@ ig_mail_send(const char *smtp_url, const char *from, const char *to,
 	CURL *c;
 	struct curl_slist *rcpt = NULL;
 	ig_buf msg = { 0 };
-	char date[64], mid[37], *mail_from;
+	char date[64], mid[IG_UUID_BUF], *mail_from;
 	time_t now = time(NULL);
 	struct tm tm;
 	upload u;

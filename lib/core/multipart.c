@@ -38,17 +38,6 @@ skip_ows(const char *p, const char *end)
 	return p;
 }
 
-/* Whether s (n bytes) is UTF-8 (ig_utf8_valid: no overlongs, no
- * surrogates) without control characters. */
-static int
-clean_utf8(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return ig_utf8_valid((const char *)s, n);
-}
-
 /*
  * Read the next `; name=value` parameter (RFC 9110 §5.6.6) from *p. name is
  * lower-cased; a quoted-string value is unquoted (quoted-pairs resolved).
@@ -214,7 +203,7 @@ parse_disposition(const char *v, const char *end, ig_mp_part *part, const char *
 		if (strcmp(name, "name") == 0) {
 			if (seen_name++)
 				goto dup;
-			if (vlen == 0 || vlen > IG_MP_MAX_NAME || !clean_utf8((unsigned char *)value, vlen))
+			if (vlen == 0 || vlen > IG_MP_MAX_NAME || !ig_utf8_text(value, vlen))
 				return ig_err_set(err, IG_E_INVALID_REQUEST, field,
 				    "multipart part %zu: the name must be 1-%d characters of UTF-8 text",
 				    index + 1, IG_MP_MAX_NAME);
@@ -224,7 +213,7 @@ parse_disposition(const char *v, const char *end, ig_mp_part *part, const char *
 				goto dup;
 			if (seen_ext)
 				continue;
-			if (vlen > IG_MP_MAX_FILENAME || !clean_utf8((unsigned char *)value, vlen))
+			if (vlen > IG_MP_MAX_FILENAME || !ig_utf8_text(value, vlen))
 				goto bad_filename;
 			memcpy(part->filename, value, vlen + 1);
 			part->has_filename = 1;
@@ -234,7 +223,7 @@ parse_disposition(const char *v, const char *end, ig_mp_part *part, const char *
 			if (seen_ext++)
 				goto dup;
 			n = decode_ext_value(value, vlen, fname, sizeof(fname));
-			if (n < 0 || n > IG_MP_MAX_FILENAME || !clean_utf8((unsigned char *)fname, (size_t)n))
+			if (n < 0 || n > IG_MP_MAX_FILENAME || !ig_utf8_text(fname, (size_t)n))
 				goto bad_filename;
 			memcpy(part->filename, fname, (size_t)n + 1);
 			part->has_filename = 1;

@@ -324,6 +324,15 @@ ig_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+int
+ig_utf8_text(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return ig_utf8_valid(s, len);
+}
+
 static uint32_t crc_table[256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
@@ -348,4 +357,13 @@ ig_crc32(uint32_t crc, const void *p, size_t n)
 	while (n-- > 0)
 		crc = crc_table[(crc ^ *b++) & 0xFF] ^ (crc >> 8);
 	return ~crc;
+}
+
+int
+ig_str_in(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return 1;
+	return 0;
 }

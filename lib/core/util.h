@@ -13,6 +13,7 @@
 
 /* Limits shared by every module that takes the same input, named once. */
 #define IG_UUID_BUF 37                /* a canonical UUID's 36 characters and the NUL */
+#define IG_PROVIDER_BUF 32            /* a provider's name (ig_provider_ops.name) and the NUL */
 #define IG_PROMPT_MAX 4000            /* a prompt, in characters (code points) */
 #define IG_NEGATIVE_PROMPT_MAX 2000   /* a negative prompt, in characters */
 
@@ -51,7 +52,7 @@ void ig_random_bytes(void *p, size_t n);
  * IG_FNV1A64_INIT). Not keyed: for spreading and seeding, not secrets. */
 #define IG_FNV1A64_INIT UINT64_C(14695981039346656037)
 uint64_t ig_fnv1a64(uint64_t h, const char *s);
-/* A random RFC 4122 version-4 UUID, 36 chars + NUL into out[37]. */
+/* A random RFC 4122 version-4 UUID, 36 chars + NUL into out[IG_UUID_BUF]. */
 void ig_uuid4(char out[IG_UUID_BUF]);
 
 /* Standard base64 (RFC 4648 §4, with padding) of n bytes; malloc'ed. */
@@ -72,6 +73,12 @@ size_t ig_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * code point is allowed, NUL and control characters too: callers that
  * refuse them say so themselves. */
 int ig_utf8_valid(const char *s, size_t len);
+/* 1 when s (len bytes) is valid UTF-8 (ig_utf8_valid) holding no control
+ * character (below 0x20, or 0x7f): a name or label to show or store. */
+int ig_utf8_text(const char *s, size_t len);
+
+/* 1 when s is one of set's strings (set ends with NULL), else 0. */
+int ig_str_in(const char *s, const char *const *set);
 
 /* CRC-32 of ISO-HDLC, ZIP and PNG (reflected, polynomial 0xEDB88320):
  * continue crc (0 to start) over n bytes. */

@@ -96,17 +96,6 @@ dos_time(time_t t, uint16_t *tm_out, uint16_t *date_out)
 	*date_out = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
 }
 
-/* 1 when s (n bytes) is well-formed UTF-8 (ig_utf8_valid) holding no
- * control character. */
-static int
-utf8_ok(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] == 0x7F)
-			return 0;
-	return ig_utf8_valid((const char *)s, n);
-}
-
 /* A name an extractor can write safely (APPNOTE 4.4.17.1: relative, forward
  * slashes only), so an archive of ours never carries a "zip slip" path. */
 static int
@@ -114,7 +103,7 @@ name_ok(const char *name, size_t n)
 {
 	if (n == 0 || n > MAX_NAME || name[0] == '/' || strchr(name, '\\') != NULL)
 		return 0;
-	if (!utf8_ok((const unsigned char *)name, n))
+	if (!ig_utf8_text(name, n))
 		return 0;
 	for (const char *p = name; *p;) {
 		size_t seg = strcspn(p, "/");

@@ -346,22 +346,6 @@ ig_db_int64(const char *sql, int nparams, const char *const *params, int flags, 
 	return 0;
 }
 
-void *
-ig_db_array(PGresult *r, size_t size, void (*row)(PGresult *r, int i, void *elem), int *n)
-{
-	unsigned char *out;
-
-	*n = 0;
-	if (r == NULL)
-		return NULL;
-	*n = PQntuples(r);
-	out = ig_xcalloc((size_t)*n + 1, size);
-	for (int i = 0; i < *n; i++)
-		row(r, i, out + (size_t)i * size);
-	PQclear(r);
-	return out;
-}
-
 int
 ig_db_ping(double *latency_ms, ig_err *err)
 {

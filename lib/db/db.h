@@ -52,14 +52,6 @@ int ig_db_run(const char *sql, int nparams, const char *const *params, int flags
  * wanted, as ig_db_run). 0 or -1 with err. */
 int ig_db_int64(const char *sql, int nparams, const char *const *params, int flags, int64_t *out, ig_err *err);
 
-/*
- * The rows of r (which it clears) as a new array of *n + 1 zeroed elements
- * of size bytes, element i filled by row(r, i, element); the last stays
- * zero. The caller frees the array. NULL with *n 0 when r is NULL (a
- * failed ig_db_exec, whose err says why).
- */
-void *ig_db_array(PGresult *r, size_t size, void (*row)(PGresult *r, int i, void *elem), int *n);
-
 /* SQLSTATE of this thread's last failed statement ("" if none). */
 const char *ig_db_sqlstate(void);
 

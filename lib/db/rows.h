@@ -13,6 +13,16 @@
 
 #include "lib/core/error.h"
 
+/*
+ * Two ways to say where a row goes, one reader:
+ *  - ig_db_rows / ig_db_row: every column is text into a char array
+ *    member, declared as a column table (IG_DB_COL). Use these whenever
+ *    the struct holds only fixed-size text.
+ *  - ig_db_array: a function fills each element, for rows that need more
+ *    than text copies (numbers, malloc'ed strings, NULL kept apart from "").
+ * Both give a new array of *n + 1 zeroed elements (the last stays zero).
+ */
+
 /* Where a column goes: a char array member of the row's struct, filled
  * with the column's text (truncated to fit), "" for NULL. */
 typedef struct ig_db_col {
@@ -34,9 +44,45 @@ void ig_db_text(PGresult *r, int row, int c, char *dst, size_t len);
 void *ig_db_rows(const char *sql, int nparams, const char *const *params, int flags, size_t size,
     const ig_db_col *cols, int *n, ig_err *err);
 
+/*
+ * The rows of r (which it clears) as a new array of *n + 1 zeroed elements
+ * of size bytes, element i filled by row(r, i, element); the last stays
+ * zero. The caller frees the array. NULL with *n 0 when r is NULL (a
+ * failed ig_db_exec, whose err says why).
+ */
+void *ig_db_array(PGresult *r, size_t size, void (*row)(PGresult *r, int i, void *elem), int *n);
+
 /* ig_db_rows for a statement of at most one row, read into out (size
  * bytes, zeroed first). 0, 1 when there is no row, or -1 with err. */
 int ig_db_row(const char *sql, int nparams, const char *const *params, int flags, size_t size,
     const ig_db_col *cols, void *out, ig_err *err);
+
+/* Run sql as ig_db_exec does and tell whether a row came back: 1, 0 when
+ * none did, or -1 with err. */
+int ig_db_any(const char *sql, int nparams, const char *const *params, int flags, ig_err *err);
+
+/* ig_db_array for a statement of at most one row: its first row handed to
+ * row(r, 0, out). 0, 1 when there is no row (out left as it is), or -1
+ * with err. */
+int ig_db_one(const char *sql, int nparams, const char *const *params, int flags,
+    void (*row)(PGresult *r, int i, void *out), void *out, ig_err *err);
+
+/* A buffer for one column of ig_db_texts. */
+typedef struct ig_db_dst {
+	char *dst;
+	size_t len;
+} ig_db_dst;
+
+/* Run sql as ig_db_exec does and read its first row's columns into
+ * dst[0], dst[1], … (ended by { NULL, 0 }) as ig_db_text does. 0, 1 when
+ * there is no row (the buffers are left as they are), or -1 with err. */
+int ig_db_texts(const char *sql, int nparams, const char *const *params, int flags, const ig_db_dst *dst,
+    ig_err *err);
+
+/* ig_db_texts for one column: the first row's first column into dst (len
+ * bytes, truncated, "" for NULL). 0, 1 when there is no row (dst left as
+ * it is), or -1 with err. */
+int ig_db_value(const char *sql, int nparams, const char *const *params, int flags, char *dst, size_t len,
+    ig_err *err);
 
 #endif

@@ -8,11 +8,13 @@
 
 #include <sodium.h>
 
+#include "lib/auth/token.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
 #include "lib/db/page.h"
+#include "lib/db/rows.h"
 #include "lib/jobs/batch.h"
 #include "lib/jobs/webhook.h"
 #include "lib/providers/provider.h"
@@ -174,21 +176,14 @@ int
 ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err)
 {
 	const char *p[2] = { batch_id, user_id };
-	PGresult *r;
-	int owned;
 
 	if (!is_uuid(batch_id) || user_id == NULL || *user_id == '\0')
 		return 0;
-	r = ig_db_exec(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return -1;
-	owned = PQntuples(r) == 1;
-	PQclear(r);
-	return owned;
+	return ig_db_any(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
 }
 
 int
-ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[32], ig_err *err)
+ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[IG_PROVIDER_BUF], ig_err *err)
 {
 	const char *p[1] = { batch_id };
 	PGresult *r = ig_db_exec(sql[SQL_FAILED_ON_SERVER_KEY], 1, p,
@@ -199,7 +194,7 @@ ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, cha
 		return -1;
 	*ids = ig_xstrdup(PQgetvalue(r, 0, 0));
 	*images = atoi(PQgetvalue(r, 0, 1));
-	snprintf(provider, 32, "%s", PQgetvalue(r, 0, 2));
+	snprintf(provider, IG_PROVIDER_BUF, "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	return 0;
 }
@@ -395,31 +390,11 @@ ig_batch_open_items(const char *user_id, int *n, ig_err *err)
 	return 0;
 }
 
-/* bytea input text ("\x" and hex) of n bytes; NULL for NULL. */
-static char *
-bytea_text(const unsigned char *b, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *s;
-
-	if (b == NULL)
-		return NULL;
-	s = ig_xmalloc(2 * n + 3);
-	s[0] = '\\';
-	s[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		s[2 + 2 * i] = hex[b[i] >> 4];
-		s[3 + 2 * i] = hex[b[i] & 15];
-	}
-	s[2 + 2 * n] = '\0';
-	return s;
-}
-
 int
 ig_batch_insert(const ig_batch_new *b, ig_err *err)
 {
-	char total[24], *nonce_hex = bytea_text(b->key->key_nonce, b->key->key_nonce_len);
-	char *sealed_hex = bytea_text(b->key->key_sealed, b->key->key_sealed_len);
+	char total[24], *nonce_hex = ig_bytea_text(b->key->key_nonce, b->key->key_nonce_len);
+	char *sealed_hex = ig_bytea_text(b->key->key_sealed, b->key->key_sealed_len);
 	const char *p[14];
 	int rc;
 

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 #include "lib/db/page.h"
 #include "lib/jobs/queue.h"
 
@@ -49,7 +50,7 @@ json_object *ig_batch_list(const char *user_id, const char *status, const ig_pag
  * the caller frees), *images the images they ask for, provider (32 bytes)
  * their provider. 0 or -1 with err.
  */
-int ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[32], ig_err *err);
+int ig_batch_failed_on_server_key(const char *batch_id, char **ids, int *images, char provider[IG_PROVIDER_BUF], ig_err *err);
 
 /*
  * Put the failed items of batch_id back in the queue, those on the
@@ -97,7 +98,7 @@ typedef struct ig_batch_item {
 	char finished_at[32];     /* when it ended, as text; "-" while it has not */
 	char *error_code;         /* NULL when none */
 	char *error_message;      /* NULL when none */
-	char job_id[37];
+	char job_id[IG_UUID_BUF];
 } ig_batch_item;
 
 /* Every item of batch_id: the ended ones first, in the order they ended,

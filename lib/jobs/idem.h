@@ -15,6 +15,7 @@
 #define IG_JOBS_IDEM_H
 
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 
 #define IG_IDEM_TTL "24 hours"
 
@@ -30,11 +31,11 @@ typedef struct ig_idem_rec {
 	char hash[65];                  /* SHA-256 hex of the first request's body */
 	int status;                     /* the stored answer's status; 0: none */
 	char *response;                 /* its JSON text or NULL; free() it */
-	char job_id[37];                /* "" when not bound to a job */
+	char job_id[IG_UUID_BUF];                /* "" when not bound to a job */
 	int cached;                     /* the bound job was a cache hit */
 	char job_status[16];            /* queued | running | succeeded | failed | canceled */
 	char job_code[64], job_message[256];
-	char provider[32], model[128];
+	char provider[IG_PROVIDER_BUF], model[128];
 } ig_idem_rec;
 
 /* Sweep expired keys, then claim k for a request whose body hashes to hash

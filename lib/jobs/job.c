@@ -7,6 +7,7 @@
 
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 #include "lib/jobs/job.h"
 
 /* Every statement of this module. */
@@ -26,53 +27,34 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_CANCEL_ASKED] = "SELECT id FROM jobs WHERE runner_id = $1 AND status = 'running' AND cancel_requested",
 };
 
-/* The first column of r's only row into out (outlen bytes): 1, or 0 when
- * r has no row. */
-static int
-one_id(PGresult *r, char *out, size_t outlen)
-{
-	int found = PQntuples(r) == 1;
-
-	if (found)
-		snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return found;
-}
+/* Where the columns of SQL_STATE go. */
+#define C(member) IG_DB_COL(ig_job_state, member)
+static const ig_db_col state_cols[] = { C(status), C(code), C(message), IG_DB_COLS_END };
+#undef C
 
 int
 ig_job_state_get(const char *job_id, ig_job_state *st, ig_err *err)
 {
 	const char *p[1] = { job_id };
-	PGresult *r = ig_db_exec(sql[SQL_STATE], 1, p, IG_DB_IDEMPOTENT, err);
-	int found;
+	int rc = ig_db_row(sql[SQL_STATE], 1, p, IG_DB_IDEMPOTENT, sizeof(*st), state_cols, st, err);
 
-	if (r == NULL)
-		return -1;
-	found = PQntuples(r) == 1;
-	memset(st, 0, sizeof(*st));
-	if (found) {
-		snprintf(st->status, sizeof(st->status), "%s", PQgetvalue(r, 0, 0));
-		snprintf(st->code, sizeof(st->code), "%s", PQgetvalue(r, 0, 1));
-		snprintf(st->message, sizeof(st->message), "%s", PQgetvalue(r, 0, 2));
-	}
-	PQclear(r);
-	return found;
+	return rc < 0 ? -1 : rc == 0;
 }
 
 int
-ig_job_cached(const char *cache_key, const char *user_id, int count, char job_id[37], ig_err *err)
+ig_job_cached(const char *cache_key, const char *user_id, int count, char job_id[IG_UUID_BUF], ig_err *err)
 {
 	char n[16];
 	const char *p[3] = { cache_key, user_id, n };
-	PGresult *r;
+	int rc;
 
 	snprintf(n, sizeof(n), "%d", count);
-	r = ig_db_exec(sql[SQL_CACHED], 3, p, IG_DB_IDEMPOTENT, err);
-	return r == NULL ? -1 : one_id(r, job_id, 37);
+	rc = ig_db_value(sql[SQL_CACHED], 3, p, IG_DB_IDEMPOTENT, job_id, IG_UUID_BUF, err);
+	return rc < 0 ? -1 : rc == 0;
 }
 
 int
-ig_jobs_cancel_asked(const char *runner_id, char (**ids)[37], int *n, ig_err *err)
+ig_jobs_cancel_asked(const char *runner_id, char (**ids)[IG_UUID_BUF], int *n, ig_err *err)
 {
 	const char *p[1] = { runner_id };
 	PGresult *r = ig_db_exec(sql[SQL_CANCEL_ASKED], 1, p, 0, err);

@@ -8,6 +8,7 @@
 #define IG_JOBS_JOB_H
 
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 
 /* Where a job stands: status queued|running|succeeded|failed|canceled,
  * and, once it failed, its error ("" when none). */
@@ -24,10 +25,10 @@ int ig_job_state_get(const char *job_id, ig_job_state *st, ig_err *err);
 /* The latest succeeded job of the request cache_key that belongs to user_id
  * (NULL: an anonymous one) and produced exactly count images: 1 with its id
  * in job_id, 0 when none, -1 with err. */
-int ig_job_cached(const char *cache_key, const char *user_id, int count, char job_id[37], ig_err *err);
+int ig_job_cached(const char *cache_key, const char *user_id, int count, char job_id[IG_UUID_BUF], ig_err *err);
 
 /* The running jobs of runner_id whose cancellation was asked for: *ids
  * (the caller frees; NULL when none) and *n. 0 or -1 with err. */
-int ig_jobs_cancel_asked(const char *runner_id, char (**ids)[37], int *n, ig_err *err);
+int ig_jobs_cancel_asked(const char *runner_id, char (**ids)[IG_UUID_BUF], int *n, ig_err *err);
 
 #endif

@@ -127,24 +127,11 @@ ig_job_free(ig_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-/* "\\x…" bytea text of n bytes, malloc'ed. */
-static char *
-bytea(const unsigned char *b, size_t n)
-{
-	char *s;
-
-	if (b == NULL)
-		return NULL;
-	s = ig_xmalloc(2 * n + 3);
-	ig_bytea_hex(b, n, s);
-	return s;
-}
-
 int
 ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 {
 	char prio[16];
-	char *nonce = bytea(s->key_nonce, s->key_nonce_len), *sealed = bytea(s->key_sealed, s->key_sealed_len);
+	char *nonce = ig_bytea_text(s->key_nonce, s->key_nonce_len), *sealed = ig_bytea_text(s->key_sealed, s->key_sealed_len);
 	const char *p[11];
 	int rc;
 
@@ -170,19 +157,13 @@ ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 }
 
 int
-ig_runner_register(const char *hostname, int pid, const char *version, char id[37], ig_err *err)
+ig_runner_register(const char *hostname, int pid, const char *version, char id[IG_UUID_BUF], ig_err *err)
 {
 	char spid[16];
 	const char *p[3] = { hostname, spid, version };
-	PGresult *r;
 
 	snprintf(spid, sizeof(spid), "%d", pid);
-	r = ig_db_exec(sql[SQL_RUNNER_REGISTER], 3, p, 0, err);
-	if (r == NULL)
-		return -1;
-	snprintf(id, 37, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return 0;
+	return ig_db_value(sql[SQL_RUNNER_REGISTER], 3, p, 0, id, IG_UUID_BUF, err) < 0 ? -1 : 0;
 }
 
 int

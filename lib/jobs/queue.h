@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 
 #define IG_JOB_CHANNEL_QUEUED "ig_job_queued"
 #define IG_JOB_CHANNEL_DONE "ig_job_done"
@@ -26,19 +27,19 @@
 
 /* A claimed job. request is owned (put by ig_job_free). */
 typedef struct ig_job {
-	char id[37];
-	char user_id[37];               /* "" when anonymous */
-	char provider[32];
+	char id[IG_UUID_BUF];
+	char user_id[IG_UUID_BUF];               /* "" when anonymous */
+	char provider[IG_PROVIDER_BUF];
 	char model[128];
 	json_object *request;
 	char key_source[8];
-	char key_id[37];
+	char key_id[IG_UUID_BUF];
 	unsigned char *key_nonce;       /* 'request' keys only */
 	size_t key_nonce_len;
 	unsigned char *key_sealed;
 	size_t key_sealed_len;
 	char cache_key[65];
-	char batch_id[37];              /* "" when not part of a batch */
+	char batch_id[IG_UUID_BUF];              /* "" when not part of a batch */
 	int item_index;
 	int attempts;                   /* including this one */
 	int max_attempts;
@@ -67,7 +68,7 @@ typedef struct ig_job_spec {
 int ig_job_enqueue(const ig_job_spec *spec, ig_err *err);
 
 /* Runners. */
-int ig_runner_register(const char *hostname, int pid, const char *version, char id[37], ig_err *err);
+int ig_runner_register(const char *hostname, int pid, const char *version, char id[IG_UUID_BUF], ig_err *err);
 int ig_runner_unregister(const char *runner_id, ig_err *err);
 /* How many runners registered from hostname beat within the last max_age_s
  * seconds (`imagegen health --runner`); -1 with err. */
@@ -91,7 +92,7 @@ int ig_jobs_by_status(const char *const *statuses, int n, long long *counts, ig_
 /* How each provider's latest finished job ended (the provider catalogue's
  * status); error_code "" for none. */
 typedef struct ig_job_outcome {
-	char provider[32];
+	char provider[IG_PROVIDER_BUF];
 	char status[16];
 	char error_code[64];
 	char finished_at[32];    /* RFC 3339, UTC, milliseconds */

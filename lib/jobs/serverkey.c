@@ -10,6 +10,7 @@
 #include "lib/core/config.h"
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/serverkey.h"
 
@@ -153,35 +154,28 @@ ig_server_key_charge(const char *user_id, ig_sk_kind kind, int n, const char *fi
 {
 	char ns[16], caps[16], at[32];
 	const char *p[4] = { user_id, kinds[kind].name, ns, caps };
-	PGresult *r;
-	int fits, used = 0, cap = ig_server_key_cap(kind);
+	int64_t used = 0;
+	int fits, cap = ig_server_key_cap(kind);
 	unsigned char dice;
 
 	*retry_after = 0;
 	snprintf(ns, sizeof(ns), "%d", n);
 	snprintf(caps, sizeof(caps), "%d", cap);
-	r = ig_db_exec(sk_sql[SK_CHARGE], 4, p, 0, err);
-	if (r == NULL)
+	if ((fits = ig_db_any(sk_sql[SK_CHARGE], 4, p, 0, err)) < 0)
 		return -1;
-	fits = PQntuples(r) == 1;
-	PQclear(r);
 	/* About one charge in 256 clears the days gone by. */
 	ig_random_bytes(&dice, 1);
 	if (dice == 0)
 		PQclear(ig_db_exec(sk_sql[SK_SWEEP], 0, NULL, IG_DB_IDEMPOTENT, &(ig_err){ 0 }));
 	if (fits)
 		return 0;
-	r = ig_db_exec(sk_sql[SK_USED_ONE], 2, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
+	if (ig_db_int64(sk_sql[SK_USED_ONE], 2, p, IG_DB_IDEMPOTENT, &used, err) != 0)
 		return -1;
-	if (PQntuples(r) == 1)
-		used = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	*retry_after = ig_server_key_reset_in(at, sizeof(at));
 	return ig_err_set(err, IG_E_RATE_LIMITED, field,
 	    "the server's keys allow you %d %s a day (%s); %d used today, this needs %d more; "
 	    "the count starts over at %s, or send your own api_key", cap, kinds[kind].what, kinds[kind].setting,
-	    used, n, at);
+	    (int)used, n, at);
 }
 
 int

@@ -10,8 +10,10 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "lib/core/util.h"
+
 typedef struct ig_wait {
-	char job_id[37];
+	char job_id[IG_UUID_BUF];
 	int notified;
 	pthread_cond_t cond;
 	struct ig_wait *next;

@@ -7,6 +7,7 @@
 
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 #include "lib/prompts/conversation.h"
 
 /* Every statement of this module. */
@@ -29,14 +30,8 @@ int
 ig_conv_owned(const char *conv, const char *user_id, ig_err *err)
 {
 	const char *p[2] = { conv, user_id };
-	PGresult *r = ig_db_exec(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
-	int owned;
 
-	if (r == NULL)
-		return -1;
-	owned = PQntuples(r) > 0;
-	PQclear(r);
-	return owned;
+	return ig_db_any(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 #include "lib/prompts/library.h"
 
 /* Every statement of this module. */

@@ -78,6 +78,12 @@ ig_step ig_provider_download_error(ig_call *call, const ig_http_resp *resp, ig_h
  * call->state and freed by ig_provider_cleanup. */
 void *ig_call_state(ig_call *call, size_t size);
 
+/* The start of every adapter's build: call's request checked by the
+ * adapter's own validate (its ops' .validate), then the call's state made
+ * (ig_call_state). The state, or NULL with err when the request is refused. */
+void *ig_call_begin(ig_call *call, int (*validate)(const ig_gen_request *req, ig_err *err), size_t size,
+    ig_err *err);
+
 /* The call's output downloads (ig_call.downloads). Queue url with the
  * prompt it was revised to (or NULL). */
 void ig_download_add(ig_call *call, const char *url, const char *revised);

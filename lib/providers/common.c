@@ -244,6 +244,15 @@ ig_call_state(ig_call *call, size_t size)
 	return call->state;
 }
 
+void *
+ig_call_begin(ig_call *call, int (*validate)(const ig_gen_request *req, ig_err *err), size_t size,
+    ig_err *err)
+{
+	if (validate(call->req, err) != 0)
+		return NULL;
+	return ig_call_state(call, size);
+}
+
 void
 ig_download_add(ig_call *call, const char *url, const char *revised)
 {

@@ -133,9 +133,8 @@ gm_build(ig_call *call, ig_http_req *out, ig_err *err)
 {
 	gm_state *st;
 
-	if (gm_validate(call->req, err) != 0)
+	if ((st = ig_call_begin(call, gm_validate, sizeof(*st), err)) == NULL)
 		return -1;
-	st = ig_call_state(call, sizeof(*st));
 	st->model = resolve(call->req->model);
 	st->imagen = strncmp(st->model, "imagen", 6) == 0;
 	request(call, out);

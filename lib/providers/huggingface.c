@@ -77,9 +77,8 @@ request(ig_call *call, ig_http_req *out)
 static int
 hf_build(ig_call *call, ig_http_req *out, ig_err *err)
 {
-	if (hf_validate(call->req, err) != 0)
+	if (ig_call_begin(call, hf_validate, sizeof(hf_state), err) == NULL)
 		return -1;
-	ig_call_state(call, sizeof(hf_state));
 	request(call, out);
 	return 0;
 }

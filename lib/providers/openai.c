@@ -115,9 +115,8 @@ oa_build(ig_call *call, ig_http_req *out, ig_err *err)
 {
 	oa_state *st;
 
-	if (oa_validate(call->req, err) != 0)
+	if ((st = ig_call_begin(call, oa_validate, sizeof(*st), err)) == NULL)
 		return -1;
-	st = ig_call_state(call, sizeof(*st));
 	st->fam = family_of(call->req->model);
 	generation(call, out);
 	return 0;

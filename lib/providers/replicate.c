@@ -96,9 +96,8 @@ rp_build(ig_call *call, ig_http_req *out, ig_err *err)
 	const char *colon, *version = NULL;
 	json_object *o;
 
-	if (rp_validate(req, err) != 0)
+	if (ig_call_begin(call, rp_validate, sizeof(rp_state), err) == NULL)
 		return -1;
-	ig_call_state(call, sizeof(rp_state));
 	colon = strchr(req->model, ':');
 	(void)ig_extra_string(req, "version", 128, &version, err);
 	if (version == NULL && colon != NULL)

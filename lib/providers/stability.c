@@ -156,9 +156,8 @@ stab_build(ig_call *call, ig_http_req *out, ig_err *err)
 {
 	stab_state *st;
 
-	if (stab_validate(call->req, err) != 0)
+	if ((st = ig_call_begin(call, stab_validate, sizeof(*st), err)) == NULL)
 		return -1;
-	st = ig_call_state(call, sizeof(*st));
 	st->v1 = is_v1(call->req->model);
 	if (st->v1)
 		v1_request(call, out);

@@ -42,7 +42,7 @@ init(void)
  * fresh prompt, so not from the cache); its generation_id into job_id and
  * the response's images (put by the caller) into *imgs. */
 static void
-generate(int count, char job_id[37], json_object **body)
+generate(int count, char job_id[IG_UUID_BUF], json_object **body)
 {
 	static int n;
 	it_resp r;
@@ -54,13 +54,13 @@ generate(int count, char job_id[37], json_object **body)
 	    (int)getpid(), ++n, count, 4242);
 	ck_assert_msg(r.status == 200, "status %ld, body %s", r.status, r.body.data);
 	*body = it_json_body(&r);
-	snprintf(job_id, 37, "%s", it_js(*body, "generation_id"));
+	snprintf(job_id, IG_UUID_BUF, "%s", it_js(*body, "generation_id"));
 	it_resp_free(&r);
 }
 
 START_TEST(images_of_a_job_are_its_rows_in_order)
 {
-	char job[37];
+	char job[IG_UUID_BUF];
 	json_object *b, *imgs;
 	ig_image *im, one;
 	int n;
@@ -146,7 +146,7 @@ END_TEST
 
 START_TEST(job_state_and_cache)
 {
-	char job[37], hit[37], *key;
+	char job[IG_UUID_BUF], hit[IG_UUID_BUF], *key;
 	json_object *b;
 	ig_job_state st;
 	ig_err err;
@@ -177,7 +177,7 @@ END_TEST
 
 START_TEST(cancellations_asked_of_a_runner)
 {
-	char runner[37], other[37], (*ids)[37], *a, *b, *c;
+	char runner[IG_UUID_BUF], other[IG_UUID_BUF], (*ids)[IG_UUID_BUF], *a, *b, *c;
 	int n;
 	ig_err err;
 
@@ -208,7 +208,7 @@ END_TEST
 
 START_TEST(conversation_turns)
 {
-	char conv[37], name[64], name2[64], *user, *other;
+	char conv[IG_UUID_BUF], name[64], name2[64], *user, *other;
 	ig_conv_turn *t;
 	int n;
 	ig_err err;

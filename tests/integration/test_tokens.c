@@ -337,7 +337,7 @@ static char *
 claims_for(const user *u, const char *claim, const char *value)
 {
 	long now = (long)time(NULL);
-	char jti[37];
+	char jti[IG_UUID_BUF];
 	json_object *o = json_object_new_object(), *v;
 	char *s;
 

@@ -9,6 +9,7 @@
 #include "lib/prompts/analyze.h"
 #include "lib/prompts/lexicon.h"
 #include "lib/prompts/library.h"
+#include "tests/unit/ut.h"
 
 static int
 has_term(const ig_analysis *a, ig_element e, const char *term)
@@ -202,12 +203,11 @@ START_TEST(estimate_ranges)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("analyze");
 	TCase *tc = tcase_create("analyze");
-	int failed;
 
 	tcase_add_test(tc, english_prompt_elements);
 	tcase_add_test(tc, english_terms_match_whole_words);
@@ -219,9 +219,7 @@ main(void)
 	tcase_add_test(tc, lexicon_terms_are_lower_case_utf8);
 	tcase_add_test(tc, estimate_ranges);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

@@ -23,6 +23,7 @@
 #include "lib/auth/user.h"
 #include "lib/auth/user_row.h"
 #include "lib/core/util.h"
+#include "tests/unit/ut.h"
 
 static const char *const secret = "0123456789abcdef0123456789abcdef-unit-test";
 
@@ -307,7 +308,7 @@ START_TEST(tickets_are_narrow_and_short)
 {
 	const char *user = "6f1c1c1e-0a1b-4c2d-8e3f-000000000001";
 	const char *batch = "6f1c1c1e-0a1b-4c2d-8e3f-0000000000b1";
-	char t[IG_TICKET_MAX], who[37];
+	char t[IG_TICKET_MAX], who[IG_UUID_BUF];
 
 	ck_assert_int_eq(ig_ticket_setup(secret), 0);
 	ck_assert_int_eq(ig_ticket_make("batch-events", batch, user, 1000, 60, t), 0);
@@ -443,12 +444,11 @@ START_TEST(user_row_reads_into_named_fields_and_api_json)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("auth");
 	TCase *tc = tcase_create("jwt");
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, jwt_round_trip);
@@ -473,9 +473,7 @@ main(void)
 	tc = tcase_create("users");
 	tcase_add_test(tc, user_row_reads_into_named_fields_and_api_json);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

@@ -16,6 +16,7 @@
 #include "lib/core/metrics.h"
 #include "lib/core/util.h"
 #include "lib/db/page.h"
+#include "tests/unit/ut.h"
 
 static void
 clear_env(void)
@@ -529,7 +530,7 @@ START_TEST(util_parse_int_and_request_ids)
 	memset(longid, 'a', 79);
 	longid[79] = '\0';
 	ck_assert(!ig_request_id_valid(longid));
-	char u[37];
+	char u[IG_UUID_BUF];
 	ig_uuid4(u);
 	ck_assert_int_eq(strlen(u), 36);
 	ck_assert_int_eq(u[14], '4');
@@ -585,12 +586,11 @@ START_TEST(page_cursor_is_tamper_evident)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("config");
-	int failed;
 
 	tcase_add_test(tc, config_defaults_follow_var_dir);
 	tcase_add_test(tc, config_rejects_bad_values_naming_the_variable);
@@ -617,10 +617,7 @@ main(void)
 	tcase_add_test(tc, util_parse_int_and_request_ids);
 	tcase_add_test(tc, page_cursor_is_tamper_evident);
 	suite_add_tcase(s, tc);
-
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

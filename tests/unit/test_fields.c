@@ -9,6 +9,7 @@
 
 #include "app/api/fields.h"
 #include "lib/core/util.h"
+#include "tests/unit/ut.h"
 
 struct d {
 	const char *name, *mode, *id, *opt;
@@ -357,13 +358,11 @@ START_TEST(shared_limits_are_named)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("fields");
 	TCase *tc = tcase_create("fields");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, body_reads_every_type);
 	tcase_add_test(tc, absent_fields_keep_defaults_and_null_is_absent);
@@ -378,9 +377,7 @@ main(void)
 	tcase_add_test(tc, query_messages);
 	tcase_add_test(tc, shared_limits_are_named);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }
+
+UT_MAIN(suite)

@@ -15,6 +15,7 @@
 #include "lib/imaging/png.h"
 #include "lib/imaging/render.h"
 #include "lib/imaging/thumb.h"
+#include "tests/unit/ut.h"
 
 /* A bitwise CRC-32, deliberately not png.c's table, so a shared mistake
  * cannot make both agree. */
@@ -659,14 +660,4 @@ imaging_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(imaging_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UT_MAIN(imaging_suite)

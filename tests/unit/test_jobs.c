@@ -21,6 +21,7 @@
 #include "lib/jobs/pconf.h"
 #include "lib/providers/adapter.h"
 #include "lib/jobs/store.h"
+#include "tests/unit/ut.h"
 
 /* Output URLs are fetched only from allowed hosts: a provider that hands
  * back http://127.0.0.1/… or a look-alike domain must not make the runner
@@ -260,12 +261,11 @@ START_TEST(a_failed_write_leaves_no_file)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("jobs");
 	TCase *tc = tcase_create("pconf");
-	int failed;
 
 	tcase_add_test(tc, download_hosts_default_to_api_and_delivery_hosts);
 	tcase_add_test(tc, download_hosts_from_the_environment_include_the_port);
@@ -280,9 +280,7 @@ main(void)
 	tcase_add_test(tc, a_full_file_system_is_insufficient_storage);
 	tcase_add_test(tc, a_failed_write_leaves_no_file);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/db/migrate.h"
+#include "tests/unit/ut.h"
 
 static char dir[64];
 
@@ -88,21 +89,18 @@ START_TEST(missing_directory_is_an_error)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("migrate");
 	TCase *tc = tcase_create("list");
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lists_in_numeric_order_ignoring_strays);
 	tcase_add_test(tc, duplicate_numbers_are_an_error);
 	tcase_add_test(tc, missing_directory_is_an_error);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

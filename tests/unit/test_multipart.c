@@ -13,6 +13,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/multipart.h"
+#include "tests/unit/ut.h"
 
 #define CT "multipart/form-data; boundary=XyZ"
 
@@ -401,14 +402,4 @@ multipart_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(multipart_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UT_MAIN(multipart_suite)

@@ -18,6 +18,7 @@
 
 #include "app/fcgi/routes.h"
 #include "lib/providers/provider.h"
+#include "tests/unit/ut.h"
 
 #ifndef IG_SRCDIR
 #define IG_SRCDIR "."
@@ -395,12 +396,11 @@ START_TEST(provider_enums_are_the_registry)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("openapi");
 	TCase *tc = tcase_create("coverage");
-	int failed;
 
 	tcase_add_checked_fixture(tc, load, unload);
 	tcase_add_test(tc, document_header);
@@ -412,9 +412,7 @@ main(void)
 	tcase_add_test(tc, long_operations_are_documented);
 	tcase_add_test(tc, provider_enums_are_the_registry);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app/runner/pool.h"
+#include "tests/unit/ut.h"
 
 typedef struct job {
 	ig_pool_task task;      /* first */
@@ -194,14 +195,4 @@ pool_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(pool_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UT_MAIN(pool_suite)

@@ -16,6 +16,7 @@
 #include "lib/providers/adapter.h"
 #include "lib/providers/local_ai.h"
 #include "lib/providers/provider.h"
+#include "tests/unit/ut.h"
 
 extern const ig_provider_ops ig_provider_openai, ig_provider_stability, ig_provider_gemini,
     ig_provider_huggingface, ig_provider_replicate, ig_provider_local_ai, ig_provider_builtin;
@@ -1703,13 +1704,11 @@ START_TEST(builtin_is_deterministic_through_local_hook)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("providers");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase_create("common");
 	tcase_add_test(tc, table_lists_seven_providers_each_complete);
@@ -1772,10 +1771,7 @@ main(void)
 	tcase_add_test(tc, provider_key_check_refuses_header_breaking_keys);
 	tcase_add_test(tc, uncurated_model_ids_and_free_form_fields);
 	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

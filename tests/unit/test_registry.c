@@ -30,6 +30,7 @@
 #include "app/api/generation.h"
 #include "lib/jobs/pconf.h"
 #include "lib/providers/provider.h"
+#include "tests/unit/ut.h"
 
 static const ig_model_decl fake_models[] = {
 	{ "fake-1", "Fake One", 1 },
@@ -370,13 +371,11 @@ START_TEST(chat_gemini)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("registry");
 	TCase *tc = tcase_create("fake provider");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, table_and_names);
@@ -389,9 +388,7 @@ main(void)
 	tcase_add_test(tc, chat_openai);
 	tcase_add_test(tc, chat_gemini);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/fcgi/routes.h"
+#include "tests/unit/ut.h"
 
 static int
 h(ig_req *req, json_object **out, ig_err *err)
@@ -315,12 +316,11 @@ START_TEST(error_shapes)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("routes");
 	TCase *tc = tcase_create("match");
-	int failed;
 
 	tcase_add_test(tc, captures_parameters);
 	tcase_add_test(tc, first_matching_row_wins);
@@ -337,9 +337,7 @@ main(void)
 	tcase_add_test(tc, streamed_rows_are_flagged);
 	tcase_add_test(tc, error_shapes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+UT_MAIN(suite)

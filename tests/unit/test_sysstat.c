@@ -14,6 +14,7 @@
 
 #include "lib/core/metrics.h"
 #include "lib/core/sysstat.h"
+#include "tests/unit/ut.h"
 
 /* iowait counted as busy would report a disk-bound idle host as loaded;
  * steal left out would hide a starved VM. */
@@ -127,14 +128,4 @@ sysstat_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(sysstat_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UT_MAIN(sysstat_suite)

@@ -18,6 +18,7 @@
 #include "lib/core/error.h"
 #include "lib/imaging/png.h"
 #include "lib/imaging/upload.h"
+#include "tests/unit/ut.h"
 
 #define MAX_UPLOAD (20L * 1024 * 1024)
 #define MAX_PIXELS 16777216L
@@ -474,14 +475,4 @@ upload_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(upload_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UT_MAIN(upload_suite)

@@ -10,6 +10,7 @@
 
 #include "lib/core/config.h"
 #include "lib/jobs/webhook.h"
+#include "tests/unit/ut.h"
 
 /* A callback URL is fetched by the server on the user's behalf: each of
  * these would let a user make the runner POST into our own network (SSRF:
@@ -244,14 +245,4 @@ webhook_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(webhook_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UT_MAIN(webhook_suite)

@@ -14,6 +14,7 @@
 
 #include "lib/core/util.h"
 #include "lib/core/zip.h"
+#include "tests/unit/ut.h"
 
 static int
 to_buf(void *ctx, const void *p, size_t n)
@@ -312,14 +313,4 @@ zip_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(zip_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+UT_MAIN(zip_suite)
