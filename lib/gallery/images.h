@@ -16,16 +16,17 @@
 #include <json-c/json.h>
 
 #include "lib/core/error.h"
+#include "lib/core/util.h"
 #include "lib/db/page.h"
 
 /* An image as its row holds it. */
 typedef struct ig_image {
-	char id[37];
-	char user_id[37];         /* "" when anonymous */
-	char job_id[37];          /* "" when its job is gone */
+	char id[IG_UUID_BUF];
+	char user_id[IG_UUID_BUF];         /* "" when anonymous */
+	char job_id[IG_UUID_BUF];          /* "" when its job is gone */
 	int idx;                  /* its place among its job's images, from 0 */
 	char filename[256];       /* under IG_IMAGE_DIR, served at /generated_images/ */
-	char provider[32];
+	char provider[IG_PROVIDER_BUF];
 	char model[128];
 	int width, height;
 	int has_seed;
@@ -85,7 +86,7 @@ typedef struct ig_image_own {
  * takes its prompt, negative prompt, provider and model, and parent_id must
  * be one of user_id's images. 1 with id_out, 0 when parent_id is not (or no
  * longer) user_id's, -1 with err. */
-int ig_image_add_own(const ig_image_own *im, char id_out[37], ig_err *err);
+int ig_image_add_own(const ig_image_own *im, char id_out[IG_UUID_BUF], ig_err *err);
 
 /* Record the thumbnail (a file name beside it) of the image stored as
  * filename. 0 or -1 with err. */
