@@ -88,6 +88,14 @@ int ig_api_v1_models(ig_req *req, json_object **out, ig_err *err);
 
 /* catalogue.c */
 int ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err);
+/* The providers list of GET /api/settings/api-providers, one entry per
+ * registry row, from what the handler read: has[i], whether the caller
+ * holds a key for ig_providers[i]; used, today's server-key counts
+ * (IG_SK__MAX); last, the providers' last job outcomes (nlast). New
+ * reference. */
+struct ig_job_outcome;
+json_object *ig_catalogue_providers(const ig_req *req, const int has[], const int used[],
+    const struct ig_job_outcome *last, int nlast);
 
 /* gallery.c: the gallery and one image (lib/gallery/images.h). */
 int ig_api_gallery_list(ig_req *req, json_object **out, ig_err *err);

@@ -115,26 +115,13 @@ server_keys_of(int metered, const int used[IG_SK__MAX])
 	return o;
 }
 
-int
-ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err)
+json_object *
+ig_catalogue_providers(const ig_req *req, const int has[], const int used[], const ig_job_outcome *last, int nlast)
 {
 	const char *user = req->caller.authenticated ? req->caller.user_id : NULL;
 	ig_sk_caller who = { user, req->caller.is_admin };
-	int used[IG_SK__MAX] = { 0 }, has[IG_PROVIDERS_MAX];
-	int metered = user != NULL && !who.is_admin && strcmp(ig_cfg()->server_keys, "users") == 0;
-	ig_job_outcome *last;
-	int nlast;
-	json_object *list;
+	json_object *list = json_object_new_array();
 
-	if (metered && ig_server_key_used(user, used, err) != 0)
-		return -1;
-	if (ig_jobs_last_outcomes(&last, &nlast, err) != 0)
-		return -1;
-	if (ig_provider_key_held(user, has, err) != 0) {
-		free(last);
-		return -1;
-	}
-	list = json_object_new_array();
 	for (int i = 0; ig_providers[i] != NULL; i++) {
 		const ig_provider_ops *ops = ig_providers[i];
 		const ig_pconf *pc = ig_pconf_get(ops->name);
@@ -158,8 +145,28 @@ ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err)
 		json_object_object_add(e, "status", st);
 		json_object_array_add(list, e);
 	}
+	return list;
+}
+
+int
+ig_api_providers_catalogue(ig_req *req, json_object **out, ig_err *err)
+{
+	const char *user = req->caller.authenticated ? req->caller.user_id : NULL;
+	int used[IG_SK__MAX] = { 0 }, has[IG_PROVIDERS_MAX];
+	int metered = user != NULL && !req->caller.is_admin && strcmp(ig_cfg()->server_keys, "users") == 0;
+	ig_job_outcome *last;
+	int nlast;
+
+	if (metered && ig_server_key_used(user, used, err) != 0)
+		return -1;
+	if (ig_jobs_last_outcomes(&last, &nlast, err) != 0)
+		return -1;
+	if (ig_provider_key_held(user, has, err) != 0) {
+		free(last);
+		return -1;
+	}
+	*out = ig_ok("providers", ig_catalogue_providers(req, has, used, last, nlast));
 	free(last);
-	*out = ig_ok("providers", list);
 	json_object_object_add(*out, "server_keys", server_keys_of(metered, used));
 	return 200;
 }

@@ -13,9 +13,10 @@
  * the settings (pconf) and the key scrubbing of provider error text. The
  * assistant's chat wire code (OpenAI's and Gemini's) is checked here too,
  * now that it is the adapters' chat_build / chat_parse.
- * GET /api/settings/api-providers iterates the same table (catalogue.c) and
- * needs a database for the rest of its answer; it is covered by the
- * integration suites with the real rows.
+ * GET /api/settings/api-providers builds its list with
+ * ig_catalogue_providers from the same table and what the handler read
+ * from the database (keys held, last outcomes): that list is checked here
+ * with the fake's row; the database reads by the integration suites.
  */
 #include "ig_autoconf.h"
 
@@ -29,6 +30,8 @@
 #include "app/api/api.h"
 #include "app/api/generation.h"
 #include "lib/jobs/pconf.h"
+#include "lib/jobs/queue.h"
+#include "lib/jobs/serverkey.h"
 #include "lib/providers/provider.h"
 #include "tests/unit/ut.h"
 
@@ -142,6 +145,46 @@ START_TEST(v1_models)
 	}
 	ck_assert_int_eq(seen, 2);
 	json_object_put(out);
+}
+END_TEST
+
+/* GET /api/settings/api-providers lists the fake with its declared models
+ * and facts, and its status from the outcomes the handler read. */
+START_TEST(catalogue)
+{
+	ig_req r = body_req("");
+	int has[IG_PROVIDERS_MAX] = { 0 }, used[IG_SK__MAX] = { 0 }, seen = 0;
+	ig_job_outcome last[1];
+	json_object *list;
+
+	memset(last, 0, sizeof(last));
+	snprintf(last[0].provider, sizeof(last[0].provider), "fakeprov");
+	snprintf(last[0].status, sizeof(last[0].status), "failed");
+	snprintf(last[0].error_code, sizeof(last[0].error_code), "provider_error");
+	snprintf(last[0].finished_at, sizeof(last[0].finished_at), "2026-12-01T00:00:00.000Z");
+	for (int i = 0; ig_providers[i] != NULL; i++)
+		has[i] = strcmp(ig_providers[i]->name, "fakeprov") == 0;
+	list = ig_catalogue_providers(&r, has, used, last, 1);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *e = json_object_array_get_idx(list, i), *v, *models, *st;
+		ck_assert(json_object_object_get_ex(e, "name", &v));
+		if (strcmp(json_object_get_string(v), "fakeprov") != 0)
+			continue;
+		seen++;
+		ck_assert(json_object_object_get_ex(e, "display_name", &v));
+		ck_assert_str_eq(json_object_get_string(v), "A fake provider");
+		ck_assert(json_object_object_get_ex(e, "models", &models));
+		ck_assert_int_eq((int)json_object_array_length(models), 2);
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(json_object_array_get_idx(models, 0), "id")),
+		    "fake-1");
+		ck_assert(json_object_get_boolean(json_object_object_get(e, "user_key")));
+		ck_assert(json_object_get_boolean(json_object_object_get(e, "needs_key")));
+		ck_assert(json_object_object_get_ex(e, "status", &st));
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(st, "last_job")), "failed");
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(st, "last_error")), "provider_error");
+	}
+	ck_assert_int_eq(seen, 1);
+	json_object_put(list);
 }
 END_TEST
 
@@ -380,6 +423,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, table_and_names);
 	tcase_add_test(tc, v1_models);
+	tcase_add_test(tc, catalogue);
 	tcase_add_test(tc, generate_check);
 	tcase_add_test(tc, preferences);
 	tcase_add_test(tc, stored_keys);
