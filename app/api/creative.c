@@ -106,7 +106,7 @@ member(json_object *o, const char *key)
 }
 
 static int64_t
-it_int(json_object *o, const char *key)
+int_member(json_object *o, const char *key)
 {
 	return json_object_get_int64(member(o, key));
 }
@@ -140,12 +140,12 @@ run(ig_req *req, ig_creative *c, json_object *src, json_object **out, ig_err *er
 	memset(&g, 0, sizeof(g));
 	g.provider = ig_provider_builtin.name;
 	g.no_cache = 1;
-	snprintf(size, sizeof(size), "%dx%d", (int)it_int(src, "width"), (int)it_int(src, "height"));
+	snprintf(size, sizeof(size), "%dx%d", (int)int_member(src, "width"), (int)int_member(src, "height"));
 	if (c->render) {
-		json_object *seed = member(src, "seed");
+		json_object *seed = member(src, "seed"), *neg = member(src, "negative_prompt");
 		int64_t old = seed != NULL ? json_object_get_int64(seed) : -1;
 		g.req.prompt = json_object_get_string(member(src, "prompt"));
-		g.req.negative_prompt = member(src, "negative_prompt") ? json_object_get_string(member(src, "negative_prompt")) : NULL;
+		g.req.negative_prompt = neg != NULL ? json_object_get_string(neg) : NULL;
 		g.req.count = c->count;
 		g.req.has_seed = 1;
 		do
@@ -205,33 +205,73 @@ source(ig_req *req, const struct creative_body *b, json_object **src, ig_err *er
 	return 0;
 }
 
+/* Read the body by table into *b and the caller's source, let fill put b
+ * into *c (or refuse it), and run c. */
+static int
+tool(ig_req *req, const ig_field *table, struct creative_body *b, ig_creative *c,
+    int (*fill)(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err), json_object **out,
+    ig_err *err)
+{
+	json_object *src = NULL;
+	int rc = IG_FAILED;
+
+	if (ig_fields_body(req, table, b, err) == 0 && source(req, b, &src, err) == 0 && fill(b, src, c, err) == 0) {
+		c->image_id = b->image_id;
+		rc = run(req, c, src, out, err);
+	}
+	json_object_put(src);
+	return rc;
+}
+
+/* Refused here, before a job: an output over IG_MAX_IMAGE_PIXELS. */
+static int
+fill_upscale(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
+{
+	long w = (long)int_member(src, "width") * b->scale, h = (long)int_member(src, "height") * b->scale;
+
+	if (w * h > ig_cfg()->max_image_pixels)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "scale",
+		    "scale %d would make %ldx%ld, over IG_MAX_IMAGE_PIXELS (%ld)", (int)b->scale, w, h,
+		    ig_cfg()->max_image_pixels);
+	c->scale = (int)b->scale;
+	c->method = b->method;
+	return 0;
+}
+
+static int
+fill_style(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
+{
+	(void)src;
+	(void)err;
+	c->style = b->style;
+	c->strength = b->strength;
+	return 0;
+}
+
+/* A builtin generation: its prompt with new seeds. Any other image:
+ * seeded local transforms. */
+static int
+fill_variations(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
+{
+	const char *prov = json_object_get_string(member(src, "provider"));
+	const char *op = json_object_get_string(member(src, "operation"));
+
+	(void)err;
+	c->count = (int)b->count;
+	c->render = prov != NULL && op != NULL && strcmp(prov, ig_provider_builtin.name) == 0 &&
+	    strcmp(op, "generate") == 0;
+	c->seed = random_seed(INT64_MAX - IG_CREATIVE_VARIATIONS_MAX);
+	return 0;
+}
+
 /* POST /api/creative/upscale */
 int
 ig_api_creative_upscale(ig_req *req, json_object **out, ig_err *err)
 {
 	struct creative_body b = { .method = "lanczos", .scale = 2 };
 	ig_creative c = { .operation = "upscale" };
-	json_object *src = NULL;
-	int rc = IG_FAILED;
-	long w, h;
 
-	if (ig_fields_body(req, upscale_fields, &b, err) != 0 || source(req, &b, &src, err) != 0)
-		goto out;
-	/* Refused here, before a job: an output over IG_MAX_IMAGE_PIXELS. */
-	w = (long)it_int(src, "width") * b.scale;
-	h = (long)it_int(src, "height") * b.scale;
-	if (w * h > ig_cfg()->max_image_pixels) {
-		ig_err_set(err, IG_E_INVALID_REQUEST, "scale", "scale %d would make %ldx%ld, over IG_MAX_IMAGE_PIXELS (%ld)",
-		    (int)b.scale, w, h, ig_cfg()->max_image_pixels);
-		goto out;
-	}
-	c.image_id = b.image_id;
-	c.scale = (int)b.scale;
-	c.method = b.method;
-	rc = run(req, &c, src, out, err);
-out:
-	json_object_put(src);
-	return rc;
+	return tool(req, upscale_fields, &b, &c, fill_upscale, out, err);
 }
 
 /* POST /api/creative/style-transfer */
@@ -240,18 +280,8 @@ ig_api_creative_style(ig_req *req, json_object **out, ig_err *err)
 {
 	struct creative_body b = { .strength = 1 };
 	ig_creative c = { .operation = "style-transfer" };
-	json_object *src = NULL;
-	int rc = IG_FAILED;
 
-	if (ig_fields_body(req, style_fields, &b, err) != 0 || source(req, &b, &src, err) != 0)
-		goto out;
-	c.image_id = b.image_id;
-	c.style = b.style;
-	c.strength = b.strength;
-	rc = run(req, &c, src, out, err);
-out:
-	json_object_put(src);
-	return rc;
+	return tool(req, style_fields, &b, &c, fill_style, out, err);
 }
 
 /* POST /api/creative/variations */
@@ -260,23 +290,6 @@ ig_api_creative_variations(ig_req *req, json_object **out, ig_err *err)
 {
 	struct creative_body b = { .count = 1 };
 	ig_creative c = { .operation = "variation" };
-	json_object *src = NULL;
-	const char *prov, *op;
-	int rc = IG_FAILED;
 
-	if (ig_fields_body(req, variation_fields, &b, err) != 0 || source(req, &b, &src, err) != 0)
-		goto out;
-	c.image_id = b.image_id;
-	c.count = (int)b.count;
-	prov = json_object_get_string(member(src, "provider"));
-	op = json_object_get_string(member(src, "operation"));
-	/* A builtin generation: its prompt with new seeds. Any other: seeded
-	 * local transforms. */
-	c.render = prov != NULL && op != NULL && strcmp(prov, ig_provider_builtin.name) == 0 &&
-	    strcmp(op, "generate") == 0;
-	c.seed = random_seed(INT64_MAX - IG_CREATIVE_VARIATIONS_MAX);
-	rc = run(req, &c, src, out, err);
-out:
-	json_object_put(src);
-	return rc;
+	return tool(req, variation_fields, &b, &c, fill_variations, out, err);
 }

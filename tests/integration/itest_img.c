@@ -178,3 +178,26 @@ it_img_assert_pixel(gdImagePtr g, int x, int y, int rgb, int tol, const char *wh
 	ck_assert_msg(dr <= tol && dg <= tol && db <= tol, "%s: pixel (%d,%d) is #%02x%02x%02x, want #%06x", what, x, y,
 	    gdTrueColorGetRed(c), gdTrueColorGetGreen(c), gdTrueColorGetBlue(c), rgb);
 }
+
+/* The quadrants PNG uploaded as token: its image (caller puts). */
+json_object *
+it_img_source_png(const char *token)
+{
+	size_t len;
+	unsigned char *png = it_img_encoded("png", &len);
+	json_object *im = it_img_upload(token, png, len, NULL, NULL);
+
+	gdFree(png);
+	return im;
+}
+
+/* The number of uid's rows in images. */
+long
+it_img_rows_of(const char *uid)
+{
+	char *n = it_psql("SELECT count(*) FROM images WHERE user_id = '%s'", it_sql_safe(uid));
+	long v = atol(n);
+
+	free(n);
+	return v;
+}

@@ -70,4 +70,10 @@ gdImagePtr it_img_pixels(json_object *im);
 /* Fail unless the pixel at x, y of g is within tol of rgb (each channel). */
 void it_img_assert_pixel(gdImagePtr g, int x, int y, int rgb, int tol, const char *what);
 
+/* The quadrants PNG uploaded as token: its image (caller puts). */
+json_object *it_img_source_png(const char *token);
+
+/* The number of uid's rows in images. */
+long it_img_rows_of(const char *uid);
+
 #endif

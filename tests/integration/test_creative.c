@@ -63,18 +63,6 @@ assert_ran_on_runner(json_object *o, const char *op, const char *src)
 	free(n);
 }
 
-/* The quadrants PNG uploaded as token: its image (caller puts). */
-static json_object *
-source_png(const char *token)
-{
-	size_t len;
-	unsigned char *png = it_img_encoded("png", &len);
-	json_object *im = it_img_upload(token, png, len, NULL, NULL);
-
-	gdFree(png);
-	return im;
-}
-
 /* A W×H gradient PNG uploaded as token (no flat blocks, which some
  * styles, pixelate first, leave as they are): its image (caller puts). */
 static json_object *
@@ -108,23 +96,13 @@ differ(gdImagePtr a, gdImagePtr b)
 	return 0;
 }
 
-static long
-rows_of(const char *uid)
-{
-	char *n = it_psql("SELECT count(*) FROM images WHERE user_id = '%s'", it_sql_safe(uid));
-	long v = atol(n);
-
-	free(n);
-	return v;
-}
-
 /* Upscale 2× (Lanczos, the default): the size doubles, each quadrant keeps
  * its colour well inside it; 4× bicubic: four times; both new images of
  * the caller with parent_id the source, made on the runner. */
 START_TEST(upscale_gives_the_size_and_keeps_colours)
 {
 	char uid[37], *a = it_img_user("cru", uid), body[128];
-	json_object *src = source_png(a), *o;
+	json_object *src = it_img_source_png(a), *o;
 	gdImagePtr g;
 	it_resp r;
 
@@ -154,7 +132,7 @@ START_TEST(upscale_gives_the_size_and_keeps_colours)
 	it_img_assert_pixel(g, 4 * W - 5, 4 * H - 5, WHITE, 2, "upscale 4x bottom-right corner");
 	gdImageDestroy(g);
 	json_object_put(o);
-	ck_assert_int_eq(rows_of(uid), 3);
+	ck_assert_int_eq(it_img_rows_of(uid), 3);
 	json_object_put(src);
 	free(a);
 }
@@ -168,7 +146,7 @@ START_TEST(styles_give_their_pixels)
 	static const char *const others[] = { "sepia", "sketch", "emboss", "pixelate", "posterize", "vintage",
 		"oil_painting", "watercolor" };
 	char uid[37], *a = it_img_user("crs", uid), body[160];
-	json_object *src = source_png(a), *o;
+	json_object *src = it_img_source_png(a), *o;
 	gdImagePtr g, s;
 	it_resp r;
 
@@ -235,7 +213,7 @@ assert_variations(json_object *o, int count, const char *src_id, gdImagePtr s)
 START_TEST(variations_differ_from_the_source_and_each_other)
 {
 	char uid[37], *a = it_img_user("crv", uid), body[160], prompt[96];
-	json_object *src = source_png(a), *o, *gen;
+	json_object *src = it_img_source_png(a), *o, *gen;
 	gdImagePtr s = it_img_pixels(src);
 	it_resp r;
 
@@ -278,7 +256,7 @@ END_TEST
 START_TEST(lineage_chain)
 {
 	char uid[37], *a = it_img_user("crl", uid), body[160], path[96];
-	json_object *src = source_png(a), *p, *u, *v, *o;
+	json_object *src = it_img_source_png(a), *p, *u, *v, *o;
 	const char *vid[2];
 	it_resp r;
 
@@ -333,7 +311,7 @@ START_TEST(another_users_image_is_404)
 	static const char *const tools[][2] = { { "upscale", "" }, { "style-transfer", ",\"style\":\"sepia\"" },
 		{ "variations", ",\"count\":1" } };
 	char ua[37], ub[37], *a = it_img_user("cra", ua), *b = it_img_user("crb", ub), body[160];
-	json_object *src = source_png(a);
+	json_object *src = it_img_source_png(a);
 	it_resp r;
 
 	for (size_t i = 0; i < 3; i++) {
@@ -346,8 +324,7 @@ START_TEST(another_users_image_is_404)
 		it_expect_error(&r, 404, "not_found", "image_id", NULL);
 		it_resp_free(&r);
 	}
-	ck_assert_int_eq(rows_of(ua), 1);
-	ck_assert_int_eq(rows_of(ub), 0);
+	ck_assert_msg(it_img_rows_of(ua) == 1 && it_img_rows_of(ub) == 0, "a refused request stored an image");
 	json_object_put(src);
 	free(a);
 	free(b);
@@ -388,11 +365,11 @@ START_TEST(bad_fields_are_named)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (i % 6 == 0) {
 			if (a != NULL)
-				ck_assert_int_eq(rows_of(uid), 1);
+				ck_assert_int_eq(it_img_rows_of(uid), 1);
 			json_object_put(src);
 			free(a);
 			a = it_img_user("crf", uid);
-			src = source_png(a);
+			src = it_img_source_png(a);
 		}
 		snprintf(body, sizeof(body), "{\"image_id\":\"%s\"%s}", it_js(src, "id"), cases[i].rest);
 		post_tool(&r, a, cases[i].tool, body);
@@ -413,7 +390,7 @@ START_TEST(bad_fields_are_named)
 	ck_assert_msg(strstr(it_js(o, "error.message"), "IG_MAX_IMAGE_PIXELS") != NULL, "%s", r.body.data);
 	json_object_put(o);
 	it_resp_free(&r);
-	ck_assert_int_eq(rows_of(uid), 2);
+	ck_assert_int_eq(it_img_rows_of(uid), 2);
 	json_object_put(big);
 	json_object_put(src);
 	free(a);

@@ -79,19 +79,9 @@ process(const char *token, const char *id, const char *ops)
 	return it_img_created(&r);
 }
 
-/* The number of uid's rows, and of files in the image store that uploads
- * and processes make (upload_*, process_*: other suites' generations may
- * still be writing thumbnails of their own). */
-static long
-rows_of(const char *uid)
-{
-	char *n = it_psql("SELECT count(*) FROM images WHERE user_id = '%s'", it_sql_safe(uid));
-	long v = atol(n);
-
-	free(n);
-	return v;
-}
-
+/* The number of files in the image store that uploads and processes
+ * make (upload_*, process_*: other suites' generations may still be
+ * writing thumbnails of their own). */
 static long
 store_files(void)
 {
@@ -163,7 +153,7 @@ START_TEST(uploads_each_format)
 		json_object_put(im);
 		gdFree(data);
 	}
-	ck_assert_int_eq(rows_of(uid), 3);
+	ck_assert_int_eq(it_img_rows_of(uid), 3);
 	free(a);
 }
 END_TEST
@@ -174,7 +164,7 @@ static void
 refused(const char *what, const char *token, const char *uid, const char *ctype, const char *body, size_t len,
     long status, const char *code, const char *msg_part)
 {
-	long rows = rows_of(uid), files = store_files();
+	long rows = it_img_rows_of(uid), files = store_files();
 	double t0 = now_ms();
 	json_object *o;
 	it_resp r;
@@ -186,7 +176,7 @@ refused(const char *what, const char *token, const char *uid, const char *ctype,
 		ck_assert_msg(strstr(it_js(o, "error.message"), msg_part) != NULL, "%s: %s", what, r.body.data);
 	json_object_put(o);
 	it_resp_free(&r);
-	ck_assert_msg(rows_of(uid) == rows, "%s: a row was stored", what);
+	ck_assert_msg(it_img_rows_of(uid) == rows, "%s: a row was stored", what);
 	ck_assert_msg(store_files() == files, "%s: a file was stored", what);
 }
 
@@ -230,7 +220,7 @@ START_TEST(refused_uploads_store_nothing)
 	ig_buf_free(&b);
 	/* The same PNG whole is taken: the refusals were about the bytes. */
 	json_object_put(it_img_upload(a, png, len, NULL, NULL));
-	ck_assert_int_eq(rows_of(uid), 1);
+	ck_assert_int_eq(it_img_rows_of(uid), 1);
 	gdFree(png);
 	gdFree(jpeg);
 	gdFree(bomb);
@@ -288,7 +278,7 @@ START_TEST(upload_text_parts_are_checked)
 		it_expect_error(&r, 400, "invalid_request", fields[i], NULL);
 		it_resp_free(&r);
 	}
-	ck_assert_int_eq(rows_of(uid), 0);
+	ck_assert_int_eq(it_img_rows_of(uid), 0);
 	gdFree(png);
 	free(a);
 }
@@ -296,23 +286,11 @@ END_TEST
 
 /* --- process ------------------------------------------------------------- */
 
-/* The quadrants PNG uploaded as token: its image (caller puts). */
-static json_object *
-source_png(const char *token)
-{
-	size_t len;
-	unsigned char *png = it_img_encoded("png", &len);
-	json_object *im = it_img_upload(token, png, len, NULL, NULL);
-
-	gdFree(png);
-	return im;
-}
-
 /* Each operation on the quadrants image, checked at sample pixels. */
 START_TEST(each_operation_gives_its_pixels)
 {
 	char uid[37], *a = it_img_user("ppa", uid);
-	json_object *src = source_png(a), *im;
+	json_object *src = it_img_source_png(a), *im;
 	const char *id = it_js(src, "id");
 	gdImagePtr g;
 	size_t len;
@@ -413,7 +391,7 @@ START_TEST(resize_fits_give_their_sizes)
 		{ "[{\"op\":\"resize\",\"height\":64}]", 128, 64 },
 	};
 	char uid[37], *a = it_img_user("ppb", uid);
-	json_object *src = source_png(a);
+	json_object *src = it_img_source_png(a);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_object *im = process(a, it_js(src, "id"), cases[i].ops);
@@ -480,7 +458,7 @@ START_TEST(chain_and_lineage)
 	it_resp_free(&r);
 	sha_after = it_psql("SELECT sha256 FROM images WHERE id = '%s'", it_sql_safe(it_js(src, "id")));
 	ck_assert_str_eq(sha_before, sha_after);
-	ck_assert_int_eq(rows_of(uid), 3);
+	ck_assert_int_eq(it_img_rows_of(uid), 3);
 	free(sha_before);
 	free(sha_after);
 	json_object_put(src);
@@ -495,7 +473,7 @@ END_TEST
 START_TEST(another_users_source_is_404)
 {
 	char uid[37], uid2[37], *a = it_img_user("ppd", uid), *b = it_img_user("ppe", uid2);
-	json_object *src = source_png(a);
+	json_object *src = it_img_source_png(a);
 	it_resp r;
 
 	post_process(&r, b, it_js(src, "id"), "[{\"op\":\"flip\",\"direction\":\"vertical\"}]");
@@ -507,8 +485,8 @@ START_TEST(another_users_source_is_404)
 	post_process(&r, NULL, it_js(src, "id"), "[{\"op\":\"flip\",\"direction\":\"vertical\"}]");
 	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
-	ck_assert_int_eq(rows_of(uid), 1);
-	ck_assert_int_eq(rows_of(uid2), 0);
+	ck_assert_int_eq(it_img_rows_of(uid), 1);
+	ck_assert_int_eq(it_img_rows_of(uid2), 0);
 	json_object_put(src);
 	free(a);
 	free(b);
@@ -520,7 +498,7 @@ END_TEST
 START_TEST(read_only_keys_cannot_write)
 {
 	char uid[37], *a = it_img_user("ppg", uid), key[256];
-	json_object *src = source_png(a), *o;
+	json_object *src = it_img_source_png(a), *o;
 	size_t len;
 	unsigned char *png = it_img_encoded("png", &len);
 	it_resp r;
@@ -537,7 +515,7 @@ START_TEST(read_only_keys_cannot_write)
 	it_img_upload_parts(&r, key, (struct it_part[]){ { "file", "a.png", png, len } }, 1);
 	it_expect_error(&r, 403, "forbidden", NULL, NULL);
 	it_resp_free(&r);
-	ck_assert_int_eq(rows_of(uid), 1);
+	ck_assert_int_eq(it_img_rows_of(uid), 1);
 	gdFree(png);
 	json_object_put(src);
 	free(a);
@@ -578,7 +556,7 @@ START_TEST(bad_parameters_name_the_operation)
 		  "{\"op\":\"flip\",\"direction\":\"vertical\"}]", "operations" },
 	};
 	char uid[37], *a = it_img_user("ppf", uid);
-	json_object *src = source_png(a), *o;
+	json_object *src = it_img_source_png(a), *o;
 	long files = store_files();
 	it_resp r;
 
@@ -592,7 +570,7 @@ START_TEST(bad_parameters_name_the_operation)
 		json_object_put(o);
 		it_resp_free(&r);
 	}
-	ck_assert_int_eq(rows_of(uid), 1);
+	ck_assert_int_eq(it_img_rows_of(uid), 1);
 	ck_assert_int_eq(store_files(), files);
 	json_object_put(src);
 	free(a);
