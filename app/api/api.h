@@ -110,6 +110,10 @@ int ig_api_image_json(const char *id, const char *user_id, json_object **image, 
 /* upload.c: POST /api/images; process.c: POST /api/image/process */
 int ig_api_image_upload(ig_req *req, json_object **out, ig_err *err);
 int ig_api_image_process(ig_req *req, json_object **out, ig_err *err);
+/* creative.c: POST /api/creative/upscale, style-transfer, variations */
+int ig_api_creative_upscale(ig_req *req, json_object **out, ig_err *err);
+int ig_api_creative_style(ig_req *req, json_object **out, ig_err *err);
+int ig_api_creative_variations(ig_req *req, json_object **out, ig_err *err);
 /* Around a handler's image work (decoding, operations, encoding): freed
  * heap memory is kept for reuse while any runs, trimmed when the last ends
  * (process.c says why). */

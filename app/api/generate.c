@@ -304,6 +304,10 @@ ig_gen_job_request(const ig_gen *g)
 	json_object_object_add(o, "style", g->req.style ? json_object_new_string(g->req.style) : NULL);
 	json_object_object_add(o, "quality", g->req.quality ? json_object_new_string(g->req.quality) : NULL);
 	json_object_object_add(o, "extra", g->req.extra ? json_object_get(g->req.extra) : NULL);
+	if (g->job_extra != NULL) {
+		json_object_object_foreach(g->job_extra, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+	}
 	return o;
 }
 

@@ -28,6 +28,8 @@ typedef struct ig_gen {
 	char size[24];
 	char cache_key[65];
 	struct ig_idem *idem;           /* bound to the job ig_gen_run starts; may be NULL */
+	json_object *job_extra;         /* members added to the job's request (a creative
+	                                 * tool's "creative": lib/jobs/creative.h); may be NULL */
 } ig_gen;
 
 /* Request field names, for errors: the seed API and OpenAI's differ. */

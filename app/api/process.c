@@ -28,12 +28,11 @@
 #include "lib/core/log.h"
 #include "lib/gallery/images.h"
 #include "lib/imaging/ops.h"
+#include "lib/jobs/creative.h"
 #include "lib/jobs/store.h"
 
 /* Operations in one request. */
 #define PROCESS_MAX_OPS 10
-/* The largest stored image read back as a source. */
-#define SOURCE_MAX_BYTES (1024L * 1024 * 1024)
 
 /* One operation's parameters, as its table reads them (absent ones keep
  * the defaults of op_defaults). */
@@ -262,35 +261,6 @@ apply_ops(gdImagePtr *img, const struct op_args *a, const struct op_kind *const 
 	return 0;
 }
 
-/* The caller's image id decoded into *img with its format; 0, or -1 with
- * err (404 when it is not the caller's). */
-static int
-load_source(const char *id, const char *user_id, gdImagePtr *img, ig_img_format *fmt, ig_err *err)
-{
-	const ig_config *cfg = ig_cfg();
-	unsigned char *buf;
-	size_t len;
-	ig_image row;
-	ig_err derr;
-	int rc = ig_image_get(id, &row, err);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 0 || strcmp(row.user_id, user_id) != 0)
-		return ig_err_set(err, IG_E_NOT_FOUND, "image_id", "no such image");
-	if (ig_store_read(cfg->image_dir, row.filename, SOURCE_MAX_BYTES, &buf, &len) != 0) {
-		ig_logf(IG_LOG_ERROR, "image_read_failed", "%s: %s", row.filename, strerror(errno));
-		return ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the source image cannot be read");
-	}
-	rc = ig_img_decode(buf, len, cfg->max_image_pixels, fmt, img, &derr);
-	free(buf);
-	if (rc != 0) {
-		ig_logf(IG_LOG_ERROR, "image_decode_failed", "%s: %s", row.filename, derr.message);
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "the source image cannot be decoded");
-	}
-	return 0;
-}
-
 /*
  * Image work frees and allocates buffers of megabytes, operation after
  * operation. The workers pin glibc's mmap threshold (app/fcgi/worker.c),
@@ -356,7 +326,7 @@ ig_api_image_process(ig_req *req, json_object **out, ig_err *err)
 	unsigned char *bytes = NULL;
 	size_t len;
 	int n, quality = 0, stored, rc = IG_FAILED;
-	char id[37];
+	char id[IG_UUID_BUF];
 	ig_image_own row;
 	json_object *im;
 
@@ -367,7 +337,8 @@ ig_api_image_process(ig_req *req, json_object **out, ig_err *err)
 		if (read_op(json_object_array_get_idx(b.ops, i), i, &args[i], &kinds[i], err) != 0)
 			return IG_FAILED;
 	ig_image_work_begin();
-	if (load_source(b.image_id, req->caller.user_id, &img, &fmt, err) != 0)
+	if (ig_creative_load(b.image_id, req->caller.user_id, ig_cfg()->image_dir, ig_cfg()->max_image_pixels, &img,
+	    &fmt, err) != 0)
 		goto out;
 	if (apply_ops(&img, args, kinds, n, &fmt, &quality, err) != 0 ||
 	    ig_img_encode(img, fmt, quality, &bytes, &len, err) != 0)

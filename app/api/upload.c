@@ -117,7 +117,7 @@ text_parts(struct upload *u, ig_err *err)
 /* Check and store the file part: 1 with id, or 0 with err (nothing
  * stored). */
 static int
-store_file(struct upload *u, const ig_mp_part *file, char id[37], ig_err *err)
+store_file(struct upload *u, const ig_mp_part *file, char id[IG_UUID_BUF], ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
 	unsigned char *clean = NULL;
@@ -143,7 +143,7 @@ ig_api_image_upload(ig_req *req, json_object **out, ig_err *err)
 	struct upload *u = ig_xcalloc(1, sizeof(*u));
 	const ig_mp_part *file;
 	json_object *im;
-	char id[37];
+	char id[IG_UUID_BUF];
 	int rc = IG_FAILED;
 
 	u->row.user_id = req->caller.user_id;

@@ -92,6 +92,10 @@ const ig_route ig_routes[] = {
 	/* An upload (app/api/upload.c) and a processed copy (app/api/process.c). */
 	{ "POST", "/api/images", ig_api_image_upload, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, IG_BODY_UPLOAD },
 	{ "POST", "/api/image/process", ig_api_image_process, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	/* The builtin creative tools (app/api/creative.c): jobs waited for. */
+	{ "POST", "/api/creative/upscale", ig_api_creative_upscale, USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL, LONG },
+	{ "POST", "/api/creative/style-transfer", ig_api_creative_style, USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL, LONG },
+	{ "POST", "/api/creative/variations", ig_api_creative_variations, USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, SMALL, LONG },
 
 	/* Prompts and assistant (app/api/prompts.c, assistant.c). */
 	{ "POST", "/api/assistant/chat", ig_api_assistant_chat, USER, R, IG_RATE_GENERAL, NULL, SMALL, LONG },

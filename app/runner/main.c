@@ -53,6 +53,7 @@
 #include "lib/db/db.h"
 #include "lib/db/listen.h"
 #include "lib/jobs/batch.h"
+#include "lib/jobs/creative.h"
 #include "lib/jobs/job.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
@@ -280,6 +281,43 @@ run_local(ig_pool_task *t)
 		finish_done(a);
 }
 
+/* On a pool thread: a creative tool's job (lib/jobs/creative.h): the
+ * source transformed, or (a builtin image's variations) its prompt
+ * rendered anew; the results stored with their lineage. */
+static void
+run_creative(ig_pool_task *t)
+{
+	ig_active *a = ACTIVE_OF(t);
+	const ig_config *c = ig_cfg();
+	ig_creative cr;
+	ig_err err = { 0 };
+	int n = 1;
+
+	if (canceled_now(a))
+		return;
+	ig_creative_parse(a->job.request, &cr);
+	if (cr.render) {
+		if (a->ops->local(&a->call, &err) != 0)
+			goto fail;
+		for (int i = 0; i < a->call.nimages; i++)
+			if (ig_creative_store(&a->job, &cr, i, a->call.images[i].data, a->call.images[i].len, c->image_dir,
+			    c->max_image_pixels, &err) != 0)
+				goto fail;
+		n = a->call.nimages;
+	} else {
+		if (ig_creative_transform(&a->job, &cr, c->image_dir, c->max_image_pixels, &err) != 0)
+			goto fail;
+		n = strcmp(cr.operation, "variation") == 0 ? cr.count : 1;
+	}
+	if (ig_creative_finish(&a->job, n, &err) != 0 || ig_job_succeed(&a->job, runner_id, &err) != 0)
+		goto fail;
+	ig_logf(IG_LOG_INFO, "job_succeeded", "job %s (%s %s): %d image(s) in %lld ms", a->job.id, cr.operation,
+	    cr.image_id, n, (long long)(ig_now_ms() - a->started_ms));
+	return;
+fail:
+	record_fail(a, &err);
+}
+
 /* Act on an adapter's verdict. */
 static void
 advance(ig_runner *rn, ig_active *a, ig_step step, ig_http_req *next, ig_err *err)
@@ -357,7 +395,8 @@ start_job(ig_runner *rn, ig_job *job)
 	a->call.req = &a->req;
 	a->call.base_url = pc->base_url;
 	if (a->ops->local != NULL) {
-		to_pool(rn, a, run_local);
+		ig_creative cr;
+		to_pool(rn, a, ig_creative_parse(a->job.request, &cr) ? run_creative : run_local);
 		return;
 	}
 	if (a->ops->build(&a->call, &first, &err) != 0) {

@@ -135,12 +135,12 @@ static const char *const sql[SQL__MAX] = {
 	/* An upload ($11 NULL) or an image made from $11, which must be one
 	 * of $1's: no row otherwise. The text columns come from the parent;
 	 * an upload has no prompt and the provider "upload". */
-	[SQL_ADD_OWN] = "INSERT INTO images (user_id, idx, filename, prompt, negative_prompt, provider, model,"
+	[SQL_ADD_OWN] = "INSERT INTO images (user_id, job_id, idx, filename, prompt, negative_prompt, provider, model,"
 	" width, height, size_bytes, sha256, mime_type, title, tags, parent_id, operation)"
-	" SELECT $1::uuid, 0, $2, coalesce(p.prompt, ''), p.negative_prompt, coalesce(p.provider, 'upload'),"
+	" SELECT $1::uuid, $12::uuid, $13::int, $2, coalesce(p.prompt, ''), p.negative_prompt, coalesce(p.provider, 'upload'),"
 	" coalesce(p.model, ''), $3::int, $4::int, $5::bigint, $6, $7, $8, " TAGS_OF("$9::jsonb") ", p.id, $10"
 	" FROM (SELECT 1) one LEFT JOIN images p ON p.id = $11::uuid AND p.user_id = $1::uuid"
-	" WHERE $11::uuid IS NULL OR p.id IS NOT NULL RETURNING id",
+	" WHERE $11::uuid IS NULL OR p.id IS NOT NULL ON CONFLICT (job_id, idx) DO NOTHING RETURNING id",
 };
 
 /* Run a statement that answers at most one row: 1 when it did, 0 when
@@ -522,18 +522,19 @@ ig_image_delete(const char *id, const char *user_id, const char *image_dir, ig_e
 }
 
 int
-ig_image_add_own(const ig_image_own *im, char id_out[37], ig_err *err)
+ig_image_add_own(const ig_image_own *im, char id_out[IG_UUID_BUF], ig_err *err)
 {
-	char w[16], h[16], size[24], *tags = strings_param(im->tags, im->ntags, 0);
+	char w[16], h[16], size[24], idx[16], *tags = strings_param(im->tags, im->ntags, 0);
 	const char *p[] = { im->user_id, im->filename, w, h, size, im->sha256, im->mime_type, im->title, tags,
-		im->operation, im->parent_id };
+		im->operation, im->parent_id, im->job_id, idx };
 	PGresult *r;
 	int added;
 
 	snprintf(w, sizeof(w), "%d", im->width);
 	snprintf(h, sizeof(h), "%d", im->height);
 	snprintf(size, sizeof(size), "%zu", im->size_bytes);
-	r = ig_db_exec(sql[SQL_ADD_OWN], 11, p, 0, err);
+	snprintf(idx, sizeof(idx), "%d", im->idx);
+	r = ig_db_exec(sql[SQL_ADD_OWN], 13, p, 0, err);
 	free(tags);
 	if (r == NULL)
 		return -1;

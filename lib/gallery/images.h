@@ -79,13 +79,16 @@ typedef struct ig_image_own {
 	size_t size_bytes;
 	const char *sha256;       /* hex of the stored bytes */
 	const char *mime_type;
+	const char *job_id;       /* NULL, or the job (a creative tool's) that made it */
+	int idx;                  /* its place among that job's images */
 } ig_image_own;
 
 /* Add the row of such an image, without a thumbnail. An upload has an
  * empty prompt and the provider "upload"; an image made from parent_id
  * takes its prompt, negative prompt, provider and model, and parent_id must
  * be one of user_id's images. 1 with id_out, 0 when parent_id is not (or no
- * longer) user_id's, -1 with err. */
+ * longer) user_id's or job_id already has an image at idx (a job re-run
+ * after a lost lease: the first stays), -1 with err. */
 int ig_image_add_own(const ig_image_own *im, char id_out[IG_UUID_BUF], ig_err *err);
 
 /* Record the thumbnail (a file name beside it) of the image stored as

@@ -215,7 +215,7 @@ out:
 
 int
 ig_store_own(const char *image_dir, const ig_image_own *row, const unsigned char *data, size_t len,
-    ig_img_format fmt, int width, int height, long max_pixels, char id_out[37], ig_err *err)
+    ig_img_format fmt, int width, int height, long max_pixels, char id_out[IG_UUID_BUF], ig_err *err)
 {
 	ig_image_own r = *row;
 	unsigned char sum[IG_SHA256_LEN], rnd[8];

@@ -57,7 +57,7 @@ int ig_store_write_error(ig_err *err, int errnum);
  * (nothing stored), -1 with err.
  */
 int ig_store_own(const char *image_dir, const ig_image_own *row, const unsigned char *data, size_t len,
-    ig_img_format fmt, int width, int height, long max_pixels, char id_out[37], ig_err *err);
+    ig_img_format fmt, int width, int height, long max_pixels, char id_out[IG_UUID_BUF], ig_err *err);
 
 /* Read dir/name (a stored image) whole into *out (malloc'ed, the caller
  * frees) and *len: 0, or -1 with errno (ENOENT when it is gone, EFBIG over

@@ -151,7 +151,7 @@ file_exists(const char *name)
  * of them. */
 START_TEST(gallery_lists_own_images_with_thumbnails)
 {
-	char uid[37], uid2[37], *a = user("gla", uid), *b = user("glb", uid2), *ids, *thumb, path[512];
+	char uid[IG_UUID_BUF], uid2[IG_UUID_BUF], *a = user("gla", uid), *b = user("glb", uid2), *ids, *thumb, path[512];
 	json_object *o, *it;
 
 	ids = generate(a, "a lighthouse at dusk", 2);
@@ -220,7 +220,7 @@ search(const char *token, const char *q, const char *prompt)
  * matching rows stay out. */
 START_TEST(search_in_english_and_chinese)
 {
-	char uid[37], uid2[37], *a = user("gqa", uid), *b = user("gqb", uid2);
+	char uid[IG_UUID_BUF], uid2[IG_UUID_BUF], *a = user("gqa", uid), *b = user("gqb", uid2);
 
 	insert_rows(uid, 1, "'山上的夕陽'", "", "");
 	insert_rows(uid, 1, "'A red Fox in snow'", "negative_prompt", "'blurry 汚れ'");
@@ -281,7 +281,7 @@ walk(const char *token, const char *query, int limit, char *out, size_t outlen, 
  * the order asked; tag is repeatable and all must match. */
 START_TEST(filters_and_cursor_pages)
 {
-	char uid[37], *a = user("gfa", uid), got[8192], *want, q[512];
+	char uid[IG_UUID_BUF], *a = user("gfa", uid), got[8192], *want, q[512];
 	int n, pages;
 	json_object *o;
 
@@ -356,7 +356,7 @@ END_TEST
  * total_is_estimate; at 10,000 exactly it is exact. */
 START_TEST(total_is_exact_up_to_ten_thousand)
 {
-	char uid[37], *a = user("gta", uid);
+	char uid[IG_UUID_BUF], *a = user("gta", uid);
 	json_object *o;
 
 	insert_rows(uid, 10000, "'t'", "", "");
@@ -385,8 +385,8 @@ state_of(const char *id)
  * that is not, in the list's order); then each change applies to all. */
 START_TEST(organize_all_or_nothing)
 {
-	char uid[37], uid2[37], *a = user("goa", uid), *b = user("gob", uid2), *mine, *theirs, *s1, *s2, *t1, *t2;
-	char m1[37], m2[37];
+	char uid[IG_UUID_BUF], uid2[IG_UUID_BUF], *a = user("goa", uid), *b = user("gob", uid2), *mine, *theirs, *s1, *s2, *t1, *t2;
+	char m1[IG_UUID_BUF], m2[IG_UUID_BUF];
 	it_resp r;
 	json_object *o;
 
@@ -498,7 +498,7 @@ END_TEST
  * chunk, lineage both ways; another user (and a made-up id) gets 404. */
 START_TEST(image_detail_and_lineage)
 {
-	char uid[37], uid2[37], *a = user("gda", uid), *b = user("gdb", uid2), *ids, path[256], c[37];
+	char uid[IG_UUID_BUF], uid2[IG_UUID_BUF], *a = user("gda", uid), *b = user("gdb", uid2), *ids, path[256], c[IG_UUID_BUF];
 	json_object *o;
 
 	ids = generate(a, "a paper boat", 2);
@@ -542,7 +542,7 @@ END_TEST
  * 404 and the row stays as it was. */
 START_TEST(patch_image)
 {
-	char uid[37], uid2[37], *a = user("gpa", uid), *b = user("gpb", uid2), *id, *s0, *s1, path[256];
+	char uid[IG_UUID_BUF], uid2[IG_UUID_BUF], *a = user("gpa", uid), *b = user("gpb", uid2), *id, *s0, *s1, path[256];
 	char long_title[202];
 	it_resp r;
 	json_object *o;
@@ -623,8 +623,8 @@ END_TEST
  * 404 and the image, its file and its thumbnail stay. */
 START_TEST(delete_removes_row_file_and_thumbnail)
 {
-	char uid[37], uid2[37], *a = user("gxa", uid), *b = user("gxb", uid2), *ids, *file, *thumb, *n, path[256];
-	char url[512], turl[512], c[37];
+	char uid[IG_UUID_BUF], uid2[IG_UUID_BUF], *a = user("gxa", uid), *b = user("gxb", uid2), *ids, *file, *thumb, *n, path[256];
+	char url[512], turl[512], c[IG_UUID_BUF];
 	it_resp r;
 	json_object *o;
 
@@ -689,7 +689,7 @@ END_TEST
  * gets 403 and the row stays). */
 START_TEST(api_key_scopes)
 {
-	char uid[37], *a = user("gka", uid), *id, *s0, *s1, path[256], key[128];
+	char uid[IG_UUID_BUF], *a = user("gka", uid), *id, *s0, *s1, path[256], key[128];
 	it_resp r;
 	json_object *o;
 

@@ -29,6 +29,9 @@
 
 #include "lib/core/util.h"
 #include "tests/integration/itest.h"
+#include "tests/integration/itest_img.h"
+
+enum { W = IT_QUAD_W, H = IT_QUAD_H };
 
 static const char *
 next_source(void)
@@ -36,61 +39,7 @@ next_source(void)
 	return it_source(170, 30, 100);
 }
 
-/* A new user: its token (caller frees) and id (uid, 37 bytes), which
- * GET /api/user says. */
-static char *
-user(const char *prefix, char *uid)
-{
-	char *token = it_new_user(prefix, next_source(), NULL);
-	json_object *o;
-	it_resp r;
-
-	it_json(&r, next_source(), "GET", "/api/user", token, NULL);
-	IT_EXPECT(&r, 200);
-	o = it_json_body(&r);
-	snprintf(uid, 37, "%s", it_js(o, "user.id"));
-	json_object_put(o);
-	it_resp_free(&r);
-	return token;
-}
-
 /* --- images made here ---------------------------------------------------- */
-
-enum { W = 64, H = 32 };
-#define RED 0xff0000
-#define GREEN 0x00ff00
-#define BLUE 0x0000ff
-#define WHITE 0xffffff
-
-/* 64×32, quadrants: top-left red, top-right green, bottom-left blue,
- * bottom-right white. */
-static gdImagePtr
-quadrants(void)
-{
-	gdImagePtr im = gdImageCreateTrueColor(W, H);
-
-	gdImageFilledRectangle(im, 0, 0, W / 2 - 1, H / 2 - 1, gdTrueColor(255, 0, 0));
-	gdImageFilledRectangle(im, W / 2, 0, W - 1, H / 2 - 1, gdTrueColor(0, 255, 0));
-	gdImageFilledRectangle(im, 0, H / 2, W / 2 - 1, H - 1, gdTrueColor(0, 0, 255));
-	gdImageFilledRectangle(im, W / 2, H / 2, W - 1, H - 1, gdTrueColor(255, 255, 255));
-	return im;
-}
-
-/* The quadrants image encoded as fmt ("png", "jpeg", "webp"): *len bytes
- * (gdFree). */
-static unsigned char *
-encoded(const char *fmt, size_t *len)
-{
-	gdImagePtr im = quadrants();
-	int n = 0;
-	void *p = strcmp(fmt, "png") == 0 ? gdImagePngPtr(im, &n) :
-	    strcmp(fmt, "jpeg") == 0 ? gdImageJpegPtr(im, &n, 95) : gdImageWebpPtrEx(im, &n, 95);
-
-	gdImageDestroy(im);
-	ck_assert_msg(p != NULL && n > 0, "libgd could not encode %s", fmt);
-	*len = (size_t)n;
-	return p;
-}
 
 /* The quadrants PNG with its IHDR changed to declare w × h (the CRC
  * made again): what a decompression bomb looks like from its header.
@@ -98,7 +47,7 @@ encoded(const char *fmt, size_t *len)
 static unsigned char *
 png_declaring(uint32_t w, uint32_t h, size_t *len)
 {
-	unsigned char *png = encoded("png", len);
+	unsigned char *png = it_img_encoded("png", len);
 	uint32_t be[3] = { htonl(w), htonl(h), 0 };
 
 	/* signature (8), IHDR length and type (8), width and height, the
@@ -110,84 +59,6 @@ png_declaring(uint32_t w, uint32_t h, size_t *len)
 }
 
 /* --- requests ------------------------------------------------------------ */
-
-struct part {
-	const char *name, *filename;
-	const void *data;
-	size_t len;
-};
-
-#define BOUNDARY "igtestBoundary7MA4YWxk"
-
-/* A multipart/form-data body of the n parts (RFC 7578). */
-static void
-multipart(ig_buf *b, const struct part *parts, int n)
-{
-	for (int i = 0; i < n; i++) {
-		ig_buf_printf(b, "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"", parts[i].name);
-		if (parts[i].filename)
-			ig_buf_printf(b, "; filename=\"%s\"\r\nContent-Type: application/octet-stream", parts[i].filename);
-		ig_buf_puts(b, "\r\n\r\n");
-		ig_buf_append(b, parts[i].data, parts[i].len);
-		ig_buf_puts(b, "\r\n");
-	}
-	ig_buf_puts(b, "--" BOUNDARY "--\r\n");
-}
-
-/* POST /api/images with body (ctype as its Content-Type) as token. */
-static void
-post_upload(it_resp *r, const char *token, const char *ctype, const char *body, size_t len)
-{
-	char h[256];
-	const char *hdrs[] = { h, NULL };
-	it_req q = { .method = "POST", .path = "/api/images", .body = body, .len = len, .headers = hdrs,
-		.bearer = token, .source_ip = next_source(), .timeout_s = 60 };
-
-	snprintf(h, sizeof(h), "Content-Type: %s", ctype);
-	it_request(&q, r);
-}
-
-/* Upload the n parts as token: the answer. */
-static void
-upload_parts(it_resp *r, const char *token, const struct part *parts, int n)
-{
-	ig_buf b = { 0 };
-
-	multipart(&b, parts, n);
-	post_upload(r, token, "multipart/form-data; boundary=" BOUNDARY, b.data, b.len);
-	ig_buf_free(&b);
-}
-
-/* The image of a 201 answer (caller puts); r is freed. */
-static json_object *
-created(it_resp *r)
-{
-	json_object *o, *im;
-
-	IT_EXPECT(r, 201);
-	o = it_json_body(r);
-	im = json_object_get(it_jneed(o, "image", json_type_object));
-	json_object_put(o);
-	it_resp_free(r);
-	return im;
-}
-
-/* Upload data as file (with title and tags when not NULL) as token; 201
- * and the image object (caller puts). */
-static json_object *
-upload(const char *token, const void *data, size_t len, const char *title, const char *tags)
-{
-	struct part parts[3] = { { "file", "in.bin", data, len } };
-	int n = 1;
-	it_resp r;
-
-	if (title)
-		parts[n++] = (struct part){ "title", NULL, title, strlen(title) };
-	if (tags)
-		parts[n++] = (struct part){ "tags", NULL, tags, strlen(tags) };
-	upload_parts(&r, token, parts, n);
-	return created(&r);
-}
 
 /* POST /api/image/process with {"image_id": id, "operations": ops} as
  * token: the answer in r. */
@@ -205,68 +76,12 @@ process(const char *token, const char *id, const char *ops)
 	it_resp r;
 
 	post_process(&r, token, id, ops);
-	return created(&r);
+	return it_img_created(&r);
 }
 
-/* The stored file of image object im, fetched through nginx: its bytes
- * (caller frees) and *len. */
-static char *
-fetch(json_object *im, size_t *len)
-{
-	it_resp r;
-	char *p;
-
-	it_http("GET", it_js(im, "url"), NULL, 0, &r);
-	IT_EXPECT(&r, 200);
-	*len = r.body.len;
-	p = ig_xmalloc(r.body.len + 1);
-	memcpy(p, r.body.data, r.body.len);
-	it_resp_free(&r);
-	return p;
-}
-
-/* The stored image of im decoded (caller destroys). */
-static gdImagePtr
-pixels_of(json_object *im)
-{
-	size_t len;
-	char *p = fetch(im, &len);
-	const char *mime = it_js(im, "mime_type");
-	gdImagePtr g = strcmp(mime, "image/png") == 0 ? gdImageCreateFromPngPtr((int)len, p) :
-	    strcmp(mime, "image/jpeg") == 0 ? gdImageCreateFromJpegPtr((int)len, p) : gdImageCreateFromWebpPtr((int)len, p);
-
-	free(p);
-	ck_assert_msg(g != NULL, "the stored %s does not decode", mime);
-	ck_assert_int_eq(gdImageSX(g), (int)it_jint(im, "width"));
-	ck_assert_int_eq(gdImageSY(g), (int)it_jint(im, "height"));
-	return g;
-}
-
-/* Fail unless the pixel at x, y of g is within tol of rgb (each channel). */
-static void
-assert_pixel(gdImagePtr g, int x, int y, int rgb, int tol, const char *what)
-{
-	int c = gdImageGetTrueColorPixel(g, x, y);
-	int dr = abs(gdTrueColorGetRed(c) - (rgb >> 16)), dg = abs(gdTrueColorGetGreen(c) - ((rgb >> 8) & 0xff)),
-	    db = abs(gdTrueColorGetBlue(c) - (rgb & 0xff));
-
-	ck_assert_msg(dr <= tol && dg <= tol && db <= tol, "%s: pixel (%d,%d) is #%02x%02x%02x, want #%06x", what, x, y,
-	    gdTrueColorGetRed(c), gdTrueColorGetGreen(c), gdTrueColorGetBlue(c), rgb);
-}
-
-/* The number of uid's rows, and of files in the image store that uploads
- * and processes make (upload_*, process_*: other suites' generations may
- * still be writing thumbnails of their own). */
-static long
-rows_of(const char *uid)
-{
-	char *n = it_psql("SELECT count(*) FROM images WHERE user_id = '%s'", it_sql_safe(uid));
-	long v = atol(n);
-
-	free(n);
-	return v;
-}
-
+/* The number of files in the image store that uploads and processes
+ * make (upload_*, process_*: other suites' generations may still be
+ * writing thumbnails of their own). */
 static long
 store_files(void)
 {
@@ -300,12 +115,12 @@ START_TEST(uploads_each_format)
 {
 	static const char *const fmts[] = { "png", "jpeg", "webp" };
 	static const char *const mimes[] = { "image/png", "image/jpeg", "image/webp" };
-	char uid[37], *a = user("pua", uid);
+	char uid[IG_UUID_BUF], *a = it_img_user("pua", uid);
 
 	for (int i = 0; i < 3; i++) {
 		size_t len, got;
-		unsigned char *data = encoded(fmts[i], &len);
-		json_object *im = upload(a, data, len, "Quadrants 四象限", " b , a,,c ,"), *o;
+		unsigned char *data = it_img_encoded(fmts[i], &len);
+		json_object *im = it_img_upload(a, data, len, "Quadrants 四象限", " b , a,,c ,"), *o;
 		char *bytes, path[128];
 		gdImagePtr g;
 		it_resp r;
@@ -320,13 +135,13 @@ START_TEST(uploads_each_format)
 		ck_assert_int_eq(it_jint(im, "width"), W);
 		ck_assert_int_eq(it_jint(im, "height"), H);
 		ck_assert_int_eq(it_jint(im, "size_bytes"), (int64_t)len);
-		bytes = fetch(im, &got);
+		bytes = it_img_fetch(im, &got);
 		ck_assert_msg(got == len && memcmp(bytes, data, len) == 0, "%s not stored as sent", fmts[i]);
 		free(bytes);
 		ck_assert_int_eq((int)it_get_status(next_source(), it_js(im, "thumbnail_url"), NULL), 200);
-		g = pixels_of(im);
-		assert_pixel(g, 4, 4, RED, 40, fmts[i]);
-		assert_pixel(g, W - 4, H - 4, WHITE, 40, fmts[i]);
+		g = it_img_pixels(im);
+		it_img_assert_pixel(g, 4, 4, RED, 40, fmts[i]);
+		it_img_assert_pixel(g, W - 4, H - 4, WHITE, 40, fmts[i]);
 		gdImageDestroy(g);
 		snprintf(path, sizeof(path), "/api/images/%s", it_js(im, "id"));
 		it_json(&r, next_source(), "GET", path, a, NULL);
@@ -338,7 +153,7 @@ START_TEST(uploads_each_format)
 		json_object_put(im);
 		gdFree(data);
 	}
-	ck_assert_int_eq(rows_of(uid), 3);
+	ck_assert_int_eq(it_img_rows_of(uid), 3);
 	free(a);
 }
 END_TEST
@@ -349,29 +164,29 @@ static void
 refused(const char *what, const char *token, const char *uid, const char *ctype, const char *body, size_t len,
     long status, const char *code, const char *msg_part)
 {
-	long rows = rows_of(uid), files = store_files();
+	long rows = it_img_rows_of(uid), files = store_files();
 	double t0 = now_ms();
 	json_object *o;
 	it_resp r;
 
-	post_upload(&r, token, ctype, body, len);
+	it_img_post_upload(&r, token, ctype, body, len);
 	printf("upload refused (%s): %ld in %.1f ms\n", what, r.status, now_ms() - t0);
 	it_expect_error(&r, status, code, "file", &o);
 	if (msg_part)
 		ck_assert_msg(strstr(it_js(o, "error.message"), msg_part) != NULL, "%s: %s", what, r.body.data);
 	json_object_put(o);
 	it_resp_free(&r);
-	ck_assert_msg(rows_of(uid) == rows, "%s: a row was stored", what);
+	ck_assert_msg(it_img_rows_of(uid) == rows, "%s: a row was stored", what);
 	ck_assert_msg(store_files() == files, "%s: a file was stored", what);
 }
 
 static void
-refused_parts(const char *what, const char *token, const char *uid, const struct part *parts, int n)
+refused_parts(const char *what, const char *token, const char *uid, const struct it_part *parts, int n)
 {
 	ig_buf b = { 0 };
 
-	multipart(&b, parts, n);
-	refused(what, token, uid, "multipart/form-data; boundary=" BOUNDARY, b.data, b.len, 400, "invalid_request",
+	it_img_multipart(&b, parts, n);
+	refused(what, token, uid, "multipart/form-data; boundary=" IT_IMG_BOUNDARY, b.data, b.len, 400, "invalid_request",
 	    NULL);
 	ig_buf_free(&b);
 }
@@ -382,30 +197,30 @@ refused_parts(const char *what, const char *token, const char *uid, const struct
  * empty file: each 400 naming file, nothing stored. */
 START_TEST(refused_uploads_store_nothing)
 {
-	char uid[37], *a = user("pub", uid);
+	char uid[IG_UUID_BUF], *a = it_img_user("pub", uid);
 	size_t len;
-	unsigned char *png = encoded("png", &len), *jpeg, *bomb;
+	unsigned char *png = it_img_encoded("png", &len), *jpeg, *bomb;
 	size_t jlen, blen;
 	static const char text[] = "GIF89a not an image we take";
 	ig_buf b = { 0 };
 
-	jpeg = encoded("jpeg", &jlen);
+	jpeg = it_img_encoded("jpeg", &jlen);
 	bomb = png_declaring(16000, 16000, &blen);
-	refused_parts("wrong magic", a, uid, (struct part[]){ { "file", "x.png", text, sizeof(text) - 1 } }, 1);
-	refused_parts("truncated png", a, uid, (struct part[]){ { "file", "x.png", png, len / 2 } }, 1);
-	refused_parts("truncated jpeg", a, uid, (struct part[]){ { "file", "x.jpg", jpeg, jlen - 40 } }, 1);
-	refused_parts("16000x16000 header", a, uid, (struct part[]){ { "file", "bomb.png", bomb, blen } }, 1);
+	refused_parts("wrong magic", a, uid, (struct it_part[]){ { "file", "x.png", text, sizeof(text) - 1 } }, 1);
+	refused_parts("truncated png", a, uid, (struct it_part[]){ { "file", "x.png", png, len / 2 } }, 1);
+	refused_parts("truncated jpeg", a, uid, (struct it_part[]){ { "file", "x.jpg", jpeg, jlen - 40 } }, 1);
+	refused_parts("16000x16000 header", a, uid, (struct it_part[]){ { "file", "bomb.png", bomb, blen } }, 1);
 	refused_parts("two file parts", a, uid,
-	    (struct part[]){ { "file", "a.png", png, len }, { "file", "b.png", png, len } }, 2);
-	refused_parts("no file part", a, uid, (struct part[]){ { "title", NULL, "t", 1 } }, 1);
-	refused_parts("empty file", a, uid, (struct part[]){ { "file", "e.png", "", 0 } }, 1);
-	multipart(&b, (struct part[]){ { "file", "a.png", png, len } }, 1);
+	    (struct it_part[]){ { "file", "a.png", png, len }, { "file", "b.png", png, len } }, 2);
+	refused_parts("no file part", a, uid, (struct it_part[]){ { "title", NULL, "t", 1 } }, 1);
+	refused_parts("empty file", a, uid, (struct it_part[]){ { "file", "e.png", "", 0 } }, 1);
+	it_img_multipart(&b, (struct it_part[]){ { "file", "a.png", png, len } }, 1);
 	refused("no boundary", a, uid, "multipart/form-data", b.data, b.len, 400, "invalid_request", NULL);
 	refused("not multipart", a, uid, "image/png", (const char *)png, len, 400, "invalid_request", NULL);
 	ig_buf_free(&b);
 	/* The same PNG whole is taken: the refusals were about the bytes. */
-	json_object_put(upload(a, png, len, NULL, NULL));
-	ck_assert_int_eq(rows_of(uid), 1);
+	json_object_put(it_img_upload(a, png, len, NULL, NULL));
+	ck_assert_int_eq(it_img_rows_of(uid), 1);
 	gdFree(png);
 	gdFree(jpeg);
 	gdFree(bomb);
@@ -419,18 +234,18 @@ END_TEST
  * 413 naming file and the setting, nothing stored. */
 START_TEST(oversize_uploads_are_413)
 {
-	char uid[37], *a = user("puc", uid);
+	char uid[IG_UUID_BUF], *a = it_img_user("puc", uid);
 	size_t max = 20u * 1024 * 1024, len;
-	unsigned char *png = encoded("png", &len), *big = ig_xcalloc(1, max + 200 * 1024);
+	unsigned char *png = it_img_encoded("png", &len), *big = ig_xcalloc(1, max + 200 * 1024);
 	ig_buf b = { 0 };
 
 	memcpy(big, png, len);
-	multipart(&b, (struct part[]){ { "file", "big.png", big, max + 1 } }, 1);
-	refused("file 1 byte over IG_MAX_UPLOAD", a, uid, "multipart/form-data; boundary=" BOUNDARY, b.data, b.len, 413,
+	it_img_multipart(&b, (struct it_part[]){ { "file", "big.png", big, max + 1 } }, 1);
+	refused("file 1 byte over IG_MAX_UPLOAD", a, uid, "multipart/form-data; boundary=" IT_IMG_BOUNDARY, b.data, b.len, 413,
 	    "payload_too_large", "IG_MAX_UPLOAD");
 	ig_buf_free(&b);
-	multipart(&b, (struct part[]){ { "file", "big.png", big, max + 200 * 1024 } }, 1);
-	refused("body past the upload limit", a, uid, "multipart/form-data; boundary=" BOUNDARY, b.data, b.len, 413,
+	it_img_multipart(&b, (struct it_part[]){ { "file", "big.png", big, max + 200 * 1024 } }, 1);
+	refused("body past the upload limit", a, uid, "multipart/form-data; boundary=" IT_IMG_BOUNDARY, b.data, b.len, 413,
 	    "payload_too_large", "IG_MAX_UPLOAD");
 	ig_buf_free(&b);
 	free(big);
@@ -443,9 +258,9 @@ END_TEST
  * unknown part, each named. */
 START_TEST(upload_text_parts_are_checked)
 {
-	char uid[37], *a = user("pud", uid), title[300], tag[80];
+	char uid[IG_UUID_BUF], *a = it_img_user("pud", uid), title[300], tag[80];
 	size_t len;
-	unsigned char *png = encoded("png", &len);
+	unsigned char *png = it_img_encoded("png", &len);
 	static const char *const fields[] = { "title", "tags", "caption" };
 	const char *values[3];
 	it_resp r;
@@ -458,12 +273,12 @@ START_TEST(upload_text_parts_are_checked)
 	values[1] = tag;
 	values[2] = "hello";
 	for (int i = 0; i < 3; i++) {
-		upload_parts(&r, a, (struct part[]){ { "file", "a.png", png, len }, { fields[i], NULL, values[i],
+		it_img_upload_parts(&r, a, (struct it_part[]){ { "file", "a.png", png, len }, { fields[i], NULL, values[i],
 		    strlen(values[i]) } }, 2);
 		it_expect_error(&r, 400, "invalid_request", fields[i], NULL);
 		it_resp_free(&r);
 	}
-	ck_assert_int_eq(rows_of(uid), 0);
+	ck_assert_int_eq(it_img_rows_of(uid), 0);
 	gdFree(png);
 	free(a);
 }
@@ -471,23 +286,11 @@ END_TEST
 
 /* --- process ------------------------------------------------------------- */
 
-/* The quadrants PNG uploaded as token: its image (caller puts). */
-static json_object *
-source_png(const char *token)
-{
-	size_t len;
-	unsigned char *png = encoded("png", &len);
-	json_object *im = upload(token, png, len, NULL, NULL);
-
-	gdFree(png);
-	return im;
-}
-
 /* Each operation on the quadrants image, checked at sample pixels. */
 START_TEST(each_operation_gives_its_pixels)
 {
-	char uid[37], *a = user("ppa", uid);
-	json_object *src = source_png(a), *im;
+	char uid[IG_UUID_BUF], *a = it_img_user("ppa", uid);
+	json_object *src = it_img_source_png(a), *im;
 	const char *id = it_js(src, "id");
 	gdImagePtr g;
 	size_t len;
@@ -496,66 +299,66 @@ START_TEST(each_operation_gives_its_pixels)
 	/* rotate 90 clockwise: 32×64, the red top-left goes top-right, blue
 	 * bottom-left comes top-left. */
 	im = process(a, id, "[{\"op\":\"rotate\",\"degrees\":90}]");
-	g = pixels_of(im);
+	g = it_img_pixels(im);
 	ck_assert_int_eq(gdImageSX(g), H);
 	ck_assert_int_eq(gdImageSY(g), W);
-	assert_pixel(g, H - 4, 4, RED, 0, "rotate 90");
-	assert_pixel(g, 4, 4, BLUE, 0, "rotate 90");
-	assert_pixel(g, 4, W - 4, WHITE, 0, "rotate 90");
+	it_img_assert_pixel(g, H - 4, 4, RED, 0, "rotate 90");
+	it_img_assert_pixel(g, 4, 4, BLUE, 0, "rotate 90");
+	it_img_assert_pixel(g, 4, W - 4, WHITE, 0, "rotate 90");
 	ck_assert_str_eq(it_js(im, "mime_type"), "image/png");
 	gdImageDestroy(g);
 	json_object_put(im);
 	/* crop the green quadrant's corner */
 	im = process(a, id, "[{\"op\":\"crop\",\"x\":36,\"y\":2,\"width\":16,\"height\":8}]");
-	g = pixels_of(im);
+	g = it_img_pixels(im);
 	ck_assert_int_eq(gdImageSX(g), 16);
 	ck_assert_int_eq(gdImageSY(g), 8);
-	assert_pixel(g, 0, 0, GREEN, 0, "crop");
-	assert_pixel(g, 15, 7, GREEN, 0, "crop");
+	it_img_assert_pixel(g, 0, 0, GREEN, 0, "crop");
+	it_img_assert_pixel(g, 15, 7, GREEN, 0, "crop");
 	gdImageDestroy(g);
 	json_object_put(im);
 	/* flip horizontal: red top-right */
 	im = process(a, id, "[{\"op\":\"flip\",\"direction\":\"horizontal\"}]");
-	g = pixels_of(im);
-	assert_pixel(g, W - 4, 4, RED, 0, "flip");
-	assert_pixel(g, 4, H - 4, WHITE, 0, "flip");
+	g = it_img_pixels(im);
+	it_img_assert_pixel(g, W - 4, 4, RED, 0, "flip");
+	it_img_assert_pixel(g, 4, H - 4, WHITE, 0, "flip");
 	gdImageDestroy(g);
 	json_object_put(im);
 	/* grayscale: red becomes a grey (r = g = b, Rec. 601 luma about 76) */
 	im = process(a, id, "[{\"op\":\"filter\",\"name\":\"grayscale\"}]");
-	g = pixels_of(im);
+	g = it_img_pixels(im);
 	{
 		int c = gdImageGetTrueColorPixel(g, 4, 4);
 		ck_assert_int_eq(gdTrueColorGetRed(c), gdTrueColorGetGreen(c));
 		ck_assert_int_eq(gdTrueColorGetGreen(c), gdTrueColorGetBlue(c));
 		ck_assert_msg(gdTrueColorGetRed(c) > 40 && gdTrueColorGetRed(c) < 110, "grey %d", gdTrueColorGetRed(c));
 	}
-	assert_pixel(g, W - 4, H - 4, WHITE, 0, "grayscale");
+	it_img_assert_pixel(g, W - 4, H - 4, WHITE, 0, "grayscale");
 	gdImageDestroy(g);
 	json_object_put(im);
 	/* invert: red becomes cyan */
 	im = process(a, id, "[{\"op\":\"filter\",\"name\":\"invert\"}]");
-	g = pixels_of(im);
-	assert_pixel(g, 4, 4, 0x00ffff, 0, "invert");
+	g = it_img_pixels(im);
+	it_img_assert_pixel(g, 4, 4, 0x00ffff, 0, "invert");
 	gdImageDestroy(g);
 	json_object_put(im);
 	/* convert to jpeg: JPEG bytes, type and extension; colours kept */
 	im = process(a, id, "[{\"op\":\"convert\",\"format\":\"jpeg\",\"quality\":95}]");
 	ck_assert_str_eq(it_js(im, "mime_type"), "image/jpeg");
 	ck_assert_msg(strstr(it_js(im, "filename"), ".jpg") != NULL, "%s", it_js(im, "filename"));
-	bytes = fetch(im, &len);
+	bytes = it_img_fetch(im, &len);
 	ck_assert(len > 3 && memcmp(bytes, "\xff\xd8\xff", 3) == 0);
 	free(bytes);
-	g = pixels_of(im);
-	assert_pixel(g, 4, 4, RED, 40, "convert jpeg");
+	g = it_img_pixels(im);
+	it_img_assert_pixel(g, 4, 4, RED, 40, "convert jpeg");
 	gdImageDestroy(g);
 	json_object_put(im);
 	/* watermark: the size stays, pixels near the bottom-right change, the
 	 * top-left does not; Chinese text renders (the font has the glyphs) */
 	im = process(a, id, "[{\"op\":\"watermark\",\"text\":\"水印 ok\",\"position\":\"top-left\",\"opacity\":1}]");
-	g = pixels_of(im);
+	g = it_img_pixels(im);
 	ck_assert_int_eq(gdImageSX(g), W);
-	assert_pixel(g, W - 2, H - 2, WHITE, 0, "watermark elsewhere");
+	it_img_assert_pixel(g, W - 2, H - 2, WHITE, 0, "watermark elsewhere");
 	{
 		int changed = 0;
 		for (int y = 0; y < H / 2; y++)
@@ -587,17 +390,17 @@ START_TEST(resize_fits_give_their_sizes)
 		{ "[{\"op\":\"resize\",\"width\":32}]", 32, 16 },
 		{ "[{\"op\":\"resize\",\"height\":64}]", 128, 64 },
 	};
-	char uid[37], *a = user("ppb", uid);
-	json_object *src = source_png(a);
+	char uid[IG_UUID_BUF], *a = it_img_user("ppb", uid);
+	json_object *src = it_img_source_png(a);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_object *im = process(a, it_js(src, "id"), cases[i].ops);
-		gdImagePtr g = pixels_of(im);
+		gdImagePtr g = it_img_pixels(im);
 
 		ck_assert_msg(gdImageSX(g) == cases[i].w && gdImageSY(g) == cases[i].h, "%s: %dx%d, want %dx%d",
 		    cases[i].ops, gdImageSX(g), gdImageSY(g), cases[i].w, cases[i].h);
-		assert_pixel(g, 1, 1, RED, 24, cases[i].ops);
-		assert_pixel(g, gdImageSX(g) - 2, gdImageSY(g) - 2, WHITE, 24, cases[i].ops);
+		it_img_assert_pixel(g, 1, 1, RED, 24, cases[i].ops);
+		it_img_assert_pixel(g, gdImageSX(g) - 2, gdImageSY(g) - 2, WHITE, 24, cases[i].ops);
 		gdImageDestroy(g);
 		json_object_put(im);
 	}
@@ -611,10 +414,10 @@ END_TEST
  * parent_id, the sources' children lists, and the source unchanged. */
 START_TEST(chain_and_lineage)
 {
-	char uid[37], *a = user("ppc", uid), path[128], *sha_before, *sha_after;
+	char uid[IG_UUID_BUF], *a = it_img_user("ppc", uid), path[128], *sha_before, *sha_after;
 	size_t jlen;
-	unsigned char *jpeg = encoded("jpeg", &jlen);
-	json_object *src = upload(a, jpeg, jlen, NULL, NULL), *b, *c, *o;
+	unsigned char *jpeg = it_img_encoded("jpeg", &jlen);
+	json_object *src = it_img_upload(a, jpeg, jlen, NULL, NULL), *b, *c, *o;
 	gdImagePtr g;
 	it_resp r;
 
@@ -625,18 +428,18 @@ START_TEST(chain_and_lineage)
 	ck_assert_str_eq(it_js(b, "mime_type"), "image/jpeg");
 	ck_assert_str_eq(it_js(b, "operation"), "process");
 	ck_assert_str_eq(it_js(b, "parent_id"), it_js(src, "id"));
-	g = pixels_of(b);
-	assert_pixel(g, 16, 4, BLUE, 40, "crop then rotate");
-	assert_pixel(g, 16, 28, RED, 40, "crop then rotate");
+	g = it_img_pixels(b);
+	it_img_assert_pixel(g, 16, 4, BLUE, 40, "crop then rotate");
+	it_img_assert_pixel(g, 16, 28, RED, 40, "crop then rotate");
 	gdImageDestroy(g);
 	it_json(&r, next_source(), "POST", "/api/image/process", a,
 	    "{\"image_id\":\"%s\",\"operations\":[{\"op\":\"flip\",\"direction\":\"vertical\"}],\"title\":\"second\"}",
 	    it_js(b, "id"));
-	c = created(&r);
+	c = it_img_created(&r);
 	ck_assert_str_eq(it_js(c, "parent_id"), it_js(b, "id"));
 	ck_assert_str_eq(it_js(c, "title"), "second");
-	g = pixels_of(c);
-	assert_pixel(g, 16, 4, RED, 40, "flip back");
+	g = it_img_pixels(c);
+	it_img_assert_pixel(g, 16, 4, RED, 40, "flip back");
 	gdImageDestroy(g);
 	snprintf(path, sizeof(path), "/api/images/%s", it_js(src, "id"));
 	it_json(&r, next_source(), "GET", path, a, NULL);
@@ -655,7 +458,7 @@ START_TEST(chain_and_lineage)
 	it_resp_free(&r);
 	sha_after = it_psql("SELECT sha256 FROM images WHERE id = '%s'", it_sql_safe(it_js(src, "id")));
 	ck_assert_str_eq(sha_before, sha_after);
-	ck_assert_int_eq(rows_of(uid), 3);
+	ck_assert_int_eq(it_img_rows_of(uid), 3);
 	free(sha_before);
 	free(sha_after);
 	json_object_put(src);
@@ -669,8 +472,8 @@ END_TEST
 /* Another user's image, an unknown id: 404 (never 403), nothing made. */
 START_TEST(another_users_source_is_404)
 {
-	char uid[37], uid2[37], *a = user("ppd", uid), *b = user("ppe", uid2);
-	json_object *src = source_png(a);
+	char uid[IG_UUID_BUF], uid2[IG_UUID_BUF], *a = it_img_user("ppd", uid), *b = it_img_user("ppe", uid2);
+	json_object *src = it_img_source_png(a);
 	it_resp r;
 
 	post_process(&r, b, it_js(src, "id"), "[{\"op\":\"flip\",\"direction\":\"vertical\"}]");
@@ -682,8 +485,8 @@ START_TEST(another_users_source_is_404)
 	post_process(&r, NULL, it_js(src, "id"), "[{\"op\":\"flip\",\"direction\":\"vertical\"}]");
 	IT_EXPECT(&r, 401);
 	it_resp_free(&r);
-	ck_assert_int_eq(rows_of(uid), 1);
-	ck_assert_int_eq(rows_of(uid2), 0);
+	ck_assert_int_eq(it_img_rows_of(uid), 1);
+	ck_assert_int_eq(it_img_rows_of(uid2), 0);
 	json_object_put(src);
 	free(a);
 	free(b);
@@ -694,10 +497,10 @@ END_TEST
  * as for PATCH (a read-only key is a 403), and nothing is stored. */
 START_TEST(read_only_keys_cannot_write)
 {
-	char uid[37], *a = user("ppg", uid), key[256];
-	json_object *src = source_png(a), *o;
+	char uid[IG_UUID_BUF], *a = it_img_user("ppg", uid), key[256];
+	json_object *src = it_img_source_png(a), *o;
 	size_t len;
-	unsigned char *png = encoded("png", &len);
+	unsigned char *png = it_img_encoded("png", &len);
 	it_resp r;
 
 	it_json(&r, next_source(), "POST", "/api/keys", a, "{\"name\":\"ro\",\"scopes\":[\"read\"]}");
@@ -709,10 +512,10 @@ START_TEST(read_only_keys_cannot_write)
 	post_process(&r, key, it_js(src, "id"), "[{\"op\":\"flip\",\"direction\":\"vertical\"}]");
 	it_expect_error(&r, 403, "forbidden", NULL, NULL);
 	it_resp_free(&r);
-	upload_parts(&r, key, (struct part[]){ { "file", "a.png", png, len } }, 1);
+	it_img_upload_parts(&r, key, (struct it_part[]){ { "file", "a.png", png, len } }, 1);
 	it_expect_error(&r, 403, "forbidden", NULL, NULL);
 	it_resp_free(&r);
-	ck_assert_int_eq(rows_of(uid), 1);
+	ck_assert_int_eq(it_img_rows_of(uid), 1);
 	gdFree(png);
 	json_object_put(src);
 	free(a);
@@ -752,8 +555,8 @@ START_TEST(bad_parameters_name_the_operation)
 		  "{\"op\":\"flip\",\"direction\":\"vertical\"},{\"op\":\"flip\",\"direction\":\"vertical\"},"
 		  "{\"op\":\"flip\",\"direction\":\"vertical\"}]", "operations" },
 	};
-	char uid[37], *a = user("ppf", uid);
-	json_object *src = source_png(a), *o;
+	char uid[IG_UUID_BUF], *a = it_img_user("ppf", uid);
+	json_object *src = it_img_source_png(a), *o;
 	long files = store_files();
 	it_resp r;
 
@@ -767,7 +570,7 @@ START_TEST(bad_parameters_name_the_operation)
 		json_object_put(o);
 		it_resp_free(&r);
 	}
-	ck_assert_int_eq(rows_of(uid), 1);
+	ck_assert_int_eq(it_img_rows_of(uid), 1);
 	ck_assert_int_eq(store_files(), files);
 	json_object_put(src);
 	free(a);

@@ -1,0 +1,295 @@
+/*
+ * creative.c — the builtin creative tools (API.md "Creative tools", issue
+ * 12): POST /api/creative/upscale, /style-transfer and /variations. Each
+ * takes one of the caller's images (404 otherwise, never 403), checks its
+ * fields here, and runs as a job of the builtin provider on the runner's
+ * pool threads (lib/jobs/creative.h says what the job carries), waited for
+ * like a generation (ig_gen_run: the hold, the timeout, the failures'
+ * mapping). The new images have parent_id the source and operation
+ * upscale | style-transfer | variation; the answer is 201 with {image}
+ * ({images} for variations) and the job's generation_id.
+ *
+ * The AI paths (api_provider stability, openai) are a later part: until
+ * then any api_provider but builtin is a 400 naming api_provider.
+ */
+#include "ig_autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/api/api.h"
+#include "app/api/fields.h"
+#include "app/api/generation.h"
+#include "lib/core/config.h"
+#include "lib/core/util.h"
+#include "lib/gallery/images.h"
+#include "lib/jobs/creative.h"
+
+/* Where a builtin render's seeds may start: the builtin provider takes
+ * 0 … 2^53-17 and gives image i seed + i. */
+#define RENDER_SEED_MAX ((INT64_C(1) << 53) - 1 - 16 - IG_CREATIVE_VARIATIONS_MAX)
+
+struct creative_body {
+	const char *image_id, *method, *style, *provider, *prompt;
+	int64_t scale, count;
+	double strength;
+};
+
+static int
+check_scale(void *dst, ig_err *err)
+{
+	int64_t s = ((struct creative_body *)dst)->scale;
+
+	if (s != 2 && s != 4)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "scale", "scale must be 2 or 4");
+	return 0;
+}
+
+static int
+check_provider(void *dst, ig_err *err)
+{
+	if (strcmp(((struct creative_body *)dst)->provider, "builtin") != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
+		    "api_provider: this server's creative tools support builtin only (the stability and openai "
+		    "paths are not built yet)");
+	return 0;
+}
+
+static int
+check_prompt(void *dst, ig_err *err)
+{
+	(void)dst;
+	return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
+	    "prompt is for an AI restyle (api_provider stability or openai), which this server does not offer yet");
+}
+
+static const char *const methods[] = { "lanczos", "bicubic", NULL };
+static const char *const styles[] = { "grayscale", "sepia", "sketch", "emboss", "pixelate", "posterize", "vintage",
+	"oil_painting", "watercolor", NULL };
+
+#define IMAGE_ROW { "image_id", IG_F_UUID, IG_F_REQUIRED, 0, 0, .at = IG_AT(struct creative_body, image_id) }
+#define PROVIDER_ROW { "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct creative_body, provider), \
+	.check = check_provider }
+
+static const ig_field upscale_fields[] = {
+	IMAGE_ROW,
+	{ "scale", IG_F_INT, 0, 2, 4, .at = IG_AT(struct creative_body, scale), .check = check_scale },
+	{ "method", IG_F_ENUM, 0, 0, 0, .values = methods, .at = IG_AT(struct creative_body, method) },
+	PROVIDER_ROW,
+	IG_FIELDS_END
+};
+
+static const ig_field style_fields[] = {
+	IMAGE_ROW,
+	{ "style", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = styles, .at = IG_AT(struct creative_body, style) },
+	{ "strength", IG_F_NUMBER, 0, 0, 1, .at = IG_AT(struct creative_body, strength) },
+	PROVIDER_ROW,
+	{ "prompt", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct creative_body, prompt), .check = check_prompt },
+	IG_FIELDS_END
+};
+
+static const ig_field variation_fields[] = {
+	IMAGE_ROW,
+	{ "count", IG_F_INT, 0, 1, IG_CREATIVE_VARIATIONS_MAX, .at = IG_AT(struct creative_body, count) },
+	PROVIDER_ROW,
+	IG_FIELDS_END
+};
+
+/* Member key of o, or NULL when absent or null. */
+static json_object *
+member(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static int64_t
+int_member(json_object *o, const char *key)
+{
+	return json_object_get_int64(member(o, key));
+}
+
+/* A random seed in 0 … max. */
+static int64_t
+random_seed(int64_t max)
+{
+	uint64_t r;
+
+	ig_random_bytes(&r, sizeof(r));
+	return (int64_t)(r % ((uint64_t)max + 1));
+}
+
+/*
+ * Run c as a job for the caller and answer with its images (src: the
+ * source as ig_api_image_json gives it). A render (variations of a builtin
+ * generation) is the source's prompt, size and model with count new seeds,
+ * none of them the source's.
+ */
+static int
+run(ig_req *req, ig_creative *c, json_object *src, json_object **out, ig_err *err)
+{
+	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "count" };
+	ig_gen g;
+	ig_image *im = NULL;
+	char job_id[IG_UUID_BUF], size[24];
+	int cached, n = 0, rc = IG_FAILED;
+	json_object *images = NULL;
+
+	memset(&g, 0, sizeof(g));
+	g.provider = ig_provider_builtin.name;
+	g.no_cache = 1;
+	snprintf(size, sizeof(size), "%dx%d", (int)int_member(src, "width"), (int)int_member(src, "height"));
+	if (c->render) {
+		json_object *seed = member(src, "seed"), *neg = member(src, "negative_prompt");
+		int64_t old = seed != NULL ? json_object_get_int64(seed) : -1;
+		g.req.prompt = json_object_get_string(member(src, "prompt"));
+		g.req.negative_prompt = neg != NULL ? json_object_get_string(neg) : NULL;
+		g.req.count = c->count;
+		g.req.has_seed = 1;
+		do
+			g.req.seed = random_seed(RENDER_SEED_MAX);
+		while (old >= g.req.seed && old < g.req.seed + c->count);
+		if (ig_gen_check(req, &g, json_object_get_string(member(src, "model")), size, &fields, err) != 0)
+			return IG_FAILED;
+	} else {
+		g.ops = &ig_provider_builtin;
+		g.req.model = c->operation;
+		g.req.prompt = "";
+		g.req.count = c->count > 0 ? c->count : 1;
+		snprintf(g.size, sizeof(g.size), "%s", size);
+	}
+	g.job_extra = json_object_new_object();
+	json_object_object_add(g.job_extra, "creative", ig_creative_request(c));
+	if (ig_gen_run(req, &g, job_id, &cached, err) != 0 || ig_images_of_job(job_id, &im, &n, err) != 0)
+		goto out;
+	images = json_object_new_array();
+	for (int i = 0; i < n; i++) {
+		json_object *one;
+		int found = ig_api_image_json(im[i].id, req->caller.user_id, &one, err);
+		if (found < 0)
+			goto out;
+		if (found)
+			json_object_array_add(images, one);
+	}
+	if (json_object_array_length(images) == 0) {
+		ig_err_set(err, IG_E_NOT_FOUND, NULL, "the new images were deleted meanwhile");
+		goto out;
+	}
+	if (strcmp(c->operation, "variation") == 0) {
+		*out = ig_ok("images", json_object_get(images));
+	} else {
+		*out = ig_ok("image", json_object_get(json_object_array_get_idx(images, 0)));
+	}
+	json_object_object_add(*out, "generation_id", json_object_new_string(job_id));
+	rc = 201;
+out:
+	json_object_put(images);
+	json_object_put(g.job_extra);
+	free(im);
+	return rc;
+}
+
+/* The caller's image b->image_id as ig_api_image_json gives it, into
+ * *src: 0, or -1 with err (404 naming image_id when it is not theirs). */
+static int
+source(ig_req *req, const struct creative_body *b, json_object **src, ig_err *err)
+{
+	int found = ig_api_image_json(b->image_id, req->caller.user_id, src, err);
+
+	if (found < 0)
+		return -1;
+	if (found == 0)
+		return ig_err_set(err, IG_E_NOT_FOUND, "image_id", "no such image");
+	return 0;
+}
+
+/* Read the body by table into *b and the caller's source, let fill put b
+ * into *c (or refuse it), and run c. */
+static int
+tool(ig_req *req, const ig_field *table, struct creative_body *b, ig_creative *c,
+    int (*fill)(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err), json_object **out,
+    ig_err *err)
+{
+	json_object *src = NULL;
+	int rc = IG_FAILED;
+
+	if (ig_fields_body(req, table, b, err) == 0 && source(req, b, &src, err) == 0 && fill(b, src, c, err) == 0) {
+		c->image_id = b->image_id;
+		rc = run(req, c, src, out, err);
+	}
+	json_object_put(src);
+	return rc;
+}
+
+/* Refused here, before a job: an output over IG_MAX_IMAGE_PIXELS. */
+static int
+fill_upscale(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
+{
+	long w = (long)int_member(src, "width") * b->scale, h = (long)int_member(src, "height") * b->scale;
+
+	if (w * h > ig_cfg()->max_image_pixels)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "scale",
+		    "scale %d would make %ldx%ld, over IG_MAX_IMAGE_PIXELS (%ld)", (int)b->scale, w, h,
+		    ig_cfg()->max_image_pixels);
+	c->scale = (int)b->scale;
+	c->method = b->method;
+	return 0;
+}
+
+static int
+fill_style(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
+{
+	(void)src;
+	(void)err;
+	c->style = b->style;
+	c->strength = b->strength;
+	return 0;
+}
+
+/* A builtin generation: its prompt with new seeds. Any other image:
+ * seeded local transforms. */
+static int
+fill_variations(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
+{
+	const char *prov = json_object_get_string(member(src, "provider"));
+	const char *op = json_object_get_string(member(src, "operation"));
+
+	(void)err;
+	c->count = (int)b->count;
+	c->render = prov != NULL && op != NULL && strcmp(prov, ig_provider_builtin.name) == 0 &&
+	    strcmp(op, "generate") == 0;
+	c->seed = random_seed(INT64_MAX - IG_CREATIVE_VARIATIONS_MAX);
+	return 0;
+}
+
+/* POST /api/creative/upscale */
+int
+ig_api_creative_upscale(ig_req *req, json_object **out, ig_err *err)
+{
+	struct creative_body b = { .method = "lanczos", .scale = 2 };
+	ig_creative c = { .operation = "upscale" };
+
+	return tool(req, upscale_fields, &b, &c, fill_upscale, out, err);
+}
+
+/* POST /api/creative/style-transfer */
+int
+ig_api_creative_style(ig_req *req, json_object **out, ig_err *err)
+{
+	struct creative_body b = { .strength = 1 };
+	ig_creative c = { .operation = "style-transfer" };
+
+	return tool(req, style_fields, &b, &c, fill_style, out, err);
+}
+
+/* POST /api/creative/variations */
+int
+ig_api_creative_variations(ig_req *req, json_object **out, ig_err *err)
+{
+	struct creative_body b = { .count = 1 };
+	ig_creative c = { .operation = "variation" };
+
+	return tool(req, variation_fields, &b, &c, fill_variations, out, err);
+}
