@@ -562,8 +562,11 @@ START_TEST(permanent_5xx_is_502_provider_error)
 }
 END_TEST
 
-/* A provider that never answers ends at IG_PROVIDER_TIMEOUT (6 s in the
- * test stack) with 504, not at the caller's IG_GENERATE_TIMEOUT. */
+/* The runner's IG_PROVIDER_TIMEOUT in the "timeouts" tcase (the stack's is 6). */
+#define HANG_TIMEOUT_S "2"
+
+/* A provider that never answers ends at IG_PROVIDER_TIMEOUT (HANG_TIMEOUT_S
+ * in this tcase) with 504, not at the caller's IG_GENERATE_TIMEOUT. */
 START_TEST(hang_is_504_provider_timeout)
 {
 	const prov *p = &provs[_i];
@@ -579,6 +582,28 @@ START_TEST(hang_is_504_provider_timeout)
 	it_resp_free(&r);
 }
 END_TEST
+
+/* Unchecked fixture of the "timeouts" tcase: the hang tests wait out the
+ * runner's whole provider timeout, so the runner runs them with
+ * IG_PROVIDER_TIMEOUT=2 (the stack's 6 s made them 6 x 6 s of waiting);
+ * the teardown puts the stack's runner back. */
+static void
+runner_short_timeout(void)
+{
+	setenv("IG_STACK_OVERRIDES", "IG_PROVIDER_TIMEOUT=" HANG_TIMEOUT_S, 1);
+	if (it_stack_quiet("worker-start") != 0)
+		fprintf(stderr, "test_provider_calls: could not restart the runner with IG_PROVIDER_TIMEOUT="
+		    HANG_TIMEOUT_S "\n");
+	unsetenv("IG_STACK_OVERRIDES");
+}
+
+static void
+runner_restore(void)
+{
+	unsetenv("IG_STACK_OVERRIDES");
+	if (it_stack_quiet("worker-start") != 0)
+		fprintf(stderr, "test_provider_calls: could not restore the runner\n");
+}
 
 /* ------------------------------------------------- provider specifics */
 
@@ -1073,8 +1098,10 @@ IT_MAIN("provider_calls", NULL,
 		{ &bad_key_is_401_provider_auth_failed, NPROVS },
 		{ &safety_refusal_is_422_content_filtered, NPROVS },
 		{ &rate_limit_is_retried_then_succeeds, NPROVS },
-		{ &permanent_5xx_is_502_provider_error, NPROVS },
-		{ &hang_is_504_provider_timeout, NPROVS })
+		{ &permanent_5xx_is_502_provider_error, NPROVS })
+	},
+	{ .name = "timeouts", .timeout_s = 120, .setup = runner_short_timeout, .teardown = runner_restore,
+	    .loops = IT_LOOPS({ &hang_is_504_provider_timeout, NPROVS })
 	},
 	{ .name = "specifics", .timeout_s = 120,
 	    .tests = IT_TESTS(

@@ -1,9 +1,9 @@
 /*
  * test_runner_pool.c — the runner's loop never blocks (issue 10, item 2).
  *
- * Two runners (the stack's and one started here) share a batch of 50
- * prompts × 4 builtin images at 2048×2048 (200 renders of ~0.8 s each)
- * with per-item webhooks to a receiver that answers each after 9 s, under
+ * Two runners (the stack's and one started here) share a batch of 12
+ * prompts × 4 builtin images at 2048×2048 (48 renders of ~0.8 s each)
+ * with per-item webhooks to a receiver that answers each after 6 s, under
  * the test stack's 5 s lease (IG_JOB_LEASE). A runner whose loop renders,
  * stores or sends webhooks itself stops heartbeating for seconds at a
  * time: its leases run out, the other runner re-queues its jobs and they
@@ -19,8 +19,17 @@
  *     below the lease.
  *
  * The figures (largest gap per runner, claims, the batch's time, webhooks
- * sent meanwhile) are printed. IG_TEST_POOL_PROMPTS (default 50) makes
- * the batch smaller, for a slow (sanitizer) build.
+ * sent meanwhile) are printed. IG_TEST_POOL_PROMPTS (default 12) sets the
+ * batch's size.
+ *
+ * The workload is the smallest that still fails on a runner without the
+ * pool (the loop doing the work itself, as before app/runner/pool.c): 8
+ * prompts there gave heartbeat gaps of 19-22 s against the 5 s lease, each
+ * receiver answer alone (6 s) is longer than the lease, and a runner holds
+ * more than one job's renders (4 x 0.8 s) back to back. 12 prompts keep the
+ * batch (about 15 s on an idle 2-core machine) longer than the first item
+ * plus one receiver answer, so that a webhook is sent while it runs. The
+ * suite used 50 prompts and a 9 s receiver (about 60-140 s of batch).
  *
  * And with renders on the pool, a batch's cancellation still stops them
  * and SIGTERM still drains: every job ends once, none is left running
@@ -42,8 +51,12 @@
 
 #define IMAGES 4
 #define SIDE "2048x2048"
-#define RECEIVER_DELAY_S 9
+#define RECEIVER_DELAY_S 6
 #define MAX_RUNNERS 8
+/* sigterm_drains_the_pool's batch: enough for both runners to hold jobs
+ * (each holds at most IG_RUNNER_THREADS), few enough that the stack's
+ * runner finishes the rest quickly (it was 12). */
+#define DRAIN_PROMPTS 6
 
 /* POST body to the webhook receiver's /_control. */
 static void
@@ -193,7 +206,7 @@ runner_of(pid_t pid)
 START_TEST(busy_runners_keep_their_leases)
 {
 	const char *env_n = getenv("IG_TEST_POOL_PROMPTS");
-	int n = env_n != NULL && atoi(env_n) > 0 ? atoi(env_n) : 50, lease = atoi(it_env("IG_JOB_LEASE")), nb = 0;
+	int n = env_n != NULL && atoi(env_n) > 0 ? atoi(env_n) : 12, lease = atoi(it_env("IG_JOB_LEASE")), nb = 0;
 	char name[64], pids[64], *token, *id, *v, extra[512];
 	beats b[MAX_RUNNERS];
 	PGconn *db;
@@ -358,7 +371,7 @@ START_TEST(sigterm_drains_the_pool)
 	setenv("IG_DRAIN_TIMEOUT", name, 1);
 	rid = runner_of(other);
 	token = it_new_user("rd", "127.0.66.3", name);
-	id = submit_builtin(token, 12, SIDE, IMAGES, "");
+	id = submit_builtin(token, DRAIN_PROMPTS, SIDE, IMAGES, "");
 	for (int i = 0;; i++) {
 		ck_assert_msg(i < 1200, "runner %s took no job of batch %s in 5 minutes", rid, id);
 		v = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND runner_id = '%s' AND status = 'running'",
@@ -384,7 +397,7 @@ START_TEST(sigterm_drains_the_pool)
 	free(v);
 	wait_ended(db, id);
 	v = it_psql("SELECT count(*) FILTER (WHERE status = 'succeeded') FROM jobs WHERE batch_id = '%s'", id);
-	ck_assert_str_eq(v, "12");
+	ck_assert_int_eq(atoi(v), DRAIN_PROMPTS);
 	free(v);
 	assert_each_once(id, IMAGES);
 	PQfinish(db);
