@@ -9,8 +9,11 @@
  * upscale | style-transfer | variation; the answer is 201 with {image}
  * ({images} for variations) and the job's generation_id.
  *
- * The AI paths (api_provider stability, openai) are a later part: until
- * then any api_provider but builtin is a 400 naming api_provider.
+ * The AI paths: upscale with api_provider stability (its upscale/fast,
+ * always 4x, sides 32–1536) runs as a job of that provider, its key
+ * resolved like a generation's; the runner reads the source's bytes and the
+ * adapter sends them. Other tools' AI paths are not built yet: a 400 naming
+ * api_provider.
  */
 #include "ig_autoconf.h"
 
@@ -31,10 +34,15 @@
 #define RENDER_SEED_MAX ((INT64_C(1) << 53) - 1 - 16 - IG_CREATIVE_VARIATIONS_MAX)
 
 struct creative_body {
-	const char *image_id, *method, *style, *provider, *prompt;
+	const char *image_id, *method, *style, *provider, *prompt, *api_key;
 	int64_t scale, count;
 	double strength;
 };
+
+/* Stability's upscale/fast: always 4x, input sides 32–1536 px. */
+#define STAB_UPSCALE_SCALE 4
+#define STAB_UPSCALE_MIN_SIDE 32
+#define STAB_UPSCALE_MAX_SIDE 1536
 
 static int
 check_scale(void *dst, ig_err *err)
@@ -51,8 +59,19 @@ check_provider(void *dst, ig_err *err)
 {
 	if (strcmp(((struct creative_body *)dst)->provider, "builtin") != 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
-		    "api_provider: this server's creative tools support builtin only (the stability and openai "
-		    "paths are not built yet)");
+		    "api_provider: this tool supports builtin only (the stability and openai paths are not built "
+		    "yet)");
+	return 0;
+}
+
+static int
+check_upscale_provider(void *dst, ig_err *err)
+{
+	const char *p = ((struct creative_body *)dst)->provider;
+
+	if (strcmp(p, "builtin") != 0 && strcmp(p, "stability") != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
+		    "api_provider must be builtin or stability for upscale");
 	return 0;
 }
 
@@ -64,11 +83,19 @@ check_prompt(void *dst, ig_err *err)
 	    "prompt is for an AI restyle (api_provider stability or openai), which this server does not offer yet");
 }
 
+static int
+check_api_key(void *dst, ig_err *err)
+{
+	return ig_provider_key_check(((struct creative_body *)dst)->api_key, err);
+}
+
 static const char *const methods[] = { "lanczos", "bicubic", NULL };
 static const char *const styles[] = { "grayscale", "sepia", "sketch", "emboss", "pixelate", "posterize", "vintage",
 	"oil_painting", "watercolor", NULL };
 
 #define IMAGE_ROW { "image_id", IG_F_UUID, IG_F_REQUIRED, 0, 0, .at = IG_AT(struct creative_body, image_id) }
+#define API_KEY_ROW { "api_key", IG_F_STRING, 0, 1, IG_PROVIDER_KEY_MAX, \
+	.at = IG_AT(struct creative_body, api_key), .check = check_api_key }
 #define PROVIDER_ROW { "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct creative_body, provider), \
 	.check = check_provider }
 
@@ -76,7 +103,9 @@ static const ig_field upscale_fields[] = {
 	IMAGE_ROW,
 	{ "scale", IG_F_INT, 0, 2, 4, .at = IG_AT(struct creative_body, scale), .check = check_scale },
 	{ "method", IG_F_ENUM, 0, 0, 0, .values = methods, .at = IG_AT(struct creative_body, method) },
-	PROVIDER_ROW,
+	{ "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct creative_body, provider),
+	    .check = check_upscale_provider },
+	API_KEY_ROW,
 	IG_FIELDS_END
 };
 
@@ -128,7 +157,7 @@ random_seed(int64_t max)
  * none of them the source's.
  */
 static int
-run(ig_req *req, ig_creative *c, json_object *src, json_object **out, ig_err *err)
+run(ig_req *req, const struct creative_body *b, ig_creative *c, json_object *src, json_object **out, ig_err *err)
 {
 	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "count" };
 	ig_gen g;
@@ -141,7 +170,21 @@ run(ig_req *req, ig_creative *c, json_object *src, json_object **out, ig_err *er
 	g.provider = ig_provider_builtin.name;
 	g.no_cache = 1;
 	snprintf(size, sizeof(size), "%dx%d", (int)int_member(src, "width"), (int)int_member(src, "height"));
-	if (c->render) {
+	if (c->provider != NULL && strcmp(c->provider, ig_provider_builtin.name) != 0) {
+		/* An AI path: a job of that provider, its key resolved by ig_gen_run. */
+		g.provider = c->provider;
+		g.api_key = b->api_key;
+		g.fields = &fields;
+		if ((g.ops = ig_provider_find(c->provider)) == NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider", "unknown api_provider %s",
+			    c->provider);
+		g.req.model = c->model;
+		g.req.prompt = "";
+		g.req.count = 1;
+		g.req.width = (int)int_member(src, "width");
+		g.req.height = (int)int_member(src, "height");
+		snprintf(g.size, sizeof(g.size), "%s", size);
+	} else if (c->render) {
 		json_object *seed = member(src, "seed"), *neg = member(src, "negative_prompt");
 		int64_t old = seed != NULL ? json_object_get_int64(seed) : -1;
 		g.req.prompt = json_object_get_string(member(src, "prompt"));
@@ -217,23 +260,46 @@ tool(ig_req *req, const ig_field *table, struct creative_body *b, ig_creative *c
 
 	if (ig_fields_body(req, table, b, err) == 0 && source(req, b, &src, err) == 0 && fill(b, src, c, err) == 0) {
 		c->image_id = b->image_id;
-		rc = run(req, c, src, out, err);
+		rc = run(req, b, c, src, out, err);
 	}
 	json_object_put(src);
 	return rc;
 }
 
-/* Refused here, before a job: an output over IG_MAX_IMAGE_PIXELS. */
+/* Refused here, before a job: an output over IG_MAX_IMAGE_PIXELS; with
+ * stability, a scale but 4 (400 naming scale; it is the default there) or a
+ * source side outside 32–1536 (400 naming image_id). */
 static int
 fill_upscale(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
 {
-	long w = (long)int_member(src, "width") * b->scale, h = (long)int_member(src, "height") * b->scale;
+	int sw = (int)int_member(src, "width"), sh = (int)int_member(src, "height");
+	int64_t scale = b->scale;
+	long w, h;
+
+	if (strcmp(b->provider, "stability") == 0) {
+		if (scale == 0)
+			scale = STAB_UPSCALE_SCALE;
+		if (scale != STAB_UPSCALE_SCALE)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "scale",
+			    "scale must be 4 with api_provider stability (its upscale is always 4x)");
+		if (sw < STAB_UPSCALE_MIN_SIDE || sh < STAB_UPSCALE_MIN_SIDE || sw > STAB_UPSCALE_MAX_SIDE ||
+		    sh > STAB_UPSCALE_MAX_SIDE)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "image_id",
+			    "image_id is %dx%d: stability upscales sides of %d to %d px only", sw, sh,
+			    STAB_UPSCALE_MIN_SIDE, STAB_UPSCALE_MAX_SIDE);
+		c->provider = "stability";
+		c->model = "upscale-fast";
+	} else if (scale == 0) {
+		scale = 2;
+	}
+	w = (long)sw * scale;
+	h = (long)sh * scale;
 
 	if (w * h > ig_cfg()->max_image_pixels)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "scale",
-		    "scale %d would make %ldx%ld, over IG_MAX_IMAGE_PIXELS (%ld)", (int)b->scale, w, h,
+		    "scale %d would make %ldx%ld, over IG_MAX_IMAGE_PIXELS (%ld)", (int)scale, w, h,
 		    ig_cfg()->max_image_pixels);
-	c->scale = (int)b->scale;
+	c->scale = (int)scale;
 	c->method = b->method;
 	return 0;
 }
@@ -268,7 +334,7 @@ fill_variations(const struct creative_body *b, json_object *src, ig_creative *c,
 int
 ig_api_creative_upscale(ig_req *req, json_object **out, ig_err *err)
 {
-	struct creative_body b = { .method = "lanczos", .scale = 2 };
+	struct creative_body b = { .method = "lanczos", .provider = "builtin" };
 	ig_creative c = { .operation = "upscale" };
 
 	return tool(req, upscale_fields, &b, &c, fill_upscale, out, err);

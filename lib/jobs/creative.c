@@ -97,6 +97,26 @@ ig_creative_load(const char *id, const char *user_id, const char *image_dir, lon
 }
 
 int
+ig_creative_read(const char *id, const char *user_id, const char *image_dir, unsigned char **buf, size_t *len,
+    const char **type, ig_err *err)
+{
+	ig_image row;
+	int rc = ig_image_get(id, &row, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || user_id == NULL || strcmp(row.user_id, user_id) != 0)
+		return ig_err_set(err, IG_E_NOT_FOUND, "image_id", "no such image");
+	if (ig_store_read(image_dir, row.filename, SOURCE_MAX_BYTES, buf, len) != 0) {
+		ig_logf(IG_LOG_ERROR, "image_read_failed", "%s: %s", row.filename, strerror(errno));
+		return ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the source image cannot be read");
+	}
+	*type = strcmp(row.mime_type, "image/jpeg") == 0 ? "image/jpeg" :
+	    strcmp(row.mime_type, "image/webp") == 0 ? "image/webp" : "image/png";
+	return 0;
+}
+
+int
 ig_creative_store(const ig_job *job, const ig_creative *c, int idx, const unsigned char *data, size_t len,
     const char *image_dir, long max_pixels, ig_err *err)
 {

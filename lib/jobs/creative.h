@@ -38,7 +38,15 @@ typedef struct ig_creative {
 	int count;                /* variation: 1–IG_CREATIVE_VARIATIONS_MAX */
 	int64_t seed;             /* variation: result i uses seed + i */
 	int render;               /* variation: re-render the source's prompt */
+	const char *provider;     /* API side only: an AI path's provider, or NULL (builtin) */
+	const char *model;        /* API side only: that provider's model for the job */
 } ig_creative;
+
+/* The bytes of image id (one of user_id's: 404 naming image_id otherwise)
+ * into *buf (caller frees), its media type into *type (a constant), for an
+ * AI path's request. 0, or -1 with err. */
+int ig_creative_read(const char *id, const char *user_id, const char *image_dir, unsigned char **buf, size_t *len,
+    const char **type, ig_err *err);
 
 /* c as the job request's "creative" member (a new object). */
 json_object *ig_creative_request(const ig_creative *c);
