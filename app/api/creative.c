@@ -43,6 +43,13 @@ struct creative_body {
 #define STAB_UPSCALE_SCALE 4
 #define STAB_UPSCALE_MIN_SIDE 32
 #define STAB_UPSCALE_MAX_SIDE 1536
+/* Stability's seeds: 0 … 4294967294. */
+#define STAB_SEED_MAX INT64_C(4294967294)
+/* Stability variations: image-to-image at a moderate strength. */
+#define STAB_VARIATION_STRENGTH 0.4
+#define STAB_IMG2IMG_MODEL "sd3"
+/* The prompt of a variation of an image that has none. */
+#define VARIATION_PROMPT "a variation of this image"
 
 static int
 check_scale(void *dst, ig_err *err)
@@ -55,12 +62,13 @@ check_scale(void *dst, ig_err *err)
 }
 
 static int
-check_provider(void *dst, ig_err *err)
+check_ai_provider(void *dst, ig_err *err)
 {
-	if (strcmp(((struct creative_body *)dst)->provider, "builtin") != 0)
+	const char *p = ((struct creative_body *)dst)->provider;
+
+	if (strcmp(p, "builtin") != 0 && strcmp(p, "stability") != 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
-		    "api_provider: this tool supports builtin only (the stability and openai paths are not built "
-		    "yet)");
+		    "api_provider must be builtin or stability (openai's edits and variations are not built yet)");
 	return 0;
 }
 
@@ -75,13 +83,6 @@ check_upscale_provider(void *dst, ig_err *err)
 	return 0;
 }
 
-static int
-check_prompt(void *dst, ig_err *err)
-{
-	(void)dst;
-	return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
-	    "prompt is for an AI restyle (api_provider stability or openai), which this server does not offer yet");
-}
 
 static int
 check_api_key(void *dst, ig_err *err)
@@ -96,8 +97,8 @@ static const char *const styles[] = { "grayscale", "sepia", "sketch", "emboss", 
 #define IMAGE_ROW { "image_id", IG_F_UUID, IG_F_REQUIRED, 0, 0, .at = IG_AT(struct creative_body, image_id) }
 #define API_KEY_ROW { "api_key", IG_F_STRING, 0, 1, IG_PROVIDER_KEY_MAX, \
 	.at = IG_AT(struct creative_body, api_key), .check = check_api_key }
-#define PROVIDER_ROW { "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct creative_body, provider), \
-	.check = check_provider }
+#define AI_PROVIDER_ROW { "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct creative_body, provider), \
+	.check = check_ai_provider }
 
 static const ig_field upscale_fields[] = {
 	IMAGE_ROW,
@@ -111,17 +112,19 @@ static const ig_field upscale_fields[] = {
 
 static const ig_field style_fields[] = {
 	IMAGE_ROW,
-	{ "style", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = styles, .at = IG_AT(struct creative_body, style) },
+	{ "style", IG_F_ENUM, 0, 0, 0, .values = styles, .at = IG_AT(struct creative_body, style) },
 	{ "strength", IG_F_NUMBER, 0, 0, 1, .at = IG_AT(struct creative_body, strength) },
-	PROVIDER_ROW,
-	{ "prompt", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct creative_body, prompt), .check = check_prompt },
+	AI_PROVIDER_ROW,
+	API_KEY_ROW,
+	{ "prompt", IG_F_STRING, 0, 1, IG_PROMPT_MAX, .at = IG_AT(struct creative_body, prompt) },
 	IG_FIELDS_END
 };
 
 static const ig_field variation_fields[] = {
 	IMAGE_ROW,
 	{ "count", IG_F_INT, 0, 1, IG_CREATIVE_VARIATIONS_MAX, .at = IG_AT(struct creative_body, count) },
-	PROVIDER_ROW,
+	AI_PROVIDER_ROW,
+	API_KEY_ROW,
 	IG_FIELDS_END
 };
 
@@ -179,8 +182,12 @@ run(ig_req *req, const struct creative_body *b, ig_creative *c, json_object *src
 			return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider", "unknown api_provider %s",
 			    c->provider);
 		g.req.model = c->model;
-		g.req.prompt = "";
-		g.req.count = 1;
+		g.req.prompt = c->prompt != NULL ? c->prompt : "";
+		g.req.count = c->count > 0 ? c->count : 1;
+		if (strcmp(c->operation, "variation") == 0) {
+			g.req.has_seed = 1;
+			g.req.seed = random_seed(STAB_SEED_MAX - IG_CREATIVE_VARIATIONS_MAX);
+		}
 		g.req.width = (int)int_member(src, "width");
 		g.req.height = (int)int_member(src, "height");
 		snprintf(g.size, sizeof(g.size), "%s", size);
@@ -304,12 +311,27 @@ fill_upscale(const struct creative_body *b, json_object *src, ig_creative *c, ig
 	return 0;
 }
 
+/* builtin: a style and no prompt; stability: image-to-image with the
+ * prompt (required) at strength. */
 static int
 fill_style(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
 {
 	(void)src;
-	(void)err;
-	c->style = b->style;
+	if (strcmp(b->provider, "builtin") == 0) {
+		if (b->prompt != NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
+			    "prompt is for an AI restyle (api_provider stability), not the builtin styles");
+		if (b->style == NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "style", "style is required for the builtin styles");
+	} else {
+		if (b->prompt == NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
+			    "prompt is required with api_provider %s", b->provider);
+		c->provider = b->provider;
+		c->model = STAB_IMG2IMG_MODEL;
+		c->prompt = b->prompt;
+	}
+	c->style = b->style != NULL ? b->style : "";
 	c->strength = b->strength;
 	return 0;
 }
@@ -324,6 +346,15 @@ fill_variations(const struct creative_body *b, json_object *src, ig_creative *c,
 
 	(void)err;
 	c->count = (int)b->count;
+	if (strcmp(b->provider, "builtin") != 0) {
+		json_object *p = member(src, "prompt");
+		c->provider = b->provider;
+		c->model = STAB_IMG2IMG_MODEL;
+		c->strength = STAB_VARIATION_STRENGTH;
+		c->prompt = p != NULL && json_object_get_string_len(p) > 0 ? json_object_get_string(p) :
+		    VARIATION_PROMPT;
+		return 0;
+	}
 	c->render = prov != NULL && op != NULL && strcmp(prov, ig_provider_builtin.name) == 0 &&
 	    strcmp(op, "generate") == 0;
 	c->seed = random_seed(INT64_MAX - IG_CREATIVE_VARIATIONS_MAX);
@@ -344,7 +375,7 @@ ig_api_creative_upscale(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_creative_style(ig_req *req, json_object **out, ig_err *err)
 {
-	struct creative_body b = { .strength = 1 };
+	struct creative_body b = { .strength = 1, .provider = "builtin" };
 	ig_creative c = { .operation = "style-transfer" };
 
 	return tool(req, style_fields, &b, &c, fill_style, out, err);
@@ -354,7 +385,7 @@ ig_api_creative_style(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_creative_variations(ig_req *req, json_object **out, ig_err *err)
 {
-	struct creative_body b = { .count = 1 };
+	struct creative_body b = { .count = 1, .provider = "builtin" };
 	ig_creative c = { .operation = "variation" };
 
 	return tool(req, variation_fields, &b, &c, fill_variations, out, err);

@@ -31,6 +31,8 @@ ig_creative_request(const ig_creative *c)
 		json_object_object_add(o, "count", json_object_new_int(c->count));
 		json_object_object_add(o, "seed", json_object_new_int64(c->seed));
 		json_object_object_add(o, "render", json_object_new_boolean(c->render));
+		if (c->strength > 0)
+			json_object_object_add(o, "strength", json_object_new_double(c->strength));
 	}
 	return o;
 }

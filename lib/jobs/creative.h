@@ -34,12 +34,13 @@ typedef struct ig_creative {
 	int scale;                /* upscale: 2 or 4 */
 	const char *method;       /* upscale: "lanczos" or "bicubic" */
 	const char *style;        /* style-transfer: a builtin style */
-	double strength;          /* style-transfer: 0–1 */
+	double strength;          /* style-transfer: 0–1; an AI variation's image-to-image strength */
 	int count;                /* variation: 1–IG_CREATIVE_VARIATIONS_MAX */
 	int64_t seed;             /* variation: result i uses seed + i */
 	int render;               /* variation: re-render the source's prompt */
 	const char *provider;     /* API side only: an AI path's provider, or NULL (builtin) */
 	const char *model;        /* API side only: that provider's model for the job */
+	const char *prompt;       /* API side only: an AI path's prompt (the job's prompt) */
 } ig_creative;
 
 /* The bytes of image id (one of user_id's: 404 naming image_id otherwise)

@@ -350,7 +350,7 @@ START_TEST(bad_fields_are_named)
 		{ "style-transfer", ",\"style\":\"sepia\",\"prompt\":\"as a fresco\"", "prompt" },
 		{ "variations", ",\"count\":5", "count" },
 		{ "variations", ",\"count\":0", "count" },
-		{ "variations", ",\"api_provider\":\"stability\"", "api_provider" },
+		{ "variations", ",\"api_provider\":\"openai\"", "api_provider" },
 		{ "variations", ",\"colour\":1", "colour" },
 	};
 	char uid[IG_UUID_BUF], *a = NULL, body[200];

@@ -197,6 +197,105 @@ START_TEST(stability_upscale_refusals_are_named)
 }
 END_TEST
 
+/* The image parts of recorded requests g all carry the bytes of src. */
+static void
+assert_image_parts(json_object *g, json_object *src)
+{
+	char sha[65];
+
+	stored_sha256(src, sha);
+	for (size_t i = 0; i < json_object_array_length(g); i++) {
+		json_object *q = json_object_array_get_idx(g, i);
+		ck_assert_str_eq(it_js(q, "path"), "/stability/v2beta/stable-image/generate/sd3");
+		ck_assert_str_eq(it_js(q, "headers.authorization"), "Bearer " STAB_KEY);
+		ck_assert_str_eq(it_js(q, "multipart.mode"), "image-to-image");
+		ck_assert_str_eq(it_js(q, "multipart.image.sha256"), sha);
+		ck_assert_str_eq(it_js(q, "multipart.image.content_type"), "image/png");
+		ck_assert_str_eq(it_js(q, "multipart.output_format"), "png");
+	}
+}
+
+/* style-transfer with stability: sd3 image-to-image with the prompt and
+ * the strength and the source as "image"; the result stored with
+ * parent_id and operation style-transfer. Without a prompt: a 400 naming
+ * prompt, no request sent. */
+START_TEST(stability_style_transfer_is_image_to_image)
+{
+	char uid[IG_UUID_BUF], *a = it_img_user("cas", uid);
+	json_object *src = it_img_source_png(a), *o, *g;
+	it_resp r;
+
+	mock("POST", "/_control/reset", "{}", 0);
+	post_tool(&r, a, "style-transfer", "{\"image_id\":\"%s\",\"api_provider\":\"stability\",\"strength\":0.6,"
+	    "\"prompt\":\"as a fresco\",\"api_key\":\"%s\"}", it_js(src, "id"), STAB_KEY);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert_str_eq(it_js(o, "image.operation"), "style-transfer");
+	ck_assert_str_eq(it_js(o, "image.parent_id"), it_js(src, "id"));
+	assert_job(o, "stability", "style-transfer");
+	g = mock_posts("stability");
+	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	assert_image_parts(g, src);
+	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.prompt"), "as a fresco");
+	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.strength"), "0.6");
+	json_object_put(g);
+	json_object_put(o);
+	post_tool(&r, a, "style-transfer", "{\"image_id\":\"%s\",\"api_provider\":\"stability\",\"api_key\":\"%s\"}",
+	    it_js(src, "id"), STAB_KEY);
+	it_expect_error(&r, 400, "invalid_request", "prompt", NULL);
+	it_resp_free(&r);
+	g = mock_posts("stability");
+	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	json_object_put(g);
+	ck_assert_int_eq(it_img_rows_of(uid), 2);
+	json_object_put(src);
+	free(a);
+}
+END_TEST
+
+/* variations with stability, count 3: one image-to-image call per
+ * variation at strength 0.4, each with its own seed, the source (an upload,
+ * no prompt of its own) as "image"; three images with parent_id and
+ * operation variation. */
+START_TEST(stability_variations_one_call_each_with_its_seed)
+{
+	char uid[IG_UUID_BUF], *a = it_img_user("cav", uid);
+	json_object *src = it_img_source_png(a), *o, *g;
+	it_resp r;
+
+	mock("POST", "/_control/reset", "{}", 0);
+	post_tool(&r, a, "variations", "{\"image_id\":\"%s\",\"api_provider\":\"stability\",\"count\":3,"
+	    "\"api_key\":\"%s\"}", it_js(src, "id"), STAB_KEY);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert_int_eq((int)json_object_array_length(it_jneed(o, "images", json_type_array)), 3);
+	for (int i = 0; i < 3; i++) {
+		json_object *im = json_object_array_get_idx(it_jpath(o, "images"), (size_t)i);
+		ck_assert_str_eq(it_js(im, "operation"), "variation");
+		ck_assert_str_eq(it_js(im, "parent_id"), it_js(src, "id"));
+	}
+	assert_job(o, "stability", "variation");
+	g = mock_posts("stability");
+	ck_assert_int_eq((int)json_object_array_length(g), 3);
+	assert_image_parts(g, src);
+	for (int i = 0; i < 3; i++) {
+		json_object *q = json_object_array_get_idx(g, (size_t)i);
+		ck_assert_str_eq(it_js(q, "multipart.strength"), "0.4");
+		ck_assert_str_eq(it_js(q, "multipart.prompt"), "a variation of this image");
+		for (int j = 0; j < i; j++)
+			ck_assert_str_ne(it_js(q, "multipart.seed"),
+			    it_js(json_object_array_get_idx(g, (size_t)j), "multipart.seed"));
+	}
+	ck_assert_int_eq(it_img_rows_of(uid), 4);
+	json_object_put(g);
+	json_object_put(o);
+	json_object_put(src);
+	free(a);
+}
+END_TEST
+
 /* The answer to POST /api/generate-image with stability and key (NULL:
  * none) as token, and to the stability upscale of src the same way: the
  * same status, error code and field. */
@@ -249,4 +348,5 @@ END_TEST
 
 IT_MAIN("creative_ai", NULL,
     IT_TCASE("stability", 180, &stability_upscale_sends_the_source, &stability_upscale_refusals_are_named,
+	&stability_style_transfer_is_image_to_image, &stability_variations_one_call_each_with_its_seed,
 	&provider_errors_and_no_key_as_generate))
