@@ -50,6 +50,9 @@ struct creative_body {
 #define STAB_IMG2IMG_MODEL "sd3"
 /* The prompt of a variation of an image that has none. */
 #define VARIATION_PROMPT "a variation of this image"
+/* OpenAI's edits and variations: dall-e-2, a square PNG source, outputs
+ * of 256, 512 or 1024 px a side. */
+#define OA_CREATIVE_MODEL "dall-e-2"
 
 static int
 check_scale(void *dst, ig_err *err)
@@ -66,9 +69,9 @@ check_ai_provider(void *dst, ig_err *err)
 {
 	const char *p = ((struct creative_body *)dst)->provider;
 
-	if (strcmp(p, "builtin") != 0 && strcmp(p, "stability") != 0)
+	if (strcmp(p, "builtin") != 0 && strcmp(p, "stability") != 0 && strcmp(p, "openai") != 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
-		    "api_provider must be builtin or stability (openai's edits and variations are not built yet)");
+		    "api_provider must be builtin, stability or openai");
 	return 0;
 }
 
@@ -188,8 +191,10 @@ run(ig_req *req, const struct creative_body *b, ig_creative *c, json_object *src
 			g.req.has_seed = 1;
 			g.req.seed = random_seed(STAB_SEED_MAX - IG_CREATIVE_VARIATIONS_MAX);
 		}
-		g.req.width = (int)int_member(src, "width");
-		g.req.height = (int)int_member(src, "height");
+		if (c->size != NULL)
+			snprintf(size, sizeof(size), "%s", c->size);
+		g.req.width = c->size != NULL ? atoi(c->size) : (int)int_member(src, "width");
+		g.req.height = c->size != NULL ? atoi(c->size) : (int)int_member(src, "height");
 		snprintf(g.size, sizeof(g.size), "%s", size);
 	} else if (c->render) {
 		json_object *seed = member(src, "seed"), *neg = member(src, "negative_prompt");
@@ -311,12 +316,30 @@ fill_upscale(const struct creative_body *b, json_object *src, ig_creative *c, ig
 	return 0;
 }
 
+/* OpenAI's edits and variations take a square PNG: c gets that path's
+ * provider, model and output size (the source's side rounded up to 256,
+ * 512 or 1024), or a 400 naming image_id. */
+static int
+openai_source(json_object *src, ig_creative *c, ig_err *err)
+{
+	int w = (int)int_member(src, "width"), h = (int)int_member(src, "height");
+	const char *mime = json_object_get_string(member(src, "mime_type"));
+
+	if (mime == NULL || strcmp(mime, "image/png") != 0 || w != h)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_id",
+		    "image_id must be a square PNG for api_provider openai (this one is a %dx%d %s)", w, h,
+		    mime != NULL ? mime : "image");
+	c->provider = "openai";
+	c->model = OA_CREATIVE_MODEL;
+	c->size = w <= 256 ? "256x256" : w <= 512 ? "512x512" : "1024x1024";
+	return 0;
+}
+
 /* builtin: a style and no prompt; stability: image-to-image with the
  * prompt (required) at strength. */
 static int
 fill_style(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
 {
-	(void)src;
 	if (strcmp(b->provider, "builtin") == 0) {
 		if (b->prompt != NULL)
 			return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
@@ -327,8 +350,13 @@ fill_style(const struct creative_body *b, json_object *src, ig_creative *c, ig_e
 		if (b->prompt == NULL)
 			return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
 			    "prompt is required with api_provider %s", b->provider);
-		c->provider = b->provider;
-		c->model = STAB_IMG2IMG_MODEL;
+		if (strcmp(b->provider, "openai") == 0) {
+			if (openai_source(src, c, err) != 0)
+				return -1;
+		} else {
+			c->provider = b->provider;
+			c->model = STAB_IMG2IMG_MODEL;
+		}
 		c->prompt = b->prompt;
 	}
 	c->style = b->style != NULL ? b->style : "";
@@ -344,8 +372,9 @@ fill_variations(const struct creative_body *b, json_object *src, ig_creative *c,
 	const char *prov = json_object_get_string(member(src, "provider"));
 	const char *op = json_object_get_string(member(src, "operation"));
 
-	(void)err;
 	c->count = (int)b->count;
+	if (strcmp(b->provider, "openai") == 0)
+		return openai_source(src, c, err);
 	if (strcmp(b->provider, "builtin") != 0) {
 		json_object *p = member(src, "prompt");
 		c->provider = b->provider;

@@ -41,6 +41,7 @@ typedef struct ig_creative {
 	const char *provider;     /* API side only: an AI path's provider, or NULL (builtin) */
 	const char *model;        /* API side only: that provider's model for the job */
 	const char *prompt;       /* API side only: an AI path's prompt (the job's prompt) */
+	const char *size;         /* API side only: an AI path's output "WxH", or NULL (the source's) */
 } ig_creative;
 
 /* The bytes of image id (one of user_id's: 404 naming image_id otherwise)

@@ -346,11 +346,11 @@ START_TEST(bad_fields_are_named)
 		{ "style-transfer", ",\"style\":\"sepia\",\"strength\":2", "strength" },
 		{ "style-transfer", ",\"style\":\"cubist\"", "style" },
 		{ "style-transfer", "", "style" },
-		{ "style-transfer", ",\"style\":\"sepia\",\"api_provider\":\"openai\"", "api_provider" },
+		{ "style-transfer", ",\"style\":\"sepia\",\"api_provider\":\"gemini\"", "api_provider" },
 		{ "style-transfer", ",\"style\":\"sepia\",\"prompt\":\"as a fresco\"", "prompt" },
 		{ "variations", ",\"count\":5", "count" },
 		{ "variations", ",\"count\":0", "count" },
-		{ "variations", ",\"api_provider\":\"openai\"", "api_provider" },
+		{ "variations", ",\"api_provider\":\"replicate\"", "api_provider" },
 		{ "variations", ",\"colour\":1", "colour" },
 	};
 	char uid[IG_UUID_BUF], *a = NULL, body[200];

@@ -22,6 +22,7 @@
 enum { W = IT_QUAD_W, H = IT_QUAD_H };
 
 #define STAB_KEY "sk-good-cai-4321"
+#define OA_KEY "sk-good-cai-oa-8765"
 
 static const char *
 next_source(void)
@@ -296,6 +297,93 @@ START_TEST(stability_variations_one_call_each_with_its_seed)
 }
 END_TEST
 
+/* The recorded OpenAI POSTs g: each to path, multipart, the source src's
+ * bytes as "image", dall-e-2, b64_json, size. */
+static void
+assert_openai_parts(json_object *g, const char *path, json_object *src, const char *size)
+{
+	char sha[65];
+
+	stored_sha256(src, sha);
+	for (size_t i = 0; i < json_object_array_length(g); i++) {
+		json_object *q = json_object_array_get_idx(g, i);
+		ck_assert_str_eq(it_js(q, "path"), path);
+		ck_assert_msg(strncmp(it_js(q, "content_type"), "multipart/form-data", 19) == 0, "sent %s",
+		    it_js(q, "content_type"));
+		ck_assert_str_eq(it_js(q, "headers.authorization"), "Bearer " OA_KEY);
+		ck_assert_str_eq(it_js(q, "multipart.image.sha256"), sha);
+		ck_assert_str_eq(it_js(q, "multipart.image.content_type"), "image/png");
+		ck_assert_str_eq(it_js(q, "multipart.model"), "dall-e-2");
+		ck_assert_str_eq(it_js(q, "multipart.response_format"), "b64_json");
+		ck_assert_str_eq(it_js(q, "multipart.size"), size);
+	}
+}
+
+/* style-transfer with openai: /v1/images/edits with the prompt and the
+ * square PNG source (64x64: 256x256 out); variations with openai: one
+ * /v1/images/variations call with n = count; the results stored with
+ * parent_id and operation by openai jobs. A source that is not square is
+ * a 400 naming image_id, nothing sent. */
+START_TEST(openai_edits_and_variations)
+{
+	char uid[IG_UUID_BUF], *a = it_img_user("cao", uid);
+	json_object *src = png_of(a, 64, 64), *rect = it_img_source_png(a), *o, *g;
+	it_resp r;
+
+	mock("POST", "/_control/reset", "{}", 0);
+	post_tool(&r, a, "style-transfer", "{\"image_id\":\"%s\",\"api_provider\":\"openai\","
+	    "\"prompt\":\"as a mosaic\",\"api_key\":\"%s\"}", it_js(src, "id"), OA_KEY);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert_str_eq(it_js(o, "image.operation"), "style-transfer");
+	ck_assert_str_eq(it_js(o, "image.parent_id"), it_js(src, "id"));
+	ck_assert_int_eq(it_jint(o, "image.width"), 256);
+	assert_job(o, "openai", "style-transfer");
+	json_object_put(o);
+	g = mock_posts("openai");
+	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	assert_openai_parts(g, "/openai/v1/images/edits", src, "256x256");
+	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.prompt"), "as a mosaic");
+	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.n"), "1");
+	json_object_put(g);
+
+	mock("POST", "/_control/reset", "{}", 0);
+	post_tool(&r, a, "variations", "{\"image_id\":\"%s\",\"api_provider\":\"openai\",\"count\":2,"
+	    "\"api_key\":\"%s\"}", it_js(src, "id"), OA_KEY);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert_int_eq((int)json_object_array_length(it_jneed(o, "images", json_type_array)), 2);
+	for (int i = 0; i < 2; i++) {
+		json_object *im = json_object_array_get_idx(it_jpath(o, "images"), (size_t)i);
+		ck_assert_str_eq(it_js(im, "operation"), "variation");
+		ck_assert_str_eq(it_js(im, "parent_id"), it_js(src, "id"));
+	}
+	assert_job(o, "openai", "variation");
+	json_object_put(o);
+	g = mock_posts("openai");
+	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	assert_openai_parts(g, "/openai/v1/images/variations", src, "256x256");
+	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.n"), "2");
+	it_assert_absent(json_object_array_get_idx(g, 0), "multipart.prompt");
+	json_object_put(g);
+
+	mock("POST", "/_control/reset", "{}", 0);
+	post_tool(&r, a, "variations", "{\"image_id\":\"%s\",\"api_provider\":\"openai\",\"api_key\":\"%s\"}",
+	    it_js(rect, "id"), OA_KEY);
+	it_expect_error(&r, 400, "invalid_request", "image_id", NULL);
+	it_resp_free(&r);
+	g = mock_posts("openai");
+	ck_assert_int_eq((int)json_object_array_length(g), 0);
+	json_object_put(g);
+	ck_assert_int_eq(it_img_rows_of(uid), 5);
+	json_object_put(rect);
+	json_object_put(src);
+	free(a);
+}
+END_TEST
+
 /* The answer to POST /api/generate-image with stability and key (NULL:
  * none) as token, and to the stability upscale of src the same way: the
  * same status, error code and field. */
@@ -349,4 +437,5 @@ END_TEST
 IT_MAIN("creative_ai", NULL,
     IT_TCASE("stability", 180, &stability_upscale_sends_the_source, &stability_upscale_refusals_are_named,
 	&stability_style_transfer_is_image_to_image, &stability_variations_one_call_each_with_its_seed,
-	&provider_errors_and_no_key_as_generate))
+	&provider_errors_and_no_key_as_generate),
+    IT_TCASE("openai", 180, &openai_edits_and_variations))
