@@ -253,6 +253,12 @@ finish_done(ig_active *a)
 		record_fail(a, &err);
 		return;
 	}
+	/* A creative AI job whose source was deleted meanwhile stored nothing. */
+	if (a->req.creative != NULL && ig_creative_finish(&a->job, a->call.nimages, &err) != 0) {
+		free(names);
+		record_fail(a, &err);
+		return;
+	}
 	ig_job_succeed(&a->job, runner_id, &err);
 	ig_batch_item_ended(&a->job);
 	/* The caller has its answer; the thumbnails follow. */

@@ -9,6 +9,7 @@
  */
 #include "ig_autoconf.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,65 @@ START_TEST(openai_edits_and_variations)
 }
 END_TEST
 
+typedef struct bg_tool {
+	pthread_t t;
+	const char *token;
+	char body[256];
+	it_resp r;
+} bg_tool;
+
+static void *
+bg_upscale(void *arg)
+{
+	bg_tool *c = arg;
+
+	it_json(&c->r, next_source(), "POST", "/api/creative/upscale", c->token, "%s", c->body);
+	return NULL;
+}
+
+/* The source deleted while the provider works: the job fails (a 404 that
+ * says so, as the builtin path answers) instead of succeeding with nothing
+ * stored. */
+START_TEST(source_deleted_while_the_provider_works)
+{
+	char uid[IG_UUID_BUF], *a = it_img_user("cad", uid), path[96], *n;
+	json_object *src = it_img_source_png(a), *g = NULL;
+	bg_tool c;
+	it_resp r;
+	int seen = 0;
+
+	mock("POST", "/_control/reset", "{}", 0);
+	mock("POST", "/_control/script", "{\"provider\":\"stability\",\"responses\":[{\"mode\":\"slow\",\"delay\":3}]}",
+	    0);
+	memset(&c, 0, sizeof(c));
+	c.token = a;
+	snprintf(c.body, sizeof(c.body), "{\"image_id\":\"%s\",\"api_provider\":\"stability\",\"api_key\":\"%s\"}",
+	    it_js(src, "id"), STAB_KEY);
+	ck_assert_int_eq(pthread_create(&c.t, NULL, bg_upscale, &c), 0);
+	for (int i = 0; i < 100 && seen == 0; i++) {
+		it_sleep_ms(100);
+		g = mock_posts("stability");
+		seen = (int)json_object_array_length(g);
+		json_object_put(g);
+	}
+	ck_assert_msg(seen == 1, "the runner never called the provider");
+	snprintf(path, sizeof(path), "/api/files/delete/%s", it_js(src, "id"));
+	it_json(&r, next_source(), "DELETE", path, a, NULL);
+	ck_assert_msg(r.status == 200 || r.status == 204, "delete: %ld %s", r.status, r.body.data);
+	it_resp_free(&r);
+	pthread_join(c.t, NULL);
+	it_expect_error(&c.r, 404, "not_found", NULL, NULL);
+	ck_assert_msg(strstr(c.r.body.data, "deleted while the job ran") != NULL, "%s", c.r.body.data);
+	it_resp_free(&c.r);
+	n = it_psql("SELECT count(*) FROM jobs WHERE user_id = '%s' AND status = 'failed'", it_sql_safe(uid));
+	ck_assert_int_eq(atoi(n), 1);
+	free(n);
+	ck_assert_int_eq(it_img_rows_of(uid), 0);
+	json_object_put(src);
+	free(a);
+}
+END_TEST
+
 /* The answer to POST /api/generate-image with stability and key (NULL:
  * none) as token, and to the stability upscale of src the same way: the
  * same status, error code and field. */
@@ -437,5 +497,5 @@ END_TEST
 IT_MAIN("creative_ai", NULL,
     IT_TCASE("stability", 180, &stability_upscale_sends_the_source, &stability_upscale_refusals_are_named,
 	&stability_style_transfer_is_image_to_image, &stability_variations_one_call_each_with_its_seed,
-	&provider_errors_and_no_key_as_generate),
+	&provider_errors_and_no_key_as_generate, &source_deleted_while_the_provider_works),
     IT_TCASE("openai", 180, &openai_edits_and_variations))
