@@ -49,9 +49,10 @@ mock(const char *method, const char *path, const char *body, int want_body)
 	return o;
 }
 
-/* The mock's POSTs to provider since its reset, oldest first (caller puts). */
+/* The mock's POSTs to provider since its reset, oldest first, which must
+ * be want of them (want < 0: any number). The caller puts. */
 static json_object *
-mock_posts(const char *provider)
+mock_posts(const char *provider, int want)
 {
 	char path[128];
 	json_object *o, *out = json_object_new_array(), *reqs;
@@ -65,6 +66,9 @@ mock_posts(const char *provider)
 			json_object_array_add(out, json_object_get(q));
 	}
 	json_object_put(o);
+	if (want >= 0)
+		ck_assert_msg((int)json_object_array_length(out) == want, "%s: %d requests, want %d", provider,
+		    (int)json_object_array_length(out), want);
 	return out;
 }
 
@@ -122,6 +126,32 @@ assert_job(json_object *o, const char *prov, const char *op)
 	free(n);
 }
 
+/* A tool's 201 answer in r (freed here): its body, checked to hold count
+ * images (the "images" array, or "image" when count is 0) with parent_id
+ * src_id and operation op, made by a succeeded job of prov. Caller puts. */
+static json_object *
+answer_ok(it_resp *r, int count, const char *src_id, const char *prov, const char *op)
+{
+	json_object *o;
+
+	ck_assert_msg(r->status == 201, "%ld %s", r->status, r->body.data);
+	o = it_json_body(r);
+	it_resp_free(r);
+	if (count == 0) {
+		ck_assert_str_eq(it_js(o, "image.operation"), op);
+		ck_assert_str_eq(it_js(o, "image.parent_id"), src_id);
+	} else {
+		ck_assert_int_eq((int)json_object_array_length(it_jneed(o, "images", json_type_array)), count);
+		for (int i = 0; i < count; i++) {
+			json_object *im = json_object_array_get_idx(it_jpath(o, "images"), (size_t)i);
+			ck_assert_str_eq(it_js(im, "operation"), op);
+			ck_assert_str_eq(it_js(im, "parent_id"), src_id);
+		}
+	}
+	assert_job(o, prov, op);
+	return o;
+}
+
 /* upscale with stability: one multipart POST to upscale/fast carrying the
  * source's bytes as "image" (PNG) and output_format, the caller's key as
  * the bearer; the answer a 4x image (the mock's 4x) stored with parent_id
@@ -135,16 +165,10 @@ START_TEST(stability_upscale_sends_the_source)
 	mock("POST", "/_control/reset", "{}", 0);
 	post_tool(&r, a, "upscale", "{\"image_id\":\"%s\",\"api_provider\":\"stability\",\"api_key\":\"%s\"}",
 	    it_js(src, "id"), STAB_KEY);
-	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	it_resp_free(&r);
+	o = answer_ok(&r, 0, it_js(src, "id"), "stability", "upscale");
 	ck_assert_int_eq(it_jint(o, "image.width"), 4 * W);
 	ck_assert_int_eq(it_jint(o, "image.height"), 4 * H);
-	ck_assert_str_eq(it_js(o, "image.operation"), "upscale");
-	ck_assert_str_eq(it_js(o, "image.parent_id"), it_js(src, "id"));
-	assert_job(o, "stability", "upscale");
-	g = mock_posts("stability");
-	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	g = mock_posts("stability", 1);
 	q = json_object_array_get_idx(g, 0);
 	ck_assert_str_eq(it_js(q, "path"), "/stability/v2beta/stable-image/upscale/fast");
 	ck_assert_msg(strncmp(it_js(q, "content_type"), "multipart/form-data", 19) == 0, "sent %s",
@@ -188,8 +212,7 @@ START_TEST(stability_upscale_refusals_are_named)
 	post_tool(&r, a, "upscale", "{\"image_id\":\"%s\",\"api_provider\":\"openai\"%s}", it_js(src, "id"), "");
 	it_expect_error(&r, 400, "invalid_request", "api_provider", NULL);
 	it_resp_free(&r);
-	g = mock_posts("stability");
-	ck_assert_int_eq((int)json_object_array_length(g), 0);
+	g = mock_posts("stability", 0);
 	ck_assert_int_eq(it_img_rows_of(uid), 3);
 	json_object_put(g);
 	json_object_put(wide);
@@ -230,14 +253,8 @@ START_TEST(stability_style_transfer_is_image_to_image)
 	mock("POST", "/_control/reset", "{}", 0);
 	post_tool(&r, a, "style-transfer", "{\"image_id\":\"%s\",\"api_provider\":\"stability\",\"strength\":0.6,"
 	    "\"prompt\":\"as a fresco\",\"api_key\":\"%s\"}", it_js(src, "id"), STAB_KEY);
-	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	it_resp_free(&r);
-	ck_assert_str_eq(it_js(o, "image.operation"), "style-transfer");
-	ck_assert_str_eq(it_js(o, "image.parent_id"), it_js(src, "id"));
-	assert_job(o, "stability", "style-transfer");
-	g = mock_posts("stability");
-	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	o = answer_ok(&r, 0, it_js(src, "id"), "stability", "style-transfer");
+	g = mock_posts("stability", 1);
 	assert_image_parts(g, src);
 	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.prompt"), "as a fresco");
 	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.strength"), "0.6");
@@ -247,8 +264,7 @@ START_TEST(stability_style_transfer_is_image_to_image)
 	    it_js(src, "id"), STAB_KEY);
 	it_expect_error(&r, 400, "invalid_request", "prompt", NULL);
 	it_resp_free(&r);
-	g = mock_posts("stability");
-	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	g = mock_posts("stability", 1);
 	json_object_put(g);
 	ck_assert_int_eq(it_img_rows_of(uid), 2);
 	json_object_put(src);
@@ -269,18 +285,8 @@ START_TEST(stability_variations_one_call_each_with_its_seed)
 	mock("POST", "/_control/reset", "{}", 0);
 	post_tool(&r, a, "variations", "{\"image_id\":\"%s\",\"api_provider\":\"stability\",\"count\":3,"
 	    "\"api_key\":\"%s\"}", it_js(src, "id"), STAB_KEY);
-	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	it_resp_free(&r);
-	ck_assert_int_eq((int)json_object_array_length(it_jneed(o, "images", json_type_array)), 3);
-	for (int i = 0; i < 3; i++) {
-		json_object *im = json_object_array_get_idx(it_jpath(o, "images"), (size_t)i);
-		ck_assert_str_eq(it_js(im, "operation"), "variation");
-		ck_assert_str_eq(it_js(im, "parent_id"), it_js(src, "id"));
-	}
-	assert_job(o, "stability", "variation");
-	g = mock_posts("stability");
-	ck_assert_int_eq((int)json_object_array_length(g), 3);
+	o = answer_ok(&r, 3, it_js(src, "id"), "stability", "variation");
+	g = mock_posts("stability", 3);
 	assert_image_parts(g, src);
 	for (int i = 0; i < 3; i++) {
 		json_object *q = json_object_array_get_idx(g, (size_t)i);
@@ -334,16 +340,10 @@ START_TEST(openai_edits_and_variations)
 	mock("POST", "/_control/reset", "{}", 0);
 	post_tool(&r, a, "style-transfer", "{\"image_id\":\"%s\",\"api_provider\":\"openai\","
 	    "\"prompt\":\"as a mosaic\",\"api_key\":\"%s\"}", it_js(src, "id"), OA_KEY);
-	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	it_resp_free(&r);
-	ck_assert_str_eq(it_js(o, "image.operation"), "style-transfer");
-	ck_assert_str_eq(it_js(o, "image.parent_id"), it_js(src, "id"));
+	o = answer_ok(&r, 0, it_js(src, "id"), "openai", "style-transfer");
 	ck_assert_int_eq(it_jint(o, "image.width"), 256);
-	assert_job(o, "openai", "style-transfer");
 	json_object_put(o);
-	g = mock_posts("openai");
-	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	g = mock_posts("openai", 1);
 	assert_openai_parts(g, "/openai/v1/images/edits", src, "256x256");
 	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.prompt"), "as a mosaic");
 	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.n"), "1");
@@ -352,19 +352,9 @@ START_TEST(openai_edits_and_variations)
 	mock("POST", "/_control/reset", "{}", 0);
 	post_tool(&r, a, "variations", "{\"image_id\":\"%s\",\"api_provider\":\"openai\",\"count\":2,"
 	    "\"api_key\":\"%s\"}", it_js(src, "id"), OA_KEY);
-	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
-	o = it_json_body(&r);
-	it_resp_free(&r);
-	ck_assert_int_eq((int)json_object_array_length(it_jneed(o, "images", json_type_array)), 2);
-	for (int i = 0; i < 2; i++) {
-		json_object *im = json_object_array_get_idx(it_jpath(o, "images"), (size_t)i);
-		ck_assert_str_eq(it_js(im, "operation"), "variation");
-		ck_assert_str_eq(it_js(im, "parent_id"), it_js(src, "id"));
-	}
-	assert_job(o, "openai", "variation");
+	o = answer_ok(&r, 2, it_js(src, "id"), "openai", "variation");
 	json_object_put(o);
-	g = mock_posts("openai");
-	ck_assert_int_eq((int)json_object_array_length(g), 1);
+	g = mock_posts("openai", 1);
 	assert_openai_parts(g, "/openai/v1/images/variations", src, "256x256");
 	ck_assert_str_eq(it_js(json_object_array_get_idx(g, 0), "multipart.n"), "2");
 	it_assert_absent(json_object_array_get_idx(g, 0), "multipart.prompt");
@@ -375,8 +365,7 @@ START_TEST(openai_edits_and_variations)
 	    it_js(rect, "id"), OA_KEY);
 	it_expect_error(&r, 400, "invalid_request", "image_id", NULL);
 	it_resp_free(&r);
-	g = mock_posts("openai");
-	ck_assert_int_eq((int)json_object_array_length(g), 0);
+	g = mock_posts("openai", 0);
 	json_object_put(g);
 	ck_assert_int_eq(it_img_rows_of(uid), 5);
 	json_object_put(rect);
@@ -422,7 +411,7 @@ START_TEST(source_deleted_while_the_provider_works)
 	ck_assert_int_eq(pthread_create(&c.t, NULL, bg_upscale, &c), 0);
 	for (int i = 0; i < 100 && seen == 0; i++) {
 		it_sleep_ms(100);
-		g = mock_posts("stability");
+		g = mock_posts("stability", -1);
 		seen = (int)json_object_array_length(g);
 		json_object_put(g);
 	}
