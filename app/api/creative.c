@@ -9,8 +9,11 @@
  * upscale | style-transfer | variation; the answer is 201 with {image}
  * ({images} for variations) and the job's generation_id.
  *
- * The AI paths (api_provider stability, openai) are a later part: until
- * then any api_provider but builtin is a 400 naming api_provider.
+ * The AI paths: upscale with api_provider stability (its upscale/fast,
+ * always 4x, sides 32–1536) runs as a job of that provider, its key
+ * resolved like a generation's; the runner reads the source's bytes and the
+ * adapter sends them. Other tools' AI paths are not built yet: a 400 naming
+ * api_provider.
  */
 #include "ig_autoconf.h"
 
@@ -31,10 +34,25 @@
 #define RENDER_SEED_MAX ((INT64_C(1) << 53) - 1 - 16 - IG_CREATIVE_VARIATIONS_MAX)
 
 struct creative_body {
-	const char *image_id, *method, *style, *provider, *prompt;
+	const char *image_id, *method, *style, *provider, *prompt, *api_key;
 	int64_t scale, count;
 	double strength;
 };
+
+/* Stability's upscale/fast: always 4x, input sides 32–1536 px. */
+#define STAB_UPSCALE_SCALE 4
+#define STAB_UPSCALE_MIN_SIDE 32
+#define STAB_UPSCALE_MAX_SIDE 1536
+/* Stability's seeds: 0 … 4294967294. */
+#define STAB_SEED_MAX INT64_C(4294967294)
+/* Stability variations: image-to-image at a moderate strength. */
+#define STAB_VARIATION_STRENGTH 0.4
+#define STAB_IMG2IMG_MODEL "sd3"
+/* The prompt of a variation of an image that has none. */
+#define VARIATION_PROMPT "a variation of this image"
+/* OpenAI's edits and variations: dall-e-2, a square PNG source, outputs
+ * of 256, 512 or 1024 px a side. */
+#define OA_CREATIVE_MODEL "dall-e-2"
 
 static int
 check_scale(void *dst, ig_err *err)
@@ -47,21 +65,32 @@ check_scale(void *dst, ig_err *err)
 }
 
 static int
-check_provider(void *dst, ig_err *err)
+check_ai_provider(void *dst, ig_err *err)
 {
-	if (strcmp(((struct creative_body *)dst)->provider, "builtin") != 0)
+	const char *p = ((struct creative_body *)dst)->provider;
+
+	if (strcmp(p, "builtin") != 0 && strcmp(p, "stability") != 0 && strcmp(p, "openai") != 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
-		    "api_provider: this server's creative tools support builtin only (the stability and openai "
-		    "paths are not built yet)");
+		    "api_provider must be builtin, stability or openai");
 	return 0;
 }
 
 static int
-check_prompt(void *dst, ig_err *err)
+check_upscale_provider(void *dst, ig_err *err)
 {
-	(void)dst;
-	return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
-	    "prompt is for an AI restyle (api_provider stability or openai), which this server does not offer yet");
+	const char *p = ((struct creative_body *)dst)->provider;
+
+	if (strcmp(p, "builtin") != 0 && strcmp(p, "stability") != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider",
+		    "api_provider must be builtin or stability for upscale");
+	return 0;
+}
+
+
+static int
+check_api_key(void *dst, ig_err *err)
+{
+	return ig_provider_key_check(((struct creative_body *)dst)->api_key, err);
 }
 
 static const char *const methods[] = { "lanczos", "bicubic", NULL };
@@ -69,30 +98,36 @@ static const char *const styles[] = { "grayscale", "sepia", "sketch", "emboss", 
 	"oil_painting", "watercolor", NULL };
 
 #define IMAGE_ROW { "image_id", IG_F_UUID, IG_F_REQUIRED, 0, 0, .at = IG_AT(struct creative_body, image_id) }
-#define PROVIDER_ROW { "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct creative_body, provider), \
-	.check = check_provider }
+#define API_KEY_ROW { "api_key", IG_F_STRING, 0, 1, IG_PROVIDER_KEY_MAX, \
+	.at = IG_AT(struct creative_body, api_key), .check = check_api_key }
+#define AI_PROVIDER_ROW { "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct creative_body, provider), \
+	.check = check_ai_provider }
 
 static const ig_field upscale_fields[] = {
 	IMAGE_ROW,
 	{ "scale", IG_F_INT, 0, 2, 4, .at = IG_AT(struct creative_body, scale), .check = check_scale },
 	{ "method", IG_F_ENUM, 0, 0, 0, .values = methods, .at = IG_AT(struct creative_body, method) },
-	PROVIDER_ROW,
+	{ "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct creative_body, provider),
+	    .check = check_upscale_provider },
+	API_KEY_ROW,
 	IG_FIELDS_END
 };
 
 static const ig_field style_fields[] = {
 	IMAGE_ROW,
-	{ "style", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = styles, .at = IG_AT(struct creative_body, style) },
+	{ "style", IG_F_ENUM, 0, 0, 0, .values = styles, .at = IG_AT(struct creative_body, style) },
 	{ "strength", IG_F_NUMBER, 0, 0, 1, .at = IG_AT(struct creative_body, strength) },
-	PROVIDER_ROW,
-	{ "prompt", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct creative_body, prompt), .check = check_prompt },
+	AI_PROVIDER_ROW,
+	API_KEY_ROW,
+	{ "prompt", IG_F_STRING, 0, 1, IG_PROMPT_MAX, .at = IG_AT(struct creative_body, prompt) },
 	IG_FIELDS_END
 };
 
 static const ig_field variation_fields[] = {
 	IMAGE_ROW,
 	{ "count", IG_F_INT, 0, 1, IG_CREATIVE_VARIATIONS_MAX, .at = IG_AT(struct creative_body, count) },
-	PROVIDER_ROW,
+	AI_PROVIDER_ROW,
+	API_KEY_ROW,
 	IG_FIELDS_END
 };
 
@@ -128,7 +163,7 @@ random_seed(int64_t max)
  * none of them the source's.
  */
 static int
-run(ig_req *req, ig_creative *c, json_object *src, json_object **out, ig_err *err)
+run(ig_req *req, const struct creative_body *b, ig_creative *c, json_object *src, json_object **out, ig_err *err)
 {
 	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "count" };
 	ig_gen g;
@@ -141,7 +176,27 @@ run(ig_req *req, ig_creative *c, json_object *src, json_object **out, ig_err *er
 	g.provider = ig_provider_builtin.name;
 	g.no_cache = 1;
 	snprintf(size, sizeof(size), "%dx%d", (int)int_member(src, "width"), (int)int_member(src, "height"));
-	if (c->render) {
+	if (c->provider != NULL && strcmp(c->provider, ig_provider_builtin.name) != 0) {
+		/* An AI path: a job of that provider, its key resolved by ig_gen_run. */
+		g.provider = c->provider;
+		g.api_key = b->api_key;
+		g.fields = &fields;
+		if ((g.ops = ig_provider_find(c->provider)) == NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "api_provider", "unknown api_provider %s",
+			    c->provider);
+		g.req.model = c->model;
+		g.req.prompt = c->prompt != NULL ? c->prompt : "";
+		g.req.count = c->count > 0 ? c->count : 1;
+		if (strcmp(c->operation, "variation") == 0) {
+			g.req.has_seed = 1;
+			g.req.seed = random_seed(STAB_SEED_MAX - IG_CREATIVE_VARIATIONS_MAX);
+		}
+		if (c->size != NULL)
+			snprintf(size, sizeof(size), "%s", c->size);
+		g.req.width = c->size != NULL ? atoi(c->size) : (int)int_member(src, "width");
+		g.req.height = c->size != NULL ? atoi(c->size) : (int)int_member(src, "height");
+		snprintf(g.size, sizeof(g.size), "%s", size);
+	} else if (c->render) {
 		json_object *seed = member(src, "seed"), *neg = member(src, "negative_prompt");
 		int64_t old = seed != NULL ? json_object_get_int64(seed) : -1;
 		g.req.prompt = json_object_get_string(member(src, "prompt"));
@@ -217,33 +272,94 @@ tool(ig_req *req, const ig_field *table, struct creative_body *b, ig_creative *c
 
 	if (ig_fields_body(req, table, b, err) == 0 && source(req, b, &src, err) == 0 && fill(b, src, c, err) == 0) {
 		c->image_id = b->image_id;
-		rc = run(req, c, src, out, err);
+		rc = run(req, b, c, src, out, err);
 	}
 	json_object_put(src);
 	return rc;
 }
 
-/* Refused here, before a job: an output over IG_MAX_IMAGE_PIXELS. */
+/* Refused here, before a job: an output over IG_MAX_IMAGE_PIXELS; with
+ * stability, a scale but 4 (400 naming scale; it is the default there) or a
+ * source side outside 32–1536 (400 naming image_id). */
 static int
 fill_upscale(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
 {
-	long w = (long)int_member(src, "width") * b->scale, h = (long)int_member(src, "height") * b->scale;
+	int sw = (int)int_member(src, "width"), sh = (int)int_member(src, "height");
+	int64_t scale = b->scale;
+	long w, h;
+
+	if (strcmp(b->provider, "stability") == 0) {
+		if (scale == 0)
+			scale = STAB_UPSCALE_SCALE;
+		if (scale != STAB_UPSCALE_SCALE)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "scale",
+			    "scale must be 4 with api_provider stability (its upscale is always 4x)");
+		if (sw < STAB_UPSCALE_MIN_SIDE || sh < STAB_UPSCALE_MIN_SIDE || sw > STAB_UPSCALE_MAX_SIDE ||
+		    sh > STAB_UPSCALE_MAX_SIDE)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "image_id",
+			    "image_id is %dx%d: stability upscales sides of %d to %d px only", sw, sh,
+			    STAB_UPSCALE_MIN_SIDE, STAB_UPSCALE_MAX_SIDE);
+		c->provider = "stability";
+		c->model = "upscale-fast";
+	} else if (scale == 0) {
+		scale = 2;
+	}
+	w = (long)sw * scale;
+	h = (long)sh * scale;
 
 	if (w * h > ig_cfg()->max_image_pixels)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "scale",
-		    "scale %d would make %ldx%ld, over IG_MAX_IMAGE_PIXELS (%ld)", (int)b->scale, w, h,
+		    "scale %d would make %ldx%ld, over IG_MAX_IMAGE_PIXELS (%ld)", (int)scale, w, h,
 		    ig_cfg()->max_image_pixels);
-	c->scale = (int)b->scale;
+	c->scale = (int)scale;
 	c->method = b->method;
 	return 0;
 }
 
+/* OpenAI's edits and variations take a square PNG: c gets that path's
+ * provider, model and output size (the source's side rounded up to 256,
+ * 512 or 1024), or a 400 naming image_id. */
+static int
+openai_source(json_object *src, ig_creative *c, ig_err *err)
+{
+	int w = (int)int_member(src, "width"), h = (int)int_member(src, "height");
+	const char *mime = json_object_get_string(member(src, "mime_type"));
+
+	if (mime == NULL || strcmp(mime, "image/png") != 0 || w != h)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_id",
+		    "image_id must be a square PNG for api_provider openai (this one is a %dx%d %s)", w, h,
+		    mime != NULL ? mime : "image");
+	c->provider = "openai";
+	c->model = OA_CREATIVE_MODEL;
+	c->size = w <= 256 ? "256x256" : w <= 512 ? "512x512" : "1024x1024";
+	return 0;
+}
+
+/* builtin: a style and no prompt; stability: image-to-image with the
+ * prompt (required) at strength. */
 static int
 fill_style(const struct creative_body *b, json_object *src, ig_creative *c, ig_err *err)
 {
-	(void)src;
-	(void)err;
-	c->style = b->style;
+	if (strcmp(b->provider, "builtin") == 0) {
+		if (b->prompt != NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
+			    "prompt is for an AI restyle (api_provider stability), not the builtin styles");
+		if (b->style == NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "style", "style is required for the builtin styles");
+	} else {
+		if (b->prompt == NULL)
+			return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt",
+			    "prompt is required with api_provider %s", b->provider);
+		if (strcmp(b->provider, "openai") == 0) {
+			if (openai_source(src, c, err) != 0)
+				return -1;
+		} else {
+			c->provider = b->provider;
+			c->model = STAB_IMG2IMG_MODEL;
+		}
+		c->prompt = b->prompt;
+	}
+	c->style = b->style != NULL ? b->style : "";
 	c->strength = b->strength;
 	return 0;
 }
@@ -256,8 +372,18 @@ fill_variations(const struct creative_body *b, json_object *src, ig_creative *c,
 	const char *prov = json_object_get_string(member(src, "provider"));
 	const char *op = json_object_get_string(member(src, "operation"));
 
-	(void)err;
 	c->count = (int)b->count;
+	if (strcmp(b->provider, "openai") == 0)
+		return openai_source(src, c, err);
+	if (strcmp(b->provider, "builtin") != 0) {
+		json_object *p = member(src, "prompt");
+		c->provider = b->provider;
+		c->model = STAB_IMG2IMG_MODEL;
+		c->strength = STAB_VARIATION_STRENGTH;
+		c->prompt = p != NULL && json_object_get_string_len(p) > 0 ? json_object_get_string(p) :
+		    VARIATION_PROMPT;
+		return 0;
+	}
 	c->render = prov != NULL && op != NULL && strcmp(prov, ig_provider_builtin.name) == 0 &&
 	    strcmp(op, "generate") == 0;
 	c->seed = random_seed(INT64_MAX - IG_CREATIVE_VARIATIONS_MAX);
@@ -268,7 +394,7 @@ fill_variations(const struct creative_body *b, json_object *src, ig_creative *c,
 int
 ig_api_creative_upscale(ig_req *req, json_object **out, ig_err *err)
 {
-	struct creative_body b = { .method = "lanczos", .scale = 2 };
+	struct creative_body b = { .method = "lanczos", .provider = "builtin" };
 	ig_creative c = { .operation = "upscale" };
 
 	return tool(req, upscale_fields, &b, &c, fill_upscale, out, err);
@@ -278,7 +404,7 @@ ig_api_creative_upscale(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_creative_style(ig_req *req, json_object **out, ig_err *err)
 {
-	struct creative_body b = { .strength = 1 };
+	struct creative_body b = { .strength = 1, .provider = "builtin" };
 	ig_creative c = { .operation = "style-transfer" };
 
 	return tool(req, style_fields, &b, &c, fill_style, out, err);
@@ -288,7 +414,7 @@ ig_api_creative_style(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_creative_variations(ig_req *req, json_object **out, ig_err *err)
 {
-	struct creative_body b = { .count = 1 };
+	struct creative_body b = { .count = 1, .provider = "builtin" };
 	ig_creative c = { .operation = "variation" };
 
 	return tool(req, variation_fields, &b, &c, fill_variations, out, err);

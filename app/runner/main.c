@@ -236,7 +236,12 @@ finish_done(ig_active *a)
 	names = ig_xcalloc((size_t)(a->call.nimages ? a->call.nimages : 1), 256);
 
 	for (int i = 0; i < a->call.nimages; i++) {
-		if (ig_store_image(&a->job, i, &a->call.images[i], c->image_dir, c->max_image_pixels, names[i], &err) != 0) {
+		ig_creative cr;
+		int bad = a->req.creative != NULL && ig_creative_parse(a->job.request, &cr) ?
+		    ig_creative_store(&a->job, &cr, i, a->call.images[i].data, a->call.images[i].len, c->image_dir,
+			c->max_image_pixels, &err) != 0 :
+		    ig_store_image(&a->job, i, &a->call.images[i], c->image_dir, c->max_image_pixels, names[i], &err) != 0;
+		if (bad) {
 			free(names);
 			record_fail(a, &err);
 			return;
@@ -245,6 +250,12 @@ finish_done(ig_active *a)
 	if (a->call.nimages == 0) {
 		free(names);
 		ig_err_set(&err, IG_E_CONTENT_FILTERED, NULL, "the provider returned no image (filtered)");
+		record_fail(a, &err);
+		return;
+	}
+	/* A creative AI job whose source was deleted meanwhile stored nothing. */
+	if (a->req.creative != NULL && ig_creative_finish(&a->job, a->call.nimages, &err) != 0) {
+		free(names);
 		record_fail(a, &err);
 		return;
 	}
@@ -379,6 +390,7 @@ start_job(ig_runner *rn, ig_job *job)
 	const ig_pconf *pc = ig_pconf_get(a->job.provider);
 	ig_err err = { 0 };
 	ig_http_req first = { 0 };
+	ig_creative cr;
 
 	if (pc == NULL) {
 		ig_err_set(&err, IG_E_INVALID_REQUEST, NULL, "unknown provider %s", a->job.provider);
@@ -395,9 +407,19 @@ start_job(ig_runner *rn, ig_job *job)
 	a->call.req = &a->req;
 	a->call.base_url = pc->base_url;
 	if (a->ops->local != NULL) {
-		ig_creative cr;
 		to_pool(rn, a, ig_creative_parse(a->job.request, &cr) ? run_creative : run_local);
 		return;
+	}
+	if (ig_creative_parse(a->job.request, &cr)) {
+		/* An AI path: the adapter sends the source's bytes. */
+		if (ig_creative_read(cr.image_id, a->job.user_id, ig_cfg()->image_dir, &a->src, &a->req.src_len,
+		    &a->req.src_type, &err) != 0) {
+			ig_runner_fail(rn, a, &err);
+			return;
+		}
+		a->req.creative = cr.operation;
+		a->req.src = a->src;
+		a->req.strength = cr.strength;
 	}
 	if (a->ops->build(&a->call, &first, &err) != 0) {
 		ig_http_req_free(&first);

@@ -71,6 +71,7 @@ ig_runner_drop(ig_runner *rn, ig_active *a)
 		ig_provider_cleanup(a->ops, &a->call);
 	ig_call_free_images(&a->call);
 	ig_http_req_free(&a->hreq);
+	free(a->src);
 	if (a->key != NULL) {
 		sodium_memzero(a->key, strlen(a->key));
 		free(a->key);

@@ -24,6 +24,7 @@ typedef struct ig_active {
 	ig_call call;
 	ig_gen_request req;
 	char *key;                      /* the provider key in the clear; wiped on drop */
+	unsigned char *src;             /* a creative AI job's source image bytes (req.src) */
 	ig_http_req hreq;               /* the exchange in flight or scheduled */
 	int retries;                    /* of the current exchange */
 	int64_t started_ms;

@@ -31,6 +31,8 @@ ig_creative_request(const ig_creative *c)
 		json_object_object_add(o, "count", json_object_new_int(c->count));
 		json_object_object_add(o, "seed", json_object_new_int64(c->seed));
 		json_object_object_add(o, "render", json_object_new_boolean(c->render));
+		if (c->strength > 0)
+			json_object_object_add(o, "strength", json_object_new_double(c->strength));
 	}
 	return o;
 }
@@ -70,27 +72,41 @@ ig_creative_parse(json_object *request, ig_creative *c)
 }
 
 int
-ig_creative_load(const char *id, const char *user_id, const char *image_dir, long max_pixels,
-    gdImagePtr *img, ig_img_format *fmt, ig_err *err)
+ig_creative_read(const char *id, const char *user_id, const char *image_dir, unsigned char **buf, size_t *len,
+    const char **type, ig_err *err)
 {
-	unsigned char *buf;
-	size_t len;
 	ig_image row;
-	ig_err derr;
 	int rc = ig_image_get(id, &row, err);
 
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || user_id == NULL || strcmp(row.user_id, user_id) != 0)
 		return ig_err_set(err, IG_E_NOT_FOUND, "image_id", "no such image");
-	if (ig_store_read(image_dir, row.filename, SOURCE_MAX_BYTES, &buf, &len) != 0) {
+	if (ig_store_read(image_dir, row.filename, SOURCE_MAX_BYTES, buf, len) != 0) {
 		ig_logf(IG_LOG_ERROR, "image_read_failed", "%s: %s", row.filename, strerror(errno));
 		return ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the source image cannot be read");
 	}
+	*type = strcmp(row.mime_type, "image/jpeg") == 0 ? "image/jpeg" :
+	    strcmp(row.mime_type, "image/webp") == 0 ? "image/webp" : "image/png";
+	return 0;
+}
+
+int
+ig_creative_load(const char *id, const char *user_id, const char *image_dir, long max_pixels,
+    gdImagePtr *img, ig_img_format *fmt, ig_err *err)
+{
+	unsigned char *buf;
+	size_t len;
+	const char *type;
+	ig_err derr;
+	int rc;
+
+	if (ig_creative_read(id, user_id, image_dir, &buf, &len, &type, err) != 0)
+		return -1;
 	rc = ig_img_decode(buf, len, max_pixels, fmt, img, &derr);
 	free(buf);
 	if (rc != 0) {
-		ig_logf(IG_LOG_ERROR, "image_decode_failed", "%s: %s", row.filename, derr.message);
+		ig_logf(IG_LOG_ERROR, "image_decode_failed", "image %s: %s", id, derr.message);
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "the source image cannot be decoded");
 	}
 	return 0;

@@ -34,11 +34,21 @@ typedef struct ig_creative {
 	int scale;                /* upscale: 2 or 4 */
 	const char *method;       /* upscale: "lanczos" or "bicubic" */
 	const char *style;        /* style-transfer: a builtin style */
-	double strength;          /* style-transfer: 0–1 */
+	double strength;          /* style-transfer: 0–1; an AI variation's image-to-image strength */
 	int count;                /* variation: 1–IG_CREATIVE_VARIATIONS_MAX */
 	int64_t seed;             /* variation: result i uses seed + i */
 	int render;               /* variation: re-render the source's prompt */
+	const char *provider;     /* API side only: an AI path's provider, or NULL (builtin) */
+	const char *model;        /* API side only: that provider's model for the job */
+	const char *prompt;       /* API side only: an AI path's prompt (the job's prompt) */
+	const char *size;         /* API side only: an AI path's output "WxH", or NULL (the source's) */
 } ig_creative;
+
+/* The bytes of image id (one of user_id's: 404 naming image_id otherwise)
+ * into *buf (caller frees), its media type into *type (a constant), for an
+ * AI path's request. 0, or -1 with err. */
+int ig_creative_read(const char *id, const char *user_id, const char *image_dir, unsigned char **buf, size_t *len,
+    const char **type, ig_err *err);
 
 /* c as the job request's "creative" member (a new object). */
 json_object *ig_creative_request(const ig_creative *c);

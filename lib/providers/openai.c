@@ -81,13 +81,58 @@ oa_validate(const ig_gen_request *req, ig_err *err)
 	    "image_size %s is not offered by %s", size, req->model);
 }
 
+/* The largest source DALL·E 2's edits and variations take. */
+#define OA_SOURCE_MAX_BYTES (4L * 1024 * 1024)
+
+/* A creative tool's request (issue 12): multipart with the source as the
+ * "image" part; style-transfer is /v1/images/edits with the prompt,
+ * variation /v1/images/variations. dall-e-2, b64_json. */
+static void
+creative_request(ig_call *call, ig_http_req *out, int n, const char *size)
+{
+	const ig_gen_request *req = call->req;
+	char num[16];
+
+	if (strcmp(req->creative, "style-transfer") == 0) {
+		ig_http_begin(out, "POST", call->base_url, "/v1/images/edits");
+		ig_http_add_part(out, "prompt", req->prompt);
+	} else {
+		ig_http_begin(out, "POST", call->base_url, "/v1/images/variations");
+	}
+	ig_http_bearer(out, req->api_key);
+	ig_http_add_file(out, "image", req->src, req->src_len, "image.png", "image/png");
+	ig_http_add_part(out, "model", req->model);
+	snprintf(num, sizeof(num), "%d", n);
+	ig_http_add_part(out, "n", num);
+	ig_http_add_part(out, "size", size);
+	ig_http_add_part(out, "response_format", "b64_json");
+}
+
+/* The creative paths' bounds: dall-e-2, a PNG source under 4 MB (the API
+ * checked the PNG, the square and the size first). */
+static int
+creative_validate(const ig_gen_request *req, ig_err *err)
+{
+	if (strcmp(req->model, "dall-e-2") != 0)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "model", "OpenAI's edits and variations take dall-e-2");
+	if (req->src == NULL || req->src_len == 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "the creative job has no source image");
+	if (req->src_type == NULL || strcmp(req->src_type, "image/png") != 0 || req->src_len >= OA_SOURCE_MAX_BYTES)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "image_id",
+		    "image_id must be a PNG under 4 MB for OpenAI's edits and variations (this one has %zu bytes)",
+		    req->src_len);
+	if (strcmp(req->creative, "style-transfer") == 0 && (req->prompt == NULL || req->prompt[0] == '\0'))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt is required for OpenAI's edits");
+	return oa_validate(req, err);
+}
+
 /* The generation request for the next batch of images. */
 static void
 generation(ig_call *call, ig_http_req *out)
 {
 	const ig_gen_request *req = call->req;
 	oa_state *st = call->state;
-	json_object *o = json_object_new_object();
+	json_object *o;
 	int n = req->count - st->asked;
 	char size[32];
 
@@ -95,6 +140,11 @@ generation(ig_call *call, ig_http_req *out)
 		n = st->fam->max_n;
 	st->asked += n;
 	snprintf(size, sizeof(size), "%dx%d", req->width, req->height);
+	if (req->creative != NULL) {
+		creative_request(call, out, n, size);
+		return;
+	}
+	o = json_object_new_object();
 	json_object_object_add(o, "model", json_object_new_string(req->model));
 	json_object_object_add(o, "prompt", json_object_new_string(req->prompt));
 	json_object_object_add(o, "n", json_object_new_int(n));
@@ -115,7 +165,8 @@ oa_build(ig_call *call, ig_http_req *out, ig_err *err)
 {
 	oa_state *st;
 
-	if ((st = ig_call_begin(call, oa_validate, sizeof(*st), err)) == NULL)
+	if ((st = ig_call_begin(call, call->req->creative != NULL ? creative_validate : oa_validate, sizeof(*st),
+	    err)) == NULL)
 		return -1;
 	st->fam = family_of(call->req->model);
 	generation(call, out);

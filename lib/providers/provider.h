@@ -38,6 +38,14 @@ typedef struct ig_gen_request {
 	int64_t seed;
 	const char *api_key;            /* resolved key; NULL when the provider needs none */
 	json_object *extra;             /* provider-specific fields, or NULL */
+	/* A creative tool's AI path (issue 12; lib/jobs/creative.h): the
+	 * operation ("upscale", "style-transfer", "variation"), or NULL for a
+	 * generation; the source image's bytes as the runner read them. */
+	const char *creative;
+	const unsigned char *src;
+	size_t src_len;
+	const char *src_type;           /* "image/png", ... */
+	double strength;                /* style-transfer: 0–1 */
 } ig_gen_request;
 
 /* One image produced by a call. data is malloc'ed and owned by the call. */
@@ -294,6 +302,9 @@ void ig_http_add_header(ig_http_req *r, const char *fmt, ...) __attribute__((for
  * the caller's reference (every adapter is done with its body then). */
 void ig_http_set_json(ig_http_req *r, json_object *o);
 void ig_http_add_part(ig_http_req *r, const char *name, const char *value);
+/* A file part: len bytes of data (copied), sent with filename and type. */
+void ig_http_add_file(ig_http_req *r, const char *name, const unsigned char *data, size_t len,
+    const char *filename, const char *content_type);
 /* Append an image (takes ownership of data). */
 void ig_call_add_image(ig_call *call, unsigned char *data, size_t len, int has_seed, int64_t seed);
 void ig_call_free_images(ig_call *call);

@@ -235,6 +235,24 @@ ig_http_add_part(ig_http_req *r, const char *name, const char *value)
 }
 
 void
+ig_http_add_file(ig_http_req *r, const char *name, const unsigned char *data, size_t len, const char *filename,
+    const char *content_type)
+{
+	ig_http_part *p;
+
+	r->parts = ig_xrealloc(r->parts, sizeof(*r->parts) * (size_t)(r->nparts + 1));
+	p = &r->parts[r->nparts++];
+	memset(p, 0, sizeof(*p));
+	p->name = ig_xstrdup(name);
+	p->value = ig_xmalloc(len + 1);
+	memcpy(p->value, data, len);
+	p->value[len] = '\0';
+	p->value_len = len;
+	p->filename = ig_xstrdup(filename);
+	p->content_type = ig_xstrdup(content_type);
+}
+
+void
 ig_call_add_image(ig_call *call, unsigned char *data, size_t len, int has_seed, int64_t seed)
 {
 	ig_gen_image *im;

@@ -116,6 +116,49 @@ v2_request(ig_call *call, ig_http_req *out)
 	}
 }
 
+/* A creative tool's request (issue 12) for image st->index: the source
+ * as the multipart "image" part; upscale through upscale/fast (always 4x),
+ * style-transfer and variations as sd3 image-to-image with the strength
+ * (variations: each with its own seed). */
+static void
+creative_request(ig_call *call, ig_http_req *out)
+{
+	const ig_gen_request *req = call->req;
+	stab_state *st = call->state;
+	char num[32];
+
+	if (strcmp(req->creative, "upscale") == 0) {
+		ig_http_begin(out, "POST", call->base_url, "/v2beta/stable-image/upscale/fast");
+	} else {
+		ig_http_begin(out, "POST", call->base_url, "/v2beta/stable-image/generate/sd3");
+		ig_http_add_part(out, "prompt", req->prompt);
+		ig_http_add_part(out, "mode", "image-to-image");
+		snprintf(num, sizeof(num), "%g", req->strength);
+		ig_http_add_part(out, "strength", num);
+		if (req->has_seed) {
+			snprintf(num, sizeof(num), "%lld", (long long)ig_seed_at(req, st->index, STAB_SEED_MOD));
+			ig_http_add_part(out, "seed", num);
+		}
+	}
+	auth_headers(out, req->api_key);
+	ig_http_add_file(out, "image", req->src, req->src_len, "image", req->src_type);
+	ig_http_add_part(out, "output_format", "png");
+}
+
+/* The creative paths' bounds (the API checked them first). */
+static int
+creative_validate(const ig_gen_request *req, ig_err *err)
+{
+	if (req->src == NULL || req->src_len == 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "the creative job has no source image");
+	if (strcmp(req->creative, "upscale") != 0 && (req->prompt == NULL || req->prompt[0] == '\0'))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "prompt", "prompt is required for Stability image-to-image");
+	if (req->has_seed && (req->seed < 0 || req->seed >= STAB_SEED_MOD))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "seed",
+		    "seed must be between 0 and 4294967294 for Stability");
+	return 0;
+}
+
 static void
 v1_request(ig_call *call, ig_http_req *out)
 {
@@ -156,6 +199,12 @@ stab_build(ig_call *call, ig_http_req *out, ig_err *err)
 {
 	stab_state *st;
 
+	if (call->req->creative != NULL) {
+		if (ig_call_begin(call, creative_validate, sizeof(*st), err) == NULL)
+			return -1;
+		creative_request(call, out);
+		return 0;
+	}
 	if ((st = ig_call_begin(call, stab_validate, sizeof(*st), err)) == NULL)
 		return -1;
 	st->v1 = is_v1(call->req->model);
@@ -234,7 +283,10 @@ v2_done(ig_call *call, const ig_http_resp *resp, ig_http_req *next, ig_err *err)
 			return IG_STEP_FAIL;
 	}
 	if (++st->index < call->req->count) {
-		v2_request(call, next);
+		if (call->req->creative != NULL)
+			creative_request(call, next);
+		else
+			v2_request(call, next);
 		return IG_STEP_NEXT;
 	}
 	return IG_STEP_DONE;

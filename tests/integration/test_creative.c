@@ -334,24 +334,23 @@ END_TEST
 
 /* Each bad field is a 400 naming it, and nothing is stored: scale 3, a
  * 4× of a 2048×2048 image (over IG_MAX_IMAGE_PIXELS), an unknown method,
- * strength 2, an unknown style, count 5, count 0, api_provider stability
- * (the message says which providers this server's creative tools
- * support), a prompt for an AI restyle, an unknown field. */
+ * strength 2, an unknown style, count 5, count 0, an api_provider the tool
+ * does not offer (the message says which providers it supports), a prompt for an AI restyle, an unknown field. */
 START_TEST(bad_fields_are_named)
 {
 	static const struct { const char *tool, *rest, *field; } cases[] = {
 		{ "upscale", ",\"scale\":3", "scale" },
 		{ "upscale", ",\"scale\":8", "scale" },
 		{ "upscale", ",\"method\":\"nearest\"", "method" },
-		{ "upscale", ",\"scale\":4,\"api_provider\":\"stability\"", "api_provider" },
+		{ "upscale", ",\"scale\":4,\"api_provider\":\"openai\"", "api_provider" },
 		{ "style-transfer", ",\"style\":\"sepia\",\"strength\":2", "strength" },
 		{ "style-transfer", ",\"style\":\"cubist\"", "style" },
 		{ "style-transfer", "", "style" },
-		{ "style-transfer", ",\"style\":\"sepia\",\"api_provider\":\"openai\"", "api_provider" },
+		{ "style-transfer", ",\"style\":\"sepia\",\"api_provider\":\"gemini\"", "api_provider" },
 		{ "style-transfer", ",\"style\":\"sepia\",\"prompt\":\"as a fresco\"", "prompt" },
 		{ "variations", ",\"count\":5", "count" },
 		{ "variations", ",\"count\":0", "count" },
-		{ "variations", ",\"api_provider\":\"stability\"", "api_provider" },
+		{ "variations", ",\"api_provider\":\"replicate\"", "api_provider" },
 		{ "variations", ",\"colour\":1", "colour" },
 	};
 	char uid[IG_UUID_BUF], *a = NULL, body[200];
