@@ -177,8 +177,12 @@ run(ig_req *req, const struct creative_body *b, ig_creative *c, json_object *src
 	g.no_cache = 1;
 	snprintf(size, sizeof(size), "%dx%d", (int)int_member(src, "width"), (int)int_member(src, "height"));
 	if (c->provider != NULL && strcmp(c->provider, ig_provider_builtin.name) != 0) {
-		/* An AI path: a job of that provider, its key resolved by ig_gen_run. */
+		/* An AI path: a job of that provider, its key resolved by ig_gen_run,
+		 * answered from the cache like a generation when the same caller
+		 * asks the same of the same image again (variations draw new seeds,
+		 * so they never repeat a request). */
 		g.provider = c->provider;
+		g.no_cache = 0;
 		g.api_key = b->api_key;
 		g.fields = &fields;
 		if ((g.ops = ig_provider_find(c->provider)) == NULL)

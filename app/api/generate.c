@@ -220,6 +220,12 @@ cache_key(ig_gen *g)
 	for (int i = 0; i < 6; i++)
 		ig_buf_printf(&b, "%zu:%s|", strlen(parts[i]), parts[i]);
 	ig_buf_printf(&b, "n=%d|seed=%s%lld", g->req.count, g->req.has_seed ? "" : "none", g->req.has_seed ? (long long)g->req.seed : 0LL);
+	/* A creative job's operation, source image and parameters: an image's
+	 * bytes never change, so its id stands for them. */
+	if (g->job_extra != NULL) {
+		const char *x = json_object_to_json_string_ext(g->job_extra, JSON_C_TO_STRING_PLAIN);
+		ig_buf_printf(&b, "|%zu:%s", strlen(x), x);
+	}
 	ig_sha256(b.data, b.len, h);
 	ig_hex(h, sizeof(h), g->cache_key);
 	ig_buf_free(&b);

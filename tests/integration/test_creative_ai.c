@@ -155,7 +155,7 @@ answer_ok(it_resp *r, int count, const char *src_id, const char *prov, const cha
 /* upscale with stability: one multipart POST to upscale/fast carrying the
  * source's bytes as "image" (PNG) and output_format, the caller's key as
  * the bearer; the answer a 4x image (the mock's 4x) stored with parent_id
- * and operation upscale by a stability job. */
+ * and operation upscale by a stability job; asked again, the cached image. */
 START_TEST(stability_upscale_sends_the_source)
 {
 	char uid[IG_UUID_BUF], *a = it_img_user("cai", uid), sha[65];
@@ -181,6 +181,19 @@ START_TEST(stability_upscale_sends_the_source)
 	it_assert_absent(q, "multipart.prompt");
 	ck_assert_int_eq(it_img_rows_of(uid), 2);
 	json_object_put(g);
+	/* The same request again is answered from the cache, like a
+	 * generation: the same image, and no second call to the provider. */
+	post_tool(&r, a, "upscale", "{\"image_id\":\"%s\",\"api_provider\":\"stability\",\"api_key\":\"%s\"}",
+	    it_js(src, "id"), STAB_KEY);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body.data);
+	{
+		json_object *again = it_json_body(&r);
+		ck_assert_str_eq(it_js(again, "image.id"), it_js(o, "image.id"));
+		json_object_put(again);
+	}
+	it_resp_free(&r);
+	json_object_put(mock_posts("stability", 1));
+	ck_assert_int_eq(it_img_rows_of(uid), 2);
 	json_object_put(o);
 	json_object_put(src);
 	free(a);
