@@ -5,7 +5,11 @@
 #include <string.h>
 
 #include "app/api/api.h"
+#include "app/api/analytics.h"
 #include "app/api/assistant.h"
+#include "app/api/comments.h"
+#include "app/api/projects.h"
+#include "app/api/shares.h"
 #include "app/api/batch_stream.h"
 #include "app/api/prompts.h"
 #include "app/api/openapi.h"
@@ -122,6 +126,15 @@ const ig_route ig_routes[] = {
 	{ "GET", "/api/batch/{batch_id}/events", NULL, IG_ACCESS_PUBLIC, R, IG_RATE_GENERAL, ig_api_batch_events, SMALL, LONG },
 	{ "POST", "/api/batch/{batch_id}/events-ticket", ig_api_batch_events_ticket, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download, SMALL, LONG },
+
+	/* Collaboration: projects and members (app/api/projects.c). */
+
+	/* Collaboration: shares (app/api/shares.c). */
+
+	/* Collaboration: comments (app/api/comments.c). */
+
+	/* Analytics (app/api/analytics.c). */
+
 	/* The OpenAPI document (app/api/openapi.c). */
 	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL, SMALL },
 };

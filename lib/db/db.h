@@ -27,6 +27,11 @@
 void ig_db_setup(const char *conninfo, int timeout_ms, const char *application_name);
 
 /* Flags for ig_db_exec. */
+/* SQL of parameter p as a uuid, NULL when it is not one: a malformed id
+ * in a request finds nothing rather than failing the cast. */
+#define IG_SQL_UUID_OR_NULL(p) "CASE WHEN " p " ~" \
+	" '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN " p "::uuid END"
+
 #define IG_DB_IDEMPOTENT 0x1 /* safe to run again on a fresh connection */
 /* Not prepared: planned on each call with its values. For a statement of
  * optional filters ("$2 IS NULL OR col = $2"), whose cached generic plan

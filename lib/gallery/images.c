@@ -41,9 +41,6 @@ enum { COL_ID, COL_USER, COL_JOB, COL_IDX, COL_FILENAME, COL_PROVIDER, COL_MODEL
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* A malformed id finds nothing rather than failing the cast. */
-#define UUID_OR_NULL(p) "CASE WHEN " p " ~" \
-	" '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN " p "::uuid END"
 
 /* The gallery's item (API.md "Images, gallery and files"), read by
  * item_json; KEY is the keyset cursor's sort key of both orders:
@@ -82,7 +79,7 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 #define TAGS_OF(j) "ARRAY(SELECT DISTINCT tg.v FROM jsonb_array_elements_text(" j ") AS tg(v) ORDER BY tg.v)"
 
 static const char *const sql[SQL__MAX] = {
-	[SQL_GET] = "SELECT " COLS " FROM images WHERE id = " UUID_OR_NULL("$1"),
+	[SQL_GET] = "SELECT " COLS " FROM images WHERE id = " IG_SQL_UUID_OR_NULL("$1"),
 	[SQL_OF_JOB] = "SELECT " COLS " FROM images WHERE job_id = $1 ORDER BY idx",
 	[SQL_ADD] = "INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt,"
 	" negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key)"
@@ -103,11 +100,11 @@ static const char *const sql[SQL__MAX] = {
 	" (SELECT coalesce(json_agg(c.id ORDER BY c.created_at, c.id), '[]') FROM images c"
 	"  WHERE c.parent_id = i.id AND c.user_id = $2::uuid)::text"
 	" FROM images i LEFT JOIN jobs j ON j.id = i.job_id"
-	" WHERE i.id = " UUID_OR_NULL("$1") " AND i.user_id = $2::uuid",
+	" WHERE i.id = " IG_SQL_UUID_OR_NULL("$1") " AND i.user_id = $2::uuid",
 	[SQL_UPDATE] = "UPDATE images SET " SET_IF("title", "$3", "$4::text") ", "
 	SET_IF("rating", "$5", "$6::smallint") ", " SET_IF("favorite", "$7", "$8::bool") ", "
 	SET_IF("tags", "$9", TAGS_OF("$10::jsonb")) ", " SET_IF("folder", "$11", "$12::text")
-	" WHERE id = " UUID_OR_NULL("$1") " AND user_id = $2::uuid RETURNING 1",
+	" WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid RETURNING 1",
 	/*
 	 * All or nothing in one statement: the first listed id that is not one
 	 * of $1's images (in the list's order), else the first that adding
@@ -117,11 +114,11 @@ static const char *const sql[SQL__MAX] = {
 	 */
 	[SQL_ORGANIZE] =
 	"WITH l AS (SELECT t.v AS id, t.ord FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(v, ord)),"
-	" bad AS (SELECT l.id FROM l LEFT JOIN images i ON i.id = " UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid"
+	" bad AS (SELECT l.id FROM l LEFT JOIN images i ON i.id = " IG_SQL_UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid"
 	"  WHERE i.id IS NULL ORDER BY l.ord LIMIT 1),"
 	" nt AS (SELECT i.id, ARRAY(SELECT DISTINCT x.v FROM unnest(i.tags || " TAGS_OF("$3::jsonb") ") AS x(v)"
 	"  WHERE x.v <> ALL(" TAGS_OF("$4::jsonb") ") ORDER BY x.v) AS tags"
-	"  FROM l JOIN images i ON i.id = " UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid),"
+	"  FROM l JOIN images i ON i.id = " IG_SQL_UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid),"
 	" over AS (SELECT l.id FROM l JOIN nt ON nt.id::text = lower(l.id)"
 	"  WHERE cardinality(nt.tags) > " STR(IG_GALLERY_TAGS_MAX) " ORDER BY l.ord LIMIT 1),"
 	" u AS (UPDATE images i SET tags = nt.tags, " SET_IF("folder", "$5", "$6::text") ", "
@@ -130,7 +127,7 @@ static const char *const sql[SQL__MAX] = {
 	"  FROM nt WHERE i.id = nt.id AND NOT EXISTS (SELECT 1 FROM bad) AND NOT EXISTS (SELECT 1 FROM over)"
 	"  RETURNING 1)"
 	" SELECT (SELECT id FROM bad), (SELECT id FROM over), (SELECT count(*) FROM u)",
-	[SQL_DELETE] = "DELETE FROM images WHERE id = " UUID_OR_NULL("$1") " AND user_id = $2::uuid"
+	[SQL_DELETE] = "DELETE FROM images WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid"
 	" RETURNING filename, coalesce(thumbnail, '')",
 	/* An upload ($11 NULL) or an image made from $11, which must be one
 	 * of $1's: no row otherwise. The text columns come from the parent;
