@@ -272,7 +272,13 @@ START_TEST(user_share)
 	IT_EXPECT(&r, 200);
 	ck_assert_msg(strstr(r.body.data, "share_received") != NULL && strstr(r.body.data, sid) != NULL,
 	    "no share_received: %s", r.body.data);
+	o = it_json_body(&r);
 	it_resp_free(&r);
+	ck_assert_str_eq(it_js(o, "activity.0.kind"), "share_received");
+	ck_assert_str_eq(it_js(o, "activity.0.details.share_id"), sid);
+	ck_assert_str_eq(it_js(o, "activity.0.details.from"), oname);
+	ck_assert_msg(it_jpath(o, "activity.0.ip") == NULL, "the sharer's address is shown to the recipient");
+	json_object_put(o);
 
 	/* The owner's list names the recipient. */
 	it_json(&r, src(), "GET", "/api/collaboration/shares", owner, NULL);
