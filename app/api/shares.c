@@ -151,26 +151,34 @@ static const ig_field page_fields[] = {
 	IG_FIELDS_END
 };
 
+/* The page the query asks of the list named scope (def rows unless
+ * ?limit= says). 0 or -1 with err naming limit or cursor. */
+static int
+page_of(ig_req *req, const char *scope, int def, ig_page *pg, ig_err *err)
+{
+	struct page_query q = { def, NULL };
+
+	if (ig_fields_query(req, page_fields, &q, err) != 0)
+		return -1;
+	return ig_page_open(pg, scope, (int)q.limit, q.cursor, err);
+}
+
 /* GET /api/collaboration/shared/{token}: public. Any failure to find a
  * live link is the same 404, malformed tokens included. */
 int
 ig_api_shared_get(ig_req *req, json_object **out, ig_err *err)
 {
-	struct page_query q = { 50, NULL };
 	ig_page pg;
-	json_object *view;
 	int rc;
 
-	if (ig_fields_query(req, page_fields, &q, err) != 0 ||
-	    ig_page_open(&pg, IG_SHARED_PAGE_SCOPE, (int)q.limit, q.cursor, err) != 0)
+	if (page_of(req, IG_SHARED_PAGE_SCOPE, 50, &pg, err) != 0)
 		return -1;
-	rc = ig_share_view(ig_req_param(req, "token"), &pg, &view, err);
+	rc = ig_share_view(ig_req_param(req, "token"), &pg, out, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
 		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such share, or it has expired or been revoked");
-	json_object_object_add(view, "success", json_object_new_boolean(1));
-	*out = view;
+	json_object_object_add(*out, "success", json_object_new_boolean(1));
 	return 200;
 }
 
@@ -178,16 +186,12 @@ ig_api_shared_get(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_shares_list(ig_req *req, json_object **out, ig_err *err)
 {
-	struct page_query q = { 20, NULL };
 	char *next = NULL;
 	ig_page pg;
 	json_object *list;
 
-	if (ig_fields_query(req, page_fields, &q, err) != 0 ||
-	    ig_page_open(&pg, IG_SHARES_PAGE_SCOPE, (int)q.limit, q.cursor, err) != 0)
-		return -1;
-	list = ig_share_list(req->caller.user_id, &pg, &next, err);
-	if (list == NULL)
+	if (page_of(req, IG_SHARES_PAGE_SCOPE, 20, &pg, err) != 0 ||
+	    (list = ig_share_list(req->caller.user_id, &pg, &next, err)) == NULL)
 		return -1;
 	*out = ig_ok("shares", list);
 	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);

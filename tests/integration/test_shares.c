@@ -58,69 +58,74 @@ image_of(const char *token, char *out)
 }
 
 /* POST /api/collaboration/share with the body printf(fmt, ...) as token. */
+static void __attribute__((format(printf, 3, 0)))
+vshare(it_resp *r, const char *token, const char *fmt, va_list ap)
+{
+	char body[1024];
+
+	vsnprintf(body, sizeof(body), fmt, ap);
+	it_json(r, src(), "POST", "/api/collaboration/share", token, "%s", body);
+}
+
 static void __attribute__((format(printf, 3, 4)))
 share(it_resp *r, const char *token, const char *fmt, ...)
 {
-	char body[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(body, sizeof(body), fmt, ap);
+	vshare(r, token, fmt, ap);
 	va_end(ap);
-	it_json(r, src(), "POST", "/api/collaboration/share", token, "%s", body);
 }
 
 /* A share that must be made: the 201's body (caller puts). */
 static json_object * __attribute__((format(printf, 2, 3)))
 share_ok(const char *token, const char *fmt, ...)
 {
-	char body[1024];
 	va_list ap;
 	it_resp r;
 	json_object *o;
 
 	va_start(ap, fmt);
-	vsnprintf(body, sizeof(body), fmt, ap);
+	vshare(&r, token, fmt, ap);
 	va_end(ap);
-	it_json(&r, src(), "POST", "/api/collaboration/share", token, "%s", body);
 	IT_EXPECT(&r, 201);
 	o = it_json_body(&r);
 	it_resp_free(&r);
 	return o;
 }
 
-/* GET /api/collaboration/shared/{token}, anonymous: the status (body in r
- * when keep is not NULL). */
+/* method prefix+id as token (NULL: anonymous): the status; the body of a
+ * 200 into *keep when keep is not NULL, and anything else must be the
+ * not_found error. */
 static long
-shared_status(const char *link_token, json_object **keep)
+status_of(const char *method, const char *prefix, const char *id, const char *token, json_object **keep)
 {
-	char path[256];
+	char path[512];
 	it_resp r;
 	long st;
 
-	snprintf(path, sizeof(path), "/api/collaboration/shared/%s", link_token);
-	it_json(&r, src(), "GET", path, NULL, NULL);
+	snprintf(path, sizeof(path), "%s%s", prefix, id);
+	it_json(&r, src(), method, path, token, NULL);
 	st = r.status;
 	if (keep != NULL)
 		*keep = st == 200 ? it_json_body(&r) : NULL;
-	else if (st != 200)
+	if (st != 200)
 		it_expect_error(&r, st, "not_found", NULL, NULL);
 	it_resp_free(&r);
 	return st;
 }
 
+/* GET /api/collaboration/shared/{token}, anonymous. */
+static long
+shared_status(const char *link_token, json_object **keep)
+{
+	return status_of("GET", "/api/collaboration/shared/", link_token, NULL, keep);
+}
+
 static long
 revoke_share(const char *token, const char *share_id)
 {
-	char path[128];
-	it_resp r;
-	long st;
-
-	snprintf(path, sizeof(path), "/api/collaboration/share/%s", share_id);
-	it_json(&r, src(), "DELETE", path, token, NULL);
-	st = r.status;
-	it_resp_free(&r);
-	return st;
+	return status_of("DELETE", "/api/collaboration/share/", share_id, token, NULL);
 }
 
 /* A link made, fetched anonymously (the image without its owner, job or
