@@ -493,32 +493,13 @@ START_TEST(list_pages)
 }
 END_TEST
 
-/* The stack's log name (log/<name>), whole (caller frees). */
-static char *
-stack_log(const char *name)
-{
-	char *path = ig_xasprintf("%s/log/%s", it_env("IG_TEST_STACK"), name);
-	FILE *f = fopen(path, "r");
-	ig_buf b = { 0 };
-	char chunk[65536];
-	size_t n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ig_buf_append(&b, chunk, n);
-	ig_buf_append(&b, "", 0);
-	fclose(f);
-	free(path);
-	return b.data;
-}
-
 /* Poll up to 5 s for log name to hold needle (nginx writes its access log
  * about once a second): 1 when it does. */
 static int
 log_has(const char *name, const char *needle)
 {
 	for (int waited = 0; waited <= 5000; waited += 100) {
-		char *all = stack_log(name);
+		char *all = it_stack_log(name);
 		int hit = strstr(all, needle) != NULL;
 
 		free(all);
@@ -566,10 +547,10 @@ START_TEST(token_not_logged)
 	ck_assert_msg(log_has("fcgi.log", rid), "no request-log line for %s", rid);
 	ck_assert(log_has("nginx-access.log", "/api/collaboration/shared/[REDACTED]?limit=1"));
 	ck_assert(log_has("fcgi.log", "/api/collaboration/shared/{token}"));
-	all = stack_log("nginx-access.log");
+	all = it_stack_log("nginx-access.log");
 	ck_assert_msg(strstr(all, tok) == NULL, "the token is in nginx's access log");
 	free(all);
-	all = stack_log("fcgi.log");
+	all = it_stack_log("fcgi.log");
 	ck_assert_msg(strstr(all, tok) == NULL, "the token is in the application's log");
 	free(all);
 	free(owner);
