@@ -21,7 +21,10 @@
 #include "lib/core/util.h"
 #include "lib/db/page.h"
 
-#define IG_SHARES_LIVE_MAX 100                  /* live shares (not revoked, not expired) a user may hold */
+/* Live shares (not revoked, not expired) a user may hold. Counted in the
+ * inserting statement itself, so parallel requests of one user that each
+ * see the count below the cap may pass it by their number. */
+#define IG_SHARES_LIVE_MAX 100
 #define IG_SHARE_TTL_MAX (90 * 86400)           /* the longest expires_in, seconds */
 #define IG_SHARE_LINK_TTL_DEFAULT (7 * 86400)   /* a link's expires_in when none is given */
 #define IG_SHARE_TOKEN_LEN IG_TOKEN_LEN         /* base64url of 32 random bytes, no padding */
