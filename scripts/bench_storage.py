@@ -27,8 +27,8 @@ import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
+
+from bench_lib import fcgi_workers, http
 
 BASE, STACK = sys.argv[1], sys.argv[2]
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 10
@@ -38,29 +38,11 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def request(method, path, body=None, ctype="application/json", token=None, headers=None):
-    h = {"Content-Type": ctype}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    h.update(headers or {})
-    req = urllib.request.Request(BASE + path, data=body, method=method, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=300) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+    return http(BASE, method, path, body, ctype, token, headers, 300)
 
 
 def workers():
-    master = open(os.path.join(STACK, "run", "fcgi.pid")).read().strip()
-    pids = []
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                if open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1] == master:
-                    pids.append(p)
-            except OSError:
-                pass
-    return sorted(pids)
+    return fcgi_workers(STACK)
 
 
 def cpu_ms(pids):
