@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,6 +234,48 @@ START_TEST(bad_root)
 }
 END_TEST
 
+/* A full file system: 507 (insufficient_storage) for put and put_fd,
+ * and nothing left behind. Needs root for a 64 KiB tmpfs, mounted in a
+ * mount namespace of this test's own (Check forks each test), so it goes
+ * when the test ends however it ends. */
+START_TEST(disk_full_507)
+{
+	size_t n = 256 * 1024;
+	unsigned char *data = calloc(1, n);
+	char sha[65], tmpl[] = "/tmp/ut-store-src-XXXXXX";
+	ig_store *st;
+	ig_err err = { 0 };
+	int fd;
+
+	if (geteuid() != 0) {
+		printf("disk_full_507: skipped, needs root to mount a small tmpfs\n");
+		free(data);
+		return;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_int_eq(mkdir(root, 0750), 0);
+	ck_assert_int_eq(mount("tmpfs", root, "tmpfs", 0, "size=64k"), 0);
+	st = open_store();
+	ck_assert_int_eq(ig_store_put(st, "u/full", data, n, "a/b", sha, &err), -1);
+	ck_assert_int_eq(err.code, IG_E_INSUFFICIENT_STORAGE);
+	fd = mkstemp(tmpl);
+	ck_assert_int_ge(fd, 0);
+	unlink(tmpl);
+	ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(ig_store_put_fd(st, "u/full2", fd, n, "a/b", sha, &err), -1);
+	ck_assert_int_eq(err.code, IG_E_INSUFFICIENT_STORAGE);
+	ck_assert_int_eq(count_named(root, ""), 0);
+	/* A small object still fits. */
+	ck_assert_int_eq(ig_store_put(st, "u/small", data, 100, "a/b", sha, &err), 0);
+	close(fd);
+	ig_store_free(st);
+	free(data);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -244,6 +288,7 @@ suite(void)
 	tcase_add_test(tc, put_fd_sha);
 	tcase_add_test(tc, keys_rejected);
 	tcase_add_test(tc, bad_root);
+	tcase_add_test(tc, disk_full_507);
 	suite_add_tcase(s, tc);
 	return s;
 }
