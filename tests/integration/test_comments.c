@@ -55,9 +55,9 @@ who_free(who *w)
 static void
 image_of(const who *w, char *out)
 {
-	char *id = it_psql("INSERT INTO images (user_id, idx, filename, prompt, provider, model, width, height,"
+	char *id = it_psql("WITH i AS (INSERT INTO images (user_id, idx, filename, prompt, provider, model, width, height,"
 	    " size_bytes, sha256, mime_type) VALUES ('%s', 0, 'cmt_' || md5(random()::text), 'p', 'builtin', 'm',"
-	    " 64, 64, 100, 'x', 'image/png') RETURNING id", it_sql_safe(w->id));
+	    " 64, 64, 100, 'x', 'image/png') RETURNING id) SELECT id FROM i", it_sql_safe(w->id));
 
 	snprintf(out, 40, "%s", id);
 	free(id);
