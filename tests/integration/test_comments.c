@@ -110,6 +110,18 @@ post_raw(const who *w, const char *image, const char *raw, char *id, it_resp *ke
 	return st;
 }
 
+/* POST the JSON body raw as w: fails unless refused with 400 naming
+ * field. */
+static void
+post_refused(const who *w, const char *image, const char *raw, const char *field)
+{
+	it_resp r;
+
+	post_raw(w, image, raw, NULL, &r);
+	it_expect_error(&r, 400, "invalid_request", field, NULL);
+	it_resp_free(&r);
+}
+
 /* POST {body, parent_id} (parent NULL: top level) as w; fails unless 201.
  * The id into id (40 bytes). */
 static void
@@ -406,9 +418,7 @@ START_TEST(delete_rules)
 	ck_assert_int_eq(status_of(&v, "PUT", cpath(img, p), "{\"body\":\"back\"}"), 404);
 	ck_assert_int_eq(status_of(&v, "DELETE", cpath(img, p), NULL), 404);
 	snprintf(raw, sizeof(raw), "{\"body\":\"late\",\"parent_id\":\"%s\"}", p);
-	ck_assert_int_eq(post_raw(&w, img, raw, NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "parent_id", NULL);
-	it_resp_free(&r);
+	post_refused(&w, img, raw, "parent_id");
 	/* One reply goes: the placeholder stays for the other. */
 	ck_assert_int_eq(status_of(&w, "DELETE", cpath(img, r1), NULL), 200);
 	ck_assert_int_eq(comment_rows(p), 1);
@@ -481,9 +491,16 @@ body_of(const char *ch, int n)
 START_TEST(body_length_in_characters)
 {
 	static const char *const chars[] = { "a", "\xc3\xa9", "\xe6\xbc\xa2", "\xf0\x9f\x98\x80" };
+	/* {body, the field the 400 names} */
+	static const char *const refused[][2] = {
+		{ "{\"body\":\"\"}", "body" },
+		{ "{}", "body" },
+		{ "{\"body\":\"bad \xff\xfe bytes\"}", "body" },
+		{ "{\"body\":\"nul \\u0000 here\"}", "body" },
+		{ "{\"body\":\"x\",\"extra\":1}", "extra" },
+	};
 	who a;
 	char img[40], id[40], *s, *len;
-	it_resp r;
 
 	who_new(&a, "cmo");
 	image_of(&a, img);
@@ -495,26 +512,11 @@ START_TEST(body_length_in_characters)
 		ck_assert_str_eq(len, "4000");
 		free(len);
 		s = body_of(chars[k], IG_COMMENT_BODY_MAX + 1);
-		ck_assert_int_eq(post_raw(&a, img, s, NULL, &r), 400);
-		it_expect_error(&r, 400, "invalid_request", "body", NULL);
-		it_resp_free(&r);
+		post_refused(&a, img, s, "body");
 		free(s);
 	}
-	ck_assert_int_eq(post_raw(&a, img, "{\"body\":\"\"}", NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "body", NULL);
-	it_resp_free(&r);
-	ck_assert_int_eq(post_raw(&a, img, "{}", NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "body", NULL);
-	it_resp_free(&r);
-	ck_assert_int_eq(post_raw(&a, img, "{\"body\":\"bad \xff\xfe bytes\"}", NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "body", NULL);
-	it_resp_free(&r);
-	ck_assert_int_eq(post_raw(&a, img, "{\"body\":\"nul \\u0000 here\"}", NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "body", NULL);
-	it_resp_free(&r);
-	ck_assert_int_eq(post_raw(&a, img, "{\"body\":\"x\",\"extra\":1}", NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "extra", NULL);
-	it_resp_free(&r);
+	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
+		post_refused(&a, img, refused[k][0], refused[k][1]);
 	len = it_psql("SELECT count(*) FROM comments WHERE image_id = '%s'", img);
 	ck_assert_str_eq(len, "4");
 	free(len);
@@ -529,23 +531,15 @@ START_TEST(bad_parent_id)
 {
 	who a;
 	char img[40], other[40], theirs[40], raw[256], *n;
-	it_resp r;
 
 	who_new(&a, "cmo");
 	image_of(&a, img);
 	image_of(&a, other);
 	comment(&a, other, "on the other image", NULL, theirs);
-	ck_assert_int_eq(post_raw(&a, img, "{\"body\":\"x\",\"parent_id\":\"nope\"}", NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "parent_id", NULL);
-	it_resp_free(&r);
-	ck_assert_int_eq(post_raw(&a, img, "{\"body\":\"x\",\"parent_id\":\"00000000-0000-4000-8000-000000000000\"}",
-	    NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "parent_id", NULL);
-	it_resp_free(&r);
+	post_refused(&a, img, "{\"body\":\"x\",\"parent_id\":\"nope\"}", "parent_id");
+	post_refused(&a, img, "{\"body\":\"x\",\"parent_id\":\"00000000-0000-4000-8000-000000000000\"}", "parent_id");
 	snprintf(raw, sizeof(raw), "{\"body\":\"x\",\"parent_id\":\"%s\"}", theirs);
-	ck_assert_int_eq(post_raw(&a, img, raw, NULL, &r), 400);
-	it_expect_error(&r, 400, "invalid_request", "parent_id", NULL);
-	it_resp_free(&r);
+	post_refused(&a, img, raw, "parent_id");
 	n = it_psql("SELECT count(*) FROM comments WHERE image_id = '%s'", img);
 	ck_assert_str_eq(n, "0");
 	free(n);
