@@ -703,7 +703,44 @@ START_TEST(hourly_cap)
 }
 END_TEST
 
+/* Comments live as long as their image: deleting it (the gallery's route)
+ * takes its thread along. A removed account's comments stay in the
+ * threads with author null, and the replies under them stay too (a
+ * CASCADE on the author would have taken other people's replies). */
+START_TEST(comments_follow_image_and_account)
+{
+	who a, v;
+	char img[40], c[40], r1[40], path[128], *n;
+	json_object *o;
+
+	who_new(&a, "cmo");
+	who_new(&v, "cmv");
+	image_of(&a, img);
+	share(&a, img, &v, "viewer", "live");
+	comment(&v, img, "soon without an account", NULL, c);
+	comment(&a, img, "a reply that stays", c, r1);
+	free(it_psql("DELETE FROM users WHERE id = '%s'", it_sql_safe(v.id)));
+	o = listed(&a, img, c);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_msg(it_jhas(o, "author") && it_jpath(o, "author") == NULL, "author null once the account is gone");
+	ck_assert_str_eq(it_js(o, "body"), "soon without an account");
+	json_object_put(o);
+	o = listed(&a, img, r1);
+	ck_assert_ptr_nonnull(o);
+	json_object_put(o);
+	/* The owner may still moderate it: kept as deleted for the reply. */
+	ck_assert_int_eq(status_of(&a, "DELETE", cpath(img, c), NULL), 200);
+	snprintf(path, sizeof(path), "/api/files/delete/%s", img);
+	ck_assert_int_eq(status_of(&a, "DELETE", path, NULL), 200);
+	n = it_psql("SELECT count(*) FROM comments WHERE image_id = '%s'", img);
+	ck_assert_str_eq(n, "0");
+	free(n);
+	who_free(&a);
+	who_free(&v);
+}
+END_TEST
+
 IT_MAIN("comments", NULL,
     IT_TCASE("comments", 120, &thread_order_and_pages, &edit_by_author_only, &delete_rules,
 	&body_kept_byte_for_byte, &body_length_in_characters, &bad_parent_id, &stranger_404_everywhere,
-	&activity_events, &hourly_cap))
+	&activity_events, &hourly_cap, &comments_follow_image_and_account))
