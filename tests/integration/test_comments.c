@@ -740,7 +740,42 @@ START_TEST(comments_follow_image_and_account)
 }
 END_TEST
 
+/* A personal API key with the read scope reads a thread but may not
+ * write to it (403, nothing added): comments are changes, as the
+ * gallery's are (scope generate). */
+START_TEST(read_scope_key_reads_only)
+{
+	who a, k;
+	char img[40], c[40], *before, *after;
+	it_resp r;
+	json_object *o;
+
+	who_new(&a, "cmo");
+	image_of(&a, img);
+	comment(&a, img, "readable", NULL, c);
+	it_json(&r, next_source(), "POST", "/api/keys", a.token, "{\"name\":\"ro\",\"scopes\":[\"read\"]}");
+	IT_EXPECT(&r, 201);
+	o = it_json_body(&r);
+	k = a;
+	k.token = ig_xstrdup(it_js(o, "key"));
+	json_object_put(o);
+	it_resp_free(&r);
+	before = rows_of(img);
+	ck_assert_int_eq(status_of(&k, "GET", cpath(img, NULL), NULL), 200);
+	ck_assert_int_eq(status_of(&k, "POST", cpath(img, NULL), "{\"body\":\"x\"}"), 403);
+	ck_assert_int_eq(status_of(&k, "PUT", cpath(img, c), "{\"body\":\"x\"}"), 403);
+	ck_assert_int_eq(status_of(&k, "DELETE", cpath(img, c), NULL), 403);
+	after = rows_of(img);
+	ck_assert_str_eq(after, before);
+	free(after);
+	free(before);
+	who_free(&k);
+	who_free(&a);
+}
+END_TEST
+
 IT_MAIN("comments", NULL,
     IT_TCASE("comments", 120, &thread_order_and_pages, &edit_by_author_only, &delete_rules,
 	&body_kept_byte_for_byte, &body_length_in_characters, &bad_parent_id, &stranger_404_everywhere,
-	&activity_events, &hourly_cap, &comments_follow_image_and_account))
+	&activity_events, &hourly_cap, &comments_follow_image_and_account,
+	&read_scope_key_reads_only))
