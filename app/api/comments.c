@@ -113,7 +113,7 @@ static const ig_field edit_fields[] = {
 
 /*
  * Read a comment's body by table into b. The JSON reader refuses invalid
- * UTF-8 and NUL (\u0000) in any string of any body; here the only free
+ * UTF-8 and NUL (a raw byte or \u0000) in any body; here the only free
  * text is the comment's body, so such a refusal names it.
  */
 static int
@@ -122,7 +122,8 @@ read_body(ig_req *req, const ig_field *table, struct comment_body *b, ig_err *er
 	if (ig_fields_body(req, table, b, err) == 0)
 		return 0;
 	if (err->code == IG_E_INVALID_JSON && req->body != NULL &&
-	    (!ig_utf8_valid(req->body, req->body_len) || strstr(err->message, "\\u0000") != NULL))
+	    (!ig_utf8_valid(req->body, req->body_len) || memchr(req->body, '\0', req->body_len) != NULL ||
+	    strstr(err->message, "\\u0000") != NULL))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "body",
 		    "body must be valid UTF-8 text without NUL characters");
 	return -1;

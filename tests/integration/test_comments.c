@@ -517,6 +517,18 @@ START_TEST(body_length_in_characters)
 	}
 	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
 		post_refused(&a, img, refused[k][0], refused[k][1]);
+	/* A raw NUL byte in the body's string. */
+	{
+		static const char nul[] = "{\"body\":\"raw \0 nul\"}";
+		static const char *const h[] = { "Content-Type: application/json", NULL };
+		it_req q = { .method = "POST", .path = cpath(img, NULL), .body = nul, .len = sizeof(nul) - 1,
+			.headers = h, .bearer = a.token, .source_ip = next_source() };
+		it_resp r;
+
+		it_request(&q, &r);
+		it_expect_error(&r, 400, "invalid_request", "body", NULL);
+		it_resp_free(&r);
+	}
 	len = it_psql("SELECT count(*) FROM comments WHERE image_id = '%s'", img);
 	ck_assert_str_eq(len, "4");
 	free(len);
