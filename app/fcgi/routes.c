@@ -129,7 +129,12 @@ const ig_route ig_routes[] = {
 
 	/* Collaboration: projects and members (app/api/projects.c). */
 
-	/* Collaboration: shares (app/api/shares.c). */
+	/* Collaboration: shares (app/api/shares.c). The shared item is public
+	 * (a link's token is the credential), limited per IP as anonymous. */
+	{ "POST", "/api/collaboration/share", ig_api_share_create, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/collaboration/share/{share_id}", ig_api_share_revoke, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/collaboration/shares", ig_api_shares_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/collaboration/shared/{token}", ig_api_shared_get, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Collaboration: comments (app/api/comments.c). */
 	{ "GET", "/api/collaboration/comments/{image_id}", ig_api_comments_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
