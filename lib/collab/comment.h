@@ -30,7 +30,10 @@
 
 #define IG_COMMENT_BODY_MAX 4000     /* characters (code points) of a body */
 /* Comments one author may add in any hour, over every image: a flood of
- * comments is refused with 429 until the oldest of them is an hour old. */
+ * comments is refused with 429 until the oldest of them is an hour old.
+ * Counted in the inserting statement: requests of one author running at
+ * the same moment each see the others' rows only once committed, so a
+ * parallel burst may pass the cap by a few. */
 #define IG_COMMENTS_PER_HOUR 60
 
 /* What a comment is, for deciding who may change it. */
