@@ -138,6 +138,10 @@ const ig_route ig_routes[] = {
 	{ "GET", "/api/collaboration/shared/{token}", ig_api_shared_get, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Collaboration: comments (app/api/comments.c). */
+	{ "GET", "/api/collaboration/comments/{image_id}", ig_api_comments_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/collaboration/comments/{image_id}", ig_api_comment_add, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "PUT", "/api/collaboration/comments/{image_id}/{comment_id}", ig_api_comment_edit, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", ig_api_comment_delete, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Analytics (app/api/analytics.c). */
 

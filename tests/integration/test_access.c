@@ -83,6 +83,23 @@ static const acc_row rows[] = {
 	  " sha256(random()::text::bytea), now() + interval '1 day') RETURNING id" },
 
 	/* Comments (app/api/comments.c). */
+	/* Comments (app/api/comments.c): everyone who may see the image reads
+	 * and adds; the author edits; the author or the image's owner
+	 * deletes. {new} is a comment of the viewer's (of the editor's in
+	 * the last row). */
+	{ "GET", "/api/collaboration/comments/{image}", NULL, "200 200 200 200 404 404 401 404 401", NULL, NULL },
+	{ "POST", "/api/collaboration/comments/{image}", "{\"body\":\"matrix\"}", "201 201 201 201 404 404 401 404 401",
+	  "SELECT count(*) FROM comments WHERE image_id = '{image}'", NULL },
+	{ "PUT", "/api/collaboration/comments/{image}/{new}", "{\"body\":\"rewritten\"}",
+	  "403 403 200 403 404 404 401 404 401",
+	  "SELECT concat_ws('|', body, updated_at) FROM comments WHERE id = '{new}'",
+	  "INSERT INTO comments (image_id, author_id, body) VALUES ('{image}', '{viewer}', 'the viewer''s') RETURNING id" },
+	{ "DELETE", "/api/collaboration/comments/{image}/{new}", NULL, "200 403 200 403 404 404 401 404 401",
+	  "SELECT count(*) FROM comments WHERE id = '{new}'",
+	  "INSERT INTO comments (image_id, author_id, body) VALUES ('{image}', '{viewer}', 'the viewer''s') RETURNING id" },
+	{ "DELETE", "/api/collaboration/comments/{image}/{new}", NULL, "200 200 403 403 404 404 401 404 401",
+	  "SELECT count(*) FROM comments WHERE id = '{new}'",
+	  "INSERT INTO comments (image_id, author_id, body) VALUES ('{image}', '{editor}', 'the editor''s') RETURNING id" },
 
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
