@@ -134,6 +134,9 @@ const ig_route ig_routes[] = {
 	/* Collaboration: comments (app/api/comments.c). */
 
 	/* Analytics (app/api/analytics.c). */
+	{ "GET", "/api/analytics/usage-stats", ig_api_analytics_usage, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/analytics/popular-prompts", ig_api_analytics_prompts, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/analytics/generation-trends", ig_api_analytics_trends, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* The OpenAPI document (app/api/openapi.c). */
 	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL, SMALL },
