@@ -22,7 +22,9 @@
 #define MINE(t) " (" "$1::uuid IS NULL OR " t "user_id = $1::uuid)"
 #define IN_RANGE(t) " " t "created_at >= $2::timestamptz AND " t "created_at < $3::timestamptz"
 #define ENDED " status IN ('succeeded', 'failed')"
-#define MS "extract(epoch FROM finished_at - started_at) * 1000"
+/* A duration in ms as float8 (extract gives numeric, several times slower
+ * to sum and sort over a range's jobs). */
+#define MS "date_part('epoch', finished_at - started_at) * 1000"
 
 /* Every statement of this module: read-only aggregates over jobs, images
  * and batches (analytics.h says why they live here). */
@@ -56,8 +58,8 @@ static const char *const sql[SQL__MAX] = {
 	[SQL_USAGE_JOBS] =
 	"SELECT provider, count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = 'failed'),"
 	" count(*) FILTER (WHERE status = 'canceled'), count(*) FILTER (WHERE status IN ('queued', 'running')),"
-	" round(avg(ms) FILTER (WHERE status = 'succeeded'), 1),"
-	" round(percentile_disc(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE status = 'succeeded'), 1)"
+	" round((avg(ms) FILTER (WHERE status = 'succeeded'))::numeric, 1),"
+	" round((percentile_disc(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE status = 'succeeded'))::numeric, 1)"
 	" FROM (SELECT provider, status, " MS " AS ms FROM jobs WHERE" MINE("") " AND" IN_RANGE("") ") j"
 	" GROUP BY provider ORDER BY provider",
 	[SQL_USAGE_IMAGES] =

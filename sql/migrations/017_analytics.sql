@@ -13,3 +13,20 @@ BEGIN
 EXCEPTION WHEN invalid_parameter_value THEN
     RETURN false;
 END $$;
+
+-- The jobs of a range, a user's (replacing 003's jobs_user_idx: the same
+-- keys, so its readers keep it) or everyone's, with every column the
+-- counts, outcomes and durations read: index-only scans, no heap page per
+-- job (a user's jobs lie one in many pages).
+DROP INDEX jobs_user_idx;
+CREATE INDEX jobs_user_idx ON jobs (user_id, created_at DESC)
+    INCLUDE (status, provider, started_at, finished_at);
+CREATE INDEX jobs_created_idx ON jobs (created_at)
+    INCLUDE (user_id, status, provider, started_at, finished_at);
+
+-- Images made by generations in a range, a user's or everyone's, by
+-- provider; and a user's stored bytes.
+CREATE INDEX images_analytics_user_idx ON images (user_id, created_at)
+    INCLUDE (provider, job_id, size_bytes);
+CREATE INDEX images_made_idx ON images (created_at) INCLUDE (user_id, provider)
+    WHERE job_id IS NOT NULL;
