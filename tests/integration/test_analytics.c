@@ -218,16 +218,33 @@ move_job(const char *id, const char *at)
 	    " finished_at = jobs.finished_at + j.d FROM j WHERE jobs.id = j.id", at, it_sql_safe(id)));
 }
 
-/* Bucket i of a trends answer: its name, images, failures. */
-static void
-bucket_is(json_object *series, int i, const char *name, int images, int failures)
-{
-	json_object *b = json_object_array_get_idx(series, (size_t)i);
+/* One bucket as a trends answer must hold it. */
+typedef struct bucket {
+	const char *name;
+	int images, failures;
+} bucket;
 
-	ck_assert_msg(b != NULL, "no bucket %d", i);
-	ck_assert_str_eq(it_js(b, "bucket"), name);
-	ck_assert_msg(it_jint(b, "images") == images && it_jint(b, "failures") == failures,
-	    "bucket %s: want %d images, %d failures: %s", name, images, failures, json_object_to_json_string(b));
+/* GET generation-trends?query as token: its series must be the n buckets
+ * of want, in order. The answer (caller puts). */
+static json_object *
+series_is(const char *token, const char *query, int n, const bucket *want)
+{
+	char path[256];
+	json_object *o, *s;
+
+	snprintf(path, sizeof(path), "/api/analytics/generation-trends?%s", query);
+	o = get(token, path, 200);
+	s = it_jneed(o, "series", json_type_array);
+	ck_assert_msg((int)json_object_array_length(s) == n, "%s: want %d buckets: %s", query, n,
+	    json_object_to_json_string(s));
+	for (int i = 0; i < n; i++) {
+		json_object *b = json_object_array_get_idx(s, (size_t)i);
+		ck_assert_str_eq(it_js(b, "bucket"), want[i].name);
+		ck_assert_msg(it_jint(b, "images") == want[i].images && it_jint(b, "failures") == want[i].failures,
+		    "bucket %s: want %d images, %d failures: %s", want[i].name, want[i].images, want[i].failures,
+		    json_object_to_json_string(b));
+	}
+	return o;
 }
 
 /* Three real builtin generations moved to 2003-03-10 10:00Z, 2003-03-12
@@ -257,13 +274,22 @@ START_TEST(trends_are_continuous_and_follow_tz)
 		move_job(id, at[k++]);
 	ck_assert_int_eq(k, 4);
 
-	o = get(token, "/api/analytics/generation-trends?interval=day&from=2003-03-10&to=2003-03-13", 200);
+	static const bucket utc[] = { { "2003-03-10T00:00:00+00:00", 1, 0 }, { "2003-03-11T00:00:00+00:00", 0, 0 },
+		{ "2003-03-12T00:00:00+00:00", 3, 1 } };
+	static const bucket tokyo[] = { { "2003-03-10T00:00:00+09:00", 1, 0 }, { "2003-03-11T00:00:00+09:00", 0, 0 },
+		{ "2003-03-12T00:00:00+09:00", 0, 0 }, { "2003-03-13T00:00:00+09:00", 3, 1 } };
+	static const bucket new_york[] = { { "2003-03-10T00:00:00-05:00", 1, 0 },
+		{ "2003-03-11T00:00:00-05:00", 0, 0 }, { "2003-03-12T00:00:00-05:00", 3, 1 } };
+	/* By hour from a time inside an hour: the first bucket is the hour
+	 * holding from; 22:00–23:59 hold 1 and 2 + 1 failure. */
+	static const bucket hours[] = { { "2003-03-12T21:00:00+00:00", 0, 0 }, { "2003-03-12T22:00:00+00:00", 1, 0 },
+		{ "2003-03-12T23:00:00+00:00", 2, 1 } };
+	/* By week: Monday 2003-03-10 holds them all. */
+	static const bucket weeks[] = { { "2003-03-03T00:00:00+00:00", 0, 0 }, { "2003-03-10T00:00:00+00:00", 4, 1 } };
+
+	o = series_is(token, "interval=day&from=2003-03-10&to=2003-03-13", 3, utc);
 	ck_assert_str_eq(it_js(o, "interval"), "day");
-	s = it_jneed(o, "series", json_type_array);
-	ck_assert_int_eq(json_object_array_length(s), 3);
-	bucket_is(s, 0, "2003-03-10T00:00:00+00:00", 1, 0);
-	bucket_is(s, 1, "2003-03-11T00:00:00+00:00", 0, 0);
-	bucket_is(s, 2, "2003-03-12T00:00:00+00:00", 3, 1);
+	s = it_jpath(o, "series");
 	ck_assert(json_object_is_type(it_jpath(json_object_array_get_idx(s, 1), "avg_time_ms"), json_type_null));
 	bp = it_jpath(json_object_array_get_idx(s, 2), "by_provider");
 	ck_assert_int_eq(it_jint(bp, "builtin.images"), 3);
@@ -278,43 +304,14 @@ START_TEST(trends_are_continuous_and_follow_tz)
 		free(want);
 	}
 	json_object_put(o);
-
-	o = get(token, "/api/analytics/generation-trends?interval=day&from=2003-03-10&to=2003-03-14&tz=Asia/Tokyo", 200);
-	s = it_jneed(o, "series", json_type_array);
-	ck_assert_int_eq(json_object_array_length(s), 4);
+	o = series_is(token, "interval=day&from=2003-03-10&to=2003-03-14&tz=Asia/Tokyo", 4, tokyo);
 	ck_assert_str_eq(it_js(o, "from"), "2003-03-09T15:00:00.000000Z");
-	bucket_is(s, 0, "2003-03-10T00:00:00+09:00", 1, 0);
-	bucket_is(s, 1, "2003-03-11T00:00:00+09:00", 0, 0);
-	bucket_is(s, 2, "2003-03-12T00:00:00+09:00", 0, 0);
-	bucket_is(s, 3, "2003-03-13T00:00:00+09:00", 3, 1);
 	json_object_put(o);
-
-	o = get(token, "/api/analytics/generation-trends?interval=day&from=2003-03-10&to=2003-03-13"
-	    "&tz=America/New_York", 200);
-	s = it_jneed(o, "series", json_type_array);
-	ck_assert_int_eq(json_object_array_length(s), 3);
-	bucket_is(s, 0, "2003-03-10T00:00:00-05:00", 1, 0);
-	bucket_is(s, 2, "2003-03-12T00:00:00-05:00", 3, 1);
-	json_object_put(o);
-
-	/* By hour from a time inside an hour: the first bucket is the hour
-	 * holding from; 22:00–23:59 hold 1 and 2 + 1 failure. */
-	o = get(token, "/api/analytics/generation-trends?interval=hour&from=2003-03-12T21:15:00Z"
-	    "&to=2003-03-13T00:00:00Z", 200);
-	s = it_jneed(o, "series", json_type_array);
-	ck_assert_int_eq(json_object_array_length(s), 3);
-	bucket_is(s, 0, "2003-03-12T21:00:00+00:00", 0, 0);
-	bucket_is(s, 1, "2003-03-12T22:00:00+00:00", 1, 0);
-	bucket_is(s, 2, "2003-03-12T23:00:00+00:00", 2, 1);
-	json_object_put(o);
-
-	/* By week: Monday 2003-03-10 holds them all. */
-	o = get(token, "/api/analytics/generation-trends?interval=week&from=2003-03-03&to=2003-03-17", 200);
-	s = it_jneed(o, "series", json_type_array);
-	ck_assert_int_eq(json_object_array_length(s), 2);
-	bucket_is(s, 0, "2003-03-03T00:00:00+00:00", 0, 0);
-	bucket_is(s, 1, "2003-03-10T00:00:00+00:00", 4, 1);
-	json_object_put(o);
+	json_object_put(series_is(token, "interval=day&from=2003-03-10&to=2003-03-13&tz=America/New_York", 3,
+	    new_york));
+	json_object_put(series_is(token, "interval=hour&from=2003-03-12T21:15:00Z&to=2003-03-13T00:00:00Z", 3,
+	    hours));
+	json_object_put(series_is(token, "interval=week&from=2003-03-03&to=2003-03-17", 2, weeks));
 	free(ids);
 	free(uid);
 	free(token);
