@@ -123,7 +123,19 @@ START_TEST(usage_stats_count_what_was_generated)
 {
 	char name[64], body[512], path[128], *token = it_new_user("anal", src(), name), *uid = user_id_of(name);
 	char *bid, *files;
-	json_object *o, *b, *op;
+	/* Made above: 6 generations, 5 succeeded, 7 images, one batch. */
+	static const struct {
+		const char *key;
+		long long n;
+	} want[] = { { "total_generations", 6 }, { "succeeded", 5 }, { "failed", 1 }, { "canceled", 0 },
+		{ "in_progress", 0 }, { "total_images", 7 }, { "batches.completed", 1 }, { "batches.failed", 0 },
+		{ "batches.partial", 0 }, { "batches.queued", 0 }, { "batches.processing", 0 },
+		{ "batches.canceled", 0 } };
+	static const struct {
+		const char *name;
+		int generations, images, failures;
+	} provs[] = { { "builtin", 4, 5, 0 }, { "openai", 2, 2, 1 } };
+	json_object *o;
 	long long storage = 0;
 	double avg, p95;
 	int pid = (int)getpid();
@@ -153,31 +165,21 @@ START_TEST(usage_stats_count_what_was_generated)
 
 	o = get(token, "/api/analytics/usage-stats", 200);
 	ck_assert_str_eq(it_js(o, "scope"), "own");
-	ck_assert_int_eq(it_jint(o, "total_generations"), 6);
-	ck_assert_int_eq(it_jint(o, "succeeded"), 5);
-	ck_assert_int_eq(it_jint(o, "failed"), 1);
-	ck_assert_int_eq(it_jint(o, "canceled"), 0);
-	ck_assert_int_eq(it_jint(o, "in_progress"), 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(it_jint(o, want[i].key) == want[i].n, "%s: want %lld in %s", want[i].key,
+		    want[i].n, json_object_to_json_string(o));
 	near(num(o, "success_rate"), 5.0 / 6.0, "success_rate");
-	ck_assert_int_eq(it_jint(o, "total_images"), 7);
-	b = provider_of(o, "builtin");
-	ck_assert_int_eq(it_jint(b, "generations"), 4);
-	ck_assert_int_eq(it_jint(b, "images"), 5);
-	ck_assert_int_eq(it_jint(b, "failures"), 0);
-	durations(uid, "builtin", &avg, &p95);
-	near(num(b, "avg_time_ms"), avg, "builtin avg_time_ms");
-	near(num(b, "p95_time_ms"), p95, "builtin p95_time_ms");
-	op = provider_of(o, "openai");
-	ck_assert_int_eq(it_jint(op, "generations"), 2);
-	ck_assert_int_eq(it_jint(op, "images"), 2);
-	ck_assert_int_eq(it_jint(op, "failures"), 1);
-	durations(uid, "openai", &avg, &p95);
-	near(num(op, "avg_time_ms"), avg, "openai avg_time_ms");
-	near(num(op, "p95_time_ms"), p95, "openai p95_time_ms");
+	for (size_t i = 0; i < sizeof(provs) / sizeof(provs[0]); i++) {
+		json_object *e = provider_of(o, provs[i].name);
+		ck_assert_msg(it_jint(e, "generations") == provs[i].generations && it_jint(e, "images") ==
+		    provs[i].images && it_jint(e, "failures") == provs[i].failures, "%s: want %d, %d, %d: %s",
+		    provs[i].name, provs[i].generations, provs[i].images, provs[i].failures,
+		    json_object_to_json_string(e));
+		durations(uid, provs[i].name, &avg, &p95);
+		near(num(e, "avg_time_ms"), avg, "avg_time_ms");
+		near(num(e, "p95_time_ms"), p95, "p95_time_ms");
+	}
 	ck_assert_int_eq(json_object_array_length(it_jpath(o, "by_provider")), 2);
-	ck_assert_int_eq(it_jint(o, "batches.completed"), 1);
-	ck_assert_int_eq(it_jint(o, "batches.failed") + it_jint(o, "batches.partial") +
-	    it_jint(o, "batches.queued") + it_jint(o, "batches.processing") + it_jint(o, "batches.canceled"), 0);
 
 	/* Storage: the stored files' own sizes, read from the image directory. */
 	files = it_psql("SELECT string_agg(filename, ' ') FROM images WHERE user_id = '%s'", it_sql_safe(uid));
