@@ -103,7 +103,8 @@ answer(ig_req *req, analytics_fn fn, json_object **out, ig_err *err)
 	q.from = a.from;
 	q.to = a.to;
 	q.tz = a.tz;
-	q.interval = a.interval;
+	/* Only the trends have buckets (and their cap). */
+	q.interval = fn == ig_analytics_trends ? a.interval : NULL;
 	q.limit = (int)a.limit;
 	if (fn(&q, &o, err) != 0)
 		return -1;

@@ -471,6 +471,9 @@ START_TEST(bad_parameters_are_named)
 	o = get(token, "/api/analytics/generation-trends?interval=hour&from=2024-01-01T00:00:00Z"
 	    "&to=2024-02-11T16:00:01Z", 400);
 	json_object_put(o);
+	/* Usage and prompts have no buckets: a long range is fine. */
+	json_object_put(get(token, "/api/analytics/usage-stats?from=2000-01-01&to=2026-01-01", 200));
+	json_object_put(get(token, "/api/analytics/popular-prompts?from=2000-01-01&to=2026-01-01&interval=hour", 200));
 	/* Defaults: the last 30 days, by day (30 or 31 buckets: the first
 	 * holds from, part of a day). */
 	o = get(token, "/api/analytics/generation-trends", 200);
