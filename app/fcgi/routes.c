@@ -144,6 +144,9 @@ const ig_route ig_routes[] = {
 	{ "DELETE", "/api/collaboration/comments/{image_id}/{comment_id}", ig_api_comment_delete, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Analytics (app/api/analytics.c). */
+	{ "GET", "/api/analytics/usage-stats", ig_api_analytics_usage, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/analytics/popular-prompts", ig_api_analytics_prompts, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/analytics/generation-trends", ig_api_analytics_trends, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Storage (app/api/storage.c). The download is a streamed row: its
 	 * answer is headers only (X-Accel-Redirect or a redirect to S3). */

@@ -44,17 +44,6 @@
 	"  WHERE provider = b.settings->>'api_provider' AND status = 'succeeded'" \
 	"  ORDER BY finished_at DESC LIMIT 50) x)) END," \
 	" to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-#define SUMMARY_FROM \
-	" FROM batches b CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'queued') AS q," \
-	"  count(*) FILTER (WHERE status = 'running') AS r, count(*) FILTER (WHERE status = 'succeeded') AS d," \
-	"  count(*) FILTER (WHERE status = 'failed') AS f, count(*) FILTER (WHERE status = 'canceled') AS c," \
-	"  avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE status = 'succeeded') AS avg_s," \
-	"  max(finished_at) AS last_end" \
-	"  FROM jobs WHERE batch_id = b.id) n" \
-	" CROSS JOIN LATERAL (SELECT CASE" \
-	"  WHEN n.q + n.r > 0 THEN CASE WHEN n.r + n.d + n.f + n.c > 0 THEN 'processing' ELSE 'queued' END" \
-	"  WHEN b.canceled OR (n.c > 0 AND n.d + n.f = 0) THEN 'canceled'" \
-	"  WHEN n.f = 0 THEN 'completed' WHEN n.d > 0 THEN 'partial' ELSE 'failed' END AS state) s"
 enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_COMPLETED, COL_PROVIDER,
 	COL_Q, COL_R, COL_D, COL_F, COL_C, COL_STATE, COL_EACH, COL_KEY };
 
@@ -99,10 +88,10 @@ static const char *const sql[SQL__MAX] = {
 	"  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)"
 	"  FROM images i WHERE i.job_id = j.id), '[]')"
 	" FROM jobs j WHERE j.batch_id = $1 ORDER BY j.item_index",
-	[SQL_STATUS] = "SELECT " SUMMARY_COLS SUMMARY_FROM " WHERE b.id = $1",
+	[SQL_STATUS] = "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM " WHERE b.id = $1",
 	/* The caller's batches newest first, the status filter before the
 	 * LIMIT; $3, $4 the (created_at, id) of the page's cursor. */
-	[SQL_LIST] = "SELECT " SUMMARY_COLS SUMMARY_FROM
+	[SQL_LIST] = "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM
 	" WHERE b.user_id = $1 AND ($2::text IS NULL OR s.state = $2::text)"
 	" AND ($3::timestamptz IS NULL OR (b.created_at, b.id) < ($3::timestamptz, $4::uuid))"
 	" ORDER BY b.created_at DESC, b.id DESC LIMIT $5::int",

@@ -15,6 +15,24 @@
 #include "lib/db/page.h"
 #include "lib/jobs/queue.h"
 
+/*
+ * The one definition of a batch's state (the status of ig_batch_status):
+ * " FROM batches b" with n (its items' counts by status: q, r, d, f, c;
+ * avg_s, last_end) and s.state, for a statement to append its WHERE to.
+ * Used by batch.c's statements and by lib/analytics (batches by status).
+ */
+#define IG_BATCH_SUMMARY_FROM \
+	" FROM batches b CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'queued') AS q," \
+	"  count(*) FILTER (WHERE status = 'running') AS r, count(*) FILTER (WHERE status = 'succeeded') AS d," \
+	"  count(*) FILTER (WHERE status = 'failed') AS f, count(*) FILTER (WHERE status = 'canceled') AS c," \
+	"  avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE status = 'succeeded') AS avg_s," \
+	"  max(finished_at) AS last_end" \
+	"  FROM jobs WHERE batch_id = b.id) n" \
+	" CROSS JOIN LATERAL (SELECT CASE" \
+	"  WHEN n.q + n.r > 0 THEN CASE WHEN n.r + n.d + n.f + n.c > 0 THEN 'processing' ELSE 'queued' END" \
+	"  WHEN b.canceled OR (n.c > 0 AND n.d + n.f = 0) THEN 'canceled'" \
+	"  WHEN n.f = 0 THEN 'completed' WHEN n.d > 0 THEN 'partial' ELSE 'failed' END AS state) s"
+
 /* 1 when batch_id (any string) names a batch of user_id, 0 when not (a
  * malformed id, another user's batch, no such batch), -1 with err. */
 int ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err);

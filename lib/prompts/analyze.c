@@ -61,27 +61,89 @@ is_separator(uint32_t c)
 	    c == 0x00A0 || c == 0x00B7 || c == 0xFEFF;
 }
 
-/* Words of a valid UTF-8 string (analyze.h). */
-static size_t
-count_words(const unsigned char *s, size_t len)
+void
+ig_prompt_words(const char *prompt, size_t len, void (*word)(const char *w, size_t wlen, void *ctx), void *ctx)
 {
-	size_t words = 0;
+	const unsigned char *s = (const unsigned char *)prompt;
+	size_t start = 0;
 	int in_word = 0;
 	uint32_t c;
 
 	for (size_t i = 0; i < len;) {
+		size_t at = i;
 		i += ig_utf8_decode(s + i, len - i, &c);
+		if (in_word && (is_cjk_word(c) || is_separator(c))) {
+			word(prompt + start, at - start, ctx);
+			in_word = 0;
+		}
 		if (is_cjk_word(c)) {
-			words++;
-			in_word = 0;
-		} else if (is_separator(c)) {
-			in_word = 0;
-		} else if (!in_word) {
-			words++;
+			word(prompt + at, i - at, ctx);
+		} else if (!is_separator(c) && !in_word) {
+			start = at;
 			in_word = 1;
 		}
 	}
+	if (in_word)
+		word(prompt + start, len - start, ctx);
+}
+
+static void
+count_one(const char *w, size_t wlen, void *ctx)
+{
+	(void)w;
+	(void)wlen;
+	(*(size_t *)ctx)++;
+}
+
+/* Words of a valid UTF-8 string (analyze.h). */
+static size_t
+count_words(const char *s, size_t len)
+{
+	size_t words = 0;
+
+	ig_prompt_words(s, len, count_one, &words);
 	return words;
+}
+
+/* Stop words (ig_prompt_stop_word): English function words, and the Chinese
+ * and Japanese function characters the tokenizer makes words of. Sorted
+ * (strcmp) for bsearch. */
+static const char *const stop_words[] = {
+	"a", "about", "above", "after", "all", "an", "and", "any", "are", "as", "at", "be", "been", "but",
+	"by", "can", "do", "for", "from", "has", "have", "he", "her", "his", "how", "i", "if", "in",
+	"into", "is", "it", "its", "me", "my", "no", "not", "of", "off", "on", "or", "our", "out",
+	"over", "she", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these",
+	"they", "this", "those", "to", "too", "under", "up", "very", "was", "we", "were", "what", "when",
+	"where", "which", "while", "who", "with", "you", "your",
+	"\xe3\x81\x8c",     /* が */
+	"\xe3\x81\xa7",     /* で */
+	"\xe3\x81\xa8",     /* と */
+	"\xe3\x81\xab",     /* に */
+	"\xe3\x81\xae",     /* の */
+	"\xe3\x81\xaf",     /* は */
+	"\xe3\x82\x82",     /* も */
+	"\xe3\x82\x92",     /* を */
+	"\xe4\xb8\x80",     /* 一 */
+	"\xe4\xb8\x8e",     /* 与 */
+	"\xe4\xb8\xaa",     /* 个 */
+	"\xe4\xba\x86",     /* 了 */
+	"\xe5\x92\x8c",     /* 和 */
+	"\xe5\x9c\xa8",     /* 在 */
+	"\xe6\x98\xaf",     /* 是 */
+	"\xe7\x9a\x84",     /* 的 */
+};
+
+static int
+cmp_stop(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+int
+ig_prompt_stop_word(const char *lower)
+{
+	return bsearch(lower, stop_words, sizeof(stop_words) / sizeof(stop_words[0]), sizeof(stop_words[0]),
+	    cmp_stop) != NULL;
 }
 
 static int
@@ -168,7 +230,7 @@ ig_analyze_prompt(const char *prompt, ig_analysis *out)
 	claimed = ig_xmalloc(len + 1);
 	for (size_t i = 0; i <= len; i++)
 		lower[i] = (prompt[i] >= 'A' && prompt[i] <= 'Z') ? (char)(prompt[i] + 32) : prompt[i];
-	out->word_count = count_words((const unsigned char *)prompt, len);
+	out->word_count = count_words(prompt, len);
 	for (int e = 0; e < IG_EL__MAX; e++) {
 		find_elements(lower, len, (ig_element)e, claimed, out);
 		if (out->nterms[e] > 0) {

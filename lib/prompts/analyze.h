@@ -90,6 +90,21 @@ typedef struct ig_analysis {
  */
 int ig_analyze_prompt(const char *prompt, ig_analysis *out);
 
+/*
+ * The tokenizer of the word count above, for callers that need the words
+ * themselves (lib/analytics: the most used terms): word(w, wlen, ctx) for
+ * each word of prompt (len bytes of valid UTF-8), in order; w points into
+ * prompt (not NUL-terminated). A Han or kana character is a word of its own.
+ */
+void ig_prompt_words(const char *prompt, size_t len, void (*word)(const char *w, size_t wlen, void *ctx),
+    void *ctx);
+
+/* 1 when lower (a word of ig_prompt_words with ASCII folded to lower case,
+ * NUL-terminated) is a stop word: an English function word ("the", "of",
+ * "with", …) or a Chinese or Japanese function character (的, 了, 和, の, は, …),
+ * which say nothing about what was asked for. */
+int ig_prompt_stop_word(const char *lower);
+
 /* JSON names: "subject", …, "quality_modifiers"; "simple", … */
 const char *ig_element_name(ig_element e);
 const char *ig_complexity_name(ig_complexity c);

@@ -203,6 +203,35 @@ START_TEST(estimate_ranges)
 }
 END_TEST
 
+/* The tokenizer the word count uses, word by word (lib/analytics counts
+ * terms with it): a hyphenated word is one, each Han character one,
+ * punctuation none; and the stop words. */
+static void
+collect(const char *w, size_t wlen, void *ctx)
+{
+	char *out = ctx;
+
+	strcat(out, "|");
+	strncat(out, w, wlen);
+}
+
+START_TEST(tokenizer_words_and_stop_words)
+{
+	char got[256] = "";
+	const char *p = "A red-fox, \xe5\xb1\xb1\xe4\xb8\x8a\xe7\x9a\x84 sea!";
+
+	ig_prompt_words(p, strlen(p), collect, got);
+	ck_assert_str_eq(got, "|A|red-fox|\xe5\xb1\xb1|\xe4\xb8\x8a|\xe7\x9a\x84|sea");
+	ck_assert(ig_prompt_stop_word("the"));
+	ck_assert(ig_prompt_stop_word("a"));
+	ck_assert(ig_prompt_stop_word("\xe7\x9a\x84"));
+	ck_assert(ig_prompt_stop_word("\xe3\x81\xae"));
+	ck_assert(!ig_prompt_stop_word("fox"));
+	ck_assert(!ig_prompt_stop_word("\xe5\xb1\xb1"));
+	ck_assert(!ig_prompt_stop_word("The"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -218,6 +247,7 @@ suite(void)
 	tcase_add_test(tc, empty_and_oversized);
 	tcase_add_test(tc, lexicon_terms_are_lower_case_utf8);
 	tcase_add_test(tc, estimate_ranges);
+	tcase_add_test(tc, tokenizer_words_and_stop_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
