@@ -67,6 +67,17 @@ typedef struct ig_config {
 	int max_long_per_user;
 	int stream_write_timeout;
 	int zip_max_seconds;
+	/* The S3 object store (lib/store/s3.c). */
+	char *s3_endpoint;
+	char *s3_region;
+	char *s3_bucket;
+	char *s3_access_key;
+	char *s3_secret_key;
+	int s3_path_style;
+	int s3_timeout;                 /* seconds a transfer may make no progress */
+	int s3_retries;                 /* retries after a 5xx, SlowDown or connection failure */
+	long s3_multipart_threshold;    /* bytes above which put_fd is a multipart upload */
+	long s3_part_size;              /* bytes of one part */
 } ig_config;
 
 /* Read and validate every setting from the environment into the process-wide
