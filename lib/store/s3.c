@@ -38,6 +38,7 @@
 
 #include <sodium.h>
 
+#include "lib/auth/token.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
@@ -66,24 +67,12 @@ typedef struct s3 {
 /* Encoding and signing helpers. */
 
 static void
-hex_of(const unsigned char *p, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void
 sha256_hex(const void *p, size_t n, char out[65])
 {
-	unsigned char d[crypto_hash_sha256_BYTES];
+	unsigned char d[IG_SHA256_LEN];
 
-	crypto_hash_sha256(d, p, n);
-	hex_of(d, sizeof(d), out);
+	ig_sha256(p, n, d);
+	ig_hex(d, sizeof(d), out);
 }
 
 static void
@@ -583,12 +572,23 @@ object_headers(s3_req *r, const char *content_type, const char *sha)
 /* ------------------------------------------------------------------ */
 /* The operations. */
 
+/* Send the single PUT r and free it: 0, or -1 with err. */
+static int
+put_once(const ig_store *st, s3_req *r, const char *key, ig_err *err)
+{
+	int rc = perform(st, r, key, err);
+
+	if (rc == 0 && r->status / 100 != 2)
+		rc = unexpected(r, key, err);
+	req_free(r);
+	return rc;
+}
+
 static int
 s3_put(ig_store *st, const char *key, const unsigned char *data, size_t len, const char *content_type,
     char sha256_out[65], ig_err *err)
 {
 	s3_req r;
-	int rc;
 
 	sha256_hex(data, len, sha256_out);
 	req_init(&r, st, "PUT", key);
@@ -596,11 +596,7 @@ s3_put(ig_store *st, const char *key, const unsigned char *data, size_t len, con
 	r.mem = data;
 	r.len = len;
 	r.payload_hash = sha256_out;  /* the body's digest: S3 checks what it got */
-	rc = perform(st, &r, key, err);
-	if (rc == 0 && r.status / 100 != 2)
-		rc = unexpected(&r, key, err);
-	req_free(&r);
-	return rc;
+	return put_once(st, &r, key, err);
 }
 
 /* The SHA-256 of len bytes of fd from off, read in pieces. */
@@ -608,7 +604,7 @@ static int
 fd_sha256(int fd, off_t off, size_t len, char out[65], ig_err *err)
 {
 	crypto_hash_sha256_state h;
-	unsigned char buf[65536], d[crypto_hash_sha256_BYTES];
+	unsigned char buf[65536], d[IG_SHA256_LEN];
 	size_t done = 0;
 
 	crypto_hash_sha256_init(&h);
@@ -625,7 +621,7 @@ fd_sha256(int fd, off_t off, size_t len, char out[65], ig_err *err)
 		done += (size_t)n;
 	}
 	crypto_hash_sha256_final(&h, d);
-	hex_of(d, sizeof(d), out);
+	ig_hex(d, sizeof(d), out);
 	return 0;
 }
 
@@ -736,7 +732,6 @@ s3_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *content
 	const s3 *s = st->backend;
 	off_t off = lseek(fd, 0, SEEK_CUR);
 	s3_req r;
-	int rc;
 
 	if (off < 0)
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "object store: put_fd needs a file it can seek: %s",
@@ -751,11 +746,7 @@ s3_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *content
 	r.off = off;
 	r.len = len;
 	r.payload_hash = "UNSIGNED-PAYLOAD";
-	rc = perform(st, &r, key, err);
-	if (rc == 0 && r.status / 100 != 2)
-		rc = unexpected(&r, key, err);
-	req_free(&r);
-	return rc;
+	return put_once(st, &r, key, err);
 }
 
 static int
@@ -862,7 +853,7 @@ s3_locate(ig_store *st, const char *key, long expires_s, const char *disposition
 	hmac(k, sizeof(k), "s3", k);
 	hmac(k, sizeof(k), "aws4_request", k);
 	hmac(k, sizeof(k), sts.data, k);
-	hex_of(k, sizeof(k), sig);
+	ig_hex(k, sizeof(k), sig);
 	sodium_memzero(k, sizeof(k));
 	*url = ig_xasprintf("%s%s?%s&X-Amz-Signature=%s", s->base, path.data, q.data, sig);
 	ig_buf_free(&path);

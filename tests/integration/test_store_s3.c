@@ -125,6 +125,21 @@ boto3_get(const char *key)
 	return o;
 }
 
+/* boto3's reading of key, checked: size bytes whose SHA-256 is sha, which
+ * is also the object's metadata, of content type ctype. The caller frees
+ * it (and may look at its "etag"). */
+static json_object *
+boto3_expect(const char *key, size_t size, const char *sha, const char *ctype)
+{
+	json_object *o = boto3_get(key);
+
+	ck_assert_int_eq(it_jint(o, "size"), (int64_t)size);
+	ck_assert_str_eq(it_js(o, "sha256"), sha);
+	ck_assert_str_eq(it_js(o, "meta_sha256"), sha);
+	ck_assert_str_eq(it_js(o, "content_type"), ctype);
+	return o;
+}
+
 static void
 sha256_hex(const void *p, size_t n, char out[65])
 {
@@ -234,7 +249,6 @@ START_TEST(put_get_head_delete)
 	size_t len;
 	ig_store_obj obj;
 	ig_err err = { 0 };
-	json_object *o;
 
 	sha256_hex(text, strlen(text), want);
 	ck_assert_int_eq(ig_store_put(st, "a/hello.txt", (const unsigned char *)text, strlen(text), "text/plain",
@@ -257,12 +271,7 @@ START_TEST(put_get_head_delete)
 	ck_assert_ptr_null(data);
 
 	/* Another client reads what this one wrote. */
-	o = boto3_get("a/hello.txt");
-	ck_assert_int_eq(it_jint(o, "size"), (int64_t)strlen(text));
-	ck_assert_str_eq(it_js(o, "sha256"), want);
-	ck_assert_str_eq(it_js(o, "meta_sha256"), want);
-	ck_assert_str_eq(it_js(o, "content_type"), "text/plain");
-	json_object_put(o);
+	json_object_put(boto3_expect("a/hello.txt", strlen(text), want, "text/plain"));
 
 	/* Replaced in place. */
 	ck_assert_int_eq(ig_store_put(st, "a/hello.txt", (const unsigned char *)"x", 1, "image/png", sha, &err), 0);
@@ -294,11 +303,7 @@ START_TEST(put_fd_single)
 	sha256_hex(data, n, want);
 	ck_assert_int_eq(ig_store_put_fd(st, "fd/single.bin", fd, n, "application/octet-stream", sha, &err), 0);
 	ck_assert_str_eq(sha, want);
-	o = boto3_get("fd/single.bin");
-	ck_assert_int_eq(it_jint(o, "size"), (int64_t)n);
-	ck_assert_str_eq(it_js(o, "sha256"), want);
-	ck_assert_str_eq(it_js(o, "meta_sha256"), want);
-	ck_assert_str_eq(it_js(o, "content_type"), "application/octet-stream");
+	o = boto3_expect("fd/single.bin", n, want, "application/octet-stream");
 	ck_assert_msg(strchr(it_js(o, "etag"), '-') == NULL, "a single put's ETag: %s", it_js(o, "etag"));
 	json_object_put(o);
 
@@ -336,11 +341,7 @@ START_TEST(put_fd_multipart)
 	ck_assert_msg(ig_store_put_fd(st, "mp/big.bin", fd, n, "image/png", sha, &err) == 0, "%s", err.message);
 	printf("multipart put of %zu bytes in 3 parts: %lld ms\n", n, (long long)(ig_now_ms() - t0));
 	ck_assert_str_eq(sha, want);
-	o = boto3_get("mp/big.bin");
-	ck_assert_int_eq(it_jint(o, "size"), (int64_t)n);
-	ck_assert_str_eq(it_js(o, "sha256"), want);
-	ck_assert_str_eq(it_js(o, "meta_sha256"), want);
-	ck_assert_str_eq(it_js(o, "content_type"), "image/png");
+	o = boto3_expect("mp/big.bin", n, want, "image/png");
 	etag = it_js(o, "etag");
 	ck_assert_msg(strstr(etag, "-3\"") != NULL, "a 3-part upload's ETag: %s", etag);
 	json_object_put(o);
