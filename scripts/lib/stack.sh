@@ -804,6 +804,7 @@ ig_s3_start() {
 ig_s3_stop() {
     ig_fixture_stop "$1" s3flaky s3_flaky
     ig_fixture_stop "$1" s3 s3_server
+    rm -f "$1/run/s3.creds"
 }
 
 # ---------------------------------------------------------------------------
