@@ -578,7 +578,28 @@ START_TEST(virtual_host)
 }
 END_TEST
 
+/* `imagegen config` says the secret key is set, and never what it is; the
+ * access key and the rest are shown. */
+START_TEST(secret_not_shown)
+{
+	char *cmd = ig_xasprintf("'%s/app/imagegen' config", it_env("IG_BUILD_DIR")), line[1024];
+	ig_buf out = { 0 };
+	FILE *f = popen(cmd, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		ig_buf_puts(&out, line);
+	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_msg(strstr(out.data, "IG_S3_SECRET_KEY=(set)\n") != NULL, "%s", out.data);
+	ck_assert_msg(strstr(out.data, it_env("IG_S3_SECRET_KEY")) == NULL, "the secret shown");
+	ck_assert_msg(strstr(out.data, it_env("IG_S3_ACCESS_KEY")) != NULL, "%s", out.data);
+	ck_assert_msg(strstr(out.data, "IG_S3_PATH_STYLE=1\n") != NULL, "%s", out.data);
+	ig_buf_free(&out);
+	free(cmd);
+}
+END_TEST
+
 IT_MAIN("store_s3", init,
     IT_TCASE("objects", 120, &put_get_head_delete, &put_fd_single, &put_fd_multipart, &multipart_all_or_nothing),
-    IT_TCASE("refusals", 120, &wrong_secret, &retries),
+    IT_TCASE("refusals", 120, &wrong_secret, &retries, &secret_not_shown),
     IT_TCASE("urls", 120, &presigned, &virtual_host));
