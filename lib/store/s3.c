@@ -749,6 +749,20 @@ s3_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *content
 	return put_once(st, &r, key, err);
 }
 
+/* Send the GET or HEAD r: 1 when the object is there, 0 when S3 answers
+ * 404, -1 with err. */
+static int
+read_object(const ig_store *st, s3_req *r, const char *key, ig_err *err)
+{
+	if (perform(st, r, key, err) != 0)
+		return -1;
+	if (r->status == 404)
+		return 0;
+	if (r->status / 100 != 2)
+		return unexpected(r, key, err);
+	return 1;
+}
+
 static int
 s3_get(ig_store *st, const char *key, size_t max, unsigned char **data, size_t *len, ig_err *err)
 {
@@ -757,16 +771,11 @@ s3_get(ig_store *st, const char *key, size_t max, unsigned char **data, size_t *
 
 	req_init(&r, st, "GET", key);
 	r.max = max;
-	rc = perform(st, &r, key, err);
-	if (rc == 0 && r.status == 404) {
-		rc = 0;
-	} else if (rc == 0 && r.status / 100 != 2) {
-		rc = unexpected(&r, key, err);
-	} else if (rc == 0) {
+	rc = read_object(st, &r, key, err);
+	if (rc == 1) {
 		*len = r.body.len;
 		*data = r.body.data != NULL ? (unsigned char *)r.body.data : ig_xcalloc(1, 1);
 		r.body.data = NULL;
-		rc = 1;
 	}
 	req_free(&r);
 	return rc;
@@ -779,16 +788,11 @@ s3_head(ig_store *st, const char *key, ig_store_obj *out, ig_err *err)
 	int rc;
 
 	req_init(&r, st, "HEAD", key);
-	rc = perform(st, &r, key, err);
-	if (rc == 0 && r.status == 404) {
-		rc = 0;
-	} else if (rc == 0 && r.status / 100 != 2) {
-		rc = unexpected(&r, key, err);
-	} else if (rc == 0) {
+	rc = read_object(st, &r, key, err);
+	if (rc == 1) {
 		out->size = r.content_length;
 		snprintf(out->sha256, sizeof(out->sha256), "%s", r.sha256);
 		snprintf(out->content_type, sizeof(out->content_type), "%s", r.content_type);
-		rc = 1;
 	}
 	req_free(&r);
 	return rc;
