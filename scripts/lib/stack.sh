@@ -701,6 +701,7 @@ ig_nginx_stop() {
 # (showing the logs) when it does not start.
 ig_fixture_start() {
     local var="$1" key="$2" name="$3" port="$4" pid i
+    local secs="${ig_fixture_secs:-10}"
     shift 4
     ig_fixture_stop "$var" "$key" "$name"
     mkdir -p "$var/run" "$var/log"
@@ -710,7 +711,7 @@ ig_fixture_start() {
         --port-file "$var/run/$key.port" --pid-file "$var/run/$key.pid" "$@" \
         >>"$var/log/$key.log" 2>&1 </dev/null &
     pid=$!
-    for i in $(seq 1 100); do
+    for i in $(seq 1 $((secs * 10))); do
         if [ -s "$var/run/$key.port" ]; then
             IG_FIXTURE_PORT="$(tr -dc '0-9' <"$var/run/$key.port")"
             return 0
@@ -787,6 +788,31 @@ ig_webhook_start() {
     export IG_WEBHOOK_ALLOW_HOSTS="127.0.0.1:$IG_FIXTURE_PORT"
 }
 ig_webhook_stop() { ig_fixture_stop "$1" webhook webhook_receiver; }
+
+# S3 server: tests/fixtures/s3_server.py, moto's server with request signing
+# enforced (one IAM user and key, one bucket), and tests/fixtures/s3_flaky.py,
+# a proxy in front of it that fails on demand (the retry tests).
+# ig_s3_start VAR: start both on free 127.0.0.1 ports and export the app's
+# IG_S3_* settings (path-style) and IG_TEST_S3_FLAKY_URL.
+ig_s3_start() {
+    local var="$1" ig_fixture_secs=60
+    mkdir -p "$var/run"
+    rm -f "$var/run/s3.creds"
+    ig_fixture_start "$var" s3 s3_server 0 --bucket imagegen-test --region us-east-1 \
+        --creds-file "$var/run/s3.creds"
+    export IG_S3_ENDPOINT="http://127.0.0.1:$IG_FIXTURE_PORT" IG_S3_REGION=us-east-1
+    export IG_S3_BUCKET=imagegen-test IG_S3_PATH_STYLE=1
+    # shellcheck source=/dev/null
+    . "$var/run/s3.creds"
+    export IG_S3_ACCESS_KEY IG_S3_SECRET_KEY
+    ig_fixture_start "$var" s3flaky s3_flaky 0 --upstream "$IG_S3_ENDPOINT"
+    export IG_TEST_S3_FLAKY_URL="http://127.0.0.1:$IG_FIXTURE_PORT"
+}
+ig_s3_stop() {
+    ig_fixture_stop "$1" s3flaky s3_flaky
+    ig_fixture_stop "$1" s3 s3_server
+    rm -f "$1/run/s3.creds"
+}
 
 # ---------------------------------------------------------------------------
 # Job runner (imagegen-worker): started only when the build has one.
@@ -900,7 +926,8 @@ ig_stack_up() {
 }
 
 # ig_stack_down VAR: stop nginx, the pool, the job runner, PostgreSQL, and the
-# SMTP sink, mock providers and webhook receiver (if any) of this var dir only.
+# SMTP sink, mock providers, webhook receiver and S3 server (if any) of this
+# var dir only.
 ig_stack_down() {
     local var="$1"
     ig_nginx_stop "$var"
@@ -910,4 +937,5 @@ ig_stack_down() {
     ig_smtp_stop "$var"
     ig_mock_stop "$var"
     ig_webhook_stop "$var"
+    ig_s3_stop "$var"
 }
