@@ -22,6 +22,7 @@
 #include "lib/auth/token.h"
 #include "lib/auth/user.h"
 #include "lib/auth/user_row.h"
+#include "lib/collab/access.h"
 #include "lib/core/util.h"
 #include "tests/unit/ut.h"
 
@@ -444,6 +445,30 @@ START_TEST(user_row_reads_into_named_fields_and_api_json)
 }
 END_TEST
 
+/* The access rule's table (issue 13): what each role may do, and the
+ * status of asking: 404 for one who may not see, 403 for one who may see
+ * but not do this. */
+START_TEST(access_rule_table)
+{
+	static const struct {
+		ig_action action;
+		int status[4];   /* none, viewer, editor, owner */
+	} want[] = {
+		{ IG_ACT_SEE, { 404, 0, 0, 0 } },
+		{ IG_ACT_COMMENT, { 404, 0, 0, 0 } },
+		{ IG_ACT_ORGANIZE, { 404, 403, 0, 0 } },
+		{ IG_ACT_MODERATE, { 404, 403, 403, 0 } },
+		{ IG_ACT_MANAGE, { 404, 403, 403, 0 } },
+	};
+
+	for (size_t a = 0; a < sizeof(want) / sizeof(want[0]); a++)
+		for (int role = IG_ROLE_NONE; role <= IG_ROLE_OWNER; role++) {
+			ck_assert_int_eq(ig_access_status((ig_role)role, want[a].action), want[a].status[role]);
+			ck_assert_int_eq(ig_access_may((ig_role)role, want[a].action), want[a].status[role] == 0);
+		}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -472,6 +497,7 @@ suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("users");
 	tcase_add_test(tc, user_row_reads_into_named_fields_and_api_json);
+	tcase_add_test(tc, access_rule_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
