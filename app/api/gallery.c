@@ -34,16 +34,7 @@ not_found(ig_err *err)
 static int
 image_allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err)
 {
-	int rc = ig_access_image(id, req->caller.user_id, acc, err), status;
-
-	if (rc < 0)
-		return -1;
-	status = rc == 0 ? 404 : ig_access_status(acc->role, action);
-	if (status == 404)
-		return not_found(err);
-	if (status == 403)
-		return ig_err_set(err, IG_E_FORBIDDEN, NULL, "your role on this image does not allow this");
-	return 0;
+	return ig_api_access(ig_access_image(id, req->caller.user_id, acc, err), acc, action, "image", err);
 }
 
 /* The strings of a (an array the field reader checked), each 1 to
@@ -172,11 +163,11 @@ ig_api_gallery_list(ig_req *req, json_object **out, ig_err *err)
 	/* A project's gallery: every image of it, for whoever may see it. */
 	if (q.project_id != NULL) {
 		ig_access acc;
-		int found = ig_access_project(q.project_id, req->caller.user_id, &acc, err);
-		if (found < 0)
+		if (ig_api_access(ig_access_project(q.project_id, req->caller.user_id, &acc, err), &acc, IG_ACT_SEE,
+		    "project", err) != 0) {
+			snprintf(err->field, sizeof(err->field), "project_id");
 			return -1;
-		if (found == 0 || ig_access_status(acc.role, IG_ACT_SEE) != 0)
-			return ig_err_set(err, IG_E_NOT_FOUND, "project_id", "no such project");
+		}
 	}
 	memset(&f, 0, sizeof(f));
 	bufs = ig_xcalloc(IG_GALLERY_TAGS_MAX, sizeof(*bufs));

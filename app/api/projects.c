@@ -16,13 +16,26 @@
 #include "lib/collab/access.h"
 #include "lib/collab/project.h"
 
-/* err for status (ig_access_status: 404 or 403) on a project. */
-static int
-refuse(int status, ig_err *err)
+int
+ig_api_access(int found, const ig_access *acc, ig_action action, const char *what, ig_err *err)
 {
+	int status;
+
+	if (found < 0)
+		return -1;
+	status = found == 0 ? 404 : ig_access_status(acc->role, action);
 	if (status == 404)
-		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such project");
-	return ig_err_set(err, IG_E_FORBIDDEN, NULL, "your role in this project does not allow this");
+		return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such %s", what);
+	if (status == 403)
+		return ig_err_set(err, IG_E_FORBIDDEN, NULL, "your role on this %s does not allow this", what);
+	return 0;
+}
+
+/* A 404 of a project that went while we looked. */
+static int
+refuse(ig_err *err)
+{
+	return ig_api_access(0, NULL, IG_ACT_SEE, "project", err);
 }
 
 /* The caller's access to project id for action: 0 (acc filled), or -1 with
@@ -30,12 +43,7 @@ refuse(int status, ig_err *err)
 static int
 allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err)
 {
-	int rc = ig_access_project(id, req->caller.user_id, acc, err), status;
-
-	if (rc < 0)
-		return -1;
-	status = rc == 0 ? 404 : ig_access_status(acc->role, action);
-	return status == 0 ? 0 : refuse(status, err);
+	return ig_api_access(ig_access_project(id, req->caller.user_id, acc, err), acc, action, "project", err);
 }
 
 int
@@ -46,7 +54,7 @@ ig_api_project_writable(const ig_req *req, const char *project_id, ig_err *err)
 	if (project_id == NULL)
 		return 0;
 	if (!req->caller.authenticated)
-		return refuse(404, err);
+		return refuse(err);
 	if (allowed(req, project_id, IG_ACT_ORGANIZE, &acc, err) == 0)
 		return 0;
 	snprintf(err->field, sizeof(err->field), "project_id");
@@ -95,7 +103,7 @@ answer_project(const ig_req *req, const char *id, int status, json_object **out,
 	int n, rc = ig_project_get(id, req->caller.user_id, &p, err);
 
 	if (rc <= 0)
-		return rc < 0 ? -1 : refuse(404, err);
+		return rc < 0 ? -1 : refuse(err);
 	if (ig_project_members(id, &m, &n, err) != 0)
 		return -1;
 	o = project_json(&p);
@@ -201,7 +209,7 @@ ig_api_project_put(ig_req *req, json_object **out, ig_err *err)
 		return -1;
 	rc = ig_project_update(id, b.has_name, b.name, b.has_description, b.description, err);
 	if (rc <= 0)
-		return rc < 0 ? -1 : refuse(404, err);
+		return rc < 0 ? -1 : refuse(err);
 	return answer_project(req, id, 200, out, err);
 }
 
@@ -217,7 +225,7 @@ ig_api_project_delete(ig_req *req, json_object **out, ig_err *err)
 		return -1;
 	rc = ig_project_delete(id, err);
 	if (rc <= 0)
-		return rc < 0 ? -1 : refuse(404, err);
+		return rc < 0 ? -1 : refuse(err);
 	*out = ig_ok("deleted", json_object_new_string(id));
 	return 200;
 }

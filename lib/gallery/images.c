@@ -413,6 +413,14 @@ detail(const char *id, const char *user_id, int any_owner, json_object **out, ig
 	return 1;
 }
 
+/* The parameters of a SET_IF: p[i] its flag, p[i + 1] its value. */
+static void
+set_if(const char **p, int i, int has, const char *value)
+{
+	p[i] = has ? "true" : "false";
+	p[i + 1] = value;
+}
+
 int
 ig_image_detail(const char *id, const char *user_id, json_object **out, ig_err *err)
 {
@@ -438,16 +446,11 @@ ig_image_update(const char *id, const ig_image_patch *pt, ig_err *err)
 	}
 	snprintf(rating, sizeof(rating), "%d", pt->rating);
 	p[0] = id;
-	p[1] = pt->has_title ? "true" : "false";
-	p[2] = pt->title;
-	p[3] = pt->has_rating ? "true" : "false";
-	p[4] = rating;
-	p[5] = pt->has_favorite ? "true" : "false";
-	p[6] = pt->favorite ? "true" : "false";
-	p[7] = pt->has_tags ? "true" : "false";
-	p[8] = tags;
-	p[9] = pt->has_folder ? "true" : "false";
-	p[10] = pt->folder;
+	set_if(p, 1, pt->has_title, pt->title);
+	set_if(p, 3, pt->has_rating, rating);
+	set_if(p, 5, pt->has_favorite, pt->favorite ? "true" : "false");
+	set_if(p, 7, pt->has_tags, tags);
+	set_if(p, 9, pt->has_folder, pt->folder);
 	found = one_row(SQL_UPDATE, 11, p, 0, err);
 	free(tags);
 	return found;
@@ -468,14 +471,10 @@ ig_images_organize(const char *user_id, const ig_image_organize *o, int *updated
 	p[1] = ids;
 	p[2] = add;
 	p[3] = rm;
-	p[4] = o->has_folder ? "true" : "false";
-	p[5] = o->folder;
-	p[6] = o->has_favorite ? "true" : "false";
-	p[7] = o->favorite ? "true" : "false";
-	p[8] = o->has_rating ? "true" : "false";
-	p[9] = rating;
-	p[10] = o->has_project ? "true" : "false";
-	p[11] = o->project_id;
+	set_if(p, 4, o->has_folder, o->folder);
+	set_if(p, 6, o->has_favorite, o->favorite ? "true" : "false");
+	set_if(p, 8, o->has_rating, rating);
+	set_if(p, 10, o->has_project, o->project_id);
 	r = ig_db_exec(sql[SQL_ORGANIZE], 12, p, 0, err);
 	if (r == NULL)
 		goto out;
