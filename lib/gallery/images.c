@@ -81,10 +81,12 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 static const char *const sql[SQL__MAX] = {
 	[SQL_GET] = "SELECT " COLS " FROM images WHERE id = " IG_SQL_UUID_OR_NULL("$1"),
 	[SQL_OF_JOB] = "SELECT " COLS " FROM images WHERE job_id = $1 ORDER BY idx",
+	/* A project deleted while the job waited: the image is stored
+	 * without one (as deleting it would have left it). */
 	[SQL_ADD] = "INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt,"
 	" negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key, project_id)"
 	" VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint,"
-	" $14, $15, $16, $17::uuid) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id",
+	" $14, $15, $16, (SELECT id FROM projects WHERE id = $17::uuid)) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id",
 	[SQL_SET_THUMBNAIL] = "UPDATE images SET thumbnail = $2 WHERE filename = $1",
 	[SQL_LIST_CREATED_DESC] = LIST("(i.created_at, i.id) < (" AFTER_T ", $12::uuid)",
 	    "i.created_at DESC, i.id DESC"),

@@ -58,7 +58,8 @@ typedef struct ig_image_new {
 	const char *sha256;       /* hex of the stored bytes */
 	const char *mime_type;
 	const char *cache_key;    /* NULL when none */
-	const char *project_id;   /* the project it goes in (the job's request's), NULL when none */
+	const char *project_id;   /* the project it goes in (the job's request's), NULL when none;
+	                           * one deleted since is none */
 } ig_image_new;
 
 /* Add the row of a stored image, without a thumbnail: 1 when added, 0 when

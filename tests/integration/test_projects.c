@@ -524,9 +524,52 @@ START_TEST(test_bad_fields)
 }
 END_TEST
 
+/* A project deleted while its batch waited for a runner: the image is
+ * stored without a project (as deleting the project leaves images), not
+ * lost to the foreign key with the item failed. */
+START_TEST(test_project_gone_before_stored)
+{
+	char a_id[37], pid[37], body[512], *bid, *v = NULL;
+	char *a = user("pga", a_id, NULL);
+
+	project(a, "Gone", pid);
+	it_stack("worker-stop");
+	snprintf(body, sizeof(body),
+	    "{\"prompts\":[\"gone %d\"],\"settings\":{\"api_provider\":\"builtin\",\"project_id\":\"%s\"}}",
+	    (int)getpid(), pid);
+	bid = it_batch_submit(src(), a, "%s", body);
+	free(it_psql("DELETE FROM projects WHERE id = '%s'", pid));
+	it_stack("worker-start");
+	for (int i = 0; i < 120; i++) {
+		v = it_psql("SELECT status FROM jobs WHERE batch_id = '%s'", it_sql_safe(bid));
+		if (strcmp(v, "queued") != 0 && strcmp(v, "running") != 0)
+			break;
+		free(v);
+		v = NULL;
+		it_sleep_ms(250);
+	}
+	ck_assert_msg(v != NULL, "the batch's job did not end");
+	ck_assert_str_eq(v, "succeeded");
+	free(v);
+	v = it_psql("SELECT count(*) || '/' || count(i.project_id) FROM images i JOIN jobs j ON j.id = i.job_id"
+	    " WHERE j.batch_id = '%s'", it_sql_safe(bid));
+	ck_assert_str_eq(v, "1/0");
+	free(v);
+	free(bid);
+	free(a);
+}
+END_TEST
+
+static void
+restore_worker(void)
+{
+	it_stack("worker-start");
+}
+
 IT_MAIN("projects", NULL,
     IT_TCASE("lifecycle", 60, &test_lifecycle),
     IT_TCASE("members", 60, &test_members),
     IT_TCASE("images", 120, &test_images),
     IT_TCASE("limits", 60, &test_limits),
-    IT_TCASE("bad_fields", 60, &test_bad_fields));
+    IT_TCASE("bad_fields", 60, &test_bad_fields),
+    { .name = "gone", .timeout_s = 120, .teardown = restore_worker, .tests = IT_TESTS(&test_project_gone_before_stored) });
