@@ -29,8 +29,9 @@ RUN apt-get update \
  && groupadd --system --gid 101 imagegen-web \
  && useradd --system --uid 10001 --gid imagegen --groups imagegen-web \
       --home-dir /var/lib/imagegen --shell /usr/sbin/nologin imagegen \
- && mkdir -p /var/lib/imagegen/images /run/imagegen \
- && chown -R imagegen:imagegen /var/lib/imagegen /run/imagegen
+ && mkdir -p /var/lib/imagegen/images /var/lib/imagegen/files /run/imagegen \
+ && chown -R imagegen:imagegen /var/lib/imagegen /run/imagegen \
+ && chown imagegen:imagegen-web /var/lib/imagegen/files && chmod 2750 /var/lib/imagegen/files
 # imagegen-web (gid 101) is the group of the official nginx image's workers:
 # imagegen-fcgi gives the FastCGI socket to it (IG_SOCKET_GROUP=101), which
 # chown(2) allows only to a member. The membership is in the image's
@@ -39,6 +40,7 @@ COPY --from=build /out/usr/local/ /usr/local/
 COPY deploy/docker/imagegen-start /usr/local/bin/imagegen-start
 ENV IG_VAR_DIR=/var/lib/imagegen \
     IG_IMAGE_DIR=/var/lib/imagegen/images \
+    IG_STORAGE_DIR=/var/lib/imagegen/files \
     IG_SOCKET=/run/imagegen/imagegen.sock \
     IG_MIGRATIONS_DIR=/usr/local/share/imagegen/migrations \
     IG_OPENAPI_PATH=/usr/local/share/imagegen/openapi.json \

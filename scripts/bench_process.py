@@ -22,9 +22,9 @@ import statistics
 import struct
 import sys
 import time
-import urllib.error
-import urllib.request
 import zlib
+
+from bench_lib import fcgi_workers, http
 
 BASE, STACK = sys.argv[1], sys.argv[2]
 SOURCE = open(sys.argv[3], "rb").read()
@@ -40,15 +40,7 @@ BOUNDARY = "benchBoundary0123456789"
 
 
 def request(method, path, body=None, ctype="application/json", token=None):
-    headers = {"Content-Type": ctype}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    req = urllib.request.Request(BASE + path, data=body, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+    return http(BASE, method, path, body, ctype, token)
 
 
 def multipart(data):
@@ -83,16 +75,7 @@ def bomb(side):
 
 
 def workers():
-    master = open(os.path.join(STACK, "run", "fcgi.pid")).read().strip()
-    pids = []
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                if open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1] == master:
-                    pids.append(p)
-            except OSError:
-                pass
-    return sorted(pids)
+    return fcgi_workers(STACK)
 
 
 def reset_peak(pid):

@@ -349,6 +349,30 @@ ig_handler_outcome(int rc, int begun, int stream_status, ig_err *err, int *sent)
 	return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
 }
 
+/* The path as the request log shows it: a route's pattern instead when it
+ * captures a {token} (a share link's token is its credential, API.md
+ * "Collaboration"), whatever the method asked and in any case (a client's
+ * /API/…/SHARED/{token} is a 404 that still carries a live token). */
+static const char *
+log_path(const char *path)
+{
+	const char *shown = path;
+	char *lower;
+	ig_route_match m;
+
+	if (path == NULL)
+		return "-";
+	lower = ig_xstrdup(path);
+	for (char *c = lower; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	for (size_t i = 0; i < ig_nroutes && shown == path; i++)
+		if (strstr(ig_routes[i].pattern, "{token}") != NULL &&
+		    ig_route_find(&ig_routes[i], 1, ig_routes[i].method, lower, &m) == 0)
+			shown = ig_routes[i].pattern;
+	free(lower);
+	return shown;
+}
+
 /* Steps up to the handler; returns the status and sets *body, or sets
  * *streamed when the stream carried the answer. */
 static int
@@ -513,7 +537,7 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	{
 		json_object *f = json_object_new_object();
 		json_object_object_add(f, "method", json_object_new_string(req.method ? req.method : "-"));
-		json_object_object_add(f, "path", json_object_new_string(req.path ? req.path : "-"));
+		json_object_object_add(f, "path", json_object_new_string(log_path(req.path)));
 		json_object_object_add(f, "status", json_object_new_int(status));
 		json_object_object_add(f, "duration_ms", json_object_new_double((double)us / 1000.0));
 		if (status >= 500)

@@ -13,6 +13,7 @@
 #include "app/api/batch_stream.h"
 #include "app/api/prompts.h"
 #include "app/api/openapi.h"
+#include "app/api/storage.h"
 #include "app/api/webhooks.h"
 #include "app/fcgi/routes.h"
 
@@ -136,11 +137,23 @@ const ig_route ig_routes[] = {
 	{ "POST", "/api/collaboration/projects/{id}/members", ig_api_project_member_add, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 	{ "DELETE", "/api/collaboration/projects/{id}/members/{user_id}", ig_api_project_member_remove, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 
-	/* Collaboration: shares (app/api/shares.c). */
+	/* Collaboration: shares (app/api/shares.c). The shared item is public
+	 * (a link's token is the credential), limited per IP as anonymous. */
+	{ "POST", "/api/collaboration/share", ig_api_share_create, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/collaboration/share/{share_id}", ig_api_share_revoke, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/collaboration/shares", ig_api_shares_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/collaboration/shared/{token}", ig_api_shared_get, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Collaboration: comments (app/api/comments.c). */
 
 	/* Analytics (app/api/analytics.c). */
+
+	/* Storage (app/api/storage.c). The download is a streamed row: its
+	 * answer is headers only (X-Accel-Redirect or a redirect to S3). */
+	{ "POST", "/api/storage/upload", ig_api_storage_upload, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, IG_BODY_UPLOAD },
+	{ "GET", "/api/storage/download/{file_id}", NULL, USER, R, IG_RATE_GENERAL, ig_api_storage_download, SMALL },
+	{ "DELETE", "/api/storage/delete/{file_id}", ig_api_storage_delete, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/storage/files", ig_api_storage_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* The OpenAPI document (app/api/openapi.c). */
 	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL, SMALL },

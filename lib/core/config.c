@@ -38,6 +38,7 @@ typedef struct setting {
 static const char *const environments[] = { "development", "production", "test", NULL };
 static const char *const log_levels[] = { "debug", "info", "warn", "error", NULL };
 static const char *const server_key_users[] = { "none", "admins", "users", NULL };
+static const char *const storage_backends[] = { "local", "s3", NULL };
 
 #define OFF(f) offsetof(ig_config, f)
 
@@ -101,6 +102,12 @@ static const setting settings[] = {
 	 * (app/fcgi/routes.h), which must stay under nginx's 64 MB
 	 * client_max_body_size: 64 MiB - 64 KiB at most. */
 	{ "IG_MAX_UPLOAD", T_INT, "20971520", 1024, 67043328, NULL, OFF(max_upload), 1 },
+	/* Stored files (lib/store/files.c, API.md "Storage"): the object
+	 * store they live in, its directory when local, and what each user
+	 * may keep (1 GiB by default, 1 TiB at most). */
+	{ "IG_STORAGE_BACKEND", T_ENUM, "local", 0, 0, storage_backends, OFF(storage_backend), 1 },
+	{ "IG_STORAGE_DIR", T_STRING, "{var}/files", 0, 0, NULL, OFF(storage_dir), 1 },
+	{ "IG_STORAGE_QUOTA_BYTES", T_INT, "1073741824", 0, 1099511627776, NULL, OFF(storage_quota_bytes), 1 },
 	/* Batch webhooks: hosts exempt from the address rule (the tests'
 	 * loopback receiver), and how many sends before a delivery is given up. */
 	{ "IG_WEBHOOK_ALLOW_HOSTS", T_STRING, "", 0, 0, NULL, OFF(webhook_allow_hosts), 0 },
@@ -111,6 +118,18 @@ static const setting settings[] = {
 	{ "IG_SERVER_KEYS", T_ENUM, "admins", 0, 0, server_key_users, OFF(server_keys), 1 },
 	{ "IG_SERVER_KEY_DAILY_IMAGES", T_INT, "50", 0, 1000000, NULL, OFF(server_key_daily_images), 1 },
 	{ "IG_SERVER_KEY_DAILY_CHATS", T_INT, "100", 0, 1000000, NULL, OFF(server_key_daily_chats), 1 },
+	/* The S3 object store (lib/store/s3.c); a part is 5 MiB at least
+	 * (S3's smallest but the last), and 10000 parts at most. */
+	{ "IG_S3_ENDPOINT", T_STRING, "", 0, 0, NULL, OFF(s3_endpoint), 0 },
+	{ "IG_S3_REGION", T_STRING, "us-east-1", 0, 0, NULL, OFF(s3_region), 1 },
+	{ "IG_S3_BUCKET", T_STRING, "", 0, 0, NULL, OFF(s3_bucket), 0 },
+	{ "IG_S3_ACCESS_KEY", T_STRING, "", 0, 0, NULL, OFF(s3_access_key), 0 },
+	{ "IG_S3_SECRET_KEY", T_SECRET, "", 1, 4096, NULL, OFF(s3_secret_key), 0 },
+	{ "IG_S3_PATH_STYLE", T_INT, "1", 0, 1, NULL, OFF(s3_path_style), 1 },
+	{ "IG_S3_TIMEOUT", T_INT, "30", 1, 3600, NULL, OFF(s3_timeout), 1 },
+	{ "IG_S3_RETRIES", T_INT, "4", 0, 20, NULL, OFF(s3_retries), 1 },
+	{ "IG_S3_MULTIPART_THRESHOLD", T_INT, "16777216", 5242880, 5368709120, NULL, OFF(s3_multipart_threshold), 1 },
+	{ "IG_S3_PART_SIZE", T_INT, "8388608", 5242880, 5368709120, NULL, OFF(s3_part_size), 1 },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -122,7 +141,9 @@ static int
 is_long(const setting *s)
 {
 	return s->offset == OFF(max_body) || s->offset == OFF(max_image_pixels) ||
-	    s->offset == OFF(max_download) || s->offset == OFF(max_upload);
+	    s->offset == OFF(max_download) || s->offset == OFF(max_upload) ||
+	    s->offset == OFF(s3_multipart_threshold) || s->offset == OFF(s3_part_size) ||
+	    s->offset == OFF(storage_quota_bytes);
 }
 
 const ig_config *

@@ -57,6 +57,9 @@ typedef struct ig_config {
 	char *font_path;                /* the watermark font (lib/imaging/watermark.c) */
 	long max_download;
 	long max_upload;                /* bytes of one uploaded file */
+	char *storage_backend;          /* local | s3: where stored files live */
+	char *storage_dir;              /* their directory when local */
+	long storage_quota_bytes;       /* what one user may keep */
 	int batch_max_prompts;
 	int batch_max_queued;
 	char *webhook_allow_hosts;
@@ -67,6 +70,17 @@ typedef struct ig_config {
 	int max_long_per_user;
 	int stream_write_timeout;
 	int zip_max_seconds;
+	/* The S3 object store (lib/store/s3.c). */
+	char *s3_endpoint;
+	char *s3_region;
+	char *s3_bucket;
+	char *s3_access_key;
+	char *s3_secret_key;
+	int s3_path_style;
+	int s3_timeout;                 /* seconds a transfer may make no progress */
+	int s3_retries;                 /* retries after a 5xx, SlowDown or connection failure */
+	long s3_multipart_threshold;    /* bytes above which put_fd is a multipart upload */
+	long s3_part_size;              /* bytes of one part */
 } ig_config;
 
 /* Read and validate every setting from the environment into the process-wide

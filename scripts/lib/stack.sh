@@ -227,6 +227,10 @@ ig_app_dirs() {
     chown root:"$group" "$var/run"
     chmod 1775 "$var/run"
     chown "$user:$group" "$IG_IMAGE_DIR"
+    # Stored files: the app's, readable by nginx's group only; setgid, so
+    # the per-user directories the app makes (0750) are nginx's group too.
+    chown "$user:www-data" "$IG_STORAGE_DIR"
+    chmod 2750 "$IG_STORAGE_DIR"
     case "${IG_SOCKET:-}" in
         /*)
             sockdir="$(dirname "$IG_SOCKET")"
@@ -236,6 +240,7 @@ ig_app_dirs() {
             ;;
     esac
     ig_check_traverse "$IG_IMAGE_DIR" "$user"
+    ig_check_traverse "$IG_STORAGE_DIR" "$user"
     ig_check_traverse "$IG_PROJECT_ROOT" "$user"
     ig_check_traverse "$IG_MIGRATIONS_DIR" "$user"
     ig_check_traverse "$(dirname "$IG_OPENAPI_PATH")" "$user"
@@ -344,6 +349,7 @@ ig_stack_configure() {
     export IG_PG_PORT="${IG_PG_PORT:-5433}"
     export IG_SOCKET="${IG_SOCKET:-$var/run/imagegen.sock}"
     export IG_IMAGE_DIR="${IG_IMAGE_DIR:-$var/images}"
+    export IG_STORAGE_DIR="${IG_STORAGE_DIR:-$var/files}"
     export IG_DATABASE_URL="${IG_DATABASE_URL:-host=$var/pg/run port=$IG_PG_PORT dbname=imagegen user=imagegen}"
     export IG_TLS_CERT="${IG_TLS_CERT:-$var/tls/cert.pem}"
     export IG_TLS_KEY="${IG_TLS_KEY:-$var/tls/key.pem}"
@@ -415,12 +421,13 @@ ig_env_overrides() {
 ig_stack_dirs() {
     local var="$1" d
     for d in "$var" "$var/run" "$var/log" "$var/nginx" "$var/nginx/tmp" "$var/nginx/server.d" \
-        "$var/tls" "$var/pg" "$IG_IMAGE_DIR"; do
+        "$var/tls" "$var/pg" "$IG_IMAGE_DIR" "$IG_STORAGE_DIR"; do
         mkdir -p "$d"
         chmod 755 "$d"
     done
     ig_check_traverse "$var/run" www-data
     ig_check_traverse "$IG_IMAGE_DIR" www-data
+    ig_check_traverse "$IG_STORAGE_DIR" www-data
     ig_check_traverse "$var/pg" postgres
     ig_app_dirs "$var"
 }

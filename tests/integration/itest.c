@@ -578,6 +578,24 @@ it_sql_safe(const char *s)
 }
 
 char *
+it_stack_log(const char *name)
+{
+	char *path = ig_xasprintf("%s/log/%s", it_env("IG_TEST_STACK"), name);
+	FILE *f = fopen(path, "r");
+	ig_buf b = { 0 };
+	char chunk[65536];
+	size_t n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ig_buf_append(&b, chunk, n);
+	ig_buf_append(&b, "", 0);
+	fclose(f);
+	free(path);
+	return b.data;
+}
+
+char *
 it_psql(const char *fmt, ...)
 {
 	ig_buf out = { 0 };

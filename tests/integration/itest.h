@@ -222,6 +222,11 @@ char *it_psql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * quoted SQL literal in a test); returns s. */
 const char *it_sql_safe(const char *s);
 
+/* The whole of the stack's log/<name> (nginx-access.log, fcgi.log, …),
+ * NUL-terminated, "" when it is empty (caller frees); fails the test when
+ * it cannot be read. */
+char *it_stack_log(const char *name);
+
 /* Register a fresh user (prefix + pid + a counter + random; unique) from
  * source_ip and log it in. Returns its access token (caller frees); name
  * (64 bytes, may be NULL) gets the username. */

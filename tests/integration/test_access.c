@@ -105,7 +105,21 @@ static const acc_row rows[] = {
 	  "SELECT count(*) FROM jobs WHERE request->>'project_id' = '{project}'", NULL },
 #undef ACC_NEW_USER
 
-	/* Shares (app/api/shares.c). */
+	/* Shares (app/api/shares.c). Only an owner shares (a member or a
+	 * recipient may see, so 403); only the share's owner revokes (404 for
+	 * anyone else); a link shows its item to anyone, token or not. */
+	{ "POST", "/api/collaboration/share", "{\"project_id\":\"{project}\",\"public_link\":true}",
+	  "201 403 403 403 404 404 401 404 401", "SELECT count(*) FROM shares WHERE project_id = '{project}'", NULL },
+	{ "POST", "/api/collaboration/share", "{\"image_id\":\"{image}\",\"public_link\":true}",
+	  "201 403 403 403 404 404 401 404 401", "SELECT count(*) FROM shares WHERE image_id = '{image}'", NULL },
+	{ "GET", "/api/collaboration/shared/{token}", NULL, "200 200 200 200 200 200 200 200 200", NULL, NULL },
+	{ "GET", "/api/collaboration/shared/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL,
+	  "404 404 404 404 404 404 404 404 404", NULL, NULL },
+	{ "GET", "/api/collaboration/shares", NULL, "200 200 200 200 200 200 401 200 401", NULL, NULL },
+	{ "DELETE", "/api/collaboration/share/{new}", NULL, "200 404 404 404 404 404 401 404 401",
+	  "SELECT revoked_at IS NULL FROM shares WHERE id = '{new}'",
+	  "INSERT INTO shares (owner_id, project_id, token_hash, expires_at) VALUES ('{owner}', '{project}',"
+	  " sha256(random()::text::bytea), now() + interval '1 day') RETURNING id" },
 
 	/* Comments (app/api/comments.c). */
 

@@ -21,7 +21,7 @@
 
 #include "itest.h"
 
-#define ACCESS_LOG "/log/nginx-access.log"
+#define ACCESS_LOG_NAME "nginx-access.log"
 
 /* A value unique to this run, so that a line or a secret found in the log
  * can only be this run's. */
@@ -39,19 +39,7 @@ unique(char *out, size_t len, const char *prefix)
 static char *
 access_log(void)
 {
-	char *path = ig_xasprintf("%s" ACCESS_LOG, it_env("IG_TEST_STACK"));
-	FILE *f = fopen(path, "r");
-	ig_buf b = { 0 };
-	char chunk[65536];
-	size_t n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ig_buf_append(&b, chunk, n);
-	ig_buf_append(&b, "", 0);
-	fclose(f);
-	free(path);
-	return b.data;
+	return it_stack_log(ACCESS_LOG_NAME);
 }
 
 /* The access-log line with request id rid (caller frees), polling up to

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""scripts/bench_storage.py — the issue-14 bar of the Storage routes, through
+nginx on a stack (tests/support/stack). Standard library only.
+
+  bench_storage.py BASE_URL STACK_DIR [RUNS]
+
+The bar: uploading and downloading a 20 MB file costs the application less
+than 50 ms of CPU a request (the bytes go through nginx, or S3, not through a
+FastCGI thread). Measured as the FastCGI workers' utime + stime (from
+/proc/<pid>/stat, children of the stack's master) across RUNS sequential
+requests, divided by RUNS, beside the same figure for GET /api/user (a
+token check and one indexed query) measured in the same run:
+
+1. baseline: GET /api/user
+2. POST /api/storage/upload of a 20,000,000-byte file (multipart; each file
+   is deleted after its upload, outside the measured window, so the quota
+   never fills)
+3. GET /api/storage/download/{id} of one such file, the whole body read
+   (nginx sends it: X-Accel-Redirect), and a Range request of its last MB
+
+Logs in as bench_user (scripts/bench registers it). Prints each figure beside
+the bar; exits 0 (figures are measurements, not assertions) unless a request
+answers something other than what the route should.
+"""
+import hashlib
+import json
+import os
+import sys
+import time
+
+from bench_lib import fcgi_workers, http
+
+BASE, STACK = sys.argv[1], sys.argv[2]
+RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+SIZE = 20 * 1000 * 1000
+BOUNDARY = "benchStorageBoundary0123456789"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def request(method, path, body=None, ctype="application/json", token=None, headers=None):
+    return http(BASE, method, path, body, ctype, token, headers, 300)
+
+
+def workers():
+    return fcgi_workers(STACK)
+
+
+def cpu_ms(pids):
+    """utime + stime of pids, in ms."""
+    total = 0
+    for p in pids:
+        f = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
+        total += int(f[11]) + int(f[12])      # fields 14 and 15 of stat(5)
+    return total * 1000.0 / TICK
+
+
+def measure(label, runs, one, after=None):
+    """Run one() runs times; the workers' CPU ms a request and the wall ms a
+    request; after(result) runs outside the measured window."""
+    pids = workers()
+    cpu = wall = 0.0
+    for _ in range(runs):
+        c0, t0 = cpu_ms(pids), time.perf_counter()
+        res = one()
+        wall += time.perf_counter() - t0
+        cpu += cpu_ms(pids) - c0
+        if after:
+            after(res)
+    if workers() != pids:
+        sys.exit("%s: the FastCGI workers changed during the run" % label)
+    return cpu / runs, wall * 1e3 / runs
+
+
+def main():
+    status, body = request("POST", "/api/auth/login",
+                           json.dumps({"username_or_email": "bench_user", "password": "bench password 1"}).encode())
+    if status != 200:
+        sys.exit("login as bench_user: %d %s" % (status, body[:200]))
+    token = json.loads(body)["access_token"]
+    data = os.urandom(SIZE)
+    sha = hashlib.sha256(data).hexdigest()
+    mp = (("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.bin\"\r\n"
+           "Content-Type: application/octet-stream\r\n\r\n" % BOUNDARY).encode() + data +
+          ("\r\n--%s--\r\n" % BOUNDARY).encode())
+    mp_type = "multipart/form-data; boundary=" + BOUNDARY
+
+    def user():
+        status, body = request("GET", "/api/user", token=token)
+        if status != 200:
+            sys.exit("GET /api/user: %d %s" % (status, body[:200]))
+
+    def upload():
+        status, body = request("POST", "/api/storage/upload", mp, mp_type, token)
+        if status != 201:
+            sys.exit("upload: %d %s" % (status, body[:300]))
+        o = json.loads(body)
+        if o["sha256"] != sha or o["size"] != SIZE:
+            sys.exit("upload: stored %s, %d bytes" % (o["sha256"], o["size"]))
+        return o["file_id"]
+
+    def delete(fid):
+        status, body = request("DELETE", "/api/storage/delete/" + fid, token=token)
+        if status != 200:
+            sys.exit("delete: %d %s" % (status, body[:200]))
+
+    for _ in range(3):                   # warm the workers and the route
+        user()
+    delete(upload())
+    base_cpu, base_wall = measure("GET /api/user", max(RUNS, 50), user)
+    up_cpu, up_wall = measure("upload", RUNS, upload, delete)
+    fid = upload()
+
+    def download():
+        status, body = request("GET", "/api/storage/download/" + fid, token=token)
+        if status != 200 or len(body) != SIZE or hashlib.sha256(body).hexdigest() != sha:
+            sys.exit("download: %d, %d bytes" % (status, len(body)))
+
+    def ranged():
+        status, body = request("GET", "/api/storage/download/" + fid, token=token,
+                               headers={"Range": "bytes=%d-" % (SIZE - 1000000)})
+        if status != 206 or body != data[SIZE - 1000000:]:
+            sys.exit("range download: %d, %d bytes" % (status, len(body)))
+
+    down_cpu, down_wall = measure("download", RUNS, download)
+    range_cpu, range_wall = measure("range", RUNS, ranged)
+    delete(fid)
+    print("  app CPU a request (FastCGI workers' utime+stime; %d runs each, 20 MB = %d bytes):" % (RUNS, SIZE))
+    print("    %-44s cpu %6.2f ms  wall %7.1f ms" % ("baseline GET /api/user", base_cpu, base_wall))
+    print("    %-44s cpu %6.2f ms  wall %7.1f ms  (bar: cpu < 50 ms)" % ("POST /api/storage/upload (20 MB)", up_cpu,
+                                                                         up_wall))
+    print("    %-44s cpu %6.2f ms  wall %7.1f ms  (bar: cpu < 50 ms)" % ("GET /api/storage/download (20 MB)", down_cpu,
+                                                                         down_wall))
+    print("    %-44s cpu %6.2f ms  wall %7.1f ms" % ("GET /api/storage/download, last 1 MB (206)", range_cpu,
+                                                     range_wall))
+
+
+if __name__ == "__main__":
+    main()
