@@ -117,29 +117,16 @@ answer_project(const ig_req *req, const char *id, int status, json_object **out,
 }
 
 /* GET /api/collaboration/projects */
-struct list_query {
-	int64_t limit;
-	const char *cursor;
-};
-
-static const ig_field list_query[] = {
-	{ "limit", IG_F_INT, 0, 1, 100, .at = IG_AT(struct list_query, limit), .bytes = 15 },
-	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct list_query, cursor), .bytes = IG_PAGE_CURSOR_MAX - 1 },
-	IG_FIELDS_END
-};
-
 int
 ig_api_projects_list(ig_req *req, json_object **out, ig_err *err)
 {
-	struct list_query q = { 20, NULL };
 	ig_project *rows;
 	ig_page pg;
 	char *next = NULL;
 	json_object *a;
 	int n;
 
-	if (ig_fields_query(req, list_query, &q, err) != 0 ||
-	    ig_page_open(&pg, IG_PROJECT_PAGE_SCOPE, (int)q.limit, q.cursor, err) != 0 ||
+	if (ig_fields_page(req, IG_PROJECT_PAGE_SCOPE, &pg, err) != 0 ||
 	    ig_project_list(req->caller.user_id, &pg, &rows, &n, &next, err) != 0)
 		return -1;
 	a = json_object_new_array();
