@@ -109,6 +109,23 @@ get_project(const char *pid, const char *token)
 	return call("GET", path, token, 200, NULL);
 }
 
+/* Fail unless psql's answer to the SQL printf(fmt, ...) is want. */
+static void
+sql_is(const char *want, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+sql_is(const char *want, const char *fmt, ...)
+{
+	char q[1024], *v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	v = it_psql("%s", q);
+	ck_assert_msg(strcmp(v, want) == 0, "%s: want [%s], got [%s]", q, want, v);
+	free(v);
+}
+
 /* psql's one value as a long. */
 static long
 sql_long(const char *q)
@@ -191,7 +208,7 @@ START_TEST(test_members)
 {
 	char a_id[37], b_id[37], c_id[37], s_id[37], b_name[64], c_name[64], a_name[64], pid[37], path[200];
 	char *a = user("pma", a_id, a_name), *b = user("pmb", b_id, b_name), *c = user("pmc", c_id, c_name),
-	     *s = user("pms", s_id, NULL), *c_email, *v;
+	     *s = user("pms", s_id, NULL), *c_email;
 	json_object *o;
 	it_resp r;
 	long before;
@@ -222,9 +239,7 @@ START_TEST(test_members)
 
 	/* Adding again changes the role. */
 	add_member(pid, a, "username", b_name, "editor", 200);
-	v = it_psql("SELECT role FROM project_members WHERE project_id = '%s' AND user_id = '%s'", pid, b_id);
-	ck_assert_str_eq(v, "editor");
-	free(v);
+	sql_is("editor", "SELECT role FROM project_members WHERE project_id = '%s' AND user_id = '%s'", pid, b_id);
 	add_member(pid, a, "username", b_name, "viewer", 200);
 
 	/* The owner is no member; unknown users are named by their field. */
@@ -261,9 +276,7 @@ START_TEST(test_members)
 	fails("PUT", path, b, 403, "forbidden", NULL, "{\"name\":\"viewer was here\"}");
 	fails("DELETE", path, b, 403, "forbidden", NULL, NULL);
 	fails("DELETE", path, c, 403, "forbidden", NULL, NULL);
-	v = it_psql("SELECT name || '/' || description FROM projects WHERE id = '%s'", pid);
-	ck_assert_str_eq(v, "Members/by the editor");
-	free(v);
+	sql_is("Members/by the editor", "SELECT name || '/' || description FROM projects WHERE id = '%s'", pid);
 
 	/* The viewer leaves; then sees nothing. */
 	snprintf(path, sizeof(path), "/api/collaboration/projects/%s/members/%s", pid, b_id);
@@ -323,7 +336,7 @@ gen(const char *token, const char *pid, long want, const char *field, char *id)
 START_TEST(test_images)
 {
 	char a_id[37], b_id[37], c_id[37], s_id[37], b_name[64], c_name[64], pid[37], path[200], ia[37], ib[37],
-	    ic[37], body[512], *v;
+	    ic[37], body[512];
 	char *a = user("pia", a_id, NULL), *b = user("pib", b_id, b_name), *c = user("pic", c_id, c_name),
 	     *s = user("pis", s_id, NULL);
 	json_object *o;
@@ -342,9 +355,7 @@ START_TEST(test_images)
 	gen(s, pid, 404, "project_id", NULL);
 	gen(s, NONE, 404, "project_id", NULL);
 	ck_assert_int_eq(sql_long("SELECT count(*) FROM jobs"), before);
-	v = it_psql("SELECT count(*) FROM images WHERE project_id = '%s'", pid);
-	ck_assert_str_eq(v, "2");
-	free(v);
+	sql_is("2", "SELECT count(*) FROM images WHERE project_id = '%s'", pid);
 	gen(c, NULL, 200, NULL, ic);
 
 	/* A batch's settings.project_id: the same rule. */
@@ -354,9 +365,7 @@ START_TEST(test_images)
 	fails("POST", "/api/batch/generate", s, 404, "not_found", "settings.project_id", body);
 	{
 		char *bid = it_batch_submit(src(), b, "%s", body);
-		v = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND request->>'project_id' = '%s'", bid, pid);
-		ck_assert_str_eq(v, "1");
-		free(v);
+		sql_is("1", "SELECT count(*) FROM jobs WHERE batch_id = '%s' AND request->>'project_id' = '%s'", bid, pid);
 		free(bid);
 	}
 
@@ -381,9 +390,7 @@ START_TEST(test_images)
 	fails("GET", path, s, 404, "not_found", NULL, NULL);
 	fails("PATCH", path, c, 403, "forbidden", NULL, "{\"title\":\"viewer\"}");
 	fails("PATCH", path, s, 404, "not_found", NULL, "{\"title\":\"stranger\"}");
-	v = it_psql("SELECT coalesce(title, '-') FROM images WHERE id = '%s'", ib);
-	ck_assert_str_eq(v, "-");
-	free(v);
+	sql_is("-", "SELECT coalesce(title, '-') FROM images WHERE id = '%s'", ib);
 	snprintf(path, sizeof(path), "/api/images/%s", ia);
 	json_object_put(call("PATCH", path, b, 200, "{\"title\":\"by the editor\"}"));
 	snprintf(path, sizeof(path), "/api/files/delete/%s", ib);
@@ -391,33 +398,25 @@ START_TEST(test_images)
 	fails("DELETE", path, s, 404, "not_found", NULL, NULL);
 	snprintf(path, sizeof(path), "/api/files/delete/%s", ia);
 	fails("DELETE", path, b, 403, "forbidden", NULL, NULL);
-	v = it_psql("SELECT count(*) FROM images WHERE id = '%s' OR id = '%s'", ia, ib);
-	ck_assert_str_eq(v, "2");
-	free(v);
+	sql_is("2", "SELECT count(*) FROM images WHERE id = '%s' OR id = '%s'", ia, ib);
 
 	/* organize: the viewer may not put their own image in; a stranger's
 	 * try is a 404; the editor takes their own image out. */
 	snprintf(body, sizeof(body), "{\"image_ids\":[\"%s\"],\"project_id\":\"%s\"}", ic, pid);
 	fails("POST", "/api/files/organize", c, 403, "forbidden", "project_id", body);
 	fails("POST", "/api/files/organize", s, 404, "not_found", "project_id", body);
-	v = it_psql("SELECT coalesce(project_id::text, '-') FROM images WHERE id = '%s'", ic);
-	ck_assert_str_eq(v, "-");
-	free(v);
+	sql_is("-", "SELECT coalesce(project_id::text, '-') FROM images WHERE id = '%s'", ic);
 	snprintf(body, sizeof(body), "{\"image_ids\":[\"%s\"],\"project_id\":null}", ia);
 	fails("POST", "/api/files/organize", b, 400, "invalid_request", "image_ids", body);
 	json_object_put(call("POST", "/api/files/organize", b, 200, "{\"image_ids\":[\"%s\"],\"project_id\":null}", ib));
-	v = it_psql("SELECT coalesce(project_id::text, '-') FROM images WHERE id = '%s'", ib);
-	ck_assert_str_eq(v, "-");
-	free(v);
+	sql_is("-", "SELECT coalesce(project_id::text, '-') FROM images WHERE id = '%s'", ib);
 	json_object_put(call("POST", "/api/files/organize", b, 200, "{\"image_ids\":[\"%s\"],\"project_id\":\"%s\"}",
 	    ib, pid));
 
 	/* Deleting the project leaves the images with their owners. */
 	snprintf(path, sizeof(path), "/api/collaboration/projects/%s", pid);
 	json_object_put(call("DELETE", path, a, 200, NULL));
-	v = it_psql("SELECT count(*) || '/' || count(project_id) FROM images WHERE id IN ('%s', '%s')", ia, ib);
-	ck_assert_str_eq(v, "2/0");
-	free(v);
+	sql_is("2/0", "SELECT count(*) || '/' || count(project_id) FROM images WHERE id IN ('%s', '%s')", ia, ib);
 	snprintf(path, sizeof(path), "/api/images/%s", ib);
 	fails("GET", path, c, 404, "not_found", NULL, NULL);
 	json_object_put(call("GET", path, b, 200, NULL));
@@ -430,7 +429,7 @@ END_TEST
 
 START_TEST(test_limits)
 {
-	char a_id[37], b_id[37], b_name[64], pid[37], path[200], body[256], *v;
+	char a_id[37], b_id[37], b_name[64], pid[37], path[200], body[256];
 	char *a = user("pla", a_id, NULL), *b = user("plb", b_id, b_name);
 	json_object *o;
 
@@ -438,9 +437,7 @@ START_TEST(test_limits)
 	free(it_psql("INSERT INTO projects (owner_id, name) SELECT '%s', 'p' || g FROM generate_series(1, 99) g", a_id));
 	project(a, "Hundredth", pid);
 	fails("POST", "/api/collaboration/projects", a, 409, "conflict", "name", "{\"name\":\"one too many\"}");
-	v = it_psql("SELECT count(*) FROM projects WHERE owner_id = '%s'", a_id);
-	ck_assert_str_eq(v, "100");
-	free(v);
+	sql_is("100", "SELECT count(*) FROM projects WHERE owner_id = '%s'", a_id);
 
 	/* Members per project: 50 besides the owner, then 409; a member's
 	 * role still changes. */
@@ -457,9 +454,7 @@ START_TEST(test_limits)
 		snprintf(path, sizeof(path), "/api/collaboration/projects/%s/members", pid);
 		snprintf(body, sizeof(body), "{\"username\":\"%s\"}", c_name);
 		fails("POST", path, a, 409, "conflict", "username", body);
-		v = it_psql("SELECT count(*) FROM project_members WHERE user_id = '%s'", c_id);
-		ck_assert_str_eq(v, "0");
-		free(v);
+		sql_is("0", "SELECT count(*) FROM project_members WHERE user_id = '%s'", c_id);
 		free(c);
 	}
 	add_member(pid, a, "username", b_name, "editor", 200);
@@ -551,10 +546,8 @@ START_TEST(test_project_gone_before_stored)
 	ck_assert_msg(v != NULL, "the batch's job did not end");
 	ck_assert_str_eq(v, "succeeded");
 	free(v);
-	v = it_psql("SELECT count(*) || '/' || count(i.project_id) FROM images i JOIN jobs j ON j.id = i.job_id"
+	sql_is("1/0", "SELECT count(*) || '/' || count(i.project_id) FROM images i JOIN jobs j ON j.id = i.job_id"
 	    " WHERE j.batch_id = '%s'", it_sql_safe(bid));
-	ck_assert_str_eq(v, "1/0");
-	free(v);
 	free(bid);
 	free(a);
 }
