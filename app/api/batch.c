@@ -15,6 +15,7 @@
 #include "app/api/api.h"
 #include "app/api/fields.h"
 #include "app/api/generation.h"
+#include "app/api/projects.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/jobs/batch.h"
@@ -93,7 +94,7 @@ struct batch_body {
 	const char *name, *callback_url;
 	int per_item;
 	/* settings */
-	const char *provider, *model, *size, *api_key, *negative_prompt, *style, *quality;
+	const char *provider, *model, *size, *api_key, *negative_prompt, *style, *quality, *project_id;
 	int64_t count, seed;
 	int has_seed;
 };
@@ -133,6 +134,7 @@ static const ig_field settings_fields[] = {
 	{ "style", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct batch_body, style) },
 	{ "quality", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct batch_body, quality) },
 	{ "image_count", IG_F_INT, 0, 1, 10, .at = IG_AT(struct batch_body, count) },
+	{ "project_id", IG_F_UUID, 0, 0, 0, .at = IG_AT(struct batch_body, project_id) },
 	{ "seed", IG_F_INT, 0, 0, 4294967295LL, .at = IG_AT(struct batch_body, seed),
 	  .has = IG_HAS(struct batch_body, has_seed) },
 	IG_FIELDS_END
@@ -165,6 +167,11 @@ settings_gen(ig_req *req, const struct batch_body *b, ig_gen *g, ig_err *err)
 	g->req.count = (int)b->count;
 	g->req.has_seed = b->has_seed;
 	g->req.seed = b->has_seed ? b->seed : 0;
+	g->project_id = b->project_id;
+	if (ig_api_project_writable(req, b->project_id, err) != 0) {
+		snprintf(err->field, sizeof(err->field), "settings.project_id");
+		return -1;
+	}
 	return ig_gen_check(req, g, b->model, b->size, &fields, err);
 }
 

@@ -332,3 +332,25 @@ ig_fields_query(ig_req *req, const ig_field *table, void *dst, ig_err *err)
 	}
 	return 0;
 }
+
+/* ig_fields_page's query. */
+struct page_query {
+	int64_t limit;
+	const char *cursor;
+};
+
+static const ig_field page_query[] = {
+	{ "limit", IG_F_INT, 0, 1, 100, .at = IG_AT(struct page_query, limit), .bytes = 15 },
+	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct page_query, cursor), .bytes = IG_PAGE_CURSOR_MAX - 1 },
+	IG_FIELDS_END
+};
+
+int
+ig_fields_page(ig_req *req, const char *scope, ig_page *pg, ig_err *err)
+{
+	struct page_query q = { 20, NULL };
+
+	if (ig_fields_query(req, page_query, &q, err) != 0)
+		return -1;
+	return ig_page_open(pg, scope, (int)q.limit, q.cursor, err);
+}

@@ -113,6 +113,7 @@
 
 #include "app/fcgi/http.h"
 #include "lib/core/error.h"
+#include "lib/db/page.h"
 
 typedef enum ig_field_type {
 	IG_F_STRING = 1,
@@ -177,5 +178,12 @@ int ig_fields_object(json_object *obj, const ig_field *table, void *dst, const c
 /* Release what the readers kept for the request (the pipeline calls it
  * after the answer; a second call does nothing). */
 void ig_fields_release(ig_req *req);
+
+/*
+ * The query of every paged list, `limit` (1..100, default 20) and
+ * `cursor`, read as declared fields and opened as a page of the list named
+ * scope (lib/db/page.h). 0, or -1 with err naming the field.
+ */
+int ig_fields_page(ig_req *req, const char *scope, ig_page *pg, ig_err *err);
 
 #endif

@@ -14,6 +14,8 @@
 
 #include "app/api/api.h"
 #include "app/api/fields.h"
+#include "app/api/projects.h"
+#include "lib/collab/access.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/util.h"
@@ -24,6 +26,15 @@ static int
 not_found(ig_err *err)
 {
 	return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such image");
+}
+
+/* The caller's access to image id for action (lib/collab/access.h): 0 with
+ * *acc, or -1 with err: 404 when they may not see it (or it does not
+ * exist), 403 when they may see it but not do this. */
+static int
+image_allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err)
+{
+	return ig_api_access(ig_access_image(id, req->caller.user_id, acc, err), acc, action, "image", err);
 }
 
 /* The strings of a (an array the field reader checked), each 1 to
@@ -149,6 +160,15 @@ ig_api_gallery_list(ig_req *req, json_object **out, ig_err *err)
 
 	if (ig_fields_query(req, gallery_query, &q, err) != 0)
 		return -1;
+	/* A project's gallery: every image of it, for whoever may see it. */
+	if (q.project_id != NULL) {
+		ig_access acc;
+		if (ig_api_access(ig_access_project(q.project_id, req->caller.user_id, &acc, err), &acc, IG_ACT_SEE,
+		    "project", err) != 0) {
+			snprintf(err->field, sizeof(err->field), "project_id");
+			return -1;
+		}
+	}
 	memset(&f, 0, sizeof(f));
 	bufs = ig_xcalloc(IG_GALLERY_TAGS_MAX, sizeof(*bufs));
 	if (query_tags(req, bufs, tags, &f.ntags, err) != 0)
@@ -180,11 +200,16 @@ out:
 	return rc;
 }
 
-/* DELETE /api/files/delete/{file_id} */
+/* DELETE /api/files/delete/{file_id}: its owner (IG_ACT_MANAGE). */
 int
 ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err)
 {
-	int rc = ig_image_delete(ig_req_param(req, "file_id"), req->caller.user_id, ig_cfg()->image_dir, err);
+	ig_access acc;
+	int rc;
+
+	if (image_allowed(req, ig_req_param(req, "file_id"), IG_ACT_MANAGE, &acc, err) != 0)
+		return -1;
+	rc = ig_image_delete(ig_req_param(req, "file_id"), acc.owner_id, ig_cfg()->image_dir, err);
 
 	if (rc < 0)
 		return -1;
@@ -230,6 +255,10 @@ ig_api_gallery_organize(ig_req *req, json_object **out, ig_err *err)
 	memset(&b, 0, sizeof(b));
 	memset(&o, 0, sizeof(o));
 	if (ig_fields_body(req, organize_fields, &b, err) != 0)
+		return -1;
+	/* Into a project: the caller's own images (below), only where they
+	 * are an editor or the owner. Out of one (null): their own, always. */
+	if (b.has_project && ig_api_project_writable(req, b.project_id, err) != 0)
 		return -1;
 	if (tags_of(b.tags_add, "tags_add", &add, &o.ntags_add, err) != 0 ||
 	    tags_of(b.tags_remove, "tags_remove", &rm, &o.ntags_remove, err) != 0)
@@ -294,12 +323,14 @@ png_metadata(const char *image_dir, const char *filename, const char *mime)
 	return o;
 }
 
-int
-ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_err *err)
+/* ig_api_image_json, of user_id's image or (seen) of one ig_access_image
+ * let user_id see. */
+static int
+image_json(const char *id, const char *user_id, int seen, json_object **image, ig_err *err)
 {
 	json_object *im;
 	ig_image row;
-	int rc = ig_image_detail(id, user_id, &im, err);
+	int rc = seen ? ig_image_detail_seen(id, user_id, &im, err) : ig_image_detail(id, user_id, &im, err);
 
 	if (rc <= 0)
 		return rc;
@@ -313,12 +344,24 @@ ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_e
 	return 1;
 }
 
-/* GET /api/images/{id} */
+int
+ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_err *err)
+{
+	return image_json(id, user_id, 0, image, err);
+}
+
+/* GET /api/images/{id}: whoever may see it (its owner, its project's
+ * members, a share's recipient). */
 int
 ig_api_image_get(ig_req *req, json_object **out, ig_err *err)
 {
 	json_object *im;
-	int rc = ig_api_image_json(ig_req_param(req, "id"), req->caller.user_id, &im, err);
+	ig_access acc;
+	int rc;
+
+	if (image_allowed(req, ig_req_param(req, "id"), IG_ACT_SEE, &acc, err) != 0)
+		return -1;
+	rc = image_json(ig_req_param(req, "id"), req->caller.user_id, 1, &im, err);
 
 	if (rc < 0)
 		return -1;
@@ -357,11 +400,12 @@ ig_api_image_patch(ig_req *req, json_object **out, ig_err *err)
 	struct patch_body b;
 	ig_image_patch pt;
 	const char **tags = NULL, *id = ig_req_param(req, "id");
+	ig_access acc;
 	int rc;
 
 	memset(&b, 0, sizeof(b));
 	memset(&pt, 0, sizeof(pt));
-	if (ig_fields_body(req, patch_fields, &b, err) != 0)
+	if (image_allowed(req, id, IG_ACT_ORGANIZE, &acc, err) != 0 || ig_fields_body(req, patch_fields, &b, err) != 0)
 		return -1;
 	if (b.has_tags && tags_of(b.tags, "tags", &tags, &pt.ntags, err) != 0)
 		return -1;
@@ -375,7 +419,7 @@ ig_api_image_patch(ig_req *req, json_object **out, ig_err *err)
 	pt.tags = tags;
 	pt.has_folder = b.has_folder;
 	pt.folder = b.folder;
-	rc = ig_image_update(id, req->caller.user_id, &pt, err);
+	rc = ig_image_update(id, &pt, err);
 	free(tags);
 	if (rc < 0)
 		return -1;

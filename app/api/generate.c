@@ -16,6 +16,7 @@
 #include "app/api/api.h"
 #include "app/api/fields.h"
 #include "app/api/generation.h"
+#include "app/api/projects.h"
 #include "lib/auth/provider_key.h"
 #include "lib/auth/secretbox.h"
 #include "lib/auth/token.h"
@@ -130,6 +131,7 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 #define GEN_EXTRAS 3
 struct gen_body {
 	const char *prompt, *negative_prompt, *provider, *model, *size, *style, *quality, *format, *api_key;
+	const char *project_id;
 	int64_t count, seed;
 	int has_seed, no_cache;
 	json_object *extra[GEN_EXTRAS];
@@ -166,6 +168,7 @@ check_api_key(void *dst, ig_err *err)
 	{ "quality", IG_F_STRING, 0, 1, 50, .at = IG_AT(struct gen_body, quality) }, \
 	{ "response_format", IG_F_STRING, 0, 1, 16, .at = IG_AT(struct gen_body, format), .check = check_format }, \
 	{ "no_cache", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct gen_body, no_cache) }, \
+	{ "project_id", IG_F_UUID, 0, 0, 0, .at = IG_AT(struct gen_body, project_id) }, \
 	{ "api_key", IG_F_STRING, 0, 1, IG_PROVIDER_KEY_MAX, .at = IG_AT(struct gen_body, api_key), \
 	  .check = check_api_key }
 #define GEN_EXTRA(i, name) { name, IG_F_JSON, 0, 0, 0, .at = IG_AT(struct gen_body, extra[i]) }
@@ -192,8 +195,13 @@ validate(ig_req *req, const ig_field *table, ig_gen *g, const char *forced, ig_e
 	g->req.style = b.style;
 	g->req.quality = b.quality;
 	g->b64 = b.format != NULL && strcmp(b.format, "b64_json") == 0;
-	g->no_cache = b.no_cache;
+	/* Images for a project are new rows in it: a cached job's images
+	 * stay where they are, so the cache is not asked. */
+	g->no_cache = b.no_cache || b.project_id != NULL;
 	g->api_key = b.api_key;
+	g->project_id = b.project_id;
+	if (ig_api_project_writable(req, b.project_id, err) != 0)
+		return -1;
 	for (const ig_field *f = table; f->name != NULL; f++) {
 		if (f->type != IG_F_JSON)
 			continue;
@@ -310,6 +318,8 @@ ig_gen_job_request(const ig_gen *g)
 	json_object_object_add(o, "style", g->req.style ? json_object_new_string(g->req.style) : NULL);
 	json_object_object_add(o, "quality", g->req.quality ? json_object_new_string(g->req.quality) : NULL);
 	json_object_object_add(o, "extra", g->req.extra ? json_object_get(g->req.extra) : NULL);
+	if (g->project_id != NULL)
+		json_object_object_add(o, "project_id", json_object_new_string(g->project_id));
 	if (g->job_extra != NULL) {
 		json_object_object_foreach(g->job_extra, k, v)
 			json_object_object_add(o, k, json_object_get(v));

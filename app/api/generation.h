@@ -30,6 +30,8 @@ typedef struct ig_gen {
 	struct ig_idem *idem;           /* bound to the job ig_gen_run starts; may be NULL */
 	json_object *job_extra;         /* members added to the job's request (a creative
 	                                 * tool's "creative": lib/jobs/creative.h); may be NULL */
+	const char *project_id;         /* the project its images go in (the caller is its
+	                                 * editor or owner: ig_api_project_writable); NULL */
 } ig_gen;
 
 /* Request field names, for errors: the seed API and OpenAI's differ. */

@@ -396,27 +396,14 @@ ig_api_storage_delete(ig_req *req, json_object **out, ig_err *err)
 }
 
 /* GET /api/storage/files?limit=&cursor= */
-struct list_query {
-	int64_t limit;
-	const char *cursor;
-};
-
-static const ig_field list_query[] = {
-	{ "limit", IG_F_INT, 0, 1, 100, .at = IG_AT(struct list_query, limit), .bytes = 15 },
-	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct list_query, cursor), .bytes = IG_PAGE_CURSOR_MAX - 1 },
-	IG_FIELDS_END
-};
-
 int
 ig_api_storage_list(ig_req *req, json_object **out, ig_err *err)
 {
-	struct list_query q = { 20, NULL };
 	char *next = NULL;
 	ig_page pg;
 	json_object *list;
 
-	if (ig_fields_query(req, list_query, &q, err) != 0 ||
-	    ig_page_open(&pg, IG_FILES_PAGE_SCOPE, (int)q.limit, q.cursor, err) != 0)
+	if (ig_fields_page(req, IG_FILES_PAGE_SCOPE, &pg, err) != 0)
 		return IG_FAILED;
 	if ((list = ig_files_list(req->caller.user_id, &pg, &next, err)) == NULL)
 		return IG_FAILED;

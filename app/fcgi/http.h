@@ -19,11 +19,11 @@
 #include "lib/core/error.h"
 #include "lib/core/util.h"
 
-typedef enum ig_access {
+typedef enum ig_route_access {
 	IG_ACCESS_PUBLIC,
 	IG_ACCESS_USER,
 	IG_ACCESS_ADMIN,
-} ig_access;
+} ig_route_access;
 
 /* What a personal API key may do; a session (JWT) may do everything. */
 typedef enum ig_scope {

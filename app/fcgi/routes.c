@@ -129,6 +129,13 @@ const ig_route ig_routes[] = {
 	{ "GET", "/api/batch/{batch_id}/download", NULL, USER, R, IG_RATE_GENERAL, ig_api_batch_download, SMALL, LONG },
 
 	/* Collaboration: projects and members (app/api/projects.c). */
+	{ "GET", "/api/collaboration/projects", ig_api_projects_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/collaboration/projects", ig_api_projects_create, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/collaboration/projects/{id}", ig_api_project_get, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "PUT", "/api/collaboration/projects/{id}", ig_api_project_put, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/collaboration/projects/{id}", ig_api_project_delete, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/collaboration/projects/{id}/members", ig_api_project_member_add, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/collaboration/projects/{id}/members/{user_id}", ig_api_project_member_remove, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 
 	/* Collaboration: shares (app/api/shares.c). The shared item is public
 	 * (a link's token is the credential), limited per IP as anonymous. */

@@ -49,7 +49,7 @@ struct ig_route {
 	const char *method;
 	const char *pattern;
 	ig_handler handler;
-	ig_access access;
+	ig_route_access access;
 	int scope;                  /* IG_SCOPE_* an API key needs */
 	ig_rate_class rate;
 	ig_handler stream;          /* instead of handler on a streamed row: the

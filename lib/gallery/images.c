@@ -55,10 +55,10 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 	IC_OPERATION, IC_KEY, IC__N };
 
 /* The gallery's filters, $1..$10 (ig_gallery_list's order), all before
- * the LIMIT; q ($8) is lowered by the caller's statement. */
-#define FILTERS " FROM images i WHERE i.user_id = $1::uuid" \
+ * the LIMIT; q ($8) is lowered by the caller's statement. With a project
+ * ($3) every image of it, whoever made it; else the user's ($1). */
+#define FILTERS " FROM images i WHERE ($3::uuid IS NULL AND i.user_id = $1::uuid OR i.project_id = $3::uuid)" \
 	" AND ($2::text IS NULL OR i.provider = $2::text)" \
-	" AND ($3::uuid IS NULL OR i.project_id = $3::uuid)" \
 	" AND ($4::text IS NULL OR i.folder = $4::text)" \
 	" AND ($5::jsonb IS NULL OR i.tags @> ARRAY(SELECT jsonb_array_elements_text($5::jsonb)))" \
 	" AND ($6::bool IS NULL OR i.favorite = $6::bool)" \
@@ -81,10 +81,12 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 static const char *const sql[SQL__MAX] = {
 	[SQL_GET] = "SELECT " COLS " FROM images WHERE id = " IG_SQL_UUID_OR_NULL("$1"),
 	[SQL_OF_JOB] = "SELECT " COLS " FROM images WHERE job_id = $1 ORDER BY idx",
+	/* A project deleted while the job waited: the image is stored
+	 * without one (as deleting it would have left it). */
 	[SQL_ADD] = "INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt,"
-	" negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key)"
+	" negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key, project_id)"
 	" VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint,"
-	" $14, $15, $16) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id",
+	" $14, $15, $16, (SELECT id FROM projects WHERE id = $17::uuid)) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id",
 	[SQL_SET_THUMBNAIL] = "UPDATE images SET thumbnail = $2 WHERE filename = $1",
 	[SQL_LIST_CREATED_DESC] = LIST("(i.created_at, i.id) < (" AFTER_T ", $12::uuid)",
 	    "i.created_at DESC, i.id DESC"),
@@ -100,11 +102,11 @@ static const char *const sql[SQL__MAX] = {
 	" (SELECT coalesce(json_agg(c.id ORDER BY c.created_at, c.id), '[]') FROM images c"
 	"  WHERE c.parent_id = i.id AND c.user_id = $2::uuid)::text"
 	" FROM images i LEFT JOIN jobs j ON j.id = i.job_id"
-	" WHERE i.id = " IG_SQL_UUID_OR_NULL("$1") " AND i.user_id = $2::uuid",
-	[SQL_UPDATE] = "UPDATE images SET " SET_IF("title", "$3", "$4::text") ", "
-	SET_IF("rating", "$5", "$6::smallint") ", " SET_IF("favorite", "$7", "$8::bool") ", "
-	SET_IF("tags", "$9", TAGS_OF("$10::jsonb")) ", " SET_IF("folder", "$11", "$12::text")
-	" WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid RETURNING 1",
+	" WHERE i.id = " IG_SQL_UUID_OR_NULL("$1") " AND ($3::bool OR i.user_id = $2::uuid)",
+	[SQL_UPDATE] = "UPDATE images SET " SET_IF("title", "$2", "$3::text") ", "
+	SET_IF("rating", "$4", "$5::smallint") ", " SET_IF("favorite", "$6", "$7::bool") ", "
+	SET_IF("tags", "$8", TAGS_OF("$9::jsonb")) ", " SET_IF("folder", "$10", "$11::text")
+	" WHERE id = " IG_SQL_UUID_OR_NULL("$1") " RETURNING 1",
 	/*
 	 * All or nothing in one statement: the first listed id that is not one
 	 * of $1's images (in the list's order), else the first that adding
@@ -216,7 +218,7 @@ int
 ig_image_add(const ig_image_new *im, ig_err *err)
 {
 	char sidx[16], sw[16], sh[16], sseed[24], ssize[24];
-	const char *p[16];
+	const char *p[17];
 
 	snprintf(sidx, sizeof(sidx), "%d", im->idx);
 	snprintf(sw, sizeof(sw), "%d", im->width);
@@ -239,7 +241,8 @@ ig_image_add(const ig_image_new *im, ig_err *err)
 	p[13] = im->sha256;
 	p[14] = im->mime_type;
 	p[15] = im->cache_key;
-	return one_row(SQL_ADD, 16, p, 0, err);
+	p[16] = im->project_id;
+	return one_row(SQL_ADD, 17, p, 0, err);
 }
 
 int
@@ -380,10 +383,11 @@ out:
 	return rc;
 }
 
-int
-ig_image_detail(const char *id, const char *user_id, json_object **out, ig_err *err)
+/* ig_image_detail, of user_id's image or (any_owner) of any. */
+static int
+detail(const char *id, const char *user_id, int any_owner, json_object **out, ig_err *err)
 {
-	const char *p[2] = { id, user_id };
+	const char *p[3] = { id, user_id, any_owner ? "true" : "false" };
 	PGresult *r;
 	json_object *o, *v;
 	ig_err perr;
@@ -392,7 +396,7 @@ ig_image_detail(const char *id, const char *user_id, json_object **out, ig_err *
 	*out = NULL;
 	if (id == NULL || user_id == NULL || *user_id == '\0')
 		return 0;
-	r = ig_db_exec(sql[SQL_DETAIL], 2, p, IG_DB_IDEMPOTENT, err);
+	r = ig_db_exec(sql[SQL_DETAIL], 3, p, IG_DB_IDEMPOTENT, err);
 	if (r == NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
@@ -411,31 +415,45 @@ ig_image_detail(const char *id, const char *user_id, json_object **out, ig_err *
 	return 1;
 }
 
+/* The parameters of a SET_IF: p[i] its flag, p[i + 1] its value. */
+static void
+set_if(const char **p, int i, int has, const char *value)
+{
+	p[i] = has ? "true" : "false";
+	p[i + 1] = value;
+}
+
 int
-ig_image_update(const char *id, const char *user_id, const ig_image_patch *pt, ig_err *err)
+ig_image_detail(const char *id, const char *user_id, json_object **out, ig_err *err)
+{
+	return detail(id, user_id, 0, out, err);
+}
+
+int
+ig_image_detail_seen(const char *id, const char *user_id, json_object **out, ig_err *err)
+{
+	return detail(id, user_id, 1, out, err);
+}
+
+int
+ig_image_update(const char *id, const ig_image_patch *pt, ig_err *err)
 {
 	char rating[8], *tags = strings_param(pt->tags, pt->ntags, 0);
-	const char *p[12];
+	const char *p[11];
 	int found;
 
-	if (id == NULL || user_id == NULL || *user_id == '\0') {
+	if (id == NULL) {
 		free(tags);
 		return 0;
 	}
 	snprintf(rating, sizeof(rating), "%d", pt->rating);
 	p[0] = id;
-	p[1] = user_id;
-	p[2] = pt->has_title ? "true" : "false";
-	p[3] = pt->title;
-	p[4] = pt->has_rating ? "true" : "false";
-	p[5] = rating;
-	p[6] = pt->has_favorite ? "true" : "false";
-	p[7] = pt->favorite ? "true" : "false";
-	p[8] = pt->has_tags ? "true" : "false";
-	p[9] = tags;
-	p[10] = pt->has_folder ? "true" : "false";
-	p[11] = pt->folder;
-	found = one_row(SQL_UPDATE, 12, p, 0, err);
+	set_if(p, 1, pt->has_title, pt->title);
+	set_if(p, 3, pt->has_rating, rating);
+	set_if(p, 5, pt->has_favorite, pt->favorite ? "true" : "false");
+	set_if(p, 7, pt->has_tags, tags);
+	set_if(p, 9, pt->has_folder, pt->folder);
+	found = one_row(SQL_UPDATE, 11, p, 0, err);
 	free(tags);
 	return found;
 }
@@ -455,14 +473,10 @@ ig_images_organize(const char *user_id, const ig_image_organize *o, int *updated
 	p[1] = ids;
 	p[2] = add;
 	p[3] = rm;
-	p[4] = o->has_folder ? "true" : "false";
-	p[5] = o->folder;
-	p[6] = o->has_favorite ? "true" : "false";
-	p[7] = o->favorite ? "true" : "false";
-	p[8] = o->has_rating ? "true" : "false";
-	p[9] = rating;
-	p[10] = o->has_project ? "true" : "false";
-	p[11] = o->project_id;
+	set_if(p, 4, o->has_folder, o->folder);
+	set_if(p, 6, o->has_favorite, o->favorite ? "true" : "false");
+	set_if(p, 8, o->has_rating, rating);
+	set_if(p, 10, o->has_project, o->project_id);
 	r = ig_db_exec(sql[SQL_ORGANIZE], 12, p, 0, err);
 	if (r == NULL)
 		goto out;

@@ -58,6 +58,8 @@ typedef struct ig_image_new {
 	const char *sha256;       /* hex of the stored bytes */
 	const char *mime_type;
 	const char *cache_key;    /* NULL when none */
+	const char *project_id;   /* the project it goes in (the job's request's), NULL when none;
+	                           * one deleted since is none */
 } ig_image_new;
 
 /* Add the row of a stored image, without a thumbnail: 1 when added, 0 when
@@ -125,7 +127,9 @@ typedef struct ig_gallery_filter {
 void ig_gallery_scope(const ig_gallery_filter *f, char out[32]);
 
 /*
- * One page of f->user_id's images matching f, in f's order: *items (an
+ * One page of f->user_id's images matching f, in f's order (with
+ * f->project_id, every image of that project, whoever made it: the caller
+ * has asked ig_access_project whether f->user_id may see it): *items (an
  * array of image objects, API.md's item shape), *next_cursor (malloc'ed,
  * or NULL on the last page), *total (exact up to IG_GALLERY_TOTAL_EXACT;
  * past it IG_GALLERY_TOTAL_EXACT with *total_is_estimate 1). Every filter
@@ -143,6 +147,10 @@ int ig_gallery_list(const ig_gallery_filter *f, const ig_page *pg, json_object *
  */
 int ig_image_detail(const char *id, const char *user_id, json_object **out, ig_err *err);
 
+/* ig_image_detail of the image id whoever owns it, for a user_id that
+ * ig_access_image let see it (children: user_id's images made from it). */
+int ig_image_detail_seen(const char *id, const char *user_id, json_object **out, ig_err *err);
+
 /* PATCH of an image: each member changes only when its has_ flag is set
  * (title and folder NULL to clear). */
 typedef struct ig_image_patch {
@@ -153,9 +161,10 @@ typedef struct ig_image_patch {
 	int ntags;
 } ig_image_patch;
 
-/* Apply patch to the image id of user_id: 1, 0 when user_id has no such
- * image, -1 with err. */
-int ig_image_update(const char *id, const char *user_id, const ig_image_patch *patch, ig_err *err);
+/* Apply patch to the image id, whoever owns it (the caller has asked
+ * ig_access_image: its owner or an editor of its project). 1, 0 when there
+ * is no such image, -1 with err. */
+int ig_image_update(const char *id, const ig_image_patch *patch, ig_err *err);
 
 /* organize: what changes on every listed image (as ig_image_patch, plus
  * tags added and removed and the project). */

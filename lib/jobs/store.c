@@ -166,6 +166,7 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 			.provider = job->provider, .model = job->model, .width = w, .height = h,
 			.has_seed = img->has_seed, .seed = img->seed, .size_bytes = len, .sha256 = sumhex,
 			.mime_type = ig_image_mime(fmt), .cache_key = job->cache_key[0] ? job->cache_key : NULL,
+			.project_id = req_str(job->request, "project_id"),
 		};
 		int added = ig_image_add(&row, err);
 

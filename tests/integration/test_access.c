@@ -64,7 +64,46 @@ static const acc_row rows[] = {
 	  " 8, 8, 1, 'x', 'image/png', '{project}') RETURNING id" },
 	{ "GET", "/api/files/gallery?project_id={project}", NULL, "200 200 200 200 404 404 401 404 401", NULL, NULL },
 
-	/* Projects and members (app/api/projects.c). */
+	/* Projects and members (app/api/projects.c). A user made by setup SQL
+	 * is {new} where a row needs one more; a project to delete is made
+	 * with P's two members (no shares: those callers then see nothing). */
+#define ACC_NEW_USER "INSERT INTO users (username, email, password_hash) SELECT 'accm' || h, 'accm' || h || '@example.org', 'x'" \
+	" FROM (SELECT substr(md5(random()::text), 1, 16) AS h) x RETURNING "
+	{ "GET", "/api/collaboration/projects", NULL, "200 200 200 200 200 200 401 200 401", NULL, NULL },
+	{ "POST", "/api/collaboration/projects", "{\"name\":\"matrix made\"}", "201 201 201 201 201 201 401 201 401",
+	  NULL, NULL },
+	{ "GET", "/api/collaboration/projects/{project}", NULL, "200 200 200 200 404 404 401 404 401", NULL, NULL },
+	{ "PUT", "/api/collaboration/projects/{project}", "{\"description\":\"renamed by the matrix\"}",
+	  "200 200 403 200 404 404 401 404 401",
+	  "SELECT name || '/' || description FROM projects WHERE id = '{project}'",
+	  "UPDATE projects SET description = '' WHERE id = '{project}' RETURNING 'x'" },
+	{ "DELETE", "/api/collaboration/projects/{new}", NULL, "200 403 403 404 404 404 401 404 401",
+	  "SELECT count(*) FROM projects WHERE id = '{new}'",
+	  "WITH p AS (INSERT INTO projects (owner_id, name) VALUES ('{owner}', 'matrix victim') RETURNING id),"
+	  " m AS (INSERT INTO project_members (project_id, user_id, role) SELECT id, '{editor}'::uuid, 'editor' FROM p"
+	  "  UNION ALL SELECT id, '{viewer}'::uuid, 'viewer' FROM p)"
+	  " SELECT id FROM p" },
+	{ "POST", "/api/collaboration/projects/{project}/members", "{\"username\":\"{new}\",\"role\":\"viewer\"}",
+	  "201 403 403 403 404 404 401 404 401",
+	  "SELECT count(*) FROM project_members WHERE project_id = '{project}'", ACC_NEW_USER "username" },
+	{ "DELETE", "/api/collaboration/projects/{project}/members/{new}", NULL, "200 403 403 403 404 404 401 404 401",
+	  "SELECT count(*) FROM project_members WHERE project_id = '{project}'",
+	  "WITH u AS (" ACC_NEW_USER "id), m AS (INSERT INTO project_members (project_id, user_id, role)"
+	  " SELECT '{project}', id, 'viewer' FROM u) SELECT id FROM u" },
+	/* A member leaves (the viewer); setup puts them back for the next. */
+	{ "DELETE", "/api/collaboration/projects/{project}/members/{viewer}", NULL, "200 403 200 403 404 404 401 404 401",
+	  "SELECT count(*) FROM project_members WHERE project_id = '{project}' AND user_id = '{viewer}'",
+	  "INSERT INTO project_members (project_id, user_id, role) VALUES ('{project}', '{viewer}', 'viewer')"
+	  " ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'viewer' RETURNING 'x'" },
+	/* Images into P: its editors and owner (generate, a batch's settings). */
+	{ "POST", "/api/generate-image", "{\"prompt\":\"matrix\",\"api_provider\":\"builtin\",\"project_id\":\"{project}\"}",
+	  "200 200 403 200 404 404 404 404 404",
+	  "SELECT count(*) FROM jobs WHERE request->>'project_id' = '{project}'", NULL },
+	{ "POST", "/api/batch/generate",
+	  "{\"prompts\":[\"matrix\"],\"settings\":{\"api_provider\":\"builtin\",\"project_id\":\"{project}\"}}",
+	  "202 202 403 202 404 404 401 404 401",
+	  "SELECT count(*) FROM jobs WHERE request->>'project_id' = '{project}'", NULL },
+#undef ACC_NEW_USER
 
 	/* Shares (app/api/shares.c). Only an owner shares (a member or a
 	 * recipient may see, so 403); only the share's owner revokes (404 for

@@ -429,7 +429,10 @@ START_TEST(organize_all_or_nothing)
 	t2 = state_of(m1);
 	ck_assert_str_eq(t2, s1);
 	free(t2);
-	/* All mine: each change on both. */
+	/* All mine: each change on both (into a project of a's own: issue 13
+	 * lets only its editors and owner put images in it). */
+	free(it_psql("INSERT INTO projects (id, owner_id, name) VALUES ('11111111-1111-4111-8111-111111111111', '%s', 'trips')"
+	    " ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id", uid));
 	it_json(&r, next_source(), "POST", "/api/files/organize", a,
 	    "{\"image_ids\":[\"%s\",\"%s\"],\"folder\":\"trips\",\"tags_add\":[\"new\",\"旅行\"],"
 	    "\"tags_remove\":[\"old\"],\"favorite\":true,\"rating\":4,"
