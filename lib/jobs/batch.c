@@ -466,11 +466,10 @@ ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err)
 void
 ig_batch_items_free(ig_batch_item *items, int n)
 {
-	for (int i = 0; items != NULL && i < n; i++) {
-		free(items[i].error_code);
-		free(items[i].error_message);
-	}
-	free(items);
+	static const size_t strs[] = { IG_DB_STR(ig_batch_item, error_code),
+		IG_DB_STR(ig_batch_item, error_message), IG_DB_STRS_END };
+
+	ig_db_array_free(items, n, sizeof(*items), strs);
 }
 
 json_object *
@@ -537,11 +536,8 @@ ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err)
 void
 ig_batch_images_free(ig_batch_image *ims, int n)
 {
-	for (int i = 0; ims != NULL && i < n; i++) {
-		free(ims[i].filename);
-		free(ims[i].prompt);
-		free(ims[i].provider);
-		free(ims[i].model);
-	}
-	free(ims);
+	static const size_t strs[] = { IG_DB_STR(ig_batch_image, filename), IG_DB_STR(ig_batch_image, prompt),
+		IG_DB_STR(ig_batch_image, provider), IG_DB_STR(ig_batch_image, model), IG_DB_STRS_END };
+
+	ig_db_array_free(ims, n, sizeof(*ims), strs);
 }

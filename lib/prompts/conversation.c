@@ -61,9 +61,9 @@ ig_conv_history(const char *conv, int limit, ig_conv_turn **out, int *n, ig_err 
 void
 ig_conv_turns_free(ig_conv_turn *t, int n)
 {
-	for (int i = 0; t != NULL && i < n; i++)
-		free(t[i].content);
-	free(t);
+	static const size_t strs[] = { IG_DB_STR(ig_conv_turn, content), IG_DB_STRS_END };
+
+	ig_db_array_free(t, n, sizeof(*t), strs);
 }
 
 int

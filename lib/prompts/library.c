@@ -154,10 +154,8 @@ ig_prompt_suggest(const char *category, const char *style, int limit, ig_prompt_
 void
 ig_prompt_entries_free(ig_prompt_entry *e, int n)
 {
-	for (int i = 0; e != NULL && i < n; i++) {
-		free(e[i].prompt);
-		free(e[i].category);
-		free(e[i].style);
-	}
-	free(e);
+	static const size_t strs[] = { IG_DB_STR(ig_prompt_entry, prompt), IG_DB_STR(ig_prompt_entry, category),
+		IG_DB_STR(ig_prompt_entry, style), IG_DB_STRS_END };
+
+	ig_db_array_free(e, n, sizeof(*e), strs);
 }
