@@ -104,36 +104,45 @@ ig_api_key_revoke(const char *id, const char *user_id, ig_api_key *out, ig_err *
 	return ig_db_row(sql[SQL_REVOKE], 2, p, 0, sizeof(*out), key_cols, out, err);
 }
 
+/* SQL_FIND's row: the caller, and whether its last_used_at is stale. */
+typedef struct found {
+	ig_api_key_caller *caller;
+	int stale;
+} found;
+
+static void
+found_row(PGresult *r, int i, void *v)
+{
+	found *f = v;
+	ig_api_key_caller *out = f->caller;
+
+	ig_db_text(r, i, FIND_ID, out->key_id, sizeof(out->key_id));
+	ig_db_text(r, i, FIND_USER, out->user_id, sizeof(out->user_id));
+	ig_db_text(r, i, FIND_SCOPES, out->scopes, sizeof(out->scopes));
+	out->is_admin = strcmp(PQgetvalue(r, i, FIND_ROLE), "admin") == 0;
+	f->stale = strcmp(PQgetvalue(r, i, FIND_STALE), "t") == 0;
+	ig_user_from_row(r, i, FIND_USER_COLS, &out->user);
+}
+
 int
 ig_api_key_find(const char *key, ig_api_key_caller *out, ig_err *err)
 {
 	unsigned char h[IG_SHA256_LEN];
 	char hex[2 * IG_SHA256_LEN + 3];
 	const char *p[1] = { hex };
-	PGresult *r;
+	found f = { out, 0 };
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!ig_apikey_valid(key))
 		return 1;
 	ig_sha256(key, strlen(key), h);
 	ig_bytea_hex(h, sizeof(h), hex);
-	r = ig_db_exec(sql[SQL_FIND], 1, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 1;
-	}
-	ig_db_text(r, 0, FIND_ID, out->key_id, sizeof(out->key_id));
-	ig_db_text(r, 0, FIND_USER, out->user_id, sizeof(out->user_id));
-	ig_db_text(r, 0, FIND_SCOPES, out->scopes, sizeof(out->scopes));
-	out->is_admin = strcmp(PQgetvalue(r, 0, FIND_ROLE), "admin") == 0;
-	if (strcmp(PQgetvalue(r, 0, FIND_STALE), "t") == 0) {
+	rc = ig_db_one(sql[SQL_FIND], 1, p, IG_DB_IDEMPOTENT, found_row, &f, err);
+	if (rc == 0 && f.stale) {
 		const char *q[1] = { out->key_id };
 		ig_err ignore;
 		ig_db_run(sql[SQL_TOUCH], 1, q, 0, &ignore);
 	}
-	ig_user_from_row(r, 0, FIND_USER_COLS, &out->user);
-	PQclear(r);
-	return 0;
+	return rc;
 }
