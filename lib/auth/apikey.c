@@ -20,34 +20,24 @@
 	TS("last_used_at") ", " TS("expires_at")
 
 /* Every statement of this module (api_keys). */
-enum {
-	SQL_LIST,
-	SQL_COUNT_ACTIVE,
-	SQL_INSERT,
-	SQL_REVOKE,
-	SQL_FIND,
-	SQL_TOUCH,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL"
-	" ORDER BY created_at DESC",
-	[SQL_COUNT_ACTIVE] = "SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL"
-	" AND (expires_at IS NULL OR expires_at > now())",
-	[SQL_INSERT] = "INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, expires_at)"
-	" VALUES ($1, $2, $3, $4, string_to_array($5, ','),"
-	" now() + make_interval(secs => $6::int)) RETURNING " KEY_COLS,
-	[SQL_REVOKE] = "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2"
-	" AND revoked_at IS NULL RETURNING " KEY_COLS,
-	/* One indexed query per key request. */
-	[SQL_FIND] = "SELECT k.id, k.user_id, array_to_string(k.scopes, ','), u.role,"
-	" (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'), " IG_USER_COLS
-	" FROM api_keys k JOIN users u ON u.id = k.user_id"
-	" WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
-	" AND (k.expires_at IS NULL OR k.expires_at > now())",
-	[SQL_TOUCH] = "UPDATE api_keys SET last_used_at = now() WHERE id = $1",
-};
+#define STATEMENTS(X) \
+	X(SQL_LIST, "SELECT " KEY_COLS " FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL" \
+	    " ORDER BY created_at DESC") \
+	X(SQL_COUNT_ACTIVE, "SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL" \
+	    " AND (expires_at IS NULL OR expires_at > now())") \
+	X(SQL_INSERT, "INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, expires_at)" \
+	    " VALUES ($1, $2, $3, $4, string_to_array($5, ',')," \
+	    " now() + make_interval(secs => $6::int)) RETURNING " KEY_COLS) \
+	X(SQL_REVOKE, "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2" \
+	    " AND revoked_at IS NULL RETURNING " KEY_COLS) \
+	/* One indexed query per key request. */ \
+	X(SQL_FIND, "SELECT k.id, k.user_id, array_to_string(k.scopes, ','), u.role," \
+	    " (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'), " IG_USER_COLS \
+	    " FROM api_keys k JOIN users u ON u.id = k.user_id" \
+	    " WHERE k.key_hash = $1 AND k.revoked_at IS NULL" \
+	    " AND (k.expires_at IS NULL OR k.expires_at > now())") \
+	X(SQL_TOUCH, "UPDATE api_keys SET last_used_at = now() WHERE id = $1")
+IG_DB_STATEMENTS(STATEMENTS);
 enum { FIND_ID, FIND_USER, FIND_SCOPES, FIND_ROLE, FIND_STALE, FIND_USER_COLS };
 
 /* Where the columns of KEY_COLS go. */

@@ -18,32 +18,20 @@
 #define KEY_COLS "id, provider, name, last4, " TS("created_at") ", " TS("last_used_at")
 
 /* Every statement of this module (provider_keys). */
-enum {
-	SQL_LIST,
-	SQL_COUNT,
-	SQL_INSERT,
-	SQL_DELETE,
-	SQL_HELD,
-	SQL_NEWEST,
-	SQL_NEWEST_SEALED,
-	SQL_USE,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_LIST] = "SELECT " KEY_COLS " FROM provider_keys WHERE user_id = $1 ORDER BY created_at DESC",
-	[SQL_COUNT] = "SELECT count(*) FROM provider_keys WHERE user_id = $1",
-	[SQL_INSERT] = "INSERT INTO provider_keys (user_id, provider, name, nonce, ciphertext, last4)"
-	" VALUES ($1, $2, $3, $4, $5, $6) RETURNING " KEY_COLS,
-	[SQL_DELETE] = "DELETE FROM provider_keys WHERE id = $1 AND user_id = $2 RETURNING " KEY_COLS,
-	[SQL_HELD] = "SELECT DISTINCT provider FROM provider_keys WHERE user_id = $1::uuid",
-	[SQL_NEWEST] = "SELECT id FROM provider_keys WHERE user_id = $1 AND provider = $2"
-	" ORDER BY created_at DESC LIMIT 1",
-	[SQL_NEWEST_SEALED] = "SELECT nonce, ciphertext FROM provider_keys WHERE user_id = $1 AND provider = $2"
-	" ORDER BY created_at DESC LIMIT 1",
-	[SQL_USE] = "UPDATE provider_keys SET last_used_at = now()"
-	" WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid) RETURNING nonce, ciphertext, provider",
-};
+#define STATEMENTS(X) \
+	X(SQL_LIST, "SELECT " KEY_COLS " FROM provider_keys WHERE user_id = $1 ORDER BY created_at DESC") \
+	X(SQL_COUNT, "SELECT count(*) FROM provider_keys WHERE user_id = $1") \
+	X(SQL_INSERT, "INSERT INTO provider_keys (user_id, provider, name, nonce, ciphertext, last4)" \
+	    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " KEY_COLS) \
+	X(SQL_DELETE, "DELETE FROM provider_keys WHERE id = $1 AND user_id = $2 RETURNING " KEY_COLS) \
+	X(SQL_HELD, "SELECT DISTINCT provider FROM provider_keys WHERE user_id = $1::uuid") \
+	X(SQL_NEWEST, "SELECT id FROM provider_keys WHERE user_id = $1 AND provider = $2" \
+	    " ORDER BY created_at DESC LIMIT 1") \
+	X(SQL_NEWEST_SEALED, "SELECT nonce, ciphertext FROM provider_keys WHERE user_id = $1 AND provider = $2" \
+	    " ORDER BY created_at DESC LIMIT 1") \
+	X(SQL_USE, "UPDATE provider_keys SET last_used_at = now()" \
+	    " WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid) RETURNING nonce, ciphertext, provider")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* Where the columns of KEY_COLS go. */
 #define C(member) IG_DB_COL(ig_provider_key, member)

@@ -13,31 +13,23 @@
 #define EXPIRED "created_at < now() - interval '" IG_IDEM_TTL "'"
 #define THIS_KEY "scope = $1 AND route = $2 AND key = $3"
 
-enum {
-	SQL_CLAIM,
-	SQL_GET,
-	SQL_BIND,
-	SQL_STORE,
-	SQL_FORGET,
-};
-
-static const char *const sql[] = {
-	/* The sweep leaves k's own row to the upsert: one statement must not
-	 * modify the same row twice. */
-	[SQL_CLAIM] = "WITH swept AS (DELETE FROM idempotency_keys WHERE " EXPIRED " AND NOT (" THIS_KEY "))"
-	    " INSERT INTO idempotency_keys (scope, route, key, request_hash) VALUES ($1, $2, $3, $4)"
-	    " ON CONFLICT (scope, route, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-	    "  status = NULL, response = NULL, job_id = NULL, cached = false, created_at = now()"
-	    " WHERE idempotency_keys." EXPIRED " RETURNING 1",
-	[SQL_GET] = "SELECT k.request_hash, k.status, k.response, k.job_id, k.cached, j.status,"
-	    " coalesce(j.error_code, ''), coalesce(j.error_message, ''), j.provider, j.model"
-	    " FROM idempotency_keys k LEFT JOIN jobs j ON j.id = k.job_id"
-	    " WHERE k.scope = $1 AND k.route = $2 AND k.key = $3 AND NOT k." EXPIRED,
-	[SQL_BIND] = "UPDATE idempotency_keys SET job_id = $4, cached = $5::boolean WHERE " THIS_KEY,
-	[SQL_STORE] = "UPDATE idempotency_keys SET status = $4::int, response = $5::jsonb WHERE " THIS_KEY,
-	[SQL_FORGET] = "DELETE FROM idempotency_keys k WHERE " THIS_KEY
-	    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = k.job_id AND j.status IN ('queued', 'running', 'succeeded'))",
-};
+#define STATEMENTS(X) \
+	/* The sweep leaves k's own row to the upsert: one statement must not \
+	 * modify the same row twice. */ \
+	X(SQL_CLAIM, "WITH swept AS (DELETE FROM idempotency_keys WHERE " EXPIRED " AND NOT (" THIS_KEY "))" \
+	    " INSERT INTO idempotency_keys (scope, route, key, request_hash) VALUES ($1, $2, $3, $4)" \
+	    " ON CONFLICT (scope, route, key) DO UPDATE SET request_hash = EXCLUDED.request_hash," \
+	    "  status = NULL, response = NULL, job_id = NULL, cached = false, created_at = now()" \
+	    " WHERE idempotency_keys." EXPIRED " RETURNING 1") \
+	X(SQL_GET, "SELECT k.request_hash, k.status, k.response, k.job_id, k.cached, j.status," \
+	    " coalesce(j.error_code, ''), coalesce(j.error_message, ''), j.provider, j.model" \
+	    " FROM idempotency_keys k LEFT JOIN jobs j ON j.id = k.job_id" \
+	    " WHERE k.scope = $1 AND k.route = $2 AND k.key = $3 AND NOT k." EXPIRED) \
+	X(SQL_BIND, "UPDATE idempotency_keys SET job_id = $4, cached = $5::boolean WHERE " THIS_KEY) \
+	X(SQL_STORE, "UPDATE idempotency_keys SET status = $4::int, response = $5::jsonb WHERE " THIS_KEY) \
+	X(SQL_FORGET, "DELETE FROM idempotency_keys k WHERE " THIS_KEY \
+	    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = k.job_id AND j.status IN ('queued', 'running', 'succeeded'))")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* The parameters of k's statements into p: scope, route, key, then a and
  * b when given. Returns their count. */

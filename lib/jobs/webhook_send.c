@@ -30,52 +30,40 @@
 
 /* Every statement of this module (tables webhook_secrets and
  * webhook_deliveries). */
-enum {
-	SQL_SECRET_REPLACE,
-	SQL_SECRET_CREATE,
-	SQL_SECRET_READ,
-	SQL_RECORD_FAILURE,
-	SQL_CLAIM,
-	SQL_DELIVERED,
-	SQL_QUEUE_ITEM,
-	SQL_QUEUE_COMPLETED,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_SECRET_REPLACE] =
-	"INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)"
-	" ON CONFLICT (user_id) DO UPDATE SET nonce = EXCLUDED.nonce,"
-	" ciphertext = EXCLUDED.ciphertext, created_at = now()",
-	[SQL_SECRET_CREATE] =
-	"INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)"
-	" ON CONFLICT (user_id) DO NOTHING",
-	[SQL_SECRET_READ] = "SELECT nonce, ciphertext FROM webhook_secrets WHERE user_id = $1::uuid",
-	[SQL_RECORD_FAILURE] =
-	"UPDATE webhook_deliveries SET attempts = attempts + 1,"
-	" last_error = CASE WHEN attempts + 1 >= $3::int"
-	"   THEN 'gave up after ' || (attempts + 1) || ' attempts; last: ' || $2 ELSE $2 END,"
-	" next_at = CASE WHEN attempts + 1 >= $3::int THEN 'infinity'::timestamptz"
-	"   ELSE now() + $4::bigint * interval '1 millisecond' END"
-	" WHERE id = $1::uuid",
-	[SQL_CLAIM] =
-	"WITH due AS (SELECT id FROM webhook_deliveries"
-	"   WHERE delivered_at IS NULL AND next_at <= now()"
-	"   ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	" UPDATE webhook_deliveries d SET next_at = now() + interval '" CLAIM_SECONDS " seconds'"
-	" FROM due, batches b WHERE d.id = due.id AND b.id = d.batch_id"
-	" RETURNING d.id, d.payload::text, d.attempts, b.callback_url, b.user_id, d.event",
-	[SQL_DELIVERED] =
-	"UPDATE webhook_deliveries SET delivered_at = now(), attempts = attempts + 1,"
-	" last_error = NULL WHERE id = $1::uuid",
-	/* The item's own state, read when it is queued. */
-	[SQL_QUEUE_ITEM] =
-	"INSERT INTO webhook_deliveries (batch_id, event, payload)"
-	" SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text,"
-	"  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
-	[SQL_QUEUE_COMPLETED] =
-	"INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)",
-};
+#define STATEMENTS(X) \
+	X(SQL_SECRET_REPLACE, \
+	    "INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)" \
+	    " ON CONFLICT (user_id) DO UPDATE SET nonce = EXCLUDED.nonce," \
+	    " ciphertext = EXCLUDED.ciphertext, created_at = now()") \
+	X(SQL_SECRET_CREATE, \
+	    "INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)" \
+	    " ON CONFLICT (user_id) DO NOTHING") \
+	X(SQL_SECRET_READ, "SELECT nonce, ciphertext FROM webhook_secrets WHERE user_id = $1::uuid") \
+	X(SQL_RECORD_FAILURE, \
+	    "UPDATE webhook_deliveries SET attempts = attempts + 1," \
+	    " last_error = CASE WHEN attempts + 1 >= $3::int" \
+	    "   THEN 'gave up after ' || (attempts + 1) || ' attempts; last: ' || $2 ELSE $2 END," \
+	    " next_at = CASE WHEN attempts + 1 >= $3::int THEN 'infinity'::timestamptz" \
+	    "   ELSE now() + $4::bigint * interval '1 millisecond' END" \
+	    " WHERE id = $1::uuid") \
+	X(SQL_CLAIM, \
+	    "WITH due AS (SELECT id FROM webhook_deliveries" \
+	    "   WHERE delivered_at IS NULL AND next_at <= now()" \
+	    "   ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED)" \
+	    " UPDATE webhook_deliveries d SET next_at = now() + interval '" CLAIM_SECONDS " seconds'" \
+	    " FROM due, batches b WHERE d.id = due.id AND b.id = d.batch_id" \
+	    " RETURNING d.id, d.payload::text, d.attempts, b.callback_url, b.user_id, d.event") \
+	X(SQL_DELIVERED, \
+	    "UPDATE webhook_deliveries SET delivered_at = now(), attempts = attempts + 1," \
+	    " last_error = NULL WHERE id = $1::uuid") \
+	/* The item's own state, read when it is queued. */ \
+	X(SQL_QUEUE_ITEM, \
+	    "INSERT INTO webhook_deliveries (batch_id, event, payload)" \
+	    " SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text," \
+	    "  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid") \
+	X(SQL_QUEUE_COMPLETED, \
+	    "INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* ------------------------------------------------------------------ */
 /* Secrets */
