@@ -42,28 +42,23 @@ IG_DB_STATEMENTS(STATEMENTS);
 int
 ig_outbox_add(const char *to, const char *subject, const char *body, int ttl_s, ig_err *err)
 {
-	unsigned char nonce[IG_SECRETBOX_NONCE], *ct = NULL;
-	char nonce_hex[2 * IG_SECRETBOX_NONCE + 3], *ct_hex, ttl[16];
-	size_t ctlen;
+	ig_sealed_text st;
+	char ttl[16];
 	const char *p[5];
 	int rc;
 
 	if (strpbrk(to, "\r\n") != NULL || strpbrk(subject, "\r\n") != NULL)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "a mail header holds CR or LF");
-	if (ig_secretbox_seal(body, strlen(body), nonce, &ct, &ctlen) != 0)
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
-	ig_bytea_hex(nonce, sizeof(nonce), nonce_hex);
-	ct_hex = ig_xmalloc(2 * ctlen + 3);
-	ig_bytea_hex(ct, ctlen, ct_hex);
+	if (ig_secretbox_seal_text(body, &st, err) != 0)
+		return -1;
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
 	p[0] = to;
 	p[1] = subject;
-	p[2] = nonce_hex;
-	p[3] = ct_hex;
+	p[2] = st.nonce;
+	p[3] = st.ct;
 	p[4] = ttl;
 	rc = ig_db_run(sql[S_ADD], 5, p, 0, err);
-	free(ct_hex);
-	free(ct);
+	ig_sealed_text_free(&st);
 	return rc;
 }
 

@@ -52,9 +52,8 @@ int
 ig_provider_key_add(const char *user_id, const char *provider, const char *name, const char *key,
     ig_provider_key *out, ig_err *err)
 {
-	unsigned char nonce[IG_SECRETBOX_NONCE], *ct = NULL;
-	size_t ctlen;
-	char *nonce_hex, *ct_hex, last4[5];
+	ig_sealed_text st;
+	char last4[5];
 	const char *p[6] = { user_id };
 	int64_t count;
 	int rc;
@@ -64,20 +63,16 @@ ig_provider_key_add(const char *user_id, const char *provider, const char *name,
 	if (count >= IG_PROVIDER_KEYS_MAX)
 		return ig_err_set(err, IG_E_CONFLICT, NULL, "at most %d stored provider keys; delete one first",
 		    IG_PROVIDER_KEYS_MAX);
-	if (ig_secretbox_seal(key, strlen(key), nonce, &ct, &ctlen) != 0)
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+	if (ig_secretbox_seal_text(key, &st, err) != 0)
+		return -1;
 	snprintf(last4, sizeof(last4), "%s", key + strlen(key) - 4);
-	nonce_hex = ig_bytea_text(nonce, sizeof(nonce));
-	ct_hex = ig_bytea_text(ct, ctlen);
 	p[1] = provider;
 	p[2] = name ? name : provider;
-	p[3] = nonce_hex;
-	p[4] = ct_hex;
+	p[3] = st.nonce;
+	p[4] = st.ct;
 	p[5] = last4;
 	rc = ig_db_row(sql[SQL_INSERT], 6, p, 0, sizeof(*out), key_cols, out, err);
-	free(ct);
-	free(ct_hex);
-	free(nonce_hex);
+	ig_sealed_text_free(&st);
 	return rc;
 }
 

@@ -110,23 +110,17 @@ secret_open(PGresult *r, char out[IG_WEBHOOK_SECRET_MAX], ig_err *err)
 static int
 secret_store(const char *user_id, const char *secret, int replace, ig_err *err)
 {
-	unsigned char nonce[IG_SECRETBOX_NONCE], *ct = NULL;
-	size_t ctlen;
-	char nonce_hex[2 * IG_SECRETBOX_NONCE + 3], *ct_hex;
+	ig_sealed_text st;
 	const char *p[3];
 	int rc;
 
-	if (ig_secretbox_seal(secret, strlen(secret), nonce, &ct, &ctlen) != 0)
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
-	ig_bytea_hex(nonce, sizeof(nonce), nonce_hex);
-	ct_hex = ig_xmalloc(2 * ctlen + 3);
-	ig_bytea_hex(ct, ctlen, ct_hex);
+	if (ig_secretbox_seal_text(secret, &st, err) != 0)
+		return -1;
 	p[0] = user_id;
-	p[1] = nonce_hex;
-	p[2] = ct_hex;
+	p[1] = st.nonce;
+	p[2] = st.ct;
 	rc = ig_db_run(sql[replace ? SQL_SECRET_REPLACE : SQL_SECRET_CREATE], 3, p, 0, err);
-	free(ct);
-	free(ct_hex);
+	ig_sealed_text_free(&st);
 	return rc;
 }
 
