@@ -15,23 +15,17 @@
 
 /* Every statement of this module: email_confirmations (the users row
  * itself is lib/auth/user.c's). */
-enum {
-	SQL_CONFIRMATION_ADD,
-	SQL_CONFIRM,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_CONFIRMATION_ADD] = "INSERT INTO email_confirmations (token_hash, user_id, email, expires_at)"
-	" VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))",
-	/* Spend the token and confirm its address in one statement; a token
-	 * whose address is no longer the account's is spent without effect. */
-	[SQL_CONFIRM] =
-	"WITH t AS (UPDATE email_confirmations SET used_at = now() WHERE token_hash = $1"
-	"  AND used_at IS NULL AND expires_at > now() RETURNING user_id, email)"
-	" UPDATE users u SET confirmed_email = u.email, updated_at = now() FROM t"
-	" WHERE u.id = t.user_id AND lower(u.email) = lower(t.email) RETURNING u.id",
-};
+#define STATEMENTS(X) \
+	X(SQL_CONFIRMATION_ADD, "INSERT INTO email_confirmations (token_hash, user_id, email, expires_at)" \
+	    " VALUES ($1, $2, $3, now() + make_interval(secs => $4::int))") \
+	/* Spend the token and confirm its address in one statement; a token \
+	 * whose address is no longer the account's is spent without effect. */ \
+	X(SQL_CONFIRM, \
+	    "WITH t AS (UPDATE email_confirmations SET used_at = now() WHERE token_hash = $1" \
+	    "  AND used_at IS NULL AND expires_at > now() RETURNING user_id, email)" \
+	    " UPDATE users u SET confirmed_email = u.email, updated_at = now() FROM t" \
+	    " WHERE u.id = t.user_id AND lower(u.email) = lower(t.email) RETURNING u.id")
+IG_DB_STATEMENTS(STATEMENTS);
 
 int
 ig_account_check_username(const char *s, const char *field, ig_err *err)

@@ -12,18 +12,12 @@
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* Every statement of this module. */
-enum {
-	SQL_ADD,
-	SQL_LIST,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_ADD] = "INSERT INTO user_activity (user_id, kind, ip, details) VALUES ($1, $2, $3, $4::jsonb)",
-	[SQL_LIST] = "SELECT id, kind, ip, details, " TS("created_at") " FROM user_activity"
-	" WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)"
-	" ORDER BY id DESC LIMIT $3::int",
-};
+#define STATEMENTS(X) \
+	X(SQL_ADD, "INSERT INTO user_activity (user_id, kind, ip, details) VALUES ($1, $2, $3, $4::jsonb)") \
+	X(SQL_LIST, "SELECT id, kind, ip, details, " TS("created_at") " FROM user_activity" \
+	    " WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)" \
+	    " ORDER BY id DESC LIMIT $3::int")
+IG_DB_STATEMENTS(STATEMENTS);
 
 int
 ig_activity_add(const char *user_id, const char *kind, const char *ip, const char *details, ig_err *err)

@@ -20,34 +20,24 @@
 	TS("last_used_at") ", " TS("expires_at")
 
 /* Every statement of this module (api_keys). */
-enum {
-	SQL_LIST,
-	SQL_COUNT_ACTIVE,
-	SQL_INSERT,
-	SQL_REVOKE,
-	SQL_FIND,
-	SQL_TOUCH,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL"
-	" ORDER BY created_at DESC",
-	[SQL_COUNT_ACTIVE] = "SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL"
-	" AND (expires_at IS NULL OR expires_at > now())",
-	[SQL_INSERT] = "INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, expires_at)"
-	" VALUES ($1, $2, $3, $4, string_to_array($5, ','),"
-	" now() + make_interval(secs => $6::int)) RETURNING " KEY_COLS,
-	[SQL_REVOKE] = "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2"
-	" AND revoked_at IS NULL RETURNING " KEY_COLS,
-	/* One indexed query per key request. */
-	[SQL_FIND] = "SELECT k.id, k.user_id, array_to_string(k.scopes, ','), u.role,"
-	" (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'), " IG_USER_COLS
-	" FROM api_keys k JOIN users u ON u.id = k.user_id"
-	" WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
-	" AND (k.expires_at IS NULL OR k.expires_at > now())",
-	[SQL_TOUCH] = "UPDATE api_keys SET last_used_at = now() WHERE id = $1",
-};
+#define STATEMENTS(X) \
+	X(SQL_LIST, "SELECT " KEY_COLS " FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL" \
+	    " ORDER BY created_at DESC") \
+	X(SQL_COUNT_ACTIVE, "SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL" \
+	    " AND (expires_at IS NULL OR expires_at > now())") \
+	X(SQL_INSERT, "INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, expires_at)" \
+	    " VALUES ($1, $2, $3, $4, string_to_array($5, ',')," \
+	    " now() + make_interval(secs => $6::int)) RETURNING " KEY_COLS) \
+	X(SQL_REVOKE, "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2" \
+	    " AND revoked_at IS NULL RETURNING " KEY_COLS) \
+	/* One indexed query per key request. */ \
+	X(SQL_FIND, "SELECT k.id, k.user_id, array_to_string(k.scopes, ','), u.role," \
+	    " (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'), " IG_USER_COLS \
+	    " FROM api_keys k JOIN users u ON u.id = k.user_id" \
+	    " WHERE k.key_hash = $1 AND k.revoked_at IS NULL" \
+	    " AND (k.expires_at IS NULL OR k.expires_at > now())") \
+	X(SQL_TOUCH, "UPDATE api_keys SET last_used_at = now() WHERE id = $1")
+IG_DB_STATEMENTS(STATEMENTS);
 enum { FIND_ID, FIND_USER, FIND_SCOPES, FIND_ROLE, FIND_STALE, FIND_USER_COLS };
 
 /* Where the columns of KEY_COLS go. */
@@ -104,36 +94,45 @@ ig_api_key_revoke(const char *id, const char *user_id, ig_api_key *out, ig_err *
 	return ig_db_row(sql[SQL_REVOKE], 2, p, 0, sizeof(*out), key_cols, out, err);
 }
 
+/* SQL_FIND's row: the caller, and whether its last_used_at is stale. */
+typedef struct found {
+	ig_api_key_caller *caller;
+	int stale;
+} found;
+
+static void
+found_row(PGresult *r, int i, void *v)
+{
+	found *f = v;
+	ig_api_key_caller *out = f->caller;
+
+	ig_db_text(r, i, FIND_ID, out->key_id, sizeof(out->key_id));
+	ig_db_text(r, i, FIND_USER, out->user_id, sizeof(out->user_id));
+	ig_db_text(r, i, FIND_SCOPES, out->scopes, sizeof(out->scopes));
+	out->is_admin = strcmp(PQgetvalue(r, i, FIND_ROLE), "admin") == 0;
+	f->stale = strcmp(PQgetvalue(r, i, FIND_STALE), "t") == 0;
+	ig_user_from_row(r, i, FIND_USER_COLS, &out->user);
+}
+
 int
 ig_api_key_find(const char *key, ig_api_key_caller *out, ig_err *err)
 {
 	unsigned char h[IG_SHA256_LEN];
 	char hex[2 * IG_SHA256_LEN + 3];
 	const char *p[1] = { hex };
-	PGresult *r;
+	found f = { out, 0 };
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!ig_apikey_valid(key))
 		return 1;
 	ig_sha256(key, strlen(key), h);
 	ig_bytea_hex(h, sizeof(h), hex);
-	r = ig_db_exec(sql[SQL_FIND], 1, p, IG_DB_IDEMPOTENT, err);
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 1;
-	}
-	ig_db_text(r, 0, FIND_ID, out->key_id, sizeof(out->key_id));
-	ig_db_text(r, 0, FIND_USER, out->user_id, sizeof(out->user_id));
-	ig_db_text(r, 0, FIND_SCOPES, out->scopes, sizeof(out->scopes));
-	out->is_admin = strcmp(PQgetvalue(r, 0, FIND_ROLE), "admin") == 0;
-	if (strcmp(PQgetvalue(r, 0, FIND_STALE), "t") == 0) {
+	rc = ig_db_one(sql[SQL_FIND], 1, p, IG_DB_IDEMPOTENT, found_row, &f, err);
+	if (rc == 0 && f.stale) {
 		const char *q[1] = { out->key_id };
 		ig_err ignore;
 		ig_db_run(sql[SQL_TOUCH], 1, q, 0, &ignore);
 	}
-	ig_user_from_row(r, 0, FIND_USER_COLS, &out->user);
-	PQclear(r);
-	return 0;
+	return rc;
 }

@@ -15,57 +15,50 @@
 #include "lib/core/util.h"
 #include "lib/db/db.h"
 
-enum { S_ADD, S_CLAIM, S_SENT, S_FAILED, S_EXPIRE, S_DROP, S_FORGET, S__MAX };
-
-static const char *const sql[S__MAX] = {
-	[S_ADD] = "INSERT INTO mail_outbox (to_addr, subject, nonce, body, expires_at)"
-	    " VALUES ($1, $2, $3, $4, CASE WHEN $5::int > 0"
-	    " THEN now() + make_interval(secs => $5::int) END)",
-	/* Claim due messages and push their next attempt back by the
-	 * back-off at once: that is both the lease of this send and the
-	 * retry time should it fail. */
-	[S_CLAIM] = "UPDATE mail_outbox o SET attempts = o.attempts + 1,"
-	    " next_attempt_at = now() + make_interval(secs => least($2::int,"
-	    "  $3::int * power(2, least(o.attempts, 16))::int))"
-	    " FROM (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND expired_at IS NULL"
-	    "  AND next_attempt_at <= now() AND (expires_at IS NULL OR expires_at > now())"
-	    "  ORDER BY next_attempt_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED) d"
-	    " WHERE o.id = d.id RETURNING o.id, o.to_addr, o.subject, o.nonce, o.body, o.attempts",
-	[S_SENT] = "UPDATE mail_outbox SET sent_at = now(), nonce = NULL, body = NULL, last_error = NULL"
-	    " WHERE id = $1",
-	[S_FAILED] = "UPDATE mail_outbox SET last_error = $2 WHERE id = $1",
-	[S_EXPIRE] = "UPDATE mail_outbox SET expired_at = now(), nonce = NULL, body = NULL"
-	    " WHERE sent_at IS NULL AND expired_at IS NULL AND expires_at <= now() RETURNING id",
-	[S_DROP] = "UPDATE mail_outbox SET expired_at = now(), nonce = NULL, body = NULL, last_error = $2"
-	    " WHERE id = $1",
-	[S_FORGET] = "DELETE FROM mail_outbox WHERE coalesce(sent_at, expired_at) < now() - interval '7 days'",
-};
+#define STATEMENTS(X) \
+	X(S_ADD, "INSERT INTO mail_outbox (to_addr, subject, nonce, body, expires_at)" \
+	    " VALUES ($1, $2, $3, $4, CASE WHEN $5::int > 0" \
+	    " THEN now() + make_interval(secs => $5::int) END)") \
+	/* Claim due messages and push their next attempt back by the \
+	 * back-off at once: that is both the lease of this send and the \
+	 * retry time should it fail. */ \
+	X(S_CLAIM, "UPDATE mail_outbox o SET attempts = o.attempts + 1," \
+	    " next_attempt_at = now() + make_interval(secs => least($2::int," \
+	    "  $3::int * power(2, least(o.attempts, 16))::int))" \
+	    " FROM (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND expired_at IS NULL" \
+	    "  AND next_attempt_at <= now() AND (expires_at IS NULL OR expires_at > now())" \
+	    "  ORDER BY next_attempt_at, id LIMIT $1::int FOR UPDATE SKIP LOCKED) d" \
+	    " WHERE o.id = d.id RETURNING o.id, o.to_addr, o.subject, o.nonce, o.body, o.attempts") \
+	X(S_SENT, "UPDATE mail_outbox SET sent_at = now(), nonce = NULL, body = NULL, last_error = NULL" \
+	    " WHERE id = $1") \
+	X(S_FAILED, "UPDATE mail_outbox SET last_error = $2 WHERE id = $1") \
+	X(S_EXPIRE, "UPDATE mail_outbox SET expired_at = now(), nonce = NULL, body = NULL" \
+	    " WHERE sent_at IS NULL AND expired_at IS NULL AND expires_at <= now() RETURNING id") \
+	X(S_DROP, "UPDATE mail_outbox SET expired_at = now(), nonce = NULL, body = NULL, last_error = $2" \
+	    " WHERE id = $1") \
+	X(S_FORGET, "DELETE FROM mail_outbox WHERE coalesce(sent_at, expired_at) < now() - interval '7 days'")
+IG_DB_STATEMENTS(STATEMENTS);
 
 int
 ig_outbox_add(const char *to, const char *subject, const char *body, int ttl_s, ig_err *err)
 {
-	unsigned char nonce[IG_SECRETBOX_NONCE], *ct = NULL;
-	char nonce_hex[2 * IG_SECRETBOX_NONCE + 3], *ct_hex, ttl[16];
-	size_t ctlen;
+	ig_sealed_text st;
+	char ttl[16];
 	const char *p[5];
 	int rc;
 
 	if (strpbrk(to, "\r\n") != NULL || strpbrk(subject, "\r\n") != NULL)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "a mail header holds CR or LF");
-	if (ig_secretbox_seal(body, strlen(body), nonce, &ct, &ctlen) != 0)
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
-	ig_bytea_hex(nonce, sizeof(nonce), nonce_hex);
-	ct_hex = ig_xmalloc(2 * ctlen + 3);
-	ig_bytea_hex(ct, ctlen, ct_hex);
+	if (ig_secretbox_seal_text(body, &st, err) != 0)
+		return -1;
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
 	p[0] = to;
 	p[1] = subject;
-	p[2] = nonce_hex;
-	p[3] = ct_hex;
+	p[2] = st.nonce;
+	p[3] = st.ct;
 	p[4] = ttl;
 	rc = ig_db_run(sql[S_ADD], 5, p, 0, err);
-	free(ct_hex);
-	free(ct);
+	ig_sealed_text_free(&st);
 	return rc;
 }
 

@@ -18,32 +18,20 @@
 #define KEY_COLS "id, provider, name, last4, " TS("created_at") ", " TS("last_used_at")
 
 /* Every statement of this module (provider_keys). */
-enum {
-	SQL_LIST,
-	SQL_COUNT,
-	SQL_INSERT,
-	SQL_DELETE,
-	SQL_HELD,
-	SQL_NEWEST,
-	SQL_NEWEST_SEALED,
-	SQL_USE,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_LIST] = "SELECT " KEY_COLS " FROM provider_keys WHERE user_id = $1 ORDER BY created_at DESC",
-	[SQL_COUNT] = "SELECT count(*) FROM provider_keys WHERE user_id = $1",
-	[SQL_INSERT] = "INSERT INTO provider_keys (user_id, provider, name, nonce, ciphertext, last4)"
-	" VALUES ($1, $2, $3, $4, $5, $6) RETURNING " KEY_COLS,
-	[SQL_DELETE] = "DELETE FROM provider_keys WHERE id = $1 AND user_id = $2 RETURNING " KEY_COLS,
-	[SQL_HELD] = "SELECT DISTINCT provider FROM provider_keys WHERE user_id = $1::uuid",
-	[SQL_NEWEST] = "SELECT id FROM provider_keys WHERE user_id = $1 AND provider = $2"
-	" ORDER BY created_at DESC LIMIT 1",
-	[SQL_NEWEST_SEALED] = "SELECT nonce, ciphertext FROM provider_keys WHERE user_id = $1 AND provider = $2"
-	" ORDER BY created_at DESC LIMIT 1",
-	[SQL_USE] = "UPDATE provider_keys SET last_used_at = now()"
-	" WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid) RETURNING nonce, ciphertext, provider",
-};
+#define STATEMENTS(X) \
+	X(SQL_LIST, "SELECT " KEY_COLS " FROM provider_keys WHERE user_id = $1 ORDER BY created_at DESC") \
+	X(SQL_COUNT, "SELECT count(*) FROM provider_keys WHERE user_id = $1") \
+	X(SQL_INSERT, "INSERT INTO provider_keys (user_id, provider, name, nonce, ciphertext, last4)" \
+	    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " KEY_COLS) \
+	X(SQL_DELETE, "DELETE FROM provider_keys WHERE id = $1 AND user_id = $2 RETURNING " KEY_COLS) \
+	X(SQL_HELD, "SELECT DISTINCT provider FROM provider_keys WHERE user_id = $1::uuid") \
+	X(SQL_NEWEST, "SELECT id FROM provider_keys WHERE user_id = $1 AND provider = $2" \
+	    " ORDER BY created_at DESC LIMIT 1") \
+	X(SQL_NEWEST_SEALED, "SELECT nonce, ciphertext FROM provider_keys WHERE user_id = $1 AND provider = $2" \
+	    " ORDER BY created_at DESC LIMIT 1") \
+	X(SQL_USE, "UPDATE provider_keys SET last_used_at = now()" \
+	    " WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid) RETURNING nonce, ciphertext, provider")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* Where the columns of KEY_COLS go. */
 #define C(member) IG_DB_COL(ig_provider_key, member)
@@ -64,9 +52,8 @@ int
 ig_provider_key_add(const char *user_id, const char *provider, const char *name, const char *key,
     ig_provider_key *out, ig_err *err)
 {
-	unsigned char nonce[IG_SECRETBOX_NONCE], *ct = NULL;
-	size_t ctlen;
-	char *nonce_hex, *ct_hex, last4[5];
+	ig_sealed_text st;
+	char last4[5];
 	const char *p[6] = { user_id };
 	int64_t count;
 	int rc;
@@ -76,20 +63,16 @@ ig_provider_key_add(const char *user_id, const char *provider, const char *name,
 	if (count >= IG_PROVIDER_KEYS_MAX)
 		return ig_err_set(err, IG_E_CONFLICT, NULL, "at most %d stored provider keys; delete one first",
 		    IG_PROVIDER_KEYS_MAX);
-	if (ig_secretbox_seal(key, strlen(key), nonce, &ct, &ctlen) != 0)
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+	if (ig_secretbox_seal_text(key, &st, err) != 0)
+		return -1;
 	snprintf(last4, sizeof(last4), "%s", key + strlen(key) - 4);
-	nonce_hex = ig_bytea_text(nonce, sizeof(nonce));
-	ct_hex = ig_bytea_text(ct, ctlen);
 	p[1] = provider;
 	p[2] = name ? name : provider;
-	p[3] = nonce_hex;
-	p[4] = ct_hex;
+	p[3] = st.nonce;
+	p[4] = st.ct;
 	p[5] = last4;
 	rc = ig_db_row(sql[SQL_INSERT], 6, p, 0, sizeof(*out), key_cols, out, err);
-	free(ct);
-	free(ct_hex);
-	free(nonce_hex);
+	ig_sealed_text_free(&st);
 	return rc;
 }
 

@@ -12,25 +12,17 @@
 
 /* Every statement of this module (password_resets, and the users row a
  * reset is for). */
-enum {
-	SQL_TARGET,
-	SQL_INSERT,
-	SQL_FIND,
-	SQL_SPEND,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_TARGET] = "SELECT id, username, confirmed_email FROM users"
-	" WHERE lower(email) = lower($1) OR lower(confirmed_email) = lower($1)"
-	" ORDER BY lower(email) = lower($1) DESC LIMIT 1",
-	[SQL_INSERT] = "INSERT INTO password_resets (token_hash, user_id, expires_at)"
-	" VALUES ($1, $2, now() + make_interval(secs => $3::int))",
-	[SQL_FIND] = "SELECT u.id, u.username, u.email FROM password_resets pr JOIN users u ON u.id = pr.user_id"
-	" WHERE pr.token_hash = $1 AND pr.used_at IS NULL AND pr.expires_at > now()",
-	[SQL_SPEND] = "UPDATE password_resets SET used_at = now() WHERE token_hash = $1"
-	" AND used_at IS NULL RETURNING user_id",
-};
+#define STATEMENTS(X) \
+	X(SQL_TARGET, "SELECT id, username, confirmed_email FROM users" \
+	    " WHERE lower(email) = lower($1) OR lower(confirmed_email) = lower($1)" \
+	    " ORDER BY lower(email) = lower($1) DESC LIMIT 1") \
+	X(SQL_INSERT, "INSERT INTO password_resets (token_hash, user_id, expires_at)" \
+	    " VALUES ($1, $2, now() + make_interval(secs => $3::int))") \
+	X(SQL_FIND, "SELECT u.id, u.username, u.email FROM password_resets pr JOIN users u ON u.id = pr.user_id" \
+	    " WHERE pr.token_hash = $1 AND pr.used_at IS NULL AND pr.expires_at > now()") \
+	X(SQL_SPEND, "UPDATE password_resets SET used_at = now() WHERE token_hash = $1" \
+	    " AND used_at IS NULL RETURNING user_id")
+IG_DB_STATEMENTS(STATEMENTS);
 
 int
 ig_reset_start(const char *email, int ttl_s, char token[IG_TOKEN_LEN + 1], char user_id[IG_UUID_BUF],

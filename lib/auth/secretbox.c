@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/auth/secretbox.h"
+#include "lib/auth/token.h"
 #include "lib/core/util.h"
 
 static unsigned char *master;
@@ -64,4 +65,27 @@ ig_secretbox_free(char *plain)
 		return;
 	sodium_memzero(plain, strlen(plain));
 	free(plain);
+}
+
+int
+ig_secretbox_seal_text(const char *plain, ig_sealed_text *out, ig_err *err)
+{
+	unsigned char *ct = NULL;
+	unsigned char nonce[IG_SECRETBOX_NONCE];
+	size_t ctlen;
+
+	out->ct = NULL;
+	if (ig_secretbox_seal(plain, strlen(plain), nonce, &ct, &ctlen) != 0)
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
+	ig_bytea_hex(nonce, sizeof(nonce), out->nonce);
+	out->ct = ig_bytea_text(ct, ctlen);
+	free(ct);
+	return 0;
+}
+
+void
+ig_sealed_text_free(ig_sealed_text *s)
+{
+	free(s->ct);
+	s->ct = NULL;
 }

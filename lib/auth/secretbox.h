@@ -10,6 +10,8 @@
 
 #include <sodium.h>
 
+#include "lib/core/error.h"
+
 #define IG_SECRETBOX_NONCE crypto_secretbox_NONCEBYTES
 #define IG_SECRETBOX_MAC crypto_secretbox_MACBYTES
 
@@ -27,5 +29,17 @@ int ig_secretbox_seal(const char *plain, size_t len, unsigned char nonce[IG_SECR
 int ig_secretbox_open(const unsigned char nonce[IG_SECRETBOX_NONCE], const unsigned char *ct,
     size_t ctlen, char **plain);
 void ig_secretbox_free(char *plain);
+
+/* A value sealed for a pair of bytea columns: nonce and ciphertext as
+ * bytea text ("\\x…"), ready to be statement parameters. */
+typedef struct ig_sealed_text {
+	char nonce[2 * IG_SECRETBOX_NONCE + 3];
+	char *ct;                       /* malloc'ed */
+} ig_sealed_text;
+
+/* Seal plain (NUL-terminated) into out. 0, or -1 with err (internal);
+ * release with ig_sealed_text_free. */
+int ig_secretbox_seal_text(const char *plain, ig_sealed_text *out, ig_err *err);
+void ig_sealed_text_free(ig_sealed_text *s);
 
 #endif

@@ -16,45 +16,34 @@
 
 /* Every statement of this module (refresh_tokens, revoked_tokens, and the
  * users row behind an access token). */
-enum {
-	SQL_CHECK,
-	SQL_START,
-	SQL_SPEND,
-	SQL_SPENT_BEFORE,
-	SQL_REVOKE_FAMILY,
-	SQL_REVOKE_ACCESS,
-	SQL_FAMILIES_OF,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	/* The user behind a verified JWT: still there, the token not
-	 * revoked by logout, not issued before a password reset. */
-	[SQL_CHECK] = "SELECT $2::bigint < floor(extract(epoch FROM u.tokens_valid_after)),"
-	" EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3::uuid), " IG_USER_COLS
-	" FROM users u WHERE u.id = $1::uuid",
-	[SQL_START] = "INSERT INTO refresh_tokens (user_id, family_id, token_hash, access_jti, expires_at)"
-	" VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))",
-	[SQL_SPEND] = "UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1"
-	" AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()"
-	" RETURNING user_id, family_id",
-	[SQL_SPENT_BEFORE] = "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1"
-	" AND spent_at IS NOT NULL",
-	/* Revoke every refresh token of a family and the access tokens issued
-	 * with them, so a reuse or a logout ends the whole session at once. */
-	[SQL_REVOKE_FAMILY] =
-	"WITH f AS (UPDATE refresh_tokens SET revoked_at = now()"
-	"  WHERE family_id = $1::uuid AND revoked_at IS NULL RETURNING access_jti, created_at)"
-	" INSERT INTO revoked_tokens (jti, expires_at)"
-	" SELECT access_jti, created_at + make_interval(secs => $2::int) FROM f"
-	" WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING",
-	[SQL_REVOKE_ACCESS] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2::bigint))"
-	" ON CONFLICT DO NOTHING",
-	/* The family of an access token, and that of a refresh token if it
-	 * is the user's. */
-	[SQL_FAMILIES_OF] = "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $2"
-	" AND (access_jti = $1::uuid OR token_hash = decode(nullif(substr($3, 3), ''), 'hex'))",
-};
+#define STATEMENTS(X) \
+	/* The user behind a verified JWT: still there, the token not \
+	 * revoked by logout, not issued before a password reset. */ \
+	X(SQL_CHECK, "SELECT $2::bigint < floor(extract(epoch FROM u.tokens_valid_after))," \
+	    " EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $3::uuid), " IG_USER_COLS \
+	    " FROM users u WHERE u.id = $1::uuid") \
+	X(SQL_START, "INSERT INTO refresh_tokens (user_id, family_id, token_hash, access_jti, expires_at)" \
+	    " VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))") \
+	X(SQL_SPEND, "UPDATE refresh_tokens SET spent_at = now() WHERE token_hash = $1" \
+	    " AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > now()" \
+	    " RETURNING user_id, family_id") \
+	X(SQL_SPENT_BEFORE, "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1" \
+	    " AND spent_at IS NOT NULL") \
+	/* Revoke every refresh token of a family and the access tokens issued \
+	 * with them, so a reuse or a logout ends the whole session at once. */ \
+	X(SQL_REVOKE_FAMILY, \
+	    "WITH f AS (UPDATE refresh_tokens SET revoked_at = now()" \
+	    "  WHERE family_id = $1::uuid AND revoked_at IS NULL RETURNING access_jti, created_at)" \
+	    " INSERT INTO revoked_tokens (jti, expires_at)" \
+	    " SELECT access_jti, created_at + make_interval(secs => $2::int) FROM f" \
+	    " WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING") \
+	X(SQL_REVOKE_ACCESS, "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2::bigint))" \
+	    " ON CONFLICT DO NOTHING") \
+	/* The family of an access token, and that of a refresh token if it \
+	 * is the user's. */ \
+	X(SQL_FAMILIES_OF, "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $2" \
+	    " AND (access_jti = $1::uuid OR token_hash = decode(nullif(substr($3, 3), ''), 'hex'))")
+IG_DB_STATEMENTS(STATEMENTS);
 
 int
 ig_session_check(const char *sub, int64_t iat, const char *jti, ig_user *u, ig_err *err)

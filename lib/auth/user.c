@@ -16,56 +16,41 @@ enum { COL_ID, COL_USERNAME, COL_EMAIL, COL_ROLE, COL_DISPLAY, COL_CREATED, COL_
 	COL_CONFIRMED };
 
 /* Every statement of this module. */
-enum {
-	SQL_LOAD,
-	SQL_BY_LOGIN,
-	SQL_LOGGED_IN,
-	SQL_SET_DISPLAY_NAME,
-	SQL_DELETE,
-	SQL_PREFS,
-	SQL_PREFS_MERGE,
-	SQL_INSERT,
-	SQL_PASSWORD_HASH,
-	SQL_END_CREDENTIALS,
-	SQL_SET_EMAIL,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_LOAD] = "SELECT " IG_USER_COLS " FROM users u WHERE u.id = $1",
-	[SQL_BY_LOGIN] = "SELECT id, password_hash FROM users"
-	" WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1",
-	[SQL_LOGGED_IN] = "UPDATE users SET last_login_at = now() WHERE id = $1",
-	[SQL_SET_DISPLAY_NAME] = "UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1",
-	[SQL_DELETE] = "DELETE FROM users WHERE id = $1",
-	[SQL_PREFS] = "SELECT preferences FROM users WHERE id = $1",
-	[SQL_PREFS_MERGE] = "UPDATE users SET preferences = preferences || $2::jsonb, updated_at = now()"
-	" WHERE id = $1",
-	/* The registration address is the confirmed one. */
-	[SQL_INSERT] = "INSERT INTO users (username, email, confirmed_email, password_hash, display_name, role)"
-	" VALUES ($1, $2, $2, $3, $4, $5) RETURNING id",
-	[SQL_PASSWORD_HASH] = "SELECT password_hash FROM users WHERE id = $1::uuid",
-	[SQL_END_CREDENTIALS] =
-	"WITH u AS (UPDATE users SET password_hash = coalesce($2, password_hash),"
-	"  tokens_valid_after = now(), updated_at = now() WHERE id = $1::uuid RETURNING id),"
-	" f AS (UPDATE refresh_tokens SET revoked_at = now()"
-	"  WHERE user_id = $1::uuid AND revoked_at IS NULL"
-	"  RETURNING family_id, access_jti, created_at, spent_at IS NULL AND expires_at > now() AS live),"
-	" j AS (INSERT INTO revoked_tokens (jti, expires_at)"
-	"  SELECT access_jti, created_at + make_interval(secs => $3::int) FROM f"
-	"  WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING),"
-	" k AS (UPDATE api_keys SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL"
-	"  RETURNING expires_at IS NULL OR expires_at > now() AS live)"
-	" SELECT (SELECT count(*) FROM u), (SELECT count(DISTINCT family_id) FROM f WHERE live),"
-	" (SELECT count(*) FROM k WHERE live)",
-	/* Lock the row, remember the old address, set the new one; the
-	 * confirmed address stays. */
-	[SQL_SET_EMAIL] =
-	"WITH old AS (SELECT id, email, confirmed_email FROM users WHERE id = $1::uuid FOR UPDATE)"
-	" UPDATE users u SET email = $2, updated_at = now() FROM old WHERE u.id = old.id"
-	" RETURNING old.email, lower(old.email) = lower($2),"
-	" lower(coalesce(old.confirmed_email, '')) = lower($2)",
-};
+#define STATEMENTS(X) \
+	X(SQL_LOAD, "SELECT " IG_USER_COLS " FROM users u WHERE u.id = $1") \
+	X(SQL_BY_LOGIN, "SELECT id, password_hash FROM users" \
+	    " WHERE lower(username) = lower($1) OR lower(email) = lower($1) LIMIT 1") \
+	X(SQL_LOGGED_IN, "UPDATE users SET last_login_at = now() WHERE id = $1") \
+	X(SQL_SET_DISPLAY_NAME, "UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1") \
+	X(SQL_DELETE, "DELETE FROM users WHERE id = $1") \
+	X(SQL_PREFS, "SELECT preferences FROM users WHERE id = $1") \
+	X(SQL_PREFS_MERGE, "UPDATE users SET preferences = preferences || $2::jsonb, updated_at = now()" \
+	    " WHERE id = $1") \
+	/* The registration address is the confirmed one. */ \
+	X(SQL_INSERT, "INSERT INTO users (username, email, confirmed_email, password_hash, display_name, role)" \
+	    " VALUES ($1, $2, $2, $3, $4, $5) RETURNING id") \
+	X(SQL_PASSWORD_HASH, "SELECT password_hash FROM users WHERE id = $1::uuid") \
+	X(SQL_END_CREDENTIALS, \
+	    "WITH u AS (UPDATE users SET password_hash = coalesce($2, password_hash)," \
+	    "  tokens_valid_after = now(), updated_at = now() WHERE id = $1::uuid RETURNING id)," \
+	    " f AS (UPDATE refresh_tokens SET revoked_at = now()" \
+	    "  WHERE user_id = $1::uuid AND revoked_at IS NULL" \
+	    "  RETURNING family_id, access_jti, created_at, spent_at IS NULL AND expires_at > now() AS live)," \
+	    " j AS (INSERT INTO revoked_tokens (jti, expires_at)" \
+	    "  SELECT access_jti, created_at + make_interval(secs => $3::int) FROM f" \
+	    "  WHERE access_jti IS NOT NULL ON CONFLICT DO NOTHING)," \
+	    " k AS (UPDATE api_keys SET revoked_at = now() WHERE user_id = $1::uuid AND revoked_at IS NULL" \
+	    "  RETURNING expires_at IS NULL OR expires_at > now() AS live)" \
+	    " SELECT (SELECT count(*) FROM u), (SELECT count(DISTINCT family_id) FROM f WHERE live)," \
+	    " (SELECT count(*) FROM k WHERE live)") \
+	/* Lock the row, remember the old address, set the new one; the \
+	 * confirmed address stays. */ \
+	X(SQL_SET_EMAIL, \
+	    "WITH old AS (SELECT id, email, confirmed_email FROM users WHERE id = $1::uuid FOR UPDATE)" \
+	    " UPDATE users u SET email = $2, updated_at = now() FROM old WHERE u.id = old.id" \
+	    " RETURNING old.email, lower(old.email) = lower($2)," \
+	    " lower(coalesce(old.confirmed_email, '')) = lower($2)")
+IG_DB_STATEMENTS(STATEMENTS);
 
 void
 ig_user_free(ig_user *u)

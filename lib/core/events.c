@@ -8,26 +8,20 @@
 #include "lib/core/events.h"
 #include "lib/db/db.h"
 
-enum {
-	SQL_ADD,
-	SQL_LIST,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_ADD] =
-	"INSERT INTO events (user_id, event_type, message, metadata, request_id)"
-	" VALUES ($1::uuid, $2, $3, $4::jsonb, $5) RETURNING id",
-	/* Filters, then the page: ids below the cursor's ($4, its sort key). */
-	[SQL_LIST] =
-	"SELECT e.id, e.user_id, u.username, e.event_type, e.message, e.metadata::text,"
-	" to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), e.request_id"
-	" FROM events e LEFT JOIN users u ON u.id = e.user_id"
-	" WHERE ($1::text IS NULL OR e.event_type = $1) AND ($2::uuid IS NULL OR e.user_id = $2::uuid)"
-	" AND ($3::timestamptz IS NULL OR e.created_at >= $3::timestamptz)"
-	" AND ($4::bigint IS NULL OR e.id < $4::bigint)"
-	" ORDER BY e.id DESC LIMIT $5::int",
-};
+#define STATEMENTS(X) \
+	X(SQL_ADD, \
+	    "INSERT INTO events (user_id, event_type, message, metadata, request_id)" \
+	    " VALUES ($1::uuid, $2, $3, $4::jsonb, $5) RETURNING id") \
+	/* Filters, then the page: ids below the cursor's ($4, its sort key). */ \
+	X(SQL_LIST, \
+	    "SELECT e.id, e.user_id, u.username, e.event_type, e.message, e.metadata::text," \
+	    " to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), e.request_id" \
+	    " FROM events e LEFT JOIN users u ON u.id = e.user_id" \
+	    " WHERE ($1::text IS NULL OR e.event_type = $1) AND ($2::uuid IS NULL OR e.user_id = $2::uuid)" \
+	    " AND ($3::timestamptz IS NULL OR e.created_at >= $3::timestamptz)" \
+	    " AND ($4::bigint IS NULL OR e.id < $4::bigint)" \
+	    " ORDER BY e.id DESC LIMIT $5::int")
+IG_DB_STATEMENTS(STATEMENTS);
 
 int
 ig_event_add(const char *user_id, const char *event_type, const char *message, const char *metadata,

@@ -2,6 +2,7 @@
 #include "ig_autoconf.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,20 @@ decode_ext_value(const char *v, size_t vlen, char *out, size_t outsz)
 	return (int)o;
 }
 
+/* The 400 of a malformed part: "multipart part <index + 1>" followed by
+ * what is wrong with it (fmt begins ": …" or " has …"). Returns -1. */
+static int __attribute__((format(printf, 4, 5)))
+part_error(ig_err *err, const char *field, size_t index, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return ig_err_set(err, IG_E_INVALID_REQUEST, field, "multipart part %zu%s", index + 1, what);
+}
+
 /* Content-Disposition: form-data; name=...; filename=...; filename*=... */
 static int
 parse_disposition(const char *v, const char *end, ig_mp_part *part, const char *field,
@@ -197,16 +212,14 @@ parse_disposition(const char *v, const char *end, ig_mp_part *part, const char *
 	int rc, seen_name = 0, seen_file = 0, seen_ext = 0;
 
 	if (!leading_token(v, end, "form-data", &p))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "multipart part %zu: Content-Disposition must be form-data", index + 1);
+		return part_error(err, field, index, ": Content-Disposition must be form-data");
 	while ((rc = param_next(&p, end, name, value, &vlen)) == 1) {
 		if (strcmp(name, "name") == 0) {
 			if (seen_name++)
 				goto dup;
 			if (vlen == 0 || vlen > IG_MP_MAX_NAME || !ig_utf8_text(value, vlen))
-				return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-				    "multipart part %zu: the name must be 1-%d characters of UTF-8 text",
-				    index + 1, IG_MP_MAX_NAME);
+				return part_error(err, field, index,
+				    ": the name must be 1-%d characters of UTF-8 text", IG_MP_MAX_NAME);
 			memcpy(part->name, value, vlen + 1);
 		} else if (strcmp(name, "filename") == 0) {
 			if (seen_file++)
@@ -230,19 +243,16 @@ parse_disposition(const char *v, const char *end, ig_mp_part *part, const char *
 		}
 	}
 	if (rc < 0)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "multipart part %zu: malformed Content-Disposition parameters", index + 1);
+		return part_error(err, field, index, ": malformed Content-Disposition parameters");
 	if (!seen_name)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "multipart part %zu has no name in its Content-Disposition", index + 1);
+		return part_error(err, field, index, " has no name in its Content-Disposition");
 	return 0;
 dup:
-	return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-	    "multipart part %zu: Content-Disposition repeats the parameter %s", index + 1, name);
+	return part_error(err, field, index, ": Content-Disposition repeats the parameter %s", name);
 bad_filename:
-	return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-	    "multipart part %zu: the filename must be at most %d bytes of UTF-8 text "
-	    "(filename* in UTF-8 only)", index + 1, IG_MP_MAX_FILENAME);
+	return part_error(err, field, index,
+	    ": the filename must be at most %d bytes of UTF-8 text "
+	    "(filename* in UTF-8 only)", IG_MP_MAX_FILENAME);
 }
 
 /*
@@ -301,8 +311,7 @@ parse_headers(const unsigned char *h, size_t n, ig_mp_part *part, const char *fi
 			if (seen_ct++)
 				goto dup;
 			if (end - v > IG_MP_MAX_CTYPE)
-				return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-				    "multipart part %zu: Content-Type longer than %d bytes", index + 1,
+				return part_error(err, field, index, ": Content-Type longer than %d bytes",
 				    IG_MP_MAX_CTYPE);
 			memcpy(part->content_type, v, (size_t)(end - v));
 			part->content_type[end - v] = '\0';
@@ -312,24 +321,19 @@ parse_headers(const unsigned char *h, size_t n, ig_mp_part *part, const char *fi
 			if (!((l == 4 && strncasecmp(v, "7bit", 4) == 0) ||
 			    (l == 4 && strncasecmp(v, "8bit", 4) == 0) ||
 			    (l == 6 && strncasecmp(v, "binary", 6) == 0)))
-				return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-				    "multipart part %zu: Content-Transfer-Encoding must be binary",
-				    index + 1);
+				return part_error(err, field, index,
+				    ": Content-Transfer-Encoding must be binary");
 		}
 	}
 	if (!seen_cd)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "multipart part %zu has no name (no Content-Disposition header)", index + 1);
+		return part_error(err, field, index, " has no name (no Content-Disposition header)");
 	return 0;
 bad_eol:
-	return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-	    "multipart part %zu: header lines must end in CRLF", index + 1);
+	return part_error(err, field, index, ": header lines must end in CRLF");
 bad_line:
-	return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-	    "multipart part %zu: malformed header line", index + 1);
+	return part_error(err, field, index, ": malformed header line");
 dup:
-	return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-	    "multipart part %zu repeats a Content-Disposition or Content-Type header", index + 1);
+	return part_error(err, field, index, " repeats a Content-Disposition or Content-Type header");
 }
 
 static int
@@ -362,21 +366,18 @@ read_part(const unsigned char *body, size_t len, size_t pos, const char *delim, 
 
 	memset(part, 0, sizeof(*part));
 	if (window >= 2 && body[pos] == '\r' && body[pos + 1] == '\n')
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "multipart part %zu has no name (no headers)", index + 1);
+		return part_error(err, field, index, " has no name (no headers)");
 	if (window > IG_MP_MAX_HEADER + 4)
 		window = IG_MP_MAX_HEADER + 4;
 	hend = memmem(body + pos, window, "\r\n\r\n", 4);
 	if (hend == NULL) {
 		if (pos + window == len)
 			return truncated(field, err);
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "multipart part %zu: headers longer than %d bytes", index + 1, IG_MP_MAX_HEADER);
+		return part_error(err, field, index, ": headers longer than %d bytes", IG_MP_MAX_HEADER);
 	}
 	hlen = (size_t)(hend - (body + pos)) + 2;
 	if (hlen > IG_MP_MAX_HEADER)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "multipart part %zu: headers longer than %d bytes", index + 1, IG_MP_MAX_HEADER);
+		return part_error(err, field, index, ": headers longer than %d bytes", IG_MP_MAX_HEADER);
 	if (parse_headers(body + pos, hlen, part, field, index, err) != 0)
 		return -1;
 	pos += hlen + 2;

@@ -8,19 +8,20 @@
 
 #include "lib/core/sysstat.h"
 
-/* Read a small /proc file into buf (NUL-terminated); 0 or -1. */
-static int
+/* Read a small /proc file into buf (NUL-terminated): buf, or NULL when it
+ * cannot be read or is empty. The parsers below take NULL as "no text". */
+static const char *
 slurp(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
 	size_t n;
 
 	if (f == NULL)
-		return -1;
+		return NULL;
 	n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	return n > 0 ? 0 : -1;
+	return n > 0 ? buf : NULL;
 }
 
 int
@@ -48,9 +49,7 @@ ig_sys_cpu_read(ig_cpu_times *out)
 	char buf[512];
 
 	/* The aggregate line comes first; 511 bytes hold it. */
-	if (slurp("/proc/stat", buf, sizeof(buf)) != 0)
-		return -1;
-	return ig_sys_cpu_parse(buf, out);
+	return ig_sys_cpu_parse(slurp("/proc/stat", buf, sizeof(buf)), out);
 }
 
 /* part of whole in percent, part capped at whole (> 0). */
@@ -97,9 +96,7 @@ ig_sys_mem_percent(uint64_t *total_bytes)
 {
 	char buf[8192];
 
-	if (slurp("/proc/meminfo", buf, sizeof(buf)) != 0)
-		return -1;
-	return ig_sys_mem_parse(buf, total_bytes);
+	return ig_sys_mem_parse(slurp("/proc/meminfo", buf, sizeof(buf)), total_bytes);
 }
 
 int
@@ -119,7 +116,7 @@ ig_sys_loadavg(double out[3])
 {
 	char buf[128];
 
-	if (slurp("/proc/loadavg", buf, sizeof(buf)) != 0)
+	if (slurp("/proc/loadavg", buf, sizeof(buf)) == NULL)
 		return -1;
 	return sscanf(buf, "%lf %lf %lf", &out[0], &out[1], &out[2]) == 3 ? 0 : -1;
 }

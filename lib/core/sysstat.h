@@ -15,7 +15,7 @@ typedef struct ig_cpu_times {
 } ig_cpu_times;
 
 /* Parse the aggregate "cpu " line of /proc/stat text. 0, or -1 when absent
- * or malformed. */
+ * or malformed (or stat_text is NULL: unreadable). */
 int ig_sys_cpu_parse(const char *stat_text, ig_cpu_times *out);
 /* Read /proc/stat. 0 or -1. */
 int ig_sys_cpu_read(ig_cpu_times *out);
@@ -24,7 +24,8 @@ int ig_sys_cpu_read(ig_cpu_times *out);
 double ig_sys_cpu_percent(const ig_cpu_times *prev, const ig_cpu_times *cur);
 
 /* Used memory in percent, (MemTotal − MemAvailable) / MemTotal, from
- * /proc/meminfo text; -1 when the fields are missing. */
+ * /proc/meminfo text; -1 when the fields are missing (or meminfo_text is
+ * NULL: unreadable). */
 double ig_sys_mem_parse(const char *meminfo_text, uint64_t *total_bytes);
 /* The same from /proc/meminfo; -1 when unreadable. */
 double ig_sys_mem_percent(uint64_t *total_bytes);

@@ -32,6 +32,25 @@ void ig_db_setup(const char *conninfo, int timeout_ms, const char *application_n
 #define IG_SQL_UUID_OR_NULL(p) "CASE WHEN " p " ~" \
 	" '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN " p "::uuid END"
 
+/*
+ * A module's statements (DESIGN.md: an enum plus an array of their text),
+ * each named once. The module lists them as LIST(X), one X(SQL_NAME, "text")
+ * each, and IG_DB_STATEMENTS(LIST) declares the enum SQL_NAME, …, SQL__MAX
+ * and the array sql[] indexed by it:
+ *
+ *   #define STATEMENTS(X) \
+ *   	X(SQL_GET, "SELECT … WHERE id = $1") \
+ *   	X(SQL_DELETE, "DELETE FROM … WHERE id = $1")
+ *   IG_DB_STATEMENTS(STATEMENTS);
+ *
+ * and runs one as ig_db_exec(sql[SQL_GET], …).
+ */
+#define IG_DB_SQL_ENUM_(name, text) name,
+#define IG_DB_SQL_TEXT_(name, text) [name] = text,
+#define IG_DB_STATEMENTS(LIST) \
+	enum { LIST(IG_DB_SQL_ENUM_) SQL__MAX }; \
+	static const char *const sql[SQL__MAX] = { LIST(IG_DB_SQL_TEXT_) }
+
 #define IG_DB_IDEMPOTENT 0x1 /* safe to run again on a fresh connection */
 /* Not prepared: planned on each call with its values. For a statement of
  * optional filters ("$2 IS NULL OR col = $2"), whose cached generic plan

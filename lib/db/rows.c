@@ -132,3 +132,12 @@ ig_db_value(const char *sql, int nparams, const char *const *params, int flags, 
 
 	return ig_db_texts(sql, nparams, params, flags, one, err);
 }
+
+void
+ig_db_array_free(void *rows, int n, size_t size, const size_t *strs)
+{
+	for (int i = 0; rows != NULL && i < n; i++)
+		for (const size_t *s = strs; *s != IG_DB_STRS_END; s++)
+			free(*(char **)((char *)rows + (size_t)i * size + *s));
+	free(rows);
+}

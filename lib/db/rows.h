@@ -52,6 +52,17 @@ void *ig_db_rows(const char *sql, int nparams, const char *const *params, int fl
  */
 void *ig_db_array(PGresult *r, size_t size, void (*row)(PGresult *r, int i, void *elem), int *n);
 
+/* The malloc'ed string members of a row struct (ig_db_array's rows that
+ * hold more than fixed-size text), declared as data: IG_DB_STR(type,
+ * member), …, IG_DB_STRS_END. */
+#define IG_DB_STR(type, member) offsetof(type, member)
+#define IG_DB_STRS_END ((size_t)-1)
+
+/* Free an array of n rows (size bytes each), such as ig_db_array gives: each
+ * row's strs members (NULL or malloc'ed), then the array. rows may be
+ * NULL. */
+void ig_db_array_free(void *rows, int n, size_t size, const size_t *strs);
+
 /* ig_db_rows for a statement of at most one row, read into out (size
  * bytes, zeroed first). 0, 1 when there is no row, or -1 with err. */
 int ig_db_row(const char *sql, int nparams, const char *const *params, int flags, size_t size,

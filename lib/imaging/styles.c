@@ -49,6 +49,18 @@ posterize(ig_pixbuf *pb, int levels)
 		}
 }
 
+/* Each pixel of pb mixed with the same pixel of layer (a copy of pb
+ * transformed), by mix; frees layer. */
+static void
+mix_layer(ig_pixbuf *pb, ig_pixbuf *layer, void (*mix)(float *p, const float *l))
+{
+	size_t n = (size_t)pb->w * (size_t)pb->h * 4;
+
+	for (size_t i = 0; i < n; i += 4)
+		mix(pb->px + i, layer->px + i);
+	ig_pixbuf_free(layer);
+}
+
 static void
 st_posterize(ig_pixbuf *pb)
 {
@@ -58,20 +70,23 @@ st_posterize(ig_pixbuf *pb)
 /* Pencil sketch: grey, then a colour dodge of the grey by its blurred
  * negative — flat areas go white, edges stay dark. */
 static void
+dodge(float *p, const float *neg)
+{
+	float d = 255.0f - neg[0], v = d < 1.0f ? 255.0f : p[0] * 255.0f / d;
+
+	p[0] = p[1] = p[2] = v > 255 ? 255 : v;
+}
+
+static void
 st_sketch(ig_pixbuf *pb)
 {
-	size_t n = (size_t)pb->w * (size_t)pb->h * 4;
 	ig_pixbuf *neg;
 
 	ig_fx_grayscale(pb, 1.0f);
 	neg = ig_pixbuf_copy(pb);
 	ig_fx_invert(neg, 1.0f);
 	ig_pixbuf_blur(neg, 3.0f);
-	for (size_t i = 0; i < n; i += 4) {
-		float d = 255.0f - neg->px[i], v = d < 1.0f ? 255.0f : pb->px[i] * 255.0f / d;
-		pb->px[i] = pb->px[i + 1] = pb->px[i + 2] = v > 255 ? 255 : v;
-	}
-	ig_pixbuf_free(neg);
+	mix_layer(pb, neg, dodge);
 }
 
 /* Faded warm sepia with lowered contrast and a dark vignette. */
@@ -140,21 +155,24 @@ st_oil_painting(ig_pixbuf *pb)
 /* Watercolour: soft washes (blur, few tones) with pigment pooling at the
  * edges (darkened by the Sobel magnitude). */
 static void
+pool_pigment(float *p, const float *edge)
+{
+	float e = edge[0] * 0.35f;
+
+	for (int c = 0; c < 3; c++)
+		p[c] = p[c] - e + 10.0f;
+}
+
+static void
 st_watercolor(ig_pixbuf *pb)
 {
-	size_t n = (size_t)pb->w * (size_t)pb->h * 4;
 	ig_pixbuf *edge;
 
 	ig_pixbuf_blur(pb, 2.0f);
 	edge = ig_pixbuf_copy(pb);
 	ig_fx_edge(edge, 0.0f);
 	posterize(pb, 8);
-	for (size_t i = 0; i < n; i += 4) {
-		float e = edge->px[i] * 0.35f;
-		for (int c = 0; c < 3; c++)
-			pb->px[i + c] = pb->px[i + c] - e + 10.0f;
-	}
-	ig_pixbuf_free(edge);
+	mix_layer(pb, edge, pool_pigment);
 }
 
 static const struct {

@@ -48,100 +48,83 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	COL_Q, COL_R, COL_D, COL_F, COL_C, COL_STATE, COL_EACH, COL_KEY };
 
 /* Every statement of this module (batches, and jobs as a batch's items). */
-enum {
-	SQL_OWNED,
-	SQL_FAILED_ON_SERVER_KEY,
-	SQL_RETRY_FAILED,
-	SQL_ITEMS_OF_BATCH,
-	SQL_STATUS,
-	SQL_LIST,
-	SQL_ITEM_ENDED,
-	SQL_OPEN_ITEMS,
-	SQL_INSERT,
-	SQL_CANCEL,
-	SQL_STREAM_ITEMS,
-	SQL_IMAGES_OF_JOBS,
-	SQL_BATCH_IMAGES,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_OWNED] = "SELECT 1 FROM batches WHERE id = $1 AND user_id = $2",
-	[SQL_FAILED_ON_SERVER_KEY] =
-	"SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
-	" coalesce(sum(coalesce((request->>'count')::int, 1)), 0), coalesce(min(provider), '')"
-	" FROM jobs WHERE batch_id = $1 AND status = 'failed' AND key_source = 'server'",
-	[SQL_RETRY_FAILED] =
-	"WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(),"
-	"  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL,"
-	"  lease_until = NULL, cancel_requested = false"
-	"  WHERE batch_id = $1 AND status = 'failed' AND (key_source <> 'server' OR id = ANY($2::uuid[]))"
-	"  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n),"
-	" b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))"
-	" SELECT count(*), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0),"
-	" (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM (SELECT provider FROM r LIMIT 1) x)"
-	" FROM r",
-	[SQL_ITEMS_OF_BATCH] =
-	"SELECT j.item_index, j.request->>'prompt', j.status, j.attempts, j.error_code, j.error_message, "
-	TS("j.started_at") ", " TS("j.finished_at") ","
-	" coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename,"
-	"  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)"
-	"  FROM images i WHERE i.job_id = j.id), '[]')"
-	" FROM jobs j WHERE j.batch_id = $1 ORDER BY j.item_index",
-	[SQL_STATUS] = "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM " WHERE b.id = $1",
-	/* The caller's batches newest first, the status filter before the
-	 * LIMIT; $3, $4 the (created_at, id) of the page's cursor. */
-	[SQL_LIST] = "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM
-	" WHERE b.user_id = $1 AND ($2::text IS NULL OR s.state = $2::text)"
-	" AND ($3::timestamptz IS NULL OR (b.created_at, b.id) < ($3::timestamptz, $4::uuid))"
-	" ORDER BY b.created_at DESC, b.id DESC LIMIT $5::int",
-	/* Close the batch when nothing of it is left to run, and wake its
-	 * listeners either way. */
-	[SQL_ITEM_ENDED] =
-	"WITH c AS (UPDATE batches SET completed_at ="
-	"  coalesce((SELECT max(finished_at) FROM jobs WHERE batch_id = $1), now())"
-	"  WHERE id = $1 AND completed_at IS NULL"
-	"  AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))"
-	"  RETURNING callback_url, webhook_per_item)"
-	" SELECT pg_notify('" IG_BATCH_CHANNEL "', $1::text), (SELECT count(*) FROM c),"
-	" (SELECT callback_url FROM c),"
-	" coalesce((SELECT webhook_per_item FROM batches WHERE id = $1), false),"
-	" (SELECT callback_url FROM batches WHERE id = $1)",
-	[SQL_OPEN_ITEMS] =
-	"SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL AND status IN ('queued', 'running')",
-	/* The batch and every item in one statement: all or nothing. */
-	[SQL_INSERT] =
-	"WITH b AS (INSERT INTO batches (id, user_id, name, total, settings, callback_url,"
-	"  webhook_per_item) VALUES ($1, $2, $3, $4::int, $5::jsonb, $6, $7::bool) RETURNING id),"
-	" i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, key_id, key_nonce,"
-	"  key_sealed, priority, batch_id, item_index, fair_seq)"
-	"  SELECT $2, $9, $10, t.value, $11, $12::uuid, $13::bytea, $14::bytea, 0, (SELECT id FROM b),"
-	"  (t.ord - 1)::int, (t.ord - 1)::int FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS t(value, ord)"
-	"  RETURNING 1)"
-	" SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)",
-	[SQL_CANCEL] =
-	"WITH q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled',"
-	"  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id),"
-	" rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id),"
-	" b AS (UPDATE batches SET canceled = canceled OR EXISTS (SELECT 1 FROM q) OR EXISTS (SELECT 1 FROM rn),"
-	"  completed_at = CASE WHEN NOT EXISTS (SELECT 1 FROM rn) THEN coalesce(completed_at, now()) END"
-	"  WHERE id = $1)"
-	" SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn),"
-	" (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn),"
-	" pg_notify('" IG_BATCH_CHANNEL "', $1::text)",
-	/* Every item of the batch; ended ones first, in the order they ended. */
-	[SQL_STREAM_ITEMS] =
-	"SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id"
-	" FROM jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index",
-	[SQL_IMAGES_OF_JOBS] =
-	"SELECT job_id::text, id, filename FROM images WHERE job_id = ANY($1::uuid[])"
-	" ORDER BY job_id, idx",
-	[SQL_BATCH_IMAGES] =
-	"SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model,"
-	" extract(epoch FROM i.created_at)::bigint"
-	" FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = $1"
-	" ORDER BY j.item_index, i.idx",
-};
+#define STATEMENTS(X) \
+	X(SQL_OWNED, "SELECT 1 FROM batches WHERE id = $1 AND user_id = $2") \
+	X(SQL_FAILED_ON_SERVER_KEY, \
+	    "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')," \
+	    " coalesce(sum(coalesce((request->>'count')::int, 1)), 0), coalesce(min(provider), '')" \
+	    " FROM jobs WHERE batch_id = $1 AND status = 'failed' AND key_source = 'server'") \
+	X(SQL_RETRY_FAILED, \
+	    "WITH r AS (UPDATE jobs SET status = 'queued', attempts = 0, run_after = now()," \
+	    "  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL," \
+	    "  lease_until = NULL, cancel_requested = false" \
+	    "  WHERE batch_id = $1 AND status = 'failed' AND (key_source <> 'server' OR id = ANY($2::uuid[]))" \
+	    "  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n)," \
+	    " b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))" \
+	    " SELECT count(*), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0)," \
+	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM (SELECT provider FROM r LIMIT 1) x)" \
+	    " FROM r") \
+	X(SQL_ITEMS_OF_BATCH, \
+	    "SELECT j.item_index, j.request->>'prompt', j.status, j.attempts, j.error_code, j.error_message, " \
+	    TS("j.started_at") ", " TS("j.finished_at") "," \
+	    " coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename," \
+	    "  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)" \
+	    "  FROM images i WHERE i.job_id = j.id), '[]')" \
+	    " FROM jobs j WHERE j.batch_id = $1 ORDER BY j.item_index") \
+	X(SQL_STATUS, "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM " WHERE b.id = $1") \
+	/* The caller's batches newest first, the status filter before the \
+	 * LIMIT; $3, $4 the (created_at, id) of the page's cursor. */ \
+	X(SQL_LIST, "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM \
+	    " WHERE b.user_id = $1 AND ($2::text IS NULL OR s.state = $2::text)" \
+	    " AND ($3::timestamptz IS NULL OR (b.created_at, b.id) < ($3::timestamptz, $4::uuid))" \
+	    " ORDER BY b.created_at DESC, b.id DESC LIMIT $5::int") \
+	/* Close the batch when nothing of it is left to run, and wake its \
+	 * listeners either way. */ \
+	X(SQL_ITEM_ENDED, \
+	    "WITH c AS (UPDATE batches SET completed_at =" \
+	    "  coalesce((SELECT max(finished_at) FROM jobs WHERE batch_id = $1), now())" \
+	    "  WHERE id = $1 AND completed_at IS NULL" \
+	    "  AND NOT EXISTS (SELECT 1 FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running'))" \
+	    "  RETURNING callback_url, webhook_per_item)" \
+	    " SELECT pg_notify('" IG_BATCH_CHANNEL "', $1::text), (SELECT count(*) FROM c)," \
+	    " (SELECT callback_url FROM c)," \
+	    " coalesce((SELECT webhook_per_item FROM batches WHERE id = $1), false)," \
+	    " (SELECT callback_url FROM batches WHERE id = $1)") \
+	X(SQL_OPEN_ITEMS, \
+	    "SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL AND status IN ('queued', 'running')") \
+	/* The batch and every item in one statement: all or nothing. */ \
+	X(SQL_INSERT, \
+	    "WITH b AS (INSERT INTO batches (id, user_id, name, total, settings, callback_url," \
+	    "  webhook_per_item) VALUES ($1, $2, $3, $4::int, $5::jsonb, $6, $7::bool) RETURNING id)," \
+	    " i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, key_id, key_nonce," \
+	    "  key_sealed, priority, batch_id, item_index, fair_seq)" \
+	    "  SELECT $2, $9, $10, t.value, $11, $12::uuid, $13::bytea, $14::bytea, 0, (SELECT id FROM b)," \
+	    "  (t.ord - 1)::int, (t.ord - 1)::int FROM jsonb_array_elements($8::jsonb) WITH ORDINALITY AS t(value, ord)" \
+	    "  RETURNING 1)" \
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)") \
+	X(SQL_CANCEL, \
+	    "WITH q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled'," \
+	    "  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id)," \
+	    " rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id)," \
+	    " b AS (UPDATE batches SET canceled = canceled OR EXISTS (SELECT 1 FROM q) OR EXISTS (SELECT 1 FROM rn)," \
+	    "  completed_at = CASE WHEN NOT EXISTS (SELECT 1 FROM rn) THEN coalesce(completed_at, now()) END" \
+	    "  WHERE id = $1)" \
+	    " SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn)," \
+	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn)," \
+	    " pg_notify('" IG_BATCH_CHANNEL "', $1::text)") \
+	/* Every item of the batch; ended ones first, in the order they ended. */ \
+	X(SQL_STREAM_ITEMS, \
+	    "SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id" \
+	    " FROM jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index") \
+	X(SQL_IMAGES_OF_JOBS, \
+	    "SELECT job_id::text, id, filename FROM images WHERE job_id = ANY($1::uuid[])" \
+	    " ORDER BY job_id, idx") \
+	X(SQL_BATCH_IMAGES, \
+	    "SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model," \
+	    " extract(epoch FROM i.created_at)::bigint" \
+	    " FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = $1" \
+	    " ORDER BY j.item_index, i.idx")
+IG_DB_STATEMENTS(STATEMENTS);
 
 static int
 is_uuid(const char *s)
@@ -455,11 +438,10 @@ ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err)
 void
 ig_batch_items_free(ig_batch_item *items, int n)
 {
-	for (int i = 0; items != NULL && i < n; i++) {
-		free(items[i].error_code);
-		free(items[i].error_message);
-	}
-	free(items);
+	static const size_t strs[] = { IG_DB_STR(ig_batch_item, error_code),
+		IG_DB_STR(ig_batch_item, error_message), IG_DB_STRS_END };
+
+	ig_db_array_free(items, n, sizeof(*items), strs);
 }
 
 json_object *
@@ -526,11 +508,8 @@ ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err)
 void
 ig_batch_images_free(ig_batch_image *ims, int n)
 {
-	for (int i = 0; ims != NULL && i < n; i++) {
-		free(ims[i].filename);
-		free(ims[i].prompt);
-		free(ims[i].provider);
-		free(ims[i].model);
-	}
-	free(ims);
+	static const size_t strs[] = { IG_DB_STR(ig_batch_image, filename), IG_DB_STR(ig_batch_image, prompt),
+		IG_DB_STR(ig_batch_image, provider), IG_DB_STR(ig_batch_image, model), IG_DB_STRS_END };
+
+	ig_db_array_free(ims, n, sizeof(*ims), strs);
 }

@@ -7,56 +7,49 @@
 
 #include "lib/core/util.h"
 #include "lib/db/db.h"
+#include "lib/db/rows.h"
 #include "lib/jobs/idem.h"
 
 #define EXPIRED "created_at < now() - interval '" IG_IDEM_TTL "'"
 #define THIS_KEY "scope = $1 AND route = $2 AND key = $3"
 
-enum {
-	SQL_CLAIM,
-	SQL_GET,
-	SQL_BIND,
-	SQL_STORE,
-	SQL_FORGET,
-};
+#define STATEMENTS(X) \
+	/* The sweep leaves k's own row to the upsert: one statement must not \
+	 * modify the same row twice. */ \
+	X(SQL_CLAIM, "WITH swept AS (DELETE FROM idempotency_keys WHERE " EXPIRED " AND NOT (" THIS_KEY "))" \
+	    " INSERT INTO idempotency_keys (scope, route, key, request_hash) VALUES ($1, $2, $3, $4)" \
+	    " ON CONFLICT (scope, route, key) DO UPDATE SET request_hash = EXCLUDED.request_hash," \
+	    "  status = NULL, response = NULL, job_id = NULL, cached = false, created_at = now()" \
+	    " WHERE idempotency_keys." EXPIRED " RETURNING 1") \
+	X(SQL_GET, "SELECT k.request_hash, k.status, k.response, k.job_id, k.cached, j.status," \
+	    " coalesce(j.error_code, ''), coalesce(j.error_message, ''), j.provider, j.model" \
+	    " FROM idempotency_keys k LEFT JOIN jobs j ON j.id = k.job_id" \
+	    " WHERE k.scope = $1 AND k.route = $2 AND k.key = $3 AND NOT k." EXPIRED) \
+	X(SQL_BIND, "UPDATE idempotency_keys SET job_id = $4, cached = $5::boolean WHERE " THIS_KEY) \
+	X(SQL_STORE, "UPDATE idempotency_keys SET status = $4::int, response = $5::jsonb WHERE " THIS_KEY) \
+	X(SQL_FORGET, "DELETE FROM idempotency_keys k WHERE " THIS_KEY \
+	    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = k.job_id AND j.status IN ('queued', 'running', 'succeeded'))")
+IG_DB_STATEMENTS(STATEMENTS);
 
-static const char *const sql[] = {
-	/* The sweep leaves k's own row to the upsert: one statement must not
-	 * modify the same row twice. */
-	[SQL_CLAIM] = "WITH swept AS (DELETE FROM idempotency_keys WHERE " EXPIRED " AND NOT (" THIS_KEY "))"
-	    " INSERT INTO idempotency_keys (scope, route, key, request_hash) VALUES ($1, $2, $3, $4)"
-	    " ON CONFLICT (scope, route, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-	    "  status = NULL, response = NULL, job_id = NULL, cached = false, created_at = now()"
-	    " WHERE idempotency_keys." EXPIRED " RETURNING 1",
-	[SQL_GET] = "SELECT k.request_hash, k.status, k.response, k.job_id, k.cached, j.status,"
-	    " coalesce(j.error_code, ''), coalesce(j.error_message, ''), j.provider, j.model"
-	    " FROM idempotency_keys k LEFT JOIN jobs j ON j.id = k.job_id"
-	    " WHERE k.scope = $1 AND k.route = $2 AND k.key = $3 AND NOT k." EXPIRED,
-	[SQL_BIND] = "UPDATE idempotency_keys SET job_id = $4, cached = $5::boolean WHERE " THIS_KEY,
-	[SQL_STORE] = "UPDATE idempotency_keys SET status = $4::int, response = $5::jsonb WHERE " THIS_KEY,
-	[SQL_FORGET] = "DELETE FROM idempotency_keys k WHERE " THIS_KEY
-	    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = k.job_id AND j.status IN ('queued', 'running', 'succeeded'))",
-};
-
-static PGresult *
-run(int which, const ig_idemkey *k, const char *a, const char *b, ig_err *err)
+/* The parameters of k's statements into p: scope, route, key, then a and
+ * b when given. Returns their count. */
+static int
+params(const ig_idemkey *k, const char *a, const char *b, const char *p[5])
 {
-	const char *p[5] = { k->scope, k->route, k->key, a, b };
-
-	return ig_db_exec(sql[which], b ? 5 : a ? 4 : 3, p, 0, err);
+	p[0] = k->scope;
+	p[1] = k->route;
+	p[2] = k->key;
+	p[3] = a;
+	p[4] = b;
+	return b ? 5 : a ? 4 : 3;
 }
 
 int
 ig_idemkey_claim(const ig_idemkey *k, const char *hash, ig_err *err)
 {
-	PGresult *r = run(SQL_CLAIM, k, hash, NULL, err);
-	int claimed;
+	const char *p[5];
 
-	if (r == NULL)
-		return -1;
-	claimed = PQntuples(r) == 1;
-	PQclear(r);
-	return claimed;
+	return ig_db_any(sql[SQL_CLAIM], params(k, hash, NULL, p), p, 0, err);
 }
 
 static void
@@ -68,7 +61,8 @@ copy(char *dst, size_t len, PGresult *r, int c)
 int
 ig_idemkey_get(const ig_idemkey *k, ig_idem_rec *rec, ig_err *err)
 {
-	PGresult *r = run(SQL_GET, k, NULL, NULL, err);
+	const char *p[5];
+	PGresult *r = ig_db_exec(sql[SQL_GET], params(k, NULL, NULL, p), p, 0, err);
 
 	memset(rec, 0, sizeof(*rec));
 	if (r == NULL)
@@ -91,32 +85,28 @@ ig_idemkey_get(const ig_idemkey *k, ig_idem_rec *rec, ig_err *err)
 	return 1;
 }
 
-static int
-done(PGresult *r)
-{
-	if (r == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
-}
-
 int
 ig_idemkey_bind_job(const ig_idemkey *k, const char *job_id, int cached, ig_err *err)
 {
-	return done(run(SQL_BIND, k, job_id, cached ? "true" : "false", err));
+	const char *p[5];
+
+	return ig_db_run(sql[SQL_BIND], params(k, job_id, cached ? "true" : "false", p), p, 0, err);
 }
 
 int
 ig_idemkey_store(const ig_idemkey *k, int status, const char *json, ig_err *err)
 {
 	char st[16];
+	const char *p[5];
 
 	snprintf(st, sizeof(st), "%d", status);
-	return done(run(SQL_STORE, k, st, json, err));
+	return ig_db_run(sql[SQL_STORE], params(k, st, json, p), p, 0, err);
 }
 
 int
 ig_idemkey_forget(const ig_idemkey *k, ig_err *err)
 {
-	return done(run(SQL_FORGET, k, NULL, NULL, err));
+	const char *p[5];
+
+	return ig_db_run(sql[SQL_FORGET], params(k, NULL, NULL, p), p, 0, err);
 }

@@ -11,21 +11,14 @@
 #include "lib/jobs/job.h"
 
 /* Every statement of this module. */
-enum {
-	SQL_STATE,
-	SQL_CACHED,
-	SQL_CANCEL_ASKED,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_STATE] = "SELECT status, coalesce(error_code, ''), coalesce(error_message, '') FROM jobs WHERE id = $1",
-	[SQL_CACHED] = "SELECT j.id FROM jobs j WHERE j.cache_key = $1 AND j.status = 'succeeded'"
-	" AND j.user_id IS NOT DISTINCT FROM $2::uuid"
-	" AND (SELECT count(*) FROM images i WHERE i.job_id = j.id) = $3::int"
-	" ORDER BY j.finished_at DESC LIMIT 1",
-	[SQL_CANCEL_ASKED] = "SELECT id FROM jobs WHERE runner_id = $1 AND status = 'running' AND cancel_requested",
-};
+#define STATEMENTS(X) \
+	X(SQL_STATE, "SELECT status, coalesce(error_code, ''), coalesce(error_message, '') FROM jobs WHERE id = $1") \
+	X(SQL_CACHED, "SELECT j.id FROM jobs j WHERE j.cache_key = $1 AND j.status = 'succeeded'" \
+	    " AND j.user_id IS NOT DISTINCT FROM $2::uuid" \
+	    " AND (SELECT count(*) FROM images i WHERE i.job_id = j.id) = $3::int" \
+	    " ORDER BY j.finished_at DESC LIMIT 1") \
+	X(SQL_CANCEL_ASKED, "SELECT id FROM jobs WHERE runner_id = $1 AND status = 'running' AND cancel_requested")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* Where the columns of SQL_STATE go. */
 #define C(member) IG_DB_COL(ig_job_state, member)

@@ -20,103 +20,81 @@
 
 /* Every statement of this module (jobs, runners, and the batch row a job
  * touches; a stored key is opened by lib/auth/provider_key.c). */
-enum {
-	SQL_JOB_ENQUEUE,
-	SQL_RUNNER_REGISTER,
-	SQL_RUNNER_UNREGISTER,
-	SQL_RUNNER_LIVE_ON_HOST,
-	SQL_RUNNER_HEARTBEAT,
-	SQL_LEASE_RENEW,
-	SQL_JOBS_REQUEUE_EXPIRED,
-	SQL_RUNNERS_PURGE_STALE,
-	SQL_JOB_CLAIM,
-	SQL_BATCH_STARTED,
-	SQL_JOB_SUCCEED,
-	SQL_JOB_FAIL,
-	SQL_JOB_CANCEL,
-	SQL_JOB_CANCEL_REQUESTED,
-	SQL_JOB_RELEASE,
-	SQL_RUNNERS_LIVE,
-	SQL_JOBS_BY_STATUS,
-	SQL_JOBS_LAST_OUTCOMES,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_JOB_ENQUEUE] =
-	"WITH j AS (INSERT INTO jobs (id, user_id, provider, model, request, key_source, key_id,"
-	" key_nonce, key_sealed, cache_key, priority)"
-	" VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::bytea, $9::bytea, $10, $11::int) RETURNING provider)"
-	" SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider) FROM j",
-	[SQL_RUNNER_REGISTER] =
-	"INSERT INTO runners (hostname, pid, version) VALUES ($1, $2::int, $3) RETURNING id",
-	[SQL_RUNNER_UNREGISTER] =
-	"DELETE FROM runners WHERE id = $1",
-	[SQL_RUNNER_LIVE_ON_HOST] =
-	"SELECT count(*) FROM runners WHERE hostname = $1"
-	" AND heartbeat_at > now() - make_interval(secs => $2::int)",
-	[SQL_RUNNER_HEARTBEAT] =
-	"UPDATE runners SET heartbeat_at = now() WHERE id = $1",
-	[SQL_LEASE_RENEW] =
-	"UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
-	" WHERE runner_id = $1 AND status = 'running' AND id = ANY ($3::uuid[])",
-	[SQL_JOBS_REQUEUE_EXPIRED] =
-	"WITH x AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
-	"  error_code = 'runner_lost', error_message = 'the runner holding this job stopped answering'"
-	"  WHERE status = 'running' AND lease_until < now() RETURNING provider)"
-	" SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM x) FROM x",
-	[SQL_RUNNERS_PURGE_STALE] =
-	"DELETE FROM runners WHERE heartbeat_at < now() - interval '1 hour'",
-	[SQL_JOB_CLAIM] =
-	"UPDATE jobs SET status = 'running', runner_id = $1,"
-	" lease_until = now() + make_interval(secs => $3::int),"
-	" started_at = coalesce(started_at, now()), attempts = attempts + 1"
-	" WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now()"
-	"  AND NOT (provider = ANY ($2::text[]))"
-	"  ORDER BY priority DESC, fair_seq, run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	" RETURNING id, coalesce(user_id::text, ''), provider, model, request, key_source,"
-	" coalesce(key_id::text, ''), key_nonce, key_sealed, coalesce(cache_key, ''), attempts, max_attempts,"
-	" coalesce(batch_id::text, ''), coalesce(item_index, 0)",
-	[SQL_BATCH_STARTED] =
-	"UPDATE batches SET started_at = now() WHERE id = $1 AND started_at IS NULL",
-	/* The four below update a job this runner holds and, when it left the
-	 * running state for good, notify the waiting producer. */
-	[SQL_JOB_SUCCEED] =
-	"WITH j AS (UPDATE jobs SET status = 'succeeded', finished_at = now(),"
-	" lease_until = NULL, error_code = NULL, error_message = NULL"
-	" WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
-	" SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j"
-	" WHERE status IN ('succeeded', 'failed', 'canceled')",
-	[SQL_JOB_FAIL] =
-	"WITH j AS (UPDATE jobs SET status = 'failed', finished_at = now(),"
-	" lease_until = NULL, error_code = $3, error_message = $4"
-	" WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
-	" SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j"
-	" WHERE status IN ('succeeded', 'failed', 'canceled')",
-	[SQL_JOB_CANCEL] =
-	"WITH j AS (UPDATE jobs SET status = 'canceled', finished_at = now(),"
-	" lease_until = NULL, error_code = 'canceled', error_message = 'the batch was canceled'"
-	" WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
-	" SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j"
-	" WHERE status IN ('succeeded', 'failed', 'canceled')",
-	[SQL_JOB_CANCEL_REQUESTED] =
-	"SELECT cancel_requested FROM jobs WHERE id = $1",
-	[SQL_JOB_RELEASE] =
-	"WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL,"
-	" attempts = greatest(attempts - 1, 0)"
-	" WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)"
-	" SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j",
-	[SQL_RUNNERS_LIVE] =
-	"SELECT hostname, pid,"
-	" to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM runners"
-	" WHERE heartbeat_at > now() - make_interval(secs => $1::int) ORDER BY hostname, pid",
-	[SQL_JOBS_BY_STATUS] =
-	"SELECT status, count(*) FROM jobs GROUP BY status",
-	[SQL_JOBS_LAST_OUTCOMES] =
-	"SELECT DISTINCT ON (provider) provider, status, coalesce(error_code, ''),"
-	" to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-	" FROM jobs WHERE finished_at IS NOT NULL ORDER BY provider, finished_at DESC",
-};
+#define STATEMENTS(X) \
+	X(SQL_JOB_ENQUEUE, \
+	    "WITH j AS (INSERT INTO jobs (id, user_id, provider, model, request, key_source, key_id," \
+	    " key_nonce, key_sealed, cache_key, priority)" \
+	    " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::bytea, $9::bytea, $10, $11::int) RETURNING provider)" \
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider) FROM j") \
+	X(SQL_RUNNER_REGISTER, \
+	    "INSERT INTO runners (hostname, pid, version) VALUES ($1, $2::int, $3) RETURNING id") \
+	X(SQL_RUNNER_UNREGISTER, \
+	    "DELETE FROM runners WHERE id = $1") \
+	X(SQL_RUNNER_LIVE_ON_HOST, \
+	    "SELECT count(*) FROM runners WHERE hostname = $1" \
+	    " AND heartbeat_at > now() - make_interval(secs => $2::int)") \
+	X(SQL_RUNNER_HEARTBEAT, \
+	    "UPDATE runners SET heartbeat_at = now() WHERE id = $1") \
+	X(SQL_LEASE_RENEW, \
+	    "UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)" \
+	    " WHERE runner_id = $1 AND status = 'running' AND id = ANY ($3::uuid[])") \
+	X(SQL_JOBS_REQUEUE_EXPIRED, \
+	    "WITH x AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL," \
+	    "  error_code = 'runner_lost', error_message = 'the runner holding this job stopped answering'" \
+	    "  WHERE status = 'running' AND lease_until < now() RETURNING provider)" \
+	    " SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM x) FROM x") \
+	X(SQL_RUNNERS_PURGE_STALE, \
+	    "DELETE FROM runners WHERE heartbeat_at < now() - interval '1 hour'") \
+	X(SQL_JOB_CLAIM, \
+	    "UPDATE jobs SET status = 'running', runner_id = $1," \
+	    " lease_until = now() + make_interval(secs => $3::int)," \
+	    " started_at = coalesce(started_at, now()), attempts = attempts + 1" \
+	    " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now()" \
+	    "  AND NOT (provider = ANY ($2::text[]))" \
+	    "  ORDER BY priority DESC, fair_seq, run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)" \
+	    " RETURNING id, coalesce(user_id::text, ''), provider, model, request, key_source," \
+	    " coalesce(key_id::text, ''), key_nonce, key_sealed, coalesce(cache_key, ''), attempts, max_attempts," \
+	    " coalesce(batch_id::text, ''), coalesce(item_index, 0)") \
+	X(SQL_BATCH_STARTED, \
+	    "UPDATE batches SET started_at = now() WHERE id = $1 AND started_at IS NULL") \
+	/* The four below update a job this runner holds and, when it left the \
+	 * running state for good, notify the waiting producer. */ \
+	X(SQL_JOB_SUCCEED, \
+	    "WITH j AS (UPDATE jobs SET status = 'succeeded', finished_at = now()," \
+	    " lease_until = NULL, error_code = NULL, error_message = NULL" \
+	    " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)" \
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
+	    " WHERE status IN ('succeeded', 'failed', 'canceled')") \
+	X(SQL_JOB_FAIL, \
+	    "WITH j AS (UPDATE jobs SET status = 'failed', finished_at = now()," \
+	    " lease_until = NULL, error_code = $3, error_message = $4" \
+	    " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)" \
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
+	    " WHERE status IN ('succeeded', 'failed', 'canceled')") \
+	X(SQL_JOB_CANCEL, \
+	    "WITH j AS (UPDATE jobs SET status = 'canceled', finished_at = now()," \
+	    " lease_until = NULL, error_code = 'canceled', error_message = 'the batch was canceled'" \
+	    " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)" \
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
+	    " WHERE status IN ('succeeded', 'failed', 'canceled')") \
+	X(SQL_JOB_CANCEL_REQUESTED, \
+	    "SELECT cancel_requested FROM jobs WHERE id = $1") \
+	X(SQL_JOB_RELEASE, \
+	    "WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL," \
+	    " attempts = greatest(attempts - 1, 0)" \
+	    " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)" \
+	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', id::text) FROM j") \
+	X(SQL_RUNNERS_LIVE, \
+	    "SELECT hostname, pid," \
+	    " to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM runners" \
+	    " WHERE heartbeat_at > now() - make_interval(secs => $1::int) ORDER BY hostname, pid") \
+	X(SQL_JOBS_BY_STATUS, \
+	    "SELECT status, count(*) FROM jobs GROUP BY status") \
+	X(SQL_JOBS_LAST_OUTCOMES, \
+	    "SELECT DISTINCT ON (provider) provider, status, coalesce(error_code, '')," \
+	    " to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" \
+	    " FROM jobs WHERE finished_at IS NOT NULL ORDER BY provider, finished_at DESC")
+IG_DB_STATEMENTS(STATEMENTS);
 
 void
 ig_job_free(ig_job *j)

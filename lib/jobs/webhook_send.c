@@ -30,52 +30,40 @@
 
 /* Every statement of this module (tables webhook_secrets and
  * webhook_deliveries). */
-enum {
-	SQL_SECRET_REPLACE,
-	SQL_SECRET_CREATE,
-	SQL_SECRET_READ,
-	SQL_RECORD_FAILURE,
-	SQL_CLAIM,
-	SQL_DELIVERED,
-	SQL_QUEUE_ITEM,
-	SQL_QUEUE_COMPLETED,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_SECRET_REPLACE] =
-	"INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)"
-	" ON CONFLICT (user_id) DO UPDATE SET nonce = EXCLUDED.nonce,"
-	" ciphertext = EXCLUDED.ciphertext, created_at = now()",
-	[SQL_SECRET_CREATE] =
-	"INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)"
-	" ON CONFLICT (user_id) DO NOTHING",
-	[SQL_SECRET_READ] = "SELECT nonce, ciphertext FROM webhook_secrets WHERE user_id = $1::uuid",
-	[SQL_RECORD_FAILURE] =
-	"UPDATE webhook_deliveries SET attempts = attempts + 1,"
-	" last_error = CASE WHEN attempts + 1 >= $3::int"
-	"   THEN 'gave up after ' || (attempts + 1) || ' attempts; last: ' || $2 ELSE $2 END,"
-	" next_at = CASE WHEN attempts + 1 >= $3::int THEN 'infinity'::timestamptz"
-	"   ELSE now() + $4::bigint * interval '1 millisecond' END"
-	" WHERE id = $1::uuid",
-	[SQL_CLAIM] =
-	"WITH due AS (SELECT id FROM webhook_deliveries"
-	"   WHERE delivered_at IS NULL AND next_at <= now()"
-	"   ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	" UPDATE webhook_deliveries d SET next_at = now() + interval '" CLAIM_SECONDS " seconds'"
-	" FROM due, batches b WHERE d.id = due.id AND b.id = d.batch_id"
-	" RETURNING d.id, d.payload::text, d.attempts, b.callback_url, b.user_id, d.event",
-	[SQL_DELIVERED] =
-	"UPDATE webhook_deliveries SET delivered_at = now(), attempts = attempts + 1,"
-	" last_error = NULL WHERE id = $1::uuid",
-	/* The item's own state, read when it is queued. */
-	[SQL_QUEUE_ITEM] =
-	"INSERT INTO webhook_deliveries (batch_id, event, payload)"
-	" SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text,"
-	"  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid",
-	[SQL_QUEUE_COMPLETED] =
-	"INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)",
-};
+#define STATEMENTS(X) \
+	X(SQL_SECRET_REPLACE, \
+	    "INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)" \
+	    " ON CONFLICT (user_id) DO UPDATE SET nonce = EXCLUDED.nonce," \
+	    " ciphertext = EXCLUDED.ciphertext, created_at = now()") \
+	X(SQL_SECRET_CREATE, \
+	    "INSERT INTO webhook_secrets (user_id, nonce, ciphertext) VALUES ($1::uuid, $2, $3)" \
+	    " ON CONFLICT (user_id) DO NOTHING") \
+	X(SQL_SECRET_READ, "SELECT nonce, ciphertext FROM webhook_secrets WHERE user_id = $1::uuid") \
+	X(SQL_RECORD_FAILURE, \
+	    "UPDATE webhook_deliveries SET attempts = attempts + 1," \
+	    " last_error = CASE WHEN attempts + 1 >= $3::int" \
+	    "   THEN 'gave up after ' || (attempts + 1) || ' attempts; last: ' || $2 ELSE $2 END," \
+	    " next_at = CASE WHEN attempts + 1 >= $3::int THEN 'infinity'::timestamptz" \
+	    "   ELSE now() + $4::bigint * interval '1 millisecond' END" \
+	    " WHERE id = $1::uuid") \
+	X(SQL_CLAIM, \
+	    "WITH due AS (SELECT id FROM webhook_deliveries" \
+	    "   WHERE delivered_at IS NULL AND next_at <= now()" \
+	    "   ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED)" \
+	    " UPDATE webhook_deliveries d SET next_at = now() + interval '" CLAIM_SECONDS " seconds'" \
+	    " FROM due, batches b WHERE d.id = due.id AND b.id = d.batch_id" \
+	    " RETURNING d.id, d.payload::text, d.attempts, b.callback_url, b.user_id, d.event") \
+	X(SQL_DELIVERED, \
+	    "UPDATE webhook_deliveries SET delivered_at = now(), attempts = attempts + 1," \
+	    " last_error = NULL WHERE id = $1::uuid") \
+	/* The item's own state, read when it is queued. */ \
+	X(SQL_QUEUE_ITEM, \
+	    "INSERT INTO webhook_deliveries (batch_id, event, payload)" \
+	    " SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text," \
+	    "  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid") \
+	X(SQL_QUEUE_COMPLETED, \
+	    "INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* ------------------------------------------------------------------ */
 /* Secrets */
@@ -122,23 +110,17 @@ secret_open(PGresult *r, char out[IG_WEBHOOK_SECRET_MAX], ig_err *err)
 static int
 secret_store(const char *user_id, const char *secret, int replace, ig_err *err)
 {
-	unsigned char nonce[IG_SECRETBOX_NONCE], *ct = NULL;
-	size_t ctlen;
-	char nonce_hex[2 * IG_SECRETBOX_NONCE + 3], *ct_hex;
+	ig_sealed_text st;
 	const char *p[3];
 	int rc;
 
-	if (ig_secretbox_seal(secret, strlen(secret), nonce, &ct, &ctlen) != 0)
-		return ig_err_set(err, IG_E_INTERNAL, NULL, "internal error");
-	ig_bytea_hex(nonce, sizeof(nonce), nonce_hex);
-	ct_hex = ig_xmalloc(2 * ctlen + 3);
-	ig_bytea_hex(ct, ctlen, ct_hex);
+	if (ig_secretbox_seal_text(secret, &st, err) != 0)
+		return -1;
 	p[0] = user_id;
-	p[1] = nonce_hex;
-	p[2] = ct_hex;
+	p[1] = st.nonce;
+	p[2] = st.ct;
 	rc = ig_db_run(sql[replace ? SQL_SECRET_REPLACE : SQL_SECRET_CREATE], 3, p, 0, err);
-	free(ct);
-	free(ct_hex);
+	ig_sealed_text_free(&st);
 	return rc;
 }
 

@@ -11,20 +11,13 @@
 #include "lib/prompts/conversation.h"
 
 /* Every statement of this module. */
-enum {
-	SQL_OWNED,
-	SQL_HISTORY,
-	SQL_APPEND,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_OWNED] = "SELECT 1 FROM assistant_messages WHERE conversation_id = $1 AND user_id = $2 LIMIT 1",
-	[SQL_HISTORY] = "SELECT role, content FROM (SELECT id, role, content FROM assistant_messages"
-	" WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::int) t ORDER BY id",
-	[SQL_APPEND] = "INSERT INTO assistant_messages (conversation_id, user_id, role, content, source)"
-	" VALUES ($1, $2, $3, $4, $5)",
-};
+#define STATEMENTS(X) \
+	X(SQL_OWNED, "SELECT 1 FROM assistant_messages WHERE conversation_id = $1 AND user_id = $2 LIMIT 1") \
+	X(SQL_HISTORY, "SELECT role, content FROM (SELECT id, role, content FROM assistant_messages" \
+	    " WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2::int) t ORDER BY id") \
+	X(SQL_APPEND, "INSERT INTO assistant_messages (conversation_id, user_id, role, content, source)" \
+	    " VALUES ($1, $2, $3, $4, $5)")
+IG_DB_STATEMENTS(STATEMENTS);
 
 int
 ig_conv_owned(const char *conv, const char *user_id, ig_err *err)
@@ -61,9 +54,9 @@ ig_conv_history(const char *conv, int limit, ig_conv_turn **out, int *n, ig_err 
 void
 ig_conv_turns_free(ig_conv_turn *t, int n)
 {
-	for (int i = 0; t != NULL && i < n; i++)
-		free(t[i].content);
-	free(t);
+	static const size_t strs[] = { IG_DB_STR(ig_conv_turn, content), IG_DB_STRS_END };
+
+	ig_db_array_free(t, n, sizeof(*t), strs);
 }
 
 int

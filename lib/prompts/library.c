@@ -13,31 +13,24 @@
 #include "lib/prompts/library.h"
 
 /* Every statement of this module. */
-enum {
-	SQL_SUGGESTIONS,
-	SQL_RECENT,
-	SQL_DURATIONS,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_SUGGESTIONS] =
-	"SELECT prompt, category, style FROM prompt_library"
-	" WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR style = $2)"
-	" ORDER BY random() LIMIT $3::int",
-	/* The window first (jobs_user_idx), then distinct prompts by their
-	 * latest use: a user with many jobs costs no more than one with 50. */
-	[SQL_RECENT] = "SELECT prompt FROM (SELECT request->>'prompt' AS prompt, created_at FROM jobs"
-	"  WHERE user_id = $1::uuid ORDER BY created_at DESC LIMIT $2::int) recent"
-	" WHERE prompt IS NOT NULL AND prompt <> ''"
-	" GROUP BY prompt ORDER BY max(created_at) DESC LIMIT $3::int",
-	[SQL_DURATIONS] = "SELECT count(*),"
-	" coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY d), 0),"
-	" coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY d), 0)"
-	" FROM (SELECT extract(epoch FROM finished_at - started_at)::float8 AS d FROM jobs"
-	"  WHERE provider = $1 AND status = 'succeeded' AND started_at IS NOT NULL"
-	"  AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT $2::int) recent",
-};
+#define STATEMENTS(X) \
+	X(SQL_SUGGESTIONS, \
+	    "SELECT prompt, category, style FROM prompt_library" \
+	    " WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR style = $2)" \
+	    " ORDER BY random() LIMIT $3::int") \
+	/* The window first (jobs_user_idx), then distinct prompts by their \
+	 * latest use: a user with many jobs costs no more than one with 50. */ \
+	X(SQL_RECENT, "SELECT prompt FROM (SELECT request->>'prompt' AS prompt, created_at FROM jobs" \
+	    "  WHERE user_id = $1::uuid ORDER BY created_at DESC LIMIT $2::int) recent" \
+	    " WHERE prompt IS NOT NULL AND prompt <> ''" \
+	    " GROUP BY prompt ORDER BY max(created_at) DESC LIMIT $3::int") \
+	X(SQL_DURATIONS, "SELECT count(*)," \
+	    " coalesce(percentile_cont(0.25) WITHIN GROUP (ORDER BY d), 0)," \
+	    " coalesce(percentile_cont(0.75) WITHIN GROUP (ORDER BY d), 0)" \
+	    " FROM (SELECT extract(epoch FROM finished_at - started_at)::float8 AS d FROM jobs" \
+	    "  WHERE provider = $1 AND status = 'succeeded' AND started_at IS NOT NULL" \
+	    "  AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT $2::int) recent")
+IG_DB_STATEMENTS(STATEMENTS);
 
 const char *const ig_prompt_categories[] = {
 	"landscape", "portrait", "abstract", "architecture", "animals", "fantasy", "sci_fi",
@@ -154,10 +147,8 @@ ig_prompt_suggest(const char *category, const char *style, int limit, ig_prompt_
 void
 ig_prompt_entries_free(ig_prompt_entry *e, int n)
 {
-	for (int i = 0; e != NULL && i < n; i++) {
-		free(e[i].prompt);
-		free(e[i].category);
-		free(e[i].style);
-	}
-	free(e);
+	static const size_t strs[] = { IG_DB_STR(ig_prompt_entry, prompt), IG_DB_STR(ig_prompt_entry, category),
+		IG_DB_STR(ig_prompt_entry, style), IG_DB_STRS_END };
+
+	ig_db_array_free(e, n, sizeof(*e), strs);
 }

@@ -44,9 +44,15 @@ void ig_http_download(ig_http_req *r, const char *url);
 json_object *ig_provider_json(const ig_http_resp *resp, ig_err *err);
 /* The same for len bytes of text (a JSON document inside a JSON string). */
 json_object *ig_provider_json_text(const char *text, size_t len, ig_err *err);
+/* An error answer's JSON object, or NULL when its body is not one (error
+ * bodies need not be JSON; the lookups below take NULL). */
+json_object *ig_provider_error_json(const ig_http_resp *resp);
 
 /* Member lookups that tolerate a missing or mistyped value: NULL / 0. */
 const char *ig_jstr(json_object *o, const char *key);
+/* The first of the keys (ended by NULL) that o holds as a string: where
+ * providers put an error's text under one of several names. */
+const char *ig_jstr_any(json_object *o, ...) __attribute__((sentinel));
 json_object *ig_jget(json_object *o, const char *key, json_type type);
 
 /* 1 when data starts with a PNG, JPEG or WebP signature. */

@@ -173,6 +173,14 @@ ig_provider_json(const ig_http_resp *resp, ig_err *err)
 }
 
 json_object *
+ig_provider_error_json(const ig_http_resp *resp)
+{
+	ig_err ignored;
+
+	return ig_provider_json(resp, &ignored);
+}
+
+json_object *
 ig_jget(json_object *o, const char *key, json_type type)
 {
 	json_object *v;
@@ -189,6 +197,19 @@ ig_jstr(json_object *o, const char *key)
 	json_object *v = ig_jget(o, key, json_type_string);
 
 	return v ? json_object_get_string(v) : NULL;
+}
+
+const char *
+ig_jstr_any(json_object *o, ...)
+{
+	const char *key, *s = NULL;
+	va_list ap;
+
+	va_start(ap, o);
+	while (s == NULL && (key = va_arg(ap, const char *)) != NULL)
+		s = ig_jstr(o, key);
+	va_end(ap);
+	return s;
 }
 
 int

@@ -87,8 +87,7 @@ hf_build(ig_call *call, ig_http_req *out, ig_err *err)
 static ig_step
 hf_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
 {
-	ig_err jerr;
-	json_object *o = ig_provider_json(resp, &jerr), *e, *est;
+	json_object *o = ig_provider_error_json(resp), *e, *est;
 	const char *msg = ig_jstr(o, "error");
 	ig_step step;
 
@@ -175,8 +174,7 @@ const ig_provider_ops ig_provider_huggingface = {
 	.open_models = 1,
 	.caps = { .max_side = 2048, .max_images = 4, .negative_prompt = 1, .seed = 1, .latency_s = 20 },
 	.key = { .required = 1, .prefixes = key_prefixes },
-	.settings = { .prefix = "IG_HUGGINGFACE", .base_url_var = "IG_HUGGINGFACE_BASE_URL",
-	    .api_key_var = "IG_HUGGINGFACE_API_KEY" },
+	.settings = { IG_PROVIDER_SETTINGS("IG_HUGGINGFACE") },
 	.validate = hf_validate,
 	.build = hf_build,
 	.parse = hf_parse,

@@ -101,16 +101,9 @@ la_build(ig_call *call, ig_http_req *out, ig_err *err)
 static ig_step
 la_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
 {
-	ig_err jerr;
-	json_object *o = ig_provider_json(resp, &jerr);
-	const char *msg = ig_jstr(o, "detail");
-	ig_step step;
+	json_object *o = ig_provider_error_json(resp);
+	ig_step step = ig_provider_http_error(call, resp, 0, ig_jstr_any(o, "detail", "errors", "error", NULL), err);
 
-	if (msg == NULL)
-		msg = ig_jstr(o, "errors");
-	if (msg == NULL)
-		msg = ig_jstr(o, "error");
-	step = ig_provider_http_error(call, resp, 0, msg, err);
 	json_object_put(o);
 	return step;
 }

@@ -182,6 +182,12 @@ typedef struct ig_provider_settings {
 	const char *delivery_hosts;
 } ig_provider_settings;
 
+/* The settings of a provider whose variables follow the rule
+ * <prefix>_BASE_URL and <prefix>_API_KEY (all but the local server's):
+ * .settings = { IG_PROVIDER_SETTINGS("IG_OPENAI"), .delivery_hosts = … }. */
+#define IG_PROVIDER_SETTINGS(prefix_) \
+	.prefix = prefix_, .base_url_var = prefix_ "_BASE_URL", .api_key_var = prefix_ "_API_KEY"
+
 /*
  * The assistant's chat (app/api/assistant.c), for providers that have a
  * chat API; all NULL otherwise. build: the request asking for the next

@@ -120,13 +120,12 @@ rp_build(ig_call *call, ig_http_req *out, ig_err *err)
 static ig_step
 rp_error(ig_call *call, const ig_http_resp *resp, ig_err *err)
 {
-	ig_err jerr;
-	json_object *o = ig_provider_json(resp, &jerr);
+	json_object *o = ig_provider_error_json(resp);
 	const char *detail = ig_jstr(o, "detail"), *p;
 	ig_step step;
 	long secs;
 
-	step = ig_provider_http_error(call, resp, 0, detail ? detail : ig_jstr(o, "title"), err);
+	step = ig_provider_http_error(call, resp, 0, ig_jstr_any(o, "detail", "title", NULL), err);
 	if (step == IG_STEP_RETRY && resp->status == 429 && call->retry_ms == 0 && detail != NULL &&
 	    (p = strstr(detail, "available in ")) != NULL &&
 	    sscanf(p + 13, "%ld", &secs) == 1 && secs > 0 && secs <= 3600)
@@ -322,8 +321,7 @@ const ig_provider_ops ig_provider_replicate = {
 	.free_form = free_form,
 	.caps = { .max_side = 2048, .max_images = 4, .negative_prompt = 1, .seed = 1, .latency_s = 10 },
 	.key = { .required = 1, .prefixes = key_prefixes, .probe_path = "/v1/account" },
-	.settings = { .prefix = "IG_REPLICATE", .base_url_var = "IG_REPLICATE_BASE_URL",
-	    .api_key_var = "IG_REPLICATE_API_KEY", .delivery_hosts = ".replicate.delivery" },
+	.settings = { IG_PROVIDER_SETTINGS("IG_REPLICATE"), .delivery_hosts = ".replicate.delivery" },
 	.validate = rp_validate,
 	.build = rp_build,
 	.parse = rp_parse,

@@ -152,6 +152,20 @@ START_TEST(refuses_a_part_without_a_name)
 }
 END_TEST
 
+/* A part's refusal names it by number, in both forms of the message. */
+START_TEST(part_errors_name_the_part_by_number)
+{
+	ig_multipart mp;
+	ig_err err;
+
+	ck_assert_int_eq(parse(CT, "--XyZ\r\n\r\nabc\r\n--XyZ--", &mp, &err), -1);
+	ck_assert_str_eq(err.message, "multipart part 1 has no name (no headers)");
+	ck_assert_int_eq(parse(CT, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nA\r\n"
+	    "--XyZ\r\nContent-Disposition: attachment; name=\"file\"\r\n\r\nB\r\n--XyZ--", &mp, &err), -1);
+	ck_assert_str_eq(err.message, "multipart part 2: Content-Disposition must be form-data");
+}
+END_TEST
+
 /* Issue 12: "two file parts: 400 naming file"; a repeated name the caller
  * did not declare single (tags, say) is kept, both parts in order. */
 START_TEST(refuses_two_parts_of_a_single_name)
@@ -390,6 +404,7 @@ multipart_suite(void)
 	tcase_add_test(t, refuses_a_missing_or_bad_boundary_naming_file);
 	tcase_add_test(t, refuses_a_body_without_its_closing_delimiter);
 	tcase_add_test(t, refuses_a_part_without_a_name);
+	tcase_add_test(t, part_errors_name_the_part_by_number);
 	tcase_add_test(t, refuses_two_parts_of_a_single_name);
 	tcase_add_test(t, boundary_inside_data_without_crlf_dashes_is_data);
 	tcase_add_test(t, lf_only_line_ends_are_refused);
