@@ -106,6 +106,12 @@ int ig_api_image_patch(ig_req *req, json_object **out, ig_err *err);
 /* The image id of user_id as GET /api/images/{id} answers it (*image, a
  * new object): 1, 0 when user_id has no such image, -1 with err. */
 int ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_err *err);
+/* May the caller make something new of image id (process it, a creative
+ * tool, copy it to their stored files)? Only its owner may: 0 then; else
+ * -1 with err naming image_id — a 404 when they may not see it
+ * (lib/collab/access.h), a 403 when they may see it (a project member, a
+ * share's recipient) but it is not theirs. */
+int ig_api_image_source(const ig_req *req, const char *id, ig_err *err);
 
 /* upload.c: POST /api/images; process.c: POST /api/image/process */
 int ig_api_image_upload(ig_req *req, json_object **out, ig_err *err);

@@ -251,12 +251,16 @@ out:
 }
 
 /* The caller's image b->image_id as ig_api_image_json gives it, into
- * *src: 0, or -1 with err (404 naming image_id when it is not theirs). */
+ * *src: 0, or -1 with err naming image_id (ig_api_image_source: 404 when
+ * they may not see it, 403 when they may but it is not theirs). */
 static int
 source(ig_req *req, const struct creative_body *b, json_object **src, ig_err *err)
 {
-	int found = ig_api_image_json(b->image_id, req->caller.user_id, src, err);
+	int found;
 
+	if (ig_api_image_source(req, b->image_id, err) != 0)
+		return -1;
+	found = ig_api_image_json(b->image_id, req->caller.user_id, src, err);
 	if (found < 0)
 		return -1;
 	if (found == 0)

@@ -37,6 +37,22 @@ image_allowed(const ig_req *req, const char *id, ig_action action, ig_access *ac
 	return ig_api_access(ig_access_image(id, req->caller.user_id, acc, err), acc, action, "image", err);
 }
 
+int
+ig_api_image_source(const ig_req *req, const char *id, ig_err *err)
+{
+	ig_access acc;
+	int found = ig_access_image(id, req->caller.user_id, &acc, err);
+
+	if (found < 0)
+		return -1;
+	if (found == 0 || !ig_access_may(acc.role, IG_ACT_SEE))
+		return ig_err_set(err, IG_E_NOT_FOUND, "image_id", "no such image");
+	if (req->caller.user_id[0] == '\0' || strcmp(acc.owner_id, req->caller.user_id) != 0)
+		return ig_err_set(err, IG_E_FORBIDDEN, "image_id",
+		    "only the image's owner may make new images or files from it");
+	return 0;
+}
+
 /* The strings of a (an array the field reader checked), each 1 to
  * IG_GALLERY_TAG_LEN characters, into *out (malloc'ed, the caller frees;
  * borrowed strings). 0, or -1 with err naming field[i]. */

@@ -336,6 +336,8 @@ ig_api_image_process(ig_req *req, json_object **out, ig_err *err)
 	for (int i = 0; i < n; i++)
 		if (read_op(json_object_array_get_idx(b.ops, i), i, &args[i], &kinds[i], err) != 0)
 			return IG_FAILED;
+	if (ig_api_image_source(req, b.image_id, err) != 0)
+		return IG_FAILED;
 	ig_image_work_begin();
 	if (ig_creative_load(b.image_id, req->caller.user_id, ig_cfg()->image_dir, ig_cfg()->max_image_pixels, &img,
 	    &fmt, err) != 0)

@@ -235,7 +235,7 @@ upload_copy(ig_req *req, ig_store *st, ig_file *f, ig_err *err)
 	ssize_t got;
 	int fd, rc = -1, found;
 
-	if (ig_fields_body(req, copy_fields, &b, err) != 0)
+	if (ig_fields_body(req, copy_fields, &b, err) != 0 || ig_api_image_source(req, b.image_id, err) != 0)
 		return -1;
 	if ((found = ig_image_get(b.image_id, &im, err)) < 0)
 		return -1;

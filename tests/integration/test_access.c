@@ -64,6 +64,16 @@ static const acc_row rows[] = {
 	  " 8, 8, 1, 'x', 'image/png', '{project}') RETURNING id" },
 	{ "GET", "/api/files/gallery?project_id={project}", NULL, "200 200 200 200 404 404 401 404 401", NULL, NULL },
 
+	/* Routes that make something new of an image (process, the creative
+	 * tools, a copy into stored files): its owner only; one who may see it
+	 * (a member, a share's recipient) gets 403, anyone else 404. */
+	{ "POST", "/api/image/process", "{\"image_id\":\"{image}\",\"operations\":[{\"op\":\"flip\",\"direction\":\"vertical\"}]}",
+	  "201 403 403 403 404 404 401 404 401", "SELECT count(*) FROM images WHERE parent_id = '{image}'", NULL },
+	{ "POST", "/api/creative/upscale", "{\"image_id\":\"{image}\",\"scale\":2}",
+	  "201 403 403 403 404 404 401 404 401", "SELECT count(*) FROM images WHERE parent_id = '{image}'", NULL },
+	{ "POST", "/api/storage/upload", "{\"image_id\":\"{image}\"}",
+	  "201 403 403 403 404 404 401 404 401", "SELECT count(*) FROM files", NULL },
+
 	/* Projects and members (app/api/projects.c). A user made by setup SQL
 	 * is {new} where a row needs one more; a project to delete is made
 	 * with P's two members (no shares: those callers then see nothing). */
