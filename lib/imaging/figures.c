@@ -742,19 +742,19 @@ fig_bicycle(fx *d)
 
 	for (int i = 0; i < 2; i++) {
 		float cx = i ? 0.78f : 0.22f;
-		arc(d, cx, 0.68f, 0.2f, 0.2f * ar, 0, 360, 0.035f, tyre);
+		arc(d, cx, 0.68f, 0.2f, 0.2f * ar, 0, 360, 0.028f, tyre);
 		for (int s = 0; s < 6; s++) {
 			float a = (float)s * 0.5236f;
 			line(d, cx, 0.68f, cx + 0.19f * cosf(a), 0.68f + 0.19f * ar * sinf(a), 0.006f,
 			    RGB(170, 170, 170));
 		}
 	}
-	stroke(d, 0.22f, 0.68f, 0.45f, 0.68f, 0.03f, k);
-	stroke(d, 0.45f, 0.68f, 0.38f, 0.3f, 0.03f, k);
-	stroke(d, 0.22f, 0.68f, 0.38f, 0.3f, 0.03f, k);
-	stroke(d, 0.38f, 0.3f, 0.7f, 0.3f, 0.03f, k);
-	stroke(d, 0.45f, 0.68f, 0.7f, 0.3f, 0.03f, k);
-	stroke(d, 0.78f, 0.68f, 0.68f, 0.15f, 0.03f, k);
+	stroke(d, 0.22f, 0.68f, 0.45f, 0.68f, 0.05f, k);
+	stroke(d, 0.45f, 0.68f, 0.38f, 0.3f, 0.05f, k);
+	stroke(d, 0.22f, 0.68f, 0.38f, 0.3f, 0.05f, k);
+	stroke(d, 0.38f, 0.3f, 0.7f, 0.3f, 0.05f, k);
+	stroke(d, 0.45f, 0.68f, 0.7f, 0.3f, 0.05f, k);
+	stroke(d, 0.78f, 0.68f, 0.68f, 0.15f, 0.05f, k);
 	stroke(d, 0.68f, 0.15f, 0.6f, 0.12f, 0.025f, BLACK);
 	stroke(d, 0.38f, 0.3f, 0.36f, 0.2f, 0.025f, k);
 	el(d, 0.36f, 0.18f, 0.08f, 0.03f, 0, BLACK);
@@ -765,13 +765,13 @@ static void
 fig_boat(fx *d)
 {
 	rgb k = main_col(d, RGB(150, 80, 45)), sail = RGB(248, 245, 235);
-	float hull[] = { 0.02f, 0.72f, 0.98f, 0.72f, 0.82f, 0.95f, 0.18f, 0.95f };
+	float hull[] = { 0.0f, 0.58f, 1.0f, 0.58f, 0.84f, 0.97f, 0.16f, 0.97f };
 
-	stroke(d, 0.5f, 0.03f, 0.5f, 0.74f, 0.025f, RGB(90, 60, 35));
-	tri(d, 0.53f, 0.05f, 0.53f, 0.66f, 0.92f, 0.66f, sail);
-	tri(d, 0.47f, 0.12f, 0.47f, 0.66f, 0.14f, 0.66f, scale(sail, 0.93f));
+	stroke(d, 0.5f, 0.03f, 0.5f, 0.6f, 0.025f, RGB(90, 60, 35));
+	tri(d, 0.53f, 0.05f, 0.53f, 0.54f, 0.88f, 0.54f, sail);
+	tri(d, 0.47f, 0.12f, 0.47f, 0.54f, 0.18f, 0.54f, scale(sail, 0.93f));
 	poly(d, hull, 4, k);
-	line(d, 0.08f, 0.78f, 0.92f, 0.78f, 0.012f, WHITE);
+	line(d, 0.06f, 0.66f, 0.94f, 0.66f, 0.012f, WHITE);
 }
 
 static void

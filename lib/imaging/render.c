@@ -1049,9 +1049,13 @@ choose_scene(canvas *c, const mood *m, const ig_vparse *v, uint64_t seed)
 	}
 	if (first >= 0)
 		return (enum scene)first;
-	for (int i = 0; i < v->nsubj; i++)
-		if (!(m->banned & 1u << habits[v->subj[i].id].home))
-			return (enum scene)habits[v->subj[i].id].home;
+	for (int i = 0; i < v->nsubj; i++) {
+		int id = v->subj[i].id;
+		if (!(m->banned & 1u << habits[id].home))
+			return (enum scene)habits[id].home;
+		if ((id == IG_SU_WHALE || id == IG_SU_FISH) && !(m->banned & 1u << SC_UNDERWATER))
+			return SC_UNDERWATER;
+	}
 	if (v->nsubj > 0 && !(m->banned & 1u << SC_MEADOW))
 		return SC_MEADOW;
 	for (int s = 0; s < SC__OLD; s++)

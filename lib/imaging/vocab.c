@@ -210,6 +210,7 @@ static const entry table[] = {
 	CO("gold", GOLD), CO("golden", GOLD), CO("金", GOLD), CO("金色", GOLD),
 	CO("silver", SILVER), CO("銀", SILVER), CO("银", SILVER), CO("銀色", SILVER),
 	CO("银色", SILVER),
+	CO("赤い", RED), CO("青い", BLUE), CO("白い", WHITE), CO("黒い", BLACK), CO("黄色い", YELLOW),
 	CO("cyan", CYAN), CO("teal", CYAN), CO("turquoise", CYAN),
 
 	/* time of day, weather, season */
@@ -364,6 +365,29 @@ word_end(const char *t)
 	return -1;
 }
 
+/* "butterflies", "puppies": an entry ending in y also matches its -ies
+ * plural. */
+static void
+find_ies(const char *low, const entry *e, match *m, int *n)
+{
+	char pl[64];
+	size_t wl = strlen(e->word);
+	const char *p = low;
+
+	if (wl < 3 || wl + 3 > sizeof(pl) || e->word[wl - 1] != 'y' || (unsigned char)e->word[0] >= 0x80)
+		return;
+	memcpy(pl, e->word, wl - 1);
+	memcpy(pl + wl - 1, "ies", 4);
+	while (*n < MAX_MATCHES && (p = strstr(p, pl)) != NULL) {
+		size_t at = (size_t)(p - low);
+		if ((at == 0 || !alnum((unsigned char)low[at - 1])) && !alnum((unsigned char)p[wl + 2])) {
+			m[*n] = (match){ at, at + wl + 2, e, 1 };
+			(*n)++;
+		}
+		p += wl;
+	}
+}
+
 static void
 find_all(const char *low, const entry *e, match *m, int *n)
 {
@@ -380,9 +404,6 @@ find_all(const char *low, const entry *e, match *m, int *n)
 				continue;
 			}
 			suf = word_end(p + wl);
-			if (suf < 0 && e->word[wl - 1] == 'y' && strncmp(p + wl - 1, "ies", 3) == 0 &&
-			    !alnum((unsigned char)p[wl + 2]))
-				suf = 2;
 			if (suf < 0) {
 				p++;
 				continue;
@@ -480,8 +501,10 @@ ig_vocab_parse(const char *text, ig_vparse *out)
 		low[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch == '_' || ch == '\n' ? ' ' : ch);
 	}
 	low[len] = low[len + 1] = low[len + 2] = '\0';
-	for (size_t k = 0; k < NTABLE; k++)
+	for (size_t k = 0; k < NTABLE; k++) {
 		find_all(low, &table[k], all, &n);
+		find_ies(low, &table[k], all, &n);
+	}
 	/* longest first; a match overlapping one already kept is dropped */
 	qsort(all, (size_t)n, sizeof(match), by_length_then_start);
 	for (int i = 0; i < n; i++) {
@@ -501,10 +524,12 @@ ig_vocab_parse(const char *text, ig_vparse *out)
 			/* walk back over what may stand before it: a colour, then a count */
 			for (int k = i - 1; k >= 0; k--) {
 				const match *p = &kept[k];
-				if (p->e->kind == K_SKIP)
-					continue;
 				if (!gap_ok(low, kept, nk, p->end, at))
 					break;
+				if (p->e->kind == K_SKIP) {
+					at = p->start;
+					continue;
+				}
 				if (p->e->kind == K_COLOUR && colour < 0 && count == 0)
 					colour = p->e->id;
 				else if (p->e->kind == K_COUNT && count == 0)
