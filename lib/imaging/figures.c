@@ -361,8 +361,15 @@ fig_cat(fx *d)
 	rgb k = coat(d, coats, 5), eyes = ri(d, 2) ? RGB(120, 200, 80) : RGB(230, 190, 50);
 	float tail = rf(d, 0.2f, 0.45f);
 
-	stroke(d, 0.25f, 0.92f, 0.08f, 0.75f, 0.07f, k);
-	stroke(d, 0.08f, 0.75f, 0.1f, tail, 0.07f, k);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i <= 16; i++) {
+			/* the tail: a curve of overlapping discs from the haunch up,
+			 * all outlines first so they join into one shape */
+			float t = (float)i / 16, ar = d->f->w / d->f->h;
+			float r = 0.04f + (pass ? 0 : d->ow / d->f->w);
+			dot(d, 0.22f - 0.16f * sinf(t * 2.2f), 0.9f - (0.9f - tail) * t, r, r * ar,
+			    pass ? lit(d, k, 0.7f) : dark(d, k));
+		}
 	el(d, 0.42f, 0.7f, 0.3f, 0.27f, 0, k);
 	el(d, 0.3f, 0.8f, 0.16f, 0.19f, 0, k);
 	rect(d, 0.53f, 0.58f, 0.61f, 0.97f, k);
@@ -1216,7 +1223,7 @@ fig_tower(fx *d)
 
 	poly(d, left, 4, k);
 	poly(d, right, 4, k);
-	half_el(d, 0.5f, 1.0f, 0.3f, 0.22f, 0, RGB(0, 0, 0));
+	half_el(d, 0.5f, 1.0f, 0.3f, 0.22f, 0, scale(k, 0.45f));
 	rect(d, 0.08f, 0.7f, 0.92f, 0.74f, k);
 	rect(d, 0.3f, 0.42f, 0.7f, 0.45f, k);
 	rect(d, 0.42f, 0.2f, 0.58f, 0.22f, k);
@@ -1420,8 +1427,12 @@ fig_dragon(fx *d)
 	poly(d, sn, 4, k);
 	eye(d, 0.83f, 0.2f, 0.02f, RGB(250, 200, 30));
 	if (fire) {
-		glow(d, 1.1f, 0.3f, 0.2f, RGB(255, 150, 30), 0.9f);
-		tri(d, 0.98f, 0.27f, 1.25f, 0.18f, 1.25f, 0.42f, RGB(255, 140, 30));
+		glow(d, 1.08f, 0.3f, 0.22f, RGB(255, 150, 30), 0.9f);
+		for (int i = 0; i < 5; i++) {
+			float t = (float)i / 4;
+			dot(d, 1.0f + 0.2f * t, 0.28f + rf(d, -0.04f, 0.04f), 0.03f + 0.05f * t, 0.03f + 0.06f * t,
+			    mix(RGB(255, 240, 150), RGB(240, 90, 20), t));
+		}
 	}
 	{
 		float wp[] = { 0.45f, 0.5f, 0.2f, 0.05f + wing_up, 0.42f, 0.2f + wing_up, 0.62f,

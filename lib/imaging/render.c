@@ -1448,10 +1448,12 @@ weather(canvas *c, unsigned w)
 			ellipse(c, rf(c, 0, W), rf(c, 0, H), r, r, (rgb){ 255, 255, 255 }, 0.85f, 1);
 		}
 	}
-	if (w & IG_WE_FOG)
+	/* the scenes veil their own distances in fog (F_MIST); this veils the
+	 * subjects drawn over them */
+	if ((w & IG_WE_FOG) && c->subjects)
 		for (int y = 0; y < c->h; y++)
 			for (int x = 0; x < c->w; x++)
-				blend(c, x, y, c->pal.sky_low, 0.18f + 0.17f * (float)y / H);
+				blend(c, x, y, c->pal.sky_low, 0.12f + 0.12f * (float)y / H);
 }
 
 /* ---- styles ---- */
