@@ -8,11 +8,8 @@
 #include <string.h>
 
 #include "lib/imaging/figures.h"
+#include "lib/imaging/paint.h"
 #include "lib/imaging/vocab.h"
-
-typedef struct rgb {
-	float r, g, b;
-} rgb;
 
 enum shading { SH_SOFT, SH_REAL, SH_CEL, SH_FLAT };
 
@@ -27,14 +24,6 @@ typedef struct fx {
 	uint64_t rng;
 } fx;
 
-static uint64_t
-mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static float
 rf(fx *d, float lo, float hi)
 {
@@ -48,40 +37,10 @@ ri(fx *d, int n)
 	return (int)rf(d, 0, (float)n - 0.001f);
 }
 
-static float
-clampf(float v, float lo, float hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 static rgb
 RGB(float r, float g, float b)
 {
 	return (rgb){ r, g, b };
-}
-
-static rgb
-mix(rgb a, rgb b, float t)
-{
-	return (rgb){ a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t };
-}
-
-static rgb
-scale(rgb a, float k)
-{
-	return (rgb){ a.r * k, a.g * k, a.b * k };
-}
-
-static int
-to8(float v)
-{
-	return v <= 0 ? 0 : v >= 255 ? 255 : (int)(v + 0.5f);
-}
-
-static int
-pack(rgb k)
-{
-	return gdTrueColor(to8(k.r), to8(k.g), to8(k.b));
 }
 
 /* The colour the prompt named for the figure's main part, else natural. */
@@ -115,17 +74,7 @@ put(fx *d, int x, int y, rgb k)
 static void
 blend(fx *d, int x, int y, rgb k, float a)
 {
-	int *p, o;
-
-	if ((unsigned)x >= (unsigned)gdImageSX(d->im) || (unsigned)y >= (unsigned)gdImageSY(d->im) ||
-	    a <= 0)
-		return;
-	a = a > 1 ? 1 : a;
-	p = &d->im->tpixels[y][x];
-	o = *p;
-	*p = gdTrueColor(to8((float)gdTrueColorGetRed(o) + (k.r - (float)gdTrueColorGetRed(o)) * a),
-	    to8((float)gdTrueColorGetGreen(o) + (k.g - (float)gdTrueColorGetGreen(o)) * a),
-	    to8((float)gdTrueColorGetBlue(o) + (k.b - (float)gdTrueColorGetBlue(o)) * a));
+	paint_blend(d->im, x, y, k, a);
 }
 
 /* Brightness of a surface point lit from the upper left, by style: lam is

@@ -11,12 +11,9 @@
 #include "lib/core/util.h"
 #include "lib/imaging/figures.h"
 #include "lib/imaging/ops.h"
+#include "lib/imaging/paint.h"
 #include "lib/imaging/render.h"
 #include "lib/imaging/vocab.h"
-
-typedef struct rgb {
-	float r, g, b;
-} rgb;
 
 /* The scenes are vocab.h's (enum ig_scene); their words live in its table. */
 enum scene {
@@ -96,15 +93,6 @@ typedef struct canvas {
 	float horizon, ground_y, waterline;  /* where subjects stand or float; 0: unset */
 } canvas;
 
-/* splitmix64 (Steele, Lea, Flood 2014): the only randomness used here. */
-static uint64_t
-mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static uint64_t
 rnext(canvas *c)
 {
@@ -117,84 +105,10 @@ rf(canvas *c, float lo, float hi)
 	return lo + (hi - lo) * (float)(rnext(c) >> 40) * (1.0f / 16777216.0f);
 }
 
-static float
-clampf(float v, float lo, float hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
-static rgb
-mix(rgb a, rgb b, float t)
-{
-	return (rgb){ a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t };
-}
-
-static rgb
-scale(rgb a, float k)
-{
-	return (rgb){ a.r * k, a.g * k, a.b * k };
-}
-
-static rgb
-hsv(float h, float s, float v)
-{
-	float f, p, q, t;
-	int i;
-
-	h = fmodf(h, 360.0f);
-	if (h < 0)
-		h += 360.0f;
-	s = clampf(s, 0, 1);
-	v = clampf(v, 0, 1) * 255.0f;
-	i = (int)(h / 60.0f) % 6;
-	f = h / 60.0f - floorf(h / 60.0f);
-	p = v * (1 - s);
-	q = v * (1 - s * f);
-	t = v * (1 - s * (1 - f));
-	switch (i) {
-	case 0: return (rgb){ v, t, p };
-	case 1: return (rgb){ q, v, p };
-	case 2: return (rgb){ p, v, t };
-	case 3: return (rgb){ p, q, v };
-	case 4: return (rgb){ t, p, v };
-	default: return (rgb){ v, p, q };
-	}
-}
-
-static int
-to8(float v)
-{
-	if (!(v > 0))
-		return 0;
-	return v >= 255 ? 255 : (int)(v + 0.5f);
-}
-
-static int
-pack(rgb k)
-{
-	return gdTrueColor(to8(k.r), to8(k.g), to8(k.b));
-}
-
-/* A libgd colour with opacity a in [0, 1] (gd counts 127 as transparent). */
-static int
-gdcol(rgb k, float a)
-{
-	return gdTrueColorAlpha(to8(k.r), to8(k.g), to8(k.b), 127 - (int)(clampf(a, 0, 1) * 127));
-}
-
 static void
 blend(canvas *c, int x, int y, rgb k, float a)
 {
-	int *p, o;
-
-	if ((unsigned)x >= (unsigned)c->w || (unsigned)y >= (unsigned)c->h || a <= 0)
-		return;
-	a = a > 1 ? 1 : a;
-	p = &c->im->tpixels[y][x];
-	o = *p;
-	*p = gdTrueColor(to8(gdTrueColorGetRed(o) + (k.r - gdTrueColorGetRed(o)) * a),
-	    to8(gdTrueColorGetGreen(o) + (k.g - gdTrueColorGetGreen(o)) * a),
-	    to8(gdTrueColorGetBlue(o) + (k.b - gdTrueColorGetBlue(o)) * a));
+	paint_blend(c->im, x, y, k, a);
 }
 
 /* Value noise on an integer lattice, smoothstep-interpolated, in [0, 1). */

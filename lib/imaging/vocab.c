@@ -478,6 +478,17 @@ gap_ok(const char *low, const match *m, int n, size_t from, size_t to)
 	return 1;
 }
 
+/* Append v to the list unless it is there (lists hold one of each id, so
+ * they never outgrow their enum). */
+static void
+add_once(int *list, int *n, int v)
+{
+	for (int i = 0; i < *n; i++)
+		if (list[i] == v)
+			return;
+	list[(*n)++] = v;
+}
+
 void
 ig_vocab_parse(const char *text, ig_vparse *out)
 {
@@ -556,26 +567,12 @@ ig_vocab_parse(const char *text, ig_vparse *out)
 				out->subj[out->nsubj++] = (ig_vsubject){ e->id, count, colour };
 			break;
 		}
-		case K_SCENE: {
-			int seen = 0;
-			for (int s = 0; s < out->nscenes; s++)
-				seen |= out->scenes[s] == e->id;
-			if (!seen)
-				out->scenes[out->nscenes++] = e->id;
-			break;
-		}
+		case K_SCENE: add_once(out->scenes, &out->nscenes, e->id); break;
 		case K_STYLE:
 			if (out->style == IG_ST_NONE)
 				out->style = e->id;
 			break;
-		case K_COLOUR: {
-			int seen = 0;
-			for (int s = 0; s < out->ncolours; s++)
-				seen |= out->colours[s] == e->id;
-			if (!seen)
-				out->colours[out->ncolours++] = e->id;
-			break;
-		}
+		case K_COLOUR: add_once(out->colours, &out->ncolours, e->id); break;
 		case K_TIME: out->time |= e->id; break;
 		case K_WEATHER: out->weather |= e->id; break;
 		case K_SEASON: out->season |= e->id; break;
