@@ -1215,7 +1215,42 @@ draw_inst(canvas *c, const inst *in, float x, float bottom, int style)
 		f.col[1] = k.g;
 		f.col[2] = k.b;
 	}
-	ig_figure_draw(in->subject, &f);
+	if (!(c->flags & (F_NIGHT | F_SUN))) {
+		ig_figure_draw(in->subject, &f);
+		return;
+	}
+	/* under the moon or a low sun the figure takes the scene's light: the
+	 * pixels it changed (its box and a margin for glows) are tinted */
+	{
+		int x0 = (int)fmaxf(0, f.x - f.w * 0.3f), x1 = (int)fminf((float)c->w, f.x + f.w * 1.3f);
+		int y0 = (int)fmaxf(0, f.y - f.h * 0.3f), y1 = (int)fminf((float)c->h, f.y + f.h * 1.3f);
+		int bw = x1 - x0, *before;
+		int night = (c->flags & F_NIGHT) != 0;
+		rgb tint = night ? scale(c->pal.sky_top, 0.8f) : c->pal.sun;
+
+		if (bw <= 0 || y1 <= y0) {
+			ig_figure_draw(in->subject, &f);
+			return;
+		}
+		before = ig_xmalloc(sizeof(int) * (size_t)bw * (size_t)(y1 - y0));
+		for (int y = y0; y < y1; y++)
+			memcpy(before + (size_t)(y - y0) * (size_t)bw, &c->im->tpixels[y][x0], sizeof(int) * (size_t)bw);
+		ig_figure_draw(in->subject, &f);
+		for (int y = y0; y < y1; y++)
+			for (int px = x0; px < x1; px++) {
+				int *p = &c->im->tpixels[y][px];
+				if (*p == before[(size_t)(y - y0) * (size_t)bw + (size_t)(px - x0)])
+					continue;
+				if (night) {
+					rgb k = { (float)gdTrueColorGetRed(*p), (float)gdTrueColorGetGreen(*p),
+						(float)gdTrueColorGetBlue(*p) };
+					*p = pack(mix(scale(k, 0.5f), tint, 0.25f));
+				} else {
+					blend(c, px, y, tint, 0.18f);
+				}
+			}
+		free(before);
+	}
 }
 
 /* Lay n instances out in a row across the picture (shrunk to fit) and
