@@ -1390,6 +1390,111 @@ fig_dragon(fx *d)
 	}
 }
 
+
+/* ---- more ---- */
+
+static void
+fig_penguin(fx *d)
+{
+	rgb k = main_col(d, RGB(30, 32, 40)), orange = RGB(245, 160, 40);
+	float ar = d->f->w / d->f->h, flap = rf(d, -15, 15);
+
+	el(d, 0.4f, 0.96f, 0.12f, 0.04f, 0, orange);
+	el(d, 0.6f, 0.96f, 0.12f, 0.04f, 0, orange);
+	el(d, 0.15f, 0.55f, 0.08f, 0.25f, 20 + flap, k);
+	el(d, 0.85f, 0.55f, 0.08f, 0.25f, -20 - flap, k);
+	el(d, 0.5f, 0.58f, 0.34f, 0.38f, 0, k);
+	el(d, 0.5f, 0.63f, 0.24f, 0.31f, 0, WHITE);
+	el(d, 0.5f, 0.22f, 0.24f, 0.24f * ar, 0, k);
+	dot(d, 0.42f, 0.22f, 0.08f, 0.07f, WHITE);
+	dot(d, 0.58f, 0.22f, 0.08f, 0.07f, WHITE);
+	eye(d, 0.43f, 0.21f, 0.035f, BLACK);
+	eye(d, 0.57f, 0.21f, 0.035f, BLACK);
+	tri(d, 0.44f, 0.27f, 0.56f, 0.27f, 0.5f, 0.35f, orange);
+}
+
+static void
+fig_elephant(fx *d)
+{
+	rgb k = main_col(d, RGB(150, 150, 158));
+	float ar = d->f->w / d->f->h, swing = rf(d, -0.04f, 0.04f);
+
+	stroke(d, 0.14f, 0.4f, 0.06f, 0.62f, 0.02f, scale(k, 0.7f));
+	rect(d, 0.2f, 0.55f, 0.3f, 0.95f, scale(k, 0.85f));
+	rect(d, 0.55f, 0.55f, 0.65f, 0.95f, scale(k, 0.85f));
+	el(d, 0.42f, 0.45f, 0.3f, 0.27f, 0, k);
+	rect(d, 0.28f, 0.55f, 0.38f, 0.98f, k);
+	rect(d, 0.63f, 0.55f, 0.73f, 0.98f, k);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i <= 14; i++) {
+			float t = (float)i / 14, r = 0.05f - 0.02f * t + (pass ? 0 : d->ow / d->f->w);
+			dot(d, 0.86f + 0.06f * t + swing * t * t, 0.45f + 0.45f * t - 0.1f * t * t * t, r, r * ar,
+			    pass ? lit(d, k, 0.6f) : dark(d, k));
+		}
+	el(d, 0.8f, 0.33f, 0.14f, 0.18f, 0, k);
+	el(d, 0.7f, 0.36f, 0.12f, 0.22f, 0, scale(k, 0.85f));
+	tri(d, 0.86f, 0.5f, 0.9f, 0.5f, 0.99f, 0.62f, RGB(245, 240, 225));
+	eye(d, 0.84f, 0.3f, 0.02f, RGB(50, 40, 30));
+}
+
+static void
+fig_bear(fx *d)
+{
+	static const rgb coats[] = { { 110, 70, 40 }, { 70, 50, 35 }, { 200, 150, 90 } };
+	rgb k = coat(d, coats, 3);
+	float ar = d->f->w / d->f->h;
+
+	rect(d, 0.2f, 0.6f, 0.32f, 0.95f, scale(k, 0.85f));
+	rect(d, 0.58f, 0.6f, 0.7f, 0.95f, scale(k, 0.85f));
+	el(d, 0.45f, 0.55f, 0.33f, 0.27f, 0, k);
+	rect(d, 0.3f, 0.62f, 0.42f, 0.98f, k);
+	rect(d, 0.66f, 0.62f, 0.78f, 0.98f, k);
+	el(d, 0.72f, 0.22f, 0.05f, 0.05f * ar, 0, k);
+	el(d, 0.88f, 0.22f, 0.05f, 0.05f * ar, 0, k);
+	el(d, 0.8f, 0.36f, 0.14f, 0.14f * ar, 0, k);
+	el(d, 0.9f, 0.42f, 0.07f, 0.06f * ar, 0, mix(k, WHITE, 0.4f));
+	dot(d, 0.95f, 0.4f, 0.025f, 0.02f * ar, BLACK);
+	eye(d, 0.81f, 0.32f, 0.02f, BLACK);
+}
+
+static void
+fig_snowman(fx *d)
+{
+	rgb scarf = main_col(d, RGB(210, 40, 40)), snow = RGB(248, 250, 255), twig = RGB(100, 70, 40);
+	float ar = d->f->w / d->f->h, wave = rf(d, 0, 0.1f);
+
+	stroke(d, 0.3f, 0.45f, 0.02f, 0.3f - wave, 0.02f, twig);
+	stroke(d, 0.7f, 0.45f, 0.98f, 0.32f, 0.02f, twig);
+	el(d, 0.5f, 0.76f, 0.42f, 0.42f * ar * 0.6f, 0, snow);
+	el(d, 0.5f, 0.47f, 0.3f, 0.3f * ar * 0.6f, 0, snow);
+	el(d, 0.5f, 0.24f, 0.22f, 0.22f * ar * 0.6f, 0, snow);
+	rect(d, 0.34f, 0.33f, 0.66f, 0.38f, scarf);
+	rect(d, 0.56f, 0.35f, 0.64f, 0.52f, scarf);
+	rect(d, 0.26f, 0.12f, 0.74f, 0.15f, BLACK);
+	rect(d, 0.34f, 0.0f, 0.66f, 0.13f, BLACK);
+	dot(d, 0.43f, 0.21f, 0.025f, 0.025f * ar, BLACK);
+	dot(d, 0.57f, 0.21f, 0.025f, 0.025f * ar, BLACK);
+	tri(d, 0.5f, 0.24f, 0.5f, 0.28f, 0.7f, 0.27f, RGB(245, 130, 30));
+	for (int i = 0; i < 3; i++)
+		dot(d, 0.5f, 0.45f + 0.07f * (float)i, 0.025f, 0.025f * ar, BLACK);
+}
+
+static void
+fig_balloon(fx *d)
+{
+	static const rgb cols[] = { { 220, 50, 50 }, { 240, 190, 40 }, { 60, 120, 210 } };
+	rgb k = coat(d, cols, 3), k2 = main_col(d, RGB(250, 245, 235));
+	float neck[] = { 0.12f, 0.5f, 0.88f, 0.5f, 0.62f, 0.8f, 0.38f, 0.8f };
+
+	line(d, 0.4f, 0.8f, 0.42f, 0.9f, 0.008f, RGB(90, 70, 50));
+	line(d, 0.6f, 0.8f, 0.58f, 0.9f, 0.008f, RGB(90, 70, 50));
+	rect(d, 0.4f, 0.88f, 0.6f, 1.0f, RGB(150, 100, 55));
+	poly(d, neck, 4, k);
+	el(d, 0.5f, 0.38f, 0.46f, 0.38f, 0, k);
+	el(d, 0.5f, 0.38f, 0.28f, 0.38f, 0, k2);
+	el(d, 0.5f, 0.38f, 0.1f, 0.38f, 0, k);
+}
+
 static const struct {
 	void (*draw)(fx *);
 	float aspect;
@@ -1418,6 +1523,9 @@ static const struct {
 	[IG_SU_BOOK] = { fig_book, 1.4f }, [IG_SU_LAMP] = { fig_lamp, 0.65f },
 	[IG_SU_GUITAR] = { fig_guitar, 0.45f },
 	[IG_SU_DRAGON] = { fig_dragon, 1.4f }, [IG_SU_UNICORN] = { fig_unicorn, 1.2f },
+	[IG_SU_PENGUIN] = { fig_penguin, 0.65f }, [IG_SU_ELEPHANT] = { fig_elephant, 1.3f },
+	[IG_SU_BEAR] = { fig_bear, 1.3f }, [IG_SU_SNOWMAN] = { fig_snowman, 0.65f },
+	[IG_SU_BALLOON] = { fig_balloon, 0.75f },
 };
 
 float

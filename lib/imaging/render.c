@@ -943,6 +943,9 @@ static const struct {
 	[IG_SU_BOOK] = { SC_ROOM, P_TABLE, 0.2f }, [IG_SU_LAMP] = { SC_ROOM, P_TABLE, 0.36f },
 	[IG_SU_GUITAR] = { SC_ROOM, P_GROUND, 0.55f },
 	[IG_SU_DRAGON] = { SC_MOUNTAINS, P_SKY, 0.42f }, [IG_SU_UNICORN] = { SC_MEADOW, P_GROUND, 0.46f },
+	[IG_SU_PENGUIN] = { SC_SEA, P_GROUND, 0.36f }, [IG_SU_ELEPHANT] = { SC_MEADOW, P_GROUND, 0.5f },
+	[IG_SU_BEAR] = { SC_FOREST, P_GROUND, 0.42f }, [IG_SU_SNOWMAN] = { SC_MEADOW, P_GROUND, 0.5f },
+	[IG_SU_BALLOON] = { SC_MEADOW, P_SKY, 0.36f },
 };
 
 /* The first scene the prompt names that the negative prompt does not; with
@@ -1020,6 +1023,9 @@ understood(mood *m, ig_vparse *v, const ig_vparse *nv)
 	    (v->weather & IG_WE_SNOW || v->season & IG_SE_WINTER ? F_SNOW : 0);
 	m->neg_flags |= (nv->time & IG_TI_NIGHT ? F_NIGHT : 0) | (nv->time & IG_TI_SUNSET ? F_SUN : 0) |
 	    (nv->weather & IG_WE_FOG ? F_MIST : 0) | (nv->weather & IG_WE_SNOW ? F_SNOW : 0);
+	for (int i = 0; i < v->nsubj; i++)
+		if (v->subj[i].id == IG_SU_SNOWMAN || v->subj[i].id == IG_SU_PENGUIN)
+			m->flags |= F_SNOW;  /* they stand in snow */
 	for (int i = 0; i < v->nsubj;) {
 		int gone = 0;
 		for (int k = 0; k < nv->nsubj; k++)

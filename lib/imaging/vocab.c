@@ -133,6 +133,14 @@ static const entry table[] = {
 	SU("竜", DRAGON), SU("ドラゴン", DRAGON),
 	SU("unicorn", UNICORN), SU("獨角獸", UNICORN), SU("独角兽", UNICORN),
 	SU("ユニコーン", UNICORN),
+	/* more */
+	SU("penguin", PENGUIN), SU("企鵝", PENGUIN), SU("企鹅", PENGUIN), SU("ペンギン", PENGUIN),
+	SU("elephant", ELEPHANT), SU("大象", ELEPHANT), SU("象", ELEPHANT), SU("ゾウ", ELEPHANT),
+	SU("bear", BEAR), SU("teddy bear", BEAR), SU("panda", BEAR), SU("熊", BEAR),
+	SU("熊貓", BEAR), SU("熊猫", BEAR), SU("クマ", BEAR), SU("パンダ", BEAR),
+	SU("snowman", SNOWMAN), SU("雪人", SNOWMAN), SU("雪だるま", SNOWMAN),
+	SU("hot air balloon", BALLOON), SU("balloon", BALLOON), SU("熱氣球", BALLOON),
+	SU("热气球", BALLOON), SU("氣球", BALLOON), SU("气球", BALLOON), SU("気球", BALLOON),
 
 	/* scenes */
 	SC("mountain", MOUNTAINS), SC("hill", MOUNTAINS), SC("valley", MOUNTAINS),
@@ -268,6 +276,7 @@ static const char *const subject_names[IG_SU__MAX] = {
 	"house", "castle", "lighthouse", "bridge", "tower", "temple", "windmill",
 	"robot", "clock", "book", "lamp", "guitar",
 	"dragon", "unicorn",
+	"penguin", "elephant", "bear", "snowman", "hot air balloon",
 };
 
 static const char *const scene_names[IG_SC__MAX] = {
