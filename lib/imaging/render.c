@@ -1344,7 +1344,7 @@ compose(canvas *c, const ig_vparse *v, enum scene sc, int style)
 		if (sc == SC_CITY) {
 			top = scale((rgb){ 90, 90, 95 }, (c->flags & F_NIGHT) ? 0.5f : 1);
 			bottom = scale(top, 0.7f);
-		} else if (sc == SC_SEA) {
+		} else if (sc == SC_SEA && !(c->flags & F_SNOW)) {
 			top = hsv(42, 0.35f, (c->flags & F_NIGHT) ? 0.35f : 0.85f);
 			bottom = scale(top, 0.8f);
 		} else if (sc == SC_SPACE) {
