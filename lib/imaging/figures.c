@@ -302,6 +302,43 @@ eye(fx *d, float x, float y, float r, rgb iris)
 	dot(d, x - r * 0.3f, y - r * 0.3f * ar, r * 0.22f, r * 0.22f * ar, WHITE);
 }
 
+/* Closed eyes: a short downward arc. */
+static void
+shut_eye(fx *d, float x, float y, float r)
+{
+	arc(d, x, y, r, r * 0.6f, 20, 160, 0.012f, BLACK);
+}
+
+/* A tail of overlapping discs along a curve, outlines first so they join
+ * into one shape: centre (x(t), y(t)) for t in 0…1, radius r. */
+static void
+tail_curve(fx *d, float x0, float y0, float x1, float y1, float bulge, float r, rgb k)
+{
+	float ar = d->f->w / d->f->h;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i <= 16; i++) {
+			float t = (float)i / 16, rr = r + (pass ? 0 : d->ow / d->f->w);
+			float x = x0 + (x1 - x0) * t, y = y0 + (y1 - y0) * t + bulge * 4 * t * (1 - t);
+			dot(d, x, y, rr, rr * ar, pass ? lit(d, k, 0.7f) : dark(d, k));
+		}
+}
+
+/* A cat curled up asleep. */
+static void
+cat_asleep(fx *d, rgb k)
+{
+	el(d, 0.52f, 0.74f, 0.42f, 0.22f, 0, k);
+	el(d, 0.36f, 0.82f, 0.16f, 0.13f, 0, k);
+	tail_curve(d, 0.9f, 0.84f, 0.35f, 0.94f, 0.06f, 0.045f, k);
+	tri(d, 0.14f, 0.6f, 0.16f, 0.44f, 0.26f, 0.56f, k);
+	tri(d, 0.3f, 0.55f, 0.38f, 0.42f, 0.41f, 0.58f, k);
+	el(d, 0.27f, 0.7f, 0.17f, 0.15f, 0, k);
+	shut_eye(d, 0.21f, 0.7f, 0.035f);
+	shut_eye(d, 0.33f, 0.7f, 0.035f);
+	tri(d, 0.255f, 0.76f, 0.285f, 0.76f, 0.27f, 0.78f, PINK);
+}
+
 static void
 fig_cat(fx *d)
 {
@@ -310,15 +347,12 @@ fig_cat(fx *d)
 	rgb k = coat(d, coats, 5), eyes = ri(d, 2) ? RGB(120, 200, 80) : RGB(230, 190, 50);
 	float tail = rf(d, 0.2f, 0.45f);
 
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i <= 16; i++) {
-			/* the tail: a curve of overlapping discs from the haunch up,
-			 * all outlines first so they join into one shape */
-			float t = (float)i / 16, ar = d->f->w / d->f->h;
-			float r = 0.04f + (pass ? 0 : d->ow / d->f->w);
-			dot(d, 0.22f - 0.16f * sinf(t * 2.2f), 0.9f - (0.9f - tail) * t, r, r * ar,
-			    pass ? lit(d, k, 0.7f) : dark(d, k));
-		}
+	if (d->f->pose & IG_PO_SLEEP) {
+		cat_asleep(d, k);
+		return;
+	}
+
+	tail_curve(d, 0.22f, 0.9f, 0.1f, tail, -0.08f, 0.04f, k);
 	el(d, 0.42f, 0.7f, 0.3f, 0.27f, 0, k);
 	el(d, 0.3f, 0.8f, 0.16f, 0.19f, 0, k);
 	rect(d, 0.53f, 0.58f, 0.61f, 0.97f, k);
@@ -341,11 +375,39 @@ fig_cat(fx *d)
 	}
 }
 
+/* A dog or a fox lying asleep, head on its paws. */
+static void
+dog_asleep(fx *d, rgb k, int fox)
+{
+	float ar = d->f->w / d->f->h;
+
+	if (fox)
+		tail_curve(d, 0.12f, 0.8f, 0.55f, 0.95f, 0.05f, 0.07f, k);
+	el(d, 0.45f, 0.76f, 0.36f, 0.2f, 0, k);
+	el(d, 0.82f, 0.92f, 0.12f, 0.05f, 0, fox ? scale(k, 0.4f) : mix(k, WHITE, 0.2f));
+	el(d, 0.8f, 0.75f, 0.12f, 0.12f * ar, 0, k);
+	if (fox) {
+		tri(d, 0.72f, 0.68f, 0.74f, 0.5f, 0.8f, 0.64f, k);
+		tri(d, 0.82f, 0.65f, 0.87f, 0.5f, 0.9f, 0.66f, k);
+		tri(d, 0.86f, 0.72f, 1.0f, 0.82f, 0.86f, 0.85f, k);
+	} else {
+		el(d, 0.92f, 0.8f, 0.08f, 0.06f, 0, mix(k, WHITE, 0.2f));
+		el(d, 0.74f, 0.77f, 0.04f, 0.11f, 15, scale(k, 0.6f));
+	}
+	shut_eye(d, 0.83f, 0.73f, 0.03f);
+	dot(d, fox ? 0.99f : 0.99f, fox ? 0.82f : 0.79f, 0.02f, 0.025f, BLACK);
+}
+
 static void
 dog_like(fx *d, rgb k, int fox)
 {
 	rgb belly = fox ? WHITE : mix(k, WHITE, 0.35f), legs = fox ? scale(k, 0.35f) : k;
 	float wag = rf(d, 0.1f, 0.35f);
+
+	if (d->f->pose & IG_PO_SLEEP) {
+		dog_asleep(d, k, fox);
+		return;
+	}
 
 	if (fox) {
 		float tp[] = { 0.2f, 0.45f, 0.02f, 0.5f + wag * 0.3f, 0.0f, 0.72f, 0.08f, 0.8f, 0.22f, 0.58f };
@@ -400,12 +462,14 @@ fig_bird(fx *d)
 	static const rgb coats[] = { { 70, 130, 210 }, { 210, 60, 50 }, { 240, 200, 60 },
 		{ 150, 110, 80 } };
 	rgb k = coat(d, coats, 4), beak = RGB(240, 160, 40);
-	int flying = ri(d, 2);
+	int flying = ri(d, 2) || (d->f->pose & IG_PO_FLY);
 
 	if (flying)
 		tri(d, 0.3f, 0.45f, 0.55f, 0.45f, 0.25f, 0.0f, scale(k, 0.75f));
-	line(d, 0.42f, 0.66f, 0.4f, 0.9f, 0.02f, beak);
-	line(d, 0.52f, 0.66f, 0.54f, 0.9f, 0.02f, beak);
+	if (!flying) {
+		line(d, 0.42f, 0.66f, 0.4f, 0.9f, 0.02f, beak);
+		line(d, 0.52f, 0.66f, 0.54f, 0.9f, 0.02f, beak);
+	}
 	tri(d, 0.22f, 0.5f, 0.0f, 0.42f, 0.02f, 0.66f, scale(k, 0.8f));
 	el(d, 0.45f, 0.52f, 0.28f, 0.2f, -10, k);
 	el(d, 0.5f, 0.6f, 0.18f, 0.1f, 0, mix(k, WHITE, 0.5f));
@@ -440,13 +504,22 @@ horse_like(fx *d, rgb k, rgb mane, int unicorn)
 	float head = rf(d, -0.04f, 0.04f);
 
 	stroke(d, 0.18f, 0.38f, 0.06f, 0.7f, 0.06f, mane);
-	rect(d, 0.22f, 0.5f, 0.28f, 0.93f, scale(k, 0.85f));
-	rect(d, 0.62f, 0.5f, 0.68f, 0.93f, scale(k, 0.85f));
-	el(d, 0.43f, 0.45f, 0.28f, 0.16f, 0, k);
-	rect(d, 0.3f, 0.5f, 0.36f, 0.95f, k);
-	rect(d, 0.7f, 0.5f, 0.76f, 0.95f, k);
-	rect(d, 0.3f, 0.93f, 0.36f, 0.99f, BLACK);
-	rect(d, 0.7f, 0.93f, 0.76f, 0.99f, BLACK);
+	if (d->f->pose & IG_PO_RUN) {
+		/* a gallop: forelegs reaching forward, hind legs pushing back */
+		stroke(d, 0.28f, 0.5f, 0.08f, 0.86f, 0.055f, scale(k, 0.85f));
+		stroke(d, 0.66f, 0.5f, 0.9f, 0.78f, 0.055f, scale(k, 0.85f));
+		el(d, 0.43f, 0.45f, 0.28f, 0.16f, 0, k);
+		stroke(d, 0.34f, 0.52f, 0.16f, 0.92f, 0.055f, k);
+		stroke(d, 0.72f, 0.52f, 0.98f, 0.66f, 0.055f, k);
+	} else {
+		rect(d, 0.22f, 0.5f, 0.28f, 0.93f, scale(k, 0.85f));
+		rect(d, 0.62f, 0.5f, 0.68f, 0.93f, scale(k, 0.85f));
+		el(d, 0.43f, 0.45f, 0.28f, 0.16f, 0, k);
+		rect(d, 0.3f, 0.5f, 0.36f, 0.95f, k);
+		rect(d, 0.7f, 0.5f, 0.76f, 0.95f, k);
+		rect(d, 0.3f, 0.93f, 0.36f, 0.99f, BLACK);
+		rect(d, 0.7f, 0.93f, 0.76f, 0.99f, BLACK);
+	}
 	{
 		float np[] = { 0.58f, 0.45f, 0.72f, 0.1f + head, 0.84f, 0.14f + head, 0.74f, 0.5f };
 		poly(d, np, 4, k);

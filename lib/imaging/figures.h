@@ -26,6 +26,7 @@ typedef struct ig_fig {
 	uint64_t seed;
 	int style;              /* enum ig_style */
 	int season;             /* enum ig_season bits (a tree's leaves) */
+	int pose;               /* enum ig_pose bits the figure honours, else its own */
 } ig_fig;
 
 /* Width over height of the subject's box. */

@@ -87,7 +87,7 @@ typedef struct canvas {
 	palette pal;
 	unsigned flags, scenes;
 	float sun_x, sun_y;
-	unsigned season, weather;       /* vocab.h's bits */
+	unsigned season, weather, pose; /* vocab.h's bits */
 	int subjects;                   /* subjects will be drawn over the scene */
 	int table, sofa;                /* a room's furniture */
 	float horizon, ground_y, waterline;  /* where subjects stand or float; 0: unset */
@@ -1211,6 +1211,7 @@ draw_inst(canvas *c, const inst *in, float x, float bottom, int style)
 	f.seed = in->seed;
 	f.style = style;
 	f.season = c->season;
+	f.pose = (int)c->pose;
 	if (in->colour >= 0) {
 		float hh, ss, vv;
 		rgb k;
@@ -1538,6 +1539,7 @@ ig_render_builtin(const char *prompt, const char *negative_prompt, uint64_t seed
 	c.flags = m.flags & ~m.neg_flags;
 	c.season = v.season & ~nv.season;
 	c.weather = v.weather & ~nv.weather;
+	c.pose = v.pose & ~nv.pose;
 	c.subjects = v.nsubj;
 	style = v.style == nv.style ? IG_ST_NONE : v.style;
 	sc = choose_scene(&c, &m, &v, seed);

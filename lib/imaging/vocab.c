@@ -6,7 +6,8 @@
 
 #include "lib/imaging/vocab.h"
 
-enum kind { K_SUBJECT, K_SCENE, K_STYLE, K_COLOUR, K_TIME, K_WEATHER, K_SEASON, K_COUNT, K_SKIP };
+enum kind { K_SUBJECT, K_SCENE, K_STYLE, K_COLOUR, K_TIME, K_WEATHER, K_SEASON, K_POSE, K_COUNT,
+	K_SKIP };
 
 typedef struct entry {
 	const char *word;
@@ -23,6 +24,7 @@ typedef struct entry {
 #define TI(w, s) { w, K_TIME, IG_TI_##s, 0 }
 #define WE(w, s) { w, K_WEATHER, IG_WE_##s, 0 }
 #define SE(w, s) { w, K_SEASON, IG_SE_##s, 0 }
+#define PO(w, s) { w, K_POSE, IG_PO_##s, 0 }
 #define NU(w, n) { w, K_COUNT, n, 0 }
 #define SK(w) { w, K_SKIP, 0, 0 }
 
@@ -247,6 +249,13 @@ static const entry table[] = {
 	SE("autumn", AUTUMN), SE("fall foliage", AUTUMN), SE("秋", AUTUMN), SE("秋天", AUTUMN),
 	SE("紅葉", AUTUMN), SE("红叶", AUTUMN),
 	SE("winter", WINTER), SE("冬", WINTER), SE("冬天", WINTER),
+
+	/* poses */
+	PO("sleeping", SLEEP), PO("asleep", SLEEP), PO("sleepy", SLEEP), PO("napping", SLEEP),
+	PO("lying", SLEEP), PO("curled up", SLEEP), PO("睡", SLEEP), PO("睡覺", SLEEP),
+	PO("睡觉", SLEEP), PO("眠", SLEEP), PO("寝", SLEEP),
+	PO("flying", FLY), PO("soaring", FLY), PO("in flight", FLY), PO("飛", FLY), PO("飞", FLY),
+	PO("running", RUN), PO("galloping", RUN), PO("跑", RUN), PO("奔跑", RUN), PO("走る", RUN),
 
 	/* counts: numbers, and collective nouns that imply a few */
 	NU("one", 1), NU("a single", 1), NU("two", 2), NU("three", 3), NU("four", 4),
@@ -585,6 +594,7 @@ ig_vocab_parse(const char *text, ig_vparse *out)
 		case K_TIME: out->time |= e->id; break;
 		case K_WEATHER: out->weather |= e->id; break;
 		case K_SEASON: out->season |= e->id; break;
+		case K_POSE: out->pose |= e->id; break;
 		default: break;
 		}
 	}

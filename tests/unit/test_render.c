@@ -74,7 +74,7 @@ END_TEST
 /* Share of a w × h white canvas a figure (box as large as fits, centred)
  * changes. */
 static double
-coverage(int subject, uint64_t seed, int style, int w, int h, const float *col)
+coverage(int subject, uint64_t seed, int style, int pose, int w, int h, const float *col)
 {
 	gdImagePtr im = gdImageCreateTrueColor(w, h);
 	float a = ig_figure_aspect(subject), bw = (float)w * 0.9f, bh = bw / a;
@@ -94,6 +94,7 @@ coverage(int subject, uint64_t seed, int style, int w, int h, const float *col)
 	f.h = bh;
 	f.seed = seed;
 	f.style = style;
+	f.pose = pose;
 	if (col != NULL) {
 		f.coloured = 1;
 		memcpy(f.col, col, sizeof(f.col));
@@ -112,7 +113,8 @@ START_TEST(every_figure_covers_a_plausible_share)
 {
 	for (uint64_t seed = 1; seed <= 6; seed++) {
 		int style = (int)(seed % IG_ST__MAX);
-		double c = coverage(_i, seed, style, 200, 200, NULL);
+		int pose = seed % 3 == 0 ? IG_PO_SLEEP : seed % 3 == 1 ? IG_PO_FLY | IG_PO_RUN : 0;
+		double c = coverage(_i, seed, style, pose, 200, 200, NULL);
 		ck_assert_msg(c > 0.05 && c < 0.8, "%s (seed %d, style %d) covers %.1f %%",
 		    ig_subject_name(_i), (int)seed, style, c * 100);
 	}
@@ -124,8 +126,8 @@ END_TEST
 START_TEST(figures_scale_with_their_box)
 {
 	for (int s = 0; s < IG_SU__MAX; s++) {
-		double small = coverage(s, 3, IG_ST_NONE, 120, 120, NULL);
-		double large = coverage(s, 3, IG_ST_NONE, 480, 480, NULL);
+		double small = coverage(s, 3, IG_ST_NONE, 0, 120, 120, NULL);
+		double large = coverage(s, 3, IG_ST_NONE, 0, 480, 480, NULL);
 		ck_assert_msg(fabs(small - large) < 0.08, "%s: %.1f %% at 120 px, %.1f %% at 480 px",
 		    ig_subject_name(s), small * 100, large * 100);
 	}
@@ -349,6 +351,48 @@ START_TEST(subject_pictures_are_deterministic)
 }
 END_TEST
 
+/* Pose words reach the figures that have the pose: a sleeping cat is drawn
+ * curled up (another picture than the sitting cat of the same seed), in
+ * English, Chinese and Japanese. */
+START_TEST(pose_words_change_the_figure)
+{
+	static const struct {
+		const char *prompt;
+		unsigned pose;
+	} cases[] = {
+		{ "a cat sleeping on a sofa", IG_PO_SLEEP }, { "睡覺的貓", IG_PO_SLEEP },
+		{ "寝ている猫", IG_PO_SLEEP }, { "a flying bird", IG_PO_FLY },
+		{ "a horse galloping", IG_PO_RUN }, { "a cat on a sofa", 0 },
+	};
+	gdImagePtr a = gdImageCreateTrueColor(160, 160), b = gdImageCreateTrueColor(160, 160);
+	ig_fig f;
+	long diff = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ig_vparse v;
+		ig_vocab_parse(cases[i].prompt, &v);
+		ck_assert_msg(v.pose == cases[i].pose, "\"%s\": pose %u", cases[i].prompt, v.pose);
+	}
+	gdImageFilledRectangle(a, 0, 0, 159, 159, gdTrueColor(255, 255, 255));
+	gdImageFilledRectangle(b, 0, 0, 159, 159, gdTrueColor(255, 255, 255));
+	memset(&f, 0, sizeof(f));
+	f.x = f.y = 10;
+	f.w = f.h = 140;
+	f.seed = 4;
+	f.im = a;
+	ig_figure_draw(IG_SU_CAT, &f);
+	f.im = b;
+	f.pose = IG_PO_SLEEP;
+	ig_figure_draw(IG_SU_CAT, &f);
+	for (int y = 0; y < 160; y++)
+		for (int x = 0; x < 160; x++)
+			diff += a->tpixels[y][x] != b->tpixels[y][x];
+	ck_assert_msg(diff > 160 * 160 / 10, "the sleeping cat differs in only %ld pixels", diff);
+	gdImageDestroy(a);
+	gdImageDestroy(b);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -367,6 +411,7 @@ suite(void)
 	tcase_add_loop_test(t, every_figure_covers_a_plausible_share, 0, IG_SU__MAX);
 	tcase_add_test(t, figures_scale_with_their_box);
 	tcase_add_test(t, named_colours_colour_the_subject);
+	tcase_add_test(t, pose_words_change_the_figure);
 	tcase_add_test(t, subject_pictures_are_deterministic);
 	suite_add_tcase(s, t);
 	return s;
