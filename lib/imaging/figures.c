@@ -1601,6 +1601,64 @@ static const struct {
 	[IG_SU_BALLOON] = { fig_balloon, 0.75f },
 };
 
+static void
+fx_init(fx *d, const ig_fig *f, int subject)
+{
+	float m = fminf(f->w, f->h);
+
+	memset(d, 0, sizeof(*d));
+	d->f = f;
+	d->im = f->im;
+	d->rng = mix64(f->seed ^ (uint64_t)subject * 0x9e3779b97f4a7c15ull);
+	d->flip = (int)(mix64(d->rng) & 1);
+	d->ok = 0.3f;
+	d->sh = SH_SOFT;
+	d->ow = fmaxf(1, m * 0.012f);
+	switch (f->style) {
+	case IG_ST_REALISTIC:
+		d->sh = SH_REAL;
+		d->ow = m * 0.004f;
+		d->ok = 0.55f;
+		break;
+	case IG_ST_ANIME: d->sh = SH_CEL; d->ow = fmaxf(1.5f, m * 0.02f); d->ok = 0.12f; break;
+	case IG_ST_PIXEL:
+	case IG_ST_LOWPOLY: d->sh = SH_FLAT; break;
+	case IG_ST_SKETCH: d->ow = fmaxf(1, m * 0.015f); d->ok = 0.1f; break;
+	default: break;
+	}
+	gdImageAlphaBlending(f->im, 1);
+}
+
+void
+ig_figure_bouquet(const ig_fig *f, int flower, int n)
+{
+	static const rgb vases[] = { { 70, 110, 170 }, { 235, 235, 240 }, { 190, 120, 80 } };
+	fx d;
+	rgb vase;
+
+	if (flower < 0 || flower >= IG_SU__MAX || figures[flower].draw == NULL || fminf(f->w, f->h) < 2)
+		return;
+	fx_init(&d, f, IG_SU__MAX);
+	vase = vases[ri(&d, 3)];
+	n = n < 1 ? 1 : n > 9 ? 9 : n;
+	for (int i = 0; i < n; i++) {
+		/* each flower in its own box, fanned out, its stem down into the vase */
+		float off = (float)i - (float)(n - 1) / 2, h = 0.72f * f->h, w = h * figures[flower].aspect;
+		ig_fig g = *f;
+		fx e;
+		g.w = w;
+		g.h = h;
+		g.x = f->x + f->w * (0.5f + off * 0.11f) - w / 2;
+		g.y = f->y + f->h * (0.02f + 0.05f * fabsf(off)) + rf(&d, 0, 0.03f) * f->h;
+		g.seed = f->seed + (uint64_t)i * 7919;
+		fx_init(&e, &g, flower);
+		figures[flower].draw(&e);
+	}
+	el(&d, 0.5f, 0.8f, 0.26f, 0.19f, 0, vase);
+	rect(&d, 0.38f, 0.55f, 0.62f, 0.68f, vase);
+	el(&d, 0.5f, 0.56f, 0.16f, 0.03f, 0, scale(vase, 0.8f));
+}
+
 float
 ig_figure_aspect(int subject)
 {
@@ -1612,30 +1670,10 @@ void
 ig_figure_draw(int subject, const ig_fig *f)
 {
 	fx d;
-	float m = fminf(f->w, f->h);
 
-	if (subject < 0 || subject >= IG_SU__MAX || figures[subject].draw == NULL || m < 2)
+	if (subject < 0 || subject >= IG_SU__MAX || figures[subject].draw == NULL ||
+	    fminf(f->w, f->h) < 2)
 		return;
-	memset(&d, 0, sizeof(d));
-	d.f = f;
-	d.im = f->im;
-	d.rng = mix64(f->seed ^ (uint64_t)subject * 0x9e3779b97f4a7c15ull);
-	d.flip = (int)(mix64(d.rng) & 1);
-	d.ok = 0.3f;
-	d.sh = SH_SOFT;
-	d.ow = fmaxf(1, m * 0.012f);
-	switch (f->style) {
-	case IG_ST_REALISTIC:
-		d.sh = SH_REAL;
-		d.ow = m * 0.004f;
-		d.ok = 0.55f;
-		break;
-	case IG_ST_ANIME: d.sh = SH_CEL; d.ow = fmaxf(1.5f, m * 0.02f); d.ok = 0.12f; break;
-	case IG_ST_PIXEL:
-	case IG_ST_LOWPOLY: d.sh = SH_FLAT; break;
-	case IG_ST_SKETCH: d.ow = fmaxf(1, m * 0.015f); d.ok = 0.1f; break;
-	default: break;
-	}
-	gdImageAlphaBlending(f->im, 1);
+	fx_init(&d, f, subject);
 	figures[subject].draw(&d);
 }

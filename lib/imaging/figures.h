@@ -29,6 +29,11 @@ typedef struct ig_fig {
 	int pose;               /* enum ig_pose bits the figure honours, else its own */
 } ig_fig;
 
+/* A vase of n (1…9) flowers of subject flower (a rose, a flower, a
+ * sunflower) in a box about 0.8 wide for 1 high. */
+#define IG_BOUQUET_ASPECT 0.8f
+void ig_figure_bouquet(const ig_fig *f, int flower, int n);
+
 /* Width over height of the subject's box. */
 float ig_figure_aspect(int subject);
 /* Draw subject (enum ig_subject) as f says; an unknown subject draws nothing. */

@@ -968,6 +968,9 @@ choose_scene(canvas *c, const mood *m, const ig_vparse *v, uint64_t seed)
 		return (enum scene)first;
 	for (int i = 0; i < v->nsubj; i++) {
 		int id = v->subj[i].id;
+		if ((v->pose & IG_PO_BOUQUET) && (id == IG_SU_ROSE || id == IG_SU_FLOWER ||
+		    id == IG_SU_SUNFLOWER) && !(m->banned & 1u << SC_ROOM))
+			return SC_ROOM;  /* a bouquet stands in a vase on a table */
 		if (!(m->banned & 1u << habits[id].home))
 			return (enum scene)habits[id].home;
 		if ((id == IG_SU_WHALE || id == IG_SU_FISH) && !(m->banned & 1u << SC_UNDERWATER))
@@ -1192,15 +1195,31 @@ scene_underwater(canvas *c)
 
 typedef struct inst {
 	int subject, colour;
+	int bouquet;            /* > 0: a vase of this many of subject */
 	float h;                /* height in pixels */
 	uint64_t seed;
 } inst;
+
+static float
+inst_aspect(const inst *in)
+{
+	return in->bouquet ? IG_BOUQUET_ASPECT : ig_figure_aspect(in->subject);
+}
+
+static void
+figure(const inst *in, const ig_fig *f)
+{
+	if (in->bouquet)
+		ig_figure_bouquet(f, in->subject, in->bouquet);
+	else
+		ig_figure_draw(in->subject, f);
+}
 
 static void
 draw_inst(canvas *c, const inst *in, float x, float bottom, int style)
 {
 	ig_fig f;
-	float w = in->h * ig_figure_aspect(in->subject);
+	float w = in->h * inst_aspect(in);
 
 	memset(&f, 0, sizeof(f));
 	f.im = c->im;
@@ -1223,7 +1242,7 @@ draw_inst(canvas *c, const inst *in, float x, float bottom, int style)
 		f.col[2] = k.b;
 	}
 	if (!(c->flags & (F_NIGHT | F_SUN))) {
-		ig_figure_draw(in->subject, &f);
+		figure(in, &f);
 		return;
 	}
 	/* under the moon or a low sun the figure takes the scene's light: the
@@ -1236,13 +1255,13 @@ draw_inst(canvas *c, const inst *in, float x, float bottom, int style)
 		rgb tint = night ? scale(c->pal.sky_top, 0.8f) : c->pal.sun;
 
 		if (bw <= 0 || y1 <= y0) {
-			ig_figure_draw(in->subject, &f);
+			figure(in, &f);
 			return;
 		}
 		before = ig_xmalloc(sizeof(int) * (size_t)bw * (size_t)(y1 - y0));
 		for (int y = y0; y < y1; y++)
 			memcpy(before + (size_t)(y - y0) * (size_t)bw, &c->im->tpixels[y][x0], sizeof(int) * (size_t)bw);
-		ig_figure_draw(in->subject, &f);
+		figure(in, &f);
 		for (int y = y0; y < y1; y++)
 			for (int px = x0; px < x1; px++) {
 				int *p = &c->im->tpixels[y][px];
@@ -1272,7 +1291,7 @@ draw_row(canvas *c, inst *row, int n, int place, int style)
 	for (int i = 0; i < n; i++) {
 		if (n > 1)
 			row[i].h *= fmaxf(0.5f, 1.15f / sqrtf((float)n));
-		total += row[i].h * ig_figure_aspect(row[i].subject);
+		total += row[i].h * inst_aspect(&row[i]);
 	}
 	gap = total * 0.12f / (float)n;
 	if (total + gap * (float)n > W * 0.94f) {
@@ -1286,7 +1305,7 @@ draw_row(canvas *c, inst *row, int n, int place, int style)
 	if (x < 0)
 		x = gap / 2;
 	for (int i = 0; i < n; i++) {
-		float w = row[i].h * ig_figure_aspect(row[i].subject), bottom;
+		float w = row[i].h * inst_aspect(&row[i]), bottom;
 		switch (place) {
 		case P_SKY: bottom = H * rf(c, 0.12f, 0.4f) + row[i].h; break;
 		case P_WATER: bottom = c->waterline + row[i].h * 0.12f; break;
@@ -1302,6 +1321,12 @@ draw_row(canvas *c, inst *row, int n, int place, int style)
 }
 
 #define MAX_INST 12
+
+static int
+is_flower(int subject)
+{
+	return subject == IG_SU_ROSE || subject == IG_SU_FLOWER || subject == IG_SU_SUNFLOWER;
+}
 
 static void
 compose(canvas *c, const ig_vparse *v, enum scene sc, int style)
@@ -1321,9 +1346,22 @@ compose(canvas *c, const ig_vparse *v, enum scene sc, int style)
 			place = P_SWIM;
 		if (s->id == IG_SU_FISH && sc != SC_UNDERWATER && sc != SC_SEA)
 			place = P_WATER;
+		if ((c->pose & IG_PO_BOUQUET) && is_flower(s->id)) {
+			/* one vase of them, on the table or the ground */
+			inst *in = &rows[sc == SC_ROOM && c->table ? P_TABLE : P_GROUND][nrow[sc == SC_ROOM &&
+			    c->table ? P_TABLE : P_GROUND]++];
+			in->subject = s->id;
+			in->colour = s->colour;
+			in->bouquet = s->count < 3 ? 5 : s->count;
+			in->h = H * 0.55f;
+			in->seed = rnext(c);
+			total++;
+			continue;
+		}
 		for (int k = 0; k < s->count && total < MAX_INST; k++, total++) {
 			inst *in = &rows[place][nrow[place]++];
 			in->subject = s->id;
+			in->bouquet = 0;
 			in->colour = s->colour;
 			in->h = habits[s->id].height * H * (i == 0 ? 1.0f : 0.85f);
 			in->seed = rnext(c) ^ (uint64_t)k;
@@ -1544,7 +1582,8 @@ ig_render_builtin(const char *prompt, const char *negative_prompt, uint64_t seed
 	style = v.style == nv.style ? IG_ST_NONE : v.style;
 	sc = choose_scene(&c, &m, &v, seed);
 	for (int i = 0; i < v.nsubj; i++) {
-		c.table |= habits[v.subj[i].id].place == P_TABLE;
+		c.table |= habits[v.subj[i].id].place == P_TABLE ||
+		    ((c.pose & IG_PO_BOUQUET) && is_flower(v.subj[i].id));
 		c.sofa |= habits[v.subj[i].id].place == P_GROUND;
 	}
 	make_palette(&c, &m);

@@ -255,17 +255,18 @@ static const entry table[] = {
 	PO("lying", SLEEP), PO("curled up", SLEEP), PO("睡", SLEEP), PO("睡覺", SLEEP),
 	PO("睡觉", SLEEP), PO("眠", SLEEP), PO("寝", SLEEP),
 	PO("flying", FLY), PO("soaring", FLY), PO("in flight", FLY), PO("飛", FLY), PO("飞", FLY),
+	PO("bouquet", BOUQUET), PO("vase", BOUQUET), PO("花束", BOUQUET), PO("花瓶", BOUQUET),
 	PO("running", RUN), PO("galloping", RUN), PO("跑", RUN), PO("奔跑", RUN), PO("走る", RUN),
 
 	/* counts: numbers, and collective nouns that imply a few */
 	NU("one", 1), NU("a single", 1), NU("two", 2), NU("three", 3), NU("four", 4),
 	NU("five", 5), NU("six", 6), NU("seven", 7), NU("eight", 8), NU("nine", 9), NU("ten", 9),
 	NU("pair of", 2), NU("couple of", 2), NU("several", 3), NU("a few", 3), NU("many", 6),
-	NU("group of", 3), NU("bunch of", 4), NU("bouquet of", 5), NU("flock of", 5),
+	NU("group of", 3), NU("bunch of", 4), NU("flock of", 5),
 	NU("herd of", 4), NU("school of", 5), NU("fleet of", 3), NU("row of", 4),
 	NU("一", 1), NU("二", 2), NU("兩", 2), NU("两", 2), NU("三", 3), NU("四", 4), NU("五", 5),
 	NU("六", 6), NU("七", 7), NU("八", 8), NU("九", 9), NU("十", 9), NU("幾", 3), NU("几", 3),
-	NU("一束", 5), NU("一群", 5),
+	NU("一群", 5), PO("一束", BOUQUET),
 	/* CJK measure words and particles that may stand between a count or a
 	 * colour and its subject */
 	SK("隻"), SK("只"), SK("個"), SK("个"), SK("匹"), SK("條"), SK("条"), SK("輛"), SK("辆"),
@@ -563,6 +564,8 @@ ig_vocab_parse(const char *text, ig_vparse *out)
 					colour = p->e->id;
 				else if (p->e->kind == K_COUNT && count == 0)
 					count = p->e->id;
+				else if (p->e->kind == K_POSE && p->e->id == IG_PO_BOUQUET && count == 0)
+					count = 5;  /* "a bouquet of roses", 一束玫瑰 */
 				else
 					break;
 				at = p->start;

@@ -51,8 +51,9 @@ enum ig_time { IG_TI_DAY = 1, IG_TI_SUNSET = 2, IG_TI_NIGHT = 4 };
 enum ig_weather { IG_WE_RAIN = 1, IG_WE_SNOW = 2, IG_WE_FOG = 4, IG_WE_STORM = 8, IG_WE_CLOUDY = 16 };
 enum ig_season { IG_SE_SPRING = 1, IG_SE_SUMMER = 2, IG_SE_AUTUMN = 4, IG_SE_WINTER = 8 };
 /* What the subjects are doing, where a figure has that pose (a sleeping cat
- * curls up, a flying bird spreads its wings, a running horse gallops). */
-enum ig_pose { IG_PO_SLEEP = 1, IG_PO_FLY = 2, IG_PO_RUN = 4 };
+ * curls up, a flying bird spreads its wings, a running horse gallops, and
+ * flowers in a bouquet stand in a vase). */
+enum ig_pose { IG_PO_SLEEP = 1, IG_PO_FLY = 2, IG_PO_RUN = 4, IG_PO_BOUQUET = 8 };
 
 #define IG_VOCAB_MAX_SUBJECTS 8
 #define IG_VOCAB_MAX_COUNT 9

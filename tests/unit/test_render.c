@@ -149,6 +149,7 @@ static const struct {
 	{ "三隻貓", "cat", 3 },
 	{ "两只狐狸在雪中", "fox", 2 },
 	{ "一隻貓", "cat", 1 },
+	{ "一束玫瑰", "rose", 5 },
 	{ "4台の車", "car", 4 },
 	{ "三匹の猫", "cat", 3 },
 };
@@ -290,6 +291,8 @@ static const struct {
 } understood[] = {
 	{ "a red fox in the snow, watercolor", NULL, "forest", "watercolor", "fox" },
 	{ "a cat sleeping on a sofa", NULL, "room", NULL, "cat" },
+	{ "a bouquet of roses", NULL, "room", NULL, "rose" },
+	{ "一束玫瑰", NULL, "room", NULL, "rose" },
 	{ "a medieval castle on a hill", NULL, "mountains", NULL, "castle" },
 	{ "a bowl of fruit, still life", NULL, "room", NULL, "fruit bowl" },
 	{ "城堡，水彩", NULL, "mountains", "watercolor", "castle" },
@@ -363,6 +366,7 @@ START_TEST(pose_words_change_the_figure)
 		{ "a cat sleeping on a sofa", IG_PO_SLEEP }, { "睡覺的貓", IG_PO_SLEEP },
 		{ "寝ている猫", IG_PO_SLEEP }, { "a flying bird", IG_PO_FLY },
 		{ "a horse galloping", IG_PO_RUN }, { "a cat on a sofa", 0 },
+		{ "一束玫瑰", IG_PO_BOUQUET }, { "a vase of tulips", IG_PO_BOUQUET },
 	};
 	gdImagePtr a = gdImageCreateTrueColor(160, 160), b = gdImageCreateTrueColor(160, 160);
 	ig_fig f;
