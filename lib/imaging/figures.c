@@ -1568,6 +1568,111 @@ fig_balloon(fx *d)
 	el(d, 0.5f, 0.38f, 0.1f, 0.38f, 0, k);
 }
 
+static void
+fig_astronaut(fx *d)
+{
+	rgb suit = main_col(d, RGB(240, 240, 242)), visor = RGB(40, 60, 110);
+	float ar = d->f->w / d->f->h, arm = rf(d, -0.1f, 0.1f);
+
+	rect(d, 0.14f, 0.28f, 0.34f, 0.6f, RGB(200, 200, 205));
+	stroke(d, 0.42f, 0.6f, 0.36f, 0.93f, 0.16f, suit);
+	stroke(d, 0.58f, 0.6f, 0.64f, 0.93f, 0.16f, suit);
+	el(d, 0.34f, 0.96f, 0.1f, 0.04f, 0, RGB(160, 160, 165));
+	el(d, 0.66f, 0.96f, 0.1f, 0.04f, 0, RGB(160, 160, 165));
+	stroke(d, 0.3f, 0.35f, 0.14f, 0.55f + arm, 0.14f, suit);
+	stroke(d, 0.7f, 0.35f, 0.86f, 0.5f - arm, 0.14f, suit);
+	el(d, 0.5f, 0.48f, 0.24f, 0.2f, 0, suit);
+	rect(d, 0.4f, 0.42f, 0.6f, 0.52f, RGB(190, 190, 200));
+	dot(d, 0.45f, 0.47f, 0.02f, 0.015f, RGB(220, 60, 50));
+	dot(d, 0.52f, 0.47f, 0.02f, 0.015f, RGB(60, 120, 220));
+	el(d, 0.5f, 0.2f, 0.24f, 0.24f * ar, 0, suit);
+	el(d, 0.52f, 0.21f, 0.17f, 0.14f * ar, 0, visor);
+	dot(d, 0.46f, 0.17f, 0.05f, 0.03f * ar, RGB(170, 200, 240));
+}
+
+static void
+fig_dinosaur(fx *d)
+{
+	rgb k = main_col(d, RGB(90, 150, 70)), belly = RGB(220, 210, 150);
+	float ar = d->f->w / d->f->h, jaw = rf(d, 0, 0.04f);
+
+	tail_curve(d, 0.35f, 0.55f, 0.0f, 0.8f, -0.04f, 0.07f, k);
+	rect(d, 0.36f, 0.6f, 0.46f, 0.97f, scale(k, 0.85f));
+	el(d, 0.45f, 0.52f, 0.22f, 0.17f, -20, k);
+	el(d, 0.5f, 0.6f, 0.12f, 0.08f, -20, belly);
+	rect(d, 0.5f, 0.6f, 0.6f, 0.98f, k);
+	el(d, 0.55f, 0.98f, 0.08f, 0.025f, 0, scale(k, 0.8f));
+	{
+		float np[] = { 0.55f, 0.42f, 0.66f, 0.16f, 0.76f, 0.18f, 0.66f, 0.5f };
+		poly(d, np, 4, k);
+	}
+	el(d, 0.76f, 0.16f, 0.16f, 0.09f, 0, k);
+	tri(d, 0.66f, 0.2f + jaw, 0.95f, 0.22f + jaw, 0.7f, 0.27f + jaw, scale(k, 0.85f));
+	for (int i = 0; i < 5; i++)
+		tri(d, 0.74f + 0.04f * (float)i, 0.2f, 0.76f + 0.04f * (float)i, 0.23f, 0.78f + 0.04f * (float)i,
+		    0.2f, WHITE);
+	stroke(d, 0.62f, 0.4f, 0.72f, 0.48f, 0.03f, k);
+	eye(d, 0.8f, 0.13f, 0.02f * ar, RGB(230, 180, 30));
+	for (int i = 0; i < 5; i++)
+		tri(d, 0.28f + 0.07f * (float)i, 0.43f - 0.04f * (float)i, 0.32f + 0.07f * (float)i,
+		    0.34f - 0.04f * (float)i, 0.35f + 0.07f * (float)i, 0.42f - 0.04f * (float)i, scale(k, 0.7f));
+}
+
+static void
+fig_turtle(fx *d)
+{
+	rgb shell = main_col(d, RGB(110, 140, 60)), skin = RGB(150, 180, 100);
+
+	el(d, 0.25f, 0.82f, 0.09f, 0.14f, 0, skin);
+	el(d, 0.72f, 0.82f, 0.09f, 0.14f, 0, skin);
+	el(d, 0.88f, 0.58f, 0.12f, 0.14f, 0, skin);
+	tri(d, 0.1f, 0.7f, 0.0f, 0.78f, 0.12f, 0.8f, skin);
+	half_el(d, 0.48f, 0.76f, 0.4f, 0.6f, 0, shell);
+	rect(d, 0.08f, 0.74f, 0.88f, 0.8f, scale(shell, 0.7f));
+	for (int i = 0; i < 3; i++)
+		el(d, 0.32f + 0.16f * (float)i, 0.52f - (i == 1 ? 0.12f : 0), 0.07f, 0.12f, 0, scale(shell, 0.8f));
+	eye(d, 0.92f, 0.54f, 0.025f, BLACK);
+}
+
+static void
+fig_ice_cream(fx *d)
+{
+	static const rgb scoops[] = { { 250, 190, 200 }, { 250, 245, 225 }, { 120, 75, 45 },
+		{ 170, 220, 150 } };
+	rgb cone = RGB(215, 160, 90), k = coat(d, scoops, 4), k2 = scoops[ri(d, 4)];
+	float ar = d->f->w / d->f->h;
+
+	tri(d, 0.22f, 0.45f, 0.78f, 0.45f, 0.5f, 1.0f, cone);
+	for (int i = 0; i < 4; i++) {
+		line(d, 0.28f + 0.12f * (float)i, 0.46f, 0.5f - 0.05f * (float)i, 0.95f - 0.1f * (float)i, 0.01f,
+		    scale(cone, 0.7f));
+		line(d, 0.72f - 0.12f * (float)i, 0.46f, 0.5f + 0.05f * (float)i, 0.95f - 0.1f * (float)i, 0.01f,
+		    scale(cone, 0.7f));
+	}
+	el(d, 0.5f, 0.4f, 0.3f, 0.3f * ar * 0.55f, 0, k2);
+	el(d, 0.5f, 0.22f, 0.26f, 0.26f * ar * 0.55f, 0, k);
+	dot(d, 0.5f, 0.07f, 0.05f, 0.05f * ar * 0.55f, RGB(200, 20, 40));
+}
+
+static void
+fig_umbrella(fx *d)
+{
+	static const rgb cols[] = { { 210, 40, 50 }, { 40, 90, 190 }, { 240, 190, 40 } };
+	rgb k = coat(d, cols, 3);
+	float tilt = rf(d, -0.05f, 0.05f);
+
+	stroke(d, 0.5f + tilt, 0.3f, 0.5f, 0.9f, 0.03f, RGB(60, 50, 45));
+	arc(d, 0.43f, 0.9f, 0.07f, 0.06f, 0, 180, 0.03f, RGB(60, 50, 45));
+	half_el(d, 0.5f + tilt, 0.38f, 0.48f, 0.34f, 0, k);
+	for (int i = 0; i < 4; i++) {
+		float x = 0.02f + 0.24f * (float)i + tilt;
+		half_el(d, x + 0.12f, 0.38f, 0.12f, 0.05f, 1, scale(k, 0.85f));
+	}
+	for (int i = 1; i < 4; i++)
+		line(d, 0.5f + tilt, 0.05f, 0.02f + 0.24f * (float)i + tilt, 0.38f, 0.01f, scale(k, 0.6f));
+	stroke(d, 0.5f + tilt, 0.04f, 0.5f + tilt, 0.0f, 0.02f, RGB(60, 50, 45));
+}
+
 static const struct {
 	void (*draw)(fx *);
 	float aspect;
@@ -1599,6 +1704,9 @@ static const struct {
 	[IG_SU_PENGUIN] = { fig_penguin, 0.65f }, [IG_SU_ELEPHANT] = { fig_elephant, 1.3f },
 	[IG_SU_BEAR] = { fig_bear, 1.3f }, [IG_SU_SNOWMAN] = { fig_snowman, 0.65f },
 	[IG_SU_BALLOON] = { fig_balloon, 0.75f },
+	[IG_SU_ASTRONAUT] = { fig_astronaut, 0.6f }, [IG_SU_DINOSAUR] = { fig_dinosaur, 1.2f },
+	[IG_SU_TURTLE] = { fig_turtle, 1.4f }, [IG_SU_ICE_CREAM] = { fig_ice_cream, 0.55f },
+	[IG_SU_UMBRELLA] = { fig_umbrella, 1.0f },
 };
 
 static void

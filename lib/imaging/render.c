@@ -946,6 +946,9 @@ static const struct {
 	[IG_SU_PENGUIN] = { SC_SEA, P_GROUND, 0.36f }, [IG_SU_ELEPHANT] = { SC_MEADOW, P_GROUND, 0.5f },
 	[IG_SU_BEAR] = { SC_FOREST, P_GROUND, 0.42f }, [IG_SU_SNOWMAN] = { SC_MEADOW, P_GROUND, 0.5f },
 	[IG_SU_BALLOON] = { SC_MEADOW, P_SKY, 0.36f },
+	[IG_SU_ASTRONAUT] = { SC_SPACE, P_CENTER, 0.55f }, [IG_SU_DINOSAUR] = { SC_FOREST, P_GROUND, 0.55f },
+	[IG_SU_TURTLE] = { SC_SEA, P_GROUND, 0.26f }, [IG_SU_ICE_CREAM] = { SC_MEADOW, P_TABLE, 0.4f },
+	[IG_SU_UMBRELLA] = { SC_CITY, P_GROUND, 0.55f },
 };
 
 /* The first scene the prompt names that the negative prompt does not; with
@@ -1341,7 +1344,7 @@ compose(canvas *c, const ig_vparse *v, enum scene sc, int style)
 		if (place == P_TABLE && !(sc == SC_ROOM && c->table))
 			place = P_GROUND;
 		if (place == P_CENTER && s->id != IG_SU_PORTRAIT && sc != SC_SPACE)
-			place = P_SKY;
+			place = s->id == IG_SU_ASTRONAUT ? P_GROUND : P_SKY;
 		if (s->id == IG_SU_WHALE && sc == SC_UNDERWATER)
 			place = P_SWIM;
 		if (s->id == IG_SU_FISH && sc != SC_UNDERWATER && sc != SC_SEA)
@@ -1457,7 +1460,7 @@ weather(canvas *c, unsigned w)
 static gdImagePtr
 low_poly(canvas *c)
 {
-	int n = 24, gw, gh;
+	int n = 36, gw, gh;
 	float cell = c->u / (float)n;
 	gdImagePtr out = gdImageCreateTrueColor(c->w, c->h);
 	gdPoint *v;

@@ -143,6 +143,18 @@ static const entry table[] = {
 	SU("snowman", SNOWMAN), SU("雪人", SNOWMAN), SU("雪だるま", SNOWMAN),
 	SU("hot air balloon", BALLOON), SU("balloon", BALLOON), SU("熱氣球", BALLOON),
 	SU("热气球", BALLOON), SU("氣球", BALLOON), SU("气球", BALLOON), SU("気球", BALLOON),
+	SU("astronaut", ASTRONAUT), SU("cosmonaut", ASTRONAUT), SU("spaceman", ASTRONAUT),
+	SU("太空人", ASTRONAUT), SU("宇航員", ASTRONAUT), SU("宇航员", ASTRONAUT),
+	SU("航天員", ASTRONAUT), SU("航天员", ASTRONAUT), SU("宇宙飛行士", ASTRONAUT),
+	SU("dinosaur", DINOSAUR), SU("t-rex", DINOSAUR), SU("trex", DINOSAUR), SU("恐龍", DINOSAUR),
+	SU("恐龙", DINOSAUR), SU("恐竜", DINOSAUR),
+	SU("turtle", TURTLE), SU("tortoise", TURTLE), SU("烏龜", TURTLE), SU("乌龟", TURTLE),
+	SU("海龜", TURTLE), SU("海龟", TURTLE), SU("龜", TURTLE), SU("亀", TURTLE), SU("カメ", TURTLE),
+	SU("ice cream", ICE_CREAM), SU("gelato", ICE_CREAM), SU("ice-cream", ICE_CREAM),
+	SU("冰淇淋", ICE_CREAM), SU("雪糕", ICE_CREAM), SU("アイスクリーム", ICE_CREAM),
+	SU("アイス", ICE_CREAM),
+	SU("umbrella", UMBRELLA), SU("parasol", UMBRELLA), SU("雨傘", UMBRELLA), SU("雨伞", UMBRELLA),
+	SU("傘", UMBRELLA), SU("伞", UMBRELLA), SU("かさ", UMBRELLA),
 
 	/* scenes */
 	SC("mountain", MOUNTAINS), SC("hill", MOUNTAINS), SC("valley", MOUNTAINS),
@@ -287,6 +299,7 @@ static const char *const subject_names[IG_SU__MAX] = {
 	"robot", "clock", "book", "lamp", "guitar",
 	"dragon", "unicorn",
 	"penguin", "elephant", "bear", "snowman", "hot air balloon",
+	"astronaut", "dinosaur", "turtle", "ice cream", "umbrella",
 };
 
 static const char *const scene_names[IG_SC__MAX] = {
