@@ -666,8 +666,22 @@ fig_portrait(fx *d)
 	half_el(d, 0.5f, 0.78f, 0.1f, 0.05f, 1, scale(skin, 0.9f));
 	el(d, 0.25f, 0.44f, 0.04f, 0.06f, 0, skin);
 	el(d, 0.75f, 0.44f, 0.04f, 0.06f, 0, skin);
+	el(d, 0.5f, 0.36f, 0.28f, 0.27f, 0, hair);
 	el(d, 0.5f, 0.42f, 0.24f, 0.26f, 0, skin);
-	half_el(d, 0.5f, 0.34f, 0.26f, 0.2f, 0, hair);
+	{
+		/* a fringe over the forehead, its lower edge in locks */
+		float fr[2 * 13];
+		for (int i = 0; i <= 8; i++) {
+			float t = 3.14159265f * (float)i / 8;
+			fr[2 * i] = 0.5f - 0.25f * cosf(t);
+			fr[2 * i + 1] = 0.3f - 0.15f * sinf(t);
+		}
+		fr[18] = 0.66f, fr[19] = 0.36f;
+		fr[20] = 0.55f, fr[21] = 0.3f;
+		fr[22] = 0.42f, fr[23] = 0.33f;
+		fr[24] = 0.32f, fr[25] = 0.38f;
+		poly(d, fr, 13, hair);
+	}
 	eye(d, 0.41f, 0.42f, 0.035f, RGB(70, 110, 150));
 	eye(d, 0.59f, 0.42f, 0.035f, RGB(70, 110, 150));
 	line(d, 0.36f, 0.36f, 0.45f, 0.35f, 0.015f, scale(hair, 0.8f));

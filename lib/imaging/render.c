@@ -1029,9 +1029,13 @@ understood(mood *m, ig_vparse *v, const ig_vparse *nv)
 	    (v->weather & IG_WE_SNOW || v->season & IG_SE_WINTER ? F_SNOW : 0);
 	m->neg_flags |= (nv->time & IG_TI_NIGHT ? F_NIGHT : 0) | (nv->time & IG_TI_SUNSET ? F_SUN : 0) |
 	    (nv->weather & IG_WE_FOG ? F_MIST : 0) | (nv->weather & IG_WE_SNOW ? F_SNOW : 0);
-	for (int i = 0; i < v->nsubj; i++)
+	for (int i = 0; i < v->nsubj; i++) {
 		if (v->subj[i].id == IG_SU_SNOWMAN || v->subj[i].id == IG_SU_PENGUIN)
 			m->flags |= F_SNOW;  /* they stand in snow */
+		if (v->subj[i].id == IG_SU_ICE_CREAM && !(v->weather & IG_WE_SNOW) &&
+		    !(v->season & IG_SE_WINTER))
+			m->flags &= ~(unsigned)F_SNOW;  /* the "ice" of ice cream is no winter */
+	}
 	for (int i = 0; i < v->nsubj;) {
 		int gone = 0;
 		for (int k = 0; k < nv->nsubj; k++)
