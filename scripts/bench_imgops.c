@@ -135,7 +135,7 @@ main(int argc, char **argv)
 		unsigned char *png;
 		size_t len;
 		if (ig_render_builtin("mountains at sunset over a lake, detailed", NULL, 7, 1024, 1024,
-		    &png, &len) != 0)
+		    &png, &len, NULL) != 0)
 			return 1;
 		spit(argv[2], png, len);
 		return 0;

@@ -134,6 +134,8 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 		json_object_object_add(meta, "height", json_object_new_int(h));
 		json_object_object_add(meta, "seed", img->has_seed ? json_object_new_int64(img->seed) : NULL);
 		json_object_object_add(meta, "generation_id", json_object_new_string(job->id));
+		if (img->drawn != NULL)
+			json_object_object_add(meta, "drawn", json_tokener_parse(img->drawn));
 		params = a1111_parameters(job, img, w, h);
 		kv[0] = "parameters";
 		kv[1] = params;

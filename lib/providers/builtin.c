@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "lib/core/util.h"
 #include "lib/imaging/render.h"
 #include "lib/providers/adapter.h"
@@ -44,6 +46,32 @@ bi_validate(const ig_gen_request *req, ig_err *err)
 	return 0;
 }
 
+/* What the renderer understood, as the "drawn" object the PNG's imagegen
+ * metadata carries (lib/jobs/store.c): canonical English names, so 「一隻貓」
+ * records "cat". Malloc'ed JSON text. */
+static char *
+drawn_json(const ig_drawn *d)
+{
+	json_object *o = json_object_new_object(), *subjects = json_object_new_array();
+	json_object *counts = json_object_new_array(), *colors = json_object_new_array();
+	char *s;
+
+	for (int i = 0; i < d->nsubjects; i++) {
+		json_object_array_add(subjects, json_object_new_string(d->subjects[i]));
+		json_object_array_add(counts, json_object_new_int(d->counts[i]));
+	}
+	for (int i = 0; i < d->ncolors; i++)
+		json_object_array_add(colors, json_object_new_string(d->colors[i]));
+	json_object_object_add(o, "subjects", subjects);
+	json_object_object_add(o, "counts", counts);
+	json_object_object_add(o, "scene", d->scene ? json_object_new_string(d->scene) : NULL);
+	json_object_object_add(o, "style", d->style ? json_object_new_string(d->style) : NULL);
+	json_object_object_add(o, "colors", colors);
+	s = ig_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
 /* FNV-1a over the prompt, cut to 32 bits: the seed of an unseeded call. */
 static int64_t
 prompt_seed(const char *prompt)
@@ -63,13 +91,15 @@ bi_local(ig_call *call, ig_err *err)
 	for (int i = 0; i < req->count; i++) {
 		unsigned char *png;
 		size_t len;
+		ig_drawn drawn;
 
 		if (ig_render_builtin(req->prompt, req->negative_prompt, (uint64_t)(base + i),
-		    req->width, req->height, &png, &len) != 0) {
+		    req->width, req->height, &png, &len, &drawn) != 0) {
 			ig_call_free_images(call);
 			return ig_err_set(err, IG_E_INTERNAL, NULL, "the built-in renderer failed");
 		}
 		ig_call_add_image(call, png, len, 1, base + i);
+		call->images[call->nimages - 1].drawn = drawn_json(&drawn);
 	}
 	return 0;
 }

@@ -55,6 +55,7 @@ typedef struct ig_gen_image {
 	int has_seed;
 	int64_t seed;
 	char *revised_prompt;           /* malloc'ed, or NULL */
+	char *drawn;                    /* builtin: what it drew, a JSON object (malloc'ed), or NULL */
 } ig_gen_image;
 
 #define IG_HTTP_MAX_HEADERS 8

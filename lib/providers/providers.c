@@ -272,6 +272,7 @@ ig_call_free_images(ig_call *call)
 	for (int i = 0; i < call->nimages; i++) {
 		free(call->images[i].data);
 		free(call->images[i].revised_prompt);
+		free(call->images[i].drawn);
 	}
 	free(call->images);
 	call->images = NULL;

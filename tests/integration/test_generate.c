@@ -125,6 +125,9 @@ START_TEST(builtin_generates_a_stored_image)
 	char *meta = png_text((unsigned char *)img.body.data, img.body.len, "imagegen");
 	ck_assert_ptr_nonnull(meta);
 	ck_assert_ptr_nonnull(strstr(meta, it_jstr(o, "generation_id", NULL)));
+	/* issue 16: what the builtin renderer understood travels with it */
+	ck_assert_msg(strstr(meta, "\"drawn\":{\"subjects\":[],\"counts\":[],\"scene\":\"mountains\"") != NULL,
+	    "imagegen metadata: %s", meta);
 	free(meta);
 	/* The thumbnail follows the answer by a few milliseconds. */
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), ".thumb.png");

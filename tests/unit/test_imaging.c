@@ -95,7 +95,7 @@ render(const char *prompt, const char *neg, uint64_t seed, int w, int h, size_t 
 {
 	unsigned char *png = NULL;
 
-	ck_assert_int_eq(ig_render_builtin(prompt, neg, seed, w, h, &png, len), 0);
+	ck_assert_int_eq(ig_render_builtin(prompt, neg, seed, w, h, &png, len, NULL), 0);
 	ck_assert_ptr_nonnull(png);
 	return png;
 }
@@ -153,10 +153,10 @@ START_TEST(render_refuses_out_of_range_sizes)
 	unsigned char *p = NULL;
 	size_t len;
 
-	ck_assert_int_eq(ig_render_builtin("x", NULL, 1, 63, 64, &p, &len), -1);
-	ck_assert_int_eq(ig_render_builtin("x", NULL, 1, 64, 2049, &p, &len), -1);
-	ck_assert_int_eq(ig_render_builtin("x", NULL, 1, 0, -5, &p, &len), -1);
-	ck_assert_int_eq(ig_render_builtin(NULL, NULL, 1, 64, 64, &p, &len), -1);
+	ck_assert_int_eq(ig_render_builtin("x", NULL, 1, 63, 64, &p, &len, NULL), -1);
+	ck_assert_int_eq(ig_render_builtin("x", NULL, 1, 64, 2049, &p, &len, NULL), -1);
+	ck_assert_int_eq(ig_render_builtin("x", NULL, 1, 0, -5, &p, &len, NULL), -1);
+	ck_assert_int_eq(ig_render_builtin(NULL, NULL, 1, 64, 64, &p, &len, NULL), -1);
 	ck_assert_ptr_null(p);
 }
 END_TEST

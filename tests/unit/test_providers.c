@@ -1704,6 +1704,52 @@ START_TEST(builtin_is_deterministic_through_local_hook)
 }
 END_TEST
 
+/* Issue 16: each builtin image carries what the renderer understood, for
+ * the PNG's imagegen metadata, in canonical English names: 「一隻貓」 is a
+ * cat; the negative prompt's subjects and style are not drawn. */
+START_TEST(builtin_records_what_it_drew)
+{
+	ig_gen_request req = mkreq("builtin-procedural-v1");
+	ig_call a = mkcall(&req);
+	ig_err err;
+	json_object *d, *v;
+
+	req.api_key = NULL;
+	req.width = req.height = 96;
+	req.prompt = "一隻貓和三隻紅色的鳥，水彩";
+	req.negative_prompt = NULL;
+	a.base_url = NULL;
+	ck_assert_int_eq(ig_provider_builtin.local(&a, &err), 0);
+	ck_assert_ptr_nonnull(a.images[0].drawn);
+	d = json_tokener_parse(a.images[0].drawn);
+	ck_assert_ptr_nonnull(d);
+	v = json_object_object_get(d, "subjects");
+	ck_assert_int_eq((int)json_object_array_length(v), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(v, 0)), "cat");
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(v, 1)), "bird");
+	v = json_object_object_get(d, "counts");
+	ck_assert_int_eq(json_object_get_int(json_object_array_get_idx(v, 1)), 3);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(d, "style")), "watercolor");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(d, "scene")), "room");
+	v = json_object_object_get(d, "colors");
+	ck_assert_int_eq((int)json_object_array_length(v), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(v, 0)), "red");
+	json_object_put(d);
+	ig_call_free_images(&a);
+
+	req.negative_prompt = "cat, watercolor";
+	ck_assert_int_eq(ig_provider_builtin.local(&a, &err), 0);
+	d = json_tokener_parse(a.images[0].drawn);
+	ck_assert_ptr_nonnull(d);
+	v = json_object_object_get(d, "subjects");
+	ck_assert_int_eq((int)json_object_array_length(v), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(v, 0)), "bird");
+	ck_assert(json_object_object_get(d, "style") == NULL);
+	json_object_put(d);
+	ig_call_free_images(&a);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1768,6 +1814,7 @@ suite(void)
 	tc = tcase_create("builtin");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, builtin_is_deterministic_through_local_hook);
+	tcase_add_test(tc, builtin_records_what_it_drew);
 	tcase_add_test(tc, provider_key_check_refuses_header_breaking_keys);
 	tcase_add_test(tc, uncurated_model_ids_and_free_form_fields);
 	suite_add_tcase(s, tc);
