@@ -8,7 +8,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential autoconf automake libtool pkg-config \
       libfcgi-dev libjson-c-dev libcurl4-openssl-dev libpq-dev libgd-dev libpng-dev libfreetype-dev \
-      libjwt-dev libargon2-dev libsodium-dev check libsubunit-dev \
+      libjwt-dev libargon2-dev libsodium-dev libssl-dev check libsubunit-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ FROM debian:bookworm-slim AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libfcgi0ldbl libjson-c5 libcurl4 libpq5 libgd3 libjwt0 libargon2-1 libsodium23 \
+      libfcgi0ldbl libjson-c5 libcurl4 libpq5 libgd3 libjwt0 libargon2-1 libsodium23 libssl3 \
       libpng16-16 libfreetype6 ca-certificates fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 imagegen \

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "app/fcgi/http.h"
@@ -109,6 +110,25 @@ drain_body(FCGX_Request *r, long len)
 		;
 }
 
+/* A body of at least this many bytes (known from CONTENT_LENGTH) is read
+ * into memory in transparent huge pages where the kernel allows them
+ * (madvise mode): a 20 MB upload otherwise takes ~5,000 page faults, a
+ * quarter of its CPU time in a VM. */
+#define BIG_BODY (2L << 20)
+
+static char *
+body_alloc(size_t n)
+{
+	void *p;
+
+	if (n < (size_t)BIG_BODY)
+		return ig_xmalloc(n);
+	if (posix_memalign(&p, (size_t)BIG_BODY, n) != 0)
+		return ig_xmalloc(n);
+	(void)madvise(p, n & ~((size_t)BIG_BODY - 1), MADV_HUGEPAGE);
+	return p;
+}
+
 /*
  * Read the body into a new NUL-terminated buffer (*out, the caller frees;
  * NULL when there is none), never holding more than limit bytes: a
@@ -139,7 +159,7 @@ read_body(FCGX_Request *r, int has_len, int64_t clen, long limit, char **out, si
 	if (!has_len && (first = FCGX_GetChar(r->in)) == EOF)
 		return 0;
 	cap = has_len ? (size_t)clen : (size_t)limit + 1 < 16384 ? (size_t)limit + 1 : 16384;
-	b = ig_xmalloc(cap + 1);
+	b = has_len ? body_alloc(cap + 1) : ig_xmalloc(cap + 1);
 	if (!has_len)
 		b[got++] = (char)first;
 	for (;;) {

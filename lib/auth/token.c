@@ -1,8 +1,10 @@
 /* token.c — see token.h. */
 #include "ig_autoconf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "lib/auth/token.h"
@@ -95,7 +97,33 @@ ig_token_valid(const char *s)
 void
 ig_sha256(const char *s, size_t len, unsigned char out[IG_SHA256_LEN])
 {
-	crypto_hash_sha256(out, (const unsigned char *)s, len);
+	if (EVP_Digest(s, len, out, NULL, EVP_sha256(), NULL) != 1)
+		abort();
+}
+
+ig_sha256_ctx *
+ig_sha256_begin(void)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		abort();
+	return (ig_sha256_ctx *)c;
+}
+
+void
+ig_sha256_add(ig_sha256_ctx *c, const void *p, size_t len)
+{
+	if (EVP_DigestUpdate((EVP_MD_CTX *)c, p, len) != 1)
+		abort();
+}
+
+void
+ig_sha256_end(ig_sha256_ctx *c, unsigned char out[IG_SHA256_LEN])
+{
+	if (EVP_DigestFinal_ex((EVP_MD_CTX *)c, out, NULL) != 1)
+		abort();
+	EVP_MD_CTX_free((EVP_MD_CTX *)c);
 }
 
 void

@@ -27,8 +27,16 @@ void ig_token_new(char out[IG_TOKEN_LEN + 1]);
 /* 1 when s has the shape of a token from ig_token_new. */
 int ig_token_valid(const char *s);
 
-/* SHA-256 of s. */
+/* SHA-256 of s. OpenSSL's libcrypto computes it (SHA-NI or AVX2 where the
+ * CPU has them: about 1 ms a MB less than libsodium's portable C, which
+ * matters for the object store's 20 MB uploads). */
 void ig_sha256(const char *s, size_t len, unsigned char out[IG_SHA256_LEN]);
+/* The same in pieces: begin, add any number of times, end (which frees
+ * the state). Out of memory aborts, as ig_xmalloc does. */
+typedef struct ig_sha256_ctx ig_sha256_ctx;
+ig_sha256_ctx *ig_sha256_begin(void);
+void ig_sha256_add(ig_sha256_ctx *c, const void *p, size_t len);
+void ig_sha256_end(ig_sha256_ctx *c, unsigned char out[IG_SHA256_LEN]);
 /* Lower-case hex of n bytes, and its "\\x…" bytea form for PostgreSQL. */
 void ig_hex(const unsigned char *in, size_t n, char *out);
 void ig_bytea_hex(const unsigned char *in, size_t n, char *out);

@@ -28,8 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "lib/auth/token.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
@@ -162,7 +160,7 @@ local_put(ig_store *st, const char *key, const unsigned char *data, size_t len, 
 /* Copy len bytes from fd to the new file out, hashing them into h. 0, or
  * -1 with errno (EIO when fd ends early). */
 static int
-copy_fd(int fd, int out, size_t len, crypto_hash_sha256_state *h)
+copy_fd(int fd, int out, size_t len, ig_sha256_ctx *h)
 {
 	unsigned char *buf = ig_xmalloc(CHUNK);
 	size_t left = len;
@@ -177,7 +175,7 @@ copy_fd(int fd, int out, size_t len, crypto_hash_sha256_state *h)
 				errno = EIO;
 			goto out;
 		}
-		crypto_hash_sha256_update(h, buf, (unsigned long long)r);
+		ig_sha256_add(h, buf, (size_t)r);
 		for (ssize_t off = 0; off < r;) {
 			ssize_t w = write(out, buf + off, (size_t)(r - off));
 			if (w < 0 && errno == EINTR)
@@ -199,8 +197,8 @@ local_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *cont
     ig_err *err)
 {
 	char dir[DIR_BUF], name[NAME_BUF], tmp[DIR_BUF + 32], path[PATH_BUF], hex[13];
-	unsigned char rnd[6], sum[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256_state h;
+	unsigned char rnd[6], sum[IG_SHA256_LEN];
+	ig_sha256_ctx *h;
 	int out, dfd, saved;
 
 	split_key(st, key, dir, name);
@@ -212,8 +210,8 @@ local_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *cont
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
 		return write_failed(err, key, errno);
-	crypto_hash_sha256_init(&h);
-	if (copy_fd(fd, out, len, &h) != 0 || fsync(out) != 0)
+	h = ig_sha256_begin();
+	if (copy_fd(fd, out, len, h) != 0 || fsync(out) != 0)
 		goto fail;
 	saved = close(out);
 	out = -1;
@@ -223,11 +221,12 @@ local_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *cont
 		fsync(dfd);
 		close(dfd);
 	}
-	crypto_hash_sha256_final(&h, sum);
+	ig_sha256_end(h, sum);
 	ig_hex(sum, sizeof(sum), sha256_out);
 	return finish_put(dir, name, sha256_out, content_type, err);
 fail:
 	saved = errno;
+	ig_sha256_end(h, sum);
 	if (out >= 0)
 		close(out);
 	unlink(tmp);

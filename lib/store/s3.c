@@ -603,24 +603,27 @@ s3_put(ig_store *st, const char *key, const unsigned char *data, size_t len, con
 static int
 fd_sha256(int fd, off_t off, size_t len, char out[65], ig_err *err)
 {
-	crypto_hash_sha256_state h;
+	ig_sha256_ctx *h = ig_sha256_begin();
 	unsigned char buf[65536], d[IG_SHA256_LEN];
 	size_t done = 0;
 
-	crypto_hash_sha256_init(&h);
 	while (done < len) {
 		size_t want = len - done < sizeof(buf) ? len - done : sizeof(buf);
 		ssize_t n = pread(fd, buf, want, off + (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			int e = n == 0 ? 0 : errno;
+
+			ig_sha256_end(h, d);
 			return ig_err_set(err, IG_E_INTERNAL, NULL, "object store: reading the file failed: %s",
-			    n == 0 ? "it is shorter than said" : strerror(errno));
-		crypto_hash_sha256_update(&h, buf, (size_t)n);
+			    e == 0 ? "it is shorter than said" : strerror(e));
+		}
+		ig_sha256_add(h, buf, (size_t)n);
 		done += (size_t)n;
 	}
-	crypto_hash_sha256_final(&h, d);
+	ig_sha256_end(h, d);
 	ig_hex(d, sizeof(d), out);
 	return 0;
 }

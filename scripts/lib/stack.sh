@@ -22,7 +22,7 @@ IG_REPO="${IG_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 # shellcheck disable=SC2034
 IG_PKGS_BUILD=(build-essential autoconf automake libtool pkg-config
     libfcgi-dev libjson-c-dev libcurl4-openssl-dev libpq-dev libgd-dev libjwt-dev
-    libargon2-dev libsodium-dev check libsubunit-dev)
+    libargon2-dev libsodium-dev libssl-dev check libsubunit-dev)
 # shellcheck disable=SC2034
 IG_PKGS_STACK=(postgresql "nginx-light|nginx|nginx-core|nginx-full|nginx-extras"
     openssl python3 curl ca-certificates fonts-wqy-microhei)

@@ -588,6 +588,37 @@ START_TEST(quota_race)
 }
 END_TEST
 
+/* A body over 2 MB is read into huge-page memory (app/fcgi/pipeline.c's
+ * body_alloc): a 5 MiB + 7 byte file (not a whole number of 2 MB pages)
+ * with the boundary's text inside it (not at a line's start) comes back whole, and the answer's
+ * sha256 is the FIPS one (computed here independently, by libsodium). */
+START_TEST(upload_big_body_intact)
+{
+	char uid[64], want[65];
+	char *token = it_img_user("sthuge", uid);
+	size_t n = 5 * MIB + 7;
+	unsigned char *data = malloc(n), sum[crypto_hash_sha256_BYTES];
+	json_object *o;
+	it_resp r;
+
+	randombytes_buf(data, n);
+	memcpy(data + 3 * MIB, "x--" BOUNDARY "\r\n", strlen(BOUNDARY) + 5);
+	crypto_hash_sha256(sum, data, n);
+	ig_hex(sum, sizeof(sum), want);
+	o = upload_ok(token, "huge.bin", "application/octet-stream", data, n);
+	ck_assert_str_eq(it_js(o, "sha256"), want);
+	ck_assert_int_eq(it_jint(o, "size"), (int64_t)n);
+	download(&r, token, it_js(o, "file_id"), NULL);
+	IT_EXPECT(&r, 200);
+	ck_assert_uint_eq(r.body.len, n);
+	ck_assert_int_eq(memcmp(r.body.data, data, n), 0);
+	it_resp_free(&r);
+	json_object_put(o);
+	free(data);
+	free(token);
+}
+END_TEST
+
 START_TEST(upload_refusals)
 {
 	char uid[64];
@@ -610,7 +641,8 @@ START_TEST(upload_refusals)
 END_TEST
 
 IT_MAIN("storage", NULL,
-    IT_TCASE("upload", 120, &upload_types_sniffed, &copy_gallery_image, &upload_refusals),
+    IT_TCASE("upload", 120, &upload_types_sniffed, &copy_gallery_image, &upload_refusals,
+        &upload_big_body_intact),
     IT_TCASE("download", 120, &download_range, &content_disposition, &other_user_404),
     IT_TCASE("list_delete", 120, &list_pages, &delete_removes_object),
     IT_TCASE("limits", 300, &file_too_large, &quota_exceeded, &quota_race))

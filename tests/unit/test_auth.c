@@ -226,6 +226,38 @@ START_TEST(api_key_format)
 }
 END_TEST
 
+/* FIPS 180-2's vectors, whole and in uneven pieces (libcrypto computes
+ * them now: lib/auth/token.c). */
+START_TEST(sha256_vectors)
+{
+	static const char abc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	static const char mil[] = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+	unsigned char sum[IG_SHA256_LEN];
+	char hex[65];
+	char *a = malloc(1000000);
+	ig_sha256_ctx *c;
+
+	memset(a, 'a', 1000000);
+	ig_sha256("abc", 3, sum);
+	ig_hex(sum, sizeof(sum), hex);
+	ck_assert_str_eq(hex, abc);
+	ig_sha256(a, 1000000, sum);
+	ig_hex(sum, sizeof(sum), hex);
+	ck_assert_str_eq(hex, mil);
+	c = ig_sha256_begin();
+	for (size_t off = 0, step = 1; off < 1000000; off += step, step = step * 3 % 65537 + 1)
+		ig_sha256_add(c, a + off, step < 1000000 - off ? step : 1000000 - off);
+	ig_sha256_end(c, sum);
+	ig_hex(sum, sizeof(sum), hex);
+	ck_assert_str_eq(hex, mil);
+	c = ig_sha256_begin();
+	ig_sha256_end(c, sum);
+	ig_hex(sum, sizeof(sum), hex);
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	free(a);
+}
+END_TEST
+
 START_TEST(base64url_round_trip)
 {
 	unsigned char in[40], out[40];
@@ -494,6 +526,7 @@ suite(void)
 	tcase_add_test(tc, tickets_are_narrow_and_short);
 	tcase_add_test(tc, client_key_groups_ipv6_by_64_and_unmaps_ipv4);
 	tcase_add_test(tc, token_hash_is_bytea_sha256);
+	tcase_add_test(tc, sha256_vectors);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("users");
 	tcase_add_test(tc, user_row_reads_into_named_fields_and_api_json);
