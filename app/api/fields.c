@@ -10,9 +10,8 @@
 #include "lib/core/json.h"
 #include "lib/core/util.h"
 
-/* Keep o for the life of the request (released by ig_fields_release). */
-static void
-keep(ig_req *req, json_object *o)
+void
+ig_fields_keep(ig_req *req, json_object *o)
 {
 	if (req->fields == NULL)
 		req->fields = json_object_new_array();
@@ -246,7 +245,7 @@ ig_fields_body(ig_req *req, const ig_field *table, void *dst, ig_err *err)
 
 	if (b == NULL)
 		return -1;
-	keep(req, b);
+	ig_fields_keep(req, b);
 	return ig_fields_object(b, table, dst, NULL, err);
 }
 
@@ -323,7 +322,7 @@ ig_fields_query(ig_req *req, const ig_field *table, void *dst, ig_err *err)
 				return fail(f, NULL, 0, "{name} is required", err);
 			continue;
 		}
-		keep(req, t);
+		ig_fields_keep(req, t);
 		if (read_text(json_object_get_string(t), f, dst, err) != 0)
 			return -1;
 		mark(dst, f);

@@ -175,6 +175,10 @@ int ig_fields_query(ig_req *req, const ig_field *table, void *dst, ig_err *err);
  */
 int ig_fields_object(json_object *obj, const ig_field *table, void *dst, const char *prefix, ig_err *err);
 
+/* Keep o (a reference the caller gives up) for the life of the request,
+ * as the readers keep what they parsed. */
+void ig_fields_keep(ig_req *req, json_object *o);
+
 /* Release what the readers kept for the request (the pipeline calls it
  * after the answer; a second call does nothing). */
 void ig_fields_release(ig_req *req);
