@@ -433,8 +433,6 @@ ig_api_creative_variations(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_creative_step(const char *tool, json_object *step, const char *prefix, json_object **creative, ig_err *err)
 {
-	/* A placeholder for the table's required image_id. */
-	static const char no_image[] = "00000000-0000-4000-8000-000000000000";
 	struct creative_body b = { .method = "lanczos", .provider = "builtin", .strength = 1, .count = 1 };
 	ig_creative c = { .operation = tool };
 	const ig_field *table = strcmp(tool, "upscale") == 0 ? upscale_fields :
@@ -444,16 +442,9 @@ ig_api_creative_step(const char *tool, json_object *step, const char *prefix, js
 	int rc;
 
 	*creative = NULL;
-	if (json_object_object_get_ex(step, "image_id", NULL)) {
-		snprintf(field, sizeof(field), "%simage_id", prefix);
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "unknown field %s (a step's source is the previous step's image)", field);
-	}
-	o = json_object_new_object();
-	json_object_object_foreach(step, k, v)
-		if (strcmp(k, "op") != 0)
-			json_object_object_add(o, k, json_object_get(v));
-	json_object_object_add(o, "image_id", json_object_new_string(no_image));
+	/* The source is the previous step's image: image_id is not a step's. */
+	if ((o = ig_fields_part(step, "op", "image_id", "image_id", IG_STEP_NO_IMAGE, prefix, err)) == NULL)
+		return -1;
 	rc = ig_fields_object(o, table, &b, prefix, err);
 	if (rc == 0 && strcmp(b.provider, "builtin") != 0) {
 		snprintf(field, sizeof(field), "%sapi_provider", prefix);
@@ -465,8 +456,7 @@ ig_api_creative_step(const char *tool, json_object *step, const char *prefix, js
 			c.method = b.method;
 		} else if (strcmp(tool, "style-transfer") == 0) {
 			if (fill_style(&b, NULL, &c, err) != 0) {
-				snprintf(field, sizeof(field), "%s%s", prefix, err->field);
-				memcpy(err->field, field, sizeof(field));
+				ig_fields_prefix(err, prefix);
 				rc = -1;
 			}
 		} else {

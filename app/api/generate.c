@@ -513,28 +513,16 @@ static const ig_field generate_image_fields[] = {
 int
 ig_gen_step(ig_req *req, json_object *step, const char *prompt, const char *prefix, ig_gen *g, ig_err *err)
 {
-	json_object *o;
+	json_object *o = ig_fields_part(step, "op", "prompt", "prompt", prompt, prefix, err);
 	int rc;
 
-	if (json_object_object_get_ex(step, "prompt", NULL)) {
-		char field[sizeof(err->field)];
-		snprintf(field, sizeof(field), "%sprompt", prefix);
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field, "unknown field %s (a run's prompts are the"
-		    " prompts of POST /api/workflow/{id}/run)", field);
-	}
-	o = json_object_new_object();
-	json_object_object_foreach(step, k, v)
-		if (strcmp(k, "op") != 0)
-			json_object_object_add(o, k, json_object_get(v));
-	json_object_object_add(o, "prompt", json_object_new_string(prompt));
+	if (o == NULL)
+		return -1;
 	ig_fields_keep(req, o);
 	rc = validate_object(req, o, prefix, generate_image_fields, g, NULL, err);
 	/* ig_gen_check names its fields bare: put the step's path before. */
-	if (rc != 0 && err->field[0] != '\0' && strncmp(err->field, prefix, strlen(prefix)) != 0) {
-		char field[sizeof(err->field)];
-		snprintf(field, sizeof(field), "%s%s", prefix, err->field);
-		memcpy(err->field, field, sizeof(field));
-	}
+	if (rc != 0)
+		ig_fields_prefix(err, prefix);
 	return rc;
 }
 

@@ -372,30 +372,19 @@ out:
 int
 ig_api_process_step(json_object *step, const char *prefix, ig_err *err)
 {
-	static const char no_image[] = "00000000-0000-4000-8000-000000000000";
 	struct process_body b = { NULL, NULL, NULL };
 	struct op_args a;
 	const struct op_kind *kind;
-	char field[sizeof(err->field)];
 	json_object *o;
 	int rc;
 
-	if (json_object_object_get_ex(step, "image_id", NULL)) {
-		snprintf(field, sizeof(field), "%simage_id", prefix);
-		return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-		    "unknown field %s (a step's source is the previous step's image)", field);
-	}
-	o = json_object_new_object();
-	json_object_object_foreach(step, k, v)
-		if (strcmp(k, "op") != 0)
-			json_object_object_add(o, k, json_object_get(v));
-	json_object_object_add(o, "image_id", json_object_new_string(no_image));
+	/* The source is the previous step's image: image_id is not a step's. */
+	if ((o = ig_fields_part(step, "op", "image_id", "image_id", IG_STEP_NO_IMAGE, prefix, err)) == NULL)
+		return -1;
 	rc = ig_fields_object(o, process_fields, &b, prefix, err);
 	for (size_t i = 0; rc == 0 && i < json_object_array_length(b.ops); i++) {
-		if ((rc = read_op(json_object_array_get_idx(b.ops, i), (int)i, &a, &kind, err)) != 0) {
-			snprintf(field, sizeof(field), "%s%s", prefix, err->field);
-			memcpy(err->field, field, sizeof(field));
-		}
+		if ((rc = read_op(json_object_array_get_idx(b.ops, i), (int)i, &a, &kind, err)) != 0)
+			ig_fields_prefix(err, prefix);
 	}
 	json_object_put(o);
 	return rc;

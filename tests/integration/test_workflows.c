@@ -242,6 +242,17 @@ START_TEST(steps_are_checked_by_their_routes)
 		it_expect_error(&r, 404, "not_found", "steps[1].project_id", NULL);
 		it_resp_free(&r);
 		json_object_put(call("POST", "/api/workflow", b, 201, "{\"name\": \"x\", \"steps\": %s}", steps));
+		/* Checked again when run: the project gone, the run is refused. */
+		{
+			char wid[37], path[128];
+			save(b, steps, wid);
+			snprintf(path, sizeof(path), "/api/collaboration/projects/%s", pid);
+			json_object_put(call("DELETE", path, b, 200, NULL));
+			snprintf(path, sizeof(path), "/api/workflow/%s/run", wid);
+			it_json(&r, next_source(), "POST", path, b, "{\"prompts\": [\"a cat\"]}");
+			it_expect_error(&r, 404, "not_found", "steps[1].project_id", NULL);
+			it_resp_free(&r);
+		}
 	}
 	free(a);
 	free(b);
