@@ -230,6 +230,19 @@ START_TEST(steps_are_checked_by_their_routes)
 	refused(a, ten.data, "steps");
 	ig_buf_free(&ten);
 
+	/* A process step is checked and saved; the runner does not apply
+	 * process operations yet, so a run of it is refused naming the step. */
+	{
+		char wid[37], path[128];
+		it_resp r;
+		save(a, "[{\"op\": \"generate\"}, {\"op\": \"process\", \"operations\": [{\"op\": \"flip\","
+		    " \"direction\": \"vertical\"}]}]", wid);
+		snprintf(path, sizeof(path), "/api/workflow/%s/run", wid);
+		it_json(&r, next_source(), "POST", path, a, "{\"prompts\": [\"a cat\"]}");
+		it_expect_error(&r, 400, "invalid_request", "steps[1]", NULL);
+		it_resp_free(&r);
+	}
+
 	/* add_to_project: a project the caller may add to; another's is 404. */
 	o = call("POST", "/api/collaboration/projects", b, 201, "{\"name\": \"theirs\"}");
 	snprintf(pid, sizeof(pid), "%s", it_js(o, "project.id"));
