@@ -120,6 +120,17 @@ int ig_api_image_process(ig_req *req, json_object **out, ig_err *err);
 int ig_api_creative_upscale(ig_req *req, json_object **out, ig_err *err);
 int ig_api_creative_style(ig_req *req, json_object **out, ig_err *err);
 int ig_api_creative_variations(ig_req *req, json_object **out, ig_err *err);
+/* What a step's image_id reads as when checked (the route's table requires
+ * one; a step's source is the previous step's image). */
+#define IG_STEP_NO_IMAGE "00000000-0000-4000-8000-000000000000"
+/* A workflow step of the tool ("upscale", "style-transfer", "variation"),
+ * read by that route's table; creative.c says more. */
+int ig_api_creative_step(const char *tool, json_object *step, const char *prefix, json_object **creative,
+    ig_err *err);
+/* A workflow's process step {operations, title?}, read as POST
+ * /api/image/process reads them (errors naming prefix + "operations[1].width").
+ * 0, or -1 with err. */
+int ig_api_process_step(json_object *step, const char *prefix, ig_err *err);
 /* Around a handler's image work (decoding, operations, encoding): freed
  * heap memory is kept for reuse while any runs, trimmed when the last ends
  * (process.c says why). */

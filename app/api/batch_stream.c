@@ -13,6 +13,7 @@
 #include "app/api/batch_stream.h"
 #include "lib/auth/ticket.h"
 #include "lib/core/config.h"
+#include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/zip.h"
 #include "lib/jobs/batch.h"
@@ -442,6 +443,10 @@ manifest_row(const ig_batch_image *im, int present)
 	json_object_object_add(m, "provider", string_or_null(im->provider));
 	json_object_object_add(m, "model", string_or_null(im->model));
 	json_object_object_add(m, "file", present ? string_or_null(im->filename) : NULL);
+	if (im->chain != NULL) {
+		ig_err perr;
+		json_object_object_add(m, "chain", ig_json_parse(im->chain, strlen(im->chain), 64, &perr));
+	}
 	return m;
 }
 

@@ -427,3 +427,51 @@ ig_api_creative_variations(ig_req *req, json_object **out, ig_err *err)
 
 	return tool(req, variation_fields, &b, &c, fill_variations, out, err);
 }
+
+/* A workflow's upscale, style or variations step (app/api/workflow.c):
+ * step's members but op read by that route's table with the route's
+ * defaults, the source being the previous step's image (image_id is not a
+ * step's: "unknown field"). Workflows run the builtin tools: another
+ * api_provider is a 400 naming it. *creative gets the job's creative
+ * member, its image_id "" until the runner sets it. 0, or -1 with err. */
+int
+ig_api_creative_step(const char *tool, json_object *step, const char *prefix, json_object **creative, ig_err *err)
+{
+	struct creative_body b = { .method = "lanczos", .provider = "builtin", .strength = 1, .count = 1 };
+	ig_creative c = { .operation = tool };
+	const ig_field *table = strcmp(tool, "upscale") == 0 ? upscale_fields :
+	    strcmp(tool, "style-transfer") == 0 ? style_fields : variation_fields;
+	char field[sizeof(err->field)];
+	json_object *o;
+	int rc;
+
+	*creative = NULL;
+	/* The source is the previous step's image: image_id is not a step's. */
+	if ((o = ig_fields_part(step, "op", "image_id", "image_id", IG_STEP_NO_IMAGE, prefix, err)) == NULL)
+		return -1;
+	rc = ig_fields_object(o, table, &b, prefix, err);
+	if (rc == 0 && strcmp(b.provider, "builtin") != 0) {
+		snprintf(field, sizeof(field), "%sapi_provider", prefix);
+		rc = ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s must be builtin in a workflow step", field);
+	}
+	if (rc == 0) {
+		if (strcmp(tool, "upscale") == 0) {
+			c.scale = b.scale != 0 ? (int)b.scale : 2;
+			c.method = b.method;
+		} else if (strcmp(tool, "style-transfer") == 0) {
+			if (fill_style(&b, NULL, &c, err) != 0) {
+				ig_fields_prefix(err, prefix);
+				rc = -1;
+			}
+		} else {
+			c.count = (int)b.count;
+			c.seed = random_seed(INT64_MAX - IG_CREATIVE_VARIATIONS_MAX);
+		}
+	}
+	if (rc == 0) {
+		c.image_id = "";
+		*creative = ig_creative_request(&c);
+	}
+	json_object_put(o);
+	return rc;
+}

@@ -10,9 +10,8 @@
 #include "lib/core/json.h"
 #include "lib/core/util.h"
 
-/* Keep o for the life of the request (released by ig_fields_release). */
-static void
-keep(ig_req *req, json_object *o)
+void
+ig_fields_keep(ig_req *req, json_object *o)
 {
 	if (req->fields == NULL)
 		req->fields = json_object_new_array();
@@ -228,15 +227,44 @@ ig_fields_object(json_object *obj, const ig_field *table, void *dst, const char 
 		mark(dst, f);
 		if (f->check != NULL && f->check(dst, err) != 0) {
 			/* A check names the member; a nested read adds its path. */
-			if (prefix != NULL && err->field[0] != '\0') {
-				char field[sizeof(err->field)];
-				snprintf(field, sizeof(field), "%s%s", prefix, err->field);
-				memcpy(err->field, field, sizeof(field));
-			}
+			if (prefix != NULL)
+				ig_fields_prefix(err, prefix);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+void
+ig_fields_prefix(ig_err *err, const char *prefix)
+{
+	char field[sizeof(err->field)];
+
+	if (err->field[0] == '\0' || strncmp(err->field, prefix, strlen(prefix)) == 0)
+		return;
+	snprintf(field, sizeof(field), "%s%s", prefix, err->field);
+	memcpy(err->field, field, sizeof(field));
+}
+
+json_object *
+ig_fields_part(json_object *obj, const char *drop, const char *refuse, const char *add, const char *add_value,
+    const char *prefix, ig_err *err)
+{
+	json_object *o;
+
+	if (refuse != NULL && json_object_object_get_ex(obj, refuse, NULL)) {
+		char field[sizeof(err->field)];
+		snprintf(field, sizeof(field), "%s%s", prefix ? prefix : "", refuse);
+		ig_err_set(err, IG_E_INVALID_REQUEST, field, "unknown field %s", field);
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_foreach(obj, k, v)
+		if (drop == NULL || strcmp(k, drop) != 0)
+			json_object_object_add(o, k, json_object_get(v));
+	if (add != NULL)
+		json_object_object_add(o, add, json_object_new_string(add_value));
+	return o;
 }
 
 int
@@ -246,7 +274,7 @@ ig_fields_body(ig_req *req, const ig_field *table, void *dst, ig_err *err)
 
 	if (b == NULL)
 		return -1;
-	keep(req, b);
+	ig_fields_keep(req, b);
 	return ig_fields_object(b, table, dst, NULL, err);
 }
 
@@ -323,7 +351,7 @@ ig_fields_query(ig_req *req, const ig_field *table, void *dst, ig_err *err)
 				return fail(f, NULL, 0, "{name} is required", err);
 			continue;
 		}
-		keep(req, t);
+		ig_fields_keep(req, t);
 		if (read_text(json_object_get_string(t), f, dst, err) != 0)
 			return -1;
 		mark(dst, f);

@@ -175,6 +175,24 @@ int ig_fields_query(ig_req *req, const ig_field *table, void *dst, ig_err *err);
  */
 int ig_fields_object(json_object *obj, const ig_field *table, void *dst, const char *prefix, ig_err *err);
 
+/*
+ * For a part of a larger body read by another route's table (a workflow's
+ * step): a new object with obj's members but drop (sharing their values),
+ * and add (when not NULL) set to the string add_value; NULL with err (400
+ * naming prefix + refuse, "unknown field") when obj has the member refuse
+ * (NULL: none), which the part must not carry.
+ */
+json_object *ig_fields_part(json_object *obj, const char *drop, const char *refuse, const char *add,
+    const char *add_value, const char *prefix, ig_err *err);
+
+/* Put prefix before the field err names, unless it is there already or
+ * err names none. */
+void ig_fields_prefix(ig_err *err, const char *prefix);
+
+/* Keep o (a reference the caller gives up) for the life of the request,
+ * as the readers keep what they parsed. */
+void ig_fields_keep(ig_req *req, json_object *o);
+
 /* Release what the readers kept for the request (the pipeline calls it
  * after the answer; a second call does nothing). */
 void ig_fields_release(ig_req *req);

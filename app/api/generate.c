@@ -173,18 +173,18 @@ check_api_key(void *dst, ig_err *err)
 	  .check = check_api_key }
 #define GEN_EXTRA(i, name) { name, IG_F_JSON, 0, 0, 0, .at = IG_AT(struct gen_body, extra[i]) }
 
-/* The fields read into g, checked against the provider's declaration; a
- * provider-specific route fixes the provider (forced) and takes the JSON
- * rows after the seed's as its extras. */
+/* validate for an object already parsed (obj; prefix before the names of
+ * its members in errors, or NULL). Strings stay valid while obj does. */
 static int
-validate(ig_req *req, const ig_field *table, ig_gen *g, const char *forced, ig_err *err)
+validate_object(ig_req *req, json_object *obj, const char *prefix, const ig_field *table, ig_gen *g,
+    const char *forced, ig_err *err)
 {
 	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "image_count" };
 	struct gen_body b = { .count = 1 };
 	int ne = 0;
 
 	memset(g, 0, sizeof(*g));
-	if (ig_fields_body(req, table, &b, err) != 0)
+	if (ig_fields_object(obj, table, &b, prefix, err) != 0)
 		return -1;
 	g->req.prompt = b.prompt;
 	g->req.negative_prompt = b.negative_prompt != NULL && *b.negative_prompt != '\0' ? b.negative_prompt : NULL;
@@ -213,6 +213,20 @@ validate(ig_req *req, const ig_field *table, ig_gen *g, const char *forced, ig_e
 		ne++;
 	}
 	return ig_gen_check(req, g, b.model, b.size, &fields, err);
+}
+
+/* The fields read into g, checked against the provider's declaration; a
+ * provider-specific route fixes the provider (forced) and takes the JSON
+ * rows after the seed's as its extras. */
+static int
+validate(ig_req *req, const ig_field *table, ig_gen *g, const char *forced, ig_err *err)
+{
+	json_object *body = ig_body_object(req, NULL, err);
+
+	if (body == NULL)
+		return -1;
+	ig_fields_keep(req, body);
+	return validate_object(req, body, NULL, table, g, forced, err);
 }
 
 /* The cache identity: every field that changes the picture, each length-
@@ -488,17 +502,34 @@ out:
 
 static int generate(ig_req *req, const ig_field *table, const char *forced, json_object **out, ig_err *err);
 
+/* POST /api/generate-image's fields (a workflow's generate step too). */
+static const ig_field generate_image_fields[] = {
+	GEN_HEAD,
+	{ "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct gen_body, provider) },
+	GEN_TAIL,
+	IG_FIELDS_END
+};
+
+int
+ig_gen_step(ig_req *req, json_object *step, const char *prompt, const char *prefix, ig_gen *g, ig_err *err)
+{
+	json_object *o = ig_fields_part(step, "op", "prompt", "prompt", prompt, prefix, err);
+	int rc;
+
+	if (o == NULL)
+		return -1;
+	ig_fields_keep(req, o);
+	rc = validate_object(req, o, prefix, generate_image_fields, g, NULL, err);
+	/* ig_gen_check names its fields bare: put the step's path before. */
+	if (rc != 0)
+		ig_fields_prefix(err, prefix);
+	return rc;
+}
+
 int
 ig_api_generate_image(ig_req *req, json_object **out, ig_err *err)
 {
-	static const ig_field table[] = {
-		GEN_HEAD,
-		{ "api_provider", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct gen_body, provider) },
-		GEN_TAIL,
-		IG_FIELDS_END
-	};
-
-	return generate(req, table, NULL, out, err);
+	return generate(req, generate_image_fields, NULL, out, err);
 }
 
 /* The provider-specific routes of API.md: the generate-image fields plus

@@ -60,6 +60,12 @@ int ig_gen_resolve_key(ig_req *req, ig_gen *g, int images, ig_job_spec *spec,
 void ig_gen_uncharge(ig_req *req, ig_gen *g);
 /* The job's stored request (never the key). New reference. */
 json_object *ig_gen_job_request(const ig_gen *g);
+
+/* A workflow's generate step (app/api/workflow.c): step's members but op,
+ * with prompt, read by POST /api/generate-image's table into g as that
+ * route does, errors naming prefix + the member ("steps[0].image_size").
+ * g->req.extra is the caller's to put. 0, or -1 with err. */
+int ig_gen_step(ig_req *req, json_object *step, const char *prompt, const char *prefix, ig_gen *g, ig_err *err);
 /* Answer from the cache or enqueue and wait. 0 with job_id (and *cached),
  * or -1 with err (the job's own error when it failed). */
 int ig_gen_run(ig_req *req, ig_gen *g, char job_id[IG_UUID_BUF], int *cached, ig_err *err);

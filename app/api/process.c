@@ -370,3 +370,24 @@ out:
 	ig_image_work_end();
 	return rc;
 }
+
+int
+ig_api_process_step(json_object *step, const char *prefix, ig_err *err)
+{
+	struct process_body b = { NULL, NULL, NULL };
+	struct op_args a;
+	const struct op_kind *kind;
+	json_object *o;
+	int rc;
+
+	/* The source is the previous step's image: image_id is not a step's. */
+	if ((o = ig_fields_part(step, "op", "image_id", "image_id", IG_STEP_NO_IMAGE, prefix, err)) == NULL)
+		return -1;
+	rc = ig_fields_object(o, process_fields, &b, prefix, err);
+	for (size_t i = 0; rc == 0 && i < json_object_array_length(b.ops); i++) {
+		if ((rc = read_op(json_object_array_get_idx(b.ops, i), (int)i, &a, &kind, err)) != 0)
+			ig_fields_prefix(err, prefix);
+	}
+	json_object_put(o);
+	return rc;
+}

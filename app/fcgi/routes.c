@@ -11,6 +11,7 @@
 #include "app/api/projects.h"
 #include "app/api/shares.h"
 #include "app/api/batch_stream.h"
+#include "app/api/workflow.h"
 #include "app/api/prompts.h"
 #include "app/api/openapi.h"
 #include "app/api/storage.h"
@@ -161,6 +162,14 @@ const ig_route ig_routes[] = {
 	{ "GET", "/api/storage/download/{file_id}", NULL, USER, R, IG_RATE_GENERAL, ig_api_storage_download, SMALL },
 	{ "DELETE", "/api/storage/delete/{file_id}", ig_api_storage_delete, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
 	{ "GET", "/api/storage/files", ig_api_storage_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+
+	/* Workflows (app/api/workflow.c). */
+	{ "GET", "/api/workflow", ig_api_workflow_list, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/workflow", ig_api_workflow_create, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "GET", "/api/workflow/{id}", ig_api_workflow_get, USER, R, IG_RATE_GENERAL, NULL, SMALL },
+	{ "PUT", "/api/workflow/{id}", ig_api_workflow_update, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "DELETE", "/api/workflow/{id}", ig_api_workflow_delete, USER, IG_SCOPE_GENERATE, IG_RATE_GENERAL, NULL, SMALL },
+	{ "POST", "/api/workflow/{id}/run", ig_api_workflow_run, USER, IG_SCOPE_GENERATE, IG_RATE_GENERATE, NULL, FULL },
 
 	/* The OpenAPI document (app/api/openapi.c). */
 	{ "GET", "/api/openapi.json", ig_api_openapi, IG_ACCESS_PUBLIC, 0, IG_RATE_GENERAL, NULL, SMALL },

@@ -54,6 +54,7 @@
 #include "lib/db/listen.h"
 #include "lib/jobs/batch.h"
 #include "lib/jobs/creative.h"
+#include "lib/workflow/workflow.h"
 #include "lib/jobs/job.h"
 #include "lib/jobs/pconf.h"
 #include "lib/jobs/queue.h"
@@ -227,6 +228,7 @@ finish_done(ig_active *a)
 {
 	const ig_config *c = ig_cfg();
 	ig_err err = { 0 };
+	int more;
 
 	char (*names)[256];
 
@@ -255,6 +257,12 @@ finish_done(ig_active *a)
 	}
 	/* A creative AI job whose source was deleted meanwhile stored nothing. */
 	if (a->req.creative != NULL && ig_creative_finish(&a->job, a->call.nimages, &err) != 0) {
+		free(names);
+		record_fail(a, &err);
+		return;
+	}
+	/* A workflow run's item: its next step queued before this one ends. */
+	if (ig_workflow_advance(&a->job, &more, &err) != 0) {
 		free(names);
 		record_fail(a, &err);
 		return;
@@ -302,7 +310,7 @@ run_creative(ig_pool_task *t)
 	const ig_config *c = ig_cfg();
 	ig_creative cr;
 	ig_err err = { 0 };
-	int n = 1;
+	int n = 1, more;
 
 	if (canceled_now(a))
 		return;
@@ -320,8 +328,10 @@ run_creative(ig_pool_task *t)
 			goto fail;
 		n = strcmp(cr.operation, "variation") == 0 ? cr.count : 1;
 	}
-	if (ig_creative_finish(&a->job, n, &err) != 0 || ig_job_succeed(&a->job, runner_id, &err) != 0)
+	if (ig_creative_finish(&a->job, n, &err) != 0 || ig_workflow_advance(&a->job, &more, &err) != 0 ||
+	    ig_job_succeed(&a->job, runner_id, &err) != 0)
 		goto fail;
+	ig_batch_item_ended(&a->job);
 	ig_logf(IG_LOG_INFO, "job_succeeded", "job %s (%s %s): %d image(s) in %lld ms", a->job.id, cr.operation,
 	    cr.image_id, n, (long long)(ig_now_ms() - a->started_ms));
 	return;

@@ -70,7 +70,7 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    " coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename," \
 	    "  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)" \
 	    "  FROM images i WHERE i.job_id = j.id), '[]')" \
-	    " FROM jobs j WHERE j.batch_id = $1 ORDER BY j.item_index") \
+	    " FROM batch_item_jobs j WHERE j.batch_id = $1 ORDER BY j.item_index") \
 	X(SQL_STATUS, "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM " WHERE b.id = $1") \
 	/* The caller's batches newest first, the status filter before the \
 	 * LIMIT; $3, $4 the (created_at, id) of the page's cursor. */ \
@@ -115,15 +115,30 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	/* Every item of the batch; ended ones first, in the order they ended. */ \
 	X(SQL_STREAM_ITEMS, \
 	    "SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id" \
-	    " FROM jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index") \
+	    " FROM batch_item_jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index") \
 	X(SQL_IMAGES_OF_JOBS, \
 	    "SELECT job_id::text, id, filename FROM images WHERE job_id = ANY($1::uuid[])" \
 	    " ORDER BY job_id, idx") \
 	X(SQL_BATCH_IMAGES, \
 	    "SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model," \
-	    " extract(epoch FROM i.created_at)::bigint" \
-	    " FROM images i JOIN jobs j ON j.id = i.job_id WHERE j.batch_id = $1" \
-	    " ORDER BY j.item_index, i.idx")
+	    " extract(epoch FROM i.created_at)::bigint," \
+	    /* Its lineage, first ancestor first (a workflow's chain). */ \
+	    " (WITH RECURSIVE c (id, parent_id, operation, filename, depth) AS (" \
+	    "  SELECT i.id, i.parent_id, i.operation, i.filename, 0" \
+	    "  UNION ALL SELECT p.id, p.parent_id, p.operation, p.filename, c.depth + 1" \
+	    "  FROM images p JOIN c ON p.id = c.parent_id WHERE c.depth < 32)" \
+	    "  SELECT json_agg(json_build_object('image_id', id, 'operation', operation, 'filename', filename)" \
+	    "  ORDER BY depth DESC)::text FROM c)" \
+	    " FROM images i JOIN batch_item_jobs j ON j.id = i.job_id WHERE j.batch_id = $1" \
+	    " ORDER BY j.item_index, i.idx") \
+	/* The next step of an item, unless its batch was canceled. */ \
+	X(SQL_ITEM_NEXT, \
+	    "WITH i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, priority, batch_id," \
+	    "  item_index, fair_seq, parent_job_id)" \
+	    "  SELECT p.user_id, $2, $3, $4::jsonb, 'none', p.priority, p.batch_id, p.item_index, p.fair_seq, p.id" \
+	    "  FROM jobs p JOIN batches b ON b.id = p.batch_id WHERE p.id = $1 AND NOT b.canceled RETURNING 1)" \
+	    " SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', $2)) FROM (SELECT 1 FROM i LIMIT 1) x)" \
+	    " FROM i")
 IG_DB_STATEMENTS(STATEMENTS);
 
 static int
@@ -406,6 +421,19 @@ ig_batch_cancel(const char *batch_id, int *n, ig_err *err)
 	return 0;
 }
 
+int
+ig_batch_item_next(const ig_job *parent, const char *provider, const char *model, json_object *request,
+    int *queued, ig_err *err)
+{
+	const char *p[4] = { parent->id, provider, model, json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN) };
+	int64_t v;
+
+	if (ig_db_int64(sql[SQL_ITEM_NEXT], 4, p, 0, &v, err) != 0)
+		return -1;
+	*queued = v > 0;
+	return 0;
+}
+
 static char *
 dup_or_null(PGresult *r, int i, int c)
 {
@@ -493,6 +521,7 @@ image_row(PGresult *r, int i, void *elem)
 	im->provider = dup_or_null(r, i, 4);
 	im->model = dup_or_null(r, i, 5);
 	im->created = (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10);
+	im->chain = dup_or_null(r, i, 7);
 }
 
 int
@@ -509,7 +538,8 @@ void
 ig_batch_images_free(ig_batch_image *ims, int n)
 {
 	static const size_t strs[] = { IG_DB_STR(ig_batch_image, filename), IG_DB_STR(ig_batch_image, prompt),
-		IG_DB_STR(ig_batch_image, provider), IG_DB_STR(ig_batch_image, model), IG_DB_STRS_END };
+		IG_DB_STR(ig_batch_image, provider), IG_DB_STR(ig_batch_image, model), IG_DB_STR(ig_batch_image, chain),
+		IG_DB_STRS_END };
 
 	ig_db_array_free(ims, n, sizeof(*ims), strs);
 }

@@ -20,6 +20,8 @@
  * " FROM batches b" with n (its items' counts by status: q, r, d, f, c;
  * avg_s, last_end) and s.state, for a statement to append its WHERE to.
  * Used by batch.c's statements and by lib/analytics (batches by status).
+ * An item is the last job of its chain (batch_item_jobs, migration 024: a
+ * workflow's steps are jobs of one item).
  */
 #define IG_BATCH_SUMMARY_FROM \
 	" FROM batches b CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'queued') AS q," \
@@ -27,7 +29,7 @@
 	"  count(*) FILTER (WHERE status = 'failed') AS f, count(*) FILTER (WHERE status = 'canceled') AS c," \
 	"  avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE status = 'succeeded') AS avg_s," \
 	"  max(finished_at) AS last_end" \
-	"  FROM jobs WHERE batch_id = b.id) n" \
+	"  FROM batch_item_jobs WHERE batch_id = b.id) n" \
 	" CROSS JOIN LATERAL (SELECT CASE" \
 	"  WHEN n.q + n.r > 0 THEN CASE WHEN n.r + n.d + n.f + n.c > 0 THEN 'processing' ELSE 'queued' END" \
 	"  WHEN b.canceled OR (n.c > 0 AND n.d + n.f = 0) THEN 'canceled'" \
@@ -140,12 +142,22 @@ typedef struct ig_batch_image {
 	char *provider;           /* NULL when none */
 	char *model;              /* NULL when none */
 	time_t created;
+	char *chain;              /* its lineage as JSON text: [{image_id, operation,
+	                           * filename}], first ancestor first */
 } ig_batch_image;
 
 /* Every image of batch_id by item and then image order: *ims (free with
  * ig_batch_images_free) and *n; 0 or -1 with err. */
 int ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err);
 void ig_batch_images_free(ig_batch_image *ims, int n);
+
+/* Queue the next step of parent's item (a workflow run, lib/workflow): a
+ * job of provider and model with request, in parent's batch and item, whose
+ * parent is parent; nothing when the batch was canceled meanwhile (then
+ * *queued is 0, else 1). Called before parent is recorded succeeded, so
+ * the item is never seen ended in between. 0 or -1 with err. */
+int ig_batch_item_next(const ig_job *parent, const char *provider, const char *model, json_object *request,
+    int *queued, ig_err *err);
 
 /* A batch job ended (succeeded, failed or canceled): wake its listeners
  * (NOTIFY ig_batch_event), close the batch when no item is left, and queue

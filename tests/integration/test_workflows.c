@@ -1,0 +1,457 @@
+/*
+ * test_workflows.c — workflows through nginx (API.md "Workflows", issue
+ * 14): saved steps checked by their routes' own tables with errors naming
+ * steps[i].member, the 10-step cap and the first-step rule, owner-only
+ * access, and runs: 3 prompts through generate → upscale → style →
+ * add_to_project ending with 3 final images whose lineage is the chain,
+ * the ZIP with its manifest, a failing step failing its item only, and a
+ * cancel mid-run.
+ */
+#include "ig_autoconf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/integration/itest.h"
+
+static const char *
+next_source(void)
+{
+	return it_source(200, 20, 140);
+}
+
+/* method path as token with the JSON body printf(fmt, ...) (or none):
+ * fails unless the status is want; the parsed body (caller puts). */
+static json_object *
+call(const char *method, const char *path, const char *token, long want, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static json_object *
+call(const char *method, const char *path, const char *token, long want, const char *fmt, ...)
+{
+	it_resp r;
+	json_object *o;
+	char *body = NULL;
+
+	if (fmt != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		ck_assert(vasprintf(&body, fmt, ap) >= 0);
+		va_end(ap);
+	}
+	if (body != NULL)
+		it_json(&r, next_source(), method, path, token, "%s", body);
+	else
+		it_json(&r, next_source(), method, path, token, NULL);
+	free(body);
+	IT_EXPECT(&r, want);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	return o;
+}
+
+/* POST /api/workflow with steps: expect a 400 naming field. */
+static void
+refused(const char *token, const char *steps, const char *field)
+{
+	it_resp r;
+
+	it_json(&r, next_source(), "POST", "/api/workflow", token, "{\"name\": \"bad\", \"steps\": %s}", steps);
+	it_expect_error(&r, 400, "invalid_request", field, NULL);
+	it_resp_free(&r);
+}
+
+static void
+mock(const char *path, const char *body)
+{
+	char url[512];
+	it_resp r;
+
+	snprintf(url, sizeof(url), "%s%s", it_env("IG_MOCK_URL"), path);
+	it_http_ex(url, "POST", "", body, strlen(body), (const char *const[]){ "Content-Type: application/json", NULL },
+	    10, &r);
+	ck_assert_msg(r.status == 200, "mock %s: %ld %s", path, r.status, r.body.data);
+	it_resp_free(&r);
+}
+
+/* A saved workflow's id (37 bytes). */
+static void
+save(const char *token, const char *steps, char *id)
+{
+	json_object *o = call("POST", "/api/workflow", token, 201, "{\"name\": \"wf\", \"steps\": %s}", steps);
+
+	snprintf(id, 37, "%s", it_js(o, "workflow.id"));
+	json_object_put(o);
+}
+
+/* Run workflow id over n fresh prompts: the batch id (37 bytes). */
+static void
+run(const char *token, const char *id, int n, char *batch)
+{
+	char path[128], p[96];
+	ig_buf body = { 0 };
+	json_object *o;
+
+	ig_buf_puts(&body, "{\"prompts\": [");
+	for (int i = 0; i < n; i++) {
+		it_fresh_prompt(p, sizeof(p), "a workflow lighthouse");
+		ig_buf_printf(&body, "%s\"%s\"", i ? ", " : "", p);
+	}
+	ig_buf_puts(&body, "]}");
+	snprintf(path, sizeof(path), "/api/workflow/%s/run", id);
+	o = call("POST", path, token, 202, "%s", body.data);
+	ig_buf_free(&body);
+	snprintf(batch, 37, "%s", it_js(o, "batch_id"));
+	ck_assert_str_eq(it_js(o, "run_id"), batch);
+	json_object_put(o);
+}
+
+/* The batch with its items once it has ended (at most ~90 s). */
+static json_object *
+wait_done(const char *token, const char *batch)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/api/batch/%s", batch);
+	for (int i = 0; i < 360; i++) {
+		json_object *st = call("GET", path, token, 200, NULL);
+		const char *s = it_js(st, "status");
+		if (strcmp(s, "queued") != 0 && strcmp(s, "processing") != 0)
+			return st;
+		json_object_put(st);
+		it_sleep_ms(250);
+	}
+	ck_abort_msg("run %s did not finish", batch);
+	return NULL;
+}
+
+static const char *const chain_steps =
+    "[{\"op\": \"generate\", \"image_size\": \"128x128\"},"
+    " {\"op\": \"upscale\", \"scale\": 2},"
+    " {\"op\": \"style\", \"style\": \"sepia\"}]";
+
+START_TEST(crud_and_owner_only)
+{
+	char *a = it_new_user("wfa", next_source(), NULL), *b = it_new_user("wfb", next_source(), NULL);
+	char id[37], path[128];
+	json_object *o, *list;
+	int found = 0;
+
+	o = call("POST", "/api/workflow", a, 201, "{\"name\": \"poster\", \"steps\": %s}", chain_steps);
+	snprintf(id, sizeof(id), "%s", it_js(o, "workflow.id"));
+	ck_assert_str_eq(it_js(o, "workflow.name"), "poster");
+	ck_assert_int_eq(json_object_array_length(it_jneed(o, "workflow.steps", json_type_array)), 3);
+	ck_assert_str_eq(it_js(o, "workflow.steps.1.op"), "upscale");
+	ck_assert_int_eq(it_jint(o, "workflow.steps.1.scale"), 2);
+	it_js(o, "workflow.created_at");
+	it_js(o, "workflow.updated_at");
+	json_object_put(o);
+
+	snprintf(path, sizeof(path), "/api/workflow/%s", id);
+	o = call("GET", path, a, 200, NULL);
+	ck_assert_str_eq(it_js(o, "workflow.id"), id);
+	json_object_put(o);
+	list = call("GET", "/api/workflow?limit=5", a, 200, NULL);
+	for (size_t i = 0; i < json_object_array_length(it_jneed(list, "workflows", json_type_array)); i++)
+		found += strcmp(json_object_get_string(json_object_object_get(json_object_array_get_idx(
+		    json_object_object_get(list, "workflows"), i), "id")), id) == 0;
+	ck_assert_int_eq(found, 1);
+	json_object_put(list);
+	/* Another user's list does not hold it; their GET, PUT, DELETE and run are 404. */
+	list = call("GET", "/api/workflow", b, 200, NULL);
+	ck_assert_int_eq(json_object_array_length(it_jneed(list, "workflows", json_type_array)), 0);
+	json_object_put(list);
+	json_object_put(call("GET", path, b, 404, NULL));
+	json_object_put(call("PUT", path, b, 404, "{\"name\": \"mine\"}"));
+	json_object_put(call("DELETE", path, b, 404, NULL));
+	{
+		char rpath[160];
+		snprintf(rpath, sizeof(rpath), "%s/run", path);
+		json_object_put(call("POST", rpath, b, 404, "{\"prompts\": [\"x\"]}"));
+	}
+	/* PUT changes what it names, checks steps like POST. */
+	o = call("PUT", path, a, 200, "{\"name\": \"renamed\"}");
+	ck_assert_str_eq(it_js(o, "workflow.name"), "renamed");
+	ck_assert_int_eq(json_object_array_length(it_jneed(o, "workflow.steps", json_type_array)), 3);
+	json_object_put(o);
+	json_object_put(call("PUT", path, a, 400, "{\"steps\": [{\"op\": \"upscale\"}]}"));
+	o = call("PUT", path, a, 200, "{\"steps\": [{\"op\": \"generate\"}, {\"op\": \"variations\", \"count\": 2}]}");
+	ck_assert_str_eq(it_js(o, "workflow.steps.1.op"), "variations");
+	json_object_put(o);
+	json_object_put(call("DELETE", path, a, 200, NULL));
+	json_object_put(call("GET", path, a, 404, NULL));
+	json_object_put(call("GET", "/api/workflow/not-a-uuid", a, 404, NULL));
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(steps_are_checked_by_their_routes)
+{
+	char *a = it_new_user("wfv", next_source(), NULL), *b = it_new_user("wfw", next_source(), NULL);
+	char pid[37];
+	ig_buf ten = { 0 };
+	json_object *o;
+
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"upscale\"}, {\"op\": \"upscale\", \"scale\": 3}]", "steps[2].scale");
+	refused(a, "[{\"op\": \"upscale\"}]", "steps[0].op");
+	refused(a, "[{\"image_size\": \"128x128\"}]", "steps[0].op");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"generate\"}]", "steps[1].op");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"blur\"}]", "steps[1].op");
+	refused(a, "[{\"op\": \"generate\", \"image_count\": 11}]", "steps[0].image_count");
+	refused(a, "[{\"op\": \"generate\", \"image_size\": \"7x7\"}]", "steps[0].image_size");
+	refused(a, "[{\"op\": \"generate\", \"prompt\": \"p\"}]", "steps[0].prompt");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"style\", \"style\": \"cubist\"}]", "steps[1].style");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"style\", \"strength\": 2, \"style\": \"sepia\"}]",
+	    "steps[1].strength");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"upscale\", \"image_id\": \"00000000-0000-4000-8000-000000000000\"}]",
+	    "steps[1].image_id");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"variations\", \"count\": 9}]", "steps[1].count");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"upscale\", \"api_provider\": \"stability\"}]",
+	    "steps[1].api_provider");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"process\", \"operations\": [{\"op\": \"flip\", \"direction\": \"up\"}]}]",
+	    "steps[1].operations[0].direction");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"process\", \"operations\": [{\"op\": \"resize\", \"width\": 0}]}]",
+	    "steps[1].operations[0].width");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"add_to_project\"}]", "steps[1].project_id");
+	refused(a, "[{\"op\": \"generate\"}, {\"op\": \"upscale\", \"colour\": 1}]", "steps[1].colour");
+	refused(a, "[{\"op\": \"generate\"}, 7]", "steps[1]");
+	refused(a, "[]", "steps");
+
+	/* At most 10 steps. */
+	ig_buf_puts(&ten, "[{\"op\": \"generate\"}");
+	for (int i = 1; i < 10; i++)
+		ig_buf_puts(&ten, ", {\"op\": \"style\", \"style\": \"sepia\"}");
+	o = call("POST", "/api/workflow", a, 201, "{\"name\": \"ten\", \"steps\": %s]}", ten.data);
+	json_object_put(o);
+	ig_buf_puts(&ten, ", {\"op\": \"style\", \"style\": \"sepia\"}]");
+	refused(a, ten.data, "steps");
+	ig_buf_free(&ten);
+
+	/* A process step is checked and saved; the runner does not apply
+	 * process operations yet, so a run of it is refused naming the step. */
+	{
+		char wid[37], path[128];
+		it_resp r;
+		save(a, "[{\"op\": \"generate\"}, {\"op\": \"process\", \"operations\": [{\"op\": \"flip\","
+		    " \"direction\": \"vertical\"}]}]", wid);
+		snprintf(path, sizeof(path), "/api/workflow/%s/run", wid);
+		it_json(&r, next_source(), "POST", path, a, "{\"prompts\": [\"a cat\"]}");
+		it_expect_error(&r, 400, "invalid_request", "steps[1]", NULL);
+		it_resp_free(&r);
+	}
+
+	/* add_to_project: a project the caller may add to; another's is 404. */
+	o = call("POST", "/api/collaboration/projects", b, 201, "{\"name\": \"theirs\"}");
+	snprintf(pid, sizeof(pid), "%s", it_js(o, "project.id"));
+	json_object_put(o);
+	{
+		char steps[200];
+		it_resp r;
+		snprintf(steps, sizeof(steps), "[{\"op\": \"generate\"}, {\"op\": \"add_to_project\", \"project_id\": \"%s\"}]", pid);
+		it_json(&r, next_source(), "POST", "/api/workflow", a, "{\"name\": \"x\", \"steps\": %s}", steps);
+		it_expect_error(&r, 404, "not_found", "steps[1].project_id", NULL);
+		it_resp_free(&r);
+		json_object_put(call("POST", "/api/workflow", b, 201, "{\"name\": \"x\", \"steps\": %s}", steps));
+		/* Checked again when run: the project gone, the run is refused. */
+		{
+			char wid[37], path[128];
+			save(b, steps, wid);
+			snprintf(path, sizeof(path), "/api/collaboration/projects/%s", pid);
+			json_object_put(call("DELETE", path, b, 200, NULL));
+			snprintf(path, sizeof(path), "/api/workflow/%s/run", wid);
+			it_json(&r, next_source(), "POST", path, b, "{\"prompts\": [\"a cat\"]}");
+			it_expect_error(&r, 404, "not_found", "steps[1].project_id", NULL);
+			it_resp_free(&r);
+		}
+	}
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* 3 prompts through generate → upscale → style → add_to_project: 3 final
+ * images whose lineage is the chain, in the project, and the ZIP. */
+START_TEST(run_goes_through_every_step)
+{
+	char *a = it_new_user("wfr", next_source(), NULL);
+	char id[37], batch[37], pid[37], steps[600], path[128], zpath[256], cmd[900];
+	json_object *st, *items, *o;
+	it_resp r;
+
+	o = call("POST", "/api/collaboration/projects", a, 201, "{\"name\": \"runs\"}");
+	snprintf(pid, sizeof(pid), "%s", it_js(o, "project.id"));
+	json_object_put(o);
+	snprintf(steps, sizeof(steps), "[{\"op\": \"generate\", \"image_size\": \"128x128\"},"
+	    " {\"op\": \"upscale\", \"scale\": 2}, {\"op\": \"style\", \"style\": \"sepia\"},"
+	    " {\"op\": \"add_to_project\", \"project_id\": \"%s\"}]", pid);
+	save(a, steps, id);
+	{
+		int64_t t0 = ig_now_ms();
+		run(a, id, 3, batch);
+		st = wait_done(a, batch);
+		printf("workflow run: 3 prompts x (generate 128x128, upscale 2x, sepia, add_to_project) in %lld ms"
+		    " (polled every 250 ms)\n", (long long)(ig_now_ms() - t0));
+	}
+	ck_assert_msg(strcmp(it_js(st, "status"), "completed") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.total"), 3);
+	ck_assert_int_eq(it_jint(st, "progress.completed"), 3);
+	items = it_jneed(st, "items", json_type_array);
+	ck_assert_int_eq(json_object_array_length(items), 3);
+	for (int i = 0; i < 3; i++) {
+		char key[32];
+		const char *img;
+		char *ops, *jobs, *size, *proj;
+		snprintf(key, sizeof(key), "items.%d.images.0.id", i);
+		img = it_js(st, key);
+		it_sql_safe(img);
+		/* The lineage: style-transfer ← upscale ← generate. */
+		ops = it_psql("SELECT c.operation || '<' || p.operation || '<' || g.operation || ':' ||"
+		    " coalesce(g.parent_id::text, 'root') FROM images c JOIN images p ON p.id = c.parent_id"
+		    " JOIN images g ON g.id = p.parent_id WHERE c.id = '%s'", img);
+		ck_assert_str_eq(ops, "style-transfer<upscale<generate:root");
+		/* Each step a job whose parent is the previous step's job. */
+		jobs = it_psql("SELECT count(*) FROM jobs c JOIN jobs p ON p.id = c.parent_job_id"
+		    " JOIN jobs g ON g.id = p.parent_job_id WHERE g.parent_job_id IS NULL"
+		    " AND c.id = (SELECT job_id FROM images WHERE id = '%s')", img);
+		ck_assert_str_eq(jobs, "1");
+		size = it_psql("SELECT width || 'x' || height FROM images WHERE id = '%s'", img);
+		ck_assert_str_eq(size, "256x256");
+		proj = it_psql("SELECT coalesce(project_id::text, '') FROM images WHERE id = '%s'", img);
+		ck_assert_str_eq(proj, pid);
+		free(ops);
+		free(jobs);
+		free(size);
+		free(proj);
+	}
+	json_object_put(st);
+
+	/* The ZIP: each item's final image, the manifest listing the chain. */
+	snprintf(path, sizeof(path), "/api/batch/%s/download", batch);
+	{
+		it_req q = { .method = "GET", .path = path, .bearer = a, .source_ip = next_source(), .timeout_s = 60 };
+		it_request(&q, &r);
+	}
+	ck_assert_int_eq(r.status, 200);
+	snprintf(zpath, sizeof(zpath), "%s/workflow-%d.zip", it_env("IG_TEST_STACK"), (int)getpid());
+	{
+		FILE *f = fopen(zpath, "wb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fwrite(r.body.data, 1, r.body.len, f), r.body.len);
+		fclose(f);
+	}
+	it_resp_free(&r);
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
+	    " assert z.testzip() is None; m = json.loads(z.read(\"manifest.json\"));"
+	    " assert len(m) == 3, m; assert len(z.namelist()) == 4, z.namelist();"
+	    " assert all(e[\"file\"] in z.namelist() for e in m);"
+	    " assert sorted(e[\"index\"] for e in m) == [0, 1, 2], m;"
+	    " assert all([c[\"operation\"] for c in e[\"chain\"]] == [\"generate\", \"upscale\", \"style-transfer\"] for e in m), m;"
+	    " assert all(e[\"chain\"][-1][\"filename\"] == e[\"file\"] for e in m), m' '%s'", zpath);
+	ck_assert_int_eq(system(cmd), 0);
+	unlink(zpath);
+	free(a);
+}
+END_TEST
+
+static const char *const mock_generate =
+    "{\"op\": \"generate\", \"api_provider\": \"openai\", \"api_key\": \"sk-good-workflow\", \"model\": \"dall-e-2\","
+    " \"image_size\": \"256x256\"}";
+
+/* The provider refusing one generation fails that item only; the others
+ * go through every step. */
+START_TEST(a_failed_step_fails_its_item_only)
+{
+	char *a = it_new_user("wff", next_source(), NULL);
+	char id[37], batch[37], steps[400];
+	json_object *st;
+	int failed = 0, done = 0;
+
+	mock("/_control/reset", "{}");
+	mock("/_control/script", "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 1}]}");
+	snprintf(steps, sizeof(steps), "[%s, {\"op\": \"style\", \"style\": \"grayscale\"}]", mock_generate);
+	save(a, steps, id);
+	run(a, id, 3, batch);
+	st = wait_done(a, batch);
+	ck_assert_msg(strcmp(it_js(st, "status"), "partial") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.failed"), 1);
+	ck_assert_int_eq(it_jint(st, "progress.completed"), 2);
+	for (int i = 0; i < 3; i++) {
+		char key[48];
+		snprintf(key, sizeof(key), "items.%d.status", i);
+		if (strcmp(it_js(st, key), "failed") == 0) {
+			failed++;
+			snprintf(key, sizeof(key), "items.%d.images", i);
+			ck_assert_int_eq(json_object_array_length(it_jneed(st, key, json_type_array)), 0);
+		} else {
+			char *op;
+			done++;
+			snprintf(key, sizeof(key), "items.%d.images.0.id", i);
+			op = it_psql("SELECT operation FROM images WHERE id = '%s'", it_sql_safe(it_js(st, key)));
+			ck_assert_str_eq(op, "style-transfer");
+			free(op);
+		}
+	}
+	ck_assert_int_eq(failed, 1);
+	ck_assert_int_eq(done, 2);
+	json_object_put(st);
+	/* Retry: the failed item goes through every step too. */
+	{
+		char path[128];
+		snprintf(path, sizeof(path), "/api/batch/%s/retry", batch);
+		json_object_put(call("POST", path, a, 200, NULL));
+	}
+	st = wait_done(a, batch);
+	ck_assert_msg(strcmp(it_js(st, "status"), "completed") == 0, "%s", json_object_to_json_string(st));
+	{
+		char *n = it_psql("SELECT count(*) FROM images i JOIN jobs j ON j.id = i.job_id"
+		    " WHERE j.batch_id = '%s' AND i.operation = 'style-transfer'", batch);
+		ck_assert_str_eq(n, "3");
+		free(n);
+	}
+	json_object_put(st);
+	free(a);
+}
+END_TEST
+
+/* Cancel mid-run: the items end canceled, no step is queued after. */
+START_TEST(cancel_mid_run)
+{
+	char *a = it_new_user("wfc", next_source(), NULL);
+	char id[37], batch[37], steps[400], path[128];
+	json_object *st, *o;
+	char *open;
+
+	mock("/_control/reset", "{}");
+	mock("/_control/config", "{\"delay\": 1}");
+	snprintf(steps, sizeof(steps), "[%s, {\"op\": \"upscale\"}, {\"op\": \"style\", \"style\": \"sepia\"}]",
+	    mock_generate);
+	save(a, steps, id);
+	run(a, id, 3, batch);
+	snprintf(path, sizeof(path), "/api/batch/%s/cancel", batch);
+	o = call("POST", path, a, 200, NULL);
+	json_object_put(o);
+	st = wait_done(a, batch);
+	mock("/_control/config", "{\"delay\": 0}");
+	ck_assert_msg(strcmp(it_js(st, "status"), "canceled") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.canceled"), 3);
+	json_object_put(st);
+	it_sleep_ms(1500);
+	open = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND (status IN ('queued', 'running')"
+	    " OR parent_job_id IS NOT NULL)", batch);
+	ck_assert_str_eq(open, "0");
+	free(open);
+	free(a);
+}
+END_TEST
+
+IT_MAIN("workflows", NULL,
+	IT_TCASE("workflows", 240,
+	    &crud_and_owner_only,
+	    &steps_are_checked_by_their_routes,
+	    &run_goes_through_every_step,
+	    &a_failed_step_fails_its_item_only,
+	    &cancel_mid_run)
+);
