@@ -76,32 +76,23 @@ enum { CC_ID, CC_AUTHOR, CC_USERNAME, CC_BODY, CC_PARENT, CC_DELETED, CC_CREATED
 	    " DELETE FROM comments WHERE id IN (SELECT id FROM chain) RETURNING id")
 IG_DB_STATEMENTS(STATEMENTS);
 
-static json_object *
-text_or_null(PGresult *r, int i, int c)
-{
-	return PQgetisnull(r, i, c) ? NULL : json_object_new_string(PQgetvalue(r, i, c));
-}
-
 /* One comment as comment.h's item. */
+static const ig_page_field comment_fields[] = {
+	{ "id", CC_ID, IG_PAGE_STR },
+	{ "author", CC_AUTHOR, IG_PAGE_USER },
+	{ "body", CC_BODY, IG_PAGE_STR_OR_NULL },
+	{ "parent_id", CC_PARENT, IG_PAGE_NONEMPTY },
+	{ "deleted", CC_DELETED, IG_PAGE_BOOL },
+	{ "created_at", CC_CREATED, IG_PAGE_STR },
+	{ "updated_at", CC_UPDATED, IG_PAGE_STR_OR_NULL },
+};
+
+_Static_assert(CC_USERNAME == CC_AUTHOR + 1, "IG_PAGE_USER reads the username from the column after the id");
+
 static json_object *
 comment_json(PGresult *r, int i)
 {
-	json_object *o = json_object_new_object(), *author = NULL;
-
-	json_object_object_add(o, "id", json_object_new_string(PQgetvalue(r, i, CC_ID)));
-	if (*PQgetvalue(r, i, CC_AUTHOR) != '\0') {
-		author = json_object_new_object();
-		json_object_object_add(author, "id", json_object_new_string(PQgetvalue(r, i, CC_AUTHOR)));
-		json_object_object_add(author, "username", json_object_new_string(PQgetvalue(r, i, CC_USERNAME)));
-	}
-	json_object_object_add(o, "author", author);
-	json_object_object_add(o, "body", text_or_null(r, i, CC_BODY));
-	json_object_object_add(o, "parent_id", *PQgetvalue(r, i, CC_PARENT) != '\0' ?
-	    json_object_new_string(PQgetvalue(r, i, CC_PARENT)) : NULL);
-	json_object_object_add(o, "deleted", json_object_new_boolean(*PQgetvalue(r, i, CC_DELETED) == 't'));
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, i, CC_CREATED)));
-	json_object_object_add(o, "updated_at", text_or_null(r, i, CC_UPDATED));
-	return o;
+	return ig_page_row_json(r, i, comment_fields, sizeof(comment_fields) / sizeof(comment_fields[0]));
 }
 
 int

@@ -125,35 +125,26 @@ ig_share_create(const ig_share_new *in, char token[IG_SHARE_TOKEN_LEN + 1], ig_s
 	return -1;
 }
 
-/* A timestamp column as a string, or null when it is not set. */
-static json_object *
-ts_or_null(PGresult *r, int i, int c)
-{
-	return PQgetisnull(r, i, c) ? NULL : json_object_new_string(PQgetvalue(r, i, c));
-}
+/* A share as the owner's list shows it (LIST_COLS). */
+static const ig_page_field share_fields[] = {
+	{ "share_id", LC_ID, IG_PAGE_STR },
+	{ "image_id", LC_IMAGE, IG_PAGE_NONEMPTY },
+	{ "project_id", LC_PROJECT, IG_PAGE_NONEMPTY },
+	{ "with_user", LC_WITH, IG_PAGE_USER },
+	{ "public_link", LC_LINK, IG_PAGE_BOOL },
+	{ "role", LC_ROLE, IG_PAGE_STR },
+	{ "status", LC_STATUS, IG_PAGE_STR },
+	{ "created_at", LC_CREATED, IG_PAGE_STR },
+	{ "expires_at", LC_EXPIRES, IG_PAGE_STR_OR_NULL },
+	{ "revoked_at", LC_REVOKED, IG_PAGE_STR_OR_NULL },
+};
+
+_Static_assert(LC_USERNAME == LC_WITH + 1, "IG_PAGE_USER reads the username from the column after the id");
 
 static json_object *
 share_json(PGresult *r, int i)
 {
-	json_object *o = json_object_new_object(), *u = NULL;
-	const char *image = PQgetvalue(r, i, LC_IMAGE), *project = PQgetvalue(r, i, LC_PROJECT);
-
-	json_object_object_add(o, "share_id", json_object_new_string(PQgetvalue(r, i, LC_ID)));
-	json_object_object_add(o, "image_id", *image ? json_object_new_string(image) : NULL);
-	json_object_object_add(o, "project_id", *project ? json_object_new_string(project) : NULL);
-	if (*PQgetvalue(r, i, LC_WITH)) {
-		u = json_object_new_object();
-		json_object_object_add(u, "id", json_object_new_string(PQgetvalue(r, i, LC_WITH)));
-		json_object_object_add(u, "username", json_object_new_string(PQgetvalue(r, i, LC_USERNAME)));
-	}
-	json_object_object_add(o, "with_user", u);
-	json_object_object_add(o, "public_link", json_object_new_boolean(strcmp(PQgetvalue(r, i, LC_LINK), "t") == 0));
-	json_object_object_add(o, "role", json_object_new_string(PQgetvalue(r, i, LC_ROLE)));
-	json_object_object_add(o, "status", json_object_new_string(PQgetvalue(r, i, LC_STATUS)));
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, i, LC_CREATED)));
-	json_object_object_add(o, "expires_at", ts_or_null(r, i, LC_EXPIRES));
-	json_object_object_add(o, "revoked_at", ts_or_null(r, i, LC_REVOKED));
-	return o;
+	return ig_page_row_json(r, i, share_fields, sizeof(share_fields) / sizeof(share_fields[0]));
 }
 
 json_object *

@@ -196,19 +196,21 @@ ig_file_remove(const char *id, const char *user_id, ig_file *out, ig_err *err)
 	return rc < 0 ? -1 : rc == 0;
 }
 
+/* A file as the list shows it. */
+static const ig_page_field list_fields[] = {
+	{ "file_id", COL_ID, IG_PAGE_STR },
+	{ "filename", COL_NAME, IG_PAGE_STR },
+	{ "content_type", COL_TYPE, IG_PAGE_STR },
+	{ "size", COL_SIZE, IG_PAGE_INT64 },
+	{ "sha256", COL_SHA, IG_PAGE_STR },
+	{ "backend", COL_BACKEND, IG_PAGE_STR },
+	{ "created_at", COL_CREATED, IG_PAGE_STR },
+};
+
 static json_object *
 list_row(PGresult *r, int i)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "file_id", json_object_new_string(PQgetvalue(r, i, COL_ID)));
-	json_object_object_add(o, "filename", json_object_new_string(PQgetvalue(r, i, COL_NAME)));
-	json_object_object_add(o, "content_type", json_object_new_string(PQgetvalue(r, i, COL_TYPE)));
-	json_object_object_add(o, "size", json_object_new_int64(strtoll(PQgetvalue(r, i, COL_SIZE), NULL, 10)));
-	json_object_object_add(o, "sha256", json_object_new_string(PQgetvalue(r, i, COL_SHA)));
-	json_object_object_add(o, "backend", json_object_new_string(PQgetvalue(r, i, COL_BACKEND)));
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, i, COL_CREATED)));
-	return o;
+	return ig_page_row_json(r, i, list_fields, sizeof(list_fields) / sizeof(list_fields[0]));
 }
 
 json_object *
