@@ -12,18 +12,6 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* Every statement of this module. */
-enum {
-	SQL_REF,
-	SQL_LIST,
-	SQL_ADD,
-	SQL_ADD_REFUSED,
-	SQL_EDIT,
-	SQL_KEEP_AS_DELETED,
-	SQL_REMOVE,
-	SQL__MAX
-};
-
 #define TS(col, frac) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS." frac "\"Z\"')"
 /* A comment as the list shows it (comment_json), over c (comments) and u
  * (its author, LEFT JOINed); KEY is the cursor's sort key: created_at to
@@ -38,81 +26,73 @@ enum { CC_ID, CC_AUTHOR, CC_USERNAME, CC_BODY, CC_PARENT, CC_DELETED, CC_CREATED
 /* The author's comments of the last hour ($n their id). */
 #define LAST_HOUR(n) "FROM comments WHERE author_id = " n "::uuid AND created_at > now() - interval '1 hour'"
 
-static const char *const sql[SQL__MAX] = {
-	[SQL_REF] = "SELECT coalesce(c.author_id::text, ''), c.deleted FROM comments c WHERE " THE_COMMENT,
-	/* $1 image, $2/$3 the cursor's key and id (NULL on the first page),
-	 * $4 limit + 1. */
-	[SQL_LIST] = "SELECT " COLS " FROM comments" WITH_AUTHOR " WHERE c.image_id = $1::uuid"
-	" AND ($2::text IS NULL OR (c.created_at, c.id) > ($2::timestamptz, $3::uuid))"
-	" ORDER BY c.created_at, c.id LIMIT $4::int",
-	/*
-	 * $1 image, $2 author, $3 body, $4 parent (NULL: top level), $5 the
-	 * hourly cap. Inserts only when the parent is a live comment of the
-	 * same image and the author is under the cap; a reply is created
-	 * strictly after its parent (the thread order, comment.h). The last
-	 * column is the parent's author.
-	 */
-	[SQL_ADD] = "WITH p AS (SELECT created_at, author_id FROM comments"
-	"  WHERE id = $4::uuid AND image_id = $1::uuid AND NOT deleted),"
-	" c AS (INSERT INTO comments (image_id, author_id, parent_id, body, created_at)"
-	"  SELECT $1::uuid, $2::uuid, $4::uuid, $3::text,"
-	"   greatest(now(), (SELECT created_at FROM p) + interval '1 microsecond')"
-	"  WHERE ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM p))"
-	"   AND (SELECT count(*) " LAST_HOUR("$2") ") < $5::int RETURNING *)"
-	" SELECT " COLS ", coalesce((SELECT author_id::text FROM p), '') FROM" WITH_AUTHOR,
-	/* Why SQL_ADD inserted nothing: 1 when the parent ($2, of image $1)
-	 * is fine, and the seconds until the newest $4 comments of author
-	 * $3 leave the hour. */
-	[SQL_ADD_REFUSED] = "SELECT CASE WHEN $2::uuid IS NULL OR EXISTS (SELECT 1 FROM comments"
-	"  WHERE id = $2::uuid AND image_id = $1::uuid AND NOT deleted) THEN 1 ELSE 0 END,"
-	" coalesce((SELECT ceil(extract(epoch FROM min(t.created_at) + interval '1 hour' - now()))::int"
-	"  FROM (SELECT created_at " LAST_HOUR("$3") " ORDER BY created_at DESC LIMIT $4::int) t), 0)",
-	/* $1 image, $2 comment, $3 its author, $4 the new body. */
-	[SQL_EDIT] = "WITH c AS (UPDATE comments c SET body = $4::text, updated_at = now()"
-	"  WHERE " THE_COMMENT " AND c.author_id = $3::uuid AND NOT c.deleted RETURNING c.*)"
-	" SELECT " COLS " FROM" WITH_AUTHOR,
-	/* A comment with replies keeps its place: nothing else of it stays. */
-	[SQL_KEEP_AS_DELETED] = "UPDATE comments c SET deleted = true, body = NULL, author_id = NULL"
-	" WHERE " THE_COMMENT " AND NOT c.deleted AND " HAS_REPLIES("c") " RETURNING 1",
-	/*
-	 * A comment without replies goes, and with it each deleted ancestor
-	 * whose only reply is the one going (up the thread, in one
-	 * statement so nothing is left half removed).
-	 */
-	[SQL_REMOVE] = "WITH RECURSIVE chain(id, parent_id) AS ("
-	" SELECT c.id, c.parent_id FROM comments c WHERE " THE_COMMENT " AND NOT c.deleted"
-	"  AND NOT " HAS_REPLIES("c")
-	" UNION ALL SELECT p.id, p.parent_id FROM chain ch JOIN comments p ON p.id = ch.parent_id"
-	"  WHERE p.deleted AND (SELECT count(*) FROM comments r WHERE r.parent_id = p.id) = 1)"
-	" DELETE FROM comments WHERE id IN (SELECT id FROM chain) RETURNING id",
-};
-
-static json_object *
-text_or_null(PGresult *r, int i, int c)
-{
-	return PQgetisnull(r, i, c) ? NULL : json_object_new_string(PQgetvalue(r, i, c));
-}
+/* Every statement of this module. */
+#define STATEMENTS(X) \
+	X(SQL_REF, "SELECT coalesce(c.author_id::text, ''), c.deleted FROM comments c WHERE " THE_COMMENT) \
+	/* $1 image, $2/$3 the cursor's key and id (NULL on the first page), \
+	 * $4 limit + 1. */ \
+	X(SQL_LIST, "SELECT " COLS " FROM comments" WITH_AUTHOR " WHERE c.image_id = $1::uuid" \
+	    " AND ($2::text IS NULL OR (c.created_at, c.id) > ($2::timestamptz, $3::uuid))" \
+	    " ORDER BY c.created_at, c.id LIMIT $4::int") \
+	/* \
+	 * $1 image, $2 author, $3 body, $4 parent (NULL: top level), $5 the \
+	 * hourly cap. Inserts only when the parent is a live comment of the \
+	 * same image and the author is under the cap; a reply is created \
+	 * strictly after its parent (the thread order, comment.h). The last \
+	 * column is the parent's author. \
+	 */ \
+	X(SQL_ADD, "WITH p AS (SELECT created_at, author_id FROM comments" \
+	    "  WHERE id = $4::uuid AND image_id = $1::uuid AND NOT deleted)," \
+	    " c AS (INSERT INTO comments (image_id, author_id, parent_id, body, created_at)" \
+	    "  SELECT $1::uuid, $2::uuid, $4::uuid, $3::text," \
+	    "   greatest(now(), (SELECT created_at FROM p) + interval '1 microsecond')" \
+	    "  WHERE ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM p))" \
+	    "   AND (SELECT count(*) " LAST_HOUR("$2") ") < $5::int RETURNING *)" \
+	    " SELECT " COLS ", coalesce((SELECT author_id::text FROM p), '') FROM" WITH_AUTHOR) \
+	/* Why SQL_ADD inserted nothing: 1 when the parent ($2, of image $1) \
+	 * is fine, and the seconds until the newest $4 comments of author \
+	 * $3 leave the hour. */ \
+	X(SQL_ADD_REFUSED, "SELECT CASE WHEN $2::uuid IS NULL OR EXISTS (SELECT 1 FROM comments" \
+	    "  WHERE id = $2::uuid AND image_id = $1::uuid AND NOT deleted) THEN 1 ELSE 0 END," \
+	    " coalesce((SELECT ceil(extract(epoch FROM min(t.created_at) + interval '1 hour' - now()))::int" \
+	    "  FROM (SELECT created_at " LAST_HOUR("$3") " ORDER BY created_at DESC LIMIT $4::int) t), 0)") \
+	/* $1 image, $2 comment, $3 its author, $4 the new body. */ \
+	X(SQL_EDIT, "WITH c AS (UPDATE comments c SET body = $4::text, updated_at = now()" \
+	    "  WHERE " THE_COMMENT " AND c.author_id = $3::uuid AND NOT c.deleted RETURNING c.*)" \
+	    " SELECT " COLS " FROM" WITH_AUTHOR) \
+	/* A comment with replies keeps its place: nothing else of it stays. */ \
+	X(SQL_KEEP_AS_DELETED, "UPDATE comments c SET deleted = true, body = NULL, author_id = NULL" \
+	    " WHERE " THE_COMMENT " AND NOT c.deleted AND " HAS_REPLIES("c") " RETURNING 1") \
+	/* \
+	 * A comment without replies goes, and with it each deleted ancestor \
+	 * whose only reply is the one going (up the thread, in one \
+	 * statement so nothing is left half removed). \
+	 */ \
+	X(SQL_REMOVE, "WITH RECURSIVE chain(id, parent_id) AS (" \
+	    " SELECT c.id, c.parent_id FROM comments c WHERE " THE_COMMENT " AND NOT c.deleted" \
+	    "  AND NOT " HAS_REPLIES("c") \
+	    " UNION ALL SELECT p.id, p.parent_id FROM chain ch JOIN comments p ON p.id = ch.parent_id" \
+	    "  WHERE p.deleted AND (SELECT count(*) FROM comments r WHERE r.parent_id = p.id) = 1)" \
+	    " DELETE FROM comments WHERE id IN (SELECT id FROM chain) RETURNING id")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* One comment as comment.h's item. */
+static const ig_page_field comment_fields[] = {
+	{ "id", CC_ID, IG_PAGE_STR },
+	{ "author", CC_AUTHOR, IG_PAGE_USER },
+	{ "body", CC_BODY, IG_PAGE_STR_OR_NULL },
+	{ "parent_id", CC_PARENT, IG_PAGE_NONEMPTY },
+	{ "deleted", CC_DELETED, IG_PAGE_BOOL },
+	{ "created_at", CC_CREATED, IG_PAGE_STR },
+	{ "updated_at", CC_UPDATED, IG_PAGE_STR_OR_NULL },
+};
+
+_Static_assert(CC_USERNAME == CC_AUTHOR + 1, "IG_PAGE_USER reads the username from the column after the id");
+
 static json_object *
 comment_json(PGresult *r, int i)
 {
-	json_object *o = json_object_new_object(), *author = NULL;
-
-	json_object_object_add(o, "id", json_object_new_string(PQgetvalue(r, i, CC_ID)));
-	if (*PQgetvalue(r, i, CC_AUTHOR) != '\0') {
-		author = json_object_new_object();
-		json_object_object_add(author, "id", json_object_new_string(PQgetvalue(r, i, CC_AUTHOR)));
-		json_object_object_add(author, "username", json_object_new_string(PQgetvalue(r, i, CC_USERNAME)));
-	}
-	json_object_object_add(o, "author", author);
-	json_object_object_add(o, "body", text_or_null(r, i, CC_BODY));
-	json_object_object_add(o, "parent_id", *PQgetvalue(r, i, CC_PARENT) != '\0' ?
-	    json_object_new_string(PQgetvalue(r, i, CC_PARENT)) : NULL);
-	json_object_object_add(o, "deleted", json_object_new_boolean(*PQgetvalue(r, i, CC_DELETED) == 't'));
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, i, CC_CREATED)));
-	json_object_object_add(o, "updated_at", text_or_null(r, i, CC_UPDATED));
-	return o;
+	return ig_page_row_json(r, i, comment_fields, sizeof(comment_fields) / sizeof(comment_fields[0]));
 }
 
 int

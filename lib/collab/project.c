@@ -31,64 +31,52 @@
 enum { C_ID, C_NAME, C_DESC, C_ROLE, C_OWNER, C_OWNER_NAME, C_MEMBERS, C_IMAGES, C_CREATED, C_UPDATED, C_KEY };
 
 /* Every statement of this module (projects, project_members). */
-enum {
-	SQL_CREATE,
-	SQL_GET,
-	SQL_LIST,
-	SQL_UPDATE,
-	SQL_DELETE,
-	SQL_MEMBERS,
-	SQL_MEMBER_SET,
-	SQL_MEMBER_REMOVE,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	/* No row when $1 already owns the most projects. */
-	[SQL_CREATE] = "INSERT INTO projects (owner_id, name, description) SELECT $1::uuid, $2, $3"
-	" WHERE (SELECT count(*) FROM projects WHERE owner_id = $1::uuid) < " STR(IG_PROJECTS_PER_USER_MAX)
-	" RETURNING id",
-	[SQL_GET] = "SELECT " COLS("$2::uuid") " FROM projects p JOIN users u ON u.id = p.owner_id"
-	" WHERE p.id = " IG_SQL_UUID_OR_NULL("$1"),
-	/* Every project $1 may see (owner, member, live user share), newest
-	 * first, after the cursor ($2 created_at, $3 id). */
-	[SQL_LIST] = "SELECT " COLS("$1::uuid") " FROM projects p JOIN users u ON u.id = p.owner_id"
-	" WHERE p.id IN (SELECT id FROM projects WHERE owner_id = $1::uuid"
-	"  UNION SELECT project_id FROM project_members WHERE user_id = $1::uuid"
-	"  UNION SELECT project_id FROM shares s WHERE s.with_user_id = $1::uuid AND s.project_id IS NOT NULL"
-	"   AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now()))"
-	" AND ($2::timestamptz IS NULL OR (p.created_at, p.id) < ($2::timestamptz, $3::uuid))"
-	" ORDER BY p.created_at DESC, p.id DESC LIMIT $4::int",
-	[SQL_UPDATE] = "UPDATE projects SET name = CASE WHEN $2::bool THEN $3 ELSE name END,"
-	" description = CASE WHEN $4::bool THEN $5 ELSE description END, updated_at = now()"
-	" WHERE id = " IG_SQL_UUID_OR_NULL("$1") " RETURNING 1",
-	[SQL_DELETE] = "DELETE FROM projects WHERE id = " IG_SQL_UUID_OR_NULL("$1") " RETURNING 1",
-	[SQL_MEMBERS] = "SELECT m.user_id, u.username, m.role, " TS("m.created_at")
-	" FROM project_members m JOIN users u ON u.id = m.user_id"
-	" WHERE m.project_id = " IG_SQL_UUID_OR_NULL("$1") " ORDER BY m.created_at, u.username",
-	/*
-	 * One statement: the user named by $2 (username) or $3 (email); the
-	 * row is added (or its role changed) unless that user owns the
-	 * project, or the project is full and they are not a member yet.
-	 * Answers: the user's id and name (NULL: no such user), whether they
-	 * own it, whether a row was written and whether it is new.
-	 */
-	[SQL_MEMBER_SET] =
-	"WITH t AS (SELECT u.id, u.username FROM users u"
-	"  WHERE ($2::text IS NOT NULL AND lower(u.username) = lower($2::text))"
-	"  OR ($3::text IS NOT NULL AND lower(u.email) = lower($3::text)) LIMIT 1),"
-	" p AS (SELECT owner_id FROM projects WHERE id = $1::uuid),"
-	" w AS (INSERT INTO project_members (project_id, user_id, role, added_by)"
-	"  SELECT $1::uuid, t.id, $4, $5::uuid FROM t, p WHERE t.id <> p.owner_id"
-	"  AND ((SELECT count(*) FROM project_members WHERE project_id = $1::uuid) < " STR(IG_PROJECT_MEMBERS_MAX)
-	"   OR EXISTS (SELECT 1 FROM project_members WHERE project_id = $1::uuid AND user_id = t.id))"
-	"  ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role"
-	"  RETURNING role, " TS("created_at") " AS created_at, (xmax = 0) AS added)"
-	" SELECT (SELECT id::text FROM t), (SELECT username FROM t), coalesce((SELECT t.id = p.owner_id FROM t, p), false),"
-	" (SELECT role FROM w), (SELECT 1 FROM w)" ", (SELECT added FROM w), (SELECT created_at FROM w)",
-	[SQL_MEMBER_REMOVE] = "DELETE FROM project_members WHERE project_id = " IG_SQL_UUID_OR_NULL("$1")
-	" AND user_id = " IG_SQL_UUID_OR_NULL("$2") " RETURNING 1",
-};
+#define STATEMENTS(X) \
+	/* No row when $1 already owns the most projects. */ \
+	X(SQL_CREATE, "INSERT INTO projects (owner_id, name, description) SELECT $1::uuid, $2, $3" \
+	    " WHERE (SELECT count(*) FROM projects WHERE owner_id = $1::uuid) < " STR(IG_PROJECTS_PER_USER_MAX) \
+	    " RETURNING id") \
+	X(SQL_GET, "SELECT " COLS("$2::uuid") " FROM projects p JOIN users u ON u.id = p.owner_id" \
+	    " WHERE p.id = " IG_SQL_UUID_OR_NULL("$1")) \
+	/* Every project $1 may see (owner, member, live user share), newest \
+	 * first, after the cursor ($2 created_at, $3 id). */ \
+	X(SQL_LIST, "SELECT " COLS("$1::uuid") " FROM projects p JOIN users u ON u.id = p.owner_id" \
+	    " WHERE p.id IN (SELECT id FROM projects WHERE owner_id = $1::uuid" \
+	    "  UNION SELECT project_id FROM project_members WHERE user_id = $1::uuid" \
+	    "  UNION SELECT project_id FROM shares s WHERE s.with_user_id = $1::uuid AND s.project_id IS NOT NULL" \
+	    "   AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now()))" \
+	    " AND ($2::timestamptz IS NULL OR (p.created_at, p.id) < ($2::timestamptz, $3::uuid))" \
+	    " ORDER BY p.created_at DESC, p.id DESC LIMIT $4::int") \
+	X(SQL_UPDATE, "UPDATE projects SET name = CASE WHEN $2::bool THEN $3 ELSE name END," \
+	    " description = CASE WHEN $4::bool THEN $5 ELSE description END, updated_at = now()" \
+	    " WHERE id = " IG_SQL_UUID_OR_NULL("$1") " RETURNING 1") \
+	X(SQL_DELETE, "DELETE FROM projects WHERE id = " IG_SQL_UUID_OR_NULL("$1") " RETURNING 1") \
+	X(SQL_MEMBERS, "SELECT m.user_id, u.username, m.role, " TS("m.created_at") \
+	    " FROM project_members m JOIN users u ON u.id = m.user_id" \
+	    " WHERE m.project_id = " IG_SQL_UUID_OR_NULL("$1") " ORDER BY m.created_at, u.username") \
+	/* \
+	 * One statement: the user named by $2 (username) or $3 (email); the \
+	 * row is added (or its role changed) unless that user owns the \
+	 * project, or the project is full and they are not a member yet. \
+	 * Answers: the user's id and name (NULL: no such user), whether they \
+	 * own it, whether a row was written and whether it is new. \
+	 */ \
+	X(SQL_MEMBER_SET, \
+	    "WITH t AS (SELECT u.id, u.username FROM users u" \
+	    "  WHERE ($2::text IS NOT NULL AND lower(u.username) = lower($2::text))" \
+	    "  OR ($3::text IS NOT NULL AND lower(u.email) = lower($3::text)) LIMIT 1)," \
+	    " p AS (SELECT owner_id FROM projects WHERE id = $1::uuid)," \
+	    " w AS (INSERT INTO project_members (project_id, user_id, role, added_by)" \
+	    "  SELECT $1::uuid, t.id, $4, $5::uuid FROM t, p WHERE t.id <> p.owner_id" \
+	    "  AND ((SELECT count(*) FROM project_members WHERE project_id = $1::uuid) < " STR(IG_PROJECT_MEMBERS_MAX) \
+	    "   OR EXISTS (SELECT 1 FROM project_members WHERE project_id = $1::uuid AND user_id = t.id))" \
+	    "  ON CONFLICT (project_id, user_id) DO UPDATE SET role = EXCLUDED.role" \
+	    "  RETURNING role, " TS("created_at") " AS created_at, (xmax = 0) AS added)" \
+	    " SELECT (SELECT id::text FROM t), (SELECT username FROM t), coalesce((SELECT t.id = p.owner_id FROM t, p), false)," \
+	    " (SELECT role FROM w), (SELECT 1 FROM w)" ", (SELECT added FROM w), (SELECT created_at FROM w)") \
+	X(SQL_MEMBER_REMOVE, "DELETE FROM project_members WHERE project_id = " IG_SQL_UUID_OR_NULL("$1") \
+	    " AND user_id = " IG_SQL_UUID_OR_NULL("$2") " RETURNING 1")
+IG_DB_STATEMENTS(STATEMENTS);
 
 const char *
 ig_role_name(ig_role role)

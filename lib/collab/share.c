@@ -33,46 +33,35 @@ enum { VC_ID, VC_FILENAME, VC_THUMB, VC_WIDTH, VC_HEIGHT, VC_PROMPT, VC_NEG, VC_
 /* Every statement of this module (shares). The views read images and
  * projects through a live link only, as lib/jobs/batch.c reads a batch's
  * images: what a share shows is this module's answer. */
-enum {
-	SQL_CREATE,
-	SQL_LIST,
-	SQL_REVOKE,
-	SQL_BY_TOKEN,
-	SQL_VIEW_IMAGE,
-	SQL_VIEW_PROJECT,
-	SQL_VIEW_PROJECT_IMAGES,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	/* No row when the owner already holds the cap of live shares. */
-	[SQL_CREATE] = "INSERT INTO shares AS s (owner_id, image_id, project_id, with_user_id, token_hash, role, expires_at)"
-	" SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::bytea, $6::text, now() + make_interval(secs => $7::int)"
-	" WHERE (SELECT count(*) FROM shares s WHERE s.owner_id = $1::uuid AND " LIVE ") < "
-	STR(IG_SHARES_LIVE_MAX) " RETURNING " SHARE_COLS,
-	/* $2, $3: the cursor's (created_at, id). */
-	[SQL_LIST] = "SELECT s.id, coalesce(s.image_id::text, ''), coalesce(s.project_id::text, ''),"
-	" coalesce(s.with_user_id::text, ''), coalesce(u.username, ''), s.token_hash IS NOT NULL, s.role,"
-	" " TS("s.created_at") ", " TS("s.expires_at") ", " TS("s.revoked_at") ","
-	" CASE WHEN s.revoked_at IS NOT NULL THEN 'revoked' WHEN s.expires_at <= now() THEN 'expired'"
-	"  ELSE 'live' END, " KEY("s.created_at")
-	" FROM shares s LEFT JOIN users u ON u.id = s.with_user_id WHERE s.owner_id = $1::uuid"
-	" AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2::timestamptz, $3::uuid))"
-	" ORDER BY s.created_at DESC, s.id DESC LIMIT $4::int",
-	[SQL_REVOKE] = "UPDATE shares s SET revoked_at = now() WHERE s.id = " IG_SQL_UUID_OR_NULL("$1")
-	" AND s.owner_id = $2::uuid AND s.revoked_at IS NULL RETURNING " SHARE_COLS,
-	/* A live link by its token's hash; the hash comes back for the
-	 * constant-time comparison. */
-	[SQL_BY_TOKEN] = "SELECT s.token_hash::text, coalesce(s.image_id::text, ''), coalesce(s.project_id::text, '')"
-	" FROM shares s WHERE s.token_hash = $1::bytea AND " LIVE,
-	[SQL_VIEW_IMAGE] = "SELECT " VIEW_COLS " FROM images i WHERE i.id = $1::uuid",
-	[SQL_VIEW_PROJECT] = "SELECT p.id, p.name, p.description, " TS("p.created_at")
-	" FROM projects p WHERE p.id = $1::uuid",
-	/* $2, $3: the cursor's (created_at, id). */
-	[SQL_VIEW_PROJECT_IMAGES] = "SELECT " VIEW_COLS " FROM images i WHERE i.project_id = $1::uuid"
-	" AND ($2::timestamptz IS NULL OR (i.created_at, i.id) < ($2::timestamptz, $3::uuid))"
-	" ORDER BY i.created_at DESC, i.id DESC LIMIT $4::int",
-};
+#define STATEMENTS(X) \
+	/* No row when the owner already holds the cap of live shares. */ \
+	X(SQL_CREATE, "INSERT INTO shares AS s (owner_id, image_id, project_id, with_user_id, token_hash, role, expires_at)" \
+	    " SELECT $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::bytea, $6::text, now() + make_interval(secs => $7::int)" \
+	    " WHERE (SELECT count(*) FROM shares s WHERE s.owner_id = $1::uuid AND " LIVE ") < " \
+	    STR(IG_SHARES_LIVE_MAX) " RETURNING " SHARE_COLS) \
+	/* $2, $3: the cursor's (created_at, id). */ \
+	X(SQL_LIST, "SELECT s.id, coalesce(s.image_id::text, ''), coalesce(s.project_id::text, '')," \
+	    " coalesce(s.with_user_id::text, ''), coalesce(u.username, ''), s.token_hash IS NOT NULL, s.role," \
+	    " " TS("s.created_at") ", " TS("s.expires_at") ", " TS("s.revoked_at") "," \
+	    " CASE WHEN s.revoked_at IS NOT NULL THEN 'revoked' WHEN s.expires_at <= now() THEN 'expired'" \
+	    "  ELSE 'live' END, " KEY("s.created_at") \
+	    " FROM shares s LEFT JOIN users u ON u.id = s.with_user_id WHERE s.owner_id = $1::uuid" \
+	    " AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2::timestamptz, $3::uuid))" \
+	    " ORDER BY s.created_at DESC, s.id DESC LIMIT $4::int") \
+	X(SQL_REVOKE, "UPDATE shares s SET revoked_at = now() WHERE s.id = " IG_SQL_UUID_OR_NULL("$1") \
+	    " AND s.owner_id = $2::uuid AND s.revoked_at IS NULL RETURNING " SHARE_COLS) \
+	/* A live link by its token's hash; the hash comes back for the \
+	 * constant-time comparison. */ \
+	X(SQL_BY_TOKEN, "SELECT s.token_hash::text, coalesce(s.image_id::text, ''), coalesce(s.project_id::text, '')" \
+	    " FROM shares s WHERE s.token_hash = $1::bytea AND " LIVE) \
+	X(SQL_VIEW_IMAGE, "SELECT " VIEW_COLS " FROM images i WHERE i.id = $1::uuid") \
+	X(SQL_VIEW_PROJECT, "SELECT p.id, p.name, p.description, " TS("p.created_at") \
+	    " FROM projects p WHERE p.id = $1::uuid") \
+	/* $2, $3: the cursor's (created_at, id). */ \
+	X(SQL_VIEW_PROJECT_IMAGES, "SELECT " VIEW_COLS " FROM images i WHERE i.project_id = $1::uuid" \
+	    " AND ($2::timestamptz IS NULL OR (i.created_at, i.id) < ($2::timestamptz, $3::uuid))" \
+	    " ORDER BY i.created_at DESC, i.id DESC LIMIT $4::int")
+IG_DB_STATEMENTS(STATEMENTS);
 enum { LC_ID, LC_IMAGE, LC_PROJECT, LC_WITH, LC_USERNAME, LC_LINK, LC_ROLE, LC_CREATED, LC_EXPIRES, LC_REVOKED,
 	LC_STATUS, LC_KEY };
 
@@ -136,35 +125,26 @@ ig_share_create(const ig_share_new *in, char token[IG_SHARE_TOKEN_LEN + 1], ig_s
 	return -1;
 }
 
-/* A timestamp column as a string, or null when it is not set. */
-static json_object *
-ts_or_null(PGresult *r, int i, int c)
-{
-	return PQgetisnull(r, i, c) ? NULL : json_object_new_string(PQgetvalue(r, i, c));
-}
+/* A share as the owner's list shows it (LIST_COLS). */
+static const ig_page_field share_fields[] = {
+	{ "share_id", LC_ID, IG_PAGE_STR },
+	{ "image_id", LC_IMAGE, IG_PAGE_NONEMPTY },
+	{ "project_id", LC_PROJECT, IG_PAGE_NONEMPTY },
+	{ "with_user", LC_WITH, IG_PAGE_USER },
+	{ "public_link", LC_LINK, IG_PAGE_BOOL },
+	{ "role", LC_ROLE, IG_PAGE_STR },
+	{ "status", LC_STATUS, IG_PAGE_STR },
+	{ "created_at", LC_CREATED, IG_PAGE_STR },
+	{ "expires_at", LC_EXPIRES, IG_PAGE_STR_OR_NULL },
+	{ "revoked_at", LC_REVOKED, IG_PAGE_STR_OR_NULL },
+};
+
+_Static_assert(LC_USERNAME == LC_WITH + 1, "IG_PAGE_USER reads the username from the column after the id");
 
 static json_object *
 share_json(PGresult *r, int i)
 {
-	json_object *o = json_object_new_object(), *u = NULL;
-	const char *image = PQgetvalue(r, i, LC_IMAGE), *project = PQgetvalue(r, i, LC_PROJECT);
-
-	json_object_object_add(o, "share_id", json_object_new_string(PQgetvalue(r, i, LC_ID)));
-	json_object_object_add(o, "image_id", *image ? json_object_new_string(image) : NULL);
-	json_object_object_add(o, "project_id", *project ? json_object_new_string(project) : NULL);
-	if (*PQgetvalue(r, i, LC_WITH)) {
-		u = json_object_new_object();
-		json_object_object_add(u, "id", json_object_new_string(PQgetvalue(r, i, LC_WITH)));
-		json_object_object_add(u, "username", json_object_new_string(PQgetvalue(r, i, LC_USERNAME)));
-	}
-	json_object_object_add(o, "with_user", u);
-	json_object_object_add(o, "public_link", json_object_new_boolean(strcmp(PQgetvalue(r, i, LC_LINK), "t") == 0));
-	json_object_object_add(o, "role", json_object_new_string(PQgetvalue(r, i, LC_ROLE)));
-	json_object_object_add(o, "status", json_object_new_string(PQgetvalue(r, i, LC_STATUS)));
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, i, LC_CREATED)));
-	json_object_object_add(o, "expires_at", ts_or_null(r, i, LC_EXPIRES));
-	json_object_object_add(o, "revoked_at", ts_or_null(r, i, LC_REVOKED));
-	return o;
+	return ig_page_row_json(r, i, share_fields, sizeof(share_fields) / sizeof(share_fields[0]));
 }
 
 json_object *

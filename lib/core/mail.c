@@ -10,24 +10,6 @@
 #include "lib/core/mail.h"
 #include "lib/core/util.h"
 
-typedef struct upload {
-	const char *data;
-	size_t len, off;
-} upload;
-
-static size_t
-read_cb(char *buf, size_t size, size_t n, void *arg)
-{
-	upload *u = arg;
-	size_t want = size * n, left = u->len - u->off;
-
-	if (want > left)
-		want = left;
-	memcpy(buf, u->data + u->off, want);
-	u->off += want;
-	return want;
-}
-
 static int
 has_crlf(const char *s)
 {
@@ -55,7 +37,7 @@ ig_mail_send(const char *smtp_url, const char *from, const char *to,
 	char date[64], mid[IG_UUID_BUF], *mail_from;
 	time_t now = time(NULL);
 	struct tm tm;
-	upload u;
+	ig_upload u = { .fd = -1 };
 	CURLcode rc;
 
 	if (has_crlf(from) || has_crlf(to) || has_crlf(subject))
@@ -76,9 +58,8 @@ ig_mail_send(const char *smtp_url, const char *from, const char *to,
 		ig_buf_append(&msg, p, 1);
 	}
 	ig_buf_puts(&msg, "\r\n");
-	u.data = msg.data;
+	u.mem = (const unsigned char *)msg.data;
 	u.len = msg.len;
-	u.off = 0;
 
 	c = curl_easy_init();
 	if (c == NULL) {
@@ -90,7 +71,7 @@ ig_mail_send(const char *smtp_url, const char *from, const char *to,
 	curl_easy_setopt(c, CURLOPT_URL, smtp_url);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, ig_upload_read);
 	curl_easy_setopt(c, CURLOPT_READDATA, &u);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);

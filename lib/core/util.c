@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "lib/core/util.h"
 
@@ -366,4 +369,29 @@ ig_str_in(const char *s, const char *const *set)
 		if (strcmp(s, *set) == 0)
 			return 1;
 	return 0;
+}
+
+size_t
+ig_upload_read(char *out, size_t size, size_t nmemb, void *arg)
+{
+	ig_upload *u = arg;
+	size_t want = size * nmemb, left = u->len - u->sent;
+
+	if (want > left)
+		want = left;
+	if (want == 0)
+		return 0;
+	if (u->fd < 0) {
+		memcpy(out, u->mem + u->sent, want);
+	} else {
+		ssize_t n = pread(u->fd, out, want, u->off + (off_t)u->sent);
+
+		if (n <= 0) {
+			u->read_failed = 1;
+			return CURL_READFUNC_ABORT;
+		}
+		want = (size_t)n;
+	}
+	u->sent += want;
+	return want;
 }

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Limits shared by every module that takes the same input, named once. */
 #define IG_UUID_BUF 37                /* a canonical UUID's 36 characters and the NUL */
@@ -83,5 +84,22 @@ int ig_str_in(const char *s, const char *const *set);
 /* CRC-32 of ISO-HDLC, ZIP and PNG (reflected, polynomial 0xEDB88320):
  * continue crc (0 to start) over n bytes. */
 uint32_t ig_crc32(uint32_t crc, const void *p, size_t n);
+
+/*
+ * A request body that libcurl reads (CURLOPT_READFUNCTION ig_upload_read,
+ * CURLOPT_READDATA the ig_upload): len bytes from mem, or from fd at off
+ * when fd >= 0. sent counts what was handed over; a failed read of fd sets
+ * read_failed and aborts the transfer.
+ */
+typedef struct ig_upload {
+	const unsigned char *mem;
+	int fd;
+	off_t off;
+	size_t len;
+	size_t sent;
+	int read_failed;
+} ig_upload;
+
+size_t ig_upload_read(char *out, size_t size, size_t nmemb, void *arg);
 
 #endif

@@ -124,3 +124,46 @@ ig_page_run(const ig_page *pg, const char *scope, const char *sql, int nparams,
 	PQclear(r);
 	return list;
 }
+
+json_object *
+ig_page_row_json(PGresult *r, int i, const ig_page_field *fields, size_t n)
+{
+	json_object *o = json_object_new_object(), *v;
+
+	for (size_t k = 0; k < n; k++) {
+		const ig_page_field *f = &fields[k];
+		const char *text = PQgetvalue(r, i, f->col);
+
+		switch (f->how) {
+		case IG_PAGE_STR:
+			v = json_object_new_string(text);
+			break;
+		case IG_PAGE_STR_OR_NULL:
+			v = PQgetisnull(r, i, f->col) ? NULL : json_object_new_string(text);
+			break;
+		case IG_PAGE_NONEMPTY:
+			v = *text != '\0' ? json_object_new_string(text) : NULL;
+			break;
+		case IG_PAGE_INT64:
+			v = json_object_new_int64(strtoll(text, NULL, 10));
+			break;
+		case IG_PAGE_BOOL:
+			v = json_object_new_boolean(strcmp(text, "t") == 0);
+			break;
+		case IG_PAGE_USER:
+			v = NULL;
+			if (*text != '\0') {
+				v = json_object_new_object();
+				json_object_object_add(v, "id", json_object_new_string(text));
+				json_object_object_add(v, "username",
+				    json_object_new_string(PQgetvalue(r, i, f->col + 1)));
+			}
+			break;
+		default:
+			v = NULL;
+			break;
+		}
+		json_object_object_add(o, f->name, v);
+	}
+	return o;
+}

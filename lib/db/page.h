@@ -57,4 +57,25 @@ json_object *ig_page_run(const ig_page *pg, const char *scope, const char *sql, 
     const char *const *params, json_object *(*row)(PGresult *r, int i), int key_col, int id_col,
     char **next_cursor, ig_err *err);
 
+/* How ig_page_row_json writes a column. */
+typedef enum ig_page_json {
+	IG_PAGE_STR,         /* the text */
+	IG_PAGE_STR_OR_NULL, /* the text; null when SQL NULL */
+	IG_PAGE_NONEMPTY,    /* the text; null when empty */
+	IG_PAGE_INT64,       /* the text as an integer */
+	IG_PAGE_BOOL,        /* true when "t" */
+	IG_PAGE_USER,        /* {"id": col, "username": col + 1}; null when col is empty */
+} ig_page_json;
+
+/* One member of a row's object: its name, the column it comes from, how. */
+typedef struct ig_page_field {
+	const char *name;
+	int col;
+	ig_page_json how;
+} ig_page_field;
+
+/* Row i of r as an object of the n fields, in their order (a row
+ * writer of ig_page_run declares its fields and answers this). */
+json_object *ig_page_row_json(PGresult *r, int i, const ig_page_field *fields, size_t n);
+
 #endif

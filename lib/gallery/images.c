@@ -13,25 +13,6 @@
 #include "lib/db/db.h"
 #include "lib/gallery/images.h"
 
-/* Every statement of this module; the readers return the columns of COLS. */
-enum {
-	SQL_GET,
-	SQL_OF_JOB,
-	SQL_ADD,
-	SQL_SET_THUMBNAIL,
-	SQL_LIST_CREATED_DESC,
-	SQL_LIST_CREATED_ASC,
-	SQL_LIST_RATING_DESC,
-	SQL_LIST_RATING_ASC,
-	SQL_COUNT,
-	SQL_DETAIL,
-	SQL_UPDATE,
-	SQL_ORGANIZE,
-	SQL_DELETE,
-	SQL_ADD_OWN,
-	SQL__MAX
-};
-
 #define COLS "id, coalesce(user_id::text, ''), coalesce(job_id::text, ''), idx, filename, provider, model," \
 	" width, height, seed, mime_type," \
 	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
@@ -78,69 +59,70 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 /* Distinct, sorted tags of a jsonb array of strings. */
 #define TAGS_OF(j) "ARRAY(SELECT DISTINCT tg.v FROM jsonb_array_elements_text(" j ") AS tg(v) ORDER BY tg.v)"
 
-static const char *const sql[SQL__MAX] = {
-	[SQL_GET] = "SELECT " COLS " FROM images WHERE id = " IG_SQL_UUID_OR_NULL("$1"),
-	[SQL_OF_JOB] = "SELECT " COLS " FROM images WHERE job_id = $1 ORDER BY idx",
-	/* A project deleted while the job waited: the image is stored
-	 * without one (as deleting it would have left it). */
-	[SQL_ADD] = "INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt,"
-	" negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key, project_id)"
-	" VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint,"
-	" $14, $15, $16, (SELECT id FROM projects WHERE id = $17::uuid)) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id",
-	[SQL_SET_THUMBNAIL] = "UPDATE images SET thumbnail = $2 WHERE filename = $1",
-	[SQL_LIST_CREATED_DESC] = LIST("(i.created_at, i.id) < (" AFTER_T ", $12::uuid)",
-	    "i.created_at DESC, i.id DESC"),
-	[SQL_LIST_CREATED_ASC] = LIST("(i.created_at, i.id) > (" AFTER_T ", $12::uuid)",
-	    "i.created_at, i.id"),
-	[SQL_LIST_RATING_DESC] = LIST("(i.rating, i.created_at, i.id) < (" AFTER_R ", " AFTER_T ", $12::uuid)",
-	    "i.rating DESC, i.created_at DESC, i.id DESC"),
-	[SQL_LIST_RATING_ASC] = LIST("(i.rating, i.created_at, i.id) > (" AFTER_R ", " AFTER_T ", $12::uuid)",
-	    "i.rating, i.created_at, i.id"),
-	/* Exact up to the cap: counting stops one row past it. */
-	[SQL_COUNT] = "SELECT count(*) FROM (SELECT 1" FILTERS " LIMIT " STR(IG_GALLERY_TOTAL_EXACT) " + 1) x",
-	[SQL_DETAIL] = "SELECT " ITEM_COLS ", j.request::text,"
-	" (SELECT coalesce(json_agg(c.id ORDER BY c.created_at, c.id), '[]') FROM images c"
-	"  WHERE c.parent_id = i.id AND c.user_id = $2::uuid)::text"
-	" FROM images i LEFT JOIN jobs j ON j.id = i.job_id"
-	" WHERE i.id = " IG_SQL_UUID_OR_NULL("$1") " AND ($3::bool OR i.user_id = $2::uuid)",
-	[SQL_UPDATE] = "UPDATE images SET " SET_IF("title", "$2", "$3::text") ", "
-	SET_IF("rating", "$4", "$5::smallint") ", " SET_IF("favorite", "$6", "$7::bool") ", "
-	SET_IF("tags", "$8", TAGS_OF("$9::jsonb")) ", " SET_IF("folder", "$10", "$11::text")
-	" WHERE id = " IG_SQL_UUID_OR_NULL("$1") " RETURNING 1",
-	/*
-	 * All or nothing in one statement: the first listed id that is not one
-	 * of $1's images (in the list's order), else the first that adding
-	 * tags would take past the cap; the update runs only when there is
-	 * neither. $2 the ids (jsonb), $3 tags_add, $4 tags_remove, $5/$6
-	 * folder, $7/$8 favorite, $9/$10 rating, $11/$12 project_id.
-	 */
-	[SQL_ORGANIZE] =
-	"WITH l AS (SELECT t.v AS id, t.ord FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(v, ord)),"
-	" bad AS (SELECT l.id FROM l LEFT JOIN images i ON i.id = " IG_SQL_UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid"
-	"  WHERE i.id IS NULL ORDER BY l.ord LIMIT 1),"
-	" nt AS (SELECT i.id, ARRAY(SELECT DISTINCT x.v FROM unnest(i.tags || " TAGS_OF("$3::jsonb") ") AS x(v)"
-	"  WHERE x.v <> ALL(" TAGS_OF("$4::jsonb") ") ORDER BY x.v) AS tags"
-	"  FROM l JOIN images i ON i.id = " IG_SQL_UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid),"
-	" over AS (SELECT l.id FROM l JOIN nt ON nt.id::text = lower(l.id)"
-	"  WHERE cardinality(nt.tags) > " STR(IG_GALLERY_TAGS_MAX) " ORDER BY l.ord LIMIT 1),"
-	" u AS (UPDATE images i SET tags = nt.tags, " SET_IF("folder", "$5", "$6::text") ", "
-	SET_IF("favorite", "$7", "$8::bool") ", " SET_IF("rating", "$9", "$10::smallint") ", "
-	SET_IF("project_id", "$11", "$12::uuid")
-	"  FROM nt WHERE i.id = nt.id AND NOT EXISTS (SELECT 1 FROM bad) AND NOT EXISTS (SELECT 1 FROM over)"
-	"  RETURNING 1)"
-	" SELECT (SELECT id FROM bad), (SELECT id FROM over), (SELECT count(*) FROM u)",
-	[SQL_DELETE] = "DELETE FROM images WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid"
-	" RETURNING filename, coalesce(thumbnail, '')",
-	/* An upload ($11 NULL) or an image made from $11, which must be one
-	 * of $1's: no row otherwise. The text columns come from the parent;
-	 * an upload has no prompt and the provider "upload". */
-	[SQL_ADD_OWN] = "INSERT INTO images (user_id, job_id, idx, filename, prompt, negative_prompt, provider, model,"
-	" width, height, size_bytes, sha256, mime_type, title, tags, parent_id, operation)"
-	" SELECT $1::uuid, $12::uuid, $13::int, $2, coalesce(p.prompt, ''), p.negative_prompt, coalesce(p.provider, 'upload'),"
-	" coalesce(p.model, ''), $3::int, $4::int, $5::bigint, $6, $7, $8, " TAGS_OF("$9::jsonb") ", p.id, $10"
-	" FROM (SELECT 1) one LEFT JOIN images p ON p.id = $11::uuid AND p.user_id = $1::uuid"
-	" WHERE $11::uuid IS NULL OR p.id IS NOT NULL ON CONFLICT (job_id, idx) DO NOTHING RETURNING id",
-};
+/* Every statement of this module; the readers return the columns of COLS. */
+#define STATEMENTS(X) \
+	X(SQL_GET, "SELECT " COLS " FROM images WHERE id = " IG_SQL_UUID_OR_NULL("$1")) \
+	X(SQL_OF_JOB, "SELECT " COLS " FROM images WHERE job_id = $1 ORDER BY idx") \
+	/* A project deleted while the job waited: the image is stored \
+	 * without one (as deleting it would have left it). */ \
+	X(SQL_ADD, "INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt," \
+	    " negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key, project_id)" \
+	    " VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint," \
+	    " $14, $15, $16, (SELECT id FROM projects WHERE id = $17::uuid)) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id") \
+	X(SQL_SET_THUMBNAIL, "UPDATE images SET thumbnail = $2 WHERE filename = $1") \
+	X(SQL_LIST_CREATED_DESC, LIST("(i.created_at, i.id) < (" AFTER_T ", $12::uuid)", \
+	        "i.created_at DESC, i.id DESC")) \
+	X(SQL_LIST_CREATED_ASC, LIST("(i.created_at, i.id) > (" AFTER_T ", $12::uuid)", \
+	        "i.created_at, i.id")) \
+	X(SQL_LIST_RATING_DESC, LIST("(i.rating, i.created_at, i.id) < (" AFTER_R ", " AFTER_T ", $12::uuid)", \
+	        "i.rating DESC, i.created_at DESC, i.id DESC")) \
+	X(SQL_LIST_RATING_ASC, LIST("(i.rating, i.created_at, i.id) > (" AFTER_R ", " AFTER_T ", $12::uuid)", \
+	        "i.rating, i.created_at, i.id")) \
+	/* Exact up to the cap: counting stops one row past it. */ \
+	X(SQL_COUNT, "SELECT count(*) FROM (SELECT 1" FILTERS " LIMIT " STR(IG_GALLERY_TOTAL_EXACT) " + 1) x") \
+	X(SQL_DETAIL, "SELECT " ITEM_COLS ", j.request::text," \
+	    " (SELECT coalesce(json_agg(c.id ORDER BY c.created_at, c.id), '[]') FROM images c" \
+	    "  WHERE c.parent_id = i.id AND c.user_id = $2::uuid)::text" \
+	    " FROM images i LEFT JOIN jobs j ON j.id = i.job_id" \
+	    " WHERE i.id = " IG_SQL_UUID_OR_NULL("$1") " AND ($3::bool OR i.user_id = $2::uuid)") \
+	X(SQL_UPDATE, "UPDATE images SET " SET_IF("title", "$2", "$3::text") ", " \
+	    SET_IF("rating", "$4", "$5::smallint") ", " SET_IF("favorite", "$6", "$7::bool") ", " \
+	    SET_IF("tags", "$8", TAGS_OF("$9::jsonb")) ", " SET_IF("folder", "$10", "$11::text") \
+	    " WHERE id = " IG_SQL_UUID_OR_NULL("$1") " RETURNING 1") \
+	/* \
+	 * All or nothing in one statement: the first listed id that is not one \
+	 * of $1's images (in the list's order), else the first that adding \
+	 * tags would take past the cap; the update runs only when there is \
+	 * neither. $2 the ids (jsonb), $3 tags_add, $4 tags_remove, $5/$6 \
+	 * folder, $7/$8 favorite, $9/$10 rating, $11/$12 project_id. \
+	 */ \
+	X(SQL_ORGANIZE, \
+	    "WITH l AS (SELECT t.v AS id, t.ord FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(v, ord))," \
+	    " bad AS (SELECT l.id FROM l LEFT JOIN images i ON i.id = " IG_SQL_UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid" \
+	    "  WHERE i.id IS NULL ORDER BY l.ord LIMIT 1)," \
+	    " nt AS (SELECT i.id, ARRAY(SELECT DISTINCT x.v FROM unnest(i.tags || " TAGS_OF("$3::jsonb") ") AS x(v)" \
+	    "  WHERE x.v <> ALL(" TAGS_OF("$4::jsonb") ") ORDER BY x.v) AS tags" \
+	    "  FROM l JOIN images i ON i.id = " IG_SQL_UUID_OR_NULL("l.id") " AND i.user_id = $1::uuid)," \
+	    " over AS (SELECT l.id FROM l JOIN nt ON nt.id::text = lower(l.id)" \
+	    "  WHERE cardinality(nt.tags) > " STR(IG_GALLERY_TAGS_MAX) " ORDER BY l.ord LIMIT 1)," \
+	    " u AS (UPDATE images i SET tags = nt.tags, " SET_IF("folder", "$5", "$6::text") ", " \
+	    SET_IF("favorite", "$7", "$8::bool") ", " SET_IF("rating", "$9", "$10::smallint") ", " \
+	    SET_IF("project_id", "$11", "$12::uuid") \
+	    "  FROM nt WHERE i.id = nt.id AND NOT EXISTS (SELECT 1 FROM bad) AND NOT EXISTS (SELECT 1 FROM over)" \
+	    "  RETURNING 1)" \
+	    " SELECT (SELECT id FROM bad), (SELECT id FROM over), (SELECT count(*) FROM u)") \
+	X(SQL_DELETE, "DELETE FROM images WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid" \
+	    " RETURNING filename, coalesce(thumbnail, '')") \
+	/* An upload ($11 NULL) or an image made from $11, which must be one \
+	 * of $1's: no row otherwise. The text columns come from the parent; \
+	 * an upload has no prompt and the provider "upload". */ \
+	X(SQL_ADD_OWN, "INSERT INTO images (user_id, job_id, idx, filename, prompt, negative_prompt, provider, model," \
+	    " width, height, size_bytes, sha256, mime_type, title, tags, parent_id, operation)" \
+	    " SELECT $1::uuid, $12::uuid, $13::int, $2, coalesce(p.prompt, ''), p.negative_prompt, coalesce(p.provider, 'upload')," \
+	    " coalesce(p.model, ''), $3::int, $4::int, $5::bigint, $6, $7, $8, " TAGS_OF("$9::jsonb") ", p.id, $10" \
+	    " FROM (SELECT 1) one LEFT JOIN images p ON p.id = $11::uuid AND p.user_id = $1::uuid" \
+	    " WHERE $11::uuid IS NULL OR p.id IS NOT NULL ON CONFLICT (job_id, idx) DO NOTHING RETURNING id")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* Run a statement that answers at most one row: 1 when it did, 0 when
  * not, -1 with err. */

@@ -18,45 +18,36 @@
 enum { COL_ID, COL_USER, COL_NAME, COL_TYPE, COL_SIZE, COL_SHA, COL_BACKEND, COL_KEY, COL_CREATED, COL_PAGE_KEY };
 
 /* Every statement of this module (files, file_usage). */
-enum {
-	SQL_USAGE,
-	SQL_ADD,
-	SQL_GET,
-	SQL_REMOVE,
-	SQL_LIST,
-	SQL__MAX
-};
-
-static const char *const sql[SQL__MAX] = {
-	[SQL_USAGE] = "SELECT coalesce((SELECT bytes FROM file_usage WHERE user_id = $1::uuid), 0)",
-	/* The quota and the row in one statement: the upsert takes the
-	 * user's usage row (inserting it for a first file) and adds the size
-	 * only when the total stays within $9; a concurrent add waits for
-	 * that row and then tests its own size against the total this one
-	 * left (ON CONFLICT DO UPDATE reads the latest row version). No usage
-	 * row back, no file row. */
-	[SQL_ADD] =
-	"WITH q AS (INSERT INTO file_usage AS u (user_id, bytes)"
-	"  SELECT $2::uuid, $5::bigint WHERE $5::bigint <= $9::bigint"
-	"  ON CONFLICT (user_id) DO UPDATE SET bytes = u.bytes + EXCLUDED.bytes"
-	"  WHERE u.bytes + EXCLUDED.bytes <= $9::bigint RETURNING 1)"
-	" INSERT INTO files (id, user_id, filename, content_type, size, sha256, backend, object_key)"
-	" SELECT $1::uuid, $2::uuid, $3, $4, $5::bigint, $6, $7, $8 FROM q"
-	" RETURNING " TS("created_at"),
-	[SQL_GET] = "SELECT " COLS " FROM files WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid",
-	[SQL_REMOVE] =
-	"WITH d AS (DELETE FROM files WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid RETURNING *),"
-	" u AS (UPDATE file_usage SET bytes = bytes - (SELECT size FROM d)"
-	"  WHERE user_id = $2::uuid AND EXISTS (SELECT 1 FROM d))"
-	" SELECT " COLS " FROM d",
-	/* The caller's files newest first; $2, $3 the (created_at, id) of
-	 * the page's cursor. */
-	[SQL_LIST] =
-	"SELECT " COLS ", to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-	" FROM files WHERE user_id = $1::uuid"
-	" AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))"
-	" ORDER BY created_at DESC, id DESC LIMIT $4::int",
-};
+#define STATEMENTS(X) \
+	X(SQL_USAGE, "SELECT coalesce((SELECT bytes FROM file_usage WHERE user_id = $1::uuid), 0)") \
+	/* The quota and the row in one statement: the upsert takes the \
+	 * user's usage row (inserting it for a first file) and adds the size \
+	 * only when the total stays within $9; a concurrent add waits for \
+	 * that row and then tests its own size against the total this one \
+	 * left (ON CONFLICT DO UPDATE reads the latest row version). No usage \
+	 * row back, no file row. */ \
+	X(SQL_ADD, \
+	    "WITH q AS (INSERT INTO file_usage AS u (user_id, bytes)" \
+	    "  SELECT $2::uuid, $5::bigint WHERE $5::bigint <= $9::bigint" \
+	    "  ON CONFLICT (user_id) DO UPDATE SET bytes = u.bytes + EXCLUDED.bytes" \
+	    "  WHERE u.bytes + EXCLUDED.bytes <= $9::bigint RETURNING 1)" \
+	    " INSERT INTO files (id, user_id, filename, content_type, size, sha256, backend, object_key)" \
+	    " SELECT $1::uuid, $2::uuid, $3, $4, $5::bigint, $6, $7, $8 FROM q" \
+	    " RETURNING " TS("created_at")) \
+	X(SQL_GET, "SELECT " COLS " FROM files WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid") \
+	X(SQL_REMOVE, \
+	    "WITH d AS (DELETE FROM files WHERE id = " IG_SQL_UUID_OR_NULL("$1") " AND user_id = $2::uuid RETURNING *)," \
+	    " u AS (UPDATE file_usage SET bytes = bytes - (SELECT size FROM d)" \
+	    "  WHERE user_id = $2::uuid AND EXISTS (SELECT 1 FROM d))" \
+	    " SELECT " COLS " FROM d") \
+	/* The caller's files newest first; $2, $3 the (created_at, id) of \
+	 * the page's cursor. */ \
+	X(SQL_LIST, \
+	    "SELECT " COLS ", to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')" \
+	    " FROM files WHERE user_id = $1::uuid" \
+	    " AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))" \
+	    " ORDER BY created_at DESC, id DESC LIMIT $4::int")
+IG_DB_STATEMENTS(STATEMENTS);
 
 /* ---- The store ------------------------------------------------------ */
 
@@ -205,19 +196,21 @@ ig_file_remove(const char *id, const char *user_id, ig_file *out, ig_err *err)
 	return rc < 0 ? -1 : rc == 0;
 }
 
+/* A file as the list shows it. */
+static const ig_page_field list_fields[] = {
+	{ "file_id", COL_ID, IG_PAGE_STR },
+	{ "filename", COL_NAME, IG_PAGE_STR },
+	{ "content_type", COL_TYPE, IG_PAGE_STR },
+	{ "size", COL_SIZE, IG_PAGE_INT64 },
+	{ "sha256", COL_SHA, IG_PAGE_STR },
+	{ "backend", COL_BACKEND, IG_PAGE_STR },
+	{ "created_at", COL_CREATED, IG_PAGE_STR },
+};
+
 static json_object *
 list_row(PGresult *r, int i)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "file_id", json_object_new_string(PQgetvalue(r, i, COL_ID)));
-	json_object_object_add(o, "filename", json_object_new_string(PQgetvalue(r, i, COL_NAME)));
-	json_object_object_add(o, "content_type", json_object_new_string(PQgetvalue(r, i, COL_TYPE)));
-	json_object_object_add(o, "size", json_object_new_int64(strtoll(PQgetvalue(r, i, COL_SIZE), NULL, 10)));
-	json_object_object_add(o, "sha256", json_object_new_string(PQgetvalue(r, i, COL_SHA)));
-	json_object_object_add(o, "backend", json_object_new_string(PQgetvalue(r, i, COL_BACKEND)));
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(r, i, COL_CREATED)));
-	return o;
+	return ig_page_row_json(r, i, list_fields, sizeof(list_fields) / sizeof(list_fields[0]));
 }
 
 json_object *

@@ -224,13 +224,7 @@ typedef struct s3_req {
 	const char *query;             /* encoded, sorted (libcurl signs it as it is); NULL: none */
 	struct curl_slist *hdrs;       /* the caller's headers */
 	const char *payload_hash;      /* x-amz-content-sha256 */
-	/* The body: len bytes from mem, or from fd at off (fd >= 0). */
-	const unsigned char *mem;
-	int fd;
-	off_t off;
-	size_t len;
-	size_t sent;
-	int read_failed;
+	ig_upload src; /* the body */
 	/* The answer. max: the largest 2xx body kept (0: none wanted). */
 	size_t max;
 	long status;
@@ -241,31 +235,6 @@ typedef struct s3_req {
 	char content_type[128];
 	char etag[128];
 } s3_req;
-
-static size_t
-on_read(char *out, size_t size, size_t nmemb, void *ud)
-{
-	s3_req *r = ud;
-	size_t want = size * nmemb, left = r->len - r->sent;
-
-	if (want > left)
-		want = left;
-	if (want == 0)
-		return 0;
-	if (r->fd < 0) {
-		memcpy(out, r->mem + r->sent, want);
-	} else {
-		ssize_t n = pread(r->fd, out, want, r->off + (off_t)r->sent);
-
-		if (n <= 0) {
-			r->read_failed = 1;
-			return CURL_READFUNC_ABORT;
-		}
-		want = (size_t)n;
-	}
-	r->sent += want;
-	return want;
-}
 
 static void
 header_value(const char *line, size_t n, char *out, size_t outlen)
@@ -425,8 +394,8 @@ perform_once(const s3 *s, s3_req *r, char *curlerr)
 		h = curl_slist_append(h, p->data);
 	snprintf(line, sizeof(line), "x-amz-content-sha256: %s", r->payload_hash);
 	h = curl_slist_append(h, line);
-	r->sent = 0;
-	r->read_failed = 0;
+	r->src.sent = 0;
+	r->src.read_failed = 0;
 	r->status = 0;
 	r->too_large = 0;
 	r->content_length = -1;
@@ -452,16 +421,16 @@ perform_once(const s3 *s, s3_req *r, char *curlerr)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(r->method, "PUT") == 0) {
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(e, CURLOPT_READDATA, r);
-		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->len);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, ig_upload_read);
+		curl_easy_setopt(e, CURLOPT_READDATA, &r->src);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->src.len);
 		/* libcurl's "Expect: 100-continue" stays (an empty "Expect:" to
 		 * drop it would be signed as a header). */
 		curl_easy_setopt(e, CURLOPT_EXPECT_100_TIMEOUT_MS, 1000L);
 	} else if (strcmp(r->method, "POST") == 0) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->len > 0 ? (const char *)r->mem : "");
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->src.len > 0 ? (const char *)r->src.mem : "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->src.len);
 	} else if (strcmp(r->method, "DELETE") == 0) {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
 	}
@@ -495,7 +464,7 @@ perform(const ig_store *st, s3_req *r, const char *what, ig_err *err)
 		if (r->too_large)
 			return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
 			    "object store: %s is larger than %zu bytes", what, r->max);
-		if (r->read_failed)
+		if (r->src.read_failed)
 			return ig_err_set(err, IG_E_INTERNAL, NULL, "object store: %s: reading the file failed", what);
 		if (rc == CURLE_OK && r->status / 100 != 5)
 			return 0;
@@ -542,7 +511,7 @@ req_init(s3_req *r, const ig_store *st, const char *method, const char *key)
 
 	memset(r, 0, sizeof(*r));
 	r->method = method;
-	r->fd = -1;
+	r->src.fd = -1;
 	r->payload_hash = S3_EMPTY_SHA256;
 	object_path(st, key, &p);
 	r->path = p.data;
@@ -593,8 +562,8 @@ s3_put(ig_store *st, const char *key, const unsigned char *data, size_t len, con
 	sha256_hex(data, len, sha256_out);
 	req_init(&r, st, "PUT", key);
 	object_headers(&r, content_type, sha256_out);
-	r.mem = data;
-	r.len = len;
+	r.src.mem = data;
+	r.src.len = len;
 	r.payload_hash = sha256_out;  /* the body's digest: S3 checks what it got */
 	return put_once(st, &r, key, err);
 }
@@ -670,9 +639,9 @@ put_multipart(ig_store *st, const char *key, int fd, off_t off, size_t len, cons
 		uri_encode(&q, upload_id, 0);
 		req_init(&r, st, "PUT", key);
 		r.query = q.data;
-		r.fd = fd;
-		r.off = off + (off_t)(i * (size_t)part);
-		r.len = plen;
+		r.src.fd = fd;
+		r.src.off = off + (off_t)(i * (size_t)part);
+		r.src.len = plen;
 		r.payload_hash = "UNSIGNED-PAYLOAD";
 		if (perform(st, &r, key, err) != 0 || (r.status / 100 != 2 && unexpected(&r, key, err) != 0) ||
 		    (r.etag[0] == '\0' && ig_err_set(err, IG_E_UNAVAILABLE, NULL,
@@ -689,8 +658,8 @@ put_multipart(ig_store *st, const char *key, int fd, off_t off, size_t len, cons
 	uri_encode(&q, upload_id, 0);
 	req_init(&r, st, "POST", key);
 	r.query = q.data;
-	r.mem = (const unsigned char *)done.data;
-	r.len = done.len;
+	r.src.mem = (const unsigned char *)done.data;
+	r.src.len = done.len;
 	sha256_hex(done.data, done.len, hash);
 	r.payload_hash = hash;
 	r.hdrs = curl_slist_append(r.hdrs, "Content-Type: application/xml");
@@ -745,9 +714,9 @@ s3_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *content
 		return put_multipart(st, key, fd, off, len, content_type, sha256_out, err);
 	req_init(&r, st, "PUT", key);
 	object_headers(&r, content_type, sha256_out);
-	r.fd = fd;
-	r.off = off;
-	r.len = len;
+	r.src.fd = fd;
+	r.src.off = off;
+	r.src.len = len;
 	r.payload_hash = "UNSIGNED-PAYLOAD";
 	return put_once(st, &r, key, err);
 }

@@ -586,6 +586,43 @@ START_TEST(page_cursor_is_tamper_evident)
 }
 END_TEST
 
+/* ig_upload_read, the body reader of the mail and S3 uploads: len bytes
+ * from memory or from a file at an offset, in the pieces libcurl asks
+ * for, 0 at the end; a failed read of the file aborts and says so. */
+START_TEST(upload_reader_serves_memory_and_file_ranges)
+{
+	static const char text[] = "0123456789abcdef";
+	char buf[8], path[] = "/tmp/ig-upload-XXXXXX";
+	ig_upload u = { .mem = (const unsigned char *)text, .fd = -1, .len = 10 };
+	int fd;
+
+	ck_assert_uint_eq(ig_upload_read(buf, 1, 4, &u), 4);
+	ck_assert(memcmp(buf, "0123", 4) == 0);
+	ck_assert_uint_eq(ig_upload_read(buf, 2, 4, &u), 6);
+	ck_assert(memcmp(buf, "456789", 6) == 0);
+	ck_assert_uint_eq(ig_upload_read(buf, 1, sizeof(buf), &u), 0);
+	ck_assert_uint_eq(u.sent, 10);
+	ck_assert_int_eq(u.read_failed, 0);
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(write(fd, text, 16), 16);
+	u = (ig_upload){ .fd = fd, .off = 3, .len = 9 };
+	ck_assert_uint_eq(ig_upload_read(buf, 1, sizeof(buf), &u), 8);
+	ck_assert(memcmp(buf, "3456789a", 8) == 0);
+	ck_assert_uint_eq(ig_upload_read(buf, 1, sizeof(buf), &u), 1);
+	ck_assert_int_eq(buf[0], 'b');
+	ck_assert_uint_eq(ig_upload_read(buf, 1, sizeof(buf), &u), 0);
+	/* Past the file's end: the read fails rather than sending short. */
+	u = (ig_upload){ .fd = fd, .off = 16, .len = 4 };
+	ck_assert_uint_ne(ig_upload_read(buf, 1, sizeof(buf), &u), 0);
+	ck_assert_int_eq(u.read_failed, 1);
+	ck_assert_uint_eq(u.sent, 0);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -616,6 +653,7 @@ suite(void)
 	tc = tcase_create("util");
 	tcase_add_test(tc, util_parse_int_and_request_ids);
 	tcase_add_test(tc, page_cursor_is_tamper_evident);
+	tcase_add_test(tc, upload_reader_serves_memory_and_file_ranges);
 	suite_add_tcase(s, tc);
 	return s;
 }
