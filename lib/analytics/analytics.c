@@ -55,27 +55,41 @@ static const char *const sql[SQL__MAX] = {
 	" CASE WHEN $6::text IS NULL OR r.f >= r.t THEN 0 ELSE"
 	"  ceil(extract(epoch FROM (r.t AT TIME ZONE $5) - date_trunc($6, r.f AT TIME ZONE $5))"
 	"  / extract(epoch FROM ('1 ' || $6)::interval))::bigint END FROM r",
+	/* Hashed by provider, the succeeded durations of each gathered in an
+	 * array and sorted there for the p95: an ordered-set aggregate would
+	 * sort every job of the range by provider first (82,000 rows at
+	 * 1,000,000 jobs, spilling to disk). */
 	[SQL_USAGE_JOBS] =
-	"SELECT provider, count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = 'failed'),"
-	" count(*) FILTER (WHERE status = 'canceled'), count(*) FILTER (WHERE status IN ('queued', 'running')),"
-	" round((avg(ms) FILTER (WHERE status = 'succeeded'))::numeric, 1),"
-	" round((percentile_disc(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE status = 'succeeded'))::numeric, 1)"
-	" FROM (SELECT provider, status, " MS " AS ms FROM jobs WHERE" MINE("") " AND" IN_RANGE("") ") j"
-	" GROUP BY provider ORDER BY provider",
+	"SELECT provider, d, f, c, o, round(avg_ms::numeric, 1),"
+	" round((SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY x) FROM unnest(a) x)::numeric, 1)"
+	" FROM (SELECT provider, count(*) FILTER (WHERE status = 'succeeded') AS d,"
+	"  count(*) FILTER (WHERE status = 'failed') AS f, count(*) FILTER (WHERE status = 'canceled') AS c,"
+	"  count(*) FILTER (WHERE status IN ('queued', 'running')) AS o,"
+	"  avg(ms) FILTER (WHERE status = 'succeeded') AS avg_ms, array_agg(ms) FILTER (WHERE status = 'succeeded') AS a"
+	"  FROM (SELECT provider, status, " MS " AS ms FROM jobs WHERE" MINE("") " AND" IN_RANGE("") ") j"
+	"  GROUP BY provider) s ORDER BY provider",
 	[SQL_USAGE_IMAGES] =
 	"SELECT provider, count(*) FROM images WHERE" MINE("") " AND job_id IS NOT NULL AND" IN_RANGE("")
 	" GROUP BY provider ORDER BY provider",
 	[SQL_USAGE_BATCHES] =
 	"SELECT s.state, count(*)" IG_BATCH_SUMMARY_FROM " WHERE" MINE("b.") " AND" IN_RANGE("b.")
 	" GROUP BY s.state",
+	/* image_bytes (migration 022): each owner's sum of images.size_bytes,
+	 * kept by triggers on images in the statement that changes them. */
 	[SQL_STORAGE] =
-	"SELECT coalesce(sum(size_bytes), 0) FROM images WHERE" MINE(""),
+	"SELECT coalesce(sum(bytes), 0)::bigint FROM image_bytes WHERE ($1::uuid IS NULL OR owner = $1::uuid)",
 	/* The distinct prompts of the range's generations, most used first
-	 * (ties: the latest use, then the text), $4 of them. */
+	 * (ties: the latest use, then the text), $4 of them. Counted by
+	 * prompt_md5 (migration 022: the digest of the exact text, NULL for
+	 * none) from the indexes alone, the $4 first with their ties; then the
+	 * text of each from its latest job, a heap row per prompt. */
 	[SQL_PROMPTS] =
-	"SELECT request->>'prompt', count(*), to_char(max(created_at) AT TIME ZONE 'UTC',"
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM jobs WHERE" MINE("") " AND" IN_RANGE("") " AND" ENDED
-	" AND request->>'prompt' <> '' GROUP BY 1 ORDER BY 2 DESC, max(created_at) DESC, 1 LIMIT $4::int",
+	"WITH g AS (SELECT prompt_md5 AS h, count(*) AS n, max(created_at) AS last FROM jobs WHERE" MINE("")
+	" AND" IN_RANGE("") " AND" ENDED " AND prompt_md5 IS NOT NULL"
+	" GROUP BY 1 ORDER BY 2 DESC, 3 DESC FETCH FIRST ($4::int) ROWS WITH TIES)"
+	" SELECT (SELECT request->>'prompt' FROM jobs WHERE created_at = g.last AND prompt_md5 = g.h AND" MINE("")
+	" LIMIT 1), n, to_char(last AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM g"
+	" ORDER BY 2 DESC, last DESC, 1 LIMIT $4::int",
 	/* $4 tz, $5 interval: every bucket from the one holding $2 to the one
 	 * holding the last instant before $3 (b, in tz's wall clock), with its
 	 * generations and images by provider (none: one row, provider NULL);
