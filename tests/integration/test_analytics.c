@@ -434,6 +434,88 @@ START_TEST(scope_all_is_for_admins)
 }
 END_TEST
 
+/* storage_bytes is read from totals the database keeps per owner
+ * (migration 022's triggers on images): they follow every change of the
+ * images, made by the routes or by any statement, and scope=all is the sum
+ * of every image. */
+static long long
+storage_of(const char *token, const char *query)
+{
+	char path[128];
+	json_object *o;
+	long long n;
+
+	snprintf(path, sizeof(path), "/api/analytics/usage-stats%s", query);
+	o = get(token, path, 200);
+	n = it_jint(o, "storage_bytes");
+	json_object_put(o);
+	return n;
+}
+
+static long long
+sql_ll(const char *fmt, const char *arg)
+{
+	char *v = it_psql(fmt, arg);
+	long long n = atoll(v);
+
+	free(v);
+	return n;
+}
+
+START_TEST(storage_follows_every_change_of_images)
+{
+	char a_name[64], b_name[64], body[256], path[128];
+	char *a = it_new_user("anal", src(), a_name), *b = it_new_user("anal", src(), b_name);
+	char *a_id = user_id_of(a_name), *b_id = user_id_of(b_name), *img, *two;
+	static const char sum[] = "SELECT coalesce(sum(size_bytes), 0) FROM images WHERE user_id = '%s'";
+	long long a0;
+	it_resp r;
+
+	snprintf(body, sizeof(body), "{\"prompt\": \"storage %d\", \"image_count\": 3, \"image_size\": \"128x128\"}",
+	    (int)getpid());
+	generate(a, 200, body);
+	a0 = sql_ll(sum, a_id);
+	ck_assert_int_gt(a0, 0);
+	ck_assert_int_eq(storage_of(a, ""), a0);
+	ck_assert_int_eq(storage_of(b, ""), 0);
+
+	/* A size changed, an image given to b, two rows of one statement. */
+	img = it_psql("SELECT id FROM images WHERE user_id = '%s' ORDER BY id LIMIT 1", it_sql_safe(a_id));
+	two = it_psql("SELECT id FROM images WHERE user_id = '%s' ORDER BY id DESC LIMIT 1", it_sql_safe(a_id));
+	free(it_psql("UPDATE images SET size_bytes = size_bytes + 1000 WHERE id = '%s'", it_sql_safe(img)));
+	ck_assert_int_eq(storage_of(a, ""), a0 + 1000);
+	free(it_psql("UPDATE images SET user_id = '%s', size_bytes = size_bytes + 7 WHERE id = '%s'",
+	    it_sql_safe(b_id), it_sql_safe(two)));
+	ck_assert_int_eq(storage_of(a, ""), sql_ll(sum, a_id));
+	ck_assert_int_eq(storage_of(b, ""), sql_ll(sum, b_id));
+	ck_assert_int_gt(sql_ll(sum, b_id), 7);
+	free(it_psql("UPDATE images SET rating = 3 WHERE user_id IN ('%s', '%s')", it_sql_safe(a_id),
+	    it_sql_safe(b_id)));
+	ck_assert_int_eq(storage_of(a, ""), sql_ll(sum, a_id));
+	ck_assert_int_eq(storage_of(b, ""), sql_ll(sum, b_id));
+
+	/* Deleted through the route: no longer counted. */
+	snprintf(path, sizeof(path), "/api/files/delete/%s", img);
+	it_json(&r, src(), "DELETE", path, a, NULL);
+	ck_assert_msg(r.status == 200 || r.status == 204, "delete: %ld %s", r.status, r.body.data);
+	it_resp_free(&r);
+	ck_assert_int_eq(sql_ll("SELECT count(*) FROM images WHERE id = '%s'", img), 0);
+	ck_assert_int_eq(storage_of(a, ""), sql_ll(sum, a_id));
+	ck_assert_int_lt(storage_of(a, ""), a0);
+
+	/* Everyone's: every image, anonymous ones included. */
+	free(it_psql("UPDATE users SET role = 'admin' WHERE id = '%s'", it_sql_safe(a_id)));
+	ck_assert_int_eq(storage_of(a, "?scope=all"), sql_ll("SELECT coalesce(sum(size_bytes), 0) FROM images%s", ""));
+	free(it_psql("UPDATE users SET role = 'user' WHERE id = '%s'", it_sql_safe(a_id)));
+	free(img);
+	free(two);
+	free(a_id);
+	free(b_id);
+	free(a);
+	free(b);
+}
+END_TEST
+
 /* Every bad parameter is a 400 naming it. */
 START_TEST(bad_parameters_are_named)
 {
@@ -488,4 +570,5 @@ END_TEST
 
 IT_MAIN("analytics", NULL,
     IT_TCASE("analytics", 120, &usage_stats_count_what_was_generated, &trends_are_continuous_and_follow_tz,
-	&popular_prompts_and_terms, &scope_all_is_for_admins, &bad_parameters_are_named));
+	&popular_prompts_and_terms, &scope_all_is_for_admins, &storage_follows_every_change_of_images,
+	&bad_parameters_are_named));
