@@ -22,7 +22,7 @@ json_object *ig_ok(const char *key, json_object *value);
 /* Record an event in the user's activity; details is consumed (may be NULL).
  * Failures are logged, never fatal to the request. */
 void ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details);
-/* A stored image (IG_IMAGE_DIR/filename) as a base64 JSON string; NULL
+/* A stored image (filename in the image store) as a base64 JSON string; NULL
  * when it cannot be read. */
 json_object *ig_image_b64(const char *filename);
 /* 1 when s is a canonical UUID. */

@@ -17,6 +17,7 @@
 #include "lib/core/zip.h"
 #include "lib/jobs/batch.h"
 #include "lib/jobs/waiter.h"
+#include "lib/store/image_store.h"
 
 #define POLL_MS        2000            /* re-scan even without a notification */
 #define KEEPALIVE_MS   15000           /* comment line, so proxies keep the stream */
@@ -395,37 +396,32 @@ zip_to_stream(void *ctx, const void *p, size_t n)
 	return ig_stream_write(o->s, p, n);
 }
 
-/* Copy image_dir/filename into a new entry, one chunk at a time. 1 when
- * the file is not there (no entry written), 0 when copied, -1 when the
- * archive cannot go on (client gone, read error mid-file: a truncated
- * archive is refused by every reader, a silently short image would not
- * be). */
+/* Copy filename from the image store into a new entry, CHUNK bytes at a
+ * write. 1 when the image is not there (no entry written), 0 when copied,
+ * -1 when the archive cannot go on (client gone, store unreadable: a
+ * truncated archive is refused by every reader, a silently missing image
+ * would not be). */
 static int
-zip_file(ig_zip *z, const char *filename, time_t mtime, char *buf)
+zip_file(ig_zip *z, const char *filename, time_t mtime)
 {
-	char path[4096];
-	FILE *f;
-	size_t n;
-	int rc = 0;
+	unsigned char *data = NULL;
+	size_t len, off;
+	ig_err err;
+	int rc = 0, got;
 
 	/* Stored names are flat; anything else is not ours to read. */
 	if (filename[0] == '.' || strchr(filename, '/') != NULL)
 		return 1;
-	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, filename);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return 1;
-	if (ig_zip_begin_entry(z, filename, mtime) != 0) {
-		fclose(f);
-		return 1;
+	got = ig_images_get(filename, IG_IMAGE_READ_MAX, &data, &len, &err);
+	if (got < 0)
+		ig_logf(IG_LOG_ERROR, "batch_zip_read", "%s: %s", filename, err.message);
+	if (got != 1 || ig_zip_begin_entry(z, filename, mtime) != 0) {
+		free(data);
+		return got < 0 ? -1 : 1;
 	}
-	while (rc == 0 && (n = fread(buf, 1, CHUNK, f)) > 0)
-		rc = ig_zip_write(z, buf, n) == 0 ? 0 : -1;
-	if (rc == 0 && ferror(f)) {
-		ig_logf(IG_LOG_ERROR, "batch_zip_read", "%s: read error", filename);
-		rc = -1;
-	}
-	fclose(f);
+	for (off = 0; rc == 0 && off < len; off += CHUNK)
+		rc = ig_zip_write(z, data + off, len - off < CHUNK ? len - off : CHUNK) == 0 ? 0 : -1;
+	free(data);
 	if (rc == 0 && ig_zip_end_entry(z) != 0)
 		rc = -1;
 	return rc;
@@ -450,19 +446,17 @@ static int
 zip_batch(ig_zip *z, const ig_batch_image *ims, int n)
 {
 	json_object *manifest = json_object_new_array();
-	char *buf = ig_xmalloc(CHUNK);
 	const char *text;
 	size_t len;
 	int rc = 0;
 
 	for (int i = 0; i < n && rc >= 0; i++) {
-		rc = zip_file(z, ims[i].filename, ims[i].created, buf);
+		rc = zip_file(z, ims[i].filename, ims[i].created);
 		if (rc == 1)
-			ig_logf(IG_LOG_WARN, "batch_zip_missing", "%s is not in the image directory", ims[i].filename);
+			ig_logf(IG_LOG_WARN, "batch_zip_missing", "%s is not in the image store", ims[i].filename);
 		if (rc >= 0)
 			json_object_array_add(manifest, manifest_row(&ims[i], rc == 0));
 	}
-	free(buf);
 	if (rc >= 0) {
 		text = json_object_to_json_string_length(manifest, JSON_C_TO_STRING_PRETTY |
 		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE, &len);

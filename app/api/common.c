@@ -12,6 +12,7 @@
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
+#include "lib/store/image_store.h"
 
 /* Arrays in request bodies: the largest any endpoint takes (batch prompts). */
 #define BODY_MAX_ARRAY 1000
@@ -148,25 +149,17 @@ ig_is_uuid(const char *s)
 json_object *
 ig_image_b64(const char *filename)
 {
-	char path[4096];
-	FILE *f;
-	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len;
 	json_object *o = NULL;
+	ig_err err;
 
-	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, filename);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
-		unsigned char *buf = ig_xmalloc((size_t)st.st_size);
-		if (fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
-			char *enc = ig_base64_encode(buf, (size_t)st.st_size);
-			o = json_object_new_string(enc);
-			free(enc);
-		}
-		free(buf);
+	if (ig_images_get(filename, IG_IMAGE_READ_MAX, &buf, &len, &err) == 1 && len > 0) {
+		char *enc = ig_base64_encode(buf, len);
+		o = json_object_new_string(enc);
+		free(enc);
 	}
-	fclose(f);
+	free(buf);
 	return o;
 }
 

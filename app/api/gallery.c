@@ -21,6 +21,7 @@
 #include "lib/core/util.h"
 #include "lib/gallery/images.h"
 #include "lib/imaging/png.h"
+#include "lib/store/image_store.h"
 
 static int
 not_found(ig_err *err)
@@ -209,7 +210,7 @@ ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err)
 
 	if (image_allowed(req, ig_req_param(req, "file_id"), IG_ACT_MANAGE, &acc, err) != 0)
 		return -1;
-	rc = ig_image_delete(ig_req_param(req, "file_id"), acc.owner_id, ig_cfg()->image_dir, err);
+	rc = ig_image_delete(ig_req_param(req, "file_id"), acc.owner_id, err);
 
 	if (rc < 0)
 		return -1;
@@ -293,33 +294,22 @@ out:
 /* The imagegen text chunk of a stored PNG as JSON, or NULL (not a PNG, no
  * chunk, unreadable). */
 static json_object *
-png_metadata(const char *image_dir, const char *filename, const char *mime)
+png_metadata(const char *filename, const char *mime)
 {
-	char path[4096], *text = NULL;
-	unsigned char *buf;
+	char *text = NULL;
+	unsigned char *buf = NULL;
+	size_t len;
 	json_object *o = NULL;
-	struct stat st;
 	ig_err perr;
-	FILE *f;
 
 	if (strcmp(mime, "image/png") != 0 || strchr(filename, '/') != NULL)
 		return NULL;
-	snprintf(path, sizeof(path), "%s/%s", image_dir, filename);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	if (fstat(fileno(f), &st) != 0 || st.st_size <= 0) {
-		fclose(f);
-		return NULL;
-	}
-	buf = ig_xmalloc((size_t)st.st_size);
-	if (fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size &&
-	    ig_png_get_text(buf, (size_t)st.st_size, "imagegen", &text) == 0) {
+	if (ig_images_get(filename, IG_IMAGE_READ_MAX, &buf, &len, &perr) == 1 && len > 0 &&
+	    ig_png_get_text(buf, len, "imagegen", &text) == 0) {
 		o = ig_json_parse(text, strlen(text), 100, &perr);
 		free(text);
 	}
 	free(buf);
-	fclose(f);
 	return o;
 }
 
@@ -339,7 +329,7 @@ image_json(const char *id, const char *user_id, int seen, json_object **image, i
 		return -1;
 	}
 	json_object_object_add(im, "mime_type", json_object_new_string(row.mime_type));
-	json_object_object_add(im, "metadata", png_metadata(ig_cfg()->image_dir, row.filename, row.mime_type));
+	json_object_object_add(im, "metadata", png_metadata(row.filename, row.mime_type));
 	*image = im;
 	return 1;
 }

@@ -337,7 +337,7 @@ ig_api_image_process(ig_req *req, json_object **out, ig_err *err)
 		if (read_op(json_object_array_get_idx(b.ops, i), i, &args[i], &kinds[i], err) != 0)
 			return IG_FAILED;
 	ig_image_work_begin();
-	if (ig_creative_load(b.image_id, req->caller.user_id, ig_cfg()->image_dir, ig_cfg()->max_image_pixels, &img,
+	if (ig_creative_load(b.image_id, req->caller.user_id, ig_cfg()->max_image_pixels, &img,
 	    &fmt, err) != 0)
 		goto out;
 	if (apply_ops(&img, args, kinds, n, &fmt, &quality, err) != 0 ||
@@ -348,7 +348,7 @@ ig_api_image_process(ig_req *req, json_object **out, ig_err *err)
 	row.parent_id = b.image_id;
 	row.operation = "process";
 	row.title = b.title && *b.title ? b.title : NULL;
-	stored = ig_store_own(ig_cfg()->image_dir, &row, bytes, len, fmt, gdImageSX(img), gdImageSY(img),
+	stored = ig_store_own(&row, bytes, len, fmt, gdImageSX(img), gdImageSY(img),
 	    ig_cfg()->max_image_pixels, id, err);
 	if (stored == 0)
 		ig_err_set(err, IG_E_NOT_FOUND, "image_id", "no such image");

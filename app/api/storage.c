@@ -37,6 +37,7 @@
 #include "lib/core/multipart.h"
 #include "lib/gallery/images.h"
 #include "lib/store/files.h"
+#include "lib/store/image_store.h"
 
 /* Seconds a presigned download URL lives: long enough to start the
  * transfer (which may then run as long as it needs), short enough that a
@@ -214,7 +215,7 @@ out:
 }
 
 /* JSON {image_id}: a copy of one of the caller's gallery images, read
- * from IG_IMAGE_DIR in parts (ig_store_put_fd). */
+ * from the image store (lib/store/image_store.h). */
 struct copy_body {
 	const char *image_id;
 };
@@ -229,11 +230,9 @@ upload_copy(ig_req *req, ig_store *st, ig_file *f, ig_err *err)
 {
 	struct copy_body b = { NULL };
 	ig_image im;
-	unsigned char head[SNIFF_BYTES];
-	char path[4096];
-	struct stat sb;
-	ssize_t got;
-	int fd, rc = -1, found;
+	unsigned char *data = NULL;
+	size_t len;
+	int rc = -1, found;
 
 	if (ig_fields_body(req, copy_fields, &b, err) != 0)
 		return -1;
@@ -244,29 +243,23 @@ upload_copy(ig_req *req, ig_store *st, ig_file *f, ig_err *err)
 	/* Stored names are the store's own ({provider}_{unix}_{n}_{hex}.ext). */
 	if (strchr(im.filename, '/') != NULL || im.filename[0] == '.')
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "an image row names an unsafe file");
-	snprintf(path, sizeof(path), "%s/%s", ig_cfg()->image_dir, im.filename);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		if (errno == ENOENT)
+	if ((found = ig_images_get(im.filename, IG_IMAGE_READ_MAX, &data, &len, err)) <= 0) {
+		if (found == 0)
 			return ig_err_set(err, IG_E_NOT_FOUND, "image_id", "the image's file is gone");
-		ig_logf(IG_LOG_ERROR, "image_read_failed", "%s: %s", path, strerror(errno));
+		ig_logf(IG_LOG_ERROR, "image_read_failed", "%s: %s", im.filename, err->message);
 		return ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the image store is unavailable");
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the image store is unavailable");
+	if (check_limits(f->user_id, (int64_t)len, err) != 0)
 		goto out;
-	}
-	if (check_limits(f->user_id, (int64_t)sb.st_size, err) != 0)
-		goto out;
-	got = pread(fd, head, sizeof(head), 0);
 	snprintf(f->filename, sizeof(f->filename), "%s", im.filename);
 	snprintf(f->content_type, sizeof(f->content_type), "%s",
-	    ig_file_sniff(head, got > 0 ? (size_t)got : 0, got >= 0 && got == sb.st_size));
-	f->size = (int64_t)sb.st_size;
-	if (ig_store_put_fd(st, f->object_key, fd, (size_t)sb.st_size, f->content_type, f->sha256, err) != 0)
+	    ig_file_sniff(data, len < SNIFF_BYTES ? len : SNIFF_BYTES, len <= SNIFF_BYTES));
+	f->size = (int64_t)len;
+	if (ig_store_put(st, f->object_key, data, len, f->content_type, f->sha256, err) != 0)
 		goto out;
 	rc = add_row(st, f, err);
 out:
-	close(fd);
+	free(data);
 	return rc;
 }
 

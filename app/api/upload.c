@@ -128,7 +128,7 @@ store_file(struct upload *u, const ig_mp_part *file, char id[IG_UUID_BUF], ig_er
 	ig_image_work_begin();
 	stored = ig_upload_check(file->data, file->len, cfg->max_upload, cfg->max_image_pixels, "file", &info,
 	    &clean, &cleanlen, err) == 0 &&
-	    ig_store_own(cfg->image_dir, &u->row, clean ? clean : file->data, clean ? cleanlen : file->len,
+	    ig_store_own(&u->row, clean ? clean : file->data, clean ? cleanlen : file->len,
 	    info.format, info.width, info.height, cfg->max_image_pixels, id, err) == 1;
 	ig_image_work_end();
 	free(clean);

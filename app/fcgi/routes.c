@@ -14,6 +14,7 @@
 #include "app/api/prompts.h"
 #include "app/api/openapi.h"
 #include "app/api/storage.h"
+#include "app/api/image_files.h"
 #include "app/api/webhooks.h"
 #include "app/fcgi/routes.h"
 
@@ -39,6 +40,8 @@
 const ig_route ig_routes[] = {
 	{ "GET", "/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL, SMALL },
 	{ "GET", "/api/health", ig_api_health, PUBLIC, IG_RATE_NONE, NULL, SMALL },
+	/* Only what nginx has no file for (IG_IMAGE_BACKEND=s3: a redirect). */
+	{ "GET", "/generated_images/{name}", NULL, PUBLIC, IG_RATE_NONE, ig_api_generated_image, SMALL },
 
 	{ "POST", "/api/auth/register", ig_api_register, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },
 	{ "POST", "/api/auth/login", ig_api_login, PUBLIC, IG_RATE_GENERAL, NULL, SMALL },

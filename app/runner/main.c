@@ -238,9 +238,9 @@ finish_done(ig_active *a)
 	for (int i = 0; i < a->call.nimages; i++) {
 		ig_creative cr;
 		int bad = a->req.creative != NULL && ig_creative_parse(a->job.request, &cr) ?
-		    ig_creative_store(&a->job, &cr, i, a->call.images[i].data, a->call.images[i].len, c->image_dir,
+		    ig_creative_store(&a->job, &cr, i, a->call.images[i].data, a->call.images[i].len,
 			c->max_image_pixels, &err) != 0 :
-		    ig_store_image(&a->job, i, &a->call.images[i], c->image_dir, c->max_image_pixels, names[i], &err) != 0;
+		    ig_store_image(&a->job, i, &a->call.images[i], c->max_image_pixels, names[i], &err) != 0;
 		if (bad) {
 			free(names);
 			record_fail(a, &err);
@@ -264,7 +264,7 @@ finish_done(ig_active *a)
 	/* The caller has its answer; the thumbnails follow. */
 	for (int i = 0; i < a->call.nimages; i++)
 		if (names[i][0] != '\0')
-			ig_store_thumbnail(c->image_dir, names[i], a->call.images[i].data, a->call.images[i].len,
+			ig_store_thumbnail(names[i], a->call.images[i].data, a->call.images[i].len,
 			    c->max_image_pixels, &err);
 	free(names);
 	ig_logf(IG_LOG_INFO, "job_succeeded", "job %s (%s): %d image(s) in %lld ms", a->job.id,
@@ -311,12 +311,12 @@ run_creative(ig_pool_task *t)
 		if (a->ops->local(&a->call, &err) != 0)
 			goto fail;
 		for (int i = 0; i < a->call.nimages; i++)
-			if (ig_creative_store(&a->job, &cr, i, a->call.images[i].data, a->call.images[i].len, c->image_dir,
+			if (ig_creative_store(&a->job, &cr, i, a->call.images[i].data, a->call.images[i].len,
 			    c->max_image_pixels, &err) != 0)
 				goto fail;
 		n = a->call.nimages;
 	} else {
-		if (ig_creative_transform(&a->job, &cr, c->image_dir, c->max_image_pixels, &err) != 0)
+		if (ig_creative_transform(&a->job, &cr, c->max_image_pixels, &err) != 0)
 			goto fail;
 		n = strcmp(cr.operation, "variation") == 0 ? cr.count : 1;
 	}
@@ -412,7 +412,7 @@ start_job(ig_runner *rn, ig_job *job)
 	}
 	if (ig_creative_parse(a->job.request, &cr)) {
 		/* An AI path: the adapter sends the source's bytes. */
-		if (ig_creative_read(cr.image_id, a->job.user_id, ig_cfg()->image_dir, &a->src, &a->req.src_len,
+		if (ig_creative_read(cr.image_id, a->job.user_id, &a->src, &a->req.src_len,
 		    &a->req.src_type, &err) != 0) {
 			ig_runner_fail(rn, a, &err);
 			return;
@@ -581,7 +581,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: imagegen-worker [--help] [--version]\n\n"
 	    "The imagegen job runner: claims generation jobs from PostgreSQL\n"
-	    "(IG_DATABASE_URL), calls the providers, stores images under IG_IMAGE_DIR.\n"
+	    "(IG_DATABASE_URL), calls the providers, stores images in the image store (IG_IMAGE_BACKEND).\n"
 	    "Run any number of them, on any number of hosts. SIGTERM finishes what is\n"
 	    "in flight (up to IG_DRAIN_TIMEOUT seconds) and releases the rest.\n");
 }

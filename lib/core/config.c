@@ -54,6 +54,7 @@ static const setting settings[] = {
 	{ "IG_LISTEN_BACKLOG", T_INT, "1024", 16, 65535, NULL, OFF(listen_backlog), 1 },
 	{ "IG_MAX_BODY", T_INT, "10485760", 1024, 1073741824, NULL, OFF(max_body), 1 },
 	{ "IG_IMAGE_DIR", T_STRING, "{var}/images", 0, 0, NULL, OFF(image_dir), 1 },
+	{ "IG_IMAGE_BACKEND", T_ENUM, "local", 0, 0, storage_backends, OFF(image_backend), 1 },
 	{ "IG_MIGRATIONS_DIR", T_STRING, IG_PKGDATADIR "/migrations", 0, 0, NULL, OFF(migrations_dir), 1 },
 	{ "IG_OPENAPI_PATH", T_STRING, IG_PKGDATADIR "/openapi.json", 0, 0, NULL, OFF(openapi_path), 1 },
 	{ "IG_ENVIRONMENT", T_ENUM, "development", 0, 0, environments, OFF(environment), 1 },

@@ -22,6 +22,7 @@ typedef struct ig_config {
 	int listen_backlog;
 	long max_body;
 	char *image_dir;
+	char *image_backend;            /* local | s3: where generated images live (lib/store/image_store.h) */
 	char *migrations_dir;
 	char *openapi_path;        /* the OpenAPI document GET /api/openapi.json serves */
 	char *environment;

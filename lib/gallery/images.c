@@ -12,6 +12,7 @@
 #include "lib/core/util.h"
 #include "lib/db/db.h"
 #include "lib/gallery/images.h"
+#include "lib/store/image_store.h"
 
 /* Every statement of this module; the readers return the columns of COLS. */
 enum {
@@ -498,21 +499,21 @@ out:
 	return rc;
 }
 
-/* Remove image_dir/name; a file already gone is fine. */
+/* Remove image (or thumbnail) name from the image store; one already gone
+ * is fine. */
 static void
-remove_file(const char *image_dir, const char *name)
+remove_file(const char *name)
 {
-	char path[4096];
+	ig_err err;
 
 	if (*name == '\0' || strchr(name, '/') != NULL)
 		return;
-	snprintf(path, sizeof(path), "%s/%s", image_dir, name);
-	if (unlink(path) != 0 && errno != ENOENT)
-		ig_logf(IG_LOG_WARN, "image_unlink_failed", "%s: %s", path, strerror(errno));
+	if (ig_images_delete(name, &err) != 0)
+		ig_logf(IG_LOG_WARN, "image_unlink_failed", "%s: %s", name, err.message);
 }
 
 int
-ig_image_delete(const char *id, const char *user_id, const char *image_dir, ig_err *err)
+ig_image_delete(const char *id, const char *user_id, ig_err *err)
 {
 	const char *p[2] = { id, user_id };
 	PGresult *r;
@@ -525,8 +526,8 @@ ig_image_delete(const char *id, const char *user_id, const char *image_dir, ig_e
 		return -1;
 	found = PQntuples(r) == 1;
 	if (found) {
-		remove_file(image_dir, PQgetvalue(r, 0, 0));
-		remove_file(image_dir, PQgetvalue(r, 0, 1));
+		remove_file(PQgetvalue(r, 0, 0));
+		remove_file(PQgetvalue(r, 0, 1));
 	}
 	PQclear(r);
 	return found;

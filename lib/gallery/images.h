@@ -189,9 +189,9 @@ int ig_images_organize(const char *user_id, const ig_image_organize *o, int *upd
 
 /*
  * Delete the image id of user_id: the row (its children keep theirs, with
- * parent_id set to null), then its file and thumbnail under image_dir.
+ * parent_id set to null), then its file and thumbnail in the image store.
  * 1, 0 when user_id has no such image, -1 with err.
  */
-int ig_image_delete(const char *id, const char *user_id, const char *image_dir, ig_err *err);
+int ig_image_delete(const char *id, const char *user_id, ig_err *err);
 
 #endif

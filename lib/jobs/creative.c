@@ -10,6 +10,7 @@
 #include "lib/imaging/ops.h"
 #include "lib/jobs/creative.h"
 #include "lib/jobs/store.h"
+#include "lib/store/image_store.h"
 
 /* The largest stored image read back as a source. */
 #define SOURCE_MAX_BYTES (1024L * 1024 * 1024)
@@ -72,18 +73,19 @@ ig_creative_parse(json_object *request, ig_creative *c)
 }
 
 int
-ig_creative_read(const char *id, const char *user_id, const char *image_dir, unsigned char **buf, size_t *len,
+ig_creative_read(const char *id, const char *user_id, unsigned char **buf, size_t *len,
     const char **type, ig_err *err)
 {
 	ig_image row;
-	int rc = ig_image_get(id, &row, err);
+	int got, rc = ig_image_get(id, &row, err);
 
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || user_id == NULL || strcmp(row.user_id, user_id) != 0)
 		return ig_err_set(err, IG_E_NOT_FOUND, "image_id", "no such image");
-	if (ig_store_read(image_dir, row.filename, SOURCE_MAX_BYTES, buf, len) != 0) {
-		ig_logf(IG_LOG_ERROR, "image_read_failed", "%s: %s", row.filename, strerror(errno));
+	got = ig_images_get(row.filename, SOURCE_MAX_BYTES, buf, len, err);
+	if (got != 1) {
+		ig_logf(IG_LOG_ERROR, "image_read_failed", "%s: %s", row.filename, got == 0 ? "missing" : err->message);
 		return ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the source image cannot be read");
 	}
 	*type = strcmp(row.mime_type, "image/jpeg") == 0 ? "image/jpeg" :
@@ -92,7 +94,7 @@ ig_creative_read(const char *id, const char *user_id, const char *image_dir, uns
 }
 
 int
-ig_creative_load(const char *id, const char *user_id, const char *image_dir, long max_pixels,
+ig_creative_load(const char *id, const char *user_id, long max_pixels,
     gdImagePtr *img, ig_img_format *fmt, ig_err *err)
 {
 	unsigned char *buf;
@@ -101,7 +103,7 @@ ig_creative_load(const char *id, const char *user_id, const char *image_dir, lon
 	ig_err derr;
 	int rc;
 
-	if (ig_creative_read(id, user_id, image_dir, &buf, &len, &type, err) != 0)
+	if (ig_creative_read(id, user_id, &buf, &len, &type, err) != 0)
 		return -1;
 	rc = ig_img_decode(buf, len, max_pixels, fmt, img, &derr);
 	free(buf);
@@ -114,7 +116,7 @@ ig_creative_load(const char *id, const char *user_id, const char *image_dir, lon
 
 int
 ig_creative_store(const ig_job *job, const ig_creative *c, int idx, const unsigned char *data, size_t len,
-    const char *image_dir, long max_pixels, ig_err *err)
+    long max_pixels, ig_err *err)
 {
 	ig_image_own row;
 	ig_img_format fmt;
@@ -129,7 +131,7 @@ ig_creative_store(const ig_job *job, const ig_creative *c, int idx, const unsign
 	row.operation = c->operation;
 	row.job_id = job->id;
 	row.idx = idx;
-	return ig_store_own(image_dir, &row, data, len, fmt, w, h, max_pixels, id, err) < 0 ? -1 : 0;
+	return ig_store_own(&row, data, len, fmt, w, h, max_pixels, id, err) < 0 ? -1 : 0;
 }
 
 /* c applied to src: result i of the job (variations differ by seed). */
@@ -147,14 +149,14 @@ apply(gdImagePtr src, const ig_creative *c, int i, long max_pixels, ig_err *err)
 }
 
 int
-ig_creative_transform(const ig_job *job, const ig_creative *c, const char *image_dir, long max_pixels,
+ig_creative_transform(const ig_job *job, const ig_creative *c, long max_pixels,
     ig_err *err)
 {
 	gdImagePtr src = NULL;
 	ig_img_format fmt;
 	int n = strcmp(c->operation, "variation") == 0 ? c->count : 1, rc = -1;
 
-	if (ig_creative_load(c->image_id, job->user_id, image_dir, max_pixels, &src, &fmt, err) != 0)
+	if (ig_creative_load(c->image_id, job->user_id, max_pixels, &src, &fmt, err) != 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		unsigned char *bytes = NULL;
@@ -165,7 +167,7 @@ ig_creative_transform(const ig_job *job, const ig_creative *c, const char *image
 		if (out == NULL)
 			goto done;
 		stored = ig_img_encode(out, fmt, 0, &bytes, &len, err) == 0 &&
-		    ig_creative_store(job, c, i, bytes, len, image_dir, max_pixels, err) == 0;
+		    ig_creative_store(job, c, i, bytes, len, max_pixels, err) == 0;
 		gdImageDestroy(out);
 		free(bytes);
 		if (!stored)

@@ -47,7 +47,7 @@ typedef struct ig_creative {
 /* The bytes of image id (one of user_id's: 404 naming image_id otherwise)
  * into *buf (caller frees), its media type into *type (a constant), for an
  * AI path's request. 0, or -1 with err. */
-int ig_creative_read(const char *id, const char *user_id, const char *image_dir, unsigned char **buf, size_t *len,
+int ig_creative_read(const char *id, const char *user_id, unsigned char **buf, size_t *len,
     const char **type, ig_err *err);
 
 /* c as the job request's "creative" member (a new object). */
@@ -60,18 +60,18 @@ int ig_creative_parse(json_object *request, ig_creative *c);
 /* The image id when it is user_id's, decoded into *img with its format:
  * 0, or -1 with err (not_found naming image_id when it is not user_id's
  * or gone; unavailable or internal when it cannot be read or decoded). */
-int ig_creative_load(const char *id, const char *user_id, const char *image_dir, long max_pixels,
+int ig_creative_load(const char *id, const char *user_id, long max_pixels,
     gdImagePtr *img, ig_img_format *fmt, ig_err *err);
 
 /* Store result idx of job (bytes of a PNG, JPEG or WebP) with c's lineage.
  * 0 (also when a first run of the job stored it, or the source went
  * meanwhile: ig_creative_finish tells), or -1 with err. */
 int ig_creative_store(const ig_job *job, const ig_creative *c, int idx, const unsigned char *data, size_t len,
-    const char *image_dir, long max_pixels, ig_err *err);
+    long max_pixels, ig_err *err);
 
 /* Run a transform job (not render): decode the source, apply c, encode in
  * the source's format, store each result. 0, or -1 with err. */
-int ig_creative_transform(const ig_job *job, const ig_creative *c, const char *image_dir, long max_pixels,
+int ig_creative_transform(const ig_job *job, const ig_creative *c, long max_pixels,
     ig_err *err);
 
 /* After the results were stored: 0 when job has all n of them, else -1

@@ -18,6 +18,7 @@
 #include "lib/imaging/thumb.h"
 #include "lib/gallery/images.h"
 #include "lib/jobs/store.h"
+#include "lib/store/image_store.h"
 
 int
 ig_store_write_atomic(const char *dir, const char *name, const unsigned char *data, size_t len)
@@ -106,9 +107,10 @@ a1111_parameters(const ig_job *job, const ig_gen_image *img, int w, int h)
 }
 
 int
-ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *image_dir,
-    long max_pixels, char name_out[256], ig_err *err)
+ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, long max_pixels, char name_out[256],
+    ig_err *err)
 {
+	ig_store *st;
 	ig_img_format fmt;
 	int w, h, rc = -1;
 	unsigned char *data = NULL, sum[IG_SHA256_LEN], rnd[8];
@@ -151,12 +153,8 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 	    ig_image_ext(fmt));
 	ig_sha256((const char *)bytes, len, sum);
 	ig_hex(sum, sizeof(sum), sumhex);
-	if (ig_store_write_atomic(image_dir, name, bytes, len) != 0) {
-		int saved = errno;
-		ig_logf(IG_LOG_ERROR, "image_write_failed", "%s/%s: %s", image_dir, name, strerror(saved));
-		ig_store_write_error(err, saved);
+	if ((st = ig_images_store(err)) == NULL || ig_store_put(st, name, bytes, len, ig_image_mime(fmt), NULL, err) != 0)
 		goto out;
-	}
 	/* The thumbnail is made after the job is answered (ig_store_thumbnail):
 	 * the row starts without one. */
 	{
@@ -175,9 +173,9 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *
 		if (added != 1) {
 			/* Failed, or this image of the job was stored by an
 			 * earlier run: keep no orphan files. */
-			char path[4096];
-			snprintf(path, sizeof(path), "%s/%s", image_dir, name);
-			unlink(path);
+			ig_err derr;
+			if (ig_store_delete(st, name, &derr) != 0)
+				ig_logf(IG_LOG_ERROR, "image_orphaned", "%s: %s", name, derr.message);
 			if (added < 0)
 				goto out;
 		}
@@ -191,9 +189,9 @@ out:
 }
 
 int
-ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char *data, size_t len,
-    long max_pixels, ig_err *err)
+ig_store_thumbnail(const char *name, const unsigned char *data, size_t len, long max_pixels, ig_err *err)
 {
+	ig_store *st;
 	unsigned char *thumb = NULL;
 	size_t tlen;
 	char tname[300];
@@ -202,10 +200,8 @@ ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char 
 	snprintf(tname, sizeof(tname), "%s.thumb.png", name);
 	if (ig_thumbnail(data, len, IG_THUMB_SIDE, max_pixels, &thumb, &tlen, err) != 0)
 		goto out;
-	if (ig_store_write_atomic(image_dir, tname, thumb, tlen) != 0) {
-		ig_store_write_error(err, errno);
+	if ((st = ig_images_store(err)) == NULL || ig_store_put(st, tname, thumb, tlen, "image/png", NULL, err) != 0)
 		goto out;
-	}
 	rc = ig_image_set_thumbnail(name, tname, err);
 out:
 	if (rc != 0)
@@ -215,24 +211,24 @@ out:
 }
 
 int
-ig_store_own(const char *image_dir, const ig_image_own *row, const unsigned char *data, size_t len,
-    ig_img_format fmt, int width, int height, long max_pixels, char id_out[IG_UUID_BUF], ig_err *err)
+ig_store_own(const ig_image_own *row, const unsigned char *data, size_t len, ig_img_format fmt, int width,
+    int height, long max_pixels, char id_out[IG_UUID_BUF], ig_err *err)
 {
 	ig_image_own r = *row;
 	unsigned char sum[IG_SHA256_LEN], rnd[8];
-	char name[256], hex[17], sumhex[65], path[4096];
+	char name[256], hex[17], sumhex[65];
 	int added;
+	ig_store *st = ig_images_store(err);
 
+	if (st == NULL)
+		return -1;
 	ig_random_bytes(rnd, sizeof(rnd));
 	ig_hex(rnd, sizeof(rnd), hex);
 	snprintf(name, sizeof(name), "%s_%lld_1_%s.%s", row->operation, (long long)time(NULL), hex, ig_image_ext(fmt));
 	ig_sha256((const char *)data, len, sum);
 	ig_hex(sum, sizeof(sum), sumhex);
-	if (ig_store_write_atomic(image_dir, name, data, len) != 0) {
-		int saved = errno;
-		ig_logf(IG_LOG_ERROR, "image_write_failed", "%s/%s: %s", image_dir, name, strerror(saved));
-		return ig_store_write_error(err, saved);
-	}
+	if (ig_store_put(st, name, data, len, ig_image_mime(fmt), NULL, err) != 0)
+		return -1;
 	r.filename = name;
 	r.width = width;
 	r.height = height;
@@ -241,15 +237,16 @@ ig_store_own(const char *image_dir, const ig_image_own *row, const unsigned char
 	r.mime_type = ig_image_mime(fmt);
 	added = ig_image_add_own(&r, id_out, err);
 	if (added != 1) {
-		snprintf(path, sizeof(path), "%s/%s", image_dir, name);
-		unlink(path);
+		ig_err derr;
+		if (ig_store_delete(st, name, &derr) != 0)
+			ig_logf(IG_LOG_ERROR, "image_orphaned", "%s: %s", name, derr.message);
 		return added;
 	}
 	/* The gallery shows thumbnails: an image that cannot have one is not
 	 * stored (the row goes, and with it the file and any thumbnail). */
-	if (ig_store_thumbnail(image_dir, name, data, len, max_pixels, err) != 0) {
+	if (ig_store_thumbnail(name, data, len, max_pixels, err) != 0) {
 		ig_err derr;
-		if (ig_image_delete(id_out, row->user_id, image_dir, &derr) < 0)
+		if (ig_image_delete(id_out, row->user_id, &derr) < 0)
 			ig_logf(IG_LOG_ERROR, "image_orphaned", "%s: %s", name, derr.message);
 		return -1;
 	}

@@ -1,6 +1,8 @@
 /*
- * store.h — the image store: each image a file under IG_IMAGE_DIR, written
- * atomically (temporary file, fsync, rename, fsync of the directory) with
+ * store.h — the image store: each image an object of the image object
+ * store (lib/store/image_store.h: a file under IG_IMAGE_DIR, written atomically
+ * — temporary file, fsync, rename, fsync of the directory — or an object
+ * under "images/" of IG_S3_BUCKET, IG_IMAGE_BACKEND) with
  * an unguessable name in the seed's pattern
  * {provider}_{unix}_{n}_{random}.{ext}, a 256-px PNG thumbnail beside it
  * ({name}.thumb.png), the generation parameters in PNG text chunks
@@ -27,14 +29,13 @@
  * keeps the first and removes the new files. name_out (may be NULL) gets
  * the stored file's name, "" when an earlier run had stored it. Returns 0,
  * or -1 with err. */
-int ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, const char *image_dir,
-    long max_pixels, char name_out[256], ig_err *err);
+int ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, long max_pixels, char name_out[256],
+    ig_err *err);
 
 /* Make and record the 256-px thumbnail of stored image name from its bytes.
  * Called once the job is answered: it is most of a job's CPU time and the
  * caller need not wait for it. 0 or -1 with err (logged; the image stays). */
-int ig_store_thumbnail(const char *image_dir, const char *name, const unsigned char *data, size_t len,
-    long max_pixels, ig_err *err);
+int ig_store_thumbnail(const char *name, const unsigned char *data, size_t len, long max_pixels, ig_err *err);
 
 /* Write len bytes to dir/name atomically: the name appears complete or not
  * at all, and a failed write leaves no file behind (the temporary file is
@@ -56,8 +57,8 @@ int ig_store_write_error(ig_err *err, int errnum);
  * row stays. 1 with id_out, 0 when row->parent_id is not the user's
  * (nothing stored), -1 with err.
  */
-int ig_store_own(const char *image_dir, const ig_image_own *row, const unsigned char *data, size_t len,
-    ig_img_format fmt, int width, int height, long max_pixels, char id_out[IG_UUID_BUF], ig_err *err);
+int ig_store_own(const ig_image_own *row, const unsigned char *data, size_t len, ig_img_format fmt, int width,
+    int height, long max_pixels, char id_out[IG_UUID_BUF], ig_err *err);
 
 /* Read dir/name (a stored image) whole into *out (malloc'ed, the caller
  * frees) and *len: 0, or -1 with errno (ENOENT when it is gone, EFBIG over

@@ -17,6 +17,7 @@
  * plain cp, rsync or tar of the directory, whereas a sidecar moves with
  * the files. ',' is not a key character (store.h), so no key can name a
  * sidecar, and nginx only ever serves the keys the app redirects it to.
+ * A plain store (ig_store_new_plain: the generated images) writes none.
  */
 #include "ig_autoconf.h"
 
@@ -156,7 +157,7 @@ local_put(ig_store *st, const char *key, const unsigned char *data, size_t len, 
 	ig_hex(sum, sizeof(sum), sha256_out);
 	if (make_dirs(st, dir) != 0 || ig_store_write_atomic(dir, name, data, len) != 0)
 		return write_failed(err, key, errno);
-	return finish_put(dir, name, sha256_out, content_type, err);
+	return st->plain ? 0 : finish_put(dir, name, sha256_out, content_type, err);
 }
 
 /* Copy len bytes from fd to the new file out, hashing them into h. 0, or
@@ -225,7 +226,7 @@ local_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *cont
 	}
 	crypto_hash_sha256_final(&h, sum);
 	ig_hex(sum, sizeof(sum), sha256_out);
-	return finish_put(dir, name, sha256_out, content_type, err);
+	return st->plain ? 0 : finish_put(dir, name, sha256_out, content_type, err);
 fail:
 	saved = errno;
 	if (out >= 0)

@@ -72,6 +72,16 @@ ig_store_new(ig_store_kind kind, const char *root, const ig_store_s3 *s3, ig_err
 	return st;
 }
 
+ig_store *
+ig_store_new_plain(const char *dir, ig_err *err)
+{
+	ig_store *st = ig_store_new(IG_STORE_LOCAL, dir, NULL, err);
+
+	if (st != NULL)
+		st->plain = 1;
+	return st;
+}
+
 void
 ig_store_free(ig_store *st)
 {

@@ -57,6 +57,11 @@ typedef struct ig_store_obj {
  * (copied). NULL with err when the settings are unusable (a missing
  * bucket name, an unreadable directory). */
 ig_store *ig_store_new(ig_store_kind kind, const char *root, const ig_store_s3 *s3, ig_err *err);
+/* A local store under dir whose objects carry no sidecar: the generated
+ * images' directory (lib/store/image_store.h), whose layout predates the store
+ * (one file per image, nothing beside it) and which nginx serves as it is.
+ * Its head reports sha256 and content type "" (the images table has both). */
+ig_store *ig_store_new_plain(const char *dir, ig_err *err);
 void ig_store_free(ig_store *st);
 ig_store_kind ig_store_kind_of(const ig_store *st);
 /* "local" or "s3", as API answers name the backend. */

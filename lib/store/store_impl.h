@@ -14,6 +14,7 @@ struct ig_store {
 	ig_store_kind kind;
 	char *root;                       /* local: a directory; s3: a key prefix, "" or ending in '/' */
 	ig_store_s3 s3;                   /* s3 only: copies of the settings (store.c frees them) */
+	int plain;                        /* local only: no sidecars (ig_store_new_plain) */
 	void *backend;                    /* the backend's own state */
 	const struct ig_store_ops *ops;
 };

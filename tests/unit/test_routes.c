@@ -182,12 +182,13 @@ START_TEST(application_table_long_rows)
 		ck_assert_msg((m.route->hold == IG_HOLD_LONG) == (strcmp(rows[i][2], "long") == 0),
 		    "%s %s should be %s", rows[i][0], rows[i][1], rows[i][2]);
 	}
-	/* Every streamed answer but the Prometheus scrape and a stored file's
-	 * download (headers only: nginx or S3 sends the bytes) holds its
-	 * thread. */
+	/* Every streamed answer but the Prometheus scrape, a stored file's
+	 * download and a generated image on S3 (headers only: nginx or S3
+	 * sends the bytes) holds its thread. */
 	for (size_t i = 0; i < ig_nroutes; i++)
 		ck_assert_msg(ig_routes[i].stream == NULL || strcmp(ig_routes[i].pattern, "/metrics") == 0 ||
 		    strcmp(ig_routes[i].pattern, "/api/storage/download/{file_id}") == 0 ||
+		    strcmp(ig_routes[i].pattern, "/generated_images/{name}") == 0 ||
 		    ig_routes[i].hold == IG_HOLD_LONG, "%s is streamed but not long", ig_routes[i].pattern);
 }
 END_TEST
@@ -263,6 +264,7 @@ START_TEST(streamed_rows_are_flagged)
 		{ "GET", "/api/batch/00000000-0000-4000-8000-000000000000/events" },
 		{ "GET", "/api/batch/00000000-0000-4000-8000-000000000000/download" },
 		{ "GET", "/api/storage/download/00000000-0000-4000-8000-000000000000" },
+		{ "GET", "/generated_images/openai_1700000000_1_0123456789abcdef.png" },
 	};
 	ig_route_match m;
 	size_t n = 0;
@@ -277,7 +279,7 @@ START_TEST(streamed_rows_are_flagged)
 		    "%s %s needs exactly one of handler and stream", ig_routes[i].method, ig_routes[i].pattern);
 		n += ig_routes[i].stream != NULL;
 	}
-	ck_assert_int_eq((int)n, 4);
+	ck_assert_int_eq((int)n, 5);
 }
 END_TEST
 
