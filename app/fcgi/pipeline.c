@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "app/fcgi/http.h"
@@ -190,9 +191,16 @@ struct ig_stream {
 int
 ig_stream_begin(ig_stream *s, int status, const char *content_type, const char *const *extra)
 {
-	FCGX_FPrintF(s->r->out, "Status: %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\n"
+	int own_cache = 0;
+
+	/* no-store unless the handler says otherwise (a redirect to an
+	 * image on S3 may be kept a while). */
+	for (int i = 0; extra && extra[i]; i++)
+		own_cache |= strncasecmp(extra[i], "Cache-Control:", 14) == 0;
+	FCGX_FPrintF(s->r->out, "Status: %d %s\r\nContent-Type: %s\r\n%s"
 	    "X-Accel-Buffering: no\r\nX-Request-Id: %s\r\n%s", status, reason(status), content_type,
-	    s->req->request_id, s->req->resp_headers.data ? s->req->resp_headers.data : "");
+	    own_cache ? "" : "Cache-Control: no-store\r\n", s->req->request_id,
+	    s->req->resp_headers.data ? s->req->resp_headers.data : "");
 	for (int i = 0; extra && extra[i]; i++)
 		FCGX_FPrintF(s->r->out, "%s\r\n", extra[i]);
 	FCGX_PutS("\r\n", s->r->out);

@@ -71,16 +71,8 @@ ig_files_store(ig_err *err)
 
 	pthread_mutex_lock(&store_mu);
 	if (files_store == NULL) {
-		if (strcmp(c->storage_backend, "s3") == 0) {
-			ig_store_s3 s3 = {
-				.endpoint = c->s3_endpoint, .region = c->s3_region, .bucket = c->s3_bucket,
-				.access_key = c->s3_access_key, .secret_key = c->s3_secret_key,
-				.path_style = c->s3_path_style,
-			};
-			files_store = ig_store_new(IG_STORE_S3, "files/", &s3, err);
-		} else {
-			files_store = ig_store_new(IG_STORE_LOCAL, c->storage_dir, NULL, err);
-		}
+		files_store = ig_store_configured(strcmp(c->storage_backend, "s3") == 0, "files/", c->storage_dir, 0,
+		    err);
 		if (files_store == NULL)
 			ig_logf(IG_LOG_ERROR, "storage_unavailable", "IG_STORAGE_BACKEND=%s: %s", c->storage_backend,
 			    err->message);

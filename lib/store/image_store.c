@@ -21,19 +21,11 @@ ig_images_store(ig_err *err)
 
 	pthread_mutex_lock(&images_mu);
 	if (images_store == NULL) {
-		if (strcmp(c->image_backend, "s3") == 0) {
-			ig_store_s3 s3 = {
-				.endpoint = c->s3_endpoint, .region = c->s3_region, .bucket = c->s3_bucket,
-				.access_key = c->s3_access_key, .secret_key = c->s3_secret_key,
-				.path_style = c->s3_path_style,
-			};
-			images_store = ig_store_new(IG_STORE_S3, "images/", &s3, err);
-		} else {
-			/* 0755 as the app always made it: nginx reads it. */
-			if (mkdir(c->image_dir, 0755) != 0 && errno != EEXIST)
-				ig_logf(IG_LOG_WARN, "image_dir_missing", "cannot create IG_IMAGE_DIR %s", c->image_dir);
-			images_store = ig_store_new_plain(c->image_dir, err);
-		}
+		/* 0755 as the app always made it: nginx reads it. */
+		if (strcmp(c->image_backend, "s3") != 0 && mkdir(c->image_dir, 0755) != 0 && errno != EEXIST)
+			ig_logf(IG_LOG_WARN, "image_dir_missing", "cannot create IG_IMAGE_DIR %s", c->image_dir);
+		images_store = ig_store_configured(strcmp(c->image_backend, "s3") == 0, "images/", c->image_dir, 1,
+		    err);
 		if (images_store == NULL)
 			ig_logf(IG_LOG_ERROR, "image_store_unavailable", "IG_IMAGE_BACKEND=%s: %s", c->image_backend,
 			    err->message);

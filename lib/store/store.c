@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "lib/core/config.h"
 #include "lib/core/util.h"
 #include "lib/store/store_impl.h"
 
@@ -80,6 +81,20 @@ ig_store_new_plain(const char *dir, ig_err *err)
 	if (st != NULL)
 		st->plain = 1;
 	return st;
+}
+
+ig_store *
+ig_store_configured(int s3, const char *prefix, const char *dir, int plain, ig_err *err)
+{
+	const ig_config *c = ig_cfg();
+	ig_store_s3 conf = {
+		.endpoint = c->s3_endpoint, .region = c->s3_region, .bucket = c->s3_bucket,
+		.access_key = c->s3_access_key, .secret_key = c->s3_secret_key, .path_style = c->s3_path_style,
+	};
+
+	if (s3)
+		return ig_store_new(IG_STORE_S3, prefix, &conf, err);
+	return plain ? ig_store_new_plain(dir, err) : ig_store_new(IG_STORE_LOCAL, dir, NULL, err);
 }
 
 void

@@ -62,6 +62,9 @@ ig_store *ig_store_new(ig_store_kind kind, const char *root, const ig_store_s3 *
  * (one file per image, nothing beside it) and which nginx serves as it is.
  * Its head reports sha256 and content type "" (the images table has both). */
 ig_store *ig_store_new_plain(const char *dir, ig_err *err);
+/* The store the settings give: s3 (IG_S3_*) under key prefix when s3,
+ * else local under dir (plain: ig_store_new_plain). NULL with err. */
+ig_store *ig_store_configured(int s3, const char *prefix, const char *dir, int plain, ig_err *err);
 void ig_store_free(ig_store *st);
 ig_store_kind ig_store_kind_of(const ig_store *st);
 /* "local" or "s3", as API answers name the backend. */

@@ -656,3 +656,19 @@ it_new_user(const char *prefix, const char *source_ip, char *name)
 		snprintf(name, 64, "%s", user);
 	return tok;
 }
+
+/* Wait (bounded) until image id has its thumbnail; its file name (caller
+ * frees). */
+char *
+it_thumbnail_of(const char *id)
+{
+	for (int i = 0; i < 200; i++) {
+		char *t = it_psql("SELECT coalesce(thumbnail, '') FROM images WHERE id = '%s'", it_sql_safe(id));
+		if (*t != '\0')
+			return t;
+		free(t);
+		it_sleep_ms(50);
+	}
+	ck_abort_msg("image %s got no thumbnail", id);
+	return NULL;
+}

@@ -232,4 +232,8 @@ char *it_stack_log(const char *name);
  * (64 bytes, may be NULL) gets the username. */
 char *it_new_user(const char *prefix, const char *source_ip, char *name);
 
+/* Wait (bounded) until image id has its thumbnail; its file name (caller
+ * frees). */
+char *it_thumbnail_of(const char *id);
+
 #endif

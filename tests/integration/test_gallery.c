@@ -120,22 +120,6 @@ generate(const char *token, const char *prompt, int count)
 	return ids;
 }
 
-/* Wait (bounded) until image id has its thumbnail; its file name (caller
- * frees). */
-static char *
-thumbnail_of(const char *id)
-{
-	for (int i = 0; i < 200; i++) {
-		char *t = it_psql("SELECT coalesce(thumbnail, '') FROM images WHERE id = '%s'", it_sql_safe(id));
-		if (*t != '\0')
-			return t;
-		free(t);
-		it_sleep_ms(50);
-	}
-	ck_abort_msg("image %s got no thumbnail", id);
-	return NULL;
-}
-
 static int
 file_exists(const char *name)
 {
@@ -155,9 +139,9 @@ START_TEST(gallery_lists_own_images_with_thumbnails)
 	json_object *o, *it;
 
 	ids = generate(a, "a lighthouse at dusk", 2);
-	thumb = thumbnail_of(strchr(ids, ',') + 1);
+	thumb = it_thumbnail_of(strchr(ids, ',') + 1);
 	ids[36] = '\0';
-	free(thumbnail_of(ids));
+	free(it_thumbnail_of(ids));
 	o = get_json("/api/files/gallery", a, 200);
 	ck_assert_int_eq(it_jint(o, "total"), 2);
 	ck_assert_int_eq(it_jbool(o, "total_is_estimate"), 0);
@@ -634,8 +618,8 @@ START_TEST(delete_removes_row_file_and_thumbnail)
 	ids = generate(a, "a kite", 2);
 	snprintf(c, sizeof(c), "%s", strchr(ids, ',') + 1);
 	ids[36] = '\0';
-	thumb = thumbnail_of(ids);
-	free(thumbnail_of(c));
+	thumb = it_thumbnail_of(ids);
+	free(it_thumbnail_of(c));
 	file = it_psql("SELECT filename FROM images WHERE id = '%s'", ids);
 	free(it_psql("UPDATE images SET parent_id = '%s', operation = 'variation' WHERE id = '%s'", ids, c));
 	snprintf(url, sizeof(url), "/generated_images/%s", file);
