@@ -879,6 +879,56 @@ ig_worker_kill9() {
 }
 
 # ---------------------------------------------------------------------------
+# A second app host (the "several hosts" tests, tests/integration/test_two_hosts.c)
+
+# ig_host2_up VAR: start a second complete app host beside the stack in VAR, in
+# its own var dir VAR/host2: its own loopback ports, nginx, imagegen-fcgi pool,
+# imagegen-worker, socket, image and file dirs and TLS certificate, sharing
+# VAR's PostgreSQL, S3 server, secrets (IG_JWT_SECRET, IG_SECRET_KEY), mock
+# providers, SMTP sink and webhook receiver, as hosts behind one load balancer
+# share them. The settings are VAR/env's (loaded by the caller) with those
+# per-host paths and ports replaced and $IG_STACK_OVERRIDES applied; they are
+# written to VAR/host2/env, and VAR/env gains IG_TEST_HOST2_URL (its base URL).
+# Every per-var-dir command (pool-start, worker-kill9, down…) works on VAR/host2.
+ig_host2_up() {
+    local var="$1" h="$1/host2"
+    ig_pg_running "$var" || ig_die "no PostgreSQL runs in $var: stack up $var first"
+    mkdir -p "$h"
+    chmod 755 "$h"
+    IG_HTTP_PORT="$(ig_free_port)"
+    IG_HTTPS_PORT="$(ig_free_port)"
+    while [ "$IG_HTTPS_PORT" = "$IG_HTTP_PORT" ]; do IG_HTTPS_PORT="$(ig_free_port)"; done
+    export IG_HTTP_PORT IG_HTTPS_PORT
+    export IG_VAR_DIR="$h" IG_SOCKET="$h/run/imagegen.sock" IG_IMAGE_DIR="$h/images"
+    export IG_STORAGE_DIR="$h/files" IG_TLS_CERT="$h/tls/cert.pem" IG_TLS_KEY="$h/tls/key.pem"
+    IG_TEST_BASE_URL="$(ig_base_url)"
+    IG_TEST_HTTPS_URL="$(ig_https_url)"
+    export IG_TEST_BASE_URL IG_TEST_HTTPS_URL IG_TEST_STACK="$h"
+    ig_env_overrides
+    ig_stack_dirs "$h"
+    ig_env_write "$h"
+    ig_tls_ensure
+    ig_pool_start "$h"
+    ig_worker_start "$h"
+    ig_nginx_start "$h"
+    ig_wait_health "$h"
+    sed -i '/^export IG_TEST_HOST2_URL=/d' "$var/env"
+    printf 'export IG_TEST_HOST2_URL=%q\n' "$IG_TEST_BASE_URL" >>"$var/env"
+    ig_log "second host up in $h: $IG_TEST_BASE_URL"
+}
+
+# ig_host2_down VAR: stop VAR/host2's nginx, pool and runner (what it shares
+# with VAR keeps running) and take IG_TEST_HOST2_URL out of VAR/env.
+ig_host2_down() {
+    local var="$1" h="$1/host2"
+    [ -d "$h" ] || return 0
+    ig_nginx_stop "$h"
+    ig_pool_stop "$h"
+    ig_worker_stop "$h"
+    if [ -f "$var/env" ]; then sed -i '/^export IG_TEST_HOST2_URL=/d' "$var/env"; fi
+}
+
+# ---------------------------------------------------------------------------
 # Whole stack
 
 ig_base_url() {
@@ -925,11 +975,12 @@ ig_stack_up() {
     ig_wait_health "$var"
 }
 
-# ig_stack_down VAR: stop nginx, the pool, the job runner, PostgreSQL, and the
-# SMTP sink, mock providers, webhook receiver and S3 server (if any) of this
-# var dir only.
+# ig_stack_down VAR: stop the second host VAR/host2 (if any), nginx, the pool,
+# the job runner, PostgreSQL, and the SMTP sink, mock providers, webhook
+# receiver and S3 server (if any) of this var dir only.
 ig_stack_down() {
     local var="$1"
+    ig_host2_down "$var"
     ig_nginx_stop "$var"
     ig_pool_stop "$var"
     ig_worker_stop "$var"
