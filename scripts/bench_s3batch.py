@@ -14,7 +14,9 @@ one asked for before (the cache cannot answer), api_provider builtin at
 256x256, and poll GET /api/batch/status every 50 ms until the batch is no
 longer queued or processing: wall time from submit to that state, and the
 files the run added under IG_IMAGE_DIR (none for s3: its images and
-thumbnails are in moto). Prints both
+thumbnails are in moto), the CPU seconds the runner and moto_server spent
+(/proc; the machine's two cores are shared, so moto's Python is part of the
+s3 wall). Prints both
 walls and their ratio beside the bar (s3 : local <= 1.5), then restarts the
 pool and runner with the stack's own env. Exits 0 (figures are measurements,
 not assertions).
@@ -54,9 +56,20 @@ def disk_files():
     return sum(len(f) for _, _, f in os.walk(os.environ.get("IG_IMAGE_DIR", "/nonexistent")))
 
 
+def cpu_s(name):
+    """utime + stime in seconds of the process in STACK/run/NAME.pid (0 when gone)."""
+    try:
+        pid = open(os.path.join(STACK, "run", name + ".pid")).read().strip()
+        f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def one_batch(backend):
     restart("IG_IMAGE_BACKEND=" + backend)
     files0 = disk_files()
+    runner0, moto0 = cpu_s("worker"), cpu_s("s3")
     user = "bench_s3b_%s_%s" % (backend, RUN)
     post_json("/api/auth/register", {"username": user, "email": user + "@example.test",
                                      "password": "bench s3 batch password"})
@@ -76,7 +89,8 @@ def one_batch(backend):
         time.sleep(0.05)
     wall = time.monotonic() - t0
     prog = st.get("progress", {})
-    return wall, state, prog.get("completed", 0), prog.get("failed", 0), disk_files() - files0
+    return (wall, state, prog.get("completed", 0), prog.get("failed", 0), disk_files() - files0,
+            cpu_s("worker") - runner0, cpu_s("s3") - moto0)
 
 
 def main():
@@ -85,9 +99,11 @@ def main():
         s3 = one_batch("s3")
     finally:
         restart(None)
-    print("%-8s %10s %10s %10s %8s %14s" % ("backend", "wall s", "state", "completed", "failed", "new disk files"))
-    for name, (wall, state, done, failed, files) in (("local", local), ("s3", s3)):
-        print("%-8s %10.2f %10s %6d/%-3d %8d %14d" % (name, wall, state, done, COUNT, failed, files))
+    print("%-8s %8s %10s %10s %7s %10s %12s %10s" % ("backend", "wall s", "state", "completed", "failed",
+                                                    "disk files", "runner CPU s", "moto CPU s"))
+    for name, (wall, state, done, failed, files, runner, moto) in (("local", local), ("s3", s3)):
+        print("%-8s %8.2f %10s %6d/%-3d %7d %10d %12.2f %10.2f"
+              % (name, wall, state, done, COUNT, failed, files, runner, moto))
     print("%d-prompt builtin batch, s3 (moto) : local = %.2f (bar: <= 1.5)" % (COUNT, s3[0] / local[0]))
 
 
