@@ -131,13 +131,19 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    "  ORDER BY depth DESC)::text FROM c)" \
 	    " FROM images i JOIN batch_item_jobs j ON j.id = i.job_id WHERE j.batch_id = $1" \
 	    " ORDER BY j.item_index, i.idx") \
-	/* The next step of an item, unless its batch was canceled. */ \
+	/* The next step of an item, queued; or, when its batch was canceled \
+	 * meanwhile (the step before ended after the cancel), already \
+	 * canceled, so that the item's last job says it was canceled and not \
+	 * that it succeeded part way. Counts the queued one. */ \
 	X(SQL_ITEM_NEXT, \
 	    "WITH i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, priority, batch_id," \
-	    "  item_index, fair_seq, parent_job_id)" \
-	    "  SELECT p.user_id, $2, $3, $4::jsonb, 'none', p.priority, p.batch_id, p.item_index, p.fair_seq, p.id" \
-	    "  FROM jobs p JOIN batches b ON b.id = p.batch_id WHERE p.id = $1 AND NOT b.canceled RETURNING 1)" \
-	    " SELECT count(*), (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', $2)) FROM (SELECT 1 FROM i LIMIT 1) x)" \
+	    "  item_index, fair_seq, parent_job_id, status, finished_at, error_code, error_message)" \
+	    "  SELECT p.user_id, $2, $3, $4::jsonb, 'none', p.priority, p.batch_id, p.item_index, p.fair_seq, p.id," \
+	    "  CASE WHEN b.canceled THEN 'canceled' ELSE 'queued' END, CASE WHEN b.canceled THEN now() END," \
+	    "  CASE WHEN b.canceled THEN 'canceled' END, CASE WHEN b.canceled THEN 'the batch was canceled' END" \
+	    "  FROM jobs p JOIN batches b ON b.id = p.batch_id WHERE p.id = $1 RETURNING status)" \
+	    " SELECT count(*) FILTER (WHERE status = 'queued')," \
+	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', $2)) FROM (SELECT 1 FROM i WHERE status = 'queued' LIMIT 1) x)" \
 	    " FROM i")
 IG_DB_STATEMENTS(STATEMENTS);
 

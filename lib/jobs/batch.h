@@ -153,8 +153,9 @@ void ig_batch_images_free(ig_batch_image *ims, int n);
 
 /* Queue the next step of parent's item (a workflow run, lib/workflow): a
  * job of provider and model with request, in parent's batch and item, whose
- * parent is parent; nothing when the batch was canceled meanwhile (then
- * *queued is 0, else 1). Called before parent is recorded succeeded, so
+ * parent is parent; when the batch was canceled meanwhile, that job is
+ * recorded canceled instead, so the item ends canceled and not part way
+ * (then *queued is 0, else 1). Called before parent is recorded succeeded, so
  * the item is never seen ended in between. 0 or -1 with err. */
 int ig_batch_item_next(const ig_job *parent, const char *provider, const char *model, json_object *request,
     int *queued, ig_err *err);

@@ -77,8 +77,12 @@
 	    " WHERE id = $1 AND runner_id = $2 AND status = 'running' RETURNING id, status)" \
 	    " SELECT pg_notify('" IG_JOB_CHANNEL_DONE "', id::text) FROM j" \
 	    " WHERE status IN ('succeeded', 'failed', 'canceled')") \
+	/* Asked for this job, or its batch canceled: a job claimed while the \
+	 * batch's cancel ran is neither queued nor running in that statement's \
+	 * snapshot, so the cancel marks it not. */ \
 	X(SQL_JOB_CANCEL_REQUESTED, \
-	    "SELECT cancel_requested FROM jobs WHERE id = $1") \
+	    "SELECT j.cancel_requested OR coalesce(b.canceled, false) FROM jobs j" \
+	    " LEFT JOIN batches b ON b.id = j.batch_id WHERE j.id = $1") \
 	X(SQL_JOB_RELEASE, \
 	    "WITH j AS (UPDATE jobs SET status = 'queued', runner_id = NULL, lease_until = NULL," \
 	    " attempts = greatest(attempts - 1, 0)" \

@@ -120,7 +120,8 @@ int ig_job_succeed(const ig_job *job, const char *runner_id, ig_err *err);
 int ig_job_fail(const ig_job *job, const char *runner_id, const char *code, const char *message, ig_err *err);
 /* Mark a held job canceled (its batch was canceled); NOTIFY like the rest. */
 int ig_job_cancel(const ig_job *job, const char *runner_id, ig_err *err);
-/* 1 when cancellation of job was requested, 0 when not, -1 with err. */
+/* 1 when cancellation of job was requested or its batch is canceled, 0
+ * when not, -1 with err. */
 int ig_job_cancel_requested(const ig_job *job, ig_err *err);
 /* Back to the queue now, the attempt not counted (runner shutting down). */
 int ig_job_release(const ig_job *job, const char *runner_id, ig_err *err);

@@ -430,6 +430,18 @@ START_TEST(cancel_mid_run)
 	    mock_generate);
 	save(a, steps, id);
 	run(a, id, 3, batch);
+	/* Cancel once the runner holds the first steps (none left queued, at
+	 * most 5 s): a step that ends after the cancel must leave its item
+	 * canceled too, not succeeded part way. */
+	for (int i = 0; i < 100; i++) {
+		char *queued = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'queued'", batch);
+		int none = strcmp(queued, "0") == 0;
+
+		free(queued);
+		if (none)
+			break;
+		it_sleep_ms(50);
+	}
 	snprintf(path, sizeof(path), "/api/batch/%s/cancel", batch);
 	o = call("POST", path, a, 200, NULL);
 	json_object_put(o);
