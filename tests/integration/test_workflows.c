@@ -264,9 +264,8 @@ END_TEST
 START_TEST(run_goes_through_every_step)
 {
 	char *a = it_new_user("wfr", next_source(), NULL);
-	char id[37], batch[37], pid[37], steps[600], path[128], zpath[256], cmd[900];
+	char id[37], batch[37], pid[37], steps[600], zpath[256], cmd[900];
 	json_object *st, *items, *o;
-	it_resp r;
 
 	o = call("POST", "/api/collaboration/projects", a, 201, "{\"name\": \"runs\"}");
 	snprintf(pid, sizeof(pid), "%s", it_js(o, "project.id"));
@@ -316,20 +315,7 @@ START_TEST(run_goes_through_every_step)
 	json_object_put(st);
 
 	/* The ZIP: each item's final image, the manifest listing the chain. */
-	snprintf(path, sizeof(path), "/api/batch/%s/download", batch);
-	{
-		it_req q = { .method = "GET", .path = path, .bearer = a, .source_ip = next_source(), .timeout_s = 60 };
-		it_request(&q, &r);
-	}
-	ck_assert_int_eq(r.status, 200);
-	snprintf(zpath, sizeof(zpath), "%s/workflow-%d.zip", it_env("IG_TEST_STACK"), (int)getpid());
-	{
-		FILE *f = fopen(zpath, "wb");
-		ck_assert_ptr_nonnull(f);
-		ck_assert_int_eq(fwrite(r.body.data, 1, r.body.len, f), r.body.len);
-		fclose(f);
-	}
-	it_resp_free(&r);
+	it_batch_zip(a, next_source(), batch, "workflow", zpath, sizeof(zpath));
 	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
 	    " assert z.testzip() is None; m = json.loads(z.read(\"manifest.json\"));"
 	    " assert len(m) == 3, m; assert len(z.namelist()) == 4, z.namelist();"
@@ -349,11 +335,10 @@ END_TEST
 START_TEST(process_step_runs)
 {
 	char *a = it_new_user("wfp", next_source(), NULL);
-	char id[37], batch[37], path[128], zpath[256], cmd[700];
+	char id[37], batch[37], zpath[256], cmd[700];
 	const char *img;
 	char *row, *jobs;
 	json_object *st;
-	it_resp r;
 
 	save(a, "[{\"op\": \"generate\", \"image_size\": \"128x128\"},"
 	    " {\"op\": \"process\", \"title\": \"wf processed\", \"operations\": ["
@@ -377,20 +362,7 @@ START_TEST(process_step_runs)
 	free(jobs);
 	json_object_put(st);
 
-	snprintf(path, sizeof(path), "/api/batch/%s/download", batch);
-	{
-		it_req q = { .method = "GET", .path = path, .bearer = a, .source_ip = next_source(), .timeout_s = 60 };
-		it_request(&q, &r);
-	}
-	ck_assert_int_eq(r.status, 200);
-	snprintf(zpath, sizeof(zpath), "%s/workflow-p%d.zip", it_env("IG_TEST_STACK"), (int)getpid());
-	{
-		FILE *f = fopen(zpath, "wb");
-		ck_assert_ptr_nonnull(f);
-		ck_assert_int_eq(fwrite(r.body.data, 1, r.body.len, f), r.body.len);
-		fclose(f);
-	}
-	it_resp_free(&r);
+	it_batch_zip(a, next_source(), batch, "workflow-p", zpath, sizeof(zpath));
 	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
 	    " assert z.testzip() is None; m = json.loads(z.read(\"manifest.json\"));"
 	    " assert len(m) == 1, m; f = m[0][\"file\"]; d = z.read(f);"
