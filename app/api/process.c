@@ -7,7 +7,8 @@
  * Each operation is an object whose `op` chooses the table its parameters
  * are read by (declared fields, errors naming "operations[2].width"); all
  * of them are read before any pixel is touched, then applied in order with
- * lib/imaging/ops.h, whose own refusals (a crop outside the image, an
+ * ig_img_apply_ops (lib/imaging/chain.c, which a workflow's process step
+ * runs too), whose own refusals (a crop outside the image, an
  * output over IG_MAX_IMAGE_PIXELS) get the same prefix. The output keeps
  * the source's format unless a `convert` says otherwise (the last one
  * wins). Synchronous: a 5-operation chain on a 1024×1024 image takes tens
