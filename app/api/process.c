@@ -7,7 +7,8 @@
  * Each operation is an object whose `op` chooses the table its parameters
  * are read by (declared fields, errors naming "operations[2].width"); all
  * of them are read before any pixel is touched, then applied in order with
- * lib/imaging/ops.h, whose own refusals (a crop outside the image, an
+ * ig_img_apply_ops (lib/imaging/chain.c, which a workflow's process step
+ * runs too), whose own refusals (a crop outside the image, an
  * output over IG_MAX_IMAGE_PIXELS) get the same prefix. The output keeps
  * the source's format unless a `convert` says otherwise (the last one
  * wins). Synchronous: a 5-operation chain on a 1024×1024 image takes tens
@@ -32,17 +33,7 @@
 #include "lib/jobs/store.h"
 
 /* Operations in one request. */
-#define PROCESS_MAX_OPS 10
-
-/* One operation's parameters, as its table reads them (absent ones keep
- * the defaults of op_defaults). */
-struct op_args {
-	const char *op;
-	int64_t width, height, x, y, quality;
-	double degrees, amount, opacity;
-	const char *fit, *background, *direction, *name, *text, *position, *format;
-	int has_quality;
-};
+#define PROCESS_MAX_OPS IG_CREATIVE_PROCESS_MAX_OPS
 
 static const char *const op_names[] = { "resize", "crop", "rotate", "flip", "filter", "watermark", "convert",
 	NULL };
@@ -57,112 +48,74 @@ static const char *const formats[] = { "png", "jpeg", "webp", NULL };
 static int
 check_quality(void *dst, ig_err *err)
 {
-	if (strcmp(((struct op_args *)dst)->format, "png") == 0)
+	if (strcmp(((ig_img_op *)dst)->format, "png") == 0)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, "quality", "quality applies to jpeg and webp only");
 	return 0;
 }
 
-#define OP_ROW { "op", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = op_names, .at = IG_AT(struct op_args, op) }
+#define OP_ROW { "op", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = op_names, .at = IG_AT(ig_img_op, op) }
 
 static const ig_field resize_fields[] = {
 	OP_ROW,
-	{ "width", IG_F_INT, 0, 1, 65535, .at = IG_AT(struct op_args, width) },
-	{ "height", IG_F_INT, 0, 1, 65535, .at = IG_AT(struct op_args, height) },
-	{ "fit", IG_F_ENUM, 0, 0, 0, .values = fits, .at = IG_AT(struct op_args, fit) },
+	{ "width", IG_F_INT, 0, 1, 65535, .at = IG_AT(ig_img_op, width) },
+	{ "height", IG_F_INT, 0, 1, 65535, .at = IG_AT(ig_img_op, height) },
+	{ "fit", IG_F_ENUM, 0, 0, 0, .values = fits, .at = IG_AT(ig_img_op, fit) },
 	IG_FIELDS_END
 };
 static const ig_field crop_fields[] = {
 	OP_ROW,
-	{ "x", IG_F_INT, IG_F_REQUIRED, 0, 65535, .at = IG_AT(struct op_args, x) },
-	{ "y", IG_F_INT, IG_F_REQUIRED, 0, 65535, .at = IG_AT(struct op_args, y) },
-	{ "width", IG_F_INT, IG_F_REQUIRED, 1, 65535, .at = IG_AT(struct op_args, width) },
-	{ "height", IG_F_INT, IG_F_REQUIRED, 1, 65535, .at = IG_AT(struct op_args, height) },
+	{ "x", IG_F_INT, IG_F_REQUIRED, 0, 65535, .at = IG_AT(ig_img_op, x) },
+	{ "y", IG_F_INT, IG_F_REQUIRED, 0, 65535, .at = IG_AT(ig_img_op, y) },
+	{ "width", IG_F_INT, IG_F_REQUIRED, 1, 65535, .at = IG_AT(ig_img_op, width) },
+	{ "height", IG_F_INT, IG_F_REQUIRED, 1, 65535, .at = IG_AT(ig_img_op, height) },
 	IG_FIELDS_END
 };
 static const ig_field rotate_fields[] = {
 	OP_ROW,
-	{ "degrees", IG_F_NUMBER, IG_F_REQUIRED, -360, 360, .at = IG_AT(struct op_args, degrees) },
-	{ "background", IG_F_STRING, 0, 1, 32, .at = IG_AT(struct op_args, background) },
+	{ "degrees", IG_F_NUMBER, IG_F_REQUIRED, -360, 360, .at = IG_AT(ig_img_op, degrees) },
+	{ "background", IG_F_STRING, 0, 1, 32, .at = IG_AT(ig_img_op, background) },
 	IG_FIELDS_END
 };
 static const ig_field flip_fields[] = {
 	OP_ROW,
-	{ "direction", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = directions, .at = IG_AT(struct op_args, direction) },
+	{ "direction", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = directions, .at = IG_AT(ig_img_op, direction) },
 	IG_FIELDS_END
 };
 /* amount's range depends on the filter: ig_img_filter checks it. */
 static const ig_field filter_fields[] = {
 	OP_ROW,
-	{ "name", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = filters, .at = IG_AT(struct op_args, name) },
-	{ "amount", IG_F_NUMBER, 0, 0, 0, .at = IG_AT(struct op_args, amount) },
+	{ "name", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = filters, .at = IG_AT(ig_img_op, name) },
+	{ "amount", IG_F_NUMBER, 0, 0, 0, .at = IG_AT(ig_img_op, amount) },
 	IG_FIELDS_END
 };
 static const ig_field watermark_fields[] = {
 	OP_ROW,
-	{ "text", IG_F_STRING, IG_F_REQUIRED, 1, IG_WATERMARK_MAX_CHARS, .at = IG_AT(struct op_args, text) },
-	{ "position", IG_F_ENUM, 0, 0, 0, .values = positions, .at = IG_AT(struct op_args, position) },
-	{ "opacity", IG_F_NUMBER, 0, 0, 1, .at = IG_AT(struct op_args, opacity) },
+	{ "text", IG_F_STRING, IG_F_REQUIRED, 1, IG_WATERMARK_MAX_CHARS, .at = IG_AT(ig_img_op, text) },
+	{ "position", IG_F_ENUM, 0, 0, 0, .values = positions, .at = IG_AT(ig_img_op, position) },
+	{ "opacity", IG_F_NUMBER, 0, 0, 1, .at = IG_AT(ig_img_op, opacity) },
 	IG_FIELDS_END
 };
 static const ig_field convert_fields[] = {
 	OP_ROW,
-	{ "format", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = formats, .at = IG_AT(struct op_args, format) },
-	{ "quality", IG_F_INT, 0, 1, 100, .at = IG_AT(struct op_args, quality), .has = IG_HAS(struct op_args, has_quality),
+	{ "format", IG_F_ENUM, IG_F_REQUIRED, 0, 0, .values = formats, .at = IG_AT(ig_img_op, format) },
+	{ "quality", IG_F_INT, 0, 1, 100, .at = IG_AT(ig_img_op, quality), .has = IG_HAS(ig_img_op, has_quality),
 	  .check = check_quality },
 	IG_FIELDS_END
 };
 
-static gdImagePtr
-do_resize(gdImagePtr s, const struct op_args *a, ig_err *err)
-{
-	return ig_img_resize(s, (int)a->width, (int)a->height, a->fit, IG_KERNEL_LANCZOS3, ig_cfg()->max_image_pixels,
-	    err);
-}
-
-static gdImagePtr
-do_crop(gdImagePtr s, const struct op_args *a, ig_err *err)
-{
-	return ig_img_crop(s, (int)a->x, (int)a->y, (int)a->width, (int)a->height, err);
-}
-
-static gdImagePtr
-do_rotate(gdImagePtr s, const struct op_args *a, ig_err *err)
-{
-	return ig_img_rotate(s, a->degrees, a->background, ig_cfg()->max_image_pixels, err);
-}
-
-static gdImagePtr
-do_flip(gdImagePtr s, const struct op_args *a, ig_err *err)
-{
-	return ig_img_flip(s, a->direction, err);
-}
-
-static gdImagePtr
-do_filter(gdImagePtr s, const struct op_args *a, ig_err *err)
-{
-	return ig_img_filter(s, a->name, a->amount, err);
-}
-
-static gdImagePtr
-do_watermark(gdImagePtr s, const struct op_args *a, ig_err *err)
-{
-	return ig_img_watermark(s, a->text, a->position, a->opacity, ig_cfg()->font_path, err);
-}
-
-/* The operations: each name's parameter table and what applies it (NULL:
- * convert, which chooses the output's encoding and touches no pixel). */
+/* The operations: each name's parameter table (lib/imaging/chain.c
+ * applies them). */
 static const struct op_kind {
 	const char *name;
 	const ig_field *fields;
-	gdImagePtr (*apply)(gdImagePtr src, const struct op_args *a, ig_err *err);
 } op_kinds[] = {
-	{ "resize", resize_fields, do_resize },
-	{ "crop", crop_fields, do_crop },
-	{ "rotate", rotate_fields, do_rotate },
-	{ "flip", flip_fields, do_flip },
-	{ "filter", filter_fields, do_filter },
-	{ "watermark", watermark_fields, do_watermark },
-	{ "convert", convert_fields, NULL },
+	{ "resize", resize_fields },
+	{ "crop", crop_fields },
+	{ "rotate", rotate_fields },
+	{ "flip", flip_fields },
+	{ "filter", filter_fields },
+	{ "watermark", watermark_fields },
+	{ "convert", convert_fields },
 };
 
 /* Say operation i's place in err: "operations[i]." before the member err
@@ -197,7 +150,7 @@ place_err(ig_err *err, int i)
 /* Read operation i (o) into a with its kind into *kind. 0, or -1 with err
  * naming operations[i] or one of its members. */
 static int
-read_op(json_object *o, int i, struct op_args *a, const struct op_kind **kind, ig_err *err)
+read_op(json_object *o, int i, ig_img_op *a, const struct op_kind **kind, ig_err *err)
 {
 	char prefix[32], field[48];
 	json_object *name = NULL;
@@ -207,9 +160,7 @@ read_op(json_object *o, int i, struct op_args *a, const struct op_kind **kind, i
 	snprintf(field, sizeof(field), "operations[%d]", i);
 	if (!json_object_is_type(o, json_type_object))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, field, "%s must be an object", field);
-	memset(a, 0, sizeof(*a));
-	a->amount = IG_IMG_DEFAULT;
-	a->opacity = IG_IMG_DEFAULT;
+	ig_img_op_init(a);
 	*kind = NULL;
 	has_op = json_object_object_get_ex(o, "op", &name);
 	if (has_op && json_object_is_type(name, json_type_string))
@@ -231,32 +182,6 @@ read_op(json_object *o, int i, struct op_args *a, const struct op_kind **kind, i
 	if (ig_fields_object(o, (*kind)->fields, a, prefix, err) != 0) {
 		place_err(err, i);
 		return -1;
-	}
-	return 0;
-}
-
-/* Apply the n operations to *img in order (replacing it; NULL after a
- * failure), setting *fmt and *quality from the last convert. 0, or -1
- * with err naming the operation's field. */
-static int
-apply_ops(gdImagePtr *img, const struct op_args *a, const struct op_kind *const *kinds, int n,
-    ig_img_format *fmt, int *quality, ig_err *err)
-{
-	for (int i = 0; i < n; i++) {
-		gdImagePtr next;
-
-		if (kinds[i]->apply == NULL) {
-			*fmt = ig_img_format_from_name(a[i].format);
-			*quality = a[i].has_quality ? (int)a[i].quality : 0;
-			continue;
-		}
-		next = kinds[i]->apply(*img, &a[i], err);
-		gdImageDestroy(*img);
-		*img = next;
-		if (next == NULL) {
-			place_err(err, i);
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -319,13 +244,13 @@ int
 ig_api_image_process(ig_req *req, json_object **out, ig_err *err)
 {
 	struct process_body b = { NULL, NULL, NULL };
-	struct op_args args[PROCESS_MAX_OPS];
+	ig_img_op args[PROCESS_MAX_OPS];
 	const struct op_kind *kinds[PROCESS_MAX_OPS];
 	gdImagePtr img = NULL;
 	ig_img_format fmt;
 	unsigned char *bytes = NULL;
 	size_t len;
-	int n, quality = 0, stored, rc = IG_FAILED;
+	int n, quality = 0, failed = 0, stored, rc = IG_FAILED;
 	char id[IG_UUID_BUF];
 	ig_image_own row;
 	json_object *im;
@@ -342,8 +267,11 @@ ig_api_image_process(ig_req *req, json_object **out, ig_err *err)
 	if (ig_creative_load(b.image_id, req->caller.user_id, ig_cfg()->max_image_pixels, &img,
 	    &fmt, err) != 0)
 		goto out;
-	if (apply_ops(&img, args, kinds, n, &fmt, &quality, err) != 0 ||
-	    ig_img_encode(img, fmt, quality, &bytes, &len, err) != 0)
+	if (ig_img_apply_ops(&img, args, n, &fmt, &quality, &failed, err) != 0) {
+		place_err(err, failed);
+		goto out;
+	}
+	if (ig_img_encode(img, fmt, quality, &bytes, &len, err) != 0)
 		goto out;
 	memset(&row, 0, sizeof(row));
 	row.user_id = req->caller.user_id;
@@ -375,7 +303,7 @@ int
 ig_api_process_step(json_object *step, const char *prefix, ig_err *err)
 {
 	struct process_body b = { NULL, NULL, NULL };
-	struct op_args a;
+	ig_img_op a;
 	const struct op_kind *kind;
 	json_object *o;
 	int rc;

@@ -128,9 +128,20 @@ read_steps(ig_req *req, json_object *steps, const char *prompt, ig_gen *g, json_
 		} else if (strcmp(op, "process") == 0) {
 			if (ig_api_process_step(step, prefix, err) != 0)
 				return -1;
-			if (next != NULL)
-				return ig_err_set(err, IG_E_INVALID_REQUEST, field,
-				    "%s: process steps are saved and checked but do not run yet", field);
+			/* A creative job of the builtin provider (lib/jobs/creative.h)
+			 * with the operations the route just checked. */
+			if (next != NULL) {
+				json_object *r = json_object_new_object(), *c = json_object_new_object(), *v;
+				json_object_object_add(c, "operation", json_object_new_string("process"));
+				json_object_object_get_ex(step, "operations", &v);
+				json_object_object_add(c, "operations", json_object_get(v));
+				if (json_object_object_get_ex(step, "title", &v) && json_object_get_string_len(v) > 0)
+					json_object_object_add(c, "title", json_object_get(v));
+				json_object_object_add(r, "prompt", json_object_new_string(""));
+				json_object_object_add(r, "count", json_object_new_int(1));
+				json_object_object_add(r, "creative", c);
+				json_object_array_add(next, r);
+			}
 		} else {
 			struct project_step ps = { NULL, NULL };
 			if (ig_fields_object(step, project_fields, &ps, prefix, err) != 0)

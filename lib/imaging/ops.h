@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include <gd.h>
+#include <json-c/json.h>
 
 #include "lib/core/error.h"
 #include "lib/imaging/png.h"
@@ -142,5 +143,33 @@ gdImagePtr ig_img_variation(gdImagePtr src, uint64_t seed, ig_err *err);
  * with a fallback. */
 gdImagePtr ig_img_watermark(gdImagePtr src, const char *text, const char *position,
     double opacity, const char *font_path, ig_err *err);
+
+/* --- a chain of operations (chain.c) ------------------------------------ */
+
+/* One operation of POST /api/image/process's chain (and a workflow's
+ * process step) with its parameters; ig_img_op_init's defaults for the
+ * absent ones. op: resize, crop, rotate, flip, filter, watermark or
+ * convert (which touches no pixel: it chooses the output's encoding). */
+typedef struct ig_img_op {
+	const char *op;
+	int64_t width, height, x, y, quality;
+	double degrees, amount, opacity;
+	const char *fit, *background, *direction, *name, *text, *position, *format;
+	int has_quality;
+} ig_img_op;
+
+/* Clear *o to the defaults (amount and opacity IG_IMG_DEFAULT). */
+void ig_img_op_init(ig_img_op *o);
+
+/* An operation object already checked by its route's field table (its
+ * strings borrowed from obj) into *o. */
+void ig_img_op_from_json(json_object *obj, ig_img_op *o);
+
+/* Apply the n operations to *img in order (replacing it; NULL after a
+ * failure), setting *fmt and *quality from the last convert; output sizes
+ * over IG_MAX_IMAGE_PIXELS are refused. 0, or -1 with err naming the bare
+ * field and *failed the operation's index. */
+int ig_img_apply_ops(gdImagePtr *img, const ig_img_op *ops, int n, ig_img_format *fmt, int *quality,
+    int *failed, ig_err *err);
 
 #endif

@@ -2,6 +2,7 @@
 #include "ig_autoconf.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,9 @@ ig_creative_parse(json_object *request, ig_creative *c)
 		c->seed = json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "render", &v))
 		c->render = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "operations", &v) && json_object_is_type(v, json_type_array))
+		c->operations = v;
+	c->title = member_str(o, "title");
 	return c->operation != NULL && c->image_id != NULL;
 }
 
@@ -129,6 +133,7 @@ ig_creative_store(const ig_job *job, const ig_creative *c, int idx, const unsign
 	row.user_id = job->user_id;
 	row.parent_id = c->image_id;
 	row.operation = c->operation;
+	row.title = c->title;
 	row.job_id = job->id;
 	row.idx = idx;
 	return ig_store_own(&row, data, len, fmt, w, h, max_pixels, id, err) < 0 ? -1 : 0;
@@ -148,6 +153,42 @@ apply(gdImagePtr src, const ig_creative *c, int i, long max_pixels, ig_err *err)
 	return NULL;
 }
 
+/* A process step: c's operations applied to src (consumed) in order,
+ * stored as the job's one result. 0, or -1 with err naming the operation
+ * ("operations[2]: ..."). */
+static int
+process(const ig_job *job, const ig_creative *c, gdImagePtr src, ig_img_format fmt, long max_pixels,
+    ig_err *err)
+{
+	ig_img_op ops[IG_CREATIVE_PROCESS_MAX_OPS];
+	size_t n = c->operations != NULL ? json_object_array_length(c->operations) : 0;
+	unsigned char *bytes = NULL;
+	size_t len;
+	int quality = 0, failed = 0, rc = -1;
+
+	if (n == 0 || n > IG_CREATIVE_PROCESS_MAX_OPS) {
+		gdImageDestroy(src);
+		return ig_err_set(err, IG_E_INTERNAL, NULL, "a process step has no operations to apply");
+	}
+	for (size_t i = 0; i < n; i++)
+		ig_img_op_from_json(json_object_array_get_idx(c->operations, i), &ops[i]);
+	if (ig_img_apply_ops(&src, ops, (int)n, &fmt, &quality, &failed, err) != 0) {
+		char msg[sizeof(err->message)];
+		snprintf(msg, sizeof(msg), "operations[%d]: %.*s", failed, (int)sizeof(msg) - 24, err->message);
+		memcpy(err->message, msg, sizeof(msg));
+		err->field[0] = '\0';
+		goto done;
+	}
+	if (ig_img_encode(src, fmt, quality, &bytes, &len, err) == 0 &&
+	    ig_creative_store(job, c, 0, bytes, len, max_pixels, err) == 0)
+		rc = 0;
+done:
+	if (src != NULL)
+		gdImageDestroy(src);
+	free(bytes);
+	return rc;
+}
+
 int
 ig_creative_transform(const ig_job *job, const ig_creative *c, long max_pixels,
     ig_err *err)
@@ -158,6 +199,8 @@ ig_creative_transform(const ig_job *job, const ig_creative *c, long max_pixels,
 
 	if (ig_creative_load(c->image_id, job->user_id, max_pixels, &src, &fmt, err) != 0)
 		return -1;
+	if (strcmp(c->operation, "process") == 0)
+		return process(job, c, src, fmt, max_pixels, err);
 	for (int i = 0; i < n; i++) {
 		unsigned char *bytes = NULL;
 		size_t len;

@@ -8,6 +8,10 @@
  * results stored with lineage (ig_store_own: parent_id the source,
  * operation upscale | style-transfer | variation, job_id and idx this job
  * and the result's place) so the request answers from ig_images_of_job.
+ * A workflow's process step is such a job too (operation process): the
+ * chain of lib/imaging/chain.c applied to the source, the result in the
+ * format of its last convert (else the source's), as POST
+ * /api/image/process stores it.
  * A variation of a builtin generation is instead a builtin render of the
  * source's prompt with new seeds (render set): the runner renders it with
  * the provider's local function and stores the bytes here.
@@ -27,9 +31,11 @@
 
 /* Most variations one request makes. */
 #define IG_CREATIVE_VARIATIONS_MAX 4
+/* Most operations in one process chain (POST /api/image/process's limit). */
+#define IG_CREATIVE_PROCESS_MAX_OPS 10
 
 typedef struct ig_creative {
-	const char *operation;    /* "upscale", "style-transfer" or "variation" */
+	const char *operation;    /* "upscale", "style-transfer", "variation" or "process" */
 	const char *image_id;     /* the source, one of the job's user's images */
 	int scale;                /* upscale: 2 or 4 */
 	const char *method;       /* upscale: "lanczos" or "bicubic" */
@@ -38,6 +44,9 @@ typedef struct ig_creative {
 	int count;                /* variation: 1–IG_CREATIVE_VARIATIONS_MAX */
 	int64_t seed;             /* variation: result i uses seed + i */
 	int render;               /* variation: re-render the source's prompt */
+	json_object *operations;  /* process (a workflow's step): POST /api/image/process's
+	                           * operations, checked by its route (borrowed) */
+	const char *title;        /* process: the result's title, or NULL */
 	const char *provider;     /* API side only: an AI path's provider, or NULL (builtin) */
 	const char *model;        /* API side only: that provider's model for the job */
 	const char *prompt;       /* API side only: an AI path's prompt (the job's prompt) */

@@ -83,6 +83,28 @@ it_request(const it_req *q, it_resp *r)
 }
 
 void
+it_batch_zip(const char *token, const char *source_ip, const char *batch, const char *name, char *zpath,
+    size_t len)
+{
+	char path[128];
+	it_resp r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/api/batch/%s/download", batch);
+	{
+		it_req q = { .method = "GET", .path = path, .bearer = token, .source_ip = source_ip, .timeout_s = 60 };
+		it_request(&q, &r);
+	}
+	ck_assert_int_eq(r.status, 200);
+	snprintf(zpath, len, "%s/%s-%d.zip", it_env("IG_TEST_STACK"), name, (int)getpid());
+	f = fopen(zpath, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fwrite(r.body.data, 1, r.body.len, f), r.body.len);
+	fclose(f);
+	it_resp_free(&r);
+}
+
+void
 it_http_ex(const char *base, const char *method, const char *path, const char *body, size_t len,
     const char *const *hdrs, long timeout_s, it_resp *r)
 {

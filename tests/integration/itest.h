@@ -63,6 +63,11 @@ const char *it_env(const char *name);
 
 /* Send q and fill r (which the caller frees with it_resp_free). */
 void it_request(const it_req *q, it_resp *r);
+/* GET /api/batch/{batch}/download as token from source_ip (200 or the test
+ * fails), its bytes written to $IG_TEST_STACK/name-PID.zip, whose path goes
+ * to zpath (len bytes); the caller unlinks it. */
+void it_batch_zip(const char *token, const char *source_ip, const char *batch, const char *name, char *zpath,
+    size_t len);
 /* One request to base; body may be NULL; hdrs NULL-terminated or NULL. */
 void it_http_ex(const char *base, const char *method, const char *path, const char *body,
     size_t len, const char *const *hdrs, long timeout_s, it_resp *r);

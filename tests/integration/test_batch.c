@@ -471,20 +471,7 @@ START_TEST(events_stream_and_zip_download)
 	ck_assert_ptr_nonnull(strstr(r.body.data, "event: batch.finished"));
 	it_resp_free(&r);
 
-	snprintf(path, sizeof(path), "/api/batch/%s/download", id);
-	{
-		it_req q = { .method = "GET", .path = path, .bearer = u.token, .source_ip = next_source(), .timeout_s = 60 };
-		it_request(&q, &r);
-	}
-	ck_assert_int_eq(r.status, 200);
-	snprintf(zpath, sizeof(zpath), "%s/batch-%d.zip", it_env("IG_TEST_STACK"), (int)getpid());
-	{
-		FILE *f = fopen(zpath, "wb");
-		ck_assert_ptr_nonnull(f);
-		ck_assert_int_eq(fwrite(r.body.data, 1, r.body.len, f), r.body.len);
-		fclose(f);
-	}
-	it_resp_free(&r);
+	it_batch_zip(u.token, next_source(), id, "batch", zpath, sizeof(zpath));
 	/* Every manifest entry is a file of the archive, and the archive tests clean. */
 	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
 	    " assert z.testzip() is None; m = json.loads(z.read(\"manifest.json\"));"

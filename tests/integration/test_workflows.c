@@ -230,19 +230,6 @@ START_TEST(steps_are_checked_by_their_routes)
 	refused(a, ten.data, "steps");
 	ig_buf_free(&ten);
 
-	/* A process step is checked and saved; the runner does not apply
-	 * process operations yet, so a run of it is refused naming the step. */
-	{
-		char wid[37], path[128];
-		it_resp r;
-		save(a, "[{\"op\": \"generate\"}, {\"op\": \"process\", \"operations\": [{\"op\": \"flip\","
-		    " \"direction\": \"vertical\"}]}]", wid);
-		snprintf(path, sizeof(path), "/api/workflow/%s/run", wid);
-		it_json(&r, next_source(), "POST", path, a, "{\"prompts\": [\"a cat\"]}");
-		it_expect_error(&r, 400, "invalid_request", "steps[1]", NULL);
-		it_resp_free(&r);
-	}
-
 	/* add_to_project: a project the caller may add to; another's is 404. */
 	o = call("POST", "/api/collaboration/projects", b, 201, "{\"name\": \"theirs\"}");
 	snprintf(pid, sizeof(pid), "%s", it_js(o, "project.id"));
@@ -277,9 +264,8 @@ END_TEST
 START_TEST(run_goes_through_every_step)
 {
 	char *a = it_new_user("wfr", next_source(), NULL);
-	char id[37], batch[37], pid[37], steps[600], path[128], zpath[256], cmd[900];
+	char id[37], batch[37], pid[37], steps[600], zpath[256], cmd[900];
 	json_object *st, *items, *o;
-	it_resp r;
 
 	o = call("POST", "/api/collaboration/projects", a, 201, "{\"name\": \"runs\"}");
 	snprintf(pid, sizeof(pid), "%s", it_js(o, "project.id"));
@@ -329,20 +315,7 @@ START_TEST(run_goes_through_every_step)
 	json_object_put(st);
 
 	/* The ZIP: each item's final image, the manifest listing the chain. */
-	snprintf(path, sizeof(path), "/api/batch/%s/download", batch);
-	{
-		it_req q = { .method = "GET", .path = path, .bearer = a, .source_ip = next_source(), .timeout_s = 60 };
-		it_request(&q, &r);
-	}
-	ck_assert_int_eq(r.status, 200);
-	snprintf(zpath, sizeof(zpath), "%s/workflow-%d.zip", it_env("IG_TEST_STACK"), (int)getpid());
-	{
-		FILE *f = fopen(zpath, "wb");
-		ck_assert_ptr_nonnull(f);
-		ck_assert_int_eq(fwrite(r.body.data, 1, r.body.len, f), r.body.len);
-		fclose(f);
-	}
-	it_resp_free(&r);
+	it_batch_zip(a, next_source(), batch, "workflow", zpath, sizeof(zpath));
 	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
 	    " assert z.testzip() is None; m = json.loads(z.read(\"manifest.json\"));"
 	    " assert len(m) == 3, m; assert len(z.namelist()) == 4, z.namelist();"
@@ -350,6 +323,51 @@ START_TEST(run_goes_through_every_step)
 	    " assert sorted(e[\"index\"] for e in m) == [0, 1, 2], m;"
 	    " assert all([c[\"operation\"] for c in e[\"chain\"]] == [\"generate\", \"upscale\", \"style-transfer\"] for e in m), m;"
 	    " assert all(e[\"chain\"][-1][\"filename\"] == e[\"file\"] for e in m), m' '%s'", zpath);
+	ck_assert_int_eq(system(cmd), 0);
+	unlink(zpath);
+	free(a);
+}
+END_TEST
+
+/* generate → process (resize, flip, grayscale, convert to JPEG, a title):
+ * the final image is the chain's result stored as POST /api/image/process
+ * stores it (operation process, parent the generation), and the ZIP's. */
+START_TEST(process_step_runs)
+{
+	char *a = it_new_user("wfp", next_source(), NULL);
+	char id[37], batch[37], zpath[256], cmd[700];
+	const char *img;
+	char *row, *jobs;
+	json_object *st;
+
+	save(a, "[{\"op\": \"generate\", \"image_size\": \"128x128\"},"
+	    " {\"op\": \"process\", \"title\": \"wf processed\", \"operations\": ["
+	    "{\"op\": \"resize\", \"width\": 200, \"height\": 100, \"fit\": \"fill\"},"
+	    " {\"op\": \"flip\", \"direction\": \"vertical\"}, {\"op\": \"filter\", \"name\": \"grayscale\"},"
+	    " {\"op\": \"convert\", \"format\": \"jpeg\", \"quality\": 80}]}]", id);
+	run(a, id, 1, batch);
+	st = wait_done(a, batch);
+	ck_assert_msg(strcmp(it_js(st, "status"), "completed") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.completed"), 1);
+	img = it_sql_safe(it_js(st, "items.0.images.0.id"));
+	row = it_psql("SELECT c.operation || '<' || p.operation || ':' || coalesce(p.parent_id::text, 'root') || ' '"
+	    " || c.width || 'x' || c.height || ' ' || c.mime_type || ' ' || coalesce(c.title, '')"
+	    " FROM images c JOIN images p ON p.id = c.parent_id WHERE c.id = '%s'", img);
+	ck_assert_str_eq(row, "process<generate:root 200x100 image/jpeg wf processed");
+	/* The process step is a job whose parent is the generation's. */
+	jobs = it_psql("SELECT count(*) FROM jobs c JOIN jobs g ON g.id = c.parent_job_id"
+	    " WHERE g.parent_job_id IS NULL AND c.id = (SELECT job_id FROM images WHERE id = '%s')", img);
+	ck_assert_str_eq(jobs, "1");
+	free(row);
+	free(jobs);
+	json_object_put(st);
+
+	it_batch_zip(a, next_source(), batch, "workflow-p", zpath, sizeof(zpath));
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
+	    " assert z.testzip() is None; m = json.loads(z.read(\"manifest.json\"));"
+	    " assert len(m) == 1, m; f = m[0][\"file\"]; d = z.read(f);"
+	    " assert d[:3] == bytes([255, 216, 255]), f;"
+	    " assert [c[\"operation\"] for c in m[0][\"chain\"]] == [\"generate\", \"process\"], m' '%s'", zpath);
 	ck_assert_int_eq(system(cmd), 0);
 	unlink(zpath);
 	free(a);
@@ -463,7 +481,7 @@ IT_MAIN("workflows", NULL,
 	IT_TCASE("workflows", 240,
 	    &crud_and_owner_only,
 	    &steps_are_checked_by_their_routes,
-	    &run_goes_through_every_step,
+	    &run_goes_through_every_step, &process_step_runs,
 	    &a_failed_step_fails_its_item_only,
 	    &cancel_mid_run)
 );

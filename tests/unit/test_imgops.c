@@ -322,6 +322,40 @@ START_TEST(rotate_any_angle_grows_the_canvas_and_fills_the_background)
 }
 END_TEST
 
+/* The chain (chain.c) read from JSON as a workflow's process step is:
+ * applied in order, the last convert choosing the encoding; a refusal
+ * says which operation. */
+START_TEST(chain_applies_in_order_and_says_which_failed)
+{
+	ig_err err = { 0 };
+	ig_img_op ops[3];
+	ig_img_format fmt = IG_IMG_PNG;
+	int quality = 0, failed = -1;
+	gdImagePtr im = solid(10, 6, WHITE);
+	json_object *list = json_tokener_parse("[{\"op\": \"flip\", \"direction\": \"vertical\"},"
+	    " {\"op\": \"crop\", \"x\": 0, \"y\": 0, \"width\": 4, \"height\": 3},"
+	    " {\"op\": \"convert\", \"format\": \"jpeg\", \"quality\": 70}]");
+
+	im->tpixels[5][0] = RED;
+	for (int i = 0; i < 3; i++)
+		ig_img_op_from_json(json_object_array_get_idx(list, i), &ops[i]);
+	ck_assert_int_eq(ig_img_apply_ops(&im, ops, 3, &fmt, &quality, &failed, &err), 0);
+	ck_assert_int_eq(gdImageSX(im), 4);
+	ck_assert_int_eq(gdImageSY(im), 3);
+	ck_assert_int_eq(px(im, 0, 0), RED);
+	ck_assert_int_eq(fmt, IG_IMG_JPEG);
+	ck_assert_int_eq(quality, 70);
+	/* A crop outside the (cropped) image: the second operation fails. */
+	ops[1].x = 2;
+	ops[1].width = 3;
+	ck_assert_int_eq(ig_img_apply_ops(&im, ops, 2, &fmt, &quality, &failed, &err), -1);
+	ck_assert_ptr_null(im);
+	ck_assert_int_eq(failed, 1);
+	ck_assert_int_eq(err.code, IG_E_INVALID_REQUEST);
+	json_object_put(list);
+}
+END_TEST
+
 START_TEST(flip_mirrors_and_names_direction)
 {
 	ig_err err = { 0 };
@@ -807,6 +841,7 @@ imgops_suite(void)
 	tcase_add_test(w, watermark_without_its_font_fails_clearly);
 	suite_add_tcase(s, w);
 	tcase_add_test(c, encode_decode_round_trips_each_format);
+	tcase_add_test(c, chain_applies_in_order_and_says_which_failed);
 	tcase_add_test(c, png_opaque_and_palette_images_round_trip);
 	tcase_add_test(c, decode_refuses_a_bomb_before_decoding);
 	suite_add_tcase(s, c);
