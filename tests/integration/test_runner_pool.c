@@ -19,17 +19,20 @@
  *     below the lease.
  *
  * The figures (largest gap per runner, claims, the batch's time, webhooks
- * sent meanwhile) are printed. IG_TEST_POOL_PROMPTS (default 12) sets the
+ * sent meanwhile) are printed. IG_TEST_POOL_PROMPTS (default 30) sets the
  * batch's size.
  *
  * The workload is the smallest that still fails on a runner without the
  * pool (the loop doing the work itself, as before app/runner/pool.c): 8
  * prompts there gave heartbeat gaps of 19-22 s against the 5 s lease, each
  * receiver answer alone (6 s) is longer than the lease, and a runner holds
- * more than one job's renders (4 x 0.8 s) back to back. 12 prompts keep the
- * batch (about 15 s on an idle 2-core machine) longer than the first item
- * plus one receiver answer, so that a webhook is sent while it runs. The
- * suite used 50 prompts and a 9 s receiver (about 60-140 s of batch).
+ * more than one job's renders (4 x 0.8 s) back to back. The batch must last
+ * longer than the first item plus one receiver answer, so that a webhook is
+ * sent while it runs: 12 prompts did (about 15 s on an idle 2-core machine)
+ * until the renderer got about three times faster (issue 16: a 2048 render
+ * is ~0.25 s of CPU), when the batch took 7.8 s and no webhook ended within
+ * it; 30 prompts keep it near 15 s. The suite used 50 prompts and a 9 s
+ * receiver (about 60-140 s of batch).
  *
  * And with renders on the pool, a batch's cancellation still stops them
  * and SIGTERM still drains: every job ends once, none is left running
@@ -206,7 +209,7 @@ runner_of(pid_t pid)
 START_TEST(busy_runners_keep_their_leases)
 {
 	const char *env_n = getenv("IG_TEST_POOL_PROMPTS");
-	int n = env_n != NULL && atoi(env_n) > 0 ? atoi(env_n) : 12, lease = atoi(it_env("IG_JOB_LEASE")), nb = 0;
+	int n = env_n != NULL && atoi(env_n) > 0 ? atoi(env_n) : 30, lease = atoi(it_env("IG_JOB_LEASE")), nb = 0;
 	char name[64], pids[64], *token, *id, *v, extra[512];
 	beats b[MAX_RUNNERS];
 	PGconn *db;
