@@ -19,6 +19,9 @@ int ig_query_param(const ig_req *req, const char *name, char *out, size_t outlen
 int ig_query_limit(const ig_req *req, int def, int max, int *out, ig_err *err);
 /* {"success": true} plus the given key and value (value may be NULL). */
 json_object *ig_ok(const char *key, json_object *value);
+/* ig_ok of one list page: key's list and "next_cursor" (next, or null on
+ * the last page). Takes next (malloc'ed or NULL) and frees it. */
+json_object *ig_ok_page(const char *key, json_object *list, char *next);
 /* Record an event in the user's activity; details is consumed (may be NULL).
  * Failures are logged, never fatal to the request. */
 void ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details);

@@ -340,9 +340,7 @@ ig_api_batch_list(ig_req *req, json_object **out, ig_err *err)
 	list = ig_batch_list(req->caller.user_id, q.status, &pg, &next, err);
 	if (list == NULL)
 		return -1;
-	*out = ig_ok("batches", list);
-	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
-	free(next);
+	*out = ig_ok_page("batches", list, next);
 	return 200;
 }
 

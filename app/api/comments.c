@@ -89,9 +89,7 @@ ig_api_comments_list(ig_req *req, json_object **out, ig_err *err)
 	if (ig_page_open(&pg, scope, (int)q.limit, q.cursor, err) != 0 ||
 	    ig_comment_list(image_id, &pg, &items, &next, err) != 0)
 		return -1;
-	*out = ig_ok("comments", items);
-	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
-	free(next);
+	*out = ig_ok_page("comments", items, next);
 	return 200;
 }
 

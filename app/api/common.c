@@ -119,6 +119,16 @@ ig_ok(const char *key, json_object *value)
 	return o;
 }
 
+json_object *
+ig_ok_page(const char *key, json_object *list, char *next)
+{
+	json_object *o = ig_ok(key, list);
+
+	json_object_object_add(o, "next_cursor", next != NULL ? json_object_new_string(next) : NULL);
+	free(next);
+	return o;
+}
+
 void
 ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details)
 {

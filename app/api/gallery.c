@@ -206,8 +206,8 @@ ig_api_gallery_list(ig_req *req, json_object **out, ig_err *err)
 	if (ig_page_open(&pg, scope, (int)q.limit, q.cursor, err) != 0 ||
 	    ig_gallery_list(&f, &pg, &items, &next, &total, &estimate, err) != 0)
 		goto out;
-	*out = ig_ok("images", items);
-	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
+	*out = ig_ok_page("images", items, next);
+	next = NULL;   /* ig_ok_page freed it */
 	json_object_object_add(*out, "total", json_object_new_int64(total));
 	json_object_object_add(*out, "total_is_estimate", json_object_new_boolean(estimate));
 	rc = 200;

@@ -170,8 +170,6 @@ ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err)
 	list = ig_event_list(&f, &pg, &next, err);
 	if (list == NULL)
 		return -1;
-	*out = ig_ok("events", list);
-	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
-	free(next);
+	*out = ig_ok_page("events", list, next);
 	return 200;
 }

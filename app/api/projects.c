@@ -133,9 +133,7 @@ ig_api_projects_list(ig_req *req, json_object **out, ig_err *err)
 	for (int i = 0; i < n; i++)
 		json_object_array_add(a, project_json(&rows[i]));
 	free(rows);
-	*out = ig_ok("projects", a);
-	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
-	free(next);
+	*out = ig_ok_page("projects", a, next);
 	return 200;
 }
 

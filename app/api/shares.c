@@ -193,9 +193,7 @@ ig_api_shares_list(ig_req *req, json_object **out, ig_err *err)
 	if (page_of(req, IG_SHARES_PAGE_SCOPE, 20, &pg, err) != 0 ||
 	    (list = ig_share_list(req->caller.user_id, &pg, &next, err)) == NULL)
 		return -1;
-	*out = ig_ok("shares", list);
-	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
-	free(next);
+	*out = ig_ok_page("shares", list, next);
 	return 200;
 }
 

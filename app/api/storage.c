@@ -400,8 +400,6 @@ ig_api_storage_list(ig_req *req, json_object **out, ig_err *err)
 		return IG_FAILED;
 	if ((list = ig_files_list(req->caller.user_id, &pg, &next, err)) == NULL)
 		return IG_FAILED;
-	*out = ig_ok("files", list);
-	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
-	free(next);
+	*out = ig_ok_page("files", list, next);
 	return 200;
 }

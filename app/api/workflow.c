@@ -194,9 +194,7 @@ ig_api_workflow_list(ig_req *req, json_object **out, ig_err *err)
 		return -1;
 	if ((list = ig_workflow_list(req->caller.user_id, &pg, &next, err)) == NULL)
 		return -1;
-	*out = ig_ok("workflows", list);
-	json_object_object_add(*out, "next_cursor", next ? json_object_new_string(next) : NULL);
-	free(next);
+	*out = ig_ok_page("workflows", list, next);
 	return 200;
 }
 
