@@ -694,3 +694,16 @@ it_thumbnail_of(const char *id)
 	ck_abort_msg("image %s got no thumbnail", id);
 	return NULL;
 }
+
+void
+it_mock_post(const char *path, const char *body)
+{
+	char url[512];
+	it_resp r;
+
+	snprintf(url, sizeof(url), "%s%s", it_env("IG_MOCK_URL"), path);
+	it_http_ex(url, "POST", "", body, strlen(body), (const char *const[]){ "Content-Type: application/json", NULL },
+	    10, &r);
+	ck_assert_msg(r.status == 200, "mock %s: %ld %s", path, r.status, r.body.data);
+	it_resp_free(&r);
+}

@@ -208,6 +208,9 @@ long it_wait_health(long want, int tries);
  * NULL when none arrived in time. *num (may be NULL) gets its number.
  */
 char *it_mail_wait(const char *to, long after, long timeout_ms, long *num);
+/* POST the JSON body to the mock providers' path ($IG_MOCK_URL + path,
+ * e.g. "/_control/config"); fails the test unless it answers 200. */
+void it_mock_post(const char *path, const char *body);
 /* Number of the newest mail in the sink now (0 when none): pass it as
  * `after` to wait only for mail sent after this point. */
 long it_mail_last(void);

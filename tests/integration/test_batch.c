@@ -34,19 +34,6 @@ user_new(user *u)
 	u->token = it_new_user("bt", next_source(), u->name);
 }
 
-static void
-mock(const char *path, const char *body)
-{
-	char url[512];
-	it_resp r;
-
-	snprintf(url, sizeof(url), "%s%s", it_env("IG_MOCK_URL"), path);
-	it_http_ex(url, "POST", "", body, strlen(body), (const char *const[]){ "Content-Type: application/json", NULL },
-	    10, &r);
-	ck_assert_msg(r.status == 200, "mock %s: %ld %s", path, r.status, r.body.data);
-	it_resp_free(&r);
-}
-
 /* n prompts as a JSON array of strings, each unique to this run. */
 static char *
 prompts(int n, const char *word)
@@ -133,7 +120,7 @@ START_TEST(fifty_prompt_batch_completes)
 	it_resp r;
 
 	user_new(&u);
-	mock("/_control/reset", "{}");
+	it_mock_post("/_control/reset", "{}");
 	list = prompts(50, "fifty");
 	id = submit(&u, list, mock_settings);
 	st = wait_done(&u, id);
@@ -181,8 +168,8 @@ START_TEST(partial_batch_then_retry_completes)
 	it_resp r;
 
 	user_new(&u);
-	mock("/_control/reset", "{}");
-	mock("/_control/script", "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 3}]}");
+	it_mock_post("/_control/reset", "{}");
+	it_mock_post("/_control/script", "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 3}]}");
 	list = prompts(8, "partial");
 	id = submit(&u, list, mock_settings);
 	st = wait_done(&u, id);
@@ -217,8 +204,8 @@ START_TEST(cancel_stops_the_batch)
 	it_resp r;
 
 	user_new(&u);
-	mock("/_control/reset", "{}");
-	mock("/_control/config", "{\"delay\": 1}");
+	it_mock_post("/_control/reset", "{}");
+	it_mock_post("/_control/config", "{\"delay\": 1}");
 	list = prompts(30, "cancel");
 	id = submit(&u, list, mock_settings);
 	it_sleep_ms(1500);
@@ -238,7 +225,7 @@ START_TEST(cancel_stops_the_batch)
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
-	mock("/_control/config", "{\"delay\": 0}");
+	it_mock_post("/_control/config", "{\"delay\": 0}");
 	free(list);
 	free(id);
 	free(u.token);
@@ -337,8 +324,8 @@ START_TEST(single_request_overtakes_a_waiting_batch)
 	json_object *o;
 
 	user_new(&u);
-	mock("/_control/reset", "{}");
-	mock("/_control/config", "{\"delay\": 0.5}");
+	it_mock_post("/_control/reset", "{}");
+	it_mock_post("/_control/config", "{\"delay\": 0.5}");
 	list = prompts(60, "fair");
 	id = submit(&u, list, mock_settings);
 	it_sleep_ms(700);
@@ -364,7 +351,7 @@ START_TEST(single_request_overtakes_a_waiting_batch)
 		it_json(&r, next_source(), "POST", path, u.token, NULL);
 		it_resp_free(&r);
 	}
-	mock("/_control/config", "{\"delay\": 0}");
+	it_mock_post("/_control/config", "{\"delay\": 0}");
 	free(started_before);
 	free(sync_first);
 	free(list);
@@ -384,8 +371,8 @@ START_TEST(two_runners_share_a_batch_and_survive_kill9)
 	pid_t other = it_runner_start("worker2.log");
 
 	user_new(&u);
-	mock("/_control/reset", "{}");
-	mock("/_control/config", "{\"delay\": 0.3}");
+	it_mock_post("/_control/reset", "{}");
+	it_mock_post("/_control/config", "{\"delay\": 0.3}");
 	list = prompts(40, "tworunners");
 	id = submit(&u, list, mock_settings);
 	it_sleep_ms(1200);
@@ -404,7 +391,7 @@ START_TEST(two_runners_share_a_batch_and_survive_kill9)
 	n = it_psql("SELECT count(DISTINCT runner_id) FROM jobs WHERE batch_id = '%s'", it_sql_safe(id));
 	ck_assert_msg(atoi(n) >= 2, "one runner did all the work (%s)", n);
 	free(n);
-	mock("/_control/config", "{\"delay\": 0}");
+	it_mock_post("/_control/config", "{\"delay\": 0}");
 	it_stack("worker-start");
 	kill(other, SIGTERM);
 	waitpid(other, NULL, 0);

@@ -63,19 +63,6 @@ refused(const char *token, const char *steps, const char *field)
 	it_resp_free(&r);
 }
 
-static void
-mock(const char *path, const char *body)
-{
-	char url[512];
-	it_resp r;
-
-	snprintf(url, sizeof(url), "%s%s", it_env("IG_MOCK_URL"), path);
-	it_http_ex(url, "POST", "", body, strlen(body), (const char *const[]){ "Content-Type: application/json", NULL },
-	    10, &r);
-	ck_assert_msg(r.status == 200, "mock %s: %ld %s", path, r.status, r.body.data);
-	it_resp_free(&r);
-}
-
 /* A saved workflow's id (37 bytes). */
 static void
 save(const char *token, const char *steps, char *id)
@@ -387,8 +374,8 @@ START_TEST(a_failed_step_fails_its_item_only)
 	json_object *st;
 	int failed = 0, done = 0;
 
-	mock("/_control/reset", "{}");
-	mock("/_control/script", "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 1}]}");
+	it_mock_post("/_control/reset", "{}");
+	it_mock_post("/_control/script", "{\"provider\": \"openai\", \"responses\": [{\"mode\": \"refusal\", \"times\": 1}]}");
 	snprintf(steps, sizeof(steps), "[%s, {\"op\": \"style\", \"style\": \"grayscale\"}]", mock_generate);
 	save(a, steps, id);
 	run(a, id, 3, batch);
@@ -442,8 +429,8 @@ START_TEST(cancel_mid_run)
 	json_object *st, *o;
 	char *open;
 
-	mock("/_control/reset", "{}");
-	mock("/_control/config", "{\"delay\": 1}");
+	it_mock_post("/_control/reset", "{}");
+	it_mock_post("/_control/config", "{\"delay\": 1}");
 	snprintf(steps, sizeof(steps), "[%s, {\"op\": \"upscale\"}, {\"op\": \"style\", \"style\": \"sepia\"}]",
 	    mock_generate);
 	save(a, steps, id);
@@ -464,7 +451,7 @@ START_TEST(cancel_mid_run)
 	o = call("POST", path, a, 200, NULL);
 	json_object_put(o);
 	st = wait_done(a, batch);
-	mock("/_control/config", "{\"delay\": 0}");
+	it_mock_post("/_control/config", "{\"delay\": 0}");
 	ck_assert_msg(strcmp(it_js(st, "status"), "canceled") == 0, "%s", json_object_to_json_string(st));
 	ck_assert_int_eq(it_jint(st, "progress.canceled"), 3);
 	json_object_put(st);
