@@ -31,6 +31,7 @@ export default {
   "error.not_found": "There is no such page here.",
   "error.rate_limited": "Too many requests; wait a moment and try again.",
   "error.unavailable": "The service is unavailable right now; try again shortly.",
+  "image.untitled": "Untitled image",
   "login.title": "Sign in",
   "login.who": "Username or email",
   "login.password": "Password",

@@ -31,6 +31,7 @@ export default {
   "error.not_found": "这里没有这个页面。",
   "error.rate_limited": "请求过多,请稍后再试。",
   "error.unavailable": "服务暂时不可用,请稍后再试。",
+  "image.untitled": "未命名图片",
   "login.title": "登录",
   "login.who": "用户名或电子邮件",
   "login.password": "密码",

@@ -31,6 +31,7 @@ export default {
   "error.not_found": "這裡沒有這個頁面。",
   "error.rate_limited": "請求過多,請稍候再試。",
   "error.unavailable": "服務暫時無法使用,請稍後再試。",
+  "image.untitled": "未命名圖片",
   "login.title": "登入",
   "login.who": "使用者名稱或電子郵件",
   "login.password": "密碼",
