@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "itest.h"
 
 const char *
@@ -617,28 +619,58 @@ it_stack_log(const char *name)
 	return b.data;
 }
 
+/* One connection a process (Check forks each test: the child's first call
+ * connects; a connection inherited over fork() is never used, its socket
+ * belongs to the parent's session too). */
+static PGconn *psql_conn;
+static pid_t psql_pid;
+
+/* psql -Atc's text of a result: columns joined by '|', rows by '\n', NULL
+ * as the empty string. */
+static void
+psql_text(PGresult *res, ig_buf *out)
+{
+	int rows = PQntuples(res), cols = PQnfields(res);
+
+	for (int i = 0; i < rows; i++) {
+		for (int j = 0; j < cols; j++) {
+			const char *v = PQgetvalue(res, i, j);
+
+			if (j > 0)
+				ig_buf_append(out, "|", 1);
+			ig_buf_append(out, v, strlen(v));
+		}
+		ig_buf_append(out, "\n", 1);
+	}
+}
+
 char *
 it_psql(const char *fmt, ...)
 {
 	ig_buf out = { 0 };
-	char *sql = NULL, chunk[4096];
+	char *sql = NULL;
+	PGresult *res;
 	va_list ap;
-	FILE *p;
-	size_t n;
-	int st;
 
 	va_start(ap, fmt);
 	ck_assert(vasprintf(&sql, fmt, ap) >= 0);
 	va_end(ap);
-	it_env("IG_DATABASE_URL");
-	ck_assert(setenv("IT_PSQL_SQL", sql, 1) == 0);
-	p = popen("psql \"$IG_DATABASE_URL\" -X -v ON_ERROR_STOP=1 -Atc \"$IT_PSQL_SQL\"", "r");
-	ck_assert_ptr_nonnull(p);
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		ig_buf_append(&out, chunk, n);
-	st = pclose(p);
-	ck_assert_msg(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "psql failed on: %s", sql);
-	unsetenv("IT_PSQL_SQL");
+	if (psql_conn == NULL || psql_pid != getpid()) {
+		psql_conn = PQconnectdb(it_env("IG_DATABASE_URL"));
+		psql_pid = getpid();
+		ck_assert_msg(PQstatus(psql_conn) == CONNECTION_OK, "database: %s", PQerrorMessage(psql_conn));
+	}
+	/* Several statements in one string answer with every one's rows, as
+	 * psql 15's -c does (not its command tags); an error fails the test. */
+	ck_assert_msg(PQsendQuery(psql_conn, sql) == 1, "%s: %s", sql, PQerrorMessage(psql_conn));
+	while ((res = PQgetResult(psql_conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "SQL failed: %s: %s", sql,
+		    PQresultErrorMessage(res));
+		psql_text(res, &out);
+		PQclear(res);
+	}
 	free(sql);
 	if (out.data == NULL)
 		ig_buf_append(&out, "", 0);
