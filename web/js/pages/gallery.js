@@ -75,10 +75,18 @@ export async function render(view, { query }) {
     id: nextId('q'), type: 'search', name: 'q', value: state.q || '', maxlength: 200,
     placeholder: t('gallery.search_placeholder'), autocomplete: 'off',
   });
+  // Shown while a search, a filter or a sort is in force.
+  const clearBtn = button(t('gallery.clear_filters'), () => {
+    searchInput.value = '';
+    for (const f of filterFields) f.control.value = f === sortSel ? 'newest' : '';
+    apply({ limit: state.limit });
+    searchInput.focus();
+  }, { hidden: true });
   const searchForm = h('form', { class: 'gallery-search', role: 'search', novalidate: true },
     h('label', { for: searchInput.id, class: 'visually-hidden' }, t('gallery.search_label')),
     searchInput,
-    button(t('gallery.search'), null, { kind: 'primary', type: 'submit' }));
+    button(t('gallery.search'), null, { kind: 'primary', type: 'submit' }),
+    clearBtn);
   searchForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     apply({ ...state, q: searchInput.value.trim() || undefined });
@@ -114,12 +122,7 @@ export async function render(view, { query }) {
   },
   h('div', { class: 'gallery-filter-grid' }, filterFields),
   h('div', { class: 'row' },
-    button(t('gallery.apply_filters'), null, { kind: 'primary', type: 'submit' }),
-    button(t('gallery.clear_filters'), () => {
-      searchInput.value = '';
-      for (const f of filterFields) f.control.value = f === sortSel ? 'newest' : '';
-      apply({ limit: state.limit });
-    })));
+    button(t('gallery.apply_filters'), null, { kind: 'primary', type: 'submit' })));
   filterForm.classList.add('gallery-filters');
   // A choice from a list applies at once; typed fields apply on Enter or "Apply".
   for (const f of [providerSel, favSel, ratingSel, projectSel, sortSel, fromIn, toIn]) {
@@ -228,6 +231,7 @@ export async function render(view, { query }) {
     } else {
       status.textContent = t('gallery.showing', { shown: formatNumber(shown), total: formatNumber(total) });
     }
+    clearBtn.hidden = !(state.q || state.sort || activeCount());
     const n = activeCount();
     filtersBox.querySelector('.filter-count').textContent = n ? ' (' + formatNumber(n) + ')' : '';
   }
