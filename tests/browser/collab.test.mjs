@@ -200,6 +200,21 @@ test('a share link made in the UI opens without an account; revoked in the UI, i
   await assertAccessible(C.page, 'the revoked link page');
   await shots(C.page, 'shared-gone');
 
+  // The owner renames the project, then deletes it (after confirming).
+  await A.page.getByText('Rename or describe').click();
+  const settings = A.page.locator('.project-settings');
+  await settings.getByLabel('Name').fill('Shared things, renamed');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await A.page.getByRole('heading', { name: 'Shared things, renamed', level: 1 }).waitFor();
+  await A.page.getByRole('button', { name: 'Delete the project' }).click();
+  await A.page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  assert.equal((await apiCall(`/api/collaboration/projects/${pid}`, { token })).status, 200, 'cancel keeps it');
+  await A.page.getByRole('button', { name: 'Delete the project' }).click();
+  await A.page.getByRole('dialog').getByRole('button', { name: 'Delete the project' }).click();
+  await A.page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+  await A.page.getByText('No projects yet').waitFor();
+  assert.equal((await apiCall(`/api/collaboration/projects/${pid}`, { token })).status, 404);
+
   assertClean(A.problems);
   assertClean(C.problems);
   await A.context.close();

@@ -186,6 +186,8 @@ export default {
   "shared.gone_hint": "Ask the person who shared it for a new link.",
   "shared.to_login": "Sign in to imagegen",
   "shared.to_app": "Go to imagegen",
+  "projects.members_one": "1 person",
+  "projects.images_one": "1 image",
   // (end of projects)
 
   // — account (js/pages/account.js, js/pages/analytics.js, js/pages/monitoring.js) —

@@ -186,6 +186,8 @@ export default {
   "shared.gone_hint": "请向分享者索取新的链接。",
   "shared.to_login": "登录 imagegen",
   "shared.to_app": "前往 imagegen",
+  "projects.members_one": "1 位成员",
+  "projects.images_one": "1 张图片",
   // (end of projects)
 
   // — account (js/pages/account.js, js/pages/analytics.js, js/pages/monitoring.js) —

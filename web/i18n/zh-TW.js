@@ -186,6 +186,8 @@ export default {
   "shared.gone_hint": "請向分享者索取新的連結。",
   "shared.to_login": "登入 imagegen",
   "shared.to_app": "前往 imagegen",
+  "projects.members_one": "1 位成員",
+  "projects.images_one": "1 張圖片",
   // (end of projects)
 
   // — account (js/pages/account.js, js/pages/analytics.js, js/pages/monitoring.js) —

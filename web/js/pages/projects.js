@@ -17,6 +17,15 @@ function roleName(role) {
   return { owner: t('projects.role_owner'), editor: t('projects.role_editor'), viewer: t('projects.role_viewer') }[role] || role;
 }
 
+// "1 image", "3 images": the catalogues have a singular where a language has one.
+function people(n) {
+  return n === 1 ? t('projects.members_one') : t('projects.members_n', { n: formatNumber(n) });
+}
+
+function images(n) {
+  return n === 1 ? t('projects.images_one') : t('projects.images_n', { n: formatNumber(n) });
+}
+
 function roleBadge(role) {
   return h('span', { class: ['badge', 'role-' + role] }, roleName(role));
 }
@@ -38,8 +47,8 @@ function card(p) {
       roleBadge(p.role), ' ',
       h('span', { class: 'muted' }, t('projects.owned_by', { name: p.owner ? p.owner.username : '?' }))),
     h('ul', { class: 'facts' },
-      h('li', null, t('projects.members_n', { n: formatNumber(p.member_count) })),
-      h('li', null, t('projects.images_n', { n: formatNumber(p.image_count) })),
+      h('li', null, people(p.member_count)),
+      h('li', null, images(p.image_count)),
       h('li', null, h('time', { datetime: p.created_at }, formatDate(p.created_at, { dateStyle: 'medium' })))));
 }
 
@@ -130,7 +139,7 @@ function membersSection(p, reload) {
           try {
             await busy(action, api(`/api/collaboration/projects/${encodeURIComponent(p.id)}/members/${encodeURIComponent(m.user_id)}`, { method: 'DELETE' }));
             notify(t('projects.removed', { name: m.username }));
-            reload();
+            reload('#project-members');
           } catch (err) {
             notify(errorText(err), 'error');
           }
@@ -154,7 +163,7 @@ function membersSection(p, reload) {
     }
     f.reset();
     notify(t('projects.added', { name: who }));
-    reload();
+    reload('#project-members');
   },
   h('h3', null, t('projects.add_member')),
   h('div', { class: 'grid2' },
@@ -194,7 +203,7 @@ function settingsSection(p, reload) {
           method: 'PUT', body: { name: data.get('name'), description: data.get('description') || '' },
         });
         notify(t('common.saved'));
-        reload();
+        reload('#page-title');
       },
       ...projectFields(p),
       h('div', { class: 'row' }, button(t('common.save'), null, { kind: 'primary', type: 'submit' })))));
@@ -239,10 +248,12 @@ async function imagePanel(p, imageId) {
           h('p', { class: 'muted' }, [img.provider, img.model].filter(Boolean).join(' · ')),
           h('p', null, h('a', { href: href('/image/' + encodeURIComponent(img.id)) }, t('projects.open_image'))))),
       h('div', { class: 'project-image-side' }, comments(img.id))),
-    shareControls({ imageId: img.id }));
+    // Only the image's owner may share it, and the API does not say who
+    // that is: offer it to those who may add images to the project.
+    p.role === 'owner' || p.role === 'editor' ? shareControls({ imageId: img.id }) : null);
 }
 
-async function one(view, id, query) {
+async function one(view, id, query, focus = null) {
   clear(view).append(spinner());
   let p;
   try {
@@ -253,7 +264,8 @@ async function one(view, id, query) {
       h('p', null, h('a', { href: href('/projects') }, t('projects.back'))));
     return;
   }
-  const reload = () => one(view, id, query);
+  // After a change the page is read again; focus goes back where the user was.
+  const reload = (sel) => one(view, id, query, sel);
   const imageId = query.get('image');
   const panel = imageId ? await imagePanel(p, imageId) : null;
   page(view, p.name,
@@ -262,16 +274,17 @@ async function one(view, id, query) {
     h('p', { class: 'project-meta' },
       roleBadge(p.role), ' ',
       h('span', { class: 'muted' }, t('projects.owned_by', { name: p.owner.username }), ' · ',
-        t('projects.members_n', { n: formatNumber(p.member_count) }), ' · ',
-        t('projects.images_n', { n: formatNumber(p.image_count) }))),
+        people(p.member_count), ' · ',
+        images(p.image_count))),
     panel,
     imagesSection(p),
     membersSection(p, reload),
     p.role === 'owner' ? shareControls({ projectId: p.id }) : null,
     settingsSection(p, reload));
-  if (panel) {
-    const title = panel.querySelector('h2');
-    if (title) { title.tabIndex = -1; title.focus(); }
+  const target = focus ? view.querySelector(focus) : (panel && panel.querySelector('h2'));
+  if (target) {
+    if (!target.matches('a, button, input, select, textarea')) target.tabIndex = -1;
+    target.focus();
   }
 }
 
