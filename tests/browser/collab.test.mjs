@@ -128,6 +128,12 @@ test('a project made in the UI, a member added, who sees it; comments and prompt
   const thread = await apiCall(`/api/collaboration/comments/${img.id}`, { token: ownerToken });
   assert.deepEqual(thread.json.comments.map((c) => c.body), [XSS, `a reply ${XSS}`]);
 
+  // The member leaves; the project is gone from their list.
+  await B.page.getByRole('button', { name: 'Leave this project' }).click();
+  await B.page.getByRole('dialog').getByRole('button', { name: 'Leave this project' }).click();
+  await B.page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+  await B.page.getByText('No projects yet').waitFor();
+
   assertClean(A.problems);
   assertClean(B.problems);
   await A.context.close();
