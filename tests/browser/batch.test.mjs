@@ -235,6 +235,42 @@ test('a failed item is shown with its error and retried', LONG, async () => {
   }
 });
 
+test('a refused stream: a fresh ticket for each try, then polling to the end', LONG, async () => {
+  const u = newUser('bpoll');
+  await registerApi(u);
+  const { context, page, problems } = await batchPage(u);
+  const tickets = [];
+  // Every event stream answers 429: EventSource gives up on each, the
+  // page asks a new ticket twice more, then polls GET /api/batch/{id}.
+  await page.route('**/api/batch/*/events?*', (route) => {
+    tickets.push(new URL(route.request().url()).searchParams.get('ticket'));
+    return route.fulfill({ status: 429, contentType: 'application/json', body: '{"success":false,"error":{"code":"rate_limited","message":"test"}}' });
+  });
+  let polls = 0;
+  page.on('request', (r) => { if (/\/api\/batch\/[0-9a-f-]{36}$/.test(new URL(r.url()).pathname)) polls += 1; });
+  await page.getByLabel('Prompts, one per line').fill('a tin robot\na glass robot\na wooden robot');
+  await page.getByLabel('Provider').selectOption('builtin');
+  await page.getByLabel('Size').fill('128x128');
+  // The runner waits until the page has given up on the stream.
+  stack('worker-stop');
+  try {
+    await page.getByRole('button', { name: 'Start the batch' }).click();
+    await page.locator('.batch-summary .badge').filter({ hasText: 'Queued' }).waitFor();
+    await page.waitForFunction(() => performance.getEntriesByType('resource')
+      .filter((e) => /\/api\/batch\/[0-9a-f-]{36}$/.test(new URL(e.name).pathname)).length >= 2, null, { timeout: 30000 });
+  } finally {
+    stack('worker-start');
+  }
+  await page.locator('.batch-summary .badge').filter({ hasText: 'Completed' }).waitFor({ timeout: 60000 });
+  assert.equal(await valueNow(page), 100);
+  assert.equal(await page.locator('.batch-item[data-status=succeeded] img').count(), 3);
+  assert.equal(tickets.length, 3, 'three tries');
+  assert.equal(new Set(tickets).size, 3, 'each with its own ticket');
+  assert.ok(polls >= 2, `the page polled (${polls} GETs)`);
+  assertClean(problems);
+  await context.close();
+});
+
 test('prompts from a .txt chosen and a .csv dropped; the limit on prompts', async () => {
   const u = newUser('bfile');
   await registerApi(u);

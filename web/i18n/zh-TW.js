@@ -115,7 +115,7 @@ export default {
   "batch.status_partial": "部分完成",
   "batch.status_failed": "失敗",
   "batch.status_canceled": "已取消",
-  "batch.item_queued": "等待中",
+  "batch.item_queued": "待處理",
   "batch.item_running": "執行中",
   "batch.item_succeeded": "完成",
   "batch.item_failed": "失敗",

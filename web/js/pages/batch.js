@@ -351,7 +351,8 @@ function itemCard(it) {
       h('span', { class: 'batch-item-no' }, t('batch.item_no', { n: formatNumber(it.index + 1) })),
       badge(it.status, ITEM_STATUS)),
     h('p', { class: 'batch-item-prompt' }, it.prompt),
-    it.images && it.images.length ? h('div', { class: 'batch-item-images' }, imagesOf(it)) : null,
+    it.images && it.images.length ? h('div', { class: 'batch-item-images' }, imagesOf(it))
+      : ENDED.includes(it.status) ? null : h('div', { class: 'batch-item-wait', 'aria-hidden': 'true' }),
     it.error ? h('p', { class: 'batch-item-error' }, it.error.message || it.error.code) : null);
 }
 
