@@ -37,6 +37,14 @@ function stack(cmd) {
 // A signed-in page on the batch list.
 async function batchPage(user, opts) {
   const o = await open(browser, opts);
+  // The page's event streams, to see them closed when it is left.
+  await o.page.addInitScript(() => {
+    const Real = window.EventSource;
+    window.testSources = [];
+    window.EventSource = class extends Real {
+      constructor(...args) { super(...args); window.testSources.push(this); }
+    };
+  });
   await o.page.goto('/#/login?next=%2Fbatch');
   await signIn(o.page, user, { go: false });
   await o.page.getByRole('heading', { name: 'New batch' }).waitFor();
@@ -120,6 +128,14 @@ test('a batch of 20 builtin prompts: live progress to 100 % without a reload, th
     assert.equal(await page.locator('.batch-item').count(), 20);
     assert.equal(await page.locator('.batch-item .batch-item-prompt').first().innerText(), prompts[0]);
     await assertAccessible(page, 'a queued batch');
+    // Leaving the page closes its stream; coming back opens a new one.
+    await page.waitForFunction(() => window.testSources.some((es) => es.readyState === 1));
+    await page.getByRole('link', { name: 'All batches' }).click();
+    await page.getByRole('heading', { name: 'New batch' }).waitFor();
+    assert.deepEqual(await page.evaluate(() => window.testSources.map((es) => es.readyState)).then((v) => [...new Set(v)]), [2]);
+    await page.getByRole('link', { name: 'Twenty lighthouses' }).click();
+    await page.locator('.batch-summary .badge').filter({ hasText: 'Queued' }).waitFor();
+    await page.waitForFunction(() => window.testSources.some((es) => es.readyState === 1));
   } finally {
     stack('worker-start');
   }
