@@ -188,6 +188,8 @@ test('a slow batch canceled mid-way keeps its finished items', LONG, async () =>
   await mock('script', { provider: 'local_ai', replace: true, responses: [{ mode: 'ok', times: 2 }, { mode: 'slow', delay: 4, times: 60 }] });
   try {
     const { context, page, problems } = await batchPage(u, { viewport: { width: 390, height: 844 } });
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.equal(await fits(), true, 'the form fits a 390 px phone');
     await page.getByLabel('Prompts, one per line').fill(Array.from({ length: 40 }, (_, i) => `slow prompt ${i + 1}`).join('\n'));
     await page.getByLabel('Provider').selectOption('local_ai');
     await page.getByLabel('Size').fill('64x64');
@@ -198,6 +200,7 @@ test('a slow batch canceled mid-way keeps its finished items', LONG, async () =>
     await page.locator('.batch-summary .badge').filter({ hasText: 'Running' }).waitFor();
     const mid = await valueNow(page);
     assert.ok(mid > 0 && mid < 100, `mid-way: ${mid}`);
+    assert.equal(await fits(), true, 'the batch fits a 390 px phone');
     await assertAccessible(page, 'a running batch');
     await shots(page, 'batch-running');
 
