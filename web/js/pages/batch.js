@@ -274,7 +274,8 @@ function batchRow(b) {
   const p = b.progress || { total: 0 };
   bar.set(endedOf(p), p.total || 0);
   const created = b.created_at ? formatDate(b.created_at) : '';
-  return h('li', { class: 'card batch-row', dataset: { id: b.batch_id, status: b.status } },
+  const sig = [b.status, p.completed, p.failed, p.canceled, p.total].join('|');
+  return h('li', { class: 'card batch-row', dataset: { id: b.batch_id, status: b.status, sig } },
     h('div', { class: 'batch-row-head' },
       h('a', { href: href('/batch/' + encodeURIComponent(b.batch_id)), class: 'batch-row-name' }, batchTitle(b)),
       badge(b.status, BATCH_STATUS)),
@@ -316,7 +317,12 @@ async function listPage(view) {
       try {
         const b = await api('/api/batch/status/' + encodeURIComponent(row.dataset.id));
         if (gone) return;
-        row.replaceWith(batchRow(b));
+        const fresh = batchRow(b);
+        if (fresh.dataset.sig !== row.dataset.sig) {
+          const focused = row.contains(document.activeElement);
+          row.replaceWith(fresh);
+          if (focused) fresh.querySelector('a').focus();
+        }
       } catch (err) {
         if (gone) return;
         listError.textContent = errorText(err);
@@ -431,9 +437,12 @@ async function onePage(view, id) {
     times.replaceChildren(
       t('batch.created', { at: formatDate(b.created_at) }),
       b.completed_at ? ' · ' + t('batch.finished_at', { at: formatDate(b.completed_at) }) : '');
+    const had = document.activeElement;
     cancelBtn.hidden = isFinal();
     retryBtn.hidden = !(c.failed > 0);
     zipBtn.hidden = !(c.completed > 0);
+    // A button that goes away with the focus leaves it on the summary.
+    if (had && had.hidden && summary.contains(had)) summary.focus();
     if (b.status !== lastStatus) {
       lastStatus = b.status;
       announce.textContent = t('batch.now', { status: t(BATCH_STATUS[b.status]) });
@@ -595,13 +604,14 @@ async function onePage(view, id) {
     }
   }
 
+  const summary = h('section', { class: 'card batch-summary', 'aria-label': t('batch.progress'), tabindex: '-1' },
+    h('div', { class: 'batch-summary-head' }, statusEl, etaEl),
+    label, bar, times,
+    h('div', { class: 'row batch-actions' }, cancelBtn, retryBtn, zipBtn),
+    liveError, announce);
   page(view, batchTitle(b),
     h('p', { class: 'batch-back' }, h('a', { href: href('/batch') }, h('span', { 'aria-hidden': 'true' }, '← '), t('batch.back'))),
-    h('section', { class: 'card batch-summary', 'aria-label': t('batch.progress') },
-      h('div', { class: 'batch-summary-head' }, statusEl, etaEl),
-      label, bar, times,
-      h('div', { class: 'row batch-actions' }, cancelBtn, retryBtn, zipBtn),
-      liveError, announce),
+    summary,
     h('h2', null, t('batch.items')),
     grid);
   for (const it of items.values()) drawItem(it);
