@@ -210,6 +210,8 @@ ig_cookie_same_origin(const char *origin, const char *public_url, const char *ho
 	if (public_url != NULL && origin_of(public_url, 1, &s, h, &p) == 0 &&
 	    s == os && p == op && strcmp(h, oh) == 0)
 		return 1;
-	return host != NULL && authority(host, strlen(host), os ? 443 : 80, h, &p) == 0 &&
-	    p == op && strcmp(h, oh) == 0;
+	/* A Host without a port (Debian's nginx passes $host, which drops
+	 * it) compares by name: cookies are not kept apart by port anyway. */
+	return host != NULL && authority(host, strlen(host), 0, h, &p) == 0 && strcmp(h, oh) == 0 &&
+	    (p == 0 || p == op);
 }

@@ -48,10 +48,14 @@ int ig_cookie_csrf_ok(const char *secret, const char *refresh, const char *given
  * 1 when origin, an Origin request header (RFC 6454 §7: scheme "://" host
  * [":" port], or "null"), is the origin of public_url (IG_PUBLIC_URL;
  * scheme, host and port, its path ignored), or names host, the request's
- * Host header (host[:port], the port defaulting to origin's scheme's).
- * Hosts compare case-insensitively, default ports (http 80, https 443) are
- * filled in. Anything malformed, "null" included, is 0. public_url and
- * host may be NULL.
+ * Host header: its host, and its port when it has one. The Host says
+ * nothing of the scheme, and Debian's nginx passes it without the port
+ * ($host): a page on another port or scheme of the same host passes that
+ * way, which gives it nothing it lacks, since cookies are not kept apart
+ * by port (RFC 6265 §8.5) and ig_csrf is readable there. Hosts compare
+ * case-insensitively, default ports (http 80, https 443) are filled in.
+ * Anything malformed, "null" included, is 0. public_url and host may be
+ * NULL.
  */
 int ig_cookie_same_origin(const char *origin, const char *public_url, const char *host);
 

@@ -607,6 +607,9 @@ START_TEST(same_origin_is_public_url_or_host)
 	ck_assert(ig_cookie_same_origin("https://LocalHost", NULL, "localhost:443"));
 	ck_assert(ig_cookie_same_origin("http://localhost", NULL, "localhost"));
 	ck_assert(ig_cookie_same_origin("http://[::1]:81", NULL, "[::1]:81"));
+	/* A Host without its port (nginx's $host) compares by name only. */
+	ck_assert(ig_cookie_same_origin("http://127.0.0.1:8080", NULL, "127.0.0.1"));
+	ck_assert(!ig_cookie_same_origin("http://127.0.0.2:8080", NULL, "127.0.0.1"));
 	ck_assert(!ig_cookie_same_origin("http://127.0.0.1:8081", NULL, "127.0.0.1:8080"));
 	ck_assert(!ig_cookie_same_origin("http://localhost", NULL, "localhost:8080"));
 	ck_assert(!ig_cookie_same_origin("http://127.0.0.1:8080", NULL, "127.0.0.1:8080/x"));
