@@ -483,10 +483,14 @@ START_TEST(body_mode_is_unchanged)
 	cookie_refresh(&r, u.ip, s.refresh, s.csrf, NULL);
 	take_session(&r, &s);
 	it_resp_free(&r);
-	/* Neither a body token nor a cookie. */
+	/* Neither a body token nor a cookie, with a body and without one
+	 * (a reloaded page that never logged in). */
 	post(&r, u.ip, "/api/auth/refresh", "{}", &none);
 	it_expect_error(&r, 400, "invalid_request", "refresh_token", NULL);
 	expect_no_cookies(&r);
+	it_resp_free(&r);
+	post(&r, u.ip, "/api/auth/refresh", NULL, &none);
+	it_expect_error(&r, 400, "invalid_request", "refresh_token", NULL);
 	it_resp_free(&r);
 	/* Logout in body mode. */
 	none.bearer = s.access;
