@@ -48,27 +48,22 @@ typedef struct extra {
 static void
 post(it_resp *r, const char *source, const char *path, const char *body, const extra *x)
 {
-	char hc[1024], hx[256], ho[512], hr[128];
+	const struct {
+		const char *name, *value;
+	} extras[] = {
+		{ "Cookie", x->cookie }, { "X-CSRF-Token", x->csrf }, { "Origin", x->origin },
+		{ "X-Request-Id", x->request_id },
+	};
+	char lines[4][1024];
 	const char *h[6];
 	int n = 0;
 
 	h[n++] = "Content-Type: application/json";
-	if (x->cookie != NULL) {
-		snprintf(hc, sizeof(hc), "Cookie: %s", x->cookie);
-		h[n++] = hc;
-	}
-	if (x->csrf != NULL) {
-		snprintf(hx, sizeof(hx), "X-CSRF-Token: %s", x->csrf);
-		h[n++] = hx;
-	}
-	if (x->origin != NULL) {
-		snprintf(ho, sizeof(ho), "Origin: %s", x->origin);
-		h[n++] = ho;
-	}
-	if (x->request_id != NULL) {
-		snprintf(hr, sizeof(hr), "X-Request-Id: %s", x->request_id);
-		h[n++] = hr;
-	}
+	for (size_t i = 0; i < sizeof(extras) / sizeof(extras[0]); i++)
+		if (extras[i].value != NULL) {
+			snprintf(lines[i], sizeof(lines[i]), "%s: %s", extras[i].name, extras[i].value);
+			h[n++] = lines[i];
+		}
 	h[n] = NULL;
 	{
 		it_req q = { .method = "POST", .path = path, .body = body, .len = body ? strlen(body) : 0,
@@ -162,18 +157,31 @@ expect_cleared(const it_resp *r)
 	ck_assert_str_eq(line, "ig_csrf=; Path=/; Max-Age=0; Secure; SameSite=Strict");
 }
 
-/* A registered user logged in with session "cookie" (origin: the login
- * request's Origin, NULL for none); s filled. */
+/* POST /api/auth/login as u from u->ip with session (NULL: none sent)
+ * and origin in Origin (NULL: none). r kept for the caller. */
 static void
-cookie_login(user *u, const char *source, const char *origin, sess *s)
+login_post(it_resp *r, const user *u, const char *session, const char *origin)
 {
 	char body[512];
 	extra x = { .origin = origin };
+
+	if (session != NULL)
+		snprintf(body, sizeof(body), "{\"username_or_email\":\"%s\",\"password\":\"%s\",\"session\":\"%s\"}",
+		    u->name, u->password, session);
+	else
+		snprintf(body, sizeof(body), "{\"username_or_email\":\"%s\",\"password\":\"%s\"}", u->name,
+		    u->password);
+	post(r, u->ip, "/api/auth/login", body, &x);
+}
+
+/* A registered user logged in with session "cookie" (origin: the login
+ * request's Origin, NULL for none); s filled. */
+static void
+cookie_login(const user *u, const char *origin, sess *s)
+{
 	it_resp r;
 
-	snprintf(body, sizeof(body), "{\"username_or_email\":\"%s\",\"password\":\"%s\",\"session\":\"cookie\"}",
-	    u->name, u->password);
-	post(&r, source, "/api/auth/login", body, &x);
+	login_post(&r, u, "cookie", origin);
 	take_session(&r, s);
 	it_resp_free(&r);
 }
@@ -184,7 +192,7 @@ cookie_user(user *u, const char *source, sess *s)
 {
 	user_names(u, source);
 	user_register(u);
-	cookie_login(u, source, NULL, s);
+	cookie_login(u, NULL, s);
 }
 
 /* POST /api/auth/refresh as a reloaded page does: no body, the ig_refresh
@@ -226,16 +234,10 @@ START_TEST(login_in_cookie_mode_sets_exact_cookies)
 	cookie_user(&u, ip(140), &s);
 	ck_assert_int_eq(status_of_me(u.ip, s.access), 200);
 	/* session is one of two words. */
-	{
-		char body[512];
-		extra x = { 0 };
-		snprintf(body, sizeof(body), "{\"username_or_email\":\"%s\",\"password\":\"%s\",\"session\":\"jar\"}",
-		    u.name, u.password);
-		post(&r, u.ip, "/api/auth/login", body, &x);
-		it_expect_error(&r, 400, "invalid_request", "session", NULL);
-		expect_no_cookies(&r);
-		it_resp_free(&r);
-	}
+	login_post(&r, &u, "jar", NULL);
+	it_expect_error(&r, 400, "invalid_request", "session", NULL);
+	expect_no_cookies(&r);
+	it_resp_free(&r);
 }
 END_TEST
 
@@ -255,7 +257,7 @@ START_TEST(refresh_by_cookie_needs_the_csrf_header)
 	const char *tries[5];
 
 	cookie_user(&u, ip(141), &s);
-	cookie_login(&u, u.ip, NULL, &other);
+	cookie_login(&u, NULL, &other);
 	memcpy(tries, wrong, sizeof(tries));
 	tries[3] = other.csrf;
 	tries[4] = s.refresh;
@@ -361,17 +363,11 @@ START_TEST(foreign_origin_is_refused)
 	cookie_refresh(&r, u.ip, s.refresh, s.csrf, it_env("IG_PUBLIC_URL"));
 	take_session(&r, &s);
 	it_resp_free(&r);
-	{
-		char body[512];
-		extra x = { .origin = foreign[0] };
-		snprintf(body, sizeof(body), "{\"username_or_email\":\"%s\",\"password\":\"%s\",\"session\":\"cookie\"}",
-		    u.name, u.password);
-		post(&r, u.ip, "/api/auth/login", body, &x);
-		it_expect_error(&r, 403, "forbidden", "Origin", NULL);
-		expect_no_cookies(&r);
-		it_resp_free(&r);
-	}
-	cookie_login(&u, u.ip, own, &s);
+	login_post(&r, &u, "cookie", foreign[0]);
+	it_expect_error(&r, 403, "forbidden", "Origin", NULL);
+	expect_no_cookies(&r);
+	it_resp_free(&r);
+	cookie_login(&u, own, &s);
 }
 END_TEST
 
@@ -414,7 +410,7 @@ START_TEST(logout_ends_cookie_family_and_clears_cookies)
 	extra x = { .cookie = cookie };
 
 	cookie_user(&u, ip(146), &s1);
-	cookie_login(&u, u.ip, NULL, &s2);
+	cookie_login(&u, NULL, &s2);
 	x.bearer = s1.access;
 	snprintf(cookie, sizeof(cookie), "ig_csrf=%s; ig_refresh=%s", s2.csrf, s2.refresh);
 	post(&r, u.ip, "/api/auth/logout", NULL, &x);
@@ -442,7 +438,7 @@ START_TEST(body_mode_is_unchanged)
 {
 	static const char *const keys[] = { "success", "access_token", "token_type", "expires_in", "refresh_token",
 		"refresh_expires_in", "user", NULL };
-	const char *const modes[] = { "", ",\"session\":\"body\"" };
+	const char *const modes[] = { NULL, "body" };
 	user u;
 	sess s;
 	it_resp r;
@@ -455,9 +451,7 @@ START_TEST(body_mode_is_unchanged)
 		int k = 0;
 
 		if (m < 2) {
-			snprintf(body, sizeof(body), "{\"username_or_email\":\"%s\",\"password\":\"%s\"%s}", u.name,
-			    u.password, modes[m]);
-			post(&r, u.ip, "/api/auth/login", body, &none);
+			login_post(&r, &u, modes[m], NULL);
 		} else {
 			/* A body token and a cookie: the body's is spent. */
 			snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", rt);
