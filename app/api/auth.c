@@ -3,6 +3,14 @@
  * keys"). Access tokens are JWTs (lib/auth/jwt.c); refresh tokens are
  * opaque random strings stored as SHA-256, rotated on every use, in
  * families: reusing a spent one revokes the family it belongs to.
+ *
+ * Two ways to hold the refresh token (login's "session"): "body", the
+ * answer carries it (programs); "cookie", for this service's own pages
+ * (web/), it rides in an HttpOnly cookie scoped to /api/auth/ that the
+ * page's script never sees, and the answer carries a CSRF token instead
+ * (lib/auth/cookie.h), also in a cookie the page can read after a reload.
+ * A refresh by cookie must send it back in X-CSRF-Token and, when the
+ * browser says where it comes from (Origin), come from this service.
  */
 #include "ig_autoconf.h"
 
@@ -16,6 +24,7 @@
 #include "app/api/api.h"
 #include "app/api/fields.h"
 #include "lib/auth/account.h"
+#include "lib/auth/cookie.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/outbox.h"
 #include "lib/auth/password.h"
@@ -31,13 +40,71 @@
 
 #define RESET_TTL_MIN 30
 
+/* The cookies of a cookie session (RFC 6265 §4.1): the refresh token,
+ * sent only to /api/auth/ and never readable by a script, and its CSRF
+ * token, readable by the page (not HttpOnly) so a reloaded page finds it.
+ * Both Secure and SameSite=Strict: no other site's request carries them. */
+enum { COOKIE_REFRESH, COOKIE_CSRF };
+static const struct {
+	const char *name, *path, *flags;
+} session_cookies[] = {
+	[COOKIE_REFRESH] = { "ig_refresh", "/api/auth/", "HttpOnly; Secure; SameSite=Strict" },
+	[COOKIE_CSRF] = { "ig_csrf", "/", "Secure; SameSite=Strict" },
+};
+
+/* Set cookie which to value for max_age seconds (0 with "": remove it). */
+static void
+set_cookie(ig_req *req, int which, const char *value, int max_age)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "%s=%s; Path=%s; Max-Age=%d; %s", session_cookies[which].name, value,
+	    session_cookies[which].path, max_age, session_cookies[which].flags);
+	ig_req_add_header(req, "Set-Cookie", line);
+	sodium_memzero(line, sizeof(line));
+}
+
+/* Both cookies removed: logout, and a refresh by cookie that was refused. */
+static void
+clear_cookies(ig_req *req)
+{
+	set_cookie(req, COOKIE_REFRESH, "", 0);
+	set_cookie(req, COOKIE_CSRF, "", 0);
+}
+
+/* The ig_refresh cookie of the request into out: 1 when there is one
+ * (whatever its shape), else 0 (none, or a Cookie header ig_cookie_get
+ * ignores: then it is as if there were none). */
+static int
+refresh_cookie(const ig_req *req, char out[IG_TOKEN_LEN + 1])
+{
+	return ig_cookie_get(ig_req_header(req, "Cookie"), session_cookies[COOKIE_REFRESH].name, out,
+	    IG_TOKEN_LEN + 1) == 1;
+}
+
+/* A cookie session is for this service's own pages: a request whose
+ * browser names another origin (Origin, RFC 6454) is refused with 403.
+ * Programs send no Origin. 0 or -1 with err. */
+static int
+same_origin(const ig_req *req, ig_err *err)
+{
+	const char *origin = ig_req_header(req, "Origin");
+
+	if (origin == NULL || ig_cookie_same_origin(origin, ig_cfg()->public_url, ig_req_header(req, "Host")))
+		return 0;
+	return ig_err_set(err, IG_E_FORBIDDEN, "Origin",
+	    "a cookie session is only for this service's own pages; the Origin header names another site");
+}
+
 /*
  * Issue an access token and a refresh token for user (family: an existing
- * family id when rotating, NULL for a new login). Returns the login
- * response body, or NULL with err.
+ * family id when rotating, NULL for a new login). cookie: the refresh
+ * token goes into the ig_refresh cookie and the answer carries csrf_token
+ * instead (a cookie session); else the answer carries it. Returns the
+ * login response body, or NULL with err.
  */
 static json_object *
-issue_session(const char *user_id, const char *family, ig_err *err)
+issue_session(ig_req *req, const char *user_id, const char *family, int cookie, ig_err *err)
 {
 	const ig_config *cfg = ig_cfg();
 	char *access = NULL, refresh[IG_TOKEN_LEN + 1];
@@ -64,7 +131,17 @@ issue_session(const char *user_id, const char *family, ig_err *err)
 	o = ig_ok("access_token", json_object_new_string(access));
 	json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
 	json_object_object_add(o, "expires_in", json_object_new_int(cfg->access_ttl));
-	json_object_object_add(o, "refresh_token", json_object_new_string(refresh));
+	if (cookie) {
+		char csrf[IG_CSRF_LEN + 1];
+
+		ig_cookie_csrf(cfg->jwt_secret, refresh, csrf);
+		set_cookie(req, COOKIE_REFRESH, refresh, cfg->refresh_ttl);
+		set_cookie(req, COOKIE_CSRF, csrf, cfg->refresh_ttl);
+		json_object_object_add(o, "csrf_token", json_object_new_string(csrf));
+		sodium_memzero(csrf, sizeof(csrf));
+	} else {
+		json_object_object_add(o, "refresh_token", json_object_new_string(refresh));
+	}
 	json_object_object_add(o, "refresh_expires_in", json_object_new_int(cfg->refresh_ttl));
 	json_object_object_add(o, "user", ig_user_json(&u));
 	sodium_memzero(refresh, sizeof(refresh));
@@ -129,24 +206,31 @@ ig_login_reserve(ig_req *req, const char *key, ig_err *err)
 
 /* POST /api/auth/login */
 struct login_body {
-	const char *who, *password;
+	const char *who, *password, *session;
 };
+
+static const char *const session_modes[] = { "body", "cookie", NULL };
 
 static const ig_field login_fields[] = {
 	{ "username_or_email", IG_F_STRING, IG_F_REQUIRED, 1, 254, .at = IG_AT(struct login_body, who) },
 	{ "password", IG_F_STRING, IG_F_REQUIRED, 1, IG_PASSWORD_MAX_BYTES, .at = IG_AT(struct login_body, password) },
+	{ "session", IG_F_ENUM, 0, .values = session_modes, .at = IG_AT(struct login_body, session) },
 	IG_FIELDS_END
 };
 
 int
 ig_api_login(ig_req *req, json_object **out, ig_err *err)
 {
-	struct login_body b = { NULL, NULL };
+	struct login_body b = { NULL, NULL, session_modes[0] };
 	const char *who, *password;
 	char acct_key[300], ip_key[80], client[64], lower[256], id[IG_UUID_BUF], hash[IG_PASSWORD_HASH_MAX];
-	int rc = -1, found, ok;
+	int rc = -1, found, ok, cookie;
 
 	if (ig_fields_body(req, login_fields, &b, err) != 0)
+		return -1;
+	/* Before any password is checked or attempt counted. */
+	cookie = b.session == session_modes[1];
+	if (cookie && same_origin(req, err) != 0)
 		return -1;
 	who = b.who;
 	password = b.password;
@@ -193,7 +277,7 @@ ig_api_login(ig_req *req, json_object **out, ig_err *err)
 		ig_login_attempts_clear(acct_key, &ignore);
 		ig_login_attempt_undo(ip_key, &ignore);
 		ig_user_logged_in(id, &ignore);
-		*out = issue_session(id, NULL, err);
+		*out = issue_session(req, id, NULL, cookie, err);
 		if (*out == NULL)
 			goto out;
 		ig_activity(req, id, "login", NULL);
@@ -204,62 +288,104 @@ out:
 	return rc;
 }
 
-/* The body of POST /api/auth/refresh (required) and /logout (optional). */
+/* The body of POST /api/auth/refresh and /logout: refresh_token, which a
+ * refresh needs unless the ig_refresh cookie came. */
 struct refresh_body {
 	const char *token;
 };
 
 static const ig_field refresh_fields[] = {
-	{ "refresh_token", IG_F_STRING, IG_F_REQUIRED, 1, 128, .at = IG_AT(struct refresh_body, token) },
-	IG_FIELDS_END
-};
-
-static const ig_field logout_fields[] = {
 	{ "refresh_token", IG_F_STRING, 0, 1, 128, .at = IG_AT(struct refresh_body, token) },
 	IG_FIELDS_END
 };
 
-int
-ig_api_refresh(ig_req *req, json_object **out, ig_err *err)
+/* Spend refresh token and answer a new session (cookie: a cookie
+ * session's, whose cookies are removed when the token is refused).
+ * A status, or -1 with err. */
+static int
+refresh_with(ig_req *req, const char *token, int cookie, json_object **out, ig_err *err)
 {
-	struct refresh_body b = { NULL };
 	char user[IG_UUID_BUF], fam[IG_UUID_BUF];
 	ig_session_spend_result spent;
 
-	if (ig_fields_body(req, refresh_fields, &b, err) != 0)
-		return -1;
-	if (!ig_token_valid(b.token))
-		return ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid refresh token");
+	if (!ig_token_valid(token)) {
+		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid refresh token");
+		goto refused;
+	}
 	/* Spend it atomically: of two concurrent uses only one succeeds. */
-	if (ig_session_spend(b.token, ig_cfg()->access_ttl + IG_JWT_SKEW, user, fam, &spent, err) != 0)
+	if (ig_session_spend(token, ig_cfg()->access_ttl + IG_JWT_SKEW, user, fam, &spent, err) != 0)
 		return -1;
 	if (spent != IG_SESSION_SPENT) {
 		/* A spent token came back: someone holds a copy, and the whole
 		 * family has ended, the legitimate holder's newest token too. */
 		if (spent == IG_SESSION_REUSED)
 			ig_activity(req, user, "refresh_token_reused", NULL);
-		return ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid, expired or already used refresh token");
+		ig_err_set(err, IG_E_UNAUTHORIZED, "refresh_token", "invalid, expired or already used refresh token");
+		goto refused;
 	}
-	*out = issue_session(user, fam, err);
+	*out = issue_session(req, user, fam, cookie, err);
 	return *out ? 200 : -1;
+refused:
+	if (cookie)
+		clear_cookies(req);
+	return -1;
+}
+
+int
+ig_api_refresh(ig_req *req, json_object **out, ig_err *err)
+{
+	struct refresh_body b = { NULL };
+	char cookie[IG_TOKEN_LEN + 1];
+	int rc;
+
+	/* The body may be empty when the cookie carries the token. */
+	if (req->body_len > 0 && ig_fields_body(req, refresh_fields, &b, err) != 0)
+		return -1;
+	/* A token in the body wins: body mode, as it always was. */
+	if (b.token != NULL)
+		return refresh_with(req, b.token, 0, out, err);
+	if (!refresh_cookie(req, cookie))
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "refresh_token",
+		    "refresh_token is required (or the ig_refresh cookie of a cookie session)");
+	/* By cookie: the page must show it can read its CSRF token, which
+	 * another site's page cannot; refused, the token is not spent. */
+	if (same_origin(req, err) != 0)
+		rc = -1;
+	else if (!ig_cookie_csrf_ok(ig_cfg()->jwt_secret, cookie, ig_req_header(req, "X-CSRF-Token")))
+		rc = ig_err_set(err, IG_E_FORBIDDEN, "X-CSRF-Token",
+		    "a refresh by cookie needs the header X-CSRF-Token: the session's csrf_token "
+		    "(also in the ig_csrf cookie)");
+	else
+		rc = refresh_with(req, cookie, 1, out, err);
+	sodium_memzero(cookie, sizeof(cookie));
+	return rc;
 }
 
 int
 ig_api_logout(ig_req *req, json_object **out, ig_err *err)
 {
 	struct refresh_body b = { NULL };
+	char cookie[IG_TOKEN_LEN + 1];
+	int rc;
 
 	if (req->caller.via_api_key)
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL,
 		    "logout ends a session; revoke an API key with DELETE /api/keys/{id}");
 	/* The body is optional. */
-	if (req->body_len > 0 && ig_fields_body(req, logout_fields, &b, err) != 0)
+	if (req->body_len > 0 && ig_fields_body(req, refresh_fields, &b, err) != 0)
 		return -1;
+	/* Without one in the body, a cookie session's refresh token. */
+	if (b.token == NULL && refresh_cookie(req, cookie))
+		b.token = cookie;
 	/* This access token, its family, and that of the refresh token
 	 * given (if it is the caller's). */
-	if (ig_session_end(req->caller.user_id, req->caller.jti, req->caller.token_exp, b.token,
-		ig_cfg()->access_ttl + IG_JWT_SKEW, err) != 0)
+	rc = ig_session_end(req->caller.user_id, req->caller.jti, req->caller.token_exp, b.token,
+	    ig_cfg()->access_ttl + IG_JWT_SKEW, err);
+	sodium_memzero(cookie, sizeof(cookie));
+	if (rc != 0)
 		return -1;
+	/* Whichever way the session was held, the browser drops its cookies. */
+	clear_cookies(req);
 	ig_activity(req, req->caller.user_id, "logout", NULL);
 	*out = ig_ok(NULL, NULL);
 	return 200;

@@ -619,6 +619,21 @@ it_stack_log(const char *name)
 	return b.data;
 }
 
+int
+it_log_has(const char *name, const char *needle, long timeout_ms)
+{
+	for (long waited = 0; waited <= timeout_ms; waited += 100) {
+		char *all = it_stack_log(name);
+		int hit = strstr(all, needle) != NULL;
+
+		free(all);
+		if (hit)
+			return 1;
+		it_sleep_ms(100);
+	}
+	return 0;
+}
+
 /* One connection a process (Check forks each test: the child's first call
  * connects; a connection inherited over fork() is never used, its socket
  * belongs to the parent's session too). */

@@ -234,6 +234,10 @@ const char *it_sql_safe(const char *s);
  * NUL-terminated, "" when it is empty (caller frees); fails the test when
  * it cannot be read. */
 char *it_stack_log(const char *name);
+/* Poll the stack's log/<name> every 100 ms for up to timeout_ms until it
+ * holds needle (nginx writes its access log about once a second): 1 when
+ * it does, 0 when it never did. */
+int it_log_has(const char *name, const char *needle, long timeout_ms);
 
 /* Register a fresh user (prefix + pid + a counter + random; unique) from
  * source_ip and log it in. Returns its access token (caller frees); name

@@ -493,23 +493,6 @@ START_TEST(list_pages)
 }
 END_TEST
 
-/* Poll up to 5 s for log name to hold needle (nginx writes its access log
- * about once a second): 1 when it does. */
-static int
-log_has(const char *name, const char *needle)
-{
-	for (int waited = 0; waited <= 5000; waited += 100) {
-		char *all = it_stack_log(name);
-		int hit = strstr(all, needle) != NULL;
-
-		free(all);
-		if (hit)
-			return 1;
-		it_sleep_ms(100);
-	}
-	return 0;
-}
-
 /* A link's token is its credential and sits in the path: neither nginx's
  * access log nor the application's request log may hold it, whichever way
  * the path is spelled (nginx decodes and merges slashes before routing). */
@@ -543,10 +526,10 @@ START_TEST(token_not_logged)
 		it_resp_free(&r);
 	}
 	snprintf(needle, sizeof(needle), "\"request_id\":\"%s\"", rid);
-	ck_assert_msg(log_has("nginx-access.log", needle), "no access-log line for %s", rid);
-	ck_assert_msg(log_has("fcgi.log", rid), "no request-log line for %s", rid);
-	ck_assert(log_has("nginx-access.log", "/api/collaboration/shared/[REDACTED]?limit=1"));
-	ck_assert(log_has("fcgi.log", "/api/collaboration/shared/{token}"));
+	ck_assert_msg(it_log_has("nginx-access.log", needle, 5000), "no access-log line for %s", rid);
+	ck_assert_msg(it_log_has("fcgi.log", rid, 5000), "no request-log line for %s", rid);
+	ck_assert(it_log_has("nginx-access.log", "/api/collaboration/shared/[REDACTED]?limit=1", 5000));
+	ck_assert(it_log_has("fcgi.log", "/api/collaboration/shared/{token}", 5000));
 	all = it_stack_log("nginx-access.log");
 	ck_assert_msg(strstr(all, tok) == NULL, "the token is in nginx's access log");
 	free(all);

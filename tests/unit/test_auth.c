@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "lib/auth/cookie.h"
 #include "lib/auth/jwt.h"
 #include "lib/auth/password.h"
 #include "lib/auth/provider_key.h"
@@ -501,6 +502,123 @@ START_TEST(access_rule_table)
 }
 END_TEST
 
+/* The browser's Cookie header is attacker-shaped text (lib/auth/cookie.c):
+ * several cookies, spaces, quotes; a look-alike name must not match; a
+ * cookie given twice (tossed in by a sibling host or for a narrower path,
+ * which browsers send first) is refused rather than picked by order; a
+ * header too long or holding control bytes is ignored whole, and a value
+ * that does not fit never overflows. */
+START_TEST(cookie_header_is_read_exactly_and_safely)
+{
+	char v[48], big[IG_COOKIE_HEADER_MAX + 64];
+
+	ck_assert_int_eq(ig_cookie_get("ig_refresh=abc", "ig_refresh", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "abc");
+	ck_assert_int_eq(ig_cookie_get("a=1; ig_csrf=x-Y_z; ig_refresh=tok;theme=dark", "ig_refresh", v,
+	    sizeof(v)), 1);
+	ck_assert_str_eq(v, "tok");
+	ck_assert_int_eq(ig_cookie_get("  ig_refresh =  \"quoted\"  ;b=2", "ig_refresh", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "quoted");
+	ck_assert_int_eq(ig_cookie_get("junk; =x; ig_refresh=ok", "ig_refresh", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "ok");
+	ck_assert_int_eq(ig_cookie_get("ig_refresh=", "ig_refresh", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "");
+	/* Absent: other names, a prefix or suffix of the name, other case. */
+	ck_assert_int_eq(ig_cookie_get("xig_refresh=a; ig_refresh2=b; IG_REFRESH=c", "ig_refresh", v,
+	    sizeof(v)), 0);
+	ck_assert_str_eq(v, "");
+	ck_assert_int_eq(ig_cookie_get(NULL, "ig_refresh", v, sizeof(v)), 0);
+	ck_assert_int_eq(ig_cookie_get("", "ig_refresh", v, sizeof(v)), 0);
+	/* Ignored: twice, bad octets, too long for out, control bytes. */
+	ck_assert_int_eq(ig_cookie_get("ig_refresh=a; ig_refresh=b", "ig_refresh", v, sizeof(v)), -1);
+	ck_assert_str_eq(v, "");
+	ck_assert_int_eq(ig_cookie_get("ig_refresh=a b", "ig_refresh", v, sizeof(v)), -1);
+	ck_assert_int_eq(ig_cookie_get("ig_refresh=a\\b", "ig_refresh", v, sizeof(v)), -1);
+	ck_assert_int_eq(ig_cookie_get("ig_refresh=\"a", "ig_refresh", v, sizeof(v)), -1);
+	ck_assert_int_eq(ig_cookie_get("ig_refresh=0123456789", "ig_refresh", v, 10), -1);
+	ck_assert_str_eq(v, "");
+	ck_assert_int_eq(ig_cookie_get("ig_refresh=012345678", "ig_refresh", v, 10), 1);
+	ck_assert_int_eq(ig_cookie_get("a=1\r\nig_refresh=x", "ig_refresh", v, sizeof(v)), -1);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "ig_refresh=ok; pad=", 19);
+	big[IG_COOKIE_HEADER_MAX] = '\0';
+	ck_assert_int_eq(ig_cookie_get(big, "ig_refresh", v, sizeof(v)), 1);
+	big[IG_COOKIE_HEADER_MAX] = 'a';
+	big[IG_COOKIE_HEADER_MAX + 1] = '\0';
+	ck_assert_int_eq(ig_cookie_get(big, "ig_refresh", v, sizeof(v)), -1);
+}
+END_TEST
+
+/* A CSRF token is bound to its refresh token and the server's secret: one
+ * of another session, another server or a guess does not pass, and it is
+ * no replay of the refresh token itself. */
+START_TEST(csrf_token_is_bound_to_refresh_token_and_secret)
+{
+	char r1[IG_TOKEN_LEN + 1], r2[IG_TOKEN_LEN + 1], c1[IG_CSRF_LEN + 1], c1b[IG_CSRF_LEN + 1],
+	    c2[IG_CSRF_LEN + 1], other[IG_CSRF_LEN + 1];
+
+	ig_token_new(r1);
+	ig_token_new(r2);
+	ig_cookie_csrf(secret, r1, c1);
+	ig_cookie_csrf(secret, r1, c1b);
+	ig_cookie_csrf(secret, r2, c2);
+	ig_cookie_csrf("another-secret-of-at-least-32-bytes!!", r1, other);
+	ck_assert_uint_eq(strlen(c1), IG_CSRF_LEN);
+	ck_assert(ig_token_valid(c1));
+	ck_assert_str_eq(c1, c1b);
+	ck_assert_str_ne(c1, c2);
+	ck_assert_str_ne(c1, other);
+	ck_assert_str_ne(c1, r1);
+	ck_assert(ig_cookie_csrf_ok(secret, r1, c1));
+	ck_assert(!ig_cookie_csrf_ok(secret, r1, c2));
+	ck_assert(!ig_cookie_csrf_ok(secret, r1, other));
+	ck_assert(!ig_cookie_csrf_ok(secret, r1, r1));
+	ck_assert(!ig_cookie_csrf_ok(secret, r1, NULL));
+	ck_assert(!ig_cookie_csrf_ok(secret, r1, ""));
+	c1b[IG_CSRF_LEN - 1] = c1b[IG_CSRF_LEN - 1] == 'A' ? 'B' : 'A';
+	ck_assert(!ig_cookie_csrf_ok(secret, r1, c1b));
+	{
+		char longer[IG_CSRF_LEN + 2];
+		snprintf(longer, sizeof(longer), "%sA", c1);
+		ck_assert(!ig_cookie_csrf_ok(secret, r1, longer));
+	}
+}
+END_TEST
+
+/* A cookie-mode refresh from another site's page (its Origin) is refused:
+ * only this service's own origin, by IG_PUBLIC_URL or by the Host asked. */
+START_TEST(same_origin_is_public_url_or_host)
+{
+	const char *pub = "https://img.example.org/base/";
+
+	ck_assert(ig_cookie_same_origin("https://img.example.org", pub, NULL));
+	ck_assert(ig_cookie_same_origin("HTTPS://IMG.example.ORG:443", pub, NULL));
+	ck_assert(!ig_cookie_same_origin("http://img.example.org", pub, NULL));
+	ck_assert(!ig_cookie_same_origin("https://img.example.org:8443", pub, NULL));
+	ck_assert(!ig_cookie_same_origin("https://evil.example", pub, "img.example.org"));
+	ck_assert(!ig_cookie_same_origin("https://img.example.org.evil.example", pub, NULL));
+	ck_assert(!ig_cookie_same_origin("https://img.example.org/", pub, NULL));
+	ck_assert(!ig_cookie_same_origin("https://x@img.example.org", pub, NULL));
+	ck_assert(!ig_cookie_same_origin("null", pub, "img.example.org"));
+	ck_assert(!ig_cookie_same_origin("", pub, "img.example.org"));
+	ck_assert(!ig_cookie_same_origin(NULL, pub, "img.example.org"));
+	/* By the Host header (the port defaults to the Origin's scheme's). */
+	ck_assert(ig_cookie_same_origin("http://127.0.0.1:8080", pub, "127.0.0.1:8080"));
+	ck_assert(ig_cookie_same_origin("https://LocalHost", NULL, "localhost:443"));
+	ck_assert(ig_cookie_same_origin("http://localhost", NULL, "localhost"));
+	ck_assert(ig_cookie_same_origin("http://[::1]:81", NULL, "[::1]:81"));
+	/* A Host without its port (nginx's $host) compares by name only. */
+	ck_assert(ig_cookie_same_origin("http://127.0.0.1:8080", NULL, "127.0.0.1"));
+	ck_assert(!ig_cookie_same_origin("http://127.0.0.2:8080", NULL, "127.0.0.1"));
+	ck_assert(!ig_cookie_same_origin("http://127.0.0.1:8081", NULL, "127.0.0.1:8080"));
+	ck_assert(!ig_cookie_same_origin("http://localhost", NULL, "localhost:8080"));
+	ck_assert(!ig_cookie_same_origin("http://127.0.0.1:8080", NULL, "127.0.0.1:8080/x"));
+	ck_assert(!ig_cookie_same_origin("http://a:99999", NULL, "a:99999"));
+	ck_assert(!ig_cookie_same_origin("ftp://a", NULL, "a"));
+	ck_assert(!ig_cookie_same_origin("http://a", "not a url", NULL));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -527,6 +645,11 @@ suite(void)
 	tcase_add_test(tc, client_key_groups_ipv6_by_64_and_unmaps_ipv4);
 	tcase_add_test(tc, token_hash_is_bytea_sha256);
 	tcase_add_test(tc, sha256_vectors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cookies");
+	tcase_add_test(tc, cookie_header_is_read_exactly_and_safely);
+	tcase_add_test(tc, csrf_token_is_bound_to_refresh_token_and_secret);
+	tcase_add_test(tc, same_origin_is_public_url_or_host);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("users");
 	tcase_add_test(tc, user_row_reads_into_named_fields_and_api_json);

@@ -113,22 +113,29 @@ export async function api(path, opts = {}) {
   return res.json();
 }
 
-// refresh(): a new access token from the refresh cookie; one request at a time.
+async function refreshOnce() {
+  // Read inside the lock: another tab may just have rotated the cookies.
+  const csrf = cookie('ig_csrf');
+  if (!csrf) throw new ApiError(401, null);
+  const res = await fetch('/api/auth/refresh', {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'X-CSRF-Token': csrf, Accept: 'application/json' },
+  });
+  if (!res.ok) {
+    forget();
+    throw await errorOf(res);
+  }
+  adopt(await res.json());
+}
+
+// refresh(): a new access token from the refresh cookie. One request at a
+// time in this page, and one at a time across the tabs of this origin (a
+// Web Lock): the cookie's token can be spent once, and the server takes a
+// second use of a spent token for theft and ends the session.
 export function refresh() {
   if (!refreshing) {
-    refreshing = (async () => {
-      const csrf = cookie('ig_csrf');
-      if (!csrf) throw new ApiError(401, null);
-      const res = await fetch('/api/auth/refresh', {
-        method: 'POST', credentials: 'same-origin',
-        headers: { 'X-CSRF-Token': csrf, Accept: 'application/json' },
-      });
-      if (!res.ok) {
-        forget();
-        throw await errorOf(res);
-      }
-      adopt(await res.json());
-    })().finally(() => { refreshing = null; });
+    const run = navigator.locks ? navigator.locks.request('ig-refresh', refreshOnce) : refreshOnce();
+    refreshing = run.finally(() => { refreshing = null; });
   }
   return refreshing;
 }
@@ -146,17 +153,9 @@ export async function restore() {
 }
 
 export async function login(who, password) {
-  let data;
-  try {
-    data = await api('/api/auth/login', {
-      method: 'POST', body: { username_or_email: who, password, session: 'cookie' },
-    });
-  } catch (e) {
-    // TEMP (removed when the cookie session mode lands on main): a server
-    // without it names the field; sign in for this page's life only.
-    if (e.field !== 'session') throw e;
-    data = await api('/api/auth/login', { method: 'POST', body: { username_or_email: who, password } });
-  }
+  const data = await api('/api/auth/login', {
+    method: 'POST', body: { username_or_email: who, password, session: 'cookie' },
+  });
   adopt(data);
   return data.user;
 }
