@@ -325,6 +325,7 @@ test('a language switch to zh-TW changes every visible string of the generate pa
   const same = [];
   let compared = 0;
   for (let i = 0; i < en.length; i++) {
+    if (numeric.test(en[i].text)) continue; // a number may be written either way ("2×", "2 倍")
     if (exempt(en[i].text)) {
       assert.equal(zh[i].text, en[i].text, `${en[i].where}: "${en[i].text}" stays`);
     } else {

@@ -97,11 +97,16 @@ function imageCard(img, note) {
 // derive(card, what, call): a creative tool on a result; the new image(s)
 // appear right after it, with a note saying what they are.
 async function derive(card, btn, what, call, note) {
+  // The button stays focusable while it works (a disabled one would drop
+  // the keyboard's focus): aria-disabled, and a second press is ignored.
+  if (btn.getAttribute('aria-disabled') === 'true') return;
+  btn.setAttribute('aria-disabled', 'true');
+  btn.setAttribute('aria-busy', 'true');
   const pending = { key: nextKey(), kind: 'pending', text: () => t(`gen.working.${what}`, { n: card.n }) };
   put(pending, { after: card.key });
   say(pending.text);
   try {
-    const res = await busy(btn, call());
+    const res = await call();
     const imgs = res.images || (res.image ? [res.image] : []);
     const cards = imgs.map((img, i) => imageCard(img, note(i, imgs.length)));
     put(cards, { replace: pending.key });
@@ -110,6 +115,9 @@ async function derive(card, btn, what, call, note) {
     put({ key: nextKey(), kind: 'error', text: () => `${t(`gen.failed.${what}`, { n: card.n })} ${failureText(err)}` },
       { replace: pending.key });
     say(null);
+  } finally {
+    btn.removeAttribute('aria-disabled');
+    btn.removeAttribute('aria-busy');
   }
 }
 
