@@ -476,7 +476,7 @@ export async function render(view, { query }) {
   prompt, scoreBox, scoreLive, h('div', { class: 'row gen-prompt-tools' }, enhanceBtn), enhanceErr, enhanceBox, negative,
   h('div', { class: 'grid2' }, providerField, modelField),
   providerNote, offList,
-  h('div', { class: 'gen-triple' }, sizeSlot, countField, seedField),
+  sizeSlot, h('div', { class: 'grid2 gen-pair' }, countField, seedField),
   h('div', { class: 'row' }, submit), statusEl);
   theForm.classList.add('gen-form');
 
