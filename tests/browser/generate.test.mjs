@@ -359,14 +359,18 @@ test('the assistant proposes prompts; "use" fills the generate form; enhance pro
   assert.match(await page.locator('.as-turn.bot .as-text').first().innerText(), /scores [\d.]+ of 10/);
   await page.getByRole('status').filter({ hasText: /The assistant replied with \d+ proposed prompt\(s\)\./ }).waitFor();
   // The conversation goes on under the same id.
+  // Ctrl+Enter sends too.
   await page.getByLabel('Your message').fill('make it more mysterious');
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByLabel('Your message').press('Control+Enter');
   await page.locator('.as-turn.bot').nth(1).waitFor();
   assert.equal(bodies.length, 2);
   assert.equal(bodies[0].conversation_id, undefined);
   assert.match(bodies[1].conversation_id, /^[0-9a-f-]{36}$/);
   assert.equal(await page.locator('.as-turn.me .as-text').nth(0).innerText(), 'a cat in the rain');
   await assertAccessible(page, 'assistant');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await assertAccessible(page, 'assistant (dark theme)');
+  await page.emulateMedia({ colorScheme: 'light' });
   await shots(page, 'assistant');
 
   const proposal = page.locator('.as-turn.bot').nth(1).locator('.as-prompt').first();

@@ -169,7 +169,7 @@ export default {
   "as.use": "Use this prompt",
   "as.message": "Your message",
   "as.message_placeholder": "For example: a cozy cabin in the snow at night",
-  "as.message_hint": "The assistant remembers this conversation until you start a new one.",
+  "as.message_hint": "The assistant remembers this conversation until you start a new one. Ctrl+Enter sends.",
   "as.style": "Preferred style",
   "as.style_any": "Any style",
   "as.send": "Send",

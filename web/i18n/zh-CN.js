@@ -169,7 +169,7 @@ export default {
   "as.use": "使用这个提示词",
   "as.message": "你的消息",
   "as.message_placeholder": "例如:夜晚雪地里的温馨小木屋",
-  "as.message_hint": "在你开始新对话之前,助理会记得这段对话。",
+  "as.message_hint": "在你开始新对话之前,助理会记得这段对话。按 Ctrl+Enter 发送。",
   "as.style": "偏好风格",
   "as.style_any": "不限风格",
   "as.send": "发送",

@@ -169,7 +169,7 @@ export default {
   "as.use": "使用這個提示詞",
   "as.message": "你的訊息",
   "as.message_placeholder": "例如:夜晚雪地裡的溫馨小木屋",
-  "as.message_hint": "在你開始新對話之前,助理會記得這段對話。",
+  "as.message_hint": "在你開始新對話之前,助理會記得這段對話。按 Ctrl+Enter 傳送。",
   "as.style": "偏好風格",
   "as.style_any": "不限風格",
   "as.send": "傳送",

@@ -72,6 +72,13 @@ export function render(view) {
   const msg = field({ label: t('as.message'), name: 'message', type: 'textarea', rows: 3, value: chat.draft,
     placeholder: t('as.message_placeholder'), hint: t('as.message_hint') });
   msg.control.addEventListener('input', () => { chat.draft = msg.control.value; });
+  // Ctrl+Enter (⌘+Enter) sends; Enter alone starts a new line.
+  msg.control.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      msg.control.form.requestSubmit();
+    }
+  });
   const styleField = field({ label: t('as.style'), name: 'preferred_style', type: 'select', value: chat.style,
     options: [{ value: '', label: t('as.style_any') }, ...PROMPT_STYLES.map((s) => ({ value: s, label: promptStyleName(s) }))] });
   styleField.control.addEventListener('change', () => { chat.style = styleField.control.value; ideas(ideasBox); });
