@@ -85,7 +85,10 @@ function query(params) {
 async function errorOf(res) {
   let body = null;
   try { body = await res.json(); } catch (_) { /* not JSON */ }
-  return new ApiError(res.status, body);
+  const err = new ApiError(res.status, body);
+  // A 429 (and some 503s) say when to try again: seconds.
+  err.retryAfter = Number(res.headers.get('Retry-After')) || null;
+  return err;
 }
 
 // api(path, {method, body, query, headers, raw, signal}): the parsed JSON
