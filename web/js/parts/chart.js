@@ -10,6 +10,14 @@ import { nextId } from '../ui.js';
 
 const FONT = 14;
 
+// The width a chart may take: the page's content box, so that its text is
+// drawn near its nominal size from phones (about 330) to wide screens (720).
+function room() {
+  const main = document.getElementById('main');
+  const w = main ? main.clientWidth - 56 : 640;
+  return Math.max(300, Math.min(720, w || 640));
+}
+
 // Round a maximum up to a "nice" axis end (1, 2, 2.5, 5 × 10^n) and its step.
 export function niceScale(max, ticks = 4) {
   if (!(max > 0)) return { top: 1, step: 1 };
@@ -59,9 +67,10 @@ function frame(title, svg, { legend, table, labelId, extraClass }) {
 // value written beside it (text, default the number formatted).
 export function barChart({ title, items, max, labelHead, valueHead, extraColumns = [], kind = 'solid' }) {
   const labelId = nextId('chart');
-  const W = 640;
-  const LABEL = 170;
-  const VALUE = 110;
+  const W = room();
+  const narrow = W < 480;
+  const LABEL = narrow ? 112 : 170;
+  const VALUE = narrow ? 72 : 110;
   const ROW = 34;
   const top = 8;
   const H = top + Math.max(1, items.length) * ROW + 24;
@@ -86,7 +95,7 @@ export function barChart({ title, items, max, labelHead, valueHead, extraColumns
     const g = s('g', { class: 'bar-row' },
       s('title', null, `${it.label}: ${text}`),
       s('text', { class: 'label', x: LABEL - 8, y: y + ROW / 2 + 5, 'text-anchor': 'end', 'font-size': FONT },
-        it.label.length > 20 ? it.label.slice(0, 19) + '…' : it.label),
+        it.label.length > (narrow ? 13 : 20) ? it.label.slice(0, narrow ? 12 : 19) + '…' : it.label),
       s('rect', {
         class: ['bar', `bar-${kind}`], x: LABEL, y: y + 6, width: Math.max(w, it.value ? 2 : 0), height: ROW - 12,
         fill: pat.fill(kind),
@@ -116,7 +125,7 @@ export function columnChart({ title, buckets, series, labelHead, yLabel }) {
   const RIGHT = 12;
   const TOP = 24;
   const BOTTOM = 46;
-  const PER = Math.max(14, Math.min(60, Math.floor(580 / n)));
+  const PER = Math.max(14, Math.min(60, Math.floor((room() - LEFT - RIGHT) / n)));
   const W = LEFT + RIGHT + n * PER;
   const H = 280;
   const plotH = H - TOP - BOTTOM;
