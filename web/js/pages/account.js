@@ -10,7 +10,7 @@ import { setTheme } from '../main.js';
 import {
   page, field, form, button, busy, notify, copyButton, confirmDialog, empty, spinner, errorText,
 } from '../ui.js';
-import { loadProviders, providerName, applyPreferences, state } from '../parts/account.js';
+import { loadProviders, providerName, applyPreferences, state, tableBox } from '../parts/account.js';
 
 const STORED_PROVIDERS = ['gemini', 'openai', 'stability', 'huggingface', 'replicate', 'local_ai'];
 const COMMON_SIZES = ['256x256', '512x512', '768x768', '1024x1024', '1024x768', '768x1024', '1536x1024',
@@ -102,7 +102,7 @@ function apiKeys(keysState) {
     clear(list);
     if (keysState.error) { append(list, failure(keysState.error)); return; }
     if (!keys.length) { append(list, empty(t('account.no_api_keys'))); return; }
-    append(list, h('div', { class: 'table-wrap' }, h('table', { class: 'keys' },
+    append(list, tableBox(t('account.api_keys'), h('table', { class: 'keys' },
       h('caption', { class: 'visually-hidden' }, t('account.api_keys')),
       h('thead', null, h('tr', null, [t('account.key_name'), t('account.key'), t('account.scopes'), t('account.created'),
         t('account.last_used'), t('account.expires'), t('account.actions')].map((c) => h('th', { scope: 'col' }, c)))),
@@ -176,7 +176,7 @@ function providerKeys(keysState) {
     clear(list);
     if (keysState.error) { append(list, failure(keysState.error)); return; }
     if (!keys.length) { append(list, empty(t('account.no_provider_keys'))); return; }
-    append(list, h('div', { class: 'table-wrap' }, h('table', { class: 'keys provider-keys' },
+    append(list, tableBox(t('account.provider_keys'), h('table', { class: 'keys provider-keys' },
       h('caption', { class: 'visually-hidden' }, t('account.provider_keys')),
       h('thead', null, h('tr', null, [t('account.provider'), t('account.key_name'), t('account.key'), t('account.created'),
         t('account.last_used'), t('account.test_result'), t('account.actions')].map((c) => h('th', { scope: 'col' }, c)))),
@@ -338,7 +338,7 @@ function activity() {
         h('td', { class: 'small mono' }, a.ip || '—'))));
       if (!next) {
         append(clear(wrap), r.activity.length
-          ? h('div', { class: 'table-wrap' }, h('table', { class: 'activity' },
+          ? tableBox(t('account.activity'), h('table', { class: 'activity' },
             h('caption', { class: 'visually-hidden' }, t('account.activity')),
             h('thead', null, h('tr', null, [t('account.when'), t('account.what'), t('account.details'), t('account.ip')]
               .map((c) => h('th', { scope: 'col' }, c)))),

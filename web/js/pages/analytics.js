@@ -8,7 +8,7 @@ import { t, formatNumber, formatDate } from '../i18n.js';
 import { api, user } from '../api.js';
 import { page, field, form, button, empty, spinner, errorText } from '../ui.js';
 import { barChart, columnChart } from '../parts/chart.js';
-import { providerName, loadProviders, bytes, ms, percent } from '../parts/account.js';
+import { providerName, loadProviders, bytes, ms, percent, tableBox } from '../parts/account.js';
 
 const DAY = 86400000;
 
@@ -131,7 +131,7 @@ function popular(p) {
   return h('section', { 'aria-labelledby': 'an-pop' },
     h('h2', { id: 'an-pop' }, t('analytics.popular')),
     prompts.length
-      ? h('div', { class: 'table-wrap' }, h('table', { class: 'prompts' },
+      ? tableBox(t('analytics.popular'), h('table', { class: 'prompts' },
         h('caption', { class: 'visually-hidden' }, t('analytics.popular')),
         h('thead', null, h('tr', null,
           h('th', { scope: 'col' }, t('analytics.prompt')),

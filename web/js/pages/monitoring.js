@@ -7,7 +7,7 @@ import { t, formatNumber, formatDate } from '../i18n.js';
 import { api, user } from '../api.js';
 import { page, button, busy, empty, spinner, errorText } from '../ui.js';
 import { barChart } from '../parts/chart.js';
-import { loadProviders, providerName, bytes, ms, percent, state } from '../parts/account.js';
+import { loadProviders, providerName, bytes, ms, percent, state, tableBox } from '../parts/account.js';
 
 const EVERY = 30000;
 
@@ -80,7 +80,7 @@ function health(ah) {
         ? t('monitoring.free_of', { free: bytes(sto.free_bytes), total: bytes(sto.total_bytes), pct: percent(sto.free_percent) })
         : '—'),
       stat(t('monitoring.runners'), run.active === null || run.active === undefined ? '—' : formatNumber(run.active))),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'health' },
+    tableBox(t('monitoring.health'), h('table', { class: 'health' },
       h('caption', null, t('monitoring.providers_caption', { at: ah.providers_checked_at ? formatDate(ah.providers_checked_at, { timeStyle: 'medium' }) : '—' })),
       h('thead', null, h('tr', null,
         h('th', { scope: 'col' }, t('monitoring.provider')),
@@ -151,7 +151,7 @@ export async function render(view) {
         cursor = r.next_cursor;
         more.hidden = !cursor;
         return (r.events || []).length
-          ? [h('div', { class: 'table-wrap' }, h('table', { class: 'events' },
+          ? [tableBox(t('monitoring.events'), h('table', { class: 'events' },
             h('caption', { class: 'visually-hidden' }, t('monitoring.events')),
             h('thead', null, h('tr', null,
               [t('monitoring.when'), t('monitoring.type'), t('monitoring.user'), t('monitoring.message'), t('monitoring.metadata')]

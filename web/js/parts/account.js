@@ -68,3 +68,9 @@ export function followSavedPreferences(setTheme) {
     seen = id;
   });
 }
+
+// A table in a box that scrolls sideways on narrow screens; focusable, so
+// that a keyboard can scroll it too.
+export function tableBox(label, table) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'group', 'aria-label': label }, table);
+}

@@ -107,6 +107,8 @@ export function barChart({ title, items, max, labelHead, valueHead, extraColumns
   if (!items.length) {
     svg.append(s('text', { class: 'tick', x: W / 2, y: top + ROW / 2 + 5, 'text-anchor': 'middle', 'font-size': FONT }, t('chart.no_data')));
   }
+  // Drawn for the page's width: narrower (a turned phone) scrolls sideways.
+  svg.style.minWidth = `${Math.round(W * 0.7)}px`;
   const table = dataTable(title,
     [labelHead, valueHead, ...extraColumns.map((c) => c.head)],
     items.map((it, i) => [it.label, it.text !== undefined ? it.text : formatNumber(it.value || 0),
@@ -183,6 +185,6 @@ export function columnChart({ title, buckets, series, labelHead, yLabel }) {
     buckets.map((b) => [b.label, ...series.map((sr) => formatNumber(b.values[sr.key] || 0))]));
   const fig = frame(title, svg, { legend, table, labelId });
   // Wide series scroll sideways rather than shrink past reading.
-  if (PER === 14) svg.style.minWidth = `${W}px`;
+  svg.style.minWidth = `${PER === 14 ? W : Math.round(W * 0.7)}px`;
   return fig;
 }
