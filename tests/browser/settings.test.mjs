@@ -291,3 +291,40 @@ test('monitoring: an administrator sees it; a user is not offered it and is told
   assertClean(b.problems);
   await b.context.close();
 });
+
+test('profile and activity; deleting the account needs the password, asks first, then signs out', async () => {
+  const { context, page, problems, u } = await signedIn({ prefix: 'del' });
+  await page.goto('/#/account');
+  const prof = page.locator('section[aria-labelledby=ac-profile]');
+  await prof.getByLabel('Display name').fill('Ada <b>L</b>');
+  await prof.getByRole('button', { name: 'Save profile' }).click();
+  await page.locator('.user-name').filter({ hasText: 'Ada <b>L</b>' }).waitFor();
+  // A new email needs the current password: the API names the field.
+  await prof.getByLabel('Email').fill(`new.${u.email}`);
+  await prof.getByRole('button', { name: 'Save profile' }).click();
+  await prof.locator('input[name=current_password][aria-invalid=true]').waitFor();
+  assert.equal(await prof.getByLabel('Email').inputValue(), `new.${u.email}`, 'what was typed stays');
+
+  // The activity lists what happened, newest first.
+  await page.goto('/#/analytics');
+  await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+  await page.goto('/#/account');
+  const act = page.locator('section[aria-labelledby=ac-activity] tbody tr');
+  await act.first().filter({ hasText: 'Profile updated' }).waitFor();
+  assert.match(await act.last().innerText(), /Account created/);
+
+  const del = page.locator('section[aria-labelledby=ac-delete]');
+  await del.getByLabel('Your password, to confirm').fill('not the password');
+  await del.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete for good' }).click();
+  await del.locator('input[name=password][aria-invalid=true]').waitFor();
+  assert.equal((await apiCall('/api/auth/login', { method: 'POST', body: { username_or_email: u.username, password: u.password } })).status, 200);
+  await del.getByLabel('Your password, to confirm').fill(u.password);
+  await del.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete for good' }).click();
+  await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+  await page.getByText('Your account was deleted.').waitFor();
+  assert.equal((await apiCall('/api/auth/login', { method: 'POST', body: { username_or_email: u.username, password: u.password } })).status, 401);
+  assertClean(problems);
+  await context.close();
+});
