@@ -4,6 +4,7 @@ import { t, languages, lang, detect, setLang, onLangChange } from './i18n.js';
 import { restore, signedIn, user, logout, onSession } from './api.js';
 import { setRoutes, start, resolve, go, href, currentRoute } from './router.js';
 import { page, empty, errorText } from './ui.js';
+import { followSavedPreferences } from './parts/account.js';
 
 // Every view: its path, its module in js/pages/ (loaded when first opened),
 // who may open it, and its entry in the navigation (a catalogue key).
@@ -93,6 +94,8 @@ async function mount(cur) {
 async function boot() {
   await setLang(detect(), { remember: false });
   setTheme(localStorage.getItem(THEME_KEY) || 'system', { remember: false });
+  // Signing in (or resuming a session) applies the theme and language the user saved.
+  followSavedPreferences(setTheme);
   await restore();
   setRoutes(routes, {
     render: mount,
