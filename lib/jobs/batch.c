@@ -462,11 +462,7 @@ item_row(PGresult *r, int i, void *elem)
 int
 ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err)
 {
-	const char *p[1] = { batch_id };
-
-	*items = ig_db_array(ig_db_exec(sql[SQL_STREAM_ITEMS], 1, p, IG_DB_IDEMPOTENT, err),
-	    sizeof(**items), item_row, n);
-	return *items != NULL ? 0 : -1;
+	return IG_DB_ARRAY_OF(sql[SQL_STREAM_ITEMS], batch_id, item_row, items, n, err);
 }
 
 void
@@ -533,11 +529,7 @@ image_row(PGresult *r, int i, void *elem)
 int
 ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err)
 {
-	const char *p[1] = { batch_id };
-
-	*ims = ig_db_array(ig_db_exec(sql[SQL_BATCH_IMAGES], 1, p, IG_DB_IDEMPOTENT, err),
-	    sizeof(**ims), image_row, n);
-	return *ims != NULL ? 0 : -1;
+	return IG_DB_ARRAY_OF(sql[SQL_BATCH_IMAGES], batch_id, image_row, ims, n, err);
 }
 
 void

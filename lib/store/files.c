@@ -199,18 +199,11 @@ static const ig_page_field list_fields[] = {
 	{ "created_at", COL_CREATED, IG_PAGE_STR },
 };
 
-static json_object *
-list_row(PGresult *r, int i)
-{
-	return ig_page_row_json(r, i, list_fields, sizeof(list_fields) / sizeof(list_fields[0]));
-}
+IG_PAGE_ROW_WRITER(list_row, list_fields)
 
 json_object *
 ig_files_list(const char *user_id, const ig_page *pg, char **next_cursor, ig_err *err)
 {
-	const char *p[4] = { user_id, pg->has_after ? pg->after_key : NULL, pg->has_after ? pg->after_id : NULL,
-		pg->limit_plus_one };
-
-	return ig_page_run(pg, IG_FILES_PAGE_SCOPE, sql[SQL_LIST], 4, p, list_row, COL_PAGE_KEY, COL_ID, next_cursor,
-	    err);
+	return ig_page_run_of(pg, IG_FILES_PAGE_SCOPE, sql[SQL_LIST], user_id, list_row, COL_PAGE_KEY, COL_ID,
+	    next_cursor, err);
 }
