@@ -1,13 +1,10 @@
 /* files.c — see files.h. */
 #include "ig_autoconf.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/core/config.h"
-#include "lib/core/log.h"
 #include "lib/db/db.h"
 #include "lib/db/rows.h"
 #include "lib/store/files.h"
@@ -51,28 +48,10 @@ IG_DB_STATEMENTS(STATEMENTS);
 
 /* ---- The store ------------------------------------------------------ */
 
-static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
-static ig_store *files_store;
-
 ig_store *
 ig_files_store(ig_err *err)
 {
-	const ig_config *c = ig_cfg();
-	ig_store *st;
-
-	pthread_mutex_lock(&store_mu);
-	if (files_store == NULL) {
-		files_store = ig_store_configured(strcmp(c->storage_backend, "s3") == 0, "files/", c->storage_dir, 0,
-		    err);
-		if (files_store == NULL)
-			ig_logf(IG_LOG_ERROR, "storage_unavailable", "IG_STORAGE_BACKEND=%s: %s", c->storage_backend,
-			    err->message);
-	}
-	st = files_store;
-	pthread_mutex_unlock(&store_mu);
-	if (st == NULL)
-		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the file store is unavailable");
-	return st;
+	return ig_store_of(IG_STORE_FILES, err);
 }
 
 void
