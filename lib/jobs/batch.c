@@ -6,9 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
-#include "lib/auth/token.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
@@ -386,8 +383,8 @@ ig_batch_open_items(const char *user_id, int *n, ig_err *err)
 int
 ig_batch_insert(const ig_batch_new *b, ig_err *err)
 {
-	char total[24], *nonce_hex = ig_bytea_text(b->key->key_nonce, b->key->key_nonce_len);
-	char *sealed_hex = ig_bytea_text(b->key->key_sealed, b->key->key_sealed_len);
+	char total[24];
+	ig_job_sealed_params key = ig_job_sealed_params_of(b->key);
 	const char *p[14];
 	int rc;
 
@@ -404,14 +401,10 @@ ig_batch_insert(const ig_batch_new *b, ig_err *err)
 	p[9] = b->model;
 	p[10] = b->key->key_source;
 	p[11] = b->key->key_id;
-	p[12] = nonce_hex;
-	p[13] = sealed_hex;
+	p[12] = key.nonce;
+	p[13] = key.sealed;
 	rc = ig_db_run(sql[SQL_INSERT], 14, p, 0, err);
-	if (sealed_hex != NULL) {
-		sodium_memzero(sealed_hex, strlen(sealed_hex));
-		free(sealed_hex);
-	}
-	free(nonce_hex);
+	ig_job_sealed_params_free(&key);
 	return rc;
 }
 
