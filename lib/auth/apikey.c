@@ -49,10 +49,7 @@ static const ig_db_col key_cols[] = { C(id), C(name), C(prefix), C(scopes), C(cr
 int
 ig_api_key_list(const char *user_id, ig_api_key **out, int *n, ig_err *err)
 {
-	const char *p[1] = { user_id };
-
-	*out = ig_db_rows(sql[SQL_LIST], 1, p, IG_DB_IDEMPOTENT, sizeof(**out), key_cols, n, err);
-	return *out != NULL ? 0 : -1;
+	return IG_DB_ROWS_OF(sql[SQL_LIST], user_id, key_cols, out, n, err);
 }
 
 int

@@ -89,11 +89,7 @@ static const ig_page_field comment_fields[] = {
 
 _Static_assert(CC_USERNAME == CC_AUTHOR + 1, "IG_PAGE_USER reads the username from the column after the id");
 
-static json_object *
-comment_json(PGresult *r, int i)
-{
-	return ig_page_row_json(r, i, comment_fields, sizeof(comment_fields) / sizeof(comment_fields[0]));
-}
+IG_PAGE_ROW_WRITER(comment_json, comment_fields)
 
 int
 ig_comment_ref_get(const char *image_id, const char *comment_id, ig_comment_ref *out, ig_err *err)
@@ -121,11 +117,9 @@ int
 ig_comment_list(const char *image_id, const ig_page *pg, json_object **items, char **next, ig_err *err)
 {
 	char scope[64];
-	const char *p[4] = { image_id, pg->has_after ? pg->after_key : NULL, pg->has_after ? pg->after_id : NULL,
-		pg->limit_plus_one };
 
 	ig_comment_scope(image_id, scope);
-	*items = ig_page_run(pg, scope, sql[SQL_LIST], 4, p, comment_json, CC_KEY, CC_ID, next, err);
+	*items = ig_page_run_of(pg, scope, sql[SQL_LIST], image_id, comment_json, CC_KEY, CC_ID, next, err);
 	return *items != NULL ? 0 : -1;
 }
 

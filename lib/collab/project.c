@@ -183,10 +183,7 @@ static const ig_db_col member_cols[] = { M(user_id), M(username), M(role), M(cre
 int
 ig_project_members(const char *id, ig_project_member **out, int *n, ig_err *err)
 {
-	const char *p[1] = { id };
-
-	*out = ig_db_rows(sql[SQL_MEMBERS], 1, p, IG_DB_IDEMPOTENT, sizeof(**out), member_cols, n, err);
-	return *out != NULL ? 0 : -1;
+	return IG_DB_ROWS_OF(sql[SQL_MEMBERS], id, member_cols, out, n, err);
 }
 
 int

@@ -141,20 +141,13 @@ static const ig_page_field share_fields[] = {
 
 _Static_assert(LC_USERNAME == LC_WITH + 1, "IG_PAGE_USER reads the username from the column after the id");
 
-static json_object *
-share_json(PGresult *r, int i)
-{
-	return ig_page_row_json(r, i, share_fields, sizeof(share_fields) / sizeof(share_fields[0]));
-}
+IG_PAGE_ROW_WRITER(share_json, share_fields)
 
 json_object *
 ig_share_list(const char *owner_id, const ig_page *pg, char **next_cursor, ig_err *err)
 {
-	const char *p[4] = { owner_id, pg->has_after ? pg->after_key : NULL, pg->has_after ? pg->after_id : NULL,
-		pg->limit_plus_one };
-
-	return ig_page_run(pg, IG_SHARES_PAGE_SCOPE, sql[SQL_LIST], 4, p, share_json, LC_KEY, LC_ID, next_cursor,
-	    err);
+	return ig_page_run_of(pg, IG_SHARES_PAGE_SCOPE, sql[SQL_LIST], owner_id, share_json, LC_KEY, LC_ID,
+	    next_cursor, err);
 }
 
 int
@@ -259,10 +252,8 @@ ig_share_view(const char *token, const ig_page *pg, json_object **out, ig_err *e
 	rc = view_one(SQL_VIEW_PROJECT, project_id, view_project_json, &item, err);
 	if (rc <= 0)
 		return rc;
-	const char *p[4] = { project_id, pg->has_after ? pg->after_key : NULL, pg->has_after ? pg->after_id : NULL,
-		pg->limit_plus_one };
-	images = ig_page_run(pg, IG_SHARED_PAGE_SCOPE, sql[SQL_VIEW_PROJECT_IMAGES], 4, p, view_image_json, VC_KEY,
-	    VC_ID, &next, err);
+	images = ig_page_run_of(pg, IG_SHARED_PAGE_SCOPE, sql[SQL_VIEW_PROJECT_IMAGES], project_id, view_image_json,
+	    VC_KEY, VC_ID, &next, err);
 	if (images == NULL) {
 		json_object_put(item);
 		return -1;

@@ -126,6 +126,16 @@ ig_page_run(const ig_page *pg, const char *scope, const char *sql, int nparams,
 }
 
 json_object *
+ig_page_run_of(const ig_page *pg, const char *scope, const char *sql, const char *owner_id,
+    json_object *(*row)(PGresult *r, int i), int key_col, int id_col, char **next_cursor, ig_err *err)
+{
+	const char *p[4] = { owner_id, pg->has_after ? pg->after_key : NULL, pg->has_after ? pg->after_id : NULL,
+		pg->limit_plus_one };
+
+	return ig_page_run(pg, scope, sql, 4, p, row, key_col, id_col, next_cursor, err);
+}
+
+json_object *
 ig_page_row_json(PGresult *r, int i, const ig_page_field *fields, size_t n)
 {
 	json_object *o = json_object_new_object(), *v;

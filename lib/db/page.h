@@ -57,6 +57,14 @@ json_object *ig_page_run(const ig_page *pg, const char *scope, const char *sql, 
     const char *const *params, json_object *(*row)(PGresult *r, int i), int key_col, int id_col,
     char **next_cursor, ig_err *err);
 
+/*
+ * ig_page_run of the usual list statement: the rows of one owner ($1: a
+ * user, an image, a project) after the page's cursor ($2 sort key, $3 id,
+ * both NULL on the first page), at most $4 = limit + 1 of them.
+ */
+json_object *ig_page_run_of(const ig_page *pg, const char *scope, const char *sql, const char *owner_id,
+    json_object *(*row)(PGresult *r, int i), int key_col, int id_col, char **next_cursor, ig_err *err);
+
 /* How ig_page_row_json writes a column. */
 typedef enum ig_page_json {
 	IG_PAGE_STR,         /* the text */
@@ -77,5 +85,13 @@ typedef struct ig_page_field {
 /* Row i of r as an object of the n fields, in their order (a row
  * writer of ig_page_run declares its fields and answers this). */
 json_object *ig_page_row_json(PGresult *r, int i, const ig_page_field *fields, size_t n);
+
+/* Define the row writer name(r, i) of ig_page_run for a list whose rows
+ * are the fields of the array fields, as they are. */
+#define IG_PAGE_ROW_WRITER(name, fields) \
+	static json_object *name(PGresult *r, int i) \
+	{ \
+		return ig_page_row_json(r, i, fields, sizeof(fields) / sizeof((fields)[0])); \
+	}
 
 #endif

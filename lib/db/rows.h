@@ -96,4 +96,19 @@ int ig_db_texts(const char *sql, int nparams, const char *const *params, int fla
 int ig_db_value(const char *sql, int nparams, const char *const *params, int flags, char *dst, size_t len,
     ig_err *err);
 
+/*
+ * The body of a list function: the rows of sql run with the one parameter
+ * param ($1), idempotent, into *out (the list's array pointer, whose
+ * element type gives the row size), *n of them, read by the column table
+ * cols (IG_DB_ROWS_OF, as ig_db_rows) or by the function row
+ * (IG_DB_ARRAY_OF, as ig_db_array). 0, or -1 with err. IG_DB_ARRAY_OF
+ * needs lib/db/db.h.
+ */
+#define IG_DB_ROWS_OF(sql, param, cols, out, n, err) \
+	((*(out) = ig_db_rows((sql), 1, (const char *const[]){ (param) }, IG_DB_IDEMPOTENT, sizeof(**(out)), \
+	    (cols), (n), (err))) != NULL ? 0 : -1)
+#define IG_DB_ARRAY_OF(sql, param, row, out, n, err) \
+	((*(out) = ig_db_array(ig_db_exec((sql), 1, (const char *const[]){ (param) }, IG_DB_IDEMPOTENT, (err)), \
+	    sizeof(**(out)), (row), (n))) != NULL ? 0 : -1)
+
 #endif

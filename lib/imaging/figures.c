@@ -1687,41 +1687,12 @@ fig_umbrella(fx *d)
 	stroke(d, 0.5f + tilt, 0.04f, 0.5f + tilt, 0.0f, 0.02f, RGB(60, 50, 45));
 }
 
+#define FIGURE(id, name, figure, aspect, ...) [IG_SU_##id] = { fig_##figure, aspect },
 static const struct {
 	void (*draw)(fx *);
 	float aspect;
-} figures[IG_SU__MAX] = {
-	[IG_SU_CAT] = { fig_cat, 1.0f }, [IG_SU_DOG] = { fig_dog, 1.25f },
-	[IG_SU_FOX] = { fig_fox, 1.3f }, [IG_SU_BIRD] = { fig_bird, 1.15f },
-	[IG_SU_FISH] = { fig_fish, 1.5f }, [IG_SU_HORSE] = { fig_horse, 1.2f },
-	[IG_SU_RABBIT] = { fig_rabbit, 0.9f }, [IG_SU_OWL] = { fig_owl, 0.8f },
-	[IG_SU_WHALE] = { fig_whale, 2.0f }, [IG_SU_BUTTERFLY] = { fig_butterfly, 1.2f },
-	[IG_SU_PORTRAIT] = { fig_portrait, 0.85f }, [IG_SU_FIGURE] = { fig_figure, 0.4f },
-	[IG_SU_CROWD] = { fig_crowd, 1.7f },
-	[IG_SU_CAR] = { fig_car, 2.2f }, [IG_SU_BICYCLE] = { fig_bicycle, 1.6f },
-	[IG_SU_BOAT] = { fig_boat, 1.0f }, [IG_SU_SHIP] = { fig_ship, 2.2f },
-	[IG_SU_TRAIN] = { fig_train, 2.4f }, [IG_SU_AIRPLANE] = { fig_airplane, 1.9f },
-	[IG_SU_ROCKET] = { fig_rocket, 0.5f },
-	[IG_SU_TREE] = { fig_tree, 0.8f }, [IG_SU_FLOWER] = { fig_flower, 0.5f },
-	[IG_SU_ROSE] = { fig_rose, 0.5f }, [IG_SU_SUNFLOWER] = { fig_sunflower, 0.45f },
-	[IG_SU_CACTUS] = { fig_cactus, 0.7f }, [IG_SU_MUSHROOM] = { fig_mushroom, 0.9f },
-	[IG_SU_FRUIT_BOWL] = { fig_fruit_bowl, 1.4f }, [IG_SU_APPLE] = { fig_apple, 0.9f },
-	[IG_SU_CAKE] = { fig_cake, 1.0f }, [IG_SU_COFFEE] = { fig_coffee, 1.1f },
-	[IG_SU_HOUSE] = { fig_house, 1.1f }, [IG_SU_CASTLE] = { fig_castle, 1.3f },
-	[IG_SU_LIGHTHOUSE] = { fig_lighthouse, 0.4f }, [IG_SU_BRIDGE] = { fig_bridge, 2.6f },
-	[IG_SU_TOWER] = { fig_tower, 0.5f }, [IG_SU_TEMPLE] = { fig_temple, 1.2f },
-	[IG_SU_WINDMILL] = { fig_windmill, 0.75f },
-	[IG_SU_ROBOT] = { fig_robot, 0.7f }, [IG_SU_CLOCK] = { fig_clock, 1.0f },
-	[IG_SU_BOOK] = { fig_book, 1.4f }, [IG_SU_LAMP] = { fig_lamp, 0.65f },
-	[IG_SU_GUITAR] = { fig_guitar, 0.45f },
-	[IG_SU_DRAGON] = { fig_dragon, 1.4f }, [IG_SU_UNICORN] = { fig_unicorn, 1.2f },
-	[IG_SU_PENGUIN] = { fig_penguin, 0.65f }, [IG_SU_ELEPHANT] = { fig_elephant, 1.3f },
-	[IG_SU_BEAR] = { fig_bear, 1.3f }, [IG_SU_SNOWMAN] = { fig_snowman, 0.65f },
-	[IG_SU_BALLOON] = { fig_balloon, 0.75f },
-	[IG_SU_ASTRONAUT] = { fig_astronaut, 0.6f }, [IG_SU_DINOSAUR] = { fig_dinosaur, 1.2f },
-	[IG_SU_TURTLE] = { fig_turtle, 1.4f }, [IG_SU_ICE_CREAM] = { fig_ice_cream, 0.55f },
-	[IG_SU_UMBRELLA] = { fig_umbrella, 1.0f },
-};
+} figures[IG_SU__MAX] = { IG_SUBJECTS(FIGURE) };
+#undef FIGURE
 
 static void
 fx_init(fx *d, const ig_fig *f, int subject)

@@ -915,41 +915,12 @@ read_words(mood *m, const char *s, int negative)
  * the picture, and its height as a share of the picture's. */
 enum place { P_GROUND, P_SKY, P_WATER, P_SWIM, P_TABLE, P_CENTER };
 
+#define HABIT(id, name, figure, aspect, home, place, height) [IG_SU_##id] = { IG_SC_##home, P_##place, height },
 static const struct {
 	unsigned char home, place;
 	float height;
-} habits[IG_SU__MAX] = {
-	[IG_SU_CAT] = { SC_ROOM, P_GROUND, 0.38f }, [IG_SU_DOG] = { SC_MEADOW, P_GROUND, 0.36f },
-	[IG_SU_FOX] = { SC_FOREST, P_GROUND, 0.36f }, [IG_SU_BIRD] = { SC_MEADOW, P_SKY, 0.16f },
-	[IG_SU_FISH] = { SC_UNDERWATER, P_SWIM, 0.22f }, [IG_SU_HORSE] = { SC_MEADOW, P_GROUND, 0.46f },
-	[IG_SU_RABBIT] = { SC_MEADOW, P_GROUND, 0.3f }, [IG_SU_OWL] = { SC_FOREST, P_GROUND, 0.4f },
-	[IG_SU_WHALE] = { SC_SEA, P_WATER, 0.3f }, [IG_SU_BUTTERFLY] = { SC_MEADOW, P_SKY, 0.16f },
-	[IG_SU_PORTRAIT] = { SC_PORTRAIT, P_CENTER, 0.8f }, [IG_SU_FIGURE] = { SC_MEADOW, P_GROUND, 0.55f },
-	[IG_SU_CROWD] = { SC_CITY, P_GROUND, 0.4f },
-	[IG_SU_CAR] = { SC_CITY, P_GROUND, 0.26f }, [IG_SU_BICYCLE] = { SC_MEADOW, P_GROUND, 0.3f },
-	[IG_SU_BOAT] = { SC_SEA, P_WATER, 0.4f }, [IG_SU_SHIP] = { SC_SEA, P_WATER, 0.3f },
-	[IG_SU_TRAIN] = { SC_MOUNTAINS, P_GROUND, 0.3f }, [IG_SU_AIRPLANE] = { SC_MEADOW, P_SKY, 0.24f },
-	[IG_SU_ROCKET] = { SC_SPACE, P_CENTER, 0.6f },
-	[IG_SU_TREE] = { SC_MEADOW, P_GROUND, 0.62f }, [IG_SU_FLOWER] = { SC_MEADOW, P_GROUND, 0.4f },
-	[IG_SU_ROSE] = { SC_MEADOW, P_GROUND, 0.45f }, [IG_SU_SUNFLOWER] = { SC_MEADOW, P_GROUND, 0.6f },
-	[IG_SU_CACTUS] = { SC_MEADOW, P_GROUND, 0.45f }, [IG_SU_MUSHROOM] = { SC_FOREST, P_GROUND, 0.3f },
-	[IG_SU_FRUIT_BOWL] = { SC_ROOM, P_TABLE, 0.3f }, [IG_SU_APPLE] = { SC_ROOM, P_TABLE, 0.22f },
-	[IG_SU_CAKE] = { SC_ROOM, P_TABLE, 0.3f }, [IG_SU_COFFEE] = { SC_ROOM, P_TABLE, 0.24f },
-	[IG_SU_HOUSE] = { SC_MEADOW, P_GROUND, 0.45f }, [IG_SU_CASTLE] = { SC_MOUNTAINS, P_GROUND, 0.5f },
-	[IG_SU_LIGHTHOUSE] = { SC_SEA, P_GROUND, 0.62f }, [IG_SU_BRIDGE] = { SC_SEA, P_GROUND, 0.3f },
-	[IG_SU_TOWER] = { SC_CITY, P_GROUND, 0.66f }, [IG_SU_TEMPLE] = { SC_MOUNTAINS, P_GROUND, 0.45f },
-	[IG_SU_WINDMILL] = { SC_MEADOW, P_GROUND, 0.6f },
-	[IG_SU_ROBOT] = { SC_CITY, P_GROUND, 0.52f }, [IG_SU_CLOCK] = { SC_ROOM, P_TABLE, 0.3f },
-	[IG_SU_BOOK] = { SC_ROOM, P_TABLE, 0.2f }, [IG_SU_LAMP] = { SC_ROOM, P_TABLE, 0.36f },
-	[IG_SU_GUITAR] = { SC_ROOM, P_GROUND, 0.55f },
-	[IG_SU_DRAGON] = { SC_MOUNTAINS, P_SKY, 0.42f }, [IG_SU_UNICORN] = { SC_MEADOW, P_GROUND, 0.46f },
-	[IG_SU_PENGUIN] = { SC_SEA, P_GROUND, 0.36f }, [IG_SU_ELEPHANT] = { SC_MEADOW, P_GROUND, 0.5f },
-	[IG_SU_BEAR] = { SC_FOREST, P_GROUND, 0.42f }, [IG_SU_SNOWMAN] = { SC_MEADOW, P_GROUND, 0.5f },
-	[IG_SU_BALLOON] = { SC_MEADOW, P_SKY, 0.36f },
-	[IG_SU_ASTRONAUT] = { SC_SPACE, P_CENTER, 0.55f }, [IG_SU_DINOSAUR] = { SC_FOREST, P_GROUND, 0.55f },
-	[IG_SU_TURTLE] = { SC_SEA, P_GROUND, 0.26f }, [IG_SU_ICE_CREAM] = { SC_MEADOW, P_TABLE, 0.4f },
-	[IG_SU_UMBRELLA] = { SC_CITY, P_GROUND, 0.55f },
-};
+} habits[IG_SU__MAX] = { IG_SUBJECTS(HABIT) };
+#undef HABIT
 
 /* The first scene the prompt names that the negative prompt does not; with
  * none named, the first subject's home; with no subject, one of the old

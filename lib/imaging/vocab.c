@@ -289,18 +289,9 @@ static const entry table[] = {
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
-static const char *const subject_names[IG_SU__MAX] = {
-	"cat", "dog", "fox", "bird", "fish", "horse", "rabbit", "owl", "whale", "butterfly",
-	"portrait", "figure", "crowd",
-	"car", "bicycle", "boat", "ship", "train", "airplane", "rocket",
-	"tree", "flower", "rose", "sunflower", "cactus", "mushroom", "fruit bowl", "apple", "cake",
-	"cup of coffee",
-	"house", "castle", "lighthouse", "bridge", "tower", "temple", "windmill",
-	"robot", "clock", "book", "lamp", "guitar",
-	"dragon", "unicorn",
-	"penguin", "elephant", "bear", "snowman", "hot air balloon",
-	"astronaut", "dinosaur", "turtle", "ice cream", "umbrella",
-};
+#define NAME(id, name, ...) name,
+static const char *const subject_names[IG_SU__MAX] = { IG_SUBJECTS(NAME) };
+#undef NAME
 
 static const char *const scene_names[IG_SC__MAX] = {
 	"mountains", "city", "sea", "forest", "space", "portrait", "abstract", "room", "meadow",

@@ -16,21 +16,82 @@
 
 #include <stddef.h>
 
-enum ig_subject {
-	IG_SU_CAT, IG_SU_DOG, IG_SU_FOX, IG_SU_BIRD, IG_SU_FISH, IG_SU_HORSE, IG_SU_RABBIT, IG_SU_OWL,
-	IG_SU_WHALE, IG_SU_BUTTERFLY,
-	IG_SU_PORTRAIT, IG_SU_FIGURE, IG_SU_CROWD,
-	IG_SU_CAR, IG_SU_BICYCLE, IG_SU_BOAT, IG_SU_SHIP, IG_SU_TRAIN, IG_SU_AIRPLANE, IG_SU_ROCKET,
-	IG_SU_TREE, IG_SU_FLOWER, IG_SU_ROSE, IG_SU_SUNFLOWER, IG_SU_CACTUS, IG_SU_MUSHROOM,
-	IG_SU_FRUIT_BOWL, IG_SU_APPLE, IG_SU_CAKE, IG_SU_COFFEE,
-	IG_SU_HOUSE, IG_SU_CASTLE, IG_SU_LIGHTHOUSE, IG_SU_BRIDGE, IG_SU_TOWER, IG_SU_TEMPLE,
-	IG_SU_WINDMILL,
-	IG_SU_ROBOT, IG_SU_CLOCK, IG_SU_BOOK, IG_SU_LAMP, IG_SU_GUITAR,
-	IG_SU_DRAGON, IG_SU_UNICORN,
-	IG_SU_PENGUIN, IG_SU_ELEPHANT, IG_SU_BEAR, IG_SU_SNOWMAN, IG_SU_BALLOON,
-	IG_SU_ASTRONAUT, IG_SU_DINOSAUR, IG_SU_TURTLE, IG_SU_ICE_CREAM, IG_SU_UMBRELLA,
-	IG_SU__MAX
-};
+/*
+ * Every subject, one row each: X(ID, name, figure, aspect, home, place,
+ * height) — its enum IG_SU_<ID>, its canonical name (ig_subject_name), the
+ * function that draws it (figures.c's fig_<figure>) and the figure's width
+ * over its height, the scene it lives in when the prompt names none
+ * (IG_SC_<home>), where it stands in the picture (render.c's P_<place>)
+ * and its height as a share of the picture's. The words that name it are
+ * in vocab.c's table.
+ */
+#define IG_SUBJECTS(X) \
+	/* animals */ \
+	X(CAT, "cat", cat, 1.0f, ROOM, GROUND, 0.38f) \
+	X(DOG, "dog", dog, 1.25f, MEADOW, GROUND, 0.36f) \
+	X(FOX, "fox", fox, 1.3f, FOREST, GROUND, 0.36f) \
+	X(BIRD, "bird", bird, 1.15f, MEADOW, SKY, 0.16f) \
+	X(FISH, "fish", fish, 1.5f, UNDERWATER, SWIM, 0.22f) \
+	X(HORSE, "horse", horse, 1.2f, MEADOW, GROUND, 0.46f) \
+	X(RABBIT, "rabbit", rabbit, 0.9f, MEADOW, GROUND, 0.3f) \
+	X(OWL, "owl", owl, 0.8f, FOREST, GROUND, 0.4f) \
+	X(WHALE, "whale", whale, 2.0f, SEA, WATER, 0.3f) \
+	X(BUTTERFLY, "butterfly", butterfly, 1.2f, MEADOW, SKY, 0.16f) \
+	/* people */ \
+	X(PORTRAIT, "portrait", portrait, 0.85f, PORTRAIT, CENTER, 0.8f) \
+	X(FIGURE, "figure", figure, 0.4f, MEADOW, GROUND, 0.55f) \
+	X(CROWD, "crowd", crowd, 1.7f, CITY, GROUND, 0.4f) \
+	/* vehicles */ \
+	X(CAR, "car", car, 2.2f, CITY, GROUND, 0.26f) \
+	X(BICYCLE, "bicycle", bicycle, 1.6f, MEADOW, GROUND, 0.3f) \
+	X(BOAT, "boat", boat, 1.0f, SEA, WATER, 0.4f) \
+	X(SHIP, "ship", ship, 2.2f, SEA, WATER, 0.3f) \
+	X(TRAIN, "train", train, 2.4f, MOUNTAINS, GROUND, 0.3f) \
+	X(AIRPLANE, "airplane", airplane, 1.9f, MEADOW, SKY, 0.24f) \
+	X(ROCKET, "rocket", rocket, 0.5f, SPACE, CENTER, 0.6f) \
+	/* plants and food */ \
+	X(TREE, "tree", tree, 0.8f, MEADOW, GROUND, 0.62f) \
+	X(FLOWER, "flower", flower, 0.5f, MEADOW, GROUND, 0.4f) \
+	X(ROSE, "rose", rose, 0.5f, MEADOW, GROUND, 0.45f) \
+	X(SUNFLOWER, "sunflower", sunflower, 0.45f, MEADOW, GROUND, 0.6f) \
+	X(CACTUS, "cactus", cactus, 0.7f, MEADOW, GROUND, 0.45f) \
+	X(MUSHROOM, "mushroom", mushroom, 0.9f, FOREST, GROUND, 0.3f) \
+	X(FRUIT_BOWL, "fruit bowl", fruit_bowl, 1.4f, ROOM, TABLE, 0.3f) \
+	X(APPLE, "apple", apple, 0.9f, ROOM, TABLE, 0.22f) \
+	X(CAKE, "cake", cake, 1.0f, ROOM, TABLE, 0.3f) \
+	X(COFFEE, "cup of coffee", coffee, 1.1f, ROOM, TABLE, 0.24f) \
+	/* buildings and places */ \
+	X(HOUSE, "house", house, 1.1f, MEADOW, GROUND, 0.45f) \
+	X(CASTLE, "castle", castle, 1.3f, MOUNTAINS, GROUND, 0.5f) \
+	X(LIGHTHOUSE, "lighthouse", lighthouse, 0.4f, SEA, GROUND, 0.62f) \
+	X(BRIDGE, "bridge", bridge, 2.6f, SEA, GROUND, 0.3f) \
+	X(TOWER, "tower", tower, 0.5f, CITY, GROUND, 0.66f) \
+	X(TEMPLE, "temple", temple, 1.2f, MOUNTAINS, GROUND, 0.45f) \
+	X(WINDMILL, "windmill", windmill, 0.75f, MEADOW, GROUND, 0.6f) \
+	/* objects */ \
+	X(ROBOT, "robot", robot, 0.7f, CITY, GROUND, 0.52f) \
+	X(CLOCK, "clock", clock, 1.0f, ROOM, TABLE, 0.3f) \
+	X(BOOK, "book", book, 1.4f, ROOM, TABLE, 0.2f) \
+	X(LAMP, "lamp", lamp, 0.65f, ROOM, TABLE, 0.36f) \
+	X(GUITAR, "guitar", guitar, 0.45f, ROOM, GROUND, 0.55f) \
+	/* fantasy */ \
+	X(DRAGON, "dragon", dragon, 1.4f, MOUNTAINS, SKY, 0.42f) \
+	X(UNICORN, "unicorn", unicorn, 1.2f, MEADOW, GROUND, 0.46f) \
+	/* more */ \
+	X(PENGUIN, "penguin", penguin, 0.65f, SEA, GROUND, 0.36f) \
+	X(ELEPHANT, "elephant", elephant, 1.3f, MEADOW, GROUND, 0.5f) \
+	X(BEAR, "bear", bear, 1.3f, FOREST, GROUND, 0.42f) \
+	X(SNOWMAN, "snowman", snowman, 0.65f, MEADOW, GROUND, 0.5f) \
+	X(BALLOON, "hot air balloon", balloon, 0.75f, MEADOW, SKY, 0.36f) \
+	X(ASTRONAUT, "astronaut", astronaut, 0.6f, SPACE, CENTER, 0.55f) \
+	X(DINOSAUR, "dinosaur", dinosaur, 1.2f, FOREST, GROUND, 0.55f) \
+	X(TURTLE, "turtle", turtle, 1.4f, SEA, GROUND, 0.26f) \
+	X(ICE_CREAM, "ice cream", ice_cream, 0.55f, MEADOW, TABLE, 0.4f) \
+	X(UMBRELLA, "umbrella", umbrella, 1.0f, CITY, GROUND, 0.55f)
+
+#define IG_SU_ENUM(id, ...) IG_SU_##id,
+enum ig_subject { IG_SUBJECTS(IG_SU_ENUM) IG_SU__MAX };
+#undef IG_SU_ENUM
 
 enum ig_scene {
 	IG_SC_MOUNTAINS, IG_SC_CITY, IG_SC_SEA, IG_SC_FOREST, IG_SC_SPACE, IG_SC_PORTRAIT,

@@ -6,9 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
-#include "lib/auth/token.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
@@ -386,8 +383,8 @@ ig_batch_open_items(const char *user_id, int *n, ig_err *err)
 int
 ig_batch_insert(const ig_batch_new *b, ig_err *err)
 {
-	char total[24], *nonce_hex = ig_bytea_text(b->key->key_nonce, b->key->key_nonce_len);
-	char *sealed_hex = ig_bytea_text(b->key->key_sealed, b->key->key_sealed_len);
+	char total[24];
+	ig_job_sealed_params key = ig_job_sealed_params_of(b->key);
 	const char *p[14];
 	int rc;
 
@@ -404,14 +401,10 @@ ig_batch_insert(const ig_batch_new *b, ig_err *err)
 	p[9] = b->model;
 	p[10] = b->key->key_source;
 	p[11] = b->key->key_id;
-	p[12] = nonce_hex;
-	p[13] = sealed_hex;
+	p[12] = key.nonce;
+	p[13] = key.sealed;
 	rc = ig_db_run(sql[SQL_INSERT], 14, p, 0, err);
-	if (sealed_hex != NULL) {
-		sodium_memzero(sealed_hex, strlen(sealed_hex));
-		free(sealed_hex);
-	}
-	free(nonce_hex);
+	ig_job_sealed_params_free(&key);
 	return rc;
 }
 
@@ -462,11 +455,7 @@ item_row(PGresult *r, int i, void *elem)
 int
 ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err)
 {
-	const char *p[1] = { batch_id };
-
-	*items = ig_db_array(ig_db_exec(sql[SQL_STREAM_ITEMS], 1, p, IG_DB_IDEMPOTENT, err),
-	    sizeof(**items), item_row, n);
-	return *items != NULL ? 0 : -1;
+	return IG_DB_ARRAY_OF(sql[SQL_STREAM_ITEMS], batch_id, item_row, items, n, err);
 }
 
 void
@@ -533,11 +522,7 @@ image_row(PGresult *r, int i, void *elem)
 int
 ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err)
 {
-	const char *p[1] = { batch_id };
-
-	*ims = ig_db_array(ig_db_exec(sql[SQL_BATCH_IMAGES], 1, p, IG_DB_IDEMPOTENT, err),
-	    sizeof(**ims), image_row, n);
-	return *ims != NULL ? 0 : -1;
+	return IG_DB_ARRAY_OF(sql[SQL_BATCH_IMAGES], batch_id, image_row, ims, n, err);
 }
 
 void

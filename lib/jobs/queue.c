@@ -109,11 +109,29 @@ ig_job_free(ig_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
+ig_job_sealed_params
+ig_job_sealed_params_of(const ig_job_spec *spec)
+{
+	ig_job_sealed_params sp = { ig_bytea_text(spec->key_nonce, spec->key_nonce_len),
+		ig_bytea_text(spec->key_sealed, spec->key_sealed_len) };
+
+	return sp;
+}
+
+void
+ig_job_sealed_params_free(ig_job_sealed_params *sp)
+{
+	if (sp->sealed != NULL)
+		sodium_memzero(sp->sealed, strlen(sp->sealed));
+	free(sp->sealed);
+	free(sp->nonce);
+}
+
 int
 ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 {
 	char prio[16];
-	char *nonce = ig_bytea_text(s->key_nonce, s->key_nonce_len), *sealed = ig_bytea_text(s->key_sealed, s->key_sealed_len);
+	ig_job_sealed_params key = ig_job_sealed_params_of(s);
 	const char *p[11];
 	int rc;
 
@@ -125,16 +143,12 @@ ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 	p[4] = json_object_to_json_string_ext(s->request, JSON_C_TO_STRING_PLAIN);
 	p[5] = s->key_source;
 	p[6] = s->key_id;
-	p[7] = nonce;
-	p[8] = sealed;
+	p[7] = key.nonce;
+	p[8] = key.sealed;
 	p[9] = s->cache_key;
 	p[10] = prio;
 	rc = ig_db_run(sql[SQL_JOB_ENQUEUE], 11, p, 0, err);
-	free(nonce);
-	if (sealed != NULL) {
-		sodium_memzero(sealed, strlen(sealed));
-		free(sealed);
-	}
+	ig_job_sealed_params_free(&key);
 	return rc;
 }
 

@@ -329,19 +329,17 @@ static char *
 gm_chat_parse(const ig_http_resp *resp)
 {
 	ig_err err;
-	json_object *o = ig_json_parse(resp->body, resp->len, CHAT_MAX_ARRAY, &err), *cands, *c0, *content, *parts;
+	json_object *o = ig_json_parse(resp->body, resp->len, CHAT_MAX_ARRAY, &err), *parts = NULL;
+	json_object *cands = ig_jget(o, "candidates", json_type_array);
 	ig_buf t = { 0 };
 
-	if (o != NULL && json_object_object_get_ex(o, "candidates", &cands) &&
-	    json_object_is_type(cands, json_type_array) && (c0 = json_object_array_get_idx(cands, 0)) != NULL &&
-	    json_object_object_get_ex(c0, "content", &content) && json_object_object_get_ex(content, "parts", &parts) &&
-	    json_object_is_type(parts, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(parts); i++) {
-			json_object *tx;
-			if (json_object_object_get_ex(json_object_array_get_idx(parts, i), "text", &tx) &&
-			    json_object_is_type(tx, json_type_string))
-				ig_buf_puts(&t, json_object_get_string(tx));
-		}
+	if (cands != NULL && json_object_array_length(cands) > 0)
+		parts = ig_jget(ig_jget(json_object_array_get_idx(cands, 0), "content", json_type_object), "parts",
+		    json_type_array);
+	for (size_t i = 0; parts != NULL && i < json_object_array_length(parts); i++) {
+		const char *text = ig_jstr(json_object_array_get_idx(parts, i), "text");
+		if (text != NULL)
+			ig_buf_puts(&t, text);
 	}
 	json_object_put(o);
 	return t.data;

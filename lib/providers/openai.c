@@ -298,14 +298,14 @@ static char *
 oa_chat_parse(const ig_http_resp *resp)
 {
 	ig_err err;
-	json_object *o = ig_json_parse(resp->body, resp->len, CHAT_MAX_ARRAY, &err), *choices, *c0, *msg, *content;
-	char *reply = NULL;
+	json_object *o = ig_json_parse(resp->body, resp->len, CHAT_MAX_ARRAY, &err);
+	json_object *choices = ig_jget(o, "choices", json_type_array);
+	const char *content = NULL;
+	char *reply;
 
-	if (o != NULL && json_object_object_get_ex(o, "choices", &choices) &&
-	    json_object_is_type(choices, json_type_array) && (c0 = json_object_array_get_idx(choices, 0)) != NULL &&
-	    json_object_object_get_ex(c0, "message", &msg) && json_object_object_get_ex(msg, "content", &content) &&
-	    json_object_is_type(content, json_type_string))
-		reply = ig_xstrdup(json_object_get_string(content));
+	if (choices != NULL && json_object_array_length(choices) > 0)
+		content = ig_jstr(ig_jget(json_object_array_get_idx(choices, 0), "message", json_type_object), "content");
+	reply = content != NULL ? ig_xstrdup(content) : NULL;
 	json_object_put(o);
 	return reply;
 }

@@ -1,13 +1,10 @@
 /* files.c — see files.h. */
 #include "ig_autoconf.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/core/config.h"
-#include "lib/core/log.h"
 #include "lib/db/db.h"
 #include "lib/db/rows.h"
 #include "lib/store/files.h"
@@ -51,28 +48,10 @@ IG_DB_STATEMENTS(STATEMENTS);
 
 /* ---- The store ------------------------------------------------------ */
 
-static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
-static ig_store *files_store;
-
 ig_store *
 ig_files_store(ig_err *err)
 {
-	const ig_config *c = ig_cfg();
-	ig_store *st;
-
-	pthread_mutex_lock(&store_mu);
-	if (files_store == NULL) {
-		files_store = ig_store_configured(strcmp(c->storage_backend, "s3") == 0, "files/", c->storage_dir, 0,
-		    err);
-		if (files_store == NULL)
-			ig_logf(IG_LOG_ERROR, "storage_unavailable", "IG_STORAGE_BACKEND=%s: %s", c->storage_backend,
-			    err->message);
-	}
-	st = files_store;
-	pthread_mutex_unlock(&store_mu);
-	if (st == NULL)
-		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the file store is unavailable");
-	return st;
+	return ig_store_of(IG_STORE_FILES, err);
 }
 
 void
@@ -199,18 +178,11 @@ static const ig_page_field list_fields[] = {
 	{ "created_at", COL_CREATED, IG_PAGE_STR },
 };
 
-static json_object *
-list_row(PGresult *r, int i)
-{
-	return ig_page_row_json(r, i, list_fields, sizeof(list_fields) / sizeof(list_fields[0]));
-}
+IG_PAGE_ROW_WRITER(list_row, list_fields)
 
 json_object *
 ig_files_list(const char *user_id, const ig_page *pg, char **next_cursor, ig_err *err)
 {
-	const char *p[4] = { user_id, pg->has_after ? pg->after_key : NULL, pg->has_after ? pg->after_id : NULL,
-		pg->limit_plus_one };
-
-	return ig_page_run(pg, IG_FILES_PAGE_SCOPE, sql[SQL_LIST], 4, p, list_row, COL_PAGE_KEY, COL_ID, next_cursor,
-	    err);
+	return ig_page_run_of(pg, IG_FILES_PAGE_SCOPE, sql[SQL_LIST], user_id, list_row, COL_PAGE_KEY, COL_ID,
+	    next_cursor, err);
 }

@@ -1,12 +1,16 @@
 /* store.c — see store.h: key checks and dispatch to the backend. */
 #include "ig_autoconf.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
 #include "lib/core/config.h"
+#include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "lib/store/store_impl.h"
 
@@ -76,15 +80,21 @@ ig_store_new(ig_store_kind kind, const char *root, const ig_store_s3 *s3, ig_err
 ig_store *
 ig_store_new_plain(const char *dir, ig_err *err)
 {
-	ig_store *st = ig_store_new(IG_STORE_LOCAL, dir, NULL, err);
+	ig_store *st;
 
+	/* 0755 as the app always made it: nginx reads it. */
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		ig_logf(IG_LOG_WARN, "image_dir_missing", "cannot create IG_IMAGE_DIR %s", dir);
+	st = ig_store_new(IG_STORE_LOCAL, dir, NULL, err);
 	if (st != NULL)
 		st->plain = 1;
 	return st;
 }
 
-ig_store *
-ig_store_configured(int s3, const char *prefix, const char *dir, int plain, ig_err *err)
+/* The store the settings give: s3 (IG_S3_*) under key prefix when s3,
+ * else local under dir (plain: ig_store_new_plain). NULL with err. */
+static ig_store *
+configured(int s3, const char *prefix, const char *dir, int plain, ig_err *err)
 {
 	const ig_config *c = ig_cfg();
 	ig_store_s3 conf = {
@@ -95,6 +105,43 @@ ig_store_configured(int s3, const char *prefix, const char *dir, int plain, ig_e
 	if (s3)
 		return ig_store_new(IG_STORE_S3, prefix, &conf, err);
 	return plain ? ig_store_new_plain(dir, err) : ig_store_new(IG_STORE_LOCAL, dir, NULL, err);
+}
+
+/* Each use's store: the setting naming its backend (for the log), its key
+ * prefix under s3, whether it is plain under local, the log event and the
+ * words of its failure; its lock and the store once open. */
+static struct {
+	const char *backend_var, *prefix;
+	int plain;
+	const char *event, *what;
+	pthread_mutex_t mu;
+	ig_store *st;
+} uses[] = {
+	[IG_STORE_IMAGES] = { "IG_IMAGE_BACKEND", "images/", 1, "image_store_unavailable", "image store",
+		PTHREAD_MUTEX_INITIALIZER, NULL },
+	[IG_STORE_FILES] = { "IG_STORAGE_BACKEND", "files/", 0, "storage_unavailable", "file store",
+		PTHREAD_MUTEX_INITIALIZER, NULL },
+};
+
+ig_store *
+ig_store_of(ig_store_use use, ig_err *err)
+{
+	const ig_config *c = ig_cfg();
+	const char *backend = use == IG_STORE_IMAGES ? c->image_backend : c->storage_backend;
+	const char *dir = use == IG_STORE_IMAGES ? c->image_dir : c->storage_dir;
+	ig_store *st;
+
+	pthread_mutex_lock(&uses[use].mu);
+	if (uses[use].st == NULL) {
+		uses[use].st = configured(strcmp(backend, "s3") == 0, uses[use].prefix, dir, uses[use].plain, err);
+		if (uses[use].st == NULL)
+			ig_logf(IG_LOG_ERROR, uses[use].event, "%s=%s: %s", uses[use].backend_var, backend, err->message);
+	}
+	st = uses[use].st;
+	pthread_mutex_unlock(&uses[use].mu);
+	if (st == NULL)
+		ig_err_set(err, IG_E_UNAVAILABLE, NULL, "the %s is unavailable", uses[use].what);
+	return st;
 }
 
 void

@@ -62,9 +62,20 @@ ig_store *ig_store_new(ig_store_kind kind, const char *root, const ig_store_s3 *
  * (one file per image, nothing beside it) and which nginx serves as it is.
  * Its head reports sha256 and content type "" (the images table has both). */
 ig_store *ig_store_new_plain(const char *dir, ig_err *err);
-/* The store the settings give: s3 (IG_S3_*) under key prefix when s3,
- * else local under dir (plain: ig_store_new_plain). NULL with err. */
-ig_store *ig_store_configured(int s3, const char *prefix, const char *dir, int plain, ig_err *err);
+
+/* The stores the settings give: the generated images' (IG_IMAGE_BACKEND,
+ * lib/store/image_store.h) and the stored files' (IG_STORAGE_BACKEND,
+ * lib/store/files.h). */
+typedef enum ig_store_use { IG_STORE_IMAGES, IG_STORE_FILES } ig_store_use;
+
+/*
+ * The store of use, opened on its first use and kept for the process: s3
+ * (IG_S3_*) under the use's key prefix when its backend setting says "s3",
+ * else local under its directory. A store that cannot be opened is
+ * logged, tried again on the next call, and NULL with err (unavailable,
+ * "the image store is unavailable").
+ */
+ig_store *ig_store_of(ig_store_use use, ig_err *err);
 void ig_store_free(ig_store *st);
 ig_store_kind ig_store_kind_of(const ig_store *st);
 /* "local" or "s3", as API answers name the backend. */

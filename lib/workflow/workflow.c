@@ -112,11 +112,8 @@ ig_workflow_delete(const char *id, const char *user_id, ig_err *err)
 json_object *
 ig_workflow_list(const char *user_id, const ig_page *pg, char **next_cursor, ig_err *err)
 {
-	const char *p[4] = { user_id, pg->has_after ? pg->after_key : NULL, pg->has_after ? pg->after_id : NULL,
-		pg->limit_plus_one };
-
-	return ig_page_run(pg, IG_WORKFLOW_PAGE_SCOPE, sql[SQL_LIST], 4, p, row_json, COL_KEY, COL_ID, next_cursor,
-	    err);
+	return ig_page_run_of(pg, IG_WORKFLOW_PAGE_SCOPE, sql[SQL_LIST], user_id, row_json, COL_KEY, COL_ID,
+	    next_cursor, err);
 }
 
 /* An add_to_project step at the runner: job's user must still be allowed
