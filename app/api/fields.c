@@ -374,11 +374,26 @@ static const ig_field page_query[] = {
 };
 
 int
-ig_fields_page(ig_req *req, const char *scope, ig_page *pg, ig_err *err)
+ig_fields_page(ig_req *req, const char *scope, int def, ig_page *pg, ig_err *err)
 {
-	struct page_query q = { 20, NULL };
+	struct page_query q = { def, NULL };
 
 	if (ig_fields_query(req, page_query, &q, err) != 0)
 		return -1;
 	return ig_page_open(pg, scope, (int)q.limit, q.cursor, err);
+}
+
+int
+ig_fields_list(ig_req *req, const char *scope, ig_caller_list *list, const char *key, json_object **out,
+    ig_err *err)
+{
+	char *next = NULL;
+	ig_page pg;
+	json_object *rows;
+
+	if (ig_fields_page(req, scope, 20, &pg, err) != 0 ||
+	    (rows = list(req->caller.user_id, &pg, &next, err)) == NULL)
+		return IG_FAILED;
+	*out = ig_ok_page(key, rows, next);
+	return 200;
 }

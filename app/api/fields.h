@@ -198,10 +198,22 @@ void ig_fields_keep(ig_req *req, json_object *o);
 void ig_fields_release(ig_req *req);
 
 /*
- * The query of every paged list, `limit` (1..100, default 20) and
+ * The query of every paged list, `limit` (1..100, default def) and
  * `cursor`, read as declared fields and opened as a page of the list named
  * scope (lib/db/page.h). 0, or -1 with err naming the field.
  */
-int ig_fields_page(ig_req *req, const char *scope, ig_page *pg, ig_err *err);
+int ig_fields_page(ig_req *req, const char *scope, int def, ig_page *pg, ig_err *err);
+
+/* A list of the caller's (lib/: shares, stored files, workflows) one page
+ * at a time: the rows on pg of user_id's list, a new array with
+ * *next_cursor (malloc'ed, NULL on the last page), or NULL with err. */
+typedef json_object *ig_caller_list(const char *user_id, const ig_page *pg, char **next_cursor, ig_err *err);
+
+/* The whole handler of such a list's route: the page the query asks
+ * (ig_fields_page, 20 rows by default) of the list named scope, answered
+ * as {"success": true, key: [rows], "next_cursor"} (ig_ok_page). 200, or
+ * IG_FAILED with err. */
+int ig_fields_list(ig_req *req, const char *scope, ig_caller_list *list, const char *key, json_object **out,
+    ig_err *err);
 
 #endif

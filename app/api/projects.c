@@ -126,7 +126,7 @@ ig_api_projects_list(ig_req *req, json_object **out, ig_err *err)
 	json_object *a;
 	int n;
 
-	if (ig_fields_page(req, IG_PROJECT_PAGE_SCOPE, &pg, err) != 0 ||
+	if (ig_fields_page(req, IG_PROJECT_PAGE_SCOPE, 20, &pg, err) != 0 ||
 	    ig_project_list(req->caller.user_id, &pg, &rows, &n, &next, err) != 0)
 		return -1;
 	a = json_object_new_array();

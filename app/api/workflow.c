@@ -186,16 +186,7 @@ static const ig_field wf_put_fields[] = {
 int
 ig_api_workflow_list(ig_req *req, json_object **out, ig_err *err)
 {
-	char *next = NULL;
-	ig_page pg;
-	json_object *list;
-
-	if (ig_fields_page(req, IG_WORKFLOW_PAGE_SCOPE, &pg, err) != 0)
-		return -1;
-	if ((list = ig_workflow_list(req->caller.user_id, &pg, &next, err)) == NULL)
-		return -1;
-	*out = ig_ok_page("workflows", list, next);
-	return 200;
+	return ig_fields_list(req, IG_WORKFLOW_PAGE_SCOPE, ig_workflow_list, "workflows", out, err);
 }
 
 /* POST /api/workflow */
@@ -293,11 +284,9 @@ ig_api_workflow_run(ig_req *req, json_object **out, ig_err *err)
 	struct run_body b = { NULL };
 	json_object *wf = NULL, *steps, *items = NULL, *next = NULL;
 	ig_gen g;
-	ig_job_spec spec;
-	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
-	size_t sealed_len = 0, n;
-	char key_id[IG_UUID_BUF], batch_id[IG_UUID_BUF];
-	int rc = -1, open = 0, found;
+	size_t n;
+	char batch_id[IG_UUID_BUF];
+	int rc = -1, found;
 
 	memset(&g, 0, sizeof(g));
 	found = id ? ig_workflow_get(id, req->caller.user_id, &wf, err) : 0;
@@ -335,43 +324,14 @@ ig_api_workflow_run(ig_req *req, json_object **out, ig_err *err)
 		json_object_object_add(r, "workflow", w);
 		json_object_array_add(items, r);
 	}
-	if (ig_batch_open_items(req->caller.user_id, &open, err) != 0)
+	if (ig_batch_queue(req, &g, json_object_get_string(json_object_object_get(wf, "name")), NULL, 0, items,
+	    "workflow_id", json_object_new_string(id), batch_id, err) != 0)
 		goto out;
-	if (open + (int)n > ig_cfg()->batch_max_queued) {
-		ig_req_add_header(req, "Retry-After", "60");
-		ig_err_set(err, IG_E_RATE_LIMITED, "prompts",
-		    "you have %d batch items waiting or running; %zu more would pass the limit of %d (IG_BATCH_MAX_QUEUED)",
-		    open, n, ig_cfg()->batch_max_queued);
-		goto out;
-	}
-	memset(&spec, 0, sizeof(spec));
-	if (ig_gen_resolve_key(req, &g, (int)n * g.req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
-		goto out;
-	ig_uuid4(batch_id);
-	{
-		json_object *st = json_object_new_object();
-		ig_batch_new nb = { batch_id, req->caller.user_id, json_object_get_string(json_object_object_get(wf, "name")),
-			(int)n, st, NULL, 0, items, g.provider, g.req.model, &spec };
-		json_object_object_add(st, "api_provider", json_object_new_string(g.provider));
-		json_object_object_add(st, "model", json_object_new_string(g.req.model));
-		json_object_object_add(st, "image_size", json_object_new_string(g.size));
-		json_object_object_add(st, "workflow_id", json_object_new_string(id));
-		rc = ig_batch_insert(&nb, err);
-		json_object_put(st);
-		if (rc != 0) {
-			ig_gen_uncharge(req, &g);
-			goto out;
-		}
-	}
 	/* One run is one batch: the run's id is the batch's. */
 	*out = ig_ok("run_id", json_object_new_string(batch_id));
 	json_object_object_add(*out, "batch_id", json_object_new_string(batch_id));
 	rc = 202;
 out:
-	if (sealed != NULL) {
-		sodium_memzero(sealed, sealed_len);
-		free(sealed);
-	}
 	json_object_put(g.req.extra);
 	json_object_put(next);
 	json_object_put(items);
