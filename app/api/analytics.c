@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/api/analytics.h"
 #include "app/api/api.h"
 #include "app/api/fields.h"
 #include "lib/analytics/analytics.h"

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "app/api/api.h"
-#include "app/api/comments.h"
 #include "app/api/fields.h"
 #include "lib/auth/activity.h"
 #include "lib/collab/comment.h"

@@ -1,18 +1,11 @@
-/* projects.h — the handlers of app/api/projects.c (issue 13). */
+/* projects.h — the access glue of app/api/projects.c (issue 13), used by
+ * every route that touches an image or a project; its handlers are in api.h. */
 #ifndef IG_API_PROJECTS_H
 #define IG_API_PROJECTS_H
 
 #include "app/fcgi/http.h"
 #include "lib/collab/access.h"
 #include "lib/core/error.h"
-
-int ig_api_projects_list(ig_req *req, json_object **out, ig_err *err);
-int ig_api_projects_create(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_get(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_put(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_delete(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_member_add(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_member_remove(ig_req *req, json_object **out, ig_err *err);
 
 /* The outcome of the access rule for action, found and acc as
  * ig_access_image / ig_access_project gave them, on a `what` ("image",

@@ -15,7 +15,6 @@
 
 #include "app/api/api.h"
 #include "app/api/fields.h"
-#include "app/api/shares.h"
 #include "lib/auth/activity.h"
 #include "lib/collab/share.h"
 #include "lib/core/config.h"

@@ -22,7 +22,6 @@
 #include "app/api/fields.h"
 #include "app/api/generation.h"
 #include "app/api/projects.h"
-#include "app/api/workflow.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/jobs/batch.h"
