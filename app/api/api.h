@@ -22,6 +22,12 @@ json_object *ig_ok(const char *key, json_object *value);
 /* ig_ok of one list page: key's list and "next_cursor" (next, or null on
  * the last page). Takes next (malloc'ed or NULL) and frees it. */
 json_object *ig_ok_page(const char *key, json_object *list, char *next);
+/* The answer of a handler from found, what a lib/ lookup or change of one
+ * `what` ("image", "workflow") returned (1 found, 0 none, -1 with err):
+ * 200 with ig_ok(key, value) in *out; else value (may be NULL) is put,
+ * and IG_FAILED with err: a 404 "no such <what>" for 0, err as the lookup
+ * left it for -1. */
+int ig_ok_found(int found, const char *what, const char *key, json_object *value, json_object **out, ig_err *err);
 /* Record an event in the user's activity; details is consumed (may be NULL).
  * Failures are logged, never fatal to the request. */
 void ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details);

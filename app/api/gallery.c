@@ -227,13 +227,7 @@ ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err)
 	if (image_allowed(req, ig_req_param(req, "file_id"), IG_ACT_MANAGE, &acc, err) != 0)
 		return -1;
 	rc = ig_image_delete(ig_req_param(req, "file_id"), acc.owner_id, err);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return not_found(err);
-	*out = ig_ok("deleted", json_object_new_string(ig_req_param(req, "file_id")));
-	return 200;
+	return ig_ok_found(rc, "image", "deleted", json_object_new_string(ig_req_param(req, "file_id")), out, err);
 }
 
 /* POST /api/files/organize */
@@ -361,20 +355,14 @@ ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_e
 int
 ig_api_image_get(ig_req *req, json_object **out, ig_err *err)
 {
-	json_object *im;
+	json_object *im = NULL;
 	ig_access acc;
 	int rc;
 
 	if (image_allowed(req, ig_req_param(req, "id"), IG_ACT_SEE, &acc, err) != 0)
 		return -1;
 	rc = image_json(ig_req_param(req, "id"), req->caller.user_id, 1, &im, err);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return not_found(err);
-	*out = ig_ok("image", im);
-	return 200;
+	return ig_ok_found(rc, "image", "image", im, out, err);
 }
 
 /* PATCH /api/images/{id} */

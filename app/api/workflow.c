@@ -222,13 +222,10 @@ int
 ig_api_workflow_get(ig_req *req, json_object **out, ig_err *err)
 {
 	const char *id = path_id(req);
-	json_object *wf;
+	json_object *wf = NULL;
 	int rc = id ? ig_workflow_get(id, req->caller.user_id, &wf, err) : 0;
 
-	if (rc <= 0)
-		return rc < 0 ? -1 : not_found(err);
-	*out = ig_ok("workflow", wf);
-	return 200;
+	return ig_ok_found(rc, "workflow", "workflow", wf, out, err);
 }
 
 /* PUT /api/workflow/{id} */
@@ -237,7 +234,7 @@ ig_api_workflow_update(ig_req *req, json_object **out, ig_err *err)
 {
 	const char *id = path_id(req);
 	struct wf_body b = { NULL, NULL, 0, 0 };
-	json_object *wf;
+	json_object *wf = NULL;
 	int rc;
 
 	if (id == NULL || (rc = ig_workflow_get(id, req->caller.user_id, NULL, err)) == 0)
@@ -246,10 +243,7 @@ ig_api_workflow_update(ig_req *req, json_object **out, ig_err *err)
 	    (b.has_steps && read_steps(req, b.steps, NULL, NULL, NULL, err) != 0))
 		return -1;
 	rc = ig_workflow_update(id, req->caller.user_id, b.name, b.has_steps ? b.steps : NULL, &wf, err);
-	if (rc <= 0)
-		return rc < 0 ? -1 : not_found(err);
-	*out = ig_ok("workflow", wf);
-	return 200;
+	return ig_ok_found(rc, "workflow", "workflow", wf, out, err);
 }
 
 /* DELETE /api/workflow/{id} */
@@ -259,10 +253,7 @@ ig_api_workflow_delete(ig_req *req, json_object **out, ig_err *err)
 	const char *id = path_id(req);
 	int rc = id ? ig_workflow_delete(id, req->caller.user_id, err) : 0;
 
-	if (rc <= 0)
-		return rc < 0 ? -1 : not_found(err);
-	*out = ig_ok("deleted", json_object_new_boolean(1));
-	return 200;
+	return ig_ok_found(rc, "workflow", "deleted", json_object_new_boolean(1), out, err);
 }
 
 struct run_body {
