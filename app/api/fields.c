@@ -107,6 +107,8 @@ read_value(json_object *v, const ig_field *f, void *dst, const char *prefix, ig_
 			return fail(f, prefix, 0, "{name} must be a string", err);
 		if (out_of(f, ig_utf8_len(json_object_get_string(v))))
 			return fail(f, prefix, 1, "{name} must be between {min} and {max} characters long", err);
+		if (f->valid != NULL && !f->valid(json_object_get_string(v)))
+			return fail(f, prefix, 1, "{name} is not valid", err);
 		SLOT(dst, f, const char *) = json_object_get_string(v);
 		break;
 	case IG_F_INT: {
@@ -303,6 +305,8 @@ read_text(const char *s, const ig_field *f, void *dst, ig_err *err)
 	case IG_F_STRING:
 		if (out_of(f, ig_utf8_len(s)))
 			return fail(f, NULL, 1, "{name} must be between {min} and {max} characters long", err);
+		if (f->valid != NULL && !f->valid(s))
+			return fail(f, NULL, 1, "{name} is not valid", err);
 		SLOT(dst, f, const char *) = s;
 		return 0;
 	case IG_F_INT: {

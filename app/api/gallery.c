@@ -85,27 +85,6 @@ struct gallery_query {
 	const char *cursor, *provider, *project_id, *folder, *q, *from, *to, *sort, *order;
 };
 
-static int
-check_time(const char *v, const char *name, ig_err *err)
-{
-	if (!ig_rfc3339_ok(v))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, name,
-		    "%s must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z", name);
-	return 0;
-}
-
-static int
-check_from(void *dst, ig_err *err)
-{
-	return check_time(((struct gallery_query *)dst)->from, "from", err);
-}
-
-static int
-check_to(void *dst, ig_err *err)
-{
-	return check_time(((struct gallery_query *)dst)->to, "to", err);
-}
-
 static const char *const sorts[] = { "created_at", "rating", NULL };
 static const char *const orders[] = { "desc", "asc", NULL };
 
@@ -121,8 +100,10 @@ static const ig_field gallery_query[] = {
 	  .bytes = 7 },
 	{ "q", IG_F_STRING, 0, 1, IG_GALLERY_Q_LEN, .at = IG_AT(struct gallery_query, q),
 	  .bytes = 4 * IG_GALLERY_Q_LEN },
-	{ "from", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct gallery_query, from), .bytes = 63, .check = check_from },
-	{ "to", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct gallery_query, to), .bytes = 63, .check = check_to },
+	{ "from", IG_F_STRING, IG_F_MSG_VALUE, 0, 0, .at = IG_AT(struct gallery_query, from), .bytes = 63,
+	  .valid = ig_rfc3339_ok, .msg = IG_F_RFC3339_MSG },
+	{ "to", IG_F_STRING, IG_F_MSG_VALUE, 0, 0, .at = IG_AT(struct gallery_query, to), .bytes = 63,
+	  .valid = ig_rfc3339_ok, .msg = IG_F_RFC3339_MSG },
 	{ "sort", IG_F_ENUM, 0, 0, 0, .values = sorts, .at = IG_AT(struct gallery_query, sort), .bytes = 15 },
 	{ "order", IG_F_ENUM, 0, 0, 0, .values = orders, .at = IG_AT(struct gallery_query, order), .bytes = 7 },
 	IG_FIELDS_END
