@@ -29,15 +29,6 @@ not_found(ig_err *err)
 	return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such image");
 }
 
-/* The caller's access to image id for action (lib/collab/access.h): 0 with
- * *acc, or -1 with err: 404 when they may not see it (or it does not
- * exist), 403 when they may see it but not do this. */
-static int
-image_allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err)
-{
-	return ig_api_access(ig_access_image(id, req->caller.user_id, acc, err), acc, action, "image", err);
-}
-
 int
 ig_api_image_source(const ig_req *req, const char *id, ig_err *err)
 {
@@ -161,8 +152,7 @@ ig_api_gallery_list(ig_req *req, json_object **out, ig_err *err)
 	/* A project's gallery: every image of it, for whoever may see it. */
 	if (q.project_id != NULL) {
 		ig_access acc;
-		if (ig_api_access(ig_access_project(q.project_id, req->caller.user_id, &acc, err), &acc, IG_ACT_SEE,
-		    "project", err) != 0) {
+		if (ig_api_project_allowed(req, q.project_id, IG_ACT_SEE, &acc, err) != 0) {
 			snprintf(err->field, sizeof(err->field), "project_id");
 			return -1;
 		}
@@ -205,7 +195,7 @@ ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err)
 	ig_access acc;
 	int rc;
 
-	if (image_allowed(req, ig_req_param(req, "file_id"), IG_ACT_MANAGE, &acc, err) != 0)
+	if (ig_api_image_allowed(req, ig_req_param(req, "file_id"), IG_ACT_MANAGE, &acc, err) != 0)
 		return -1;
 	rc = ig_image_delete(ig_req_param(req, "file_id"), acc.owner_id, err);
 	return ig_ok_found(rc, "image", "deleted", json_object_new_string(ig_req_param(req, "file_id")), out, err);
@@ -340,7 +330,7 @@ ig_api_image_get(ig_req *req, json_object **out, ig_err *err)
 	ig_access acc;
 	int rc;
 
-	if (image_allowed(req, ig_req_param(req, "id"), IG_ACT_SEE, &acc, err) != 0)
+	if (ig_api_image_allowed(req, ig_req_param(req, "id"), IG_ACT_SEE, &acc, err) != 0)
 		return -1;
 	rc = image_json(ig_req_param(req, "id"), req->caller.user_id, 1, &im, err);
 	return ig_ok_found(rc, "image", "image", im, out, err);
@@ -380,7 +370,7 @@ ig_api_image_patch(ig_req *req, json_object **out, ig_err *err)
 
 	memset(&b, 0, sizeof(b));
 	memset(&pt, 0, sizeof(pt));
-	if (image_allowed(req, id, IG_ACT_ORGANIZE, &acc, err) != 0 || ig_fields_body(req, patch_fields, &b, err) != 0)
+	if (ig_api_image_allowed(req, id, IG_ACT_ORGANIZE, &acc, err) != 0 || ig_fields_body(req, patch_fields, &b, err) != 0)
 		return -1;
 	if (b.has_tags && tags_of(b.tags, "tags", &tags, &pt.ntags, err) != 0)
 		return -1;
