@@ -201,6 +201,15 @@ ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err)
 	return ig_ok_found(rc, "image", "deleted", json_object_new_string(ig_req_param(req, "file_id")), out, err);
 }
 
+/* The marks POST /api/files/organize and PATCH /api/images/{id} both set,
+ * one rule each, as rows of the body struct T (its members folder, rating,
+ * favorite and their has_ flags). */
+#define FOLDER_ROW(T) { "folder", IG_F_STRING, IG_F_NULL, 1, IG_GALLERY_FOLDER_LEN, .at = IG_AT(T, folder), \
+	.has = IG_HAS(T, has_folder) }
+#define FAVORITE_ROW(T) { "favorite", IG_F_BOOL, 0, 0, 0, .at = IG_AT(T, favorite), .has = IG_HAS(T, has_favorite) }
+#define RATING_ROW(T) { "rating", IG_F_INT, 0, 0, IG_GALLERY_RATING_MAX, .at = IG_AT(T, rating), \
+	.has = IG_HAS(T, has_rating) }
+
 /* POST /api/files/organize */
 struct organize_body {
 	json_object *ids, *tags_add, *tags_remove;
@@ -215,14 +224,11 @@ static const ig_field organize_fields[] = {
 	  .at = IG_AT(struct organize_body, ids) },
 	{ "tags_add", IG_F_STRINGS, 0, 0, IG_GALLERY_TAGS_MAX, .at = IG_AT(struct organize_body, tags_add) },
 	{ "tags_remove", IG_F_STRINGS, 0, 0, IG_GALLERY_TAGS_MAX, .at = IG_AT(struct organize_body, tags_remove) },
-	{ "folder", IG_F_STRING, IG_F_NULL, 1, IG_GALLERY_FOLDER_LEN, .at = IG_AT(struct organize_body, folder),
-	  .has = IG_HAS(struct organize_body, has_folder) },
+	FOLDER_ROW(struct organize_body),
 	{ "project_id", IG_F_UUID, IG_F_NULL, 0, 0, .at = IG_AT(struct organize_body, project_id),
 	  .has = IG_HAS(struct organize_body, has_project) },
-	{ "favorite", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct organize_body, favorite),
-	  .has = IG_HAS(struct organize_body, has_favorite) },
-	{ "rating", IG_F_INT, 0, 0, IG_GALLERY_RATING_MAX, .at = IG_AT(struct organize_body, rating),
-	  .has = IG_HAS(struct organize_body, has_rating) },
+	FAVORITE_ROW(struct organize_body),
+	RATING_ROW(struct organize_body),
 	IG_FIELDS_END
 };
 
@@ -348,14 +354,11 @@ struct patch_body {
 static const ig_field patch_fields[] = {
 	{ "title", IG_F_STRING, IG_F_NULL, 0, IG_GALLERY_TITLE_LEN, .at = IG_AT(struct patch_body, title),
 	  .has = IG_HAS(struct patch_body, has_title) },
-	{ "rating", IG_F_INT, 0, 0, IG_GALLERY_RATING_MAX, .at = IG_AT(struct patch_body, rating),
-	  .has = IG_HAS(struct patch_body, has_rating) },
-	{ "favorite", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct patch_body, favorite),
-	  .has = IG_HAS(struct patch_body, has_favorite) },
+	RATING_ROW(struct patch_body),
+	FAVORITE_ROW(struct patch_body),
 	{ "tags", IG_F_STRINGS, 0, 0, IG_GALLERY_TAGS_MAX, .at = IG_AT(struct patch_body, tags),
 	  .has = IG_HAS(struct patch_body, has_tags) },
-	{ "folder", IG_F_STRING, IG_F_NULL, 1, IG_GALLERY_FOLDER_LEN, .at = IG_AT(struct patch_body, folder),
-	  .has = IG_HAS(struct patch_body, has_folder) },
+	FOLDER_ROW(struct patch_body),
 	IG_FIELDS_END
 };
 
