@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/api/analytics.h"
 #include "app/api/api.h"
 #include "app/api/fields.h"
 #include "lib/analytics/analytics.h"
@@ -34,26 +33,7 @@ time_ok(const char *v)
 	return v[10] == '\0' || ig_rfc3339_ok(v);
 }
 
-static int
-check_time(const char *v, const char *name, ig_err *err)
-{
-	if (!time_ok(v))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, name,
-		    "%s must be a date (2024-01-20) or an RFC 3339 date-time (2024-01-20T10:30:00Z)", name);
-	return 0;
-}
-
-static int
-check_from(void *dst, ig_err *err)
-{
-	return check_time(((struct analytics_query *)dst)->from, "from", err);
-}
-
-static int
-check_to(void *dst, ig_err *err)
-{
-	return check_time(((struct analytics_query *)dst)->to, "to", err);
-}
+#define TIME_MSG "{name} must be a date (2024-01-20) or an RFC 3339 date-time (2024-01-20T10:30:00Z)"
 
 /* The shape of an IANA zone name (Area/Location, UTC, Etc/GMT+5): letters,
  * digits and _ + - /; whether the database knows it is lib/analytics'
@@ -75,8 +55,10 @@ static const char *const intervals[] = { "hour", "day", "week", NULL };
 
 static const ig_field analytics_query[] = {
 	{ "limit", IG_F_INT, 0, 1, IG_ANALYTICS_LIMIT_MAX, .at = IG_AT(struct analytics_query, limit), .bytes = 15 },
-	{ "from", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct analytics_query, from), .bytes = 63, .check = check_from },
-	{ "to", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct analytics_query, to), .bytes = 63, .check = check_to },
+	{ "from", IG_F_STRING, IG_F_MSG_VALUE, 0, 0, .at = IG_AT(struct analytics_query, from), .bytes = 63,
+	  .valid = time_ok, .msg = TIME_MSG },
+	{ "to", IG_F_STRING, IG_F_MSG_VALUE, 0, 0, .at = IG_AT(struct analytics_query, to), .bytes = 63,
+	  .valid = time_ok, .msg = TIME_MSG },
 	{ "tz", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct analytics_query, tz), .bytes = 63, .check = check_tz },
 	{ "scope", IG_F_ENUM, 0, 0, 0, .values = scopes, .at = IG_AT(struct analytics_query, scope), .bytes = 15 },
 	{ "interval", IG_F_ENUM, 0, 0, 0, .values = intervals, .at = IG_AT(struct analytics_query, interval),

@@ -22,6 +22,12 @@ json_object *ig_ok(const char *key, json_object *value);
 /* ig_ok of one list page: key's list and "next_cursor" (next, or null on
  * the last page). Takes next (malloc'ed or NULL) and frees it. */
 json_object *ig_ok_page(const char *key, json_object *list, char *next);
+/* The answer of a handler from found, what a lib/ lookup or change of one
+ * `what` ("image", "workflow") returned (1 found, 0 none, -1 with err):
+ * 200 with ig_ok(key, value) in *out; else value (may be NULL) is put,
+ * and IG_FAILED with err: a 404 "no such <what>" for 0, err as the lookup
+ * left it for -1. */
+int ig_ok_found(int found, const char *what, const char *key, json_object *value, json_object **out, ig_err *err);
 /* Record an event in the user's activity; details is consumed (may be NULL).
  * Failures are logged, never fatal to the request. */
 void ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details);
@@ -162,5 +168,86 @@ int ig_api_log_event(ig_req *req, json_object **out, ig_err *err);
 int ig_api_monitoring_events(ig_req *req, json_object **out, ig_err *err);
 /* monitoring_prom.c: GET /metrics, streamed (Prometheus text, not JSON). */
 int ig_api_metrics(ig_req *req, json_object **out, ig_err *err);
+
+/* prompts.c: the prompt tools of API.md "Prompts and assistant", library
+ * suggestions and prompt analysis. */
+/* GET /api/prompt-suggestions?category=&style=&limit= (public). */
+int ig_api_prompt_suggestions(ig_req *req, json_object **out, ig_err *err);
+/* POST /api/analyze-prompt {prompt, api_provider?} (public). */
+int ig_api_analyze_prompt(ig_req *req, json_object **out, ig_err *err);
+
+/* assistant.c: chat, suggestions, enhance. */
+int ig_api_assistant_chat(ig_req *req, json_object **out, ig_err *err);
+int ig_api_assistant_suggestions(ig_req *req, json_object **out, ig_err *err);
+int ig_api_assistant_enhance(ig_req *req, json_object **out, ig_err *err);
+
+/* webhooks.c: the batch webhook signing secret (API.md "Batches"), GET
+ * /api/batch/webhook-secret and POST /api/batch/webhook-secret/rotate
+ * (user access, admin scope). */
+int ig_api_batch_webhook_secret(ig_req *req, json_object **out, ig_err *err);
+int ig_api_batch_webhook_secret_rotate(ig_req *req, json_object **out, ig_err *err);
+
+/* projects.c (issue 13; its access helpers: projects.h) */
+int ig_api_projects_list(ig_req *req, json_object **out, ig_err *err);
+int ig_api_projects_create(ig_req *req, json_object **out, ig_err *err);
+int ig_api_project_get(ig_req *req, json_object **out, ig_err *err);
+int ig_api_project_put(ig_req *req, json_object **out, ig_err *err);
+int ig_api_project_delete(ig_req *req, json_object **out, ig_err *err);
+int ig_api_project_member_add(ig_req *req, json_object **out, ig_err *err);
+int ig_api_project_member_remove(ig_req *req, json_object **out, ig_err *err);
+
+/* shares.c (issue 13) */
+/* POST /api/collaboration/share: 201 {share_id, token, url, expires_at}. */
+int ig_api_share_create(ig_req *req, json_object **out, ig_err *err);
+/* GET /api/collaboration/shared/{token} (public): the item, read-only. */
+int ig_api_shared_get(ig_req *req, json_object **out, ig_err *err);
+/* GET /api/collaboration/shares: the caller's shares, a page. */
+int ig_api_shares_list(ig_req *req, json_object **out, ig_err *err);
+/* DELETE /api/collaboration/share/{share_id}: revoked at once. */
+int ig_api_share_revoke(ig_req *req, json_object **out, ig_err *err);
+
+/* comments.c (issue 13) */
+/* GET, POST /api/collaboration/comments/{image_id} */
+int ig_api_comments_list(ig_req *req, json_object **out, ig_err *err);
+int ig_api_comment_add(ig_req *req, json_object **out, ig_err *err);
+/* PUT, DELETE /api/collaboration/comments/{image_id}/{comment_id} */
+int ig_api_comment_edit(ig_req *req, json_object **out, ig_err *err);
+int ig_api_comment_delete(ig_req *req, json_object **out, ig_err *err);
+
+/* analytics.c (issue 13) */
+/* GET /api/analytics/usage-stats (from, to, scope). */
+int ig_api_analytics_usage(ig_req *req, json_object **out, ig_err *err);
+/* GET /api/analytics/popular-prompts (limit, from, to, scope). */
+int ig_api_analytics_prompts(ig_req *req, json_object **out, ig_err *err);
+/* GET /api/analytics/generation-trends (interval, from, to, tz, scope). */
+int ig_api_analytics_trends(ig_req *req, json_object **out, ig_err *err);
+
+/* storage.c: the Storage routes of API.md, stored files of any type in the
+ * object store IG_STORAGE_BACKEND names (its file names: storage.h). */
+/* POST /api/storage/upload: multipart/form-data with a `file` part, or
+ * JSON {image_id} copying one of the caller's gallery images. */
+int ig_api_storage_upload(ig_req *req, json_object **out, ig_err *err);
+/* GET /api/storage/download/{file_id} (streamed row: the answer is only
+ * headers, X-Accel-Redirect for local files, a redirect for S3). */
+int ig_api_storage_download(ig_req *req, json_object **out, ig_err *err);
+/* DELETE /api/storage/delete/{file_id} */
+int ig_api_storage_delete(ig_req *req, json_object **out, ig_err *err);
+/* GET /api/storage/files?limit=&cursor= */
+int ig_api_storage_list(ig_req *req, json_object **out, ig_err *err);
+
+/* workflow.c: the routes of API.md "Workflows". */
+int ig_api_workflow_list(ig_req *req, json_object **out, ig_err *err);
+int ig_api_workflow_create(ig_req *req, json_object **out, ig_err *err);
+int ig_api_workflow_get(ig_req *req, json_object **out, ig_err *err);
+int ig_api_workflow_update(ig_req *req, json_object **out, ig_err *err);
+int ig_api_workflow_delete(ig_req *req, json_object **out, ig_err *err);
+int ig_api_workflow_run(ig_req *req, json_object **out, ig_err *err);
+
+/* openapi.c: GET /api/openapi.json, the OpenAPI 3.1 document of every
+ * route (docs/openapi.json in the repository, installed in pkgdatadir).
+ * 200 with the document read from IG_OPENAPI_PATH; -1 with err (503
+ * unavailable) when the file is missing or is not a JSON object — a
+ * deployment fault, logged with the path. */
+int ig_api_openapi(ig_req *req, json_object **out, ig_err *err);
 
 #endif

@@ -18,7 +18,6 @@
 
 #include "app/api/api.h"
 #include "app/api/fields.h"
-#include "app/api/assistant.h"
 #include "lib/auth/provider_key.h"
 #include "lib/auth/secretbox.h"
 #include "lib/core/json.h"

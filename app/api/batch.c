@@ -183,6 +183,50 @@ ig_batch_check_callback(const char *url, ig_err *err)
 	return ig_webhook_check_url(url, err);
 }
 
+int
+ig_batch_queue(ig_req *req, ig_gen *g, const char *name, const char *callback_url, int per_item, json_object *items,
+    const char *key, json_object *value, char batch_id[IG_UUID_BUF], ig_err *err)
+{
+	int n = (int)json_object_array_length(items), open = 0, rc = -1;
+	json_object *st = json_object_new_object();
+	ig_job_spec spec;
+	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
+	size_t sealed_len = 0;
+	char key_id[IG_UUID_BUF];
+
+	json_object_object_add(st, "api_provider", json_object_new_string(g->provider));
+	json_object_object_add(st, "model", json_object_new_string(g->req.model));
+	json_object_object_add(st, "image_size", json_object_new_string(g->size));
+	json_object_object_add(st, key, value);
+	if (ig_batch_open_items(req->caller.user_id, &open, err) != 0)
+		goto out;
+	if (open + n > ig_cfg()->batch_max_queued) {
+		ig_req_add_header(req, "Retry-After", "60");
+		ig_err_set(err, IG_E_RATE_LIMITED, "prompts",
+		    "you have %d batch items waiting or running; %d more would pass the limit of %d (IG_BATCH_MAX_QUEUED)",
+		    open, n, ig_cfg()->batch_max_queued);
+		goto out;
+	}
+	memset(&spec, 0, sizeof(spec));
+	if (ig_gen_resolve_key(req, g, n * g->req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
+		goto out;
+	ig_uuid4(batch_id);
+	{
+		ig_batch_new nb = { batch_id, req->caller.user_id, name, n, st, callback_url, per_item, items,
+			g->provider, g->req.model, &spec };
+		rc = ig_batch_insert(&nb, err);
+	}
+	if (rc != 0)
+		ig_gen_uncharge(req, g);
+out:
+	if (sealed != NULL) {
+		sodium_memzero(sealed, sealed_len);
+		free(sealed);
+	}
+	json_object_put(st);
+	return rc;
+}
+
 static int batch_generate(ig_req *req, json_object **out, ig_err *err);
 
 int
@@ -201,16 +245,12 @@ ig_api_batch_generate(ig_req *req, json_object **out, ig_err *err)
 static int
 batch_generate(ig_req *req, json_object **out, ig_err *err)
 {
-	const ig_config *c = ig_cfg();
 	struct batch_body b = { .count = 1 };
 	json_object *items = NULL;
-	int open = 0, rc = -1;
+	int rc = -1;
 	size_t n;
 	ig_gen g;
-	ig_job_spec spec;
-	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
-	size_t sealed_len = 0;
-	char key_id[IG_UUID_BUF], batch_id[IG_UUID_BUF];
+	char batch_id[IG_UUID_BUF];
 
 	if (ig_fields_body(req, batch_fields, &b, err) != 0 || settings_gen(req, &b, &g, err) != 0)
 		goto out;
@@ -222,34 +262,9 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 			goto out;
 		json_object_array_add(items, ir);
 	}
-	if (ig_batch_open_items(req->caller.user_id, &open, err) != 0)
+	if (ig_batch_queue(req, &g, b.name, b.callback_url, b.per_item, items, "image_count",
+	    json_object_new_int(g.req.count), batch_id, err) != 0)
 		goto out;
-	if (open + (int)n > c->batch_max_queued) {
-		ig_req_add_header(req, "Retry-After", "60");
-		ig_err_set(err, IG_E_RATE_LIMITED, "prompts",
-		    "you have %d batch items waiting or running; %zu more would pass the limit of %d (IG_BATCH_MAX_QUEUED)",
-		    open, n, c->batch_max_queued);
-		goto out;
-	}
-	memset(&spec, 0, sizeof(spec));
-	if (ig_gen_resolve_key(req, &g, (int)n * g.req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
-		goto out;
-	ig_uuid4(batch_id);
-	{
-		json_object *st = json_object_new_object();
-		ig_batch_new nb = { batch_id, req->caller.user_id, b.name, (int)n, st, b.callback_url, b.per_item, items,
-			g.provider, g.req.model, &spec };
-		json_object_object_add(st, "api_provider", json_object_new_string(g.provider));
-		json_object_object_add(st, "model", json_object_new_string(g.req.model));
-		json_object_object_add(st, "image_size", json_object_new_string(g.size));
-		json_object_object_add(st, "image_count", json_object_new_int(g.req.count));
-		rc = ig_batch_insert(&nb, err);
-		json_object_put(st);
-		if (rc != 0) {
-			ig_gen_uncharge(req, &g);
-			goto out;
-		}
-	}
 	{
 		char *url = ig_xasprintf("/api/batch/status/%s", batch_id);
 		*out = ig_ok("batch_id", json_object_new_string(batch_id));
@@ -260,10 +275,6 @@ batch_generate(ig_req *req, json_object **out, ig_err *err)
 	}
 	rc = 202;
 out:
-	if (sealed != NULL) {
-		sodium_memzero(sealed, sealed_len);
-		free(sealed);
-	}
 	if (req->body != NULL)
 		sodium_memzero((void *)req->body, req->body_len);
 	json_object_put(items);

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "app/api/api.h"
-#include "app/api/comments.h"
 #include "app/api/fields.h"
 #include "lib/auth/activity.h"
 #include "lib/collab/comment.h"
@@ -62,31 +61,19 @@ image_allows(ig_req *req, ig_action action, ig_collab_access *acc, ig_err *err)
 }
 
 /* GET /api/collaboration/comments/{image_id} */
-struct list_query {
-	int64_t limit;
-	const char *cursor;
-};
-
-static const ig_field list_query[] = {
-	{ "limit", IG_F_INT, 0, 1, 100, .at = IG_AT(struct list_query, limit), .bytes = 15 },
-	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct list_query, cursor), .bytes = IG_PAGE_CURSOR_MAX - 1 },
-	IG_FIELDS_END
-};
-
 int
 ig_api_comments_list(ig_req *req, json_object **out, ig_err *err)
 {
-	struct list_query q = { 50, NULL };
 	const char *image_id = ig_req_param(req, "image_id");
 	ig_collab_access acc;
 	json_object *items;
 	char scope[64], *next = NULL;
 	ig_page pg;
 
-	if (image_allows(req, IG_ACT_SEE, &acc, err) != 0 || ig_fields_query(req, list_query, &q, err) != 0)
+	if (image_allows(req, IG_ACT_SEE, &acc, err) != 0)
 		return -1;
 	ig_comment_scope(image_id, scope);
-	if (ig_page_open(&pg, scope, (int)q.limit, q.cursor, err) != 0 ||
+	if (ig_fields_page(req, scope, 50, &pg, err) != 0 ||
 	    ig_comment_list(image_id, &pg, &items, &next, err) != 0)
 		return -1;
 	*out = ig_ok_page("comments", items, next);

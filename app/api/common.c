@@ -129,6 +129,17 @@ ig_ok_page(const char *key, json_object *list, char *next)
 	return o;
 }
 
+int
+ig_ok_found(int found, const char *what, const char *key, json_object *value, json_object **out, ig_err *err)
+{
+	if (found <= 0) {
+		json_object_put(value);
+		return found < 0 ? IG_FAILED : ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such %s", what);
+	}
+	*out = ig_ok(key, value);
+	return 200;
+}
+
 void
 ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details)
 {

@@ -107,6 +107,8 @@ read_value(json_object *v, const ig_field *f, void *dst, const char *prefix, ig_
 			return fail(f, prefix, 0, "{name} must be a string", err);
 		if (out_of(f, ig_utf8_len(json_object_get_string(v))))
 			return fail(f, prefix, 1, "{name} must be between {min} and {max} characters long", err);
+		if (f->valid != NULL && !f->valid(json_object_get_string(v)))
+			return fail(f, prefix, 1, "{name} is not valid", err);
 		SLOT(dst, f, const char *) = json_object_get_string(v);
 		break;
 	case IG_F_INT: {
@@ -303,6 +305,8 @@ read_text(const char *s, const ig_field *f, void *dst, ig_err *err)
 	case IG_F_STRING:
 		if (out_of(f, ig_utf8_len(s)))
 			return fail(f, NULL, 1, "{name} must be between {min} and {max} characters long", err);
+		if (f->valid != NULL && !f->valid(s))
+			return fail(f, NULL, 1, "{name} is not valid", err);
 		SLOT(dst, f, const char *) = s;
 		return 0;
 	case IG_F_INT: {
@@ -374,11 +378,26 @@ static const ig_field page_query[] = {
 };
 
 int
-ig_fields_page(ig_req *req, const char *scope, ig_page *pg, ig_err *err)
+ig_fields_page(ig_req *req, const char *scope, int def, ig_page *pg, ig_err *err)
 {
-	struct page_query q = { 20, NULL };
+	struct page_query q = { def, NULL };
 
 	if (ig_fields_query(req, page_query, &q, err) != 0)
 		return -1;
 	return ig_page_open(pg, scope, (int)q.limit, q.cursor, err);
+}
+
+int
+ig_fields_list(ig_req *req, const char *scope, ig_caller_list *list, const char *key, json_object **out,
+    ig_err *err)
+{
+	char *next = NULL;
+	ig_page pg;
+	json_object *rows;
+
+	if (ig_fields_page(req, scope, 20, &pg, err) != 0 ||
+	    (rows = list(req->caller.user_id, &pg, &next, err)) == NULL)
+		return IG_FAILED;
+	*out = ig_ok_page(key, rows, next);
+	return 200;
 }

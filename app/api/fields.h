@@ -89,7 +89,9 @@
  * the prefix of a nested read ("settings.model", "prompts[3].seed"), which
  * err->field always carries. A row's .check runs after the field is stored
  * (only when it was given), with the whole destination struct, for rules
- * beyond bounds (a provider key's shape, a pattern); it returns 0, or -1
+ * beyond bounds (a provider key's shape, a pattern); a string's rule of its
+ * own text alone is its .valid instead, refused with the row's .msg (with
+ * IG_F_MSG_VALUE when the other messages stay the defaults). .check returns 0, or -1
  * with err filled by the handler's own words (in a nested read, the prefix
  * is put before the err->field it sets: "settings." + "api_key").
  *
@@ -149,11 +151,18 @@ struct ig_field {
 	const ig_field *sub;        /* IG_F_OBJECT: the members' table, or NULL */
 	size_t bytes;               /* query only: most bytes of the decoded
 	                             * text, any type ("too long"); 0: none */
+	int (*valid)(const char *s);    /* IG_F_STRING: the text's own rule (a
+	                                 * date, say), 1 when s keeps it; a value
+	                                 * it refuses fails with the value
+	                                 * message (.msg), or NULL */
 };
 
 #define IG_AT(type, member) offsetof(type, member)
 #define IG_HAS(type, member) (offsetof(type, member) + 1)
-#define IG_FIELDS_END { NULL, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, 0 }
+#define IG_FIELDS_END { NULL, 0, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, 0, NULL }
+
+/* The .msg of a row whose .valid is ig_rfc3339_ok (api.h). */
+#define IG_F_RFC3339_MSG "{name} must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z"
 
 /*
  * The request body, strictly parsed (415 for a non-JSON Content-Type, 400
@@ -198,10 +207,22 @@ void ig_fields_keep(ig_req *req, json_object *o);
 void ig_fields_release(ig_req *req);
 
 /*
- * The query of every paged list, `limit` (1..100, default 20) and
+ * The query of every paged list, `limit` (1..100, default def) and
  * `cursor`, read as declared fields and opened as a page of the list named
  * scope (lib/db/page.h). 0, or -1 with err naming the field.
  */
-int ig_fields_page(ig_req *req, const char *scope, ig_page *pg, ig_err *err);
+int ig_fields_page(ig_req *req, const char *scope, int def, ig_page *pg, ig_err *err);
+
+/* A list of the caller's (lib/: shares, stored files, workflows) one page
+ * at a time: the rows on pg of user_id's list, a new array with
+ * *next_cursor (malloc'ed, NULL on the last page), or NULL with err. */
+typedef json_object *ig_caller_list(const char *user_id, const ig_page *pg, char **next_cursor, ig_err *err);
+
+/* The whole handler of such a list's route: the page the query asks
+ * (ig_fields_page, 20 rows by default) of the list named scope, answered
+ * as {"success": true, key: [rows], "next_cursor"} (ig_ok_page). 200, or
+ * IG_FAILED with err. */
+int ig_fields_list(ig_req *req, const char *scope, ig_caller_list *list, const char *key, json_object **out,
+    ig_err *err);
 
 #endif

@@ -29,15 +29,6 @@ not_found(ig_err *err)
 	return ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such image");
 }
 
-/* The caller's access to image id for action (lib/collab/access.h): 0 with
- * *acc, or -1 with err: 404 when they may not see it (or it does not
- * exist), 403 when they may see it but not do this. */
-static int
-image_allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err)
-{
-	return ig_api_access(ig_access_image(id, req->caller.user_id, acc, err), acc, action, "image", err);
-}
-
 int
 ig_api_image_source(const ig_req *req, const char *id, ig_err *err)
 {
@@ -85,27 +76,6 @@ struct gallery_query {
 	const char *cursor, *provider, *project_id, *folder, *q, *from, *to, *sort, *order;
 };
 
-static int
-check_time(const char *v, const char *name, ig_err *err)
-{
-	if (!ig_rfc3339_ok(v))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, name,
-		    "%s must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z", name);
-	return 0;
-}
-
-static int
-check_from(void *dst, ig_err *err)
-{
-	return check_time(((struct gallery_query *)dst)->from, "from", err);
-}
-
-static int
-check_to(void *dst, ig_err *err)
-{
-	return check_time(((struct gallery_query *)dst)->to, "to", err);
-}
-
 static const char *const sorts[] = { "created_at", "rating", NULL };
 static const char *const orders[] = { "desc", "asc", NULL };
 
@@ -121,8 +91,10 @@ static const ig_field gallery_query[] = {
 	  .bytes = 7 },
 	{ "q", IG_F_STRING, 0, 1, IG_GALLERY_Q_LEN, .at = IG_AT(struct gallery_query, q),
 	  .bytes = 4 * IG_GALLERY_Q_LEN },
-	{ "from", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct gallery_query, from), .bytes = 63, .check = check_from },
-	{ "to", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct gallery_query, to), .bytes = 63, .check = check_to },
+	{ "from", IG_F_STRING, IG_F_MSG_VALUE, 0, 0, .at = IG_AT(struct gallery_query, from), .bytes = 63,
+	  .valid = ig_rfc3339_ok, .msg = IG_F_RFC3339_MSG },
+	{ "to", IG_F_STRING, IG_F_MSG_VALUE, 0, 0, .at = IG_AT(struct gallery_query, to), .bytes = 63,
+	  .valid = ig_rfc3339_ok, .msg = IG_F_RFC3339_MSG },
 	{ "sort", IG_F_ENUM, 0, 0, 0, .values = sorts, .at = IG_AT(struct gallery_query, sort), .bytes = 15 },
 	{ "order", IG_F_ENUM, 0, 0, 0, .values = orders, .at = IG_AT(struct gallery_query, order), .bytes = 7 },
 	IG_FIELDS_END
@@ -180,8 +152,7 @@ ig_api_gallery_list(ig_req *req, json_object **out, ig_err *err)
 	/* A project's gallery: every image of it, for whoever may see it. */
 	if (q.project_id != NULL) {
 		ig_access acc;
-		if (ig_api_access(ig_access_project(q.project_id, req->caller.user_id, &acc, err), &acc, IG_ACT_SEE,
-		    "project", err) != 0) {
+		if (ig_api_project_allowed(req, q.project_id, IG_ACT_SEE, &acc, err) != 0) {
 			snprintf(err->field, sizeof(err->field), "project_id");
 			return -1;
 		}
@@ -224,17 +195,20 @@ ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err)
 	ig_access acc;
 	int rc;
 
-	if (image_allowed(req, ig_req_param(req, "file_id"), IG_ACT_MANAGE, &acc, err) != 0)
+	if (ig_api_image_allowed(req, ig_req_param(req, "file_id"), IG_ACT_MANAGE, &acc, err) != 0)
 		return -1;
 	rc = ig_image_delete(ig_req_param(req, "file_id"), acc.owner_id, err);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return not_found(err);
-	*out = ig_ok("deleted", json_object_new_string(ig_req_param(req, "file_id")));
-	return 200;
+	return ig_ok_found(rc, "image", "deleted", json_object_new_string(ig_req_param(req, "file_id")), out, err);
 }
+
+/* The marks POST /api/files/organize and PATCH /api/images/{id} both set,
+ * one rule each, as rows of the body struct T (its members folder, rating,
+ * favorite and their has_ flags). */
+#define FOLDER_ROW(T) { "folder", IG_F_STRING, IG_F_NULL, 1, IG_GALLERY_FOLDER_LEN, .at = IG_AT(T, folder), \
+	.has = IG_HAS(T, has_folder) }
+#define FAVORITE_ROW(T) { "favorite", IG_F_BOOL, 0, 0, 0, .at = IG_AT(T, favorite), .has = IG_HAS(T, has_favorite) }
+#define RATING_ROW(T) { "rating", IG_F_INT, 0, 0, IG_GALLERY_RATING_MAX, .at = IG_AT(T, rating), \
+	.has = IG_HAS(T, has_rating) }
 
 /* POST /api/files/organize */
 struct organize_body {
@@ -250,14 +224,11 @@ static const ig_field organize_fields[] = {
 	  .at = IG_AT(struct organize_body, ids) },
 	{ "tags_add", IG_F_STRINGS, 0, 0, IG_GALLERY_TAGS_MAX, .at = IG_AT(struct organize_body, tags_add) },
 	{ "tags_remove", IG_F_STRINGS, 0, 0, IG_GALLERY_TAGS_MAX, .at = IG_AT(struct organize_body, tags_remove) },
-	{ "folder", IG_F_STRING, IG_F_NULL, 1, IG_GALLERY_FOLDER_LEN, .at = IG_AT(struct organize_body, folder),
-	  .has = IG_HAS(struct organize_body, has_folder) },
+	FOLDER_ROW(struct organize_body),
 	{ "project_id", IG_F_UUID, IG_F_NULL, 0, 0, .at = IG_AT(struct organize_body, project_id),
 	  .has = IG_HAS(struct organize_body, has_project) },
-	{ "favorite", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct organize_body, favorite),
-	  .has = IG_HAS(struct organize_body, has_favorite) },
-	{ "rating", IG_F_INT, 0, 0, IG_GALLERY_RATING_MAX, .at = IG_AT(struct organize_body, rating),
-	  .has = IG_HAS(struct organize_body, has_rating) },
+	FAVORITE_ROW(struct organize_body),
+	RATING_ROW(struct organize_body),
 	IG_FIELDS_END
 };
 
@@ -361,20 +332,14 @@ ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_e
 int
 ig_api_image_get(ig_req *req, json_object **out, ig_err *err)
 {
-	json_object *im;
+	json_object *im = NULL;
 	ig_access acc;
 	int rc;
 
-	if (image_allowed(req, ig_req_param(req, "id"), IG_ACT_SEE, &acc, err) != 0)
+	if (ig_api_image_allowed(req, ig_req_param(req, "id"), IG_ACT_SEE, &acc, err) != 0)
 		return -1;
 	rc = image_json(ig_req_param(req, "id"), req->caller.user_id, 1, &im, err);
-
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return not_found(err);
-	*out = ig_ok("image", im);
-	return 200;
+	return ig_ok_found(rc, "image", "image", im, out, err);
 }
 
 /* PATCH /api/images/{id} */
@@ -389,14 +354,11 @@ struct patch_body {
 static const ig_field patch_fields[] = {
 	{ "title", IG_F_STRING, IG_F_NULL, 0, IG_GALLERY_TITLE_LEN, .at = IG_AT(struct patch_body, title),
 	  .has = IG_HAS(struct patch_body, has_title) },
-	{ "rating", IG_F_INT, 0, 0, IG_GALLERY_RATING_MAX, .at = IG_AT(struct patch_body, rating),
-	  .has = IG_HAS(struct patch_body, has_rating) },
-	{ "favorite", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct patch_body, favorite),
-	  .has = IG_HAS(struct patch_body, has_favorite) },
+	RATING_ROW(struct patch_body),
+	FAVORITE_ROW(struct patch_body),
 	{ "tags", IG_F_STRINGS, 0, 0, IG_GALLERY_TAGS_MAX, .at = IG_AT(struct patch_body, tags),
 	  .has = IG_HAS(struct patch_body, has_tags) },
-	{ "folder", IG_F_STRING, IG_F_NULL, 1, IG_GALLERY_FOLDER_LEN, .at = IG_AT(struct patch_body, folder),
-	  .has = IG_HAS(struct patch_body, has_folder) },
+	FOLDER_ROW(struct patch_body),
 	IG_FIELDS_END
 };
 
@@ -411,7 +373,7 @@ ig_api_image_patch(ig_req *req, json_object **out, ig_err *err)
 
 	memset(&b, 0, sizeof(b));
 	memset(&pt, 0, sizeof(pt));
-	if (image_allowed(req, id, IG_ACT_ORGANIZE, &acc, err) != 0 || ig_fields_body(req, patch_fields, &b, err) != 0)
+	if (ig_api_image_allowed(req, id, IG_ACT_ORGANIZE, &acc, err) != 0 || ig_fields_body(req, patch_fields, &b, err) != 0)
 		return -1;
 	if (b.has_tags && tags_of(b.tags, "tags", &tags, &pt.ntags, err) != 0)
 		return -1;

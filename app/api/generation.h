@@ -61,6 +61,16 @@ void ig_gen_uncharge(ig_req *req, ig_gen *g);
 /* The job's stored request (never the key). New reference. */
 json_object *ig_gen_job_request(const ig_gen *g);
 
+/* Queue a batch (app/api/batch.c; a workflow's run is one too): the
+ * caller's items (job requests, one per item) generated as g says, name
+ * and callback_url NULL for none. Its stored settings are g's provider,
+ * model and size, then key with value (consumed). Refused with 429 naming
+ * prompts when the caller's waiting and running items would pass
+ * IG_BATCH_MAX_QUEUED; the key is resolved for every item's images and
+ * given back if the insert fails. 0 with batch_id, or -1 with err. */
+int ig_batch_queue(ig_req *req, ig_gen *g, const char *name, const char *callback_url, int per_item, json_object *items,
+    const char *key, json_object *value, char batch_id[IG_UUID_BUF], ig_err *err);
+
 /* A workflow's generate step (app/api/workflow.c): step's members but op,
  * with prompt, read by POST /api/generate-image's table into g as that
  * route does, errors naming prefix + the member ("steps[0].image_size").

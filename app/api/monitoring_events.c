@@ -133,21 +133,13 @@ check_query_type(void *dst, ig_err *err)
 	return type_ok(((struct events_query *)dst)->type) ? 0 : bad_type(err);
 }
 
-static int
-check_since(void *dst, ig_err *err)
-{
-	if (!ig_rfc3339_ok(((struct events_query *)dst)->since))
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "since",
-		    "since must be an RFC 3339 date-time, e.g. 2024-01-20T10:30:00Z");
-	return 0;
-}
-
 static const ig_field events_query[] = {
 	{ "limit", IG_F_INT, 0, 1, 200, .at = IG_AT(struct events_query, limit), .bytes = 15 },
 	{ "event_type", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct events_query, type), .bytes = EVENT_TYPE_MAX,
 	  .check = check_query_type },
 	{ "user_id", IG_F_UUID, 0, 0, 0, .at = IG_AT(struct events_query, user_id), .bytes = 63 },
-	{ "since", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct events_query, since), .bytes = 63, .check = check_since },
+	{ "since", IG_F_STRING, IG_F_MSG_VALUE, 0, 0, .at = IG_AT(struct events_query, since), .bytes = 63,
+	  .valid = ig_rfc3339_ok, .msg = IG_F_RFC3339_MSG },
 	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct events_query, cursor), .bytes = IG_PAGE_CURSOR_MAX - 1 },
 	IG_FIELDS_END
 };

@@ -7,7 +7,7 @@
  */
 #include "ig_autoconf.h"
 
-#include "app/api/openapi.h"
+#include "app/api/api.h"
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 

@@ -16,8 +16,10 @@
 #include "lib/collab/access.h"
 #include "lib/collab/project.h"
 
-int
-ig_api_access(int found, const ig_access *acc, ig_action action, const char *what, ig_err *err)
+/* The outcome of the access rule for action, found and acc as
+ * ig_access_image / ig_access_project gave them, on a `what`. */
+static int
+outcome(int found, const ig_access *acc, ig_action action, const char *what, ig_err *err)
 {
 	int status;
 
@@ -35,15 +37,19 @@ ig_api_access(int found, const ig_access *acc, ig_action action, const char *wha
 static int
 refuse(ig_err *err)
 {
-	return ig_api_access(0, NULL, IG_ACT_SEE, "project", err);
+	return outcome(0, NULL, IG_ACT_SEE, "project", err);
 }
 
-/* The caller's access to project id for action: 0 (acc filled), or -1 with
- * err (404 or 403). */
-static int
-allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err)
+int
+ig_api_image_allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err)
 {
-	return ig_api_access(ig_access_project(id, req->caller.user_id, acc, err), acc, action, "project", err);
+	return outcome(ig_access_image(id, req->caller.user_id, acc, err), acc, action, "image", err);
+}
+
+int
+ig_api_project_allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err)
+{
+	return outcome(ig_access_project(id, req->caller.user_id, acc, err), acc, action, "project", err);
 }
 
 int
@@ -55,7 +61,7 @@ ig_api_project_writable(const ig_req *req, const char *project_id, ig_err *err)
 		return 0;
 	if (!req->caller.authenticated)
 		return refuse(err);
-	if (allowed(req, project_id, IG_ACT_ORGANIZE, &acc, err) == 0)
+	if (ig_api_project_allowed(req, project_id, IG_ACT_ORGANIZE, &acc, err) == 0)
 		return 0;
 	snprintf(err->field, sizeof(err->field), "project_id");
 	return -1;
@@ -126,7 +132,7 @@ ig_api_projects_list(ig_req *req, json_object **out, ig_err *err)
 	json_object *a;
 	int n;
 
-	if (ig_fields_page(req, IG_PROJECT_PAGE_SCOPE, &pg, err) != 0 ||
+	if (ig_fields_page(req, IG_PROJECT_PAGE_SCOPE, 20, &pg, err) != 0 ||
 	    ig_project_list(req->caller.user_id, &pg, &rows, &n, &next, err) != 0)
 		return -1;
 	a = json_object_new_array();
@@ -176,7 +182,7 @@ ig_api_project_get(ig_req *req, json_object **out, ig_err *err)
 	const char *id = ig_req_param(req, "id");
 	ig_access acc;
 
-	if (allowed(req, id, IG_ACT_SEE, &acc, err) != 0)
+	if (ig_api_project_allowed(req, id, IG_ACT_SEE, &acc, err) != 0)
 		return -1;
 	return answer_project(req, id, 200, out, err);
 }
@@ -190,7 +196,7 @@ ig_api_project_put(ig_req *req, json_object **out, ig_err *err)
 	ig_access acc;
 	int rc;
 
-	if (allowed(req, id, IG_ACT_ORGANIZE, &acc, err) != 0 || ig_fields_body(req, update_fields, &b, err) != 0)
+	if (ig_api_project_allowed(req, id, IG_ACT_ORGANIZE, &acc, err) != 0 || ig_fields_body(req, update_fields, &b, err) != 0)
 		return -1;
 	rc = ig_project_update(id, b.has_name, b.name, b.has_description, b.description, err);
 	if (rc <= 0)
@@ -206,7 +212,7 @@ ig_api_project_delete(ig_req *req, json_object **out, ig_err *err)
 	ig_access acc;
 	int rc;
 
-	if (allowed(req, id, IG_ACT_MANAGE, &acc, err) != 0)
+	if (ig_api_project_allowed(req, id, IG_ACT_MANAGE, &acc, err) != 0)
 		return -1;
 	rc = ig_project_delete(id, err);
 	if (rc <= 0)
@@ -239,7 +245,7 @@ ig_api_project_member_add(ig_req *req, json_object **out, ig_err *err)
 	json_object *d;
 	int added, rc;
 
-	if (allowed(req, id, IG_ACT_MANAGE, &acc, err) != 0 || ig_fields_body(req, member_fields, &b, err) != 0)
+	if (ig_api_project_allowed(req, id, IG_ACT_MANAGE, &acc, err) != 0 || ig_fields_body(req, member_fields, &b, err) != 0)
 		return -1;
 	if ((b.username == NULL) == (b.email == NULL))
 		return ig_err_set(err, IG_E_INVALID_REQUEST, b.username ? "email" : "username",
@@ -270,7 +276,7 @@ ig_api_project_member_remove(ig_req *req, json_object **out, ig_err *err)
 	int self = user_id != NULL && strcmp(user_id, req->caller.user_id) == 0, rc;
 	ig_access acc;
 
-	if (allowed(req, id, self ? IG_ACT_SEE : IG_ACT_MANAGE, &acc, err) != 0)
+	if (ig_api_project_allowed(req, id, self ? IG_ACT_SEE : IG_ACT_MANAGE, &acc, err) != 0)
 		return -1;
 	rc = ig_project_member_remove(id, user_id, err);
 	if (rc < 0)

@@ -1,4 +1,5 @@
-/* projects.h — the handlers of app/api/projects.c (issue 13). */
+/* projects.h — the access glue of app/api/projects.c (issue 13), used by
+ * every route that touches an image or a project; its handlers are in api.h. */
 #ifndef IG_API_PROJECTS_H
 #define IG_API_PROJECTS_H
 
@@ -6,20 +7,13 @@
 #include "lib/collab/access.h"
 #include "lib/core/error.h"
 
-int ig_api_projects_list(ig_req *req, json_object **out, ig_err *err);
-int ig_api_projects_create(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_get(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_put(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_delete(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_member_add(ig_req *req, json_object **out, ig_err *err);
-int ig_api_project_member_remove(ig_req *req, json_object **out, ig_err *err);
-
-/* The outcome of the access rule for action, found and acc as
- * ig_access_image / ig_access_project gave them, on a `what` ("image",
- * "project"): 0 when allowed, else -1 with err: found < 0 (err already
- * set), a 404 "no such <what>" when the caller may not see it (or found is
- * 0), a 403 when they may see it but not do this. */
-int ig_api_access(int found, const ig_access *acc, ig_action action, const char *what, ig_err *err);
+/* The caller's access to the image (the project) id for action
+ * (lib/collab/access.h): 0 with *acc when allowed, else -1 with err: a 404
+ * "no such image" ("project") when they may not see it or it does not
+ * exist, a 403 when they may see it but not do this, or the lookup's own
+ * error. */
+int ig_api_image_allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err);
+int ig_api_project_allowed(const ig_req *req, const char *id, ig_action action, ig_access *acc, ig_err *err);
 
 /* May the caller put their images in project_id (NULL: no project)? 0
  * when they are its editor or owner, else -1 with err naming project_id:

@@ -11,7 +11,6 @@
 
 #include "app/api/api.h"
 #include "app/api/fields.h"
-#include "app/api/prompts.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/prompts/analyze.h"

@@ -15,7 +15,6 @@
 
 #include "app/api/api.h"
 #include "app/api/fields.h"
-#include "app/api/shares.h"
 #include "lib/auth/activity.h"
 #include "lib/collab/share.h"
 #include "lib/core/config.h"
@@ -139,30 +138,6 @@ ig_api_share_create(ig_req *req, json_object **out, ig_err *err)
 	return 201;
 }
 
-/* ?limit=&cursor= of the lists here. */
-struct page_query {
-	int64_t limit;
-	const char *cursor;
-};
-
-static const ig_field page_fields[] = {
-	{ "limit", IG_F_INT, 0, 1, 100, .at = IG_AT(struct page_query, limit) },
-	{ "cursor", IG_F_STRING, 0, 0, 0, .at = IG_AT(struct page_query, cursor), .bytes = IG_PAGE_CURSOR_MAX - 1 },
-	IG_FIELDS_END
-};
-
-/* The page the query asks of the list named scope (def rows unless
- * ?limit= says). 0 or -1 with err naming limit or cursor. */
-static int
-page_of(ig_req *req, const char *scope, int def, ig_page *pg, ig_err *err)
-{
-	struct page_query q = { def, NULL };
-
-	if (ig_fields_query(req, page_fields, &q, err) != 0)
-		return -1;
-	return ig_page_open(pg, scope, (int)q.limit, q.cursor, err);
-}
-
 /* GET /api/collaboration/shared/{token}: public. Any failure to find a
  * live link is the same 404, malformed tokens included. */
 int
@@ -171,7 +146,7 @@ ig_api_shared_get(ig_req *req, json_object **out, ig_err *err)
 	ig_page pg;
 	int rc;
 
-	if (page_of(req, IG_SHARED_PAGE_SCOPE, 50, &pg, err) != 0)
+	if (ig_fields_page(req, IG_SHARED_PAGE_SCOPE, 50, &pg, err) != 0)
 		return -1;
 	rc = ig_share_view(ig_req_param(req, "token"), &pg, out, err);
 	if (rc < 0)
@@ -186,15 +161,7 @@ ig_api_shared_get(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_shares_list(ig_req *req, json_object **out, ig_err *err)
 {
-	char *next = NULL;
-	ig_page pg;
-	json_object *list;
-
-	if (page_of(req, IG_SHARES_PAGE_SCOPE, 20, &pg, err) != 0 ||
-	    (list = ig_share_list(req->caller.user_id, &pg, &next, err)) == NULL)
-		return -1;
-	*out = ig_ok_page("shares", list, next);
-	return 200;
+	return ig_fields_list(req, IG_SHARES_PAGE_SCOPE, ig_share_list, "shares", out, err);
 }
 
 /* DELETE /api/collaboration/share/{share_id}: the share's owner only; a

@@ -392,14 +392,5 @@ ig_api_storage_delete(ig_req *req, json_object **out, ig_err *err)
 int
 ig_api_storage_list(ig_req *req, json_object **out, ig_err *err)
 {
-	char *next = NULL;
-	ig_page pg;
-	json_object *list;
-
-	if (ig_fields_page(req, IG_FILES_PAGE_SCOPE, &pg, err) != 0)
-		return IG_FAILED;
-	if ((list = ig_files_list(req->caller.user_id, &pg, &next, err)) == NULL)
-		return IG_FAILED;
-	*out = ig_ok_page("files", list, next);
-	return 200;
+	return ig_fields_list(req, IG_FILES_PAGE_SCOPE, ig_files_list, "files", out, err);
 }

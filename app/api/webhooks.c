@@ -10,7 +10,6 @@
 #include <sodium.h>
 
 #include "app/api/api.h"
-#include "app/api/webhooks.h"
 #include "lib/jobs/webhook.h"
 
 static json_object *

@@ -22,7 +22,6 @@
 #include "app/api/fields.h"
 #include "app/api/generation.h"
 #include "app/api/projects.h"
-#include "app/api/workflow.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/jobs/batch.h"
@@ -186,16 +185,7 @@ static const ig_field wf_put_fields[] = {
 int
 ig_api_workflow_list(ig_req *req, json_object **out, ig_err *err)
 {
-	char *next = NULL;
-	ig_page pg;
-	json_object *list;
-
-	if (ig_fields_page(req, IG_WORKFLOW_PAGE_SCOPE, &pg, err) != 0)
-		return -1;
-	if ((list = ig_workflow_list(req->caller.user_id, &pg, &next, err)) == NULL)
-		return -1;
-	*out = ig_ok_page("workflows", list, next);
-	return 200;
+	return ig_fields_list(req, IG_WORKFLOW_PAGE_SCOPE, ig_workflow_list, "workflows", out, err);
 }
 
 /* POST /api/workflow */
@@ -232,13 +222,10 @@ int
 ig_api_workflow_get(ig_req *req, json_object **out, ig_err *err)
 {
 	const char *id = path_id(req);
-	json_object *wf;
+	json_object *wf = NULL;
 	int rc = id ? ig_workflow_get(id, req->caller.user_id, &wf, err) : 0;
 
-	if (rc <= 0)
-		return rc < 0 ? -1 : not_found(err);
-	*out = ig_ok("workflow", wf);
-	return 200;
+	return ig_ok_found(rc, "workflow", "workflow", wf, out, err);
 }
 
 /* PUT /api/workflow/{id} */
@@ -247,7 +234,7 @@ ig_api_workflow_update(ig_req *req, json_object **out, ig_err *err)
 {
 	const char *id = path_id(req);
 	struct wf_body b = { NULL, NULL, 0, 0 };
-	json_object *wf;
+	json_object *wf = NULL;
 	int rc;
 
 	if (id == NULL || (rc = ig_workflow_get(id, req->caller.user_id, NULL, err)) == 0)
@@ -256,10 +243,7 @@ ig_api_workflow_update(ig_req *req, json_object **out, ig_err *err)
 	    (b.has_steps && read_steps(req, b.steps, NULL, NULL, NULL, err) != 0))
 		return -1;
 	rc = ig_workflow_update(id, req->caller.user_id, b.name, b.has_steps ? b.steps : NULL, &wf, err);
-	if (rc <= 0)
-		return rc < 0 ? -1 : not_found(err);
-	*out = ig_ok("workflow", wf);
-	return 200;
+	return ig_ok_found(rc, "workflow", "workflow", wf, out, err);
 }
 
 /* DELETE /api/workflow/{id} */
@@ -269,10 +253,7 @@ ig_api_workflow_delete(ig_req *req, json_object **out, ig_err *err)
 	const char *id = path_id(req);
 	int rc = id ? ig_workflow_delete(id, req->caller.user_id, err) : 0;
 
-	if (rc <= 0)
-		return rc < 0 ? -1 : not_found(err);
-	*out = ig_ok("deleted", json_object_new_boolean(1));
-	return 200;
+	return ig_ok_found(rc, "workflow", "deleted", json_object_new_boolean(1), out, err);
 }
 
 struct run_body {
@@ -293,11 +274,9 @@ ig_api_workflow_run(ig_req *req, json_object **out, ig_err *err)
 	struct run_body b = { NULL };
 	json_object *wf = NULL, *steps, *items = NULL, *next = NULL;
 	ig_gen g;
-	ig_job_spec spec;
-	unsigned char nonce[IG_SECRETBOX_NONCE], *sealed = NULL;
-	size_t sealed_len = 0, n;
-	char key_id[IG_UUID_BUF], batch_id[IG_UUID_BUF];
-	int rc = -1, open = 0, found;
+	size_t n;
+	char batch_id[IG_UUID_BUF];
+	int rc = -1, found;
 
 	memset(&g, 0, sizeof(g));
 	found = id ? ig_workflow_get(id, req->caller.user_id, &wf, err) : 0;
@@ -335,43 +314,14 @@ ig_api_workflow_run(ig_req *req, json_object **out, ig_err *err)
 		json_object_object_add(r, "workflow", w);
 		json_object_array_add(items, r);
 	}
-	if (ig_batch_open_items(req->caller.user_id, &open, err) != 0)
+	if (ig_batch_queue(req, &g, json_object_get_string(json_object_object_get(wf, "name")), NULL, 0, items,
+	    "workflow_id", json_object_new_string(id), batch_id, err) != 0)
 		goto out;
-	if (open + (int)n > ig_cfg()->batch_max_queued) {
-		ig_req_add_header(req, "Retry-After", "60");
-		ig_err_set(err, IG_E_RATE_LIMITED, "prompts",
-		    "you have %d batch items waiting or running; %zu more would pass the limit of %d (IG_BATCH_MAX_QUEUED)",
-		    open, n, ig_cfg()->batch_max_queued);
-		goto out;
-	}
-	memset(&spec, 0, sizeof(spec));
-	if (ig_gen_resolve_key(req, &g, (int)n * g.req.count, &spec, nonce, &sealed, &sealed_len, key_id, err) != 0)
-		goto out;
-	ig_uuid4(batch_id);
-	{
-		json_object *st = json_object_new_object();
-		ig_batch_new nb = { batch_id, req->caller.user_id, json_object_get_string(json_object_object_get(wf, "name")),
-			(int)n, st, NULL, 0, items, g.provider, g.req.model, &spec };
-		json_object_object_add(st, "api_provider", json_object_new_string(g.provider));
-		json_object_object_add(st, "model", json_object_new_string(g.req.model));
-		json_object_object_add(st, "image_size", json_object_new_string(g.size));
-		json_object_object_add(st, "workflow_id", json_object_new_string(id));
-		rc = ig_batch_insert(&nb, err);
-		json_object_put(st);
-		if (rc != 0) {
-			ig_gen_uncharge(req, &g);
-			goto out;
-		}
-	}
 	/* One run is one batch: the run's id is the batch's. */
 	*out = ig_ok("run_id", json_object_new_string(batch_id));
 	json_object_object_add(*out, "batch_id", json_object_new_string(batch_id));
 	rc = 202;
 out:
-	if (sealed != NULL) {
-		sodium_memzero(sealed, sealed_len);
-		free(sealed);
-	}
 	json_object_put(g.req.extra);
 	json_object_put(next);
 	json_object_put(items);

@@ -5,18 +5,10 @@
 #include <string.h>
 
 #include "app/api/api.h"
-#include "app/api/analytics.h"
-#include "app/api/assistant.h"
-#include "app/api/comments.h"
 #include "app/api/projects.h"
-#include "app/api/shares.h"
 #include "app/api/batch_stream.h"
-#include "app/api/workflow.h"
-#include "app/api/prompts.h"
-#include "app/api/openapi.h"
 #include "app/api/storage.h"
 #include "app/api/image_files.h"
-#include "app/api/webhooks.h"
 #include "app/fcgi/routes.h"
 
 #define PUBLIC IG_ACCESS_PUBLIC, 0
