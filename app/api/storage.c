@@ -333,7 +333,8 @@ ig_api_storage_download(ig_req *req, json_object **out, ig_err *err)
 	if (owned_file(req, f, &st, err) != 1)
 		goto out;
 	disp = ig_storage_disposition(f->filename);
-	if (ig_store_locate(st, f->object_key, STORAGE_URL_TTL, disp, &where, err) != 0)
+	if (ig_store_locate(st, f->object_key, STORAGE_URL_TTL, &(ig_store_reply){ .disposition = disp }, &where,
+	    err) != 0)
 		goto out;
 	h_disp = ig_xasprintf("Content-Disposition: %s", disp);
 	headers[0] = h_disp;

@@ -71,6 +71,10 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 	    " VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint," \
 	    " $14, $15, $16, (SELECT id FROM projects WHERE id = $17::uuid)) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id") \
 	X(SQL_SET_THUMBNAIL, "UPDATE images SET thumbnail = $2 WHERE filename = $1") \
+	/* $1 is the image's file name, or its thumbnail's (that name less \
+	 * IG_THUMB_SUFFIX is then the image's): both probe the unique index. */ \
+	X(SQL_KNOWN, "SELECT count(*) FROM images WHERE filename IN ($1, left($1, -length('" IG_THUMB_SUFFIX "')))" \
+	    " AND $1 IN (filename, thumbnail)") \
 	X(SQL_LIST_CREATED_DESC, LIST("(i.created_at, i.id) < (" AFTER_T ", $12::uuid)", \
 	        "i.created_at DESC, i.id DESC")) \
 	X(SQL_LIST_CREATED_ASC, LIST("(i.created_at, i.id) > (" AFTER_T ", $12::uuid)", \
@@ -234,6 +238,17 @@ ig_image_set_thumbnail(const char *filename, const char *thumbnail, ig_err *err)
 	const char *p[2] = { filename, thumbnail };
 
 	return ig_db_run(sql[SQL_SET_THUMBNAIL], 2, p, 0, err);
+}
+
+int
+ig_image_known(const char *name, ig_err *err)
+{
+	const char *p[1] = { name };
+	int64_t n;
+
+	if (ig_db_int64(sql[SQL_KNOWN], 1, p, IG_DB_IDEMPOTENT, &n, err) != 0)
+		return -1;
+	return n > 0;
 }
 
 void

@@ -93,9 +93,17 @@ typedef struct ig_image_own {
  * after a lost lease: the first stays), -1 with err. */
 int ig_image_add_own(const ig_image_own *im, char id_out[IG_UUID_BUF], ig_err *err);
 
+/* The name of an image's thumbnail: its file name and this suffix
+ * (lib/jobs/store.c), so a thumbnail's image is found by file name. */
+#define IG_THUMB_SUFFIX ".thumb.png"
+
 /* Record the thumbnail (a file name beside it) of the image stored as
  * filename. 0 or -1 with err. */
 int ig_image_set_thumbnail(const char *filename, const char *thumbnail, ig_err *err);
+
+/* Whether name is the file name or the thumbnail of an image of the table
+ * (one lookup on the unique filename index): 1 yes, 0 no, -1 with err. */
+int ig_image_known(const char *name, ig_err *err);
 
 /* Limits of what a user organizes an image by (the table's CHECKs hold the
  * tag count and the rating too). */

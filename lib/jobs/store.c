@@ -199,7 +199,7 @@ ig_store_thumbnail(const char *name, const unsigned char *data, size_t len, long
 	char tname[300];
 	int rc = -1;
 
-	snprintf(tname, sizeof(tname), "%s.thumb.png", name);
+	snprintf(tname, sizeof(tname), "%s" IG_THUMB_SUFFIX, name);
 	if (ig_thumbnail(data, len, IG_THUMB_SIDE, max_pixels, &thumb, &tlen, err) != 0)
 		goto out;
 	if ((st = ig_images_store(err)) == NULL || ig_store_put(st, tname, thumb, tlen, "image/png", NULL, err) != 0)

@@ -300,11 +300,11 @@ local_del(ig_store *st, const char *key, ig_err *err)
 /* The path nginx's internal location (which aliases the root) takes: the
  * key itself. No expiry or disposition: the app's answer carries those. */
 static int
-local_locate(ig_store *st, const char *key, long expires_s, const char *disposition, char **url, ig_err *err)
+local_locate(ig_store *st, const char *key, long expires_s, const ig_store_reply *reply, char **url, ig_err *err)
 {
 	(void)st;
 	(void)expires_s;
-	(void)disposition;
+	(void)reply;
 	(void)err;
 	*url = ig_xasprintf("%s", key);
 	return 0;

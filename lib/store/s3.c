@@ -785,12 +785,12 @@ s3_delete(ig_store *st, const char *key, ig_err *err)
 }
 
 /* A presigned GET URL (SigV4 query-string signing): the canonical request
- * of GET path with the X-Amz-* parameters (and the response's
- * Content-Disposition), host the one signed header, UNSIGNED-PAYLOAD; the
+ * of GET path with the X-Amz-* parameters (and the response-* overrides
+ * of reply, so they are signed too), host the one signed header, UNSIGNED-PAYLOAD; the
  * string to sign over its digest; the signature with the key derived from
  * the secret, date, region and "s3". */
 static int
-s3_locate(ig_store *st, const char *key, long expires_s, const char *disposition, char **url, ig_err *err)
+s3_locate(ig_store *st, const char *key, long expires_s, const ig_store_reply *reply, char **url, ig_err *err)
 {
 	const s3 *s = st->backend;
 	const char *region = st->s3.region != NULL && st->s3.region[0] != '\0' ? st->s3.region : "us-east-1";
@@ -809,15 +809,19 @@ s3_locate(ig_store *st, const char *key, long expires_s, const char *disposition
 	object_path(st, key, &path);
 	ig_buf_printf(&scope, "%s/%s/s3/aws4_request", day, region);
 	/* The parameters in byte order of their names: X-Amz-* before the
-	 * lower-case response-*. */
+	 * lower-case response-* (cache-control before content-disposition). */
 	ig_buf_puts(&q, "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=");
 	uri_encode(&q, st->s3.access_key, 0);
 	ig_buf_puts(&q, "%2F");
 	uri_encode(&q, scope.data, 0);
 	ig_buf_printf(&q, "&X-Amz-Date=%s&X-Amz-Expires=%ld&X-Amz-SignedHeaders=host", amzdate, expires_s);
-	if (disposition != NULL) {
+	if (reply != NULL && reply->cache_control != NULL) {
+		ig_buf_puts(&q, "&response-cache-control=");
+		uri_encode(&q, reply->cache_control, 0);
+	}
+	if (reply != NULL && reply->disposition != NULL) {
 		ig_buf_puts(&q, "&response-content-disposition=");
-		uri_encode(&q, disposition, 0);
+		uri_encode(&q, reply->disposition, 0);
 	}
 	ig_buf_printf(&canon, "GET\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD", path.data, q.data, s->host);
 	sha256_hex(canon.data, canon.len, digest);

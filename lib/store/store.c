@@ -234,10 +234,11 @@ ig_store_delete(ig_store *st, const char *key, ig_err *err)
 }
 
 int
-ig_store_locate(ig_store *st, const char *key, long expires_s, const char *disposition, char **url, ig_err *err)
+ig_store_locate(ig_store *st, const char *key, long expires_s, const ig_store_reply *reply, char **url,
+    ig_err *err)
 {
 	*url = NULL;
 	if (key_check(key, err) != 0)
 		return -1;
-	return st->ops->locate(st, key, expires_s, disposition, url, err);
+	return st->ops->locate(st, key, expires_s, reply, url, err);
 }

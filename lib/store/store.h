@@ -109,11 +109,18 @@ int ig_store_head(ig_store *st, const char *key, ig_store_obj *out, ig_err *err)
 /* Remove key; a key already gone is not an error. 0, or -1 with err. */
 int ig_store_delete(ig_store *st, const char *key, ig_err *err);
 
-/* For s3: a presigned GET URL of key valid for expires_s seconds, with the
- * response's Content-Disposition set to disposition (NULL: none), into
- * *url (the caller frees). For local: the key's path under the store's
- * root, for nginx's X-Accel-Redirect. 0, or -1 with err. */
-int ig_store_locate(ig_store *st, const char *key, long expires_s, const char *disposition, char **url,
+/* What a presigned GET's answer says instead of the object's own headers
+ * (S3's response-* overrides, signed into the URL); NULL: the object's. */
+typedef struct ig_store_reply {
+	const char *disposition;          /* Content-Disposition */
+	const char *cache_control;        /* Cache-Control */
+} ig_store_reply;
+
+/* For s3: a presigned GET URL of key valid for expires_s seconds, whose
+ * answer carries the headers of reply (NULL: none overridden), into *url
+ * (the caller frees). For local: the key's path under the store's root,
+ * for nginx's X-Accel-Redirect. 0, or -1 with err. */
+int ig_store_locate(ig_store *st, const char *key, long expires_s, const ig_store_reply *reply, char **url,
     ig_err *err);
 
 #endif

@@ -33,7 +33,7 @@ typedef struct ig_store_ops {
 	int (*get)(ig_store *st, const char *key, size_t max, unsigned char **data, size_t *len, ig_err *err);
 	int (*head)(ig_store *st, const char *key, ig_store_obj *out, ig_err *err);
 	int (*del)(ig_store *st, const char *key, ig_err *err);
-	int (*locate)(ig_store *st, const char *key, long expires_s, const char *disposition, char **url,
+	int (*locate)(ig_store *st, const char *key, long expires_s, const ig_store_reply *reply, char **url,
 	    ig_err *err);
 } ig_store_ops;
 

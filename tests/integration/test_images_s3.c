@@ -114,7 +114,11 @@ assert_no_object(const char *name)
 /* GET /generated_images/<name> through nginx: a 302 (short
  * Cache-Control) to a URL of the object images/<name> that botocore's
  * signer accepts (moto with signing enforced serves no presigned GET, so
- * the bytes behind it are read with boto3: object_of). */
+ * the bytes behind it are read with boto3: object_of). The URL signs S3's
+ * response-cache-control override, so the bytes S3 answers are cacheable
+ * for the URL's life: without it they came with no Cache-Control at all.
+ * (moto 5 ignores response-* overrides, so this is checked in the URL,
+ * which presign-verify shows is signed with them.) */
 static void
 assert_served(const char *name)
 {
@@ -130,10 +134,30 @@ assert_served(const char *name)
 	it_resp_free(&r);
 	snprintf(want, sizeof(want), "%s/%s/images/%s?", it_env("IG_S3_ENDPOINT"), it_env("IG_S3_BUCKET"), name);
 	ck_assert_msg(strncmp(loc, want, strlen(want)) == 0, "%s is not %s…", loc, want);
+	ck_assert_msg(strstr(loc, "&response-cache-control=public%2C%20max-age%3D600%2C%20immutable&") != NULL,
+	    "%s: no response-cache-control", loc);
 	args = ig_xasprintf("presign-verify '%s'", loc);
 	ck_assert_msg(s3_check(&out, args) == 0, "presign-verify: %s", out);
 	free(args);
 	free(out);
+}
+
+/* GET /generated_images/<name> through nginx: 404 in the API's JSON error
+ * shape, not a 302 to the store's XML 404. */
+static void
+assert_unknown(const char *name)
+{
+	char path[512];
+	json_object *o;
+	it_resp r;
+
+	snprintf(path, sizeof(path), "/generated_images/%s", name);
+	it_http("GET", path, NULL, 0, &r);
+	ck_assert_msg(r.status == 404, "GET %s: %ld %s", path, r.status, r.body.data);
+	o = it_json_body(&r);
+	ck_assert_str_eq(it_js(o, "error.code"), "not_found");
+	json_object_put(o);
+	it_resp_free(&r);
 }
 
 /* Generate with builtin: image and thumbnail are objects, not files; the
@@ -176,11 +200,37 @@ START_TEST(generate_serve_delete)
 	it_resp_free(&r);
 	assert_no_object(name);
 	assert_no_object(thumb);
+	/* Gone from the table too: its names are unknown, no redirect. */
+	assert_unknown(name);
+	assert_unknown(thumb);
 	free(name);
 	free(thumb);
 	free(rowsha);
 	json_object_put(gen);
 	free(a);
+}
+END_TEST
+
+/* A name that is no image of the table answers 404 without asking the
+ * bucket: one never made, a thumbnail's name for an image that has none
+ * of that name, and an object in the bucket that no row names (a guess
+ * at another prefix's key could otherwise be redirected to). */
+START_TEST(unknown_names)
+{
+	char name[128], *out, *args;
+
+	snprintf(name, sizeof(name), "builtin_1700000000_0_%08x.png", (unsigned)getpid());
+	assert_unknown(name);
+	snprintf(name, sizeof(name), "builtin_1700000000_0_%08x.png.thumb.png", (unsigned)getpid());
+	assert_unknown(name);
+	assert_unknown(".thumb.png");
+	/* An object under images/ that no row names. */
+	snprintf(name, sizeof(name), "stray_%d.png", (int)getpid());
+	args = ig_xasprintf("put 'images/%s'", name);
+	ck_assert_msg(s3_check(&out, args) == 0, "put: %s", out);
+	free(out);
+	free(args);
+	assert_unknown(name);
 }
 END_TEST
 
@@ -284,4 +334,4 @@ END_TEST
 
 IT_MAIN("images_s3", NULL,
     { .name = "s3", .timeout_s = 120, .setup = s3_pool, .teardown = local_pool,
-      .tests = IT_TESTS(&generate_serve_delete, &upload_process_creative, &batch_zip) });
+      .tests = IT_TESTS(&generate_serve_delete, &unknown_names, &upload_process_creative, &batch_zip) });

@@ -491,14 +491,29 @@ START_TEST(presigned)
 
 	ck_assert_int_eq(ig_store_put(st, "p/file.txt", (const unsigned char *)"presigned!", 10, "text/plain", sha,
 	    &err), 0);
-	ck_assert_int_eq(ig_store_locate(st, "p/file.txt", 60, "attachment; filename=\"r\xc3\xa9sum\xc3\xa9 1.txt\"",
-	    &url, &err), 0);
+	ck_assert_int_eq(ig_store_locate(st, "p/file.txt", 60,
+	    &(ig_store_reply){ .disposition = "attachment; filename=\"r\xc3\xa9sum\xc3\xa9 1.txt\"" }, &url, &err), 0);
 	ck_assert_msg(strstr(url, "X-Amz-Expires=60&") != NULL, "%s", url);
 	ck_assert_msg(strstr(url, "response-content-disposition=attachment%3B%20filename%3D%22r%C3%A9sum%C3%A9%201.txt%22") !=
 	    NULL, "%s", url);
 	out = check_run(&status, "presign-verify '%s'", url);
 	ck_assert_msg(status == 0, "%s: %s", url, out);
 	free(out);
+
+	/* Both overrides: signed in the byte order of their names
+	 * (response-cache-control before response-content-disposition), as
+	 * botocore signs them. */
+	{
+		char *both;
+		ck_assert_int_eq(ig_store_locate(st, "p/file.txt", 60, &(ig_store_reply){ .disposition = "attachment",
+		    .cache_control = "public, max-age=60, immutable" }, &both, &err), 0);
+		ck_assert_msg(strstr(both, "&response-cache-control=public%2C%20max-age%3D60%2C%20immutable"
+		    "&response-content-disposition=attachment&") != NULL, "%s", both);
+		out = check_run(&status, "presign-verify '%s'", both);
+		ck_assert_msg(status == 0, "%s: %s", both, out);
+		free(out);
+		free(both);
+	}
 
 	/* A path changed, or a signature changed: refused. */
 	bad = ig_xstrdup(url);
