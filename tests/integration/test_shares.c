@@ -501,15 +501,39 @@ START_TEST(list_pages)
 }
 END_TEST
 
+/* GET /api/collaboration/shares?key=value as token: want the one share
+ * listed (NULL: none), or, when want is a field name, the 400 naming it. */
+static void
+filtered(const char *token, const char *key, const char *value, const char *want)
+{
+	char path[256];
+	json_object *o;
+	it_resp r;
+
+	snprintf(path, sizeof(path), "/api/collaboration/shares?%s=%s", key, value);
+	it_json(&r, src(), "GET", path, token, NULL);
+	if (want != NULL && strchr(want, '-') == NULL) {
+		it_expect_error(&r, 400, "invalid_request", want, NULL);
+		it_resp_free(&r);
+		return;
+	}
+	IT_EXPECT(&r, 200);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert_int_eq(json_object_array_length(it_jneed(o, "shares", json_type_array)), want ? 1 : 0);
+	if (want != NULL)
+		ck_assert_str_eq(it_js(o, "shares.0.share_id"), want);
+	json_object_put(o);
+}
+
 /* The shares of one image or project (?image_id, ?project_id): only
  * those, of the caller's own; a malformed id, or both at once, is a 400
  * naming it. */
 START_TEST(list_filter)
 {
-	char uid[37], name[64], ouid[37], oname[64], a[37], b[37], other[37], path[256], *pid;
+	char uid[37], name[64], ouid[37], oname[64], a[37], b[37], other[37], both[128], *pid;
 	char *owner = user("shf", uid, name), *stranger = user("shx", ouid, oname);
-	json_object *o, *sa, *sp;
-	it_resp r;
+	json_object *sa, *sp;
 
 	image_of(owner, a);
 	image_of(owner, b);
@@ -521,44 +545,14 @@ START_TEST(list_filter)
 	sp = share_ok(owner, "{\"project_id\": \"%s\", \"public_link\": true}", pid);
 	json_object_put(share_ok(stranger, "{\"image_id\": \"%s\", \"public_link\": true}", other));
 
-	snprintf(path, sizeof(path), "/api/collaboration/shares?image_id=%s", a);
-	it_json(&r, src(), "GET", path, owner, NULL);
-	IT_EXPECT(&r, 200);
-	o = it_json_body(&r);
-	it_resp_free(&r);
-	ck_assert_int_eq(json_object_array_length(it_jneed(o, "shares", json_type_array)), 1);
-	ck_assert_str_eq(it_js(o, "shares.0.share_id"), it_js(sa, "share_id"));
-	ck_assert_str_eq(it_js(o, "shares.0.image_id"), a);
-	json_object_put(o);
-
-	snprintf(path, sizeof(path), "/api/collaboration/shares?project_id=%s", pid);
-	it_json(&r, src(), "GET", path, owner, NULL);
-	IT_EXPECT(&r, 200);
-	o = it_json_body(&r);
-	it_resp_free(&r);
-	ck_assert_int_eq(json_object_array_length(it_jneed(o, "shares", json_type_array)), 1);
-	ck_assert_str_eq(it_js(o, "shares.0.share_id"), it_js(sp, "share_id"));
-	json_object_put(o);
-
-	/* Another's image: none of the caller's shares are of it. */
-	snprintf(path, sizeof(path), "/api/collaboration/shares?image_id=%s", other);
-	it_json(&r, src(), "GET", path, owner, NULL);
-	IT_EXPECT(&r, 200);
-	o = it_json_body(&r);
-	it_resp_free(&r);
-	ck_assert_int_eq(json_object_array_length(it_jneed(o, "shares", json_type_array)), 0);
-	json_object_put(o);
-
-	it_json(&r, src(), "GET", "/api/collaboration/shares?image_id=not-a-uuid", owner, NULL);
-	it_expect_error(&r, 400, "invalid_request", "image_id", NULL);
-	it_resp_free(&r);
-	it_json(&r, src(), "GET", "/api/collaboration/shares?project_id=1234", owner, NULL);
-	it_expect_error(&r, 400, "invalid_request", "project_id", NULL);
-	it_resp_free(&r);
-	snprintf(path, sizeof(path), "/api/collaboration/shares?image_id=%s&project_id=%s", a, pid);
-	it_json(&r, src(), "GET", path, owner, NULL);
-	it_expect_error(&r, 400, "invalid_request", "project_id", NULL);
-	it_resp_free(&r);
+	/* The one share of a, of the project; none of another's image. */
+	filtered(owner, "image_id", a, it_js(sa, "share_id"));
+	filtered(owner, "project_id", pid, it_js(sp, "share_id"));
+	filtered(owner, "image_id", other, NULL);
+	filtered(owner, "image_id", "not-a-uuid", "image_id");
+	filtered(owner, "project_id", "1234", "project_id");
+	snprintf(both, sizeof(both), "%s&project_id=%s", a, pid);
+	filtered(owner, "image_id", both, "project_id");
 	json_object_put(sa);
 	json_object_put(sp);
 	free(pid);
