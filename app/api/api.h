@@ -112,6 +112,11 @@ int ig_api_gallery_delete(ig_req *req, json_object **out, ig_err *err);
 int ig_api_gallery_organize(ig_req *req, json_object **out, ig_err *err);
 int ig_api_image_get(ig_req *req, json_object **out, ig_err *err);
 int ig_api_image_patch(ig_req *req, json_object **out, ig_err *err);
+/* The strings of a (an array the field reader checked; NULL: none), each 1
+ * to IG_GALLERY_TAG_LEN characters without a comma, into *out (malloc'ed,
+ * the caller frees; borrowed strings) and *n: an image's tags as PATCH,
+ * organize and generation take them. 0, or -1 with err naming field. */
+int ig_api_tags(json_object *a, const char *field, const char ***out, int *n, ig_err *err);
 /* The image id of user_id as GET /api/images/{id} answers it (*image, a
  * new object): 1, 0 when user_id has no such image, -1 with err. */
 int ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_err *err);

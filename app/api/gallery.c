@@ -16,6 +16,7 @@
 #include "app/api/fields.h"
 #include "app/api/projects.h"
 #include "lib/collab/access.h"
+#include "lib/collab/project.h"
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/util.h"
@@ -45,11 +46,8 @@ ig_api_image_source(const ig_req *req, const char *id, ig_err *err)
 	return 0;
 }
 
-/* The strings of a (an array the field reader checked), each 1 to
- * IG_GALLERY_TAG_LEN characters, into *out (malloc'ed, the caller frees;
- * borrowed strings). 0, or -1 with err naming field[i]. */
-static int
-tags_of(json_object *a, const char *field, const char ***out, int *n, ig_err *err)
+int
+ig_api_tags(json_object *a, const char *field, const char ***out, int *n, ig_err *err)
 {
 	size_t len = a ? json_object_array_length(a) : 0;
 
@@ -248,8 +246,8 @@ ig_api_gallery_organize(ig_req *req, json_object **out, ig_err *err)
 	 * are an editor or the owner. Out of one (null): their own, always. */
 	if (b.has_project && ig_api_project_writable(req, b.project_id, err) != 0)
 		return -1;
-	if (tags_of(b.tags_add, "tags_add", &add, &o.ntags_add, err) != 0 ||
-	    tags_of(b.tags_remove, "tags_remove", &rm, &o.ntags_remove, err) != 0)
+	if (ig_api_tags(b.tags_add, "tags_add", &add, &o.ntags_add, err) != 0 ||
+	    ig_api_tags(b.tags_remove, "tags_remove", &rm, &o.ntags_remove, err) != 0)
 		goto out;
 	nids = (int)json_object_array_length(b.ids);
 	ids = ig_xcalloc((size_t)nids + 1, sizeof(*ids));
@@ -328,7 +326,8 @@ ig_api_image_json(const char *id, const char *user_id, json_object **image, ig_e
 }
 
 /* GET /api/images/{id}: whoever may see it (its owner, its project's
- * members, a share's recipient). */
+ * members, a share's recipient), with the caller's role on it (what they
+ * may do: lib/collab/access.h). */
 int
 ig_api_image_get(ig_req *req, json_object **out, ig_err *err)
 {
@@ -339,6 +338,8 @@ ig_api_image_get(ig_req *req, json_object **out, ig_err *err)
 	if (ig_api_image_allowed(req, ig_req_param(req, "id"), IG_ACT_SEE, &acc, err) != 0)
 		return -1;
 	rc = image_json(ig_req_param(req, "id"), req->caller.user_id, 1, &im, err);
+	if (rc > 0)
+		json_object_object_add(im, "role", json_object_new_string(ig_role_name(acc.role)));
 	return ig_ok_found(rc, "image", "image", im, out, err);
 }
 
@@ -375,7 +376,7 @@ ig_api_image_patch(ig_req *req, json_object **out, ig_err *err)
 	memset(&pt, 0, sizeof(pt));
 	if (ig_api_image_allowed(req, id, IG_ACT_ORGANIZE, &acc, err) != 0 || ig_fields_body(req, patch_fields, &b, err) != 0)
 		return -1;
-	if (b.has_tags && tags_of(b.tags, "tags", &tags, &pt.ntags, err) != 0)
+	if (b.has_tags && ig_api_tags(b.tags, "tags", &tags, &pt.ntags, err) != 0)
 		return -1;
 	pt.has_title = b.has_title;
 	pt.title = b.title;

@@ -132,6 +132,7 @@ ig_gen_check(ig_req *req, ig_gen *g, const char *model, const char *size, const 
 struct gen_body {
 	const char *prompt, *negative_prompt, *provider, *model, *size, *style, *quality, *format, *api_key;
 	const char *project_id;
+	json_object *tags;
 	int64_t count, seed;
 	int has_seed, no_cache;
 	json_object *extra[GEN_EXTRAS];
@@ -169,6 +170,7 @@ check_api_key(void *dst, ig_err *err)
 	{ "response_format", IG_F_STRING, 0, 1, 16, .at = IG_AT(struct gen_body, format), .check = check_format }, \
 	{ "no_cache", IG_F_BOOL, 0, 0, 0, .at = IG_AT(struct gen_body, no_cache) }, \
 	{ "project_id", IG_F_UUID, 0, 0, 0, .at = IG_AT(struct gen_body, project_id) }, \
+	{ "tags", IG_F_STRINGS, 0, 0, IG_GALLERY_TAGS_MAX, .at = IG_AT(struct gen_body, tags) }, \
 	{ "api_key", IG_F_STRING, 0, 1, IG_PROVIDER_KEY_MAX, .at = IG_AT(struct gen_body, api_key), \
 	  .check = check_api_key }
 #define GEN_EXTRA(i, name) { name, IG_F_JSON, 0, 0, 0, .at = IG_AT(struct gen_body, extra[i]) }
@@ -181,11 +183,14 @@ validate_object(ig_req *req, json_object *obj, const char *prefix, const ig_fiel
 {
 	static const ig_gen_fields fields = { "api_provider", "model", "image_size", "image_count" };
 	struct gen_body b = { .count = 1 };
-	int ne = 0;
+	const char **tags = NULL;
+	int ne = 0, ntags = 0;
 
 	memset(g, 0, sizeof(*g));
-	if (ig_fields_object(obj, table, &b, prefix, err) != 0)
+	if (ig_fields_object(obj, table, &b, prefix, err) != 0 || ig_api_tags(b.tags, "tags", &tags, &ntags, err) != 0)
 		return -1;
+	free(tags);
+	g->tags = ntags > 0 ? b.tags : NULL;
 	g->req.prompt = b.prompt;
 	g->req.negative_prompt = b.negative_prompt != NULL && *b.negative_prompt != '\0' ? b.negative_prompt : NULL;
 	g->provider = forced != NULL ? forced : b.provider;
@@ -195,9 +200,9 @@ validate_object(ig_req *req, json_object *obj, const char *prefix, const ig_fiel
 	g->req.style = b.style;
 	g->req.quality = b.quality;
 	g->b64 = b.format != NULL && strcmp(b.format, "b64_json") == 0;
-	/* Images for a project are new rows in it: a cached job's images
-	 * stay where they are, so the cache is not asked. */
-	g->no_cache = b.no_cache || b.project_id != NULL;
+	/* Images for a project, or with tags, are new rows: a cached job's
+	 * images stay as they are, so the cache is not asked. */
+	g->no_cache = b.no_cache || b.project_id != NULL || g->tags != NULL;
 	g->api_key = b.api_key;
 	g->project_id = b.project_id;
 	if (ig_api_project_writable(req, b.project_id, err) != 0)
@@ -334,6 +339,8 @@ ig_gen_job_request(const ig_gen *g)
 	json_object_object_add(o, "extra", g->req.extra ? json_object_get(g->req.extra) : NULL);
 	if (g->project_id != NULL)
 		json_object_object_add(o, "project_id", json_object_new_string(g->project_id));
+	if (g->tags != NULL)
+		json_object_object_add(o, "tags", json_object_get(g->tags));
 	if (g->job_extra != NULL) {
 		json_object_object_foreach(g->job_extra, k, v)
 			json_object_object_add(o, k, json_object_get(v));

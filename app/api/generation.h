@@ -32,6 +32,8 @@ typedef struct ig_gen {
 	                                 * tool's "creative": lib/jobs/creative.h); may be NULL */
 	const char *project_id;         /* the project its images go in (the caller is its
 	                                 * editor or owner: ig_api_project_writable); NULL */
+	json_object *tags;              /* the tags its images get (ig_api_tags checked them;
+	                                 * borrowed from the request); NULL when none */
 } ig_gen;
 
 /* Request field names, for errors: the seed API and OpenAI's differ. */

@@ -157,11 +157,36 @@ ig_api_shared_get(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
-/* GET /api/collaboration/shares */
+/* GET /api/collaboration/shares: the caller's, of one image or project
+ * when the query names it (the page's limit and cursor are
+ * ig_fields_page's). */
+struct shares_query {
+	const char *image_id, *project_id;
+};
+
+static const ig_field shares_query[] = {
+	{ "image_id", IG_F_UUID, 0, 0, 0, .at = IG_AT(struct shares_query, image_id), .bytes = 63 },
+	{ "project_id", IG_F_UUID, 0, 0, 0, .at = IG_AT(struct shares_query, project_id), .bytes = 63 },
+	IG_FIELDS_END
+};
+
 int
 ig_api_shares_list(ig_req *req, json_object **out, ig_err *err)
 {
-	return ig_fields_list(req, IG_SHARES_PAGE_SCOPE, ig_share_list, "shares", out, err);
+	struct shares_query q = { NULL, NULL };
+	char *next = NULL;
+	ig_page pg;
+	json_object *rows;
+
+	if (ig_fields_query(req, shares_query, &q, err) != 0 || ig_fields_page(req, IG_SHARES_PAGE_SCOPE, 20, &pg, err) != 0)
+		return -1;
+	if (q.image_id != NULL && q.project_id != NULL)
+		return ig_err_set(err, IG_E_INVALID_REQUEST, "project_id", "give at most one of image_id and project_id");
+	rows = ig_share_list(req->caller.user_id, q.image_id, q.project_id, &pg, &next, err);
+	if (rows == NULL)
+		return -1;
+	*out = ig_ok_page("shares", rows, next);
+	return 200;
 }
 
 /* DELETE /api/collaboration/share/{share_id}: the share's owner only; a

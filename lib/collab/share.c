@@ -46,6 +46,7 @@ enum { VC_ID, VC_FILENAME, VC_THUMB, VC_WIDTH, VC_HEIGHT, VC_PROMPT, VC_NEG, VC_
 	    " CASE WHEN s.revoked_at IS NOT NULL THEN 'revoked' WHEN s.expires_at <= now() THEN 'expired'" \
 	    "  ELSE 'live' END, " KEY("s.created_at") \
 	    " FROM shares s LEFT JOIN users u ON u.id = s.with_user_id WHERE s.owner_id = $1::uuid" \
+	    " AND ($5::uuid IS NULL OR s.image_id = $5::uuid) AND ($6::uuid IS NULL OR s.project_id = $6::uuid)" \
 	    " AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2::timestamptz, $3::uuid))" \
 	    " ORDER BY s.created_at DESC, s.id DESC LIMIT $4::int") \
 	X(SQL_REVOKE, "UPDATE shares s SET revoked_at = now() WHERE s.id = " IG_SQL_UUID_OR_NULL("$1") \
@@ -144,10 +145,13 @@ _Static_assert(LC_USERNAME == LC_WITH + 1, "IG_PAGE_USER reads the username from
 IG_PAGE_ROW_WRITER(share_json, share_fields)
 
 json_object *
-ig_share_list(const char *owner_id, const ig_page *pg, char **next_cursor, ig_err *err)
+ig_share_list(const char *owner_id, const char *image_id, const char *project_id, const ig_page *pg,
+    char **next_cursor, ig_err *err)
 {
-	return ig_page_run_of(pg, IG_SHARES_PAGE_SCOPE, sql[SQL_LIST], owner_id, share_json, LC_KEY, LC_ID,
-	    next_cursor, err);
+	const char *p[6] = { owner_id, pg->has_after ? pg->after_key : NULL, pg->has_after ? pg->after_id : NULL,
+		pg->limit_plus_one, image_id, project_id };
+
+	return ig_page_run(pg, IG_SHARES_PAGE_SCOPE, sql[SQL_LIST], 6, p, share_json, LC_KEY, LC_ID, next_cursor, err);
 }
 
 int

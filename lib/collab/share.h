@@ -67,14 +67,16 @@ int ig_share_allowed(const char *image_id, const char *project_id, const char *u
 int ig_share_create(const ig_share_new *in, char token[IG_SHARE_TOKEN_LEN + 1], ig_share *out, ig_err *err);
 
 /*
- * One page of owner_id's shares, newest first (revoked and expired ones
+ * One page of owner_id's shares (of the image image_id, of the project
+ * project_id, when not NULL), newest first (revoked and expired ones
  * included, so the owner sees what ended): an array of {share_id,
  * image_id, project_id, with_user: {id, username} or null, public_link,
  * role, status (live, expired, revoked), created_at, expires_at,
  * revoked_at}. Never a token: only its hash is stored. *next_cursor
  * (malloc'ed) or NULL on the last page. NULL with err.
  */
-json_object *ig_share_list(const char *owner_id, const ig_page *pg, char **next_cursor, ig_err *err);
+json_object *ig_share_list(const char *owner_id, const char *image_id, const char *project_id, const ig_page *pg,
+    char **next_cursor, ig_err *err);
 
 /* Revoke owner_id's share id at once (revoked_at = now); out gets it.
  * 0, 1 when owner_id has no such share not yet revoked (a malformed id

@@ -67,9 +67,10 @@ enum { IC_ID, IC_FILENAME, IC_THUMB, IC_PROMPT, IC_NEG, IC_PROVIDER, IC_MODEL, I
 	/* A project deleted while the job waited: the image is stored \
 	 * without one (as deleting it would have left it). */ \
 	X(SQL_ADD, "INSERT INTO images (user_id, job_id, idx, filename, thumbnail, prompt," \
-	    " negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key, project_id)" \
-	    " VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint," \
-	    " $14, $15, $16, (SELECT id FROM projects WHERE id = $17::uuid)) ON CONFLICT (job_id, idx) DO NOTHING RETURNING id") \
+	    " negative_prompt, provider, model, width, height, seed, size_bytes, sha256, mime_type, cache_key, project_id," \
+	    " tags) VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::int, $11::int, $12::bigint, $13::bigint," \
+	    " $14, $15, $16, (SELECT id FROM projects WHERE id = $17::uuid), " TAGS_OF("$18::jsonb") ")" \
+	    " ON CONFLICT (job_id, idx) DO NOTHING RETURNING id") \
 	X(SQL_SET_THUMBNAIL, "UPDATE images SET thumbnail = $2 WHERE filename = $1") \
 	/* $1 is the image's file name, or its thumbnail's (that name less \
 	 * IG_THUMB_SUFFIX is then the image's): both probe the unique index. */ \
@@ -205,7 +206,7 @@ int
 ig_image_add(const ig_image_new *im, ig_err *err)
 {
 	char sidx[16], sw[16], sh[16], sseed[24], ssize[24];
-	const char *p[17];
+	const char *p[18];
 
 	snprintf(sidx, sizeof(sidx), "%d", im->idx);
 	snprintf(sw, sizeof(sw), "%d", im->width);
@@ -229,7 +230,8 @@ ig_image_add(const ig_image_new *im, ig_err *err)
 	p[14] = im->mime_type;
 	p[15] = im->cache_key;
 	p[16] = im->project_id;
-	return one_row(SQL_ADD, 17, p, 0, err);
+	p[17] = im->tags;
+	return one_row(SQL_ADD, 18, p, 0, err);
 }
 
 int

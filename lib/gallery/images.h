@@ -60,6 +60,8 @@ typedef struct ig_image_new {
 	const char *cache_key;    /* NULL when none */
 	const char *project_id;   /* the project it goes in (the job's request's), NULL when none;
 	                           * one deleted since is none */
+	const char *tags;         /* its tags, a JSON array of strings (the job's request's,
+	                           * checked when it was made), NULL when none */
 } ig_image_new;
 
 /* Add the row of a stored image, without a thumbnail: 1 when added, 0 when

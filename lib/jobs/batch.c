@@ -65,7 +65,8 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    "SELECT j.item_index, j.request->>'prompt', j.status, j.attempts, j.error_code, j.error_message, " \
 	    TS("j.started_at") ", " TS("j.finished_at") "," \
 	    " coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename," \
-	    "  'url', '/generated_images/' || i.filename, 'seed', i.seed) ORDER BY i.idx)" \
+	    "  'url', '/generated_images/' || i.filename, 'thumbnail_url', '/generated_images/' || nullif(i.thumbnail, '')," \
+	    "  'seed', i.seed) ORDER BY i.idx)" \
 	    "  FROM images i WHERE i.job_id = j.id), '[]')" \
 	    " FROM batch_item_jobs j WHERE j.batch_id = $1 ORDER BY j.item_index") \
 	X(SQL_STATUS, "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM " WHERE b.id = $1") \
@@ -114,7 +115,7 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    "SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id" \
 	    " FROM batch_item_jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index") \
 	X(SQL_IMAGES_OF_JOBS, \
-	    "SELECT job_id::text, id, filename FROM images WHERE job_id = ANY($1::uuid[])" \
+	    "SELECT job_id::text, id, filename, thumbnail FROM images WHERE job_id = ANY($1::uuid[])" \
 	    " ORDER BY job_id, idx") \
 	X(SQL_BATCH_IMAGES, \
 	    "SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model," \
@@ -496,6 +497,10 @@ ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err)
 		json_object_object_add(m, "filename", PQgetisnull(r, k, 2) ? NULL :
 		    json_object_new_string(PQgetvalue(r, k, 2)));
 		json_object_object_add(m, "url", json_object_new_string(url));
+		free(url);
+		url = PQgetisnull(r, k, 3) || *PQgetvalue(r, k, 3) == '\0' ? NULL :
+		    ig_xasprintf("/generated_images/%s", PQgetvalue(r, k, 3));
+		json_object_object_add(m, "thumbnail_url", url ? json_object_new_string(url) : NULL);
 		json_object_array_add(list, m);
 		free(url);
 	}

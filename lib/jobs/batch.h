@@ -45,7 +45,7 @@ int ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err);
  * {completed, failed, canceled, running, queued, total, percentage},
  * estimated_completion, created_at, started_at, completed_at}; with_items
  * adds items: [{index, prompt, status, attempts, images: [{id, filename,
- * url, seed}], error: {code, message} | null, started_at, finished_at}].
+ * url, thumbnail_url, seed}], error: {code, message} | null, started_at, finished_at}].
  * NULL with err (not_found when there is no such batch).
  */
 json_object *ig_batch_status(const char *batch_id, int with_items, ig_err *err);
@@ -128,8 +128,8 @@ int ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *
 void ig_batch_items_free(ig_batch_item *items, int n);
 
 /* The images of the n jobs (uuids): an object from job id to the array of
- * its images [{id, filename, url}] in their order (jobs without images are
- * absent). A new reference, or NULL with err. */
+ * its images [{id, filename, url, thumbnail_url (null until made)}] in
+ * their order (jobs without images are absent). A new reference, or NULL with err. */
 json_object *ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err);
 
 /* An image of a batch, for its ZIP and manifest. */

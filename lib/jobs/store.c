@@ -160,6 +160,7 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, long max_pix
 	/* The thumbnail is made after the job is answered (ig_store_thumbnail):
 	 * the row starts without one. */
 	{
+		json_object *tags;
 		ig_image_new row = {
 			.user_id = job->user_id[0] ? job->user_id : NULL, .job_id = job->id, .idx = idx, .filename = name,
 			.prompt = req_str(job->request, "prompt"), .negative_prompt = req_str(job->request, "negative_prompt"),
@@ -167,6 +168,9 @@ ig_store_image(const ig_job *job, int idx, const ig_gen_image *img, long max_pix
 			.has_seed = img->has_seed, .seed = img->seed, .size_bytes = len, .sha256 = sumhex,
 			.mime_type = ig_image_mime(fmt), .cache_key = job->cache_key[0] ? job->cache_key : NULL,
 			.project_id = req_str(job->request, "project_id"),
+			.tags = json_object_object_get_ex(job->request, "tags", &tags) &&
+			    json_object_is_type(tags, json_type_array) ?
+			    json_object_to_json_string_ext(tags, JSON_C_TO_STRING_PLAIN) : NULL,
 		};
 		int added = ig_image_add(&row, err);
 

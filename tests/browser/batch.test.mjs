@@ -170,6 +170,12 @@ test('a batch of 20 builtin prompts: live progress to 100 % without a reload, th
   assert.equal(names.filter((n) => n.endsWith('.png')).length, 20, names.join(' '));
   assert.ok(names.includes('manifest.json'));
 
+  // Opened again (GET /api/batch/{id}): every item shows its thumbnail.
+  await page.reload();
+  await page.locator('.batch-summary .badge').filter({ hasText: 'Completed' }).waitFor();
+  await page.waitForFunction(() =>
+    document.querySelectorAll('.batch-item[data-status=succeeded] img[src$=".thumb.png"]').length === 20, null, { timeout: 15000 });
+
   // The list shows it, finished.
   await page.getByRole('link', { name: 'All batches' }).click();
   const row = page.locator('.batch-row').filter({ hasText: 'Twenty lighthouses' });

@@ -122,6 +122,15 @@ test('a project made in the UI, a member added, who sees it; comments and prompt
   assert.equal(await reply.locator('.comment-body').textContent(), `a reply ${XSS}`);
   assert.equal(await bc.locator('li.comment img').count(), 0);
   await assertAccessible(B.page, 'a project image with comments');
+  // Sharing the owner's image is the owner's (the API says role editor):
+  // not offered to the editor, here nor on the image's own page.
+  assert.equal(await B.page.getByRole('heading', { name: 'Share this image' }).count(), 0);
+  await B.page.goto(`/#/image/${img.id}`);
+  await B.page.locator('.image-layout').waitFor();
+  await B.page.locator('section.comments li.comment').first().waitFor();
+  assert.equal(await B.page.getByRole('heading', { name: 'Share this image' }).count(), 0);
+  await B.page.goto(`/#/projects/${pid}?image=${img.id}`);
+  await bc.locator('li.comment').first().waitFor();
   await shots(B.page, 'project-image');
 
   // Through the API too: the thread holds both, exactly as typed.
@@ -191,6 +200,16 @@ test('a share link made in the UI opens without an account; revoked in the UI, i
   assert.equal(await C.page.locator('.thumbs figcaption').first().textContent(), `a lighthouse at dusk ${XSS}`);
   await assertAccessible(C.page, 'the shared project page');
   await shots(C.page, 'shared-project');
+
+  // The image's own page, as its owner: its sharing lists this image's
+  // link only (the API filters by image_id), not the project's.
+  await A.page.goto(`/#/image/${img.id}`);
+  await A.page.locator('.image-layout').waitFor();
+  const ishare = A.page.locator('section.share').filter({ has: A.page.getByRole('heading', { name: 'Share this image' }) });
+  await ishare.locator('li.share-item').first().waitFor();
+  assert.equal(await ishare.locator('li.share-item').count(), 1);
+  await A.page.goto(`/#/projects/${pid}?image=${img.id}`);
+  await share.locator('li.share-item').first().waitFor();
 
   // Revoked in the UI: the image link now answers the "no longer works" page.
   await share.getByRole('button', { name: 'Revoke: Public link' }).click();

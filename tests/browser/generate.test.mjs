@@ -38,7 +38,8 @@ async function generate(page, prompt, { size = '256x256' } = {}) {
 }
 
 test('generate with builtin: a busy state, then the image, its download link and its page', async () => {
-  const { context, page, problems } = await ready('gen');
+  const { context, page, problems, token } = await ready('gen');
+  await page.getByLabel('Tags (optional)').fill('fox, winter，fox');
   // Hold the request to see the busy state (no timing involved).
   let release;
   const held = new Promise((r) => { release = r; });
@@ -62,6 +63,8 @@ test('generate with builtin: a busy state, then the image, its download link and
   assert.equal(file.headers()['content-type'], 'image/png');
   const id = await card.getAttribute('data-id');
   assert.equal(await card.getByRole('link', { name: 'Open' }).getAttribute('href'), `#/image/${id}`);
+  // The tags typed went on the image (POST /api/generate-image tags).
+  assert.deepEqual((await apiCall(`/api/images/${id}`, { token })).json.image.tags, ['fox', 'winter']);
   // The form keeps what was typed.
   assert.equal(await page.getByLabel('Prompt', { exact: true }).inputValue(), 'a red fox in a snowy forest, watercolor');
   await assertAccessible(page, 'generate (with a result)');
@@ -235,10 +238,10 @@ test('the whole generate flow by keyboard alone', async () => {
     if (f.tag === 'button' && f.text === 'Generate') break;
   }
   assert.deepEqual(stops, ['Enhance the prompt', 'negative_prompt', 'api_provider', 'model',
-    'Unavailable providers (5) and why', 'image_size', 'image_count', 'seed', 'Generate']);
+    'Unavailable providers (5) and why', 'image_size', 'image_count', 'seed', 'tags', 'Generate']);
   // Shift+Tab goes back; Tab returns.
   await page.keyboard.press('Shift+Tab');
-  assert.equal((await focused()).name, 'seed');
+  assert.equal((await focused()).name, 'tags');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
   await imagesLoaded(page, 2);

@@ -554,6 +554,70 @@ START_TEST(idempotent_submit_is_one_batch)
 }
 END_TEST
 
+/* Every item image says its thumbnail_url, as the gallery's do: in GET
+ * /api/batch/{id} and in the events stream's item events; null while
+ * there is no thumbnail. */
+START_TEST(item_images_have_thumbnail_url)
+{
+	user u;
+	char *list, *id, *thumb, path[400], want[400], img[37];
+	it_resp r;
+	json_object *st;
+
+	user_new(&u);
+	list = prompts(2, "thumbs");
+	id = submit(&u, list, "{\"image_size\": \"128x128\"}");
+	json_object_put(wait_done(&u, id));
+	snprintf(path, sizeof(path), "/api/batch/%s", id);
+	it_json(&r, next_source(), "GET", path, u.token, NULL);
+	ck_assert_int_eq(r.status, 200);
+	st = it_json_body(&r);
+	it_resp_free(&r);
+	snprintf(img, sizeof(img), "%s", it_js(st, "items.0.images.0.id"));
+	json_object_put(st);
+	thumb = it_thumbnail_of(img);
+	snprintf(want, sizeof(want), "/generated_images/%s", thumb);
+
+	it_json(&r, next_source(), "GET", path, u.token, NULL);
+	ck_assert_int_eq(r.status, 200);
+	st = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert_str_eq(it_js(st, "items.0.images.0.thumbnail_url"), want);
+	json_object_put(st);
+	snprintf(path, sizeof(path), "/api/batch/%s/events", id);
+	{
+		it_req q = { .method = "GET", .path = path, .bearer = u.token, .source_ip = next_source(), .timeout_s = 60 };
+		it_request(&q, &r);
+	}
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(strstr(r.body.data, "\"thumbnail_url\"") != NULL && strstr(r.body.data, thumb) != NULL,
+	    "no thumbnail_url %s in the stream: %s", thumb, r.body.data);
+	it_resp_free(&r);
+
+	/* Without a thumbnail (not made yet): null, not absent. */
+	free(it_psql("UPDATE images SET thumbnail = NULL WHERE id = '%s'", img));
+	snprintf(path, sizeof(path), "/api/batch/%s", id);
+	it_json(&r, next_source(), "GET", path, u.token, NULL);
+	st = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert(it_jhas(it_jneed(st, "items.0.images.0", json_type_object), "thumbnail_url"));
+	ck_assert_ptr_null(it_jpath(st, "items.0.images.0.thumbnail_url"));
+	json_object_put(st);
+	snprintf(path, sizeof(path), "/api/batch/%s/events", id);
+	{
+		it_req q = { .method = "GET", .path = path, .bearer = u.token, .source_ip = next_source(), .timeout_s = 60 };
+		it_request(&q, &r);
+	}
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(strstr(r.body.data, "\"thumbnail_url\":null") != NULL, "no null thumbnail_url: %s", r.body.data);
+	it_resp_free(&r);
+	free(thumb);
+	free(list);
+	free(id);
+	free(u.token);
+}
+END_TEST
+
 IT_MAIN("batch", NULL,
 	IT_TCASE("batch", 180,
 	    &fifty_prompt_batch_completes,
@@ -565,5 +629,6 @@ IT_MAIN("batch", NULL,
 	    &two_runners_share_a_batch_and_survive_kill9,
 	    &events_stream_and_zip_download,
 	    &cli_submits_and_watches_a_batch,
-	    &idempotent_submit_is_one_batch)
+	    &idempotent_submit_is_one_batch,
+	    &item_images_have_thumbnail_url)
 );

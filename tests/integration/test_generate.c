@@ -475,6 +475,48 @@ START_TEST(local_ai_routes_ask_the_server)
 }
 END_TEST
 
+/* tags (API.md "Generation"; PATCH /api/images/{id}'s rules) go on every
+ * image the runner makes for the request, deduplicated and sorted; an
+ * identical request made before without them is not answered from the
+ * cache (its images keep theirs). A bad tag list is a 400 naming tags. */
+START_TEST(tags_go_on_every_image)
+{
+	char prompt[128], body[1024], many[512] = "";
+	it_resp r;
+	json_object *o;
+	char *rows;
+
+	it_fresh_prompt(prompt, sizeof(prompt), "A lighthouse in fog");
+	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"image_count\": 2}", prompt);
+	json_object_put(generate(&r, 200, body));
+	it_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"image_count\": 2, \"tags\": [\"sea\", \"Fog\", \"sea\"]}",
+	    prompt);
+	o = generate(&r, 200, body);
+	it_resp_free(&r);
+	ck_assert(!it_jbool(o, "cached"));
+	rows = it_psql("SELECT string_agg(array_to_string(tags, ','), ';' ORDER BY idx) FROM images WHERE job_id = '%s'",
+	    it_sql_safe(it_js(o, "generation_id")));
+	ck_assert_str_eq(rows, "Fog,sea;Fog,sea");
+	free(rows);
+	json_object_put(o);
+
+	static const char *const bad[] = { "\"tags\": \"sea\"", "\"tags\": [\"\"]", "\"tags\": [\"a,b\"]", "\"tags\": [7]" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "{\"prompt\": \"%s\", %s}", prompt, bad[i]);
+		it_json(&r, next_source(), "POST", "/api/generate-image", NULL, "%s", body);
+		it_expect_error(&r, 400, "invalid_request", "tags", NULL);
+		it_resp_free(&r);
+	}
+	for (int i = 0; i < 33; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s\"t%d\"", i ? "," : "", i);
+	snprintf(body, sizeof(body), "{\"prompt\": \"%s\", \"tags\": [%s]}", prompt, many);
+	it_json(&r, next_source(), "POST", "/api/generate-image", NULL, "%s", body);
+	it_expect_error(&r, 400, "invalid_request", "tags", NULL);
+	it_resp_free(&r);
+}
+END_TEST
+
 IT_MAIN("generate", NULL,
 	IT_TCASE("builtin", 120,
 	    &builtin_generates_a_stored_image,
@@ -485,5 +527,6 @@ IT_MAIN("generate", NULL,
 	    &openai_compatible_generations_and_models,
 	    &provider_catalogue_is_declared_and_observed,
 	    &idempotency_key_replays_the_first_answer,
-	    &local_ai_routes_ask_the_server)
+	    &local_ai_routes_ask_the_server,
+	    &tags_go_on_every_image)
 );

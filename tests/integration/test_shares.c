@@ -501,6 +501,113 @@ START_TEST(list_pages)
 }
 END_TEST
 
+/* GET /api/collaboration/shares?key=value as token: want the one share
+ * listed (NULL: none), or, when want is a field name, the 400 naming it. */
+static void
+filtered(const char *token, const char *key, const char *value, const char *want)
+{
+	char path[256];
+	json_object *o;
+	it_resp r;
+
+	snprintf(path, sizeof(path), "/api/collaboration/shares?%s=%s", key, value);
+	it_json(&r, src(), "GET", path, token, NULL);
+	if (want != NULL && strchr(want, '-') == NULL) {
+		it_expect_error(&r, 400, "invalid_request", want, NULL);
+		it_resp_free(&r);
+		return;
+	}
+	IT_EXPECT(&r, 200);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert_int_eq(json_object_array_length(it_jneed(o, "shares", json_type_array)), want ? 1 : 0);
+	if (want != NULL)
+		ck_assert_str_eq(it_js(o, "shares.0.share_id"), want);
+	json_object_put(o);
+}
+
+/* The shares of one image or project (?image_id, ?project_id): only
+ * those, of the caller's own; a malformed id, or both at once, is a 400
+ * naming it. */
+START_TEST(list_filter)
+{
+	char uid[37], name[64], ouid[37], oname[64], a[37], b[37], other[37], both[128], *pid;
+	char *owner = user("shf", uid, name), *stranger = user("shx", ouid, oname);
+	json_object *sa, *sp;
+
+	image_of(owner, a);
+	image_of(owner, b);
+	image_of(stranger, other);
+	pid = it_psql("WITH p AS (INSERT INTO projects (owner_id, name) VALUES ('%s', 'Filtered') RETURNING id)"
+	    " SELECT id FROM p", uid);
+	sa = share_ok(owner, "{\"image_id\": \"%s\", \"public_link\": true}", a);
+	json_object_put(share_ok(owner, "{\"image_id\": \"%s\", \"public_link\": true}", b));
+	sp = share_ok(owner, "{\"project_id\": \"%s\", \"public_link\": true}", pid);
+	json_object_put(share_ok(stranger, "{\"image_id\": \"%s\", \"public_link\": true}", other));
+
+	/* The one share of a, of the project; none of another's image. */
+	filtered(owner, "image_id", a, it_js(sa, "share_id"));
+	filtered(owner, "project_id", pid, it_js(sp, "share_id"));
+	filtered(owner, "image_id", other, NULL);
+	filtered(owner, "image_id", "not-a-uuid", "image_id");
+	filtered(owner, "project_id", "1234", "project_id");
+	snprintf(both, sizeof(both), "%s&project_id=%s", a, pid);
+	filtered(owner, "image_id", both, "project_id");
+	json_object_put(sa);
+	json_object_put(sp);
+	free(pid);
+	free(owner);
+	free(stranger);
+}
+END_TEST
+
+/* GET /api/images/{id} says the caller's role, and sharing (owner only,
+ * ig_share_allowed) succeeds exactly for role owner: the owner, a viewer
+ * and an editor share's recipient, and the owner of the image's project. */
+static void
+role_is(const char *img, const char *token, const char *want)
+{
+	char path[128];
+	json_object *o;
+	it_resp r;
+
+	snprintf(path, sizeof(path), "/api/images/%s", img);
+	it_json(&r, src(), "GET", path, token, NULL);
+	IT_EXPECT(&r, 200);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	ck_assert_str_eq(it_js(o, "image.role"), want);
+	json_object_put(o);
+	share(&r, token, "{\"image_id\": \"%s\", \"public_link\": true}", img);
+	ck_assert_int_eq(r.status, strcmp(want, "owner") == 0 ? 201 : 403);
+	it_resp_free(&r);
+}
+
+START_TEST(image_role)
+{
+	char ouid[37], oname[64], vuid[37], vname[64], euid[37], ename[64], puid[37], pname[64], img[37], *pid;
+	char *owner = user("sro", ouid, oname), *viewer = user("srv", vuid, vname), *editor = user("sre", euid, ename);
+	char *powner = user("srp", puid, pname);
+
+	image_of(owner, img);
+	role_is(img, owner, "owner");
+	json_object_put(share_ok(owner, "{\"image_id\": \"%s\", \"with_user\": \"%s\"}", img, vname));
+	json_object_put(share_ok(owner, "{\"image_id\": \"%s\", \"with_user\": \"%s\", \"role\": \"editor\"}", img,
+	    ename));
+	role_is(img, viewer, "viewer");
+	role_is(img, editor, "editor");
+	pid = it_psql("WITH p AS (INSERT INTO projects (owner_id, name) VALUES ('%s', 'Roles') RETURNING id)"
+	    " SELECT id FROM p", puid);
+	free(it_psql("UPDATE images SET project_id = '%s' WHERE id = '%s'", pid, img));
+	role_is(img, powner, "owner");
+	free(pid);
+	free(owner);
+	free(viewer);
+	free(editor);
+	free(powner);
+}
+END_TEST
+
 /* A link's token is its credential and sits in the path: neither nginx's
  * access log nor the application's request log may hold it, whichever way
  * the path is spelled (nginx decodes and merges slashes before routing). */
@@ -550,5 +657,5 @@ END_TEST
 
 IT_MAIN("shares", NULL,
     IT_TCASE("links", 120, &link_lifecycle, &token_stored_hashed, &link_expiry, &project_link, &token_not_logged),
-    IT_TCASE("users", 120, &user_share),
-    IT_TCASE("limits", 120, &bad_fields, &live_cap, &list_pages))
+    IT_TCASE("users", 120, &user_share, &image_role),
+    IT_TCASE("limits", 120, &bad_fields, &live_cap, &list_pages, &list_filter))

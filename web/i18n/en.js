@@ -106,6 +106,7 @@ export default {
   "gen.count": "Number of images",
   "gen.seed": "Seed (optional)",
   "gen.seed_placeholder": "random",
+  "gen.tags": "Tags (optional)",
   "gen.no_negative": "This provider ignores negative prompts.",
   "gen.no_seed": "This provider does not take a seed.",
   "gen.max_images": "At most {n} images a request.",

@@ -106,6 +106,7 @@ export default {
   "gen.count": "图片数量",
   "gen.seed": "种子(选填)",
   "gen.seed_placeholder": "随机",
+  "gen.tags": "标签(选填)",
   "gen.no_negative": "这个提供商不支持负面提示词。",
   "gen.no_seed": "这个提供商不接受种子。",
   "gen.max_images": "每次最多 {n} 张图片。",

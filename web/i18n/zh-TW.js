@@ -106,6 +106,7 @@ export default {
   "gen.count": "圖片數量",
   "gen.seed": "種子(選填)",
   "gen.seed_placeholder": "隨機",
+  "gen.tags": "標籤(選填)",
   "gen.no_negative": "這個供應商不支援負面提示詞。",
   "gen.no_seed": "這個供應商不接受種子。",
   "gen.max_images": "每次最多 {n} 張圖片。",

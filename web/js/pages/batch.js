@@ -348,7 +348,7 @@ async function listPage(view) {
 // ---- one batch, live --------------------------------------------------
 
 function imagesOf(it) {
-  return (it.images || []).map((img) => thumb({ id: img.id, url: img.url, prompt: it.prompt }, { link: Boolean(img.id) }));
+  return (it.images || []).map((img) => thumb({ id: img.id, url: img.url, thumbnail_url: img.thumbnail_url, prompt: it.prompt }, { link: Boolean(img.id) }));
 }
 
 function itemCard(it) {

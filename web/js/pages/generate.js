@@ -11,6 +11,7 @@ import { api } from '../api.js';
 import { href } from '../router.js';
 import { page, field, form, button, busy, notify, errorText, nextId } from '../ui.js';
 import { RESTYLES, restyleName, unavailableReason, suggestionText } from '../parts/generate.js';
+import { parseTags } from '../parts/gallery.js';
 
 const PROMPT_MAX = 4000;
 // Sizes offered for a provider that takes any size up to max_side (its
@@ -388,6 +389,7 @@ export async function render(view, { query }) {
   const countField = field({ label: t('gen.count'), name: 'image_count', type: 'select', options: [] });
   const seedField = field({ label: t('gen.seed'), name: 'seed', type: 'number', min: 0, max: 4294967295, step: 1,
     inputmode: 'numeric', value: d.seed, placeholder: t('gen.seed_placeholder') });
+  const tagsField = field({ label: t('gen.tags'), name: 'tags', autocomplete: 'off', hint: t('gallery.tags_hint') });
   const providerNote = h('p', { class: 'hint' });
   let sizeControl = null;
 
@@ -452,6 +454,8 @@ export async function render(view, { query }) {
     if (d.model) body.model = d.model;
     if (!negative.control.disabled && d.negative_prompt.trim()) body.negative_prompt = d.negative_prompt;
     if (!seedField.control.disabled && String(d.seed).trim() !== '') body.seed = Number(d.seed);
+    const tags = parseTags(tagsField.control.value);
+    if (tags.length) body.tags = tags;
     const pending = { key: nextKey(), kind: 'pending',
       text: () => t('gen.working.generate', { n: formatNumber(body.image_count), provider: p ? p.display_name : d.api_provider }) };
     put(pending);
@@ -477,6 +481,7 @@ export async function render(view, { query }) {
   h('div', { class: 'grid2' }, providerField, modelField),
   providerNote, offList,
   sizeSlot, h('div', { class: 'grid2 gen-pair' }, countField, seedField),
+  tagsField,
   h('div', { class: 'row' }, submit), statusEl);
   theForm.classList.add('gen-form');
 

@@ -466,7 +466,8 @@ export async function render(view, { params }) {
   fillParams(img);
 
   const comments = h('div', { class: 'image-part' }, spinner());
-  const share = h('div', { class: 'image-part' }, spinner());
+  // Sharing is the owner's (API: role owner; anyone else's share is a 403).
+  const share = img.role === 'owner' ? h('div', { class: 'image-part' }, spinner()) : null;
 
   page(view, label,
     h('p', { class: 'back' }, h('a', { href: href('/gallery') }, t('gallery.back'))),
@@ -496,7 +497,7 @@ export async function render(view, { params }) {
     comments, share);
 
   mountPart(comments, () => import('../parts/comments.js'), (m) => m.comments(img.id));
-  mountPart(share, () => import('../parts/share.js'), (m) => m.shareControls({ imageId: img.id }));
+  if (share) mountPart(share, () => import('../parts/share.js'), (m) => m.shareControls({ imageId: img.id }));
 
   return () => ctrl.abort();
 }

@@ -248,9 +248,8 @@ async function imagePanel(p, imageId) {
           h('p', { class: 'muted' }, [img.provider, img.model].filter(Boolean).join(' · ')),
           h('p', null, h('a', { href: href('/image/' + encodeURIComponent(img.id)) }, t('projects.open_image'))))),
       h('div', { class: 'project-image-side' }, comments(img.id))),
-    // Only the image's owner may share it, and the API does not say who
-    // that is: offer it to those who may add images to the project.
-    p.role === 'owner' || p.role === 'editor' ? shareControls({ imageId: img.id }) : null);
+    // Sharing is the image's owner's (or the project owner's): the API's role.
+    img.role === 'owner' ? shareControls({ imageId: img.id }) : null);
 }
 
 async function one(view, id, query, focus = null) {

@@ -30,17 +30,14 @@ function statusName(status) {
   return { live: t('share.status_live'), expired: t('share.status_expired'), revoked: t('share.status_revoked') }[status] || status;
 }
 
-// The caller's shares of this item. The API lists all of the caller's
-// shares (no filter by item): read them all (at most a few pages) and keep
-// this item's.
+// The caller's shares of this item (the API filters by image_id or
+// project_id), every page of them.
 async function itemShares(target) {
   const out = [];
   let cursor = null;
   for (let i = 0; i < 20; i += 1) {
-    const r = await api('/api/collaboration/shares', { query: { limit: 100, cursor } });
-    for (const s of r.shares) {
-      if ((target.image_id && s.image_id === target.image_id) || (target.project_id && s.project_id === target.project_id)) out.push(s);
-    }
+    const r = await api('/api/collaboration/shares', { query: { ...target, limit: 100, cursor } });
+    out.push(...r.shares);
     cursor = r.next_cursor;
     if (!cursor) break;
   }
