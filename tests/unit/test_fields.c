@@ -144,6 +144,7 @@ struct q {
 };
 
 static int rq(const char *s, struct q *d, ig_err *err);
+static int rq_word(const char *s, char *word, size_t n, ig_err *err);
 
 /* err's field and message after reading body b, or query q when b is
  * NULL, which must fail. */
@@ -217,7 +218,6 @@ START_TEST(valid_rules_of_strings)
 {
 	ig_req r = req_with("{\"name\":\"a\",\"code\":\"abc\"}", NULL);
 	struct d d;
-	struct q dq;
 	ig_err err = { 0 };
 
 	memset(&d, 0, sizeof(d));
@@ -226,8 +226,13 @@ START_TEST(valid_rules_of_strings)
 	ig_fields_release(&r);
 	refused("{\"name\":\"a\",\"code\":\"aBc\"}", "code", "code must be lowercase letters");
 	refused("{\"name\":\"a\",\"code\":5}", "code", "code must be a string");
-	ck_assert_int_eq(rq("word=abc", &dq, &err), 0);
-	ck_assert_str_eq(dq.word, "abc");
+	/* rq() releases the request, and with it the value: rq_word copies it. */
+	{
+		char word[16];
+
+		ck_assert_int_eq(rq_word("word=abc", word, sizeof(word), &err), 0);
+		ck_assert_str_eq(word, "abc");
+	}
 	qrefused("word=ab1", "word", "word must be lowercase letters");
 	qrefused("word=abcdefghijklmnopq", "word", "word is too long or holds a NUL");
 }
@@ -339,6 +344,22 @@ rq(const char *s, struct q *d, ig_err *err)
 	d->limit = 20;
 	memset(err, 0, sizeof(*err));
 	rc = ig_fields_query(&r, query, d, err);
+	ig_fields_release(&r);
+	return rc;
+}
+
+/* rq, keeping a copy of the word read (the request's memory is released). */
+static int
+rq_word(const char *s, char *word, size_t n, ig_err *err)
+{
+	ig_req r = req_with(NULL, s);
+	struct q d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	memset(err, 0, sizeof(*err));
+	rc = ig_fields_query(&r, query, &d, err);
+	snprintf(word, n, "%s", d.word != NULL ? d.word : "");
 	ig_fields_release(&r);
 	return rc;
 }
