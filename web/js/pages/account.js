@@ -10,7 +10,7 @@ import { setTheme } from '../main.js';
 import {
   page, field, form, button, busy, notify, copyButton, confirmDialog, empty, spinner, errorText,
 } from '../ui.js';
-import { loadProviders, providerName, applyPreferences, state, tableBox } from '../parts/account.js';
+import { loadProviders, providerName, applyPreferences, state, labelledTable } from '../parts/account.js';
 
 const STORED_PROVIDERS = ['gemini', 'openai', 'stability', 'huggingface', 'replicate', 'local_ai'];
 const COMMON_SIZES = ['256x256', '512x512', '768x768', '1024x1024', '1024x768', '768x1024', '1536x1024',
@@ -102,10 +102,8 @@ function apiKeys(keysState) {
     clear(list);
     if (keysState.error) { append(list, failure(keysState.error)); return; }
     if (!keys.length) { append(list, empty(t('account.no_api_keys'))); return; }
-    append(list, tableBox(t('account.api_keys'), h('table', { class: 'keys' },
-      h('caption', { class: 'visually-hidden' }, t('account.api_keys')),
-      h('thead', null, h('tr', null, [t('account.key_name'), t('account.key'), t('account.scopes'), t('account.created'),
-        t('account.last_used'), t('account.expires'), t('account.actions')].map((c) => h('th', { scope: 'col' }, c)))),
+    append(list, labelledTable(t('account.api_keys'), 'keys', [t('account.key_name'), t('account.key'),
+      t('account.scopes'), t('account.created'), t('account.last_used'), t('account.expires'), t('account.actions')],
       h('tbody', null, keys.map((k) => {
         const revoke = button(t('account.revoke'), async () => {
           if (!await confirmDialog(t('account.revoke_confirm', { name: k.name }), { ok: t('account.revoke'), danger: true })) return;
@@ -125,7 +123,7 @@ function apiKeys(keysState) {
           h('td', { class: 'nowrap' }, k.last_used_at ? when(k.last_used_at) : t('account.never')),
           h('td', { class: 'nowrap' }, k.expires_at ? when(k.expires_at) : t('account.no_expiry')),
           h('td', null, revoke));
-      })))));
+      }))));
   };
   keysState.listeners.push(draw);
 
@@ -176,10 +174,9 @@ function providerKeys(keysState) {
     clear(list);
     if (keysState.error) { append(list, failure(keysState.error)); return; }
     if (!keys.length) { append(list, empty(t('account.no_provider_keys'))); return; }
-    append(list, tableBox(t('account.provider_keys'), h('table', { class: 'keys provider-keys' },
-      h('caption', { class: 'visually-hidden' }, t('account.provider_keys')),
-      h('thead', null, h('tr', null, [t('account.provider'), t('account.key_name'), t('account.key'), t('account.created'),
-        t('account.last_used'), t('account.test_result'), t('account.actions')].map((c) => h('th', { scope: 'col' }, c)))),
+    append(list, labelledTable(t('account.provider_keys'), 'keys provider-keys', [t('account.provider'),
+      t('account.key_name'), t('account.key'), t('account.created'), t('account.last_used'), t('account.test_result'),
+      t('account.actions')],
       h('tbody', null, keys.map((k) => {
         const result = h('span', { role: 'status', class: 'test-result' });
         const label = k.name || providerName(k.provider);
@@ -214,7 +211,7 @@ function providerKeys(keysState) {
           h('td', { class: 'nowrap' }, k.last_used_at ? when(k.last_used_at) : t('account.never')),
           h('td', null, result),
           h('td', null, h('div', { class: 'row' }, test, del)));
-      })))));
+      }))));
   };
   keysState.listeners.push(draw);
 
@@ -338,11 +335,8 @@ function activity() {
         h('td', { class: 'small mono' }, a.ip || '—'))));
       if (!next) {
         append(clear(wrap), r.activity.length
-          ? tableBox(t('account.activity'), h('table', { class: 'activity' },
-            h('caption', { class: 'visually-hidden' }, t('account.activity')),
-            h('thead', null, h('tr', null, [t('account.when'), t('account.what'), t('account.details'), t('account.ip')]
-              .map((c) => h('th', { scope: 'col' }, c)))),
-            body))
+          ? labelledTable(t('account.activity'), 'activity',
+            [t('account.when'), t('account.what'), t('account.details'), t('account.ip')], body)
           : empty(t('account.no_activity')), more);
       }
     } catch (err) {

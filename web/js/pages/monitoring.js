@@ -7,7 +7,7 @@ import { t, formatNumber, formatDate } from '../i18n.js';
 import { api, user } from '../api.js';
 import { page, button, busy, empty, spinner, errorText } from '../ui.js';
 import { barChart } from '../parts/chart.js';
-import { loadProviders, providerName, bytes, ms, percent, state, tableBox } from '../parts/account.js';
+import { loadProviders, providerName, bytes, ms, percent, state, tableBox, labelledTable } from '../parts/account.js';
 
 const EVERY = 30000;
 
@@ -151,12 +151,9 @@ export async function render(view) {
         cursor = r.next_cursor;
         more.hidden = !cursor;
         return (r.events || []).length
-          ? [tableBox(t('monitoring.events'), h('table', { class: 'events' },
-            h('caption', { class: 'visually-hidden' }, t('monitoring.events')),
-            h('thead', null, h('tr', null,
-              [t('monitoring.when'), t('monitoring.type'), t('monitoring.user'), t('monitoring.message'), t('monitoring.metadata')]
-                .map((c) => h('th', { scope: 'col' }, c)))),
-            evBody)), more]
+          ? [labelledTable(t('monitoring.events'), 'events',
+            [t('monitoring.when'), t('monitoring.type'), t('monitoring.user'), t('monitoring.message'), t('monitoring.metadata')],
+            evBody), more]
           : empty(t('monitoring.no_events'));
       }),
     ];

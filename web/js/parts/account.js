@@ -74,3 +74,13 @@ export function followSavedPreferences(setTheme) {
 export function tableBox(label, table) {
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'group', 'aria-label': label }, table);
 }
+
+// labelledTable(label, cls, columns, body): a table in its scrolling box,
+// both named by label (the caption is for screen readers), one header cell
+// a column.
+export function labelledTable(label, cls, columns, body) {
+  return tableBox(label, h('table', { class: cls },
+    h('caption', { class: 'visually-hidden' }, label),
+    h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col' }, c)))),
+    body));
+}
