@@ -80,19 +80,22 @@ ig_api_comments_list(ig_req *req, json_object **out, ig_err *err)
 	return 200;
 }
 
-/* The body of POST and PUT. */
+/* The body of POST and PUT: the one text row both read, and POST's
+ * parent_id (a reply); an edit cannot move a comment. */
 struct comment_body {
 	const char *body, *parent_id;
 };
+#define COMMENT_TEXT_FIELD \
+	{ "body", IG_F_STRING, IG_F_REQUIRED, 1, IG_COMMENT_BODY_MAX, .at = IG_AT(struct comment_body, body) }
 
 static const ig_field add_fields[] = {
-	{ "body", IG_F_STRING, IG_F_REQUIRED, 1, IG_COMMENT_BODY_MAX, .at = IG_AT(struct comment_body, body) },
+	COMMENT_TEXT_FIELD,
 	{ "parent_id", IG_F_UUID, 0, 0, 0, .at = IG_AT(struct comment_body, parent_id) },
 	IG_FIELDS_END
 };
 
 static const ig_field edit_fields[] = {
-	{ "body", IG_F_STRING, IG_F_REQUIRED, 1, IG_COMMENT_BODY_MAX, .at = IG_AT(struct comment_body, body) },
+	COMMENT_TEXT_FIELD,
 	IG_FIELDS_END
 };
 
