@@ -3,6 +3,8 @@
 #ifndef IG_API_API_H
 #define IG_API_API_H
 
+#include <stddef.h>
+
 #include "app/fcgi/http.h"
 #include "lib/auth/account.h"
 #include "lib/auth/user.h"
@@ -28,6 +30,24 @@ json_object *ig_ok_page(const char *key, json_object *list, char *next);
  * and IG_FAILED with err: a 404 "no such <what>" for 0, err as the lookup
  * left it for -1. */
 int ig_ok_found(int found, const char *what, const char *key, json_object *value, json_object **out, ig_err *err);
+/*
+ * An answer's members read from a lib/ struct, declared as data as the
+ * request's fields are (fields.h): each a char array member of the struct,
+ * written as a string (null for "": a timestamp that is not set) or, with
+ * csv, as the array of its comma-separated words. A table ends with
+ * IG_OUT_END; ig_out_json returns a new object with the table's members in
+ * its order.
+ */
+typedef struct ig_out {
+	const char *name;
+	size_t at;
+	int csv;
+} ig_out;
+#define IG_OUT(type, member) { #member, offsetof(type, member), 0 }
+#define IG_OUT_AS(name, type, member) { name, offsetof(type, member), 0 }
+#define IG_OUT_CSV(type, member) { #member, offsetof(type, member), 1 }
+#define IG_OUT_END { NULL, 0, 0 }
+json_object *ig_out_json(const void *row, const ig_out *table);
 /* Record an event in the user's activity; details is consumed (may be NULL).
  * Failures are logged, never fatal to the request. */
 void ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details);

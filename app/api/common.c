@@ -12,6 +12,7 @@
 #include "lib/core/config.h"
 #include "lib/core/json.h"
 #include "lib/core/log.h"
+#include "lib/core/util.h"
 #include "lib/store/image_store.h"
 
 /* Arrays in request bodies: the largest any endpoint takes (batch prompts). */
@@ -138,6 +139,30 @@ ig_ok_found(int found, const char *what, const char *key, json_object *value, js
 	}
 	*out = ig_ok(key, value);
 	return 200;
+}
+
+json_object *
+ig_out_json(const void *row, const ig_out *m)
+{
+	json_object *o = json_object_new_object();
+
+	for (; m->name != NULL; m++) {
+		const char *v = (const char *)row + m->at;
+		json_object *a;
+		char *words, *save;
+
+		if (!m->csv) {
+			json_object_object_add(o, m->name, *v ? json_object_new_string(v) : NULL);
+			continue;
+		}
+		a = json_object_new_array();
+		words = ig_xstrdup(v);
+		for (char *t = strtok_r(words, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			json_object_array_add(a, json_object_new_string(t));
+		free(words);
+		json_object_object_add(o, m->name, a);
+	}
+	return o;
 }
 
 void

@@ -26,48 +26,25 @@
 
 static const char *const scope_names[] = { "read", "generate", "admin", NULL };
 
-static json_object *
-scopes_json(const char *csv)
-{
-	json_object *a = json_object_new_array();
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "%s", csv);
-	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		json_object_array_add(a, json_object_new_string(t));
-	return a;
-}
-
-/* A member of a key's JSON object: a char array member of its struct, as
- * a string (null for "": a timestamp that is not set) or, with csv, as the
- * array of its comma-separated words. In the order of API.md. */
-typedef struct out_member {
-	const char *name;
-	size_t at;
-	int csv;
-} out_member;
-#define M(type, member) { #member, offsetof(type, member), 0 }
-static const out_member api_key_out[] = {
-	M(ig_api_key, id), M(ig_api_key, name), M(ig_api_key, prefix), { "scopes", offsetof(ig_api_key, scopes), 1 },
-	M(ig_api_key, created_at), M(ig_api_key, last_used_at), M(ig_api_key, expires_at), { NULL, 0, 0 }
+/* A key's JSON object (ig_out_json), in the order of API.md. */
+static const ig_out api_key_out[] = {
+	IG_OUT(ig_api_key, id), IG_OUT(ig_api_key, name), IG_OUT(ig_api_key, prefix), IG_OUT_CSV(ig_api_key, scopes),
+	IG_OUT(ig_api_key, created_at), IG_OUT(ig_api_key, last_used_at), IG_OUT(ig_api_key, expires_at),
+	IG_OUT_END
 };
-static const out_member provider_key_out[] = {
-	M(ig_provider_key, id), M(ig_provider_key, provider), M(ig_provider_key, name), M(ig_provider_key, last4),
-	M(ig_provider_key, created_at), M(ig_provider_key, last_used_at), { NULL, 0, 0 }
+static const ig_out provider_key_out[] = {
+	IG_OUT(ig_provider_key, id), IG_OUT(ig_provider_key, provider), IG_OUT(ig_provider_key, name),
+	IG_OUT(ig_provider_key, last4), IG_OUT(ig_provider_key, created_at), IG_OUT(ig_provider_key, last_used_at),
+	IG_OUT_END
 };
-#undef M
-
-static json_object *
-key_json(const void *key, const out_member *m)
-{
-	json_object *k = json_object_new_object();
-
-	for (; m->name != NULL; m++) {
-		const char *v = (const char *)key + m->at;
-		json_object_object_add(k, m->name, m->csv ? scopes_json(v) : *v ? json_object_new_string(v) : NULL);
-	}
-	return k;
-}
+/* What the caller's activity records of a key made or ended: what names
+ * it to its owner, never the secret or its last four. */
+static const ig_out api_key_event[] = {
+	IG_OUT(ig_api_key, id), IG_OUT(ig_api_key, name), IG_OUT(ig_api_key, prefix), IG_OUT_END
+};
+static const ig_out provider_key_event[] = {
+	IG_OUT(ig_provider_key, id), IG_OUT(ig_provider_key, provider), IG_OUT_END
+};
 
 int
 ig_api_keys_list(ig_req *req, json_object **out, ig_err *err)
@@ -85,10 +62,10 @@ ig_api_keys_list(ig_req *req, json_object **out, ig_err *err)
 	}
 	la = json_object_new_array();
 	for (int i = 0; i < na; i++)
-		json_object_array_add(la, key_json(&a[i], api_key_out));
+		json_object_array_add(la, ig_out_json(&a[i], api_key_out));
 	lb = json_object_new_array();
 	for (int i = 0; i < nb; i++)
-		json_object_array_add(lb, key_json(&b[i], provider_key_out));
+		json_object_array_add(lb, ig_out_json(&b[i], provider_key_out));
 	*out = ig_ok("api_keys", la);
 	json_object_object_add(*out, "provider_keys", lb);
 	free(a);
@@ -143,20 +120,16 @@ ig_api_keys_create(ig_req *req, json_object **out, ig_err *err)
 	struct key_new b = { .csv = "read,generate" };
 	char key[IG_APIKEY_LEN + 1];
 	ig_api_key made;
-	json_object *k, *d;
+	json_object *k;
 
 	if (ig_fields_body(req, key_new_body, &b, err) != 0 ||
 	    ig_api_key_create(req->caller.user_id, b.name, b.csv, (long long)b.expires_in, key, &made, err) != 0)
 		return -1;
-	k = key_json(&made, api_key_out);
+	k = ig_out_json(&made, api_key_out);
 	json_object_object_add(k, "success", json_object_new_boolean(1));
 	json_object_object_add(k, "key", json_object_new_string(key));
 	*out = k;
-	d = json_object_new_object();
-	json_object_object_add(d, "id", json_object_new_string(made.id));
-	json_object_object_add(d, "name", json_object_new_string(b.name));
-	json_object_object_add(d, "prefix", json_object_new_string(made.prefix));
-	ig_activity(req, req->caller.user_id, "api_key_created", d);
+	ig_activity(req, req->caller.user_id, "api_key_created", ig_out_json(&made, api_key_event));
 	sodium_memzero(key, sizeof(key));
 	return 201;
 }
@@ -181,22 +154,31 @@ found(int rc, ig_err *err)
 	return rc == 1 ? ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such key") : rc;
 }
 
+/*
+ * The end of a DELETE of one of the caller's keys, either kind. rc is the
+ * lib's answer: 0, the key is gone and filled in; 1, no such key of the
+ * caller's (404); -1 with err. On 0 the caller's activity records kind with
+ * the key's event members, and the answer is {success: true}. 200 or -1.
+ */
+static int
+key_gone(ig_req *req, int rc, const char *kind, const void *key, const ig_out *event, json_object **out,
+    ig_err *err)
+{
+	if (found(rc, err) != 0)
+		return -1;
+	ig_activity(req, req->caller.user_id, kind, ig_out_json(key, event));
+	*out = ig_ok(NULL, NULL);
+	return 200;
+}
+
 int
 ig_api_keys_delete(ig_req *req, json_object **out, ig_err *err)
 {
 	const char *id = key_param(req, err);
 	ig_api_key k;
-	json_object *d;
+	int rc = id == NULL ? -1 : ig_api_key_revoke(id, req->caller.user_id, &k, err);
 
-	if (id == NULL || found(ig_api_key_revoke(id, req->caller.user_id, &k, err), err) != 0)
-		return -1;
-	d = json_object_new_object();
-	json_object_object_add(d, "id", json_object_new_string(k.id));
-	json_object_object_add(d, "name", json_object_new_string(k.name));
-	json_object_object_add(d, "prefix", json_object_new_string(k.prefix));
-	ig_activity(req, req->caller.user_id, "api_key_revoked", d);
-	*out = ig_ok(NULL, NULL);
-	return 200;
+	return key_gone(req, rc, "api_key_revoked", &k, api_key_event, out, err);
 }
 
 /* The body of POST /api/keys/providers. */
@@ -240,13 +222,8 @@ ig_api_provider_key_add(ig_req *req, json_object **out, ig_err *err)
 	if (ig_fields_body(req, provider_key_new_body, &b, err) != 0 ||
 	    ig_provider_key_add(req->caller.user_id, b.provider, b.name, b.api_key, &k, err) != 0)
 		goto out;
-	*out = ig_ok("provider_key", key_json(&k, provider_key_out));
-	{
-		json_object *d = json_object_new_object();
-		json_object_object_add(d, "id", json_object_new_string(k.id));
-		json_object_object_add(d, "provider", json_object_new_string(b.provider));
-		ig_activity(req, req->caller.user_id, "provider_key_added", d);
-	}
+	*out = ig_ok("provider_key", ig_out_json(&k, provider_key_out));
+	ig_activity(req, req->caller.user_id, "provider_key_added", ig_out_json(&k, provider_key_event));
 	rc = 201;
 out:
 	/* The request body held the plaintext key: wipe it. */
@@ -262,16 +239,9 @@ ig_api_provider_key_delete(ig_req *req, json_object **out, ig_err *err)
 {
 	const char *id = key_param(req, err);
 	ig_provider_key k;
-	json_object *d;
+	int rc = id == NULL ? -1 : ig_provider_key_delete(id, req->caller.user_id, &k, err);
 
-	if (id == NULL || found(ig_provider_key_delete(id, req->caller.user_id, &k, err), err) != 0)
-		return -1;
-	d = json_object_new_object();
-	json_object_object_add(d, "id", json_object_new_string(k.id));
-	json_object_object_add(d, "provider", json_object_new_string(k.provider));
-	ig_activity(req, req->caller.user_id, "provider_key_deleted", d);
-	*out = ig_ok(NULL, NULL);
-	return 200;
+	return key_gone(req, rc, "provider_key_deleted", &k, provider_key_event, out, err);
 }
 
 #define PROBE_TIMEOUT_MS 15000

@@ -86,17 +86,11 @@ project_json(const ig_project *p)
 	return o;
 }
 
-static json_object *
-member_json(const ig_project_member *m)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "user_id", json_object_new_string(m->user_id));
-	json_object_object_add(o, "username", json_object_new_string(m->username));
-	json_object_object_add(o, "role", json_object_new_string(m->role));
-	json_object_object_add(o, "added_at", json_object_new_string(m->created_at));
-	return o;
-}
+/* A member's JSON object (ig_out_json): every member is set. */
+static const ig_out member_out[] = {
+	IG_OUT(ig_project_member, user_id), IG_OUT(ig_project_member, username), IG_OUT(ig_project_member, role),
+	IG_OUT_AS("added_at", ig_project_member, created_at), IG_OUT_END
+};
 
 /* The project id with its members, as the caller sees it: 200 into *out, or
  * -1 with err. */
@@ -115,7 +109,7 @@ answer_project(const ig_req *req, const char *id, int status, json_object **out,
 	o = project_json(&p);
 	a = json_object_new_array();
 	for (int i = 0; i < n; i++)
-		json_object_array_add(a, member_json(&m[i]));
+		json_object_array_add(a, ig_out_json(&m[i], member_out));
 	free(m);
 	json_object_object_add(o, "members", a);
 	*out = ig_ok("project", o);
@@ -263,7 +257,7 @@ ig_api_project_member_add(ig_req *req, json_object **out, ig_err *err)
 		json_object_object_add(d, "added_by", json_object_new_string(req->caller.user_id));
 		ig_activity(req, m.user_id, "project_member_added", d);
 	}
-	*out = ig_ok("member", member_json(&m));
+	*out = ig_ok("member", ig_out_json(&m, member_out));
 	return added ? 201 : 200;
 }
 

@@ -301,7 +301,67 @@ START_TEST(catalogue_user_key_follows_stored_keys)
 }
 END_TEST
 
+/* The details of the newest event of kind in list (an activity page),
+ * as plain JSON text, are want. */
+static void
+event_is(json_object *list, const char *kind, const char *want)
+{
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		if (strcmp(it_js(e, "kind"), kind) != 0)
+			continue;
+		ck_assert_msg(strcmp(json_object_to_json_string_ext(it_jpath(e, "details"), JSON_C_TO_STRING_PLAIN),
+		    want) == 0, "%s: details %s, want %s", kind,
+		    json_object_to_json_string_ext(it_jpath(e, "details"), JSON_C_TO_STRING_PLAIN), want);
+		return;
+	}
+	ck_abort_msg("no %s event", kind);
+}
+
+/* The caller's activity records of each key made or ended what names it
+ * to its owner, exactly: a personal key's id, name and prefix, a stored
+ * key's id and provider; never the secret or its last four. Pinned when
+ * these details came to be declared beside the keys' answers (keys.c). */
+START_TEST(key_events_name_the_key_and_nothing_secret)
+{
+	char *tok = user(), id[64], prefix[64], pid[64], path[128], want[512];
+	it_resp r;
+	json_object *o, *list;
+
+	o = created("/api/keys", tok, "{\"name\":\"for events\"}");
+	snprintf(id, sizeof(id), "%s", it_js(o, "id"));
+	snprintf(prefix, sizeof(prefix), "%s", it_js(o, "prefix"));
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/keys/%s", id);
+	it_json(&r, IP, "DELETE", path, tok, NULL);
+	IT_EXPECT(&r, 200);
+	it_resp_free(&r);
+	o = created("/api/keys/providers", tok, "{\"provider\":\"openai\",\"api_key\":\"sk-events-00005678\"}");
+	snprintf(pid, sizeof(pid), "%s", it_js(o, "provider_key.id"));
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/api/keys/providers/%s", pid);
+	it_json(&r, IP, "DELETE", path, tok, NULL);
+	IT_EXPECT(&r, 200);
+	it_resp_free(&r);
+
+	it_json(&r, IP, "GET", "/api/user/activity?limit=100", tok, NULL);
+	IT_EXPECT(&r, 200);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	list = it_jneed(o, "activity", json_type_array);
+	snprintf(want, sizeof(want), "{\"id\":\"%s\",\"name\":\"for events\",\"prefix\":\"%s\"}", id, prefix);
+	event_is(list, "api_key_created", want);
+	event_is(list, "api_key_revoked", want);
+	snprintf(want, sizeof(want), "{\"id\":\"%s\",\"provider\":\"openai\"}", pid);
+	event_is(list, "provider_key_added", want);
+	event_is(list, "provider_key_deleted", want);
+	json_object_put(o);
+	free(tok);
+}
+END_TEST
+
 IT_MAIN("keys", NULL,
     IT_TCASE("keys", 60, &api_key_refusals_name_the_field_and_say_why,
 	&provider_key_refusals_name_the_field_and_say_why,
-	&other_users_keys_are_not_found, &personal_key_401s_say_why, &catalogue_user_key_follows_stored_keys));
+	&other_users_keys_are_not_found, &personal_key_401s_say_why, &catalogue_user_key_follows_stored_keys,
+	&key_events_name_the_key_and_nothing_secret));

@@ -221,6 +221,25 @@ START_TEST(test_members)
 	o = get_project(pid, a);
 	ck_assert_int_eq(it_jint(o, "project.member_count"), 3);
 	ck_assert_int_eq((int)json_object_array_length(it_jneed(o, "project.members", json_type_array)), 2);
+	/* A member is its user_id, username, role and added_at, in that
+	 * order (pinned when member objects came to be declared as data). */
+	{
+		json_object *ms = it_jneed(o, "project.members", json_type_array), *m = NULL;
+		char keys[128] = "";
+
+		for (size_t i = 0; i < json_object_array_length(ms); i++)
+			if (strcmp(it_js(json_object_array_get_idx(ms, i), "user_id"), b_id) == 0)
+				m = json_object_array_get_idx(ms, i);
+		ck_assert_msg(m != NULL, "no member %s in %s", b_id, json_object_to_json_string(ms));
+		json_object_object_foreach(m, k, v) {
+			(void)v;
+			snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s", *keys ? "," : "", k);
+		}
+		ck_assert_str_eq(keys, "user_id,username,role,added_at");
+		ck_assert_str_eq(it_js(m, "username"), b_name);
+		ck_assert_str_eq(it_js(m, "role"), "viewer");
+		ck_assert(strlen(it_js(m, "added_at")) >= 20);
+	}
 	json_object_put(o);
 
 	/* The member sees it in their list with their role, and the addition
