@@ -51,6 +51,10 @@ json_object *ig_out_json(const void *row, const ig_out *table);
 /* Record an event in the user's activity; details is consumed (may be NULL).
  * Failures are logged, never fatal to the request. */
 void ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details);
+/* The same for an event the caller causes in another user's activity (a
+ * share received, a reply): without the caller's address, which is none of
+ * that user's business. */
+void ig_activity_told(const char *user_id, const char *kind, json_object *details);
 /* A stored image (filename in the image store) as a base64 JSON string; NULL
  * when it cannot be read. */
 json_object *ig_image_b64(const char *filename);

@@ -14,9 +14,7 @@
 
 #include "app/api/api.h"
 #include "app/api/fields.h"
-#include "lib/auth/activity.h"
 #include "lib/collab/comment.h"
-#include "lib/core/log.h"
 #include "lib/core/util.h"
 /* app/fcgi/http.h has an ig_access of its own (a route's access level):
  * the access rule's struct is named apart here. */
@@ -123,7 +121,6 @@ static void
 tell(const ig_req *req, const char *user_id, const char *kind, const char *image_id, json_object *c)
 {
 	json_object *d;
-	ig_err e;
 
 	if (user_id[0] == '\0' || strcmp(user_id, req->caller.user_id) == 0)
 		return;
@@ -132,9 +129,7 @@ tell(const ig_req *req, const char *user_id, const char *kind, const char *image
 	json_object_object_add(d, "comment_id", json_object_get(json_object_object_get(c, "id")));
 	json_object_object_add(d, "parent_id", json_object_get(json_object_object_get(c, "parent_id")));
 	json_object_object_add(d, "author", json_object_get(json_object_object_get(c, "author")));
-	if (ig_activity_add(user_id, kind, NULL, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN), &e) != 0)
-		ig_logf(IG_LOG_WARN, "activity_not_recorded", "%s: %s", kind, e.message);
-	json_object_put(d);
+	ig_activity_told(user_id, kind, d);
 }
 
 /* POST /api/collaboration/comments/{image_id} */

@@ -165,15 +165,28 @@ ig_out_json(const void *row, const ig_out *m)
 	return o;
 }
 
-void
-ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details)
+/* ig_activity and ig_activity_told: from ip, or NULL. */
+static void
+record_activity(const char *user_id, const char *kind, const char *ip, json_object *details)
 {
 	ig_err err;
 
-	if (ig_activity_add(user_id, kind, req->remote_addr,
+	if (ig_activity_add(user_id, kind, ip,
 		details ? json_object_to_json_string_ext(details, JSON_C_TO_STRING_PLAIN) : NULL, &err) != 0)
 		ig_logf(IG_LOG_WARN, "activity_not_recorded", "%s: %s", kind, err.message);
 	json_object_put(details);
+}
+
+void
+ig_activity(ig_req *req, const char *user_id, const char *kind, json_object *details)
+{
+	record_activity(user_id, kind, req->remote_addr, details);
+}
+
+void
+ig_activity_told(const char *user_id, const char *kind, json_object *details)
+{
+	record_activity(user_id, kind, NULL, details);
 }
 
 int

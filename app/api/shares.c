@@ -15,10 +15,8 @@
 
 #include "app/api/api.h"
 #include "app/api/fields.h"
-#include "lib/auth/activity.h"
 #include "lib/collab/share.h"
 #include "lib/core/config.h"
-#include "lib/core/log.h"
 
 static const char *const roles[] = { "viewer", "editor", NULL };
 
@@ -84,17 +82,13 @@ static void
 tell_recipient(const ig_req *req, const ig_share *s, const char *role)
 {
 	json_object *d = json_object_new_object();
-	ig_err err;
 
 	json_object_object_add(d, "share_id", json_object_new_string(s->id));
 	json_object_object_add(d, "image_id", *s->image_id ? json_object_new_string(s->image_id) : NULL);
 	json_object_object_add(d, "project_id", *s->project_id ? json_object_new_string(s->project_id) : NULL);
 	json_object_object_add(d, "from", json_object_new_string(req->user.username));
 	json_object_object_add(d, "role", json_object_new_string(role));
-	if (ig_activity_add(s->with_user_id, "share_received", NULL,
-		json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN), &err) != 0)
-		ig_logf(IG_LOG_WARN, "activity_not_recorded", "share_received: %s", err.message);
-	json_object_put(d);
+	ig_activity_told(s->with_user_id, "share_received", d);
 }
 
 int
