@@ -301,6 +301,36 @@ START_TEST(catalogue_user_key_follows_stored_keys)
 }
 END_TEST
 
+/* A key made as tok (POST path with body) and deleted again (DELETE
+ * path/{the answer's idpath}): the answer of its making (caller puts). */
+static json_object *
+made_and_deleted(const char *tok, const char *path, const char *body, const char *idpath)
+{
+	json_object *o = created(path, tok, body);
+	char del[256];
+	it_resp r;
+
+	snprintf(del, sizeof(del), "%s/%s", path, it_js(o, idpath));
+	it_json(&r, IP, "DELETE", del, tok, NULL);
+	IT_EXPECT(&r, 200);
+	it_resp_free(&r);
+	return o;
+}
+
+/* The first page of tok's activity (caller puts). */
+static json_object *
+activity(const char *tok)
+{
+	it_resp r;
+	json_object *o;
+
+	it_json(&r, IP, "GET", "/api/user/activity?limit=100", tok, NULL);
+	IT_EXPECT(&r, 200);
+	o = it_json_body(&r);
+	it_resp_free(&r);
+	return o;
+}
+
 /* The details of the newest event of kind in list (an activity page),
  * as plain JSON text, are want. */
 static void
@@ -324,37 +354,24 @@ event_is(json_object *list, const char *kind, const char *want)
  * these details came to be declared beside the keys' answers (keys.c). */
 START_TEST(key_events_name_the_key_and_nothing_secret)
 {
-	char *tok = user(), id[64], prefix[64], pid[64], path[128], want[512];
-	it_resp r;
+	char *tok = user(), api[512], stored[512];
 	json_object *o, *list;
 
-	o = created("/api/keys", tok, "{\"name\":\"for events\"}");
-	snprintf(id, sizeof(id), "%s", it_js(o, "id"));
-	snprintf(prefix, sizeof(prefix), "%s", it_js(o, "prefix"));
+	o = made_and_deleted(tok, "/api/keys", "{\"name\":\"for events\"}", "id");
+	snprintf(api, sizeof(api), "{\"id\":\"%s\",\"name\":\"for events\",\"prefix\":\"%s\"}", it_js(o, "id"),
+	    it_js(o, "prefix"));
 	json_object_put(o);
-	snprintf(path, sizeof(path), "/api/keys/%s", id);
-	it_json(&r, IP, "DELETE", path, tok, NULL);
-	IT_EXPECT(&r, 200);
-	it_resp_free(&r);
-	o = created("/api/keys/providers", tok, "{\"provider\":\"openai\",\"api_key\":\"sk-events-00005678\"}");
-	snprintf(pid, sizeof(pid), "%s", it_js(o, "provider_key.id"));
+	o = made_and_deleted(tok, "/api/keys/providers", "{\"provider\":\"openai\",\"api_key\":\"sk-events-00005678\"}",
+	    "provider_key.id");
+	snprintf(stored, sizeof(stored), "{\"id\":\"%s\",\"provider\":\"openai\"}", it_js(o, "provider_key.id"));
 	json_object_put(o);
-	snprintf(path, sizeof(path), "/api/keys/providers/%s", pid);
-	it_json(&r, IP, "DELETE", path, tok, NULL);
-	IT_EXPECT(&r, 200);
-	it_resp_free(&r);
 
-	it_json(&r, IP, "GET", "/api/user/activity?limit=100", tok, NULL);
-	IT_EXPECT(&r, 200);
-	o = it_json_body(&r);
-	it_resp_free(&r);
+	o = activity(tok);
 	list = it_jneed(o, "activity", json_type_array);
-	snprintf(want, sizeof(want), "{\"id\":\"%s\",\"name\":\"for events\",\"prefix\":\"%s\"}", id, prefix);
-	event_is(list, "api_key_created", want);
-	event_is(list, "api_key_revoked", want);
-	snprintf(want, sizeof(want), "{\"id\":\"%s\",\"provider\":\"openai\"}", pid);
-	event_is(list, "provider_key_added", want);
-	event_is(list, "provider_key_deleted", want);
+	event_is(list, "api_key_created", api);
+	event_is(list, "api_key_revoked", api);
+	event_is(list, "provider_key_added", stored);
+	event_is(list, "provider_key_deleted", stored);
 	json_object_put(o);
 	free(tok);
 }
