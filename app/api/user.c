@@ -56,21 +56,18 @@ ig_api_user_get(ig_req *req, json_object **out, ig_err *err)
 }
 
 /*
- * The current password, for changes that hand over the account (email,
- * password): 400 naming current_password when absent, 403 naming it when
- * wrong. Guesses count against the account's login attempts, so a stolen
+ * The caller's password, asked again before a change that hands over or ends
+ * the account: 403 naming FIELD when wrong. Guesses count against the
+ * account's login attempts (429 past IG_LOGIN_MAX_FAILURES), so a stolen
  * session cannot try passwords here faster than at the login.
  */
 static int
-check_current_password(ig_req *req, const char *pw, ig_err *err)
+check_password(ig_req *req, const char *field, const char *pw, ig_err *err)
 {
 	char key[64];
 	ig_err ignore;
 	int ok;
 
-	if (pw == NULL)
-		return ig_err_set(err, IG_E_INVALID_REQUEST, "current_password",
-		    "current_password is required to change the email or the password");
 	snprintf(key, sizeof(key), "user:%s", req->caller.user_id);
 	if (ig_login_reserve(req, key, err) != 0)
 		return -1;
@@ -78,7 +75,7 @@ check_current_password(ig_req *req, const char *pw, ig_err *err)
 	if (ok < 0)
 		return -1;
 	if (!ok)
-		return ig_err_set(err, IG_E_FORBIDDEN, "current_password", "current_password is wrong");
+		return ig_err_set(err, IG_E_FORBIDDEN, field, "%s is wrong", field);
 	ig_login_attempts_clear(key, &ignore);
 	return 0;
 }
@@ -159,7 +156,12 @@ ig_api_user_put(ig_req *req, json_object **out, ig_err *err)
 	newpw = b.new_password;
 	if (newpw != NULL && ig_password_policy(newpw, username, email ? email : cur_email, "new_password", err) != 0)
 		goto out;
-	if ((email != NULL || newpw != NULL) && check_current_password(req, b.current_password, err) != 0)
+	if ((email != NULL || newpw != NULL) && b.current_password == NULL) {
+		ig_err_set(err, IG_E_INVALID_REQUEST, "current_password",
+		    "current_password is required to change the email or the password");
+		goto out;
+	}
+	if ((email != NULL || newpw != NULL) && check_password(req, "current_password", b.current_password, err) != 0)
 		goto out;
 	if (email != NULL && change_email(req, username, email, err) != 0)
 		goto out;
@@ -195,13 +197,11 @@ int
 ig_api_user_delete(ig_req *req, json_object **out, ig_err *err)
 {
 	struct user_delete_body b = { NULL };
-	int ok;
 
 	if (ig_fields_body(req, user_delete_fields, &b, err) != 0)
 		return -1;
-	ok = ig_account_password_ok(req->caller.user_id, b.password, err);
-	if (ok <= 0)
-		return ok < 0 ? -1 : ig_err_set(err, IG_E_UNAUTHORIZED, "password", "wrong password");
+	if (check_password(req, "password", b.password, err) != 0)
+		return -1;
 	/* Keys, sessions, activity and (later) images go with the row
 	 * (ON DELETE CASCADE); its tokens stop working as the user is gone. */
 	if (ig_user_delete(req->caller.user_id, err) != 0)
