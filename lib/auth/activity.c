@@ -22,9 +22,7 @@ IG_DB_STATEMENTS(STATEMENTS);
 int
 ig_activity_add(const char *user_id, const char *kind, const char *ip, const char *details, ig_err *err)
 {
-	const char *p[4] = { user_id, kind, ip, details ? details : "{}" };
-
-	return ig_db_run(sql[SQL_ADD], 4, p, 0, err);
+	return ig_db_run(sql[SQL_ADD], IG_DB_ARGS(user_id, kind, ip, details ? details : "{}"), 0, err);
 }
 
 static json_object *

@@ -86,9 +86,7 @@ ig_api_key_create(const char *user_id, const char *name, const char *scopes, lon
 int
 ig_api_key_revoke(const char *id, const char *user_id, ig_api_key *out, ig_err *err)
 {
-	const char *p[2] = { id, user_id };
-
-	return ig_db_row(sql[SQL_REVOKE], 2, p, 0, sizeof(*out), key_cols, out, err);
+	return ig_db_row(sql[SQL_REVOKE], IG_DB_ARGS(id, user_id), 0, sizeof(*out), key_cols, out, err);
 }
 
 /* SQL_FIND's row: the caller, and whether its last_used_at is stale. */

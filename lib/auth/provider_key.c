@@ -76,9 +76,7 @@ ig_provider_key_add(const char *user_id, const char *provider, const char *name,
 int
 ig_provider_key_delete(const char *id, const char *user_id, ig_provider_key *out, ig_err *err)
 {
-	const char *p[2] = { id, user_id };
-
-	return ig_db_row(sql[SQL_DELETE], 2, p, 0, sizeof(*out), key_cols, out, err);
+	return ig_db_row(sql[SQL_DELETE], IG_DB_ARGS(id, user_id), 0, sizeof(*out), key_cols, out, err);
 }
 
 int

@@ -240,9 +240,7 @@ ig_login_attempt_undo(const char *key, ig_err *err)
 int
 ig_login_attempts_clear(const char *key, ig_err *err)
 {
-	const char *p[1] = { key };
-
-	return ig_db_run("DELETE FROM login_attempts WHERE key = $1", 1, p, 0, err);
+	return ig_db_run("DELETE FROM login_attempts WHERE key = $1", IG_DB_ARGS(key), 0, err);
 }
 
 int

@@ -118,9 +118,7 @@ user_row(PGresult *r, int i, void *u)
 int
 ig_user_load(const char *id, ig_user *u, ig_err *err)
 {
-	const char *p[1] = { id };
-
-	return ig_db_one(sql[SQL_LOAD], 1, p, IG_DB_IDEMPOTENT, user_row, u, err);
+	return ig_db_one(sql[SQL_LOAD], IG_DB_ARGS(id), IG_DB_IDEMPOTENT, user_row, u, err);
 }
 
 /* Where a row of SQL_BY_LOGIN (id, hash) or SQL_PASSWORD_HASH (hash) goes. */
@@ -156,25 +154,19 @@ ig_user_by_login(const char *username_or_email, char id[IG_UUID_BUF], char hash[
 int
 ig_user_logged_in(const char *id, ig_err *err)
 {
-	const char *p[1] = { id };
-
-	return ig_db_run(sql[SQL_LOGGED_IN], 1, p, 0, err);
+	return ig_db_run(sql[SQL_LOGGED_IN], IG_DB_ARGS(id), 0, err);
 }
 
 int
 ig_user_set_display_name(const char *id, const char *display_name, ig_err *err)
 {
-	const char *p[2] = { id, display_name };
-
-	return ig_db_run(sql[SQL_SET_DISPLAY_NAME], 2, p, 0, err);
+	return ig_db_run(sql[SQL_SET_DISPLAY_NAME], IG_DB_ARGS(id, display_name), 0, err);
 }
 
 int
 ig_user_delete(const char *id, ig_err *err)
 {
-	const char *p[1] = { id };
-
-	return ig_db_run(sql[SQL_DELETE], 1, p, 0, err);
+	return ig_db_run(sql[SQL_DELETE], IG_DB_ARGS(id), 0, err);
 }
 
 static void
@@ -186,17 +178,13 @@ prefs_row(PGresult *r, int i, void *json)
 int
 ig_user_prefs(const char *id, char **json, ig_err *err)
 {
-	const char *p[1] = { id };
-
-	return ig_db_one(sql[SQL_PREFS], 1, p, IG_DB_IDEMPOTENT, prefs_row, json, err);
+	return ig_db_one(sql[SQL_PREFS], IG_DB_ARGS(id), IG_DB_IDEMPOTENT, prefs_row, json, err);
 }
 
 int
 ig_user_prefs_merge(const char *id, const char *json, ig_err *err)
 {
-	const char *p[2] = { id, json };
-
-	return ig_db_run(sql[SQL_PREFS_MERGE], 2, p, 0, err);
+	return ig_db_run(sql[SQL_PREFS_MERGE], IG_DB_ARGS(id, json), 0, err);
 }
 
 int

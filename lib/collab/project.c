@@ -171,9 +171,7 @@ ig_project_update(const char *id, int has_name, const char *name, int has_descri
 int
 ig_project_delete(const char *id, ig_err *err)
 {
-	const char *p[1] = { id };
-
-	return ig_db_any(sql[SQL_DELETE], 1, p, 0, err);
+	return ig_db_any(sql[SQL_DELETE], IG_DB_ARGS(id), 0, err);
 }
 
 #define M(member) IG_DB_COL(ig_project_member, member)
@@ -221,7 +219,5 @@ ig_project_member_set(const char *id, const char *username, const char *email, c
 int
 ig_project_member_remove(const char *id, const char *user_id, ig_err *err)
 {
-	const char *p[2] = { id, user_id };
-
-	return ig_db_any(sql[SQL_MEMBER_REMOVE], 2, p, 0, err);
+	return ig_db_any(sql[SQL_MEMBER_REMOVE], IG_DB_ARGS(id, user_id), 0, err);
 }

@@ -157,9 +157,7 @@ ig_share_list(const char *owner_id, const char *image_id, const char *project_id
 int
 ig_share_revoke(const char *id, const char *owner_id, ig_share *out, ig_err *err)
 {
-	const char *p[2] = { id, owner_id };
-
-	return ig_db_row(sql[SQL_REVOKE], 2, p, 0, sizeof(*out), share_cols, out, err);
+	return ig_db_row(sql[SQL_REVOKE], IG_DB_ARGS(id, owner_id), 0, sizeof(*out), share_cols, out, err);
 }
 
 /* An image as a link shows it (VIEW_COLS). */

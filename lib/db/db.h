@@ -68,6 +68,20 @@ void ig_db_setup(const char *conninfo, int timeout_ms, const char *application_n
 PGresult *ig_db_exec(const char *sql, int nparams, const char *const *params,
     int flags, ig_err *err);
 
+/*
+ * The nparams and params arguments of ig_db_exec and of every function
+ * that runs a statement like it, written as the list of the parameters
+ * (each a const char *) and counted by the compiler, so the count cannot
+ * drift from the list:
+ *
+ *   return ig_db_run(sql[SQL_DELETE], IG_DB_ARGS(id, user_id), 0, err);
+ *
+ * The list is evaluated once (sizeof does not evaluate its operand).
+ */
+#define IG_DB_ARGS(...) \
+	(int)(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *)), \
+	    (const char *const[]){ __VA_ARGS__ }
+
 /* ig_db_exec for statements whose rows are not needed: 0 or -1 with err. */
 int ig_db_run(const char *sql, int nparams, const char *const *params, int flags, ig_err *err);
 

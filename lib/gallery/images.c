@@ -237,9 +237,7 @@ ig_image_add(const ig_image_new *im, ig_err *err)
 int
 ig_image_set_thumbnail(const char *filename, const char *thumbnail, ig_err *err)
 {
-	const char *p[2] = { filename, thumbnail };
-
-	return ig_db_run(sql[SQL_SET_THUMBNAIL], 2, p, 0, err);
+	return ig_db_run(sql[SQL_SET_THUMBNAIL], IG_DB_ARGS(filename, thumbnail), 0, err);
 }
 
 int

@@ -385,28 +385,13 @@ int
 ig_batch_insert(const ig_batch_new *b, ig_err *err)
 {
 	char total[24];
-	ig_job_sealed_params key = ig_job_sealed_params_of(b->key);
-	const char *p[14];
-	int rc;
+	const char *p[14] = { b->id, b->user_id, b->name, total,
+		json_object_to_json_string_ext(b->settings, JSON_C_TO_STRING_PLAIN), b->callback_url,
+		b->webhook_per_item ? "t" : "f", json_object_to_json_string_ext(b->items, JSON_C_TO_STRING_PLAIN),
+		b->provider, b->model };
 
 	snprintf(total, sizeof(total), "%d", b->total);
-	p[0] = b->id;
-	p[1] = b->user_id;
-	p[2] = b->name;
-	p[3] = total;
-	p[4] = json_object_to_json_string_ext(b->settings, JSON_C_TO_STRING_PLAIN);
-	p[5] = b->callback_url;
-	p[6] = b->webhook_per_item ? "t" : "f";
-	p[7] = json_object_to_json_string_ext(b->items, JSON_C_TO_STRING_PLAIN);
-	p[8] = b->provider;
-	p[9] = b->model;
-	p[10] = b->key->key_source;
-	p[11] = b->key->key_id;
-	p[12] = key.nonce;
-	p[13] = key.sealed;
-	rc = ig_db_run(sql[SQL_INSERT], 14, p, 0, err);
-	ig_job_sealed_params_free(&key);
-	return rc;
+	return ig_job_run_keyed(sql[SQL_INSERT], 14, p, 10, b->key, err);
 }
 
 int

@@ -109,47 +109,34 @@ ig_job_free(ig_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-ig_job_sealed_params
-ig_job_sealed_params_of(const ig_job_spec *spec)
+int
+ig_job_run_keyed(const char *statement, int n, const char **p, int at, const ig_job_spec *key, ig_err *err)
 {
-	ig_job_sealed_params sp = { ig_bytea_text(spec->key_nonce, spec->key_nonce_len),
-		ig_bytea_text(spec->key_sealed, spec->key_sealed_len) };
+	char *nonce = ig_bytea_text(key->key_nonce, key->key_nonce_len);
+	char *sealed = ig_bytea_text(key->key_sealed, key->key_sealed_len);
+	int rc;
 
-	return sp;
-}
-
-void
-ig_job_sealed_params_free(ig_job_sealed_params *sp)
-{
-	if (sp->sealed != NULL)
-		sodium_memzero(sp->sealed, strlen(sp->sealed));
-	free(sp->sealed);
-	free(sp->nonce);
+	p[at] = key->key_source;
+	p[at + 1] = key->key_id;
+	p[at + 2] = nonce;
+	p[at + 3] = sealed;
+	rc = ig_db_run(statement, n, p, 0, err);
+	if (sealed != NULL)
+		sodium_memzero(sealed, strlen(sealed));
+	free(sealed);
+	free(nonce);
+	return rc;
 }
 
 int
 ig_job_enqueue(const ig_job_spec *s, ig_err *err)
 {
 	char prio[16];
-	ig_job_sealed_params key = ig_job_sealed_params_of(s);
-	const char *p[11];
-	int rc;
+	const char *p[11] = { s->id, s->user_id, s->provider, s->model,
+		json_object_to_json_string_ext(s->request, JSON_C_TO_STRING_PLAIN), [9] = s->cache_key, [10] = prio };
 
 	snprintf(prio, sizeof(prio), "%d", s->priority);
-	p[0] = s->id;
-	p[1] = s->user_id;
-	p[2] = s->provider;
-	p[3] = s->model;
-	p[4] = json_object_to_json_string_ext(s->request, JSON_C_TO_STRING_PLAIN);
-	p[5] = s->key_source;
-	p[6] = s->key_id;
-	p[7] = key.nonce;
-	p[8] = key.sealed;
-	p[9] = s->cache_key;
-	p[10] = prio;
-	rc = ig_db_run(sql[SQL_JOB_ENQUEUE], 11, p, 0, err);
-	ig_job_sealed_params_free(&key);
-	return rc;
+	return ig_job_run_keyed(sql[SQL_JOB_ENQUEUE], 11, p, 5, s, err);
 }
 
 int

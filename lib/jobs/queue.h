@@ -67,15 +67,14 @@ typedef struct ig_job_spec {
 /* Insert a queued job and wake the runners. 0 or -1 with err. */
 int ig_job_enqueue(const ig_job_spec *spec, ig_err *err);
 
-/* A spec's sealed request key as the bytea text of two statement
- * parameters (each NULL when the spec has none), for the statements that
- * store it (a job, a batch's items). */
-typedef struct ig_job_sealed_params {
-	char *nonce, *sealed;
-} ig_job_sealed_params;
-ig_job_sealed_params ig_job_sealed_params_of(const ig_job_spec *spec);
-/* Wipe the ciphertext's text and free both. */
-void ig_job_sealed_params_free(ig_job_sealed_params *sp);
+/*
+ * Run statement as ig_db_run does, for the statements that store a job's
+ * key (a job, a batch's items): of its n parameters p, the four at p[at]
+ * onward are filled here from key's key_source, key_id and sealed request
+ * key (its nonce and ciphertext as bytea text, NULL when it has none); the
+ * ciphertext's text is wiped before this returns. 0 or -1 with err.
+ */
+int ig_job_run_keyed(const char *statement, int n, const char **p, int at, const ig_job_spec *key, ig_err *err);
 
 /* Runners. */
 int ig_runner_register(const char *hostname, int pid, const char *version, char id[IG_UUID_BUF], ig_err *err);

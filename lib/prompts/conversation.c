@@ -22,9 +22,7 @@ IG_DB_STATEMENTS(STATEMENTS);
 int
 ig_conv_owned(const char *conv, const char *user_id, ig_err *err)
 {
-	const char *p[2] = { conv, user_id };
-
-	return ig_db_any(sql[SQL_OWNED], 2, p, IG_DB_IDEMPOTENT, err);
+	return ig_db_any(sql[SQL_OWNED], IG_DB_ARGS(conv, user_id), IG_DB_IDEMPOTENT, err);
 }
 
 int
@@ -63,7 +61,5 @@ int
 ig_conv_append(const char *conv, const char *user_id, const char *role, const char *content,
     const char *source, ig_err *err)
 {
-	const char *p[5] = { conv, user_id, role, content, source };
-
-	return ig_db_run(sql[SQL_APPEND], 5, p, 0, err);
+	return ig_db_run(sql[SQL_APPEND], IG_DB_ARGS(conv, user_id, role, content, source), 0, err);
 }

@@ -15,6 +15,7 @@
 #include "lib/core/json.h"
 #include "lib/core/metrics.h"
 #include "lib/core/util.h"
+#include "lib/db/db.h"
 #include "lib/db/page.h"
 #include "tests/unit/ut.h"
 
@@ -623,6 +624,32 @@ START_TEST(upload_reader_serves_memory_and_file_ranges)
 }
 END_TEST
 
+/* What a statement runner receives from IG_DB_ARGS: the count it is
+ * given. */
+static int
+args_seen(int n, const char *const *p, const char **last)
+{
+	*last = n > 0 ? p[n - 1] : "";
+	return n;
+}
+
+/* IG_DB_ARGS replaced "const char *p[N] = {...}; f(sql, N, p, ...)",
+ * where N was written twice: a parameter added to the list but not to the
+ * count is never sent (the statement fails, or a NULL is bound where a
+ * value was meant). The count is the list's own, NULLs included. */
+START_TEST(db_args_count_themselves)
+{
+	const char *last, *id = "u1";
+
+	ck_assert_int_eq(args_seen(IG_DB_ARGS(id), &last), 1);
+	ck_assert_str_eq(last, "u1");
+	ck_assert_int_eq(args_seen(IG_DB_ARGS(id, NULL, "3", id), &last), 4);
+	ck_assert_str_eq(last, "u1");
+	ck_assert_int_eq(args_seen(IG_DB_ARGS("a", NULL), &last), 2);
+	ck_assert_ptr_null(last);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -653,6 +680,7 @@ suite(void)
 	tc = tcase_create("util");
 	tcase_add_test(tc, util_parse_int_and_request_ids);
 	tcase_add_test(tc, page_cursor_is_tamper_evident);
+	tcase_add_test(tc, db_args_count_themselves);
 	tcase_add_test(tc, upload_reader_serves_memory_and_file_ranges);
 	suite_add_tcase(s, tc);
 	return s;
