@@ -105,8 +105,10 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    "  AND i.status IN ('succeeded', 'failed', 'canceled') AND me.id = $2::uuid AND NOT EXISTS" \
 	    "  (SELECT 1 FROM jobs o WHERE o.batch_id = $1 AND o.item_index = $3::int" \
 	    "  AND (o.finished_at, o.id) > (me.finished_at, me.id)))") \
+	/* Items, not jobs: a workflow item's chains count once. */ \
 	X(SQL_OPEN_ITEMS, \
-	    "SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL AND status IN ('queued', 'running')") \
+	    "SELECT count(DISTINCT (batch_id, item_index)) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL" \
+	    " AND status IN ('queued', 'running')") \
 	/* The batch and every item in one statement: all or nothing. */ \
 	X(SQL_INSERT, \
 	    "WITH b AS (INSERT INTO batches (id, user_id, name, total, settings, callback_url," \

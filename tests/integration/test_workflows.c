@@ -114,6 +114,22 @@ wait_done(const char *token, const char *batch)
 	return NULL;
 }
 
+/* Until the runner holds every job of batch queued so far (none left
+ * queued, at most 5 s). */
+static void
+wait_claimed(const char *batch)
+{
+	for (int i = 0; i < 100; i++) {
+		char *queued = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'queued'", batch);
+		int none = strcmp(queued, "0") == 0;
+
+		free(queued);
+		if (none)
+			break;
+		it_sleep_ms(50);
+	}
+}
+
 static const char *const chain_steps =
     "[{\"op\": \"generate\", \"image_size\": \"128x128\"},"
     " {\"op\": \"upscale\", \"scale\": 2},"
@@ -435,18 +451,10 @@ START_TEST(cancel_mid_run)
 	    mock_generate);
 	save(a, steps, id);
 	run(a, id, 3, batch);
-	/* Cancel once the runner holds the first steps (none left queued, at
-	 * most 5 s): a step that ends after the cancel must leave its item
-	 * canceled too, not succeeded part way. */
-	for (int i = 0; i < 100; i++) {
-		char *queued = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'queued'", batch);
-		int none = strcmp(queued, "0") == 0;
-
-		free(queued);
-		if (none)
-			break;
-		it_sleep_ms(50);
-	}
+	/* Cancel once the runner holds the first steps: a step that ends
+	 * after the cancel must leave its item canceled too, not succeeded
+	 * part way. */
+	wait_claimed(batch);
 	snprintf(path, sizeof(path), "/api/batch/%s/cancel", batch);
 	o = call("POST", path, a, 200, NULL);
 	json_object_put(o);
@@ -621,28 +629,20 @@ START_TEST(variations_fan_out)
 }
 END_TEST
 
-/* Hold a run of workflow steps (mock generate, 1 s) over 2 prompts
+/* Hold a run of workflow steps (mock generate, 3 s) over 2 prompts
  * between its first step and the rest: the runner is stopped once it holds
  * both generations, which end (its drain) and queue their next steps, that
- * nothing runs until worker-start. */
+ * nothing runs until worker-start. The 3 s leave worker-stop time to
+ * deliver its SIGTERM before the generations end (with 1 s, a runner
+ * still claiming took the first chains at times). */
 static void
-run_held(const char *token, const char *steps, char *batch)
+run_held(const char *token, const char *steps, char *id, char *batch)
 {
-	char id[37];
-
 	it_mock_post("/_control/reset", "{}");
-	it_mock_post("/_control/config", "{\"delay\": 1}");
+	it_mock_post("/_control/config", "{\"delay\": 3}");
 	save(token, steps, id);
 	run(token, id, 2, batch);
-	for (int i = 0; i < 100; i++) {
-		char *queued = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'queued'", batch);
-		int none = strcmp(queued, "0") == 0;
-
-		free(queued);
-		if (none)
-			break;
-		it_sleep_ms(50);
-	}
+	wait_claimed(batch);
 	it_stack("worker-stop");
 	it_mock_post("/_control/config", "{\"delay\": 0}");
 }
@@ -658,11 +658,11 @@ static const char *const held_steps =
 START_TEST(a_failed_branch_fails_its_item_then_retry)
 {
 	char *a = it_new_user("wfb", next_source(), NULL);
-	char batch[37], src[37], got[128], path[128];
+	char wid[37], batch[37], src[37], got[128], path[128];
 	json_object *st, *o, *ev;
 	char *v;
 
-	run_held(a, held_steps, batch);
+	run_held(a, held_steps, wid, batch);
 	v = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'queued' AND parent_job_id IS NOT NULL",
 	    batch);
 	ck_assert_str_eq(v, "4");
@@ -719,15 +719,35 @@ START_TEST(a_failed_branch_fails_its_item_then_retry)
 END_TEST
 
 /* Cancel once the items have fanned out: every chain's step still queued
- * ends canceled, no step is queued after, the items count canceled. */
+ * ends canceled, no step is queued after, the items count canceled (and
+ * the cancel answers items, not chains). Before it, the open items
+ * IG_BATCH_MAX_QUEUED counts are items too. */
 START_TEST(cancel_mid_fan_out)
 {
 	char *a = it_new_user("wfk", next_source(), NULL);
-	char batch[37], path[128];
+	char wid[37], batch[37], second[37], path[128];
 	json_object *st, *o;
 	char *v;
 
-	run_held(a, held_steps, batch);
+	run_held(a, held_steps, wid, batch);
+	/* IG_BATCH_MAX_QUEUED counts items, not their chains: 2 items (4
+	 * chains) are open, so 1 more fits a cap of 3, 2 more do not. */
+	setenv("IG_STACK_OVERRIDES", "IG_BATCH_MAX_QUEUED=3", 1);
+	it_stack("pool-start");
+	unsetenv("IG_STACK_OVERRIDES");
+	ck_assert_int_eq(it_wait_health(200, 80), 200);
+	run(a, wid, 1, second);
+	{
+		it_resp r;
+		snprintf(path, sizeof(path), "/api/workflow/%s/run", wid);
+		it_json(&r, next_source(), "POST", path, a, "{\"prompts\": [\"one\", \"two\"]}");
+		it_expect_error(&r, 429, "rate_limited", "prompts", NULL);
+		it_resp_free(&r);
+	}
+	it_stack("pool-start");
+	ck_assert_int_eq(it_wait_health(200, 80), 200);
+	snprintf(path, sizeof(path), "/api/batch/%s/cancel", second);
+	json_object_put(call("POST", path, a, 200, NULL));
 	snprintf(path, sizeof(path), "/api/batch/%s/cancel", batch);
 	o = call("POST", path, a, 200, NULL);
 	ck_assert_int_eq(it_jint(o, "canceled"), 2);
