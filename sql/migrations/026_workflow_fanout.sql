@@ -57,6 +57,9 @@ CREATE VIEW batch_items AS
             j.attempts, j.request, j.error_code, j.error_message,
             coalesce(j.request #> '{workflow,branch}', '[]'::jsonb) AS branch,
             CASE WHEN j.request ? 'workflow' THEN coalesce((j.request #>> '{workflow,step}')::int, 0) END AS step,
-            NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job_id = j.id) AS leaf
-        FROM jobs j WHERE j.batch_id IS NOT NULL) t
+            ch.id IS NULL AS leaf
+        -- A join, not a NOT EXISTS in the select list: the planner copied
+        -- that into every aggregate that reads leaf (one subplan each).
+        FROM jobs j LEFT JOIN LATERAL (SELECT c.id FROM jobs c WHERE c.parent_job_id = j.id LIMIT 1) ch ON true
+        WHERE j.batch_id IS NOT NULL) t
     GROUP BY t.batch_id, t.item_index;
