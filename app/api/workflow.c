@@ -78,10 +78,10 @@ tool_of(const char *op)
 }
 
 /*
- * Count the images step i (op) makes, count each of the images before
- * (a fan-out), into *width (the images the step makes) and *total (all the
- * item's): past IG_WORKFLOW_MAX_IMAGES, -1 with err naming the step's
- * count field (name, "" for a step without one).
+ * Count the images step i makes, count of them for each image of the step
+ * before (the fan-out), into *width (the images the step makes) and
+ * *total (all the item's so far): past IG_WORKFLOW_MAX_IMAGES, -1 with err
+ * naming steps[i].name (steps[i] when name is "": a step without a count).
  */
 static int
 count_images(size_t i, const char *name, int count, int *width, int *total, ig_err *err)

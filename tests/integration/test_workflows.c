@@ -5,7 +5,11 @@
  * access, and runs: 3 prompts through generate → upscale → style →
  * add_to_project ending with 3 final images whose lineage is the chain,
  * the ZIP with its manifest, a failing step failing its item only, and a
- * cancel mid-run.
+ * cancel mid-run; the fan-out (a step that makes several images hands
+ * each to the next step): every generated image and every variation goes
+ * through the remaining steps, one failed branch fails its item only and
+ * retry runs that branch alone, a cancel mid-fan-out, and the per-item
+ * image cap.
  */
 #include "ig_autoconf.h"
 
