@@ -176,13 +176,15 @@ string_or_null(const char *s)
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
-/* The item event of it; its images from images (job id -> array). */
+/* The item event of it; its images from images (item index -> array). */
 static json_object *
 item_json(const sse *e, const ig_batch_item *it, json_object *images)
 {
 	json_object *o = json_object_new_object(), *imgs = NULL;
+	char key[16];
 
-	if (images == NULL || !json_object_object_get_ex(images, it->job_id, &imgs) || imgs == NULL)
+	snprintf(key, sizeof(key), "%d", it->index);
+	if (images == NULL || !json_object_object_get_ex(images, key, &imgs) || imgs == NULL)
 		imgs = json_object_new_array();
 	else
 		json_object_get(imgs);
@@ -194,6 +196,10 @@ item_json(const sse *e, const ig_batch_item *it, json_object *images)
 		json_object *er = json_object_new_object();
 		json_object_object_add(er, "code", json_object_new_string(it->error_code));
 		json_object_object_add(er, "message", string_or_null(it->error_message));
+		if (it->error_step >= 0) {
+			json_object_object_add(er, "step", json_object_new_int(it->error_step));
+			json_object_object_add(er, "branch", string_or_null(it->error_branch));
+		}
 		json_object_object_add(o, "error", er);
 	} else {
 		json_object_object_add(o, "error", NULL);
@@ -205,15 +211,15 @@ item_json(const sse *e, const ig_batch_item *it, json_object *images)
 static int
 send_items(sse *e, const ig_batch_item *items, const int *unsent, int n)
 {
-	const char **jobs = ig_xcalloc((size_t)n + 1, sizeof(*jobs));
+	int *indexes = ig_xcalloc((size_t)n + 1, sizeof(*indexes));
 	json_object *images;
 	ig_err err;
 	int rc = 0;
 
 	for (int k = 0; k < n; k++)
-		jobs[k] = items[unsent[k]].job_id;
-	images = ig_batch_images_of_jobs(jobs, n, &err);
-	free(jobs);
+		indexes[k] = items[unsent[k]].index;
+	images = ig_batch_images_of_items(e->batch_id, indexes, n, &err);
+	free(indexes);
 	if (images == NULL) {
 		/* Nothing marked sent: the next scan tries these again. */
 		ig_logf(IG_LOG_WARN, "batch_events_db", "%s", err.message);
@@ -439,6 +445,7 @@ manifest_row(const ig_batch_image *im, int present)
 	json_object_object_add(m, "provider", string_or_null(im->provider));
 	json_object_object_add(m, "model", string_or_null(im->model));
 	json_object_object_add(m, "file", present ? string_or_null(im->filename) : NULL);
+	json_object_object_add(m, "branch", string_or_null(im->branch));
 	if (im->chain != NULL) {
 		ig_err perr;
 		json_object_object_add(m, "chain", ig_json_parse(im->chain, strlen(im->chain), 64, &perr));

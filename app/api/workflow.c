@@ -78,14 +78,38 @@ tool_of(const char *op)
 }
 
 /*
+ * Count the images step i makes, count of them for each image of the step
+ * before (the fan-out), into *width (the images the step makes) and
+ * *total (all the item's so far): past IG_WORKFLOW_MAX_IMAGES, -1 with err
+ * naming steps[i].name (steps[i] when name is "": a step without a count).
+ */
+static int
+count_images(size_t i, const char *name, int count, int *width, int *total, ig_err *err)
+{
+	char field[48];
+
+	*width *= count;
+	*total += *width;
+	if (*total <= IG_WORKFLOW_MAX_IMAGES)
+		return 0;
+	snprintf(field, sizeof(field), *name ? "steps[%zu].%s" : "steps[%zu]", i, name);
+	return ig_err_set(err, IG_E_INVALID_REQUEST, field,
+	    "%s: an item would make %d images by this step, at most %d (IG_WORKFLOW_MAX_IMAGES): each step makes"
+	    " one result per image of the step before, count (or image_count) of them", field, *total,
+	    IG_WORKFLOW_MAX_IMAGES);
+}
+
+/*
  * Check every step of steps; with next (a run), also build the job
  * requests of the steps after the first into next and the generation of
- * the first with prompt into *g. 0, or -1 with err naming steps[i].member.
+ * the first with prompt into *g. 0, or -1 with err naming steps[i].member
+ * (the images an item would make, IG_WORKFLOW_MAX_IMAGES, too).
  */
 static int
 read_steps(ig_req *req, json_object *steps, const char *prompt, ig_gen *g, json_object *next, ig_err *err)
 {
 	size_t n = json_object_array_length(steps);
+	int width = 1, total = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *step = json_object_array_get_idx(steps, i), *cr = NULL;
@@ -106,26 +130,33 @@ read_steps(ig_req *req, json_object *steps, const char *prompt, ig_gen *g, json_
 		}
 		if (i == 0) {
 			ig_gen first;
-			if (ig_gen_step(req, step, prompt != NULL ? prompt : CHECK_PROMPT, prefix, g != NULL ? g : &first,
-			    err) != 0)
+			ig_gen *gi = g != NULL ? g : &first;
+			if (ig_gen_step(req, step, prompt != NULL ? prompt : CHECK_PROMPT, prefix, gi, err) != 0)
 				return -1;
 			if (g == NULL)
 				json_object_put(first.req.extra);
+			if (count_images(i, "image_count", gi->req.count > 0 ? gi->req.count : 1, &width, &total, err) != 0)
+				return -1;
 		} else if (tool_of(op) != NULL) {
+			int count;
 			if (ig_api_creative_step(tool_of(op), step, prefix, &cr, err) != 0)
 				return -1;
+			count = strcmp(op, "variations") == 0 ? json_object_get_int(json_object_object_get(cr, "count")) : 1;
+			if (count_images(i, strcmp(op, "variations") == 0 ? "count" : "", count, &width, &total, err) != 0) {
+				json_object_put(cr);
+				return -1;
+			}
 			if (next != NULL) {
 				json_object *r = json_object_new_object();
 				json_object_object_add(r, "prompt", json_object_new_string(""));
-				json_object_object_add(r, "count", json_object_new_int(strcmp(op, "variations") == 0 ?
-				    json_object_get_int(json_object_object_get(cr, "count")) : 1));
+				json_object_object_add(r, "count", json_object_new_int(count));
 				json_object_object_add(r, "creative", cr);
 				json_object_array_add(next, r);
 			} else {
 				json_object_put(cr);
 			}
 		} else if (strcmp(op, "process") == 0) {
-			if (ig_api_process_step(step, prefix, err) != 0)
+			if (ig_api_process_step(step, prefix, err) != 0 || count_images(i, "", 1, &width, &total, err) != 0)
 				return -1;
 			/* A creative job of the builtin provider (lib/jobs/creative.h)
 			 * with the operations the route just checked. */

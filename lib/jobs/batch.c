@@ -17,6 +17,13 @@
 #include "lib/providers/provider.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+/* A chain (a leaf job j of an item: batch_item_jobs) in branch order, and
+ * the branch of its image i, dotted: the indexes of the images the chain
+ * carried from the first step's on, then i's own ("1.0"; "2" for the
+ * third image of a job that is its item's only step). */
+#define LEAF_ORDER(j) "coalesce(" j ".request #> '{workflow,branch}', '[]'::jsonb)"
+#define BRANCH(j, i) "array_to_string(ARRAY(SELECT jsonb_array_elements_text(" LEAF_ORDER(j) "))" \
+	" || " i ".idx::text, '.')"
 
 /*
  * A batch's summary: its row, the counts of its items by status, its
@@ -56,19 +63,22 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    "  error_code = NULL, error_message = NULL, started_at = NULL, finished_at = NULL, runner_id = NULL," \
 	    "  lease_until = NULL, cancel_requested = false" \
 	    "  WHERE batch_id = $1 AND status = 'failed' AND (key_source <> 'server' OR id = ANY($2::uuid[]))" \
-	    "  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n)," \
+	    "  RETURNING provider, key_source, coalesce((request->>'count')::int, 1) AS n, item_index)," \
 	    " b AS (UPDATE batches SET completed_at = NULL, canceled = false WHERE id = $1 AND EXISTS (SELECT 1 FROM r))" \
-	    " SELECT count(*), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0)," \
+	    " SELECT count(DISTINCT item_index), coalesce(sum(n) FILTER (WHERE key_source = 'server'), 0)," \
 	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', provider)) FROM (SELECT provider FROM r LIMIT 1) x)" \
 	    " FROM r") \
+	/* Every item with the final images of its succeeded chains. */ \
 	X(SQL_ITEMS_OF_BATCH, \
-	    "SELECT j.item_index, j.request->>'prompt', j.status, j.attempts, j.error_code, j.error_message, " \
+	    "SELECT j.item_index, j.prompt, j.status, j.attempts, j.error_code, j.error_message, " \
 	    TS("j.started_at") ", " TS("j.finished_at") "," \
 	    " coalesce((SELECT json_agg(json_build_object('id', i.id, 'filename', i.filename," \
 	    "  'url', '/generated_images/' || i.filename, 'thumbnail_url', '/generated_images/' || nullif(i.thumbnail, '')," \
-	    "  'seed', i.seed) ORDER BY i.idx)" \
-	    "  FROM images i WHERE i.job_id = j.id), '[]')" \
-	    " FROM batch_item_jobs j WHERE j.batch_id = $1 ORDER BY j.item_index") \
+	    "  'seed', i.seed, 'branch', " BRANCH("l", "i") ") ORDER BY " LEAF_ORDER("l") ", i.idx)" \
+	    "  FROM batch_item_jobs l JOIN images i ON i.job_id = l.id WHERE l.batch_id = j.batch_id" \
+	    "  AND l.item_index = j.item_index AND l.status = 'succeeded'), '[]')," \
+	    " j.error_step, j.error_branch, j.chains, j.chains_done" \
+	    " FROM batch_items j WHERE j.batch_id = $1 ORDER BY j.item_index") \
 	X(SQL_STATUS, "SELECT " SUMMARY_COLS IG_BATCH_SUMMARY_FROM " WHERE b.id = $1") \
 	/* The caller's batches newest first, the status filter before the \
 	 * LIMIT; $3, $4 the (created_at, id) of the page's cursor. */ \
@@ -77,7 +87,10 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    " AND ($3::timestamptz IS NULL OR (b.created_at, b.id) < ($3::timestamptz, $4::uuid))" \
 	    " ORDER BY b.created_at DESC, b.id DESC LIMIT $5::int") \
 	/* Close the batch when nothing of it is left to run, and wake its \
-	 * listeners either way. */ \
+	 * listeners either way; last, whether job $2 (of item $3) ended its \
+	 * item: the item has ended and no job of it ended after this one. \
+	 * Chains of one item ending at once on two runners both see it \
+	 * ended; only the later job answers 1. */ \
 	X(SQL_ITEM_ENDED, \
 	    "WITH c AS (UPDATE batches SET completed_at =" \
 	    "  coalesce((SELECT max(finished_at) FROM jobs WHERE batch_id = $1), now())" \
@@ -87,9 +100,15 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    " SELECT pg_notify('" IG_BATCH_CHANNEL "', $1::text), (SELECT count(*) FROM c)," \
 	    " (SELECT callback_url FROM c)," \
 	    " coalesce((SELECT webhook_per_item FROM batches WHERE id = $1), false)," \
-	    " (SELECT callback_url FROM batches WHERE id = $1)") \
+	    " (SELECT callback_url FROM batches WHERE id = $1)," \
+	    " EXISTS (SELECT 1 FROM batch_items i, jobs me WHERE i.batch_id = $1 AND i.item_index = $3::int" \
+	    "  AND i.status IN ('succeeded', 'failed', 'canceled') AND me.id = $2::uuid AND NOT EXISTS" \
+	    "  (SELECT 1 FROM jobs o WHERE o.batch_id = $1 AND o.item_index = $3::int" \
+	    "  AND (o.finished_at, o.id) > (me.finished_at, me.id)))") \
+	/* Items, not jobs: a workflow item's chains count once. */ \
 	X(SQL_OPEN_ITEMS, \
-	    "SELECT count(*) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL AND status IN ('queued', 'running')") \
+	    "SELECT count(DISTINCT (batch_id, item_index)) FROM jobs WHERE user_id = $1 AND batch_id IS NOT NULL" \
+	    " AND status IN ('queued', 'running')") \
 	/* The batch and every item in one statement: all or nothing. */ \
 	X(SQL_INSERT, \
 	    "WITH b AS (INSERT INTO batches (id, user_id, name, total, settings, callback_url," \
@@ -102,44 +121,53 @@ enum { COL_ID, COL_NAME, COL_TOTAL, COL_CANCELED, COL_CREATED, COL_STARTED, COL_
 	    " SELECT pg_notify('" IG_JOB_CHANNEL_QUEUED "', $9) WHERE EXISTS (SELECT 1 FROM i)") \
 	X(SQL_CANCEL, \
 	    "WITH q AS (UPDATE jobs SET status = 'canceled', finished_at = now(), error_code = 'canceled'," \
-	    "  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id)," \
-	    " rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id)," \
+	    "  error_message = 'the batch was canceled' WHERE batch_id = $1 AND status = 'queued' RETURNING id, item_index)," \
+	    " rn AS (UPDATE jobs SET cancel_requested = true WHERE batch_id = $1 AND status = 'running' RETURNING id, item_index)," \
 	    " b AS (UPDATE batches SET canceled = canceled OR EXISTS (SELECT 1 FROM q) OR EXISTS (SELECT 1 FROM rn)," \
 	    "  completed_at = CASE WHEN NOT EXISTS (SELECT 1 FROM rn) THEN coalesce(completed_at, now()) END" \
 	    "  WHERE id = $1)" \
-	    " SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM rn)," \
+	    " SELECT (SELECT count(DISTINCT item_index) FROM (SELECT item_index FROM q UNION SELECT item_index FROM rn) x)," \
 	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_CANCEL "', id::text)) FROM rn)," \
 	    " pg_notify('" IG_BATCH_CHANNEL "', $1::text)") \
 	/* Every item of the batch; ended ones first, in the order they ended. */ \
 	X(SQL_STREAM_ITEMS, \
-	    "SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message, id" \
-	    " FROM batch_item_jobs WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index") \
-	X(SQL_IMAGES_OF_JOBS, \
-	    "SELECT job_id::text, id, filename, thumbnail FROM images WHERE job_id = ANY($1::uuid[])" \
-	    " ORDER BY job_id, idx") \
+	    "SELECT item_index, status, coalesce(finished_at::text, '-'), error_code, error_message," \
+	    " coalesce(error_step, -1), error_branch" \
+	    " FROM batch_items WHERE batch_id = $1 ORDER BY finished_at NULLS LAST, item_index") \
+	/* The final images of some items: their succeeded chains'. */ \
+	X(SQL_IMAGES_OF_ITEMS, \
+	    "SELECT l.item_index, i.id, i.filename, i.thumbnail, " BRANCH("l", "i") \
+	    " FROM batch_item_jobs l JOIN images i ON i.job_id = l.id" \
+	    " WHERE l.batch_id = $1 AND l.item_index = ANY($2::int[]) AND l.status = 'succeeded'" \
+	    " ORDER BY l.item_index, " LEAF_ORDER("l") ", i.idx") \
 	X(SQL_BATCH_IMAGES, \
 	    "SELECT j.item_index, i.filename, i.prompt, i.seed, i.provider, i.model," \
-	    " extract(epoch FROM i.created_at)::bigint," \
-	    /* Its lineage, first ancestor first (a workflow's chain). */ \
-	    " (WITH RECURSIVE c (id, parent_id, operation, filename, depth) AS (" \
-	    "  SELECT i.id, i.parent_id, i.operation, i.filename, 0" \
-	    "  UNION ALL SELECT p.id, p.parent_id, p.operation, p.filename, c.depth + 1" \
+	    " extract(epoch FROM i.created_at)::bigint, l.chain, l.branch" \
+	    " FROM images i JOIN batch_item_jobs j ON j.id = i.job_id" \
+	    /* Its lineage, first ancestor first (a workflow's chain), and \
+	     * the index of each of its images in its job. */ \
+	    " CROSS JOIN LATERAL (WITH RECURSIVE c (id, parent_id, operation, filename, idx, depth) AS (" \
+	    "  SELECT i.id, i.parent_id, i.operation, i.filename, i.idx, 0" \
+	    "  UNION ALL SELECT p.id, p.parent_id, p.operation, p.filename, p.idx, c.depth + 1" \
 	    "  FROM images p JOIN c ON p.id = c.parent_id WHERE c.depth < 32)" \
 	    "  SELECT json_agg(json_build_object('image_id', id, 'operation', operation, 'filename', filename)" \
-	    "  ORDER BY depth DESC)::text FROM c)" \
-	    " FROM images i JOIN batch_item_jobs j ON j.id = i.job_id WHERE j.batch_id = $1" \
-	    " ORDER BY j.item_index, i.idx") \
-	/* The next step of an item, queued; or, when its batch was canceled \
+	    "  ORDER BY depth DESC)::text AS chain, string_agg(idx::text, '.' ORDER BY depth DESC) AS branch FROM c) l" \
+	    " WHERE j.batch_id = $1 AND j.status = 'succeeded'" \
+	    " ORDER BY j.item_index, " LEAF_ORDER("j") ", i.idx") \
+	/* The next step of an item, one job per request of $4 (per image of \
+	 * the step before), queued; or, when its batch was canceled \
 	 * meanwhile (the step before ended after the cancel), already \
-	 * canceled, so that the item's last job says it was canceled and not \
-	 * that it succeeded part way. Counts the queued one. */ \
+	 * canceled, so that the item's chains say it was canceled and not \
+	 * that it succeeded part way. None when the parent has children \
+	 * already. Counts the queued ones. */ \
 	X(SQL_ITEM_NEXT, \
 	    "WITH i AS (INSERT INTO jobs (user_id, provider, model, request, key_source, priority, batch_id," \
 	    "  item_index, fair_seq, parent_job_id, status, finished_at, error_code, error_message)" \
-	    "  SELECT p.user_id, $2, $3, $4::jsonb, 'none', p.priority, p.batch_id, p.item_index, p.fair_seq, p.id," \
+	    "  SELECT p.user_id, $2, $3, r.value, 'none', p.priority, p.batch_id, p.item_index, p.fair_seq, p.id," \
 	    "  CASE WHEN b.canceled THEN 'canceled' ELSE 'queued' END, CASE WHEN b.canceled THEN now() END," \
 	    "  CASE WHEN b.canceled THEN 'canceled' END, CASE WHEN b.canceled THEN 'the batch was canceled' END" \
-	    "  FROM jobs p JOIN batches b ON b.id = p.batch_id WHERE p.id = $1 RETURNING status)" \
+	    "  FROM jobs p JOIN batches b ON b.id = p.batch_id CROSS JOIN jsonb_array_elements($4::jsonb) r" \
+	    "  WHERE p.id = $1 AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job_id = p.id) RETURNING status)" \
 	    " SELECT count(*) FILTER (WHERE status = 'queued')," \
 	    " (SELECT count(pg_notify('" IG_JOB_CHANNEL_QUEUED "', $2)) FROM (SELECT 1 FROM i WHERE status = 'queued' LIMIT 1) x)" \
 	    " FROM i")
@@ -281,8 +309,19 @@ items_json(const char *batch_id, ig_err *err)
 			e = json_object_new_object();
 			json_object_object_add(e, "code", json_object_new_string(PQgetvalue(r, i, 4)));
 			json_object_object_add(e, "message", json_object_new_string(PQgetvalue(r, i, 5)));
+			/* A workflow's: the step and branch of the chain that ended it. */
+			if (!PQgetisnull(r, i, 9)) {
+				json_object_object_add(e, "step", json_object_new_int(atoi(PQgetvalue(r, i, 9))));
+				json_object_object_add(e, "branch", json_object_new_string(PQgetvalue(r, i, 10)));
+			}
 		}
 		json_object_object_add(it, "error", e);
+		{
+			json_object *ch = json_object_new_object();
+			json_object_object_add(ch, "total", json_object_new_int(atoi(PQgetvalue(r, i, 11))));
+			json_object_object_add(ch, "succeeded", json_object_new_int(atoi(PQgetvalue(r, i, 12))));
+			json_object_object_add(it, "chains", ch);
+		}
 		json_object_object_add(it, "started_at", PQgetisnull(r, i, 6) ? NULL : json_object_new_string(PQgetvalue(r, i, 6)));
 		json_object_object_add(it, "finished_at", PQgetisnull(r, i, 7) ? NULL : json_object_new_string(PQgetvalue(r, i, 7)));
 		json_object_array_add(list, it);
@@ -336,25 +375,29 @@ ig_batch_list(const char *user_id, const char *status, const ig_page *pg, char *
 void
 ig_batch_item_ended(const ig_job *job)
 {
-	const char *p[1];
+	const char *p[3];
+	char idx[16];
 	PGresult *r;
 	ig_err err;
 	int closed;
 
 	if (job->batch_id[0] == '\0')
 		return;
+	snprintf(idx, sizeof(idx), "%d", job->item_index);
 	p[0] = job->batch_id;
+	p[1] = job->id;
+	p[2] = idx;
 	/* Close the batch when nothing of it is left to run, and wake its
 	 * listeners either way. */
-	r = ig_db_exec(sql[SQL_ITEM_ENDED], 1, p, 0, &err);
+	r = ig_db_exec(sql[SQL_ITEM_ENDED], 3, p, 0, &err);
 	if (r == NULL) {
 		ig_logf(IG_LOG_WARN, "batch_update_failed", "batch %s: %s", job->batch_id, err.message);
 		return;
 	}
 	closed = atoi(PQgetvalue(r, 0, 1)) > 0;
-	if (!PQgetisnull(r, 0, 4) && strcmp(PQgetvalue(r, 0, 3), "t") == 0) {
-		/* Per-item webhook: the item's own state. */
-		(void)ig_webhook_queue_item(job->batch_id, job->id, job->item_index, &err);
+	if (!PQgetisnull(r, 0, 4) && strcmp(PQgetvalue(r, 0, 3), "t") == 0 && strcmp(PQgetvalue(r, 0, 5), "t") == 0) {
+		/* Per-item webhook: the item's own state, once it ended. */
+		(void)ig_webhook_queue_item(job->batch_id, job->item_index, &err);
 	}
 	if (closed && !PQgetisnull(r, 0, 2)) {
 		json_object *st = ig_batch_status(job->batch_id, 0, &err);
@@ -407,15 +450,15 @@ ig_batch_cancel(const char *batch_id, int *n, ig_err *err)
 }
 
 int
-ig_batch_item_next(const ig_job *parent, const char *provider, const char *model, json_object *request,
+ig_batch_item_next(const ig_job *parent, const char *provider, const char *model, json_object *requests,
     int *queued, ig_err *err)
 {
-	const char *p[4] = { parent->id, provider, model, json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN) };
+	const char *p[4] = { parent->id, provider, model, json_object_to_json_string_ext(requests, JSON_C_TO_STRING_PLAIN) };
 	int64_t v;
 
 	if (ig_db_int64(sql[SQL_ITEM_NEXT], 4, p, 0, &v, err) != 0)
 		return -1;
-	*queued = v > 0;
+	*queued = (int)v;
 	return 0;
 }
 
@@ -435,7 +478,8 @@ item_row(PGresult *r, int i, void *elem)
 	snprintf(it->finished_at, sizeof(it->finished_at), "%s", PQgetvalue(r, i, 2));
 	it->error_code = dup_or_null(r, i, 3);
 	it->error_message = dup_or_null(r, i, 4);
-	snprintf(it->job_id, sizeof(it->job_id), "%s", PQgetvalue(r, i, 5));
+	it->error_step = atoi(PQgetvalue(r, i, 5));
+	it->error_branch = dup_or_null(r, i, 6);
 }
 
 int
@@ -448,25 +492,26 @@ void
 ig_batch_items_free(ig_batch_item *items, int n)
 {
 	static const size_t strs[] = { IG_DB_STR(ig_batch_item, error_code),
-		IG_DB_STR(ig_batch_item, error_message), IG_DB_STRS_END };
+		IG_DB_STR(ig_batch_item, error_message), IG_DB_STR(ig_batch_item, error_branch), IG_DB_STRS_END };
 
 	ig_db_array_free(items, n, sizeof(*items), strs);
 }
 
 json_object *
-ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err)
+ig_batch_images_of_items(const char *batch_id, const int *indexes, int n, ig_err *err)
 {
 	ig_buf ids = { 0 };
-	const char *p[1];
+	const char *p[2];
 	PGresult *r;
 	json_object *map;
 
 	ig_buf_puts(&ids, "{");
 	for (int k = 0; k < n; k++)
-		ig_buf_printf(&ids, "%s%s", k ? "," : "", job_ids[k]);
+		ig_buf_printf(&ids, "%s%d", k ? "," : "", indexes[k]);
 	ig_buf_puts(&ids, "}");
-	p[0] = ids.data;
-	r = ig_db_exec(sql[SQL_IMAGES_OF_JOBS], 1, p, IG_DB_IDEMPOTENT, err);
+	p[0] = batch_id;
+	p[1] = ids.data;
+	r = ig_db_exec(sql[SQL_IMAGES_OF_ITEMS], 2, p, IG_DB_IDEMPOTENT, err);
 	ig_buf_free(&ids);
 	if (r == NULL)
 		return NULL;
@@ -486,6 +531,7 @@ ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err)
 		url = PQgetisnull(r, k, 3) || *PQgetvalue(r, k, 3) == '\0' ? NULL :
 		    ig_xasprintf("/generated_images/%s", PQgetvalue(r, k, 3));
 		json_object_object_add(m, "thumbnail_url", url ? json_object_new_string(url) : NULL);
+		json_object_object_add(m, "branch", json_object_new_string(PQgetvalue(r, k, 4)));
 		json_object_array_add(list, m);
 		free(url);
 	}
@@ -507,6 +553,7 @@ image_row(PGresult *r, int i, void *elem)
 	im->model = dup_or_null(r, i, 5);
 	im->created = (time_t)strtoll(PQgetvalue(r, i, 6), NULL, 10);
 	im->chain = dup_or_null(r, i, 7);
+	im->branch = dup_or_null(r, i, 8);
 }
 
 int
@@ -520,7 +567,7 @@ ig_batch_images_free(ig_batch_image *ims, int n)
 {
 	static const size_t strs[] = { IG_DB_STR(ig_batch_image, filename), IG_DB_STR(ig_batch_image, prompt),
 		IG_DB_STR(ig_batch_image, provider), IG_DB_STR(ig_batch_image, model), IG_DB_STR(ig_batch_image, chain),
-		IG_DB_STRS_END };
+		IG_DB_STR(ig_batch_image, branch), IG_DB_STRS_END };
 
 	ig_db_array_free(ims, n, sizeof(*ims), strs);
 }

@@ -20,8 +20,9 @@
  * " FROM batches b" with n (its items' counts by status: q, r, d, f, c;
  * avg_s, last_end) and s.state, for a statement to append its WHERE to.
  * Used by batch.c's statements and by lib/analytics (batches by status).
- * An item is the last job of its chain (batch_item_jobs, migration 024: a
- * workflow's steps are jobs of one item).
+ * An item is a row of batch_items (migration 026): every job of its
+ * item_index, a workflow's steps and their fan-out included, its status
+ * derived from its chains.
  */
 #define IG_BATCH_SUMMARY_FROM \
 	" FROM batches b CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'queued') AS q," \
@@ -29,7 +30,7 @@
 	"  count(*) FILTER (WHERE status = 'failed') AS f, count(*) FILTER (WHERE status = 'canceled') AS c," \
 	"  avg(extract(epoch FROM finished_at - started_at)) FILTER (WHERE status = 'succeeded') AS avg_s," \
 	"  max(finished_at) AS last_end" \
-	"  FROM batch_item_jobs WHERE batch_id = b.id) n" \
+	"  FROM batch_items WHERE batch_id = b.id) n" \
 	" CROSS JOIN LATERAL (SELECT CASE" \
 	"  WHEN n.q + n.r > 0 THEN CASE WHEN n.r + n.d + n.f + n.c > 0 THEN 'processing' ELSE 'queued' END" \
 	"  WHEN b.canceled OR (n.c > 0 AND n.d + n.f = 0) THEN 'canceled'" \
@@ -45,8 +46,12 @@ int ig_batch_owned(const char *batch_id, const char *user_id, ig_err *err);
  * {completed, failed, canceled, running, queued, total, percentage},
  * estimated_completion, created_at, started_at, completed_at}; with_items
  * adds items: [{index, prompt, status, attempts, images: [{id, filename,
- * url, thumbnail_url, seed}], error: {code, message} | null, started_at, finished_at}].
- * NULL with err (not_found when there is no such batch).
+ * url, thumbnail_url, seed, branch}], error: {code, message, step?,
+ * branch?} | null, chains: {total, succeeded}, started_at, finished_at}]:
+ * an item's images are the final images of its succeeded chains (a
+ * workflow's fan-out: lib/workflow/workflow.h) in branch order; a
+ * workflow item's error names the step and branch of the chain that ended
+ * it. NULL with err (not_found when there is no such batch).
  */
 json_object *ig_batch_status(const char *batch_id, int with_items, ig_err *err);
 
@@ -111,14 +116,15 @@ int ig_batch_insert(const ig_batch_new *b, ig_err *err);
  * flagged. 0 or -1 with err. */
 int ig_batch_cancel(const char *batch_id, int *n, ig_err *err);
 
-/* An item of a batch as its event stream sees it. */
+/* An item of a batch as its event stream sees it (a row of batch_items). */
 typedef struct ig_batch_item {
 	int index;                /* item_index */
-	char status[16];          /* the job's status */
+	char status[16];          /* the item's status */
 	char finished_at[32];     /* when it ended, as text; "-" while it has not */
 	char *error_code;         /* NULL when none */
 	char *error_message;      /* NULL when none */
-	char job_id[IG_UUID_BUF];
+	int error_step;           /* the workflow step of the chain that ended it; -1 when none */
+	char *error_branch;       /* that chain's branch ("1.2"); NULL when none */
 } ig_batch_item;
 
 /* Every item of batch_id: the ended ones first, in the order they ended,
@@ -127,10 +133,12 @@ typedef struct ig_batch_item {
 int ig_batch_items(const char *batch_id, ig_batch_item **items, int *n, ig_err *err);
 void ig_batch_items_free(ig_batch_item *items, int n);
 
-/* The images of the n jobs (uuids): an object from job id to the array of
- * its images [{id, filename, url, thumbnail_url (null until made)}] in
- * their order (jobs without images are absent). A new reference, or NULL with err. */
-json_object *ig_batch_images_of_jobs(const char *const *job_ids, int n, ig_err *err);
+/* The final images of the n items (item_index values) of batch_id, those
+ * of their succeeded chains: an object from the index (as text) to the
+ * array of its images [{id, filename, url, thumbnail_url (null until
+ * made), branch}] in branch order (items without images are absent). A
+ * new reference, or NULL with err. */
+json_object *ig_batch_images_of_items(const char *batch_id, const int *indexes, int n, ig_err *err);
 
 /* An image of a batch, for its ZIP and manifest. */
 typedef struct ig_batch_image {
@@ -144,25 +152,32 @@ typedef struct ig_batch_image {
 	time_t created;
 	char *chain;              /* its lineage as JSON text: [{image_id, operation,
 	                           * filename}], first ancestor first */
+	char *branch;             /* the index of each image of the lineage in its
+	                           * job, dotted, first ancestor first: "1.2.0" */
 } ig_batch_image;
 
-/* Every image of batch_id by item and then image order: *ims (free with
- * ig_batch_images_free) and *n; 0 or -1 with err. */
+/* Every final image of batch_id (those of its succeeded chains) by item,
+ * then branch: *ims (free with ig_batch_images_free) and *n; 0 or -1
+ * with err. */
 int ig_batch_images(const char *batch_id, ig_batch_image **ims, int *n, ig_err *err);
 void ig_batch_images_free(ig_batch_image *ims, int n);
 
-/* Queue the next step of parent's item (a workflow run, lib/workflow): a
- * job of provider and model with request, in parent's batch and item, whose
- * parent is parent; when the batch was canceled meanwhile, that job is
- * recorded canceled instead, so the item ends canceled and not part way
- * (then *queued is 0, else 1). Called before parent is recorded succeeded, so
- * the item is never seen ended in between. 0 or -1 with err. */
-int ig_batch_item_next(const ig_job *parent, const char *provider, const char *model, json_object *request,
+/* Queue the next step of parent's item (a workflow run, lib/workflow):
+ * one job of provider and model per element of requests (an array, one
+ * per image parent made), in parent's batch and item, whose parent is
+ * parent; when the batch was canceled meanwhile, they are recorded
+ * canceled instead, so the item ends canceled and not part way. Nothing
+ * is queued when parent already has children (its step ran twice: the
+ * first run's stand). *queued gets how many were queued. Called before
+ * parent is recorded succeeded, so the item is never seen ended in
+ * between. 0 or -1 with err. */
+int ig_batch_item_next(const ig_job *parent, const char *provider, const char *model, json_object *requests,
     int *queued, ig_err *err);
 
 /* A batch job ended (succeeded, failed or canceled): wake its listeners
  * (NOTIFY ig_batch_event), close the batch when no item is left, and queue
- * its webhooks. Errors are logged, not returned: the job's own state is
+ * its webhooks (the per-item one once, by the job whose end ended its
+ * item). Errors are logged, not returned: the job's own state is
  * already recorded. */
 void ig_batch_item_ended(const ig_job *job);
 

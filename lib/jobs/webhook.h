@@ -89,10 +89,10 @@ int ig_webhook_sign(const char *secret, const char *id, int64_t timestamp, const
  */
 int ig_webhook_secret(const char *user_id, int mode, char out[IG_WEBHOOK_SECRET_MAX], ig_err *err);
 
-/* Queue the batch.item webhook of job_id (item item_index of batch_id):
- * {type, batch_id, index, status, error} as the job stands now. 0 or -1
- * with err. */
-int ig_webhook_queue_item(const char *batch_id, const char *job_id, int item_index, ig_err *err);
+/* Queue the batch.item webhook of item item_index of batch_id: {type,
+ * batch_id, index, status, error} as the item (all its chains) stands
+ * now. 0 or -1 with err. */
+int ig_webhook_queue_item(const char *batch_id, int item_index, ig_err *err);
 
 /* Queue the batch.completed webhook of batch_id with payload. 0 or -1
  * with err. */

@@ -56,11 +56,13 @@
 	X(SQL_DELIVERED, \
 	    "UPDATE webhook_deliveries SET delivered_at = now(), attempts = attempts + 1," \
 	    " last_error = NULL WHERE id = $1::uuid") \
-	/* The item's own state, read when it is queued. */ \
+	/* The item's own state (batch_items: all its chains), read when it \
+	 * is queued. */ \
 	X(SQL_QUEUE_ITEM, \
 	    "INSERT INTO webhook_deliveries (batch_id, event, payload)" \
 	    " SELECT $1::uuid, 'batch.item', json_build_object('type', 'batch.item', 'batch_id', $1::uuid::text," \
-	    "  'index', $3::int, 'status', status, 'error', error_code) FROM jobs WHERE id = $2::uuid") \
+	    "  'index', $2::int, 'status', status, 'error', error_code) FROM batch_items" \
+	    " WHERE batch_id = $1::uuid AND item_index = $2::int") \
 	X(SQL_QUEUE_COMPLETED, \
 	    "INSERT INTO webhook_deliveries (batch_id, event, payload) VALUES ($1, 'batch.completed', $2::jsonb)")
 IG_DB_STATEMENTS(STATEMENTS);
@@ -378,13 +380,13 @@ ig_webhook_deliver_due(const char *runner_id, int max, ig_err *err)
 }
 
 int
-ig_webhook_queue_item(const char *batch_id, const char *job_id, int item_index, ig_err *err)
+ig_webhook_queue_item(const char *batch_id, int item_index, ig_err *err)
 {
 	char idx[16];
-	const char *p[3] = { batch_id, job_id, idx };
+	const char *p[2] = { batch_id, idx };
 
 	snprintf(idx, sizeof(idx), "%d", item_index);
-	return ig_db_run(sql[SQL_QUEUE_ITEM], 3, p, 0, err);
+	return ig_db_run(sql[SQL_QUEUE_ITEM], 2, p, 0, err);
 }
 
 int

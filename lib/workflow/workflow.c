@@ -117,34 +117,84 @@ ig_workflow_list(const char *user_id, const ig_page *pg, char **next_cursor, ig_
 }
 
 /* An add_to_project step at the runner: job's user must still be allowed
- * to add to the project (lib/collab/access.h), then image_id goes in it. */
+ * to add to the project (lib/collab/access.h), then the n images of im go
+ * in it. */
 static int
-add_to_project(const ig_job *job, const char *project_id, const char *image_id, ig_err *err)
+add_to_project(const ig_job *job, const char *project_id, const ig_image *im, int n, ig_err *err)
 {
 	ig_access acc;
 	ig_image_organize o;
-	const char *ids[1] = { image_id };
-	int rc = ig_access_project(project_id, job->user_id, &acc, err), n;
+	const char **ids;
+	int rc = ig_access_project(project_id, job->user_id, &acc, err), moved;
 
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || !ig_access_may(acc.role, IG_ACT_ORGANIZE))
 		return ig_err_set(err, IG_E_FORBIDDEN, "project_id", "the workflow's owner may not add images to project %s",
 		    project_id);
+	ids = ig_xcalloc((size_t)n, sizeof(*ids));
+	for (int i = 0; i < n; i++)
+		ids[i] = im[i].id;
 	memset(&o, 0, sizeof(o));
 	o.ids = ids;
-	o.nids = 1;
+	o.nids = n;
 	o.has_project = 1;
 	o.project_id = project_id;
-	return ig_images_organize(job->user_id, &o, &n, err);
+	rc = ig_images_organize(job->user_id, &o, &moved, err);
+	free(ids);
+	return rc;
+}
+
+/* The int member name of o, or dflt. */
+static int
+int_of(json_object *o, const char *name, int dflt)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) && v != NULL ? json_object_get_int(v) : dflt;
+}
+
+/*
+ * The job request of the step next[k] for one image (im) of job, whose
+ * own workflow member is wf: a deep copy of the step, its source im, its
+ * "workflow" {next: the steps after k, step: the workflow's index of this
+ * step, branch: wf's branch and im's index}. NULL when the step is
+ * malformed.
+ */
+static json_object *
+step_request(json_object *wf, json_object *next, size_t k, const ig_image *im)
+{
+	json_object *req = NULL, *cr, *w, *rest, *branch, *old;
+	size_t len = json_object_array_length(next);
+
+	if (json_object_deep_copy(json_object_array_get_idx(next, k), &req, NULL) != 0 ||
+	    !json_object_object_get_ex(req, "creative", &cr)) {
+		json_object_put(req);
+		return NULL;
+	}
+	json_object_object_add(cr, "image_id", json_object_new_string(im->id));
+	rest = json_object_new_array();
+	for (size_t j = k + 1; j < len; j++)
+		json_object_array_add(rest, json_object_get(json_object_array_get_idx(next, j)));
+	branch = json_object_new_array();
+	if (json_object_object_get_ex(wf, "branch", &old) && json_object_is_type(old, json_type_array))
+		for (size_t j = 0; j < json_object_array_length(old); j++)
+			json_object_array_add(branch, json_object_get(json_object_array_get_idx(old, j)));
+	json_object_array_add(branch, json_object_new_int(im->idx));
+	w = json_object_new_object();
+	json_object_object_add(w, "next", rest);
+	json_object_object_add(w, "step", json_object_new_int(int_of(wf, "step", 0) + 1 + (int)k));
+	json_object_object_add(w, "branch", branch);
+	json_object_object_add(req, "workflow", w);
+	return req;
 }
 
 int
 ig_workflow_advance(const ig_job *job, int *more, ig_err *err)
 {
-	json_object *wf, *next, *cr, *req = NULL, *proj;
+	json_object *wf, *next, *reqs = NULL, *proj, *op = NULL;
 	ig_image *im = NULL;
-	int n = 0, rc = -1;
+	int n = 0, rc = -1, want;
 	size_t len, k = 0;
 
 	*more = 0;
@@ -158,38 +208,40 @@ ig_workflow_advance(const ig_job *job, int *more, ig_err *err)
 		free(im);
 		return ig_err_set(err, IG_E_INTERNAL, NULL, "the step made no image to pass on");
 	}
-	/* add_to_project steps act on this job's image here; the first step
-	 * after them that makes an image is the item's next job. */
+	/* Every image the step asked for goes on, never more: the item's
+	 * images stay within what the saved workflow was checked for
+	 * (IG_WORKFLOW_MAX_IMAGES). */
+	want = int_of(job->request, "count", 1);
+	if (n > want)
+		n = want > 0 ? want : 1;
+	/* add_to_project steps act on this job's images here; the first step
+	 * after them that makes an image is the item's next job, one per
+	 * image (the fan-out). */
 	for (; k < len; k++) {
 		json_object *step = json_object_array_get_idx(next, k);
 		if (!json_object_object_get_ex(step, "add_to_project", &proj))
 			break;
-		if (add_to_project(job, json_object_get_string(proj), im[0].id, err) != 0)
+		if (add_to_project(job, json_object_get_string(proj), im, n, err) != 0)
 			goto out;
 	}
 	if (k == len) {
 		rc = 0;
 		goto out;
 	}
-	/* A deep copy: the next step's request, its source this job's first
-	 * image, its own "workflow" the steps after it. */
-	if (json_object_deep_copy(json_object_array_get_idx(next, k), &req, NULL) != 0 ||
-	    !json_object_object_get_ex(req, "creative", &cr)) {
-		ig_err_set(err, IG_E_INTERNAL, NULL, "a workflow step's request is malformed");
-		goto out;
+	reqs = json_object_new_array();
+	for (int i = 0; i < n; i++) {
+		json_object *req = step_request(wf, next, k, &im[i]);
+		if (req == NULL) {
+			ig_err_set(err, IG_E_INTERNAL, NULL, "a workflow step's request is malformed");
+			goto out;
+		}
+		json_object_array_add(reqs, req);
 	}
-	json_object_object_add(cr, "image_id", json_object_new_string(im[0].id));
-	{
-		json_object *rest = json_object_new_array(), *w = json_object_new_object(), *op = NULL;
-		for (size_t j = k + 1; j < len; j++)
-			json_object_array_add(rest, json_object_get(json_object_array_get_idx(next, j)));
-		json_object_object_add(w, "next", rest);
-		json_object_object_add(req, "workflow", w);
-		json_object_object_get_ex(cr, "operation", &op);
-		rc = ig_batch_item_next(job, ig_provider_builtin.name, json_object_get_string(op), req, more, err);
-	}
+	json_object_object_get_ex(json_object_object_get(json_object_array_get_idx(reqs, 0), "creative"), "operation",
+	    &op);
+	rc = ig_batch_item_next(job, ig_provider_builtin.name, json_object_get_string(op), reqs, more, err);
 out:
-	json_object_put(req);
+	json_object_put(reqs);
 	free(im);
 	return rc;
 }

@@ -5,12 +5,17 @@
  *
  * A run is a batch (lib/jobs/batch.h) whose items are generation jobs; an
  * item's job request carries a "workflow" member {next: [job requests of
- * the following steps, in order]}. When a job of such an item succeeds,
- * the runner calls ig_workflow_advance before recording it: the first of
- * next becomes a job of the same item whose parent is this one
- * (ig_batch_item_next), its source image this job's first image, its own
- * "workflow" the rest. The item is its chain's last job, so the batch's
- * status, events, cancel, retry and ZIP see each item's final step.
+ * the following steps, in order], step, branch}. When a job of such an
+ * item succeeds, the runner calls ig_workflow_advance before recording
+ * it: the first of next becomes one job per image this job made (the
+ * fan-out: generate with image_count > 1, variations with count > 1), each
+ * of the same item, its parent this job (ig_batch_item_next), its source
+ * that image, its own "workflow" the rest of next, its step index in the
+ * workflow and its branch: this job's branch and that image's index. An
+ * item is thus a tree of jobs whose leaves are its chains, one per final
+ * image; the batch's status, events, cancel, retry and ZIP see the item
+ * as all its chains (batch_items, migration 026): it ends when every
+ * chain has ended, succeeded only when all did.
  */
 #ifndef IG_WORKFLOW_WORKFLOW_H
 #define IG_WORKFLOW_WORKFLOW_H
@@ -23,6 +28,12 @@
 
 /* Most steps in a workflow. */
 #define IG_WORKFLOW_MAX_STEPS 10
+/* Most images one item of a run may make, over all its steps: each step
+ * makes (the images of the step before) × (its own count: generate's
+ * image_count, variations' count, 1 for the others), add_to_project none.
+ * A saved workflow past it is a 400 naming the step's field
+ * (app/api/workflow.c); the runner never fans out past a step's count. */
+#define IG_WORKFLOW_MAX_IMAGES 100
 /* The scope of the workflow list's cursors (lib/db/page.h). */
 #define IG_WORKFLOW_PAGE_SCOPE "workflows"
 
@@ -48,9 +59,11 @@ int ig_workflow_delete(const char *id, const char *user_id, ig_err *err);
 json_object *ig_workflow_list(const char *user_id, const ig_page *pg, char **next_cursor, ig_err *err);
 
 /* The runner, when job succeeded and before it records that: queue the
- * next step of its item, if its request has one. *more gets 1 when a step
- * was queued. 0, or -1 with err (the job has no image to pass on, or the
- * queue failed): the item fails. */
+ * next step of its item for each image job made (at most its request's
+ * count), if its request has one, after any add_to_project steps put them
+ * in their project. *more gets how many jobs were queued. 0, or -1 with
+ * err (the job has no image to pass on, a project refused them, or the
+ * queue failed): that chain fails, and with it the item. */
 int ig_workflow_advance(const ig_job *job, int *more, ig_err *err);
 
 #endif

@@ -5,7 +5,11 @@
  * access, and runs: 3 prompts through generate → upscale → style →
  * add_to_project ending with 3 final images whose lineage is the chain,
  * the ZIP with its manifest, a failing step failing its item only, and a
- * cancel mid-run.
+ * cancel mid-run; the fan-out (a step that makes several images hands
+ * each to the next step): every generated image and every variation goes
+ * through the remaining steps, one failed branch fails its item only and
+ * retry runs that branch alone, a cancel mid-fan-out, and the per-item
+ * image cap.
  */
 #include "ig_autoconf.h"
 
@@ -112,6 +116,22 @@ wait_done(const char *token, const char *batch)
 	}
 	ck_abort_msg("run %s did not finish", batch);
 	return NULL;
+}
+
+/* Until the runner holds every job of batch queued so far (none left
+ * queued, at most 5 s). */
+static void
+wait_claimed(const char *batch)
+{
+	for (int i = 0; i < 100; i++) {
+		char *queued = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'queued'", batch);
+		int none = strcmp(queued, "0") == 0;
+
+		free(queued);
+		if (none)
+			break;
+		it_sleep_ms(50);
+	}
 }
 
 static const char *const chain_steps =
@@ -435,18 +455,10 @@ START_TEST(cancel_mid_run)
 	    mock_generate);
 	save(a, steps, id);
 	run(a, id, 3, batch);
-	/* Cancel once the runner holds the first steps (none left queued, at
-	 * most 5 s): a step that ends after the cancel must leave its item
-	 * canceled too, not succeeded part way. */
-	for (int i = 0; i < 100; i++) {
-		char *queued = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'queued'", batch);
-		int none = strcmp(queued, "0") == 0;
-
-		free(queued);
-		if (none)
-			break;
-		it_sleep_ms(50);
-	}
+	/* Cancel once the runner holds the first steps: a step that ends
+	 * after the cancel must leave its item canceled too, not succeeded
+	 * part way. */
+	wait_claimed(batch);
 	snprintf(path, sizeof(path), "/api/batch/%s/cancel", batch);
 	o = call("POST", path, a, 200, NULL);
 	json_object_put(o);
@@ -464,11 +476,352 @@ START_TEST(cancel_mid_run)
 }
 END_TEST
 
+/* The item event of item idx in the events stream of batch (ended): its
+ * data (caller puts). */
+static json_object *
+item_event(const char *token, const char *batch, int idx)
+{
+	char path[128], head[64];
+	const char *p, *end;
+	it_resp r;
+	json_object *o;
+	char *text;
+
+	snprintf(path, sizeof(path), "/api/batch/%s/events", batch);
+	{
+		it_req q = { .method = "GET", .path = path, .bearer = token, .source_ip = next_source(), .timeout_s = 60 };
+		it_request(&q, &r);
+	}
+	ck_assert_int_eq(r.status, 200);
+	snprintf(head, sizeof(head), "\nid: %d\ndata: ", idx);
+	p = strstr(r.body.data, head);
+	ck_assert_msg(p != NULL, "no event of item %d in %s", idx, r.body.data);
+	p += strlen(head);
+	end = strchr(p, '\n');
+	ck_assert_ptr_nonnull(end);
+	text = strndup(p, (size_t)(end - p));
+	o = json_tokener_parse(text);
+	ck_assert_msg(o != NULL, "%s", text);
+	free(text);
+	it_resp_free(&r);
+	return o;
+}
+
+/* The branches of the images of an array (item images), joined by ",". */
+static void
+branches(json_object *images, char *out, size_t len)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(images) && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s%s", i ? "," : "",
+		    json_object_get_string(json_object_object_get(json_object_array_get_idx(images, i), "branch")));
+}
+
+/* The ZIP of batch: its manifest holds n entries, each a file of the
+ * archive, and per item want (its branches, sorted, joined by ","), each
+ * chain's operations ops (a Python list literal). */
+static void
+zip_holds(const char *token, const char *batch, int items, int n, const char *want, const char *ops)
+{
+	char zpath[256], cmd[1400];
+
+	it_batch_zip(token, next_source(), batch, "workflow-fan", zpath, sizeof(zpath));
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
+	    " assert z.testzip() is None; m = json.loads(z.read(\"manifest.json\"));"
+	    " assert len(m) == %d, m; assert len(z.namelist()) == %d, z.namelist();"
+	    " assert all(e[\"file\"] in z.namelist() for e in m), m;"
+	    " b = [\",\".join(sorted(e[\"branch\"] for e in m if e[\"index\"] == i)) for i in range(%d)];"
+	    " assert all(x == \"%s\" for x in b), b;"
+	    " assert all([c[\"operation\"] for c in e[\"chain\"]] == %s for e in m), m;"
+	    " assert all(e[\"chain\"][-1][\"filename\"] == e[\"file\"] for e in m), m' '%s'",
+	    n, n + 1, items, want, ops, zpath);
+	ck_assert_int_eq(system(cmd), 0);
+	unlink(zpath);
+}
+
+/* Today's bug: a step that made several images passed only the first on.
+ * generate image_count=2 → upscale → style: each item ends with 2 final
+ * images, one per generated image, in its status, its event and the ZIP. */
+START_TEST(every_generated_image_goes_through_every_step)
+{
+	char *a = it_new_user("wfn", next_source(), NULL);
+	char id[37], batch[37], key[64], got[128];
+	json_object *st, *ev;
+
+	save(a, "[{\"op\": \"generate\", \"image_size\": \"128x128\", \"image_count\": 2},"
+	    " {\"op\": \"upscale\", \"scale\": 2}, {\"op\": \"style\", \"style\": \"sepia\"}]", id);
+	{
+		int64_t t0 = ig_now_ms();
+		run(a, id, 2, batch);
+		st = wait_done(a, batch);
+		printf("workflow fan-out: 2 prompts x (generate 2 images, upscale, sepia) = 4 chains in %lld ms\n",
+		    (long long)(ig_now_ms() - t0));
+	}
+	ck_assert_msg(strcmp(it_js(st, "status"), "completed") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.total"), 2);
+	ck_assert_int_eq(it_jint(st, "progress.completed"), 2);
+	for (int i = 0; i < 2; i++) {
+		char *n;
+		snprintf(key, sizeof(key), "items.%d.images", i);
+		branches(it_jneed(st, key, json_type_array), got, sizeof(got));
+		ck_assert_str_eq(got, "0.0.0,1.0.0");
+		snprintf(key, sizeof(key), "items.%d.chains.total", i);
+		ck_assert_int_eq(it_jint(st, key), 2);
+		snprintf(key, sizeof(key), "items.%d.chains.succeeded", i);
+		ck_assert_int_eq(it_jint(st, key), 2);
+		/* Each final image is style ← upscale ← a generated image of
+		 * its own: the item's two chains start at its two images. */
+		for (int b = 0; b < 2; b++) {
+			char *ops;
+			snprintf(key, sizeof(key), "items.%d.images.%d.id", i, b);
+			ops = it_psql("SELECT c.operation || '<' || p.operation || '<' || g.operation || ':' || g.idx"
+			    " || ' ' || c.width || 'x' || c.height FROM images c JOIN images p ON p.id = c.parent_id"
+			    " JOIN images g ON g.id = p.parent_id WHERE c.id = '%s'", it_sql_safe(it_js(st, key)));
+			snprintf(got, sizeof(got), "style-transfer<upscale<generate:%d 256x256", b);
+			ck_assert_str_eq(ops, got);
+			free(ops);
+		}
+		/* The jobs: one generate, two upscales whose parent it is, a
+		 * style under each upscale. */
+		n = it_psql("SELECT count(*) FILTER (WHERE parent_job_id IS NULL) || ' ' ||"
+		    " count(*) FILTER (WHERE model = 'upscale' AND parent_job_id = (SELECT id FROM jobs WHERE"
+		    "  batch_id = '%s' AND item_index = %d AND parent_job_id IS NULL)) || ' ' ||"
+		    " count(*) FILTER (WHERE model = 'style-transfer' AND parent_job_id IN (SELECT id FROM jobs"
+		    "  WHERE batch_id = '%s' AND item_index = %d AND model = 'upscale')) || ' ' || count(*)"
+		    " FROM jobs WHERE batch_id = '%s' AND item_index = %d", batch, i, batch, i, batch, i);
+		ck_assert_str_eq(n, "1 2 2 5");
+		free(n);
+	}
+	/* The item's event carries both final images. */
+	ev = item_event(a, batch, 1);
+	ck_assert_str_eq(it_js(ev, "status"), "succeeded");
+	branches(it_jneed(ev, "images", json_type_array), got, sizeof(got));
+	ck_assert_str_eq(got, "0.0.0,1.0.0");
+	json_object_put(ev);
+	json_object_put(st);
+	zip_holds(a, batch, 2, 4, "0.0.0,1.0.0", "[\"generate\", \"upscale\", \"style-transfer\"]");
+	free(a);
+}
+END_TEST
+
+/* variations count=3 fans out: 3 style jobs, 3 final images. */
+START_TEST(variations_fan_out)
+{
+	char *a = it_new_user("wfx", next_source(), NULL);
+	char id[37], batch[37], got[128];
+	json_object *st;
+	char *n;
+
+	save(a, "[{\"op\": \"generate\", \"image_size\": \"128x128\"}, {\"op\": \"variations\", \"count\": 3},"
+	    " {\"op\": \"style\", \"style\": \"grayscale\"}]", id);
+	run(a, id, 1, batch);
+	st = wait_done(a, batch);
+	ck_assert_msg(strcmp(it_js(st, "status"), "completed") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.completed"), 1);
+	branches(it_jneed(st, "items.0.images", json_type_array), got, sizeof(got));
+	ck_assert_str_eq(got, "0.0.0,0.1.0,0.2.0");
+	ck_assert_int_eq(it_jint(st, "items.0.chains.total"), 3);
+	n = it_psql("SELECT count(*) FROM jobs s JOIN jobs v ON v.id = s.parent_job_id"
+	    " WHERE s.batch_id = '%s' AND s.model = 'style-transfer' AND v.model = 'variation'", batch);
+	ck_assert_str_eq(n, "3");
+	free(n);
+	json_object_put(st);
+	zip_holds(a, batch, 1, 3, "0.0.0,0.1.0,0.2.0", "[\"generate\", \"variation\", \"style-transfer\"]");
+	free(a);
+}
+END_TEST
+
+/* Hold a run of workflow steps (mock generate, 3 s) over 2 prompts
+ * between its first step and the rest: the runner is stopped once it holds
+ * both generations, which end (its drain) and queue their next steps, that
+ * nothing runs until worker-start. The 3 s leave worker-stop time to
+ * deliver its SIGTERM before the generations end (with 1 s, a runner
+ * still claiming took the first chains at times). */
+static void
+run_held(const char *token, const char *steps, char *id, char *batch)
+{
+	it_mock_post("/_control/reset", "{}");
+	it_mock_post("/_control/config", "{\"delay\": 3}");
+	save(token, steps, id);
+	run(token, id, 2, batch);
+	wait_claimed(batch);
+	it_stack("worker-stop");
+	it_mock_post("/_control/config", "{\"delay\": 0}");
+}
+
+static const char *const held_steps =
+    "[{\"op\": \"generate\", \"api_provider\": \"openai\", \"api_key\": \"sk-good-workflow\", \"model\": \"dall-e-2\","
+    " \"image_size\": \"256x256\", \"image_count\": 2}, {\"op\": \"style\", \"style\": \"sepia\"},"
+    " {\"op\": \"upscale\", \"scale\": 2}]";
+
+/* One branch of a fanned item failing fails that item only, naming the
+ * step and branch; the other chain keeps its image. Retry runs the failed
+ * chain again (not the one that succeeded), and the item then has both. */
+START_TEST(a_failed_branch_fails_its_item_then_retry)
+{
+	char *a = it_new_user("wfb", next_source(), NULL);
+	char wid[37], batch[37], src[37], got[128], path[128];
+	json_object *st, *o, *ev;
+	char *v;
+
+	run_held(a, held_steps, wid, batch);
+	v = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND status = 'queued' AND parent_job_id IS NOT NULL",
+	    batch);
+	ck_assert_str_eq(v, "4");
+	free(v);
+	/* The source of item 0's second chain becomes unreadable. */
+	v = it_psql("SELECT request #>> '{creative,image_id}' FROM jobs WHERE batch_id = '%s' AND item_index = 0"
+	    " AND request #>> '{workflow,branch}' = '[1]'", batch);
+	snprintf(src, sizeof(src), "%s", it_sql_safe(v));
+	free(v);
+	free(it_psql("UPDATE images SET filename = 'gone-' || filename WHERE id = '%s'", src));
+	it_stack("worker-start");
+	st = wait_done(a, batch);
+	ck_assert_msg(strcmp(it_js(st, "status"), "partial") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.failed"), 1);
+	ck_assert_int_eq(it_jint(st, "progress.completed"), 1);
+	ck_assert_int_eq(it_jint(st, "progress.total"), 2);
+	ck_assert_str_eq(it_js(st, "items.0.status"), "failed");
+	ck_assert_str_eq(it_js(st, "items.0.error.code"), "unavailable");
+	ck_assert_int_eq(it_jint(st, "items.0.error.step"), 1);
+	ck_assert_str_eq(it_js(st, "items.0.error.branch"), "1");
+	branches(it_jneed(st, "items.0.images", json_type_array), got, sizeof(got));
+	ck_assert_str_eq(got, "0.0.0");
+	ck_assert_int_eq(it_jint(st, "items.0.chains.succeeded"), 1);
+	ck_assert_str_eq(it_js(st, "items.1.status"), "succeeded");
+	branches(it_jneed(st, "items.1.images", json_type_array), got, sizeof(got));
+	ck_assert_str_eq(got, "0.0.0,1.0.0");
+	json_object_put(st);
+	ev = item_event(a, batch, 0);
+	ck_assert_str_eq(it_js(ev, "status"), "failed");
+	ck_assert_int_eq(it_jint(ev, "error.step"), 1);
+	ck_assert_str_eq(it_js(ev, "error.branch"), "1");
+	json_object_put(ev);
+
+	/* Retry: the one failed chain (one item) runs again and goes on. */
+	free(it_psql("UPDATE images SET filename = substr(filename, 6) WHERE id = '%s'", src));
+	snprintf(path, sizeof(path), "/api/batch/%s/retry", batch);
+	o = call("POST", path, a, 200, NULL);
+	ck_assert_int_eq(it_jint(o, "retried"), 1);
+	json_object_put(o);
+	st = wait_done(a, batch);
+	ck_assert_msg(strcmp(it_js(st, "status"), "completed") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.completed"), 2);
+	branches(it_jneed(st, "items.0.images", json_type_array), got, sizeof(got));
+	ck_assert_str_eq(got, "0.0.0,1.0.0");
+	ck_assert_ptr_null(it_jpath(st, "items.0.error"));
+	/* The chain that had succeeded did not run again. */
+	v = it_psql("SELECT count(*) || ' ' || sum(attempts) FROM jobs WHERE batch_id = '%s' AND item_index = 0", batch);
+	ck_assert_str_eq(v, "5 5");
+	free(v);
+	json_object_put(st);
+	zip_holds(a, batch, 2, 4, "0.0.0,1.0.0", "[\"generate\", \"style-transfer\", \"upscale\"]");
+	free(a);
+}
+END_TEST
+
+/* Cancel once the items have fanned out: every chain's step still queued
+ * ends canceled, no step is queued after, the items count canceled (and
+ * the cancel answers items, not chains). Before it, the open items
+ * IG_BATCH_MAX_QUEUED counts are items too. */
+START_TEST(cancel_mid_fan_out)
+{
+	char *a = it_new_user("wfk", next_source(), NULL);
+	char wid[37], batch[37], second[37], path[128];
+	json_object *st, *o;
+	char *v;
+
+	run_held(a, held_steps, wid, batch);
+	/* IG_BATCH_MAX_QUEUED counts items, not their chains: 2 items (4
+	 * chains) are open, so 1 more fits a cap of 3, 2 more do not. */
+	setenv("IG_STACK_OVERRIDES", "IG_BATCH_MAX_QUEUED=3", 1);
+	it_stack("pool-start");
+	unsetenv("IG_STACK_OVERRIDES");
+	ck_assert_int_eq(it_wait_health(200, 80), 200);
+	run(a, wid, 1, second);
+	{
+		it_resp r;
+		snprintf(path, sizeof(path), "/api/workflow/%s/run", wid);
+		it_json(&r, next_source(), "POST", path, a, "{\"prompts\": [\"one\", \"two\"]}");
+		it_expect_error(&r, 429, "rate_limited", "prompts", NULL);
+		it_resp_free(&r);
+	}
+	it_stack("pool-start");
+	ck_assert_int_eq(it_wait_health(200, 80), 200);
+	snprintf(path, sizeof(path), "/api/batch/%s/cancel", second);
+	json_object_put(call("POST", path, a, 200, NULL));
+	snprintf(path, sizeof(path), "/api/batch/%s/cancel", batch);
+	o = call("POST", path, a, 200, NULL);
+	ck_assert_int_eq(it_jint(o, "canceled"), 2);
+	json_object_put(o);
+	it_stack("worker-start");
+	st = wait_done(a, batch);
+	ck_assert_msg(strcmp(it_js(st, "status"), "canceled") == 0, "%s", json_object_to_json_string(st));
+	ck_assert_int_eq(it_jint(st, "progress.canceled"), 2);
+	ck_assert_int_eq(it_jint(st, "progress.total"), 2);
+	for (int i = 0; i < 2; i++) {
+		char key[48];
+		snprintf(key, sizeof(key), "items.%d.chains.total", i);
+		ck_assert_int_eq(it_jint(st, key), 2);
+		snprintf(key, sizeof(key), "items.%d.status", i);
+		ck_assert_str_eq(it_js(st, key), "canceled");
+	}
+	json_object_put(st);
+	it_sleep_ms(1000);
+	v = it_psql("SELECT string_agg(model || ':' || status, ' ' ORDER BY model, status) FROM ("
+	    "SELECT model, status, count(*) FROM jobs WHERE batch_id = '%s' GROUP BY model, status) x", batch);
+	ck_assert_str_eq(v, "dall-e-2:succeeded style-transfer:canceled");
+	free(v);
+	v = it_psql("SELECT count(*) FROM jobs WHERE batch_id = '%s' AND model = 'style-transfer' AND status = 'canceled'",
+	    batch);
+	ck_assert_str_eq(v, "4");
+	free(v);
+	free(a);
+}
+END_TEST
+
+/* An item's images over all steps are capped (IG_WORKFLOW_MAX_IMAGES, 100):
+ * 10 + 40 + 40 passes, a fourth step making 40 more is refused naming it,
+ * a second variations naming its count (3 + 12 + 48 + 48: the process
+ * step), on POST and PUT. */
+START_TEST(item_image_cap)
+{
+	char *a = it_new_user("wfm", next_source(), NULL);
+	char id[37], path[128];
+	it_resp r;
+	json_object *o;
+
+	save(a, "[{\"op\": \"generate\", \"image_count\": 10}, {\"op\": \"variations\", \"count\": 4},"
+	    " {\"op\": \"upscale\"}]", id);
+	refused(a, "[{\"op\": \"generate\", \"image_count\": 10}, {\"op\": \"variations\", \"count\": 4},"
+	    " {\"op\": \"upscale\"}, {\"op\": \"style\", \"style\": \"sepia\"}]", "steps[3]");
+	refused(a, "[{\"op\": \"generate\", \"image_count\": 10}, {\"op\": \"variations\", \"count\": 4},"
+	    " {\"op\": \"variations\", \"count\": 2}]", "steps[2].count");
+	refused(a, "[{\"op\": \"generate\", \"image_count\": 3}, {\"op\": \"variations\", \"count\": 4},"
+	    " {\"op\": \"variations\", \"count\": 4}, {\"op\": \"process\", \"operations\": [{\"op\": \"flip\","
+	    " \"direction\": \"vertical\"}]}]", "steps[3]");
+	snprintf(path, sizeof(path), "/api/workflow/%s", id);
+	it_json(&r, next_source(), "PUT", path, a, "{\"steps\": [{\"op\": \"generate\", \"image_count\": 10},"
+	    " {\"op\": \"variations\", \"count\": 4}, {\"op\": \"variations\", \"count\": 4}]}");
+	it_expect_error(&r, 400, "invalid_request", "steps[2].count", &o);
+	ck_assert_msg(strstr(it_js(o, "error.message"), "IG_WORKFLOW_MAX_IMAGES") != NULL, "%s",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+	it_resp_free(&r);
+	free(a);
+}
+END_TEST
+
 IT_MAIN("workflows", NULL,
 	IT_TCASE("workflows", 240,
 	    &crud_and_owner_only,
 	    &steps_are_checked_by_their_routes,
 	    &run_goes_through_every_step, &process_step_runs,
 	    &a_failed_step_fails_its_item_only,
-	    &cancel_mid_run)
+	    &cancel_mid_run,
+	    &every_generated_image_goes_through_every_step, &variations_fan_out,
+	    &a_failed_branch_fails_its_item_then_retry, &cancel_mid_fan_out,
+	    &item_image_cap)
 );
