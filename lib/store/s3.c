@@ -6,7 +6,8 @@
  * UNSIGNED-PAYLOAD for a body streamed from a file); presigned GET URLs
  * are signed here (SigV4 query-string signing, which libcurl cannot do).
  *
- * Objects carry x-amz-meta-sha256 and Content-Type. A put from a file is
+ * Objects carry x-amz-meta-sha256, Content-Type and the store's
+ * Cache-Control when it has one (ig_store_s3.cache_control). A put from a file is
  * read twice, never whole into memory: once for its SHA-256 (the metadata
  * goes with the first request), once streamed to S3; above
  * IG_S3_MULTIPART_THRESHOLD bytes it is a multipart upload of
@@ -233,6 +234,7 @@ typedef struct s3_req {
 	int too_large;
 	char sha256[65];
 	char content_type[128];
+	char cache_control[128];
 	char etag[128];
 } s3_req;
 
@@ -278,7 +280,7 @@ on_header(char *line, size_t size, size_t nmemb, void *ud)
 
 		r->status = sp != NULL ? strtol(sp + 1, NULL, 10) : 0;
 		r->content_length = -1;
-		r->sha256[0] = r->content_type[0] = r->etag[0] = '\0';
+		r->sha256[0] = r->content_type[0] = r->cache_control[0] = r->etag[0] = '\0';
 	} else if (header_is(line, n, "Content-Length")) {
 		v[0] = '\0';
 		header_value(line, n, v, sizeof(v));
@@ -294,6 +296,8 @@ on_header(char *line, size_t size, size_t nmemb, void *ud)
 		header_value(line, n, r->sha256, sizeof(r->sha256));
 	} else if (header_is(line, n, "Content-Type")) {
 		header_value(line, n, r->content_type, sizeof(r->content_type));
+	} else if (header_is(line, n, "Cache-Control")) {
+		header_value(line, n, r->cache_control, sizeof(r->cache_control));
 	} else if (header_is(line, n, "ETag")) {
 		header_value(line, n, r->etag, sizeof(r->etag));
 	}
@@ -525,9 +529,10 @@ req_free(s3_req *r)
 	ig_buf_free(&r->body);
 }
 
-/* The headers an object is written with. */
+/* The headers an object is written with (PutObject, CreateMultipartUpload):
+ * S3 keeps them with it and answers them on every GET. */
 static void
-object_headers(s3_req *r, const char *content_type, const char *sha)
+object_headers(const ig_store *st, s3_req *r, const char *content_type, const char *sha)
 {
 	char line[256];
 
@@ -536,6 +541,10 @@ object_headers(s3_req *r, const char *content_type, const char *sha)
 	r->hdrs = curl_slist_append(r->hdrs, line);
 	snprintf(line, sizeof(line), "x-amz-meta-sha256: %s", sha);
 	r->hdrs = curl_slist_append(r->hdrs, line);
+	if (st->s3.cache_control != NULL && st->s3.cache_control[0] != '\0') {
+		snprintf(line, sizeof(line), "Cache-Control: %s", st->s3.cache_control);
+		r->hdrs = curl_slist_append(r->hdrs, line);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -561,7 +570,7 @@ s3_put(ig_store *st, const char *key, const unsigned char *data, size_t len, con
 
 	sha256_hex(data, len, sha256_out);
 	req_init(&r, st, "PUT", key);
-	object_headers(&r, content_type, sha256_out);
+	object_headers(st, &r, content_type, sha256_out);
 	r.src.mem = data;
 	r.src.len = len;
 	r.payload_hash = sha256_out;  /* the body's digest: S3 checks what it got */
@@ -616,7 +625,7 @@ put_multipart(ig_store *st, const char *key, int fd, off_t off, size_t len, cons
 		part = (int64_t)((len + S3_MAX_PARTS - 1) / S3_MAX_PARTS);
 	nparts = (len + (size_t)part - 1) / (size_t)part;
 	req_init(&r, st, "POST", key);
-	object_headers(&r, content_type, sha);
+	object_headers(st, &r, content_type, sha);
 	r.query = "uploads=";
 	if (perform(st, &r, key, err) != 0 || (r.status / 100 != 2 && unexpected(&r, key, err) != 0)) {
 		req_free(&r);
@@ -713,7 +722,7 @@ s3_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *content
 	if ((int64_t)len > s->threshold)
 		return put_multipart(st, key, fd, off, len, content_type, sha256_out, err);
 	req_init(&r, st, "PUT", key);
-	object_headers(&r, content_type, sha256_out);
+	object_headers(st, &r, content_type, sha256_out);
 	r.src.fd = fd;
 	r.src.off = off;
 	r.src.len = len;
@@ -765,6 +774,7 @@ s3_head(ig_store *st, const char *key, ig_store_obj *out, ig_err *err)
 		out->size = r.content_length;
 		snprintf(out->sha256, sizeof(out->sha256), "%s", r.sha256);
 		snprintf(out->content_type, sizeof(out->content_type), "%s", r.content_type);
+		snprintf(out->cache_control, sizeof(out->cache_control), "%s", r.cache_control);
 	}
 	req_free(&r);
 	return rc;

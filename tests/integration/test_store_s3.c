@@ -54,9 +54,10 @@ reload(void)
 	ck_assert_msg(ig_config_load(err, sizeof(err)) == 0, "config: %s", err);
 }
 
-/* A store on endpoint (NULL: the stack's) with secret (NULL: the right one). */
+/* A store on endpoint (NULL: the stack's) with secret (NULL: the right
+ * one), whose objects are written with Cache-Control cc (NULL: none). */
 static ig_store *
-store_at(const char *endpoint, int path_style, const char *secret)
+store_cc(const char *endpoint, int path_style, const char *secret, const char *cc)
 {
 	ig_store_s3 c = {
 		.endpoint = endpoint != NULL ? endpoint : it_env("IG_S3_ENDPOINT"),
@@ -65,6 +66,7 @@ store_at(const char *endpoint, int path_style, const char *secret)
 		.access_key = it_env("IG_S3_ACCESS_KEY"),
 		.secret_key = secret != NULL ? secret : it_env("IG_S3_SECRET_KEY"),
 		.path_style = path_style,
+		.cache_control = cc,
 	};
 	ig_err err = { 0 };
 	ig_store *st = ig_store_new(IG_STORE_S3, prefix, &c, &err);
@@ -72,6 +74,12 @@ store_at(const char *endpoint, int path_style, const char *secret)
 	ck_assert_msg(st != NULL, "ig_store_new: %s", err.message);
 	ck_assert_str_eq(ig_store_backend_name(st), "s3");
 	return st;
+}
+
+static ig_store *
+store_at(const char *endpoint, int path_style, const char *secret)
+{
+	return store_cc(endpoint, path_style, secret, NULL);
 }
 
 /* tests/fixtures/<name> beside tests/support/stack. */
@@ -365,6 +373,100 @@ START_TEST(put_fd_multipart)
 }
 END_TEST
 
+/* boto3's HeadObject of key (under this run's prefix): Cache-Control
+ * cc ("" for none) and content type ctype. */
+static void
+boto3_head_expect(const char *key, const char *cc, const char *ctype)
+{
+	int status;
+	char *out = check_run(&status, "head '%s%s'", prefix, key);
+	json_object *o = json_tokener_parse(out);
+
+	ck_assert_msg(status == 0 && o != NULL, "s3_check head %s: %d %s", key, status, out);
+	ck_assert_str_eq(it_js(o, "cache_control"), cc);
+	ck_assert_str_eq(it_js(o, "content_type"), ctype);
+	json_object_put(o);
+	free(out);
+}
+
+/* The Cache-Control of the store's objects (the generated images', so that
+ * a presigned GET of one answers it from any S3 server, moto included,
+ * which ignores the URL's response-cache-control; issue 14): written by a
+ * single put, a put from a file and a multipart upload, kept by S3 (boto3's
+ * HeadObject and GetObject), answered to a presigned GET, and reported by
+ * ig_store_head. A store without one writes none. */
+START_TEST(cache_control)
+{
+	static const char cc[] = "public, max-age=600, immutable";
+	size_t n = 6 * 1024 * 1024 + 5;
+	unsigned char *data = random_bytes(n);
+	int fd = temp_file(data, n, 3);
+	ig_store *st, *plain;
+	ig_store_obj obj;
+	ig_err err = { 0 };
+	char sha[65], *url, *reset, hdr[4096];
+	json_object *o;
+	long http;
+	CURL *e;
+	ig_buf head = { 0 }, body = { 0 };
+
+	setenv("IG_S3_MULTIPART_THRESHOLD", "5242880", 1);
+	setenv("IG_S3_PART_SIZE", "5242880", 1);
+	reload();
+	st = store_cc(NULL, 1, NULL, cc);
+	plain = store_at(NULL, 1, NULL);
+	ck_assert_int_eq(ig_store_put(st, "cc/one.png", data, 1000, "image/png", sha, &err), 0);
+	ck_assert_int_eq(ig_store_put_fd(st, "cc/big.png", fd, n, "image/png", sha, &err), 0);
+	ck_assert_int_eq(ig_store_put(plain, "cc/plain.txt", data, 10, "text/plain", sha, &err), 0);
+	boto3_head_expect("cc/one.png", cc, "image/png");
+	boto3_head_expect("cc/big.png", cc, "image/png");
+	boto3_head_expect("cc/plain.txt", "", "text/plain");
+	o = boto3_get("cc/big.png");
+	ck_assert_msg(strstr(it_js(o, "etag"), "-2\"") != NULL, "not a 2-part upload: %s", it_js(o, "etag"));
+	ck_assert_str_eq(it_js(o, "cache_control"), cc);
+	json_object_put(o);
+	ck_assert_int_eq(ig_store_head(st, "cc/one.png", &obj, &err), 1);
+	ck_assert_str_eq(obj.cache_control, cc);
+	ck_assert_str_eq(obj.content_type, "image/png");
+	ck_assert_int_eq(ig_store_head(st, "cc/plain.txt", &obj, &err), 1);
+	ck_assert_str_eq(obj.cache_control, "");
+
+	/* A presigned GET (no response-* override) answers the object's. */
+	ck_assert_int_eq(ig_store_locate(st, "cc/one.png", 60, NULL, &url, &err), 0);
+	reset = ig_xasprintf("%s/moto-api/reset-auth", it_env("IG_S3_ENDPOINT"));
+	free(http_plain(reset, "1", &http));
+	ck_assert_int_eq(http, 200);
+	e = curl_easy_init();
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, sink);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &head);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
+	ck_assert_int_eq(curl_easy_perform(e), CURLE_OK);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
+	curl_easy_cleanup(e);
+	ig_buf_append(&head, "", 1);
+	ck_assert_msg(http == 200 && body.len == 1000 && memcmp(body.data, data, 1000) == 0, "%ld, %zu bytes", http,
+	    body.len);
+	snprintf(hdr, sizeof(hdr), "\r\nCache-Control: %s\r\n", cc);
+	ck_assert_msg(strcasestr(head.data, hdr) != NULL, "%s", head.data);
+	ck_assert_msg(strcasestr(head.data, "\r\nContent-Type: image/png\r\n") != NULL, "%s", head.data);
+
+	ck_assert_int_eq(ig_store_delete(st, "cc/one.png", &err), 0);
+	ck_assert_int_eq(ig_store_delete(st, "cc/big.png", &err), 0);
+	ck_assert_int_eq(ig_store_delete(st, "cc/plain.txt", &err), 0);
+	ig_buf_free(&head);
+	ig_buf_free(&body);
+	free(reset);
+	free(url);
+	close(fd);
+	free(data);
+	ig_store_free(st);
+	ig_store_free(plain);
+}
+END_TEST
+
 /* A multipart upload failing at its second part (a 403 through the proxy)
  * leaves nothing: no object, no upload in progress. */
 START_TEST(multipart_all_or_nothing)
@@ -625,6 +727,7 @@ START_TEST(secret_not_shown)
 END_TEST
 
 IT_MAIN("store_s3", init,
-    IT_TCASE("objects", 120, &put_get_head_delete, &put_fd_single, &put_fd_multipart, &multipart_all_or_nothing),
+    IT_TCASE("objects", 120, &put_get_head_delete, &put_fd_single, &put_fd_multipart, &multipart_all_or_nothing,
+	&cache_control),
     IT_TCASE("refusals", 120, &wrong_secret, &retries, &secret_not_shown),
     IT_TCASE("urls", 120, &presigned, &virtual_host));
