@@ -13,6 +13,14 @@
  * IG_S3_MULTIPART_THRESHOLD bytes it is a multipart upload of
  * IG_S3_PART_SIZE parts (aborted on any failure: all or nothing).
  *
+ * Each thread keeps one libcurl handle between its requests (a
+ * pthread key; freed when the thread ends), so its connection to the
+ * store — TCP and, over https, the TLS session — is reused by the next
+ * request instead of made again for each object (a server that closes
+ * every connection, as moto's werkzeug does, gains nothing and loses
+ * nothing). A reused connection the server has meanwhile closed is sent
+ * again on a new one by libcurl, the body rewound (on_seek).
+ *
  * Every request is retried (IG_S3_RETRIES more times, back-off doubling
  * from 100 ms up to 5 s, half of it random) after a connection failure, a
  * timeout or a 5xx answer (SlowDown included), never after a 4xx. What
@@ -28,6 +36,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,10 +391,58 @@ backoff(int attempt)
 		;
 }
 
+/* The calling thread's handle (its connections kept; perform_once resets
+ * its options after each request); NULL when libcurl cannot make one. */
+static pthread_key_t easy_key;
+static pthread_once_t easy_once = PTHREAD_ONCE_INIT;
+
+static void
+easy_free(void *e)
+{
+	curl_easy_cleanup(e);
+}
+
+static void
+easy_key_make(void)
+{
+	if (pthread_key_create(&easy_key, easy_free) != 0)
+		abort();
+}
+
+static CURL *
+thread_easy(void)
+{
+	CURL *e;
+
+	pthread_once(&easy_once, easy_key_make);
+	e = pthread_getspecific(easy_key);
+	if (e != NULL)
+		return e;
+	e = curl_easy_init();
+	if (e != NULL && pthread_setspecific(easy_key, e) != 0) {
+		curl_easy_cleanup(e);
+		e = NULL;
+	}
+	return e;
+}
+
+/* libcurl rewinding a body to send it again (a reused connection found
+ * closed): only to a place in it. */
+static int
+on_seek(void *ud, curl_off_t offset, int origin)
+{
+	ig_upload *u = ud;
+
+	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > (uint64_t)u->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	u->sent = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
 static CURLcode
 perform_once(const s3 *s, s3_req *r, char *curlerr)
 {
-	CURL *e = curl_easy_init();
+	CURL *e = thread_easy();
 	struct curl_slist *h = NULL;
 	char line[160];
 	char *url;
@@ -427,6 +484,8 @@ perform_once(const s3 *s, s3_req *r, char *curlerr)
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, ig_upload_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, &r->src);
+		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(e, CURLOPT_SEEKDATA, &r->src);
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->src.len);
 		/* libcurl's "Expect: 100-continue" stays (an empty "Expect:" to
 		 * drop it would be signed as a header). */
@@ -441,7 +500,9 @@ perform_once(const s3 *s, s3_req *r, char *curlerr)
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	curlerr[0] = '\0';
 	rc = curl_easy_perform(e);
-	curl_easy_cleanup(e);
+	/* The handle stays with the thread, its connections too; nothing of
+	 * this request (the key, pointers to its buffers) stays in it. */
+	curl_easy_reset(e);
 	curl_slist_free_all(h);
 	free(url);
 	return rc;

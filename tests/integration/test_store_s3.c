@@ -228,9 +228,10 @@ flaky_set(const char *json)
 	free(url);
 }
 
-/* Requests the proxy saw since the last flaky_set. */
+/* The proxy's count named what ("requests" it saw, client "connections"
+ * that carried them) since the last flaky_set. */
 static int64_t
-flaky_seen(void)
+flaky_count(const char *what)
 {
 	char *url = ig_xasprintf("%s/_control", it_env("IG_TEST_S3_FLAKY_URL"));
 	long status;
@@ -239,11 +240,18 @@ flaky_seen(void)
 	int64_t n;
 
 	ck_assert_msg(status == 200 && o != NULL, "flaky control: %ld %s", status, out);
-	n = it_jint(o, "requests");
+	n = it_jint(o, what);
 	json_object_put(o);
 	free(out);
 	free(url);
 	return n;
+}
+
+/* Requests the proxy saw since the last flaky_set. */
+static int64_t
+flaky_seen(void)
+{
+	return flaky_count("requests");
 }
 
 /* --- the tests --- */
@@ -705,6 +713,45 @@ START_TEST(virtual_host)
 }
 END_TEST
 
+/* One thread's requests share one connection to a server that keeps it
+ * open (the proxy does; moto closes each): a put, head, get and delete of
+ * several objects on one connection, not one each (issue 14: a new
+ * connection, and over https a new TLS handshake, for every object). A
+ * connection the server closed meanwhile is replaced without an error. */
+START_TEST(connection_reuse)
+{
+	ig_store *st = store_at(it_env("IG_TEST_S3_FLAKY_URL"), 1, NULL);
+	ig_err err = { 0 };
+	char sha[65], key[32];
+	unsigned char *data;
+	size_t len;
+	ig_store_obj obj;
+
+	flaky_set("{}");
+	for (int i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "c/%d.txt", i);
+		ck_assert_int_eq(ig_store_put(st, key, (const unsigned char *)"keep", 4, "text/plain", sha, &err), 0);
+		ck_assert_int_eq(ig_store_head(st, key, &obj, &err), 1);
+		ck_assert_int_eq(ig_store_get(st, key, 10, &data, &len, &err), 1);
+		ck_assert(len == 4 && memcmp(data, "keep", 4) == 0);
+		free(data);
+		ck_assert_int_eq(ig_store_delete(st, key, &err), 0);
+	}
+	ck_assert_int_eq(flaky_seen(), 16);
+	ck_assert_int_eq(flaky_count("connections"), 1);
+
+	/* The proxy closes the connection after a failure: the retry and
+	 * what follows go on new ones. */
+	flaky_set("{\"fail\": 1, \"status\": 503, \"code\": \"SlowDown\"}");
+	ck_assert_int_eq(ig_store_put(st, "c/x.txt", (const unsigned char *)"again", 5, "text/plain", sha, &err), 0);
+	ck_assert_int_eq(ig_store_head(st, "c/x.txt", &obj, &err), 1);
+	ck_assert_int_eq(ig_store_delete(st, "c/x.txt", &err), 0);
+	ck_assert_int_eq(flaky_seen(), 4);
+	ck_assert_int_eq(flaky_count("connections"), 2);
+	ig_store_free(st);
+}
+END_TEST
+
 /* `imagegen config` says the secret key is set, and never what it is; the
  * access key and the rest are shown. */
 START_TEST(secret_not_shown)
@@ -730,4 +777,5 @@ IT_MAIN("store_s3", init,
     IT_TCASE("objects", 120, &put_get_head_delete, &put_fd_single, &put_fd_multipart, &multipart_all_or_nothing,
 	&cache_control),
     IT_TCASE("refusals", 120, &wrong_secret, &retries, &secret_not_shown),
-    IT_TCASE("urls", 120, &presigned, &virtual_host));
+    IT_TCASE("urls", 120, &presigned, &virtual_host),
+    IT_TCASE("connections", 60, &connection_reuse));
