@@ -9,20 +9,6 @@
 #include "lib/gallery/images.h"
 #include "lib/store/image_store.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
-/* What the object's answer says through the presigned URL (S3's
- * response-cache-control, signed into it). An image's name is never
- * reused for other bytes, so a copy is good as long as anyone can hold
- * this URL: its life. A cache may keep the copy longer than the URL can be
- * fetched, which is harmless for bytes that never change; a longer max-age
- * would gain nothing, since a client that asks /generated_images/ again
- * after the redirect's 300 seconds gets a new URL (a new cache key), and
- * would only keep a deleted image in caches longer. public: the route is
- * public and the name the only secret, as for the local files. */
-#define IMAGE_CACHE_CONTROL "public, max-age=" STR(IG_IMAGE_URL_TTL) ", immutable"
-
 int
 ig_api_generated_image(ig_req *req, json_object **out, ig_err *err)
 {
@@ -47,7 +33,7 @@ ig_api_generated_image(ig_req *req, json_object **out, ig_err *err)
 			ig_err_set(err, IG_E_NOT_FOUND, NULL, "no such image");
 		return IG_FAILED;
 	}
-	if (ig_store_locate(st, name, IG_IMAGE_URL_TTL, &(ig_store_reply){ .cache_control = IMAGE_CACHE_CONTROL },
+	if (ig_store_locate(st, name, IG_IMAGE_URL_TTL, &(ig_store_reply){ .cache_control = IG_IMAGE_CACHE_CONTROL },
 	    &url, err) != 0)
 		return IG_FAILED;
 	h_where = ig_xasprintf("Location: %s", url);

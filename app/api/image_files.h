@@ -5,11 +5,9 @@
 
 #include "app/fcgi/http.h"
 
-/* How long the presigned URL of an image lasts, and how long a client may
- * keep the redirect to it (well within the URL's life). The image's bytes
- * fetched through that URL say "Cache-Control: public, max-age=<the URL's
- * life>, immutable" (image_files.c). */
-#define IG_IMAGE_URL_TTL 600
+/* How long a client may keep the redirect to an image's presigned URL (well
+ * within the URL's life, IG_IMAGE_URL_TTL of lib/store/image_store.h, whose
+ * bytes say IG_IMAGE_CACHE_CONTROL). */
 #define IG_IMAGE_REDIRECT_MAX_AGE "300"
 
 /* GET /generated_images/{name} (streamed row: only headers). nginx serves

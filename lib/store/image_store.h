@@ -20,6 +20,23 @@
  * storage): far above any image IG_MAX_IMAGE_PIXELS lets in. */
 #define IG_IMAGE_READ_MAX ((size_t)256 << 20)
 
+/* How long the presigned URL of an image on s3 lasts
+ * (app/api/image_files.c), and the Cache-Control its bytes are answered
+ * with. An image's name is never reused for other bytes, so a copy is good
+ * for as long as anyone can hold that URL: its life. Not nginx's year for
+ * the files of IG_IMAGE_DIR (nginx/imagegen.conf.template): a client that
+ * asks /generated_images/ again after the redirect's 300 seconds gets a
+ * new URL (a new cache key), so a longer max-age would gain nothing and
+ * only keep a deleted image in caches longer. public: the route is public
+ * and the name the only secret, as for the local files. Written on each
+ * object (lib/store/store.c; S3 answers it on every GET) and signed into
+ * each URL as S3's response-cache-control, so a server that honours that
+ * override and one that ignores it (moto) answer the same. */
+#define IG_IMAGE_URL_TTL 600
+#define IG_IMAGE_STR_(x) #x
+#define IG_IMAGE_STR(x) IG_IMAGE_STR_(x)
+#define IG_IMAGE_CACHE_CONTROL "public, max-age=" IG_IMAGE_STR(IG_IMAGE_URL_TTL) ", immutable"
+
 /* The process's image store, made on first use (thread-safe). NULL with
  * err (503) when it cannot be opened. */
 ig_store *ig_images_store(ig_err *err);

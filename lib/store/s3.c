@@ -6,11 +6,20 @@
  * UNSIGNED-PAYLOAD for a body streamed from a file); presigned GET URLs
  * are signed here (SigV4 query-string signing, which libcurl cannot do).
  *
- * Objects carry x-amz-meta-sha256 and Content-Type. A put from a file is
+ * Objects carry x-amz-meta-sha256, Content-Type and the store's
+ * Cache-Control when it has one (ig_store_s3.cache_control). A put from a file is
  * read twice, never whole into memory: once for its SHA-256 (the metadata
  * goes with the first request), once streamed to S3; above
  * IG_S3_MULTIPART_THRESHOLD bytes it is a multipart upload of
  * IG_S3_PART_SIZE parts (aborted on any failure: all or nothing).
+ *
+ * Each thread keeps one libcurl handle between its requests (a
+ * pthread key; freed when the thread ends), so its connection to the
+ * store — TCP and, over https, the TLS session — is reused by the next
+ * request instead of made again for each object (a server that closes
+ * every connection, as moto's werkzeug does, gains nothing and loses
+ * nothing). A reused connection the server has meanwhile closed is sent
+ * again on a new one by libcurl, the body rewound (on_seek).
  *
  * Every request is retried (IG_S3_RETRIES more times, back-off doubling
  * from 100 ms up to 5 s, half of it random) after a connection failure, a
@@ -27,6 +36,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +243,7 @@ typedef struct s3_req {
 	int too_large;
 	char sha256[65];
 	char content_type[128];
+	char cache_control[128];
 	char etag[128];
 } s3_req;
 
@@ -278,7 +289,7 @@ on_header(char *line, size_t size, size_t nmemb, void *ud)
 
 		r->status = sp != NULL ? strtol(sp + 1, NULL, 10) : 0;
 		r->content_length = -1;
-		r->sha256[0] = r->content_type[0] = r->etag[0] = '\0';
+		r->sha256[0] = r->content_type[0] = r->cache_control[0] = r->etag[0] = '\0';
 	} else if (header_is(line, n, "Content-Length")) {
 		v[0] = '\0';
 		header_value(line, n, v, sizeof(v));
@@ -294,6 +305,8 @@ on_header(char *line, size_t size, size_t nmemb, void *ud)
 		header_value(line, n, r->sha256, sizeof(r->sha256));
 	} else if (header_is(line, n, "Content-Type")) {
 		header_value(line, n, r->content_type, sizeof(r->content_type));
+	} else if (header_is(line, n, "Cache-Control")) {
+		header_value(line, n, r->cache_control, sizeof(r->cache_control));
 	} else if (header_is(line, n, "ETag")) {
 		header_value(line, n, r->etag, sizeof(r->etag));
 	}
@@ -378,10 +391,58 @@ backoff(int attempt)
 		;
 }
 
+/* The calling thread's handle (its connections kept; perform_once resets
+ * its options after each request); NULL when libcurl cannot make one. */
+static pthread_key_t easy_key;
+static pthread_once_t easy_once = PTHREAD_ONCE_INIT;
+
+static void
+easy_free(void *e)
+{
+	curl_easy_cleanup(e);
+}
+
+static void
+easy_key_make(void)
+{
+	if (pthread_key_create(&easy_key, easy_free) != 0)
+		abort();
+}
+
+static CURL *
+thread_easy(void)
+{
+	CURL *e;
+
+	pthread_once(&easy_once, easy_key_make);
+	e = pthread_getspecific(easy_key);
+	if (e != NULL)
+		return e;
+	e = curl_easy_init();
+	if (e != NULL && pthread_setspecific(easy_key, e) != 0) {
+		curl_easy_cleanup(e);
+		e = NULL;
+	}
+	return e;
+}
+
+/* libcurl rewinding a body to send it again (a reused connection found
+ * closed): only to a place in it. */
+static int
+on_seek(void *ud, curl_off_t offset, int origin)
+{
+	ig_upload *u = ud;
+
+	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > (uint64_t)u->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	u->sent = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
 static CURLcode
 perform_once(const s3 *s, s3_req *r, char *curlerr)
 {
-	CURL *e = curl_easy_init();
+	CURL *e = thread_easy();
 	struct curl_slist *h = NULL;
 	char line[160];
 	char *url;
@@ -423,6 +484,8 @@ perform_once(const s3 *s, s3_req *r, char *curlerr)
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, ig_upload_read);
 		curl_easy_setopt(e, CURLOPT_READDATA, &r->src);
+		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(e, CURLOPT_SEEKDATA, &r->src);
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->src.len);
 		/* libcurl's "Expect: 100-continue" stays (an empty "Expect:" to
 		 * drop it would be signed as a header). */
@@ -437,7 +500,9 @@ perform_once(const s3 *s, s3_req *r, char *curlerr)
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	curlerr[0] = '\0';
 	rc = curl_easy_perform(e);
-	curl_easy_cleanup(e);
+	/* The handle stays with the thread, its connections too; nothing of
+	 * this request (the key, pointers to its buffers) stays in it. */
+	curl_easy_reset(e);
 	curl_slist_free_all(h);
 	free(url);
 	return rc;
@@ -525,9 +590,10 @@ req_free(s3_req *r)
 	ig_buf_free(&r->body);
 }
 
-/* The headers an object is written with. */
+/* The headers an object is written with (PutObject, CreateMultipartUpload):
+ * S3 keeps them with it and answers them on every GET. */
 static void
-object_headers(s3_req *r, const char *content_type, const char *sha)
+object_headers(const ig_store *st, s3_req *r, const char *content_type, const char *sha)
 {
 	char line[256];
 
@@ -536,6 +602,10 @@ object_headers(s3_req *r, const char *content_type, const char *sha)
 	r->hdrs = curl_slist_append(r->hdrs, line);
 	snprintf(line, sizeof(line), "x-amz-meta-sha256: %s", sha);
 	r->hdrs = curl_slist_append(r->hdrs, line);
+	if (st->s3.cache_control != NULL && st->s3.cache_control[0] != '\0') {
+		snprintf(line, sizeof(line), "Cache-Control: %s", st->s3.cache_control);
+		r->hdrs = curl_slist_append(r->hdrs, line);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -561,7 +631,7 @@ s3_put(ig_store *st, const char *key, const unsigned char *data, size_t len, con
 
 	sha256_hex(data, len, sha256_out);
 	req_init(&r, st, "PUT", key);
-	object_headers(&r, content_type, sha256_out);
+	object_headers(st, &r, content_type, sha256_out);
 	r.src.mem = data;
 	r.src.len = len;
 	r.payload_hash = sha256_out;  /* the body's digest: S3 checks what it got */
@@ -616,7 +686,7 @@ put_multipart(ig_store *st, const char *key, int fd, off_t off, size_t len, cons
 		part = (int64_t)((len + S3_MAX_PARTS - 1) / S3_MAX_PARTS);
 	nparts = (len + (size_t)part - 1) / (size_t)part;
 	req_init(&r, st, "POST", key);
-	object_headers(&r, content_type, sha);
+	object_headers(st, &r, content_type, sha);
 	r.query = "uploads=";
 	if (perform(st, &r, key, err) != 0 || (r.status / 100 != 2 && unexpected(&r, key, err) != 0)) {
 		req_free(&r);
@@ -713,7 +783,7 @@ s3_put_fd(ig_store *st, const char *key, int fd, size_t len, const char *content
 	if ((int64_t)len > s->threshold)
 		return put_multipart(st, key, fd, off, len, content_type, sha256_out, err);
 	req_init(&r, st, "PUT", key);
-	object_headers(&r, content_type, sha256_out);
+	object_headers(st, &r, content_type, sha256_out);
 	r.src.fd = fd;
 	r.src.off = off;
 	r.src.len = len;
@@ -765,6 +835,7 @@ s3_head(ig_store *st, const char *key, ig_store_obj *out, ig_err *err)
 		out->size = r.content_length;
 		snprintf(out->sha256, sizeof(out->sha256), "%s", r.sha256);
 		snprintf(out->content_type, sizeof(out->content_type), "%s", r.content_type);
+		snprintf(out->cache_control, sizeof(out->cache_control), "%s", r.cache_control);
 	}
 	req_free(&r);
 	return rc;

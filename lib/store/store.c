@@ -12,6 +12,7 @@
 #include "lib/core/config.h"
 #include "lib/core/log.h"
 #include "lib/core/util.h"
+#include "lib/store/image_store.h"
 #include "lib/store/store_impl.h"
 
 int
@@ -66,6 +67,7 @@ ig_store_new(ig_store_kind kind, const char *root, const ig_store_s3 *s3, ig_err
 		st->s3.access_key = dup_or_null(s3->access_key);
 		st->s3.secret_key = dup_or_null(s3->secret_key);
 		st->s3.path_style = s3->path_style;
+		st->s3.cache_control = dup_or_null(s3->cache_control);
 	}
 	if (st->root == NULL || st->ops->open(st, err) != 0) {
 		if (st->root == NULL)
@@ -91,15 +93,17 @@ ig_store_new_plain(const char *dir, ig_err *err)
 	return st;
 }
 
-/* The store the settings give: s3 (IG_S3_*) under key prefix when s3,
- * else local under dir (plain: ig_store_new_plain). NULL with err. */
+/* The store the settings give: s3 (IG_S3_*) under key prefix, its objects
+ * written with Cache-Control cache_control (NULL: none), when s3, else
+ * local under dir (plain: ig_store_new_plain). NULL with err. */
 static ig_store *
-configured(int s3, const char *prefix, const char *dir, int plain, ig_err *err)
+configured(int s3, const char *prefix, const char *cache_control, const char *dir, int plain, ig_err *err)
 {
 	const ig_config *c = ig_cfg();
 	ig_store_s3 conf = {
 		.endpoint = c->s3_endpoint, .region = c->s3_region, .bucket = c->s3_bucket,
 		.access_key = c->s3_access_key, .secret_key = c->s3_secret_key, .path_style = c->s3_path_style,
+		.cache_control = cache_control,
 	};
 
 	if (s3)
@@ -108,18 +112,20 @@ configured(int s3, const char *prefix, const char *dir, int plain, ig_err *err)
 }
 
 /* Each use's store: the setting naming its backend (for the log), its key
- * prefix under s3, whether it is plain under local, the log event and the
- * words of its failure; its lock and the store once open. */
+ * prefix and its objects' Cache-Control under s3, whether it is plain under
+ * local, the log event and the words of its failure; its lock and the
+ * store once open. Stored files have no Cache-Control of their own: their
+ * downloads say theirs (app/api/storage.c). */
 static struct {
-	const char *backend_var, *prefix;
+	const char *backend_var, *prefix, *cache_control;
 	int plain;
 	const char *event, *what;
 	pthread_mutex_t mu;
 	ig_store *st;
 } uses[] = {
-	[IG_STORE_IMAGES] = { "IG_IMAGE_BACKEND", "images/", 1, "image_store_unavailable", "image store",
+	[IG_STORE_IMAGES] = { "IG_IMAGE_BACKEND", "images/", IG_IMAGE_CACHE_CONTROL, 1, "image_store_unavailable", "image store",
 		PTHREAD_MUTEX_INITIALIZER, NULL },
-	[IG_STORE_FILES] = { "IG_STORAGE_BACKEND", "files/", 0, "storage_unavailable", "file store",
+	[IG_STORE_FILES] = { "IG_STORAGE_BACKEND", "files/", NULL, 0, "storage_unavailable", "file store",
 		PTHREAD_MUTEX_INITIALIZER, NULL },
 };
 
@@ -133,7 +139,8 @@ ig_store_of(ig_store_use use, ig_err *err)
 
 	pthread_mutex_lock(&uses[use].mu);
 	if (uses[use].st == NULL) {
-		uses[use].st = configured(strcmp(backend, "s3") == 0, uses[use].prefix, dir, uses[use].plain, err);
+		uses[use].st = configured(strcmp(backend, "s3") == 0, uses[use].prefix, uses[use].cache_control, dir,
+		    uses[use].plain, err);
 		if (uses[use].st == NULL)
 			ig_logf(IG_LOG_ERROR, uses[use].event, "%s=%s: %s", uses[use].backend_var, backend, err->message);
 	}
@@ -155,6 +162,7 @@ ig_store_free(ig_store *st)
 	free((char *)st->s3.endpoint);
 	free((char *)st->s3.region);
 	free((char *)st->s3.bucket);
+	free((char *)st->s3.cache_control);
 	if (st->s3.secret_key != NULL)
 		sodium_memzero((char *)st->s3.secret_key, strlen(st->s3.secret_key));
 	free((char *)st->s3.access_key);

@@ -41,6 +41,12 @@ typedef struct ig_store_s3 {
 	const char *bucket;
 	const char *access_key, *secret_key;
 	int path_style;            /* 1: endpoint/bucket/key; 0: bucket.endpoint-host/key */
+	/* The Cache-Control every object is written with (NULL: none). S3
+	 * keeps it with the object and answers it on every GET, presigned
+	 * ones included, also from a server that ignores a presigned URL's
+	 * response-cache-control (moto). Local stores have none: nginx's
+	 * configuration says what their files are sent with. */
+	const char *cache_control;
 } ig_store_s3;
 
 typedef struct ig_store ig_store;
@@ -50,6 +56,7 @@ typedef struct ig_store_obj {
 	int64_t size;
 	char sha256[65];           /* hex; "" when the object has none recorded */
 	char content_type[128];
+	char cache_control[128];   /* the object's Cache-Control; "" when none (always, for local) */
 } ig_store_obj;
 
 /* A store of kind: local under directory root (created if missing), or s3

@@ -113,16 +113,18 @@ assert_no_object(const char *name)
 
 /* GET /generated_images/<name> through nginx: a 302 (short
  * Cache-Control) to a URL of the object images/<name> that botocore's
- * signer accepts (moto with signing enforced serves no presigned GET, so
- * the bytes behind it are read with boto3: object_of). The URL signs S3's
- * response-cache-control override, so the bytes S3 answers are cacheable
- * for the URL's life: without it they came with no Cache-Control at all.
- * (moto 5 ignores response-* overrides, so this is checked in the URL,
- * which presign-verify shows is signed with them.) */
+ * signer accepts. The URL signs S3's response-cache-control override, so
+ * the bytes S3 answers are cacheable for the URL's life: without it they
+ * came with no Cache-Control at all. moto 5 ignores response-* overrides,
+ * so the object itself carries the same Cache-Control, written at PUT:
+ * the redirect followed to moto answers it (issue 14: it answered none),
+ * and so does HeadObject. */
 static void
 assert_served(const char *name)
 {
-	char path[512], loc[4096], cc[128], want[600], *args, *out;
+	char path[512], loc[4096], cc[128], want[600], *args, *out, sha[65];
+	unsigned char sum[IG_SHA256_LEN];
+	json_object *o;
 	it_resp r;
 
 	snprintf(path, sizeof(path), "/generated_images/%s", name);
@@ -138,6 +140,38 @@ assert_served(const char *name)
 	    "%s: no response-cache-control", loc);
 	args = ig_xasprintf("presign-verify '%s'", loc);
 	ck_assert_msg(s3_check(&out, args) == 0, "presign-verify: %s", out);
+	free(args);
+	free(out);
+
+	/* Followed, as a browser does. moto with signing enforced serves a
+	 * presigned GET only when told to let the next request through
+	 * unsigned. */
+	it_http_ex(it_env("IG_S3_ENDPOINT"), "POST", "/moto-api/reset-auth", "1", 1,
+	    (const char *const[]){ "Content-Type: text/plain", NULL }, 30, &r);
+	ck_assert_msg(r.status == 200, "reset-auth: %ld %s", r.status, r.body.data);
+	it_resp_free(&r);
+	it_http_ex(loc, "GET", "", NULL, 0, NULL, 30, &r);
+	ck_assert_msg(r.status == 200, "GET %s: %ld %s", loc, r.status, r.body.data);
+	ck_assert_msg(it_header(&r, "Cache-Control", cc, sizeof(cc)), "the object's answer has no Cache-Control");
+	ck_assert_str_eq(cc, "public, max-age=600, immutable");
+	ck_assert(it_header(&r, "Content-Type", cc, sizeof(cc)));
+	ck_assert_str_eq(cc, "image/png");
+	ig_sha256(r.body.data, r.body.len, sum);
+	ig_hex(sum, sizeof(sum), sha);
+	it_resp_free(&r);
+	o = object_of(name);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(sha, it_js(o, "sha256"));
+	json_object_put(o);
+
+	/* HeadObject says the same. */
+	args = ig_xasprintf("head 'images/%s'", name);
+	ck_assert_msg(s3_check(&out, args) == 0, "head: %s", out);
+	o = json_tokener_parse(out);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(it_js(o, "cache_control"), "public, max-age=600, immutable");
+	ck_assert_str_eq(it_js(o, "content_type"), "image/png");
+	json_object_put(o);
 	free(args);
 	free(out);
 }
@@ -247,11 +281,13 @@ START_TEST(upload_process_creative)
 	gdFree(png);
 	rowsha = it_psql("SELECT sha256 FROM images WHERE id = '%s'", it_sql_safe(it_js(up, "id")));
 	assert_object(it_js(up, "filename"), rowsha);
+	assert_served(it_js(up, "filename"));
 
 	it_json(&r, src(), "POST", "/api/image/process", a,
 	    "{\"image_id\":\"%s\",\"operations\":[{\"op\":\"flip\",\"direction\":\"horizontal\"}]}", it_js(up, "id"));
 	p = it_img_created(&r);
 	assert_object(it_js(p, "filename"), NULL);
+	assert_served(it_js(p, "filename"));
 	/* The upscale reads the processed image back from the bucket. */
 	snprintf(body, sizeof(body), "{\"image_id\":\"%s\"}", it_js(p, "id"));
 	it_json(&r, src(), "POST", "/api/creative/upscale", a, "%s", body);

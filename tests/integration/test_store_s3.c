@@ -54,9 +54,10 @@ reload(void)
 	ck_assert_msg(ig_config_load(err, sizeof(err)) == 0, "config: %s", err);
 }
 
-/* A store on endpoint (NULL: the stack's) with secret (NULL: the right one). */
+/* A store on endpoint (NULL: the stack's) with secret (NULL: the right
+ * one), whose objects are written with Cache-Control cc (NULL: none). */
 static ig_store *
-store_at(const char *endpoint, int path_style, const char *secret)
+store_cc(const char *endpoint, int path_style, const char *secret, const char *cc)
 {
 	ig_store_s3 c = {
 		.endpoint = endpoint != NULL ? endpoint : it_env("IG_S3_ENDPOINT"),
@@ -65,6 +66,7 @@ store_at(const char *endpoint, int path_style, const char *secret)
 		.access_key = it_env("IG_S3_ACCESS_KEY"),
 		.secret_key = secret != NULL ? secret : it_env("IG_S3_SECRET_KEY"),
 		.path_style = path_style,
+		.cache_control = cc,
 	};
 	ig_err err = { 0 };
 	ig_store *st = ig_store_new(IG_STORE_S3, prefix, &c, &err);
@@ -72,6 +74,12 @@ store_at(const char *endpoint, int path_style, const char *secret)
 	ck_assert_msg(st != NULL, "ig_store_new: %s", err.message);
 	ck_assert_str_eq(ig_store_backend_name(st), "s3");
 	return st;
+}
+
+static ig_store *
+store_at(const char *endpoint, int path_style, const char *secret)
+{
+	return store_cc(endpoint, path_style, secret, NULL);
 }
 
 /* tests/fixtures/<name> beside tests/support/stack. */
@@ -220,9 +228,10 @@ flaky_set(const char *json)
 	free(url);
 }
 
-/* Requests the proxy saw since the last flaky_set. */
+/* The proxy's count named what ("requests" it saw, client "connections"
+ * that carried them) since the last flaky_set. */
 static int64_t
-flaky_seen(void)
+flaky_count(const char *what)
 {
 	char *url = ig_xasprintf("%s/_control", it_env("IG_TEST_S3_FLAKY_URL"));
 	long status;
@@ -231,11 +240,18 @@ flaky_seen(void)
 	int64_t n;
 
 	ck_assert_msg(status == 200 && o != NULL, "flaky control: %ld %s", status, out);
-	n = it_jint(o, "requests");
+	n = it_jint(o, what);
 	json_object_put(o);
 	free(out);
 	free(url);
 	return n;
+}
+
+/* Requests the proxy saw since the last flaky_set. */
+static int64_t
+flaky_seen(void)
+{
+	return flaky_count("requests");
 }
 
 /* --- the tests --- */
@@ -362,6 +378,100 @@ START_TEST(put_fd_multipart)
 	close(fd);
 	free(data);
 	ig_store_free(st);
+}
+END_TEST
+
+/* boto3's HeadObject of key (under this run's prefix): Cache-Control
+ * cc ("" for none) and content type ctype. */
+static void
+boto3_head_expect(const char *key, const char *cc, const char *ctype)
+{
+	int status;
+	char *out = check_run(&status, "head '%s%s'", prefix, key);
+	json_object *o = json_tokener_parse(out);
+
+	ck_assert_msg(status == 0 && o != NULL, "s3_check head %s: %d %s", key, status, out);
+	ck_assert_str_eq(it_js(o, "cache_control"), cc);
+	ck_assert_str_eq(it_js(o, "content_type"), ctype);
+	json_object_put(o);
+	free(out);
+}
+
+/* The Cache-Control of the store's objects (the generated images', so that
+ * a presigned GET of one answers it from any S3 server, moto included,
+ * which ignores the URL's response-cache-control; issue 14): written by a
+ * single put, a put from a file and a multipart upload, kept by S3 (boto3's
+ * HeadObject and GetObject), answered to a presigned GET, and reported by
+ * ig_store_head. A store without one writes none. */
+START_TEST(cache_control)
+{
+	static const char cc[] = "public, max-age=600, immutable";
+	size_t n = 6 * 1024 * 1024 + 5;
+	unsigned char *data = random_bytes(n);
+	int fd = temp_file(data, n, 3);
+	ig_store *st, *plain;
+	ig_store_obj obj;
+	ig_err err = { 0 };
+	char sha[65], *url, *reset, hdr[4096];
+	json_object *o;
+	long http;
+	CURL *e;
+	ig_buf head = { 0 }, body = { 0 };
+
+	setenv("IG_S3_MULTIPART_THRESHOLD", "5242880", 1);
+	setenv("IG_S3_PART_SIZE", "5242880", 1);
+	reload();
+	st = store_cc(NULL, 1, NULL, cc);
+	plain = store_at(NULL, 1, NULL);
+	ck_assert_int_eq(ig_store_put(st, "cc/one.png", data, 1000, "image/png", sha, &err), 0);
+	ck_assert_int_eq(ig_store_put_fd(st, "cc/big.png", fd, n, "image/png", sha, &err), 0);
+	ck_assert_int_eq(ig_store_put(plain, "cc/plain.txt", data, 10, "text/plain", sha, &err), 0);
+	boto3_head_expect("cc/one.png", cc, "image/png");
+	boto3_head_expect("cc/big.png", cc, "image/png");
+	boto3_head_expect("cc/plain.txt", "", "text/plain");
+	o = boto3_get("cc/big.png");
+	ck_assert_msg(strstr(it_js(o, "etag"), "-2\"") != NULL, "not a 2-part upload: %s", it_js(o, "etag"));
+	ck_assert_str_eq(it_js(o, "cache_control"), cc);
+	json_object_put(o);
+	ck_assert_int_eq(ig_store_head(st, "cc/one.png", &obj, &err), 1);
+	ck_assert_str_eq(obj.cache_control, cc);
+	ck_assert_str_eq(obj.content_type, "image/png");
+	ck_assert_int_eq(ig_store_head(st, "cc/plain.txt", &obj, &err), 1);
+	ck_assert_str_eq(obj.cache_control, "");
+
+	/* A presigned GET (no response-* override) answers the object's. */
+	ck_assert_int_eq(ig_store_locate(st, "cc/one.png", 60, NULL, &url, &err), 0);
+	reset = ig_xasprintf("%s/moto-api/reset-auth", it_env("IG_S3_ENDPOINT"));
+	free(http_plain(reset, "1", &http));
+	ck_assert_int_eq(http, 200);
+	e = curl_easy_init();
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, sink);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &head);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
+	ck_assert_int_eq(curl_easy_perform(e), CURLE_OK);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
+	curl_easy_cleanup(e);
+	ig_buf_append(&head, "", 1);
+	ck_assert_msg(http == 200 && body.len == 1000 && memcmp(body.data, data, 1000) == 0, "%ld, %zu bytes", http,
+	    body.len);
+	snprintf(hdr, sizeof(hdr), "\r\nCache-Control: %s\r\n", cc);
+	ck_assert_msg(strcasestr(head.data, hdr) != NULL, "%s", head.data);
+	ck_assert_msg(strcasestr(head.data, "\r\nContent-Type: image/png\r\n") != NULL, "%s", head.data);
+
+	ck_assert_int_eq(ig_store_delete(st, "cc/one.png", &err), 0);
+	ck_assert_int_eq(ig_store_delete(st, "cc/big.png", &err), 0);
+	ck_assert_int_eq(ig_store_delete(st, "cc/plain.txt", &err), 0);
+	ig_buf_free(&head);
+	ig_buf_free(&body);
+	free(reset);
+	free(url);
+	close(fd);
+	free(data);
+	ig_store_free(st);
+	ig_store_free(plain);
 }
 END_TEST
 
@@ -603,6 +713,45 @@ START_TEST(virtual_host)
 }
 END_TEST
 
+/* One thread's requests share one connection to a server that keeps it
+ * open (the proxy does; moto closes each): a put, head, get and delete of
+ * several objects on one connection, not one each (issue 14: a new
+ * connection, and over https a new TLS handshake, for every object). A
+ * connection the server closed meanwhile is replaced without an error. */
+START_TEST(connection_reuse)
+{
+	ig_store *st = store_at(it_env("IG_TEST_S3_FLAKY_URL"), 1, NULL);
+	ig_err err = { 0 };
+	char sha[65], key[32];
+	unsigned char *data;
+	size_t len;
+	ig_store_obj obj;
+
+	flaky_set("{}");
+	for (int i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "c/%d.txt", i);
+		ck_assert_int_eq(ig_store_put(st, key, (const unsigned char *)"keep", 4, "text/plain", sha, &err), 0);
+		ck_assert_int_eq(ig_store_head(st, key, &obj, &err), 1);
+		ck_assert_int_eq(ig_store_get(st, key, 10, &data, &len, &err), 1);
+		ck_assert(len == 4 && memcmp(data, "keep", 4) == 0);
+		free(data);
+		ck_assert_int_eq(ig_store_delete(st, key, &err), 0);
+	}
+	ck_assert_int_eq(flaky_seen(), 16);
+	ck_assert_int_eq(flaky_count("connections"), 1);
+
+	/* The proxy closes the connection after a failure: the retry and
+	 * what follows go on new ones. */
+	flaky_set("{\"fail\": 1, \"status\": 503, \"code\": \"SlowDown\"}");
+	ck_assert_int_eq(ig_store_put(st, "c/x.txt", (const unsigned char *)"again", 5, "text/plain", sha, &err), 0);
+	ck_assert_int_eq(ig_store_head(st, "c/x.txt", &obj, &err), 1);
+	ck_assert_int_eq(ig_store_delete(st, "c/x.txt", &err), 0);
+	ck_assert_int_eq(flaky_seen(), 4);
+	ck_assert_int_eq(flaky_count("connections"), 2);
+	ig_store_free(st);
+}
+END_TEST
+
 /* `imagegen config` says the secret key is set, and never what it is; the
  * access key and the rest are shown. */
 START_TEST(secret_not_shown)
@@ -625,6 +774,8 @@ START_TEST(secret_not_shown)
 END_TEST
 
 IT_MAIN("store_s3", init,
-    IT_TCASE("objects", 120, &put_get_head_delete, &put_fd_single, &put_fd_multipart, &multipart_all_or_nothing),
+    IT_TCASE("objects", 120, &put_get_head_delete, &put_fd_single, &put_fd_multipart, &multipart_all_or_nothing,
+	&cache_control),
     IT_TCASE("refusals", 120, &wrong_secret, &retries, &secret_not_shown),
-    IT_TCASE("urls", 120, &presigned, &virtual_host));
+    IT_TCASE("urls", 120, &presigned, &virtual_host),
+    IT_TCASE("connections", 60, &connection_reuse));
