@@ -100,14 +100,31 @@ ig_error_body(const ig_req *req, const ig_err *err)
 	return o;
 }
 
+/* Where the body comes from: the connection itself (in, fcgi_in.h) or
+ * libfcgi's stream. */
+typedef struct body_src {
+	FCGX_Request *r;
+	ig_fcgi_in *in;
+} body_src;
+
+/* Up to n body bytes into p: the count, 0 at the end, -1 on an error
+ * (which ends the body too). */
+static long
+body_get(const body_src *src, char *p, size_t n)
+{
+	if (src->in != NULL)
+		return (long)ig_fcgi_in_read(src->in, p, n);
+	return FCGX_GetStr(p, n > 65536 ? 65536 : (int)n, src->r->in);
+}
+
 static void
-drain_body(FCGX_Request *r, long len)
+drain_body(const body_src *src, long len)
 {
 	char scratch[16384];
 
 	if (len > DRAIN_LIMIT)
 		return;
-	while (FCGX_GetStr(scratch, sizeof(scratch), r->in) > 0)
+	while (body_get(src, scratch, sizeof(scratch)) > 0)
 		;
 }
 
@@ -136,36 +153,28 @@ body_alloc(size_t n)
  * CONTENT_LENGTH over limit is refused before a byte is read, and without
  * one (has_len 0) the stream is read only until it passes limit. A
  * CONTENT_LENGTH larger than what arrives is a 400; bytes past a smaller one
- * are not read. Returns 0, or -1 with err (413 payload_too_large, 400).
+ * are not kept. Returns 0, or -1 with err (413 payload_too_large, 400).
  */
 static int
-read_body(FCGX_Request *r, int has_len, int64_t clen, long limit, char **out, size_t *outlen,
+read_body(const body_src *src, int has_len, int64_t clen, long limit, char **out, size_t *outlen,
     ig_err *err)
 {
 	size_t cap, got = 0;
 	char *b;
-	int first = 0;
+	long n;
 
 	*out = NULL;
 	*outlen = 0;
 	if (has_len && clen > limit) {
-		drain_body(r, (long)clen);
+		drain_body(src, (long)clen);
 		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
 		    "the request body is %lld bytes; the limit here is %ld", (long long)clen, limit);
 	}
-	if (has_len && clen == 0)
-		return 0;
-	/* nginx passes an empty CONTENT_LENGTH when there is no body: look for
-	 * a first byte before allocating anything. */
-	if (!has_len && (first = FCGX_GetChar(r->in)) == EOF)
-		return 0;
+	/* nginx passes an empty CONTENT_LENGTH when there is no body. */
 	cap = has_len ? (size_t)clen : (size_t)limit + 1 < 16384 ? (size_t)limit + 1 : 16384;
 	b = has_len ? body_alloc(cap + 1) : ig_xmalloc(cap + 1);
-	if (!has_len)
-		b[got++] = (char)first;
 	for (;;) {
 		size_t want = cap - got;
-		int n;
 
 		if (want == 0) {
 			if (has_len || got > (size_t)limit)
@@ -175,14 +184,19 @@ read_body(FCGX_Request *r, int has_len, int64_t clen, long limit, char **out, si
 			b = ig_xrealloc(b, cap + 1);
 			continue;
 		}
-		n = FCGX_GetStr(b + got, (int)(want > 65536 ? 65536 : want), r->in);
-		if (n <= 0)
+		if ((n = body_get(src, b + got, want)) <= 0)
 			break;
 		got += (size_t)n;
 	}
+	/* Read the record that ends the body, so that the connection can be
+	 * closed at once (worker.c finish). */
+	if (src->in != NULL && !src->in->eof && has_len && got == cap) {
+		char end[16];
+		(void)ig_fcgi_in_read(src->in, end, sizeof(end));
+	}
 	if (!has_len && got > (size_t)limit) {
 		free(b);
-		drain_body(r, 0);
+		drain_body(src, 0);
 		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
 		    "the request body is over %ld bytes, the limit here", limit);
 	}
@@ -404,8 +418,9 @@ log_path(const char *path)
 /* Steps up to the handler; returns the status and sets *body, or sets
  * *streamed when the stream carried the answer. */
 static int
-process(ig_req *req, FCGX_Request *r, json_object **body, int *streamed, ig_err *err)
+process(ig_req *req, const body_src *src, json_object **body, int *streamed, ig_err *err)
 {
+	FCGX_Request *r = src->r;
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
 	int64_t clen = 0;
 	ig_route_match m;
@@ -419,7 +434,7 @@ process(ig_req *req, FCGX_Request *r, json_object **body, int *streamed, ig_err 
 	/* The row says how much body it takes (413 before reading past it);
 	 * the 404 / 405 below still wait until the body is read. */
 	rc = ig_route_find(ig_routes, ig_nroutes, req->method, req->path, &m);
-	if (read_body(r, cl != NULL && *cl != '\0', clen, ig_route_body_limit(rc == 0 ? m.route : NULL,
+	if (read_body(src, cl != NULL && *cl != '\0', clen, ig_route_body_limit(rc == 0 ? m.route : NULL,
 	    ig_cfg()->max_body, ig_cfg()->max_upload), &buf, &req->body_len, err) != 0) {
 		if (err->code == IG_E_PAYLOAD_TOO_LARGE && rc == 0 && m.route->max_body == IG_BODY_UPLOAD)
 			ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, "file",
@@ -511,8 +526,9 @@ ig_pipeline_metrics(void)
 }
 
 void
-ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
+ig_pipeline_handle(FCGX_Request *r, ig_fcgi_in *in, ig_metrics *m)
 {
+	const body_src src = { .r = r, .in = in };
 	int64_t t0 = ig_now_us();
 	ig_req req;
 	ig_err err = { 0 };
@@ -542,7 +558,7 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	pipeline_metrics = m;
 	ig_metrics_begin(m);
 
-	status = process(&req, r, &body, &streamed, &err);
+	status = process(&req, &src, &body, &streamed, &err);
 	if (streamed) {
 		/* A streamed answer, already sent: only count and log it. */
 		json_object_put(body);
