@@ -2,6 +2,7 @@
 #include "ig_autoconf.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,19 +133,61 @@ drain_body(const body_src *src, long len)
  * into memory in transparent huge pages where the kernel allows them
  * (madvise mode): a 20 MB upload otherwise takes ~5,000 page faults, a
  * quarter of its CPU time in a VM. */
-#define BIG_BODY (2L << 20)
+#define BIG_BODY ((size_t)2 << 20)
 
+/*
+ * The largest big body buffer freed so far in this process, kept for the
+ * next big body: faulting in and zeroing 20 MB of fresh pages costs an
+ * upload ~5-7 ms of CPU even in huge pages, a third of what is left of
+ * it. It costs a worker process that has taken an upload that much
+ * resident memory (at most the upload route's body limit, IG_MAX_UPLOAD
+ * and its multipart framing); concurrent uploads allocate their own.
+ */
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *spare;
+static size_t spare_size;
+
+/* A buffer of at least n bytes; *size is its real size (for body_free). */
 static char *
-body_alloc(size_t n)
+body_alloc(size_t n, size_t *size)
 {
-	void *p;
+	void *p = NULL;
 
-	if (n < (size_t)BIG_BODY)
+	*size = n;
+	if (n < BIG_BODY)
 		return ig_xmalloc(n);
-	if (posix_memalign(&p, (size_t)BIG_BODY, n) != 0)
-		return ig_xmalloc(n);
-	(void)madvise(p, n & ~((size_t)BIG_BODY - 1), MADV_HUGEPAGE);
+	*size = (n + BIG_BODY - 1) & ~(BIG_BODY - 1);
+	pthread_mutex_lock(&spare_lock);
+	if (spare != NULL && spare_size >= *size) {
+		p = spare;
+		*size = spare_size;
+		spare = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	if (p != NULL)
+		return p;
+	if (posix_memalign(&p, BIG_BODY, *size) != 0)
+		return ig_xmalloc(*size);
+	(void)madvise(p, *size, MADV_HUGEPAGE);
 	return p;
+}
+
+/* Free b (size bytes, from body_alloc), or keep it as the spare. */
+static void
+body_free(char *b, size_t size)
+{
+	if (b != NULL && size >= BIG_BODY) {
+		pthread_mutex_lock(&spare_lock);
+		if (spare == NULL || spare_size < size) {
+			char *old = spare;
+
+			spare = b;
+			spare_size = size;
+			b = old;
+		}
+		pthread_mutex_unlock(&spare_lock);
+	}
+	free(b);
 }
 
 /*
@@ -157,9 +200,9 @@ body_alloc(size_t n)
  */
 static int
 read_body(const body_src *src, int has_len, int64_t clen, long limit, char **out, size_t *outlen,
-    ig_err *err)
+    size_t *outsize, ig_err *err)
 {
-	size_t cap, got = 0;
+	size_t cap, got = 0, size;
 	char *b;
 	long n;
 
@@ -172,7 +215,7 @@ read_body(const body_src *src, int has_len, int64_t clen, long limit, char **out
 	}
 	/* nginx passes an empty CONTENT_LENGTH when there is no body. */
 	cap = has_len ? (size_t)clen : (size_t)limit + 1 < 16384 ? (size_t)limit + 1 : 16384;
-	b = has_len ? body_alloc(cap + 1) : ig_xmalloc(cap + 1);
+	b = body_alloc(cap + 1, &size);
 	for (;;) {
 		size_t want = cap - got;
 
@@ -182,6 +225,7 @@ read_body(const body_src *src, int has_len, int64_t clen, long limit, char **out
 			/* No CONTENT_LENGTH: grow, one byte past the limit at most. */
 			cap = cap * 2 > (size_t)limit + 1 ? (size_t)limit + 1 : cap * 2;
 			b = ig_xrealloc(b, cap + 1);
+			size = cap + 1;
 			continue;
 		}
 		if ((n = body_get(src, b + got, want)) <= 0)
@@ -195,22 +239,23 @@ read_body(const body_src *src, int has_len, int64_t clen, long limit, char **out
 		(void)ig_fcgi_in_read(src->in, end, sizeof(end));
 	}
 	if (!has_len && got > (size_t)limit) {
-		free(b);
+		body_free(b, size);
 		drain_body(src, 0);
 		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
 		    "the request body is over %ld bytes, the limit here", limit);
 	}
 	if (has_len && got != (size_t)clen) {
-		free(b);
+		body_free(b, size);
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "the request body ended early");
 	}
 	if (got == 0) {
-		free(b);
+		body_free(b, size);
 		return 0;
 	}
 	b[got] = '\0';
 	*out = b;
 	*outlen = got;
+	*outsize = size;
 	return 0;
 }
 
@@ -425,6 +470,7 @@ process(ig_req *req, const body_src *src, json_object **body, int *streamed, ig_
 	int64_t clen = 0;
 	ig_route_match m;
 	char *buf = NULL;
+	size_t buf_size = 0;
 	int rc, status;
 
 	if (req->method == NULL || req->path == NULL || req->path[0] != '/')
@@ -435,7 +481,7 @@ process(ig_req *req, const body_src *src, json_object **body, int *streamed, ig_
 	 * the 404 / 405 below still wait until the body is read. */
 	rc = ig_route_find(ig_routes, ig_nroutes, req->method, req->path, &m);
 	if (read_body(src, cl != NULL && *cl != '\0', clen, ig_route_body_limit(rc == 0 ? m.route : NULL,
-	    ig_cfg()->max_body, ig_cfg()->max_upload), &buf, &req->body_len, err) != 0) {
+	    ig_cfg()->max_body, ig_cfg()->max_upload), &buf, &req->body_len, &buf_size, err) != 0) {
 		if (err->code == IG_E_PAYLOAD_TOO_LARGE && rc == 0 && m.route->max_body == IG_BODY_UPLOAD)
 			ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, "file",
 			    "the upload is larger than IG_MAX_UPLOAD (%ld bytes a file)", ig_cfg()->max_upload);
@@ -494,7 +540,7 @@ out:
 	/* The captures live in m: the handler has run, so drop the pointers. */
 	req->nparams = 0;
 	req->body = NULL;
-	free(buf);
+	body_free(buf, buf_size);
 	return status;
 }
 
