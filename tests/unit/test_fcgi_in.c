@@ -29,6 +29,8 @@ typedef struct wire {
 static void
 put(wire *w, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (w->len + n > w->cap) {
 		w->cap = (w->len + n) * 2;
 		w->p = realloc(w->p, w->cap);
