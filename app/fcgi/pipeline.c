@@ -2,6 +2,7 @@
 #include "ig_autoconf.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,14 +101,31 @@ ig_error_body(const ig_req *req, const ig_err *err)
 	return o;
 }
 
+/* Where the body comes from: the connection itself (in, fcgi_in.h) or
+ * libfcgi's stream. */
+typedef struct body_src {
+	FCGX_Request *r;
+	ig_fcgi_in *in;
+} body_src;
+
+/* Up to n body bytes into p: the count, 0 at the end, -1 on an error
+ * (which ends the body too). */
+static long
+body_get(const body_src *src, char *p, size_t n)
+{
+	if (src->in != NULL)
+		return (long)ig_fcgi_in_read(src->in, p, n);
+	return FCGX_GetStr(p, n > 65536 ? 65536 : (int)n, src->r->in);
+}
+
 static void
-drain_body(FCGX_Request *r, long len)
+drain_body(const body_src *src, long len)
 {
 	char scratch[16384];
 
 	if (len > DRAIN_LIMIT)
 		return;
-	while (FCGX_GetStr(scratch, sizeof(scratch), r->in) > 0)
+	while (body_get(src, scratch, sizeof(scratch)) > 0)
 		;
 }
 
@@ -115,19 +133,61 @@ drain_body(FCGX_Request *r, long len)
  * into memory in transparent huge pages where the kernel allows them
  * (madvise mode): a 20 MB upload otherwise takes ~5,000 page faults, a
  * quarter of its CPU time in a VM. */
-#define BIG_BODY (2L << 20)
+#define BIG_BODY ((size_t)2 << 20)
 
+/*
+ * The largest big body buffer freed so far in this process, kept for the
+ * next big body: faulting in and zeroing 20 MB of fresh pages costs an
+ * upload ~5-7 ms of CPU even in huge pages, a third of what is left of
+ * it. It costs a worker process that has taken an upload that much
+ * resident memory (at most the upload route's body limit, IG_MAX_UPLOAD
+ * and its multipart framing); concurrent uploads allocate their own.
+ */
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *spare;
+static size_t spare_size;
+
+/* A buffer of at least n bytes; *size is its real size (for body_free). */
 static char *
-body_alloc(size_t n)
+body_alloc(size_t n, size_t *size)
 {
-	void *p;
+	void *p = NULL;
 
-	if (n < (size_t)BIG_BODY)
+	*size = n;
+	if (n < BIG_BODY)
 		return ig_xmalloc(n);
-	if (posix_memalign(&p, (size_t)BIG_BODY, n) != 0)
-		return ig_xmalloc(n);
-	(void)madvise(p, n & ~((size_t)BIG_BODY - 1), MADV_HUGEPAGE);
+	*size = (n + BIG_BODY - 1) & ~(BIG_BODY - 1);
+	pthread_mutex_lock(&spare_lock);
+	if (spare != NULL && spare_size >= *size) {
+		p = spare;
+		*size = spare_size;
+		spare = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	if (p != NULL)
+		return p;
+	if (posix_memalign(&p, BIG_BODY, *size) != 0)
+		return ig_xmalloc(*size);
+	(void)madvise(p, *size, MADV_HUGEPAGE);
 	return p;
+}
+
+/* Free b (size bytes, from body_alloc), or keep it as the spare. */
+static void
+body_free(char *b, size_t size)
+{
+	if (b != NULL && size >= BIG_BODY) {
+		pthread_mutex_lock(&spare_lock);
+		if (spare == NULL || spare_size < size) {
+			char *old = spare;
+
+			spare = b;
+			spare_size = size;
+			b = old;
+		}
+		pthread_mutex_unlock(&spare_lock);
+	}
+	free(b);
 }
 
 /*
@@ -136,36 +196,28 @@ body_alloc(size_t n)
  * CONTENT_LENGTH over limit is refused before a byte is read, and without
  * one (has_len 0) the stream is read only until it passes limit. A
  * CONTENT_LENGTH larger than what arrives is a 400; bytes past a smaller one
- * are not read. Returns 0, or -1 with err (413 payload_too_large, 400).
+ * are not kept. Returns 0, or -1 with err (413 payload_too_large, 400).
  */
 static int
-read_body(FCGX_Request *r, int has_len, int64_t clen, long limit, char **out, size_t *outlen,
-    ig_err *err)
+read_body(const body_src *src, int has_len, int64_t clen, long limit, char **out, size_t *outlen,
+    size_t *outsize, ig_err *err)
 {
-	size_t cap, got = 0;
+	size_t cap, got = 0, size;
 	char *b;
-	int first = 0;
+	long n;
 
 	*out = NULL;
 	*outlen = 0;
 	if (has_len && clen > limit) {
-		drain_body(r, (long)clen);
+		drain_body(src, (long)clen);
 		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
 		    "the request body is %lld bytes; the limit here is %ld", (long long)clen, limit);
 	}
-	if (has_len && clen == 0)
-		return 0;
-	/* nginx passes an empty CONTENT_LENGTH when there is no body: look for
-	 * a first byte before allocating anything. */
-	if (!has_len && (first = FCGX_GetChar(r->in)) == EOF)
-		return 0;
+	/* nginx passes an empty CONTENT_LENGTH when there is no body. */
 	cap = has_len ? (size_t)clen : (size_t)limit + 1 < 16384 ? (size_t)limit + 1 : 16384;
-	b = has_len ? body_alloc(cap + 1) : ig_xmalloc(cap + 1);
-	if (!has_len)
-		b[got++] = (char)first;
+	b = body_alloc(cap + 1, &size);
 	for (;;) {
 		size_t want = cap - got;
-		int n;
 
 		if (want == 0) {
 			if (has_len || got > (size_t)limit)
@@ -173,30 +225,37 @@ read_body(FCGX_Request *r, int has_len, int64_t clen, long limit, char **out, si
 			/* No CONTENT_LENGTH: grow, one byte past the limit at most. */
 			cap = cap * 2 > (size_t)limit + 1 ? (size_t)limit + 1 : cap * 2;
 			b = ig_xrealloc(b, cap + 1);
+			size = cap + 1;
 			continue;
 		}
-		n = FCGX_GetStr(b + got, (int)(want > 65536 ? 65536 : want), r->in);
-		if (n <= 0)
+		if ((n = body_get(src, b + got, want)) <= 0)
 			break;
 		got += (size_t)n;
 	}
+	/* Read the record that ends the body, so that the connection can be
+	 * closed at once (worker.c finish). */
+	if (src->in != NULL && !src->in->eof && has_len && got == cap) {
+		char end[16];
+		(void)ig_fcgi_in_read(src->in, end, sizeof(end));
+	}
 	if (!has_len && got > (size_t)limit) {
-		free(b);
-		drain_body(r, 0);
+		body_free(b, size);
+		drain_body(src, 0);
 		return ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, NULL,
 		    "the request body is over %ld bytes, the limit here", limit);
 	}
 	if (has_len && got != (size_t)clen) {
-		free(b);
+		body_free(b, size);
 		return ig_err_set(err, IG_E_INVALID_REQUEST, NULL, "the request body ended early");
 	}
 	if (got == 0) {
-		free(b);
+		body_free(b, size);
 		return 0;
 	}
 	b[got] = '\0';
 	*out = b;
 	*outlen = got;
+	*outsize = size;
 	return 0;
 }
 
@@ -404,12 +463,14 @@ log_path(const char *path)
 /* Steps up to the handler; returns the status and sets *body, or sets
  * *streamed when the stream carried the answer. */
 static int
-process(ig_req *req, FCGX_Request *r, json_object **body, int *streamed, ig_err *err)
+process(ig_req *req, const body_src *src, json_object **body, int *streamed, ig_err *err)
 {
+	FCGX_Request *r = src->r;
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
 	int64_t clen = 0;
 	ig_route_match m;
 	char *buf = NULL;
+	size_t buf_size = 0;
 	int rc, status;
 
 	if (req->method == NULL || req->path == NULL || req->path[0] != '/')
@@ -419,8 +480,8 @@ process(ig_req *req, FCGX_Request *r, json_object **body, int *streamed, ig_err 
 	/* The row says how much body it takes (413 before reading past it);
 	 * the 404 / 405 below still wait until the body is read. */
 	rc = ig_route_find(ig_routes, ig_nroutes, req->method, req->path, &m);
-	if (read_body(r, cl != NULL && *cl != '\0', clen, ig_route_body_limit(rc == 0 ? m.route : NULL,
-	    ig_cfg()->max_body, ig_cfg()->max_upload), &buf, &req->body_len, err) != 0) {
+	if (read_body(src, cl != NULL && *cl != '\0', clen, ig_route_body_limit(rc == 0 ? m.route : NULL,
+	    ig_cfg()->max_body, ig_cfg()->max_upload), &buf, &req->body_len, &buf_size, err) != 0) {
 		if (err->code == IG_E_PAYLOAD_TOO_LARGE && rc == 0 && m.route->max_body == IG_BODY_UPLOAD)
 			ig_err_set(err, IG_E_PAYLOAD_TOO_LARGE, "file",
 			    "the upload is larger than IG_MAX_UPLOAD (%ld bytes a file)", ig_cfg()->max_upload);
@@ -479,7 +540,7 @@ out:
 	/* The captures live in m: the handler has run, so drop the pointers. */
 	req->nparams = 0;
 	req->body = NULL;
-	free(buf);
+	body_free(buf, buf_size);
 	return status;
 }
 
@@ -511,8 +572,9 @@ ig_pipeline_metrics(void)
 }
 
 void
-ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
+ig_pipeline_handle(FCGX_Request *r, ig_fcgi_in *in, ig_metrics *m)
 {
+	const body_src src = { .r = r, .in = in };
 	int64_t t0 = ig_now_us();
 	ig_req req;
 	ig_err err = { 0 };
@@ -542,7 +604,7 @@ ig_pipeline_handle(FCGX_Request *r, ig_metrics *m)
 	pipeline_metrics = m;
 	ig_metrics_begin(m);
 
-	status = process(&req, r, &body, &streamed, &err);
+	status = process(&req, &src, &body, &streamed, &err);
 	if (streamed) {
 		/* A streamed answer, already sent: only count and log it. */
 		json_object_put(body);

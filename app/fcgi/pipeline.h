@@ -8,10 +8,13 @@
 
 #include <fcgiapp.h>
 
+#include "app/fcgi/fcgi_in.h"
 #include "lib/core/metrics.h"
 
-/* Serve the accepted request r completely (the caller finishes it). */
-void ig_pipeline_handle(FCGX_Request *r, ig_metrics *m);
+/* Serve the accepted request r completely (the caller finishes it). in is
+ * its body on the connection (fcgi_in.h), or NULL when libfcgi's r->in
+ * reads it. */
+void ig_pipeline_handle(FCGX_Request *r, ig_fcgi_in *in, ig_metrics *m);
 
 /* The metrics block the pipeline counts into (for the monitoring
  * handlers); set by the first ig_pipeline_handle. */

@@ -2,6 +2,7 @@
 #include "ig_autoconf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 
 #include <fcgiapp.h>
 
+#include "app/fcgi/fcgi_in.h"
 #include "app/fcgi/pipeline.h"
 #include "app/fcgi/worker.h"
 #include "lib/core/config.h"
@@ -115,18 +117,59 @@ waitset_open(void)
  * system calls per request.
  */
 static void
-finish(FCGX_Request *r)
+finish(FCGX_Request *r, const ig_fcgi_in *in)
 {
-	if (r->in != NULL && FCGX_HasSeenEOF(r->in) == EOF)
+	if (in != NULL ? in->eof : r->in != NULL && FCGX_HasSeenEOF(r->in) == EOF)
 		FCGX_Detach(r);
 	r->keepConnection = 0;
 	FCGX_Finish_r(r);
+}
+
+/* What FCGX_Accept_r reads of a connection at most through a pipe: nginx's
+ * parameters (the request's headers) fit many times over. */
+#define PREFIX_MAX 16384
+
+/*
+ * Take the FCGI_BEGIN_REQUEST and FCGI_PARAMS records off the new
+ * connection fd and put exactly those bytes into a pipe (*pipe_rd), for
+ * FCGX_Accept_r to parse without buffering any of the body (fcgi_in.h).
+ * Returns 1 with *pipe_rd and *request_id; 0 when the records did not
+ * arrive whole in one read or are not what nginx sends (libfcgi then reads
+ * the connection itself, as before); -1 when the connection failed.
+ */
+static int
+handoff(int fd, int *pipe_rd, int *request_id)
+{
+	unsigned char buf[PREFIX_MAX];
+	ssize_t n;
+	long len;
+	int p[2];
+
+	do
+		n = recv(fd, buf, sizeof(buf), MSG_PEEK);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n == 0 ? -1 : 0;
+	if ((len = ig_fcgi_prefix_len(buf, (size_t)n, request_id)) <= 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return 0;
+	/* The bytes were peeked: this read returns them at once. */
+	if (recv(fd, buf, (size_t)len, MSG_WAITALL) != len || write(p[1], buf, (size_t)len) != len) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	*pipe_rd = p[0];
+	return 1;
 }
 
 static void *
 thread_main(void *arg)
 {
 	FCGX_Request r;
+	ig_fcgi_in in;
 	int ep = waitset_open();
 
 	(void)arg;
@@ -137,23 +180,43 @@ thread_main(void *arg)
 	}
 	FCGX_InitRequest(&r, listen_sock, 0);
 	for (;;) {
-		int fd = accept_one(ep);
+		int fd = accept_one(ep), pipe_rd = -1, rid = 0, direct;
+
 		if (fd < 0)
 			break;
-		/* Hand libfcgi the connection. keepConnection=1 stops the
-		 * FCGX_Finish_r inside FCGX_Accept_r from closing it; the begin
-		 * record then sets the real value. */
-		r.ipcFd = fd;
-		r.keepConnection = 1;
-		if (FCGX_Accept_r(&r) < 0) {
-			/* A malformed record: libfcgi closed the connection. */
-			FCGX_Finish_r(&r);
+		if ((direct = handoff(fd, &pipe_rd, &rid)) < 0) {
+			close(fd);
 			continue;
 		}
-		ig_pipeline_handle(&r, metrics);
+		/* Hand libfcgi the connection (or the pipe holding its first
+		 * records). keepConnection=1 stops the FCGX_Finish_r inside
+		 * FCGX_Accept_r from closing it; the begin record then sets the
+		 * real value. */
+		r.ipcFd = direct ? pipe_rd : fd;
+		r.keepConnection = 1;
+		if (FCGX_Accept_r(&r) < 0) {
+			/* A malformed record: libfcgi closed what it was given. */
+			FCGX_Finish_r(&r);
+			if (direct)
+				close(fd);
+			continue;
+		}
+		if (direct && r.ipcFd != pipe_rd) {
+			/* libfcgi refused the records, closed the pipe and
+			 * accepted another connection itself: serve that one. */
+			close(fd);
+			direct = 0;
+		}
+		if (direct) {
+			/* libfcgi writes the answer to, and closes, r.ipcFd. */
+			close(pipe_rd);
+			r.ipcFd = fd;
+			ig_fcgi_in_init(&in, fd, rid);
+		}
+		ig_pipeline_handle(&r, direct ? &in : NULL, metrics);
 		__atomic_add_fetch(&metrics->workers[slot_index].requests, 1, __ATOMIC_RELAXED);
 		/* nginx does not keep FastCGI connections: close each one. */
-		finish(&r);
+		finish(&r, direct ? &in : NULL);
 	}
 	FCGX_Free(&r, 1);
 	close(ep);
