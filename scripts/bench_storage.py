@@ -41,8 +41,8 @@ BOUNDARY = "benchStorageBoundary0123456789"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def request(method, path, body=None, ctype="application/json", token=None, headers=None):
-    return http(BASE, method, path, body, ctype, token, headers, 300)
+def request(method, path, body=None, ctype="application/json", token=None, headers=None, follow=True):
+    return http(BASE, method, path, body, ctype, token, headers, 300, follow)
 
 
 def workers():
@@ -112,6 +112,8 @@ def main():
           ("\r\n--%s--\r\n" % BOUNDARY).encode())
     mp_type = "multipart/form-data; boundary=" + BOUNDARY
 
+    backend = []
+
     def user():
         status, body = request("GET", "/api/user", token=token)
         if status != 200:
@@ -124,6 +126,7 @@ def main():
         o = json.loads(body)
         if o["sha256"] != sha or o["size"] != SIZE:
             sys.exit("upload: stored %s, %d bytes" % (o["sha256"], o["size"]))
+        backend.append(o["backend"])
         return o["file_id"]
 
     def delete(fid):
@@ -131,6 +134,10 @@ def main():
         if status != 200:
             sys.exit("delete: %d %s" % (status, body[:200]))
 
+    # Files an interrupted run left behind would fill the quota.
+    status, body = request("GET", "/api/storage/files?limit=100", token=token)
+    for f in json.loads(body)["files"] if status == 200 else []:
+        delete(f["file_id"])
     for _ in range(3):                   # warm the workers and the route
         user()
     delete(upload())
@@ -138,21 +145,31 @@ def main():
     up = measure("upload", RUNS, upload, delete)
     fid = upload()
 
+    # On the s3 backend the app answers a presigned 302 and the object store
+    # sends the bytes: the app's part is the 302 (moto, with signing
+    # enforced, does not take presigned URLs; the suites check those).
+    s3 = backend[-1] == "s3"
+
     def download():
-        status, body = request("GET", "/api/storage/download/" + fid, token=token)
+        status, body = request("GET", "/api/storage/download/" + fid, token=token, follow=not s3)
+        if s3 and status == 302:
+            return
         if status != 200 or len(body) != SIZE or hashlib.sha256(body).hexdigest() != sha:
             sys.exit("download: %d, %d bytes" % (status, len(body)))
 
     def ranged():
         status, body = request("GET", "/api/storage/download/" + fid, token=token,
-                               headers={"Range": "bytes=%d-" % (SIZE - 1000000)})
+                               headers={"Range": "bytes=%d-" % (SIZE - 1000000)}, follow=not s3)
+        if s3 and status == 302:
+            return
         if status != 206 or body != data[SIZE - 1000000:]:
             sys.exit("range download: %d, %d bytes" % (status, len(body)))
 
     down = measure("download", RUNS, download)
     rng = measure("range", RUNS, ranged)
     delete(fid)
-    print("  app CPU a request (FastCGI workers' utime+stime; %d runs each, 20 MB = %d bytes):" % (RUNS, SIZE))
+    print("  app CPU a request (FastCGI workers' utime+stime; %d runs each, 20 MB = %d bytes; %s backend%s):"
+          % (RUNS, SIZE, backend[-1], ", downloads answered by a presigned 302" if s3 else ""))
     line("baseline GET /api/user", base)
     line("POST /api/storage/upload (20 MB)", up, "  (bar: cpu < 50 ms)")
     line("GET /api/storage/download (20 MB)", down, "  (bar: cpu < 50 ms)")
