@@ -417,6 +417,28 @@ health_fcgi(const char *sock)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+/* Start imagegen-fcgi in the background, in a session of its own, after the
+ * shell assignments env and behind wrap (a command that execs it, or ""),
+ * logging to the stack's log/<name>.log; the pid of the process started
+ * (wrap's when there is one). */
+static int
+start_master(const char *env, const char *wrap, const char *name)
+{
+	char pidf[512], cmd[2500];
+	FILE *f;
+	int pid = 0;
+
+	snprintf(pidf, sizeof(pidf), "%s/run/%s.pid", it_env("IG_TEST_STACK"), name);
+	snprintf(cmd, sizeof(cmd), "%s setsid %s '%s/app/imagegen-fcgi' >>'%s/log/%s.log' 2>&1 </dev/null & echo $! >'%s'",
+	    env, wrap, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"), name, pidf);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(pidf, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	return pid;
+}
+
 static int
 wait_socket(const char *path, int present, int tries)
 {
@@ -437,21 +459,12 @@ wait_socket(const char *path, int present, int tries)
  */
 START_TEST(master_as_pid1_keeps_its_workers)
 {
-	char sock[512], pidf[512], cmd[2500];
-	FILE *f;
-	int upid = 0;
+	char sock[512], env[600], cmd[2500];
 
 	snprintf(sock, sizeof(sock), "%s/run/pid1.sock", it_env("IG_TEST_STACK"));
-	snprintf(pidf, sizeof(pidf), "%s/run/pid1.pid", it_env("IG_TEST_STACK"));
 	unlink(sock);
-	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' setsid unshare --pid --fork --mount-proc --kill-child=TERM"
-	    " '%s/app/imagegen-fcgi' >>'%s/log/pid1.log' 2>&1 </dev/null & echo $! >'%s'",
-	    sock, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"), pidf);
-	ck_assert_int_eq(system(cmd), 0);
-	f = fopen(pidf, "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fscanf(f, "%d", &upid), 1);
-	fclose(f);
+	snprintf(env, sizeof(env), "IG_SOCKET='%s'", sock);
+	int upid = start_master(env, "unshare --pid --fork --mount-proc --kill-child=TERM", "pid1");
 	int made = wait_socket(sock, 1, 100), answered = 0;
 	/* Past the master's crash window, so a worker dying at birth shows. */
 	it_sleep_ms(1500);
@@ -521,9 +534,8 @@ START_TEST(tcp_socket_off_loopback_needs_any_address)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sa);
-	char sock[64], where[64], pidf[512], cmd[2500], *log;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), rc, pid = 0, answered = 0, gone = 0;
-	FILE *f;
+	char sock[64], where[64], env[128], cmd[2500], *log;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc, pid, answered = 0, gone = 0;
 
 	/* A free port: the kernel's pick, given back at once. */
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -531,7 +543,6 @@ START_TEST(tcp_socket_off_loopback_needs_any_address)
 	close(fd);
 	snprintf(sock, sizeof(sock), "0.0.0.0:%d", ntohs(sa.sin_port));
 	snprintf(where, sizeof(where), "127.0.0.1:%d", ntohs(sa.sin_port));
-	snprintf(pidf, sizeof(pidf), "%s/run/anyaddr.pid", it_env("IG_TEST_STACK"));
 	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' IG_SOCKET_ANY_ADDRESS=0 timeout 30 '%s/app/imagegen-fcgi'"
 	    " >'%s/log/anyaddr.log' 2>&1 </dev/null", sock, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"));
 	rc = system(cmd);
@@ -541,14 +552,8 @@ START_TEST(tcp_socket_off_loopback_needs_any_address)
 	    "the refusal does not name the settings: %s", log);
 	free(log);
 
-	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' IG_SOCKET_ANY_ADDRESS=1 setsid '%s/app/imagegen-fcgi'"
-	    " >>'%s/log/anyaddr.log' 2>&1 </dev/null & echo $! >'%s'",
-	    sock, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"), pidf);
-	ck_assert_int_eq(system(cmd), 0);
-	f = fopen(pidf, "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
-	fclose(f);
+	snprintf(env, sizeof(env), "IG_SOCKET='%s' IG_SOCKET_ANY_ADDRESS=1", sock);
+	pid = start_master(env, "", "anyaddr");
 	for (int i = 0; i < 100 && !answered && alive(pid); i++) {
 		answered = health_fcgi(where) == 0;
 		if (!answered)
