@@ -169,6 +169,9 @@ open_unix(const ig_config *c)
 /*
  * TCP only on loopback: libfcgi 2.4.2 still aborts on a crafted PARAMS
  * record, so the socket must never be reachable from outside the host.
+ * IG_SOCKET_ANY_ADDRESS=1 allows another address for a container network
+ * that stays inside the host (deploy/scaled.yml: app:9000, reached by the
+ * compose project's nginx only, never published).
  */
 static int
 open_tcp(const ig_config *c)
@@ -183,9 +186,12 @@ open_tcp(const ig_config *c)
 		return fail("socket_failed", "IG_SOCKET: %s is neither a socket path nor HOST:PORT (%s)", c->socket);
 	}
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - c->socket), c->socket);
-	if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0 && strcmp(host, "[::1]") != 0) {
+	if (!c->socket_any_addr && strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0 &&
+	    strcmp(host, "[::1]") != 0) {
 		errno = EPERM;
-		return fail("socket_failed", "IG_SOCKET: %s is not a loopback address; use a unix socket (%s)", c->socket);
+		return fail("socket_failed",
+		    "IG_SOCKET: %s is not a loopback address; use a unix socket, or IG_SOCKET_ANY_ADDRESS=1 on a "
+		    "network only nginx reaches (%s)", c->socket);
 	}
 	if (strcmp(host, "[::1]") == 0)
 		strcpy(host, "::1");

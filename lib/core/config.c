@@ -49,6 +49,7 @@ static const setting settings[] = {
 	{ "IG_SOCKET", T_STRING, "{var}/run/imagegen.sock", 0, 0, NULL, OFF(socket), 1 },
 	{ "IG_SOCKET_GROUP", T_STRING, "www-data", 0, 0, NULL, OFF(socket_group), 0 },
 	{ "IG_SOCKET_MODE", T_OCTAL, "0660", 0600, 0777, NULL, OFF(socket_mode), 1 },
+	{ "IG_SOCKET_ANY_ADDRESS", T_INT, "0", 0, 1, NULL, OFF(socket_any_addr), 1 },
 	{ "IG_WORKERS", T_INT, "2", 1, 64, NULL, OFF(workers), 1 },
 	{ "IG_THREADS", T_INT, "8", 1, 256, NULL, OFF(threads), 1 },
 	{ "IG_LISTEN_BACKLOG", T_INT, "1024", 16, 65535, NULL, OFF(listen_backlog), 1 },

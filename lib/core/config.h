@@ -17,6 +17,7 @@ typedef struct ig_config {
 	char *socket;
 	char *socket_group;
 	int socket_mode;
+	int socket_any_addr;        /* IG_SOCKET_ANY_ADDRESS: HOST:PORT need not be loopback */
 	int workers;
 	int threads;
 	int listen_backlog;

@@ -11,7 +11,9 @@
 #include "ig_autoconf.h"
 
 #include <check.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -415,6 +417,28 @@ health_fcgi(const char *sock)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+/* Start imagegen-fcgi in the background, in a session of its own, after the
+ * shell assignments env and behind wrap (a command that execs it, or ""),
+ * logging to the stack's log/<name>.log; the pid of the process started
+ * (wrap's when there is one). */
+static int
+start_master(const char *env, const char *wrap, const char *name)
+{
+	char pidf[512], cmd[2500];
+	FILE *f;
+	int pid = 0;
+
+	snprintf(pidf, sizeof(pidf), "%s/run/%s.pid", it_env("IG_TEST_STACK"), name);
+	snprintf(cmd, sizeof(cmd), "%s setsid %s '%s/app/imagegen-fcgi' >>'%s/log/%s.log' 2>&1 </dev/null & echo $! >'%s'",
+	    env, wrap, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"), name, pidf);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(pidf, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	return pid;
+}
+
 static int
 wait_socket(const char *path, int present, int tries)
 {
@@ -435,21 +459,12 @@ wait_socket(const char *path, int present, int tries)
  */
 START_TEST(master_as_pid1_keeps_its_workers)
 {
-	char sock[512], pidf[512], cmd[2500];
-	FILE *f;
-	int upid = 0;
+	char sock[512], env[600], cmd[2500];
 
 	snprintf(sock, sizeof(sock), "%s/run/pid1.sock", it_env("IG_TEST_STACK"));
-	snprintf(pidf, sizeof(pidf), "%s/run/pid1.pid", it_env("IG_TEST_STACK"));
 	unlink(sock);
-	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' setsid unshare --pid --fork --mount-proc --kill-child=TERM"
-	    " '%s/app/imagegen-fcgi' >>'%s/log/pid1.log' 2>&1 </dev/null & echo $! >'%s'",
-	    sock, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"), pidf);
-	ck_assert_int_eq(system(cmd), 0);
-	f = fopen(pidf, "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fscanf(f, "%d", &upid), 1);
-	fclose(f);
+	snprintf(env, sizeof(env), "IG_SOCKET='%s'", sock);
+	int upid = start_master(env, "unshare --pid --fork --mount-proc --kill-child=TERM", "pid1");
 	int made = wait_socket(sock, 1, 100), answered = 0;
 	/* Past the master's crash window, so a worker dying at birth shows. */
 	it_sleep_ms(1500);
@@ -490,6 +505,74 @@ START_TEST(health_fcgi_needs_an_answer)
 }
 END_TEST
 
+/* pid runs (a zombie, which an init that does not reap leaves, does not). */
+static int
+alive(int pid)
+{
+	char path[64], state = 'Z';
+	FILE *f;
+
+	if (kill(pid, 0) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 'Z';
+	fclose(f);
+	return state != 'Z';
+}
+
+/*
+ * A TCP IG_SOCKET off loopback (0.0.0.0:PORT) is refused with a message
+ * naming IG_SOCKET_ANY_ADDRESS; with IG_SOCKET_ANY_ADDRESS=1 (what
+ * deploy/scaled.yml sets for app:9000) the master serves on it and drains
+ * on SIGTERM.
+ */
+START_TEST(tcp_socket_off_loopback_needs_any_address)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	char sock[64], where[64], env[128], cmd[2500], *log;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc, pid, answered = 0, gone = 0;
+
+	/* A free port: the kernel's pick, given back at once. */
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	snprintf(sock, sizeof(sock), "0.0.0.0:%d", ntohs(sa.sin_port));
+	snprintf(where, sizeof(where), "127.0.0.1:%d", ntohs(sa.sin_port));
+	snprintf(cmd, sizeof(cmd), "IG_SOCKET='%s' IG_SOCKET_ANY_ADDRESS=0 timeout 30 '%s/app/imagegen-fcgi'"
+	    " >'%s/log/anyaddr.log' 2>&1 </dev/null", sock, it_env("IG_BUILD_DIR"), it_env("IG_TEST_STACK"));
+	rc = system(cmd);
+	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "imagegen-fcgi on %s: status %d", sock, rc);
+	log = it_stack_log("anyaddr.log");
+	ck_assert_msg(strstr(log, "IG_SOCKET: 0.0.0.0:") && strstr(log, "IG_SOCKET_ANY_ADDRESS=1"),
+	    "the refusal does not name the settings: %s", log);
+	free(log);
+
+	snprintf(env, sizeof(env), "IG_SOCKET='%s' IG_SOCKET_ANY_ADDRESS=1", sock);
+	pid = start_master(env, "", "anyaddr");
+	for (int i = 0; i < 100 && !answered && alive(pid); i++) {
+		answered = health_fcgi(where) == 0;
+		if (!answered)
+			it_sleep_ms(100);
+	}
+	/* Stopped before any assertion, so a failure leaves no master. */
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 400 && !gone; i++) {
+		gone = !alive(pid);
+		if (!gone)
+			it_sleep_ms(100);
+	}
+	if (!gone)
+		kill(-pid, SIGKILL);
+	ck_assert_msg(answered, "no FastCGI answer on %s (log/anyaddr.log)", where);
+	ck_assert_msg(gone, "the master on %s did not drain on SIGTERM", sock);
+}
+END_TEST
+
 IT_MAIN("http", NULL,
 	IT_TCASE("pipeline", 120,
 	    &health_has_the_seed_shape,
@@ -502,6 +585,7 @@ IT_MAIN("http", NULL,
 	    &oversized_body_is_413,
 	    &nginx_body_limit_answers_json,
 	    &health_fcgi_needs_an_answer,
+	    &tcp_socket_off_loopback_needs_any_address,
 	    &master_as_pid1_keeps_its_workers),
 	/* These change the stack's processes: they run after the others, in
 	 * this order, each leaving the stack whole again. */

@@ -24,7 +24,7 @@ clear_env(void)
 {
 	const char *vars[] = { "IG_VAR_DIR", "IG_WORKERS", "IG_THREADS", "IG_SOCKET", "IG_MAX_BODY",
 		"IG_ENVIRONMENT", "IG_SOCKET_MODE", "IG_IMAGE_DIR", "IG_LOG_LEVEL", "IG_SERVER_KEYS",
-		"IG_SERVER_KEY_DAILY_IMAGES", "IG_SERVER_KEY_DAILY_CHATS", NULL };
+		"IG_SERVER_KEY_DAILY_IMAGES", "IG_SERVER_KEY_DAILY_CHATS", "IG_SOCKET_ANY_ADDRESS", NULL };
 	for (int i = 0; vars[i]; i++)
 		unsetenv(vars[i]);
 }
@@ -42,6 +42,8 @@ START_TEST(config_defaults_follow_var_dir)
 	ck_assert_str_eq(ig_cfg()->image_dir, "/srv/ig/images");
 	ck_assert_int_eq(ig_cfg()->workers, 2);
 	ck_assert_int_eq(ig_cfg()->socket_mode, 0660);
+	/* A TCP IG_SOCKET stays on loopback unless the operator says so. */
+	ck_assert_int_eq(ig_cfg()->socket_any_addr, 0);
 	ck_assert_int_eq(ig_cfg()->max_body, 10485760);
 	/* The server's provider keys are the operator's money: without a
 	 * setting only administrators spend them (issue 10, item 4). */
@@ -60,7 +62,8 @@ START_TEST(config_rejects_bad_values_naming_the_variable)
 		{ "IG_THREADS", "-1" }, { "IG_MAX_BODY", "12" }, { "IG_ENVIRONMENT", "staging" },
 		{ "IG_SOCKET_MODE", "0999" }, { "IG_SOCKET", "" }, { "IG_LOG_LEVEL", "loud" },
 		{ "IG_SERVER_KEYS", "everyone" }, { "IG_SERVER_KEY_DAILY_IMAGES", "-1" },
-		{ "IG_SERVER_KEY_DAILY_CHATS", "lots" },
+		{ "IG_SERVER_KEY_DAILY_CHATS", "lots" }, { "IG_SOCKET_ANY_ADDRESS", "2" },
+		{ "IG_SOCKET_ANY_ADDRESS", "yes" },
 	};
 	char err[256];
 
