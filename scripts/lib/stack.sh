@@ -146,10 +146,26 @@ ig_pid_of() {
     esac
 }
 
+# ig_alive PID: PID runs and is not a zombie. A process that has exited stays
+# a zombie until its parent reaps it; ours are orphans by then (the shell that
+# started them has gone), and an init that reaps orphans only now and then (a
+# container's, a sandbox's: seen 1-2 s) must not make every stop wait for it.
+ig_alive() {
+    local state=""
+    kill -0 "$1" 2>/dev/null || return 1
+    state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)"
+    [ "$state" != Z ]
+}
+
+# ig_group_alive PGID: a process of process group PGID runs (zombies do not count).
+ig_group_alive() {
+    ps -e -o pgid=,stat= 2>/dev/null | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
+}
+
 # ig_wait_gone PID SECONDS: wait until PID has exited; false on timeout.
 ig_wait_gone() {
     local pid="$1" secs="$2" i=0
-    while kill -0 "$pid" 2>/dev/null; do
+    while ig_alive "$pid"; do
         if [ "$i" -ge $((secs * 10)) ]; then return 1; fi
         sleep 0.1
         i=$((i + 1))
@@ -595,7 +611,7 @@ ig_pool_stop() {
     # Workers share the master's process group (setsid made it the leader).
     local i
     for i in $(seq 1 50); do
-        kill -0 -- "-$pid" 2>/dev/null || break
+        ig_group_alive "$pid" || break
         sleep 0.1
     done
     kill -KILL -- "-$pid" 2>/dev/null || true

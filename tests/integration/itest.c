@@ -6,6 +6,7 @@
 #include <check.h>
 #include <ctype.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,6 +345,26 @@ it_runner_start(const char *log_name)
 	return pid;
 }
 
+int
+it_exited(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	FILE *f;
+	size_t n;
+
+	if (kill(pid, 0) != 0)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S …": the state follows the last ')'. */
+	close_paren = strrchr(buf, ')');
+	return close_paren != NULL && close_paren[1] == ' ' && close_paren[2] == 'Z';
+}
+
 pid_t
 it_master_pid(void)
 {
@@ -452,13 +473,15 @@ it_wait_health(long want, int tries)
 	it_resp r;
 	long got = 0;
 
-	for (int i = 0; i < tries; i++) {
+	/* Every 50 ms (a restarted pool answers sooner than a 250 ms tick),
+	 * for as long as tries x 250 ms allowed. */
+	for (int i = 0; i < tries * 5; i++) {
 		it_http("GET", "/health", NULL, 0, &r);
 		got = r.status;
 		it_resp_free(&r);
 		if (got == want)
 			break;
-		it_sleep_ms(250);
+		it_sleep_ms(50);
 	}
 	return got;
 }

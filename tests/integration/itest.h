@@ -144,6 +144,10 @@ pid_t it_runner_start(const char *log_name);
 int it_stack_quiet(const char *sub);
 /* The FastCGI master's pid, from the stack's run/fcgi.pid. */
 pid_t it_master_pid(void);
+/* 1 when process pid has exited: gone, or a zombie its parent has not
+ * reaped yet (the stack's servers are orphans, reaped by init when it gets
+ * to it; the stack's stop commands do not wait for that). */
+int it_exited(pid_t pid);
 /* The master's current children (its workers), from /proc; returns how
  * many were stored in out (at most max). */
 int it_workers_of(pid_t master, pid_t *out, int max);
@@ -196,8 +200,8 @@ const char *it_source(int first, int span, int third);
 /* A prompt no other test or run has used ("<words> <pid>-<n>"), so the
  * image cache starts cold. */
 void it_fresh_prompt(char *out, size_t len, const char *words);
-/* Poll GET /health every 250 ms until it answers want or tries run out;
- * returns the last status seen. */
+/* Poll GET /health until it answers want or tries x 250 ms have passed
+ * (every 50 ms); returns the last status seen. */
 long it_wait_health(long want, int tries);
 
 /*

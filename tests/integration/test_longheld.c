@@ -18,8 +18,8 @@
  * Durations are printed, never asserted beyond generous bounds.
  *
  * Needs a live stack (tests/support/stack up DIR: 2 workers x 4 threads).
- * The suite restarts the pool with IG_STACK_OVERRIDES and stops the runner
- * for a while; it restores both.
+ * Each test restarts the pool with the IG_STACK_OVERRIDES it needs and may
+ * stop the runner for a while; the tcase's teardown restores both once.
  */
 #include "ig_autoconf.h"
 
@@ -227,7 +227,6 @@ START_TEST(one_user_cannot_hold_every_thread)
 		close(bfds[i]);
 	/* The runner ends the batches, which ends their streams. */
 	it_stack("worker-start");
-	pool_start(NULL);
 	free(ida);
 	free(idb);
 	free(a.token);
@@ -282,7 +281,6 @@ START_TEST(the_host_keeps_a_quarter_of_its_threads)
 	for (int i = 0; i < POOL_THREADS; i++)
 		close(fds[i]);
 	it_stack("worker-start");
-	pool_start(NULL);
 	free(ida);
 	free(a.token);
 	free(b.token);
@@ -338,7 +336,6 @@ START_TEST(a_dead_worker_leaks_no_slot)
 	printf("after kill -9 of %d workers holding a stream: a new stream opens\n", n);
 	close(again);
 	it_stack("worker-start");
-	pool_start(NULL);
 	free(id);
 	free(u.token);
 }
@@ -440,7 +437,6 @@ zip_reader(const char *overrides, int rcvbuf, size_t trickle, long limit_ms, lon
 	*got = 0;
 	ms = until_slot_free(&u, id, fd, trickle, limit_ms, got);
 	close(fd);
-	pool_start(NULL);
 	free(id);
 	free(u.token);
 	return ms;
@@ -471,11 +467,23 @@ START_TEST(zip_stream_has_a_lifetime)
 }
 END_TEST
 
+/* Unchecked teardown: the pool and the runner as the other suites expect
+ * them. Each test starts the pool with the settings it needs, so the pool
+ * is put back once, here, not after every test. */
+static void
+restore_stack(void)
+{
+	unsetenv("IG_STACK_OVERRIDES");
+	if (it_stack_quiet("pool-start") != 0 || it_stack_quiet("worker-start") != 0 || it_wait_health(200, 80) != 200)
+		fprintf(stderr, "test_longheld: could not restore the stack\n");
+}
+
 IT_MAIN("longheld", NULL,
-	IT_TCASE("longheld", 240,
-	    &one_user_cannot_hold_every_thread,
-	    &the_host_keeps_a_quarter_of_its_threads,
-	    &a_dead_worker_leaks_no_slot,
-	    &stalled_zip_reader_is_dropped,
-	    &zip_stream_has_a_lifetime)
+	{ .name = "longheld", .timeout_s = 240, .teardown = restore_stack,
+	    .tests = IT_TESTS(
+		&one_user_cannot_hold_every_thread,
+		&the_host_keeps_a_quarter_of_its_threads,
+		&a_dead_worker_leaks_no_slot,
+		&stalled_zip_reader_is_dropped,
+		&zip_stream_has_a_lifetime) }
 );
