@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -32,7 +31,6 @@
 #include "tests/integration/itest.h"
 #include "tests/integration/itest_img.h"
 
-#define BOUNDARY "igStorageS3Boundary7q"
 /* The suite's IG_STORAGE_QUOTA_BYTES: small, so the quota test moves
  * little; every other test's user stays well under it. */
 #define QUOTA 600000L
@@ -61,36 +59,13 @@ local_pool(void)
 	it_stack_quiet("pool-start");
 }
 
-/* Run s3_check.py args: its exit status, its stdout into *out (the
- * caller frees). */
-static int
-s3_check(char **out, const char *args)
-{
-	const char *cmd = it_env("IG_TEST_STACK_CMD"), *end = strstr(cmd, "support/stack");
-	char *run, line[4096];
-	ig_buf b = { 0 };
-	FILE *f;
-	int rc;
-
-	ck_assert_ptr_nonnull(end);
-	run = ig_xasprintf("python3 '%.*sfixtures/s3_check.py' %s", (int)(end - cmd), cmd, args);
-	f = popen(run, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		ig_buf_puts(&b, line);
-	rc = pclose(f);
-	free(run);
-	*out = b.data != NULL ? b.data : ig_xstrdup("");
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* boto3's reading of files/<uid>/<file_id>: the JSON of s3_check.py get,
  * or NULL when there is no such object. */
 static json_object *
 object_of(const char *uid, const char *file_id)
 {
 	char *args = ig_xasprintf("get 'files/%s/%s'", it_sql_safe(uid), it_sql_safe(file_id)), *out;
-	json_object *o = s3_check(&out, args) == 0 ? json_tokener_parse(out) : NULL;
+	json_object *o = it_s3_check(&out, args) == 0 ? json_tokener_parse(out) : NULL;
 
 	free(args);
 	free(out);
@@ -104,7 +79,7 @@ objects_of(const char *uid)
 	char *args = ig_xasprintf("count 'files/%s/'", it_sql_safe(uid)), *out;
 	long n;
 
-	ck_assert_msg(s3_check(&out, args) == 0, "count: %s", out);
+	ck_assert_msg(it_s3_check(&out, args) == 0, "count: %s", out);
 	n = atol(out);
 	free(args);
 	free(out);
@@ -143,32 +118,17 @@ assert_object(const char *uid, json_object *o, const void *data, size_t len)
 	json_object_put(b);
 }
 
-/* RFC 8187 percent-encoding of s. */
-static void
-pct(ig_buf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
-			ig_buf_append(b, (const char *)p, 1);
-		else
-			ig_buf_printf(b, "%%%02X", *p);
-	}
-}
-
-/* POST /api/storage/upload as token of one `file` part named name. */
+/* POST /api/storage/upload as token of one `file` part named name (sent
+ * claiming application/octet-stream). */
 static void
 upload(it_resp *r, const char *token, const char *name, const void *data, size_t len)
 {
 	ig_buf b = { 0 };
-	const char *hdrs[] = { "Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL };
+	const char *hdrs[] = { "Content-Type: multipart/form-data; boundary=" IT_IMG_BOUNDARY, NULL };
 	it_req q = { .method = "POST", .path = "/api/storage/upload", .headers = hdrs, .bearer = token,
 		.source_ip = src(), .timeout_s = 120 };
 
-	ig_buf_puts(&b, "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''");
-	pct(&b, name);
-	ig_buf_puts(&b, "\r\nContent-Type: application/octet-stream\r\n\r\n");
-	ig_buf_append(&b, data, len);
-	ig_buf_puts(&b, "\r\n--" BOUNDARY "--\r\n");
+	it_img_multipart(&b, &(struct it_part){ "file", name, data, len }, 1);
 	q.body = b.data;
 	q.len = b.len;
 	it_request(&q, r);
@@ -239,17 +199,19 @@ query_param(const char *url, const char *name, char *out, size_t outlen)
 	return 0;
 }
 
-/* Let the next request to moto through unsigned: with signing enforced
- * it serves a presigned GET only then. */
-static void
-moto_let_one_through(void)
+/* GET /api/storage/files as token: n files (the answer; caller puts). */
+static json_object *
+listed(const char *token, size_t n)
 {
+	json_object *l;
 	it_resp r;
 
-	it_http_ex(it_env("IG_S3_ENDPOINT"), "POST", "/moto-api/reset-auth", "1", 1,
-	    (const char *const[]){ "Content-Type: text/plain", NULL }, 30, &r);
-	ck_assert_msg(r.status == 200, "reset-auth: %ld %s", r.status, r.body.data);
+	it_json(&r, src(), "GET", "/api/storage/files", token, NULL);
+	IT_EXPECT(&r, 200);
+	l = it_json_body(&r);
 	it_resp_free(&r);
+	ck_assert_uint_eq(json_object_array_length(it_jneed(l, "files", json_type_array)), n);
+	return l;
 }
 
 /* GET the download of file o as token: a 302 with nosniff to a presigned
@@ -275,7 +237,7 @@ presigned(const char *token, const char *uid, json_object *o, const char *dispos
 	    it_js(o, "file_id"));
 	ck_assert_msg(strncmp(loc, want, strlen(want)) == 0, "%s is not %s…", loc, want);
 	args = ig_xasprintf("presign-verify '%s'", loc);
-	ck_assert_msg(s3_check(&out, args) == 0, "presign-verify %s: %s", loc, out);
+	ck_assert_msg(it_s3_check(&out, args) == 0, "presign-verify %s: %s", loc, out);
 	free(args);
 	free(out);
 	ck_assert(query_param(loc, "X-Amz-Expires", h, sizeof(h)));
@@ -295,7 +257,7 @@ follow(it_resp *r, const char *url, const char *header)
 {
 	const char *hdrs[] = { header, NULL };
 
-	moto_let_one_through();
+	it_s3_unsigned_next();
 	it_http_ex(url, "GET", "", NULL, 0, header != NULL ? hdrs : NULL, 60, r);
 }
 
@@ -417,7 +379,7 @@ START_TEST(other_user_404)
 {
 	char uid[IG_UUID_BUF], uid2[IG_UUID_BUF], path[256], h[64];
 	char *token = it_img_user("sts3o", uid), *other = it_img_user("sts3o", uid2);
-	json_object *o = upload_ok(token, "mine.txt", "mine", 4, "text/plain; charset=utf-8"), *l;
+	json_object *o = upload_ok(token, "mine.txt", "mine", 4, "text/plain; charset=utf-8");
 	it_resp r;
 
 	download(&r, other, it_js(o, "file_id"));
@@ -428,12 +390,7 @@ START_TEST(other_user_404)
 	it_json(&r, src(), "DELETE", path, other, NULL);
 	it_expect_error(&r, 404, "not_found", NULL, NULL);
 	it_resp_free(&r);
-	it_json(&r, src(), "GET", "/api/storage/files", other, NULL);
-	IT_EXPECT(&r, 200);
-	l = it_json_body(&r);
-	ck_assert_int_eq(json_object_array_length(it_jneed(l, "files", json_type_array)), 0);
-	json_object_put(l);
-	it_resp_free(&r);
+	json_object_put(listed(other, 0));
 	assert_object(uid, o, "mine", 4);
 	json_object_put(o);
 	free(token);
@@ -450,11 +407,7 @@ START_TEST(list_delete)
 	json_object *o = upload_ok(token, "gone.txt", "bye", 3, "text/plain; charset=utf-8"), *l, *f, *gone;
 	it_resp r;
 
-	it_json(&r, src(), "GET", "/api/storage/files", token, NULL);
-	IT_EXPECT(&r, 200);
-	l = it_json_body(&r);
-	it_resp_free(&r);
-	ck_assert_int_eq(json_object_array_length(it_jneed(l, "files", json_type_array)), 1);
+	l = listed(token, 1);
 	f = it_jpath(l, "files.0");
 	ck_assert_str_eq(it_js(f, "file_id"), it_js(o, "file_id"));
 	ck_assert_str_eq(it_js(f, "backend"), "s3");
@@ -473,12 +426,7 @@ START_TEST(list_delete)
 	download(&r, token, it_js(o, "file_id"));
 	it_expect_error(&r, 404, "not_found", NULL, NULL);
 	it_resp_free(&r);
-	it_json(&r, src(), "GET", "/api/storage/files", token, NULL);
-	IT_EXPECT(&r, 200);
-	l = it_json_body(&r);
-	ck_assert_int_eq(json_object_array_length(it_jneed(l, "files", json_type_array)), 0);
-	json_object_put(l);
-	it_resp_free(&r);
+	json_object_put(listed(token, 0));
 	json_object_put(o);
 	free(token);
 }
