@@ -227,9 +227,14 @@ presigned(const char *token, const char *uid, json_object *o, const char *dispos
 
 	download(&r, token, it_js(o, "file_id"));
 	ck_assert_msg(r.status == 302, "download: %ld %s", r.status, r.body.data);
+	/* The reason phrase the app gives (nginx passes it on) is 302's. */
+	ck_assert_msg(strncmp(r.headers.data, "HTTP/1.1 302 Found\r\n", 20) == 0, "%.40s", r.headers.data);
 	ck_assert_msg(it_header(&r, "Location", loc, sizeof(loc)), "no Location: %s", r.headers.data);
 	ck_assert(it_header(&r, "X-Content-Type-Options", h, sizeof(h)));
 	ck_assert_str_eq(h, "nosniff");
+	/* Once: nginx adds it to every response and hides the app's copy. */
+	ck_assert_msg(strcasestr(strcasestr(r.headers.data, "X-Content-Type-Options:") + 1, "X-Content-Type-Options:") ==
+	    NULL, "X-Content-Type-Options twice: %s", r.headers.data);
 	ck_assert(it_header(&r, "Content-Disposition", h, sizeof(h)));
 	ck_assert_str_eq(h, disposition);
 	it_resp_free(&r);
