@@ -57,6 +57,13 @@ reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -71,7 +78,8 @@ reason(int status)
 	case 503: return "Service Unavailable";
 	case 504: return "Gateway Timeout";
 	case 507: return "Insufficient Storage";
-	default: return status < 500 ? "Client Error" : "Server Error";
+	default: return status < 300 ? "Success" : status < 400 ? "Redirection" : status < 500 ? "Client Error" :
+	    "Server Error";
 	}
 }
 

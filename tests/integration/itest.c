@@ -657,6 +657,38 @@ it_log_has(const char *name, const char *needle, long timeout_ms)
 	return 0;
 }
 
+int
+it_s3_check(char **out, const char *args)
+{
+	const char *cmd = it_env("IG_TEST_STACK_CMD"), *end = strstr(cmd, "support/stack");
+	char *run, line[4096];
+	ig_buf b = { 0 };
+	FILE *f;
+	int rc;
+
+	ck_assert_ptr_nonnull(end);
+	run = ig_xasprintf("python3 '%.*sfixtures/s3_check.py' %s", (int)(end - cmd), cmd, args);
+	f = popen(run, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		ig_buf_puts(&b, line);
+	rc = pclose(f);
+	free(run);
+	*out = b.data != NULL ? b.data : ig_xstrdup("");
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+void
+it_s3_unsigned_next(void)
+{
+	it_resp r;
+
+	it_http_ex(it_env("IG_S3_ENDPOINT"), "POST", "/moto-api/reset-auth", "1", 1,
+	    (const char *const[]){ "Content-Type: text/plain", NULL }, 30, &r);
+	ck_assert_msg(r.status == 200, "reset-auth: %ld %s", r.status, r.body.data);
+	it_resp_free(&r);
+}
+
 /* One connection a process (Check forks each test: the child's first call
  * connects; a connection inherited over fork() is never used, its socket
  * belongs to the parent's session too). */

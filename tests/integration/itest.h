@@ -252,4 +252,11 @@ char *it_new_user(const char *prefix, const char *source_ip, char *name);
  * frees). */
 char *it_thumbnail_of(const char *id);
 
+/* Run tests/fixtures/s3_check.py args (boto3's view of the stack's S3
+ * server): its exit status, its stdout into *out (the caller frees). */
+int it_s3_check(char **out, const char *args);
+/* Let the next request to the stack's moto through unsigned: with signing
+ * enforced it serves a presigned GET only then. */
+void it_s3_unsigned_next(void);
+
 #endif

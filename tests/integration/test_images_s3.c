@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/auth/token.h"
@@ -49,36 +48,13 @@ local_pool(void)
 	it_stack_quiet("worker-start");
 }
 
-/* Run s3_check.py args: its exit status, its stdout into *out (the
- * caller frees). */
-static int
-s3_check(char **out, const char *args)
-{
-	const char *cmd = it_env("IG_TEST_STACK_CMD"), *end = strstr(cmd, "support/stack");
-	char *run, line[4096];
-	ig_buf b = { 0 };
-	FILE *f;
-	int rc;
-
-	ck_assert_ptr_nonnull(end);
-	run = ig_xasprintf("python3 '%.*sfixtures/s3_check.py' %s", (int)(end - cmd), cmd, args);
-	f = popen(run, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		ig_buf_puts(&b, line);
-	rc = pclose(f);
-	free(run);
-	*out = b.data != NULL ? b.data : ig_xstrdup("");
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* boto3's reading of images/<name>: the JSON of s3_check.py get, or NULL
  * when there is no such object. */
 static json_object *
 object_of(const char *name)
 {
 	char *args = ig_xasprintf("get 'images/%s'", name), *out;
-	json_object *o = s3_check(&out, args) == 0 ? json_tokener_parse(out) : NULL;
+	json_object *o = it_s3_check(&out, args) == 0 ? json_tokener_parse(out) : NULL;
 
 	free(args);
 	free(out);
@@ -139,17 +115,14 @@ assert_served(const char *name)
 	ck_assert_msg(strstr(loc, "&response-cache-control=public%2C%20max-age%3D600%2C%20immutable&") != NULL,
 	    "%s: no response-cache-control", loc);
 	args = ig_xasprintf("presign-verify '%s'", loc);
-	ck_assert_msg(s3_check(&out, args) == 0, "presign-verify: %s", out);
+	ck_assert_msg(it_s3_check(&out, args) == 0, "presign-verify: %s", out);
 	free(args);
 	free(out);
 
 	/* Followed, as a browser does. moto with signing enforced serves a
 	 * presigned GET only when told to let the next request through
 	 * unsigned. */
-	it_http_ex(it_env("IG_S3_ENDPOINT"), "POST", "/moto-api/reset-auth", "1", 1,
-	    (const char *const[]){ "Content-Type: text/plain", NULL }, 30, &r);
-	ck_assert_msg(r.status == 200, "reset-auth: %ld %s", r.status, r.body.data);
-	it_resp_free(&r);
+	it_s3_unsigned_next();
 	it_http_ex(loc, "GET", "", NULL, 0, NULL, 30, &r);
 	ck_assert_msg(r.status == 200, "GET %s: %ld %s", loc, r.status, r.body.data);
 	ck_assert_msg(it_header(&r, "Cache-Control", cc, sizeof(cc)), "the object's answer has no Cache-Control");
@@ -166,7 +139,7 @@ assert_served(const char *name)
 
 	/* HeadObject says the same. */
 	args = ig_xasprintf("head 'images/%s'", name);
-	ck_assert_msg(s3_check(&out, args) == 0, "head: %s", out);
+	ck_assert_msg(it_s3_check(&out, args) == 0, "head: %s", out);
 	o = json_tokener_parse(out);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(it_js(o, "cache_control"), "public, max-age=600, immutable");
@@ -261,7 +234,7 @@ START_TEST(unknown_names)
 	/* An object under images/ that no row names. */
 	snprintf(name, sizeof(name), "stray_%d.png", (int)getpid());
 	args = ig_xasprintf("put 'images/%s'", name);
-	ck_assert_msg(s3_check(&out, args) == 0, "put: %s", out);
+	ck_assert_msg(it_s3_check(&out, args) == 0, "put: %s", out);
 	free(out);
 	free(args);
 	assert_unknown(name);
