@@ -82,43 +82,21 @@ store_at(const char *endpoint, int path_style, const char *secret)
 	return store_cc(endpoint, path_style, secret, NULL);
 }
 
-/* tests/fixtures/<name> beside tests/support/stack. */
-static char *
-fixture(const char *name)
-{
-	const char *cmd = it_env("IG_TEST_STACK_CMD");
-	const char *end = strstr(cmd, "support/stack");
-
-	ck_assert_ptr_nonnull(end);
-	return ig_xasprintf("%.*sfixtures/%s", (int)(end - cmd), cmd, name);
-}
-
 /* Run s3_check.py with args; its stdout (the caller frees) and exit status. */
 static char *
 check_run(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static char *
 check_run(int *status, const char *fmt, ...)
 {
-	char *py = fixture("s3_check.py"), *args, *cmd, line[4096];
-	ig_buf out = { 0 };
+	char *args, *out;
 	va_list ap;
-	FILE *f;
-	int rc;
 
 	va_start(ap, fmt);
 	args = ig_xvasprintf(fmt, ap);
 	va_end(ap);
-	cmd = ig_xasprintf("python3 '%s' %s", py, args);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		ig_buf_puts(&out, line);
-	rc = pclose(f);
-	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	free(py);
+	*status = it_s3_check(&out, args);
 	free(args);
-	free(cmd);
-	return out.data != NULL ? out.data : ig_xstrdup("");
+	return out;
 }
 
 /* boto3's reading of key (under this run's prefix). */
